@@ -1,0 +1,203 @@
+// The face pipeline: detection on a reduced grey copy, landmarks and alignment on full-resolution
+// pixels (so distances agree with dlib's reference pipeline), then the ResNet descriptor.
+#include "internal/face_pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include <dlib/opencv/cv_image.h>
+#include <opencv2/imgproc.hpp>
+
+namespace fastcert {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+template <typename Model>
+void load_model(const std::string &directory, const char *file, Model &model) {
+    std::string path = directory + "/" + file;
+    if (!std::ifstream(path).good())
+        throw ModelLoadError("model file " + path + " is missing or unreadable; run scripts/setup.sh to fetch the models");
+    try {
+        dlib::deserialize(path) >> model;
+    } catch (const std::exception &error) {
+        throw ModelLoadError("model file " + path + " is not a valid dlib model (" + error.what() +
+                             "); delete it and run scripts/setup.sh again");
+    }
+}
+
+// The largest scale the retry passes go up to (2 = dlib's "upsample once", as face_recognition does).
+constexpr double kMaxUpscale = 2.0;
+// Pixel budget of one detection pass: bounds the cost of a retry on a large image.
+constexpr double kMaxDetectionPixels = 4.2e6;
+
+constexpr double kPi = 3.14159265358979323846;
+double degrees(double radians) { return radians * 180.0 / kPi; }
+
+}  // namespace
+
+FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limits)
+    : limits_(limits), hog_(dlib::get_frontal_face_detector()) {
+    load_model(model_directory, "shape_predictor_5_face_landmarks.dat", landmarks_);
+    load_model(model_directory, "dlib_face_recognition_resnet_model_v1.dat", descriptor_);
+    if (limits_.detector == FC_DETECTOR_CNN) {
+        mmod_ = std::make_unique<networks::mmod_net>();
+        load_model(model_directory, "mmod_human_face_detector.dat", *mmod_);
+    }
+}
+
+std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale) {
+    std::vector<Detection> found;
+    auto to_full = [scale](const dlib::rectangle &r) {
+        return dlib::rectangle(std::lround(r.left() / scale), std::lround(r.top() / scale),
+                               std::lround(r.right() / scale), std::lround(r.bottom() / scale));
+    };
+    if (limits_.detector == FC_DETECTOR_CNN) {
+        cv::Mat scaled;
+        cv::resize(rgb, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        dlib::matrix<dlib::rgb_pixel> input;
+        dlib::assign_image(input, dlib::cv_image<dlib::rgb_pixel>(scaled));
+        for (const auto &d : (*mmod_)(input)) found.push_back({to_full(d.rect), d.detection_confidence});
+        return found;
+    }
+    cv::Mat scaled;
+    if (scale == 1.0) scaled = grey;
+    else cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    std::vector<dlib::rect_detection> detections;
+    hog_(dlib::cv_image<unsigned char>(scaled), detections);
+    for (const auto &d : detections) found.push_back({to_full(d.rect), d.detection_confidence});
+    return found;
+}
+
+std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc_image_info &info) {
+    const double longest = std::max(rgb.cols, rgb.rows);
+    double scale = std::min(1.0, limits_.detection_size / longest);
+    cv::Mat grey;
+    if (limits_.detector == FC_DETECTOR_HOG) cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
+    // Pass 1 at the configured size; when nothing is found, double the scale (up to 2x the original,
+    // within a pixel budget) so small faces in large frames and faces in small crops are not lost.
+    for (int pass = 1;; pass++) {
+        info.detection_passes = pass;
+        info.detection_scale = float(scale);
+        auto found = detect_once(rgb, grey, scale);
+        double next = scale * 2;
+        bool can_retry = next <= kMaxUpscale + 1e-9 && double(rgb.cols) * rgb.rows * next * next <= kMaxDetectionPixels;
+        if (!found.empty() || !can_retry) return found;
+        scale = next;
+    }
+}
+
+void FacePipeline::measure_quality(const dlib::full_object_detection &shape, const dlib::matrix<dlib::rgb_pixel> &chip,
+                                   fc_face_quality &quality) const {
+    // dlib's 5-point model: parts 0,1 are the corners of the eye on the image's right, 2,3 of the
+    // eye on the image's left, 4 the base of the nose.
+    auto mid = [&](int a, int b) {
+        return dlib::dpoint((shape.part(a).x() + shape.part(b).x()) / 2.0, (shape.part(a).y() + shape.part(b).y()) / 2.0);
+    };
+    dlib::dpoint left_eye = mid(2, 3), right_eye = mid(0, 1), nose(shape.part(4).x(), shape.part(4).y());
+    dlib::dpoint axis = right_eye - left_eye;
+    double eye_distance = std::max(1e-6, dlib::length(axis));
+    quality.inter_eye_pixels = float(eye_distance);
+    quality.roll_degrees = float(degrees(std::atan2(-axis.y(), axis.x())));
+
+    // A small head model in inter-eye units: eyes at x = +-0.5, nose base 0.70 below the eye line
+    // and 0.45 in front of it. Turning the head moves the nose's projection along and across the
+    // eye line; invert that for yaw and pitch. Coarse (+-10 degrees), enough to say "face the camera".
+    dlib::dpoint unit = axis / eye_distance, normal(-unit.y(), unit.x());
+    dlib::dpoint from_mid = nose - (left_eye + right_eye) / 2.0;
+    double along = dlib::dot(from_mid, unit) / eye_distance;
+    double across = dlib::dot(from_mid, normal) / eye_distance;
+    constexpr double depth = 0.45, drop = 0.70;
+    quality.yaw_degrees = float(degrees(std::atan2(along, depth)));
+    const double radius = std::hypot(drop, depth), phase = std::atan2(depth, drop);
+    quality.pitch_degrees = float(degrees(std::acos(std::clamp(across / radius, -1.0, 1.0)) - phase));
+
+    cv::Mat chip_rgb(int(chip.nr()), int(chip.nc()), CV_8UC3, const_cast<dlib::rgb_pixel *>(&chip(0, 0)));
+    cv::Mat chip_grey, laplacian;
+    cv::cvtColor(chip_rgb, chip_grey, cv::COLOR_RGB2GRAY);
+    cv::Laplacian(chip_grey, laplacian, CV_64F);
+    cv::Scalar mean, deviation;
+    cv::meanStdDev(laplacian, mean, deviation);
+    quality.sharpness = float(deviation[0] * deviation[0]);
+    cv::meanStdDev(chip_grey, mean, deviation);
+    quality.brightness = float(mean[0]);
+    quality.contrast = float(deviation[0]);
+}
+
+Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
+                              fc_image_info &info, fc_stage_timings &timings) {
+    written = 0;
+    info = fc_image_info{};
+    timings = fc_stage_timings{};
+    auto start = Clock::now();
+    ImageHeader header;
+    Outcome outcome = read_header(bytes, length, limits_.max_bytes, limits_.max_pixels, header);
+    info.format = header.format;
+    if (!outcome.ok()) return outcome;
+    info.exif_orientation = header.orientation;
+    cv::Mat rgb;
+    outcome = decode_rgb(bytes, length, header, limits_.max_pixels, rgb);
+    if (!outcome.ok()) return outcome;
+    info.width = rgb.cols;
+    info.height = rgb.rows;
+    timings.decode_ms = milliseconds_since(start);
+
+    start = Clock::now();
+    auto detections = detect(rgb, info);
+    timings.detect_ms = milliseconds_since(start);
+    info.faces_found = int(detections.size());
+    if (detections.empty())
+        return Outcome::failure(FC_NO_FACE, "no face found in the photo; face the camera in good light, and fill more of the frame");
+
+    // Largest first; on a tie, the one nearest the image centre.
+    const dlib::dpoint centre(rgb.cols / 2.0, rgb.rows / 2.0);
+    std::stable_sort(detections.begin(), detections.end(), [&](const Detection &a, const Detection &b) {
+        if (a.box.area() != b.box.area()) return a.box.area() > b.box.area();
+        return dlib::length(dlib::center(a.box) - centre) < dlib::length(dlib::center(b.box) - centre);
+    });
+    const int count = std::min<int>(capacity, int(detections.size()));
+
+    start = Clock::now();
+    dlib::cv_image<dlib::rgb_pixel> image(rgb);
+    std::vector<dlib::full_object_detection> shapes;
+    std::vector<dlib::chip_details> chip_regions;
+    for (int i = 0; i < count; i++) {
+        shapes.push_back(landmarks_(image, detections[i].box));
+        chip_regions.push_back(dlib::get_face_chip_details(shapes.back(), 150, 0.25));
+    }
+    dlib::array<dlib::matrix<dlib::rgb_pixel>> chip_array;
+    dlib::extract_image_chips(image, chip_regions, chip_array);
+    std::vector<dlib::matrix<dlib::rgb_pixel>> chips(chip_array.begin(), chip_array.end());
+    timings.landmarks_ms = milliseconds_since(start);
+
+    start = Clock::now();
+    std::vector<dlib::matrix<float, 0, 1>> descriptors = descriptor_(chips, 16);
+    timings.embed_ms = milliseconds_since(start);
+
+    for (int i = 0; i < count; i++) {
+        fc_face &face = faces[i];
+        face = fc_face{};
+        const auto &box = detections[i].box;
+        face.left = float(box.left());
+        face.top = float(box.top());
+        face.width = float(box.width());
+        face.height = float(box.height());
+        face.score = float(detections[i].score);
+        for (int p = 0; p < FC_LANDMARK_COUNT; p++) {
+            face.landmarks[2 * p] = float(shapes[i].part(p).x());
+            face.landmarks[2 * p + 1] = float(shapes[i].part(p).y());
+        }
+        measure_quality(shapes[i], chips[i], face.quality);
+        for (int d = 0; d < FC_EMBEDDING_DIMENSIONS; d++) face.embedding[d] = descriptors[i](d);
+    }
+    written = count;
+    return {};
+}
+
+}  // namespace fastcert

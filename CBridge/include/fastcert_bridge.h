@@ -1,0 +1,136 @@
+/*
+ * fastcert_bridge.h: the one public header of CBridge.
+ *
+ * Why this shim exists: the face pipeline (decode -> detect -> landmarks -> align -> embed) is
+ * written in C++17 over OpenCV and dlib, which Swift cannot call directly. This header is a plain C
+ * API over it. Every entry point is noexcept on the C++ side: no C++ exception ever crosses this
+ * boundary; failures come back as an fc_status plus a human-readable message written into a
+ * caller-provided buffer.
+ *
+ * Threading: an fc_engine is NOT safe for concurrent use (dlib networks keep per-call state). Give
+ * each worker thread its own engine. Distinct engines may be used concurrently.
+ *
+ * Ownership: every pointer argument is borrowed for the duration of the call; every output buffer
+ * is owned by the caller. The only object this API allocates is the engine itself, released with
+ * fc_engine_destroy.
+ */
+#ifndef FASTCERT_BRIDGE_H
+#define FASTCERT_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Result of every call. The message buffer says what went wrong in words a person can act on. */
+typedef enum fc_status {
+    FC_OK = 0,
+    FC_BAD_ARGUMENT = 1,        /* a null pointer, a zero-sized buffer, an out-of-range option */
+    FC_UNDECODABLE_IMAGE = 2,   /* a known format whose data is corrupt or truncated */
+    FC_UNSUPPORTED_FORMAT = 3,  /* not JPEG or PNG (or an empty file) */
+    FC_IMAGE_TOO_LARGE = 4,     /* over the byte cap, or a header declaring more pixels than the cap */
+    FC_NO_FACE = 5,             /* decoded fine, but no face was found */
+    FC_MODEL_LOAD_FAILURE = 6,  /* a model file is missing, unreadable or not a dlib model */
+    FC_INTERNAL_ERROR = 7       /* anything else; the message holds the detail */
+} fc_status;
+
+/** Which face detector to run. */
+typedef enum fc_detector {
+    FC_DETECTOR_HOG = 0,        /* dlib's HOG + linear SVM frontal detector: fast on one core */
+    FC_DETECTOR_CNN = 1         /* dlib's MMOD CNN detector: finds more poses, much slower on CPU */
+} fc_detector;
+
+/** Image container formats the engine reports (and, for JPEG and PNG, accepts). */
+typedef enum fc_format {
+    FC_FORMAT_UNKNOWN = 0,
+    FC_FORMAT_JPEG = 1,
+    FC_FORMAT_PNG = 2
+} fc_format;
+
+#define FC_EMBEDDING_DIMENSIONS 128
+#define FC_LANDMARK_COUNT 5
+
+/** Options for fc_engine_create. Zero for a numeric field means "use the default". */
+typedef struct fc_engine_options {
+    const char *model_directory;  /* folder holding the dlib .dat files; required */
+    uint64_t max_bytes;           /* refuse larger files; default 20 MiB */
+    uint64_t max_pixels;          /* refuse images whose header declares more; default 50 MP */
+    int32_t detection_size;       /* longest side of the grey copy the detector scans; default 640 */
+    int32_t detector;             /* an fc_detector; default FC_DETECTOR_HOG */
+} fc_engine_options;
+
+/** Per-face quality measurements, all from the full-resolution pixels. */
+typedef struct fc_face_quality {
+    float inter_eye_pixels;  /* distance between the eye centres, in image pixels */
+    float sharpness;         /* variance of the Laplacian of the aligned 150x150 grey chip */
+    float brightness;        /* mean luminance of the aligned chip, 0...255 */
+    float contrast;          /* standard deviation of luminance of the aligned chip */
+    float yaw_degrees;       /* + when the nose points to the image's right */
+    float pitch_degrees;     /* + when the face looks up */
+    float roll_degrees;      /* + when the eye line rises to the image's right */
+} fc_face_quality;
+
+/** One face, in the oriented image's pixel coordinates (EXIF orientation already applied). */
+typedef struct fc_face {
+    float left, top, width, height;               /* detector box */
+    float score;                                  /* detector confidence; > 0 is a detection */
+    float landmarks[2 * FC_LANDMARK_COUNT];       /* x0,y0 ... x4,y4: eye corners (0-3), nose base (4) */
+    fc_face_quality quality;
+    float embedding[FC_EMBEDDING_DIMENSIONS];     /* dlib ResNet descriptor; compare with L2 distance */
+} fc_face;
+
+/** What the engine learnt about the image itself. */
+typedef struct fc_image_info {
+    int32_t format;             /* an fc_format */
+    int32_t width, height;      /* after EXIF orientation */
+    int32_t exif_orientation;   /* 1...8, 1 when absent */
+    int32_t faces_found;        /* every face detected, even beyond the caller's capacity */
+    int32_t detection_passes;   /* 1, or more when the first pass found nothing and it retried */
+    float detection_scale;      /* scale of the grey copy on the pass that found the faces */
+} fc_image_info;
+
+/** Wall-clock milliseconds spent in each stage of one analysis. */
+typedef struct fc_stage_timings {
+    double decode_ms;
+    double detect_ms;
+    double landmarks_ms;
+    double embed_ms;
+} fc_stage_timings;
+
+/** Opaque engine: models loaded once, reused for every image. */
+typedef struct fc_engine fc_engine;
+
+/**
+ * Loads the models and returns a new engine in *out_engine (caller owns it; release with
+ * fc_engine_destroy). On failure *out_engine is NULL and message holds the reason.
+ */
+fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_engine,
+                           char *message, size_t message_capacity);
+
+/** Releases an engine created by fc_engine_create. NULL is ignored. */
+void fc_engine_destroy(fc_engine *engine);
+
+/**
+ * Decodes an image held in memory (JPEG or PNG, EXIF orientation honoured), finds every face and
+ * measures up to faces_capacity of them, largest first (nearest the centre on a tie). Writes
+ * *faces_written, *info and *timings (each may be NULL except faces_written when faces_capacity > 0).
+ * Returns FC_NO_FACE when the image decoded but holds no face.
+ */
+fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t length,
+                            fc_face *faces, int32_t faces_capacity, int32_t *faces_written,
+                            fc_image_info *info, fc_stage_timings *timings,
+                            char *message, size_t message_capacity);
+
+/** Euclidean distance between two FC_EMBEDDING_DIMENSIONS-long embeddings. */
+float fc_embedding_distance(const float *a, const float *b);
+
+/** Short stable name of a status ("no_face", "image_too_large", ...). Static storage. */
+const char *fc_status_name(fc_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTCERT_BRIDGE_H */

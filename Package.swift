@@ -1,0 +1,58 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// The C++ inside CBridge is compiled with -O2 even in debug builds: dlib's templates are about 100
+// times slower at -O0. OpenCV modules are linked one by one (pkg-config's full list is 377 libraries).
+let nativeFlags: [CXXSetting] = [
+    .unsafeFlags(["-O2", "-I/usr/include/opencv4", "-Wno-deprecated-declarations"]),
+]
+
+let package = Package(
+    name: "FastCert",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fastcert", targets: ["fastcert"]),
+        .library(name: "FaceEngine", targets: ["FaceEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "CBridge",
+            path: "CBridge",
+            publicHeadersPath: "include",
+            cSettings: [.headerSearchPath("."), .unsafeFlags(["-O2"])],
+            cxxSettings: [.headerSearchPath(".")] + nativeFlags,
+            linkerSettings: [
+                .linkedLibrary("dlib"),
+                .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_imgcodecs"),
+                .linkedLibrary("jpeg"),
+                .linkedLibrary("blas"),
+                .linkedLibrary("lapack"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+        .target(name: "FaceEngine", dependencies: ["CBridge"]),
+        .executableTarget(
+            name: "fastcert",
+            dependencies: [
+                "FaceEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Test-only: re-encodes fixture photos (rotations for the EXIF tests) with OpenCV.
+        .target(
+            name: "CTestImages",
+            path: "Tests/CTestImages",
+            publicHeadersPath: "include",
+            cxxSettings: nativeFlags,
+            linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgcodecs")]
+        ),
+        .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "CTestImages"]),
+        .testTarget(name: "fastcertTests", dependencies: ["fastcert"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

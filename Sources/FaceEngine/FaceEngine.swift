@@ -1,0 +1,120 @@
+import Foundation
+
+/// The face-verification engine: decode, detect, align, embed and compare, on dedicated threads.
+///
+/// Create one per process with ``start(configuration:)`` and share it; every method is safe to call
+/// from any task. Each worker thread owns its own native engine (dlib networks are not safe for
+/// concurrent use), so `workers` requests run in parallel and the rest wait in a bounded queue.
+public final class FaceEngine: Sendable {
+    public let configuration: FaceEngineConfiguration
+    private let pool: WorkerPool
+
+    /// Loads the models on every worker and returns when all are ready.
+    public static func start(configuration: FaceEngineConfiguration) async throws(FaceEngineError) -> FaceEngine {
+        try configuration.validate()
+        do {
+            return FaceEngine(configuration: configuration, pool: try await WorkerPool.start(configuration: configuration))
+        } catch let error as FaceEngineError {
+            throw error
+        } catch {
+            throw .internalError(String(describing: error))
+        }
+    }
+
+    private init(configuration: FaceEngineConfiguration, pool: WorkerPool) {
+        self.configuration = configuration
+        self.pool = pool
+    }
+
+    deinit {
+        pool.shutdown()
+    }
+
+    /// Requests waiting for a free worker (for metrics and back-pressure).
+    public var queueDepth: Int { pool.queueDepth }
+
+    /// Workers currently running a request.
+    public var activeWorkers: Int { pool.activeWorkers }
+
+    /// Analyses encoded image bytes (JPEG or PNG): every face, largest first, with quality and embedding.
+    public func analyze(_ image: Data) async throws(FaceEngineError) -> FaceAnalysis {
+        try await result(of: image).get()
+    }
+
+    /// The analysis as a `Result`: queues the work and suspends until a worker has done it.
+    func result(of image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
+        let queuedAt = ContinuousClock.now
+        return await withCheckedContinuation { continuation in
+            do throws(FaceEngineError) {
+                try pool.submit { engine in
+                    let waited = ContinuousClock.now - queuedAt
+                    do throws(FaceEngineError) {
+                        var analysis = try engine.analyze(image)
+                        analysis.timings.queued = waited / .milliseconds(1)
+                        continuation.resume(returning: .success(analysis))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+    }
+
+    /// Reads a file and analyses it. A missing or unreadable file is an ``FaceEngineError/badArgument(_:)``.
+    public func analyze(contentsOf url: URL) async throws(FaceEngineError) -> FaceAnalysis {
+        try await analyze(Self.read(url, limit: configuration.maxBytes))
+    }
+
+    /// Compares the largest face of each image.
+    public func compare(_ first: Data, _ second: Data, threshold: Double = FaceEngineConfiguration.defaultMatchThreshold)
+        async throws(FaceEngineError) -> FaceComparison
+    {
+        async let a = result(of: first)
+        async let b = result(of: second)
+        let (left, right) = await (a, b)
+        return FaceComparison(first: try left.get(), second: try right.get(), threshold: threshold)
+    }
+
+    /// Stops taking work; queued requests still finish. Also happens when the engine is released.
+    public func shutdown() {
+        pool.shutdown()
+    }
+
+    /// Reads at most `limit + 1` bytes so that a huge file is refused without loading it whole.
+    static func read(_ url: URL, limit: Int) throws(FaceEngineError) -> Data {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw .badArgument("cannot open \(url.path): no such file, or not readable")
+        }
+        defer { try? handle.close() }
+        do {
+            let data = try handle.read(upToCount: limit + 1) ?? Data()
+            if data.count > limit {
+                throw FaceEngineError.imageTooLarge("\(url.lastPathComponent) is over the limit of \(limit) bytes; send a smaller photo")
+            }
+            return data
+        } catch let error as FaceEngineError {
+            throw error
+        } catch {
+            throw .badArgument("cannot read \(url.path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// The outcome of comparing the largest face of two images.
+public struct FaceComparison: Sendable {
+    public let first: FaceAnalysis
+    public let second: FaceAnalysis
+    public let distance: Double
+    public let threshold: Double
+    /// True when `distance` is at most `threshold`.
+    public var isMatch: Bool { distance <= threshold }
+
+    public init(first: FaceAnalysis, second: FaceAnalysis, threshold: Double) {
+        self.first = first
+        self.second = second
+        self.threshold = threshold
+        distance = first.primaryFace.embedding.distance(to: second.primaryFace.embedding)
+    }
+}

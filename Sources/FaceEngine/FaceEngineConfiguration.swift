@@ -1,0 +1,64 @@
+import Foundation
+
+/// How a ``FaceEngine`` is built: where the models are, how many workers, and the input limits.
+public struct FaceEngineConfiguration: Sendable, Equatable {
+    /// Which detector finds faces.
+    public enum Detector: String, Sendable, CaseIterable {
+        /// dlib's HOG detector: fast on one core, frontal and near-frontal faces.
+        case hog
+        /// dlib's MMOD CNN detector: more poses, several times slower on a CPU.
+        case cnn
+    }
+
+    /// The folder holding the dlib model files (see `models/MANIFEST.tsv`).
+    public var modelDirectory: URL
+    /// Worker threads, each with its own native engine. Default: one per core.
+    public var workers: Int
+    /// Files larger than this are refused before decoding.
+    public var maxBytes: Int
+    /// Images whose header declares more pixels than this are refused before decoding.
+    public var maxPixels: Int
+    /// Longest side, in pixels, of the grey copy the detector scans on its first pass.
+    public var detectionSize: Int
+    public var detector: Detector
+    /// Faces measured (landmarks, quality, embedding) per image, largest first.
+    public var maxFacesPerImage: Int
+    /// Requests waiting for a worker beyond this are refused with ``FaceEngineError/busy(_:)``.
+    public var queueCapacity: Int
+
+    /// The L2 distance under which two faces are judged the same person. Calibrated on
+    /// `faces-dev` with `fastcert eval` (see README, "Calibration").
+    public static let defaultMatchThreshold = 0.5
+
+    public init(
+        modelDirectory: URL,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        maxBytes: Int = 20 << 20,
+        maxPixels: Int = 50_000_000,
+        detectionSize: Int = 640,
+        detector: Detector = .hog,
+        maxFacesPerImage: Int = 8,
+        queueCapacity: Int = 256
+    ) {
+        self.modelDirectory = modelDirectory
+        self.workers = workers
+        self.maxBytes = maxBytes
+        self.maxPixels = maxPixels
+        self.detectionSize = detectionSize
+        self.detector = detector
+        self.maxFacesPerImage = maxFacesPerImage
+        self.queueCapacity = queueCapacity
+    }
+
+    /// Checks the values a caller can get wrong, with a message that names the bad one.
+    public func validate() throws(FaceEngineError) {
+        guard (1...256).contains(workers) else { throw .badArgument("workers must be between 1 and 256 (got \(workers))") }
+        guard maxBytes > 0 else { throw .badArgument("maxBytes must be positive") }
+        guard maxPixels > 0 else { throw .badArgument("maxPixels must be positive") }
+        guard (80...8192).contains(detectionSize) else {
+            throw .badArgument("detection size must be between 80 and 8192 pixels (got \(detectionSize))")
+        }
+        guard (1...64).contains(maxFacesPerImage) else { throw .badArgument("maxFacesPerImage must be between 1 and 64") }
+        guard queueCapacity >= 1 else { throw .badArgument("queueCapacity must be at least 1") }
+    }
+}

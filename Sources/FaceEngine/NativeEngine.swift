@@ -1,0 +1,89 @@
+internal import CBridge
+import Foundation
+
+/// Owns one native engine handle (models loaded once). Not thread-safe: exactly one worker thread
+/// uses each instance, for its whole life.
+final class NativeEngine {
+    private let handle: OpaquePointer
+    private let maxFaces: Int
+
+    /// Loads the models; throws ``FaceEngineError/modelLoadFailure(_:)`` with the bridge's reason.
+    init(configuration: FaceEngineConfiguration) throws(FaceEngineError) {
+        var options = fc_engine_options()
+        options.max_bytes = UInt64(configuration.maxBytes)
+        options.max_pixels = UInt64(configuration.maxPixels)
+        options.detection_size = Int32(configuration.detectionSize)
+        options.detector = Int32(configuration.detector == .cnn ? FC_DETECTOR_CNN.rawValue : FC_DETECTOR_HOG.rawValue)
+        var message = [CChar](repeating: 0, count: 512)
+        var created: OpaquePointer?
+        let status = configuration.modelDirectory.path.withCString { directory in
+            options.model_directory = directory
+            return fc_engine_create(&options, &created, &message, message.count)
+        }
+        guard status == FC_OK, let created else {
+            throw Self.error(status, message: message)
+        }
+        handle = created
+        maxFaces = configuration.maxFacesPerImage
+    }
+
+    deinit {
+        fc_engine_destroy(handle)
+    }
+
+    /// Runs the whole pipeline on encoded image bytes.
+    func analyze(_ image: Data) throws(FaceEngineError) -> FaceAnalysis {
+        var faces = [fc_face](repeating: fc_face(), count: maxFaces)
+        var written: Int32 = 0
+        var info = fc_image_info()
+        var timings = fc_stage_timings()
+        var message = [CChar](repeating: 0, count: 512)
+        let status = image.withUnsafeBytes { raw in
+            faces.withUnsafeMutableBufferPointer { buffer in
+                fc_engine_analyze(
+                    handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count,
+                    buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
+            }
+        }
+        guard status == FC_OK else { throw Self.error(status, message: message) }
+        return FaceAnalysis(
+            format: info.format == Int32(FC_FORMAT_JPEG.rawValue) ? .jpeg : info.format == Int32(FC_FORMAT_PNG.rawValue) ? .png : .unknown,
+            width: Int(info.width),
+            height: Int(info.height),
+            exifOrientation: Int(info.exif_orientation),
+            faces: faces.prefix(Int(written)).map(Self.face),
+            facesFound: Int(info.faces_found),
+            detectionPasses: Int(info.detection_passes),
+            timings: StageTimings(
+                decode: timings.decode_ms, detect: timings.detect_ms, align: timings.landmarks_ms,
+                embed: timings.embed_ms, queued: 0))
+    }
+
+    private static func face(_ native: fc_face) -> DetectedFace {
+        let landmarks = withUnsafeBytes(of: native.landmarks) { Array($0.bindMemory(to: Float.self)) }
+        let values = withUnsafeBytes(of: native.embedding) { Array($0.bindMemory(to: Float.self)) }
+        let q = native.quality
+        return DetectedFace(
+            box: FaceBox(x: Double(native.left), y: Double(native.top), width: Double(native.width), height: Double(native.height)),
+            score: Double(native.score),
+            landmarks: stride(from: 0, to: landmarks.count, by: 2).map { Point(x: Double(landmarks[$0]), y: Double(landmarks[$0 + 1])) },
+            quality: FaceQuality(
+                interEyePixels: Double(q.inter_eye_pixels), sharpness: Double(q.sharpness),
+                brightness: Double(q.brightness), contrast: Double(q.contrast),
+                yaw: Double(q.yaw_degrees), pitch: Double(q.pitch_degrees), roll: Double(q.roll_degrees)),
+            embedding: FaceEmbedding(values: values)!)
+    }
+
+    private static func error(_ status: fc_status, message buffer: [CChar]) -> FaceEngineError {
+        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        switch status {
+        case FC_BAD_ARGUMENT: return .badArgument(message)
+        case FC_UNDECODABLE_IMAGE: return .undecodableImage(message)
+        case FC_UNSUPPORTED_FORMAT: return .unsupportedFormat(message)
+        case FC_IMAGE_TOO_LARGE: return .imageTooLarge(message)
+        case FC_NO_FACE: return .noFace(message)
+        case FC_MODEL_LOAD_FAILURE: return .modelLoadFailure(message)
+        default: return .internalError(message.isEmpty ? "native status \(status.rawValue)" : message)
+        }
+    }
+}

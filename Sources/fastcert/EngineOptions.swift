@@ -1,0 +1,67 @@
+import ArgumentParser
+import FaceEngine
+import Foundation
+
+/// Options shared by every command that starts the face engine.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder holding the dlib model files (default: $FASTCERT_MODELS, else ./models, else the checkout's models/).", valueName: "dir"))
+    var models: String?
+
+    @Option(name: .long, help: "Worker threads, each with its own engine (default: one per core).")
+    var workers: Int?
+
+    @Option(name: .long, help: "Face detector: hog (fast) or cnn (more poses, slow on CPU).")
+    var detector: FaceEngineConfiguration.Detector = .hog
+
+    @Option(name: .long, help: "Longest side, in pixels, of the copy the detector scans first.")
+    var detectionSize: Int = 640
+
+    @Option(name: .long, help: "Refuse image files larger than this many bytes.")
+    var maxBytes: Int = 20 << 20
+
+    @Option(name: .long, help: "Refuse images whose header declares more pixels than this.")
+    var maxPixels: Int = 50_000_000
+
+    func validate() throws {
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256") }
+        guard (80...8192).contains(detectionSize) else { throw ValidationError("--detection-size must be between 80 and 8192") }
+        guard maxBytes > 0, maxPixels > 0 else { throw ValidationError("--max-bytes and --max-pixels must be positive") }
+    }
+
+    /// Starts the engine, or exits with a one-line reason (models missing, bad option).
+    func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
+        let configuration = FaceEngineConfiguration(
+            modelDirectory: modelDirectory(),
+            workers: workers ?? defaultWorkers,
+            maxBytes: maxBytes,
+            maxPixels: maxPixels,
+            detectionSize: detectionSize,
+            detector: detector)
+        do {
+            return try await FaceEngine.start(configuration: configuration)
+        } catch {
+            throw CommandFailure.engine(error, subject: nil)
+        }
+    }
+
+    /// `--models`, then `$FASTCERT_MODELS`, then `./models`, then `models/` beside the checkout that
+    /// built this executable (so `swift run` and `.build/release/fastcert` work from anywhere inside it).
+    func modelDirectory() -> URL {
+        if let models { return URL(filePath: models) }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["FASTCERT_MODELS"], !fromEnvironment.isEmpty {
+            return URL(filePath: fromEnvironment)
+        }
+        let marker = "dlib_face_recognition_resnet_model_v1.dat"
+        let local = URL(filePath: FileManager.default.currentDirectoryPath).appending(path: "models")
+        if FileManager.default.fileExists(atPath: local.appending(path: marker).path) { return local }
+        var folder = URL(filePath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appending(path: "models")
+            if FileManager.default.fileExists(atPath: candidate.appending(path: marker).path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        return local
+    }
+}
+
+extension FaceEngineConfiguration.Detector: ExpressibleByArgument {}

@@ -1,0 +1,91 @@
+import Foundation
+import FaceEngine
+
+/// The JSON shape of one analysed image. Never includes the embedding (sensitive personal data).
+struct FaceReport: Encodable {
+    struct Face: Encodable {
+        var box: [String: Double]
+        var score: Double
+        var landmarks: [[Double]]
+        var quality: [String: Double]
+    }
+
+    struct Timings: Encodable {
+        var decode_ms, detect_ms, align_ms, embed_ms, total_ms: Double
+    }
+
+    struct Failure: Encodable {
+        var code: String
+        var message: String
+    }
+
+    var path: String
+    var format: String?
+    var width: Int?
+    var height: Int?
+    var exif_orientation: Int?
+    var faces_found: Int?
+    var detection_passes: Int?
+    var faces: [Face]?
+    var timings: Timings?
+    var error: Failure?
+
+    init(path: String, analysis: FaceAnalysis) {
+        self.path = path
+        format = analysis.format.rawValue
+        width = analysis.width
+        height = analysis.height
+        exif_orientation = analysis.exifOrientation
+        faces_found = analysis.facesFound
+        detection_passes = analysis.detectionPasses
+        faces = analysis.faces.map { face in
+            Face(
+                box: ["x": face.box.x, "y": face.box.y, "width": face.box.width, "height": face.box.height],
+                score: face.score.rounded(places: 3),
+                landmarks: face.landmarks.map { [$0.x.rounded(places: 1), $0.y.rounded(places: 1)] },
+                quality: [
+                    "inter_eye_pixels": face.quality.interEyePixels.rounded(places: 1),
+                    "sharpness": face.quality.sharpness.rounded(places: 1),
+                    "brightness": face.quality.brightness.rounded(places: 1),
+                    "contrast": face.quality.contrast.rounded(places: 1),
+                    "yaw_degrees": face.quality.yaw.rounded(places: 1),
+                    "pitch_degrees": face.quality.pitch.rounded(places: 1),
+                    "roll_degrees": face.quality.roll.rounded(places: 1),
+                ])
+        }
+        let t = analysis.timings
+        timings = Timings(
+            decode_ms: t.decode.rounded(places: 2), detect_ms: t.detect.rounded(places: 2),
+            align_ms: t.align.rounded(places: 2), embed_ms: t.embed.rounded(places: 2), total_ms: t.total.rounded(places: 2))
+    }
+
+    init(path: String, error: FaceEngineError) {
+        self.path = path
+        self.error = Failure(code: error.code, message: error.message)
+    }
+
+    /// A few human-readable lines.
+    var text: String {
+        if let error { return "\(path): \(error.message) [\(error.code)]" }
+        var lines = ["\(path): \(format ?? "?") \(width ?? 0)x\(height ?? 0), orientation \(exif_orientation ?? 1), \(faces_found ?? 0) face(s), \(detection_passes ?? 0) detection pass(es)"]
+        for (index, face) in (faces ?? []).enumerated() {
+            let q = face.quality
+            lines.append(String(
+                format: "  face %d: box %.0f,%.0f %.0fx%.0f score %.2f | eyes %.0f px, sharpness %.0f, brightness %.0f, yaw %.0f°, pitch %.0f°, roll %.0f°",
+                index + 1, face.box["x"]!, face.box["y"]!, face.box["width"]!, face.box["height"]!, face.score,
+                q["inter_eye_pixels"]!, q["sharpness"]!, q["brightness"]!, q["yaw_degrees"]!, q["pitch_degrees"]!, q["roll_degrees"]!))
+        }
+        if let t = timings {
+            lines.append(String(format: "  timings: decode %.1f ms, detect %.1f ms, align %.1f ms, embed %.1f ms, total %.1f ms",
+                                t.decode_ms, t.detect_ms, t.align_ms, t.embed_ms, t.total_ms))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Double {
+    func rounded(places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `fastcert`: the operator's command line for FastCert.
+@main
+struct FastCert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fastcert",
+        abstract: "FastCert: proof-of-life certification for pension recipients.",
+        subcommands: [FaceCommand.self, EvalCommand.self]
+    )
+}

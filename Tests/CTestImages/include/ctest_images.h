@@ -1,0 +1,24 @@
+/* Test-only helpers that re-encode fixture photos, so the tests can derive their own cases (rotated
+ * pixels for the EXIF tests) from the real images. Not linked into the product. */
+#ifndef CTEST_IMAGES_H
+#define CTEST_IMAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Decodes an image, rotates its pixels clockwise by quarter_turns * 90 degrees, and encodes it as a
+ * JPEG (quality 95, no metadata) into out (capacity bytes). Returns the encoded length, or 0 on any
+ * failure (including too small a buffer).
+ */
+size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int quarter_turns, uint8_t *out, size_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
