@@ -28,7 +28,7 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
 
     /// The L2 distance under which two faces are judged the same person. Calibrated on
     /// `faces-dev` with `fastcert eval` (see README, "Calibration").
-    public static let defaultMatchThreshold = 0.5
+    public static let defaultMatchThreshold = 0.55
 
     public init(
         modelDirectory: URL,

@@ -47,6 +47,8 @@ struct EvalCommand: AsyncParsableCommand {
         var best_threshold: Double?
         var threshold: Double
         var accuracy_at_threshold: Double?
+        var fmr_at_threshold: Double?
+        var fnmr_at_threshold: Double?
         var fnmr_at_fmr: [String: Double]
         var seconds: Double
         var images_per_second: Double
@@ -78,6 +80,8 @@ struct EvalCommand: AsyncParsableCommand {
                 best_threshold: metrics?.bestThreshold,
                 threshold: threshold,
                 accuracy_at_threshold: metrics?.accuracyAtThreshold,
+                fmr_at_threshold: metrics?.fmrAtThreshold,
+                fnmr_at_threshold: metrics?.fnmrAtThreshold,
                 fnmr_at_fmr: Dictionary(uniqueKeysWithValues: (metrics?.fnmrAtFMR ?? [:]).map { (String($0.key), $0.value) }),
                 seconds: result.seconds,
                 images_per_second: Double(result.imagesAnalysed) / max(result.seconds, 1e-9))
@@ -98,11 +102,13 @@ struct EvalCommand: AsyncParsableCommand {
             "images:               \(o.images), \(o.no_face) without a usable face",
         ]
         lines += o.no_face_images.map { "  \($0.path): \($0.message) [\($0.code)]" }
-        if let auc = o.auc, let best = o.best_accuracy, let bestThreshold = o.best_threshold, let at = o.accuracy_at_threshold {
+        if let auc = o.auc, let best = o.best_accuracy, let bestThreshold = o.best_threshold, let at = o.accuracy_at_threshold,
+            let fmr = o.fmr_at_threshold, let fnmr = o.fnmr_at_threshold
+        {
             lines += [
                 String(format: "ROC AUC:              %.4f", auc),
                 String(format: "best accuracy:        %.4f at threshold %.3f", best, bestThreshold),
-                String(format: "accuracy at %.3f:     %.4f", o.threshold, at),
+                String(format: "at threshold %.3f:   accuracy %.4f, FMR %.4f, FNMR %.4f", o.threshold, at, fmr, fnmr),
                 String(format: "FNMR at FMR=1e-2:     %.4f", o.fnmr_at_fmr["0.01"] ?? .nan),
                 String(format: "FNMR at FMR=1e-3:     %.4f", o.fnmr_at_fmr["0.001"] ?? .nan),
             ]

@@ -8,6 +8,12 @@ public struct PairList: Sendable {
         public var pathA: String
         public var pathB: String
         public var same: Bool
+
+        public init(pathA: String, pathB: String, same: Bool) {
+            self.pathA = pathA
+            self.pathB = pathB
+            self.same = same
+        }
     }
 
     public var pairs: [Pair]

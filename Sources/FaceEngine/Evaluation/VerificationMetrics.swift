@@ -12,8 +12,10 @@ public struct VerificationMetrics: Sendable, Equatable {
     public var bestThreshold: Double
     /// False non-match rate at the largest threshold whose false match rate stays within each target.
     public var fnmrAtFMR: [Double: Double]
-    /// Accuracy at the threshold the caller supplied.
+    /// Accuracy, false match rate and false non-match rate at the threshold the caller supplied.
     public var accuracyAtThreshold: Double
+    public var fmrAtThreshold: Double
+    public var fnmrAtThreshold: Double
     public var threshold: Double
 
     /// Computes every figure. Needs at least one genuine and one impostor distance.
@@ -59,7 +61,10 @@ public struct VerificationMetrics: Sendable, Equatable {
             fnmr[target] = Double(genuine.filter { $0 >= cut }.count) / Double(genuine.count)
         }
         fnmrAtFMR = fnmr
-        accuracyAtThreshold =
-            Double(genuine.filter { $0 <= threshold }.count + impostor.filter { $0 > threshold }.count) / total
+        let falseMatches = impostor.filter { $0 <= threshold }.count
+        let falseNonMatches = genuine.filter { $0 > threshold }.count
+        accuracyAtThreshold = Double(genuine.count - falseNonMatches + impostor.count - falseMatches) / total
+        fmrAtThreshold = Double(falseMatches) / Double(impostor.count)
+        fnmrAtThreshold = Double(falseNonMatches) / Double(genuine.count)
     }
 }

@@ -17,6 +17,13 @@ extern "C" {
  */
 size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int quarter_turns, uint8_t *out, size_t capacity);
 
+/**
+ * Decodes an image, keeps the rectangle (x, y, width, height), clipped to the image, and encodes it
+ * as a JPEG (quality 95) into out. Returns the encoded length, or 0 on any failure.
+ */
+size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x, int y, int width, int height, uint8_t *out,
+                          size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

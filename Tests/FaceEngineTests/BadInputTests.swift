@@ -1,0 +1,139 @@
+import FaceEngine
+import Foundation
+import Testing
+
+/// Hostile and broken uploads each get their own specific error, quickly, and never crash.
+@Suite("Bad input")
+struct BadInputTests {
+    enum Expected: String, Sendable { case undecodable, unsupported, tooLarge, noFace }
+
+    static func matches(_ error: FaceEngineError, _ expected: Expected) -> Bool {
+        switch (error, expected) {
+        case (.undecodableImage, .undecodable), (.unsupportedFormat, .unsupported), (.imageTooLarge, .tooLarge), (.noFace, .noFace): true
+        default: false
+        }
+    }
+
+    static let cases: [(String, Expected, String)] = [
+        ("truncated JPEG", .undecodable, "truncated"),
+        ("JPEG cut inside its headers", .undecodable, "frame header"),
+        ("random bytes", .unsupported, "not a JPEG or PNG"),
+        ("empty file", .unsupported, "empty"),
+        ("GIF", .unsupported, "GIF"),
+        ("PNG header declaring 100000 x 100000", .tooLarge, "100000x100000"),
+        ("JPEG header declaring 65000 x 65000", .tooLarge, "65000x65000"),
+        ("truncated PNG", .undecodable, "PNG"),
+        ("photo without a face", .noFace, "no face"),
+    ]
+
+    static func bytes(for name: String) throws -> Data {
+        switch name {
+        case "truncated JPEG":
+            let jpeg = try Fixtures.image("obama.jpg")
+            return jpeg.prefix(jpeg.count / 2)
+        case "JPEG cut inside its headers": return try Fixtures.image("obama.jpg").prefix(40)
+        case "random bytes":
+            // A leading zero byte so no run can start with a real signature by chance.
+            return Data([0]) + Data((0..<50_000).map { _ in UInt8.random(in: 0...255) })
+        case "empty file": return Data()
+        case "GIF": return Data("GIF89a".utf8) + Data(repeating: 0, count: 100)
+        case "PNG header declaring 100000 x 100000": return Fixtures.pngHeader(width: 100_000, height: 100_000)
+        case "JPEG header declaring 65000 x 65000": return Fixtures.jpegHeader(width: 65000, height: 65000)
+        case "truncated PNG":
+            let png = try Fixtures.image("32bit.png")
+            return png.prefix(png.count / 3)
+        case "photo without a face":
+            // The lower part of obama.jpg: suit and flag, no face.
+            return try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577)
+        default: throw FixtureError("unknown case \(name)")
+        }
+    }
+
+    @Test("each kind of bad upload gets its own error", arguments: cases)
+    func specificError(name: String, expected: Expected, mentions: String) async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let data = try Self.bytes(for: name)
+        let start = ContinuousClock.now
+        do {
+            let analysis = try await engine.analyze(data)
+            Issue.record("\(name) was accepted: \(analysis.faces.count) face(s)")
+        } catch {
+            #expect(Self.matches(error, expected), "\(name): got \(error)")
+            #expect(error.message.localizedCaseInsensitiveContains(mentions), "\(name): message '\(error.message)'")
+        }
+        // Refusals happen on the header: no decode of billions of pixels, so well under a second
+        // even in a debug build (the photo without a face is decoded and scanned in full).
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test("files over the byte cap are refused before decoding")
+    func byteCap() async throws {
+        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxBytes: 10_000))
+        let image = try Fixtures.image("obama.jpg")
+        do {
+            _ = try await engine.analyze(image)
+            Issue.record("accepted a file over the byte cap")
+        } catch {
+            guard case .imageTooLarge(let message) = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("10000"))
+        }
+    }
+
+    @Test("a pixel cap below the photo's size refuses it from its header")
+    func pixelCap() async throws {
+        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxPixels: 500_000))
+        let image = try Fixtures.image("obama.jpg")  // 910 x 1137
+        do {
+            _ = try await engine.analyze(image)
+            Issue.record("accepted an image over the pixel cap")
+        } catch {
+            guard case .imageTooLarge(let message) = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("910x1137"))
+        }
+    }
+
+    @Test("a missing model folder fails to start with a reason naming the file")
+    func missingModels() async throws {
+        let empty = FileManager.default.temporaryDirectory.appending(path: "fastcert-no-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        do {
+            _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: empty, workers: 2))
+            Issue.record("started without models")
+        } catch {
+            guard case .modelLoadFailure(let message) = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("shape_predictor_5_face_landmarks.dat"))
+        }
+    }
+
+    @Test("a corrupt model file fails to start instead of crashing")
+    func corruptModel() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-bad-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"] {
+            try Data("not a model".utf8).write(to: folder.appending(path: name))
+        }
+        do {
+            _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: folder, workers: 1))
+            Issue.record("started with corrupt models")
+        } catch {
+            guard case .modelLoadFailure(let message) = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("not a valid dlib model"))
+        }
+    }
+
+    @Test("configuration mistakes are refused with the option's name", arguments: [
+        (FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 0), "workers"),
+        (FaceEngineConfiguration(modelDirectory: Fixtures.models, detectionSize: 10), "detection size"),
+    ])
+    func badConfiguration(configuration: FaceEngineConfiguration, mentions: String) async throws {
+        do {
+            _ = try await FaceEngine.start(configuration: configuration)
+            Issue.record("accepted a bad configuration")
+        } catch {
+            #expect(error.code == "bad_argument")
+            #expect(error.message.contains(mentions))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import FaceEngine
+import Foundation
+import Testing
+
+/// The same person matches, different people do not, whatever the file's orientation or format.
+@Suite("Face matching on the fixture photos")
+struct FaceMatchingTests {
+    static let threshold = FaceEngineConfiguration.defaultMatchThreshold
+
+    @Test("photos of Obama match each other", arguments: [("obama.jpg", "obama2.jpg"), ("obama.jpg", "obama3.jpg"), ("obama2.jpg", "obama3.jpg")])
+    func samePersonMatches(first: String, second: String) async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let comparison = try await engine.compare(try Fixtures.image(first), try Fixtures.image(second), threshold: Self.threshold)
+        #expect(comparison.isMatch, "distance \(comparison.distance)")
+        #expect(comparison.distance < 0.5)
+    }
+
+    @Test("each Obama photo differs from Biden", arguments: ["obama.jpg", "obama2.jpg", "obama3.jpg"])
+    func differentPeopleDoNotMatch(obama: String) async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let comparison = try await engine.compare(try Fixtures.image(obama), try Fixtures.image("biden.jpg"), threshold: Self.threshold)
+        #expect(!comparison.isMatch, "distance \(comparison.distance)")
+        #expect(comparison.distance > 0.7)
+    }
+
+    /// Phones store pixels sideways and say so in EXIF; the engine must turn them upright.
+    @Test("an EXIF-rotated copy still finds and matches the face", arguments: [(1, UInt8(8)), (3, UInt8(6)), (2, UInt8(3))])
+    func exifOrientationIsHonoured(quarterTurns: Int, orientation: UInt8) async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let original = try await engine.analyze(try Fixtures.image("obama.jpg"))
+        let sideways = try Fixtures.rotated("obama.jpg", quarterTurns: quarterTurns)
+
+        // Without the tag the face is on its side and the frontal detector cannot find it...
+        await #expect(throws: FaceEngineError.self) { try await engine.analyze(sideways) }
+        // ...with it, the image is turned upright first.
+        let tagged = try await engine.analyze(Fixtures.withExifOrientation(sideways, orientation))
+        #expect(tagged.exifOrientation == Int(orientation))
+        #expect(tagged.width == original.width && tagged.height == original.height)
+        let distance = tagged.primaryFace.embedding.distance(to: original.primaryFace.embedding)
+        #expect(distance < 0.15, "re-encoded copy should be nearly identical, distance \(distance)")
+        #expect(abs(tagged.primaryFace.box.x - original.primaryFace.box.x) < 12)
+    }
+
+    @Test("the 32-bit PNG (with alpha) is decoded and matches Obama")
+    func pngWithAlpha() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let png = try await engine.analyze(try Fixtures.image("32bit.png"))
+        #expect(png.format == .png)
+        #expect(png.faces.count == 1)
+        let obama = try await engine.analyze(try Fixtures.image("obama.jpg"))
+        #expect(png.primaryFace.embedding.distance(to: obama.primaryFace.embedding) < Self.threshold)
+    }
+
+    @Test("quality and landmarks describe a frontal, sharp, well-lit face")
+    func qualityOfAGoodPhoto() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let face = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace
+        #expect(face.landmarks.count == 5)
+        #expect(face.quality.interEyePixels > 80 && face.quality.interEyePixels < 140)
+        #expect(abs(face.quality.yaw) < 15 && abs(face.quality.roll) < 10)
+        #expect(face.quality.brightness > 60 && face.quality.brightness < 200)
+        #expect(face.quality.sharpness > 100)
+        // Landmarks lie inside the (slightly enlarged) detection box.
+        for point in face.landmarks {
+            #expect(point.x > face.box.x - 20 && point.x < face.box.x + face.box.width + 20)
+            #expect(point.y > face.box.y - 20 && point.y < face.box.y + face.box.height + 20)
+        }
+    }
+
+    @Test("a face too small for the first detection pass is found by a retry at a larger scale")
+    func smallFaceIsFoundByRetry() async throws {
+        // With the first pass on an 80-pixel copy the face is ~20 px there, far below the HOG
+        // detector's 80-pixel window, so only the retries at doubled scales can find it.
+        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detectionSize: 80))
+        let analysis = try await engine.analyze(try Fixtures.image("obama.jpg"))
+        #expect(analysis.detectionPasses > 1)
+        #expect(analysis.faces.count == 1)
+    }
+}
