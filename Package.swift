@@ -51,8 +51,10 @@ let package = Package(
             cxxSettings: nativeFlags,
             linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgcodecs")]
         ),
-        .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "CTestImages"]),
-        .testTarget(name: "fastcertTests", dependencies: ["fastcert"]),
+        // Test-only: fixture photos, derived images and shared engines for both test targets.
+        .target(name: "TestSupport", dependencies: ["FaceEngine", "CTestImages"], path: "Tests/TestSupport"),
+        .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
+        .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

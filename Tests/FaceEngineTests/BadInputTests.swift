@@ -1,6 +1,7 @@
 import FaceEngine
 import Foundation
 import Testing
+import TestSupport
 
 /// Hostile and broken uploads each get their own specific error, quickly, and never crash.
 @Suite("Bad input")

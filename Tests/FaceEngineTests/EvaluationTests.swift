@@ -1,6 +1,7 @@
 import FaceEngine
 import Foundation
 import Testing
+import TestSupport
 
 /// The accuracy figures `fastcert eval` reports, on distances whose answers are known.
 @Suite("Verification metrics and pair lists")

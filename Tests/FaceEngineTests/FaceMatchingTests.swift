@@ -1,6 +1,7 @@
 import FaceEngine
 import Foundation
 import Testing
+import TestSupport
 
 /// The same person matches, different people do not, whatever the file's orientation or format.
 @Suite("Face matching on the fixture photos")

@@ -1,6 +1,7 @@
 import FaceEngine
 import Foundation
 import Testing
+import TestSupport
 
 /// The worker pool: parallel workers agree with a single one, and a full queue refuses politely.
 @Suite("Worker pool")

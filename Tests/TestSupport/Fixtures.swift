@@ -4,14 +4,17 @@ import Foundation
 
 /// The test photos fetched by `Tests/Fixtures/fetch.sh`, the models fetched by `models/fetch.sh`,
 /// and images derived from them in the tests themselves.
-enum Fixtures {
-    static let repository = URL(filePath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let images = repository.appending(path: "Tests/Fixtures/images")
-    static let models = repository.appending(path: "models")
+public enum Fixtures {
+    public static let repository = URL(filePath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let images = repository.appending(path: "Tests/Fixtures/images")
+    public static let models = repository.appending(path: "models")
+
+    /// A fixture photo's path.
+    public static func path(_ name: String) -> String { images.appending(path: name).path }
 
     /// The bytes of a fixture photo; a missing fixture says how to fetch it.
-    static func image(_ name: String) throws -> Data {
+    public static func image(_ name: String) throws -> Data {
         let url = images.appending(path: name)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw FixtureError("missing fixture \(url.path): run scripts/setup.sh")
@@ -21,7 +24,7 @@ enum Fixtures {
 
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
-    static func rotated(_ name: String, quarterTurns: Int) throws -> Data {
+    public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {
         let source = try image(name)
         return try encoded { out, capacity in
             source.withUnsafeBytes { ctest_rotate_to_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(quarterTurns), out, capacity) }
@@ -29,7 +32,7 @@ enum Fixtures {
     }
 
     /// A rectangle of the photo, re-encoded as JPEG.
-    static func cropped(_ name: String, x: Int, y: Int, width: Int, height: Int) throws -> Data {
+    public static func cropped(_ name: String, x: Int, y: Int, width: Int, height: Int) throws -> Data {
         let source = try image(name)
         return try encoded { out, capacity in
             source.withUnsafeBytes {
@@ -39,7 +42,7 @@ enum Fixtures {
     }
 
     /// A JPEG with an EXIF APP1 segment carrying `orientation` inserted right after its SOI marker.
-    static func withExifOrientation(_ jpeg: Data, _ orientation: UInt8) -> Data {
+    public static func withExifOrientation(_ jpeg: Data, _ orientation: UInt8) -> Data {
         var tiff: [UInt8] = Array("MM".utf8) + [0x00, 0x2A, 0, 0, 0, 8]  // big-endian TIFF, IFD0 at offset 8
         tiff += [0x00, 0x01]  // one entry
         tiff += [0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, orientation, 0, 0]  // Orientation, SHORT, count 1
@@ -54,14 +57,14 @@ enum Fixtures {
     }
 
     /// A PNG signature and IHDR chunk declaring `width` x `height` pixels, and nothing else.
-    static func pngHeader(width: UInt32, height: UInt32) -> Data {
+    public static func pngHeader(width: UInt32, height: UInt32) -> Data {
         func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
         let ihdr: [UInt8] = Array("IHDR".utf8) + be(width) + be(height) + [8, 2, 0, 0, 0]
         return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + ihdr + [0, 0, 0, 0] + Array(repeating: 0, count: 64))
     }
 
     /// A JPEG SOI, a baseline SOF0 declaring `width` x `height`, and random entropy-like bytes.
-    static func jpegHeader(width: UInt16, height: UInt16) -> Data {
+    public static func jpegHeader(width: UInt16, height: UInt16) -> Data {
         let sof: [UInt8] = [0xFF, 0xC0, 0x00, 0x11, 8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
                             3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]
         return Data([0xFF, 0xD8] + sof + Array(repeating: 0xAB, count: 256))
@@ -75,17 +78,17 @@ enum Fixtures {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Engines shared by the tests, started once (loading the models takes a moment per worker).
-actor SharedEngines {
-    static let shared = SharedEngines()
+public actor SharedEngines {
+    public static let shared = SharedEngines()
     private var engines: [Int: FaceEngine] = [:]
 
-    func engine(workers: Int = 2) async throws -> FaceEngine {
+    public func engine(workers: Int = 2) async throws -> FaceEngine {
         if let engine = engines[workers] { return engine }
         let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers))
         engines[workers] = engine

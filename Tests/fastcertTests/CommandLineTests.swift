@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Drives the real `fastcert` binary, as an operator or a script would.
+@Suite("fastcert command line")
+struct CommandLineTests {
+    static let repository = Fixtures.repository
+    static let images = Fixtures.images
+
+    /// The binary SwiftPM built beside this test bundle.
+    static var binary: URL {
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = folder.appending(path: "fastcert")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        return repository.appending(path: ".build/debug/fastcert")
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func image(_ name: String) -> String { Fixtures.path(name) }
+
+    @Test("compare --json: the same person matches, another does not; both exit 0", arguments: [
+        ("obama.jpg", "obama2.jpg", true), ("obama.jpg", "biden.jpg", false),
+    ])
+    func compareJSON(first: String, second: String, match: Bool) throws {
+        let result = try Self.run(["face", "compare", Self.image(first), Self.image(second), "--json", "--workers", "1"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let distance = try #require(json["distance"] as? Double)
+        #expect(json["threshold"] as? Double == 0.55)
+        #expect(json["match"] as? Bool == match)
+        #expect(match ? distance < 0.55 : distance > 0.55)
+        #expect(!result.stdout.contains("embedding"), "templates must never be printed")
+    }
+
+    @Test("compare --threshold moves the decision")
+    func customThreshold() throws {
+        let result = try Self.run(["face", "compare", Self.image("obama.jpg"), Self.image("obama2.jpg"), "--threshold", "0.1"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("no match: distance"))
+    }
+
+    enum BadFile: String, CaseIterable, Sendable { case missing, notAPhoto, truncated, noFace }
+
+    @Test("compare fails with a one-line reason naming the file, and its exit code", arguments: BadFile.allCases)
+    func compareFailures(kind: BadFile) throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appending(path: "\(kind.rawValue).jpg")
+        let (status, mentions): (Int32, String)
+        switch kind {
+        case .missing:
+            (status, mentions) = (4, "no such file")
+        case .notAPhoto:
+            try Data("these are not pixels".utf8).write(to: file)
+            (status, mentions) = (4, "not a JPEG or PNG")
+        case .truncated:
+            // Half of obama.jpg: libjpeg would pad it with grey; the engine refuses it instead.
+            let jpeg = try Fixtures.image("obama.jpg")
+            try jpeg.prefix(jpeg.count / 2).write(to: file)
+            (status, mentions) = (4, "truncated")
+        case .noFace:
+            try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: file)
+            (status, mentions) = (3, "no face")
+        }
+        let result = try Self.run(["face", "compare", Self.image("obama.jpg"), file.path, "--workers", "1"])
+        #expect(result.status == status, "stderr: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains(mentions))
+        #expect(result.stderr.contains(file.lastPathComponent))
+    }
+
+    @Test("analyze --json reports faces, quality and timings per image, and no templates")
+    func analyzeJSON() throws {
+        let result = try Self.run(["face", "analyze", Self.image("obama.jpg"), Self.image("32bit.png"), "--json", "--workers", "2"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(reports.count == 2)
+        #expect(reports[1]["format"] as? String == "png")
+        let faces = try #require(reports[0]["faces"] as? [[String: Any]])
+        #expect(faces.count == 1)
+        let quality = try #require(faces[0]["quality"] as? [String: Double])
+        #expect(quality["inter_eye_pixels"]! > 50)
+        let timings = try #require(reports[0]["timings"] as? [String: Double])
+        #expect(timings["embed_ms"]! > 0)
+        #expect(!result.stdout.contains("embedding"))
+    }
+
+    @Test("eval --json reports the documented keys")
+    func evalJSON() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pairs = folder.appending(path: "pairs.tsv")
+        try """
+            path_a\tpath_b\tsame\tnote
+            obama.jpg\tobama2.jpg\t1\tx
+            obama.jpg\tobama3.jpg\t1\tx
+            obama.jpg\tbiden.jpg\t0\tx
+            obama3.jpg\tbiden.jpg\t0\tx
+            missing.jpg\tbiden.jpg\t0\tx
+            """.write(to: pairs, atomically: true, encoding: .utf8)
+        let result = try Self.run(["eval", "--pairs", pairs.path, "--root", Self.images.path, "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["pairs"] as? Int == 4)
+        #expect(json["no_face"] as? Int == 1)
+        #expect(json["auc"] as? Double == 1)
+        #expect(json["best_accuracy"] as? Double == 1)
+        #expect(json["best_threshold"] is Double)
+        #expect(json["accuracy_at_threshold"] as? Double == 1)
+        let fnmr = try #require(json["fnmr_at_fmr"] as? [String: Double])
+        #expect(Set(fnmr.keys) == ["0.01", "0.001"])
+    }
+
+    @Test("eval refuses a malformed pair list, naming the line")
+    func evalMalformed() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pairs = folder.appending(path: "pairs.tsv")
+        try "path_a\tpath_b\tsame\na.jpg\tb.jpg\tmaybe\n".write(to: pairs, atomically: true, encoding: .utf8)
+        let result = try Self.run(["eval", "--pairs", pairs.path, "--root", folder.path])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("line 2"))
+    }
+}
