@@ -32,8 +32,10 @@ void load_model(const std::string &directory, const char *file, Model &model) {
     }
 }
 
-// The largest scale the retry passes go up to (2 = dlib's "upsample once", as face_recognition does).
-constexpr double kMaxUpscale = 2.0;
+// face_recognition's default: dlib's detector after upsampling the image once (2x).
+constexpr double kReferenceScale = 2.0;
+// The largest scale the retry passes go up to: 2x (6/5)^4, a small crop upsampled about 4x.
+constexpr double kMaxUpscale = 4.2;
 // Pixel budget of one detection pass: bounds the cost of a retry on a large image.
 constexpr double kMaxDetectionPixels = 4.2e6;
 
@@ -54,9 +56,15 @@ FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limi
 
 std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale) {
     std::vector<Detection> found;
-    auto to_full = [scale](const dlib::rectangle &r) {
-        return dlib::rectangle(std::lround(r.left() / scale), std::lround(r.top() / scale),
-                               std::lround(r.right() / scale), std::lround(r.bottom() / scale));
+    // Exactly 2x is dlib's "upsample once": use its own pyramid_up and box mapping, as the reference
+    // pipeline does, so that small photos get the very boxes the reference gets.
+    const bool reference_upsample = scale == kReferenceScale;
+    dlib::pyramid_down<2> pyramid;
+    auto to_full = [&](const dlib::rectangle &r) {
+        if (reference_upsample) return dlib::rectangle(pyramid.rect_down(r));
+        // Pixel centres: x_full + 0.5 = (x_scaled + 0.5) / scale.
+        auto back = [scale](long v) { return std::lround((v + 0.5) / scale - 0.5); };
+        return dlib::rectangle(back(r.left()), back(r.top()), back(r.right()), back(r.bottom()));
     };
     if (limits_.detector == FC_DETECTOR_CNN) {
         cv::Mat scaled;
@@ -66,28 +74,40 @@ std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rg
         for (const auto &d : (*mmod_)(input)) found.push_back({to_full(d.rect), d.detection_confidence});
         return found;
     }
-    cv::Mat scaled;
-    if (scale == 1.0) scaled = grey;
-    else cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     std::vector<dlib::rect_detection> detections;
-    hog_(dlib::cv_image<unsigned char>(scaled), detections);
+    if (reference_upsample) {
+        dlib::array2d<unsigned char> upsampled;
+        dlib::pyramid_up(dlib::cv_image<unsigned char>(grey), upsampled, pyramid);
+        hog_(upsampled, detections);
+    } else {
+        cv::Mat scaled;
+        if (scale == 1.0) scaled = grey;
+        else cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        hog_(dlib::cv_image<unsigned char>(scaled), detections);
+    }
     for (const auto &d : detections) found.push_back({to_full(d.rect), d.detection_confidence});
     return found;
 }
 
 std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc_image_info &info) {
+    // dlib's HOG scanner searches a pyramid whose levels shrink by 5/6. dlib's reference pipeline
+    // (face_recognition) upsamples once, so its levels sit at 2 x (5/6)^k of the original. Start our
+    // pyramid on one of those levels, the largest within the detection size, so the boxes we find
+    // (and so the landmarks and embeddings) agree with the reference.
     const double longest = std::max(rgb.cols, rgb.rows);
-    double scale = std::min(1.0, limits_.detection_size / longest);
+    const double wanted = limits_.detection_size / longest;
+    const int level = std::max(0, int(std::ceil(std::log(kReferenceScale / wanted) / std::log(6.0 / 5.0) - 1e-9)));
+    double scale = kReferenceScale * std::pow(5.0 / 6.0, level);
     cv::Mat grey;
     if (limits_.detector == FC_DETECTOR_HOG) cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
-    // Pass 1 at the configured size; when nothing is found, double the scale (up to 2x the original,
-    // within a pixel budget) so small faces in large frames and faces in small crops are not lost.
+    // When nothing is found, go up four pyramid levels (about 2x) and retry, within the largest
+    // scale and a pixel budget, so small faces in large frames and faces in small crops are not lost.
     for (int pass = 1;; pass++) {
         info.detection_passes = pass;
         info.detection_scale = float(scale);
         auto found = detect_once(rgb, grey, scale);
-        double next = scale * 2;
-        bool can_retry = next <= kMaxUpscale + 1e-9 && double(rgb.cols) * rgb.rows * next * next <= kMaxDetectionPixels;
+        double next = scale * std::pow(6.0 / 5.0, 4);
+        bool can_retry = next <= kMaxUpscale && double(rgb.cols) * rgb.rows * next * next <= kMaxDetectionPixels;
         if (!found.empty() || !can_retry) return found;
         scale = next;
     }

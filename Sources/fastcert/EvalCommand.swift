@@ -26,6 +26,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write every scored pair with its distance to this TSV file.", valueName: "file"))
+    var distances: String?
+
     @OptionGroup var engineOptions: EngineOptions
 
     struct Output: Encodable {
@@ -67,6 +70,15 @@ struct EvalCommand: AsyncParsableCommand {
             let engine = try await engineOptions.startEngine()
             let result = await PairEvaluation.run(list, root: URL(filePath: root), engine: engine, threshold: threshold)
             let metrics = result.metrics
+            if let distances {
+                let rows = result.scored.map { "\($0.pair.pathA)\t\($0.pair.pathB)\t\($0.pair.same ? 1 : 0)\t\($0.distance)" }
+                do {
+                    try (["path_a\tpath_b\tsame\tdistance"] + rows).joined(separator: "\n").appending("\n")
+                        .write(toFile: distances, atomically: true, encoding: .utf8)
+                } catch {
+                    throw CommandFailure.input("\(distances): cannot write the distances (\(error.localizedDescription))")
+                }
+            }
             let output = Output(
                 pairs: result.scored.count,
                 pairs_listed: list.pairs.count,
