@@ -34,7 +34,6 @@ let package = Package(
                 .linkedLibrary("dlib"),
                 .linkedLibrary("opencv_core"),
                 .linkedLibrary("opencv_imgproc"),
-                .linkedLibrary("opencv_imgcodecs"),
                 .linkedLibrary("jpeg"),
                 .linkedLibrary("blas"),
                 .linkedLibrary("lapack"),

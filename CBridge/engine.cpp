@@ -26,10 +26,11 @@ void write_message(char *message, size_t capacity, const char *text) noexcept {
     if (message != nullptr && capacity > 0) std::snprintf(message, capacity, "%s", text);
 }
 
-// Each engine serves one worker thread; the workers are the parallelism. A multi-threaded BLAS
-// inside each would only oversubscribe the cores, so ask OpenBLAS (when it is the BLAS loaded) for
-// one thread. Looked up at run time so any BLAS still links.
-void use_single_threaded_blas() noexcept {
+// Process-wide settings, applied once when the first engine is created. Each engine serves one
+// worker thread; the workers are the parallelism. A multi-threaded BLAS or OpenCV inside each would
+// only oversubscribe the cores, so ask OpenBLAS (when it is the BLAS loaded; looked up at run time
+// so any BLAS still links) and OpenCV for one thread each.
+void configure_process() noexcept {
     static std::once_flag once;
     std::call_once(once, [] {
         using set_threads = void (*)(int);
@@ -63,7 +64,7 @@ fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_eng
     }
     limits.detector = fc_detector(options->detector);
     try {
-        use_single_threaded_blas();
+        configure_process();
         *out_engine = new fc_engine(options->model_directory, limits);
         return FC_OK;
     } catch (const fastcert::ModelLoadError &error) {

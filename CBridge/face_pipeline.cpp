@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include <dlib/opencv/cv_image.h>
 #include <opencv2/imgproc.hpp>
@@ -42,11 +44,26 @@ constexpr double kMaxDetectionPixels = 4.2e6;
 constexpr double kPi = 3.14159265358979323846;
 double degrees(double radians) { return radians * 180.0 / kPi; }
 
+/**
+ * The 5-point landmark model, loaded once per process and shared by every engine:
+ * shape_predictor's prediction is const and keeps no state, and each copy costs ~11 MB.
+ */
+std::shared_ptr<const dlib::shape_predictor> shared_landmark_model(const std::string &directory) {
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<const dlib::shape_predictor>> loaded;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto model = loaded[directory].lock()) return model;
+    auto model = std::make_shared<dlib::shape_predictor>();
+    load_model(directory, "shape_predictor_5_face_landmarks.dat", *model);
+    loaded[directory] = model;
+    return model;
+}
+
 }  // namespace
 
 FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limits)
     : limits_(limits), hog_(dlib::get_frontal_face_detector()) {
-    load_model(model_directory, "shape_predictor_5_face_landmarks.dat", landmarks_);
+    landmarks_ = shared_landmark_model(model_directory);
     load_model(model_directory, "dlib_face_recognition_resnet_model_v1.dat", descriptor_);
     if (limits_.detector == FC_DETECTOR_CNN) {
         mmod_ = std::make_unique<networks::mmod_net>();
@@ -66,23 +83,27 @@ std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rg
         auto back = [scale](long v) { return std::lround((v + 0.5) / scale - 0.5); };
         return dlib::rectangle(back(r.left()), back(r.top()), back(r.right()), back(r.bottom()));
     };
+    const auto interpolation = scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR;
     if (limits_.detector == FC_DETECTOR_CNN) {
-        cv::Mat scaled;
-        cv::resize(rgb, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::Mat scaled = rgb;
+        if (scale != 1.0 && !reference_upsample) cv::resize(rgb, scaled, cv::Size(), scale, scale, interpolation);
         dlib::matrix<dlib::rgb_pixel> input;
-        dlib::assign_image(input, dlib::cv_image<dlib::rgb_pixel>(scaled));
+        if (reference_upsample) dlib::pyramid_up(dlib::cv_image<dlib::rgb_pixel>(scaled), input, pyramid);
+        else dlib::assign_image(input, dlib::cv_image<dlib::rgb_pixel>(scaled));
         for (const auto &d : (*mmod_)(input)) found.push_back({to_full(d.rect), d.detection_confidence});
         return found;
     }
+    // Grey of the whole image, then shrunk: measured faster than shrinking the colour image first.
     std::vector<dlib::rect_detection> detections;
     if (reference_upsample) {
         dlib::array2d<unsigned char> upsampled;
         dlib::pyramid_up(dlib::cv_image<unsigned char>(grey), upsampled, pyramid);
         hog_(upsampled, detections);
+    } else if (scale == 1.0) {
+        hog_(dlib::cv_image<unsigned char>(grey), detections);
     } else {
         cv::Mat scaled;
-        if (scale == 1.0) scaled = grey;
-        else cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::resize(grey, scaled, cv::Size(), scale, scale, interpolation);
         hog_(dlib::cv_image<unsigned char>(scaled), detections);
     }
     for (const auto &d : detections) found.push_back({to_full(d.rect), d.detection_confidence});
@@ -188,7 +209,7 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     std::vector<dlib::full_object_detection> shapes;
     std::vector<dlib::chip_details> chip_regions;
     for (int i = 0; i < count; i++) {
-        shapes.push_back(landmarks_(image, detections[i].box));
+        shapes.push_back((*landmarks_)(image, detections[i].box));
         chip_regions.push_back(dlib::get_face_chip_details(shapes.back(), 150, 0.25));
     }
     dlib::array<dlib::matrix<dlib::rgb_pixel>> chip_array;

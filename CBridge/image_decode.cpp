@@ -4,7 +4,8 @@
 
 #include <cstring>
 
-#include <opencv2/imgcodecs.hpp>
+#include <dlib/image_loader/png_loader.h>
+#include <dlib/pixel.h>
 #include <opencv2/imgproc.hpp>
 
 #include "internal/jpeg_reader.h"
@@ -164,11 +165,25 @@ Outcome decode_rgb(const uint8_t *bytes, size_t length, const ImageHeader &heade
         if (width != stored.cols || height != stored.rows)
             return Outcome::failure(FC_UNDECODABLE_IMAGE, "corrupt JPEG: the decoded size disagrees with its header");
     } else {
-        cv::Mat encoded(1, int(length), CV_8UC1, const_cast<uint8_t *>(bytes));
-        cv::Mat bgr = cv::imdecode(encoded, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-        if (bgr.empty())
-            return Outcome::failure(FC_UNDECODABLE_IMAGE, "corrupt or truncated PNG: its pixel data could not be decoded");
-        cv::cvtColor(bgr, stored, cv::COLOR_BGR2RGB);
+        // PNG through libpng (dlib's loader), not OpenCV's imgcodecs: that module drags ~140 shared
+        // libraries (GDAL, GDCM, ...) into the process, ~40 MB of resident memory for nothing.
+        // Alpha is dropped, as a camera photo has none.
+        dlib::array2d<dlib::rgb_alpha_pixel> decoded;
+        try {
+            dlib::png_loader(bytes, length).get_image(decoded);
+        } catch (const dlib::image_load_error &error) {
+            return Outcome::failure(FC_UNDECODABLE_IMAGE, std::string("corrupt or truncated PNG: ") + error.what());
+        }
+        stored.create(int(decoded.nr()), int(decoded.nc()), CV_8UC3);
+        for (long r = 0; r < decoded.nr(); r++) {
+            auto *out = stored.ptr<uint8_t>(int(r));
+            for (long c = 0; c < decoded.nc(); c++, out += 3) {
+                const auto &p = decoded[r][c];
+                out[0] = p.red;
+                out[1] = p.green;
+                out[2] = p.blue;
+            }
+        }
     }
     rgb = apply_orientation(stored, header.orientation);
     return {};

@@ -57,7 +57,7 @@ typedef struct fc_engine_options {
     const char *model_directory;  /* folder holding the dlib .dat files; required */
     uint64_t max_bytes;           /* refuse larger files; default 20 MiB */
     uint64_t max_pixels;          /* refuse images whose header declares more; default 50 MP */
-    int32_t detection_size;       /* longest side of the grey copy the detector scans; default 640 */
+    int32_t detection_size;       /* longest side of the grey copy the detector scans; default 480 */
     int32_t detector;             /* an fc_detector; default FC_DETECTOR_HOG */
 } fc_engine_options;
 

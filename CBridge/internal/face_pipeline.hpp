@@ -18,7 +18,7 @@ namespace fastcert {
 struct EngineLimits {
     uint64_t max_bytes = 20ull << 20;
     uint64_t max_pixels = 50'000'000;
-    int detection_size = 640;
+    int detection_size = 480;
     fc_detector detector = FC_DETECTOR_HOG;
 };
 
@@ -45,7 +45,7 @@ private:
 
     EngineLimits limits_;
     dlib::frontal_face_detector hog_;
-    dlib::shape_predictor landmarks_;
+    std::shared_ptr<const dlib::shape_predictor> landmarks_;  // shared by every engine of the process
     networks::descriptor_net descriptor_;
     std::unique_ptr<networks::mmod_net> mmod_;
 };

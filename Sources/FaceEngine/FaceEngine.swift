@@ -82,17 +82,23 @@ public final class FaceEngine: Sendable {
         pool.shutdown()
     }
 
-    /// Reads at most `limit + 1` bytes so that a huge file is refused without loading it whole.
+    /// Reads a whole image file, refusing one over `limit` bytes before reading it (by its size),
+    /// and reading no more than `limit + 1` bytes from anything that has no size (a pipe).
     static func read(_ url: URL, limit: Int) throws(FaceEngineError) -> Data {
         guard let handle = try? FileHandle(forReadingFrom: url) else {
             throw .badArgument("cannot open \(url.path): no such file, or not readable")
         }
         defer { try? handle.close() }
+        let tooLarge = FaceEngineError.imageTooLarge("\(url.lastPathComponent) is over the limit of \(limit) bytes; send a smaller photo")
         do {
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            if data.count > limit {
-                throw FaceEngineError.imageTooLarge("\(url.lastPathComponent) is over the limit of \(limit) bytes; send a smaller photo")
+            var wanted = limit + 1
+            if let size = try? handle.seekToEnd() {
+                guard size <= UInt64(limit) else { throw tooLarge }
+                try handle.seek(toOffset: 0)
+                wanted = Int(size) + 1  // one more, to notice a file that grew meanwhile
             }
+            let data = try handle.read(upToCount: wanted) ?? Data()
+            guard data.count <= limit else { throw tooLarge }
             return data
         } catch let error as FaceEngineError {
             throw error

@@ -35,7 +35,7 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         maxBytes: Int = 20 << 20,
         maxPixels: Int = 50_000_000,
-        detectionSize: Int = 640,
+        detectionSize: Int = 480,
         detector: Detector = .hog,
         maxFacesPerImage: Int = 8,
         queueCapacity: Int = 256

@@ -14,7 +14,7 @@ struct EngineOptions: ParsableArguments {
     var detector: FaceEngineConfiguration.Detector = .hog
 
     @Option(name: .long, help: "Longest side, in pixels, of the copy the detector scans first.")
-    var detectionSize: Int = 640
+    var detectionSize: Int = 480
 
     @Option(name: .long, help: "Refuse image files larger than this many bytes.")
     var maxBytes: Int = 20 << 20

@@ -68,6 +68,17 @@ struct FaceMatchingTests {
         }
     }
 
+    @Test("the CNN detector option finds the face and the result matches the HOG pipeline")
+    func cnnDetector() async throws {
+        let cnn = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detector: .cnn))
+        let image = try Fixtures.image("obama.jpg")
+        let viaCNN = try await cnn.analyze(image)
+        let viaHOG = try await SharedEngines.shared.engine().analyze(image)
+        #expect(viaCNN.faces.count == 1)
+        // Different boxes, same landmarks to within a few pixels, so nearly the same embedding.
+        #expect(viaCNN.primaryFace.embedding.distance(to: viaHOG.primaryFace.embedding) < 0.1)
+    }
+
     @Test("a face too small for the first detection pass is found by a retry at a larger scale")
     func smallFaceIsFoundByRetry() async throws {
         // With the first pass on an 80-pixel copy the face is ~20 px there, far below the HOG
