@@ -153,7 +153,7 @@ Outcome decode_rgb(const uint8_t *bytes, size_t length, const ImageHeader &heade
         stored.create(int(header.stored_height), int(header.stored_width), CV_8UC3);
         int width = 0, height = 0;
         char text[200] = {0};
-        fcj_status status = fcj_decode_rgb(bytes, length, 1, max_pixels, stored.data, stored.total() * 3, &width,
+        fcj_status status = fcj_decode_rgb(bytes, length, max_pixels, stored.data, stored.total() * 3, &width,
                                            &height, text, sizeof text);
         switch (status) {
         case FCJ_OK: break;

@@ -32,7 +32,7 @@ static void write_message(char *message, size_t capacity, const char *text) {
     if (message && capacity > 0) snprintf(message, capacity, "%s", text);
 }
 
-fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, int scale_denom, uint64_t max_pixels,
+fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, uint64_t max_pixels,
                           uint8_t *out_rgb, size_t out_capacity, int *out_width, int *out_height,
                           char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
@@ -65,8 +65,6 @@ fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, int scale_denom, u
 
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
-    cinfo.scale_num = 1;
-    cinfo.scale_denom = (unsigned)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
 

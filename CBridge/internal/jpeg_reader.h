@@ -19,12 +19,11 @@ typedef enum fcj_status {
 } fcj_status;
 
 /**
- * Decodes a JPEG to packed 8-bit RGB at 1/scale_denom of its stored size (scale_denom 1, 2, 4 or 8,
- * using libjpeg's DCT scaling) into the caller's buffer out_rgb of out_capacity bytes, rows packed
- * (width * 3 bytes each). Fails with FCJ_CORRUPT when the decoded size would not fit. Writes the
- * decoded size to *out_width and *out_height. Orientation is NOT applied here.
+ * Decodes a JPEG to packed 8-bit RGB into the caller's buffer out_rgb of out_capacity bytes, rows
+ * packed (width * 3 bytes each). Fails with FCJ_CORRUPT when the decoded size would not fit. Writes
+ * the decoded size to *out_width and *out_height. Orientation is NOT applied here.
  */
-fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, int scale_denom, uint64_t max_pixels,
+fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, uint64_t max_pixels,
                           uint8_t *out_rgb, size_t out_capacity, int *out_width, int *out_height,
                           char *message, size_t message_capacity);
 

@@ -67,6 +67,31 @@ public final class FaceEngine: Sendable {
         try await analyze(Self.read(url, limit: configuration.maxBytes))
     }
 
+    /// Analyses many files, keeping at most twice as many requests in flight as there are workers
+    /// (so a long list never overflows the queue). Results come back in the order of `files`.
+    public func analyze(files: [URL]) async -> [Result<FaceAnalysis, FaceEngineError>] {
+        await withTaskGroup(of: (Int, Result<FaceAnalysis, FaceEngineError>).self) { group in
+            var pending = files.enumerated().makeIterator()
+            func launch() {
+                guard let (index, url) = pending.next() else { return }
+                group.addTask {
+                    do throws(FaceEngineError) {
+                        return (index, .success(try await self.analyze(contentsOf: url)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<configuration.workers * 2 { launch() }
+            var results = [Result<FaceAnalysis, FaceEngineError>?](repeating: nil, count: files.count)
+            for await (index, result) in group {
+                results[index] = result
+                launch()
+            }
+            return results.map { $0! }
+        }
+    }
+
     /// Compares the largest face of each image.
     public func compare(_ first: Data, _ second: Data, threshold: Double = FaceEngineConfiguration.defaultMatchThreshold)
         async throws(FaceEngineError) -> FaceComparison

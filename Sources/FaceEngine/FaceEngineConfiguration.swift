@@ -53,8 +53,8 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     /// Checks the values a caller can get wrong, with a message that names the bad one.
     public func validate() throws(FaceEngineError) {
         guard (1...256).contains(workers) else { throw .badArgument("workers must be between 1 and 256 (got \(workers))") }
-        guard maxBytes > 0 else { throw .badArgument("maxBytes must be positive") }
-        guard maxPixels > 0 else { throw .badArgument("maxPixels must be positive") }
+        guard maxBytes > 0 else { throw .badArgument("the byte limit (max bytes) must be positive") }
+        guard maxPixels > 0 else { throw .badArgument("the pixel limit (max pixels) must be positive") }
         guard (80...8192).contains(detectionSize) else {
             throw .badArgument("detection size must be between 80 and 8192 pixels (got \(detectionSize))")
         }

@@ -22,13 +22,8 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Refuse images whose header declares more pixels than this.")
     var maxPixels: Int = 50_000_000
 
-    func validate() throws {
-        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256") }
-        guard (80...8192).contains(detectionSize) else { throw ValidationError("--detection-size must be between 80 and 8192") }
-        guard maxBytes > 0, maxPixels > 0 else { throw ValidationError("--max-bytes and --max-pixels must be positive") }
-    }
-
-    /// Starts the engine, or exits with a one-line reason (models missing, bad option).
+    /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
+    /// of range (a usage error, exit 64, with the engine's message naming the option).
     func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
         let configuration = FaceEngineConfiguration(
             modelDirectory: modelDirectory(),
@@ -39,6 +34,8 @@ struct EngineOptions: ParsableArguments {
             detector: detector)
         do {
             return try await FaceEngine.start(configuration: configuration)
+        } catch .badArgument(let message) {
+            throw ValidationError(message)
         } catch {
             throw CommandFailure.engine(error, subject: nil)
         }

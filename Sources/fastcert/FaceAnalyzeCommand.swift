@@ -24,28 +24,20 @@ struct FaceAnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let engine = try await engineOptions.startEngine()
-            let reports = await withTaskGroup(of: (Int, FaceReport).self) { group in
-                for (index, path) in images.enumerated() {
-                    group.addTask {
-                        do throws(FaceEngineError) {
-                            return (index, FaceReport(path: path, analysis: try await engine.analyze(contentsOf: URL(filePath: path))))
-                        } catch {
-                            return (index, FaceReport(path: path, error: error))
-                        }
-                    }
+            let results = await engine.analyze(files: images.map { URL(filePath: $0) })
+            let reports = zip(images, results).map { path, result in
+                switch result {
+                case .success(let analysis): FaceReport(path: path, analysis: analysis)
+                case .failure(let error): FaceReport(path: path, error: error)
                 }
-                var reports = [FaceReport?](repeating: nil, count: images.count)
-                for await (index, report) in group { reports[index] = report }
-                return reports.compactMap { $0 }
             }
             if json {
                 try printJSON(reports)
             } else {
                 reports.forEach { print($0.text) }
             }
-            if let failed = reports.first(where: { $0.error != nil }) {
-                let code = failed.error!.code
-                throw ExitCode(code == "no_face" ? 3 : code == "model_load_failure" ? 5 : 4)
+            for case .failure(let error) in results {
+                throw ExitCode(CommandFailure.engine(error, subject: nil).exitCode)
             }
         }
     }

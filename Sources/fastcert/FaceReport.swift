@@ -4,10 +4,18 @@ import FaceEngine
 /// The JSON shape of one analysed image. Never includes the embedding (sensitive personal data).
 struct FaceReport: Encodable {
     struct Face: Encodable {
-        var box: [String: Double]
+        struct Box: Encodable {
+            var x, y, width, height: Double
+        }
+
+        struct Quality: Encodable {
+            var inter_eye_pixels, sharpness, brightness, contrast, yaw_degrees, pitch_degrees, roll_degrees: Double
+        }
+
+        var box: Box
         var score: Double
         var landmarks: [[Double]]
-        var quality: [String: Double]
+        var quality: Quality
     }
 
     struct Timings: Encodable {
@@ -39,19 +47,16 @@ struct FaceReport: Encodable {
         faces_found = analysis.facesFound
         detection_passes = analysis.detectionPasses
         faces = analysis.faces.map { face in
-            Face(
-                box: ["x": face.box.x, "y": face.box.y, "width": face.box.width, "height": face.box.height],
+            let q = face.quality
+            return Face(
+                box: Face.Box(x: face.box.x, y: face.box.y, width: face.box.width, height: face.box.height),
                 score: face.score.rounded(places: 3),
                 landmarks: face.landmarks.map { [$0.x.rounded(places: 1), $0.y.rounded(places: 1)] },
-                quality: [
-                    "inter_eye_pixels": face.quality.interEyePixels.rounded(places: 1),
-                    "sharpness": face.quality.sharpness.rounded(places: 1),
-                    "brightness": face.quality.brightness.rounded(places: 1),
-                    "contrast": face.quality.contrast.rounded(places: 1),
-                    "yaw_degrees": face.quality.yaw.rounded(places: 1),
-                    "pitch_degrees": face.quality.pitch.rounded(places: 1),
-                    "roll_degrees": face.quality.roll.rounded(places: 1),
-                ])
+                quality: Face.Quality(
+                    inter_eye_pixels: q.interEyePixels.rounded(places: 1), sharpness: q.sharpness.rounded(places: 1),
+                    brightness: q.brightness.rounded(places: 1), contrast: q.contrast.rounded(places: 1),
+                    yaw_degrees: q.yaw.rounded(places: 1), pitch_degrees: q.pitch.rounded(places: 1),
+                    roll_degrees: q.roll.rounded(places: 1)))
         }
         let t = analysis.timings
         timings = Timings(
@@ -72,8 +77,8 @@ struct FaceReport: Encodable {
             let q = face.quality
             lines.append(String(
                 format: "  face %d: box %.0f,%.0f %.0fx%.0f score %.2f | eyes %.0f px, sharpness %.0f, brightness %.0f, yaw %.0f°, pitch %.0f°, roll %.0f°",
-                index + 1, face.box["x"]!, face.box["y"]!, face.box["width"]!, face.box["height"]!, face.score,
-                q["inter_eye_pixels"]!, q["sharpness"]!, q["brightness"]!, q["yaw_degrees"]!, q["pitch_degrees"]!, q["roll_degrees"]!))
+                index + 1, face.box.x, face.box.y, face.box.width, face.box.height, face.score,
+                q.inter_eye_pixels, q.sharpness, q.brightness, q.yaw_degrees, q.pitch_degrees, q.roll_degrees))
         }
         if let t = timings {
             lines.append(String(format: "  timings: decode %.1f ms, detect %.1f ms, align %.1f ms, embed %.1f ms, total %.1f ms",

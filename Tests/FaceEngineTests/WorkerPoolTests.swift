@@ -58,6 +58,25 @@ struct WorkerPoolTests {
         #expect(Set(outcomes).isSubset(of: ["ok", "engine_busy"]))
     }
 
+    @Test("analysing a long list of files never overflows a small queue, and keeps the order")
+    func batchRespectsTheQueue() async throws {
+        let engine = try await FaceEngine.start(
+            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, queueCapacity: 2))
+        let names = Array(repeating: ["obama.jpg", "biden.jpg", "missing.jpg"], count: 4).flatMap { $0 }
+        let results = await engine.analyze(files: names.map { Fixtures.images.appending(path: $0) })
+        #expect(results.count == names.count)
+        for (name, result) in zip(names, results) {
+            switch result {
+            case .success(let analysis):
+                #expect(name != "missing.jpg")
+                #expect(analysis.faces.count == 1)
+            case .failure(let error):
+                #expect(name == "missing.jpg", "\(name): \(error)")
+                #expect(error.code == "bad_argument")
+            }
+        }
+    }
+
     @Test("after shutdown new work is refused with a clear error")
     func shutdownRefusesWork() async throws {
         let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1))

@@ -138,6 +138,15 @@ struct CommandLineTests {
         #expect(Set(fnmr.keys) == ["0.01", "0.001"])
     }
 
+    @Test("an out-of-range option is a usage error naming the option", arguments: [
+        (["--workers", "0"], "workers"), (["--detection-size", "20"], "detection size"),
+    ])
+    func badOption(option: [String], mentions: String) throws {
+        let result = try Self.run(["face", "analyze", Self.image("obama.jpg")] + option)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(mentions))
+    }
+
     @Test("eval refuses a malformed pair list, naming the line")
     func evalMalformed() throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-bad-\(UUID().uuidString)")

@@ -23,34 +23,18 @@ public struct PairEvaluation: Sendable {
     public var seconds: Double
     public var imagesAnalysed: Int
 
-    /// Analyses each distinct image of `list` under `root`, keeping at most twice as many requests in
-    /// flight as there are workers, and scores the pairs against `threshold`.
+    /// Analyses each distinct image of `list` under `root` on all workers, and scores the pairs
+    /// against `threshold`.
     public static func run(_ list: PairList, root: URL, engine: FaceEngine, threshold: Double) async -> PairEvaluation {
         let images = list.images
         let start = ContinuousClock.now
         var embeddings: [String: FaceEmbedding] = [:]
         var failures: [Failure] = []
-        await withTaskGroup(of: (String, Result<FaceEmbedding, FaceEngineError>).self) { group in
-            var pending = images[...]
-            let window = engine.configuration.workers * 2
-            func launch() {
-                guard let path = pending.popFirst() else { return }
-                group.addTask {
-                    do throws(FaceEngineError) {
-                        let analysis = try await engine.analyze(contentsOf: root.appending(path: path))
-                        return (path, .success(analysis.primaryFace.embedding))
-                    } catch {
-                        return (path, .failure(error))
-                    }
-                }
-            }
-            for _ in 0..<window { launch() }
-            for await (path, result) in group {
-                switch result {
-                case .success(let embedding): embeddings[path] = embedding
-                case .failure(let error): failures.append(Failure(path: path, error: error))
-                }
-                launch()
+        let results = await engine.analyze(files: images.map { root.appending(path: $0) })
+        for (path, result) in zip(images, results) {
+            switch result {
+            case .success(let analysis): embeddings[path] = analysis.primaryFace.embedding
+            case .failure(let error): failures.append(Failure(path: path, error: error))
             }
         }
         let scored = list.pairs.compactMap { pair -> ScoredPair? in
