@@ -6,11 +6,12 @@ import PackageDescription
 // times slower at -O0. OpenCV modules are linked one by one (pkg-config's full list is 377 libraries).
 // dlib's HOG features use 8-wide SIMD when compiled for AVX (detection ~25% faster), so AVX2/FMA are
 // enabled when the building machine has them (the binary is then for machines like it).
-let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+let cpuFlags =
+    (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
 let simdFlags = Set(cpuFlags).isSuperset(of: ["avx2", "fma"]) ? ["-mavx2", "-mfma"] : []
 let nativeFlags: [CXXSetting] = [
-    .unsafeFlags(["-O2", "-I/usr/include/opencv4", "-Wno-deprecated-declarations"] + simdFlags),
+    .unsafeFlags(["-O2", "-I/usr/include/opencv4", "-Wno-deprecated-declarations"] + simdFlags)
 ]
 
 let package = Package(
@@ -21,7 +22,7 @@ let package = Package(
         .library(name: "FaceEngine", targets: ["FaceEngine"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
     ],
     targets: [
         .target(

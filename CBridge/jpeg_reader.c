@@ -16,6 +16,20 @@ typedef struct reader_error {
     int truncated;
 } reader_error;
 
+/* A hostile progressive JPEG can hold thousands of tiny scans, each a full pass over the image:
+ * minutes of CPU from a few kilobytes. Real encoders write about 10; refuse anything over this. */
+enum { MAX_SCANS = 256 };
+
+typedef struct scan_guard {
+    struct jpeg_progress_mgr base;
+    reader_error *err;
+} scan_guard;
+
+static void on_progress(j_common_ptr cinfo) {
+    scan_guard *guard = (scan_guard *)cinfo->progress;
+    if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) longjmp(guard->err->escape, 2);
+}
+
 static void on_fatal(j_common_ptr cinfo) {
     reader_error *err = (reader_error *)cinfo->err;
     longjmp(err->escape, 1);
@@ -37,6 +51,7 @@ fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, uint64_t max_pixel
                           char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
     reader_error err;
+    scan_guard guard;
     uint8_t *volatile row = NULL;
 
     memset(&cinfo, 0, sizeof cinfo);
@@ -45,8 +60,20 @@ fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, uint64_t max_pixel
     err.base.emit_message = on_message;
     err.truncated = 0;
 
-    if (setjmp(err.escape)) {
-        char text[JMSG_LENGTH_MAX];
+    guard.base.progress_monitor = on_progress;
+    guard.err = &err;
+
+    char text[JMSG_LENGTH_MAX];
+    switch (setjmp(err.escape)) {  /* setjmp may only be called in a context like this one */
+    case 0:
+        break;
+    case 2:
+        snprintf(text, sizeof text, "more than %d progressive scans (a decoding bomb?)", (int)MAX_SCANS);
+        jpeg_destroy_decompress(&cinfo);
+        free(row);
+        write_message(message, message_capacity, text);
+        return FCJ_CORRUPT;
+    default:
         err.base.format_message((j_common_ptr)&cinfo, text);
         jpeg_destroy_decompress(&cinfo);
         free(row);
@@ -55,6 +82,7 @@ fcj_status fcj_decode_rgb(const uint8_t *data, size_t length, uint64_t max_pixel
     }
 
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &guard.base;
     jpeg_mem_src(&cinfo, data, (unsigned long)length);
     jpeg_read_header(&cinfo, TRUE);
     if ((uint64_t)cinfo.image_width * (uint64_t)cinfo.image_height > max_pixels) {

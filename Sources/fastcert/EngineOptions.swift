@@ -4,7 +4,11 @@ import Foundation
 
 /// Options shared by every command that starts the face engine.
 struct EngineOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Folder holding the dlib model files (default: $FASTCERT_MODELS, else ./models, else the checkout's models/).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Folder holding the dlib model files (default: $FASTCERT_MODELS, else ./models, else the checkout's models/).", valueName: "dir"
+        ))
     var models: String?
 
     @Option(name: .long, help: "Worker threads, each with its own engine (default: one per core).")

@@ -42,12 +42,15 @@ struct FaceCompareCommand: AsyncParsableCommand {
             let (a, b) = try await (first, second)
             let comparison = FaceComparison(first: a, second: b, threshold: threshold)
             if json {
-                try printJSON(Output(
-                    distance: comparison.distance.rounded(places: 4), threshold: threshold, match: comparison.isMatch,
-                    images: [FaceReport(path: imageA, analysis: a), FaceReport(path: imageB, analysis: b)]))
+                try printJSON(
+                    Output(
+                        distance: comparison.distance.rounded(places: 4), threshold: threshold, match: comparison.isMatch,
+                        images: [FaceReport(path: imageA, analysis: a), FaceReport(path: imageB, analysis: b)]))
             } else {
-                print(String(format: "%@: distance %.4f, threshold %.2f", comparison.isMatch ? "match" : "no match",
-                             comparison.distance, threshold))
+                print(
+                    String(
+                        format: "%@: distance %.4f, threshold %.2f", comparison.isMatch ? "match" : "no match",
+                        comparison.distance, threshold))
             }
         }
     }

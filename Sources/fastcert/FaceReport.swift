@@ -1,5 +1,5 @@
-import Foundation
 import FaceEngine
+import Foundation
 
 /// The JSON shape of one analysed image. Never includes the embedding (sensitive personal data).
 struct FaceReport: Encodable {
@@ -72,17 +72,23 @@ struct FaceReport: Encodable {
     /// A few human-readable lines.
     var text: String {
         if let error { return "\(path): \(error.message) [\(error.code)]" }
-        var lines = ["\(path): \(format ?? "?") \(width ?? 0)x\(height ?? 0), orientation \(exif_orientation ?? 1), \(faces_found ?? 0) face(s), \(detection_passes ?? 0) detection pass(es)"]
+        var lines = [
+            "\(path): \(format ?? "?") \(width ?? 0)x\(height ?? 0), orientation \(exif_orientation ?? 1), \(faces_found ?? 0) face(s), \(detection_passes ?? 0) detection pass(es)"
+        ]
         for (index, face) in (faces ?? []).enumerated() {
             let q = face.quality
-            lines.append(String(
-                format: "  face %d: box %.0f,%.0f %.0fx%.0f score %.2f | eyes %.0f px, sharpness %.0f, brightness %.0f, yaw %.0f°, pitch %.0f°, roll %.0f°",
-                index + 1, face.box.x, face.box.y, face.box.width, face.box.height, face.score,
-                q.inter_eye_pixels, q.sharpness, q.brightness, q.yaw_degrees, q.pitch_degrees, q.roll_degrees))
+            lines.append(
+                String(
+                    format:
+                        "  face %d: box %.0f,%.0f %.0fx%.0f score %.2f | eyes %.0f px, sharpness %.0f, brightness %.0f, yaw %.0f°, pitch %.0f°, roll %.0f°",
+                    index + 1, face.box.x, face.box.y, face.box.width, face.box.height, face.score,
+                    q.inter_eye_pixels, q.sharpness, q.brightness, q.yaw_degrees, q.pitch_degrees, q.roll_degrees))
         }
         if let t = timings {
-            lines.append(String(format: "  timings: decode %.1f ms, detect %.1f ms, align %.1f ms, embed %.1f ms, total %.1f ms",
-                                t.decode_ms, t.detect_ms, t.align_ms, t.embed_ms, t.total_ms))
+            lines.append(
+                String(
+                    format: "  timings: decode %.1f ms, detect %.1f ms, align %.1f ms, embed %.1f ms, total %.1f ms",
+                    t.decode_ms, t.detect_ms, t.align_ms, t.embed_ms, t.total_ms))
         }
         return lines.joined(separator: "\n")
     }

@@ -1,7 +1,7 @@
 import FaceEngine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Hostile and broken uploads each get their own specific error, quickly, and never crash.
 @Suite("Bad input")
@@ -69,7 +69,8 @@ struct BadInputTests {
 
     @Test("files over the byte cap are refused before decoding")
     func byteCap() async throws {
-        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxBytes: 10_000))
+        let engine = try await FaceEngine.start(
+            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxBytes: 10_000))
         let image = try Fixtures.image("obama.jpg")
         do {
             _ = try await engine.analyze(image)
@@ -82,7 +83,8 @@ struct BadInputTests {
 
     @Test("a pixel cap below the photo's size refuses it from its header")
     func pixelCap() async throws {
-        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxPixels: 500_000))
+        let engine = try await FaceEngine.start(
+            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxPixels: 500_000))
         let image = try Fixtures.image("obama.jpg")  // 910 x 1137
         do {
             _ = try await engine.analyze(image)
@@ -124,10 +126,12 @@ struct BadInputTests {
         }
     }
 
-    @Test("configuration mistakes are refused with the option's name", arguments: [
-        (FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 0), "workers"),
-        (FaceEngineConfiguration(modelDirectory: Fixtures.models, detectionSize: 10), "detection size"),
-    ])
+    @Test(
+        "configuration mistakes are refused with the option's name",
+        arguments: [
+            (FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 0), "workers"),
+            (FaceEngineConfiguration(modelDirectory: Fixtures.models, detectionSize: 10), "detection size"),
+        ])
     func badConfiguration(configuration: FaceEngineConfiguration, mentions: String) async throws {
         do {
             _ = try await FaceEngine.start(configuration: configuration)
@@ -135,6 +139,40 @@ struct BadInputTests {
         } catch {
             #expect(error.code == "bad_argument")
             #expect(error.message.contains(mentions))
+        }
+    }
+}
+
+/// Damaged copies of a real photo: whatever the damage, the engine answers (a face, or a specific
+/// error) and never crashes or hangs.
+@Suite("Damaged photos")
+struct DamagedPhotoTests {
+    /// Deterministic damage: `seed` picks where and how many bytes to overwrite after the headers.
+    static func damaged(_ jpeg: Data, seed: UInt64) -> Data {
+        var bytes = [UInt8](jpeg)
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        for _ in 0..<(1 + Int(next() % 40)) {
+            let at = 600 + Int(next() % UInt64(bytes.count - 600))
+            bytes[at] = UInt8(truncatingIfNeeded: next())
+        }
+        return Data(bytes)
+    }
+
+    @Test("damaged JPEG data gives a face or a specific error", arguments: 0..<24)
+    func damagedJPEG(seed: Int) async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let data = Self.damaged(try Fixtures.image("obama.jpg"), seed: UInt64(seed) + 1)
+        do {
+            let analysis = try await engine.analyze(data)
+            #expect(!analysis.faces.isEmpty)
+        } catch {
+            #expect(["undecodable_image", "no_face"].contains(error.code), "\(error)")
         }
     }
 }

@@ -1,7 +1,7 @@
 import FaceEngine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The accuracy figures `fastcert eval` reports, on distances whose answers are known.
 @Suite("Verification metrics and pair lists")
@@ -48,10 +48,12 @@ struct EvaluationTests {
         #expect(list.images == ["a.jpg", "b.jpg", "c.jpg"])
     }
 
-    @Test("malformed pair lists name the line at fault", arguments: [
-        ("", 1), ("a\tb\tc\n", 1), ("path_a\tpath_b\tsame\nx.jpg\ty.jpg\tyes\n", 2),
-        ("path_a\tpath_b\tsame\nx.jpg\ty.jpg\t1\nonly-one-field\n", 3), ("path_a\tpath_b\tsame\n", 2),
-    ])
+    @Test(
+        "malformed pair lists name the line at fault",
+        arguments: [
+            ("", 1), ("a\tb\tc\n", 1), ("path_a\tpath_b\tsame\nx.jpg\ty.jpg\tyes\n", 2),
+            ("path_a\tpath_b\tsame\nx.jpg\ty.jpg\t1\nonly-one-field\n", 3), ("path_a\tpath_b\tsame\n", 2),
+        ])
     func malformed(text: String, line: Int) {
         do {
             _ = try PairList(tsv: text)
@@ -70,15 +72,16 @@ struct EvaluationTests {
             try Fixtures.image(name).write(to: folder.appending(path: name))
         }
         try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: folder.appending(path: "suit.jpg"))
-        let list = try PairList(tsv: """
-            path_a\tpath_b\tsame
-            obama.jpg\tobama2.jpg\t1
-            obama.jpg\tobama3.jpg\t1
-            obama2.jpg\tobama3.jpg\t1
-            obama.jpg\tbiden.jpg\t0
-            obama2.jpg\tbiden.jpg\t0
-            suit.jpg\tbiden.jpg\t0
-            """)
+        let list = try PairList(
+            tsv: """
+                path_a\tpath_b\tsame
+                obama.jpg\tobama2.jpg\t1
+                obama.jpg\tobama3.jpg\t1
+                obama2.jpg\tobama3.jpg\t1
+                obama.jpg\tbiden.jpg\t0
+                obama2.jpg\tbiden.jpg\t0
+                suit.jpg\tbiden.jpg\t0
+                """)
         let engine = try await SharedEngines.shared.engine()
         let result = await PairEvaluation.run(list, root: folder, engine: engine, threshold: 0.55)
         #expect(result.scored.count == 5)

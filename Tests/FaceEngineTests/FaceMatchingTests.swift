@@ -1,14 +1,16 @@
 import FaceEngine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The same person matches, different people do not, whatever the file's orientation or format.
 @Suite("Face matching on the fixture photos")
 struct FaceMatchingTests {
     static let threshold = FaceEngineConfiguration.defaultMatchThreshold
 
-    @Test("photos of Obama match each other", arguments: [("obama.jpg", "obama2.jpg"), ("obama.jpg", "obama3.jpg"), ("obama2.jpg", "obama3.jpg")])
+    @Test(
+        "photos of Obama match each other",
+        arguments: [("obama.jpg", "obama2.jpg"), ("obama.jpg", "obama3.jpg"), ("obama2.jpg", "obama3.jpg")])
     func samePersonMatches(first: String, second: String) async throws {
         let engine = try await SharedEngines.shared.engine()
         let comparison = try await engine.compare(try Fixtures.image(first), try Fixtures.image(second), threshold: Self.threshold)
@@ -70,7 +72,8 @@ struct FaceMatchingTests {
 
     @Test("the CNN detector option finds the face and the result matches the HOG pipeline")
     func cnnDetector() async throws {
-        let cnn = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detector: .cnn))
+        let cnn = try await FaceEngine.start(
+            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detector: .cnn))
         let image = try Fixtures.image("obama.jpg")
         let viaCNN = try await cnn.analyze(image)
         let viaHOG = try await SharedEngines.shared.engine().analyze(image)
@@ -83,7 +86,8 @@ struct FaceMatchingTests {
     func smallFaceIsFoundByRetry() async throws {
         // With the first pass on an 80-pixel copy the face is ~20 px there, far below the HOG
         // detector's 80-pixel window, so only the retries at doubled scales can find it.
-        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detectionSize: 80))
+        let engine = try await FaceEngine.start(
+            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, detectionSize: 80))
         let analysis = try await engine.analyze(try Fixtures.image("obama.jpg"))
         #expect(analysis.detectionPasses > 1)
         #expect(analysis.faces.count == 1)

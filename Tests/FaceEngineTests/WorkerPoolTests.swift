@@ -1,7 +1,7 @@
 import FaceEngine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The worker pool: parallel workers agree with a single one, and a full queue refuses politely.
 @Suite("Worker pool")

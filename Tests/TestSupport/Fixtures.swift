@@ -27,7 +27,9 @@ public enum Fixtures {
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {
         let source = try image(name)
         return try encoded { out, capacity in
-            source.withUnsafeBytes { ctest_rotate_to_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(quarterTurns), out, capacity) }
+            source.withUnsafeBytes {
+                ctest_rotate_to_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(quarterTurns), out, capacity)
+            }
         }
     }
 
@@ -36,7 +38,8 @@ public enum Fixtures {
         let source = try image(name)
         return try encoded { out, capacity in
             source.withUnsafeBytes {
-                ctest_crop_to_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(x), Int32(y), Int32(width), Int32(height), out, capacity)
+                ctest_crop_to_jpeg(
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(x), Int32(y), Int32(width), Int32(height), out, capacity)
             }
         }
     }
@@ -65,8 +68,10 @@ public enum Fixtures {
 
     /// A JPEG SOI, a baseline SOF0 declaring `width` x `height`, and random entropy-like bytes.
     public static func jpegHeader(width: UInt16, height: UInt16) -> Data {
-        let sof: [UInt8] = [0xFF, 0xC0, 0x00, 0x11, 8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
-                            3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]
+        let sof: [UInt8] = [
+            0xFF, 0xC0, 0x00, 0x11, 8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
+            3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
+        ]
         return Data([0xFF, 0xD8] + sof + Array(repeating: 0xAB, count: 256))
     }
 
@@ -83,15 +88,19 @@ public struct FixtureError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Engines shared by the tests, started once (loading the models takes a moment per worker).
+/// Engines shared by the tests, started once per worker count (loading the models takes a moment
+/// per worker). The start is cached as a task, so concurrent first callers share it instead of each
+/// starting an engine while the actor is suspended.
 public actor SharedEngines {
     public static let shared = SharedEngines()
-    private var engines: [Int: FaceEngine] = [:]
+    private var starts: [Int: Task<FaceEngine, any Error>] = [:]
 
     public func engine(workers: Int = 2) async throws -> FaceEngine {
-        if let engine = engines[workers] { return engine }
-        let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers))
-        engines[workers] = engine
-        return engine
+        if let start = starts[workers] { return try await start.value }
+        let start = Task {
+            try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers))
+        }
+        starts[workers] = start
+        return try await start.value
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Drives the real `fastcert` binary, as an operator or a script would.
 @Suite("fastcert command line")
@@ -37,14 +37,18 @@ struct CommandLineTests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func image(_ name: String) -> String { Fixtures.path(name) }
 
-    @Test("compare --json: the same person matches, another does not; both exit 0", arguments: [
-        ("obama.jpg", "obama2.jpg", true), ("obama.jpg", "biden.jpg", false),
-    ])
+    @Test(
+        "compare --json: the same person matches, another does not; both exit 0",
+        arguments: [
+            ("obama.jpg", "obama2.jpg", true), ("obama.jpg", "biden.jpg", false),
+        ])
     func compareJSON(first: String, second: String, match: Bool) throws {
         let result = try Self.run(["face", "compare", Self.image(first), Self.image(second), "--json", "--workers", "1"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -118,13 +122,13 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let pairs = folder.appending(path: "pairs.tsv")
         try """
-            path_a\tpath_b\tsame\tnote
-            obama.jpg\tobama2.jpg\t1\tx
-            obama.jpg\tobama3.jpg\t1\tx
-            obama.jpg\tbiden.jpg\t0\tx
-            obama3.jpg\tbiden.jpg\t0\tx
-            missing.jpg\tbiden.jpg\t0\tx
-            """.write(to: pairs, atomically: true, encoding: .utf8)
+        path_a\tpath_b\tsame\tnote
+        obama.jpg\tobama2.jpg\t1\tx
+        obama.jpg\tobama3.jpg\t1\tx
+        obama.jpg\tbiden.jpg\t0\tx
+        obama3.jpg\tbiden.jpg\t0\tx
+        missing.jpg\tbiden.jpg\t0\tx
+        """.write(to: pairs, atomically: true, encoding: .utf8)
         let result = try Self.run(["eval", "--pairs", pairs.path, "--root", Self.images.path, "--json"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -138,9 +142,11 @@ struct CommandLineTests {
         #expect(Set(fnmr.keys) == ["0.01", "0.001"])
     }
 
-    @Test("an out-of-range option is a usage error naming the option", arguments: [
-        (["--workers", "0"], "workers"), (["--detection-size", "20"], "detection size"),
-    ])
+    @Test(
+        "an out-of-range option is a usage error naming the option",
+        arguments: [
+            (["--workers", "0"], "workers"), (["--detection-size", "20"], "detection size"),
+        ])
     func badOption(option: [String], mentions: String) throws {
         let result = try Self.run(["face", "analyze", Self.image("obama.jpg")] + option)
         #expect(result.status == 64)

@@ -28,7 +28,9 @@ public struct PairList: Sendable {
     public init(tsv text: String) throws(PairListError) {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-        guard let header = lines.first else { throw PairListError(line: 1, reason: "the file is empty; expected a header path_a, path_b, same") }
+        guard let header = lines.first else {
+            throw PairListError(line: 1, reason: "the file is empty; expected a header path_a, path_b, same")
+        }
         let columns = header.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let a = columns.firstIndex(of: "path_a"), let b = columns.firstIndex(of: "path_b"),
             let same = columns.firstIndex(of: "same")
@@ -39,7 +41,8 @@ public struct PairList: Sendable {
         for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count > max(a, b, same) else {
-                throw PairListError(line: index + 1, reason: "expected at least \(max(a, b, same) + 1) tab-separated fields, found \(fields.count)")
+                throw PairListError(
+                    line: index + 1, reason: "expected at least \(max(a, b, same) + 1) tab-separated fields, found \(fields.count)")
             }
             guard fields[same] == "1" || fields[same] == "0" else {
                 throw PairListError(line: index + 1, reason: "same must be 1 or 0, found '\(fields[same])'")
