@@ -67,62 +67,46 @@ struct BadInputTests {
         #expect(ContinuousClock.now - start < .seconds(2))
     }
 
-    @Test("files over the byte cap are refused before decoding")
-    func byteCap() async throws {
-        let engine = try await FaceEngine.start(
-            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxBytes: 10_000))
+    @Test(
+        "caps on bytes and on declared pixels refuse obama.jpg (290 kB, 910 x 1137) before decoding",
+        arguments: [
+            (FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxBytes: 10_000), "10000"),
+            (FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxPixels: 500_000), "910x1137"),
+        ])
+    func caps(configuration: FaceEngineConfiguration, mentions: String) async throws {
+        let engine = try await FaceEngine.start(configuration: configuration)
         let image = try Fixtures.image("obama.jpg")
         do {
             _ = try await engine.analyze(image)
-            Issue.record("accepted a file over the byte cap")
+            Issue.record("accepted an image over a cap")
         } catch {
-            guard case .imageTooLarge(let message) = error else { Issue.record("got \(error)"); return }
-            #expect(message.contains("10000"))
+            guard case .imageTooLarge(let message) = error else {
+                Issue.record("got \(error)")
+                return
+            }
+            #expect(message.contains(mentions))
         }
     }
 
-    @Test("a pixel cap below the photo's size refuses it from its header")
-    func pixelCap() async throws {
-        let engine = try await FaceEngine.start(
-            configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1, maxPixels: 500_000))
-        let image = try Fixtures.image("obama.jpg")  // 910 x 1137
-        do {
-            _ = try await engine.analyze(image)
-            Issue.record("accepted an image over the pixel cap")
-        } catch {
-            guard case .imageTooLarge(let message) = error else { Issue.record("got \(error)"); return }
-            #expect(message.contains("910x1137"))
-        }
-    }
-
-    @Test("a missing model folder fails to start with a reason naming the file")
-    func missingModels() async throws {
-        let empty = FileManager.default.temporaryDirectory.appending(path: "fastcert-no-models-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: empty) }
-        do {
-            _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: empty, workers: 2))
-            Issue.record("started without models")
-        } catch {
-            guard case .modelLoadFailure(let message) = error else { Issue.record("got \(error)"); return }
-            #expect(message.contains("shape_predictor_5_face_landmarks.dat"))
-        }
-    }
-
-    @Test("a corrupt model file fails to start instead of crashing")
-    func corruptModel() async throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-bad-models-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        for name in ["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"] {
-            try Data("not a model".utf8).write(to: folder.appending(path: name))
-        }
-        do {
-            _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: folder, workers: 1))
-            Issue.record("started with corrupt models")
-        } catch {
-            guard case .modelLoadFailure(let message) = error else { Issue.record("got \(error)"); return }
-            #expect(message.contains("not a valid dlib model"))
+    @Test(
+        "a model folder that is empty, or holds files that are not models, fails to start with the reason",
+        arguments: [
+            ([String](), "shape_predictor_5_face_landmarks.dat is missing"),
+            (["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"], "not a valid dlib model"),
+        ])
+    func brokenModels(files: [String], mentions: String) async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            for name in files { try Data("not a model".utf8).write(to: folder.appending(path: name)) }
+            do throws(FaceEngineError) {
+                _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: folder, workers: 2))
+                Issue.record("started without usable models")
+            } catch {
+                guard case .modelLoadFailure(let message) = error else {
+                    Issue.record("got \(error)")
+                    return
+                }
+                #expect(message.contains(mentions))
+            }
         }
     }
 

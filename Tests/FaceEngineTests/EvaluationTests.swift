@@ -65,29 +65,28 @@ struct EvaluationTests {
 
     @Test("an evaluation over the fixtures separates Obama from Biden and lists the no-face image")
     func evaluatesFixtures() async throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
-            try Fixtures.image(name).write(to: folder.appending(path: name))
+        try await Fixtures.withTemporaryFolder { folder in
+            for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
+                try Fixtures.image(name).write(to: folder.appending(path: name))
+            }
+            try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: folder.appending(path: "suit.jpg"))
+            let list = try PairList(
+                tsv: """
+                    path_a\tpath_b\tsame
+                    obama.jpg\tobama2.jpg\t1
+                    obama.jpg\tobama3.jpg\t1
+                    obama2.jpg\tobama3.jpg\t1
+                    obama.jpg\tbiden.jpg\t0
+                    obama2.jpg\tbiden.jpg\t0
+                    suit.jpg\tbiden.jpg\t0
+                    """)
+            let engine = try await SharedEngines.shared.engine()
+            let result = await PairEvaluation.run(list, root: folder, engine: engine, threshold: 0.55)
+            #expect(result.scored.count == 5)
+            #expect(result.failures.map(\.path) == ["suit.jpg"])
+            let metrics = try #require(result.metrics)
+            #expect(metrics.auc == 1)
+            #expect(metrics.accuracyAtThreshold == 1)
         }
-        try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: folder.appending(path: "suit.jpg"))
-        let list = try PairList(
-            tsv: """
-                path_a\tpath_b\tsame
-                obama.jpg\tobama2.jpg\t1
-                obama.jpg\tobama3.jpg\t1
-                obama2.jpg\tobama3.jpg\t1
-                obama.jpg\tbiden.jpg\t0
-                obama2.jpg\tbiden.jpg\t0
-                suit.jpg\tbiden.jpg\t0
-                """)
-        let engine = try await SharedEngines.shared.engine()
-        let result = await PairEvaluation.run(list, root: folder, engine: engine, threshold: 0.55)
-        #expect(result.scored.count == 5)
-        #expect(result.failures.map(\.path) == ["suit.jpg"])
-        let metrics = try #require(result.metrics)
-        #expect(metrics.auc == 1)
-        #expect(metrics.accuracyAtThreshold == 1)
     }
 }

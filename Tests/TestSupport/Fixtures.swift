@@ -22,6 +22,14 @@ public enum Fixtures {
         return data
     }
 
+    /// Runs `body` with a new empty folder, removed afterwards.
+    public static func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return try await body(folder)
+    }
+
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {

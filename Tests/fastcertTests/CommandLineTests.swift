@@ -70,33 +70,32 @@ struct CommandLineTests {
     enum BadFile: String, CaseIterable, Sendable { case missing, notAPhoto, truncated, noFace }
 
     @Test("compare fails with a one-line reason naming the file, and its exit code", arguments: BadFile.allCases)
-    func compareFailures(kind: BadFile) throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appending(path: "\(kind.rawValue).jpg")
-        let (status, mentions): (Int32, String)
-        switch kind {
-        case .missing:
-            (status, mentions) = (4, "no such file")
-        case .notAPhoto:
-            try Data("these are not pixels".utf8).write(to: file)
-            (status, mentions) = (4, "not a JPEG or PNG")
-        case .truncated:
-            // Half of obama.jpg: libjpeg would pad it with grey; the engine refuses it instead.
-            let jpeg = try Fixtures.image("obama.jpg")
-            try jpeg.prefix(jpeg.count / 2).write(to: file)
-            (status, mentions) = (4, "truncated")
-        case .noFace:
-            try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: file)
-            (status, mentions) = (3, "no face")
+    func compareFailures(kind: BadFile) async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let file = folder.appending(path: "\(kind.rawValue).jpg")
+            let (status, mentions): (Int32, String)
+            switch kind {
+            case .missing:
+                (status, mentions) = (4, "no such file")
+            case .notAPhoto:
+                try Data("these are not pixels".utf8).write(to: file)
+                (status, mentions) = (4, "not a JPEG or PNG")
+            case .truncated:
+                // Half of obama.jpg: libjpeg would pad it with grey; the engine refuses it instead.
+                let jpeg = try Fixtures.image("obama.jpg")
+                try jpeg.prefix(jpeg.count / 2).write(to: file)
+                (status, mentions) = (4, "truncated")
+            case .noFace:
+                try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577).write(to: file)
+                (status, mentions) = (3, "no face")
+            }
+            let result = try Self.run(["face", "compare", Self.image("obama.jpg"), file.path, "--workers", "1"])
+            #expect(result.status == status, "stderr: \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(result.stderr.contains(mentions))
+            #expect(result.stderr.contains(file.lastPathComponent))
         }
-        let result = try Self.run(["face", "compare", Self.image("obama.jpg"), file.path, "--workers", "1"])
-        #expect(result.status == status, "stderr: \(result.stderr)")
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(result.stderr.contains(mentions))
-        #expect(result.stderr.contains(file.lastPathComponent))
     }
 
     @Test("analyze --json reports faces, quality and timings per image, and no templates")
@@ -116,30 +115,29 @@ struct CommandLineTests {
     }
 
     @Test("eval --json reports the documented keys")
-    func evalJSON() throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let pairs = folder.appending(path: "pairs.tsv")
-        try """
-        path_a\tpath_b\tsame\tnote
-        obama.jpg\tobama2.jpg\t1\tx
-        obama.jpg\tobama3.jpg\t1\tx
-        obama.jpg\tbiden.jpg\t0\tx
-        obama3.jpg\tbiden.jpg\t0\tx
-        missing.jpg\tbiden.jpg\t0\tx
-        """.write(to: pairs, atomically: true, encoding: .utf8)
-        let result = try Self.run(["eval", "--pairs", pairs.path, "--root", Self.images.path, "--json"])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(json["pairs"] as? Int == 4)
-        #expect(json["no_face"] as? Int == 1)
-        #expect(json["auc"] as? Double == 1)
-        #expect(json["best_accuracy"] as? Double == 1)
-        #expect(json["best_threshold"] is Double)
-        #expect(json["accuracy_at_threshold"] as? Double == 1)
-        let fnmr = try #require(json["fnmr_at_fmr"] as? [String: Double])
-        #expect(Set(fnmr.keys) == ["0.01", "0.001"])
+    func evalJSON() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let pairs = folder.appending(path: "pairs.tsv")
+            try """
+            path_a\tpath_b\tsame\tnote
+            obama.jpg\tobama2.jpg\t1\tx
+            obama.jpg\tobama3.jpg\t1\tx
+            obama.jpg\tbiden.jpg\t0\tx
+            obama3.jpg\tbiden.jpg\t0\tx
+            missing.jpg\tbiden.jpg\t0\tx
+            """.write(to: pairs, atomically: true, encoding: .utf8)
+            let result = try Self.run(["eval", "--pairs", pairs.path, "--root", Self.images.path, "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(json["pairs"] as? Int == 4)
+            #expect(json["no_face"] as? Int == 1)
+            #expect(json["auc"] as? Double == 1)
+            #expect(json["best_accuracy"] as? Double == 1)
+            #expect(json["best_threshold"] is Double)
+            #expect(json["accuracy_at_threshold"] as? Double == 1)
+            let fnmr = try #require(json["fnmr_at_fmr"] as? [String: Double])
+            #expect(Set(fnmr.keys) == ["0.01", "0.001"])
+        }
     }
 
     @Test(
@@ -154,14 +152,13 @@ struct CommandLineTests {
     }
 
     @Test("eval refuses a malformed pair list, naming the line")
-    func evalMalformed() throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-eval-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let pairs = folder.appending(path: "pairs.tsv")
-        try "path_a\tpath_b\tsame\na.jpg\tb.jpg\tmaybe\n".write(to: pairs, atomically: true, encoding: .utf8)
-        let result = try Self.run(["eval", "--pairs", pairs.path, "--root", folder.path])
-        #expect(result.status == 4)
-        #expect(result.stderr.contains("line 2"))
+    func evalMalformed() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let pairs = folder.appending(path: "pairs.tsv")
+            try "path_a\tpath_b\tsame\na.jpg\tb.jpg\tmaybe\n".write(to: pairs, atomically: true, encoding: .utf8)
+            let result = try Self.run(["eval", "--pairs", pairs.path, "--root", folder.path])
+            #expect(result.status == 4)
+            #expect(result.stderr.contains("line 2"))
+        }
     }
 }
