@@ -36,8 +36,10 @@ void load_model(const std::string &directory, const char *file, Model &model) {
 
 // face_recognition's default: dlib's detector after upsampling the image once (2x).
 constexpr double kReferenceScale = 2.0;
-// The largest scale the retry passes go up to: 2x (6/5)^4, a small crop upsampled about 4x.
-constexpr double kMaxUpscale = 4.2;
+// A retry climbs this many pyramid levels: (6/5)^4, about 2x.
+constexpr int kRetryLevels = 4;
+// The largest scale the retries go up to: level -4, 2 x (6/5)^4 = 4.15x, a small crop upsampled ~4x.
+constexpr int kLowestLevel = -4;
 // Pixel budget of one detection pass: bounds the cost of a retry on a large image.
 constexpr double kMaxDetectionPixels = 4.2e6;
 
@@ -117,20 +119,23 @@ std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc
     // (and so the landmarks and embeddings) agree with the reference.
     const double longest = std::max(rgb.cols, rgb.rows);
     const double wanted = limits_.detection_size / longest;
-    const int level = std::max(0, int(std::ceil(std::log(kReferenceScale / wanted) / std::log(6.0 / 5.0) - 1e-9)));
-    double scale = kReferenceScale * std::pow(5.0 / 6.0, level);
+    int level = std::max(0, int(std::ceil(std::log(kReferenceScale / wanted) / std::log(6.0 / 5.0) - 1e-9)));
     cv::Mat grey;
     if (limits_.detector == FC_DETECTOR_HOG) cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
-    // When nothing is found, go up four pyramid levels (about 2x) and retry, within the largest
-    // scale and a pixel budget, so small faces in large frames and faces in small crops are not lost.
+    // When nothing is found, go up four pyramid levels (about 2x) and retry, up to four levels past
+    // the reference's 2x and within a pixel budget, so small faces in large frames and faces in
+    // small crops are not lost. Levels are counted, not multiplied, so level 0 is exactly 2x.
     for (int pass = 1;; pass++) {
+        const double scale = kReferenceScale * std::pow(5.0 / 6.0, level);
         info.detection_passes = pass;
         info.detection_scale = float(scale);
         auto found = detect_once(rgb, grey, scale);
-        double next = scale * std::pow(6.0 / 5.0, 4);
-        bool can_retry = next <= kMaxUpscale && double(rgb.cols) * rgb.rows * next * next <= kMaxDetectionPixels;
+        const int next = level - kRetryLevels;
+        const double next_scale = kReferenceScale * std::pow(5.0 / 6.0, next);
+        const bool can_retry =
+            next >= kLowestLevel && double(rgb.cols) * rgb.rows * next_scale * next_scale <= kMaxDetectionPixels;
         if (!found.empty() || !can_retry) return found;
-        scale = next;
+        level = next;
     }
 }
 
