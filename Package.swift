@@ -42,6 +42,7 @@ let package = Package(
             ]
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
+        .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
         .executableTarget(
             name: "fastcert",
             dependencies: [
@@ -61,6 +62,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["FaceEngine", "CTestImages"], path: "Tests/TestSupport"),
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
     ],
     cxxLanguageStandard: .cxx17
 )

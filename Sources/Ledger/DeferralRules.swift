@@ -1,0 +1,128 @@
+/// The deferral method: how evidence moves a person's deadline, and what the daily sweep does.
+/// Pure functions over ``PersonLedger``; storage applies their results in one transaction.
+public struct DeferralRules: Sendable {
+    public let rules: LedgerRules
+
+    public init(rules: LedgerRules) {
+        self.rules = rules
+    }
+
+    /// A reference event as the behaviour model sees it.
+    public struct ReferenceEvent: Sendable, Equatable {
+        public var kind: String
+        public var source: String
+        public var weight: Double
+        public var day: Day
+
+        public init(kind: String, source: String, weight: Double, day: Day) {
+            self.kind = kind
+            self.source = source
+            self.weight = weight
+            self.day = day
+        }
+    }
+
+    /// The behaviour model's verdict over a window.
+    public struct BehaviourScore: Sendable, Equatable {
+        /// `1 - prod(1 - best weight per department)`.
+        public var probability: Double
+        /// Departments that contributed, with their best weight.
+        public var sources: [String: Double]
+        public var certifies: Bool
+    }
+
+    /// Scores the reference events observed in the trailing window ending on `day` (inclusive; the
+    /// window is `window_days` long). Certifies when the score reaches the threshold **and** at
+    /// least `min_sources` departments contributed: one department never certifies alone, so a
+    /// relative spending a dead person's card never does.
+    public func score(_ events: [ReferenceEvent], endingOn day: Day) -> BehaviourScore {
+        let model = rules.behaviour_model
+        let start = day.adding(days: -(model.window_days - 1))
+        var best: [String: Double] = [:]
+        for event in events where event.day >= start && event.day <= day {
+            best[event.source] = max(best[event.source] ?? 0, event.weight)
+        }
+        let probability = 1 - best.values.reduce(1) { $0 * (1 - $1) }
+        return BehaviourScore(
+            probability: probability, sources: best,
+            certifies: best.count >= model.min_sources && probability >= model.threshold - 1e-12)
+    }
+
+    /// A certifying fact observed on `day` (strong, biometric or visit evidence, or a passing
+    /// behaviour score): the deadline becomes `day + service period` if that is later; a suspended
+    /// person resumes, with back pay; evidence of life after a recorded death is a conflict.
+    public func certify(_ ledger: inout PersonLedger, on day: Day, cause: String) -> [LedgerChange] {
+        if ledger.status == .deceased {
+            guard let death = ledger.deathDay, day > death else { return [] }  // life before death: history
+            return [LedgerChange(kind: .conflict, day: day, cause: "\(cause), after the death recorded on \(death)")]
+        }
+        var changes: [LedgerChange] = []
+        let deadline = day.adding(months: ledger.servicePeriodMonths)
+        if ledger.status == .suspended, let suspended = ledger.suspendedOn {
+            // Payments resume next month; every month from the suspension's to this one is owed (late
+            // evidence from before the suspension still owes the suspension's month).
+            let owed = Month(suspended).months(to: Month(max(day, suspended))) + 1
+            ledger.status = .active
+            ledger.suspendedOn = nil
+            changes.append(LedgerChange(kind: .resumed, day: day, cause: cause, deadline: deadline, backPayMonths: owed))
+        }
+        if deadline > ledger.deadline || ledger.lastCertified == nil || changes.count > 0 {
+            ledger.deadline = max(ledger.deadline, deadline)
+            ledger.lastCertified = max(ledger.lastCertified ?? day, day)
+            changes.insert(LedgerChange(kind: .certified, day: day, cause: cause, deadline: ledger.deadline), at: 0)
+        }
+        return changes
+    }
+
+    /// A death record: the person is deceased and payments stop. A second record changes nothing.
+    public func recordDeath(_ ledger: inout PersonLedger, on day: Day, cause: String) -> [LedgerChange] {
+        guard ledger.status != .deceased else { return [] }
+        ledger.status = .deceased
+        ledger.deathDay = day
+        ledger.suspendedOn = nil
+        return [LedgerChange(kind: .deceased, day: day, cause: cause)]
+    }
+
+    /// What the daily sweep does to one person on `day`. `alreadyRaised` holds the sweep changes
+    /// recorded for the person's current deadline, so running the sweep twice changes nothing.
+    public func sweep(_ ledger: inout PersonLedger, on day: Day, alreadyRaised: Set<LedgerChange.Kind>) -> [LedgerChange] {
+        guard ledger.status == .active else { return [] }
+        let deadline = ledger.deadline
+        if day > deadline {
+            ledger.status = .suspended
+            ledger.suspendedOn = day
+            return [
+                LedgerChange(kind: .suspended, day: day, cause: "deadline \(deadline) passed without certification", deadline: deadline)
+            ]
+        }
+        if day.adding(months: rules.field_check_months) > deadline {
+            guard !alreadyRaised.contains(.fieldCheck) else { return [] }
+            return [
+                LedgerChange(
+                    kind: .fieldCheck, day: day,
+                    cause: "under \(rules.field_check_months) month(s) to the deadline \(deadline) with no certification",
+                    deadline: deadline)
+            ]
+        }
+        if day.adding(months: rules.warning_months) > deadline {
+            guard !alreadyRaised.contains(.warning) else { return [] }
+            return [
+                LedgerChange(
+                    kind: .warning, day: day,
+                    cause: "under \(rules.warning_months) months to the deadline \(deadline) with no certification",
+                    deadline: deadline)
+            ]
+        }
+        return []
+    }
+
+    /// The health-attention rule: someone of `min_age` or more, with an inpatient stay within
+    /// `inpatient_within_days` of `day` and no certification since, goes on the community's
+    /// attention list before any deadline.
+    public func needsAttention(birthDate: Day, lastInpatient: Day?, ledger: PersonLedger, on day: Day) -> Bool {
+        guard ledger.status == .active, let stay = lastInpatient else { return false }
+        let rule = rules.attention
+        guard birthDate.age(on: day) >= rule.min_age, stay.days(to: day) <= rule.inpatient_within_days, stay <= day else { return false }
+        return (ledger.lastCertified ?? .init(daysSinceEpoch: Int.min / 4)) <= stay
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// The evidence catalogue and the deferral rules, from an editable JSON file. The default ships with
+/// the program (`Resources/ledger-rules.json`); an operator can pass an edited copy.
+public struct LedgerRules: Sendable, Codable, Equatable {
+    /// How much an evidence kind says about a person being alive.
+    public enum EvidenceClass: String, Sendable, Codable, CaseIterable {
+        /// Certifies at once: an office with a public role saw the person.
+        case strong
+        /// One of the behaviours; certifies only through the behaviour model.
+        case reference
+        /// Face and liveness verified by this service: certifies at once.
+        case biometric
+        /// Seen alive on a home visit: certifies at once.
+        case visit
+        /// A death record.
+        case death
+    }
+
+    /// One kind of evidence.
+    public struct Kind: Sendable, Codable, Equatable {
+        public var kind: String
+        public var `class`: EvidenceClass
+        /// The department that reports it; the behaviour model counts departments, not kinds.
+        public var source: String
+        /// Reference kinds only: how strongly one event shows the person alive and present (0...1).
+        public var weight: Double?
+        public var label: String
+    }
+
+    public struct BehaviourModel: Sendable, Codable, Equatable {
+        public var window_days: Int
+        public var threshold: Double
+        public var min_sources: Int
+    }
+
+    public struct Attention: Sendable, Codable, Equatable {
+        public var min_age: Int
+        public var inpatient_within_days: Int
+        public var inpatient_kinds: [String]
+    }
+
+    public var version: Int
+    public var about: String?
+    /// Benefit level to service period in months (6...24).
+    public var service_period_months: [String: Int]
+    public var warning_months: Int
+    public var field_check_months: Int
+    public var behaviour_model: BehaviourModel
+    public var attention: Attention
+    /// The reminder, with `{name}` and `{deadline}` filled in.
+    public var reminder_text: String
+    public var kinds: [Kind] {
+        didSet { indexKinds() }
+    }
+
+    /// `kinds` by name, for constant-time look-ups during imports.
+    private var kindIndex: [String: Kind] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention,
+            reminder_text, kinds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        about = try c.decodeIfPresent(String.self, forKey: .about)
+        service_period_months = try c.decode([String: Int].self, forKey: .service_period_months)
+        warning_months = try c.decode(Int.self, forKey: .warning_months)
+        field_check_months = try c.decode(Int.self, forKey: .field_check_months)
+        behaviour_model = try c.decode(BehaviourModel.self, forKey: .behaviour_model)
+        attention = try c.decode(Attention.self, forKey: .attention)
+        reminder_text = try c.decode(String.self, forKey: .reminder_text)
+        kinds = try c.decode([Kind].self, forKey: .kinds)
+        indexKinds()
+    }
+
+    private mutating func indexKinds() {
+        kindIndex = Dictionary(kinds.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The rules shipped with the program.
+    public static func shipped() throws(LedgerError) -> LedgerRules {
+        guard let url = Bundle.module.url(forResource: "ledger-rules", withExtension: "json") else {
+            throw LedgerError("rules_missing", "the shipped ledger-rules.json is missing from the program's resources")
+        }
+        return try load(url)
+    }
+
+    /// Reads and checks a rules file.
+    public static func load(_ url: URL) throws(LedgerError) -> LedgerRules {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw LedgerError("rules_unreadable", "cannot read the rules file \(url.path): \(error.localizedDescription)")
+        }
+        let rules: LedgerRules
+        do {
+            rules = try JSONDecoder().decode(LedgerRules.self, from: data)
+        } catch {
+            throw LedgerError("rules_invalid", "the rules file \(url.path) is not valid: \(error)")
+        }
+        try rules.validate()
+        return rules
+    }
+
+    /// Checks what JSON decoding cannot: ranges, duplicates, weights where they belong.
+    public func validate() throws(LedgerError) {
+        func fail(_ message: String) -> LedgerError { LedgerError("rules_invalid", message) }
+        guard !service_period_months.isEmpty else { throw fail("service_period_months names no benefit level") }
+        for (level, months) in service_period_months where !(6...24).contains(months) {
+            throw fail("benefit level \(level): the service period must be 6 to 24 months, not \(months)")
+        }
+        guard warning_months > field_check_months, field_check_months >= 0 else {
+            throw fail("warning_months must be larger than field_check_months")
+        }
+        guard behaviour_model.window_days > 0, (0...1).contains(behaviour_model.threshold), behaviour_model.min_sources >= 2 else {
+            throw fail("behaviour_model needs a positive window, a threshold in 0...1 and min_sources of at least 2")
+        }
+        var seen = Set<String>()
+        for kind in kinds {
+            guard seen.insert(kind.kind).inserted else { throw fail("kind \(kind.kind) is listed twice") }
+            switch (kind.class, kind.weight) {
+            case (.reference, let weight?) where (0...1).contains(weight): break
+            case (.reference, _): throw fail("reference kind \(kind.kind) needs a weight between 0 and 1")
+            case (_, nil): break
+            case (_, .some): throw fail("kind \(kind.kind) is \(kind.class.rawValue): only reference kinds carry a weight")
+            }
+        }
+    }
+
+    /// The kind named `name`, if the catalogue has it.
+    public func kind(_ name: String) -> Kind? { kindIndex[name] }
+
+    /// The service period of a benefit level, or nil for a level the rules do not know.
+    public func servicePeriodMonths(level: String) -> Int? { service_period_months[level] }
+}

@@ -1,0 +1,65 @@
+/// Where a person stands: the part of the ledger the deferral rules change.
+public struct PersonLedger: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Certified and paid.
+        case active
+        /// Deadline passed without certification: payments stopped until the person certifies.
+        case suspended
+        /// A death record arrived: payments stopped for good.
+        case deceased
+    }
+
+    public var status: Status
+    public var servicePeriodMonths: Int
+    /// The day of the last certification (nil until the first).
+    public var lastCertified: Day?
+    /// The person must certify by this day.
+    public var deadline: Day
+    /// The day the payments were suspended, while suspended.
+    public var suspendedOn: Day?
+    /// The day of death, as the death record gives it.
+    public var deathDay: Day?
+
+    /// A person entering the ledger on `enrolled`: active, with a full service period ahead.
+    public init(enrolled: Day, servicePeriodMonths: Int) {
+        status = .active
+        self.servicePeriodMonths = servicePeriodMonths
+        lastCertified = nil
+        deadline = enrolled.adding(months: servicePeriodMonths)
+    }
+
+    public init(
+        status: Status, servicePeriodMonths: Int, lastCertified: Day?, deadline: Day, suspendedOn: Day?, deathDay: Day?
+    ) {
+        self.status = status
+        self.servicePeriodMonths = servicePeriodMonths
+        self.lastCertified = lastCertified
+        self.deadline = deadline
+        self.suspendedOn = suspendedOn
+        self.deathDay = deathDay
+    }
+}
+
+/// One change to a person's ledger, with the cause that explains it. Every change is recorded.
+public struct LedgerChange: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case certified, resumed, suspended, deceased, conflict, warning, fieldCheck = "field_check", attention
+    }
+
+    public var kind: Kind
+    public var day: Day
+    /// Why, in words: "evidence bureau_counter_confirmation from social_security_bureau", "deadline 2026-05-31 passed".
+    public var cause: String
+    /// The deadline after the change (for certifications) or the one that triggered it (for sweeps).
+    public var deadline: Day?
+    /// Months of back pay owed, on resumption.
+    public var backPayMonths: Int?
+
+    public init(kind: Kind, day: Day, cause: String, deadline: Day? = nil, backPayMonths: Int? = nil) {
+        self.kind = kind
+        self.day = day
+        self.cause = cause
+        self.deadline = deadline
+        self.backPayMonths = backPayMonths
+    }
+}
