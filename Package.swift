@@ -22,7 +22,8 @@ let package = Package(
         .library(name: "FaceEngine", targets: ["FaceEngine"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -43,10 +44,11 @@ let package = Package(
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
         .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
+        .target(name: "Storage", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "fastcert",
             dependencies: [
-                "FaceEngine",
+                "FaceEngine", "Ledger", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger"]),
     ],
     cxxLanguageStandard: .cxx17
 )

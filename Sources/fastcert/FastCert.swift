@@ -6,6 +6,9 @@ struct FastCert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fastcert",
         abstract: "FastCert: proof-of-life certification for pension recipients.",
-        subcommands: [FaceCommand.self, EvalCommand.self]
+        subcommands: [
+            FaceCommand.self, EvalCommand.self, DatabaseCommand.self, UnitsCommand.self, PersonsCommand.self, PersonCommand.self,
+            EvidenceCommand.self, LedgerCommand.self,
+        ]
     )
 }

@@ -1,0 +1,67 @@
+/// Reads RFC 4180 CSV text: comma-separated, fields optionally in double quotes (a quote inside
+/// doubled), records ended by LF or CRLF. Records keep their 1-based starting line for error reports.
+public struct CSVReader: Sequence, IteratorProtocol {
+    /// One record and where it starts.
+    public struct Record: Sendable {
+        public var line: Int
+        public var fields: [String]
+    }
+
+    private var bytes: [UInt8]
+    private var position = 0
+    private var line = 1
+
+    public init(_ text: String) {
+        bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a byte-order mark from spreadsheets
+    }
+
+    public mutating func next() -> Record? {
+        while position < bytes.count {
+            let start = line
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var quoted = false
+            var ended = false
+            while position < bytes.count && !ended {
+                let byte = bytes[position]
+                position += 1
+                if quoted {
+                    if byte == UInt8(ascii: "\"") {
+                        if position < bytes.count && bytes[position] == UInt8(ascii: "\"") {
+                            field.append(byte)
+                            position += 1
+                        } else {
+                            quoted = false
+                        }
+                    } else {
+                        if byte == UInt8(ascii: "\n") { line += 1 }
+                        field.append(byte)
+                    }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""):
+                    quoted =
+                        field.isEmpty
+                        ? true
+                        : {
+                            field.append(byte); return false
+                        }()
+                case UInt8(ascii: ","):
+                    fields.append(String(decoding: field, as: UTF8.self))
+                    field.removeAll(keepingCapacity: true)
+                case UInt8(ascii: "\n"):
+                    line += 1
+                    ended = true
+                case UInt8(ascii: "\r"): break
+                default: field.append(byte)
+                }
+            }
+            fields.append(String(decoding: field, as: UTF8.self))
+            if fields.count == 1 && fields[0].isEmpty { continue }  // blank line
+            return Record(line: start, fields: fields)
+        }
+        return nil
+    }
+}

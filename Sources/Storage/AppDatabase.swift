@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+
+/// The ledger's SQLite file: one `DatabasePool` per process (WAL, so the CLI and the server can
+/// read while one of them writes), `synchronous=FULL`, a busy timeout, and named migrations that
+/// never change once shipped. Opening a file migrates it.
+public struct AppDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The migrations applied to this file, in order.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    /// Every migration, by name. Never edit a shipped one: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ledger") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE unit (
+                        code TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        level TEXT NOT NULL CHECK (level IN ('city', 'district', 'street', 'community')),
+                        parent_code TEXT REFERENCES unit(code),
+                        path TEXT NOT NULL UNIQUE  -- '/city/district/street/community/': a subtree is a prefix
+                    );
+                    CREATE TABLE person (
+                        id TEXT PRIMARY KEY NOT NULL,  -- resident ID, checksum-validated
+                        name TEXT NOT NULL,
+                        birth_date TEXT NOT NULL,
+                        unit_code TEXT NOT NULL REFERENCES unit(code),
+                        benefit_level TEXT NOT NULL,
+                        monthly_amount_fen INTEGER NOT NULL CHECK (monthly_amount_fen >= 0),
+                        phone TEXT,
+                        wechat_id TEXT,
+                        lives_alone INTEGER NOT NULL DEFAULT 0,
+                        immobile INTEGER NOT NULL DEFAULT 0,
+                        status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'deceased')),
+                        service_period_months INTEGER NOT NULL,
+                        enrolled_on TEXT NOT NULL,
+                        last_certified TEXT,
+                        deadline TEXT NOT NULL,
+                        suspended_on TEXT,
+                        death_day TEXT
+                    );
+                    CREATE INDEX person_unit ON person(unit_code);
+                    CREATE INDEX person_deadline ON person(status, deadline);
+                    CREATE TABLE evidence (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        kind TEXT NOT NULL,
+                        class TEXT NOT NULL,
+                        observed_day TEXT NOT NULL,
+                        observed_at TEXT NOT NULL,
+                        received_at TEXT NOT NULL,
+                        payload TEXT,
+                        UNIQUE (source, external_id)
+                    );
+                    CREATE INDEX evidence_person ON evidence(person_id, class, observed_day);
+                    CREATE TABLE ledger_event (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        kind TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        cause TEXT NOT NULL,
+                        deadline TEXT,
+                        back_pay_months INTEGER,
+                        evidence_id INTEGER REFERENCES evidence(id),
+                        recorded_at TEXT NOT NULL
+                    );
+                    CREATE INDEX ledger_event_person ON ledger_event(person_id, id);
+                    CREATE INDEX ledger_event_kind ON ledger_event(kind, deadline);
+                    """)
+        }
+        return migrator
+    }
+}

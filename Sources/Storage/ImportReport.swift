@@ -1,0 +1,25 @@
+/// What an import did: rows taken, rows skipped as already present, and every refused row with
+/// its line and a reason a person can act on.
+public struct ImportReport: Sendable, Equatable {
+    /// A refused row.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public var imported = 0
+    /// Rows already in the ledger (re-delivered batches, re-run imports): nothing changed.
+    public var alreadyPresent = 0
+    public var problems: [Problem] = []
+    /// False when `--strict` refused the whole file because of a bad row.
+    public var committed = true
+    /// Ledger changes the import caused (certifications, deaths, conflicts...), by kind.
+    public var changes: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func refuse(_ line: Int, _ reason: String) {
+        problems.append(Problem(line: line, reason: reason))
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// One evidence row as delivered by a department's feed.
+    public struct EvidenceRow: Sendable, Equatable {
+        public var line: Int
+        public var source: String
+        public var externalID: String
+        public var residentID: String
+        public var kind: String
+        public var observedAt: String
+        public var payload: String?
+    }
+
+    static let evidenceColumns = ["source", "external_id", "resident_id", "kind", "observed_at"]
+
+    /// Parses a feed file: CSV with the header `source,external_id,resident_id,kind,observed_at`
+    /// (`payload` optional), or NDJSON (one JSON object a line, same keys). Unparseable lines are
+    /// reported in `report`, not fatal.
+    public static func parseEvidence(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
+        let trimmed = text.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
+        return trimmed.hasPrefix("{") ? parseNDJSON(text, report: &report) : parseCSV(text, report: &report)
+    }
+
+    static func parseCSV(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
+        var reader = CSVReader(text)
+        guard let header = reader.next(), let columns = Columns(header, required: evidenceColumns, report: &report) else {
+            if report.problems.isEmpty {
+                report.refuse(1, "the file is empty; expected CSV with \(evidenceColumns.joined(separator: ",")) or NDJSON")
+            }
+            return []
+        }
+        return reader.map { record in
+            let field = columns.reader(record)
+            return EvidenceRow(
+                line: record.line, source: field("source"), externalID: field("external_id"), residentID: field("resident_id"),
+                kind: field("kind"), observedAt: field("observed_at"), payload: field("payload").nilIfEmpty)
+        }
+    }
+
+    static func parseNDJSON(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
+        var rows: [EvidenceRow] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let body = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if body.isEmpty { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+                report.refuse(index + 1, "not a JSON object")
+                continue
+            }
+            func string(_ key: String) -> String {
+                switch object[key] {
+                case let text as String: text.trimmingCharacters(in: .whitespaces)
+                case let number as NSNumber: number.stringValue
+                default: ""
+                }
+            }
+            var payload: String?
+            if let value = object["payload"], !(value is NSNull) {
+                payload = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+            rows.append(
+                EvidenceRow(
+                    line: index + 1, source: string("source"), externalID: string("external_id"), residentID: string("resident_id"),
+                    kind: string("kind"), observedAt: string("observed_at"), payload: payload))
+        }
+        return rows
+    }
+
+    /// Parses `observed_at`: an ISO 8601 instant (with zone) or a plain `YYYY-MM-DD` day.
+    static func observedDay(_ text: String) -> Day? {
+        if let day = Day(text) { return day }
+        guard let instant = try? Date(text, strategy: .iso8601) else { return nil }
+        return Day(instant)
+    }
+
+    /// Ingests evidence rows in batches of `batchSize`, one transaction each. Idempotent by
+    /// (source, external id): a re-delivered row changes nothing. Unknown persons and kinds, and
+    /// malformed rows, are reported and skipped. `progress` is told after each committed batch.
+    public func importEvidence(
+        _ rows: [EvidenceRow], batchSize: Int = 5000, into report: inout ImportReport,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws {
+        var start = 0
+        while start < rows.count {
+            let batch = Array(rows[start..<min(rows.count, start + batchSize)])
+            let outcome = try await writer.write { db in try self.apply(batch, db) }
+            report.imported += outcome.imported
+            report.alreadyPresent += outcome.alreadyPresent
+            report.problems += outcome.problems
+            report.changes.merge(outcome.changes, uniquingKeysWith: +)
+            start += batch.count
+            progress?(start)
+        }
+    }
+
+    private func apply(_ batch: [EvidenceRow], _ db: Database) throws -> ImportReport {
+        var report = ImportReport()
+        let now = Self.timestamp()
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
+                """)
+        for row in batch {
+            guard !row.source.isEmpty, !row.externalID.isEmpty else {
+                report.refuse(row.line, "source and external_id are required (they make re-delivery safe)")
+                continue
+            }
+            guard let kind = rules.kind(row.kind) else {
+                report.refuse(row.line, "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)")
+                continue
+            }
+            guard kind.source == row.source || kind.class == .biometric else {
+                report.refuse(row.line, "kind \(row.kind) is reported by \(kind.source), not \(row.source)")
+                continue
+            }
+            guard let id = try? ResidentID(row.residentID) else {
+                report.refuse(row.line, "resident_id is not a valid resident ID")
+                continue
+            }
+            guard let day = Self.observedDay(row.observedAt) else {
+                report.refuse(row.line, "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day")
+                continue
+            }
+            guard let person = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE id = ?", arguments: [id.value]) else {
+                report.refuse(row.line, "unknown person \(id)")
+                continue
+            }
+            try insert.execute(arguments: [
+                row.source, row.externalID, id.value, kind.kind, kind.class.rawValue, day.description, row.observedAt, now, row.payload,
+            ])
+            guard db.changesCount == 1 else {
+                report.alreadyPresent += 1
+                continue
+            }
+            let evidenceID = db.lastInsertedRowID
+            report.imported += 1
+            var ledger = Self.ledger(person)
+            let changes = try changes(for: kind, on: day, person: id.value, ledger: &ledger, db)
+            if !changes.isEmpty {
+                try Self.save(ledger, person: id.value, db)
+                try Self.record(changes, person: id.value, evidence: evidenceID, at: now, db)
+                for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
+            }
+        }
+        return report
+    }
+
+    /// What one new piece of evidence does to a person's ledger.
+    private func changes(
+        for kind: LedgerRules.Kind, on day: Day, person: String, ledger: inout PersonLedger, _ db: Database
+    ) throws -> [LedgerChange] {
+        let cause = "\(kind.kind) from \(kind.source) observed \(day)"
+        // Any sign of life after a recorded death (even a card payment, the classic fraud) is a
+        // conflict for a person to resolve; certify() raises it for a deceased ledger.
+        if ledger.status == .deceased && kind.class != .death {
+            return deferral.certify(&ledger, on: day, cause: cause)
+        }
+        switch kind.class {
+        case .strong, .biometric, .visit:
+            return deferral.certify(&ledger, on: day, cause: cause)
+        case .death:
+            return deferral.recordDeath(&ledger, on: day, cause: cause)
+        case .reference:
+            let windowStart = day.adding(days: -(rules.behaviour_model.window_days - 1))
+            let events = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT kind, source, observed_day FROM evidence WHERE person_id = ? AND class = 'reference' AND observed_day BETWEEN ? AND ?",
+                arguments: [person, windowStart.description, day.description]
+            ).compactMap { row -> DeferralRules.ReferenceEvent? in
+                guard let kind = rules.kind(row["kind"]), let weight = kind.weight, let observed = Day(row["observed_day"] as String) else {
+                    return nil
+                }
+                return DeferralRules.ReferenceEvent(kind: kind.kind, source: row["source"], weight: weight, day: observed)
+            }
+            let score = deferral.score(events, endingOn: day)
+            guard score.certifies else { return [] }
+            let sources = score.sources.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            return deferral.certify(
+                &ledger, on: day, cause: String(format: "behaviour model P=%.3f from %@ (latest: %@)", score.probability, sources, cause))
+        }
+    }
+}

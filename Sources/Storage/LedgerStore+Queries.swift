@@ -1,0 +1,48 @@
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// A person as operators see them: details, ledger, and the timeline of evidence and changes.
+    public struct PersonView: Sendable {
+        public struct Entry: Sendable, Equatable {
+            /// `evidence` or a ``LedgerChange/Kind`` raw value.
+            public var kind: String
+            public var day: Day
+            public var detail: String
+        }
+
+        public var id: ResidentID
+        public var name: String
+        public var unitCode: String
+        public var benefitLevel: String
+        public var monthlyAmountFen: Int
+        public var ledger: PersonLedger
+        public var timeline: [Entry]
+    }
+
+    /// The person with this resident ID, or nil when the ledger has no such person.
+    public func person(_ id: ResidentID) async throws -> PersonView? {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE id = ?", arguments: [id.value]) else { return nil }
+            var timeline: [PersonView.Entry] = try Row.fetchAll(
+                db, sql: "SELECT kind, class, source, observed_day FROM evidence WHERE person_id = ? ORDER BY observed_day, id",
+                arguments: [id.value]
+            ).map { e in
+                PersonView.Entry(
+                    kind: "evidence", day: Day(e["observed_day"] as String)!,
+                    detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))")
+            }
+            timeline += try Row.fetchAll(
+                db, sql: "SELECT kind, day, cause, back_pay_months FROM ledger_event WHERE person_id = ? ORDER BY id", arguments: [id.value]
+            ).map { e in
+                var detail: String = e["cause"]
+                if let months = e["back_pay_months"] as Int? { detail += "; back pay owed: \(months) month(s)" }
+                return PersonView.Entry(kind: e["kind"], day: Day(e["day"] as String)!, detail: detail)
+            }
+            timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
+            return PersonView(
+                id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],
+                monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row), timeline: timeline)
+        }
+    }
+}

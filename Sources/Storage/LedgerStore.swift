@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import Ledger
+
+/// The deferral ledger on an ``AppDatabase``: imports, the sweep and the queries operators need.
+/// Every write is one transaction: a batch is applied whole or not at all.
+public struct LedgerStore: Sendable {
+    public let database: AppDatabase
+    public let rules: LedgerRules
+    let deferral: DeferralRules
+
+    public init(database: AppDatabase, rules: LedgerRules) {
+        self.database = database
+        self.rules = rules
+        deferral = DeferralRules(rules: rules)
+    }
+
+    var writer: any DatabaseWriter { database.writer }
+
+    // MARK: - Persons' ledgers
+
+    static func ledger(_ row: Row) -> PersonLedger {
+        PersonLedger(
+            status: PersonLedger.Status(rawValue: row["status"]) ?? .active,
+            servicePeriodMonths: row["service_period_months"],
+            lastCertified: (row["last_certified"] as String?).flatMap(Day.init),
+            deadline: Day(row["deadline"] as String)!,
+            suspendedOn: (row["suspended_on"] as String?).flatMap(Day.init),
+            deathDay: (row["death_day"] as String?).flatMap(Day.init))
+    }
+
+    static func save(_ ledger: PersonLedger, person: String, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE person SET status = ?, last_certified = ?, deadline = ?, suspended_on = ?, death_day = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                ledger.status.rawValue, ledger.lastCertified?.description, ledger.deadline.description,
+                ledger.suspendedOn?.description, ledger.deathDay?.description, person,
+            ])
+    }
+
+    static func record(_ changes: [LedgerChange], person: String, evidence: Int64?, at now: String, _ db: Database) throws {
+        for change in changes {
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    person, change.kind.rawValue, change.day.description, change.cause, change.deadline?.description,
+                    change.backPayMonths, evidence, now,
+                ])
+        }
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        date.formatted(.iso8601)
+    }
+}

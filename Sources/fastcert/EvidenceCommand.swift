@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Storage
+
+/// `fastcert evidence import FILE [--batch N]`
+struct EvidenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence", abstract: "Evidence of life from other departments.", subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a feed file (CSV or NDJSON), idempotently by source and external id.",
+            discussion: """
+                CSV header: source,external_id,resident_id,kind,observed_at (payload optional); NDJSON: one object a line with \
+                the same keys. observed_at is an ISO 8601 time or a YYYY-MM-DD day. A re-delivered row changes nothing; unknown \
+                persons and kinds are reported and skipped. Each batch is one transaction.
+                """)
+
+        @Argument(help: ArgumentHelp("The feed file.", valueName: "file")) var file: String
+        @Option(help: "Rows per transaction.") var batch = 5000
+        @OptionGroup var ledger: LedgerOptions
+
+        func validate() throws {
+            guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000000") }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let store = try ledger.open()
+                var report = ImportReport()
+                let rows = LedgerStore.parseEvidence(try readInput(file), report: &report)
+                let total = rows.count
+                let onTerminal = isatty(STDERR_FILENO) == 1 && total > batch
+                try await store.importEvidence(rows, batchSize: batch, into: &report) { done in
+                    if onTerminal {
+                        FileHandle.standardError.write(Data("\rimporting: \(done) of \(total) rows (\(done * 100 / max(total, 1))%)".utf8))
+                    }
+                }
+                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                try finish(report, what: "evidence")
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// `fastcert ledger sweep [--as-of DATE]`
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger", abstract: "The deferral ledger.", subcommands: [Sweep.self])
+
+    struct Sweep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The daily sweep: warnings, field checks and suspensions as of a day. Running it twice changes nothing.")
+
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to sweep as of (default: today).", valueName: "YYYY-MM-DD"))
+        var asOf: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let day = try parseDay(asOf, option: "--as-of")
+                let report = try await ledger.open().sweep(on: day)
+                let changes = report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+                print(
+                    "sweep as of \(day): \(report.examined) persons near or past their deadline; \(changes.isEmpty ? "no changes" : changes.joined(separator: ", "))"
+                )
+            }
+        }
+    }
+}

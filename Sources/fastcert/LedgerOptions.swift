@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Storage
+
+/// Options shared by every command that works on the ledger file.
+struct LedgerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The ledger's SQLite file (default: $FASTCERT_DATABASE, else ./fastcert.sqlite).", valueName: "path"))
+    var database: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "An edited copy of the evidence catalogue and rules (default: the shipped ledger-rules.json).", valueName: "file"))
+    var rules: String?
+
+    /// Opens (and migrates) the database with the rules, or fails with a one-line reason.
+    func open() throws -> LedgerStore {
+        let rules: LedgerRules
+        do throws(LedgerError) {
+            if let path = self.rules {
+                rules = try LedgerRules.load(URL(filePath: path))
+            } else {
+                rules = try LedgerRules.shipped()
+            }
+        } catch {
+            throw CommandFailure.input(error.message)
+        }
+        return LedgerStore(database: try openDatabase(), rules: rules)
+    }
+
+    func openDatabase() throws -> AppDatabase {
+        let path =
+            database ?? ProcessInfo.processInfo.environment["FASTCERT_DATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? "fastcert.sqlite"
+        do {
+            return try AppDatabase(path: path)
+        } catch {
+            throw CommandFailure.input("cannot open the ledger database \(path): \(error)")
+        }
+    }
+}
+
+/// Reads a whole input file, or fails with a one-line reason.
+func readInput(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandFailure.input("cannot read \(path): no such file, or not readable")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Parses `--as-of`/`--today` style dates.
+func parseDay(_ text: String?, option: String) throws -> Day {
+    guard let text else { return Day(Date()) }
+    guard let day = Day(text) else { throw ValidationError("\(option) must be a YYYY-MM-DD date, not '\(text)'") }
+    return day
+}
+
+/// Prints an import's summary and problems; a refused file or any problem gives exit status 4 so
+/// scripts notice, after the good rows were committed.
+func finish(_ report: ImportReport, what: String) throws {
+    for problem in report.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+    var summary = "\(what): \(report.imported) imported, \(report.alreadyPresent) already present, \(report.problems.count) refused"
+    if !report.changes.isEmpty {
+        summary += "; ledger changes: " + report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+    if !report.committed { summary += " (strict: nothing was written)" }
+    print(summary)
+    if !report.problems.isEmpty { throw ExitCode(4) }
+}
