@@ -84,7 +84,33 @@ public struct AppDatabase: Sendable {
                         recorded_at TEXT NOT NULL
                     );
                     CREATE INDEX ledger_event_person ON ledger_event(person_id, id);
-                    CREATE INDEX ledger_event_kind ON ledger_event(kind, deadline);
+                    CREATE INDEX ledger_event_kind ON ledger_event(kind, day);
+                    CREATE TABLE task (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        unit_code TEXT NOT NULL REFERENCES unit(code),
+                        kind TEXT NOT NULL CHECK (kind IN ('field_check', 'attention')),
+                        key_day TEXT NOT NULL,  -- the deadline (field checks) or the inpatient day (attention) it is for
+                        reason TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'closed')),
+                        outcome TEXT,
+                        created_on TEXT NOT NULL,
+                        closed_on TEXT,
+                        UNIQUE (person_id, kind, key_day)
+                    );
+                    CREATE INDEX task_unit ON task(unit_code, status);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        channel TEXT NOT NULL CHECK (channel IN ('wechat', 'sms')),
+                        recipient TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        deadline TEXT NOT NULL,
+                        created_on TEXT NOT NULL,
+                        sent_at TEXT,
+                        UNIQUE (person_id, deadline)
+                    );
+                    CREATE INDEX outbox_unsent ON outbox(sent_at, id);
                     """)
         }
         return migrator

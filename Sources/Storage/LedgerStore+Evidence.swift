@@ -96,7 +96,7 @@ extension LedgerStore {
         }
     }
 
-    private func apply(_ batch: [EvidenceRow], _ db: Database) throws -> ImportReport {
+    func apply(_ batch: [EvidenceRow], _ db: Database) throws -> ImportReport {
         var report = ImportReport()
         let now = Self.timestamp()
         let insert = try db.makeStatement(
@@ -140,6 +140,11 @@ extension LedgerStore {
             report.imported += 1
             var ledger = Self.ledger(person)
             let changes = try changes(for: kind, on: day, person: id.value, ledger: &ledger, db)
+            if changes.contains(where: { $0.kind == .deceased }) {
+                try db.execute(
+                    sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'",
+                    arguments: [day.description, id.value])
+            }
             if !changes.isEmpty {
                 try Self.save(ledger, person: id.value, db)
                 try Self.record(changes, person: id.value, evidence: evidenceID, at: now, db)

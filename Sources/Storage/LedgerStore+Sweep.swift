@@ -1,16 +1,78 @@
+import Foundation
 import GRDB
 import Ledger
 
 extension LedgerStore {
+    /// Queues the reminder: WeChat when the person has a WeChat id, else SMS to their phone. A
+    /// person with neither gets no message; the field check will reach them.
+    func remind(_ person: Row, deadline: Day, on day: Day, _ db: Database) throws {
+        let wechat: String? = person["wechat_id"], phone: String? = person["phone"]
+        guard let (channel, recipient) = wechat.map({ ("wechat", $0) }) ?? phone.map({ ("sms", $0) }) else { return }
+        let message = rules.reminder_text
+            .replacingOccurrences(of: "{name}", with: person["name"] as String)
+            .replacingOccurrences(of: "{deadline}", with: deadline.description)
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(person_id, deadline) DO NOTHING
+                """,
+            arguments: [person["id"] as String, channel, recipient, message, deadline.description, day.description])
+    }
+
+    func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO task (person_id, unit_code, kind, key_day, reason, created_on) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(person_id, kind, key_day) DO NOTHING
+                """,
+            arguments: [person["id"] as String, person["unit_code"] as String, kind, key.description, reason, day.description])
+    }
+
+    /// The health-attention rule over everyone with a recent inpatient stay; returns how many were
+    /// newly put on their community's attention list (once per stay).
+    func raiseAttention(on day: Day, now: String, _ db: Database) throws -> Int {
+        let attention = rules.attention
+        guard !attention.inpatient_kinds.isEmpty else { return 0 }
+        let oldestBirth = Day(year: day.year - attention.min_age, month: day.month, day: min(day.day, 28))!
+        let placeholders = attention.inpatient_kinds.map { _ in "?" }.joined(separator: ",")
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.*, MAX(e.observed_day) AS stay FROM person p JOIN evidence e ON e.person_id = p.id
+                WHERE p.status = 'active' AND p.birth_date <= ? AND e.kind IN (\(placeholders)) AND e.observed_day BETWEEN ? AND ?
+                GROUP BY p.id
+                """,
+            arguments: StatementArguments(
+                [oldestBirth.description] + attention.inpatient_kinds
+                    + [day.adding(days: -attention.inpatient_within_days).description, day.description]))
+        var raised = 0
+        for person in rows {
+            let stay = Day(person["stay"] as String)!
+            guard
+                deferral.needsAttention(
+                    birthDate: Day(person["birth_date"] as String)!, lastInpatient: stay, ledger: Self.ledger(person), on: day)
+            else { continue }
+            let reason = "aged \(Day(person["birth_date"] as String)!.age(on: day)), in hospital on \(stay), no certification since"
+            try openTask(person, kind: "attention", key: stay, reason: reason, on: day, db)
+            guard db.changesCount == 1 else { continue }
+            try Self.record(
+                [LedgerChange(kind: .attention, day: day, cause: reason)], person: person["id"], evidence: nil, at: now, db)
+            raised += 1
+        }
+        return raised
+    }
+
     /// What one sweep did.
     public struct SweepReport: Sendable, Equatable {
         public var examined = 0
         public var changes: [String: Int] = [:]
     }
 
-    /// The daily sweep on `day`: warnings under `warning_months` to the deadline, field checks under
-    /// `field_check_months`, suspension past it. Idempotent: a change already recorded for a person's
-    /// current deadline is not raised again, so running it twice changes nothing. One transaction.
+    /// The daily sweep on `day`: a warning and a reminder in the outbox under `warning_months` to the
+    /// deadline, a field-check task for the person's community under `field_check_months`,
+    /// suspension past it; and the health-attention rule. Idempotent: what was already raised for a
+    /// person's current deadline is not raised again, so running it twice changes nothing. One
+    /// transaction.
     public func sweep(on day: Day) async throws -> SweepReport {
         let horizon = day.adding(months: rules.warning_months)
         return try await writer.write { db in
@@ -31,8 +93,18 @@ extension LedgerStore {
                 guard !changes.isEmpty else { continue }
                 try Self.save(ledger, person: id, db)
                 try Self.record(changes, person: id, evidence: nil, at: now, db)
-                for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
+                for change in changes {
+                    report.changes[change.kind.rawValue, default: 0] += 1
+                    switch change.kind {
+                    case .warning: try remind(person, deadline: change.deadline!, on: day, db)
+                    case .fieldCheck:
+                        try openTask(person, kind: "field_check", key: change.deadline!, reason: change.cause, on: day, db)
+                    default: break
+                    }
+                }
             }
+            report.changes["attention", default: 0] += try raiseAttention(on: day, now: now, db)
+            if report.changes["attention"] == 0 { report.changes["attention"] = nil }
             return report
         }
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import FaceEngine
 import Foundation
+import Ledger
 
 /// A failure a command reports as one line on standard error, with an exit code scripts can test:
-/// 3 no face, 4 image unreadable (missing, corrupt, unsupported, too large), 5 models missing or
-/// broken, 1 anything else.
+/// 3 no face, 4 bad input (an image missing, corrupt, unsupported or too large; a malformed file; an
+/// unknown id), 5 models missing or broken, 1 anything else.
 enum CommandFailure: Error {
     case engine(FaceEngineError, subject: String?)
     case input(String)
@@ -39,6 +40,9 @@ extension AsyncParsableCommand {
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("fastcert: \(failure.line)\n".utf8))
             throw ExitCode(failure.exitCode)
+        } catch let error as LedgerError {
+            FileHandle.standardError.write(Data("fastcert: \(error.message) [\(error.code)]\n".utf8))
+            throw ExitCode(4)
         }
     }
 }

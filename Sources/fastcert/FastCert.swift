@@ -8,7 +8,8 @@ struct FastCert: AsyncParsableCommand {
         abstract: "FastCert: proof-of-life certification for pension recipients.",
         subcommands: [
             FaceCommand.self, EvalCommand.self, DatabaseCommand.self, UnitsCommand.self, PersonsCommand.self, PersonCommand.self,
-            EvidenceCommand.self, LedgerCommand.self,
+            EvidenceCommand.self, LedgerCommand.self, AlertsCommand.self, TasksCommand.self, OutboxCommand.self,
+            PayrollCommand.self, StatsCommand.self,
         ]
     )
 }

@@ -1,0 +1,80 @@
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// An alert a community must act on.
+    public struct Alert: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable {
+            case warning, fieldCheck = "field-check", suspended, conflict, attention
+        }
+
+        public var kind: Kind
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        public var day: Day
+        public var detail: String
+    }
+
+    /// The unit's path, or nil for an unknown unit code.
+    func unitPath(_ code: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT path FROM unit WHERE code = ?", arguments: [code])
+    }
+
+    /// Alerts in the unit's whole subtree, of one kind or all: warnings for the current deadline,
+    /// open field-check and attention tasks, suspensions, conflicts.
+    public func alerts(unit: String, kind: Alert.Kind? = nil) async throws(LedgerError) -> [Alert] {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            var alerts: [Alert] = []
+            let within = "p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
+            func add(_ alertKind: Alert.Kind, _ sql: String) throws {
+                for row in try Row.fetchAll(db, sql: sql, arguments: [path]) {
+                    alerts.append(
+                        Alert(
+                            kind: alertKind, personID: row["id"], name: row["name"], unitCode: row["unit_code"],
+                            day: Day(row["day"] as String)!,
+                            detail: row["detail"]))
+                }
+            }
+            let kinds = kind.map { [$0] } ?? Alert.Kind.allCases
+            for k in kinds {
+                switch k {
+                case .warning:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, e.day, e.cause AS detail FROM person p JOIN ledger_event e
+                          ON e.person_id = p.id AND e.kind = 'warning' AND e.deadline = p.deadline
+                        WHERE p.status = 'active' AND \(within) ORDER BY p.deadline, p.id
+                        """)
+                case .fieldCheck, .attention:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, t.created_on AS day, 'task ' || t.id || ': ' || t.reason AS detail
+                        FROM task t JOIN person p ON p.id = t.person_id
+                        WHERE t.kind = '\(k == .fieldCheck ? "field_check" : "attention")' AND t.status = 'open' AND \(within)
+                        ORDER BY t.key_day, p.id
+                        """)
+                case .suspended:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, p.suspended_on AS day, 'suspended since ' || p.suspended_on AS detail
+                        FROM person p WHERE p.status = 'suspended' AND \(within) ORDER BY p.suspended_on, p.id
+                        """)
+                case .conflict:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, e.day, e.cause AS detail FROM person p JOIN ledger_event e
+                          ON e.person_id = p.id AND e.kind = 'conflict'
+                        WHERE \(within) ORDER BY e.day, p.id
+                        """)
+                }
+            }
+            return alerts
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// One person's line in a month's payroll.
+    public struct PayrollLine: Sendable, Equatable {
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        /// Status on the first day of the month, from the recorded changes.
+        public var status: PersonLedger.Status
+        public var payable: Bool
+        public var monthlyAmountFen: Int
+        /// Months owed from a suspension that ended with a certification, paid this month.
+        public var backPayMonths: Int
+        public var totalFen: Int { (payable ? monthlyAmountFen : 0) + backPayMonths * monthlyAmountFen }
+    }
+
+    /// Who is payable for `month`, with back pay: replays each person's suspensions, resumptions and
+    /// death recorded before the month's first day. A suspension stops payment from the next month's
+    /// payroll; a resumption restarts it from the month after, paying the owed months with it.
+    public func payroll(month: Month, unit: String? = nil) async throws(LedgerError) -> [PayrollLine] {
+        try await read { db in
+            var filter = ""
+            var arguments: StatementArguments = [month.firstDay.description]
+            if let unit {
+                guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+                filter = "WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
+                arguments = [month.firstDay.description, path]
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.id, p.name, p.unit_code, p.monthly_amount_fen, e.kind, e.day, e.back_pay_months
+                    FROM person p LEFT JOIN ledger_event e ON e.person_id = p.id
+                      AND e.kind IN ('suspended', 'resumed', 'deceased') AND e.day < ?
+                    \(filter)
+                    ORDER BY p.id, e.day, e.id
+                    """, arguments: arguments)
+            var lines: [PayrollLine] = []
+            for row in rows {
+                let id: String = row["id"]
+                if lines.last?.personID != id {
+                    lines.append(
+                        PayrollLine(
+                            personID: id, name: row["name"], unitCode: row["unit_code"], status: .active, payable: true,
+                            monthlyAmountFen: row["monthly_amount_fen"], backPayMonths: 0))
+                }
+                guard let kind = row["kind"] as String?, let day = Day(row["day"] as String) else { continue }
+                let current = lines.count - 1
+                switch kind {
+                case "suspended": lines[current].status = .suspended
+                case "deceased": lines[current].status = .deceased
+                case "resumed":
+                    lines[current].status = .active
+                    // Paid again from the month after the resumption, with the owed months.
+                    lines[current].backPayMonths = Month(day).next == month ? (row["back_pay_months"] as Int? ?? 0) : 0
+                default: break
+                }
+            }
+            for index in lines.indices {
+                lines[index].payable = lines[index].status == .active
+            }
+            return lines
+        }
+    }
+}

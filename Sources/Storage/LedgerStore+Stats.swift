@@ -1,0 +1,70 @@
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// The article's "three forms" for a unit and a month: who was certified silently, who was
+    /// reminded, who needed a field check; and certifications by evidence class.
+    public struct Stats: Sendable, Equatable {
+        public var unit: String
+        public var month: Month
+        /// Persons alive and in the ledger at the month's end.
+        public var persons: Int
+        /// Share with no warning, field check or suspension in the twelve months ending with `month`.
+        public var silentShare: Double
+        /// Share warned (and reminded) during the month.
+        public var remindedShare: Double
+        /// Field-check tasks opened during the month.
+        public var fieldChecks: Int
+        /// Suspensions during the month.
+        public var suspensions: Int
+        /// Certifications during the month by the class of the evidence behind them
+        /// (`reference` covers the behaviour model).
+        public var certifiedByClass: [String: Int]
+    }
+
+    public func stats(unit: String, month: Month) async throws(LedgerError) -> Stats {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            let first = month.firstDay.description, next = month.next.firstDay.description
+            let yearStart = month.firstDay.adding(months: -11).description
+            let within = "person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))"
+            let persons =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                        AND (death_day IS NULL OR death_day >= ?)
+                        """, arguments: [path, next]) ?? 0
+            func count(_ sql: String, _ arguments: StatementArguments) throws -> Int {
+                try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+            }
+            let troubled = try count(
+                "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind IN ('warning', 'field_check', 'suspended') AND day >= ? AND day < ? AND \(within)",
+                [yearStart, next, path])
+            let reminded = try count(
+                "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind = 'warning' AND day >= ? AND day < ? AND \(within)",
+                [first, next, path])
+            let fieldChecks = try count(
+                "SELECT COUNT(*) FROM task WHERE kind = 'field_check' AND created_on >= ? AND created_on < ? AND \(within)",
+                [first, next, path])
+            let suspensions = try count(
+                "SELECT COUNT(*) FROM ledger_event WHERE kind = 'suspended' AND day >= ? AND day < ? AND \(within)", [first, next, path])
+            var byClass: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT COALESCE(v.class, 'unknown') AS class, COUNT(*) AS n FROM ledger_event e LEFT JOIN evidence v ON v.id = e.evidence_id
+                    WHERE e.kind = 'certified' AND e.day >= ? AND e.day < ? AND e.\(within) GROUP BY 1
+                    """, arguments: [first, next, path])
+            {
+                byClass[row["class"]] = row["n"]
+            }
+            let denominator = Double(max(persons, 1))
+            return Stats(
+                unit: unit, month: month, persons: persons,
+                silentShare: persons == 0 ? 0 : Double(persons - min(troubled, persons)) / denominator,
+                remindedShare: Double(reminded) / denominator, fieldChecks: fieldChecks, suspensions: suspensions, certifiedByClass: byClass
+            )
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// A task for community staff: a field check before a deadline, or a health-attention visit.
+    public struct TaskView: Sendable, Equatable {
+        public var id: Int64
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        public var kind: String
+        public var keyDay: Day
+        public var reason: String
+        public var status: String
+        public var outcome: String?
+        public var createdOn: Day
+    }
+
+    /// What staff found.
+    public enum TaskOutcome: String, Sendable, CaseIterable {
+        /// Seen alive: recorded as home-visit evidence, which certifies.
+        case seenAlive = "seen-alive"
+        /// Found deceased: recorded as a community death report.
+        case deceased
+        /// Could not be reached: the task closes; the deadline still applies.
+        case unreachable
+    }
+
+    /// Tasks in the unit's subtree, open ones only unless `includeClosed`.
+    public func tasks(unit: String, includeClosed: Bool = false) async throws(LedgerError) -> [TaskView] {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.*, p.name FROM task t JOIN person p ON p.id = t.person_id
+                    WHERE t.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') \(includeClosed ? "" : "AND t.status = 'open'")
+                    ORDER BY t.key_day, t.id
+                    """, arguments: [path]
+            ).map(Self.taskView)
+        }
+    }
+
+    static func taskView(_ row: Row) -> TaskView {
+        TaskView(
+            id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"], kind: row["kind"],
+            keyDay: Day(row["key_day"] as String)!, reason: row["reason"], status: row["status"], outcome: row["outcome"],
+            createdOn: Day(row["created_on"] as String)!)
+    }
+
+    /// Completes an open task with what staff found on `day`, in one transaction with its effect on
+    /// the ledger. Returns the ledger changes it caused.
+    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws(LedgerError) -> [String: Int] {
+        try await write { db in
+            guard let task = try Row.fetchOne(db, sql: "SELECT * FROM task WHERE id = ?", arguments: [id]) else {
+                throw LedgerError("unknown_task", "no task \(id)")
+            }
+            guard task["status"] as String == "open" else {
+                throw LedgerError(
+                    "task_closed", "task \(id) is already \(task["status"] as String) (\(task["outcome"] as String? ?? "no outcome"))")
+            }
+            try db.execute(
+                sql: "UPDATE task SET status = 'done', outcome = ?, closed_on = ? WHERE id = ?",
+                arguments: [outcome.rawValue, day.description, id])
+            let kind: String
+            switch outcome {
+            case .unreachable: return [:]
+            case .seenAlive: kind = "home_visit"
+            case .deceased: kind = "community_death_report"
+            }
+            let row = EvidenceRow(
+                line: 1, source: "community_office", externalID: "task-\(id)", residentID: task["person_id"], kind: kind,
+                observedAt: day.description, payload: nil)
+            let report = try self.apply([row], db)
+            if let problem = report.problems.first { throw LedgerError("task_outcome", problem.reason) }
+            return report.changes
+        }
+    }
+
+    /// A queued reminder.
+    public struct Message: Sendable, Equatable {
+        public var id: Int64
+        public var personID: String
+        public var channel: String
+        public var recipient: String
+        public var message: String
+        public var createdOn: Day
+        public var sentAt: String?
+    }
+
+    /// Reminders waiting for the sender (all of them with `includeSent`), oldest first.
+    public func outbox(includeSent: Bool = false, limit: Int = 1000) async throws(LedgerError) -> [Message] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox \(includeSent ? "" : "WHERE sent_at IS NULL") ORDER BY id LIMIT ?", arguments: [limit]
+            ).map {
+                Message(
+                    id: $0["id"], personID: $0["person_id"], channel: $0["channel"], recipient: $0["recipient"], message: $0["message"],
+                    createdOn: Day($0["created_on"] as String)!, sentAt: $0["sent_at"])
+            }
+        }
+    }
+
+    /// Marks messages as delivered by the sender; returns the ids that were not waiting (unknown or
+    /// already sent), which are left alone.
+    public func markSent(_ ids: [Int64]) async throws(LedgerError) -> [Int64] {
+        try await write { db in
+            let now = Self.timestamp()
+            var notWaiting: [Int64] = []
+            for id in ids {
+                try db.execute(sql: "UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL", arguments: [now, id])
+                if db.changesCount == 0 { notWaiting.append(id) }
+            }
+            return notWaiting
+        }
+    }
+
+    /// Runs a read, turning database failures into a ``LedgerError``.
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError("database", "the ledger database failed: \(error)")
+        }
+    }
+
+    /// Runs a write transaction, turning database failures into a ``LedgerError``.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError("database", "the ledger database failed: \(error)")
+        }
+    }
+}

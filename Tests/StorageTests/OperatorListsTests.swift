@@ -1,0 +1,112 @@
+import Foundation
+import Ledger
+import Storage
+import Testing
+
+/// What community staff and payroll get from the ledger: alerts, tasks, reminders, payroll, stats.
+@Suite("Operator lists")
+struct OperatorListsTests {
+    typealias Fixture = LedgerStoreTests
+
+    @Test("a warning queues one reminder (WeChat first) and a field check opens one task for the community")
+    func remindersAndTasks() async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-03-15")!)
+            _ = try await store.sweep(on: Day("2026-03-16")!)
+            let outbox = try await store.outbox()
+            #expect(outbox.count == 1)
+            #expect(outbox[0].channel == "wechat" && outbox[0].recipient == "wf1940")
+            #expect(outbox[0].message.contains("Wang Fang") && outbox[0].message.contains("2026-06-01"))
+            #expect(try await store.alerts(unit: "3702", kind: .warning).map(\.personID) == [Fixture.wang])
+            _ = try await store.sweep(on: Day("2026-05-10")!)
+            let tasks = try await store.tasks(unit: "370202001")
+            #expect(tasks.map(\.kind) == ["field_check"])
+            #expect(try await store.tasks(unit: "370202001001").count == 1)
+            #expect(try await store.alerts(unit: "370202", kind: .fieldCheck).count == 1)
+            #expect(try await store.markSent([outbox[0].id, 999]) == [999])
+            #expect(try await store.outbox().isEmpty)
+        }
+    }
+
+    @Test(
+        "completing a field check: seen alive certifies; deceased records a death; a task closes once",
+        arguments: [
+            (LedgerStore.TaskOutcome.seenAlive, PersonLedger.Status.active),
+            (.deceased, .deceased),
+            (.unreachable, .active),
+        ])
+    func completeFieldCheck(outcome: LedgerStore.TaskOutcome, status: PersonLedger.Status) async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-05-10")!)
+            let task = try #require(try await store.tasks(unit: "3702").first)
+            _ = try await store.completeTask(task.id, outcome: outcome, on: Day("2026-05-12")!)
+            let wang = try await store.person(ResidentID(Fixture.wang))!
+            #expect(wang.ledger.status == status)
+            if outcome == .seenAlive { #expect(wang.ledger.deadline == Day("2027-05-12")) }
+            do throws(LedgerError) {
+                _ = try await store.completeTask(task.id, outcome: .seenAlive, on: Day("2026-05-13")!)
+                Issue.record("a task completed twice")
+            } catch {
+                #expect(error.code == "task_closed")
+            }
+            #expect(try await store.tasks(unit: "3702").isEmpty)
+        }
+    }
+
+    @Test("payroll: suspended persons are not payable; the month after resumption pays the owed months")
+    func payroll() async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-06-02")!)  // Wang suspended
+            var report = ImportReport()
+            try await store.importEvidence(
+                LedgerStoreTests.evidence(["community_office,V-1,\(Fixture.wang),home_visit,2026-08-05"]), into: &report)
+            func line(_ month: String) async throws -> LedgerStore.PayrollLine {
+                try #require(try await store.payroll(month: Month(month)!).first { $0.personID == Fixture.wang })
+            }
+            #expect(try await line("2026-06").payable)  // suspended during June: June was paid
+            #expect(try await !line("2026-07").payable)
+            #expect(try await !line("2026-08").payable)
+            let september = try await line("2026-09")
+            #expect(september.payable && september.backPayMonths == 3)
+            #expect(september.totalFen == 4 * 320_050)
+            #expect(try await line("2026-10").backPayMonths == 0)
+        }
+    }
+
+    @Test("health attention: 85 or older with a recent inpatient stay goes on the attention list, once")
+    func attention() async throws {
+        try await Fixture.withLedger { store in
+            var report = ImportReport()
+            try await store.importEvidence(
+                LedgerStoreTests.evidence([
+                    "health_insurance,H-1,\(Fixture.wang),inpatient_admission,2025-09-01",  // Wang is 85
+                    "health_insurance,H-2,\(Fixture.li),inpatient_admission,2025-09-01",  // Li is 75
+                ]), into: &report)
+            #expect(try await store.sweep(on: Day("2025-09-10")!).changes == ["attention": 1])
+            #expect(try await store.sweep(on: Day("2025-09-11")!).changes.isEmpty)
+            #expect(try await store.alerts(unit: "3702", kind: .attention).map(\.personID) == [Fixture.wang])
+        }
+    }
+
+    @Test("stats: silent share, reminders and certifications by class for a unit and month")
+    func stats() async throws {
+        try await Fixture.withLedger { store in
+            var report = ImportReport()
+            try await store.importEvidence(
+                LedgerStoreTests.evidence(["social_security_bureau,S-1,\(Fixture.li),bureau_counter_confirmation,2026-03-02"]),
+                into: &report)
+            _ = try await store.sweep(on: Day("2026-03-15")!)  // Wang warned
+            let stats = try await store.stats(unit: "3702", month: Month("2026-03")!)
+            #expect(stats.persons == 2)
+            #expect(stats.silentShare == 0.5)
+            #expect(stats.remindedShare == 0.5)
+            #expect(stats.certifiedByClass == ["strong": 1])
+            do throws(LedgerError) {
+                _ = try await store.stats(unit: "nowhere", month: Month("2026-03")!)
+                Issue.record("stats for an unknown unit")
+            } catch {
+                #expect(error.code == "unknown_unit")
+            }
+        }
+    }
+}
