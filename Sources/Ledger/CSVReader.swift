@@ -65,3 +65,18 @@ public struct CSVReader: Sequence, IteratorProtocol {
         return nil
     }
 }
+
+extension String {
+    /// The string without leading and trailing ASCII spaces and tabs. Cheaper than Foundation's
+    /// `trimmingCharacters(in:)`, which runs for every field of an import.
+    public var trimmedASCIISpaces: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last,
+            first == 32 || first == 9 || last == 32 || last == 9
+        else { return self }
+        var start = utf8.startIndex, end = utf8.endIndex
+        while start < end, utf8[start] == 32 || utf8[start] == 9 { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == 32 || utf8[utf8.index(before: end)] == 9 { end = utf8.index(before: end) }
+        return String(self[start..<end])
+    }
+}

@@ -91,7 +91,22 @@ public struct Day: Hashable, Sendable, Comparable, CustomStringConvertible, Coda
 
     public static func < (a: Day, b: Day) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    /// `YYYY-MM-DD` (years 0...9999), built by hand: this runs for every row of an import.
+    public var description: String {
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: 10)
+        var y = year
+        for i in stride(from: 3, through: 0, by: -1) {
+            bytes[i] = UInt8(48 + y % 10)
+            y /= 10
+        }
+        bytes[4] = UInt8(ascii: "-")
+        bytes[5] = UInt8(48 + month / 10)
+        bytes[6] = UInt8(48 + month % 10)
+        bytes[7] = UInt8(ascii: "-")
+        bytes[8] = UInt8(48 + day / 10)
+        bytes[9] = UInt8(48 + day % 10)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)

@@ -11,8 +11,9 @@ public struct ResidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// Validates the length, the characters, the birth date and the check character.
     public init(_ text: String) throws(LedgerError) {
-        let normalised = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let characters = Array(normalised.utf8)
+        var characters = Array(text.trimmedASCIISpaces.utf8)
+        if characters.count == 18 && characters[17] == UInt8(ascii: "x") { characters[17] = UInt8(ascii: "X") }
+        let normalised = String(decoding: characters, as: UTF8.self)
         guard characters.count == 18 else {
             throw LedgerError("invalid_resident_id", "a resident ID has 18 characters, this one has \(characters.count)")
         }

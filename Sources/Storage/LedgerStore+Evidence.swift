@@ -99,7 +99,7 @@ extension LedgerStore {
     func apply(_ batch: [EvidenceRow], _ db: Database) throws -> ImportReport {
         var report = ImportReport()
         let now = Self.timestamp()
-        let insert = try db.makeStatement(
+        let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
@@ -125,7 +125,9 @@ extension LedgerStore {
                 report.refuse(row.line, "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day")
                 continue
             }
-            guard let person = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE id = ?", arguments: [id.value]) else {
+            let personStatement = try db.cachedStatement(
+                sql: "SELECT status, service_period_months, last_certified, deadline, suspended_on, death_day FROM person WHERE id = ?")
+            guard let person = try Row.fetchOne(personStatement, arguments: [id.value]) else {
                 report.refuse(row.line, "unknown person \(id)")
                 continue
             }
@@ -171,12 +173,12 @@ extension LedgerStore {
             return deferral.recordDeath(&ledger, on: day, cause: cause)
         case .reference:
             let windowStart = day.adding(days: -(rules.behaviour_model.window_days - 1))
-            let events = try Row.fetchAll(
-                db,
+            let window = try db.cachedStatement(
                 sql:
-                    "SELECT kind, source, observed_day FROM evidence WHERE person_id = ? AND class = 'reference' AND observed_day BETWEEN ? AND ?",
-                arguments: [person, windowStart.description, day.description]
-            ).compactMap { row -> DeferralRules.ReferenceEvent? in
+                    "SELECT kind, source, observed_day FROM evidence WHERE person_id = ? AND class = 'reference' AND observed_day BETWEEN ? AND ?"
+            )
+            let events = try Row.fetchAll(window, arguments: [person, windowStart.description, day.description]).compactMap {
+                row -> DeferralRules.ReferenceEvent? in
                 guard let kind = rules.kind(row["kind"]), let weight = kind.weight, let observed = Day(row["observed_day"] as String) else {
                     return nil
                 }

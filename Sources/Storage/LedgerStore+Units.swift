@@ -101,7 +101,7 @@ struct Columns {
     func reader(_ record: CSVReader.Record) -> (String) -> String {
         { name in
             guard let position = index[name], position < record.fields.count else { return "" }
-            return record.fields[position].trimmingCharacters(in: .whitespaces)
+            return record.fields[position].trimmedASCIISpaces
         }
     }
 }

@@ -30,11 +30,12 @@ public struct LedgerStore: Sendable {
     }
 
     static func save(_ ledger: PersonLedger, person: String, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE person SET status = ?, last_certified = ?, deadline = ?, suspended_on = ?, death_day = ?
                 WHERE id = ?
-                """,
+                """
+        ).execute(
             arguments: [
                 ledger.status.rawValue, ledger.lastCertified?.description, ledger.deadline.description,
                 ledger.suspendedOn?.description, ledger.deathDay?.description, person,
@@ -43,11 +44,12 @@ public struct LedgerStore: Sendable {
 
     static func record(_ changes: [LedgerChange], person: String, evidence: Int64?, at now: String, _ db: Database) throws {
         for change in changes {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     person, change.kind.rawValue, change.day.description, change.cause, change.deadline?.description,
                     change.backPayMonths, evidence, now,
