@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The ledger commands through the real binary, on a real database file.
+@Suite("fastcert ledger commands")
+struct LedgerCommandTests {
+    static func residentID(_ first17: String) -> String {
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(first17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        let check = (12 - sum % 11) % 11
+        return first17 + (check == 10 ? "X" : String(check))
+    }
+
+    @Test("import units, persons and evidence, sweep, and read a person, alerts and payroll back")
+    func operatorDay() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = ["--database", folder.appending(path: "ledger.sqlite").path]
+            func write(_ name: String, _ text: String) throws -> String {
+                let url = folder.appending(path: name)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                return url.path
+            }
+            func run(_ arguments: [String]) throws -> CommandLineTests.Run { try CommandLineTests.run(arguments + database) }
+            let wang = Self.residentID("37020219400315001")
+            let units = try write(
+                "units.csv",
+                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
+            )
+            #expect(try run(["units", "import", units]).stdout.contains("4 imported"))
+            let persons = try write(
+                "persons.csv",
+                """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+                370202194003150010,Typo,1940-03-15,370202001001,3,3200.50,,,0,0
+                """)
+            let imported = try run(["persons", "import", persons, "--today", "2025-06-01"])
+            #expect(imported.status == 4)
+            #expect(imported.stdout.contains("1 imported") && imported.stderr.contains("line 3"))
+            let evidence = try write(
+                "feed.ndjson",
+                """
+                {"source": "bank", "external_id": "B-1", "resident_id": "\(wang)", "kind": "bank_counter_visit", "observed_at": "2026-01-05T10:00:00+08:00"}
+                {"source": "health_insurance", "external_id": "H-1", "resident_id": "\(wang)", "kind": "outpatient_visit", "observed_at": "2026-01-20"}
+                this line is not JSON
+                """)
+            let fed = try run(["evidence", "import", evidence])
+            #expect(fed.status == 4 && fed.stdout.contains("2 imported") && fed.stdout.contains("1 certified"))
+            #expect(fed.stderr.contains("line 3: not a JSON object"))
+            #expect(try run(["evidence", "import", evidence]).stdout.contains("0 imported, 2 already present"))
+            #expect(try run(["ledger", "sweep", "--as-of", "2026-11-01"]).stdout.contains("1 warning"))
+            let shown = try run(["person", "show", wang])
+            #expect(shown.status == 0)
+            #expect(shown.stdout.contains("deadline 2027-01-20") && shown.stdout.contains("behaviour model"))
+            #expect(try run(["alerts", "--unit", "370202", "--kind", "warning"]).stdout.contains(wang))
+            let payroll = try run(["payroll", "--month", "2026-11"])
+            #expect(payroll.stdout.contains("\(wang),Wang Fang,370202001001,active,yes,3200.50,0,3200.50"))
+            let unknown = try run(["person", "show", Self.residentID("11010519491231002")])
+            #expect(unknown.status == 4 && unknown.stderr.contains("no person"))
+        }
+    }
+}
