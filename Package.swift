@@ -63,7 +63,7 @@ let package = Package(
         // Test-only: fixture photos, derived images and shared engines for both test targets.
         .target(name: "TestSupport", dependencies: ["FaceEngine", "CTestImages"], path: "Tests/TestSupport"),
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
-        .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport"]),
+        .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger"]),
     ],

@@ -32,6 +32,15 @@ public struct ResidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
         value = normalised
     }
 
+    /// The valid ID that starts with these 17 digits (the check character computed), or nil when
+    /// they are not 17 digits holding a valid birth date. For generated data and tests.
+    public static func completing(_ first17: String) -> ResidentID? {
+        let digits = Array(first17.utf8)
+        guard digits.count == 17, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let check = checkCharacter(digits.map { Int($0) - 48 })
+        return try? ResidentID(first17 + String(UnicodeScalar(check)))
+    }
+
     /// The birth date held in characters 7-14.
     public var birthDate: Day { Self.birthDate(of: value)! }
 

@@ -74,3 +74,13 @@ struct DayTests {
         #expect(Day("1940-03-15")!.age(on: Day("2026-03-15")!) == 86)
     }
 }
+
+@Suite("Generated resident IDs")
+struct CompletingTests {
+    @Test("completing 17 digits gives the valid ID; non-digits or a bad birth date give nil")
+    func completing() {
+        #expect(ResidentID.completing("11010519491231002")?.value == "11010519491231002X")
+        #expect(ResidentID.completing("1101051949123100") == nil)
+        #expect(ResidentID.completing("11010519491331002") == nil)
+    }
+}

@@ -6,12 +6,7 @@ import Testing
 /// The ledger on a real SQLite file: imports, evidence, the sweep, and what operators read back.
 @Suite("Ledger store")
 struct LedgerStoreTests {
-    static func residentID(_ first17: String) -> String {
-        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        let sum = zip(first17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
-        let check = (12 - sum % 11) % 11
-        return first17 + (check == 10 ? "X" : String(check))
-    }
+    static func residentID(_ first17: String) -> String { ResidentID.completing(first17)!.value }
 
     static let wang = residentID("37020219400315001")  // born 1940-03-15, level 3 (12 months)
     static let li = residentID("37020219500720002")  // born 1950-07-20, level 1 (24 months)

@@ -1,16 +1,12 @@
 import Foundation
+import Ledger
 import TestSupport
 import Testing
 
 /// The ledger commands through the real binary, on a real database file.
 @Suite("fastcert ledger commands")
 struct LedgerCommandTests {
-    static func residentID(_ first17: String) -> String {
-        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        let sum = zip(first17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
-        let check = (12 - sum % 11) % 11
-        return first17 + (check == 10 ? "X" : String(check))
-    }
+    static func residentID(_ first17: String) -> String { ResidentID.completing(first17)!.value }
 
     @Test("import units, persons and evidence, sweep, and read a person, alerts and payroll back")
     func operatorDay() async throws {
