@@ -30,13 +30,19 @@ struct EvidenceCommand: AsyncParsableCommand {
                 var report = ImportReport()
                 let rows = LedgerStore.parseEvidence(try readInput(file), report: &report)
                 let total = rows.count
-                let onTerminal = isatty(STDERR_FILENO) == 1 && total > batch
+                // A bar on a terminal; otherwise a plain line per committed batch, so a log (or a
+                // supervisor) knows exactly what is safely in the ledger if the import is killed.
+                let onTerminal = isatty(STDERR_FILENO) == 1
+                let reporting = total > batch
                 try await store.importEvidence(rows, batchSize: batch, into: &report) { done in
+                    guard reporting else { return }
                     if onTerminal {
                         FileHandle.standardError.write(Data("\rimporting: \(done) of \(total) rows (\(done * 100 / max(total, 1))%)".utf8))
+                    } else {
+                        FileHandle.standardError.write(Data("committed \(done) of \(total) rows\n".utf8))
                     }
                 }
-                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                if onTerminal && reporting { FileHandle.standardError.write(Data("\n".utf8)) }
                 try finish(report, what: "evidence")
             }
         }

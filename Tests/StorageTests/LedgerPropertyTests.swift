@@ -1,0 +1,85 @@
+import Foundation
+import Ledger
+import Storage
+import Testing
+
+/// A deterministic generator, so a failing seed can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Properties over random event sequences: the invariants of the deferral method hold whatever
+/// arrives, in whatever order.
+@Suite("Ledger properties")
+struct LedgerPropertyTests {
+    static let rules = try! LedgerRules.shipped()
+
+    @Test("never suspended while the deadline is ahead; the deceased are never certified; sweep twice = once", arguments: 1...40)
+    func rulesInvariants(seed: UInt64) {
+        var random = SeededGenerator(state: seed)
+        let engine = DeferralRules(rules: Self.rules)
+        let start = Day("2025-01-01")!
+        var ledger = PersonLedger(enrolled: start, servicePeriodMonths: [6, 9, 12, 18, 24].randomElement(using: &random)!)
+        var today = start
+        for _ in 0..<60 {
+            today = today.adding(days: Int.random(in: 0...40, using: &random))
+            let before = ledger
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<4:
+                let observed = today.adding(days: -Int.random(in: 0...60, using: &random))  // evidence arrives late
+                let changes = engine.certify(&ledger, on: observed, cause: "p")
+                if before.status == .deceased {
+                    #expect(ledger == before, "a deceased person's ledger changed")
+                    #expect(changes.allSatisfy { $0.kind == .conflict })
+                }
+            case 4:
+                _ = engine.recordDeath(&ledger, on: today, cause: "p")
+            default:
+                let first = engine.sweep(&ledger, on: today, alreadyRaised: [])
+                var again = ledger
+                #expect(engine.sweep(&again, on: today, alreadyRaised: Set(first.map(\.kind))).isEmpty)
+                #expect(again == ledger)
+            }
+            if before.status == .deceased { #expect(ledger.status == .deceased) }
+            if ledger.status == .suspended, let suspended = ledger.suspendedOn {
+                #expect(suspended > ledger.deadline, "suspended on \(suspended) with the deadline \(ledger.deadline) ahead")
+            }
+        }
+    }
+
+    @Test("applying a random batch twice equals applying it once; sweeping twice equals once", arguments: 1...6)
+    func batchTwiceEqualsOnce(seed: UInt64) async throws {
+        var random = SeededGenerator(state: seed)
+        try await LedgerStoreTests.withLedger { store in
+            let people = [LedgerStoreTests.wang, LedgerStoreTests.li]
+            let kinds = Self.rules.kinds.filter { $0.class != .biometric }
+            let lines = (0..<120).map { n -> String in
+                let kind = kinds.randomElement(using: &random)!
+                let day = Day("2025-07-01")!.adding(days: Int.random(in: 0...500, using: &random))
+                return "\(kind.source),X-\(n),\(people.randomElement(using: &random)!),\(kind.kind),\(day)"
+            }
+            let rows = LedgerStoreTests.evidence(lines)
+            var once = ImportReport()
+            try await store.importEvidence(rows, batchSize: Int.random(in: 1...50, using: &random), into: &once)
+            var views = [LedgerStore.PersonView?]()
+            for id in people { views.append(try await store.person(ResidentID(id))) }
+            var twice = ImportReport()
+            try await store.importEvidence(rows, batchSize: 7, into: &twice)
+            #expect(twice.imported == 0 && twice.alreadyPresent == once.imported && twice.changes.isEmpty)
+            for (index, id) in people.enumerated() {
+                let view = try await store.person(ResidentID(id))
+                #expect(view?.ledger == views[index]?.ledger && view?.timeline == views[index]?.timeline)
+            }
+            let sweepDay = Day("2026-06-01")!.adding(days: Int.random(in: 0...400, using: &random))
+            _ = try await store.sweep(on: sweepDay)
+            #expect(try await store.sweep(on: sweepDay).changes.isEmpty)
+        }
+    }
+}
