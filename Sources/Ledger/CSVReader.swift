@@ -1,6 +1,6 @@
 /// Reads RFC 4180 CSV text: comma-separated, fields optionally in double quotes (a quote inside
 /// doubled), records ended by LF or CRLF. Records keep their 1-based starting line for error reports.
-public struct CSVReader: Sequence, IteratorProtocol {
+public struct CSVReader: Sequence, IteratorProtocol, Sendable {
     /// One record and where it starts.
     public struct Record: Sendable {
         public var line: Int
@@ -12,9 +12,17 @@ public struct CSVReader: Sequence, IteratorProtocol {
     private var line = 1
 
     public init(_ text: String) {
-        bytes = Array(text.utf8)
+        self.init(bytes: Array(text.utf8))
+    }
+
+    /// Reads raw bytes (UTF-8), without a copy into a `String` first: a city's file can be hundreds of MB.
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a byte-order mark from spreadsheets
     }
+
+    /// How far through the input the reader is, 0...1.
+    public var fractionRead: Double { bytes.isEmpty ? 1 : Double(position) / Double(bytes.count) }
 
     public mutating func next() -> Record? {
         while position < bytes.count {

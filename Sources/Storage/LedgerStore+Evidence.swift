@@ -16,56 +16,12 @@ extension LedgerStore {
 
     static let evidenceColumns = ["source", "external_id", "resident_id", "kind", "observed_at"]
 
-    /// Parses a feed file: CSV with the header `source,external_id,resident_id,kind,observed_at`
-    /// (`payload` optional), or NDJSON (one JSON object a line, same keys). Unparseable lines are
-    /// reported in `report`, not fatal.
+    /// Parses a whole feed held in memory (see ``EvidenceFeed``). Unparseable lines are reported in
+    /// `report`, not fatal.
     public static func parseEvidence(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
-        let trimmed = text.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
-        return trimmed.hasPrefix("{") ? parseNDJSON(text, report: &report) : parseCSV(text, report: &report)
-    }
-
-    static func parseCSV(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
-        var reader = CSVReader(text)
-        guard let header = reader.next(), let columns = Columns(header, required: evidenceColumns, report: &report) else {
-            if report.problems.isEmpty {
-                report.refuse(1, "the file is empty; expected CSV with \(evidenceColumns.joined(separator: ",")) or NDJSON")
-            }
-            return []
-        }
-        return reader.map { record in
-            let field = columns.reader(record)
-            return EvidenceRow(
-                line: record.line, source: field("source"), externalID: field("external_id"), residentID: field("resident_id"),
-                kind: field("kind"), observedAt: field("observed_at"), payload: field("payload").nilIfEmpty)
-        }
-    }
-
-    static func parseNDJSON(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
+        var feed = EvidenceFeed(bytes: Array(text.utf8))
         var rows: [EvidenceRow] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let body = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if body.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-                report.refuse(index + 1, "not a JSON object")
-                continue
-            }
-            func string(_ key: String) -> String {
-                switch object[key] {
-                case let text as String: text.trimmingCharacters(in: .whitespaces)
-                case let number as NSNumber: number.stringValue
-                default: ""
-                }
-            }
-            var payload: String?
-            if let value = object["payload"], !(value is NSNull) {
-                payload = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
-                    .map { String(decoding: $0, as: UTF8.self) }
-            }
-            rows.append(
-                EvidenceRow(
-                    line: index + 1, source: string("source"), externalID: string("external_id"), residentID: string("resident_id"),
-                    kind: string("kind"), observedAt: string("observed_at"), payload: payload))
-        }
+        while let row = feed.next(report: &report) { rows.append(row) }
         return rows
     }
 
@@ -74,6 +30,26 @@ extension LedgerStore {
         if let day = Day(text) { return day }
         guard let instant = try? Date(text, strategy: .iso8601) else { return nil }
         return Day(instant)
+    }
+
+    /// Ingests a feed as it reads it, `batchSize` rows per transaction, so a file of any length runs
+    /// in bounded memory. `progress` is told the rows committed so far and the fraction of the
+    /// input read, after each batch.
+    public func importEvidence(
+        _ input: EvidenceFeed, batchSize: Int = 5000, into report: inout ImportReport,
+        progress: (@Sendable (Int, Double) -> Void)? = nil
+    ) async throws {
+        var feed = input
+        var committed = 0
+        while true {
+            var batch: [EvidenceRow] = []
+            batch.reserveCapacity(batchSize)
+            while batch.count < batchSize, let row = feed.next(report: &report) { batch.append(row) }
+            if batch.isEmpty { return }
+            try await importEvidence(batch, batchSize: batch.count, into: &report)
+            committed += batch.count
+            progress?(committed, feed.fractionRead)
+        }
     }
 
     /// Ingests evidence rows in batches of `batchSize`, one transaction each. Idempotent by

@@ -14,7 +14,12 @@ extension LedgerStore {
     /// Bad rows are reported by line; the good ones are committed, in one transaction; `strict`
     /// commits nothing when any row is bad. A person already in the ledger is skipped.
     public func importPersons(csv text: String, strict: Bool = false, today: Day) async throws -> ImportReport {
-        var reader = CSVReader(text)
+        try await importPersons(CSVReader(text), strict: strict, today: today)
+    }
+
+    /// The same, reading rows as it goes: a city's file is never held as parsed rows.
+    public func importPersons(_ input: CSVReader, strict: Bool = false, today: Day) async throws -> ImportReport {
+        var reader = input
         var report = ImportReport()
         guard let header = reader.next(), let columns = Columns(header, required: Self.personColumns, report: &report) else {
             if report.problems.isEmpty {
@@ -23,83 +28,86 @@ extension LedgerStore {
             report.committed = false
             return report
         }
-        let records = Array(reader)
         let rules = rules
         let parsed = report
-        return try await writer.write { db in
-            var report = parsed
-            let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
-            var seen = Set<String>()
-            var rows: [StatementArguments] = []
-            for record in records {
-                let field = columns.reader(record)
-                let id: ResidentID
-                do throws(LedgerError) {
-                    id = try ResidentID(field("resident_id"))
-                } catch {
-                    report.refuse(record.line, error.message)
-                    continue
+        let remaining = reader
+        do {
+            return try await writer.write { db in
+                var report = parsed
+                var records = remaining
+                let insert = try db.makeStatement(
+                    sql: """
+                        INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
+                            lives_alone, immobile, status, service_period_months, enrolled_on, deadline)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO NOTHING
+                        """)
+                let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
+                var seen = Set<String>()
+                while let record = records.next() {
+                    let field = columns.reader(record)
+                    let id: ResidentID
+                    do throws(LedgerError) {
+                        id = try ResidentID(field("resident_id"))
+                    } catch {
+                        report.refuse(record.line, error.message)
+                        continue
+                    }
+                    guard seen.insert(id.value).inserted else {
+                        report.refuse(record.line, "resident ID \(id) appears twice in the file")
+                        continue
+                    }
+                    let name = field("name")
+                    guard !name.isEmpty else { report.refuse(record.line, "\(id): the name is empty"); continue }
+                    guard let birth = Day(field("birth_date")) else {
+                        report.refuse(record.line, "\(id): birth_date '\(field("birth_date"))' is not a YYYY-MM-DD date")
+                        continue
+                    }
+                    guard birth == id.birthDate else {
+                        report.refuse(record.line, "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
+                        continue
+                    }
+                    let unit = field("unit_code")
+                    guard communities.contains(unit) else {
+                        report.refuse(record.line, "\(id): unit '\(unit)' is not a known community (import the units first)")
+                        continue
+                    }
+                    let level = field("benefit_level")
+                    guard let period = rules.servicePeriodMonths(level: level) else {
+                        let known = rules.service_period_months.keys.sorted().joined(separator: ", ")
+                        report.refuse(record.line, "\(id): benefit level '\(level)' is not one of \(known)")
+                        continue
+                    }
+                    guard let amount = Decimal(string: field("monthly_amount")), amount >= 0, amount < 1_000_000 else {
+                        report.refuse(record.line, "\(id): monthly_amount '\(field("monthly_amount"))' is not an amount in yuan")
+                        continue
+                    }
+                    guard let livesAlone = Self.flag(field("lives_alone")), let immobile = Self.flag(field("immobile")) else {
+                        report.refuse(record.line, "\(id): lives_alone and immobile must be 0/1, yes/no or true/false")
+                        continue
+                    }
+                    let enrolledText = field("enrolled_on")
+                    guard let enrolled = enrolledText.isEmpty ? today : Day(enrolledText) else {
+                        report.refuse(record.line, "\(id): enrolled_on '\(enrolledText)' is not a YYYY-MM-DD date")
+                        continue
+                    }
+                    let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: period)
+                    let fen = NSDecimalNumber(decimal: amount * 100).rounding(accordingToBehavior: nil).intValue
+                    try insert.execute(arguments: [
+                        id.value, name, birth.description, unit, level, fen, field("phone").nilIfEmpty, field("wechat_id").nilIfEmpty,
+                        livesAlone, immobile, ledger.status.rawValue, period, enrolled.description, ledger.deadline.description,
+                    ])
+                    if db.changesCount == 1 { report.imported += 1 } else { report.alreadyPresent += 1 }
                 }
-                guard seen.insert(id.value).inserted else {
-                    report.refuse(record.line, "resident ID \(id) appears twice in the file")
-                    continue
-                }
-                let name = field("name")
-                guard !name.isEmpty else { report.refuse(record.line, "\(id): the name is empty"); continue }
-                guard let birth = Day(field("birth_date")) else {
-                    report.refuse(record.line, "\(id): birth_date '\(field("birth_date"))' is not a YYYY-MM-DD date")
-                    continue
-                }
-                guard birth == id.birthDate else {
-                    report.refuse(record.line, "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
-                    continue
-                }
-                let unit = field("unit_code")
-                guard communities.contains(unit) else {
-                    report.refuse(record.line, "\(id): unit '\(unit)' is not a known community (import the units first)")
-                    continue
-                }
-                let level = field("benefit_level")
-                guard let period = rules.servicePeriodMonths(level: level) else {
-                    let known = rules.service_period_months.keys.sorted().joined(separator: ", ")
-                    report.refuse(record.line, "\(id): benefit level '\(level)' is not one of \(known)")
-                    continue
-                }
-                guard let amount = Decimal(string: field("monthly_amount")), amount >= 0, amount < 1_000_000 else {
-                    report.refuse(record.line, "\(id): monthly_amount '\(field("monthly_amount"))' is not an amount in yuan")
-                    continue
-                }
-                guard let livesAlone = Self.flag(field("lives_alone")), let immobile = Self.flag(field("immobile")) else {
-                    report.refuse(record.line, "\(id): lives_alone and immobile must be 0/1, yes/no or true/false")
-                    continue
-                }
-                let enrolledText = field("enrolled_on")
-                guard let enrolled = enrolledText.isEmpty ? today : Day(enrolledText) else {
-                    report.refuse(record.line, "\(id): enrolled_on '\(enrolledText)' is not a YYYY-MM-DD date")
-                    continue
-                }
-                let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: period)
-                let fen = NSDecimalNumber(decimal: amount * 100).rounding(accordingToBehavior: nil).intValue
-                rows.append([
-                    id.value, name, birth.description, unit, level, fen, field("phone").nilIfEmpty, field("wechat_id").nilIfEmpty,
-                    livesAlone, immobile, ledger.status.rawValue, period, enrolled.description, ledger.deadline.description,
-                ])
-            }
-            if strict && !report.problems.isEmpty {
-                report.committed = false
+                // Strict: a bad row anywhere undoes the whole file (the transaction rolls back).
+                if strict && !report.problems.isEmpty { throw StrictRefusal(report: report) }
                 return report
             }
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
-                        lives_alone, immobile, status, service_period_months, enrolled_on, deadline)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO NOTHING
-                    """)
-            for arguments in rows {
-                try insert.execute(arguments: arguments)
-                if db.changesCount == 1 { report.imported += 1 } else { report.alreadyPresent += 1 }
-            }
+        } catch let refusal as StrictRefusal {
+            var report = refusal.report
+            report.committed = false
+            report.imported = 0
+            report.alreadyPresent = 0
             return report
         }
     }
@@ -111,6 +119,11 @@ extension LedgerStore {
         default: nil
         }
     }
+}
+
+/// Thrown inside a strict import's transaction to roll it back, carrying the report.
+struct StrictRefusal: Error {
+    var report: ImportReport
 }
 
 extension String {

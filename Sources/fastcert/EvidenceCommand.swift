@@ -28,21 +28,18 @@ struct EvidenceCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let store = try ledger.open()
                 var report = ImportReport()
-                let rows = LedgerStore.parseEvidence(try readInput(file), report: &report)
-                let total = rows.count
+                let feed = EvidenceFeed(bytes: try readInput(file))
                 // A bar on a terminal; otherwise a plain line per committed batch, so a log (or a
                 // supervisor) knows exactly what is safely in the ledger if the import is killed.
                 let onTerminal = isatty(STDERR_FILENO) == 1
-                let reporting = total > batch
-                try await store.importEvidence(rows, batchSize: batch, into: &report) { done in
-                    guard reporting else { return }
+                try await store.importEvidence(feed, batchSize: batch, into: &report) { done, fraction in
                     if onTerminal {
-                        FileHandle.standardError.write(Data("\rimporting: \(done) of \(total) rows (\(done * 100 / max(total, 1))%)".utf8))
+                        FileHandle.standardError.write(Data("\rimporting: \(done) rows (\(Int(fraction * 100))% of the file)".utf8))
                     } else {
-                        FileHandle.standardError.write(Data("committed \(done) of \(total) rows\n".utf8))
+                        FileHandle.standardError.write(Data("committed \(done) rows\n".utf8))
                     }
                 }
-                if onTerminal && reporting { FileHandle.standardError.write(Data("\n".utf8)) }
+                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
                 try finish(report, what: "evidence")
             }
         }

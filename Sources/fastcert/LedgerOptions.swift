@@ -39,12 +39,12 @@ struct LedgerOptions: ParsableArguments {
     }
 }
 
-/// Reads a whole input file, or fails with a one-line reason.
-func readInput(_ path: String) throws -> String {
+/// Reads a whole input file as bytes, or fails with a one-line reason.
+func readInput(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw CommandFailure.input("cannot read \(path): no such file, or not readable")
     }
-    return String(decoding: data, as: UTF8.self)
+    return Array(data)
 }
 
 /// Parses `--as-of`/`--today` style dates.

@@ -26,7 +26,8 @@ struct PersonsCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let store = try ledger.open()
                 let day = try parseDay(today, option: "--today")
-                try finish(try await store.importPersons(csv: try readInput(file), strict: strict, today: day), what: "persons")
+                try finish(
+                    try await store.importPersons(CSVReader(bytes: try readInput(file)), strict: strict, today: day), what: "persons")
             }
         }
     }

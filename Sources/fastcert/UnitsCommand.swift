@@ -16,7 +16,8 @@ struct UnitsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let store = try ledger.open()
-                try finish(try await store.importUnits(csv: try readInput(file), strict: strict), what: "units")
+                try finish(
+                    try await store.importUnits(csv: String(decoding: try readInput(file), as: UTF8.self), strict: strict), what: "units")
             }
         }
     }
