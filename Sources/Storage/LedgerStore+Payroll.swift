@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Ledger
 
@@ -20,6 +21,14 @@ extension LedgerStore {
     /// death recorded before the month's first day. A suspension stops payment from the next month's
     /// payroll; a resumption restarts it from the month after, paying the owed months with it.
     public func payroll(month: Month, unit: String? = nil) async throws(LedgerError) -> [PayrollLine] {
+        let lines = Lines()
+        try await payroll(month: month, unit: unit) { lines.append($0) }
+        return lines.all
+    }
+
+    /// The same, handing each line to `each` as it is computed, in bounded memory (a city's payroll
+    /// is millions of lines).
+    public func payroll(month: Month, unit: String? = nil, each: @escaping @Sendable (PayrollLine) -> Void) async throws(LedgerError) {
         try await read { db in
             var filter = ""
             var arguments: StatementArguments = [month.firstDay.description]
@@ -28,7 +37,7 @@ extension LedgerStore {
                 filter = "WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
                 arguments = [month.firstDay.description, path]
             }
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT p.id, p.name, p.unit_code, p.monthly_amount_fen, e.kind, e.day, e.back_pay_months
@@ -37,31 +46,40 @@ extension LedgerStore {
                     \(filter)
                     ORDER BY p.id, e.day, e.id
                     """, arguments: arguments)
-            var lines: [PayrollLine] = []
-            for row in rows {
+            var line: PayrollLine?
+            func emit() {
+                guard var finished = line else { return }
+                finished.payable = finished.status == .active
+                each(finished)
+            }
+            while let row = try rows.next() {
                 let id: String = row["id"]
-                if lines.last?.personID != id {
-                    lines.append(
-                        PayrollLine(
-                            personID: id, name: row["name"], unitCode: row["unit_code"], status: .active, payable: true,
-                            monthlyAmountFen: row["monthly_amount_fen"], backPayMonths: 0))
+                if line?.personID != id {
+                    emit()
+                    line = PayrollLine(
+                        personID: id, name: row["name"], unitCode: row["unit_code"], status: .active, payable: true,
+                        monthlyAmountFen: row["monthly_amount_fen"], backPayMonths: 0)
                 }
                 guard let kind = row["kind"] as String?, let day = Day(row["day"] as String) else { continue }
-                let current = lines.count - 1
                 switch kind {
-                case "suspended": lines[current].status = .suspended
-                case "deceased": lines[current].status = .deceased
+                case "suspended": line?.status = .suspended
+                case "deceased": line?.status = .deceased
                 case "resumed":
-                    lines[current].status = .active
+                    line?.status = .active
                     // Paid again from the month after the resumption, with the owed months.
-                    lines[current].backPayMonths = Month(day).next == month ? (row["back_pay_months"] as Int? ?? 0) : 0
+                    line?.backPayMonths = Month(day).next == month ? (row["back_pay_months"] as Int? ?? 0) : 0
                 default: break
                 }
             }
-            for index in lines.indices {
-                lines[index].payable = lines[index].status == .active
-            }
-            return lines
+            emit()
         }
     }
+}
+
+/// Collects payroll lines from the streaming call (for callers that want them all).
+private final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [LedgerStore.PayrollLine] = []
+    func append(_ line: LedgerStore.PayrollLine) { lock.withLock { lines.append(line) } }
+    var all: [LedgerStore.PayrollLine] { lock.withLock { lines } }
 }

@@ -78,11 +78,18 @@ extension LedgerStore {
         return try await writer.write { db in
             var report = SweepReport()
             let now = Self.timestamp()
-            let persons = try Row.fetchAll(
-                db, sql: "SELECT * FROM person WHERE status = 'active' AND deadline < ?", arguments: [horizon.description])
+            // Who is near or past their deadline goes into a scratch table first, so the loop below
+            // can update `person` while it walks them, in bounded memory, whatever the city's size.
+            try db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate")
+            try db.execute(
+                sql: "CREATE TEMP TABLE sweep_candidate AS SELECT id FROM person WHERE status = 'active' AND deadline < ?",
+                arguments: [horizon.description])
+            defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate") }
+            let persons = try Row.fetchCursor(
+                db, sql: "SELECT p.* FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid")
             let raisedStatement = try db.makeStatement(
                 sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')")
-            for person in persons {
+            while let person = try persons.next() {
                 report.examined += 1
                 let id: String = person["id"]
                 var ledger = Self.ledger(person)

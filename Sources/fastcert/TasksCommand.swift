@@ -97,10 +97,9 @@ struct PayrollCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             guard let month = Month(month) else { throw ValidationError("--month must be YYYY-MM") }
-            let lines = try await ledger.open().payroll(month: month, unit: unit)
             print("resident_id,name,unit_code,status,payable,monthly_amount,back_pay_months,total")
-            func yuan(_ fen: Int) -> String { String(format: "%.2f", Double(fen) / 100) }
-            for l in lines {
+            @Sendable func yuan(_ fen: Int) -> String { String(format: "%.2f", Double(fen) / 100) }
+            try await ledger.open().payroll(month: month, unit: unit) { l in
                 print(
                     "\(l.personID),\(csvField(l.name)),\(l.unitCode),\(l.status.rawValue),\(l.payable ? "yes" : "no"),\(yuan(l.monthlyAmountFen)),\(l.backPayMonths),\(yuan(l.totalFen))"
                 )
