@@ -45,10 +45,11 @@ let package = Package(
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
         .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
         .target(name: "Storage", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Simulation", dependencies: ["Ledger", "Storage"]),
         .executableTarget(
             name: "fastcert",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage",
+                "FaceEngine", "Ledger", "Storage", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +66,7 @@ let package = Package(
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation"]),
     ],
     cxxLanguageStandard: .cxx17
 )

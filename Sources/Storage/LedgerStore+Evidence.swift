@@ -12,6 +12,16 @@ extension LedgerStore {
         public var kind: String
         public var observedAt: String
         public var payload: String?
+
+        public init(line: Int, source: String, externalID: String, residentID: String, kind: String, observedAt: String, payload: String?) {
+            self.line = line
+            self.source = source
+            self.externalID = externalID
+            self.residentID = residentID
+            self.kind = kind
+            self.observedAt = observedAt
+            self.payload = payload
+        }
     }
 
     static let evidenceColumns = ["source", "external_id", "resident_id", "kind", "observed_at"]

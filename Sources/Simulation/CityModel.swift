@@ -1,0 +1,72 @@
+import Ledger
+
+/// The assumptions of the city simulation, in one place. Figures marked "anchor" are public ones
+/// (ARCHITECTURE.md); the rest are stated assumptions, chosen to be plausible, not to reproduce the
+/// article's 88%: that share comes out of the behaviour streams and the rules.
+public struct CityModel: Sendable {
+    /// How much a pensioner moves about; sets their behaviour streams.
+    public enum Mobility: String, Sendable, CaseIterable {
+        case active, moderate, homebound
+    }
+
+    /// Mean events a month for each reference kind, by mobility.
+    public var monthlyRates: [String: [Mobility: Double]] = [
+        "outpatient_visit": [.active: 0.5, .moderate: 0.6, .homebound: 0.3],
+        "pharmacy_purchase_insured": [.active: 0.6, .moderate: 0.8, .homebound: 0.6],
+        "card_spending": [.active: 3, .moderate: 3, .homebound: 2],
+        "bank_counter_visit": [.active: 0.25, .moderate: 0.12, .homebound: 0.02],
+        "atm_withdrawal": [.active: 1, .moderate: 0.5, .homebound: 0.05],
+        "bus_ride_senior_card": [.active: 6, .moderate: 2, .homebound: 0],
+        "metro_ride_senior_card": [.active: 2, .moderate: 0.4, .homebound: 0],
+        "rail_ticket_checked": [.active: 0.08, .moderate: 0.02, .homebound: 0],
+        "flight_boarding": [.active: 0.03, .moderate: 0.005, .homebound: 0],
+        "phone_call_activity": [.active: 8, .moderate: 6, .homebound: 3],
+        "elderly_canteen_meal": [.active: 1.5, .moderate: 1, .homebound: 0],
+        "community_video_sighting": [.active: 1, .moderate: 0.5, .homebound: 0.05],
+        "inpatient_admission": [.active: 0.01, .moderate: 0.02, .homebound: 0.04],
+    ]
+    /// Strong evidence (a counter visit at the bureau) per person a month.
+    public var strongMonthlyRate = 0.01
+    /// Annual mortality by age band (anchor: about 3% across pensioners).
+    public func annualMortality(age: Int) -> Double {
+        switch age {
+        case ..<70: 0.012
+        case ..<80: 0.03
+        case ..<90: 0.08
+        default: 0.18
+        }
+    }
+    /// Share of deaths in hospital, which then report a death certificate within 0-3 days.
+    public var hospitalDeathShare = 0.55
+    /// Cremation records arrive 1-10 days after death for this share of deaths (anchor: days).
+    public var cremationRecordShare = 0.9
+    /// Household deregistration arrives 14-120 days after death (anchor: weeks to months).
+    public var deregistrationShare = 0.95
+    /// Deaths a family hides to keep collecting: no record reaches the bureau, and the card and the
+    /// phone stay in use (anchor: some families do).
+    public var hiddenDeathShare = 0.03
+    /// Alive pensioners who answer a reminder with a face scan, and within how many days.
+    public var reminderResponseShare = 0.75
+    public var reminderResponseDays = 1...20
+    /// Field checks happen this many days after the task opens; the person is found at home with
+    /// this probability (always when immobile), else "unreachable".
+    public var fieldCheckDays = 1...12
+    public var foundAtHomeShare = 0.85
+    /// Pensioners living elsewhere with no phone on file: they never answer and are never found.
+    public var unreachableShare = 0.01
+
+    public init() {}
+
+    /// Mobility drawn from age: the old move less.
+    public func mobility(age: Int, _ draw: Double) -> Mobility {
+        let homebound = age >= 90 ? 0.45 : age >= 80 ? 0.25 : age >= 70 ? 0.1 : 0.04
+        let moderate = age >= 80 ? 0.45 : 0.35
+        return draw < homebound ? .homebound : draw < homebound + moderate ? .moderate : .active
+    }
+
+    /// Age at the start, by band: 60s 45%, 70s 33%, 80s 18%, 90+ 4%.
+    public func age(_ draw: Double, _ within: Double) -> Int {
+        let (low, span) = draw < 0.45 ? (60, 10) : draw < 0.78 ? (70, 10) : draw < 0.96 ? (80, 10) : (90, 10)
+        return low + Int(within * Double(span))
+    }
+}
