@@ -158,6 +158,11 @@ extension LedgerStore {
         case .death:
             return deferral.recordDeath(&ledger, on: day, cause: cause)
         case .reference:
+            // Scoring cannot change anything when even a passing score would not move the deadline:
+            // skip the window query (most behaviour events of an active person are such).
+            if ledger.status == .active, ledger.lastCertified != nil, day.adding(months: ledger.servicePeriodMonths) <= ledger.deadline {
+                return []
+            }
             let windowStart = day.adding(days: -(rules.behaviour_model.window_days - 1))
             let window = try db.cachedStatement(
                 sql:
