@@ -193,7 +193,9 @@ public struct CitySimulation: Sendable {
                     }
                 }
             }
-            for (kind, rates) in model.monthlyRates {
+            // Sorted: a dictionary's order changes from process to process, and a seed must replay exactly.
+            for kind in model.monthlyRates.keys.sorted() {
+                let rates = model.monthlyRates[kind]!
                 // After a death only a hiding family's card and phone use go on.
                 let count = random.poisson(rates[person.mobility] ?? 0)
                 for _ in 0..<count {
