@@ -51,15 +51,27 @@ extension LedgerStore {
     ) async throws {
         var feed = input
         var committed = 0
-        while true {
+        func readBatch() -> [EvidenceRow] {
             var batch: [EvidenceRow] = []
             batch.reserveCapacity(batchSize)
             while batch.count < batchSize, let row = feed.next(report: &report) { batch.append(row) }
-            if batch.isEmpty { return }
-            try await importEvidence(batch, batchSize: batch.count, into: &report)
+            return batch
+        }
+        // Parse the next batch while the database applies this one: two cores, two stages.
+        var next = readBatch()
+        while !next.isEmpty {
+            let batch = next
+            async let written = writer.write { db in try self.apply(batch, db) }
+            next = readBatch()
+            let outcome = try await written
+            report.imported += outcome.imported
+            report.alreadyPresent += outcome.alreadyPresent
+            report.problems += outcome.problems
+            report.changes.merge(outcome.changes, uniquingKeysWith: +)
             committed += batch.count
             progress?(committed, feed.fractionRead)
         }
+        report.problems.sort { $0.line < $1.line }
     }
 
     /// Ingests evidence rows in batches of `batchSize`, one transaction each. Idempotent by
