@@ -124,7 +124,7 @@ extension LedgerStore {
                 continue
             }
             let personStatement = try db.cachedStatement(
-                sql: "SELECT status, service_period_months, last_certified, deadline, suspended_on, death_day FROM person WHERE id = ?")
+                sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?")
             guard let person = try Row.fetchOne(personStatement, arguments: [id.value]) else {
                 report.refuse(row.line, "unknown person \(id)")
                 continue
@@ -138,7 +138,7 @@ extension LedgerStore {
             }
             let evidenceID = db.lastInsertedRowID
             report.imported += 1
-            var ledger = Self.ledger(person)
+            var ledger = Self.ledger(person, at: 0)
             let changes = try changes(for: kind, on: day, person: id.value, ledger: &ledger, db)
             if changes.contains(where: { $0.kind == .deceased }) {
                 try db.execute(

@@ -11,20 +11,22 @@ extension LedgerStore {
         let message = rules.reminder_text
             .replacingOccurrences(of: "{name}", with: person["name"] as String)
             .replacingOccurrences(of: "{deadline}", with: deadline.description)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(person_id, deadline) DO NOTHING
-                """,
+                """
+        ).execute(
             arguments: [person["id"] as String, channel, recipient, message, deadline.description, day.description])
     }
 
     func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO task (person_id, unit_code, kind, key_day, reason, created_on) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(person_id, kind, key_day) DO NOTHING
-                """,
+                """
+        ).execute(
             arguments: [person["id"] as String, person["unit_code"] as String, kind, key.description, reason, day.description])
     }
 
@@ -86,16 +88,24 @@ extension LedgerStore {
                 arguments: [horizon.description])
             defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate") }
             let persons = try Row.fetchCursor(
-                db, sql: "SELECT p.* FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid")
+                db,
+                sql: """
+                    SELECT p.id, \(Self.ledgerColumns), p.name, p.unit_code, p.phone, p.wechat_id
+                    FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid
+                    """)
             let raisedStatement = try db.makeStatement(
                 sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')")
             while let person = try persons.next() {
                 report.examined += 1
-                let id: String = person["id"]
-                var ledger = Self.ledger(person)
-                let raised = Set(
-                    try String.fetchAll(raisedStatement, arguments: [id, ledger.deadline.description])
-                        .compactMap(LedgerChange.Kind.init(rawValue:)))
+                let id: String = person[0]
+                var ledger = Self.ledger(person, at: 1)
+                // Past the deadline the only change is suspension, which needs no history: skip the look-up.
+                let raised =
+                    day > ledger.deadline
+                    ? []
+                    : Set(
+                        try String.fetchAll(raisedStatement, arguments: [id, ledger.deadline.description])
+                            .compactMap(LedgerChange.Kind.init(rawValue:)))
                 let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
                 guard !changes.isEmpty else { continue }
                 try Self.save(ledger, person: id, db)
