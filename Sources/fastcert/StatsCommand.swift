@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Storage
+
+/// `fastcert stats --unit CODE [--month YYYY-MM] [--json]`
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "The three forms for a unit and month: certified silently, reminded, field-checked.")
+
+    @Option(help: "The unit code.") var unit: String
+    @Option(help: ArgumentHelp("The month (default: this month).", valueName: "YYYY-MM")) var month: String?
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var ledger: LedgerOptions
+
+    struct Output: Encodable {
+        var unit: String
+        var month: String
+        var persons: Int
+        var silent_share: Double
+        var reminded_share: Double
+        var field_checks: Int
+        var suspensions: Int
+        var certified_by_class: [String: Int]
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let chosen =
+                try month.map { text in
+                    guard let parsed = Month(text) else { throw ValidationError("--month must be YYYY-MM") }
+                    return parsed
+                } ?? Month(Day(Date()))
+            let s = try await ledger.open().stats(unit: unit, month: chosen)
+            let output = Output(
+                unit: s.unit, month: s.month.description, persons: s.persons, silent_share: s.silentShare, reminded_share: s.remindedShare,
+                field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass)
+            if json {
+                try printJSON(output)
+            } else {
+                print("\(s.unit) \(s.month): \(s.persons) persons")
+                print(String(format: "  certified silently (no warning in 12 months): %.1f%%", s.silentShare * 100))
+                print(String(format: "  reminded this month: %.2f%%", s.remindedShare * 100))
+                print("  field checks opened this month: \(s.fieldChecks); suspensions: \(s.suspensions)")
+                print(
+                    "  certifications by evidence class: "
+                        + s.certifiedByClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+        }
+    }
+}
