@@ -23,7 +23,12 @@ extension LedgerStore {
     /// The person with this resident ID, or nil when the ledger has no such person.
     public func person(_ id: ResidentID) async throws -> PersonView? {
         try await writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE id = ?", arguments: [id.value]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, \(Self.ledgerColumns), name, unit_code, benefit_level, monthly_amount_fen FROM person WHERE id = ?",
+                    arguments: [id.value])
+            else { return nil }
             var timeline: [PersonView.Entry] = try Row.fetchAll(
                 db, sql: "SELECT kind, class, source, observed_day FROM evidence WHERE person_id = ? ORDER BY observed_day, id",
                 arguments: [id.value]
@@ -42,7 +47,7 @@ extension LedgerStore {
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(
                 id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],
-                monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row), timeline: timeline)
+                monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row, at: 1), timeline: timeline)
         }
     }
 }

@@ -40,7 +40,8 @@ extension LedgerStore {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT p.*, MAX(e.observed_day) AS stay FROM person p JOIN evidence e ON e.person_id = p.id
+                SELECT p.id, \(Self.ledgerColumns), p.birth_date, p.unit_code, MAX(e.observed_day) AS stay
+                FROM person p JOIN evidence e ON e.person_id = p.id
                 WHERE p.status = 'active' AND p.birth_date <= ? AND e.kind IN (\(placeholders)) AND e.observed_day BETWEEN ? AND ?
                 GROUP BY p.id
                 """,
@@ -52,7 +53,7 @@ extension LedgerStore {
             let stay = Day(person["stay"] as String)!
             guard
                 deferral.needsAttention(
-                    birthDate: Day(person["birth_date"] as String)!, lastInpatient: stay, ledger: Self.ledger(person), on: day)
+                    birthDate: Day(person["birth_date"] as String)!, lastInpatient: stay, ledger: Self.ledger(person, at: 1), on: day)
             else { continue }
             let reason = "aged \(Day(person["birth_date"] as String)!.age(on: day)), in hospital on \(stay), no certification since"
             try openTask(person, kind: "attention", key: stay, reason: reason, on: day, db)

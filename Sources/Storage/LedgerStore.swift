@@ -22,18 +22,8 @@ public struct LedgerStore: Sendable {
     /// The ledger columns, in the order ``ledger(_:at:)`` reads them.
     static let ledgerColumns = "status, service_period_months, last_certified, deadline, suspended_on, death_day"
 
-    static func ledger(_ row: Row) -> PersonLedger {
-        PersonLedger(
-            status: PersonLedger.Status(rawValue: row["status"]) ?? .active,
-            servicePeriodMonths: row["service_period_months"],
-            lastCertified: (row["last_certified"] as String?).flatMap(Day.init),
-            deadline: Day(row["deadline"] as String)!,
-            suspendedOn: (row["suspended_on"] as String?).flatMap(Day.init),
-            deathDay: (row["death_day"] as String?).flatMap(Day.init))
-    }
-
-    /// The same, from ``ledgerColumns`` selected at `offset`: by position, for hot loops (looking
-    /// columns up by name costs more than the rest of the row).
+    /// A person's ledger from ``ledgerColumns`` selected at `offset`, read by position (looking
+    /// columns up by name costs more than the rest of the row in the sweep's loop).
     static func ledger(_ row: Row, at offset: Int) -> PersonLedger {
         PersonLedger(
             status: PersonLedger.Status(rawValue: row[offset]) ?? .active,
