@@ -22,4 +22,12 @@ public struct ImportReport: Sendable, Equatable {
     mutating func refuse(_ line: Int, _ reason: String) {
         problems.append(Problem(line: line, reason: reason))
     }
+
+    /// Adds what one committed batch did.
+    mutating func absorb(_ batch: ImportReport) {
+        imported += batch.imported
+        alreadyPresent += batch.alreadyPresent
+        problems += batch.problems
+        changes.merge(batch.changes, uniquingKeysWith: +)
+    }
 }

@@ -63,11 +63,7 @@ extension LedgerStore {
             let batch = next
             async let written = writer.write { db in try self.apply(batch, db) }
             next = readBatch()
-            let outcome = try await written
-            report.imported += outcome.imported
-            report.alreadyPresent += outcome.alreadyPresent
-            report.problems += outcome.problems
-            report.changes.merge(outcome.changes, uniquingKeysWith: +)
+            report.absorb(try await written)
             committed += batch.count
             progress?(committed, feed.fractionRead)
         }
@@ -76,21 +72,11 @@ extension LedgerStore {
 
     /// Ingests evidence rows in batches of `batchSize`, one transaction each. Idempotent by
     /// (source, external id): a re-delivered row changes nothing. Unknown persons and kinds, and
-    /// malformed rows, are reported and skipped. `progress` is told after each committed batch.
-    public func importEvidence(
-        _ rows: [EvidenceRow], batchSize: Int = 5000, into report: inout ImportReport,
-        progress: (@Sendable (Int) -> Void)? = nil
-    ) async throws {
-        var start = 0
-        while start < rows.count {
+    /// malformed rows, are reported and skipped.
+    public func importEvidence(_ rows: [EvidenceRow], batchSize: Int = 5000, into report: inout ImportReport) async throws {
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
             let batch = Array(rows[start..<min(rows.count, start + batchSize)])
-            let outcome = try await writer.write { db in try self.apply(batch, db) }
-            report.imported += outcome.imported
-            report.alreadyPresent += outcome.alreadyPresent
-            report.problems += outcome.problems
-            report.changes.merge(outcome.changes, uniquingKeysWith: +)
-            start += batch.count
-            progress?(start)
+            report.absorb(try await writer.write { db in try self.apply(batch, db) })
         }
     }
 
@@ -102,6 +88,7 @@ extension LedgerStore {
                 INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
                 """)
+        let personStatement = try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?")
         for row in batch {
             guard !row.source.isEmpty, !row.externalID.isEmpty else {
                 report.refuse(row.line, "source and external_id are required (they make re-delivery safe)")
@@ -123,8 +110,6 @@ extension LedgerStore {
                 report.refuse(row.line, "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day")
                 continue
             }
-            let personStatement = try db.cachedStatement(
-                sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?")
             guard let person = try Row.fetchOne(personStatement, arguments: [id.value]) else {
                 report.refuse(row.line, "unknown person \(id)")
                 continue
@@ -159,17 +144,15 @@ extension LedgerStore {
         for kind: LedgerRules.Kind, on day: Day, person: String, ledger: inout PersonLedger, _ db: Database
     ) throws -> [LedgerChange] {
         let cause = "\(kind.kind) from \(kind.source) observed \(day)"
-        // Any sign of life after a recorded death (even a card payment, the classic fraud) is a
-        // conflict for a person to resolve; certify() raises it for a deceased ledger.
-        if ledger.status == .deceased && kind.class != .death {
-            return deferral.certify(&ledger, on: day, cause: cause)
-        }
         switch kind.class {
         case .strong, .biometric, .visit:
             return deferral.certify(&ledger, on: day, cause: cause)
         case .death:
             return deferral.recordDeath(&ledger, on: day, cause: cause)
         case .reference:
+            // Any sign of life after a recorded death (even a card payment, the classic fraud) is a
+            // conflict for a person to resolve, scored or not: certify() raises it.
+            if ledger.status == .deceased { return deferral.certify(&ledger, on: day, cause: cause) }
             // Scoring cannot change anything when even a passing score would not move the deadline:
             // skip the window query (most behaviour events of an active person are such).
             if ledger.status == .active, ledger.lastCertified != nil, day.adding(months: ledger.servicePeriodMonths) <= ledger.deadline {

@@ -50,12 +50,11 @@ extension LedgerStore {
                     + [day.adding(days: -attention.inpatient_within_days).description, day.description]))
         var raised = 0
         for person in rows {
-            let stay = Day(person["stay"] as String)!
-            guard
-                deferral.needsAttention(
-                    birthDate: Day(person["birth_date"] as String)!, lastInpatient: stay, ledger: Self.ledger(person, at: 1), on: day)
-            else { continue }
-            let reason = "aged \(Day(person["birth_date"] as String)!.age(on: day)), in hospital on \(stay), no certification since"
+            let stay = Day(person["stay"] as String)!, birth = Day(person["birth_date"] as String)!
+            guard deferral.needsAttention(birthDate: birth, lastInpatient: stay, ledger: Self.ledger(person, at: 1), on: day) else {
+                continue
+            }
+            let reason = "aged \(birth.age(on: day)), in hospital on \(stay), no certification since"
             try openTask(person, kind: "attention", key: stay, reason: reason, on: day, db)
             guard db.changesCount == 1 else { continue }
             try Self.record(
