@@ -220,20 +220,12 @@ public struct CitySimulation: Sendable {
     private func summarise(_ store: LedgerStore, people: [Pensioner], communities: Int, fieldChecks: Int, end: Day) async throws -> Report {
         var aliveAtEnd = 0, silent = 0, warnings = 0, frauds = 0, caught = 0, stillPaid = 0
         var overpaid: [Double] = []
-        var byClass: [String: Int] = [:]
         for person in people {
             guard let view = try await store.person(ResidentID(person.id)) else { continue }
             warnings += view.timeline.filter { $0.kind == "warning" }.count
             if person.death == nil {
                 aliveAtEnd += 1
                 if !view.timeline.contains(where: { $0.kind == "warning" }) { silent += 1 }
-            }
-            for entry in view.timeline where entry.kind == "certified" {
-                let evidenceClass =
-                    entry.detail.hasPrefix("behaviour model")
-                    ? "reference"
-                    : entry.detail.hasPrefix("face_verification") ? "biometric" : entry.detail.hasPrefix("home_visit") ? "visit" : "strong"
-                byClass[evidenceClass, default: 0] += 1
             }
             guard let death = person.death else { continue }
             if person.hidden { frauds += 1 }
@@ -251,6 +243,7 @@ public struct CitySimulation: Sendable {
                 stillPaid += 1
             }
         }
+        let byClass = try await store.certificationsByClass(unit: "C", from: start, until: end)
         overpaid.sort()
         func quantile(_ q: Double) -> Double { overpaid.isEmpty ? 0 : overpaid[min(overpaid.count - 1, Int(q * Double(overpaid.count)))] }
         let population = Double(people.count)

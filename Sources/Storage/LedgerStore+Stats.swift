@@ -49,16 +49,7 @@ extension LedgerStore {
                 [first, next, path])
             let suspensions = try count(
                 "SELECT COUNT(*) FROM ledger_event WHERE kind = 'suspended' AND day >= ? AND day < ? AND \(within)", [first, next, path])
-            var byClass: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT COALESCE(v.class, 'unknown') AS class, COUNT(*) AS n FROM ledger_event e LEFT JOIN evidence v ON v.id = e.evidence_id
-                    WHERE e.kind = 'certified' AND e.day >= ? AND e.day < ? AND e.\(within) GROUP BY 1
-                    """, arguments: [first, next, path])
-            {
-                byClass[row["class"]] = row["n"]
-            }
+            let byClass = try Self.certificationsByClass(path: path, from: month.firstDay, until: month.next.firstDay, db)
             let denominator = Double(max(persons, 1))
             return Stats(
                 unit: unit, month: month, persons: persons,
@@ -66,5 +57,30 @@ extension LedgerStore {
                 remindedShare: Double(reminded) / denominator, fieldChecks: fieldChecks, suspensions: suspensions, certifiedByClass: byClass
             )
         }
+    }
+
+    /// Certifications from `from` up to (not including) `until` in the unit's subtree, by the class
+    /// of the evidence behind each (`reference` covers the behaviour model).
+    public func certificationsByClass(unit: String, from: Day, until: Day) async throws(LedgerError) -> [String: Int] {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            return try Self.certificationsByClass(path: path, from: from, until: until, db)
+        }
+    }
+
+    static func certificationsByClass(path: String, from: Day, until: Day, _ db: Database) throws -> [String: Int] {
+        var byClass: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT COALESCE(v.class, 'unknown') AS class, COUNT(*) AS n FROM ledger_event e LEFT JOIN evidence v ON v.id = e.evidence_id
+                WHERE e.kind = 'certified' AND e.day >= ? AND e.day < ?
+                  AND e.person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))
+                GROUP BY 1
+                """, arguments: [from.description, until.description, path])
+        {
+            byClass[row["class"]] = row["n"]
+        }
+        return byClass
     }
 }
