@@ -37,9 +37,12 @@ struct FaceCompareCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let engine = try await engineOptions.startEngine(defaultWorkers: 2)
-            async let first = analyze(imageA, engine)
-            async let second = analyze(imageB, engine)
-            let (a, b) = try await (first, second)
+            // Both at once, on the engine's batch path; a failure names its file.
+            let paths = [imageA, imageB]
+            let analyses = try zip(paths, await engine.analyze(files: paths.map { URL(filePath: $0) })).map { path, result in
+                do throws(FaceEngineError) { return try result.get() } catch { throw CommandFailure.engine(error, subject: path) }
+            }
+            let (a, b) = (analyses[0], analyses[1])
             let comparison = FaceComparison(first: a, second: b, threshold: threshold)
             if json {
                 try printJSON(
@@ -52,14 +55,6 @@ struct FaceCompareCommand: AsyncParsableCommand {
                         format: "%@: distance %.4f, threshold %.2f", comparison.isMatch ? "match" : "no match",
                         comparison.distance, threshold))
             }
-        }
-    }
-
-    private func analyze(_ path: String, _ engine: FaceEngine) async throws -> FaceAnalysis {
-        do {
-            return try await engine.analyze(contentsOf: URL(filePath: path))
-        } catch {
-            throw CommandFailure.engine(error, subject: path)
         }
     }
 }
