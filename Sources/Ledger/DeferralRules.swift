@@ -42,7 +42,9 @@ public struct DeferralRules: Sendable {
         for event in events where event.day >= start && event.day <= day {
             best[event.source] = max(best[event.source] ?? 0, event.weight)
         }
-        let probability = 1 - best.values.reduce(1) { $0 * (1 - $1) }
+        // In department order: a dictionary's order changes from run to run, and so would the
+        // last bit of the product (and a P printed in a cause).
+        let probability = 1 - best.sorted { $0.key < $1.key }.reduce(1) { $0 * (1 - $1.value) }
         return BehaviourScore(
             probability: probability, sources: best,
             certifies: best.count >= model.min_sources && probability >= model.threshold - 1e-12)

@@ -15,7 +15,8 @@ public struct AppDatabase: Sendable {
         configuration.prepareDatabase { db in
             // FULL: a committed batch survives a power cut. A 64 MiB page cache and 256 MiB of memory-mapped
             // reads keep a city's ledger (millions of rows) from being read page by page.
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456")
+            try db.execute(
+                sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(writer)

@@ -20,7 +20,13 @@ public struct LedgerStore: Sendable {
     // MARK: - Persons' ledgers
 
     /// The ledger columns, in the order ``ledger(_:at:)`` reads them.
-    static let ledgerColumns = "status, service_period_months, last_certified, deadline, suspended_on, death_day"
+    static let ledgerColumns = ledgerColumns(of: nil)
+
+    /// ``ledgerColumns`` qualified by a table alias, for joins.
+    static func ledgerColumns(of table: String?) -> String {
+        ["status", "service_period_months", "last_certified", "deadline", "suspended_on", "death_day"]
+            .map { column in table.map { "\($0).\(column)" } ?? column }.joined(separator: ", ")
+    }
 
     /// A person's ledger from ``ledgerColumns`` selected at `offset`, read by position (looking
     /// columns up by name costs more than the rest of the row in the sweep's loop).

@@ -17,7 +17,7 @@ struct EvidenceCommand: AsyncParsableCommand {
                 """)
 
         @Argument(help: ArgumentHelp("The feed file.", valueName: "file")) var file: String
-        @Option(help: "Rows per transaction.") var batch = 5000
+        @Option(help: "Rows per transaction.") var batch = 20000
         @OptionGroup var ledger: LedgerOptions
 
         func validate() throws {
