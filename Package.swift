@@ -24,6 +24,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -44,13 +48,29 @@ let package = Package(
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
         .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
-        .target(name: "Storage", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Storage",
+            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "FaceEngine", "Ledger", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
         .target(name: "Simulation", dependencies: ["Ledger", "Storage"]),
         .executableTarget(
             name: "fastcert",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage", "Simulation",
+                "FaceEngine", "Ledger", "Storage", "Simulation", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Test-only: re-encodes fixture photos (rotations for the EXIF tests) with OpenCV.
@@ -67,6 +87,14 @@ let package = Package(
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Storage", "Ledger", "FaceEngine", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -33,6 +33,9 @@ public final class FaceEngine: Sendable {
     /// Requests waiting for a free worker (for metrics and back-pressure).
     public var queueDepth: Int { pool.queueDepth }
 
+    /// True while the engine takes work (its models loaded, not shut down).
+    public var isReady: Bool { pool.isAccepting }
+
     /// Workers currently running a request.
     public var activeWorkers: Int { pool.activeWorkers }
 

@@ -60,6 +60,13 @@ final class WorkerPool: @unchecked Sendable {
         return jobs.count - head
     }
 
+    /// True until shutdown starts.
+    var isAccepting: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !stopping
+    }
+
     /// Workers in the middle of a job.
     var activeWorkers: Int {
         condition.lock()

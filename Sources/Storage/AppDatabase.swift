@@ -30,7 +30,8 @@ public struct AppDatabase: Sendable {
     /// Rows per table, for `fastcert db status`.
     public func tableCounts() throws -> [(table: String, rows: Int)] {
         try writer.read { db in
-            try ["unit", "person", "evidence", "ledger_event", "task", "outbox"].map { table in
+            try ["unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "verification_attempt"].map {
+                table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
             }
         }
@@ -123,6 +124,55 @@ public struct AppDatabase: Sendable {
                         UNIQUE (person_id, deadline)
                     );
                     CREATE INDEX outbox_unsent ON outbox(sent_at, id);
+                    """)
+        }
+        migrator.registerMigration("v2-service") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_key (
+                        id TEXT PRIMARY KEY NOT NULL,  -- the key's public part, before the dot
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('kiosk', 'mobile', 'operator', 'feed', 'auditor')),
+                        unit_code TEXT NOT NULL REFERENCES unit(code),
+                        secret_sha256 BLOB NOT NULL,  -- only a hash of the secret is kept
+                        require_signature INTEGER NOT NULL DEFAULT 0,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    CREATE TABLE face_template (
+                        person_id TEXT PRIMARY KEY NOT NULL REFERENCES person(id),
+                        sealed BLOB NOT NULL,  -- the embeddings, sealed with the template key (AES-GCM)
+                        photos INTEGER NOT NULL,
+                        enrolled_at TEXT NOT NULL,
+                        enrolled_by TEXT NOT NULL
+                    );
+                    CREATE TABLE verification_attempt (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        decision TEXT NOT NULL CHECK (decision IN ('verified', 'not_verified', 'retry', 'locked')),
+                        distance REAL,
+                        reasons TEXT,
+                        evidence_id INTEGER REFERENCES evidence(id),
+                        at TEXT NOT NULL
+                    );
+                    CREATE INDEX verification_attempt_person ON verification_attempt(person_id, id);
+                    CREATE INDEX verification_attempt_key ON verification_attempt(key_id, id);
+                    CREATE TABLE idempotent_response (
+                        key_id TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL,
+                        request_sha256 BLOB NOT NULL,
+                        status INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (key_id, idempotency_key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE request_nonce (
+                        key_id TEXT NOT NULL,
+                        nonce TEXT NOT NULL,
+                        at INTEGER NOT NULL,  -- unix seconds
+                        PRIMARY KEY (key_id, nonce)
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

@@ -73,9 +73,17 @@ extension LedgerStore {
     /// Ingests evidence rows in batches of `batchSize`, one transaction each. Idempotent by
     /// (source, external id): a re-delivered row changes nothing. Unknown persons and kinds, and
     /// malformed rows, are reported and skipped.
-    public func importEvidence(_ rows: [EvidenceRow], batchSize: Int = 20000, into report: inout ImportReport) async throws {
+    ///
+    /// A department's feed over HTTP passes `scope` (only persons whose community lies in that unit
+    /// path are accepted) and `allowBiometric: false` (face verifications are recorded by the
+    /// service itself, never delivered).
+    public func importEvidence(
+        _ rows: [EvidenceRow], batchSize: Int = 20000, scope: String? = nil, allowBiometric: Bool = true, into report: inout ImportReport
+    ) async throws {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
-            let batch = prepare(Array(rows[start..<min(rows.count, start + batchSize)]))
+            var prepared = prepare(Array(rows[start..<min(rows.count, start + batchSize)]), allowBiometric: allowBiometric)
+            prepared.scope = scope
+            let batch = prepared
             report.absorb(try await writer.write { db in try self.apply(batch, db) })
         }
         report.problems.sort { $0.line < $1.line }
@@ -93,9 +101,11 @@ extension LedgerStore {
         var entries: [Entry] = []
         var json = "["
         var report = ImportReport()
+        /// Only persons whose community's path starts with this are accepted.
+        var scope: String?
     }
 
-    func prepare(_ rows: [EvidenceRow]) -> PreparedBatch {
+    func prepare(_ rows: [EvidenceRow], allowBiometric: Bool = true) -> PreparedBatch {
         var batch = PreparedBatch()
         batch.entries.reserveCapacity(rows.count)
         batch.json.reserveCapacity(rows.count * 120)
@@ -106,6 +116,10 @@ extension LedgerStore {
             }
             guard let kind = rules.kind(row.kind) else {
                 batch.report.refuse(row.line, "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)")
+                continue
+            }
+            guard allowBiometric || kind.class != .biometric else {
+                batch.report.refuse(row.line, "\(row.kind) is recorded by the verification service itself, not delivered by a feed")
                 continue
             }
             guard kind.source == row.source || kind.class == .biometric else {
@@ -180,6 +194,18 @@ extension LedgerStore {
         let unknown = try Int.fetchAll(
             db, sql: "DELETE FROM temp.evidence_batch AS b WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = b.person_id) RETURNING seq")
         for seq in unknown { report.refuse(batch.entries[seq].line, "unknown person \(batch.entries[seq].id)") }
+        if let scope = batch.scope {
+            let outside = try Int.fetchAll(
+                db,
+                sql: """
+                    DELETE FROM temp.evidence_batch AS b
+                    WHERE (SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = b.person_id) NOT LIKE ? || '%'
+                    RETURNING seq
+                    """, arguments: [scope])
+            for seq in outside {
+                report.refuse(batch.entries[seq].line, "person \(batch.entries[seq].id) lives outside the units this feed may report on")
+            }
+        }
         try db.execute(
             sql: """
                 DELETE FROM temp.evidence_batch AS b

@@ -35,13 +35,7 @@ extension LedgerStore {
             return try await writer.write { db in
                 var report = parsed
                 var records = remaining
-                let insert = try db.makeStatement(
-                    sql: """
-                        INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
-                            lives_alone, immobile, status, service_period_months, enrolled_on, deadline)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO NOTHING
-                        """)
+                let insert = try db.makeStatement(sql: Self.insertPersonSQL)
                 let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
                 var seen = Set<String>()
                 while let record = records.next() {
@@ -57,31 +51,6 @@ extension LedgerStore {
                         report.refuse(record.line, "resident ID \(id) appears twice in the file")
                         continue
                     }
-                    let name = field("name")
-                    guard !name.isEmpty else { report.refuse(record.line, "\(id): the name is empty"); continue }
-                    guard let birth = Day(field("birth_date")) else {
-                        report.refuse(record.line, "\(id): birth_date '\(field("birth_date"))' is not a YYYY-MM-DD date")
-                        continue
-                    }
-                    guard birth == id.birthDate else {
-                        report.refuse(record.line, "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
-                        continue
-                    }
-                    let unit = field("unit_code")
-                    guard communities.contains(unit) else {
-                        report.refuse(record.line, "\(id): unit '\(unit)' is not a known community (import the units first)")
-                        continue
-                    }
-                    let level = field("benefit_level")
-                    guard let period = rules.servicePeriodMonths(level: level) else {
-                        let known = rules.service_period_months.keys.sorted().joined(separator: ", ")
-                        report.refuse(record.line, "\(id): benefit level '\(level)' is not one of \(known)")
-                        continue
-                    }
-                    guard let amount = Decimal(string: field("monthly_amount")), amount >= 0, amount < 1_000_000 else {
-                        report.refuse(record.line, "\(id): monthly_amount '\(field("monthly_amount"))' is not an amount in yuan")
-                        continue
-                    }
                     guard let livesAlone = Self.flag(field("lives_alone")), let immobile = Self.flag(field("immobile")) else {
                         report.refuse(record.line, "\(id): lives_alone and immobile must be 0/1, yes/no or true/false")
                         continue
@@ -91,13 +60,18 @@ extension LedgerStore {
                         report.refuse(record.line, "\(id): enrolled_on '\(enrolledText)' is not a YYYY-MM-DD date")
                         continue
                     }
-                    let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: period)
-                    let fen = NSDecimalNumber(decimal: amount * 100).rounding(accordingToBehavior: nil).intValue
-                    try insert.execute(arguments: [
-                        id.value, name, birth.description, unit, level, fen, field("phone").nilIfEmpty, field("wechat_id").nilIfEmpty,
-                        livesAlone, immobile, ledger.status.rawValue, period, enrolled.description, ledger.deadline.description,
-                    ])
-                    if db.changesCount == 1 { report.imported += 1 } else { report.alreadyPresent += 1 }
+                    let input = PersonInput(
+                        residentID: id.value, name: field("name"), birthDate: field("birth_date"), unitCode: field("unit_code"),
+                        benefitLevel: field("benefit_level"), monthlyAmount: field("monthly_amount"), phone: field("phone").nilIfEmpty,
+                        wechatID: field("wechat_id").nilIfEmpty, livesAlone: livesAlone, immobile: immobile)
+                    let person: ValidPerson
+                    do throws(LedgerError) {
+                        person = try input.validated(rules: rules, communities: communities)
+                    } catch {
+                        report.refuse(record.line, error.message)
+                        continue
+                    }
+                    if try Self.insert(person, enrolled: enrolled, insert, db) { report.imported += 1 } else { report.alreadyPresent += 1 }
                 }
                 // Strict: a bad row anywhere undoes the whole file (the transaction rolls back).
                 if strict && !report.problems.isEmpty { throw StrictRefusal(report: report) }
@@ -110,6 +84,26 @@ extension LedgerStore {
             report.alreadyPresent = 0
             return report
         }
+    }
+
+    static let insertPersonSQL = """
+        INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
+            lives_alone, immobile, status, service_period_months, enrolled_on, deadline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO NOTHING
+        """
+
+    /// Inserts a checked person, active from `enrolled` with their level's service period; false
+    /// when the resident ID is already in the ledger.
+    @discardableResult
+    static func insert(_ person: ValidPerson, enrolled: Day, _ statement: Statement, _ db: Database) throws -> Bool {
+        let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: person.servicePeriodMonths)
+        try statement.execute(arguments: [
+            person.id.value, person.name, person.birthDate.description, person.unitCode, person.benefitLevel, person.monthlyAmountFen,
+            person.phone, person.wechatID, person.livesAlone, person.immobile, ledger.status.rawValue, person.servicePeriodMonths,
+            enrolled.description, ledger.deadline.description,
+        ])
+        return db.changesCount == 1
     }
 
     static func flag(_ text: String) -> Bool? {

@@ -89,16 +89,38 @@ extension LedgerStore {
         public var sentAt: String?
     }
 
-    /// Reminders waiting for the sender (all of them with `includeSent`), oldest first.
-    public func outbox(includeSent: Bool = false, limit: Int = 1000) async throws(LedgerError) -> [Message] {
+    /// Reminders waiting for the sender (all of them with `includeSent`), oldest first; with `unit`,
+    /// only those for persons in its subtree.
+    public func outbox(includeSent: Bool = false, limit: Int = 1000, unit: String? = nil) async throws(LedgerError) -> [Message] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox \(includeSent ? "" : "WHERE sent_at IS NULL") ORDER BY id LIMIT ?", arguments: [limit]
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if !includeSent { conditions.append("o.sent_at IS NULL") }
+            if let unit {
+                guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+                conditions.append("p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')")
+                arguments += [path]
+            }
+            arguments += [limit]
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.id, o.person_id, o.channel, o.recipient, o.message, o.created_on, o.sent_at
+                    FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
+                    """, arguments: arguments
             ).map {
                 Message(
-                    id: $0["id"], personID: $0["person_id"], channel: $0["channel"], recipient: $0["recipient"], message: $0["message"],
-                    createdOn: Day($0["created_on"] as String)!, sentAt: $0["sent_at"])
+                    id: $0[0], personID: $0[1], channel: $0[2], recipient: $0[3], message: $0[4], createdOn: Day($0[5] as String)!,
+                    sentAt: $0[6])
             }
+        }
+    }
+
+    /// The unit path of the community a task belongs to, or nil for an unknown task.
+    public func taskUnitPath(_ id: Int64) async throws(LedgerError) -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT u.path FROM task t JOIN unit u ON u.code = t.unit_code WHERE t.id = ?", arguments: [id])
         }
     }
 

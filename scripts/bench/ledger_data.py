@@ -17,6 +17,7 @@ def main():
     p.add_argument("--evidence", type=int, default=500_000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", required=True)
+    p.add_argument("--evidence-seed", type=int, help="a second feed for the same persons (evidence-N.csv, ids N-...)")
     a = p.parse_args()
     r = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -51,11 +52,14 @@ def main():
     rules = json.load(open(os.path.join(os.path.dirname(__file__), "../../Sources/Ledger/Resources/ledger-rules.json")))
     reference = [k for k in rules["kinds"] if k["class"] == "reference"]
     strong = [k for k in rules["kinds"] if k["class"] == "strong"]
-    with open(os.path.join(a.out, "evidence.csv"), "w") as f:
+    name, prefix = "evidence.csv", "E"
+    if a.evidence_seed is not None:
+        r, name, prefix = random.Random(a.evidence_seed), f"evidence-{a.evidence_seed}.csv", f"{a.evidence_seed}-"
+    with open(os.path.join(a.out, name), "w") as f:
         f.write("source,external_id,resident_id,kind,observed_at\n")
         for i in range(a.evidence):
             k = r.choice(strong) if r.random() < 0.05 else r.choice(reference)
-            f.write(f"{k['source']},E{i},{r.choice(ids)},{k['kind']},2026-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n")
+            f.write(f"{k['source']},{prefix}{i},{r.choice(ids)},{k['kind']},2026-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,20 @@
+import Hummingbird
+import Storage
+
+/// The request context of every route: Hummingbird's core storage plus the authenticated
+/// caller, set by ``AuthMiddleware`` on `/v1` routes.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The caller's key; nil before authentication and on public routes.
+    public var caller: APIKey?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// The authenticated caller (the auth middleware guarantees one on `/v1` routes).
+    func requireCaller() throws -> APIKey {
+        guard let caller else { throw APIError(.unauthorized, "unauthenticated", "send Authorization: Bearer <key>") }
+        return caller
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+import Storage
+
+/// One route of the API: its method, its path as the OpenAPI document writes it, and the roles
+/// that may call it (nil: public). The router is built from this table and the OpenAPI test
+/// checks the document against it, so the two cannot drift apart.
+public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
+    public var method: HTTPRequest.Method
+    public var path: String
+    public var roles: Set<APIKey.Role>?
+
+    public var description: String { "\(method.rawValue) \(path)" }
+
+    static let staff: Set<APIKey.Role> = [.operator, .auditor]
+
+    static let health = APIRoute(method: .get, path: "/healthz", roles: nil)
+    static let ready = APIRoute(method: .get, path: "/readyz", roles: nil)
+    static let metrics = APIRoute(method: .get, path: "/metrics", roles: nil)
+    static let openAPI = APIRoute(method: .get, path: "/openapi.yaml", roles: nil)
+    static let createPerson = APIRoute(method: .post, path: "/v1/persons", roles: [.operator])
+    static let readPerson = APIRoute(method: .get, path: "/v1/persons/{id}", roles: [.operator, .auditor, .kiosk, .mobile])
+    static let updatePerson = APIRoute(method: .patch, path: "/v1/persons/{id}", roles: [.operator])
+    static let personLedger = APIRoute(method: .get, path: "/v1/persons/{id}/ledger", roles: staff)
+    static let enroll = APIRoute(method: .post, path: "/v1/persons/{id}/enrollments", roles: [.operator])
+    static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile])
+    static let evidence = APIRoute(method: .post, path: "/v1/evidence", roles: [.feed])
+    static let alerts = APIRoute(method: .get, path: "/v1/alerts", roles: staff)
+    static let tasks = APIRoute(method: .get, path: "/v1/tasks", roles: staff)
+    static let taskOutcome = APIRoute(method: .post, path: "/v1/tasks/{id}/outcome", roles: [.operator])
+    static let outbox = APIRoute(method: .get, path: "/v1/outbox", roles: staff)
+    static let payroll = APIRoute(method: .get, path: "/v1/payroll", roles: staff)
+    static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
+
+    /// Every route the service serves.
+    public static let all: [APIRoute] = [
+        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, verify, evidence, alerts,
+        tasks, taskOutcome, outbox, payroll, stats,
+    ]
+
+    /// The route whose path template matches `path` with another method, for 405 answers.
+    static func methods(matching path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return all.filter { route in
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == parts.count
+                && zip(template, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.map(\.method)
+    }
+}

@@ -1,0 +1,107 @@
+import FaceEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import Logging
+import Storage
+
+/// What every route needs: the configuration, the stores, the face engine, the metrics.
+struct ServiceDependencies: Sendable {
+    let configuration: ServerConfiguration
+    let store: ServiceStore
+    let engine: FaceEngine
+    let metrics: ServiceMetrics
+    let authenticator: Authenticator
+}
+
+/// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
+/// middleware, and the HTTP server. `fastcert serve` only reads its configuration and runs this.
+public func buildApplication(
+    configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, store: store, engine: engine)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert"),
+        logger: logger)
+}
+
+/// The router alone (tests drive it without a socket).
+public func buildRouter(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Router<APIContext> {
+    let metrics = ServiceMetrics { [engine] in
+        [
+            ("fastcert_engine_queue_depth", "Images waiting for a face-engine worker.", Double(engine.queueDepth)),
+            ("fastcert_engine_active_workers", "Face-engine workers busy now.", Double(engine.activeWorkers)),
+            ("fastcert_engine_workers", "Face-engine workers.", Double(engine.configuration.workers)),
+        ]
+    }
+    let dependencies = ServiceDependencies(
+        configuration: configuration, store: store, engine: engine, metrics: metrics,
+        authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds))
+    let router = Router(context: APIContext.self)
+    router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+    let routes = RouteRegistrar(router: router, dependencies: dependencies)
+    HealthRoutes(dependencies: dependencies).register(routes)
+    PersonRoutes(dependencies: dependencies).register(routes)
+    VerificationRoutes(dependencies: dependencies).register(routes)
+    LedgerRoutes(dependencies: dependencies).register(routes)
+    return router
+}
+
+/// Adds routes from ``APIRoute``: reads the body within the size limit, authenticates the caller
+/// and checks their role before the handler runs.
+struct RouteRegistrar {
+    typealias Handler = @Sendable (Request, APIContext, ByteBuffer) async throws -> Response
+    let router: Router<APIContext>
+    let dependencies: ServiceDependencies
+
+    func add(_ route: APIRoute, _ handler: @escaping Handler) {
+        let limit = dependencies.configuration.maxBodyBytes
+        let timeout = dependencies.configuration.requestTimeoutSeconds
+        let authenticator = dependencies.authenticator
+        router.on(RouterPath(stringLiteral: route.path), method: route.method) { incoming, incomingContext in
+            var request = incoming
+            var context = incomingContext
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+                throw APIError(.contentTooLarge, "body_too_large", "the body has \(length) bytes; the limit is \(limit)")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: limit)
+            } catch {
+                throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+            }
+            if let roles = route.roles {
+                let caller = try await authenticator.authenticate(request, body: body)
+                guard roles.contains(caller.role) else {
+                    throw APIError(.forbidden, "forbidden_role", "a \(caller.role.rawValue) key cannot call \(route)")
+                }
+                context.caller = caller
+                context.logger[metadataKey: "key"] = "\(caller.id)"
+            }
+            let (ready, readyContext) = (request, context)
+            return try await Self.withTimeout(timeout) {
+                try await handler(ready, readyContext, body)
+            }
+        }
+    }
+
+    /// Runs `body`, answering 503 when it runs past `seconds` (the work is cancelled).
+    static func withTimeout(_ seconds: Double, _ body: @escaping @Sendable () async throws -> Response) async throws -> Response {
+        try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw APIError(
+                    .serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s; retry later",
+                    headers: [.retryAfter: "5"])
+            }
+            return response
+        }
+    }
+}

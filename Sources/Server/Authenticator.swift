@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import Storage
+
+/// Checks a caller: `Authorization: Bearer KEY` against the stored hashes, then, for signed
+/// requests (always for keys created with `--require-signature`), an HMAC-SHA256 over
+/// `METHOD\nPATH\nSHA256(body) hex\nTIMESTAMP\nNONCE` keyed with SHA-256 of the key, sent as
+/// `X-FastCert-Signature` (hex) with `X-FastCert-Timestamp` (unix seconds) and `X-FastCert-Nonce`.
+/// A timestamp outside the window or a nonce used before is refused.
+struct Authenticator: Sendable {
+    let store: ServiceStore
+    let windowSeconds: Int
+
+    static let timestampHeader = HTTPField.Name("X-FastCert-Timestamp")!
+    static let nonceHeader = HTTPField.Name("X-FastCert-Nonce")!
+    static let signatureHeader = HTTPField.Name("X-FastCert-Signature")!
+
+    func authenticate(_ request: Request, body: ByteBuffer) async throws -> APIKey {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(
+                .unauthorized, "unauthenticated", "send the key as 'Authorization: Bearer <key>'",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError(
+                .unauthorized, "unauthenticated", "the Authorization header must be 'Bearer <key>'", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let found = try await ledgerCall { try await store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) }
+        guard let key = found else {
+            throw APIError(
+                .unauthorized, "invalid_key", "the key is unknown or revoked; ask an operator for a new one",
+                headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        let signed = request.headers[Self.signatureHeader] != nil
+        if key.requireSignature || signed {
+            try await verifySignature(request, body: body, key: key)
+        }
+        return key
+    }
+
+    func verifySignature(_ request: Request, body: ByteBuffer, key: APIKey) async throws {
+        guard let signature = request.headers[Self.signatureHeader], let stampText = request.headers[Self.timestampHeader],
+            let nonce = request.headers[Self.nonceHeader]
+        else {
+            throw APIError(
+                .unauthorized, "signature_required",
+                "this key signs its requests: send X-FastCert-Timestamp, X-FastCert-Nonce and X-FastCert-Signature")
+        }
+        guard let stamp = Int(stampText) else {
+            throw APIError(.unauthorized, "bad_signature", "X-FastCert-Timestamp must be unix seconds")
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        guard abs(now - stamp) <= windowSeconds else {
+            throw APIError(
+                .unauthorized, "stale_signature",
+                "the request's timestamp is more than \(windowSeconds) seconds from the server's clock; check the device's clock")
+        }
+        guard (8...128).contains(nonce.count), nonce.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw APIError(.unauthorized, "bad_signature", "X-FastCert-Nonce must be 8 to 128 visible ASCII characters")
+        }
+        let expected = Self.signature(
+            method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
+            nonce: nonce, keyHash: key.secretHash)
+        guard Self.equal(expected, signature.lowercased()) else {
+            throw APIError(.unauthorized, "bad_signature", "the request signature does not match (see README, 'Signed kiosk requests')")
+        }
+        let fresh: Bool
+        do throws(LedgerError) {
+            fresh = try await store.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
+        } catch {
+            throw APIError(error)
+        }
+        guard fresh else { throw APIError(.unauthorized, "replayed_request", "this nonce was already used: a request is never replayed") }
+    }
+
+    /// The signature a client computes (hex).
+    static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, keyHash: Data) -> String {
+        let bodyHash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: keyHash))
+        return Data(mac).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,65 @@
+import FaceEngine
+import Foundation
+
+/// Whether a photo is good enough to enroll or to verify with, and if not, why, in words the
+/// person in front of the camera (or the operator) can act on. Thresholds were set on the
+/// faces-dev photos (see README, "Photo quality").
+struct PhotoCheck: Sendable {
+    /// Smallest distance between the eye centres, in pixels.
+    var minInterEyePixels: Double
+    var minBrightness = 45.0
+    var maxBrightness = 225.0
+    var minContrast = 12.0
+    /// Variance of the Laplacian of the aligned chip.
+    var minSharpness = 15.0
+    var maxYaw = 30.0
+    var maxPitch = 30.0
+    var maxRoll = 30.0
+
+    /// Reference photos must be clearer than the photos verified against them.
+    static let enrollment = PhotoCheck(minInterEyePixels: 30)
+    static let verification = PhotoCheck(minInterEyePixels: 20)
+
+    struct Problem: Sendable, Equatable {
+        var code: String
+        var reason: String
+    }
+
+    func problems(_ analysis: FaceAnalysis) -> [Problem] {
+        var problems: [Problem] = []
+        if analysis.facesFound > 1 {
+            problems.append(
+                .init(code: "several_faces", reason: "\(analysis.facesFound) faces in the photo: only the person should be in view"))
+        }
+        let q = analysis.primaryFace.quality
+        if q.interEyePixels < minInterEyePixels {
+            problems.append(.init(code: "face_too_small", reason: "the face is too small: move closer to the camera"))
+        }
+        if q.brightness < minBrightness {
+            problems.append(.init(code: "too_dark", reason: "the face is too dark: add light or face the window"))
+        } else if q.brightness > maxBrightness {
+            problems.append(.init(code: "too_bright", reason: "the face is overexposed: move out of direct light"))
+        } else if q.contrast < minContrast {
+            problems.append(.init(code: "low_contrast", reason: "the face has too little contrast: avoid back light and haze"))
+        }
+        if q.sharpness < minSharpness {
+            problems.append(.init(code: "blurred", reason: "the photo is blurred: hold still and keep the lens clean"))
+        }
+        if abs(q.yaw) > maxYaw || abs(q.pitch) > maxPitch {
+            problems.append(.init(code: "turned_away", reason: "the head is turned: look straight at the camera"))
+        } else if abs(q.roll) > maxRoll {
+            problems.append(.init(code: "tilted", reason: "the head is tilted: hold it upright"))
+        }
+        return problems
+    }
+}
+
+/// What happened to one uploaded photo.
+struct PhotoResult: Codable, Sendable, Equatable {
+    var index: Int
+    var accepted: Bool
+    var reasons: [String]
+    var codes: [String]
+    var facesFound: Int?
+    var interEyePixels: Double?
+}

@@ -1,0 +1,131 @@
+import Ledger
+import Storage
+
+/// The JSON shapes of the ledger's lists.
+struct AlertsBody: Encodable {
+    struct Alert: Encodable {
+        var kind: String
+        var residentId: String
+        var name: String
+        var unitCode: String
+        var day: String
+        var detail: String
+
+        init(_ a: LedgerStore.Alert) {
+            kind = a.kind.rawValue
+            residentId = a.personID
+            name = a.name
+            unitCode = a.unitCode
+            day = a.day.description
+            detail = a.detail
+        }
+    }
+    var unit: String
+    var alerts: [Alert]
+}
+
+struct TasksBody: Encodable {
+    struct Task: Encodable {
+        var id: Int64
+        var residentId: String
+        var name: String
+        var unitCode: String
+        var kind: String
+        var keyDay: String
+        var reason: String
+        var status: String
+        var outcome: String?
+        var createdOn: String
+
+        init(_ t: LedgerStore.TaskView) {
+            id = t.id
+            residentId = t.personID
+            name = t.name
+            unitCode = t.unitCode
+            kind = t.kind
+            keyDay = t.keyDay.description
+            reason = t.reason
+            status = t.status
+            outcome = t.outcome
+            createdOn = t.createdOn.description
+        }
+    }
+    var unit: String
+    var tasks: [Task]
+}
+
+struct OutboxBody: Encodable {
+    struct Message: Encodable {
+        var id: Int64
+        var residentId: String
+        var channel: String
+        var recipient: String
+        var message: String
+        var createdOn: String
+        var sentAt: String?
+
+        init(_ m: LedgerStore.Message) {
+            id = m.id
+            residentId = m.personID
+            channel = m.channel
+            recipient = m.recipient
+            message = m.message
+            createdOn = m.createdOn.description
+            sentAt = m.sentAt
+        }
+    }
+    var messages: [Message]
+}
+
+struct PayrollBody: Encodable {
+    struct Line: Encodable {
+        var residentId: String
+        var name: String
+        var unitCode: String
+        var status: String
+        var payable: Bool
+        var monthlyAmount: String
+        var backPayMonths: Int
+        var total: String
+
+        init(_ l: LedgerStore.PayrollLine) {
+            residentId = l.personID
+            name = l.name
+            unitCode = l.unitCode
+            status = l.status.rawValue
+            payable = l.payable
+            monthlyAmount = ServiceStoreFormat.yuan(l.monthlyAmountFen)
+            backPayMonths = l.backPayMonths
+            total = ServiceStoreFormat.yuan(l.totalFen)
+        }
+    }
+    var month: String
+    var unit: String
+    var lines: [Line]
+}
+
+struct StatsBody: Encodable {
+    var unit: String
+    var month: String
+    var persons: Int
+    var silentShare: Double
+    var remindedShare: Double
+    var fieldChecks: Int
+    var suspensions: Int
+    var certifiedByClass: [String: Int]
+
+    init(_ s: LedgerStore.Stats) {
+        unit = s.unit
+        month = s.month.description
+        persons = s.persons
+        silentShare = s.silentShare
+        remindedShare = s.remindedShare
+        fieldChecks = s.fieldChecks
+        suspensions = s.suspensions
+        certifiedByClass = s.certifiedByClass
+    }
+}
+
+enum ServiceStoreFormat {
+    static func yuan(_ fen: Int) -> String { "\(fen / 100).\(String(format: "%02d", fen % 100))" }
+}

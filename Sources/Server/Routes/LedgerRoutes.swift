@@ -1,0 +1,234 @@
+import Foundation
+import Hummingbird
+import Ledger
+import Storage
+
+/// The ledger's operator commands over HTTP: evidence batches from departments' feeds, and the
+/// lists communities act on (alerts, tasks and their outcomes, the outbox, payroll, stats), each
+/// within the caller's unit.
+struct LedgerRoutes {
+    let dependencies: ServiceDependencies
+    var store: ServiceStore { dependencies.store }
+    var ledger: LedgerStore { dependencies.store.ledger }
+
+    /// Rows accepted in one evidence request.
+    static let maxEvidenceRows = 50_000
+
+    struct EvidenceBody: Decodable {
+        struct Row: Decodable {
+            var source: String?
+            var externalId: String?
+            var residentId: String?
+            var kind: String?
+            var observedAt: String?
+            var payload: JSONPayload?
+        }
+        var rows: [Row]
+    }
+
+    /// Any JSON value, kept as its text (a row's payload).
+    struct JSONPayload: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let string = try? container.decode(String.self) {
+                text = string
+            } else if let number = try? container.decode(Double.self) {
+                text = "\(number)"
+            } else if let flag = try? container.decode(Bool.self) {
+                text = "\(flag)"
+            } else {
+                text = "{}"  // objects and arrays: kept as a marker; departments send strings in practice
+            }
+        }
+    }
+
+    struct ImportBody: Encodable {
+        struct Problem: Encodable {
+            var row: Int
+            var reason: String
+        }
+        var imported: Int
+        var alreadyPresent: Int
+        var refused: [Problem]
+        var ledgerChanges: [String: Int]
+    }
+
+    func register(_ routes: RouteRegistrar) {
+        routes.add(.evidence) { request, context, body in try await evidence(request, context, body) }
+        routes.add(.alerts) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            var kind: LedgerStore.Alert.Kind?
+            if let text = request.uri.queryParameters.get("kind") {
+                guard let parsed = LedgerStore.Alert.Kind(rawValue: text) else {
+                    throw APIError(
+                        .unprocessableContent, "invalid_kind",
+                        "kind must be one of \(LedgerStore.Alert.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                kind = parsed
+            }
+            let alerts = try await ledgerCall { try await ledger.alerts(unit: unit, kind: kind) }
+            return try JSON.response(AlertsBody(unit: unit, alerts: alerts.map(AlertsBody.Alert.init)))
+        }
+        routes.add(.tasks) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let closed = try Self.flag(request, "include_closed")
+            let tasks = try await ledgerCall { try await ledger.tasks(unit: unit, includeClosed: closed) }
+            return try JSON.response(TasksBody(unit: unit, tasks: tasks.map(TasksBody.Task.init)))
+        }
+        routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
+        routes.add(.outbox) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let sent = try Self.flag(request, "include_sent")
+            let limit = try Self.integer(request, "limit", default: 1000, range: 1...10_000)
+            let messages = try await ledgerCall { try await ledger.outbox(includeSent: sent, limit: limit, unit: unit) }
+            return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
+        }
+        routes.add(.payroll) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let month = try Self.month(request, required: true)!
+            let lines = try await ledgerCall { try await ledger.payroll(month: month, unit: unit) }
+            return try JSON.response(PayrollBody(month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init)))
+        }
+        routes.add(.stats) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let month = try Self.month(request, required: false) ?? Month(Day(Date()))
+            let stats = try await ledgerCall { try await ledger.stats(unit: unit, month: month) }
+            return try JSON.response(StatsBody(stats))
+        }
+    }
+
+    // MARK: - Evidence
+
+    func evidence(_ request: Request, _ context: APIContext, _ body: ByteBuffer) async throws -> Response {
+        let caller = try context.requireCaller()
+        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        var report = ImportReport()
+        var rows: [LedgerStore.EvidenceRow]
+        switch mediaType {
+        case "application/json":
+            let batch = try JSON.decode(EvidenceBody.self, from: body)
+            rows = batch.rows.enumerated().map { index, row in
+                LedgerStore.EvidenceRow(
+                    line: index + 1, source: row.source ?? "", externalID: row.externalId ?? "", residentID: row.residentId ?? "",
+                    kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload?.text)
+            }
+        case "text/csv", "application/x-ndjson":
+            var feed = EvidenceFeed(bytes: Array(body.readableBytesView))
+            rows = []
+            while let row = feed.next(report: &report) {
+                rows.append(row)
+                if rows.count > Self.maxEvidenceRows { break }
+            }
+        default:
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "send evidence as application/json ({\"rows\": [...]}), text/csv or application/x-ndjson")
+        }
+        guard rows.count <= Self.maxEvidenceRows else {
+            throw APIError(.contentTooLarge, "too_many_rows", "send at most \(Self.maxEvidenceRows) rows a request")
+        }
+        guard !rows.isEmpty || !report.problems.isEmpty else {
+            throw APIError(.unprocessableContent, "no_rows", "the batch holds no evidence rows")
+        }
+        do {
+            try await ledger.importEvidence(rows, scope: caller.unitPath, allowBiometric: false, into: &report)
+        } catch let error as LedgerError {
+            throw APIError(error)
+        } catch {
+            throw APIError(LedgerError("database", "the ledger database failed: \(error)"))
+        }
+        context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
+        return try JSON.response(
+            ImportBody(
+                imported: report.imported, alreadyPresent: report.alreadyPresent,
+                refused: report.problems.map { .init(row: $0.line, reason: $0.reason) }, ledgerChanges: report.changes))
+    }
+
+    // MARK: - Tasks
+
+    struct OutcomeBody: Decodable {
+        var outcome: String
+        var day: String?
+    }
+
+    func taskOutcome(_ context: APIContext, _ body: ByteBuffer) async throws -> Response {
+        let caller = try context.requireCaller()
+        guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else {
+            throw APIError(.unprocessableContent, "invalid_task_id", "the task id must be a positive integer")
+        }
+        let input = try JSON.decode(OutcomeBody.self, from: body)
+        guard let outcome = LedgerStore.TaskOutcome(rawValue: input.outcome.replacingOccurrences(of: "_", with: "-")) else {
+            throw APIError(.unprocessableContent, "invalid_outcome", "outcome must be seen_alive, deceased or unreachable")
+        }
+        let day: Day
+        if let text = input.day {
+            guard let parsed = Day(text) else { throw APIError(.unprocessableContent, "invalid_day", "day must be YYYY-MM-DD") }
+            day = parsed
+        } else {
+            day = Day(Date())
+        }
+        guard day <= Day(Date()) else { throw APIError(.unprocessableContent, "invalid_day", "the day of a visit cannot be in the future") }
+        guard let path = try await ledgerCall({ try await ledger.taskUnitPath(id) }) else {
+            throw APIError(.notFound, "task_not_found", "no task \(id)")
+        }
+        guard path.hasPrefix(caller.unitPath) else {
+            throw APIError(.forbidden, "out_of_scope", "task \(id) belongs to a community outside this key's unit")
+        }
+        let changes = try await ledgerCall { try await ledger.completeTask(id, outcome: outcome, on: day) }
+        return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
+    }
+
+    struct OutcomeResult: Encodable {
+        var taskId: Int64
+        var outcome: String
+        var ledgerChanges: [String: Int]
+    }
+
+    // MARK: - Query parameters
+
+    /// `?unit=CODE` (default: the caller's unit), which must lie within the caller's unit.
+    func unitInScope(_ request: Request, _ context: APIContext) async throws -> String {
+        let caller = try context.requireCaller()
+        guard let unit = request.uri.queryParameters.get("unit"), unit != caller.unitCode else { return caller.unitCode }
+        guard unit.count <= 32, unit.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            throw APIError(.unprocessableContent, "invalid_unit", "unit must be a unit code")
+        }
+        guard let path = try await ledgerCall({ try await store.unitPath(unit) }) else {
+            throw APIError(.notFound, "unknown_unit", "no unit \(unit)")
+        }
+        guard path.hasPrefix(caller.unitPath) else {
+            throw APIError(.forbidden, "out_of_scope", "unit \(unit) is outside this key's unit \(caller.unitCode)")
+        }
+        return unit
+    }
+
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters.get(name) else { return false }
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError(.unprocessableContent, "invalid_query", "\(name) must be true or false")
+        }
+    }
+
+    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError(
+                .unprocessableContent, "invalid_query", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    static func month(_ request: Request, required: Bool) throws -> Month? {
+        guard let text = request.uri.queryParameters.get("month") else {
+            if required { throw APIError(.unprocessableContent, "invalid_query", "month=YYYY-MM is required") }
+            return nil
+        }
+        guard text.count == 7, let month = Month(text) else {
+            throw APIError(.unprocessableContent, "invalid_query", "month must be YYYY-MM")
+        }
+        return month
+    }
+}

@@ -1,0 +1,270 @@
+import FaceEngine
+import Foundation
+import Hummingbird
+import Ledger
+import Storage
+
+/// Persons (create, read, update), their ledger view, and enrollment of reference photos.
+/// Every route checks that the person's community lies within the caller's unit.
+struct PersonRoutes {
+    let dependencies: ServiceDependencies
+    var store: ServiceStore { dependencies.store }
+
+    /// A person as the API shows them (never a face template).
+    struct PersonBody: Encodable {
+        var residentId: String
+        var name: String
+        var birthDate: String
+        var unitCode: String
+        var benefitLevel: String
+        var monthlyAmount: String
+        var phone: String?
+        var wechatId: String?
+        var livesAlone: Bool
+        var immobile: Bool
+        var status: String
+        var servicePeriodMonths: Int
+        var enrolledOn: String
+        var lastCertified: String?
+        var deadline: String
+        var suspendedOn: String?
+        var deathDay: String?
+        var faceEnrolled: Bool
+        var referencePhotos: Int
+
+        init(_ p: ServiceStore.PersonRecord) {
+            residentId = p.id.value
+            name = p.name
+            birthDate = p.birthDate.description
+            unitCode = p.unitCode
+            benefitLevel = p.benefitLevel
+            monthlyAmount = String(format: "%d.%02d", p.monthlyAmountFen / 100, p.monthlyAmountFen % 100)
+            phone = p.phone
+            wechatId = p.wechatID
+            livesAlone = p.livesAlone
+            immobile = p.immobile
+            status = p.ledger.status.rawValue
+            servicePeriodMonths = p.ledger.servicePeriodMonths
+            enrolledOn = p.enrolledOn.description
+            lastCertified = p.ledger.lastCertified?.description
+            deadline = p.ledger.deadline.description
+            suspendedOn = p.ledger.suspendedOn?.description
+            deathDay = p.ledger.deathDay?.description
+            faceEnrolled = p.templatePhotos > 0
+            referencePhotos = p.templatePhotos
+        }
+    }
+
+    /// An amount sent as a JSON number or string.
+    struct Amount: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self.text = text
+            } else {
+                text = "\(try container.decode(Decimal.self))"
+            }
+        }
+    }
+
+    struct CreateBody: Decodable {
+        var residentId: String
+        var name: String
+        var birthDate: String
+        var unitCode: String
+        var benefitLevel: String
+        var monthlyAmount: Amount
+        var phone: String?
+        var wechatId: String?
+        var livesAlone: Bool?
+        var immobile: Bool?
+    }
+
+    struct UpdateBody: Decodable {
+        var name: String?
+        var unitCode: String?
+        var benefitLevel: String?
+        var monthlyAmount: Amount?
+        var phone: String?
+        var wechatId: String?
+        var livesAlone: Bool?
+        var immobile: Bool?
+    }
+
+    func register(_ routes: RouteRegistrar) {
+        routes.add(.createPerson) { _, context, body in
+            let caller = try context.requireCaller()
+            let input = try JSON.decode(CreateBody.self, from: body)
+            let person = try await ledgerCall {
+                try await store.createPerson(
+                    PersonInput(
+                        residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
+                        benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
+                        wechatID: input.wechatId, livesAlone: input.livesAlone ?? false, immobile: input.immobile ?? false),
+                    today: Day(Date()), scope: caller.unitPath)
+            }
+            context.logger.info("person created", metadata: ["person": "\(person.id)"])
+            return try JSON.response(PersonBody(person), status: .created, headers: [.location: "/v1/persons/\(person.id.value)"])
+        }
+        routes.add(.readPerson) { _, context, _ in
+            let person = try await scopedPerson(context)
+            return try JSON.response(PersonBody(person))
+        }
+        routes.add(.updatePerson) { _, context, body in
+            let caller = try context.requireCaller()
+            let id = try Self.residentID(context)
+            let patch = try JSON.decode(UpdateBody.self, from: body)
+            let changes = ServiceStore.PersonChanges(
+                name: patch.name, unitCode: patch.unitCode, benefitLevel: patch.benefitLevel, monthlyAmount: patch.monthlyAmount?.text,
+                phone: patch.phone.map { Optional($0) }, wechatID: patch.wechatId.map { Optional($0) }, livesAlone: patch.livesAlone,
+                immobile: patch.immobile)
+            guard !changes.isEmpty else {
+                throw APIError(
+                    .unprocessableContent, "nothing_to_change",
+                    "send at least one of name, unit_code, benefit_level, monthly_amount, phone, wechat_id, lives_alone, immobile")
+            }
+            let person = try await ledgerCall { try await store.updatePerson(id, changes, scope: caller.unitPath) }
+            return try JSON.response(PersonBody(person))
+        }
+        routes.add(.personLedger) { _, context, _ in
+            let person = try await scopedPerson(context)
+            guard let view = try await store.ledger.person(person.id) else {
+                throw APIError(LedgerError("person_not_found", "no person \(person.id)"))
+            }
+            return try JSON.response(LedgerBody(view))
+        }
+        routes.add(.enroll) { request, context, body in
+            try await enroll(request, context, body)
+        }
+    }
+
+    struct LedgerBody: Encodable {
+        struct Entry: Encodable {
+            var kind: String
+            var day: String
+            var detail: String
+        }
+        var residentId: String
+        var status: String
+        var deadline: String
+        var lastCertified: String?
+        var suspendedOn: String?
+        var deathDay: String?
+        var servicePeriodMonths: Int
+        var timeline: [Entry]
+
+        init(_ view: LedgerStore.PersonView) {
+            residentId = view.id.value
+            status = view.ledger.status.rawValue
+            deadline = view.ledger.deadline.description
+            lastCertified = view.ledger.lastCertified?.description
+            suspendedOn = view.ledger.suspendedOn?.description
+            deathDay = view.ledger.deathDay?.description
+            servicePeriodMonths = view.ledger.servicePeriodMonths
+            timeline = view.timeline.map { Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail) }
+        }
+    }
+
+    static func residentID(_ context: APIContext) throws -> ResidentID {
+        let text = context.parameters.get("id") ?? ""
+        do throws(LedgerError) {
+            return try ResidentID(text)
+        } catch {
+            throw APIError(.unprocessableContent, "invalid_resident_id", error.message)
+        }
+    }
+
+    /// The person named in the path, if the caller's unit covers them.
+    func scopedPerson(_ context: APIContext) async throws -> ServiceStore.PersonRecord {
+        let caller = try context.requireCaller()
+        let id = try Self.residentID(context)
+        guard let person = try await ledgerCall({ try await store.person(id) }) else {
+            throw APIError(.notFound, "person_not_found", "no person \(id) in the ledger")
+        }
+        guard caller.covers(unitPath: person.unitPath) else {
+            throw APIError(.forbidden, "out_of_scope", "\(id) belongs to a community outside this key's unit \(caller.unitCode)")
+        }
+        return person
+    }
+
+    struct EnrollmentBody: Encodable {
+        var residentId: String
+        var enrolled: Bool
+        var referencePhotos: Int
+        var photos: [PhotoResult]
+    }
+
+    /// Checks each photo; when at least one passes (and all that pass show the same person), they
+    /// replace the person's template.
+    func enroll(_ request: Request, _ context: APIContext, _ body: ByteBuffer) async throws -> Response {
+        let caller = try context.requireCaller()
+        let person = try await scopedPerson(context)
+        let upload = try Upload.parse(request, body: body)
+        let limit = dependencies.configuration.maxPhotosPerEnrollment
+        guard !upload.photos.isEmpty else {
+            throw APIError(.unprocessableContent, "no_photo", "send one or more photos (multipart parts named 'photo', or JSON 'photos')")
+        }
+        guard upload.photos.count <= limit else {
+            throw APIError(.unprocessableContent, "too_many_photos", "send at most \(limit) photos in one enrollment")
+        }
+        var results: [PhotoResult] = []
+        var accepted: [(index: Int, embedding: FaceEmbedding)] = []
+        for (index, photo) in upload.photos.enumerated() {
+            do throws(FaceEngineError) {
+                let analysis = try await dependencies.engine.analyze(photo)
+                let problems = PhotoCheck.enrollment.problems(analysis)
+                results.append(
+                    PhotoResult(
+                        index: index, accepted: problems.isEmpty, reasons: problems.map(\.reason), codes: problems.map(\.code),
+                        facesFound: analysis.facesFound, interEyePixels: (analysis.primaryFace.quality.interEyePixels * 10).rounded() / 10))
+                if problems.isEmpty { accepted.append((index, analysis.primaryFace.embedding)) }
+            } catch {
+                guard error.isImageProblem else { throw APIError(error) }
+                results.append(PhotoResult(index: index, accepted: false, reasons: [Self.reason(error)], codes: [error.code]))
+            }
+        }
+        // Photos of different people must not make one template.
+        let threshold = dependencies.configuration.matchThreshold
+        for (a, first) in accepted.enumerated() {
+            for second in accepted[(a + 1)...] where first.embedding.distance(to: second.embedding) > threshold {
+                var error = APIError(
+                    .unprocessableContent, "photos_disagree",
+                    "photos \(first.index + 1) and \(second.index + 1) do not show the same person; enroll photos of one person only")
+                error.photos = results
+                throw error
+            }
+        }
+        guard !accepted.isEmpty else {
+            var error = APIError(.unprocessableContent, "no_usable_photo", "no photo was good enough to enroll; see each photo's reasons")
+            error.photos = results
+            throw error
+        }
+        try await ledgerCall {
+            try await store.saveTemplate(accepted.map(\.embedding.values), for: person.id, by: caller.id)
+        }
+        context.logger.info("face enrolled", metadata: ["person": "\(person.id)", "photos": "\(accepted.count)"])
+        return try JSON.response(
+            EnrollmentBody(residentId: person.id.value, enrolled: true, referencePhotos: accepted.count, photos: results), status: .created)
+    }
+
+    /// What to tell the person about an image the engine could not use.
+    static func reason(_ error: FaceEngineError) -> String {
+        switch error {
+        case .noFace: "no face found: the whole face should be in view, facing the camera"
+        case .undecodableImage: "the image cannot be read (damaged or cut short): take the photo again"
+        case .unsupportedFormat: "not a JPEG or PNG image"
+        case .imageTooLarge: "the image is too large: send a smaller photo"
+        default: error.message
+        }
+    }
+}
+
+/// Runs a store call, turning its ``LedgerError`` into the API's error.
+func ledgerCall<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as LedgerError {
+        throw APIError(error)
+    }
+}

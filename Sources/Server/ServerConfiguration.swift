@@ -1,0 +1,153 @@
+import FaceEngine
+import Foundation
+import Storage
+
+/// Everything `fastcert serve` can be told, from (lowest to highest precedence) the defaults, an
+/// optional JSON file, `FASTCERT_*` environment variables and command-line flags.
+public struct ServerConfiguration: Sendable, Equatable, Codable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The SQLite file (created and migrated on start).
+    public var database = "fastcert.sqlite"
+    /// The folder holding the three dlib models (`models/fetch.sh` fills it).
+    public var models = "models"
+    /// The ledger rules file; nil: the shipped rules.
+    public var rules: String?
+    /// The 256-bit key that seals face templates; nil: `<database>.template-key`, created on first start.
+    public var templateKeyFile: String?
+    /// Native face-engine threads.
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Images waiting for the engine beyond which requests get 503 with Retry-After.
+    public var engineQueue = 16
+    /// Largest request body accepted, in bytes (413 above it).
+    public var maxBodyBytes = 10 << 20
+    /// Largest image accepted, in pixels (the header is checked before decoding).
+    public var maxPixels = 50_000_000
+    /// Requests still running after this many seconds are answered 503.
+    public var requestTimeoutSeconds = 30.0
+    /// Largest face distance accepted as the same person (see README, "Calibration").
+    public var matchThreshold = FaceEngineConfiguration.defaultMatchThreshold
+    /// Photos accepted in one enrollment request.
+    public var maxPhotosPerEnrollment = 5
+    /// Consecutive failed verifications (per person, per device) that lock further attempts.
+    public var lockoutFailures = 5
+    /// The first lockout, in seconds; it doubles with each further failure.
+    public var lockoutSeconds = 30.0
+    /// Signed kiosk requests: the allowed clock difference, in seconds.
+    public var signatureWindowSeconds = 300
+    /// Log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The defaults, then `file` (JSON with these keys, all optional), then the environment.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> ServerConfiguration
+    {
+        var configuration = ServerConfiguration()
+        if let file {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+                throw ConfigurationError("cannot read the configuration file \(file)")
+            }
+            do {
+                configuration = try JSONDecoder().decode(Partial.self, from: data).applied(to: configuration)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw ConfigurationError("the configuration file \(file) is not valid: \(error)")
+            }
+        }
+        try configuration.apply(environment: environment)
+        try configuration.validate()
+        return configuration
+    }
+
+    mutating func apply(environment: [String: String]) throws {
+        func value<T: LosslessStringConvertible>(_ name: String, _ keyPath: WritableKeyPath<ServerConfiguration, T>) throws {
+            guard let text = environment[name] else { return }
+            guard let parsed = T(text) else { throw ConfigurationError("\(name)='\(text)' is not a valid value") }
+            self[keyPath: keyPath] = parsed
+        }
+        try value("FASTCERT_HOST", \.host)
+        try value("FASTCERT_PORT", \.port)
+        try value("FASTCERT_DATABASE", \.database)
+        try value("FASTCERT_MODELS", \.models)
+        try value("FASTCERT_WORKERS", \.workers)
+        try value("FASTCERT_ENGINE_QUEUE", \.engineQueue)
+        try value("FASTCERT_MAX_BODY_BYTES", \.maxBodyBytes)
+        try value("FASTCERT_MAX_PIXELS", \.maxPixels)
+        try value("FASTCERT_REQUEST_TIMEOUT", \.requestTimeoutSeconds)
+        try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
+        try value("FASTCERT_LOG_LEVEL", \.logLevel)
+        if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
+        if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
+    }
+
+    /// Refuses values that cannot work, naming the setting.
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw ConfigurationError("port must be 0 to 65535 (got \(port))") }
+        guard (1...64).contains(workers) else { throw ConfigurationError("workers must be 1 to 64 (got \(workers))") }
+        guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }
+        guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
+        guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
+        guard requestTimeoutSeconds > 0 else { throw ConfigurationError("the request timeout must be positive") }
+        guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
+        guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
+        guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
+        guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
+    }
+
+    var lockout: ServiceStore.LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
+
+    public var templateKeyPath: String { templateKeyFile ?? database + ".template-key" }
+
+    /// The JSON file's shape: every key optional.
+    struct Partial: Decodable {
+        var host: String?
+        var port: Int?
+        var database: String?
+        var models: String?
+        var rules: String?
+        var templateKeyFile: String?
+        var workers: Int?
+        var engineQueue: Int?
+        var maxBodyBytes: Int?
+        var maxPixels: Int?
+        var requestTimeoutSeconds: Double?
+        var matchThreshold: Double?
+        var maxPhotosPerEnrollment: Int?
+        var lockoutFailures: Int?
+        var lockoutSeconds: Double?
+        var signatureWindowSeconds: Int?
+        var logLevel: String?
+
+        func applied(to base: ServerConfiguration) -> ServerConfiguration {
+            var c = base
+            c.host = host ?? c.host
+            c.port = port ?? c.port
+            c.database = database ?? c.database
+            c.models = models ?? c.models
+            c.rules = rules ?? c.rules
+            c.templateKeyFile = templateKeyFile ?? c.templateKeyFile
+            c.workers = workers ?? c.workers
+            c.engineQueue = engineQueue ?? c.engineQueue
+            c.maxBodyBytes = maxBodyBytes ?? c.maxBodyBytes
+            c.maxPixels = maxPixels ?? c.maxPixels
+            c.requestTimeoutSeconds = requestTimeoutSeconds ?? c.requestTimeoutSeconds
+            c.matchThreshold = matchThreshold ?? c.matchThreshold
+            c.maxPhotosPerEnrollment = maxPhotosPerEnrollment ?? c.maxPhotosPerEnrollment
+            c.lockoutFailures = lockoutFailures ?? c.lockoutFailures
+            c.lockoutSeconds = lockoutSeconds ?? c.lockoutSeconds
+            c.signatureWindowSeconds = signatureWindowSeconds ?? c.signatureWindowSeconds
+            c.logLevel = logLevel ?? c.logLevel
+            return c
+        }
+    }
+}
+
+/// A configuration value that cannot work, with the setting named.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// The service's counters and latency histograms, rendered in Prometheus' text format at
+/// `/metrics`: requests and latency by route and status, verification decisions, and gauges
+/// read when scraped (the face engine's queue).
+final class ServiceMetrics: Sendable {
+    static let buckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct Histogram {
+        var counts = [Int](repeating: 0, count: ServiceMetrics.buckets.count)
+        var sum = 0.0
+        var count = 0
+    }
+
+    private struct State {
+        var requests: [String: Int] = [:]  // labels -> count
+        var latency: [String: Histogram] = [:]
+        var verifications: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let gauges: @Sendable () -> [(name: String, help: String, value: Double)]
+
+    init(gauges: @escaping @Sendable () -> [(name: String, help: String, value: Double)]) {
+        self.gauges = gauges
+    }
+
+    func recordRequest(route: String, method: String, status: Int, seconds: Double) {
+        state.withLock { state in
+            state.requests["route=\"\(route)\",method=\"\(method)\",status=\"\(status)\"", default: 0] += 1
+            let key = "route=\"\(route)\",method=\"\(method)\""
+            var histogram = state.latency[key] ?? Histogram()
+            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
+            histogram.sum += seconds
+            histogram.count += 1
+            state.latency[key] = histogram
+        }
+    }
+
+    func recordVerification(decision: String) {
+        state.withLock { $0.verifications[decision, default: 0] += 1 }
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    func render() -> String {
+        let snapshot = state.withLock { $0 }
+        var out = "# HELP fastcert_http_requests_total HTTP requests answered, by route template, method and status.\n"
+        out += "# TYPE fastcert_http_requests_total counter\n"
+        for (labels, count) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
+            out += "fastcert_http_requests_total{\(labels)} \(count)\n"
+        }
+        out += "# HELP fastcert_http_request_duration_seconds Time to answer, by route template and method.\n"
+        out += "# TYPE fastcert_http_request_duration_seconds histogram\n"
+        for (labels, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
+            for (index, bound) in Self.buckets.enumerated() {
+                out += "fastcert_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(histogram.counts[index])\n"
+            }
+            out += "fastcert_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(histogram.count)\n"
+            out += "fastcert_http_request_duration_seconds_sum{\(labels)} \(histogram.sum)\n"
+            out += "fastcert_http_request_duration_seconds_count{\(labels)} \(histogram.count)\n"
+        }
+        out += "# HELP fastcert_verifications_total Face verifications, by decision.\n"
+        out += "# TYPE fastcert_verifications_total counter\n"
+        for decision in ["verified", "not_verified", "retry", "locked"] {
+            out += "fastcert_verifications_total{decision=\"\(decision)\"} \(snapshot.verifications[decision] ?? 0)\n"
+        }
+        for gauge in gauges() {
+            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(gauge.value)\n"
+        }
+        return out
+    }
+}
+
+/// Times every request and counts it by route template (never by raw path: resident IDs stay
+/// out of the metrics) and status; turns any error into the API's JSON error shape, so nothing
+/// leaves the service as a bare 500 or an HTML page.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try Self.errorResponse(error, request: request, context: context)
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.recordRequest(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, seconds: seconds)
+        return response
+    }
+
+    static func errorResponse(_ error: any Error, request: Request, context: APIContext) throws -> Response {
+        let apiError: APIError
+        switch error {
+        case let error as APIError:
+            apiError = error
+        case let error as HTTPError where error.status == .notFound:
+            let allowed = APIRoute.methods(matching: request.uri.path)
+            if allowed.isEmpty {
+                apiError = APIError(
+                    .notFound, "not_found", "no such route: \(request.method.rawValue) \(request.uri.path) (see /openapi.yaml)")
+            } else {
+                apiError = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.method.rawValue) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))",
+                    headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+            }
+        case let error as HTTPError where error.status == .contentTooLarge:
+            apiError = APIError(.contentTooLarge, "body_too_large", "the request body is larger than the service accepts")
+        case let error as HTTPError where error.status.code < 500:
+            apiError = APIError(error.status, "bad_request", error.body ?? error.status.reasonPhrase)
+        default:
+            context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
+            apiError = APIError(.internalServerError, "internal_error", "the service failed on this request; it has been logged")
+        }
+        return try apiError.response(from: request, context: context)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+
+/// What a client uploaded: named text fields and photos, from `multipart/form-data` (photos as
+/// parts named `photo`) or from JSON (photos base64-encoded, under `photo` or `photos`).
+struct Upload: Sendable {
+    var fields: [String: String] = [:]
+    var photos: [Data] = []
+
+    /// Parses the body by its Content-Type; anything but multipart or JSON is a 415.
+    static func parse(_ request: Request, body: ByteBuffer) throws -> Upload {
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch mediaType {
+        case "multipart/form-data": return try multipart(body, contentType: contentType)
+        case "application/json": return try json(body)
+        default:
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "send multipart/form-data (photos as parts named 'photo') or application/json (photos base64-encoded)")
+        }
+    }
+
+    static func json(_ body: ByteBuffer) throws -> Upload {
+        struct Shape: Decodable {
+            var personId: String?
+            var photo: String?
+            var photos: [String]?
+        }
+        let shape = try JSON.decode(Shape.self, from: body)
+        var upload = Upload()
+        if let person = shape.personId { upload.fields["person_id"] = person }
+        for (index, text) in ([shape.photo].compactMap { $0 } + (shape.photos ?? [])).enumerated() {
+            upload.photos.append(try base64(text, index: index))
+        }
+        return upload
+    }
+
+    /// Base64 (standard or URL-safe, padded or not, optionally as a `data:` URL) to bytes.
+    static func base64(_ text: String, index: Int) throws -> Data {
+        var payload = Substring(text)
+        if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") { payload = payload[payload.index(after: comma)...] }
+        var clean = payload.filter { !$0.isWhitespace }.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        if clean.count % 4 != 0 { clean += String(repeating: "=", count: 4 - clean.count % 4) }
+        guard !clean.isEmpty, let data = Data(base64Encoded: clean) else {
+            throw APIError(.unprocessableContent, "invalid_base64", "photo \(index + 1) is not valid base64")
+        }
+        return data
+    }
+
+    static let maxParts = 32
+
+    static func multipart(_ body: ByteBuffer, contentType: String) throws -> Upload {
+        guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty, boundary.count <= 200 else {
+            throw APIError(.unprocessableContent, "invalid_multipart", "the multipart Content-Type has no boundary parameter")
+        }
+        let bytes = Array(body.readableBytesView)
+        let delimiter = Array("--\(boundary)".utf8)
+        guard var position = find(delimiter, in: bytes, from: 0) else {
+            throw APIError(.unprocessableContent, "invalid_multipart", "the body does not contain the multipart boundary")
+        }
+        var upload = Upload()
+        var parts = 0
+        while true {
+            position += delimiter.count
+            if bytes[position...].starts(with: Array("--".utf8)) { break }  // the closing delimiter
+            guard bytes[position...].starts(with: [13, 10]) else {
+                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart boundary is not followed by a line break")
+            }
+            position += 2
+            guard let headerEnd = find([13, 10, 13, 10], in: bytes, from: position) else {
+                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart part has no end to its headers")
+            }
+            let headers = String(decoding: bytes[position..<headerEnd], as: UTF8.self)
+            let contentStart = headerEnd + 4
+            guard let next = find([13, 10] + delimiter, in: bytes, from: contentStart) else {
+                throw APIError(.unprocessableContent, "invalid_multipart", "the multipart body ends before its closing boundary")
+            }
+            parts += 1
+            guard parts <= maxParts else {
+                throw APIError(.unprocessableContent, "invalid_multipart", "more than \(maxParts) parts in one request")
+            }
+            let disposition = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-disposition:") }
+            guard let disposition, let name = parameter("name", in: String(disposition)) else {
+                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart part has no Content-Disposition name")
+            }
+            let content = bytes[contentStart..<next]
+            if name == "photo" || name == "photos" || name == "photos[]" {
+                upload.photos.append(Data(content))
+            } else {
+                upload.fields[name] = String(decoding: content, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            position = next + 2
+        }
+        return upload
+    }
+
+    /// `name=value` or `name="value"` from a header's parameters.
+    static func parameter(_ name: String, in header: String) -> String? {
+        for piece in header.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
+            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+        return nil
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        let first = needle[0]
+        var index = start
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,51 @@
+import Crypto
+import Foundation
+
+/// A caller of the HTTP service: a kiosk, the mobile-app backend, an operator, a department's
+/// feed or an auditor, scoped to a unit's subtree. The secret is shown once, at creation; the
+/// ledger keeps only its SHA-256.
+public struct APIKey: Sendable, Equatable {
+    /// What a caller may do (the server's routes check it).
+    public enum Role: String, Sendable, CaseIterable, Codable {
+        case kiosk, mobile, `operator`, feed, auditor
+    }
+
+    /// The public part of the key (`fc_` and 16 hex digits), safe to log.
+    public var id: String
+    public var name: String
+    public var role: Role
+    public var unitCode: String
+    /// The unit's path (`/3702/370202/`): the caller sees persons whose community path starts with it.
+    public var unitPath: String
+    /// Kiosk keys can be made to sign every request (HMAC, see the README).
+    public var requireSignature: Bool
+    public var createdAt: String
+    public var revokedAt: String?
+    /// SHA-256 of the secret: what a presented key is checked against, and the HMAC key for
+    /// signed requests.
+    public var secretHash: Data
+
+    /// True when a person of the community at `path` lies in this caller's subtree.
+    public func covers(unitPath path: String) -> Bool { path.hasPrefix(unitPath) }
+
+    /// Splits a presented key (`fc_0123456789abcdef.SECRET`) into its id and secret.
+    static func parse(_ presented: String) -> (id: String, secret: String)? {
+        let parts = presented.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, parts[0].hasPrefix("fc_"), parts[0].count == 19, !parts[1].isEmpty, parts[1].count <= 128 else {
+            return nil
+        }
+        return (String(parts[0]), String(parts[1]))
+    }
+
+    static func hash(_ secret: String) -> Data { Data(SHA256.hash(data: Data(secret.utf8))) }
+
+    /// A new random key: its id and the full text to hand over once.
+    static func generate() -> (id: String, secret: String, text: String) {
+        var generator = SystemRandomNumberGenerator()
+        let id = "fc_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let secret = Data(secretBytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return (id, secret, "\(id).\(secret)")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Ledger
+
+/// A person as an operator submits them (a CSV row, an API body), before any check.
+public struct PersonInput: Sendable, Equatable {
+    public var residentID: String
+    public var name: String
+    public var birthDate: String
+    public var unitCode: String
+    public var benefitLevel: String
+    /// Yuan, as written ("3200.50").
+    public var monthlyAmount: String
+    public var phone: String?
+    public var wechatID: String?
+    public var livesAlone: Bool
+    public var immobile: Bool
+
+    public init(
+        residentID: String, name: String, birthDate: String, unitCode: String, benefitLevel: String, monthlyAmount: String,
+        phone: String? = nil, wechatID: String? = nil, livesAlone: Bool = false, immobile: Bool = false
+    ) {
+        self.residentID = residentID
+        self.name = name
+        self.birthDate = birthDate
+        self.unitCode = unitCode
+        self.benefitLevel = benefitLevel
+        self.monthlyAmount = monthlyAmount
+        self.phone = phone
+        self.wechatID = wechatID
+        self.livesAlone = livesAlone
+        self.immobile = immobile
+    }
+
+    /// Checks every field, throwing the first problem with a message that names the person
+    /// (masked) and the field: the resident ID's checksum, a name, a birth date that agrees with
+    /// the ID, a community unit that exists, a benefit level the rules know, an amount in yuan.
+    func validated(rules: LedgerRules, communities: Set<String>) throws(LedgerError) -> ValidPerson {
+        let id = try ResidentID(residentID)
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw LedgerError("invalid_name", "\(id): the name must be 1 to 100 characters") }
+        guard let birth = Day(birthDate) else {
+            throw LedgerError("invalid_birth_date", "\(id): birth_date '\(birthDate)' is not a YYYY-MM-DD date")
+        }
+        guard birth == id.birthDate else {
+            throw LedgerError("invalid_birth_date", "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
+        }
+        guard communities.contains(unitCode) else {
+            throw LedgerError("unknown_unit", "\(id): unit '\(unitCode)' is not a known community (import the units first)")
+        }
+        guard let period = rules.servicePeriodMonths(level: benefitLevel) else {
+            let known = rules.service_period_months.keys.sorted().joined(separator: ", ")
+            throw LedgerError("invalid_benefit_level", "\(id): benefit level '\(benefitLevel)' is not one of \(known)")
+        }
+        guard let fen = Self.fen(monthlyAmount) else {
+            throw LedgerError("invalid_amount", "\(id): monthly_amount '\(monthlyAmount)' is not an amount in yuan (0 to 999999.99)")
+        }
+        for (field, value) in [("phone", phone), ("wechat_id", wechatID)] where (value?.count ?? 0) > 64 {
+            throw LedgerError("invalid_contact", "\(id): \(field) is longer than 64 characters")
+        }
+        return ValidPerson(
+            id: id, name: name, birthDate: birth, unitCode: unitCode, benefitLevel: benefitLevel, servicePeriodMonths: period,
+            monthlyAmountFen: fen, phone: phone?.nilIfEmpty, wechatID: wechatID?.nilIfEmpty, livesAlone: livesAlone, immobile: immobile)
+    }
+
+    /// Yuan to fen, refusing negative, absurd and over-precise amounts.
+    static func fen(_ text: String) -> Int? {
+        guard let amount = Decimal(string: text.trimmingCharacters(in: .whitespaces)), amount >= 0, amount < 1_000_000 else { return nil }
+        let fen = amount * 100
+        var rounded = Decimal()
+        var copy = fen
+        NSDecimalRound(&rounded, &copy, 0, .plain)
+        guard rounded == fen else { return nil }
+        return NSDecimalNumber(decimal: rounded).intValue
+    }
+}
+
+/// A person whose every field has been checked.
+struct ValidPerson: Sendable {
+    var id: ResidentID
+    var name: String
+    var birthDate: Day
+    var unitCode: String
+    var benefitLevel: String
+    var servicePeriodMonths: Int
+    var monthlyAmountFen: Int
+    var phone: String?
+    var wechatID: String?
+    var livesAlone: Bool
+    var immobile: Bool
+}

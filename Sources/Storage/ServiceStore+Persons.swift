@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension ServiceStore {
+    /// A person's record as operators see it over the API (never a face template).
+    public struct PersonRecord: Sendable, Equatable {
+        public var id: ResidentID
+        public var name: String
+        public var birthDate: Day
+        public var unitCode: String
+        /// The community's path, for scope checks.
+        public var unitPath: String
+        public var benefitLevel: String
+        public var monthlyAmountFen: Int
+        public var phone: String?
+        public var wechatID: String?
+        public var livesAlone: Bool
+        public var immobile: Bool
+        public var ledger: PersonLedger
+        public var enrolledOn: Day
+        /// Reference photos in the face template (0: not enrolled).
+        public var templatePhotos: Int
+    }
+
+    /// Changes to a person; nil fields stay as they are. A new benefit level changes the service
+    /// period from the next certification on (the current deadline stands).
+    public struct PersonChanges: Sendable, Equatable {
+        public var name: String?
+        public var unitCode: String?
+        public var benefitLevel: String?
+        public var monthlyAmount: String?
+        public var phone: String??
+        public var wechatID: String??
+        public var livesAlone: Bool?
+        public var immobile: Bool?
+
+        public init(
+            name: String? = nil, unitCode: String? = nil, benefitLevel: String? = nil, monthlyAmount: String? = nil,
+            phone: String?? = nil, wechatID: String?? = nil, livesAlone: Bool? = nil, immobile: Bool? = nil
+        ) {
+            self.name = name
+            self.unitCode = unitCode
+            self.benefitLevel = benefitLevel
+            self.monthlyAmount = monthlyAmount
+            self.phone = phone
+            self.wechatID = wechatID
+            self.livesAlone = livesAlone
+            self.immobile = immobile
+        }
+
+        public var isEmpty: Bool { self == PersonChanges() }
+    }
+
+    static let personRecordSQL = """
+        SELECT p.id, p.name, p.birth_date, p.unit_code, u.path, p.benefit_level, p.monthly_amount_fen, p.phone, p.wechat_id,
+            p.lives_alone, p.immobile, p.enrolled_on, coalesce(t.photos, 0), \(LedgerStore.ledgerColumns(of: "p"))
+        FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
+        WHERE p.id = ?
+        """
+
+    static func personRecord(_ id: ResidentID, _ db: Database) throws -> PersonRecord? {
+        guard let row = try Row.fetchOne(db, sql: personRecordSQL, arguments: [id.value]) else { return nil }
+        return PersonRecord(
+            id: id, name: row[1], birthDate: Day(row[2] as String)!, unitCode: row[3], unitPath: row[4], benefitLevel: row[5],
+            monthlyAmountFen: row[6], phone: row[7], wechatID: row[8], livesAlone: row[9], immobile: row[10],
+            ledger: LedgerStore.ledger(row, at: 13), enrolledOn: Day(row[11] as String)!, templatePhotos: row[12])
+    }
+
+    /// The person, or nil when the ledger has no such resident ID.
+    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+        try await read { db in try Self.personRecord(id, db) }
+    }
+
+    /// Adds a person, active from `today`, after the same checks as a CSV import. A resident ID
+    /// already in the ledger is refused (`person_exists`), as is a community outside `scope`.
+    public func createPerson(_ input: PersonInput, today: Day, scope: String) async throws(LedgerError) -> PersonRecord {
+        let rules = ledger.rules
+        return try await write { db in
+            let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
+            let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
+            guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
+                throw LedgerError("out_of_scope", "community \(person.unitCode) is outside the units this key may manage")
+            }
+            guard try LedgerStore.insert(person, enrolled: today, try db.cachedStatement(sql: LedgerStore.insertPersonSQL), db) else {
+                throw LedgerError("person_exists", "\(person.id) is already in the ledger; use PATCH to change their details")
+            }
+            return try Self.personRecord(person.id, db)!
+        }
+    }
+
+    /// Applies changes to a person within `scope` (the person's current and new community must
+    /// both lie in it).
+    public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws(LedgerError) -> PersonRecord {
+        let rules = ledger.rules
+        return try await write { db in
+            guard let current = try Self.personRecord(id, db) else { throw LedgerError("person_not_found", "no person \(id)") }
+            guard current.unitPath.hasPrefix(scope) else {
+                throw LedgerError("out_of_scope", "\(id) belongs to a community outside the units this key may manage")
+            }
+            let input = PersonInput(
+                residentID: id.value, name: changes.name ?? current.name, birthDate: current.birthDate.description,
+                unitCode: changes.unitCode ?? current.unitCode, benefitLevel: changes.benefitLevel ?? current.benefitLevel,
+                monthlyAmount: changes.monthlyAmount ?? Self.yuan(current.monthlyAmountFen), phone: changes.phone ?? current.phone,
+                wechatID: changes.wechatID ?? current.wechatID, livesAlone: changes.livesAlone ?? current.livesAlone,
+                immobile: changes.immobile ?? current.immobile)
+            let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
+            let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
+            guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
+                throw LedgerError("out_of_scope", "community \(person.unitCode) is outside the units this key may manage")
+            }
+            try db.execute(
+                sql: """
+                    UPDATE person SET name = ?, unit_code = ?, benefit_level = ?, service_period_months = ?, monthly_amount_fen = ?,
+                        phone = ?, wechat_id = ?, lives_alone = ?, immobile = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    person.name, person.unitCode, person.benefitLevel, person.servicePeriodMonths, person.monthlyAmountFen, person.phone,
+                    person.wechatID, person.livesAlone, person.immobile, id.value,
+                ])
+            return try Self.personRecord(id, db)!
+        }
+    }
+
+    static func yuan(_ fen: Int) -> String { String(format: "%d.%02d", fen / 100, fen % 100) }
+
+    /// Runs a typed-throwing check inside a GRDB closure (which throws untyped).
+    static func checked<T>(_ body: () throws(LedgerError) -> T) throws -> T { try body() }
+}

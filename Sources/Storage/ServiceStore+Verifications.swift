@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension ServiceStore {
+    // MARK: - Templates
+
+    /// Replaces the person's face template with these embeddings, sealed.
+    public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
+        let sealed = try vault.seal(embeddings, for: id)
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
+                        enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
+                    """, arguments: [id.value, sealed, embeddings.count, Self.now(), keyID])
+        }
+    }
+
+    /// The person's enrolled embeddings, or nil when they have no template.
+    public func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? {
+        let sealed = try await read { db in
+            try Data.fetchOne(db, sql: "SELECT sealed FROM face_template WHERE person_id = ?", arguments: [id.value])
+        }
+        guard let sealed else { return nil }
+        return try vault.open(sealed, for: id)
+    }
+
+    // MARK: - Lockout
+
+    /// After `maxFailures` consecutive failed verifications, a person or a device waits
+    /// `firstDelay` seconds, doubling with each further failure up to `maxDelay`.
+    public struct LockoutPolicy: Sendable, Equatable {
+        public var maxFailures: Int
+        public var firstDelay: Double
+        public var maxDelay: Double
+
+        public init(maxFailures: Int = 5, firstDelay: Double = 30, maxDelay: Double = 86_400) {
+            self.maxFailures = maxFailures
+            self.firstDelay = firstDelay
+            self.maxDelay = maxDelay
+        }
+
+        /// Until when `failures` consecutive failures, the last at `last`, lock further attempts.
+        public func lockedUntil(failures: Int, last: Date) -> Date? {
+            guard failures >= maxFailures else { return nil }
+            let delay = min(maxDelay, firstDelay * pow(2, Double(min(failures - maxFailures, 30))))
+            return last.addingTimeInterval(delay)
+        }
+    }
+
+    /// The consecutive failures (not_verified, since the last success) of a person or a device,
+    /// and until when they are locked out.
+    public struct Lock: Sendable, Equatable {
+        public var failures: Int
+        public var lockedUntil: Date?
+    }
+
+    public func locks(person: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> (person: Lock, device: Lock) {
+        try await read { db in
+            func lock(_ column: String, _ value: String) throws -> Lock {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT decision, at FROM verification_attempt WHERE \(column) = ? AND decision IN ('verified', 'not_verified')
+                        ORDER BY id DESC LIMIT 64
+                        """, arguments: [value])
+                let failures = rows.prefix { ($0[0] as String) == "not_verified" }
+                guard let last = failures.first.flatMap({ try? Date(($0[1] as String), strategy: .iso8601) }) else {
+                    return Lock(failures: 0, lockedUntil: nil)
+                }
+                return Lock(failures: failures.count, lockedUntil: policy.lockedUntil(failures: failures.count, last: last))
+            }
+            return (try lock("person_id", person.value), try lock("key_id", key))
+        }
+    }
+
+    // MARK: - Verifications
+
+    /// One verification attempt as decided by the server.
+    public struct Attempt: Sendable, Equatable {
+        public enum Decision: String, Sendable { case verified, notVerified = "not_verified", retry, locked }
+        public var person: ResidentID
+        public var keyID: String
+        public var decision: Decision
+        public var distance: Double?
+        public var reasons: [String]
+        /// The biometric evidence kind a success is recorded as.
+        public var evidenceKind: String
+
+        public init(person: ResidentID, keyID: String, decision: Decision, distance: Double?, reasons: [String], evidenceKind: String) {
+            self.person = person
+            self.keyID = keyID
+            self.decision = decision
+            self.distance = distance
+            self.reasons = reasons
+            self.evidenceKind = evidenceKind
+        }
+    }
+
+    /// What recording an attempt did to the ledger.
+    public struct AttemptOutcome: Sendable, Equatable {
+        public var attemptID: Int64
+        public var ledger: PersonLedger?
+        public var changes: [String: Int]
+    }
+
+    /// A request's idempotency: the caller's key, their Idempotency-Key and a hash of the body.
+    public struct IdempotencyTag: Sendable, Equatable {
+        public var keyID: String
+        public var key: String
+        public var requestHash: Data
+
+        public init(keyID: String, key: String, requestHash: Data) {
+            self.keyID = keyID
+            self.key = key
+            self.requestHash = requestHash
+        }
+    }
+
+    /// A response stored under an idempotency key.
+    public struct StoredResponse: Sendable, Equatable {
+        public var status: Int
+        public var body: Data
+
+        public init(status: Int, body: Data) {
+            self.status = status
+            self.body = body
+        }
+    }
+
+    /// The response already given for this idempotency key, or nil. The same key with another
+    /// body is refused (`idempotency_key_reused`).
+    public func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse? {
+        try await read { db in try Self.stored(tag, db) }
+    }
+
+    static func stored(_ tag: IdempotencyTag, _ db: Database) throws -> StoredResponse? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT request_sha256, status, body FROM idempotent_response WHERE key_id = ? AND idempotency_key = ?",
+                arguments: [tag.keyID, tag.key])
+        else { return nil }
+        guard (row[0] as Data) == tag.requestHash else {
+            throw LedgerError(
+                "idempotency_key_reused", "this Idempotency-Key was already used with a different request; use a new key for a new request")
+        }
+        return StoredResponse(status: row[1], body: row[2])
+    }
+
+    /// Records an attempt in one transaction: the attempt row; on success exactly one biometric
+    /// evidence row, applied to the ledger (the deadline moves); and, with a tag, the response
+    /// `respond` builds, so a repeated request gets it back. When the tag was stored meanwhile (two
+    /// identical requests racing), nothing is written and the stored response is returned.
+    public func record(
+        _ attempt: Attempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
+    ) async throws(LedgerError) -> StoredResponse {
+        let ledger = ledger
+        return try await write { db in
+            if let tag, let stored = try Self.stored(tag, db) { return stored }
+            let now = Date()
+            let at = now.formatted(.iso8601)
+            try db.execute(
+                sql: "INSERT INTO verification_attempt (person_id, key_id, decision, distance, reasons, at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    attempt.person.value, attempt.keyID, attempt.decision.rawValue, attempt.distance,
+                    attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), at,
+                ])
+            let attemptID = db.lastInsertedRowID
+            var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])
+            if attempt.decision == .verified {
+                let row = LedgerStore.EvidenceRow(
+                    line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
+                    kind: attempt.evidenceKind, observedAt: at, payload: nil)
+                let report = try ledger.apply(ledger.prepare([row]), db)
+                if let problem = report.problems.first { throw LedgerError("verification_evidence", problem.reason) }
+                outcome.changes = report.changes
+                try db.execute(
+                    sql: """
+                        UPDATE verification_attempt SET evidence_id = (SELECT id FROM evidence WHERE source = 'fastcert' AND external_id = ?)
+                        WHERE id = ?
+                        """, arguments: ["verification-\(attemptID)", attemptID])
+            }
+            outcome.ledger = try Self.personRecord(attempt.person, db)?.ledger
+            let response = respond(outcome)
+            if let tag {
+                try db.execute(
+                    sql: """
+                        INSERT INTO idempotent_response (key_id, idempotency_key, request_sha256, status, body, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [tag.keyID, tag.key, tag.requestHash, response.status, response.body, at])
+            }
+            return response
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import Ledger
+
+/// Seals face templates (the enrolled embeddings) at rest with AES-GCM under a 256-bit key kept
+/// outside the database, bound to the person's resident ID so a sealed row cannot be moved to
+/// another person. A database copied without the key file holds no usable template.
+public struct TemplateVault: Sendable {
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// The key from `FASTCERT_TEMPLATE_KEY` (64 hex digits) when set, else from `file`, created
+    /// (random, mode 0600) when it does not exist yet.
+    public static func loadOrCreate(keyFile file: URL, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(LedgerError) -> TemplateVault
+    {
+        if let hex = environment["FASTCERT_TEMPLATE_KEY"] {
+            guard let bytes = Data(hex: hex), bytes.count == 32 else {
+                throw LedgerError("template_key", "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
+            }
+            return TemplateVault(key: SymmetricKey(data: bytes))
+        }
+        if let text = try? String(contentsOf: file, encoding: .utf8) {
+            guard let bytes = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
+                throw LedgerError("template_key", "the template key file \(file.path) does not hold 64 hex digits")
+            }
+            return TemplateVault(key: SymmetricKey(data: bytes))
+        }
+        let key = SymmetricKey(size: .bits256)
+        let hex = key.withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        guard FileManager.default.createFile(atPath: file.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw LedgerError("template_key", "cannot create the template key file \(file.path)")
+        }
+        return TemplateVault(key: SymmetricKey(data: Data(hex: hex)!))
+    }
+
+    /// Seals embeddings (each 128 floats) for a person.
+    public func seal(_ embeddings: [[Float]], for person: ResidentID) throws(LedgerError) -> Data {
+        var plain = Data()
+        plain.append(UInt8(embeddings.count))
+        for embedding in embeddings {
+            plain.append(UInt8(embedding.count))
+            for value in embedding { withUnsafeBytes(of: value.bitPattern.littleEndian) { plain.append(contentsOf: $0) } }
+        }
+        do {
+            guard let sealed = try AES.GCM.seal(plain, using: key, authenticating: Data(person.value.utf8)).combined else {
+                throw LedgerError("template_seal", "sealing the template failed")
+            }
+            return sealed
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError("template_seal", "sealing the template failed")
+        }
+    }
+
+    /// Opens a person's sealed template; fails on a wrong key, a row moved from another person,
+    /// or any tampering.
+    public func open(_ sealed: Data, for person: ResidentID) throws(LedgerError) -> [[Float]] {
+        let plain: Data
+        do {
+            plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(person.value.utf8))
+        } catch {
+            throw LedgerError(
+                "template_unreadable", "the stored face template cannot be opened with this template key (wrong key file, or altered)")
+        }
+        var bytes = plain[...]
+        guard let count = bytes.popFirst() else { throw LedgerError("template_unreadable", "the stored face template is empty") }
+        var embeddings: [[Float]] = []
+        for _ in 0..<count {
+            guard let dimensions = bytes.popFirst(), bytes.count >= Int(dimensions) * 4 else {
+                throw LedgerError("template_unreadable", "the stored face template is truncated")
+            }
+            var values: [Float] = []
+            for _ in 0..<dimensions {
+                let word = bytes.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+                values.append(Float(bitPattern: word))
+                bytes = bytes.dropFirst(4)
+            }
+            embeddings.append(values)
+        }
+        return embeddings
+    }
+}
+
+extension Data {
+    init?(hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.init(bytes)
+    }
+}

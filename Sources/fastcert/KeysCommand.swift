@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Storage
+
+/// `fastcert keys create|list|revoke`: the service's callers.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Create, list and revoke the keys callers of the HTTP service present.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key; it is printed once and only its hash is stored.",
+            discussion: """
+                Roles: kiosk and mobile verify faces; operator manages persons, enrollments and tasks; feed adds evidence;
+                auditor reads. Every key is scoped to a unit's subtree (--unit 3702 for the whole city).
+                """)
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "kiosk, mobile, operator, feed or auditor.") var role: APIKey.Role
+        @Option(help: "The unit whose subtree the key covers.") var unit: String
+        @Option(help: "Who or what holds the key (a kiosk's location, a department).") var name: String
+        @Flag(help: "Kiosk keys only: refuse requests that are not HMAC-signed.") var requireSignature = false
+
+        func run() async throws {
+            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            do throws(LedgerError) {
+                let (key, text) = try await store.createKey(name: name, role: role, unit: unit, requireSignature: requireSignature)
+                FileHandle.standardError.write(
+                    Data("created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now:\n".utf8))
+                print(text)
+            } catch {
+                throw CommandFailure.input(error.message)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never their secrets).")
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            do throws(LedgerError) {
+                print("id\trole\tunit\tname\tcreated\trevoked\tsigned")
+                for key in try await store.keys() {
+                    print(
+                        [
+                            key.id, key.role.rawValue, key.unitCode, key.name, key.createdAt, key.revokedAt ?? "-",
+                            key.requireSignature ? "yes" : "no",
+                        ]
+                        .joined(separator: "\t"))
+                }
+            } catch {
+                throw CommandFailure.input(error.message)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key at once.")
+        @OptionGroup var ledger: LedgerOptions
+        @Argument(help: "The key's id (fc_...).") var id: String
+
+        func run() async throws {
+            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            do throws(LedgerError) {
+                try await store.revokeKey(id)
+                print("revoked \(id)")
+            } catch {
+                throw CommandFailure.input(error.message)
+            }
+        }
+    }
+}
+
+extension APIKey.Role: ExpressibleByArgument {}

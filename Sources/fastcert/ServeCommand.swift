@@ -1,0 +1,78 @@
+import ArgumentParser
+import FaceEngine
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+import Server
+import Storage
+
+/// `fastcert serve`: the HTTP service for kiosks, the mobile backend, departments' feeds and
+/// operators, on the embedded SQLite ledger.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP service (routes in /openapi.yaml).",
+        discussion: """
+            Settings come from the defaults, then --config FILE (JSON, the keys of ServerConfiguration), then FASTCERT_*
+            environment variables (FASTCERT_HOST, FASTCERT_PORT, FASTCERT_DATABASE, FASTCERT_MODELS, FASTCERT_WORKERS,
+            FASTCERT_MAX_BODY_BYTES, FASTCERT_MATCH_THRESHOLD, FASTCERT_LOG_LEVEL, ...), then these flags. SIGTERM or
+            SIGINT stops taking connections and finishes the requests in flight. Logs are JSON lines on standard error.
+            """)
+
+    @Option(help: ArgumentHelp("A JSON configuration file.", valueName: "file")) var config: String?
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on (0: any free port, printed at start).") var port: Int?
+    @Option(help: ArgumentHelp("The ledger's SQLite file.", valueName: "path")) var database: String?
+    @Option(help: ArgumentHelp("Folder with the dlib models.", valueName: "dir")) var models: String?
+    @Option(help: ArgumentHelp("An edited rules file (default: the shipped one).", valueName: "file")) var rules: String?
+    @Option(help: "Face-engine worker threads.") var workers: Int?
+    @Option(help: "Largest request body, in bytes.") var maxBodyBytes: Int?
+    @Option(help: "Largest face distance accepted as a match.") var matchThreshold: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    func run() async throws {
+        var settings: ServerConfiguration
+        do {
+            settings = try ServerConfiguration.load(file: config)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let database { settings.database = database }
+        if let rules { settings.rules = rules }
+        if let workers { settings.workers = workers }
+        if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
+        if let matchThreshold { settings.matchThreshold = matchThreshold }
+        if let logLevel { settings.logLevel = logLevel }
+        let engineOptions = try EngineOptions.parse(models.map { ["--models", $0] } ?? [])
+        settings.models = models ?? ProcessInfo.processInfo.environment["FASTCERT_MODELS"] ?? engineOptions.modelDirectory().path
+        do { try settings.validate() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        guard let level = Logger.Level(rawValue: settings.logLevel) else {
+            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let ledger = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? []))).open()
+        let vault: TemplateVault
+        do throws(LedgerError) {
+            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath))
+        } catch {
+            throw CommandFailure.input(error.message)
+        }
+        let engine: FaceEngine
+        do {
+            engine = try await FaceEngine.start(
+                configuration: FaceEngineConfiguration(
+                    modelDirectory: URL(filePath: settings.models), workers: settings.workers, maxBytes: settings.maxBodyBytes,
+                    maxPixels: settings.maxPixels, queueCapacity: settings.engineQueue))
+        } catch {
+            throw CommandFailure.engine(error, subject: nil)
+        }
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "fastcert")
+        let app = buildApplication(
+            configuration: settings, store: ServiceStore(ledger: ledger, vault: vault), engine: engine, logger: logger)
+        try await app.runService()
+        engine.shutdown()
+    }
+}
