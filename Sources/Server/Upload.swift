@@ -7,8 +7,17 @@ struct Upload: Sendable {
     var fields: [String: String] = [:]
     var photos: [Data] = []
 
-    /// Parses the body by its Content-Type; anything but multipart or JSON is a 415.
+    /// Parses the body by its Content-Type; anything but multipart or JSON is a 415. An empty
+    /// photo is refused here (422), before it reaches the engine.
     static func parse(_ request: Request, body: ByteBuffer) throws -> Upload {
+        let upload = try parseContent(request, body: body)
+        if let empty = upload.photos.firstIndex(where: \.isEmpty) {
+            throw APIError(.unprocessableContent, "empty_photo", "photo \(empty + 1) is empty (0 bytes): attach the image file")
+        }
+        return upload
+    }
+
+    static func parseContent(_ request: Request, body: ByteBuffer) throws -> Upload {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch mediaType {

@@ -178,3 +178,10 @@ public struct AppDatabase: Sendable {
         return migrator
     }
 }
+
+extension AppDatabase {
+    /// The single integer a read-only query returns (tests and diagnostics).
+    public func count(_ sql: String) async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+    }
+}

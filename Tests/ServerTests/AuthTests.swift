@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Server
+import Storage
+import TestSupport
+import Testing
+
+/// Who may call what: every route against every role, in and out of the caller's unit.
+@Suite("Keys, roles and unit scope")
+struct AuthTests {
+    /// A request to `route` that its allowed roles can make for person A (district A).
+    static func sample(_ route: APIRoute) throws -> (uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) {
+        let a = ServiceFixture.personA
+        switch route.path {
+        case "/v1/persons":
+            let id = ResidentID.completing("37020219500101077")!.value
+            return (
+                route.path, route.method, [.contentType: "application/json"],
+                Call.json([
+                    "resident_id": id, "name": "New Person", "birth_date": "1950-01-01", "unit_code": "370202001001", "benefit_level": "2",
+                    "monthly_amount": "2500",
+                ])
+            )
+        case "/v1/persons/{id}" where route.method == .patch:
+            return ("/v1/persons/\(a)", .patch, [.contentType: "application/json"], Call.json(["phone": "13700000000"]))
+        case "/v1/persons/{id}": return ("/v1/persons/\(a)", .get, [:], nil)
+        case "/v1/persons/{id}/ledger": return ("/v1/persons/\(a)/ledger", .get, [:], nil)
+        case "/v1/persons/{id}/enrollments":
+            let (type, body) = Call.multipart(photos: [try Fixtures.image("obama.jpg")])
+            return ("/v1/persons/\(a)/enrollments", .post, [.contentType: type], body)
+        case "/v1/verifications":
+            let (type, body) = Call.multipart(fields: ["person_id": a], photos: [try Fixtures.image("obama3.jpg")])
+            return (route.path, .post, [.contentType: type], body)
+        case "/v1/evidence":
+            return (
+                route.path, .post, [.contentType: "application/json"],
+                Call.json([
+                    "rows": [
+                        [
+                            "source": "health_insurance", "external_id": "AUTH-1", "resident_id": a, "kind": "outpatient_visit",
+                            "observed_at": "2026-01-05",
+                        ]
+                    ]
+                ])
+            )
+        case "/v1/tasks/{id}/outcome":
+            return ("/v1/tasks/999/outcome", .post, [.contentType: "application/json"], Call.json(["outcome": "unreachable"]))
+        case "/v1/payroll": return ("/v1/payroll?month=2026-01", .get, [:], nil)
+        default: return (route.path, route.method, [:], nil)
+        }
+    }
+
+    @Test("every protected route: no key is 401, a wrong role is 403, an allowed role gets through")
+    func roleMatrix() async throws {
+        try await ServiceFixture.with { fixture, client in
+            for route in APIRoute.all {
+                let request = try Self.sample(route)
+                guard let roles = route.roles else {
+                    let response = try await client.execute(
+                        uri: request.uri, method: request.method, headers: request.headers, body: request.body)
+                    #expect(response.status == .ok, "\(route) is public")
+                    continue
+                }
+                let anonymous = try await client.execute(
+                    uri: request.uri, method: request.method, headers: request.headers, body: request.body)
+                #expect(anonymous.status == .unauthorized && Call.errorCode(anonymous) == "unauthenticated", "\(route) without a key")
+                let bogus = try await client.execute(
+                    uri: request.uri, method: request.method,
+                    headers: Call.headers("fc_0000000000000000.not-a-real-secret", request.headers), body: request.body)
+                #expect(bogus.status == .unauthorized && Call.errorCode(bogus) == "invalid_key", "\(route) with an unknown key")
+                for role in ServiceFixture.roles {
+                    let response = try await client.execute(
+                        uri: request.uri, method: request.method, headers: Call.headers(fixture.key(role), request.headers),
+                        body: request.body)
+                    if roles.contains(role) {
+                        #expect(
+                            ![401, 403].contains(response.status.code) && response.status.code < 500,
+                            "\(role) may call \(route): got \(response.status.code) \(Call.errorCode(response) ?? "")")
+                    } else {
+                        #expect(
+                            response.status == .forbidden && Call.errorCode(response) == "forbidden_role",
+                            "\(role) may not call \(route): got \(response.status.code)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a key of another district cannot read, enroll, verify or list person A's district")
+    func unitScope() async throws {
+        try await ServiceFixture.with { fixture, client in
+            let a = ServiceFixture.personA
+            let outOfScope: [(APIRoute, APIKey.Role)] = [
+                (.readPerson, .operator), (.readPerson, .kiosk), (.updatePerson, .operator), (.personLedger, .auditor),
+                (.enroll, .operator), (.verify, .kiosk), (.verify, .mobile),
+            ]
+            for (route, role) in outOfScope {
+                let request = try Self.sample(route)
+                let response = try await client.execute(
+                    uri: request.uri, method: request.method, headers: Call.headers(fixture.key(role, "B"), request.headers),
+                    body: request.body)
+                #expect(
+                    response.status == .forbidden && Call.errorCode(response) == "out_of_scope",
+                    "\(role) of district B on \(route): \(response.status.code)")
+            }
+            for path in ["/v1/alerts", "/v1/tasks", "/v1/outbox", "/v1/stats", "/v1/payroll?month=2026-01"] {
+                let separator = path.contains("?") ? "&" : "?"
+                let response = try await client.execute(
+                    uri: "\(path)\(separator)unit=370202", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
+                #expect(response.status == .forbidden && Call.errorCode(response) == "out_of_scope", "\(path)")
+            }
+            // A city-wide auditor sees district A.
+            let city = try await fixture.store.createKey(name: "city auditor", role: .auditor, unit: "3702").text
+            let response = try await client.execute(uri: "/v1/persons/\(a)", method: .get, headers: Call.headers(city))
+            #expect(response.status == .ok)
+            // A feed of district B cannot report on person A: the row is refused, not stored.
+            let feed = try Self.sample(.evidence)
+            let refused = try await client.execute(
+                uri: feed.uri, method: .post, headers: Call.headers(fixture.key(.feed, "B"), feed.headers), body: feed.body)
+            #expect(refused.status == .ok)
+            #expect(Call.body(refused)["imported"] as? Int == 0)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+        }
+    }
+
+    @Test("a revoked key is refused at once")
+    func revokedKey() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let created = try await fixture.store.createKey(name: "short-lived", role: .auditor, unit: "370202")
+            let uri = "/v1/persons/\(ServiceFixture.personA)"
+            #expect(try await client.execute(uri: uri, method: .get, headers: Call.headers(created.text)).status == .ok)
+            try await fixture.store.revokeKey(created.key.id)
+            let response = try await client.execute(uri: uri, method: .get, headers: Call.headers(created.text))
+            #expect(response.status == .unauthorized && Call.errorCode(response) == "invalid_key")
+        }
+    }
+
+    @Test("a signing kiosk: unsigned, stale, forged and replayed requests are refused; a fresh signature passes")
+    func signedRequests() async throws {
+        try await ServiceFixture.with { fixture, client in
+            let kiosk = try await fixture.store.createKey(name: "signed kiosk", role: .kiosk, unit: "370202", requireSignature: true)
+            let (type, body) = Call.multipart(fields: ["person_id": ServiceFixture.personA], photos: [try Fixtures.image("obama3.jpg")])
+            func send(timestamp: Int, nonce: String, tamper: Bool = false) async throws -> TestResponse {
+                let signature = Signing.signature(
+                    method: "POST", path: "/v1/verifications", body: Data(body.readableBytesView), timestamp: "\(timestamp)", nonce: nonce,
+                    key: kiosk.text)
+                var headers = Call.headers(kiosk.text, [.contentType: type])
+                headers[HTTPField.Name("X-FastCert-Timestamp")!] = "\(timestamp)"
+                headers[HTTPField.Name("X-FastCert-Nonce")!] = nonce
+                headers[HTTPField.Name("X-FastCert-Signature")!] = tamper ? String(signature.reversed()) : signature
+                return try await client.execute(uri: "/v1/verifications", method: .post, headers: headers, body: body)
+            }
+            let unsigned = try await client.execute(
+                uri: "/v1/verifications", method: .post, headers: Call.headers(kiosk.text, [.contentType: type]), body: body)
+            #expect(unsigned.status == .unauthorized && Call.errorCode(unsigned) == "signature_required")
+            let now = Int(Date().timeIntervalSince1970)
+            let stale = try await send(timestamp: now - 301, nonce: "nonce-0001")
+            #expect(stale.status == .unauthorized && Call.errorCode(stale) == "stale_signature")
+            let forged = try await send(timestamp: now, nonce: "nonce-0002", tamper: true)
+            #expect(forged.status == .unauthorized && Call.errorCode(forged) == "bad_signature")
+            let good = try await send(timestamp: now, nonce: "nonce-0003")
+            #expect(good.status == .ok && Call.body(good)["decision"] as? String == "verified")
+            let replayed = try await send(timestamp: now, nonce: "nonce-0003")
+            #expect(replayed.status == .unauthorized && Call.errorCode(replayed) == "replayed_request")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence WHERE source = 'fastcert'") == 1)
+        }
+    }
+}
+
+/// How a kiosk signs a request (the README documents the same steps).
+enum Signing {
+    static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, key: String) -> String {
+        let secret = String(key.split(separator: ".", maxSplits: 1)[1])
+        let keyHash = Data(SHA256Digest.sha256(Data(secret.utf8)))
+        let bodyHash = SHA256Digest.sha256(body).map { String(format: "%02x", $0) }.joined()
+        let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
+        return SHA256Digest.hmac(key: keyHash, message: Data(message.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

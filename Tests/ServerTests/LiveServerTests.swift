@@ -1,0 +1,41 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Server
+import Storage
+import TestSupport
+import Testing
+
+/// The real HTTP server on a socket.
+@Suite("Live server")
+struct LiveServerTests {
+    @Test("over a real socket: health, readiness, and a verification that lands in the ledger")
+    func liveVerification() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            var configuration = ServerConfiguration()
+            configuration.database = folder.appending(path: "live.sqlite").path
+            configuration.port = 0
+            let ledger = LedgerStore(database: try AppDatabase(path: configuration.database), rules: try LedgerRules.shipped())
+            _ = try await ledger.importUnits(csv: ServiceFixture.units)
+            _ = try await ledger.importPersons(csv: ServiceFixture.persons, today: Day("2025-06-01")!)
+            let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: .init(size: .bits256)))
+            let kiosk = try await store.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
+            let engine = try await SharedEngines.shared.engine()
+            let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
+            try await store.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
+            let app = Application(router: buildRouter(configuration: configuration, store: store, engine: engine))
+            try await app.test(.live) { client in
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(ready.status == .ok && Call.body(ready)["status"] as? String == "ready")
+                let (type, body) = Call.multipart(fields: ["person_id": ServiceFixture.personA], photos: [try Fixtures.image("obama2.jpg")])
+                let response = try await client.execute(
+                    uri: "/v1/verifications", method: .post, headers: Call.headers(kiosk, [.contentType: type]), body: body)
+                #expect(response.status == .ok && Call.body(response)["decision"] as? String == "verified")
+            }
+            #expect(try await ledger.database.count("SELECT COUNT(*) FROM evidence WHERE source = 'fastcert'") == 1)
+        }
+    }
+}
