@@ -4,6 +4,7 @@
 #     takes ~14 ms with OpenBLAS, ~210 ms with the reference BLAS).
 #  2. The dlib models into models/ (sha256-checked against models/MANIFEST.tsv).
 #  3. The test photos into Tests/Fixtures/images/.
+#  4. schemathesis (PyPI, pinned) into .build-tools-venv/, which the API test runs against a live server.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(libopencv-dev libdlib-dev libjpeg-dev libsqlite3-dev libblas-dev liblapack-dev libopenblas0-pthread)
@@ -26,3 +27,12 @@ fi
 
 "$root/models/fetch.sh"
 "$root/Tests/Fixtures/fetch.sh"
+
+tools="$root/.build-tools-venv"
+schemathesis_version=4.32.5
+if ! "$tools/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+    echo "setup: installing schemathesis $schemathesis_version into .build-tools-venv"
+    python3 -m venv "$tools"
+    "$tools/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi
+echo "setup: schemathesis present"

@@ -16,10 +16,12 @@ public struct EvidenceFeed: Sendable {
     private var line = 0
     private var started = false
 
-    public init(bytes: [UInt8]) {
+    /// A feed whose format is told apart by its first character (`{`: NDJSON, else CSV), or
+    /// fixed by the caller (`ndjson: true/false`, from an HTTP Content-Type).
+    public init(bytes: [UInt8], ndjson: Bool? = nil) {
         self.bytes = bytes
         let first = bytes.first { !($0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }
-        format = first == UInt8(ascii: "{") ? .ndjson : .csv(CSVReader(bytes: bytes), nil)
+        format = (ndjson ?? (first == UInt8(ascii: "{"))) ? .ndjson : .csv(CSVReader(bytes: bytes), nil)
     }
 
     /// How far through the input the feed is, 0...1.

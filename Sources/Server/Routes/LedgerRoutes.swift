@@ -114,11 +114,15 @@ struct LedgerRoutes {
                     kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload?.text)
             }
         case "text/csv", "application/x-ndjson":
-            var feed = EvidenceFeed(bytes: Array(body.readableBytesView))
+            var feed = EvidenceFeed(bytes: Array(body.readableBytesView), ndjson: mediaType == "application/x-ndjson")
             rows = []
             while let row = feed.next(report: &report) {
                 rows.append(row)
                 if rows.count > Self.maxEvidenceRows { break }
+            }
+            // A CSV without its header is a malformed request, not a batch of refused rows.
+            if mediaType == "text/csv", rows.isEmpty, let problem = report.problems.first(where: { $0.line == 1 }) {
+                throw APIError(.unprocessableContent, "invalid_csv", problem.reason)
             }
         default:
             throw APIError(

@@ -1,0 +1,116 @@
+import Foundation
+import Ledger
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `fastcert serve` as a deployment runs it: the real binary on a socket, probed by schemathesis
+/// (PyPI) from the OpenAPI document it serves, then stopped with SIGTERM.
+@Suite("fastcert serve")
+struct ServeCommandTests {
+    /// schemathesis' `st`, installed by scripts/setup.sh into `.build-tools-venv`.
+    static var schemathesis: URL {
+        if let path = ProcessInfo.processInfo.environment["FASTCERT_SCHEMATHESIS"] { return URL(filePath: path) }
+        return Fixtures.repository.appending(path: ".build-tools-venv/bin/st")
+    }
+
+    static let units = """
+        code,name,level,parent_code
+        3702,Qingdao,city,
+        370202,Shinan,district,3702
+        370202001,Badaguan Street,street,370202
+        370202001001,Taiping Community,community,370202001
+        """
+
+    /// A running server: its process, port and log file.
+    struct Server {
+        var process: Process
+        var port: Int
+        var log: URL
+    }
+
+    static func start(database: String, folder: URL) async throws -> Server {
+        let log = folder.appending(path: "serve.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = CommandLineTests.binary
+        process.arguments = ["serve", "--database", database, "--port", "0", "--workers", "2"]
+        process.currentDirectoryURL = Fixtures.repository
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        for _ in 0..<300 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"listening on [0-9.]+:([0-9]+)"#, options: .regularExpression) {
+                let port = Int(text[range].split(separator: ":").last!)!
+                return Server(process: process, port: port, log: log)
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        throw FixtureError("fastcert serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
+    @Test("schemathesis finds no 5xx and no response outside the OpenAPI document, for every role; SIGTERM stops cleanly")
+    func schemathesisAgainstLiveServer() async throws {
+        let st = Self.schemathesis
+        try #require(FileManager.default.isExecutableFile(atPath: st.path), "schemathesis missing at \(st.path): run scripts/setup.sh")
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = folder.appending(path: "api.sqlite").path
+            try Self.units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
+            let id = ResidentID.completing("37020219400315001")!.value
+            try """
+            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+            \(id),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,wf1940,1,0
+            """.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
+            #expect(
+                try CommandLineTests.run(["units", "import", folder.appending(path: "units.csv").path, "--database", database]).status == 0)
+            #expect(
+                try CommandLineTests.run(["persons", "import", folder.appending(path: "persons.csv").path, "--database", database]).status
+                    == 0)
+            var keys: [String] = []
+            for role in ["operator", "kiosk", "feed", "auditor"] {
+                let created = try CommandLineTests.run([
+                    "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
+                ])
+                #expect(created.status == 0, "\(created.stderr)")
+                keys.append(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let listed = try CommandLineTests.run(["keys", "list", "--database", database])
+            #expect(listed.stdout.split(separator: "\n").count == 5)
+            #expect(!keys.contains { listed.stdout.contains($0) }, "a key's secret is never listed")
+            let server = try await Self.start(database: database, folder: folder)
+            defer { if server.process.isRunning { server.process.terminate() } }
+            let url = "http://127.0.0.1:\(server.port)"
+            for key in keys {
+                let process = Process()
+                process.executableURL = st
+                process.arguments = [
+                    "run", "\(url)/openapi.yaml", "-H", "Authorization: Bearer \(key)", "--checks", "all", "--exclude-checks",
+                    "positive_data_acceptance", "--max-examples", "25", "--workers", "2", "--seed", "1", "--no-color",
+                ]
+                let output = Pipe()
+                process.standardOutput = output
+                process.standardError = output
+                try process.run()
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "schemathesis with the \(key.prefix(19)) key:\n\(text.suffix(4000))")
+            }
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "\(url)/metrics")!)
+            let metrics = String(decoding: data, as: UTF8.self)
+            #expect(
+                !metrics.contains("status=\"5"), "no 5xx answered:\n\(metrics.split(separator: "\n").filter { $0.contains("status=\"5") })")
+            server.process.terminate()  // SIGTERM
+            let deadline = Date().addingTimeInterval(15)
+            while server.process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!server.process.isRunning && server.process.terminationStatus == 0, "graceful stop on SIGTERM")
+            let log = try String(contentsOf: server.log, encoding: .utf8)
+            #expect(!log.contains(id), "resident IDs are masked in logs")
+        }
+    }
+}
