@@ -288,6 +288,47 @@ extension LedgerStore {
         return report
     }
 
+    /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
+    /// the same checks and the same rules as a batch, in the caller's transaction.
+    func applyOne(_ row: EvidenceRow, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
+        var batch = prepare([row])
+        guard let entry = batch.entries.first else { return (batch.report, nil) }
+        let now = Self.timestamp()
+        guard let person = try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
+        else {
+            batch.report.refuse(row.line, "unknown person \(entry.id)")
+            return (batch.report, nil)
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
+                """
+        ).execute(arguments: [
+            row.source, row.externalID, entry.id.value, entry.kind.kind, entry.kind.class.rawValue, entry.day.description, row.observedAt,
+            now, row.payload,
+        ])
+        guard db.changesCount == 1 else {
+            batch.report.alreadyPresent += 1
+            return (batch.report, nil)
+        }
+        let evidenceID = db.lastInsertedRowID
+        batch.report.imported = 1
+        var ledger = Self.ledger(person, at: 0)
+        let changes = try changes(for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, ledger: &ledger, db)
+        guard !changes.isEmpty else { return (batch.report, evidenceID) }
+        if changes.contains(where: { $0.kind == .deceased }) {
+            try db.execute(
+                sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'",
+                arguments: [entry.day.description, entry.id.value])
+        }
+        try Self.save(ledger, person: entry.id.value, db)
+        try Self.record(changes, person: entry.id.value, evidence: evidenceID, at: now, db)
+        for change in changes { batch.report.changes[change.kind.rawValue, default: 0] += 1 }
+        return (batch.report, evidenceID)
+    }
+
     /// What one new piece of evidence does to a person's ledger.
     private func changes(
         for kind: LedgerRules.Kind, on day: Day, person: String, upTo evidenceID: Int64, ledger: inout PersonLedger, _ db: Database

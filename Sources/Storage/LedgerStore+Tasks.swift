@@ -72,7 +72,7 @@ extension LedgerStore {
             let row = EvidenceRow(
                 line: 1, source: "community_office", externalID: "task-\(id)", residentID: task["person_id"], kind: kind,
                 observedAt: day.description, payload: nil)
-            let report = try self.apply(prepare([row]), db)
+            let report = try self.applyOne(row, db).report
             if let problem = report.problems.first { throw LedgerError("task_outcome", problem.reason) }
             return report.changes
         }

@@ -58,22 +58,46 @@ extension ServiceStore {
     }
 
     public func locks(person: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> (person: Lock, device: Lock) {
-        try await read { db in
-            func lock(_ column: String, _ value: String) throws -> Lock {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT decision, at FROM verification_attempt WHERE \(column) = ? AND decision IN ('verified', 'not_verified')
-                        ORDER BY id DESC LIMIT 64
-                        """, arguments: [value])
-                let failures = rows.prefix { ($0[0] as String) == "not_verified" }
-                guard let last = failures.first.flatMap({ try? Date(($0[1] as String), strategy: .iso8601) }) else {
-                    return Lock(failures: 0, lockedUntil: nil)
-                }
-                return Lock(failures: failures.count, lockedUntil: policy.lockedUntil(failures: failures.count, last: last))
-            }
-            return (try lock("person_id", person.value), try lock("key_id", key))
+        try await read { db in (try Self.lock(db, "person_id", person.value, policy), try Self.lock(db, "key_id", key, policy)) }
+    }
+
+    static func lock(_ db: Database, _ column: String, _ value: String, _ policy: LockoutPolicy) throws -> Lock {
+        let rows = try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT decision, at FROM verification_attempt WHERE \(column) = ? AND decision IN ('verified', 'not_verified')
+                    ORDER BY id DESC LIMIT 64
+                    """), arguments: [value])
+        let failures = rows.prefix { ($0[0] as String) == "not_verified" }
+        guard let last = failures.first.flatMap({ try? Date(($0[1] as String), strategy: .iso8601) }) else {
+            return Lock(failures: 0, lockedUntil: nil)
         }
+        return Lock(failures: failures.count, lockedUntil: policy.lockedUntil(failures: failures.count, last: last))
+    }
+
+    /// Everything a verification reads before the engine runs, in one read: the person, the locks
+    /// of the person and the device, and the person's opened template (nil: not enrolled).
+    public struct VerificationState: Sendable {
+        public var person: PersonRecord?
+        public var personLock: Lock
+        public var deviceLock: Lock
+        public var template: [[Float]]?
+    }
+
+    public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError)
+        -> VerificationState
+    {
+        let (person, personLock, deviceLock, sealed) = try await read { db in
+            (
+                try Self.personRecord(id, db), try Self.lock(db, "person_id", id.value, policy), try Self.lock(db, "key_id", key, policy),
+                try Data.fetchOne(
+                    try db.cachedStatement(sql: "SELECT sealed FROM face_template WHERE person_id = ?"), arguments: [id.value])
+            )
+        }
+        return VerificationState(
+            person: person, personLock: personLock, deviceLock: deviceLock, template: try sealed.map { sealed throws(LedgerError) in
+                try vault.open(sealed, for: id)
+            })
     }
 
     // MARK: - Verifications
@@ -173,14 +197,11 @@ extension ServiceStore {
                 let row = LedgerStore.EvidenceRow(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: nil)
-                let report = try ledger.apply(ledger.prepare([row]), db)
+                let (report, evidenceID) = try ledger.applyOne(row, db)
                 if let problem = report.problems.first { throw LedgerError("verification_evidence", problem.reason) }
                 outcome.changes = report.changes
                 try db.execute(
-                    sql: """
-                        UPDATE verification_attempt SET evidence_id = (SELECT id FROM evidence WHERE source = 'fastcert' AND external_id = ?)
-                        WHERE id = ?
-                        """, arguments: ["verification-\(attemptID)", attemptID])
+                    sql: "UPDATE verification_attempt SET evidence_id = ? WHERE id = ?", arguments: [evidenceID, attemptID])
             }
             outcome.ledger = try Self.personRecord(attempt.person, db)?.ledger
             let response = respond(outcome)

@@ -5,6 +5,6 @@ struct FaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "face",
         abstract: "Analyse and compare face photos with the face engine.",
-        subcommands: [FaceAnalyzeCommand.self, FaceCompareCommand.self]
+        subcommands: [FaceAnalyzeCommand.self, FaceCompareCommand.self, FaceBenchCommand.self]
     )
 }

@@ -50,7 +50,10 @@ struct VerificationRoutes {
         if let tag, let stored = try await ledgerCall({ try await store.storedResponse(tag) }) {
             return Self.response(stored, replayed: true)
         }
-        guard let person = try await ledgerCall({ try await store.person(id) }) else {
+        let state = try await ledgerCall {
+            try await store.verificationState(person: id, key: caller.id, policy: dependencies.configuration.lockout)
+        }
+        guard let person = state.person else {
             throw APIError(.notFound, "person_not_found", "no person \(id) in the ledger")
         }
         guard caller.covers(unitPath: person.unitPath) else {
@@ -59,15 +62,13 @@ struct VerificationRoutes {
         let threshold = dependencies.configuration.matchThreshold
         let kind = caller.role == .kiosk ? "face_verification_kiosk" : "face_verification_mobile"
         // Locked out: recorded, refused with the time to wait.
-        let locks = try await ledgerCall { try await store.locks(person: id, key: caller.id, policy: dependencies.configuration.lockout) }
         let now = Date()
-        if let until = [locks.person.lockedUntil, locks.device.lockedUntil].compactMap({ $0 }).filter({ $0 > now }).max() {
+        if let until = [state.personLock.lockedUntil, state.deviceLock.lockedUntil].compactMap({ $0 }).filter({ $0 > now }).max() {
             let wait = Int(until.timeIntervalSince(now).rounded(.up))
-            let who = (locks.person.lockedUntil ?? .distantPast) > now ? "this person" : "this device"
+            let who = (state.personLock.lockedUntil ?? .distantPast) > now ? "this person" : "this device"
             _ = try await ledgerCall {
                 try await store.record(
-                    .init(person: id, keyID: caller.id, decision: .locked, distance: nil, reasons: ["locked out"], evidenceKind: kind),
-                    tag: nil
+                    .init(person: id, keyID: caller.id, decision: .locked, distance: nil, reasons: ["locked out"], evidenceKind: kind), tag: nil
                 ) { _ in .init(status: 429, body: Data()) }
             }
             dependencies.metrics.recordVerification(decision: "locked")
@@ -76,7 +77,7 @@ struct VerificationRoutes {
                 "too many failed verifications for \(who): try again in \(wait) s, or ask community staff for help",
                 headers: [.retryAfter: "\(wait)"])
         }
-        guard let template = try await ledgerCall({ try await store.template(for: id) }), !template.isEmpty else {
+        guard let template = state.template, !template.isEmpty else {
             throw APIError(.conflict, "not_enrolled", "\(id) has no enrolled reference photo; an operator must enroll one first")
         }
         // The engine: bad images are the caller's problem (4xx, no attempt); a face that cannot be
