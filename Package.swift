@@ -79,7 +79,7 @@ let package = Package(
             path: "Tests/CTestImages",
             publicHeadersPath: "include",
             cxxSettings: nativeFlags,
-            linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgcodecs")]
+            linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs")]
         ),
         // Test-only: fixture photos, derived images and shared engines for both test targets.
         .target(name: "TestSupport", dependencies: ["FaceEngine", "CTestImages"], path: "Tests/TestSupport"),

@@ -294,8 +294,9 @@ extension LedgerStore {
         var batch = prepare([row])
         guard let entry = batch.entries.first else { return (batch.report, nil) }
         let now = Self.timestamp()
-        guard let person = try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
+        guard
+            let person = try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
         else {
             batch.report.refuse(row.line, "unknown person \(entry.id)")
             return (batch.report, nil)

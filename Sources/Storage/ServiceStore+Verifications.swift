@@ -95,7 +95,8 @@ extension ServiceStore {
             )
         }
         return VerificationState(
-            person: person, personLock: personLock, deviceLock: deviceLock, template: try sealed.map { sealed throws(LedgerError) in
+            person: person, personLock: personLock, deviceLock: deviceLock,
+            template: try sealed.map { sealed throws(LedgerError) in
                 try vault.open(sealed, for: id)
             })
     }

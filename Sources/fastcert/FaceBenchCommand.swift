@@ -35,7 +35,8 @@ struct FaceBenchCommand: AsyncParsableCommand {
             let rate = Double(sorted.count) / seconds
             if json {
                 try printJSON([
-                    "images_per_second": rate, "p50_ms": percentile(0.5), "p99_ms": percentile(0.99), "workers": Double(engine.configuration.workers),
+                    "images_per_second": rate, "p50_ms": percentile(0.5), "p99_ms": percentile(0.99),
+                    "workers": Double(engine.configuration.workers),
                     "concurrency": Double(inFlight),
                 ])
             } else {

@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace {
 
@@ -48,6 +49,32 @@ extern "C" size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int 
         default: rotated = pixels;
         }
         return encode(rotated, out, capacity);
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" size_t ctest_degrade_to_jpeg(const uint8_t *image, size_t length, int kind, uint8_t *out, size_t capacity) {
+    try {
+        cv::Mat pixels = decode(image, length);
+        if (pixels.empty()) return 0;
+        cv::Mat degraded;
+        switch (kind) {
+        case 0: pixels.convertTo(degraded, -1, 0.2, 0); break;
+        case 1: cv::GaussianBlur(pixels, degraded, cv::Size(0, 0), 8); break;
+        case 2: cv::resize(pixels, degraded, cv::Size(pixels.cols / 12, pixels.rows / 12), 0, 0, cv::INTER_AREA); break;
+        case 3: {
+            cv::Point2f centre(pixels.cols / 2.0f, pixels.rows / 2.0f);
+            cv::Mat rotation = cv::getRotationMatrix2D(centre, 40, 1.0);
+            cv::Rect2f bounds = cv::RotatedRect(cv::Point2f(), pixels.size(), 40).boundingRect2f();
+            rotation.at<double>(0, 2) += bounds.width / 2.0 - pixels.cols / 2.0;
+            rotation.at<double>(1, 2) += bounds.height / 2.0 - pixels.rows / 2.0;
+            cv::warpAffine(pixels, degraded, rotation, bounds.size());
+            break;
+        }
+        default: return 0;
+        }
+        return encode(degraded, out, capacity);
     } catch (...) {
         return 0;
     }

@@ -101,6 +101,25 @@ struct PersonTests {
         }
     }
 
+    @Test(
+        "a poor reference photo is rejected with a reason a person can act on",
+        arguments: [
+            (Fixtures.Degradation.dark, "too_dark"), (.blurred, "blurred"), (.tiny, "face_too_small"), (.tilted, "tilted"),
+        ])
+    func poorPhotos(degradation: Fixtures.Degradation, code: String) async throws {
+        let photo = try Fixtures.degraded("obama2.jpg", degradation)
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let (type, body) = Call.multipart(photos: [photo])
+            let response = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personA)/enrollments", method: .post,
+                headers: Call.headers(fixture.key(.operator), [.contentType: type]), body: body)
+            #expect(response.status == .unprocessableContent && Call.errorCode(response) == "no_usable_photo")
+            let result = try #require(((Call.body(response)["error"] as? [String: Any])?["photos"] as? [[String: Any]])?.first)
+            #expect((result["codes"] as? [String])?.contains(code) == true, "\(degradation): \(result)")
+            #expect(((result["reasons"] as? [String]) ?? []).allSatisfy { $0.contains(":") })
+        }
+    }
+
     @Test("templates are sealed at rest: the database file holds no embedding, and a wrong key cannot open them")
     func templatesSealed() async throws {
         try await ServiceFixture.with { fixture, client in

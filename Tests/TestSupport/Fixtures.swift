@@ -30,6 +30,21 @@ public enum Fixtures {
         return try await body(folder)
     }
 
+    /// Ways to make a photo worse, for the quality checks.
+    public enum Degradation: Int32, Sendable, CaseIterable {
+        case dark = 0, blurred, tiny, tilted
+    }
+
+    /// The photo made darker, blurred, tiny or tilted, re-encoded as JPEG.
+    public static func degraded(_ name: String, _ degradation: Degradation) throws -> Data {
+        let source = try image(name)
+        return try encoded { out, capacity in
+            source.withUnsafeBytes {
+                ctest_degrade_to_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, degradation.rawValue, out, capacity)
+            }
+        }
+    }
+
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {

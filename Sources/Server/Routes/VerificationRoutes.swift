@@ -68,7 +68,8 @@ struct VerificationRoutes {
             let who = (state.personLock.lockedUntil ?? .distantPast) > now ? "this person" : "this device"
             _ = try await ledgerCall {
                 try await store.record(
-                    .init(person: id, keyID: caller.id, decision: .locked, distance: nil, reasons: ["locked out"], evidenceKind: kind), tag: nil
+                    .init(person: id, keyID: caller.id, decision: .locked, distance: nil, reasons: ["locked out"], evidenceKind: kind),
+                    tag: nil
                 ) { _ in .init(status: 429, body: Data()) }
             }
             dependencies.metrics.recordVerification(decision: "locked")

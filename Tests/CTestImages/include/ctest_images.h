@@ -24,6 +24,13 @@ size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int quarter_tur
 size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x, int y, int width, int height, uint8_t *out,
                           size_t capacity);
 
+/**
+ * Decodes an image, degrades it and encodes it as a JPEG (quality 95) into out: kind 0 darkens it
+ * to a fifth of its brightness, 1 blurs it (Gaussian, sigma 8), 2 shrinks it to a twelfth of its
+ * size, 3 tilts it by 40 degrees. Returns the encoded length, or 0 on any failure.
+ */
+size_t ctest_degrade_to_jpeg(const uint8_t *image, size_t length, int kind, uint8_t *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif
