@@ -40,6 +40,8 @@ let package = Package(
                 .linkedLibrary("dlib"),
                 .linkedLibrary("opencv_core"),
                 .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_video"),
+                .linkedLibrary("opencv_calib3d"),
                 .linkedLibrary("jpeg"),
                 .linkedLibrary("blas"),
                 .linkedLibrary("lapack"),
@@ -47,6 +49,7 @@ let package = Package(
             ]
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
+        .target(name: "Liveness", dependencies: ["FaceEngine"]),
         .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
         .target(
             name: "Storage",
@@ -67,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "fastcert",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage", "Simulation", "Server",
+                "FaceEngine", "Ledger", "Storage", "Simulation", "Server", "Liveness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "LivenessTests", dependencies: ["Liveness", "FaceEngine", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation"]),
         .testTarget(
             name: "ServerTests",

@@ -126,6 +126,25 @@ fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t leng
 /** Euclidean distance between two FC_EMBEDDING_DIMENSIONS-long embeddings. */
 float fc_embedding_distance(const float *a, const float *b);
 
+/** How the pixels of a face moved between two frames (for liveness). */
+typedef struct fc_motion {
+    int32_t corners;          /* corners found inside the face box of the first frame */
+    int32_t tracked;          /* of those, tracked into the second frame (pyramidal Lucas-Kanade) */
+    float planar_share;       /* share of the tracked points one homography explains (RANSAC, 1.5 px); 0 if < 8 tracked */
+    float frame_difference;   /* mean absolute grey difference of the whole frames at 160 px wide, 0...255 */
+} fc_motion;
+
+/**
+ * Measures the motion of the face region between two encoded frames (JPEG or PNG, same caps as the
+ * engine: max_pixels): corners inside box (left, top, width, height, in the first frame's oriented
+ * pixels) are tracked into the second frame and one homography is fitted to the tracks. A photo or a
+ * screen moved or tilted in front of the camera is a plane (most tracks fit); a turning head is not.
+ * Thread-safe (no engine needed). Writes *out on FC_OK.
+ */
+fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uint8_t *second, size_t second_length,
+                            uint64_t max_pixels, const float box[4], fc_motion *out, char *message,
+                            size_t message_capacity);
+
 /** Short stable name of a status ("no_face", "image_too_large", ...). Static storage. */
 const char *fc_status_name(fc_status status);
 

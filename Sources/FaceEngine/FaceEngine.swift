@@ -39,6 +39,11 @@ public final class FaceEngine: Sendable {
     /// Workers currently running a request.
     public var activeWorkers: Int { pool.activeWorkers }
 
+    /// Queues native work on a worker thread (never the caller's).
+    func submit(_ job: @escaping WorkerPool.Job) throws(FaceEngineError) {
+        try pool.submit(job)
+    }
+
     /// Analyses encoded image bytes (JPEG or PNG): every face, largest first, with quality and embedding.
     public func analyze(_ image: Data) async throws(FaceEngineError) -> FaceAnalysis {
         try await result(of: image).get()

@@ -74,7 +74,7 @@ final class NativeEngine {
             embedding: FaceEmbedding(values: values)!)
     }
 
-    private static func error(_ status: fc_status, message buffer: [CChar]) -> FaceEngineError {
+    static func error(_ status: fc_status, message buffer: [CChar]) -> FaceEngineError {
         let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch status {
         case FC_BAD_ARGUMENT: return .badArgument(message)

@@ -79,3 +79,29 @@ extern "C" size_t ctest_degrade_to_jpeg(const uint8_t *image, size_t length, int
         return 0;
     }
 }
+
+extern "C" size_t ctest_tilt_print_to_jpeg(const uint8_t *image, size_t length, double yaw_degrees, double pitch_degrees,
+                                           int dx, int dy, uint8_t *out, size_t capacity) {
+    try {
+        cv::Mat pixels = decode(image, length);
+        if (pixels.empty()) return 0;
+        // The print's corners in 3D (centred, z = 0), turned, then seen by a pinhole camera whose
+        // focal length is the image width, at a distance of one focal length.
+        double w = pixels.cols, h = pixels.rows, f = w;
+        double yaw = yaw_degrees * CV_PI / 180, pitch = pitch_degrees * CV_PI / 180;
+        std::vector<cv::Point2f> from = {{0, 0}, {float(w), 0}, {float(w), float(h)}, {0, float(h)}}, to;
+        for (auto corner : from) {
+            double x = corner.x - w / 2, y = corner.y - h / 2, z = 0;
+            double x1 = x * std::cos(yaw) + z * std::sin(yaw), z1 = -x * std::sin(yaw) + z * std::cos(yaw);
+            double y2 = y * std::cos(pitch) - z1 * std::sin(pitch), z2 = y * std::sin(pitch) + z1 * std::cos(pitch);
+            double scale = f / (f + z2);
+            to.emplace_back(float(x1 * scale + w / 2 + dx), float(y2 * scale + h / 2 + dy));
+        }
+        cv::Mat warped;
+        cv::warpPerspective(pixels, warped, cv::getPerspectiveTransform(from, to), pixels.size(), cv::INTER_LINEAR,
+                            cv::BORDER_CONSTANT, cv::Scalar(40, 40, 40));
+        return encode(warped, out, capacity);
+    } catch (...) {
+        return 0;
+    }
+}

@@ -45,6 +45,18 @@ public enum Fixtures {
         }
     }
 
+    /// The photo as a flat print turned (yaw) and tilted (pitch) in front of the camera and moved
+    /// by (dx, dy) pixels: one homography of the original.
+    public static func tiltedPrint(_ name: String, yaw: Double, pitch: Double = 0, dx: Int = 0, dy: Int = 0) throws -> Data {
+        let source = try image(name)
+        return try encoded { out, capacity in
+            source.withUnsafeBytes {
+                ctest_tilt_print_to_jpeg(
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, yaw, pitch, Int32(dx), Int32(dy), out, capacity)
+            }
+        }
+    }
+
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {

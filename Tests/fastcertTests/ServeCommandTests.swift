@@ -86,12 +86,14 @@ struct ServeCommandTests {
             let server = try await Self.start(database: database, folder: folder)
             defer { if server.process.isRunning { server.process.terminate() } }
             let url = "http://127.0.0.1:\(server.port)"
+            // One worker: hypothesis describing its strategies from two threads at once trips a
+            // CPython 3.11 bug in ast.parse ("AST constructor recursion depth mismatch").
             for key in keys {
                 let process = Process()
                 process.executableURL = st
                 process.arguments = [
                     "run", "\(url)/openapi.yaml", "-H", "Authorization: Bearer \(key)", "--checks", "all", "--exclude-checks",
-                    "positive_data_acceptance", "--max-examples", "25", "--workers", "2", "--seed", "1", "--no-color",
+                    "positive_data_acceptance", "--max-examples", "25", "--workers", "1", "--seed", "1", "--no-color",
                 ]
                 let output = Pipe()
                 process.standardOutput = output

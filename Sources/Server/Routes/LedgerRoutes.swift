@@ -21,26 +21,9 @@ struct LedgerRoutes {
             var residentId: String?
             var kind: String?
             var observedAt: String?
-            var payload: JSONPayload?
+            var payload: String?
         }
         var rows: [Row]
-    }
-
-    /// Any JSON value, kept as its text (a row's payload).
-    struct JSONPayload: Decodable {
-        var text: String
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let string = try? container.decode(String.self) {
-                text = string
-            } else if let number = try? container.decode(Double.self) {
-                text = "\(number)"
-            } else if let flag = try? container.decode(Bool.self) {
-                text = "\(flag)"
-            } else {
-                text = "{}"  // objects and arrays: kept as a marker; departments send strings in practice
-            }
-        }
     }
 
     struct ImportBody: Encodable {
@@ -111,7 +94,7 @@ struct LedgerRoutes {
             rows = batch.rows.enumerated().map { index, row in
                 LedgerStore.EvidenceRow(
                     line: index + 1, source: row.source ?? "", externalID: row.externalId ?? "", residentID: row.residentId ?? "",
-                    kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload?.text)
+                    kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload)
             }
         case "text/csv", "application/x-ndjson":
             var feed = EvidenceFeed(bytes: Array(body.readableBytesView), ndjson: mediaType == "application/x-ndjson")

@@ -31,6 +31,14 @@ size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x, int y, int
  */
 size_t ctest_degrade_to_jpeg(const uint8_t *image, size_t length, int kind, uint8_t *out, size_t capacity);
 
+/**
+ * Decodes an image and warps it as a flat print turned by yaw_degrees about its vertical axis and
+ * tilted by pitch_degrees about its horizontal one (one homography), shifted by (dx, dy) pixels;
+ * encodes it as a JPEG (quality 95) into out. Returns the encoded length, or 0 on any failure.
+ */
+size_t ctest_tilt_print_to_jpeg(const uint8_t *image, size_t length, double yaw_degrees, double pitch_degrees, int dx,
+                                int dy, uint8_t *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

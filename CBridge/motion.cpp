@@ -1,0 +1,104 @@
+// Liveness geometry: how the pixels of a face move between two frames. A flat photo or a screen,
+// however it is tilted or moved, maps frame to frame by one homography; a turning head shows
+// parallax (and self-occlusion), so its tracked points do not fit one.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <opencv2/calib3d.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+
+#include "fastcert_bridge.h"
+#include "internal/image_decode.hpp"
+
+namespace {
+
+void write(char *message, size_t capacity, const std::string &text) {
+    if (message == nullptr || capacity == 0) return;
+    size_t n = std::min(capacity - 1, text.size());
+    std::memcpy(message, text.data(), n);
+    message[n] = 0;
+}
+
+fastcert::Outcome grey(const uint8_t *bytes, size_t length, uint64_t max_pixels, cv::Mat &out) {
+    fastcert::ImageHeader header;
+    auto outcome = fastcert::read_header(bytes, length, 64ull << 20, max_pixels, header);
+    if (!outcome.ok()) return outcome;
+    cv::Mat rgb;
+    outcome = fastcert::decode_rgb(bytes, length, header, max_pixels, rgb);
+    if (!outcome.ok()) return outcome;
+    cv::cvtColor(rgb, out, cv::COLOR_RGB2GRAY);
+    return outcome;
+}
+
+}  // namespace
+
+extern "C" fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uint8_t *second,
+                                       size_t second_length, uint64_t max_pixels, const float box[4], fc_motion *out,
+                                       char *message, size_t message_capacity) {
+    if (first == nullptr || second == nullptr || box == nullptr || out == nullptr) {
+        write(message, message_capacity, "frames, box and out must be valid");
+        return FC_BAD_ARGUMENT;
+    }
+    try {
+        cv::Mat a, b;
+        auto outcome = grey(first, first_length, max_pixels ? max_pixels : 50000000ull, a);
+        if (outcome.ok()) outcome = grey(second, second_length, max_pixels ? max_pixels : 50000000ull, b);
+        if (!outcome.ok()) {
+            write(message, message_capacity, outcome.message);
+            return outcome.status;
+        }
+        if (a.size() != b.size()) {
+            write(message, message_capacity, "the frames differ in size: send every frame from the same camera setting");
+            return FC_BAD_ARGUMENT;
+        }
+        std::memset(out, 0, sizeof(*out));
+        cv::Mat small_a, small_b, difference;
+        double scale = 160.0 / a.cols;
+        cv::resize(a, small_a, cv::Size(), scale, scale, cv::INTER_AREA);
+        cv::resize(b, small_b, cv::Size(), scale, scale, cv::INTER_AREA);
+        cv::absdiff(small_a, small_b, difference);
+        out->frame_difference = float(cv::mean(difference)[0]);
+
+        cv::Rect face = cv::Rect(int(box[0]), int(box[1]), int(box[2]), int(box[3])) & cv::Rect(0, 0, a.cols, a.rows);
+        if (face.area() < 16 * 16) return FC_OK;
+        cv::Mat mask = cv::Mat::zeros(a.size(), CV_8UC1);
+        mask(face).setTo(255);
+        std::vector<cv::Point2f> corners;
+        cv::goodFeaturesToTrack(a, corners, 300, 0.01, std::max(3.0, face.width / 40.0), mask);
+        out->corners = int32_t(corners.size());
+        if (corners.size() < 8) return FC_OK;
+        std::vector<cv::Point2f> moved;
+        std::vector<unsigned char> status;
+        std::vector<float> error;
+        cv::calcOpticalFlowPyrLK(a, b, corners, moved, status, error, cv::Size(21, 21), 3);
+        std::vector<cv::Point2f> from, to;
+        for (size_t i = 0; i < corners.size(); i++) {
+            if (status[i] && moved[i].x >= 0 && moved[i].y >= 0 && moved[i].x < b.cols && moved[i].y < b.rows) {
+                from.push_back(corners[i]);
+                to.push_back(moved[i]);
+            }
+        }
+        out->tracked = int32_t(from.size());
+        if (from.size() < 8) return FC_OK;
+        std::vector<unsigned char> inliers;
+        cv::Mat homography = cv::findHomography(from, to, cv::RANSAC, 1.5, inliers, 2000, 0.995);
+        if (homography.empty()) return FC_OK;
+        out->planar_share = float(std::count(inliers.begin(), inliers.end(), 1)) / float(from.size());
+        return FC_OK;
+    } catch (const cv::Exception &error) {
+        write(message, message_capacity, "image processing failed: " + error.msg);
+        return FC_UNDECODABLE_IMAGE;
+    } catch (const std::bad_alloc &) {
+        write(message, message_capacity, "out of memory measuring motion");
+        return FC_INTERNAL_ERROR;
+    } catch (const std::exception &error) {
+        write(message, message_capacity, error.what());
+        return FC_INTERNAL_ERROR;
+    } catch (...) {
+        write(message, message_capacity, "unknown failure measuring motion");
+        return FC_INTERNAL_ERROR;
+    }
+}

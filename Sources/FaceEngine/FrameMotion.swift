@@ -1,0 +1,53 @@
+internal import CBridge
+import Foundation
+
+/// How the pixels of a face moved between two frames: the liveness geometry. A photo or a
+/// screen moved or tilted in front of the camera is a plane, so one homography explains nearly all
+/// of its tracked points; a turning head shows parallax and hides parts of itself, so its tracks
+/// break or disagree with any one homography.
+public struct FrameMotion: Sendable, Equatable {
+    /// Corners found inside the face box of the first frame.
+    public var corners: Int
+    /// Of those, tracked into the second frame.
+    public var tracked: Int
+    /// Share of the tracked points one homography explains (0 when fewer than 8 were tracked).
+    public var planarShare: Double
+    /// Mean absolute grey difference of the two frames at 160 px wide (0...255): near 0 is the
+    /// same frame sent twice.
+    public var frameDifference: Double
+}
+
+extension FaceEngine {
+    /// Measures the face region's motion between two frames, on a worker thread.
+    public func motion(from first: Data, to second: Data, faceBox box: FaceBox) async throws(FaceEngineError) -> FrameMotion {
+        let maxPixels = UInt64(configuration.maxPixels)
+        let result: Result<FrameMotion, FaceEngineError> = await withCheckedContinuation { continuation in
+            do throws(FaceEngineError) {
+                try submit { _ in
+                    continuation.resume(returning: Self.measureMotion(first, second, box: box, maxPixels: maxPixels))
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    static func measureMotion(_ first: Data, _ second: Data, box: FaceBox, maxPixels: UInt64) -> Result<FrameMotion, FaceEngineError> {
+        var native = fc_motion()
+        var message = [CChar](repeating: 0, count: 512)
+        let rect: [Float] = [Float(box.x), Float(box.y), Float(box.width), Float(box.height)]
+        let status = first.withUnsafeBytes { a in
+            second.withUnsafeBytes { b in
+                fc_motion_between(
+                    a.bindMemory(to: UInt8.self).baseAddress, a.count, b.bindMemory(to: UInt8.self).baseAddress, b.count, maxPixels, rect,
+                    &native, &message, message.count)
+            }
+        }
+        guard status == FC_OK else { return .failure(NativeEngine.error(status, message: message)) }
+        return .success(
+            FrameMotion(
+                corners: Int(native.corners), tracked: Int(native.tracked), planarShare: Double(native.planar_share),
+                frameDifference: Double(native.frame_difference)))
+    }
+}

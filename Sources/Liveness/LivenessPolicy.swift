@@ -1,0 +1,32 @@
+/// The thresholds of the liveness analysis. Defaults were measured on real frames (see README,
+/// "Liveness"); all are configuration, not constants.
+public struct LivenessPolicy: Sendable, Equatable, Codable {
+    /// Frames a session must send, in capture order.
+    public var minFrames = 5
+    public var maxFrames = 30
+    /// Allowed gap between consecutive capture timestamps, milliseconds.
+    public var minFrameGapMs = 10.0
+    public var maxFrameGapMs = 2000.0
+    /// Yaw cue (nose offset along the eye line over the outer eye-corner distance, about
+    /// 0.315 tan(yaw)) relative to the start that counts as a turn (~30 degrees).
+    public var turnCue = 0.18
+    /// Within this of the start, the head is back to neutral.
+    public var neutralCue = 0.09
+    /// The start must be this frontal.
+    public var frontalCue = 0.12
+    /// Inter-eye distance growth that counts as "closer".
+    public var closerScale = 1.25
+    /// A turn whose face pixels fit one homography this well (with enough tracks) is a flat photo or a screen.
+    public var planarShare = 0.80
+    public var minTracked = 30
+    /// Consecutive frames whose landmarks all moved less than this (pixels) are the same frame sent twice.
+    public var duplicateLandmarkPixels = 0.02
+    /// Identity: neighbouring frames at most this far apart (turned faces drift from the template).
+    public var continuityDistance = 0.6
+    /// Share of frames that must show a face (the detector loses a head turned past ~45 degrees).
+    public var minFaceShare = 0.6
+    /// Smallest inter-eye distance a frame's face must have, pixels.
+    public var minInterEyePixels = 20.0
+
+    public init() {}
+}

@@ -1,0 +1,115 @@
+import FaceEngine
+import Foundation
+import Liveness
+import TestSupport
+import Testing
+
+/// Attacks generated from the real fixture photos, each refused with its reason; and the rules
+/// the verdict rests on.
+@Suite("Liveness")
+struct LivenessAttackTests {
+    static func frames(_ images: [Data], gapMs: Double = 100) -> [LivenessFrame] {
+        images.enumerated().map { LivenessFrame(data: $1, capturedAtMs: Double($0) * gapMs) }
+    }
+
+    static func analyze(_ images: [Data], _ challenges: [LivenessChallenge] = [.turnLeft, .turnRight]) async throws -> LivenessResult {
+        let engine = try await SharedEngines.shared.engine()
+        return try await LivenessAnalyzer(engine: engine).analyze(frames(images), challenges: challenges, template: nil)
+    }
+
+    static func failed(_ result: LivenessResult) -> String? { result.checks.first { !$0.passed }?.name }
+
+    @Test("one photo sent as every frame is an attack: repeated frames")
+    func repeatedPhoto() async throws {
+        let photo = try Fixtures.image("obama2.jpg")
+        let result = try await Self.analyze(Array(repeating: photo, count: 8))
+        #expect(result.verdict == .attack && Self.failed(result) == "duplicates")
+        #expect(!result.hint.contains("duplicate"), "the kiosk gets a hint, not the reason")
+    }
+
+    @Test("a photo moved only in the image plane performs no turn: refused, asked to turn")
+    func movedInPlane() async throws {
+        let images = try (0..<8).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 9, dy: $0 * 4) }
+        let result = try await Self.analyze(images)
+        #expect(result.verdict != .live)
+        #expect(Self.failed(result) == "challenges")
+        #expect(result.hint == LivenessChallenge.turnLeft.instruction)
+    }
+
+    @Test("a print turned and tilted in front of the camera (a sequence of homographies) is refused")
+    func tiltedPrint() async throws {
+        let poses: [(Double, Double)] = [
+            (0, 0), (0, 2), (15, 5), (35, 8), (45, 5), (15, 0), (0, 0), (-15, -5), (-35, -8), (-45, -5), (-15, 0), (0, 0),
+        ]
+        let images = try poses.enumerated().map { try Fixtures.tiltedPrint("obama2.jpg", yaw: $1.0, pitch: $1.1, dx: $0 * 3) }
+        let result = try await Self.analyze(images)
+        #expect(result.verdict != .live, "\(result.checks)")
+        #expect(["challenges", "structure", "one_face"].contains(Self.failed(result)))
+    }
+
+    @Test("frames of two people mixed are an attack: identity breaks between neighbours")
+    func twoPeople() async throws {
+        let images = try (0..<8).map { try Fixtures.tiltedPrint($0 % 2 == 0 ? "obama2.jpg" : "biden.jpg", yaw: 0, dx: $0 * 5) }
+        let result = try await Self.analyze(images)
+        #expect(result.verdict == .attack && Self.failed(result) == "identity")
+    }
+
+    @Test("frames captured too fast or out of order are an attack; too few frames ask to retry")
+    func pace() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let analyzer = LivenessAnalyzer(engine: engine)
+        let images = try (0..<6).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 5) }
+        let backwards = images.enumerated().map { LivenessFrame(data: $1, capturedAtMs: Double(10 - $0) * 100) }
+        let result = try await analyzer.analyze(backwards, challenges: [.turnLeft, .turnRight], template: nil)
+        #expect(result.verdict == .attack && Self.failed(result) == "pace")
+        let few = try await analyzer.analyze(Self.frames(Array(images.prefix(3))), challenges: [.turnLeft], template: nil)
+        #expect(few.verdict == .retry && Self.failed(few) == "frames")
+    }
+
+    @Test("a flat print fits one homography between frames; a frame against itself has no difference")
+    func planarMotion() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let photo = try Fixtures.image("obama2.jpg")
+        let box = try await engine.analyze(photo).primaryFace.box
+        let turned = try await engine.motion(from: photo, to: try Fixtures.tiltedPrint("obama2.jpg", yaw: 30, pitch: 10), faceBox: box)
+        #expect(turned.tracked >= 30 && turned.planarShare >= 0.8, "\(turned)")
+        let same = try await engine.motion(from: photo, to: photo, faceBox: box)
+        #expect(same.frameDifference == 0)
+    }
+
+    @Test("challenges must come in the issued order, back to neutral between them")
+    func challengeOrder() {
+        let policy = LivenessPolicy()
+        let scales = [Double](repeating: 1, count: 9)
+        let leftThenRight = [0, 0.05, 0.22, 0.25, 0.02, -0.1, -0.24, -0.2, 0.0]
+        #expect(
+            LivenessAnalyzer.follow([.turnLeft, .turnRight], cues: leftThenRight, scales: scales, policy: policy)
+                == .performed([(1, 3), (5, 6)]))
+        #expect(
+            LivenessAnalyzer.follow([.turnRight, .turnLeft], cues: leftThenRight, scales: scales, policy: policy)
+                == .wrongOrder(seen: .turnLeft, expected: .turnRight))
+        // Two turns without coming back to the camera between them count as one.
+        let noReturn = [0, 0.05, 0.22, 0.25, 0.15, -0.1, -0.24, -0.2, -0.19]
+        #expect(LivenessAnalyzer.follow([.turnLeft, .turnRight], cues: noReturn, scales: scales, policy: policy) == .missing(done: 1))
+        // Moving closer first, when a turn was asked, is out of order.
+        let closer = [1, 1, 1.3, 1.35, 1, 1, 1, 1, 1]
+        #expect(
+            LivenessAnalyzer.follow(
+                [.turnLeft, .turnRight, .moveCloser], cues: [Double](repeating: 0, count: 9), scales: closer, policy: policy)
+                == .wrongOrder(seen: .moveCloser, expected: .turnLeft))
+    }
+
+    @Test("sessions ask for two or three turns, sometimes then closer; never pitch")
+    func randomSequences() {
+        var generator = SystemRandomNumberGenerator()
+        var seen = Set<[LivenessChallenge]>()
+        for _ in 0..<500 {
+            let sequence = LivenessChallenge.randomSequence(using: &generator)
+            #expect((2...4).contains(sequence.count))
+            #expect(!sequence.contains(.lookUp) && !sequence.contains(.lookDown))
+            #expect(sequence.firstIndex(of: .moveCloser).map { $0 == sequence.count - 1 } ?? true)
+            seen.insert(sequence)
+        }
+        #expect(seen.count >= 16)
+    }
+}
