@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage",
+                "FaceEngine", "Ledger", "Storage", "Liveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -18,6 +18,13 @@ public struct LivenessCheck: Sendable, Codable, Equatable {
     public var passed: Bool
     public var score: Double?
     public var reason: String
+
+    public init(name: String, passed: Bool, score: Double?, reason: String) {
+        self.name = name
+        self.passed = passed
+        self.score = score
+        self.reason = reason
+    }
 }
 
 /// What the analysis concluded.

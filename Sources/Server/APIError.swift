@@ -44,9 +44,9 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     init(_ error: LedgerError) {
         let status: HTTPResponse.Status =
             switch error.code {
-            case "person_not_found", "unknown_task", "unknown_key": .notFound
-            case "out_of_scope": .forbidden
-            case "person_exists", "task_closed", "not_enrolled", "key_revoked": .conflict
+            case "person_not_found", "unknown_task", "unknown_key", "unknown_session": .notFound
+            case "out_of_scope", "session_mismatch": .forbidden
+            case "person_exists", "task_closed", "not_enrolled", "key_revoked", "session_used", "session_expired": .conflict
             case "database": .serviceUnavailable
             case "template_unreadable", "template_seal", "template_key", "verification_evidence": .internalServerError
             default: .unprocessableContent

@@ -22,6 +22,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let updatePerson = APIRoute(method: .patch, path: "/v1/persons/{id}", roles: [.operator])
     public static let personLedger = APIRoute(method: .get, path: "/v1/persons/{id}/ledger", roles: staff)
     public static let enroll = APIRoute(method: .post, path: "/v1/persons/{id}/enrollments", roles: [.operator])
+    public static let livenessSession = APIRoute(method: .post, path: "/v1/liveness/sessions", roles: [.kiosk, .mobile])
     public static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile])
     public static let evidence = APIRoute(method: .post, path: "/v1/evidence", roles: [.feed])
     public static let alerts = APIRoute(method: .get, path: "/v1/alerts", roles: staff)
@@ -33,7 +34,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
-        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, verify, evidence, alerts,
+        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, livenessSession, verify, evidence,
+        alerts,
         tasks, taskOutcome, outbox, payroll, stats,
     ]
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
+import Liveness
 import Logging
 import Storage
 
@@ -13,6 +14,7 @@ struct ServiceDependencies: Sendable {
     let engine: FaceEngine
     let metrics: ServiceMetrics
     let authenticator: Authenticator
+    let liveness: LivenessAnalyzer
 }
 
 /// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
@@ -38,7 +40,8 @@ public func buildRouter(configuration: ServerConfiguration, store: ServiceStore,
     }
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
-        authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds))
+        authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
+        liveness: LivenessAnalyzer(engine: engine))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var lockoutSeconds = 30.0
     /// Signed kiosk requests: the allowed clock difference, in seconds.
     public var signatureWindowSeconds = 300
+    /// Match-only verification (no liveness), for operator-attended desks only; recorded as such.
+    public var allowMatchOnly = false
+    /// How long a liveness session may be used after it is issued, in seconds.
+    public var livenessSessionSeconds = 120
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 
@@ -80,6 +84,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_REQUEST_TIMEOUT", \.requestTimeoutSeconds)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
+        try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
+        try value("FASTCERT_LIVENESS_SESSION_SECONDS", \.livenessSessionSeconds)
         if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
     }
@@ -95,6 +101,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
         guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
         guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
+        guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
     }
 
@@ -121,6 +128,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var lockoutSeconds: Double?
         var signatureWindowSeconds: Int?
         var logLevel: String?
+        var allowMatchOnly: Bool?
+        var livenessSessionSeconds: Int?
 
         func applied(to base: ServerConfiguration) -> ServerConfiguration {
             var c = base
@@ -141,6 +150,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.lockoutSeconds = lockoutSeconds ?? c.lockoutSeconds
             c.signatureWindowSeconds = signatureWindowSeconds ?? c.signatureWindowSeconds
             c.logLevel = logLevel ?? c.logLevel
+            c.allowMatchOnly = allowMatchOnly ?? c.allowMatchOnly
+            c.livenessSessionSeconds = livenessSessionSeconds ?? c.livenessSessionSeconds
             return c
         }
     }

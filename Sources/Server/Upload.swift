@@ -6,12 +6,14 @@ import Hummingbird
 struct Upload: Sendable {
     var fields: [String: String] = [:]
     var photos: [Data] = []
+    /// Liveness frames, in capture order (parts named `frame`, or JSON `frames`).
+    var frames: [Data] = []
 
     /// Parses the body by its Content-Type; anything but multipart or JSON is a 415. An empty
     /// photo is refused here (422), before it reaches the engine.
     static func parse(_ request: Request, body: ByteBuffer) throws -> Upload {
         let upload = try parseContent(request, body: body)
-        if let empty = upload.photos.firstIndex(where: \.isEmpty) {
+        if let empty = (upload.photos + upload.frames).firstIndex(where: \.isEmpty) {
             throw APIError(.unprocessableContent, "empty_photo", "photo \(empty + 1) is empty (0 bytes): attach the image file")
         }
         return upload
@@ -35,10 +37,16 @@ struct Upload: Sendable {
             var personId: String?
             var photo: String?
             var photos: [String]?
+            var livenessSession: String?
+            var frames: [String]?
+            var timestamps: [Double]?
         }
         let shape = try JSON.decode(Shape.self, from: body)
         var upload = Upload()
         if let person = shape.personId { upload.fields["person_id"] = person }
+        if let session = shape.livenessSession { upload.fields["liveness_session"] = session }
+        if let timestamps = shape.timestamps { upload.fields["timestamps"] = timestamps.map { String($0) }.joined(separator: ",") }
+        for (index, text) in (shape.frames ?? []).enumerated() { upload.frames.append(try base64(text, index: index)) }
         for (index, text) in ([shape.photo].compactMap { $0 } + (shape.photos ?? [])).enumerated() {
             upload.photos.append(try base64(text, index: index))
         }
@@ -57,7 +65,7 @@ struct Upload: Sendable {
         return data
     }
 
-    static let maxParts = 32
+    static let maxParts = 40
 
     static func multipart(_ body: ByteBuffer, contentType: String) throws -> Upload {
         guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty, boundary.count <= 200 else {
@@ -96,6 +104,8 @@ struct Upload: Sendable {
             let content = bytes[contentStart..<next]
             if name == "photo" || name == "photos" || name == "photos[]" {
                 upload.photos.append(Data(content))
+            } else if name == "frame" || name == "frames" || name == "frames[]" {
+                upload.frames.append(Data(content))
             } else {
                 upload.fields[name] = String(decoding: content, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             }

@@ -175,6 +175,26 @@ public struct AppDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-liveness") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE liveness_session (
+                        id TEXT PRIMARY KEY NOT NULL,  -- 128 random bits, hex
+                        key_id TEXT NOT NULL,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        challenges TEXT NOT NULL,  -- comma-separated, in order
+                        created_at TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,  -- unix seconds
+                        used_at TEXT,
+                        verdict TEXT CHECK (verdict IN ('live', 'attack', 'retry')),
+                        detail TEXT  -- the checks with scores and reasons (audit; never sent to the client)
+                    );
+                    CREATE TABLE liveness_frame (
+                        sha256 BLOB PRIMARY KEY NOT NULL,  -- every frame ever submitted, so none is accepted twice
+                        session_id TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

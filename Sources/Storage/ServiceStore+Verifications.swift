@@ -113,6 +113,8 @@ extension ServiceStore {
         public var reasons: [String]
         /// The biometric evidence kind a success is recorded as.
         public var evidenceKind: String
+        /// What the evidence row keeps beside the match (liveness outcome, session, distance), JSON.
+        public var evidencePayload: String?
 
         public init(person: ResidentID, keyID: String, decision: Decision, distance: Double?, reasons: [String], evidenceKind: String) {
             self.person = person
@@ -197,7 +199,7 @@ extension ServiceStore {
             if attempt.decision == .verified {
                 let row = LedgerStore.EvidenceRow(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
-                    kind: attempt.evidenceKind, observedAt: at, payload: nil)
+                    kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
                 let (report, evidenceID) = try ledger.applyOne(row, db)
                 if let problem = report.problems.first { throw LedgerError("verification_evidence", problem.reason) }
                 outcome.changes = report.changes

@@ -31,6 +31,8 @@ struct AuthTests {
         case "/v1/persons/{id}/enrollments":
             let (type, body) = Call.multipart(photos: [try Fixtures.image("obama.jpg")])
             return ("/v1/persons/\(a)/enrollments", .post, [.contentType: type], body)
+        case "/v1/liveness/sessions":
+            return (route.path, .post, [.contentType: "application/json"], Call.json(["person_id": a]))
         case "/v1/verifications":
             let (type, body) = Call.multipart(fields: ["person_id": a], photos: [try Fixtures.image("obama3.jpg")])
             return (route.path, .post, [.contentType: type], body)

@@ -17,6 +17,7 @@ struct LiveServerTests {
             var configuration = ServerConfiguration()
             configuration.database = folder.appending(path: "live.sqlite").path
             configuration.port = 0
+            configuration.allowMatchOnly = true
             let ledger = LedgerStore(database: try AppDatabase(path: configuration.database), rules: try LedgerRules.shipped())
             _ = try await ledger.importUnits(csv: ServiceFixture.units)
             _ = try await ledger.importPersons(csv: ServiceFixture.persons, today: Day("2025-06-01")!)

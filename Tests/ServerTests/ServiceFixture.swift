@@ -54,6 +54,7 @@ struct ServiceFixture: Sendable {
             configuration.database = folder.appending(path: "service.sqlite").path
             configuration.models = Fixtures.models.path
             configuration.maxBodyBytes = 2 << 20
+            configuration.allowMatchOnly = true  // most tests verify one photo; LivenessRouteTests turn it off
             adjust(&configuration)
             let ledger = LedgerStore(database: try AppDatabase(path: configuration.database), rules: try LedgerRules.shipped())
             _ = try await ledger.importUnits(csv: units)

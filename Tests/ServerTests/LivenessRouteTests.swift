@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Server
+import Storage
+import TestSupport
+import Testing
+
+/// Verification with liveness sessions, through the real router.
+@Suite("Liveness sessions")
+struct LivenessRouteTests {
+    static func liveOnly(_ configuration: inout ServerConfiguration) { configuration.allowMatchOnly = false }
+
+    static func startSession(_ client: some TestClientProtocol, key: String) async throws -> [String: Any] {
+        let response = try await client.execute(
+            uri: "/v1/liveness/sessions", method: .post, headers: Call.headers(key, [.contentType: "application/json"]),
+            body: Call.json(["person_id": ServiceFixture.personA]))
+        #expect(response.status == .created, "\(String(buffer: response.body))")
+        return Call.body(response)
+    }
+
+    static func submit(
+        _ client: some TestClientProtocol, key: String, session: String, frames: [Data], timestamps: [Int]? = nil
+    ) async throws -> TestResponse {
+        let stamps = (timestamps ?? frames.indices.map { $0 * 100 }).map(String.init).joined(separator: ",")
+        let (type, body) = Call.multipart(
+            fields: ["person_id": ServiceFixture.personA, "liveness_session": session, "timestamps": stamps], photos: frames,
+            photoName: "frame")
+        return try await client.execute(
+            uri: "/v1/verifications", method: .post, headers: Call.headers(key, [.contentType: type]), body: body)
+    }
+
+    static func inPlane(_ count: Int, offset: Int = 0) throws -> [Data] {
+        try (0..<count).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: ($0 + offset) * 9, dy: $0 * 4) }
+    }
+
+    @Test("without match-only desks, a photo alone is refused: liveness is required")
+    func livenessRequired() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let response = try await VerificationTests.verify(client, key: fixture.key(.kiosk), photo: try Fixtures.image("obama3.jpg"))
+            #expect(response.status == .unprocessableContent && Call.errorCode(response) == "liveness_required")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+        }
+    }
+
+    @Test("a session: 128-bit id, 2 to 4 challenges with instructions, an expiry; bound to the device and the person")
+    func sessionIssued() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let session = try await Self.startSession(client, key: fixture.key(.kiosk))
+            let id = try #require(session["session_id"] as? String)
+            #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+            let challenges = try #require(session["challenges"] as? [[String: String]])
+            #expect((2...4).contains(challenges.count) && challenges.allSatisfy { !($0["instruction"] ?? "").isEmpty })
+            #expect(session["expires_at"] is String)
+            // Another device (even of the same unit) cannot use it.
+            let other = try await Self.submit(client, key: fixture.key(.mobile), session: id, frames: try Self.inPlane(6))
+            #expect(other.status == .forbidden && Call.errorCode(other) == "session_mismatch")
+            let unknown = try await Self.submit(
+                client, key: fixture.key(.kiosk), session: String(repeating: "0", count: 32), frames: try Self.inPlane(6))
+            #expect(unknown.status == .notFound && Call.errorCode(unknown) == "unknown_session")
+            let noStamps = try await Self.submit(
+                client, key: fixture.key(.kiosk), session: id, frames: try Self.inPlane(6), timestamps: [0, 100])
+            #expect(noStamps.status == .unprocessableContent && Call.errorCode(noStamps) == "invalid_timestamps")
+        }
+    }
+
+    @Test("a photo held up as every frame is not verified, writes no evidence, and uses the session up")
+    func repeatedPhotoRefused() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            let photo = try Fixtures.image("obama2.jpg")
+            let response = try await Self.submit(client, key: key, session: id, frames: Array(repeating: photo, count: 8))
+            #expect(response.status == .ok)
+            let body = Call.body(response)
+            #expect(body["decision"] as? String == "not_verified" && body["liveness"] as? String == "failed")
+            #expect(!String(buffer: response.body).contains("duplicate"), "reasons and scores stay in the audit trail")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+            #expect(
+                try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE verdict = 'attack' AND detail LIKE '%duplicates%'")
+                    == 1)
+            let again = try await Self.submit(client, key: key, session: id, frames: try Self.inPlane(6))
+            #expect(again.status == .conflict && Call.errorCode(again) == "session_used")
+        }
+    }
+
+    @Test("a photo moved in the image plane asks to turn; the same frames in a new session are a replay")
+    func replayedFramesRefused() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let frames = try Self.inPlane(8)
+            let first = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            let moved = try await Self.submit(client, key: key, session: first, frames: frames)
+            #expect(Call.body(moved)["decision"] as? String == "retry")
+            #expect(((Call.body(moved)["reasons"] as? [String])?.first ?? "").contains("turn your head"))
+            let second = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            let replayed = try await Self.submit(client, key: key, session: second, frames: frames)
+            #expect(Call.body(replayed)["decision"] as? String == "not_verified")
+            #expect(
+                try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE verdict = 'attack' AND detail LIKE '%fresh_frames%'")
+                    == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+        }
+    }
+
+    @Test("an expired session is refused")
+    func expiredSession() async throws {
+        try await ServiceFixture.with(adjust: {
+            $0.allowMatchOnly = false; $0.livenessSessionSeconds = 1
+        }) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            try await Task.sleep(for: .milliseconds(2100))
+            let late = try await Self.submit(client, key: key, session: id, frames: try Self.inPlane(6))
+            #expect(late.status == .conflict && Call.errorCode(late) == "session_expired")
+        }
+    }
+}
