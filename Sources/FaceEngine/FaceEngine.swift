@@ -49,6 +49,11 @@ public final class FaceEngine: Sendable {
         try await result(of: image).get()
     }
 
+    /// The analysis as a `Result` (for callers that gather many).
+    public func analysisResult(_ image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
+        await result(of: image)
+    }
+
     /// The analysis as a `Result`: queues the work and suspends until a worker has done it.
     func result(of image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
         let queuedAt = ContinuousClock.now

@@ -153,18 +153,35 @@ public struct LivenessAnalyzer: Sendable {
         }
         checks.append(.init(name: "duplicates", passed: true, score: nil, reason: "no repeated frame"))
 
-        // Identity: neighbours close (one person throughout), frontal frames against the template.
-        let jumps = zip(faces, faces.dropFirst()).map { $0.face.embedding.distance(to: $1.face.embedding) }
-        if let jump = jumps.max(), jump > policy.continuityDistance {
-            checks.append(.init(name: "identity", passed: false, score: jump, reason: "neighbouring frames show different faces"))
-            return finish(.attack, attackHint)
-        }
+        // Identity: the frontal frames show one person (and the enrolled one); every turned frame is
+        // close to its nearest neighbour (turned faces drift from the template, not from the frame
+        // before them).
         let reference = Self.median(faces.prefix(2).map(\.cue))
         let frontal = faces.filter { abs($0.cue - reference) < policy.neutralCue }
+        var frontalSpread = 0.0
+        for (i, a) in frontal.enumerated() {
+            for b in frontal[(i + 1)...] { frontalSpread = max(frontalSpread, a.face.embedding.distance(to: b.face.embedding)) }
+        }
+        let jumps = zip(faces, faces.dropFirst()).map { $0.face.embedding.distance(to: $1.face.embedding) }
+        let nearest = faces.indices.map { index in
+            [index > 0 ? jumps[index - 1] : Double.infinity, index < jumps.count ? jumps[index] : Double.infinity].min()!
+        }
+        let worstNeighbour = nearest.filter(\.isFinite).max() ?? 0
+        if frontalSpread > policy.frontalSpread || worstNeighbour > policy.continuityDistance {
+            checks.append(
+                .init(
+                    name: "identity", passed: false, score: max(frontalSpread, worstNeighbour),
+                    reason: String(
+                        format: "frontal frames %.2f apart, a frame %.2f from its nearest neighbour", frontalSpread, worstNeighbour)))
+            return finish(.attack, attackHint)
+        }
         let distance = template.map { template in
             frontal.flatMap { frame in template.map { frame.face.embedding.distance(to: $0) } }.min() ?? .infinity
         }
-        checks.append(.init(name: "identity", passed: true, score: jumps.max(), reason: "one person throughout"))
+        checks.append(
+            .init(
+                name: "identity", passed: true, score: max(frontalSpread, worstNeighbour),
+                reason: String(format: "one person throughout (frontal %.2f, neighbours %.2f)", frontalSpread, worstNeighbour)))
 
         // The start faces the camera; then each challenge in order, neutral between them.
         guard abs(reference) <= policy.frontalCue else {
@@ -280,25 +297,22 @@ public struct LivenessAnalyzer: Sendable {
     /// Every frame through the engine, a few at a time, results in frame order.
     func analyzeAll(_ frames: [LivenessFrame]) async -> [Result<FaceAnalysis, FaceEngineError>] {
         let window = max(1, engine.configuration.workers)
-        var results = [Result<FaceAnalysis, FaceEngineError>?](repeating: nil, count: frames.count)
-        await withTaskGroup(of: (Int, Result<FaceAnalysis, FaceEngineError>).self) { group in
+        let engine = engine
+        let data = frames.map(\.data)
+        return await withTaskGroup(of: (Int, Result<FaceAnalysis, FaceEngineError>).self) { group in
+            var done: [Int: Result<FaceAnalysis, FaceEngineError>] = [:]
             var submitted = 0
-            func submit() {
-                let index = submitted
-                let data = frames[index].data
-                group.addTask {
-                    do throws(FaceEngineError) { return (index, .success(try await engine.analyze(data))) } catch {
-                        return (index, .failure(error))
-                    }
+            while done.count < data.count {
+                while submitted < data.count && submitted - done.count < window {
+                    let index = submitted
+                    let image = data[index]
+                    group.addTask { (index, await engine.analysisResult(image)) }
+                    submitted += 1
                 }
-                submitted += 1
+                guard let finished = await group.next() else { break }
+                done[finished.0] = finished.1
             }
-            while submitted < min(window, frames.count) { submit() }
-            for await (index, result) in group {
-                results[index] = result
-                if submitted < frames.count { submit() }
-            }
+            return data.indices.map { done[$0] ?? .failure(.internalError("frame \($0 + 1) was not analysed")) }
         }
-        return results.map { $0! }
     }
 }

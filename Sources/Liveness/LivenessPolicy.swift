@@ -21,8 +21,10 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     public var minTracked = 30
     /// Consecutive frames whose landmarks all moved less than this (pixels) are the same frame sent twice.
     public var duplicateLandmarkPixels = 0.02
-    /// Identity: neighbouring frames at most this far apart (turned faces drift from the template).
-    public var continuityDistance = 0.6
+    /// Identity: frontal frames at most this far apart from each other (the match threshold).
+    public var frontalSpread = 0.55
+    /// Identity: every frame at most this far from its nearest neighbour (turned faces drift).
+    public var continuityDistance = 0.75
     /// Share of frames that must show a face (the detector loses a head turned past ~45 degrees).
     public var minFaceShare = 0.6
     /// Smallest inter-eye distance a frame's face must have, pixels.
