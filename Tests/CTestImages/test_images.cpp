@@ -105,3 +105,39 @@ extern "C" size_t ctest_tilt_print_to_jpeg(const uint8_t *image, size_t length, 
         return 0;
     }
 }
+
+extern "C" size_t ctest_turn_head_to_jpeg(const uint8_t *image, size_t length, double cx, double cy, double radius,
+                                          double nose_x, double nose_y, double yaw_degrees, int dx, uint8_t *out,
+                                          size_t capacity) {
+    try {
+        cv::Mat pixels = decode(image, length);
+        if (pixels.empty() || radius <= 0) return 0;
+        double yaw = yaw_degrees * CV_PI / 180, c = std::cos(yaw), s = std::sin(yaw);
+        double ry = radius * 1.35;  // the head is taller than wide
+        cv::Mat rendered = pixels.clone();
+        cv::Mat depth(pixels.size(), CV_64F, cv::Scalar(-1e9));
+        double nose_sigma = radius * 0.18, nose_height = radius * 0.45;
+        for (int y = 0; y < pixels.rows; y++) {
+            for (int x = 0; x < pixels.cols; x++) {
+                double u = (x - cx) / radius, v = (y - cy) / ry;
+                double inside = 1 - u * u - v * v;
+                if (inside <= 0) continue;
+                double z = radius * std::sqrt(inside);
+                double nx = x - nose_x, ny = y - nose_y;
+                z += nose_height * std::exp(-(nx * nx + ny * ny) / (2 * nose_sigma * nose_sigma));
+                double x2 = cx + (x - cx) * c + z * s + dx, z2 = -(x - cx) * s + z * c;
+                for (int k = 0; k < 2; k++) {  // splat to the two nearest columns: no cracks
+                    int tx = int(std::floor(x2)) + k;
+                    if (tx < 0 || tx >= pixels.cols) continue;
+                    if (z2 > depth.at<double>(y, tx)) {
+                        depth.at<double>(y, tx) = z2;
+                        rendered.at<cv::Vec3b>(y, tx) = pixels.at<cv::Vec3b>(y, x);
+                    }
+                }
+            }
+        }
+        return encode(rendered, out, capacity);
+    } catch (...) {
+        return 0;
+    }
+}

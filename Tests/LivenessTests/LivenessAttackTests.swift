@@ -113,3 +113,46 @@ struct LivenessAttackTests {
         #expect(seen.count >= 16)
     }
 }
+
+/// A head turn rendered from a fixture photo (an ellipsoid head with a nose, re-projected): the
+/// genuine case, small and our own.
+@Suite("Liveness: a rendered head turn")
+struct RenderedHeadTurnTests {
+    /// Frames of the head turning through `yaws`, each shifted a pixel so no two are alike.
+    static func frames(_ yaws: [Double]) async throws -> [Data] {
+        let engine = try await SharedEngines.shared.engine()
+        let base = try Fixtures.tiltedPrint("obama2.jpg", yaw: 0)  // the pixels as stored, without EXIF
+        let face = try await engine.analyze(base).primaryFace
+        return try yaws.enumerated().map { index, yaw in
+            try Fixtures.turnedHead(base, face: face.box, nose: face.landmarks[4], yaw: yaw, dx: index % 3)
+        }
+    }
+
+    /// Two turns to the left. The renderer turns this fixture's head convincingly one way only: to
+    /// the right its landmarks stop moving at a cue change of ~0.12, short of a turn.
+    static let twiceLeft: [Double] = [0, 0, 12, 25, 32, 25, 10, 0, 0, 12, 25, 32, 25, 10, 0]
+
+    @Test("a head turning left twice passes when asked left twice; asked right first, or left then right, it is refused")
+    func genuineTurn() async throws {
+        let images = try await Self.frames(Self.twiceLeft)
+        let engine = try await SharedEngines.shared.engine()
+        let analyzer = LivenessAnalyzer(engine: engine)
+        var cues: [String] = []
+        for image in images {
+            if let analysis = try? await engine.analyze(image) {
+                cues.append(String(format: "%+.2f", LivenessAnalyzer.yawCue(analysis.primaryFace.landmarks)))
+            } else {
+                cues.append("none")
+            }
+        }
+        let frames = LivenessAttackTests.frames(images)
+        let passed = try await analyzer.analyze(frames, challenges: [.turnLeft, .turnLeft], template: nil)
+        #expect(passed.verdict == .live, "cues \(cues): \(passed.checks)")
+        #expect(passed.checks.contains { $0.name == "structure" && $0.passed })
+        let wrongOrder = try await analyzer.analyze(frames, challenges: [.turnRight, .turnLeft], template: nil)
+        #expect(wrongOrder.verdict == .retry && LivenessAttackTests.failed(wrongOrder) == "challenges")
+        #expect(wrongOrder.hint.contains(LivenessChallenge.turnRight.instruction))
+        let missing = try await analyzer.analyze(frames, challenges: [.turnLeft, .turnRight], template: nil)
+        #expect(missing.verdict == .retry && missing.hint.contains(LivenessChallenge.turnRight.instruction))
+    }
+}

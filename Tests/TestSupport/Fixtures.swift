@@ -57,6 +57,18 @@ public enum Fixtures {
         }
     }
 
+    /// The photo's head rendered turned by `yaw` degrees (an ellipsoid head with a nose, re-projected
+    /// over the background): a small stand-in for a real head turn, made from the fixture itself.
+    public static func turnedHead(_ source: Data, face: FaceBox, nose: Point, yaw: Double, dx: Int = 0) throws -> Data {
+        return try encoded { out, capacity in
+            source.withUnsafeBytes {
+                ctest_turn_head_to_jpeg(
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, nose.x, face.y + face.height / 2, face.width * 0.62,
+                    nose.x, nose.y, yaw, Int32(dx), out, capacity)
+            }
+        }
+    }
+
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {

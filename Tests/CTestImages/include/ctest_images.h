@@ -39,6 +39,16 @@ size_t ctest_degrade_to_jpeg(const uint8_t *image, size_t length, int kind, uint
 size_t ctest_tilt_print_to_jpeg(const uint8_t *image, size_t length, double yaw_degrees, double pitch_degrees, int dx,
                                 int dy, uint8_t *out, size_t capacity);
 
+/**
+ * Renders the face of a photo as if the head turned by yaw_degrees about its vertical axis: the
+ * head is modelled as an ellipsoid centred at (cx, cy) with half-width radius, with a nose bump at
+ * (nose_x, nose_y); its pixels are re-projected with a depth buffer over the unchanged background,
+ * then shifted by dx. A stand-in for a real head turn (parallax between the nose and the eyes), not a
+ * photo moved as a plane. Encodes a JPEG (quality 95) into out; returns its length, or 0 on failure.
+ */
+size_t ctest_turn_head_to_jpeg(const uint8_t *image, size_t length, double cx, double cy, double radius, double nose_x,
+                               double nose_y, double yaw_degrees, int dx, uint8_t *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif
