@@ -89,6 +89,14 @@ void fc_engine_destroy(fc_engine *engine) {
 fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t length, fc_face *faces,
                             int32_t faces_capacity, int32_t *faces_written, fc_image_info *info,
                             fc_stage_timings *timings, char *message, size_t message_capacity) {
+    return fc_engine_analyze_frame(engine, bytes, length, nullptr, 1, faces, faces_capacity, faces_written, info, timings,
+                                   message, message_capacity);
+}
+
+fc_status fc_engine_analyze_frame(fc_engine *engine, const uint8_t *bytes, size_t length, const float *search_region,
+                                  int32_t compute_embedding, fc_face *faces, int32_t faces_capacity,
+                                  int32_t *faces_written, fc_image_info *info, fc_stage_timings *timings,
+                                  char *message, size_t message_capacity) {
     if (faces_written != nullptr) *faces_written = 0;
     if (engine == nullptr || (bytes == nullptr && length > 0) || faces_capacity < 0 ||
         (faces_capacity > 0 && (faces == nullptr || faces_written == nullptr))) {
@@ -99,7 +107,8 @@ fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t leng
         fc_image_info local_info;
         fc_stage_timings local_timings;
         int written = 0;
-        auto outcome = engine->pipeline.analyze(bytes, length, faces, faces_capacity, written, local_info, local_timings);
+        auto outcome = engine->pipeline.analyze(bytes, length, faces, faces_capacity, written, local_info, local_timings,
+                                                search_region, compute_embedding != 0);
         if (faces_written != nullptr) *faces_written = written;
         if (info != nullptr) *info = local_info;
         if (timings != nullptr) *timings = local_timings;

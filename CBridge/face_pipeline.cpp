@@ -112,12 +112,14 @@ std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rg
     return found;
 }
 
-std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc_image_info &info) {
+std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc_image_info &info, double frame_longest,
+                                                          bool retry) {
     // dlib's HOG scanner searches a pyramid whose levels shrink by 5/6. dlib's reference pipeline
     // (face_recognition) upsamples once, so its levels sit at 2 x (5/6)^k of the original. Start our
     // pyramid on one of those levels, the largest within the detection size, so the boxes we find
     // (and so the landmarks and embeddings) agree with the reference.
-    const double longest = std::max(rgb.cols, rgb.rows);
+    // A crop of a frame is scanned at the frame's scale (never enlarged because it is small).
+    const double longest = frame_longest > 0 ? frame_longest : std::max(rgb.cols, rgb.rows);
     const double wanted = limits_.detection_size / longest;
     int level = std::max(0, int(std::ceil(std::log(kReferenceScale / wanted) / std::log(6.0 / 5.0) - 1e-9)));
     cv::Mat grey;
@@ -133,7 +135,7 @@ std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc
         const int next = level - kRetryLevels;
         const double next_scale = kReferenceScale * std::pow(5.0 / 6.0, next);
         const bool can_retry =
-            next >= kLowestLevel && double(rgb.cols) * rgb.rows * next_scale * next_scale <= kMaxDetectionPixels;
+            retry && next >= kLowestLevel && double(rgb.cols) * rgb.rows * next_scale * next_scale <= kMaxDetectionPixels;
         if (!found.empty() || !can_retry) return found;
         level = next;
     }
@@ -177,7 +179,7 @@ void FacePipeline::measure_quality(const dlib::full_object_detection &shape, con
 }
 
 Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
-                              fc_image_info &info, fc_stage_timings &timings) {
+                              fc_image_info &info, fc_stage_timings &timings, const float *search_region, bool embed) {
     written = 0;
     info = fc_image_info{};
     timings = fc_stage_timings{};
@@ -195,7 +197,22 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     timings.decode_ms = milliseconds_since(start);
 
     start = Clock::now();
-    auto detections = detect(rgb, info);
+    std::vector<Detection> detections;
+    const bool video = search_region != nullptr && search_region[2] > 0 && search_region[3] > 0;
+    if (video) {
+        // Where the face was a moment ago (video): search a margin around it first, the whole
+        // frame only if it is not there.
+        double mx = search_region[2] * 0.6, my = search_region[3] * 0.6;
+        cv::Rect roi = cv::Rect(int(search_region[0] - mx), int(search_region[1] - my), int(search_region[2] + 2 * mx),
+                                int(search_region[3] + 2 * my)) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+        if (roi.width >= 32 && roi.height >= 32) {
+            detections = detect(rgb(roi).clone(), info, std::max(rgb.cols, rgb.rows), false);
+            for (auto &d : detections) d.box = dlib::translate_rect(d.box, roi.x, roi.y);
+        }
+    }
+    // A video frame's face is as large as in the frame before: no enlarged retries (a head turned
+    // out of the detector's reach would cost them all, ~150 ms, for nothing).
+    if (detections.empty()) detections = detect(rgb, info, 0, !video);
     timings.detect_ms = milliseconds_since(start);
     info.faces_found = int(detections.size());
     if (detections.empty())
@@ -223,7 +240,8 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     timings.landmarks_ms = milliseconds_since(start);
 
     start = Clock::now();
-    std::vector<dlib::matrix<float, 0, 1>> descriptors = descriptor_(chips, 16);
+    std::vector<dlib::matrix<float, 0, 1>> descriptors;
+    if (embed) descriptors = descriptor_(chips, 16);
     timings.embed_ms = milliseconds_since(start);
 
     for (int i = 0; i < count; i++) {
@@ -240,7 +258,8 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
             face.landmarks[2 * p + 1] = float(shapes[i].part(p).y());
         }
         measure_quality(shapes[i], chips[i], face.quality);
-        for (int d = 0; d < FC_EMBEDDING_DIMENSIONS; d++) face.embedding[d] = descriptors[i](d);
+        if (embed)
+            for (int d = 0; d < FC_EMBEDDING_DIMENSIONS; d++) face.embedding[d] = descriptors[i](d);
     }
     written = count;
     return {};

@@ -123,6 +123,18 @@ fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t leng
                             fc_image_info *info, fc_stage_timings *timings,
                             char *message, size_t message_capacity);
 
+/**
+ * fc_engine_analyze with two choices for video frames: search_region (left, top, width, height;
+ * NULL for none) is where the face was in the previous frame: the detector searches a margin
+ * around it first and the whole image only when the face is not there (without the enlarged retries
+ * fc_engine_analyze makes for small faces: a video frame's face is as large as the frame before's); with compute_embedding 0
+ * the embedding is left zero (detection, landmarks and quality only, ~15 ms less a face).
+ */
+fc_status fc_engine_analyze_frame(fc_engine *engine, const uint8_t *bytes, size_t length, const float *search_region,
+                                  int32_t compute_embedding, fc_face *faces, int32_t faces_capacity,
+                                  int32_t *faces_written, fc_image_info *info, fc_stage_timings *timings,
+                                  char *message, size_t message_capacity);
+
 /** Euclidean distance between two FC_EMBEDDING_DIMENSIONS-long embeddings. */
 float fc_embedding_distance(const float *a, const float *b);
 

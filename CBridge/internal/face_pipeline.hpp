@@ -30,7 +30,8 @@ public:
 
     /** Runs the whole pipeline on encoded bytes. Never throws for bad input: returns an Outcome. */
     Outcome analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
-                    fc_image_info &info, fc_stage_timings &timings);
+                    fc_image_info &info, fc_stage_timings &timings, const float *search_region = nullptr,
+                    bool embed = true);
 
 private:
     struct Detection {
@@ -38,7 +39,7 @@ private:
         double score;
     };
 
-    std::vector<Detection> detect(const cv::Mat &rgb, fc_image_info &info);
+    std::vector<Detection> detect(const cv::Mat &rgb, fc_image_info &info, double frame_longest = 0, bool retry = true);
     std::vector<Detection> detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale);
     void measure_quality(const dlib::full_object_detection &shape, const dlib::matrix<dlib::rgb_pixel> &chip,
                          fc_face_quality &quality) const;

@@ -49,6 +49,24 @@ public final class FaceEngine: Sendable {
         try await result(of: image).get()
     }
 
+    /// Analyses a video frame: the face is searched near `near` first (where it was in an earlier
+    /// frame), and without `embed` the faces' embeddings are left zero (about 15 ms less a face).
+    public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool) async -> Result<FaceAnalysis, FaceEngineError> {
+        await withCheckedContinuation { continuation in
+            do throws(FaceEngineError) {
+                try pool.submit { engine in
+                    do throws(FaceEngineError) {
+                        continuation.resume(returning: .success(try engine.analyze(image, searchRegion: near, embed: embed)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+    }
+
     /// The analysis as a `Result` (for callers that gather many).
     public func analysisResult(_ image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
         await result(of: image)

@@ -31,8 +31,9 @@ final class NativeEngine {
         fc_engine_destroy(handle)
     }
 
-    /// Runs the whole pipeline on encoded image bytes.
-    func analyze(_ image: Data) throws(FaceEngineError) -> FaceAnalysis {
+    /// Runs the whole pipeline on encoded image bytes; for video frames, searching near
+    /// `searchRegion` first and, without `embed`, leaving the embedding zero.
+    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true) throws(FaceEngineError) -> FaceAnalysis {
         var faces = [fc_face](repeating: fc_face(), count: maxFaces)
         var written: Int32 = 0
         var info = fc_image_info()
@@ -40,8 +41,9 @@ final class NativeEngine {
         var message = [CChar](repeating: 0, count: 512)
         let status = image.withUnsafeBytes { raw in
             faces.withUnsafeMutableBufferPointer { buffer in
-                fc_engine_analyze(
-                    handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count,
+                let region: [Float]? = searchRegion.map { [Float($0.x), Float($0.y), Float($0.width), Float($0.height)] }
+                return fc_engine_analyze_frame(
+                    handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count, region, embed ? 1 : 0,
                     buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
             }
         }

@@ -106,7 +106,7 @@ public struct LivenessAnalyzer: Sendable {
         // (a turn past ~45 degrees) is left out, as long as most frames and the first two have one.
         var faces: [FrameFace] = []
         var kept: [Int] = []
-        for (index, result) in await analyzeAll(frames).enumerated() {
+        for (index, result) in await locateAll(frames).enumerated() {
             switch result {
             case .success(let analysis):
                 let primary = analysis.primaryFace
@@ -153,35 +153,44 @@ public struct LivenessAnalyzer: Sendable {
         }
         checks.append(.init(name: "duplicates", passed: true, score: nil, reason: "no repeated frame"))
 
-        // Identity: the frontal frames show one person (and the enrolled one); every turned frame is
-        // close to its nearest neighbour (turned faces drift from the template, not from the frame
-        // before them).
+        // Identity, on a few frames embedded now (embedding every frame costs ~15 ms each): the
+        // first two, up to two more frontal ones, the widest turn each way, and one at random.
+        // The frontal ones must show one person (and the enrolled one); a turned one must be
+        // close to its nearest embedded frontal frame (turned faces drift, not that far).
         let reference = Self.median(faces.prefix(2).map(\.cue))
-        let frontal = faces.filter { abs($0.cue - reference) < policy.neutralCue }
+        let frontalIndices = faces.indices.filter { abs(faces[$0].cue - reference) < policy.neutralCue }
+        var chosen = Set([0, 1])
+        for index in [frontalIndices.dropFirst(2).first, frontalIndices.last].compactMap({ $0 }) { chosen.insert(index) }
+        if let widest = faces.indices.max(by: { faces[$0].cue < faces[$1].cue }) { chosen.insert(widest) }
+        if let widest = faces.indices.min(by: { faces[$0].cue < faces[$1].cue }) { chosen.insert(widest) }
+        chosen.insert(Int.random(in: 0..<faces.count))
+        let embedded = try await embed(chosen.sorted(), frames: frames, faces: faces)
+        let frontal = embedded.filter { abs(faces[$0.key].cue - reference) < policy.neutralCue }
         var frontalSpread = 0.0
-        for (i, a) in frontal.enumerated() {
-            for b in frontal[(i + 1)...] { frontalSpread = max(frontalSpread, a.face.embedding.distance(to: b.face.embedding)) }
+        for a in frontal {
+            for b in frontal where a.key < b.key { frontalSpread = max(frontalSpread, a.value.distance(to: b.value)) }
         }
-        let jumps = zip(faces, faces.dropFirst()).map { $0.face.embedding.distance(to: $1.face.embedding) }
-        let nearest = faces.indices.map { index in
-            [index > 0 ? jumps[index - 1] : Double.infinity, index < jumps.count ? jumps[index] : Double.infinity].min()!
+        var worstNeighbour = 0.0
+        for (index, embedding) in embedded where frontal[index] == nil {
+            let nearest = frontal.min { abs($0.key - index) < abs($1.key - index) }
+            worstNeighbour = max(worstNeighbour, nearest.map { embedding.distance(to: $0.value) } ?? .infinity)
         }
-        let worstNeighbour = nearest.filter(\.isFinite).max() ?? 0
         if frontalSpread > policy.frontalSpread || worstNeighbour > policy.continuityDistance {
             checks.append(
                 .init(
                     name: "identity", passed: false, score: max(frontalSpread, worstNeighbour),
                     reason: String(
-                        format: "frontal frames %.2f apart, a frame %.2f from its nearest neighbour", frontalSpread, worstNeighbour)))
+                        format: "frontal frames %.2f apart, a turned frame %.2f from the nearest frontal one", frontalSpread, worstNeighbour
+                    )))
             return finish(.attack, attackHint)
         }
         let distance = template.map { template in
-            frontal.flatMap { frame in template.map { frame.face.embedding.distance(to: $0) } }.min() ?? .infinity
+            frontal.values.flatMap { embedding in template.map { embedding.distance(to: $0) } }.min() ?? .infinity
         }
         checks.append(
             .init(
                 name: "identity", passed: true, score: max(frontalSpread, worstNeighbour),
-                reason: String(format: "one person throughout (frontal %.2f, neighbours %.2f)", frontalSpread, worstNeighbour)))
+                reason: String(format: "one person throughout (frontal %.2f, turned %.2f)", frontalSpread, worstNeighbour)))
 
         // The start faces the camera; then each challenge in order, neutral between them.
         guard abs(reference) <= policy.frontalCue else {
@@ -294,25 +303,53 @@ public struct LivenessAnalyzer: Sendable {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// Every frame through the engine, a few at a time, results in frame order.
-    func analyzeAll(_ frames: [LivenessFrame]) async -> [Result<FaceAnalysis, FaceEngineError>] {
+    /// Every frame's faces without embeddings, results in frame order: the first frame searched
+    /// whole, the others first near where its face was (at the frame's scale: when the first face
+    /// was so small the detector had to enlarge the frame, every frame is searched whole, slower).
+    func locateAll(_ frames: [LivenessFrame]) async -> [Result<FaceAnalysis, FaceEngineError>] {
+        let first = await engine.analyzeFrame(frames[0].data, near: nil, embed: false)
+        let near = (try? first.get()).flatMap { $0.detectionPasses == 1 ? $0.primaryFace.box : nil }
+        let rest = await gather(Array(frames.indices.dropFirst())) { index in
+            await engine.analyzeFrame(frames[index].data, near: near, embed: false)
+        }
+        return [first] + rest
+    }
+
+    /// The embeddings of the chosen frames (analysed again, near their face, with the embedding).
+    func embed(_ indices: [Int], frames: [LivenessFrame], faces: [FrameFace]) async throws(FaceEngineError) -> [Int: FaceEmbedding] {
+        let results = await gather(indices) { index in
+            await engine.analyzeFrame(frames[index].data, near: faces[index].face.box, embed: true)
+        }
+        var embeddings: [Int: FaceEmbedding] = [:]
+        for (index, result) in zip(indices, results) {
+            switch result {
+            case .success(let analysis): embeddings[index] = analysis.primaryFace.embedding
+            case .failure(.noFace): continue
+            case .failure(let error): throw error
+            }
+        }
+        return embeddings
+    }
+
+    /// Runs `work` for each index, as many at once as the engine has workers; results in order.
+    func gather(
+        _ indices: [Int], _ work: @escaping @Sendable (Int) async -> Result<FaceAnalysis, FaceEngineError>
+    ) async -> [Result<FaceAnalysis, FaceEngineError>] {
         let window = max(1, engine.configuration.workers)
-        let engine = engine
-        let data = frames.map(\.data)
         return await withTaskGroup(of: (Int, Result<FaceAnalysis, FaceEngineError>).self) { group in
             var done: [Int: Result<FaceAnalysis, FaceEngineError>] = [:]
             var submitted = 0
-            while done.count < data.count {
-                while submitted < data.count && submitted - done.count < window {
-                    let index = submitted
-                    let image = data[index]
-                    group.addTask { (index, await engine.analysisResult(image)) }
+            while done.count < indices.count {
+                while submitted < indices.count && submitted - done.count < window {
+                    let position = submitted
+                    let index = indices[position]
+                    group.addTask { (position, await work(index)) }
                     submitted += 1
                 }
                 guard let finished = await group.next() else { break }
                 done[finished.0] = finished.1
             }
-            return data.indices.map { done[$0] ?? .failure(.internalError("frame \($0 + 1) was not analysed")) }
+            return indices.indices.map { done[$0] ?? .failure(.internalError("frame \(indices[$0] + 1) was not analysed")) }
         }
     }
 }
