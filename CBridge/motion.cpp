@@ -102,3 +102,67 @@ extern "C" fc_status fc_motion_between(const uint8_t *first, size_t first_length
         return FC_INTERNAL_ERROR;
     }
 }
+
+extern "C" fc_status fc_screen_border(const uint8_t *frame, size_t length, uint64_t max_pixels, const float box[4],
+                                      int32_t *found, char *message, size_t message_capacity) {
+    if (frame == nullptr || box == nullptr || found == nullptr) {
+        write(message, message_capacity, "frame, box and found must be valid");
+        return FC_BAD_ARGUMENT;
+    }
+    try {
+        *found = 0;
+        cv::Mat grey;
+        auto outcome = ::grey(frame, length, max_pixels ? max_pixels : 50000000ull, grey);
+        if (!outcome.ok()) {
+            write(message, message_capacity, outcome.message);
+            return outcome.status;
+        }
+        double scale = 320.0 / grey.cols;
+        cv::Mat small, edges;
+        cv::resize(grey, small, cv::Size(), scale, scale, cv::INTER_AREA);
+        cv::GaussianBlur(small, small, cv::Size(3, 3), 0);
+        cv::Canny(small, edges, 40, 120);
+        cv::dilate(edges, edges, cv::Mat());
+        std::vector<std::vector<cv::Point>> contours;
+        cv::findContours(edges, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
+        cv::Rect2d face(box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale);
+        double face_area = face.area();
+        if (face_area < 16) return FC_OK;
+        double margin = 0.08 * face.width;
+        std::vector<cv::Point2f> corners = {{float(face.x - margin), float(face.y - margin)},
+                                            {float(face.x + face.width + margin), float(face.y - margin)},
+                                            {float(face.x + face.width + margin), float(face.y + face.height + margin)},
+                                            {float(face.x - margin), float(face.y + face.height + margin)}};
+        for (const auto &contour : contours) {
+            double perimeter = cv::arcLength(contour, true);
+            if (perimeter < 2 * (face.width + face.height)) continue;
+            std::vector<cv::Point> quad;
+            cv::approxPolyDP(contour, quad, 0.03 * perimeter, true);
+            if (quad.size() != 4 || !cv::isContourConvex(quad)) continue;
+            double area = cv::contourArea(quad);
+            if (area < 2 * face_area || area > 12 * face_area) continue;
+            bool right_angles = true;
+            for (int i = 0; i < 4; i++) {
+                cv::Point2f a = quad[i], b = quad[(i + 1) % 4], c = quad[(i + 2) % 4];
+                cv::Point2f u = a - b, v = c - b;
+                double cosine = (u.x * v.x + u.y * v.y) / (std::hypot(u.x, u.y) * std::hypot(v.x, v.y) + 1e-9);
+                if (std::abs(cosine) > 0.3) right_angles = false;
+            }
+            if (!right_angles) continue;
+            bool encloses = true;
+            for (const auto &corner : corners)
+                if (cv::pointPolygonTest(quad, corner, false) <= 0) encloses = false;
+            if (encloses) {
+                *found = 1;
+                return FC_OK;
+            }
+        }
+        return FC_OK;
+    } catch (const cv::Exception &error) {
+        write(message, message_capacity, "image processing failed: " + error.msg);
+        return FC_UNDECODABLE_IMAGE;
+    } catch (...) {
+        write(message, message_capacity, "unknown failure looking for a screen border");
+        return FC_INTERNAL_ERROR;
+    }
+}

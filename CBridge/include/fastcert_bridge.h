@@ -157,6 +157,14 @@ fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uin
                             uint64_t max_pixels, const float box[4], fc_motion *out, char *message,
                             size_t message_capacity);
 
+/**
+ * Looks for the edge of a screen or a print around the face: a convex four-sided outline, corners
+ * near right angles, enclosing the face box (left, top, width, height) with a margin on every
+ * side, between 2 and 12 times its area. Writes *found (1 or 0). Thread-safe.
+ */
+fc_status fc_screen_border(const uint8_t *frame, size_t length, uint64_t max_pixels, const float box[4], int32_t *found,
+                           char *message, size_t message_capacity);
+
 /** Short stable name of a status ("no_face", "image_too_large", ...). Static storage. */
 const char *fc_status_name(fc_status status);
 

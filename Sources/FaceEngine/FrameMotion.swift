@@ -51,3 +51,29 @@ extension FaceEngine {
                 frameDifference: Double(native.frame_difference)))
     }
 }
+
+extension FaceEngine {
+    /// True when the frame shows the edge of a screen or a print around the face (a convex
+    /// four-sided outline with near-right corners, enclosing the face, 2 to 12 times its area).
+    public func screenBorder(in frame: Data, around box: FaceBox) async throws(FaceEngineError) -> Bool {
+        let maxPixels = UInt64(configuration.maxPixels)
+        let result: Result<Bool, FaceEngineError> = await withCheckedContinuation { continuation in
+            do throws(FaceEngineError) {
+                try submit { _ in
+                    var found: Int32 = 0
+                    var message = [CChar](repeating: 0, count: 512)
+                    let rect: [Float] = [Float(box.x), Float(box.y), Float(box.width), Float(box.height)]
+                    let status = frame.withUnsafeBytes {
+                        fc_screen_border(
+                            $0.bindMemory(to: UInt8.self).baseAddress, $0.count, maxPixels, rect, &found, &message, message.count)
+                    }
+                    continuation.resume(
+                        returning: status == FC_OK ? .success(found != 0) : .failure(NativeEngine.error(status, message: message)))
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+}

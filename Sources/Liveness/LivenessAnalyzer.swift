@@ -215,6 +215,19 @@ public struct LivenessAnalyzer: Sendable {
         }
         checks.append(.init(name: "challenges", passed: true, score: Double(challenges.count), reason: "all challenges in order"))
 
+        // A screen's or a print's edge around the face, in the first, a middle and the last frame:
+        // a veto (0 of 239 live images showed one; see README).
+        for index in Set([0, faces.count / 2, faces.count - 1]).sorted() {
+            if try await engine.screenBorder(in: frames[index].data, around: faces[index].face.box) {
+                checks.append(
+                    .init(
+                        name: "screen_border", passed: false, score: nil,
+                        reason: "a screen or print edge around the face in frame \(index + 1)"))
+                return finish(.attack, attackHint, distance: distance)
+            }
+        }
+        checks.append(.init(name: "screen_border", passed: true, score: nil, reason: "no screen or print edge around the face"))
+
         // 3D structure: a turning head is not a plane.
         for turn in turns {
             let motion = try await engine.motion(

@@ -8,7 +8,7 @@ struct LivenessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liveness",
         abstract: "Run the liveness analysis on captured frames, or measure it over labelled sequences.",
-        subcommands: [Analyze.self, Eval.self])
+        subcommands: [Analyze.self, Eval.self, Border.self])
 
     /// Frames of a folder (`*.jpg`/`*.png`, in name order), at most `limit`, evenly sampled.
     static func frames(in folder: URL, limit: Int, intervalMs: Double) throws -> [LivenessFrame] {
@@ -146,6 +146,31 @@ struct LivenessCommand: AsyncParsableCommand {
                 let rate = label == "live" ? "BPCER \(String(format: "%.2f", 1 - share))" : "APCER \(String(format: "%.2f", share))"
                 print("\(label): \(outcome.total) sequences, \(outcome.accepted) judged live: \(rate)")
             }
+        }
+    }
+}
+
+extension LivenessCommand {
+    /// `fastcert liveness border IMAGE...`: which frames show a screen or print edge around the face.
+    struct Border: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Report, per image, whether a screen or print edge encloses the face.")
+        @Argument(help: "Images.") var images: [String]
+        @OptionGroup var engineOptions: EngineOptions
+
+        func run() async throws {
+            let engine = try await engineOptions.startEngine()
+            var counts = (faces: 0, borders: 0)
+            for path in images {
+                guard let data = FileManager.default.contents(atPath: path), let analysis = try? await engine.analyze(data) else {
+                    continue
+                }
+                counts.faces += 1
+                if (try? await engine.screenBorder(in: data, around: analysis.primaryFace.box)) == true {
+                    counts.borders += 1
+                    print("border\t\(path)")
+                }
+            }
+            print("\(counts.borders) of \(counts.faces) images with a face show a border around it")
         }
     }
 }
