@@ -56,11 +56,11 @@ struct PhotoCheck: Sendable {
 }
 
 /// What happened to one uploaded photo.
-struct PhotoResult: Codable, Sendable, Equatable {
-    var index: Int
-    var accepted: Bool
-    var reasons: [String]
-    var codes: [String]
-    var facesFound: Int?
-    var interEyePixels: Double?
+public struct PhotoResult: Codable, Sendable, Equatable {
+    public var index: Int
+    public var accepted: Bool
+    public var reasons: [String]
+    public var codes: [String]
+    public var facesFound: Int?
+    public var interEyePixels: Double?
 }

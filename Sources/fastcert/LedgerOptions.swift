@@ -28,9 +28,13 @@ struct LedgerOptions: ParsableArguments {
         return LedgerStore(database: try openDatabase(), rules: rules)
     }
 
+    /// The database file: `--database`, else `$FASTCERT_DATABASE`, else `./fastcert.sqlite`.
+    var databasePath: String {
+        database ?? ProcessInfo.processInfo.environment["FASTCERT_DATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? "fastcert.sqlite"
+    }
+
     func openDatabase() throws -> AppDatabase {
-        let path =
-            database ?? ProcessInfo.processInfo.environment["FASTCERT_DATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? "fastcert.sqlite"
+        let path = databasePath
         do {
             return try AppDatabase(path: path)
         } catch {

@@ -208,32 +208,21 @@ struct PersonRoutes {
         guard upload.photos.count <= limit else {
             throw APIError(.unprocessableContent, "too_many_photos", "send at most \(limit) photos in one enrollment")
         }
-        var results: [PhotoResult] = []
-        var accepted: [(index: Int, embedding: FaceEmbedding)] = []
-        for (index, photo) in upload.photos.enumerated() {
-            do throws(FaceEngineError) {
-                let analysis = try await dependencies.engine.analyze(photo)
-                let problems = PhotoCheck.enrollment.problems(analysis)
-                results.append(
-                    PhotoResult(
-                        index: index, accepted: problems.isEmpty, reasons: problems.map(\.reason), codes: problems.map(\.code),
-                        facesFound: analysis.facesFound, interEyePixels: (analysis.primaryFace.quality.interEyePixels * 10).rounded() / 10))
-                if problems.isEmpty { accepted.append((index, analysis.primaryFace.embedding)) }
-            } catch {
-                guard error.isImageProblem else { throw APIError(error) }
-                results.append(PhotoResult(index: index, accepted: false, reasons: [Self.reason(error)], codes: [error.code]))
-            }
+        let outcome: EnrollmentCheck.Outcome
+        do throws(FaceEngineError) {
+            outcome = try await EnrollmentCheck(engine: dependencies.engine, matchThreshold: dependencies.configuration.matchThreshold)
+                .evaluate(upload.photos)
+        } catch {
+            throw APIError(error)
         }
+        let (results, accepted) = (outcome.results, outcome.accepted)
         // Photos of different people must not make one template.
-        let threshold = dependencies.configuration.matchThreshold
-        for (a, first) in accepted.enumerated() {
-            for second in accepted[(a + 1)...] where first.embedding.distance(to: second.embedding) > threshold {
-                var error = APIError(
-                    .unprocessableContent, "photos_disagree",
-                    "photos \(first.index + 1) and \(second.index + 1) do not show the same person; enroll photos of one person only")
-                error.photos = results
-                throw error
-            }
+        if let (first, second) = outcome.disagreeing {
+            var error = APIError(
+                .unprocessableContent, "photos_disagree",
+                "photos \(first + 1) and \(second + 1) do not show the same person; enroll photos of one person only")
+            error.photos = results
+            throw error
         }
         guard !accepted.isEmpty else {
             var error = APIError(.unprocessableContent, "no_usable_photo", "no photo was good enough to enroll; see each photo's reasons")
@@ -246,17 +235,6 @@ struct PersonRoutes {
         context.logger.info("face enrolled", metadata: ["person": "\(person.id)", "photos": "\(accepted.count)"])
         return try JSON.response(
             EnrollmentBody(residentId: person.id.value, enrolled: true, referencePhotos: accepted.count, photos: results), status: .created)
-    }
-
-    /// What to tell the person about an image the engine could not use.
-    static func reason(_ error: FaceEngineError) -> String {
-        switch error {
-        case .noFace: "no face found: the whole face should be in view, facing the camera"
-        case .undecodableImage: "the image cannot be read (damaged or cut short): take the photo again"
-        case .unsupportedFormat: "not a JPEG or PNG image"
-        case .imageTooLarge: "the image is too large: send a smaller photo"
-        default: error.message
-        }
     }
 }
 
