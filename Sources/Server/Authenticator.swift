@@ -65,7 +65,7 @@ struct Authenticator: Sendable {
         let expected = Self.signature(
             method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
             nonce: nonce, keyHash: key.secretHash)
-        guard Self.equal(expected, signature.lowercased()) else {
+        guard ServiceStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
             throw APIError(.unauthorized, "bad_signature", "the request signature does not match (see README, 'Signed kiosk requests')")
         }
         let fresh: Bool
@@ -83,12 +83,5 @@ struct Authenticator: Sendable {
         let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: keyHash))
         return Data(mac).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -110,42 +110,56 @@ extension LedgerStore {
         batch.entries.reserveCapacity(rows.count)
         batch.json.reserveCapacity(rows.count * 120)
         for row in rows {
-            guard !row.source.isEmpty, !row.externalID.isEmpty else {
-                batch.report.refuse(row.line, "source and external_id are required (they make re-delivery safe)")
+            let entry: PreparedBatch.Entry
+            switch check(row, allowBiometric: allowBiometric) {
+            case .failure(let refusal):
+                batch.report.refuse(row.line, refusal.reason)
                 continue
-            }
-            guard let kind = rules.kind(row.kind) else {
-                batch.report.refuse(row.line, "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)")
-                continue
-            }
-            guard allowBiometric || kind.class != .biometric else {
-                batch.report.refuse(row.line, "\(row.kind) is recorded by the verification service itself, not delivered by a feed")
-                continue
-            }
-            guard kind.source == row.source || kind.class == .biometric else {
-                batch.report.refuse(row.line, "kind \(row.kind) is reported by \(kind.source), not \(row.source)")
-                continue
-            }
-            guard let id = try? ResidentID(row.residentID) else {
-                batch.report.refuse(row.line, "resident_id is not a valid resident ID")
-                continue
-            }
-            guard let day = Self.observedDay(row.observedAt) else {
-                batch.report.refuse(row.line, "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day")
-                continue
+            case .success(let checked):
+                entry = checked
             }
             if !batch.entries.isEmpty { batch.json.append(",") }
             batch.json.append("[")
-            for field in [row.source, row.externalID, id.value, kind.kind, kind.class.rawValue, day.description, row.observedAt] {
+            for field in [
+                row.source, row.externalID, entry.id.value, entry.kind.kind, entry.kind.class.rawValue, entry.day.description,
+                row.observedAt,
+            ] {
                 Self.appendJSONString(field, to: &batch.json)
                 batch.json.append(",")
             }
             if let payload = row.payload { Self.appendJSONString(payload, to: &batch.json) } else { batch.json.append("null") }
             batch.json.append("]")
-            batch.entries.append(.init(line: row.line, id: id, kind: kind, day: day))
+            batch.entries.append(entry)
         }
         batch.json.append("]")
         return batch
+    }
+
+    /// Why a row cannot be taken.
+    struct Refusal: Error {
+        var reason: String
+    }
+
+    /// One row's checks, before any database work: source and external id present, a kind of the
+    /// catalogue reported by its own department, a valid resident ID, a readable day.
+    func check(_ row: EvidenceRow, allowBiometric: Bool) -> Result<PreparedBatch.Entry, Refusal> {
+        guard !row.source.isEmpty, !row.externalID.isEmpty else {
+            return .failure(Refusal(reason: "source and external_id are required (they make re-delivery safe)"))
+        }
+        guard let kind = rules.kind(row.kind) else {
+            return .failure(Refusal(reason: "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)"))
+        }
+        guard allowBiometric || kind.class != .biometric else {
+            return .failure(Refusal(reason: "\(row.kind) is recorded by the verification service itself, not delivered by a feed"))
+        }
+        guard kind.source == row.source || kind.class == .biometric else {
+            return .failure(Refusal(reason: "kind \(row.kind) is reported by \(kind.source), not \(row.source)"))
+        }
+        guard let id = try? ResidentID(row.residentID) else { return .failure(Refusal(reason: "resident_id is not a valid resident ID")) }
+        guard let day = Self.observedDay(row.observedAt) else {
+            return .failure(Refusal(reason: "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day"))
+        }
+        return .success(PreparedBatch.Entry(line: row.line, id: id, kind: kind, day: day))
     }
 
     static func appendJSONString(_ text: String, to json: inout String) {
@@ -291,15 +305,22 @@ extension LedgerStore {
     /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
     /// the same checks and the same rules as a batch, in the caller's transaction.
     func applyOne(_ row: EvidenceRow, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
-        var batch = prepare([row])
-        guard let entry = batch.entries.first else { return (batch.report, nil) }
+        var report = ImportReport()
+        let entry: PreparedBatch.Entry
+        switch check(row, allowBiometric: true) {
+        case .failure(let refusal):
+            report.refuse(row.line, refusal.reason)
+            return (report, nil)
+        case .success(let checked):
+            entry = checked
+        }
         let now = Self.timestamp()
         guard
             let person = try Row.fetchOne(
                 try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
         else {
-            batch.report.refuse(row.line, "unknown person \(entry.id)")
-            return (batch.report, nil)
+            report.refuse(row.line, "unknown person \(entry.id)")
+            return (report, nil)
         }
         try db.cachedStatement(
             sql: """
@@ -311,14 +332,14 @@ extension LedgerStore {
             now, row.payload,
         ])
         guard db.changesCount == 1 else {
-            batch.report.alreadyPresent += 1
-            return (batch.report, nil)
+            report.alreadyPresent += 1
+            return (report, nil)
         }
         let evidenceID = db.lastInsertedRowID
-        batch.report.imported = 1
+        report.imported = 1
         var ledger = Self.ledger(person, at: 0)
         let changes = try changes(for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, ledger: &ledger, db)
-        guard !changes.isEmpty else { return (batch.report, evidenceID) }
+        guard !changes.isEmpty else { return (report, evidenceID) }
         if changes.contains(where: { $0.kind == .deceased }) {
             try db.execute(
                 sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'",
@@ -326,8 +347,8 @@ extension LedgerStore {
         }
         try Self.save(ledger, person: entry.id.value, db)
         try Self.record(changes, person: entry.id.value, evidence: evidenceID, at: now, db)
-        for change in changes { batch.report.changes[change.kind.rawValue, default: 0] += 1 }
-        return (batch.report, evidenceID)
+        for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
+        return (report, evidenceID)
     }
 
     /// What one new piece of evidence does to a person's ledger.

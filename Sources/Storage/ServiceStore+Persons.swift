@@ -101,7 +101,7 @@ extension ServiceStore {
             let input = PersonInput(
                 residentID: id.value, name: changes.name ?? current.name, birthDate: current.birthDate.description,
                 unitCode: changes.unitCode ?? current.unitCode, benefitLevel: changes.benefitLevel ?? current.benefitLevel,
-                monthlyAmount: changes.monthlyAmount ?? Self.yuan(current.monthlyAmountFen), phone: changes.phone ?? current.phone,
+                monthlyAmount: changes.monthlyAmount ?? Yuan.text(fen: current.monthlyAmountFen), phone: changes.phone ?? current.phone,
                 wechatID: changes.wechatID ?? current.wechatID, livesAlone: changes.livesAlone ?? current.livesAlone,
                 immobile: changes.immobile ?? current.immobile)
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
@@ -122,8 +122,6 @@ extension ServiceStore {
             return try Self.personRecord(id, db)!
         }
     }
-
-    static func yuan(_ fen: Int) -> String { String(format: "%d.%02d", fen / 100, fen % 100) }
 
     /// Runs a typed-throwing check inside a GRDB closure (which throws untyped).
     static func checked<T>(_ body: () throws(LedgerError) -> T) throws -> T { try body() }

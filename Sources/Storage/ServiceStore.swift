@@ -107,7 +107,8 @@ public struct ServiceStore: Sendable {
         return key
     }
 
-    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+    /// Compares two secrets in time that does not depend on where they differ.
+    public static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

@@ -16,10 +16,9 @@ struct PayrollCommand: AsyncParsableCommand {
         try await reportingFailures {
             guard let month = Month(month) else { throw ValidationError("--month must be YYYY-MM") }
             print("resident_id,name,unit_code,status,payable,monthly_amount,back_pay_months,total")
-            @Sendable func yuan(_ fen: Int) -> String { String(format: "%.2f", Double(fen) / 100) }
             try await ledger.open().payroll(month: month, unit: unit) { l in
                 print(
-                    "\(l.personID),\(csvField(l.name)),\(l.unitCode),\(l.status.rawValue),\(l.payable ? "yes" : "no"),\(yuan(l.monthlyAmountFen)),\(l.backPayMonths),\(yuan(l.totalFen))"
+                    "\(l.personID),\(csvField(l.name)),\(l.unitCode),\(l.status.rawValue),\(l.payable ? "yes" : "no"),\(Yuan.text(fen: l.monthlyAmountFen)),\(l.backPayMonths),\(Yuan.text(fen: l.totalFen))"
                 )
             }
         }

@@ -94,9 +94,9 @@ struct PayrollBody: Encodable {
             unitCode = l.unitCode
             status = l.status.rawValue
             payable = l.payable
-            monthlyAmount = ServiceStoreFormat.yuan(l.monthlyAmountFen)
+            monthlyAmount = Yuan.text(fen: l.monthlyAmountFen)
             backPayMonths = l.backPayMonths
-            total = ServiceStoreFormat.yuan(l.totalFen)
+            total = Yuan.text(fen: l.totalFen)
         }
     }
     var month: String
@@ -124,8 +124,4 @@ struct StatsBody: Encodable {
         suspensions = s.suspensions
         certifiedByClass = s.certifiedByClass
     }
-}
-
-enum ServiceStoreFormat {
-    static func yuan(_ fen: Int) -> String { "\(fen / 100).\(String(format: "%02d", fen % 100))" }
 }

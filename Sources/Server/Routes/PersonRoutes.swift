@@ -38,7 +38,7 @@ struct PersonRoutes {
             birthDate = p.birthDate.description
             unitCode = p.unitCode
             benefitLevel = p.benefitLevel
-            monthlyAmount = String(format: "%d.%02d", p.monthlyAmountFen / 100, p.monthlyAmountFen % 100)
+            monthlyAmount = Yuan.text(fen: p.monthlyAmountFen)
             phone = p.phone
             wechatId = p.wechatID
             livesAlone = p.livesAlone
