@@ -91,6 +91,7 @@ struct ServeCommandTests {
             for key in keys {
                 let process = Process()
                 process.executableURL = st
+                process.currentDirectoryURL = folder  // its cache stays out of the checkout
                 process.arguments = [
                     "run", "\(url)/openapi.yaml", "-H", "Authorization: Bearer \(key)", "--checks", "all", "--exclude-checks",
                     "positive_data_acceptance", "--max-examples", "25", "--workers", "1", "--seed", "1", "--no-color",
