@@ -293,6 +293,26 @@ public struct LivenessAnalyzer: Sendable {
         return next == challenges.count ? .performed(turns) : .missing(done: next)
     }
 
+    /// The turns a capture performs, in order (what a client following those prompts would have
+    /// been asked; for measuring over recorded sequences). Turn left when it shows none.
+    public func performedTurns(_ frames: [LivenessFrame]) async -> [LivenessChallenge] {
+        let cues = await locateAll(frames).compactMap { try? Self.yawCue($0.get().primaryFace.landmarks) }
+        guard cues.count >= 2 else { return [.turnLeft] }
+        let reference = Self.median(Array(cues.prefix(2)))
+        var turns: [LivenessChallenge] = []
+        var ready = true
+        for cue in cues {
+            let delta = cue - reference
+            if ready, abs(delta) >= policy.turnCue {
+                turns.append(delta > 0 ? .turnLeft : .turnRight)
+                ready = false
+            } else if abs(delta) < policy.neutralCue {
+                ready = true
+            }
+        }
+        return turns.isEmpty ? [.turnLeft] : turns
+    }
+
     /// The yaw cue of dlib's 5 points: the nose base's offset from the midpoint of the four eye
     /// corners, along the eye line (towards the image's right), over the outer corner distance.
     /// About 0.315 tan(yaw); positive when the nose points to the image's right.

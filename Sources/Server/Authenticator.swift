@@ -79,9 +79,9 @@ struct Authenticator: Sendable {
 
     /// The signature a client computes (hex).
     static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, keyHash: Data) -> String {
-        let bodyHash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let bodyHash = Data(SHA256.hash(data: body)).hexString
         let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: keyHash))
-        return Data(mac).map { String(format: "%02x", $0) }.joined()
+        return Data(mac).hexString
     }
 }

@@ -42,7 +42,7 @@ public struct APIKey: Sendable, Equatable {
     /// A new random key: its id and the full text to hand over once.
     static func generate() -> (id: String, secret: String, text: String) {
         var generator = SystemRandomNumberGenerator()
-        let id = "fc_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let id = "fc_" + Data.randomHex(bytes: 8)
         let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let secret = Data(secretBytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")

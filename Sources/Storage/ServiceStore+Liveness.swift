@@ -17,8 +17,7 @@ extension ServiceStore {
     public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
         -> LivenessSession
     {
-        var generator = SystemRandomNumberGenerator()
-        let id = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let id = Data.randomHex(bytes: 16)
         let now = Date()
         let session = LivenessSession(
             id: id, keyID: key, person: person, challenges: challenges, expiresAt: now.addingTimeInterval(Double(seconds)))

@@ -30,12 +30,12 @@ public struct TemplateVault: Sendable {
             return TemplateVault(key: SymmetricKey(data: bytes))
         }
         let key = SymmetricKey(size: .bits256)
-        let hex = key.withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        let hex = key.withUnsafeBytes { Data($0) }.hexString
         guard FileManager.default.createFile(atPath: file.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw LedgerError("template_key", "cannot create the template key file \(file.path)")
         }
-        return TemplateVault(key: SymmetricKey(data: Data(hex: hex)!))
+        return TemplateVault(key: key)
     }
 
     /// Seals embeddings (each 128 floats) for a person.
@@ -84,20 +84,5 @@ public struct TemplateVault: Sendable {
             embeddings.append(values)
         }
         return embeddings
-    }
-}
-
-extension Data {
-    init?(hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self.init(bytes)
     }
 }

@@ -20,28 +20,6 @@ struct LivenessCommand: AsyncParsableCommand {
         }
     }
 
-    /// The turns a sequence performs (what a client following those prompts would have been asked).
-    static func observedTurns(_ frames: [LivenessFrame], engine: FaceEngine, policy: LivenessPolicy) async -> [LivenessChallenge] {
-        var cues: [Double] = []
-        for frame in frames {
-            if let analysis = try? await engine.analyze(frame.data) { cues.append(LivenessAnalyzer.yawCue(analysis.primaryFace.landmarks)) }
-        }
-        guard cues.count >= 2 else { return [.turnLeft] }
-        let reference = (cues[0] + cues[1]) / 2
-        var turns: [LivenessChallenge] = []
-        var ready = true
-        for cue in cues {
-            let delta = cue - reference
-            if ready, abs(delta) >= policy.turnCue {
-                turns.append(delta > 0 ? .turnLeft : .turnRight)
-                ready = false
-            } else if abs(delta) < policy.neutralCue {
-                ready = true
-            }
-        }
-        return turns.isEmpty ? [.turnLeft] : turns
-    }
-
     struct Analyze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Analyse one capture: a folder of frames (name order), against the given challenges.")
@@ -63,7 +41,7 @@ struct LivenessCommand: AsyncParsableCommand {
                     return challenge
                 }
             } else {
-                asked = await LivenessCommand.observedTurns(frames, engine: engine, policy: policy)
+                asked = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
             }
             for (index, frame) in frames.enumerated() {
                 if let analysis = try? await engine.analyze(frame.data) {
@@ -114,7 +92,7 @@ struct LivenessCommand: AsyncParsableCommand {
             for row in rows where row.count > max(folderColumn, labelColumn) {
                 let frames = try LivenessCommand.frames(
                     in: rootURL.appending(path: row[folderColumn]), limit: maxFrames, intervalMs: intervalMs)
-                let asked = await LivenessCommand.observedTurns(frames, engine: engine, policy: policy)
+                let asked = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
                 let result: LivenessResult
                 do {
                     result = try await LivenessAnalyzer(engine: engine, policy: policy).analyze(frames, challenges: asked, template: nil)
