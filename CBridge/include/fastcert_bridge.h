@@ -165,6 +165,26 @@ fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uin
 fc_status fc_screen_border(const uint8_t *frame, size_t length, uint64_t max_pixels, const float box[4], int32_t *found,
                            char *message, size_t message_capacity);
 
+/** One row of a template scan within the distance limit. */
+typedef struct {
+    uint64_t row;
+    uint32_t query;
+    float distance;
+} fc_scan_hit;
+
+/**
+ * Scans rows of quantised embeddings (dimensions int8 values each, row r holding round(v / scale[r])
+ * for its embedding v, with norm2[r] the squared norm of v) for every row within limit of one of
+ * the queries (quantised the same way). Distances are Euclidean, from the int8 dot products, so
+ * within about 0.01 of the exact float distance. A row whose norm2 is +infinity never matches
+ * (removed rows). Writes up to capacity hits (row order) and returns how many there were in all
+ * (more than capacity when hits were left out). Pure arithmetic on the caller's memory: no
+ * allocation, nothing thrown, thread-safe.
+ */
+uint64_t fc_template_scan(const int8_t *rows, const float *scale, const float *norm2, uint64_t count, uint32_t dimensions,
+                          const int8_t *queries, const float *query_scale, const float *query_norm2, uint32_t query_count,
+                          float limit, fc_scan_hit *hits, uint64_t capacity);
+
 /** Short stable name of a status ("no_face", "image_too_large", ...). Static storage. */
 const char *fc_status_name(fc_status status);
 

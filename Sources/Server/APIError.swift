@@ -14,6 +14,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var headers: HTTPFields = [:]
     /// Enrollment: what happened to each photo.
     var photos: [PhotoResult]?
+    /// Enrollment refused as a duplicate identity: the persons the face is already enrolled as.
+    var duplicates: [Enroller.Duplicate]?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
@@ -29,6 +31,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
             var code: String
             var message: String
             var photos: [PhotoResult]?
+            var duplicates: [Enroller.Duplicate]?
         }
         var error: Detail
     }
@@ -36,7 +39,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let data = (try? JSON.encoder.encode(Body(error: .init(code: code, message: message, photos: photos)))) ?? Data()
+        let data = (try? JSON.encoder.encode(Body(error: .init(code: code, message: message, photos: photos, duplicates: duplicates)))) ?? Data()
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

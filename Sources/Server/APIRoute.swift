@@ -22,6 +22,9 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let updatePerson = APIRoute(method: .patch, path: "/v1/persons/{id}", roles: [.operator])
     public static let personLedger = APIRoute(method: .get, path: "/v1/persons/{id}/ledger", roles: staff)
     public static let enroll = APIRoute(method: .post, path: "/v1/persons/{id}/enrollments", roles: [.operator])
+    public static let enrollment = APIRoute(method: .get, path: "/v1/persons/{id}/enrollments", roles: staff)
+    public static let deleteEnrollment = APIRoute(method: .delete, path: "/v1/persons/{id}/enrollments", roles: [.operator])
+    public static let enrollments = APIRoute(method: .get, path: "/v1/enrollments", roles: staff)
     public static let livenessSession = APIRoute(method: .post, path: "/v1/liveness/sessions", roles: [.kiosk, .mobile])
     public static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile])
     public static let evidence = APIRoute(method: .post, path: "/v1/evidence", roles: [.feed])
@@ -34,7 +37,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
-        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, livenessSession, verify, evidence,
+        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment, enrollments, livenessSession, verify, evidence,
         alerts,
         tasks, taskOutcome, outbox, payroll, stats,
     ]

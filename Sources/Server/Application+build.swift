@@ -15,6 +15,7 @@ struct ServiceDependencies: Sendable {
     let metrics: ServiceMetrics
     let authenticator: Authenticator
     let liveness: LivenessAnalyzer
+    let enroller: Enroller
 }
 
 /// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
@@ -22,7 +23,22 @@ struct ServiceDependencies: Sendable {
 public func buildApplication(
     configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, store: store, engine: engine)
+    // The duplicate-identity index is filled from the sealed templates in the background from the
+    // start, so the first enrollment does not wait for it (a city of 2,000,000 takes seconds).
+    let enroller = Enroller(
+        store: store, engine: engine, matchThreshold: configuration.matchThreshold, duplicateThreshold: configuration.duplicateThreshold)
+    Task {
+        let started = ContinuousClock.now
+        do throws(LedgerError) {
+            let loaded = try await enroller.load()
+            logger.info(
+                "duplicate-identity index loaded",
+                metadata: ["templates": "\(loaded.templates)", "unreadable": "\(loaded.unreadable)", "seconds": "\((ContinuousClock.now - started).components.seconds)"])
+        } catch {
+            logger.error("duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error.message)"])
+        }
+    }
+    let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert"),
@@ -30,7 +46,9 @@ public func buildApplication(
 }
 
 /// The router alone (tests drive it without a socket).
-public func buildRouter(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Router<APIContext> {
+public func buildRouter(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, enroller: Enroller? = nil)
+    -> Router<APIContext>
+{
     let metrics = ServiceMetrics { [engine] in
         [
             ("fastcert_engine_queue_depth", "Images waiting for a face-engine worker.", Double(engine.queueDepth)),
@@ -41,7 +59,10 @@ public func buildRouter(configuration: ServerConfiguration, store: ServiceStore,
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
-        liveness: LivenessAnalyzer(engine: engine))
+        liveness: LivenessAnalyzer(engine: engine),
+        enroller: enroller
+            ?? Enroller(
+                store: store, engine: engine, matchThreshold: configuration.matchThreshold, duplicateThreshold: configuration.duplicateThreshold))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

@@ -1,5 +1,7 @@
+import Crypto
 import FaceEngine
 import Foundation
+import Storage
 
 /// Judges a set of reference photos for one person, the same way for the HTTP route and the
 /// command line: each photo gets its own result (accepted, or rejected with reasons a person can
@@ -28,17 +30,22 @@ public struct EnrollmentCheck: Sendable {
         var results: [PhotoResult] = []
         var accepted: [(index: Int, embedding: FaceEmbedding)] = []
         for (index, photo) in photos.enumerated() {
+            let sha256 = Self.sha256(photo)
             do throws(FaceEngineError) {
                 let analysis = try await engine.analyze(photo)
                 let problems = PhotoCheck.enrollment.problems(analysis)
+                let quality = analysis.primaryFace.quality
+                func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
                 results.append(
                     PhotoResult(
                         index: index, accepted: problems.isEmpty, reasons: problems.map(\.reason), codes: problems.map(\.code),
-                        facesFound: analysis.facesFound, interEyePixels: (analysis.primaryFace.quality.interEyePixels * 10).rounded() / 10))
+                        facesFound: analysis.facesFound, interEyePixels: rounded(quality.interEyePixels), sharpness: rounded(quality.sharpness),
+                        brightness: rounded(quality.brightness), yaw: rounded(quality.yaw), sha256: sha256))
                 if problems.isEmpty { accepted.append((index, analysis.primaryFace.embedding)) }
             } catch {
                 guard error.isImageProblem else { throw error }
-                results.append(PhotoResult(index: index, accepted: false, reasons: [Self.reason(error)], codes: [error.code]))
+                results.append(
+                    PhotoResult(index: index, accepted: false, reasons: [Self.reason(error)], codes: [error.code], sha256: sha256))
             }
         }
         var disagreeing: (Int, Int)?
@@ -49,6 +56,11 @@ public struct EnrollmentCheck: Sendable {
             }
         }
         return Outcome(results: results, accepted: accepted, disagreeing: disagreeing)
+    }
+
+    /// The hex SHA-256 of a photo file.
+    public static func sha256(_ photo: Data) -> String {
+        Data(SHA256.hash(data: photo)).hexString
     }
 
     /// What to tell the person about an image the engine could not use.

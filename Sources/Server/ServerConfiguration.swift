@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var requestTimeoutSeconds = 30.0
     /// Largest face distance accepted as the same person (see README, "Calibration").
     public var matchThreshold = FaceEngineConfiguration.defaultMatchThreshold
+    /// Largest face distance between two persons' templates reported as one identity at enrollment.
+    public var duplicateThreshold = Enroller.defaultDuplicateThreshold
     /// Photos accepted in one enrollment request.
     public var maxPhotosPerEnrollment = 5
     /// Consecutive failed verifications (per person, per device) that lock further attempts.
@@ -83,6 +85,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_MAX_PIXELS", \.maxPixels)
         try value("FASTCERT_REQUEST_TIMEOUT", \.requestTimeoutSeconds)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
+        try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
         try value("FASTCERT_LIVENESS_SESSION_SECONDS", \.livenessSessionSeconds)
@@ -99,6 +102,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
         guard requestTimeoutSeconds > 0 else { throw ConfigurationError("the request timeout must be positive") }
         guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
+        guard (0.1...1.5).contains(duplicateThreshold) else { throw ConfigurationError("the duplicate threshold must be 0.1 to 1.5") }
         guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
         guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
         guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
@@ -123,6 +127,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var maxPixels: Int?
         var requestTimeoutSeconds: Double?
         var matchThreshold: Double?
+        var duplicateThreshold: Double?
         var maxPhotosPerEnrollment: Int?
         var lockoutFailures: Int?
         var lockoutSeconds: Double?
@@ -145,6 +150,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.maxPixels = maxPixels ?? c.maxPixels
             c.requestTimeoutSeconds = requestTimeoutSeconds ?? c.requestTimeoutSeconds
             c.matchThreshold = matchThreshold ?? c.matchThreshold
+            c.duplicateThreshold = duplicateThreshold ?? c.duplicateThreshold
             c.maxPhotosPerEnrollment = maxPhotosPerEnrollment ?? c.maxPhotosPerEnrollment
             c.lockoutFailures = lockoutFailures ?? c.lockoutFailures
             c.lockoutSeconds = lockoutSeconds ?? c.lockoutSeconds

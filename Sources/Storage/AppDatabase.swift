@@ -30,7 +30,7 @@ public struct AppDatabase: Sendable {
     /// Rows per table, for `fastcert db status`.
     public func tableCounts() throws -> [(table: String, rows: Int)] {
         try writer.read { db in
-            try ["unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "verification_attempt"].map {
+            try ["unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event", "verification_attempt"].map {
                 table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
             }
@@ -193,6 +193,35 @@ public struct AppDatabase: Sendable {
                         sha256 BLOB PRIMARY KEY NOT NULL,  -- every frame ever submitted, so none is accepted twice
                         session_id TEXT NOT NULL
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v4-enrollment") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE enrollment_photo (  -- the photos of each person's current enrollment (never the image itself)
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        position INTEGER NOT NULL,  -- the photo's place in the enrollment, from 0
+                        sha256 BLOB NOT NULL,  -- of the photo file, to recognise it when a batch is run again
+                        accepted INTEGER NOT NULL,
+                        codes TEXT NOT NULL,  -- why it was rejected: codes, comma-separated ('' when accepted)
+                        reasons TEXT NOT NULL,  -- the same in words, '; '-separated
+                        faces_found INTEGER,
+                        inter_eye_pixels REAL,
+                        sharpness REAL,
+                        brightness REAL,
+                        yaw REAL,
+                        PRIMARY KEY (person_id, position)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE enrollment_event (  -- every enrollment, replacement, refusal as a duplicate, and deletion
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('enrolled', 'replaced', 'deleted', 'duplicate_refused')),
+                        photos INTEGER NOT NULL,  -- reference photos in the template after the event (0 for deleted, refused)
+                        actor TEXT NOT NULL,  -- the API key id, or cli:<user>
+                        at TEXT NOT NULL,
+                        detail TEXT  -- JSON: the other person and distance of a duplicate, the reason of a deletion
+                    );
+                    CREATE INDEX enrollment_event_person ON enrollment_event(person_id, id);
                     """)
         }
         return migrator

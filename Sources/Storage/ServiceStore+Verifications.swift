@@ -5,17 +5,10 @@ import Ledger
 extension ServiceStore {
     // MARK: - Templates
 
-    /// Replaces the person's face template with these embeddings, sealed.
+    /// Replaces the person's face template with these embeddings, sealed (no photo record: for
+    /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
     public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
-        let sealed = try vault.seal(embeddings, for: id)
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
-                        enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
-                    """, arguments: [id.value, sealed, embeddings.count, Self.now(), keyID])
-        }
+        try await saveEnrollment(embeddings, photos: [], for: id, by: keyID, replacing: true)
     }
 
     /// The person's enrolled embeddings, or nil when they have no template.

@@ -1,87 +1,152 @@
 import ArgumentParser
+import Dispatch
 import FaceEngine
 import Foundation
 import Ledger
 import Server
 import Storage
+import Synchronization
 
-/// `fastcert enroll PERSON_ID PHOTO... [--replace] [--dry-run]`: reference photos for one person,
-/// on the local database, checked exactly as the service checks them.
+/// `fastcert enroll PERSON_ID PHOTO...` or `fastcert enroll --batch FILE_OR_FOLDER`: reference
+/// photos checked exactly as the service checks them, searched among every enrolled face, stored
+/// on the local database or sent to a FastCert service (`--server`, `--key`).
 struct EnrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract: "Enroll reference photos for a person on the local database.",
+        abstract: "Enroll reference photos for one person, or a batch, locally or through the service.",
         discussion: """
             Each photo is checked (one face, size, sharpness, exposure, pose) and reported accepted or rejected with the
-            reason; the accepted ones (they must show one person) become the person's template, sealed with the template key
-            (--template-key-file, else $FASTCERT_TEMPLATE_KEY, else <database>.template-key, as `fastcert serve` uses).
-            Exits 0 when enrolled (or, with --dry-run, when it would be), 4 when nothing could be enrolled.
+            reason; the accepted ones (they must show one person) become the person's template. The face is compared with
+            every enrolled template: a match under another resident ID is not enrolled but reported (duplicate_identity) for
+            an operator to resolve (--allow-duplicate enrolls it anyway, recorded).
+
+            --batch takes a CSV (person_id,photo_path; paths relative to the file) or a folder of PERSON_ID/ folders of
+            JPEG/PNG photos, runs on every worker, shows progress, and writes every photo not enrolled with its reason to
+            --report. Each person is stored before being reported; running the same batch again skips persons already
+            enrolled from the same photos (SHA-256 of the files), so an interrupted batch is resumed by running it again.
+
+            Locally the template key is --template-key-file, else $FASTCERT_TEMPLATE_KEY, else <database>.template-key,
+            as `fastcert serve` uses. With --server (or $FASTCERT_SERVER) and --key (or $FASTCERT_KEY, an operator key)
+            the service's enrollment route does the work; the output is the same.
+            Exits 0 when every person is enrolled (or skipped, or would be on --dry-run), 4 when any is not, 130 when
+            interrupted.
             """)
 
-    @Argument(help: "The person's resident ID.") var personID: String
-    @Argument(help: ArgumentHelp("Reference photos (JPEG or PNG).", valueName: "photo")) var photos: [String]
-    @Flag(help: "Replace the person's template when they are already enrolled.") var replace = false
+    @Argument(help: "The person's resident ID, then their photos (JPEG or PNG); not with --batch.") var arguments: [String] = []
+    @Option(help: ArgumentHelp("A CSV (person_id,photo_path) or a folder of PERSON_ID/ photo folders.", valueName: "file-or-folder"))
+    var batch: String?
+    @Option(help: ArgumentHelp("Where --batch writes every photo not enrolled, and why.", valueName: "file.csv"))
+    var report = "enroll-report.csv"
+    @Flag(help: "Replace the template of persons already enrolled.") var replace = false
     @Flag(help: "Check and report without storing anything.") var dryRun = false
-    @Option(help: ArgumentHelp("The template key file.", valueName: "file")) var templateKeyFile: String?
-    @Option(help: "Largest face distance between the photos of one person.") var matchThreshold = FaceEngineConfiguration
+    @Flag(help: "Enroll even when the face matches another person's (after an operator has resolved the report).")
+    var allowDuplicate = false
+    @Option(help: ArgumentHelp("A FastCert service to enroll through (default: $FASTCERT_SERVER).", valueName: "url")) var server: String?
+    @Option(help: ArgumentHelp("An operator API key for --server (default: $FASTCERT_KEY).", valueName: "key")) var key: String?
+    @Option(help: ArgumentHelp("The template key file (local).", valueName: "file")) var templateKeyFile: String?
+    @Option(help: "Largest face distance between the photos of one person (local).") var matchThreshold = FaceEngineConfiguration
         .defaultMatchThreshold
+    @Option(help: "Largest face distance between two persons reported as one identity (local).")
+    var duplicateThreshold = Enroller.defaultDuplicateThreshold
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var engineOptions: EngineOptions
 
+    /// Who enrolls from this command line, as recorded: the login name.
+    static var operatorName: String { "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? NSUserName()) }
+
     func validate() throws {
-        guard !photos.isEmpty else { throw ValidationError("name at least one photo") }
-        guard photos.count <= 20 else { throw ValidationError("enroll at most 20 photos at once") }
+        if batch != nil {
+            guard arguments.isEmpty else { throw ValidationError("give either --batch or PERSON_ID PHOTO..., not both") }
+        } else {
+            guard arguments.count >= 2 else { throw ValidationError("name a person and at least one photo, or use --batch") }
+            guard arguments.count <= 21 else { throw ValidationError("enroll at most 20 photos at once") }
+        }
     }
 
     func run() async throws {
         try await reportingFailures {
-            let id: ResidentID
-            do throws(LedgerError) { id = try ResidentID(personID) } catch { throw CommandFailure.input(error.message) }
-            let vault: TemplateVault
-            do throws(LedgerError) {
-                vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"))
-            } catch {
-                throw CommandFailure.input(error.message)
+            let jobs: [EnrollmentJob]
+            if let batch {
+                jobs = try EnrollmentBatch.read(batch)
+            } else {
+                jobs = [EnrollmentJob(personText: arguments[0], photos: Array(arguments.dropFirst()))]
             }
-            let store = ServiceStore(ledger: try ledger.open(), vault: vault)
-            let found: ServiceStore.PersonRecord?
-            do throws(LedgerError) { found = try await store.person(id) } catch { throw CommandFailure.input(error.message) }
-            guard let person = found else { throw CommandFailure.input("no person \(id) in the ledger") }
-            if person.templatePhotos > 0 && !replace && !dryRun {
-                throw CommandFailure.input("\(id) is already enrolled (\(person.templatePhotos) photos); add --replace to re-enroll")
+            let backend = try await openBackend()
+            let runner = EnrollmentRunner(
+                backend: backend,
+                options: .init(
+                    replace: replace, dryRun: dryRun, allowDuplicate: allowDuplicate, actor: Self.operatorName, single: batch == nil))
+            let interrupt = Self.onInterrupt { runner.stop.store(true, ordering: .relaxed) }
+            defer { interrupt.cancel() }
+            let report = try EnrollmentReport(path: batch == nil ? nil : self.report)
+            let started = ContinuousClock.now
+            let summary = await runner.run(jobs, report: report)
+            report.close()
+            await backend.shutdown()
+            let elapsed = ContinuousClock.now - started
+            if batch != nil {
+                EnrollmentRunner.printSummary(
+                    summary, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, reportPath: self.report)
             }
-            let engine = try await engineOptions.startEngine()
-            var images: [Data] = []
-            for path in photos {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure.input("cannot read \(path)") }
-                images.append(data)
+            if let fatal = summary.fatal { throw CommandFailure.input(fatal) }
+            if summary.interrupted { throw ExitCode(130) }
+            if summary.succeeded < summary.persons {
+                if batch == nil { throw ExitCode(4) }
+                throw CommandFailure.input("\(summary.persons - summary.succeeded) person(s) not enrolled: see \(self.report)")
             }
-            let outcome: EnrollmentCheck.Outcome
-            do throws(FaceEngineError) {
-                outcome = try await EnrollmentCheck(engine: engine, matchThreshold: matchThreshold).evaluate(images)
-            } catch {
-                throw CommandFailure.engine(error, subject: nil)
-            }
-            for result in outcome.results {
-                let verdict = result.accepted ? "accepted" : "rejected: " + result.reasons.joined(separator: "; ")
-                print("\(photos[result.index]): \(verdict)")
-            }
-            if let (first, second) = outcome.disagreeing {
-                throw CommandFailure.input(
-                    "\(photos[first]) and \(photos[second]) do not show the same person; enroll photos of one person only")
-            }
-            guard !outcome.accepted.isEmpty else { throw CommandFailure.input("no photo was good enough to enroll \(id)") }
-            if dryRun {
-                print("dry run: would enroll \(outcome.accepted.count) reference photo(s) for \(id)")
-                return
-            }
-            let operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-            do throws(LedgerError) {
-                try await store.saveTemplate(outcome.accepted.map(\.embedding.values), for: id, by: "cli:\(operatorName)")
-            } catch {
-                throw CommandFailure.input(error.message)
-            }
-            print("enrolled \(outcome.accepted.count) reference photo(s) for \(id)")
         }
+    }
+
+    /// The local database and engine, or the service named by --server / $FASTCERT_SERVER.
+    func openBackend() async throws -> any EnrollmentBackend {
+        let environment = ProcessInfo.processInfo.environment
+        if let server = server ?? environment["FASTCERT_SERVER"], !server.isEmpty {
+            guard let key = key ?? environment["FASTCERT_KEY"], !key.isEmpty else {
+                throw CommandFailure.input("--server needs an operator key: --key or $FASTCERT_KEY")
+            }
+            guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw CommandFailure.input("--server must be an http(s) URL such as http://10.0.0.5:8080")
+            }
+            return RemoteEnrollment(server: server, key: key, concurrency: engineOptions.workers ?? 2)
+        }
+        return try await Self.localBackend(
+            ledger: ledger, templateKeyFile: templateKeyFile, engineOptions: engineOptions, matchThreshold: matchThreshold,
+            duplicateThreshold: duplicateThreshold, withEngine: true)
+    }
+
+    static func localBackend(
+        ledger: LedgerOptions, templateKeyFile: String?, engineOptions: EngineOptions, matchThreshold: Double, duplicateThreshold: Double,
+        withEngine: Bool
+    ) async throws -> LocalEnrollment {
+        let vault: TemplateVault
+        do throws(LedgerError) {
+            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"))
+        } catch {
+            throw CommandFailure.input(error.message)
+        }
+        let store = ServiceStore(ledger: try ledger.open(), vault: vault)
+        let engine = withEngine ? try await engineOptions.startEngine() : nil
+        // An engine is only needed to enroll; list, show and delete never start one.
+        let enroller = Enroller(store: store, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
+        return LocalEnrollment(store: store, enroller: enroller, engine: engine, concurrency: engine?.configuration.workers ?? 1)
+    }
+
+    /// Runs `body` on the first Ctrl-C (finish what is in progress, start nothing new); a second
+    /// Ctrl-C exits at once (every reported enrollment is already stored).
+    static func onInterrupt(_ body: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let count = Mutex(0)
+        source.setEventHandler {
+            let n = count.withLock { n in
+                n += 1
+                return n
+            }
+            if n > 1 { Foundation.exit(130) }
+            FileHandle.standardError.write(Data("\nstopping after the enrollments in progress (Ctrl-C again to quit now)\n".utf8))
+            body()
+        }
+        source.resume()
+        return source
     }
 }

@@ -96,7 +96,7 @@ struct FaceReport: Encodable {
 
 extension Double {
     func rounded(places: Int) -> Double {
-        let scale = pow(10, Double(places))
+        let scale = Foundation.pow(10, Double(places))
         return (self * scale).rounded() / scale
     }
 }

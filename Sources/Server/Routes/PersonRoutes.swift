@@ -137,6 +137,7 @@ struct PersonRoutes {
         routes.add(.enroll) { request, context, body in
             try await enroll(request, context, body)
         }
+        registerEnrollments(routes)
     }
 
     struct LedgerBody: Encodable {
@@ -190,13 +191,18 @@ struct PersonRoutes {
 
     struct EnrollmentBody: Encodable {
         var residentId: String
+        var status: Enroller.Status
         var enrolled: Bool
         var referencePhotos: Int
         var photos: [PhotoResult]
+        var duplicates: [Enroller.Duplicate]
+        var message: String
     }
 
-    /// Checks each photo; when at least one passes (and all that pass show the same person), they
-    /// replace the person's template.
+    /// Checks each photo; when at least one passes, all that pass show the same person, and the
+    /// face is not enrolled under another resident ID, they become the person's template.
+    /// `replace=true` re-enrolls, `dry_run=true` reports without storing, `allow_duplicate=true`
+    /// enrolls a face that matches another person (an operator's resolution, recorded).
     func enroll(_ request: Request, _ context: APIContext, _ body: ByteBuffer) async throws -> Response {
         let caller = try context.requireCaller()
         let person = try await scopedPerson(context)
@@ -208,33 +214,118 @@ struct PersonRoutes {
         guard upload.photos.count <= limit else {
             throw APIError(.unprocessableContent, "too_many_photos", "send at most \(limit) photos in one enrollment")
         }
-        let outcome: EnrollmentCheck.Outcome
-        do throws(FaceEngineError) {
-            outcome = try await EnrollmentCheck(engine: dependencies.engine, matchThreshold: dependencies.configuration.matchThreshold)
-                .evaluate(upload.photos)
-        } catch {
+        let enrollment = Enroller.Request(
+            person: person.id, photos: upload.photos, replace: try LedgerRoutes.flag(request, "replace"),
+            dryRun: try LedgerRoutes.flag(request, "dry_run"), allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
+            actor: caller.id)
+        let outcome: Enroller.Outcome
+        do {
+            outcome = try await dependencies.enroller.enroll(enrollment)
+        } catch let error as FaceEngineError {
+            throw APIError(error)
+        } catch let error as LedgerError {
             throw APIError(error)
         }
-        let (results, accepted) = (outcome.results, outcome.accepted)
-        // Photos of different people must not make one template.
-        if let (first, second) = outcome.disagreeing {
+        switch outcome.status {
+        case .enrolled, .replaced, .wouldEnroll:
+            if outcome.status.stored {
+                context.logger.info(
+                    "face enrolled",
+                    metadata: ["person": "\(person.id)", "photos": "\(outcome.referencePhotos)", "status": "\(outcome.status.rawValue)"])
+            }
+            return try JSON.response(
+                EnrollmentBody(
+                    residentId: person.id.value, status: outcome.status, enrolled: outcome.status.stored,
+                    referencePhotos: outcome.referencePhotos, photos: outcome.photos, duplicates: outcome.duplicates, message: outcome.message),
+                status: outcome.status.stored ? .created : .ok)
+        case .duplicateIdentity, .alreadyEnrolled, .noUsablePhoto, .photosDisagree:
+            if outcome.status == .duplicateIdentity {
+                context.logger.warning("enrollment refused: duplicate identity", metadata: ["person": "\(person.id)"])
+            }
             var error = APIError(
-                .unprocessableContent, "photos_disagree",
-                "photos \(first + 1) and \(second + 1) do not show the same person; enroll photos of one person only")
-            error.photos = results
+                outcome.status == .duplicateIdentity || outcome.status == .alreadyEnrolled ? .conflict : .unprocessableContent,
+                outcome.status.rawValue, outcome.message)
+            error.photos = outcome.photos.isEmpty ? nil : outcome.photos
+            error.duplicates = outcome.duplicates.isEmpty ? nil : outcome.duplicates
             throw error
         }
-        guard !accepted.isEmpty else {
-            var error = APIError(.unprocessableContent, "no_usable_photo", "no photo was good enough to enroll; see each photo's reasons")
-            error.photos = results
-            throw error
+    }
+
+    /// A person's enrollment as operators and auditors see it: never the template.
+    struct EnrollmentRecordBody: Encodable {
+        var residentId: String
+        var unitCode: String
+        var enrolled: Bool
+        var referencePhotos: Int
+        var enrolledAt: String?
+        var enrolledBy: String?
+        var photos: [ServiceStore.EnrollmentPhoto]
+        var events: [ServiceStore.EnrollmentEvent]
+
+        init(_ e: ServiceStore.Enrollment) {
+            residentId = e.person.value
+            unitCode = e.unitCode
+            enrolled = e.referencePhotos > 0
+            referencePhotos = e.referencePhotos
+            enrolledAt = e.enrolledAt
+            enrolledBy = e.enrolledBy
+            photos = e.photos
+            events = e.events
         }
-        try await ledgerCall {
-            try await store.saveTemplate(accepted.map(\.embedding.values), for: person.id, by: caller.id)
+    }
+
+    struct EnrollmentListBody: Encodable {
+        struct Line: Encodable {
+            var residentId: String
+            var unitCode: String
+            var referencePhotos: Int
+            var enrolledAt: String
+            var enrolledBy: String
         }
-        context.logger.info("face enrolled", metadata: ["person": "\(person.id)", "photos": "\(accepted.count)"])
-        return try JSON.response(
-            EnrollmentBody(residentId: person.id.value, enrolled: true, referencePhotos: accepted.count, photos: results), status: .created)
+        var enrollments: [Line]
+        /// Pass as `after` for the next page (absent on the last page).
+        var nextAfter: String?
+    }
+
+    func registerEnrollments(_ routes: RouteRegistrar) {
+        routes.add(.enrollment) { _, context, _ in
+            let person = try await scopedPerson(context)
+            guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
+                throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
+            }
+            return try JSON.response(EnrollmentRecordBody(enrollment))
+        }
+        routes.add(.deleteEnrollment) { request, context, _ in
+            let caller = try context.requireCaller()
+            let person = try await scopedPerson(context)
+            let reason = request.uri.queryParameters.get("reason").map { String($0) }
+            guard try await ledgerCall({ try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason) }) else {
+                throw APIError(.notFound, "not_enrolled", "\(person.id) has no enrolled face to delete")
+            }
+            context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])
+            guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
+                throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
+            }
+            return try JSON.response(EnrollmentRecordBody(enrollment))
+        }
+        routes.add(.enrollments) { request, context, _ in
+            let caller = try context.requireCaller()
+            let limit = try LedgerRoutes.integer(request, "limit", default: 100, range: 1...1000)
+            var after: ResidentID?
+            if let text = request.uri.queryParameters.get("after") {
+                do throws(LedgerError) { after = try ResidentID(String(text)) } catch {
+                    throw APIError(.unprocessableContent, "invalid_query", "after must be a resident ID: \(error.message)")
+                }
+            }
+            let page = try await ledgerCall { try await store.enrollments(scope: caller.unitPath, after: after, limit: limit) }
+            return try JSON.response(
+                EnrollmentListBody(
+                    enrollments: page.map {
+                        .init(
+                            residentId: $0.person.value, unitCode: $0.unitCode, referencePhotos: $0.referencePhotos, enrolledAt: $0.enrolledAt,
+                            enrolledBy: $0.enrolledBy)
+                    }, nextAfter: page.count == limit ? page.last?.person.value : nil))
+        }
     }
 }
 

@@ -1,0 +1,231 @@
+import FaceEngine
+import Foundation
+import Ledger
+import Storage
+
+/// Enrollment from photos to a stored template, the one implementation behind the HTTP route and
+/// the local command line: the photos are checked (``EnrollmentCheck``, in parallel on the engine),
+/// then, one enrollment at a time, the new face is searched among every enrolled template (a close
+/// match under another resident ID is refused as a duplicate identity and recorded for an operator
+/// to resolve), stored with its photos' record, and added to the search index.
+public actor Enroller {
+    public struct Request: Sendable {
+        public var person: ResidentID
+        public var photos: [Data]
+        public var replace: Bool
+        public var dryRun: Bool
+        /// Enroll even when the face matches another person (an operator resolved the report, e.g. twins).
+        public var allowDuplicate: Bool
+        /// Who enrolls: the API key id, or cli:<user>.
+        public var actor: String
+
+        public init(person: ResidentID, photos: [Data], replace: Bool, dryRun: Bool, allowDuplicate: Bool, actor: String) {
+            self.person = person
+            self.photos = photos
+            self.replace = replace
+            self.dryRun = dryRun
+            self.allowDuplicate = allowDuplicate
+            self.actor = actor
+        }
+    }
+
+    public enum Status: String, Codable, Sendable {
+        case enrolled, replaced
+        case wouldEnroll = "would_enroll"
+        case noUsablePhoto = "no_usable_photo"
+        case photosDisagree = "photos_disagree"
+        case duplicateIdentity = "duplicate_identity"
+        case alreadyEnrolled = "already_enrolled"
+
+        public var stored: Bool { self == .enrolled || self == .replaced }
+    }
+
+    /// Another person whose enrolled face is this one's.
+    public struct Duplicate: Codable, Sendable, Equatable {
+        public var residentId: String
+        public var distance: Double
+    }
+
+    public struct Outcome: Sendable {
+        public var status: Status
+        public var photos: [PhotoResult]
+        /// Reference photos in the template (stored, or that would be stored on a dry run).
+        public var referencePhotos: Int
+        public var duplicates: [Duplicate]
+        /// One sentence for the operator.
+        public var message: String
+
+        public init(status: Status, photos: [PhotoResult], referencePhotos: Int, duplicates: [Duplicate], message: String) {
+            self.status = status
+            self.photos = photos
+            self.referencePhotos = referencePhotos
+            self.duplicates = duplicates
+            self.message = message
+        }
+    }
+
+    let store: ServiceStore
+    /// Nil for tools that only list or delete enrollments.
+    let engine: FaceEngine?
+    let matchThreshold: Double
+    /// Largest face distance between two persons' templates reported as one identity.
+    public let duplicateThreshold: Double
+    let index = TemplateIndex()
+    var loaded = false
+    /// One enrollment at a time from search to index (the actor alone would interleave them at
+    /// each await, and two copies of one face could both pass the search).
+    var busy = false
+    var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Set on faces-dev (README, "Duplicate identities"): strict enough that strangers in a city of
+    /// millions rarely come up, loose enough for two photos of one person years apart.
+    public static let defaultDuplicateThreshold = 0.45
+
+    public init(store: ServiceStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold) {
+        self.store = store
+        self.engine = engine
+        self.matchThreshold = matchThreshold
+        self.duplicateThreshold = duplicateThreshold
+    }
+
+    /// Fills the search index from the sealed templates (once; later calls return at once).
+    /// Returns the templates loaded and those that could not be opened (wrong key, altered).
+    @discardableResult
+    public func load() async throws(LedgerError) -> (templates: Int, unreadable: Int) {
+        await acquire()
+        defer { release() }
+        return try await loadHeld()
+    }
+
+    func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
+    func loadHeld() async throws(LedgerError) -> (templates: Int, unreadable: Int) {
+        guard !loaded else { return (index.ownerCount, 0) }
+        let index = index
+        index.reserve(try await store.enrolledCount())
+        let counts = try await store.forEachTemplate { batch in
+            for (id, embeddings) in batch { index.replace(owner: id.value, with: embeddings) }
+        }
+        loaded = true
+        return counts
+    }
+
+    /// Checks, searches and (unless refused or a dry run) stores. Throws ``FaceEngineError`` when
+    /// the engine fails (busy, stopped) and ``LedgerError`` for an unknown person or a storage
+    /// failure; a bad photo is a rejected result, not an error.
+    public nonisolated func enroll(_ request: Request) async throws -> Outcome {
+        guard let person = try await store.person(request.person) else {
+            throw LedgerError("person_not_found", "no person \(request.person) in the ledger")
+        }
+        if person.templatePhotos > 0 && !request.replace {
+            return Outcome(
+                status: .alreadyEnrolled, photos: [], referencePhotos: person.templatePhotos, duplicates: [],
+                message: "already enrolled (\(person.templatePhotos) reference photos); replace to enroll new photos")
+        }
+        guard let engine else { throw FaceEngineError.shutDown("no face engine was started for this enrollment") }
+        let outcome = try await EnrollmentCheck(engine: engine, matchThreshold: matchThreshold).evaluate(request.photos)
+        if let (first, second) = outcome.disagreeing {
+            return Outcome(
+                status: .photosDisagree, photos: outcome.results, referencePhotos: 0, duplicates: [],
+                message: "photos \(first + 1) and \(second + 1) do not show the same person; enroll photos of one person only")
+        }
+        guard !outcome.accepted.isEmpty else {
+            return Outcome(
+                status: .noUsablePhoto, photos: outcome.results, referencePhotos: 0, duplicates: [],
+                message: "no photo was good enough to enroll; see each photo's reasons")
+        }
+        return try await commit(request, outcome, wasEnrolled: person.templatePhotos > 0)
+    }
+
+    /// The serial part: search, store, index.
+    func commit(_ request: Request, _ outcome: EnrollmentCheck.Outcome, wasEnrolled: Bool) async throws -> Outcome {
+        await acquire()
+        defer { release() }
+        try await loadHeld()
+        let embeddings = outcome.accepted.map(\.embedding.values)
+        let count = embeddings.count
+        let duplicates = try await duplicates(of: embeddings, excluding: request.person)
+        var detail: String?
+        if !duplicates.isEmpty {
+            let names = duplicates.map { "\($0.residentId) (distance \(String(format: "%.3f", $0.distance)))" }.joined(separator: ", ")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            detail = String(decoding: try encoder.encode(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate)), as: UTF8.self)
+            if !request.allowDuplicate {
+                if !request.dryRun {
+                    try await store.recordEnrollmentEvent(request.person, action: "duplicate_refused", by: request.actor, detail: detail)
+                }
+                return Outcome(
+                    status: .duplicateIdentity, photos: outcome.results, referencePhotos: 0, duplicates: duplicates,
+                    message: "the face is already enrolled as \(names); an operator must resolve this (one face, two pensions)")
+            }
+        }
+        if request.dryRun {
+            return Outcome(
+                status: .wouldEnroll, photos: outcome.results, referencePhotos: count, duplicates: duplicates,
+                message: "dry run: would enroll \(count) reference photo(s)")
+        }
+        let photos = outcome.results.map {
+            ServiceStore.EnrollmentPhoto(
+                sha256: $0.sha256 ?? "", accepted: $0.accepted, codes: $0.codes, reasons: $0.reasons, facesFound: $0.facesFound,
+                interEyePixels: $0.interEyePixels, sharpness: $0.sharpness, brightness: $0.brightness, yaw: $0.yaw)
+        }
+        do throws(LedgerError) {
+            try await store.saveEnrollment(embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
+        } catch {
+            guard error.code == "already_enrolled" else { throw error }
+            return Outcome(
+                status: .alreadyEnrolled, photos: outcome.results, referencePhotos: 0, duplicates: [],
+                message: "enrolled meanwhile by someone else; replace to enroll new photos")
+        }
+        index.replace(owner: request.person.value, with: embeddings)
+        return Outcome(
+            status: wasEnrolled ? .replaced : .enrolled, photos: outcome.results, referencePhotos: count, duplicates: duplicates,
+            message: "\(wasEnrolled ? "re-enrolled" : "enrolled") with \(count) reference photo(s)")
+    }
+
+    struct DuplicateDetail: Encodable {
+        var duplicates: [Duplicate]
+        var allowed: Bool
+    }
+
+    /// Other persons whose enrolled face is within the duplicate threshold of any of these
+    /// embeddings, nearest first: candidates from the int8 index, confirmed on their exact templates.
+    func duplicates(of embeddings: [[Float]], excluding person: ResidentID) async throws -> [Duplicate] {
+        let candidates = index.search(embeddings, within: duplicateThreshold + 0.02, excluding: person.value)
+        var confirmed: [Duplicate] = []
+        for candidate in candidates.prefix(20) {
+            let id = try ResidentID(candidate.owner)
+            guard let template = try await store.template(for: id) else { continue }
+            let distance = embeddings.flatMap { new in template.map { Self.distance(new, $0) } }.min() ?? .infinity
+            if distance <= duplicateThreshold { confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000)) }
+        }
+        return confirmed.sorted { $0.distance < $1.distance }
+    }
+
+    static func distance(_ a: [Float], _ b: [Float]) -> Double {
+        var sum: Float = 0
+        for i in 0..<min(a.count, b.count) { sum += (a[i] - b[i]) * (a[i] - b[i]) }
+        return Double(sum.squareRoot())
+    }
+
+    /// Deletes the person's enrollment (recorded with who and why) and takes them out of the index.
+    public func delete(_ person: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
+        await acquire()
+        defer { release() }
+        let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason)
+        index.remove(owner: person.value)
+        return deleted
+    }
+}

@@ -1,0 +1,287 @@
+import FaceEngine
+import Foundation
+import Ledger
+import Server
+import Storage
+import Synchronization
+
+/// Runs enrollment jobs on a backend (local or remote, the same way) and reports them: a line per
+/// person (and per rejected photo), a progress bar on a terminal or progress lines otherwise, a
+/// CSV row for every photo not enrolled and why, and a summary. Each person's enrollment is stored
+/// before it is reported, so a crash or Ctrl-C loses nothing reported; a second run skips persons
+/// already enrolled from the same photos (by SHA-256 of the files).
+final class EnrollmentRunner: Sendable {
+    struct Options: Sendable {
+        var replace = false
+        var dryRun = false
+        var allowDuplicate = false
+        var actor: String
+        var maxPhotos = 20
+        /// One person from the command line: every photo gets its line, accepted or not.
+        var single = false
+    }
+
+    enum Result: Sendable {
+        case finished(Enroller.Outcome)
+        /// Already enrolled from these photos; their stored records.
+        case skipped(ServiceStore.Enrollment)
+        case failed(code: String, message: String)
+    }
+
+    struct Summary: Sendable {
+        var persons = 0
+        var counts: [String: Int] = [:]
+        var photosAccepted = 0
+        var photosRejected = 0
+        var photosProcessed = 0
+        var reportRows = 0
+        var interrupted = false
+        var fatal: String?
+
+        /// Persons whose photos are now enrolled (or would be, on a dry run), or were already.
+        var succeeded: Int { ["enrolled", "replaced", "would_enroll", "skipped"].reduce(0) { $0 + counts[$1, default: 0] } }
+    }
+
+    let backend: any EnrollmentBackend
+    let options: Options
+    let stop = Atomic<Bool>(false)
+
+    init(backend: any EnrollmentBackend, options: Options) {
+        self.backend = backend
+        self.options = options
+    }
+
+    /// Enrolls one person.
+    func run(_ job: EnrollmentJob) async -> Result {
+        let person: ResidentID
+        do throws(LedgerError) { person = try ResidentID(job.personText) } catch { return .failed(code: error.code, message: error.message) }
+        guard !job.photos.isEmpty else { return .failed(code: "no_photo", message: "no JPEG or PNG photo for this person") }
+        guard job.photos.count <= options.maxPhotos else {
+            return .failed(code: "too_many_photos", message: "\(job.photos.count) photos: enroll at most \(options.maxPhotos) per person")
+        }
+        var images: [Data] = []
+        for path in job.photos {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return .failed(code: "unreadable_file", message: "cannot read \(path)")
+            }
+            images.append(data)
+        }
+        do {
+            guard let current = try await backend.current(person) else {
+                return .failed(code: "person_not_found", message: "no person \(person) in the ledger: import the person first")
+            }
+            let hashes = Set(images.map(EnrollmentCheck.sha256))
+            if current.referencePhotos > 0 && hashes.isSubset(of: Set(current.photos.map(\.sha256))) && !options.dryRun {
+                return .skipped(current)
+            }
+            let outcome = try await backend.enroll(
+                Enroller.Request(
+                    person: person, photos: images, replace: options.replace, dryRun: options.dryRun, allowDuplicate: options.allowDuplicate,
+                    actor: options.actor))
+            return .finished(outcome)
+        } catch let failure as RemoteFailure {
+            if failure.fatal { stop.store(true, ordering: .relaxed) }
+            return .failed(code: failure.code, message: failure.fatal ? "the service refused the key: \(failure.message)" : failure.message)
+        } catch let error as LedgerError {
+            return .failed(code: error.code, message: error.message)
+        } catch let error as FaceEngineError {
+            return .failed(code: error.code, message: error.message)
+        } catch {
+            return .failed(code: "error", message: "\(error)")
+        }
+    }
+
+    /// Runs every job, `backend.concurrency` at a time, reporting as they finish.
+    func run(_ jobs: [EnrollmentJob], report: EnrollmentReport) async -> Summary {
+        var summary = Summary()
+        let progress = Progress(total: jobs.reduce(0) { $0 + $1.photos.count }, enabled: !options.single)
+        await withTaskGroup(of: (Int, Result).self) { group in
+            var next = 0
+            func startNext() -> Bool {
+                guard next < jobs.count, !stop.load(ordering: .relaxed) else { return false }
+                let index = next
+                next += 1
+                group.addTask { (index, await self.run(jobs[index])) }
+                return true
+            }
+            for _ in 0..<max(1, backend.concurrency) where !startNext() { break }
+            while let (index, result) = await group.next() {
+                progress.clear()
+                record(result, of: jobs[index], into: &summary, report: report)
+                fflush(nil)  // each line is out as soon as its person is stored, even into a pipe
+                progress.advance(by: jobs[index].photos.count, skipped: { if case .skipped = result { true } else { false } }())
+                _ = startNext()
+            }
+            summary.interrupted = next < jobs.count
+        }
+        progress.finish()
+        summary.photosProcessed = progress.processed
+        if summary.interrupted && summary.fatal == nil && stop.load(ordering: .relaxed) {
+            summary.interrupted = true
+        }
+        return summary
+    }
+
+    /// Prints a person's result, adds it to the summary and writes the report rows.
+    func record(_ result: Result, of job: EnrollmentJob, into summary: inout Summary, report: EnrollmentReport) {
+        summary.persons += 1
+        let who = (try? ResidentID(job.personText))?.masked ?? job.personText
+        switch result {
+        case .failed(let code, let message):
+            summary.counts["failed", default: 0] += 1
+            if code == "invalid_key" || code == "unauthorized" || code == "unreachable" || stop.load(ordering: .relaxed) {
+                summary.fatal = summary.fatal ?? message
+            }
+            print("\(who): not enrolled: \(message) [\(code)]")
+            for path in job.photos { report.row(job.personText, path, status: "failed", codes: [code], reason: message) }
+            summary.reportRows += job.photos.count
+        case .skipped(let current):
+            summary.counts["skipped", default: 0] += 1
+            print("\(who): skipped: already enrolled from these photos (\(current.referencePhotos) reference photo(s))")
+            let stored = Dictionary(current.photos.map { ($0.sha256, $0) }, uniquingKeysWith: { first, _ in first })
+            for path in job.photos {
+                guard let data = FileManager.default.contents(atPath: path), let photo = stored[EnrollmentCheck.sha256(data)],
+                    !photo.accepted
+                else { continue }
+                report.row(job.personText, path, status: "rejected", codes: photo.codes, reason: photo.reasons.joined(separator: "; "))
+                summary.reportRows += 1
+            }
+        case .finished(let outcome):
+            summary.counts[outcome.status.rawValue, default: 0] += 1
+            let refused = !(outcome.status.stored || outcome.status == .wouldEnroll)
+            var judged = Set<Int>()
+            for photo in outcome.photos where photo.index < job.photos.count {
+                judged.insert(photo.index)
+                let path = job.photos[photo.index]
+                if photo.accepted {
+                    summary.photosAccepted += 1
+                    if options.single { print("\(path): accepted") }
+                    if refused {
+                        report.row(job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message)
+                        summary.reportRows += 1
+                    }
+                } else {
+                    summary.photosRejected += 1
+                    print("\(path): rejected: \(photo.reasons.joined(separator: "; "))")
+                    report.row(job.personText, path, status: "rejected", codes: photo.codes, reason: photo.reasons.joined(separator: "; "))
+                    summary.reportRows += 1
+                }
+            }
+            if refused {
+                for (index, path) in job.photos.enumerated() where !judged.contains(index) {
+                    report.row(job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message)
+                    summary.reportRows += 1
+                }
+            }
+            let duplicates = outcome.duplicates.map { "\($0.residentId) at distance \(String(format: "%.3f", $0.distance))" }
+            let line = refused ? "not enrolled: \(outcome.message) [\(outcome.status.rawValue)]" : outcome.message
+            print("\(who): \(line)" + (duplicates.isEmpty || refused ? "" : " (matches \(duplicates.joined(separator: ", ")), allowed)"))
+        }
+    }
+
+    /// Prints the summary to standard output.
+    static func printSummary(_ summary: Summary, seconds: Double, reportPath: String?) {
+        let order = [
+            ("enrolled", "enrolled"), ("replaced", "re-enrolled"), ("would_enroll", "would enroll (dry run)"),
+            ("skipped", "skipped (already enrolled from these photos)"), ("duplicate_identity", "duplicate identity (for an operator)"),
+            ("already_enrolled", "already enrolled from other photos (--replace)"), ("no_usable_photo", "no usable photo"),
+            ("photos_disagree", "photos of different people"), ("failed", "failed"),
+        ]
+        let parts = order.compactMap { key, label in summary.counts[key].map { "\($0) \(label)" } }
+        print("summary: \(summary.persons) person(s): " + (parts.isEmpty ? "none" : parts.joined(separator: ", ")))
+        let rate = seconds > 0 ? Double(summary.photosProcessed) / seconds : 0
+        print(
+            "photos: \(summary.photosAccepted) accepted, \(summary.photosRejected) rejected; \(summary.photosProcessed) checked in "
+                + String(format: "%.1f s (%.1f photos/s)", seconds, rate))
+        if let reportPath { print("report: \(reportPath) (\(summary.reportRows) photo(s) not enrolled)") }
+        if summary.interrupted {
+            print("interrupted: the persons reported above are stored; run the same command again to continue")
+        }
+    }
+}
+
+/// The CSV of every photo not enrolled, and why: written row by row (nothing to lose on a crash).
+final class EnrollmentReport: Sendable {
+    let handle: FileHandle?
+
+    init(path: String?) throws(CommandFailure) {
+        guard let path else {
+            handle = nil
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data("person_id,photo_path,status,codes,reason\n".utf8)),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw .input("cannot write the report \(path)") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func row(_ person: String, _ path: String, status: String, codes: [String], reason: String) {
+        guard let handle else { return }
+        let fields = [person, path, status, codes.joined(separator: ";"), reason].map(Self.field)
+        handle.write(Data((fields.joined(separator: ",") + "\n").utf8))
+    }
+
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    func close() { try? handle?.close() }
+}
+
+/// Progress on standard error: a bar with count, rate and ETA on a terminal, a line every few
+/// seconds otherwise. The rate counts photos checked (not those skipped as already enrolled).
+final class Progress: @unchecked Sendable {
+    let total: Int
+    let enabled: Bool
+    let terminal = isatty(STDERR_FILENO) == 1
+    let started = ContinuousClock.now
+    var done = 0
+    var processed = 0
+    var lastLine = ContinuousClock.now
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    var seconds: Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    func advance(by photos: Int, skipped: Bool) {
+        done += photos
+        if !skipped { processed += photos }
+        guard enabled else { return }
+        let rate = seconds > 0 ? Double(processed) / seconds : 0
+        let remaining = total - done
+        let eta = rate > 0 ? Int(Double(remaining) / rate) : 0
+        let etaText = String(format: "%d:%02d", eta / 60, eta % 60)
+        if terminal {
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            let text = "[\(bar)] \(done)/\(total) photos  " + String(format: "%.1f/s", rate) + "  ETA \(etaText)"
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+        } else if ContinuousClock.now - lastLine > .seconds(5) || done == total {
+            lastLine = ContinuousClock.now
+            let percent = total > 0 ? 100 * done / total : 100
+            FileHandle.standardError.write(
+                Data(("progress: \(done)/\(total) photos (\(percent)%), " + String(format: "%.1f photos/s", rate) + ", ETA \(etaText)\n").utf8))
+        }
+    }
+
+    /// Clears the bar before a line is printed over it.
+    func clear() {
+        guard enabled && terminal else { return }
+        fflush(nil)
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+
+    func finish() {
+        guard enabled && terminal else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
