@@ -40,7 +40,7 @@ public struct TemplateVault: Sendable {
 
     /// Seals embeddings (each 128 floats) for a person.
     public func seal(_ embeddings: [[Float]], for person: ResidentID) throws(LedgerError) -> Data {
-        var plain = Data()
+        var plain = Data(capacity: 1 + embeddings.reduce(0) { $0 + 1 + 4 * $1.count })
         plain.append(UInt8(embeddings.count))
         for embedding in embeddings {
             plain.append(UInt8(embedding.count))
@@ -68,20 +68,26 @@ public struct TemplateVault: Sendable {
             throw LedgerError(
                 "template_unreadable", "the stored face template cannot be opened with this template key (wrong key file, or altered)")
         }
-        var bytes = plain[...]
-        guard let count = bytes.popFirst() else { throw LedgerError("template_unreadable", "the stored face template is empty") }
+        // Layout: count, then per embedding its dimension count and that many little-endian float32.
+        let raw = [UInt8](plain)
+        guard let count = raw.first else { throw LedgerError("template_unreadable", "the stored face template is empty") }
+        var offset = 1
         var embeddings: [[Float]] = []
+        embeddings.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard let dimensions = bytes.popFirst(), bytes.count >= Int(dimensions) * 4 else {
+            guard offset < raw.count else { throw LedgerError("template_unreadable", "the stored face template is truncated") }
+            let dimensions = Int(raw[offset])
+            offset += 1
+            guard raw.count - offset >= dimensions * 4 else {
                 throw LedgerError("template_unreadable", "the stored face template is truncated")
             }
-            var values: [Float] = []
-            for _ in 0..<dimensions {
-                let word = bytes.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-                values.append(Float(bitPattern: word))
-                bytes = bytes.dropFirst(4)
-            }
-            embeddings.append(values)
+            embeddings.append(
+                (0..<dimensions).map { i in
+                    let at = offset + 4 * i
+                    let word = UInt32(raw[at]) | UInt32(raw[at + 1]) << 8 | UInt32(raw[at + 2]) << 16 | UInt32(raw[at + 3]) << 24
+                    return Float(bitPattern: word)
+                })
+            offset += dimensions * 4
         }
         return embeddings
     }

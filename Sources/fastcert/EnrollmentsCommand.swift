@@ -10,7 +10,7 @@ struct EnrollmentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enrollments",
         abstract: "What is enrolled (when, by whom, from which photo hash, quality), locally or through the service.",
-        subcommands: [List.self, Show.self, Delete.self])
+        subcommands: [List.self, Show.self, Delete.self, EnrollmentSearchBench.self])
 
     /// Where the enrollments are: the local database, or --server with --key.
     struct Source: ParsableArguments {

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Crypto
+import FaceEngine
+import Foundation
+import Ledger
+import Storage
+
+/// `fastcert enrollments bench [--templates N]`: the duplicate-identity search at city scale, on
+/// synthetic templates (random 128-dimension vectors with the norm of real dlib embeddings, about
+/// 1.45). Prints the time to open N sealed templates into the index, the index's memory, and the
+/// search time per new photo (one embedding) and per 5-photo enrollment, on this one thread,
+/// after checking that planted near-copies are found.
+struct EnrollmentSearchBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure the duplicate-identity search over N synthetic enrolled templates (one core).")
+
+    @Option(help: "Enrolled templates to search.") var templates = 2_000_000
+    @Option(help: "Searches to time.") var queries = 50
+    @Option(help: "Distance limit of the search.") var threshold = 0.45
+    @Option(help: ArgumentHelp("Also write the templates as float32 rows to this file (for the peer benchmark).", valueName: "file"))
+    var writeMatrix: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func gaussian() -> Float {
+            let u = Float.random(in: Float.ulpOfOne..<1, using: &self)
+            let v = Float.random(in: 0..<1, using: &self)
+            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+        mutating func embedding() -> [Float] {
+            var values = (0..<128).map { _ in gaussian() }
+            let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let target = Float.random(in: 1.3...1.6, using: &self)
+            for i in values.indices { values[i] *= target / norm }
+            return values
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func run() async throws {
+        guard templates >= 1000, templates <= 20_000_000, queries >= 1 else {
+            throw ValidationError("--templates must be 1,000 to 20,000,000 and --queries at least 1")
+        }
+        var generator = Generator(state: 20_261_129)
+        let vault = TemplateVault(key: SymmetricKey(size: .bits256))
+        // Sealed rows as the database holds them (ids need not be real persons here).
+        let index = TemplateIndex()
+        index.reserve(templates)
+        var planted: [(owner: String, embedding: [Float])] = []
+        var matrix = writeMatrix.map { _ in Data(capacity: templates * 512) }
+        var sealTime = 0.0
+        var openTime = 0.0
+        let chunk = 50_000
+        var made = 0
+        while made < templates {
+            let count = min(chunk, templates - made)
+            var sealed: [(ResidentID, Data)] = []
+            sealed.reserveCapacity(count)
+            let sealStart = ContinuousClock.now
+            for n in made..<(made + count) {
+                let k = n / 1000  // 1,000 sequence numbers per birth date
+                let id = ResidentID.completing(
+                    String(format: "370202%04d%02d%02d%03d", 1930 + k / 336, k % 336 / 28 + 1, k % 28 + 1, n % 1000))!
+                let embedding = generator.embedding()
+                if n % (templates / queries) == 7 && planted.count < queries { planted.append((id.value, embedding)) }
+                if matrix != nil { embedding.withUnsafeBytes { matrix!.append(contentsOf: $0) } }
+                sealed.append((id, try vault.seal([embedding], for: id)))
+            }
+            sealTime += Self.seconds(since: sealStart)
+            let openStart = ContinuousClock.now
+            for (id, box) in sealed { index.replace(owner: id.value, with: try vault.open(box, for: id)) }
+            openTime += Self.seconds(since: openStart)
+            made += count
+        }
+        if let writeMatrix, let matrix { try matrix.write(to: URL(filePath: writeMatrix)) }
+        let resident = Self.residentMegabytes()
+
+        // A near-copy of an enrolled face (another photo of the same person, distance about 0.3) must be found.
+        func nearCopy(_ embedding: [Float]) -> [Float] {
+            embedding.map { $0 + 0.3 / Float(128).squareRoot() * generator.gaussian() }
+        }
+        var single: [Double] = []
+        var found = 0
+        for (owner, embedding) in planted {
+            let query = nearCopy(embedding)
+            let start = ContinuousClock.now
+            let matches = index.search([query], within: threshold)
+            single.append(Self.seconds(since: start) * 1000)
+            if matches.first?.owner == owner { found += 1 }
+        }
+        var fivePhotos: [Double] = []
+        for _ in 0..<max(5, queries / 5) {
+            let queries = (0..<5).map { _ in generator.embedding() }
+            let start = ContinuousClock.now
+            _ = index.search(queries, within: threshold)
+            fivePhotos.append(Self.seconds(since: start) * 1000)
+        }
+        single.sort()
+        fivePhotos.sort()
+        func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
+        let figures: [String: Double] = [
+            "templates": Double(index.count), "planted_found": Double(found), "planted": Double(planted.count),
+            "seal_seconds": sealTime, "open_into_index_seconds": openTime, "resident_mb": resident,
+            "search_1_p50_ms": percentile(single, 0.5), "search_1_p95_ms": percentile(single, 0.95), "search_1_max_ms": single.last!,
+            "search_5_p50_ms": percentile(fivePhotos, 0.5), "search_5_max_ms": fivePhotos.last!,
+        ]
+        if json {
+            try printJSON(figures)
+            return
+        }
+        print("templates:            \(index.count) (synthetic, norm 1.3-1.6, 128 dimensions)")
+        print(String(format: "generate and seal:    %.1f s", sealTime))
+        print(String(format: "open into the index:  %.1f s (what start-up costs, besides reading the rows)", openTime))
+        print(String(format: "resident memory:      %.0f MB", resident))
+        print("planted near-copies:  \(found) of \(planted.count) found as the nearest match")
+        print(
+            String(
+                format: "search, 1 photo:      p50 %.1f ms, p95 %.1f ms, max %.1f ms (one thread)", percentile(single, 0.5),
+                percentile(single, 0.95), single.last!))
+        print(String(format: "search, 5 photos:     p50 %.1f ms, max %.1f ms", percentile(fivePhotos, 0.5), fivePhotos.last!))
+    }
+
+    static func residentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
