@@ -28,6 +28,9 @@ struct AuthTests {
             return ("/v1/persons/\(a)", .patch, [.contentType: "application/json"], Call.json(["phone": "13700000000"]))
         case "/v1/persons/{id}": return ("/v1/persons/\(a)", .get, [:], nil)
         case "/v1/persons/{id}/ledger": return ("/v1/persons/\(a)/ledger", .get, [:], nil)
+        case "/v1/persons/{id}/enrollments" where route.method == .get: return ("/v1/persons/\(a)/enrollments", .get, [:], nil)
+        case "/v1/persons/{id}/enrollments" where route.method == .delete:
+            return ("/v1/persons/\(a)/enrollments?reason=test", .delete, [:], nil)
         case "/v1/persons/{id}/enrollments":
             let (type, body) = Call.multipart(photos: [try Fixtures.image("obama.jpg")])
             return ("/v1/persons/\(a)/enrollments", .post, [.contentType: type], body)
@@ -97,7 +100,7 @@ struct AuthTests {
             let a = ServiceFixture.personA
             let outOfScope: [(APIRoute, APIKey.Role)] = [
                 (.readPerson, .operator), (.readPerson, .kiosk), (.updatePerson, .operator), (.personLedger, .auditor),
-                (.enroll, .operator), (.verify, .kiosk), (.verify, .mobile),
+                (.enroll, .operator), (.enrollment, .auditor), (.deleteEnrollment, .operator), (.verify, .kiosk), (.verify, .mobile),
             ]
             for (route, role) in outOfScope {
                 let request = try Self.sample(route)

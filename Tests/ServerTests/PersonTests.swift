@@ -63,14 +63,14 @@ struct PersonTests {
         }
     }
 
-    @Test("enrollment: each photo gets its own result; photos of two people or none usable are refused; re-enrolling replaces")
+    @Test("enrollment: each photo gets its own result; photos of two people or none usable are refused; re-enrolling needs replace")
     func enrollment() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let op = fixture.key(.operator)
             let uri = "/v1/persons/\(ServiceFixture.personA)/enrollments"
-            func enroll(_ photos: [Data]) async throws -> TestResponse {
+            func enroll(_ photos: [Data], query: String = "") async throws -> TestResponse {
                 let (type, body) = Call.multipart(photos: photos)
-                return try await client.execute(uri: uri, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
+                return try await client.execute(uri: uri + query, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
             }
             let mixed = try await enroll([try Fixtures.image("obama.jpg"), try Fixtures.image("biden.jpg")])
             #expect(mixed.status == .unprocessableContent && Call.errorCode(mixed) == "photos_disagree")
@@ -85,12 +85,16 @@ struct PersonTests {
             #expect(good.status == .created)
             #expect(Call.body(good)["reference_photos"] as? Int == 2)
             #expect(!String(buffer: good.body).contains("embedding"))
-            // Re-enrolling replaces the template.
-            let again = try await enroll([try Fixtures.image("obama3.jpg")])
+            #expect(Call.body(good)["status"] as? String == "enrolled")
+            // Re-enrolling needs replace=true, then replaces the template.
+            let refused = try await enroll([try Fixtures.image("obama3.jpg")])
+            #expect(refused.status == .conflict && Call.errorCode(refused) == "already_enrolled")
+            let again = try await enroll([try Fixtures.image("obama3.jpg")], query: "?replace=true")
+            #expect(again.status == .created && Call.body(again)["status"] as? String == "replaced")
             #expect(Call.body(again)["reference_photos"] as? Int == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 1)
             let json = try await client.execute(
-                uri: uri, method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                uri: uri + "?replace=true", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
                 body: Call.json(["photos": [try Fixtures.image("obama2.jpg").base64EncodedString()]]))
             #expect(json.status == .created)
             let none = try await client.execute(
