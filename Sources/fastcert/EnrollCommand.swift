@@ -71,6 +71,7 @@ struct EnrollCommand: AsyncParsableCommand {
             } else {
                 jobs = [EnrollmentJob(personText: arguments[0], photos: Array(arguments.dropFirst()))]
             }
+            let report = try EnrollmentReport(path: batch == nil ? nil : self.report)
             let backend = try await openBackend()
             let runner = EnrollmentRunner(
                 backend: backend,
@@ -78,7 +79,6 @@ struct EnrollCommand: AsyncParsableCommand {
                     replace: replace, dryRun: dryRun, allowDuplicate: allowDuplicate, actor: Self.operatorName, single: batch == nil))
             let interrupt = Self.onInterrupt { runner.stop.store(true, ordering: .relaxed) }
             defer { interrupt.cancel() }
-            let report = try EnrollmentReport(path: batch == nil ? nil : self.report)
             let started = ContinuousClock.now
             let summary = await runner.run(jobs, report: report)
             report.close()

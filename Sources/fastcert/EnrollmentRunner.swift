@@ -70,8 +70,10 @@ final class EnrollmentRunner: Sendable {
             guard let current = try await backend.current(person) else {
                 return .failed(code: "person_not_found", message: "no person \(person) in the ledger: import the person first")
             }
-            let hashes = Set(images.map(EnrollmentCheck.sha256))
-            if current.referencePhotos > 0 && hashes.isSubset(of: Set(current.photos.map(\.sha256))) && !options.dryRun {
+            // Enrolled from exactly these photos (a batch run again): enrolling them again would store the same template.
+            if current.referencePhotos > 0 && Set(images.map(EnrollmentCheck.sha256)) == Set(current.photos.map(\.sha256))
+                && !options.dryRun
+            {
                 return .skipped(current)
             }
             let outcome = try await backend.enroll(

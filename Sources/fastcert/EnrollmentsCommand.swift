@@ -39,11 +39,19 @@ struct EnrollmentsCommand: AsyncParsableCommand {
         do throws(LedgerError) { return try ResidentID(text) } catch { throw CommandFailure.input(error.message) }
     }
 
-    static func remote<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` on the backend, always shutting it down; a service's refusal becomes its one line.
+    static func using<T>(_ source: Source, _ body: (any EnrollmentBackend) async throws -> T) async throws -> T {
+        let backend = try await source.open()
         do {
-            return try await body()
+            let result = try await body(backend)
+            await backend.shutdown()
+            return result
         } catch let failure as RemoteFailure {
+            await backend.shutdown()
             throw CommandFailure.input("\(failure.message) [\(failure.code)]")
+        } catch {
+            await backend.shutdown()
+            throw error
         }
     }
 
@@ -55,14 +63,11 @@ struct EnrollmentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let backend = try await source.open()
-                defer { Task { await backend.shutdown() } }
-                let page = try await remote { try await backend.list(after: try after.map(residentID), limit: min(max(limit, 1), 1000)) }
+                let page = try await using(source) { try await $0.list(after: try after.map(residentID), limit: min(max(limit, 1), 1000)) }
                 for line in page {
                     print("\(line.person.value)  \(line.unitCode)  \(line.referencePhotos) photo(s)  \(line.enrolledAt)  by \(line.enrolledBy)")
                 }
                 print("\(page.count) enrolled person(s)" + (page.count == limit ? "; next page: --after \(page.last!.person.value)" : ""))
-                await backend.shutdown()
             }
         }
     }
@@ -76,9 +81,7 @@ struct EnrollmentsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let id = try residentID(personID)
-                let backend = try await source.open()
-                let found = try await remote { try await backend.current(id) }
-                await backend.shutdown()
+                let found = try await using(source) { try await $0.current(id) }
                 guard let enrollment = found else { throw CommandFailure.input("no person \(id) in the ledger") }
                 print("person \(id.value) (community \(enrollment.unitCode))")
                 if enrollment.referencePhotos > 0 {
@@ -114,9 +117,7 @@ struct EnrollmentsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let id = try residentID(personID)
-                let backend = try await source.open()
-                let deleted = try await remote { try await backend.delete(id, reason: reason) }
-                await backend.shutdown()
+                let deleted = try await using(source) { try await $0.delete(id, reason: reason) }
                 guard deleted else { throw CommandFailure.input("\(id) has no enrolled face to delete") }
                 print("deleted the enrolled face of \(id.value); recorded in its history")
             }
