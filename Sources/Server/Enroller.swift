@@ -72,6 +72,8 @@ public actor Enroller {
     public let duplicateThreshold: Double
     let index = TemplateIndex()
     var loaded = false
+    /// The last enrollment event the index reflects.
+    var lastEvent: Int64 = 0
     /// One enrollment at a time from search to index (the actor alone would interleave them at
     /// each await, and two copies of one face could both pass the search).
     var busy = false
@@ -110,14 +112,35 @@ public actor Enroller {
     }
 
     func loadHeld() async throws(LedgerError) -> (templates: Int, unreadable: Int) {
-        guard !loaded else { return (index.ownerCount, 0) }
+        guard !loaded else {
+            try await catchUp()
+            return (index.ownerCount, 0)
+        }
         let index = index
+        // Events from here on are replayed by catchUp(), so nothing enrolled during the load is missed.
+        lastEvent = try await store.lastEnrollmentEvent()
         index.reserve(try await store.enrolledCount())
         let counts = try await store.forEachTemplate { batch in
             for (id, embeddings) in batch { index.replace(owner: id.value, with: embeddings) }
         }
         loaded = true
+        try await catchUp()
         return counts
+    }
+
+    /// Applies enrollments made since the index was last brought up to date, by this process or
+    /// another one on the same database (the command line beside the service).
+    func catchUp() async throws(LedgerError) {
+        let changes = try await store.enrollmentChanges(after: lastEvent)
+        for person in Set(changes.persons.map(\.value)) {
+            let id = try ResidentID(person)
+            if let template = try await store.template(for: id) {
+                index.replace(owner: person, with: template)
+            } else {
+                index.remove(owner: person)
+            }
+        }
+        lastEvent = changes.last
     }
 
     /// Checks, searches and (unless refused or a dry run) stores. Throws ``FaceEngineError`` when

@@ -246,6 +246,23 @@ extension ServiceStore {
         return (total, unreadable)
     }
 
+    /// The last enrollment event's number (0 when none), to follow changes made by other processes.
+    public func lastEnrollmentEvent() async throws(LedgerError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM enrollment_event") ?? 0 }
+    }
+
+    /// Persons whose template changed (enrolled, replaced, deleted) after event `after`, and the
+    /// last event's number: another process (the command line beside the service) may have enrolled.
+    public func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID]) {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, person_id, action FROM enrollment_event WHERE id > ? ORDER BY id", arguments: [after])
+            var persons: [ResidentID] = []
+            for row in rows where (row[2] as String) != "duplicate_refused" { persons.append(try ResidentID(row[1] as String)) }
+            return ((rows.last?[0] as Int64?) ?? after, persons)
+        }
+    }
+
     /// Persons enrolled in all.
     public func enrolledCount() async throws(LedgerError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM face_template") ?? 0 }

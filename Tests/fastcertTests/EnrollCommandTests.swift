@@ -186,7 +186,39 @@ struct EnrollCommandTests {
         }
     }
 
-    @Test("remote mode: the same batch through a live server with an operator key gives the same lines; show and delete work remotely")
+    @Test("Ctrl-C mid-batch: the enrollments in progress finish, everything stored is reported, the summary says how to resume")
+    func interruptedBatch() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = try Self.ledger(in: folder)
+            let root = try Self.batch(in: folder, Self.ids.enumerated().map { ($1, [["obama.jpg", "obama2.jpg", "biden.jpg"][$0 % 3]]) })
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = [
+                "enroll", "--batch", root.path, "--allow-duplicate", "--report", folder.appending(path: "r.csv").path, "--database",
+                database, "--workers", "2",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            while !text.contains(": enrolled with") {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(process.processIdentifier, SIGINT)
+            text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130, "\(text)")
+            #expect(text.contains("interrupted: the persons reported above are stored"))
+            let reported = text.split(separator: "\n").filter { $0.contains(": enrolled with") }.count
+            let stored = try CommandLineTests.run(["enrollments", "list", "--limit", "1000", "--database", database])
+            #expect(stored.stdout.contains("\(reported) enrolled person(s)") && reported < Self.ids.count, "\(reported): \(stored.stdout)")
+        }
+    }
+
+    @Test("remote mode: a batch through a live server gives the same lines; show and delete remotely; the service sees local enrollments")
     func remote() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let database = try Self.ledger(in: folder)
@@ -219,6 +251,11 @@ struct EnrollCommandTests {
             #expect(forbidden.status == 4 && forbidden.stderr.contains("forbidden_role"), "\(forbidden.stderr)")
             let deleted = try CommandLineTests.run(["enrollments", "delete", obama, "--reason", "re-take", "--server", url, "--key", key])
             #expect(deleted.status == 0, "\(deleted.stderr)")
+            // The command line enrolls on the same database beside the running service: the service's index follows.
+            let local = try CommandLineTests.run(["enroll", copy, Fixtures.path("obama3.jpg"), "--database", database, "--workers", "1"])
+            #expect(local.status == 0, "\(local.stdout)\(local.stderr)")
+            let seen = try CommandLineTests.run(["enroll", Self.ids[5], Fixtures.path("obama.jpg"), "--server", url, "--key", key])
+            #expect(seen.status == 4 && seen.stdout.contains("already enrolled as \(copy)"), "\(seen.stdout)")
             let wrongKey = try CommandLineTests.run(["enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad"])
             #expect(wrongKey.status == 4 && wrongKey.stderr.contains("refused the key"), "\(wrongKey.stdout)\(wrongKey.stderr)")
             let log = try String(contentsOf: server.log, encoding: .utf8)

@@ -1,0 +1,40 @@
+import FaceEngine
+import Foundation
+import TestSupport
+import Testing
+
+/// The in-memory duplicate-identity index: int8 rows, distances close to the exact ones.
+@Suite("Template index")
+struct TemplateIndexTests {
+    @Test("int8 distances stay within 0.01 of the exact ones on real embeddings; owners are replaced, removed and excluded")
+    func search() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        var embeddings: [String: [Float]] = [:]
+        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
+            embeddings[name] = try await engine.analyze(try Fixtures.image(name)).primaryFace.embedding.values
+        }
+        let index = TemplateIndex()
+        index.replace(owner: "A", with: [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!])
+        index.replace(owner: "B", with: [embeddings["biden.jpg"]!])
+        // Strangers so the scan has more than the answer to go through.
+        var generator = SystemRandomNumberGenerator()
+        for n in 0..<1000 {
+            index.replace(owner: "S\(n)", with: [(0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) }])
+        }
+        #expect(index.count == 1003 && index.ownerCount == 1002)
+        let query = embeddings["obama3.jpg"]!
+        let exact = [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!].map { FaceEmbedding(values: $0)!.distance(to: FaceEmbedding(values: query)!) }.min()!
+        let found = index.search([query], within: 0.6)
+        #expect(found.map(\.owner) == ["A"])
+        #expect(abs(found[0].distance - exact) < 0.01, "\(found[0].distance) vs \(exact)")
+        #expect(index.search([query], within: 0.6, excluding: "A").isEmpty)
+        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["B"])
+        // Replacing A with Biden's face moves A; removing B leaves only A.
+        index.replace(owner: "A", with: [embeddings["biden.jpg"]!])
+        #expect(index.search([query], within: 0.6).isEmpty)
+        #expect(Set(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner)) == ["A", "B"])
+        index.remove(owner: "B")
+        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["A"])
+        #expect(index.count == 1001)
+    }
+}
