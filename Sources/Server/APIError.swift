@@ -39,7 +39,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let data = (try? JSON.encoder.encode(Body(error: .init(code: code, message: message, photos: photos, duplicates: duplicates)))) ?? Data()
+        let data =
+            (try? JSON.encoder.encode(Body(error: .init(code: code, message: message, photos: photos, duplicates: duplicates)))) ?? Data()
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -37,7 +37,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
-        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment, enrollments, livenessSession, verify, evidence,
+        health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment,
+        enrollments, livenessSession, verify, evidence,
         alerts,
         tasks, taskOutcome, outbox, payroll, stats,
     ]

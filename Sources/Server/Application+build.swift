@@ -33,9 +33,13 @@ public func buildApplication(
             let loaded = try await enroller.load()
             logger.info(
                 "duplicate-identity index loaded",
-                metadata: ["templates": "\(loaded.templates)", "unreadable": "\(loaded.unreadable)", "seconds": "\((ContinuousClock.now - started).components.seconds)"])
+                metadata: [
+                    "templates": "\(loaded.templates)", "unreadable": "\(loaded.unreadable)",
+                    "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                ])
         } catch {
-            logger.error("duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error.message)"])
+            logger.error(
+                "duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error.message)"])
         }
     }
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
@@ -62,7 +66,8 @@ public func buildRouter(configuration: ServerConfiguration, store: ServiceStore,
         liveness: LivenessAnalyzer(engine: engine),
         enroller: enroller
             ?? Enroller(
-                store: store, engine: engine, matchThreshold: configuration.matchThreshold, duplicateThreshold: configuration.duplicateThreshold))
+                store: store, engine: engine, matchThreshold: configuration.matchThreshold,
+                duplicateThreshold: configuration.duplicateThreshold))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

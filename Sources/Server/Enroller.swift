@@ -184,7 +184,8 @@ public actor Enroller {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            detail = String(decoding: try encoder.encode(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate)), as: UTF8.self)
+            detail = String(
+                decoding: try encoder.encode(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate)), as: UTF8.self)
             if !request.allowDuplicate {
                 if !request.dryRun {
                     try await store.recordEnrollmentEvent(request.person, action: "duplicate_refused", by: request.actor, detail: detail)
@@ -205,7 +206,8 @@ public actor Enroller {
                 interEyePixels: $0.interEyePixels, sharpness: $0.sharpness, brightness: $0.brightness, yaw: $0.yaw)
         }
         do throws(LedgerError) {
-            try await store.saveEnrollment(embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
+            try await store.saveEnrollment(
+                embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
         } catch {
             guard error.code == "already_enrolled" else { throw error }
             return Outcome(
@@ -232,7 +234,9 @@ public actor Enroller {
             let id = try ResidentID(candidate.owner)
             guard let template = try await store.template(for: id) else { continue }
             let distance = embeddings.flatMap { new in template.map { Self.distance(new, $0) } }.min() ?? .infinity
-            if distance <= duplicateThreshold { confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000)) }
+            if distance <= duplicateThreshold {
+                confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000))
+            }
         }
         return confirmed.sorted { $0.distance < $1.distance }
     }

@@ -39,7 +39,8 @@ public struct EnrollmentCheck: Sendable {
                 results.append(
                     PhotoResult(
                         index: index, accepted: problems.isEmpty, reasons: problems.map(\.reason), codes: problems.map(\.code),
-                        facesFound: analysis.facesFound, interEyePixels: rounded(quality.interEyePixels), sharpness: rounded(quality.sharpness),
+                        facesFound: analysis.facesFound, interEyePixels: rounded(quality.interEyePixels),
+                        sharpness: rounded(quality.sharpness),
                         brightness: rounded(quality.brightness), yaw: rounded(quality.yaw), sha256: sha256))
                 if problems.isEmpty { accepted.append((index, analysis.primaryFace.embedding)) }
             } catch {

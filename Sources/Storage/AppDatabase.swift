@@ -30,7 +30,10 @@ public struct AppDatabase: Sendable {
     /// Rows per table, for `fastcert db status`.
     public func tableCounts() throws -> [(table: String, rows: Int)] {
         try writer.read { db in
-            try ["unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event", "verification_attempt"].map {
+            try [
+                "unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event",
+                "verification_attempt",
+            ].map {
                 table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
             }

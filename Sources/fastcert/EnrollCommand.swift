@@ -86,7 +86,8 @@ struct EnrollCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             if batch != nil {
                 EnrollmentRunner.printSummary(
-                    summary, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, reportPath: self.report)
+                    summary, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                    reportPath: self.report)
             }
             if let fatal = summary.fatal { throw CommandFailure.input(fatal) }
             if summary.interrupted { throw ExitCode(130) }

@@ -169,7 +169,8 @@ struct RemoteEnrollment: EnrollmentBackend {
         body.append(Data("--\(boundary)--\r\n".utf8))
         let query = "replace=\(request.replace)&dry_run=\(request.dryRun)&allow_duplicate=\(request.allowDuplicate)"
         let (status, data) = try await send(
-            .POST, "/v1/persons/\(request.person.value)/enrollments?\(query)", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+            .POST, "/v1/persons/\(request.person.value)/enrollments?\(query)", body: body,
+            contentType: "multipart/form-data; boundary=\(boundary)")
         if status == 200 || status == 201 {
             let answer = try Self.decoder.decode(EnrollmentBody.self, from: data)
             return Enroller.Outcome(
@@ -198,7 +199,8 @@ struct RemoteEnrollment: EnrollmentBackend {
         guard status == 200 else { throw failure(status, data) }
         return try Self.decoder.decode(ListBody.self, from: data).enrollments.map {
             ServiceStore.EnrollmentSummary(
-                person: try ResidentID($0.residentId), unitCode: $0.unitCode, referencePhotos: $0.referencePhotos, enrolledAt: $0.enrolledAt,
+                person: try ResidentID($0.residentId), unitCode: $0.unitCode, referencePhotos: $0.referencePhotos,
+                enrolledAt: $0.enrolledAt,
                 enrolledBy: $0.enrolledBy)
         }
     }

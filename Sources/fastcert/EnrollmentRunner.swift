@@ -54,7 +54,9 @@ final class EnrollmentRunner: Sendable {
     /// Enrolls one person.
     func run(_ job: EnrollmentJob) async -> Result {
         let person: ResidentID
-        do throws(LedgerError) { person = try ResidentID(job.personText) } catch { return .failed(code: error.code, message: error.message) }
+        do throws(LedgerError) { person = try ResidentID(job.personText) } catch {
+            return .failed(code: error.code, message: error.message)
+        }
         guard !job.photos.isEmpty else { return .failed(code: "no_photo", message: "no JPEG or PNG photo for this person") }
         guard job.photos.count <= options.maxPhotos else {
             return .failed(code: "too_many_photos", message: "\(job.photos.count) photos: enroll at most \(options.maxPhotos) per person")
@@ -78,7 +80,8 @@ final class EnrollmentRunner: Sendable {
             }
             let outcome = try await backend.enroll(
                 Enroller.Request(
-                    person: person, photos: images, replace: options.replace, dryRun: options.dryRun, allowDuplicate: options.allowDuplicate,
+                    person: person, photos: images, replace: options.replace, dryRun: options.dryRun,
+                    allowDuplicate: options.allowDuplicate,
                     actor: options.actor))
             return .finished(outcome)
         } catch let failure as RemoteFailure {
@@ -159,7 +162,9 @@ final class EnrollmentRunner: Sendable {
                     summary.photosAccepted += 1
                     if options.single { print("\(path): accepted") }
                     if refused {
-                        report.row(job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message)
+                        report.row(
+                            job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message
+                        )
                         summary.reportRows += 1
                     }
                 } else {
@@ -171,7 +176,8 @@ final class EnrollmentRunner: Sendable {
             }
             if refused {
                 for (index, path) in job.photos.enumerated() where !judged.contains(index) {
-                    report.row(job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message)
+                    report.row(
+                        job.personText, path, status: outcome.status.rawValue, codes: [outcome.status.rawValue], reason: outcome.message)
                     summary.reportRows += 1
                 }
             }
@@ -271,7 +277,9 @@ final class Progress: @unchecked Sendable {
             lastLine = ContinuousClock.now
             let percent = total > 0 ? 100 * done / total : 100
             FileHandle.standardError.write(
-                Data(("progress: \(done)/\(total) photos (\(percent)%), " + String(format: "%.1f photos/s", rate) + ", ETA \(etaText)\n").utf8))
+                Data(
+                    ("progress: \(done)/\(total) photos (\(percent)%), " + String(format: "%.1f photos/s", rate) + ", ETA \(etaText)\n")
+                        .utf8))
         }
     }
 

@@ -65,7 +65,9 @@ struct EnrollmentsCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let page = try await using(source) { try await $0.list(after: try after.map(residentID), limit: min(max(limit, 1), 1000)) }
                 for line in page {
-                    print("\(line.person.value)  \(line.unitCode)  \(line.referencePhotos) photo(s)  \(line.enrolledAt)  by \(line.enrolledBy)")
+                    print(
+                        "\(line.person.value)  \(line.unitCode)  \(line.referencePhotos) photo(s)  \(line.enrolledAt)  by \(line.enrolledBy)"
+                    )
                 }
                 print("\(page.count) enrolled person(s)" + (page.count == limit ? "; next page: --after \(page.last!.person.value)" : ""))
             }
@@ -101,7 +103,9 @@ struct EnrollmentsCommand: AsyncParsableCommand {
                     print("  photo \(n + 1): sha256 \(photo.sha256)  \(verdict)  \(quality.joined(separator: ", "))")
                 }
                 for event in enrollment.events {
-                    print("  \(event.at)  \(event.action)  \(event.photos) photo(s)  by \(event.actor)" + (event.detail.map { "  \($0)" } ?? ""))
+                    print(
+                        "  \(event.at)  \(event.action)  \(event.photos) photo(s)  by \(event.actor)"
+                            + (event.detail.map { "  \($0)" } ?? ""))
                 }
             }
         }

@@ -23,7 +23,9 @@ struct TemplateIndexTests {
         }
         #expect(index.count == 1003 && index.ownerCount == 1002)
         let query = embeddings["obama3.jpg"]!
-        let exact = [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!].map { FaceEmbedding(values: $0)!.distance(to: FaceEmbedding(values: query)!) }.min()!
+        let exact = [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!].map {
+            FaceEmbedding(values: $0)!.distance(to: FaceEmbedding(values: query)!)
+        }.min()!
         let found = index.search([query], within: 0.6)
         #expect(found.map(\.owner) == ["A"])
         #expect(abs(found[0].distance - exact) < 0.01, "\(found[0].distance) vs \(exact)")

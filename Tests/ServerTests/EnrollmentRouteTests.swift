@@ -82,10 +82,12 @@ struct EnrollmentRouteTests {
 
             let list = try await client.execute(uri: "/v1/enrollments", method: .get, headers: Call.headers(op))
             #expect((Call.body(list)["enrollments"] as? [[String: Any]])?.first?["resident_id"] as? String == ServiceFixture.personA)
-            let elsewhere = try await client.execute(uri: "/v1/enrollments", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
+            let elsewhere = try await client.execute(
+                uri: "/v1/enrollments", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
             #expect((Call.body(elsewhere)["enrollments"] as? [[String: Any]])?.isEmpty == true, "district B sees none of A's")
 
-            let deleted = try await client.execute(uri: uri + "?reason=photo%20of%20the%20wrong%20person", method: .delete, headers: Call.headers(op))
+            let deleted = try await client.execute(
+                uri: uri + "?reason=photo%20of%20the%20wrong%20person", method: .delete, headers: Call.headers(op))
             #expect(deleted.status == .ok && Call.body(deleted)["enrolled"] as? Bool == false)
             let events = try #require(Call.body(deleted)["events"] as? [[String: Any]])
             #expect(events.map { $0["action"] as? String } == ["enrolled", "deleted"])

@@ -70,7 +70,8 @@ struct PersonTests {
             let uri = "/v1/persons/\(ServiceFixture.personA)/enrollments"
             func enroll(_ photos: [Data], query: String = "") async throws -> TestResponse {
                 let (type, body) = Call.multipart(photos: photos)
-                return try await client.execute(uri: uri + query, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
+                return try await client.execute(
+                    uri: uri + query, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
             }
             let mixed = try await enroll([try Fixtures.image("obama.jpg"), try Fixtures.image("biden.jpg")])
             #expect(mixed.status == .unprocessableContent && Call.errorCode(mixed) == "photos_disagree")

@@ -32,8 +32,10 @@ struct EnrollCommandTests {
         var persons = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile\n"
         for (n, id) in ids.enumerated() { persons += "\(id),P\(n),1940-03-15,370202001001,3,3200.50,,,0,0\n" }
         try persons.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
-        #expect(try CommandLineTests.run(["units", "import", folder.appending(path: "units.csv").path, "--database", database]).status == 0)
-        #expect(try CommandLineTests.run(["persons", "import", folder.appending(path: "persons.csv").path, "--database", database]).status == 0)
+        #expect(
+            try CommandLineTests.run(["units", "import", folder.appending(path: "units.csv").path, "--database", database]).status == 0)
+        #expect(
+            try CommandLineTests.run(["persons", "import", folder.appending(path: "persons.csv").path, "--database", database]).status == 0)
         return database
     }
 
@@ -256,7 +258,9 @@ struct EnrollCommandTests {
             #expect(local.status == 0, "\(local.stdout)\(local.stderr)")
             let seen = try CommandLineTests.run(["enroll", Self.ids[5], Fixtures.path("obama.jpg"), "--server", url, "--key", key])
             #expect(seen.status == 4 && seen.stdout.contains("already enrolled as \(copy)"), "\(seen.stdout)")
-            let wrongKey = try CommandLineTests.run(["enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad"])
+            let wrongKey = try CommandLineTests.run([
+                "enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad",
+            ])
             #expect(wrongKey.status == 4 && wrongKey.stderr.contains("refused the key"), "\(wrongKey.stdout)\(wrongKey.stderr)")
             let log = try String(contentsOf: server.log, encoding: .utf8)
             #expect(!log.contains(obama) && !log.contains(biden), "resident IDs are masked in the server's log")

@@ -236,7 +236,8 @@ struct PersonRoutes {
             return try JSON.response(
                 EnrollmentBody(
                     residentId: person.id.value, status: outcome.status, enrolled: outcome.status.stored,
-                    referencePhotos: outcome.referencePhotos, photos: outcome.photos, duplicates: outcome.duplicates, message: outcome.message),
+                    referencePhotos: outcome.referencePhotos, photos: outcome.photos, duplicates: outcome.duplicates,
+                    message: outcome.message),
                 status: outcome.status.stored ? .created : .ok)
         case .duplicateIdentity, .alreadyEnrolled, .noUsablePhoto, .photosDisagree:
             if outcome.status == .duplicateIdentity {
@@ -322,7 +323,8 @@ struct PersonRoutes {
                 EnrollmentListBody(
                     enrollments: page.map {
                         .init(
-                            residentId: $0.person.value, unitCode: $0.unitCode, referencePhotos: $0.referencePhotos, enrolledAt: $0.enrolledAt,
+                            residentId: $0.person.value, unitCode: $0.unitCode, referencePhotos: $0.referencePhotos,
+                            enrolledAt: $0.enrolledAt,
                             enrolledBy: $0.enrolledBy)
                     }, nextAfter: page.count == limit ? page.last?.person.value : nil))
         }
