@@ -26,21 +26,12 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var photos: [PhotoResult]?
-            var duplicates: [Enroller.Duplicate]?
-        }
-        var error: Detail
-    }
-
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         let data =
-            (try? JSON.encoder.encode(Body(error: .init(code: code, message: message, photos: photos, duplicates: duplicates)))) ?? Data()
+            (try? JSON.encoder.encode(APIErrorBody(error: .init(code: code, message: message, photos: photos, duplicates: duplicates))))
+            ?? Data()
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -71,6 +62,20 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case .modelLoadFailure, .internalError: self.init(.internalServerError, error.code, "the face engine failed on this image")
         }
     }
+}
+
+/// The one error shape, `{"error": {"code", "message", "photos"?, "duplicates"?}}`, for the service
+/// that encodes it and the command line's remote mode that decodes it.
+public struct APIErrorBody: Codable, Sendable {
+    public struct Detail: Codable, Sendable {
+        public var code: String
+        public var message: String
+        /// Enrollment: what happened to each photo.
+        public var photos: [PhotoResult]?
+        /// Enrollment refused as a duplicate identity: the persons the face is already enrolled as.
+        public var duplicates: [Enroller.Duplicate]?
+    }
+    public var error: Detail
 }
 
 /// The JSON coders the API uses: snake_case keys, ISO 8601 dates.

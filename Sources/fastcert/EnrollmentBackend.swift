@@ -72,45 +72,6 @@ struct RemoteEnrollment: EnrollmentBackend {
         return decoder
     }()
 
-    struct ErrorBody: Decodable {
-        struct Detail: Decodable {
-            var code: String
-            var message: String
-            var photos: [PhotoResult]?
-            var duplicates: [Enroller.Duplicate]?
-        }
-        var error: Detail
-    }
-
-    struct EnrollmentBody: Decodable {
-        var status: Enroller.Status
-        var referencePhotos: Int
-        var photos: [PhotoResult]
-        var duplicates: [Enroller.Duplicate]
-        var message: String
-    }
-
-    struct RecordBody: Decodable {
-        var residentId: String
-        var unitCode: String
-        var referencePhotos: Int
-        var enrolledAt: String?
-        var enrolledBy: String?
-        var photos: [ServiceStore.EnrollmentPhoto]
-        var events: [ServiceStore.EnrollmentEvent]
-    }
-
-    struct ListBody: Decodable {
-        struct Line: Decodable {
-            var residentId: String
-            var unitCode: String
-            var referencePhotos: Int
-            var enrolledAt: String
-            var enrolledBy: String
-        }
-        var enrollments: [Line]
-    }
-
     /// Sends a request; retries while the service is busy (503, 429) as its Retry-After says, up
     /// to 10 times. Returns the status and body.
     func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String? = nil) async throws -> (Int, Data) {
@@ -141,7 +102,7 @@ struct RemoteEnrollment: EnrollmentBackend {
     }
 
     func failure(_ status: Int, _ data: Data) -> RemoteFailure {
-        if let body = try? Self.decoder.decode(ErrorBody.self, from: data) {
+        if let body = try? Self.decoder.decode(APIErrorBody.self, from: data) {
             return RemoteFailure(status: status, code: body.error.code, message: body.error.message)
         }
         return RemoteFailure(status: status, code: "http_\(status)", message: "the service answered \(status)")
@@ -151,10 +112,7 @@ struct RemoteEnrollment: EnrollmentBackend {
         let (status, data) = try await send(.GET, "/v1/persons/\(person.value)/enrollments")
         if status == 404 { return nil }
         guard status == 200 else { throw failure(status, data) }
-        let body = try Self.decoder.decode(RecordBody.self, from: data)
-        return ServiceStore.Enrollment(
-            person: person, unitCode: body.unitCode, unitPath: "", referencePhotos: body.referencePhotos, enrolledAt: body.enrolledAt,
-            enrolledBy: body.enrolledBy, photos: body.photos, events: body.events)
+        return try Self.decoder.decode(EnrollmentWire.Record.self, from: data).enrollment()
     }
 
     func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome {
@@ -172,12 +130,10 @@ struct RemoteEnrollment: EnrollmentBackend {
             .POST, "/v1/persons/\(request.person.value)/enrollments?\(query)", body: body,
             contentType: "multipart/form-data; boundary=\(boundary)")
         if status == 200 || status == 201 {
-            let answer = try Self.decoder.decode(EnrollmentBody.self, from: data)
-            return Enroller.Outcome(
-                status: answer.status, photos: answer.photos, referencePhotos: answer.referencePhotos, duplicates: answer.duplicates,
-                message: answer.message)
+            return try Self.decoder.decode(EnrollmentWire.Result.self, from: data).outcome
         }
-        if let answer = try? Self.decoder.decode(ErrorBody.self, from: data), let refused = Enroller.Status(rawValue: answer.error.code) {
+        if let answer = try? Self.decoder.decode(APIErrorBody.self, from: data), let refused = Enroller.Status(rawValue: answer.error.code)
+        {
             return Enroller.Outcome(
                 status: refused, photos: answer.error.photos ?? [], referencePhotos: 0, duplicates: answer.error.duplicates ?? [],
                 message: answer.error.message)
@@ -197,11 +153,6 @@ struct RemoteEnrollment: EnrollmentBackend {
     func list(after: ResidentID?, limit: Int) async throws -> [ServiceStore.EnrollmentSummary] {
         let (status, data) = try await send(.GET, "/v1/enrollments?limit=\(limit)" + (after.map { "&after=\($0.value)" } ?? ""))
         guard status == 200 else { throw failure(status, data) }
-        return try Self.decoder.decode(ListBody.self, from: data).enrollments.map {
-            ServiceStore.EnrollmentSummary(
-                person: try ResidentID($0.residentId), unitCode: $0.unitCode, referencePhotos: $0.referencePhotos,
-                enrolledAt: $0.enrolledAt,
-                enrolledBy: $0.enrolledBy)
-        }
+        return try Self.decoder.decode(EnrollmentWire.List.self, from: data).summaries()
     }
 }

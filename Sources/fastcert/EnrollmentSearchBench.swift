@@ -3,6 +3,7 @@ import Crypto
 import FaceEngine
 import Foundation
 import Ledger
+import Simulation
 import Storage
 
 /// `fastcert enrollments bench [--templates N]`: the duplicate-identity search at city scale, on
@@ -21,24 +22,18 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
     var writeMatrix: String?
     @Flag(help: "Print JSON.") var json = false
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    /// Synthetic embeddings from a seeded generator (the same ones every run).
+    struct Generator {
+        var random: SplitMix64
         mutating func gaussian() -> Float {
-            let u = Float.random(in: Float.ulpOfOne..<1, using: &self)
-            let v = Float.random(in: 0..<1, using: &self)
+            let u = Float.random(in: Float.ulpOfOne..<1, using: &random)
+            let v = Float.random(in: 0..<1, using: &random)
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         mutating func embedding() -> [Float] {
             var values = (0..<128).map { _ in gaussian() }
             let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let target = Float.random(in: 1.3...1.6, using: &self)
+            let target = Float.random(in: 1.3...1.6, using: &random)
             for i in values.indices { values[i] *= target / norm }
             return values
         }
@@ -53,7 +48,7 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         guard templates >= 1000, templates <= 20_000_000, queries >= 1 else {
             throw ValidationError("--templates must be 1,000 to 20,000,000 and --queries at least 1")
         }
-        var generator = Generator(state: 20_261_129)
+        var generator = Generator(random: SplitMix64(seed: 20_261_129))
         let vault = TemplateVault(key: SymmetricKey(size: .bits256))
         // Sealed rows as the database holds them (ids need not be real persons here).
         let index = TemplateIndex()

@@ -189,16 +189,6 @@ struct PersonRoutes {
         return person
     }
 
-    struct EnrollmentBody: Encodable {
-        var residentId: String
-        var status: Enroller.Status
-        var enrolled: Bool
-        var referencePhotos: Int
-        var photos: [PhotoResult]
-        var duplicates: [Enroller.Duplicate]
-        var message: String
-    }
-
     /// Checks each photo; when at least one passes, all that pass show the same person, and the
     /// face is not enrolled under another resident ID, they become the person's template.
     /// `replace=true` re-enrolls, `dry_run=true` reports without storing, `allow_duplicate=true`
@@ -234,10 +224,7 @@ struct PersonRoutes {
                     metadata: ["person": "\(person.id)", "photos": "\(outcome.referencePhotos)", "status": "\(outcome.status.rawValue)"])
             }
             return try JSON.response(
-                EnrollmentBody(
-                    residentId: person.id.value, status: outcome.status, enrolled: outcome.status.stored,
-                    referencePhotos: outcome.referencePhotos, photos: outcome.photos, duplicates: outcome.duplicates,
-                    message: outcome.message),
+                EnrollmentWire.Result(person: person.id, outcome),
                 status: outcome.status.stored ? .created : .ok)
         case .duplicateIdentity, .alreadyEnrolled, .noUsablePhoto, .photosDisagree:
             if outcome.status == .duplicateIdentity {
@@ -252,49 +239,13 @@ struct PersonRoutes {
         }
     }
 
-    /// A person's enrollment as operators and auditors see it: never the template.
-    struct EnrollmentRecordBody: Encodable {
-        var residentId: String
-        var unitCode: String
-        var enrolled: Bool
-        var referencePhotos: Int
-        var enrolledAt: String?
-        var enrolledBy: String?
-        var photos: [ServiceStore.EnrollmentPhoto]
-        var events: [ServiceStore.EnrollmentEvent]
-
-        init(_ e: ServiceStore.Enrollment) {
-            residentId = e.person.value
-            unitCode = e.unitCode
-            enrolled = e.referencePhotos > 0
-            referencePhotos = e.referencePhotos
-            enrolledAt = e.enrolledAt
-            enrolledBy = e.enrolledBy
-            photos = e.photos
-            events = e.events
-        }
-    }
-
-    struct EnrollmentListBody: Encodable {
-        struct Line: Encodable {
-            var residentId: String
-            var unitCode: String
-            var referencePhotos: Int
-            var enrolledAt: String
-            var enrolledBy: String
-        }
-        var enrollments: [Line]
-        /// Pass as `after` for the next page (absent on the last page).
-        var nextAfter: String?
-    }
-
     func registerEnrollments(_ routes: RouteRegistrar) {
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
             guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
                 throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
             }
-            return try JSON.response(EnrollmentRecordBody(enrollment))
+            return try JSON.response(EnrollmentWire.Record(enrollment))
         }
         routes.add(.deleteEnrollment) { request, context, _ in
             let caller = try context.requireCaller()
@@ -307,7 +258,7 @@ struct PersonRoutes {
             guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
                 throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
             }
-            return try JSON.response(EnrollmentRecordBody(enrollment))
+            return try JSON.response(EnrollmentWire.Record(enrollment))
         }
         routes.add(.enrollments) { request, context, _ in
             let caller = try context.requireCaller()
@@ -320,13 +271,7 @@ struct PersonRoutes {
             }
             let page = try await ledgerCall { try await store.enrollments(scope: caller.unitPath, after: after, limit: limit) }
             return try JSON.response(
-                EnrollmentListBody(
-                    enrollments: page.map {
-                        .init(
-                            residentId: $0.person.value, unitCode: $0.unitCode, referencePhotos: $0.referencePhotos,
-                            enrolledAt: $0.enrolledAt,
-                            enrolledBy: $0.enrolledBy)
-                    }, nextAfter: page.count == limit ? page.last?.person.value : nil))
+                EnrollmentWire.List(page, nextAfter: page.count == limit ? page.last?.person : nil))
         }
     }
 }
