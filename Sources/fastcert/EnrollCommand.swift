@@ -76,7 +76,8 @@ struct EnrollCommand: AsyncParsableCommand {
             let runner = EnrollmentRunner(
                 backend: backend,
                 options: .init(
-                    replace: replace, dryRun: dryRun, allowDuplicate: allowDuplicate, actor: Self.operatorName, single: batch == nil))
+                    replace: replace, dryRun: dryRun, allowDuplicate: allowDuplicate, actor: Self.operatorName,
+                    maxBytes: engineOptions.maxBytes, single: batch == nil))
             let interrupt = Self.onInterrupt { runner.stop.store(true, ordering: .relaxed) }
             defer { interrupt.cancel() }
             let started = ContinuousClock.now

@@ -17,6 +17,8 @@ final class EnrollmentRunner: Sendable {
         var allowDuplicate = false
         var actor: String
         var maxPhotos = 20
+        /// Photo files larger than this are not read (reported as too large).
+        var maxBytes = 20 << 20
         /// One person from the command line: every photo gets its line, accepted or not.
         var single = false
     }
@@ -63,6 +65,11 @@ final class EnrollmentRunner: Sendable {
         }
         var images: [Data] = []
         for path in job.photos {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            if let size, size > options.maxBytes {
+                return .failed(
+                    code: "image_too_large", message: "\(path) is \(size >> 20) MiB: enroll photos under \(options.maxBytes >> 20) MiB")
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 return .failed(code: "unreadable_file", message: "cannot read \(path)")
             }

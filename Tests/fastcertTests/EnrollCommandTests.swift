@@ -76,6 +76,11 @@ struct EnrollCommandTests {
             #expect(again.status == 4 && again.stdout.contains("already_enrolled"))
             let dry = try enroll([Fixtures.path("obama3.jpg"), "--replace", "--dry-run"])
             #expect(dry.status == 0 && dry.stdout.contains("dry run: would enroll 1"))
+            let huge = folder.appending(path: "huge.jpg")
+            FileManager.default.createFile(atPath: huge.path, contents: nil)
+            try FileHandle(forWritingTo: huge).truncate(atOffset: 25 << 20)  // sparse: never read into memory
+            let tooLarge = try enroll([huge.path, "--replace"])
+            #expect(tooLarge.status == 4 && tooLarge.stdout.contains("[image_too_large]"), "\(tooLarge.stdout)")
             let nothing = try enroll([junk.path, "--replace"])
             #expect(nothing.status == 4 && nothing.stdout.contains("no photo was good enough"))
             let replaced = try enroll([Fixtures.path("obama3.jpg"), "--replace"])
