@@ -30,7 +30,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
     public var duplicateThreshold = Enroller.defaultDuplicateThreshold
     /// Photos accepted in one enrollment request.
-    public var maxPhotosPerEnrollment = 5
+    public var maxPhotosPerEnrollment = 20
     /// Consecutive failed verifications (per person, per device) that lock further attempts.
     public var lockoutFailures = 5
     /// The first lockout, in seconds; it doubles with each further failure.

@@ -46,8 +46,9 @@ struct RemoteFailure: Error {
     var status: Int
     var code: String
     var message: String
-    /// The whole run cannot go on (bad key, wrong server).
-    var fatal: Bool { status == 401 || status == 403 && code != "out_of_scope" }
+    /// The whole run cannot go on: the key is refused (unknown, revoked, not an operator's), or the
+    /// service cannot be reached.
+    var fatal: Bool { status == 0 || status == 401 || status == 403 && code != "out_of_scope" }
 }
 
 /// A FastCert service, through its enrollment routes with an operator key.

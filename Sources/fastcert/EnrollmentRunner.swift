@@ -27,7 +27,8 @@ final class EnrollmentRunner: Sendable {
         case finished(Enroller.Outcome)
         /// Already enrolled from these photos; their stored records.
         case skipped(ServiceStore.Enrollment)
-        case failed(code: String, message: String)
+        /// `fatal`: the run cannot go on (the service refused the key, or cannot be reached).
+        case failed(code: String, message: String, fatal: Bool = false)
     }
 
     struct Summary: Sendable {
@@ -93,7 +94,9 @@ final class EnrollmentRunner: Sendable {
             return .finished(outcome)
         } catch let failure as RemoteFailure {
             if failure.fatal { stop.store(true, ordering: .relaxed) }
-            return .failed(code: failure.code, message: failure.fatal ? "the service refused the key: \(failure.message)" : failure.message)
+            let message =
+                failure.status == 401 || failure.status == 403 ? "the service refused the key: \(failure.message)" : failure.message
+            return .failed(code: failure.code, message: message, fatal: failure.fatal)
         } catch let error as LedgerError {
             return .failed(code: error.code, message: error.message)
         } catch let error as FaceEngineError {
@@ -128,9 +131,6 @@ final class EnrollmentRunner: Sendable {
         }
         progress.finish()
         summary.photosProcessed = progress.processed
-        if summary.interrupted && summary.fatal == nil && stop.load(ordering: .relaxed) {
-            summary.interrupted = true
-        }
         return summary
     }
 
@@ -139,11 +139,9 @@ final class EnrollmentRunner: Sendable {
         summary.persons += 1
         let who = (try? ResidentID(job.personText))?.masked ?? job.personText
         switch result {
-        case .failed(let code, let message):
+        case .failed(let code, let message, let fatal):
             summary.counts["failed", default: 0] += 1
-            if code == "invalid_key" || code == "unauthorized" || code == "unreachable" || stop.load(ordering: .relaxed) {
-                summary.fatal = summary.fatal ?? message
-            }
+            if fatal { summary.fatal = summary.fatal ?? message }
             print("\(who): not enrolled: \(message) [\(code)]")
             for path in job.photos { report.row(job.personText, path, status: "failed", codes: [code], reason: message) }
             summary.reportRows += job.photos.count

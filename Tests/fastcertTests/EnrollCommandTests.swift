@@ -267,6 +267,11 @@ struct EnrollCommandTests {
                 "enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad",
             ])
             #expect(wrongKey.status == 4 && wrongKey.stderr.contains("refused the key"), "\(wrongKey.stdout)\(wrongKey.stderr)")
+            let unreachable = try CommandLineTests.run([
+                "enroll", "--batch", root.path, "--report", report.path, "--server", "http://127.0.0.1:1", "--key", key,
+            ])
+            #expect(unreachable.status == 4 && unreachable.stderr.contains("cannot reach"), "\(unreachable.stderr)")
+            #expect(unreachable.stdout.contains(" failed") && !unreachable.stdout.contains("enrolled with"), "\(unreachable.stdout)")
             let log = try String(contentsOf: server.log, encoding: .utf8)
             #expect(!log.contains(obama) && !log.contains(biden), "resident IDs are masked in the server's log")
         }
