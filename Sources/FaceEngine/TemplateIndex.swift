@@ -22,7 +22,8 @@ public final class TemplateIndex: Sendable {
         var owner: [Int32] = []
         var owners: [String] = []
         var ownerNumber: [String: Int32] = [:]
-        var rowsOf: [Int32: [Int]] = [:]
+        /// Each owner's rows, added together so always contiguous.
+        var rowsOf: [Int32: Range<Int>] = [:]
         var live = 0
     }
 
@@ -65,14 +66,14 @@ public final class TemplateIndex: Sendable {
                 rows.owners.append(owner)
                 rows.ownerNumber[owner] = number
             }
-            var added: [Int] = []
+            let first = rows.scale.count
             for (values, scale, norm2) in quantised {
-                added.append(rows.scale.count)
                 rows.values.append(contentsOf: values)
                 rows.scale.append(scale)
                 rows.norm2.append(norm2)
                 rows.owner.append(number)
             }
+            let added = first..<rows.scale.count
             rows.rowsOf[number] = added
             rows.live += added.count
         }

@@ -123,6 +123,30 @@ extension ServiceStore {
         }
     }
 
+    /// Stores many persons' templates at once, each as an enrollment without photo records, in
+    /// one transaction (a bulk load from another system; the duplicate-search benchmark).
+    public func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws(LedgerError) {
+        let vault = try vault
+        var sealed: [(String, Data, Int)] = []
+        sealed.reserveCapacity(templates.count)
+        for (id, embeddings) in templates { sealed.append((id.value, try vault.seal(embeddings, for: id), embeddings.count)) }
+        let now = Self.now()
+        try await write { [sealed] db in
+            let template = try db.cachedStatement(
+                sql: """
+                    INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
+                        enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
+                    """)
+            let event = try db.cachedStatement(
+                sql: "INSERT INTO enrollment_event (person_id, action, photos, actor, at) VALUES (?, 'enrolled', ?, ?, ?)")
+            for (id, box, photos) in sealed {
+                try template.execute(arguments: [id, box, photos, now, actor])
+                try event.execute(arguments: [id, photos, actor, now])
+            }
+        }
+    }
+
     /// Records an event that changes no template (an enrollment refused as a duplicate).
     public func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
         let now = Self.now()

@@ -3,6 +3,7 @@ import Crypto
 import FaceEngine
 import Foundation
 import Ledger
+import Server
 import Simulation
 import Storage
 
@@ -20,6 +21,8 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
     @Option(help: "Distance limit of the search.") var threshold = 0.45
     @Option(help: ArgumentHelp("Also write the templates as float32 rows to this file (for the peer benchmark).", valueName: "file"))
     var writeMatrix: String?
+    @Flag(help: "Also store the templates in a new database (for as many persons) and time the index's load from it, as at start-up.")
+    var fromDatabase = false
     @Flag(help: "Print JSON.") var json = false
 
     /// Synthetic embeddings from a seeded generator (the same ones every run).
@@ -55,6 +58,7 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         index.reserve(templates)
         var planted: [(owner: String, embedding: [Float])] = []
         var matrix = writeMatrix.map { _ in Data(capacity: templates * 512) }
+        var stored: [(ResidentID, [[Float]])] = []
         var sealTime = 0.0
         var openTime = 0.0
         let chunk = 50_000
@@ -72,6 +76,7 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
                 if n % (templates / queries) == 7 && planted.count < queries { planted.append((id.value, embedding)) }
                 if matrix != nil { embedding.withUnsafeBytes { matrix!.append(contentsOf: $0) } }
                 sealed.append((id, try vault.seal([embedding], for: id)))
+                if fromDatabase { stored.append((id, [embedding])) }
             }
             sealTime += Self.seconds(since: sealStart)
             let openStart = ContinuousClock.now
@@ -111,8 +116,15 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
             "search_1_p50_ms": percentile(single, 0.5), "search_1_p95_ms": percentile(single, 0.95), "search_1_max_ms": single.last!,
             "search_5_p50_ms": percentile(fivePhotos, 0.5), "search_5_max_ms": fivePhotos.last!,
         ]
+        var figuresWithLoad = figures
+        if fromDatabase {
+            let (load, count) = try await Self.loadFromDatabase(stored)
+            stored = []
+            figuresWithLoad["database_load_seconds"] = load
+            figuresWithLoad["database_templates"] = Double(count)
+        }
         if json {
-            try printJSON(figures)
+            try printJSON(figuresWithLoad)
             return
         }
         print("templates:            \(index.count) (synthetic, norm 1.3-1.6, 128 dimensions)")
@@ -125,6 +137,46 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
                 format: "search, 1 photo:      p50 %.1f ms, p95 %.1f ms, max %.1f ms (one thread)", percentile(single, 0.5),
                 percentile(single, 0.95), single.last!))
         print(String(format: "search, 5 photos:     p50 %.1f ms, max %.1f ms", percentile(fivePhotos, 0.5), fivePhotos.last!))
+        if let load = figuresWithLoad["database_load_seconds"] {
+            print(
+                String(
+                    format: "load from SQLite:     %.1f s for %.0f templates (read, open, index: the service's start-up)", load,
+                    figuresWithLoad["database_templates"] ?? 0))
+        }
+    }
+
+    /// Stores the templates for as many persons in a new database, then times a fresh enroller's
+    /// load of its index from it.
+    static func loadFromDatabase(_ templates: [(ResidentID, [[Float]])]) async throws -> (seconds: Double, templates: Int) {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-bench-\(Data.randomHex(bytes: 6))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = LedgerStore(
+            database: try AppDatabase(path: folder.appending(path: "bench.sqlite").path), rules: try LedgerRules.shipped())
+        _ = try await ledger.importUnits(
+            csv: """
+                code,name,level,parent_code
+                3702,Qingdao,city,
+                370202,Shinan,district,3702
+                370202001,Badaguan Street,street,370202
+                370202001001,Taiping Community,community,370202001
+                """)
+        var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile\n"
+        for (id, _) in templates {
+            let v = id.value
+            csv +=
+                "\(v),P,\(v.dropFirst(6).prefix(4))-\(v.dropFirst(10).prefix(2))-\(v.dropFirst(12).prefix(2)),370202001001,3,3000,,,0,0\n"
+        }
+        _ = try await ledger.importPersons(csv: csv, today: Day("2025-01-01")!)
+        let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: SymmetricKey(size: .bits256)))
+        var start = 0
+        while start < templates.count {
+            try await store.saveTemplates(Array(templates[start..<min(start + 100_000, templates.count)]), by: "bench")
+            start += 100_000
+        }
+        let began = ContinuousClock.now
+        let loaded = try await Enroller(store: store, engine: nil, matchThreshold: 0.55).load()
+        return (seconds(since: began), loaded.templates)
     }
 
     static func residentMegabytes() -> Double {

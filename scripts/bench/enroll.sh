@@ -4,7 +4,8 @@
 #   1. `fastcert enroll --batch` over faces-dev (one CSV row per photo, a synthetic resident ID per
 #      person) on 1 and 2 workers, each into a new database; the peer encodes the same photos
 #      (load_image_file + face_encodings) in 1 and 2 processes.
-#   2. `fastcert enrollments bench`: search over 2,000,000 synthetic templates on one thread; the
+#   2. `fastcert enrollments bench`: search over 2,000,000 synthetic templates on one thread, and
+#      the index loaded from a database holding them (start-up); the
 #      peer runs face_recognition.face_distance (numpy) over the same vectors.
 # Usage: scripts/bench/enroll.sh [DATA_DIR] [TEMPLATES]
 set -euo pipefail
@@ -36,6 +37,6 @@ for workers in 1 2; do
     "$venv/bin/python" scripts/bench/enroll_peer.py encode --csv "$out/batch.csv" --processes "$workers"
 done
 echo "== duplicate search over $templates templates (one thread)"
-"$fastcert" enrollments bench --templates "$templates" --write-matrix "$out/templates.f32"
+"$fastcert" enrollments bench --templates "$templates" --write-matrix "$out/templates.f32" --from-database
 "$venv/bin/python" scripts/bench/enroll_peer.py search --matrix "$out/templates.f32" --queries 20
 rm -f "$out/templates.f32"
