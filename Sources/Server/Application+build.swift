@@ -31,6 +31,11 @@ public func buildApplication(
         let started = ContinuousClock.now
         do throws(LedgerError) {
             let loaded = try await enroller.load()
+            if loaded.unreadable > 0 {
+                logger.error(
+                    "enrolled templates the template key cannot open: the duplicate check cannot see them, verifications against them fail",
+                    metadata: ["unreadable": "\(loaded.unreadable)"])
+            }
             logger.info(
                 "duplicate-identity index loaded",
                 metadata: [

@@ -130,6 +130,22 @@ struct EnrollCommand: AsyncParsableCommand {
         let engine = withEngine ? try await engineOptions.startEngine() : nil
         // An engine is only needed to enroll; list, show and delete never start one.
         let enroller = Enroller(store: store, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
+        if withEngine {
+            // The duplicate check needs every enrolled template: a key that opens none of them is the wrong key.
+            let loaded: (templates: Int, unreadable: Int)
+            do throws(LedgerError) { loaded = try await enroller.load() } catch { throw CommandFailure.input(error.message) }
+            if loaded.unreadable > 0 && loaded.templates == 0 {
+                engine?.shutdown()
+                throw CommandFailure.input(
+                    "the template key opens none of the \(loaded.unreadable) enrolled templates: wrong key file? (--template-key-file)")
+            }
+            if loaded.unreadable > 0 {
+                FileHandle.standardError.write(
+                    Data(
+                        "fastcert: warning: \(loaded.unreadable) enrolled template(s) cannot be opened (altered?); the duplicate check cannot see them\n"
+                            .utf8))
+            }
+        }
         return LocalEnrollment(store: store, enroller: enroller, engine: engine, concurrency: engine?.configuration.workers ?? 1)
     }
 

@@ -91,6 +91,12 @@ final class EnrollmentRunner: Sendable {
                     person: person, photos: images, replace: options.replace, dryRun: options.dryRun,
                     allowDuplicate: options.allowDuplicate,
                     actor: options.actor))
+            // A retried request whose first attempt was stored (its answer lost to a timeout) finds itself enrolled.
+            if outcome.status == .alreadyEnrolled, let now = try await backend.current(person),
+                Set(images.map(EnrollmentCheck.sha256)) == Set(now.photos.map(\.sha256))
+            {
+                return .skipped(now)
+            }
             return .finished(outcome)
         } catch let failure as RemoteFailure {
             if failure.fatal { stop.store(true, ordering: .relaxed) }
