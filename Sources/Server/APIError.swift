@@ -16,6 +16,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     var photos: [PhotoResult]?
     /// Enrollment refused as a duplicate identity: the persons the face is already enrolled as.
     var duplicates: [Enroller.Duplicate]?
+    /// Enrollment refused as photos of different people: the two photos (0-based).
+    var disagreeing: [Int]?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
@@ -30,7 +32,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         let data =
-            (try? JSON.encoder.encode(APIErrorBody(error: .init(code: code, message: message, photos: photos, duplicates: duplicates))))
+            (try? JSON.encoder.encode(
+                APIErrorBody(error: .init(code: code, message: message, photos: photos, duplicates: duplicates, disagreeing: disagreeing))))
             ?? Data()
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -74,6 +77,8 @@ public struct APIErrorBody: Codable, Sendable {
         public var photos: [PhotoResult]?
         /// Enrollment refused as a duplicate identity: the persons the face is already enrolled as.
         public var duplicates: [Enroller.Duplicate]?
+        /// Enrollment refused as photos of different people: the two photos (0-based).
+        public var disagreeing: [Int]?
     }
     public var error: Detail
 }

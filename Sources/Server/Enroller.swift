@@ -54,13 +54,18 @@ public actor Enroller {
         public var duplicates: [Duplicate]
         /// One sentence for the operator.
         public var message: String
+        /// `photos_disagree`: the two photos (0-based) that do not show the same person.
+        public var disagreeing: [Int]
 
-        public init(status: Status, photos: [PhotoResult], referencePhotos: Int, duplicates: [Duplicate], message: String) {
+        public init(
+            status: Status, photos: [PhotoResult], referencePhotos: Int, duplicates: [Duplicate], message: String, disagreeing: [Int] = []
+        ) {
             self.status = status
             self.photos = photos
             self.referencePhotos = referencePhotos
             self.duplicates = duplicates
             self.message = message
+            self.disagreeing = disagreeing
         }
     }
 
@@ -160,7 +165,8 @@ public actor Enroller {
         if let (first, second) = outcome.disagreeing {
             return Outcome(
                 status: .photosDisagree, photos: outcome.results, referencePhotos: 0, duplicates: [],
-                message: "photos \(first + 1) and \(second + 1) do not show the same person; enroll photos of one person only")
+                message: "photos \(first + 1) and \(second + 1) do not show the same person; enroll photos of one person only",
+                disagreeing: [first, second])
         }
         guard !outcome.accepted.isEmpty else {
             return Outcome(

@@ -137,7 +137,7 @@ struct RemoteEnrollment: EnrollmentBackend {
         {
             return Enroller.Outcome(
                 status: refused, photos: answer.error.photos ?? [], referencePhotos: 0, duplicates: answer.error.duplicates ?? [],
-                message: answer.error.message)
+                message: answer.error.message, disagreeing: answer.error.disagreeing ?? [])
         }
         throw failure(status, data)
     }

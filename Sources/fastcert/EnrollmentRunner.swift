@@ -162,8 +162,13 @@ final class EnrollmentRunner: Sendable {
                 report.row(job.personText, path, status: "rejected", codes: photo.codes, reason: photo.reasons.joined(separator: "; "))
                 summary.reportRows += 1
             }
-        case .finished(let outcome):
+        case .finished(var outcome):
             summary.counts[outcome.status.rawValue, default: 0] += 1
+            if outcome.status == .photosDisagree, outcome.disagreeing.count == 2,
+                let first = job.photos[safe: outcome.disagreeing[0]], let second = job.photos[safe: outcome.disagreeing[1]]
+            {
+                outcome.message = "\(first) and \(second) do not show the same person; enroll photos of one person only"
+            }
             let refused = !(outcome.status.stored || outcome.status == .wouldEnroll)
             var judged = Set<Int>()
             for photo in outcome.photos where photo.index < job.photos.count {
@@ -305,4 +310,8 @@ final class Progress: @unchecked Sendable {
         guard enabled && terminal else { return }
         FileHandle.standardError.write(Data("\n".utf8))
     }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -75,6 +75,7 @@ struct PersonTests {
             }
             let mixed = try await enroll([try Fixtures.image("obama.jpg"), try Fixtures.image("biden.jpg")])
             #expect(mixed.status == .unprocessableContent && Call.errorCode(mixed) == "photos_disagree")
+            #expect((Call.body(mixed)["error"] as? [String: Any])?["disagreeing"] as? [Int] == [0, 1])
             let unusable = try await enroll([try Fixtures.rotated("obama.jpg", quarterTurns: 2), Data("junk".utf8)])
             #expect(unusable.status == .unprocessableContent && Call.errorCode(unusable) == "no_usable_photo")
             let results = try #require((Call.body(unusable)["error"] as? [String: Any])?["photos"] as? [[String: Any]])

@@ -63,6 +63,7 @@ struct EnrollCommandTests {
             }
             let mixed = try enroll([Fixtures.path("obama.jpg"), Fixtures.path("biden.jpg")])
             #expect(mixed.status == 4 && mixed.stdout.contains("do not show the same person"), "\(mixed.stdout)")
+            #expect(mixed.stdout.contains("obama.jpg and \(Fixtures.path("biden.jpg")) do not show"), "the photos named: \(mixed.stdout)")
             let junk = folder.appending(path: "junk.jpg")
             try Data("not a photo".utf8).write(to: junk)
             let good = try enroll([Fixtures.path("obama.jpg"), Fixtures.path("obama2.jpg"), junk.path])

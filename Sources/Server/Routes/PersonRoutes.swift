@@ -235,6 +235,7 @@ struct PersonRoutes {
                 outcome.status.rawValue, outcome.message)
             error.photos = outcome.photos.isEmpty ? nil : outcome.photos
             error.duplicates = outcome.duplicates.isEmpty ? nil : outcome.duplicates
+            error.disagreeing = outcome.disagreeing.isEmpty ? nil : outcome.disagreeing
             throw error
         }
     }
