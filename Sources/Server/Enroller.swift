@@ -138,8 +138,7 @@ public actor Enroller {
     func catchUp() async throws(LedgerError) {
         let changes = try await store.enrollmentChanges(after: lastEvent)
         for person in Set(changes.persons.map(\.value)) {
-            let id = try ResidentID(person)
-            if let template = try await store.template(for: id) {
+            if let template = try await openTemplate(try ResidentID(person)) {
                 index.replace(owner: person, with: template)
             } else {
                 index.remove(owner: person)
@@ -238,13 +237,24 @@ public actor Enroller {
         var confirmed: [Duplicate] = []
         for candidate in candidates.prefix(20) {
             let id = try ResidentID(candidate.owner)
-            guard let template = try await store.template(for: id) else { continue }
+            guard let template = try await openTemplate(id) else { continue }
             let distance = embeddings.flatMap { new in template.map { Self.distance(new, $0) } }.min() ?? .infinity
             if distance <= duplicateThreshold {
                 confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000))
             }
         }
         return confirmed.sorted { $0.distance < $1.distance }
+    }
+
+    /// The person's template, or nil when they have none or it cannot be opened (another key,
+    /// altered): such a template cannot be searched, and must not stop everyone else's enrollment.
+    func openTemplate(_ id: ResidentID) async throws(LedgerError) -> [[Float]]? {
+        do {
+            return try await store.template(for: id)
+        } catch {
+            guard error.code == "template_unreadable" else { throw error }
+            return nil
+        }
     }
 
     static func distance(_ a: [Float], _ b: [Float]) -> Double {

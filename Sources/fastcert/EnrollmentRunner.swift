@@ -125,7 +125,9 @@ final class EnrollmentRunner: Sendable {
                 group.addTask { (index, await self.run(jobs[index])) }
                 return true
             }
-            for _ in 0..<max(1, backend.concurrency) where !startNext() { break }
+            for _ in 0..<max(1, backend.concurrency) {
+                guard startNext() else { break }
+            }
             while let (index, result) = await group.next() {
                 progress.clear()
                 record(result, of: jobs[index], into: &summary, report: report)
