@@ -86,6 +86,12 @@ extension ServiceStore {
         }
     }
 
+    static let upsertTemplateSQL = """
+        INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
+            enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
+        """
+
     /// Stores a person's template with its photos' record and an event, in one transaction.
     /// Refuses (`already_enrolled`) when the person has a template and `replacing` is false, so two
     /// operators enrolling the same person at once cannot both win.
@@ -99,12 +105,7 @@ extension ServiceStore {
             if existing != nil && !replacing {
                 throw LedgerError("already_enrolled", "\(id) is already enrolled; replace the enrollment to enroll new photos")
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
-                        enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
-                    """, arguments: [id.value, sealed, embeddings.count, now, actor])
+            try db.execute(sql: Self.upsertTemplateSQL, arguments: [id.value, sealed, embeddings.count, now, actor])
             try db.execute(sql: "DELETE FROM enrollment_photo WHERE person_id = ?", arguments: [id.value])
             let insert = try db.cachedStatement(
                 sql: """
@@ -132,12 +133,7 @@ extension ServiceStore {
         for (id, embeddings) in templates { sealed.append((id.value, try vault.seal(embeddings, for: id), embeddings.count)) }
         let now = Self.now()
         try await write { [sealed] db in
-            let template = try db.cachedStatement(
-                sql: """
-                    INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
-                        enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
-                    """)
+            let template = try db.cachedStatement(sql: Self.upsertTemplateSQL)
             let event = try db.cachedStatement(
                 sql: "INSERT INTO enrollment_event (person_id, action, photos, actor, at) VALUES (?, 'enrolled', ?, ?, ?)")
             for (id, box, photos) in sealed {
