@@ -46,7 +46,12 @@ struct EnrollCommandTests {
             let person = root.appending(path: id)
             try FileManager.default.createDirectory(at: person, withIntermediateDirectories: true)
             for photo in photos {
-                let data = photo == "junk.jpg" ? Data("not a photo".utf8) : try Fixtures.image(photo)
+                let data: Data =
+                    switch photo {
+                    case "junk.jpg": Data("not a photo".utf8)
+                    case "noface.jpg": try Fixtures.cropped("obama.jpg", x: 0, y: 600, width: 400, height: 500)  // his suit, no face
+                    default: try Fixtures.image(photo)
+                    }
                 try data.write(to: person.appending(path: photo))
             }
         }
@@ -112,7 +117,7 @@ struct EnrollCommandTests {
             let root = try Self.batch(
                 in: folder,
                 [
-                    (obama, ["obama.jpg", "obama2.jpg"]), (biden, ["biden.jpg"]), (empty, ["junk.jpg"]),
+                    (obama, ["obama.jpg", "obama2.jpg"]), (biden, ["biden.jpg"]), (empty, ["junk.jpg", "noface.jpg"]),
                     (copy, ["obama3.jpg"]),
                 ])
             let unknown = ResidentID.completing("37020219400315999")!.value
@@ -131,14 +136,17 @@ struct EnrollCommandTests {
             #expect(refused.count == 1, "\(first.stdout)")
             #expect(first.stdout.contains("\(Self.masked(biden)): enrolled with 1 reference photo(s)"))
             #expect(first.stdout.contains("junk.jpg: rejected: not a JPEG or PNG image"))
+            #expect(first.stdout.contains("noface.jpg: rejected: no face found"), "\(first.stdout)")
+            #expect(first.stdout.contains("\(Self.masked(empty)): not enrolled: no photo was good enough"))
             #expect(first.stdout.contains("\(Self.masked(unknown)): not enrolled: no person"))
             #expect(first.stdout.contains("summary: 5 person(s): 2 enrolled, 1 duplicate identity"), "\(first.stdout)")
-            #expect(first.stderr.contains("progress: 6/6 photos (100%)"))
+            #expect(first.stderr.contains("progress: 7/7 photos (100%)"))
             let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n").dropFirst()
             #expect(rows.contains { $0.hasPrefix("\(empty),") && $0.contains(",rejected,unsupported_format,") })
+            #expect(rows.contains { $0.hasPrefix("\(empty),") && $0.contains("noface.jpg,rejected,no_face,\"no face found") })
             #expect(rows.contains { $0.hasPrefix("\(unknown),") && $0.contains(",failed,person_not_found,") })
             #expect(rows.contains { $0.contains(",duplicate_identity,duplicate_identity,") })
-            #expect(rows.count == 3 + (refused == [obama] ? 1 : 0), "\(rows)")
+            #expect(rows.count == 4 + (refused == [obama] ? 1 : 0), "\(rows)")
 
             let second = try run()
             #expect(second.stdout.contains("2 skipped (already enrolled from these photos)"), "\(second.stdout)")
