@@ -15,24 +15,27 @@ struct EnrollCommand: AsyncParsableCommand {
         commandName: "enroll",
         abstract: "Enroll reference photos for one person, or a batch, locally or through the service.",
         discussion: """
-            Each photo is checked (one face, size, sharpness, exposure, pose) and reported accepted or rejected with the
-            reason; the accepted ones (they must show one person) become the person's template. The face is compared with
-            every enrolled template: a match under another resident ID is not enrolled but reported (duplicate_identity) for
-            an operator to resolve (--allow-duplicate enrolls it anyway, recorded).
+            Each photo is checked (one face, size, sharpness, exposure, pose) and reported accepted or rejected with the \
+            reason; the accepted ones (they must show one person) become the person's template. The face is compared with \
+            every enrolled template: a match under another resident ID is not enrolled but reported (duplicate_identity) \
+            for an operator to resolve (--allow-duplicate enrolls it anyway, recorded).
 
-            --batch takes a CSV (person_id,photo_path; paths relative to the file) or a folder of PERSON_ID/ folders of
-            JPEG/PNG photos, runs on every worker, shows progress, and writes every photo not enrolled with its reason to
-            --report. Each person is stored before being reported; running the same batch again skips persons already
+            --batch takes a CSV (person_id,photo_path; paths relative to the file) or a folder of PERSON_ID/ folders of \
+            JPEG/PNG photos, runs on every worker, shows progress, and writes every photo not enrolled with its reason to \
+            --report. Each person is stored before being reported; running the same batch again skips persons already \
             enrolled from the same photos (SHA-256 of the files), so an interrupted batch is resumed by running it again.
 
-            Locally the template key is --template-key-file, else $FASTCERT_TEMPLATE_KEY, else <database>.template-key,
-            as `fastcert serve` uses. With --server (or $FASTCERT_SERVER) and --key (or $FASTCERT_KEY, an operator key)
+            Locally the template key is --template-key-file, else $FASTCERT_TEMPLATE_KEY, else <database>.template-key, \
+            as `fastcert serve` uses. With --server (or $FASTCERT_SERVER) and --key (or $FASTCERT_KEY, an operator key) \
             the service's enrollment route does the work; the output is the same.
-            Exits 0 when every person is enrolled (or skipped, or would be on --dry-run), 4 when any is not, 130 when
+
+            Exits 0 when every person is enrolled (or skipped, or would be on --dry-run), 4 when any is not, 130 when \
             interrupted.
             """)
 
-    @Argument(help: "The person's resident ID, then their photos (JPEG or PNG); not with --batch.") var arguments: [String] = []
+    @Argument(
+        help: ArgumentHelp("The person's resident ID, then their photos (JPEG or PNG); not with --batch.", valueName: "person-id photo"))
+    var arguments: [String] = []
     @Option(help: ArgumentHelp("A CSV (person_id,photo_path) or a folder of PERSON_ID/ photo folders.", valueName: "file-or-folder"))
     var batch: String?
     @Option(help: ArgumentHelp("Where --batch writes every photo not enrolled, and why.", valueName: "file.csv"))
