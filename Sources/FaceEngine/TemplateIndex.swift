@@ -37,6 +37,9 @@ public final class TemplateIndex: Sendable {
     /// Live rows (embeddings) in the index.
     public var count: Int { rows.withLock { $0.live } }
 
+    /// Rows held, live or removed (removed rows are reclaimed once they are a quarter of the index).
+    public var storedRows: Int { rows.withLock { $0.scale.count } }
+
     /// Owners with at least one live row.
     public var ownerCount: Int { rows.withLock { $0.rowsOf.count } }
 
@@ -88,6 +91,30 @@ public final class TemplateIndex: Sendable {
         guard let number = rows.ownerNumber[owner], let old = rows.rowsOf.removeValue(forKey: number) else { return }
         for row in old { rows.norm2[row] = .infinity }
         rows.live -= old.count
+        let dead = rows.scale.count - rows.live
+        if dead > 1024 && dead > rows.live / 4 { compact(&rows) }
+    }
+
+    /// Copies the live rows to the front, owner by owner, and drops the rest.
+    private static func compact(_ rows: inout Rows) {
+        let dimensions = rows.scale.isEmpty ? 0 : rows.values.count / rows.scale.count
+        var compacted = Rows()
+        compacted.values.reserveCapacity(rows.live * dimensions)
+        compacted.scale.reserveCapacity(rows.live)
+        compacted.norm2.reserveCapacity(rows.live)
+        compacted.owner.reserveCapacity(rows.live)
+        compacted.owners = rows.owners
+        compacted.ownerNumber = rows.ownerNumber
+        for (number, range) in rows.rowsOf.sorted(by: { $0.value.lowerBound < $1.value.lowerBound }) {
+            let first = compacted.scale.count
+            compacted.values.append(contentsOf: rows.values[(range.lowerBound * dimensions)..<(range.upperBound * dimensions)])
+            compacted.scale.append(contentsOf: rows.scale[range])
+            compacted.norm2.append(contentsOf: rows.norm2[range])
+            compacted.owner.append(contentsOf: rows.owner[range])
+            compacted.rowsOf[number] = first..<compacted.scale.count
+        }
+        compacted.live = rows.live
+        rows = compacted
     }
 
     /// Owners (other than `excluding`) with a row within `limit` of any query, nearest first.

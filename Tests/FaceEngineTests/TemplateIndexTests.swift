@@ -38,5 +38,13 @@ struct TemplateIndexTests {
         index.remove(owner: "B")
         #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["A"])
         #expect(index.count == 1001)
+        // Re-enrolling over and over reclaims the old rows; every owner is still found afterwards.
+        for n in 0..<3000 {
+            index.replace(owner: "S\(n % 10)", with: [(0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) }])
+        }
+        #expect(index.count == 1001 && index.storedRows < 1001 + 1100, "\(index.storedRows) rows held")
+        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["A"])
+        index.replace(owner: "S999", with: [query])
+        #expect(Set(index.search([query], within: 0.01).map(\.owner)) == ["S999"])
     }
 }
