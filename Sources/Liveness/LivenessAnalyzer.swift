@@ -83,7 +83,7 @@ public struct LivenessAnalyzer: Sendable {
             let elapsed = ContinuousClock.now - start
             return LivenessResult(
                 verdict: verdict, hint: hint, checks: checks, matchDistance: distance,
-                milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                milliseconds: elapsed.inSeconds * 1000)
         }
         let attackHint = "the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts"
 

@@ -1,3 +1,4 @@
+import FaceEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -89,8 +90,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         } catch {
             response = try Self.errorResponse(error, request: request, context: context)
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).inSeconds
         metrics.recordRequest(
             route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, seconds: seconds)
         return response

@@ -87,10 +87,9 @@ struct EnrollCommand: AsyncParsableCommand {
             let summary = await runner.run(jobs, report: report)
             report.close()
             await backend.shutdown()
-            let elapsed = ContinuousClock.now - started
             if batch != nil {
                 EnrollmentRunner.printSummary(
-                    summary, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                    summary, seconds: (ContinuousClock.now - started).inSeconds,
                     reportPath: self.report)
             }
             if let fatal = summary.fatal { throw CommandFailure.input(fatal) }
@@ -104,15 +103,8 @@ struct EnrollCommand: AsyncParsableCommand {
 
     /// The local database and engine, or the service named by --server / $FASTCERT_SERVER.
     func openBackend() async throws -> any EnrollmentBackend {
-        let environment = ProcessInfo.processInfo.environment
-        if let server = server ?? environment["FASTCERT_SERVER"], !server.isEmpty {
-            guard let key = key ?? environment["FASTCERT_KEY"], !key.isEmpty else {
-                throw CommandFailure.input("--server needs an operator key: --key or $FASTCERT_KEY")
-            }
-            guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw CommandFailure.input("--server must be an http(s) URL such as http://10.0.0.5:8080")
-            }
-            return RemoteEnrollment(server: server, key: key, concurrency: engineOptions.workers ?? 2)
+        if let remote = try RemoteEnrollment.named(server: server, key: key, concurrency: engineOptions.workers ?? 2) {
+            return remote
         }
         return try await Self.localBackend(
             ledger: ledger, templateKeyFile: templateKeyFile, engineOptions: engineOptions, matchThreshold: matchThreshold,

@@ -58,6 +58,20 @@ struct RemoteEnrollment: EnrollmentBackend {
     let client: HTTPClient
     let concurrency: Int
 
+    /// The service named by `server` (else $FASTCERT_SERVER) with `key` (else $FASTCERT_KEY); nil
+    /// when no service is named, which means the local database.
+    static func named(server: String?, key: String?, concurrency: Int) throws(CommandFailure) -> RemoteEnrollment? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = server ?? environment["FASTCERT_SERVER"], !server.isEmpty else { return nil }
+        guard let key = key ?? environment["FASTCERT_KEY"], !key.isEmpty else {
+            throw .input("--server needs an API key: --key or $FASTCERT_KEY")
+        }
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw .input("--server must be an http(s) URL such as http://10.0.0.5:8080")
+        }
+        return RemoteEnrollment(server: server, key: key, concurrency: concurrency)
+    }
+
     init(server: String, key: String, concurrency: Int) {
         base = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.key = key

@@ -25,8 +25,8 @@ final class EnrollmentRunner: Sendable {
 
     enum Result: Sendable {
         case finished(Enroller.Outcome)
-        /// Already enrolled from these photos; their stored records.
-        case skipped(ServiceStore.Enrollment)
+        /// Already enrolled from these photos (their SHA-256, in the job's order); the stored records.
+        case skipped(ServiceStore.Enrollment, hashes: [String])
         /// `fatal`: the run cannot go on (the service refused the key, or cannot be reached).
         case failed(code: String, message: String, fatal: Bool = false)
     }
@@ -76,15 +76,14 @@ final class EnrollmentRunner: Sendable {
             }
             images.append(data)
         }
+        let hashes = images.map(EnrollmentCheck.sha256)
         do {
             guard let current = try await backend.current(person) else {
                 return .failed(code: "person_not_found", message: "no person \(person) in the ledger: import the person first")
             }
             // Enrolled from exactly these photos (a batch run again): enrolling them again would store the same template.
-            if current.referencePhotos > 0 && Set(images.map(EnrollmentCheck.sha256)) == Set(current.photos.map(\.sha256))
-                && !options.dryRun
-            {
-                return .skipped(current)
+            if current.referencePhotos > 0 && Set(hashes) == Set(current.photos.map(\.sha256)) && !options.dryRun {
+                return .skipped(current, hashes: hashes)
             }
             let outcome = try await backend.enroll(
                 Enroller.Request(
@@ -93,9 +92,9 @@ final class EnrollmentRunner: Sendable {
                     actor: options.actor))
             // A retried request whose first attempt was stored (its answer lost to a timeout) finds itself enrolled.
             if outcome.status == .alreadyEnrolled, let now = try await backend.current(person),
-                Set(images.map(EnrollmentCheck.sha256)) == Set(now.photos.map(\.sha256))
+                Set(hashes) == Set(now.photos.map(\.sha256))
             {
-                return .skipped(now)
+                return .skipped(now, hashes: hashes)
             }
             return .finished(outcome)
         } catch let failure as RemoteFailure {
@@ -153,14 +152,12 @@ final class EnrollmentRunner: Sendable {
             print("\(who): not enrolled: \(message) [\(code)]")
             for path in job.photos { report.row(job.personText, path, status: "failed", codes: [code], reason: message) }
             summary.reportRows += job.photos.count
-        case .skipped(let current):
+        case .skipped(let current, let hashes):
             summary.counts["skipped", default: 0] += 1
             print("\(who): skipped: already enrolled from these photos (\(current.referencePhotos) reference photo(s))")
             let stored = Dictionary(current.photos.map { ($0.sha256, $0) }, uniquingKeysWith: { first, _ in first })
-            for path in job.photos {
-                guard let data = FileManager.default.contents(atPath: path), let photo = stored[EnrollmentCheck.sha256(data)],
-                    !photo.accepted
-                else { continue }
+            for (path, hash) in zip(job.photos, hashes) {
+                guard let photo = stored[hash], !photo.accepted else { continue }
                 report.row(job.personText, path, status: "rejected", codes: photo.codes, reason: photo.reasons.joined(separator: "; "))
                 summary.reportRows += 1
             }
@@ -272,10 +269,7 @@ final class Progress: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    var seconds: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
+    var seconds: Double { (ContinuousClock.now - started).inSeconds }
 
     func advance(by photos: Int, skipped: Bool) {
         done += photos

@@ -42,10 +42,7 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         }
     }
 
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).inSeconds }
 
     func run() async throws {
         guard templates >= 1000, templates <= 20_000_000, queries >= 1 else {

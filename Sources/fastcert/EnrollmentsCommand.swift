@@ -21,13 +21,7 @@ struct EnrollmentsCommand: AsyncParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func open() async throws -> any EnrollmentBackend {
-            let environment = ProcessInfo.processInfo.environment
-            if let server = server ?? environment["FASTCERT_SERVER"], !server.isEmpty {
-                guard let key = key ?? environment["FASTCERT_KEY"], !key.isEmpty else {
-                    throw CommandFailure.input("--server needs an API key: --key or $FASTCERT_KEY")
-                }
-                return RemoteEnrollment(server: server, key: key, concurrency: 1)
-            }
+            if let remote = try RemoteEnrollment.named(server: server, key: key, concurrency: 1) { return remote }
             return try await EnrollCommand.localBackend(
                 ledger: ledger, templateKeyFile: templateKeyFile, engineOptions: EngineOptions(),
                 matchThreshold: FaceEngineConfiguration.defaultMatchThreshold, duplicateThreshold: Enroller.defaultDuplicateThreshold,

@@ -60,7 +60,7 @@ struct FaceBenchCommand: AsyncParsableCommand {
                         _ = try await engine.analyze(photo)
                         let elapsed = ContinuousClock.now - start
                         if ContinuousClock.now <= end {
-                            latencies.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+                            latencies.append(elapsed.inSeconds)
                         }
                     }
                     return latencies
