@@ -182,7 +182,7 @@ public actor Enroller {
         try await loadHeld()
         let embeddings = outcome.accepted.map(\.embedding.values)
         let count = embeddings.count
-        let duplicates = try await duplicates(of: embeddings, excluding: request.person)
+        let duplicates = try await duplicates(of: outcome.accepted.map(\.embedding), excluding: request.person)
         var detail: String?
         if !duplicates.isEmpty {
             let names = duplicates.map { "\($0.residentId) (distance \(String(format: "%.3f", $0.distance)))" }.joined(separator: ", ")
@@ -232,13 +232,14 @@ public actor Enroller {
 
     /// Other persons whose enrolled face is within the duplicate threshold of any of these
     /// embeddings, nearest first: candidates from the int8 index, confirmed on their exact templates.
-    func duplicates(of embeddings: [[Float]], excluding person: ResidentID) async throws -> [Duplicate] {
-        let candidates = index.search(embeddings, within: duplicateThreshold + 0.02, excluding: person.value)
+    func duplicates(of embeddings: [FaceEmbedding], excluding person: ResidentID) async throws -> [Duplicate] {
+        let candidates = index.search(embeddings.map(\.values), within: duplicateThreshold + 0.02, excluding: person.value)
         var confirmed: [Duplicate] = []
         for candidate in candidates.prefix(20) {
             let id = try ResidentID(candidate.owner)
             guard let template = try await openTemplate(id) else { continue }
-            let distance = embeddings.flatMap { new in template.map { Self.distance(new, $0) } }.min() ?? .infinity
+            let enrolled = template.compactMap(FaceEmbedding.init(values:))
+            let distance = embeddings.flatMap { new in enrolled.map { new.distance(to: $0) } }.min() ?? .infinity
             if distance <= duplicateThreshold {
                 confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000))
             }
@@ -255,12 +256,6 @@ public actor Enroller {
             guard error.code == "template_unreadable" else { throw error }
             return nil
         }
-    }
-
-    static func distance(_ a: [Float], _ b: [Float]) -> Double {
-        var sum: Float = 0
-        for i in 0..<min(a.count, b.count) { sum += (a[i] - b[i]) * (a[i] - b[i]) }
-        return Double(sum.squareRoot())
     }
 
     /// Deletes the person's enrollment (recorded with who and why) and takes them out of the index.
