@@ -203,20 +203,14 @@ extension ServiceStore {
                 sql: """
                     SELECT t.person_id, p.unit_code, t.photos, t.enrolled_at, t.enrolled_by
                     FROM face_template t JOIN person p ON p.id = t.person_id JOIN unit u ON u.code = p.unit_code
-                    WHERE u.path LIKE ? ESCAPE '\\' AND t.person_id > ?
+                    WHERE u.path LIKE ? || '%' AND t.person_id > ?
                     ORDER BY t.person_id LIMIT ?
-                    """, arguments: [Self.likePrefix(scope), after?.value ?? "", limit]
+                    """, arguments: [scope, after?.value ?? "", limit]
             ).map {
                 EnrollmentSummary(
                     person: try ResidentID($0[0] as String), unitCode: $0[1], referencePhotos: $0[2], enrolledAt: $0[3], enrolledBy: $0[4])
             }
         }
-    }
-
-    static func likePrefix(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
-            of: "_", with: "\\_")
-            + "%"
     }
 
     /// Deletes the person's template and photo record, recording who did it and why. Returns false
