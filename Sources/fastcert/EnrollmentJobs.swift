@@ -44,19 +44,15 @@ enum EnrollmentBatch {
 
     static func csv(_ file: URL) throws(CommandFailure) -> [EnrollmentJob] {
         guard let data = FileManager.default.contents(atPath: file.path) else { throw .input("cannot read \(file.path)") }
-        let text = String(decoding: data, as: UTF8.self)
         let base = file.deletingLastPathComponent()
         var order: [String] = []
         var photos: [String: [String]] = [:]
-        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-            if number == 0 && fields.first?.lowercased().hasPrefix("person") == true { continue }  // the header
+        for record in CSVReader(bytes: [UInt8](data)) {
+            let fields = record.fields.map(\.trimmedASCIISpaces)
+            if fields.allSatisfy(\.isEmpty) || fields.first?.hasPrefix("#") == true { continue }
+            if record.line == 1 && fields.first?.lowercased().hasPrefix("person") == true { continue }  // the header
             guard fields.count == 2, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw .input("\(file.lastPathComponent) line \(number + 1): expected person_id,photo_path")
+                throw .input("\(file.lastPathComponent) line \(record.line): expected person_id,photo_path")
             }
             let photo = fields[1].hasPrefix("/") ? fields[1] : base.appending(path: fields[1]).path
             if photos[fields[0]] == nil { order.append(fields[0]) }
