@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .target(
@@ -57,14 +58,25 @@ let package = Package(
             name: "Storage",
             dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Verification and enrollment as services with plain Swift inputs and outputs, over the store
+        // protocols: the one home of the certification rules, below both front doors (HTTP and CLI).
+        .target(
+            name: "Certification",
+            dependencies: [
+                "FaceEngine", "Liveness", "Ledger", "Storage", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The JSON bodies the service sends and the command line's remote mode reads.
+        .target(name: "APIModels", dependencies: ["Certification", "Ledger", "Storage"]),
         .target(
             name: "Server",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage", "Liveness",
+                "APIModels", "Certification", "FaceEngine", "Ledger", "Storage", "Liveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.yaml")]
         ),
@@ -72,8 +84,9 @@ let package = Package(
         .executableTarget(
             name: "fastcert",
             dependencies: [
-                "FaceEngine", "Ledger", "Storage", "Simulation", "Server", "Liveness",
+                "APIModels", "Certification", "FaceEngine", "Ledger", "Storage", "Simulation", "Server", "Liveness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -95,12 +108,13 @@ let package = Package(
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
         .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "CertificationTests", dependencies: ["Certification", "Storage", "Ledger", "FaceEngine", "TestSupport"]),
         .testTarget(name: "LivenessTests", dependencies: ["Liveness", "FaceEngine", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "Ledger", "FaceEngine", "TestSupport",
+                "Server", "APIModels", "Certification", "Storage", "Ledger", "FaceEngine", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -11,16 +11,12 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "fastcert_bridge.h"
+#include "internal/boundary.hpp"
 #include "internal/image_decode.hpp"
 
 namespace {
 
-void write(char *message, size_t capacity, const std::string &text) {
-    if (message == nullptr || capacity == 0) return;
-    size_t n = std::min(capacity - 1, text.size());
-    std::memcpy(message, text.data(), n);
-    message[n] = 0;
-}
+using fastcert::write_message;
 
 fastcert::Outcome grey(const uint8_t *bytes, size_t length, uint64_t max_pixels, cv::Mat &out) {
     fastcert::ImageHeader header;
@@ -35,23 +31,24 @@ fastcert::Outcome grey(const uint8_t *bytes, size_t length, uint64_t max_pixels,
 
 }  // namespace
 
-extern "C" fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uint8_t *second,
-                                       size_t second_length, uint64_t max_pixels, const float box[4], fc_motion *out,
-                                       char *message, size_t message_capacity) {
-    if (first == nullptr || second == nullptr || box == nullptr || out == nullptr) {
-        write(message, message_capacity, "frames, box and out must be valid");
+extern "C" fc_status fc_motion_between(const void *first, size_t first_length, const void *second,
+                                       size_t second_length, uint64_t max_pixels, const float *box, fc_motion *out,
+                                       char *message, size_t message_capacity) noexcept {
+    if ((first == nullptr && first_length > 0) || (second == nullptr && second_length > 0) || box == nullptr ||
+        out == nullptr) {
+        write_message(message, message_capacity, "box and out are required; a frame may be NULL only for length 0");
         return FC_BAD_ARGUMENT;
     }
-    try {
+    return fastcert::guarded(message, message_capacity, "measuring motion", [&] {
         cv::Mat a, b;
-        auto outcome = grey(first, first_length, max_pixels ? max_pixels : 50000000ull, a);
-        if (outcome.ok()) outcome = grey(second, second_length, max_pixels ? max_pixels : 50000000ull, b);
+        auto outcome = grey(static_cast<const uint8_t *>(first), first_length, max_pixels ? max_pixels : 50000000ull, a);
+        if (outcome.ok()) outcome = grey(static_cast<const uint8_t *>(second), second_length, max_pixels ? max_pixels : 50000000ull, b);
         if (!outcome.ok()) {
-            write(message, message_capacity, outcome.message);
+            write_message(message, message_capacity, outcome.message.c_str());
             return outcome.status;
         }
         if (a.size() != b.size()) {
-            write(message, message_capacity, "the frames differ in size: send every frame from the same camera setting");
+            write_message(message, message_capacity, "the frames differ in size: send every frame from the same camera setting");
             return FC_BAD_ARGUMENT;
         }
         std::memset(out, 0, sizeof(*out));
@@ -88,33 +85,21 @@ extern "C" fc_status fc_motion_between(const uint8_t *first, size_t first_length
         if (homography.empty()) return FC_OK;
         out->planar_share = float(std::count(inliers.begin(), inliers.end(), 1)) / float(from.size());
         return FC_OK;
-    } catch (const cv::Exception &error) {
-        write(message, message_capacity, "image processing failed: " + error.msg);
-        return FC_UNDECODABLE_IMAGE;
-    } catch (const std::bad_alloc &) {
-        write(message, message_capacity, "out of memory measuring motion");
-        return FC_INTERNAL_ERROR;
-    } catch (const std::exception &error) {
-        write(message, message_capacity, error.what());
-        return FC_INTERNAL_ERROR;
-    } catch (...) {
-        write(message, message_capacity, "unknown failure measuring motion");
-        return FC_INTERNAL_ERROR;
-    }
+    });
 }
 
-extern "C" fc_status fc_screen_border(const uint8_t *frame, size_t length, uint64_t max_pixels, const float box[4],
-                                      int32_t *found, char *message, size_t message_capacity) {
-    if (frame == nullptr || box == nullptr || found == nullptr) {
-        write(message, message_capacity, "frame, box and found must be valid");
+extern "C" fc_status fc_screen_border(const void *frame, size_t length, uint64_t max_pixels, const float *box,
+                                      int32_t *found, char *message, size_t message_capacity) noexcept {
+    if ((frame == nullptr && length > 0) || box == nullptr || found == nullptr) {
+        write_message(message, message_capacity, "box and found are required; frame may be NULL only for length 0");
         return FC_BAD_ARGUMENT;
     }
-    try {
-        *found = 0;
+    *found = 0;
+    return fastcert::guarded(message, message_capacity, "looking for a screen border", [&] {
         cv::Mat grey;
-        auto outcome = ::grey(frame, length, max_pixels ? max_pixels : 50000000ull, grey);
+        auto outcome = ::grey(static_cast<const uint8_t *>(frame), length, max_pixels ? max_pixels : 50000000ull, grey);
         if (!outcome.ok()) {
-            write(message, message_capacity, outcome.message);
+            write_message(message, message_capacity, outcome.message.c_str());
             return outcome.status;
         }
         double scale = 320.0 / grey.cols;
@@ -158,11 +143,5 @@ extern "C" fc_status fc_screen_border(const uint8_t *frame, size_t length, uint6
             }
         }
         return FC_OK;
-    } catch (const cv::Exception &error) {
-        write(message, message_capacity, "image processing failed: " + error.msg);
-        return FC_UNDECODABLE_IMAGE;
-    } catch (...) {
-        write(message, message_capacity, "unknown failure looking for a screen border");
-        return FC_INTERNAL_ERROR;
-    }
+    });
 }

@@ -24,13 +24,15 @@ inline int32_t dot128(const int8_t *__restrict a, const int8_t *__restrict b) {
 
 }  // namespace
 
-extern "C" uint64_t fc_template_scan(const int8_t *rows, const float *scale, const float *norm2, uint64_t count,
-                                     uint32_t dimensions, const int8_t *queries, const float *query_scale,
-                                     const float *query_norm2, uint32_t query_count, float limit, fc_scan_hit *hits,
-                                     uint64_t capacity) {
-    if (rows == nullptr || scale == nullptr || norm2 == nullptr || queries == nullptr || query_scale == nullptr ||
-        query_norm2 == nullptr || dimensions == 0)
-        return 0;
+extern "C" fc_status fc_template_scan(const int8_t *rows, const float *scale, const float *norm2, uint64_t count,
+                                      uint32_t dimensions, const int8_t *queries, const float *query_scale,
+                                      const float *query_norm2, uint32_t query_count, float limit, fc_scan_hit *hits,
+                                      uint64_t capacity, uint64_t *found_out) noexcept {
+    if (found_out != nullptr) *found_out = 0;
+    if (found_out == nullptr || (count > 0 && (rows == nullptr || scale == nullptr || norm2 == nullptr)) ||
+        (query_count > 0 && (queries == nullptr || query_scale == nullptr || query_norm2 == nullptr)) ||
+        (capacity > 0 && hits == nullptr) || dimensions == 0)
+        return FC_BAD_ARGUMENT;
     const float limit2 = limit * limit;
     uint64_t found = 0;
     for (uint64_t r = 0; r < count; ++r) {
@@ -42,11 +44,12 @@ extern "C" uint64_t fc_template_scan(const int8_t *rows, const float *scale, con
             const int32_t d = dimensions == 128 ? dot128(row, query) : dot(row, query, dimensions);
             const float d2 = n2 + query_norm2[q] - 2.0f * scale[r] * query_scale[q] * float(d);
             if (d2 <= limit2) {
-                if (found < capacity && hits != nullptr)
+                if (found < capacity)
                     hits[found] = fc_scan_hit{r, q, std::sqrt(std::fmax(d2, 0.0f))};
                 ++found;
             }
         }
     }
-    return found;
+    *found_out = found;
+    return FC_OK;
 }

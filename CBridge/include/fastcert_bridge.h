@@ -13,6 +13,12 @@
  * Ownership: every pointer argument is borrowed for the duration of the call; every output buffer
  * is owned by the caller. The only object this API allocates is the engine itself, released with
  * fc_engine_destroy.
+ *
+ * Contract: pointers are non-null unless marked _Nullable. A bad argument (a null where one is
+ * required, a negative capacity, an out-of-range option) is FC_BAD_ARGUMENT with a message, never a
+ * silent 0 or NaN. A fault inside OpenCV or dlib that is not the image's fault is FC_INTERNAL_ERROR,
+ * never reported as a bad image. The message buffer may be NULL (or capacity 0) when the caller does
+ * not want the text; otherwise it always holds a terminated string after a failure.
  */
 #ifndef FASTCERT_BRIDGE_H
 #define FASTCERT_BRIDGE_H
@@ -21,8 +27,13 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+#define FC_NOEXCEPT noexcept
 extern "C" {
+#else
+#define FC_NOEXCEPT
 #endif
+
+#pragma clang assume_nonnull begin
 
 /** Result of every call. The message buffer says what went wrong in words a person can act on. */
 typedef enum fc_status {
@@ -54,7 +65,7 @@ typedef enum fc_format {
 
 /** Options for fc_engine_create. Zero for a numeric field means "use the default". */
 typedef struct fc_engine_options {
-    const char *model_directory;  /* folder holding the dlib .dat files; required */
+    const char *_Nullable model_directory;  /* folder holding the dlib .dat files; required */
     uint64_t max_bytes;           /* refuse larger files; default 20 MiB */
     uint64_t max_pixels;          /* refuse images whose header declares more; default 50 MP */
     int32_t detection_size;       /* longest side of the grey copy the detector scans; default 480 */
@@ -105,38 +116,33 @@ typedef struct fc_engine fc_engine;
 /**
  * Loads the models and returns a new engine in *out_engine (caller owns it; release with
  * fc_engine_destroy). On failure *out_engine is NULL and message holds the reason.
+ * Side effect: the first successful call sets OpenBLAS (when it is the BLAS loaded) and OpenCV to
+ * one thread each, for the whole process: each engine serves one worker thread, and the workers
+ * are the parallelism.
  */
-fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_engine,
-                           char *message, size_t message_capacity);
+fc_status fc_engine_create(const fc_engine_options *options, fc_engine *_Nullable *_Nonnull out_engine,
+                           char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
 
 /** Releases an engine created by fc_engine_create. NULL is ignored. */
-void fc_engine_destroy(fc_engine *engine);
+void fc_engine_destroy(fc_engine *_Nullable engine) FC_NOEXCEPT;
 
 /**
- * Decodes an image held in memory (JPEG or PNG, EXIF orientation honoured), finds every face and
- * measures up to faces_capacity of them, largest first (nearest the centre on a tie). Writes
- * *faces_written, *info and *timings (each may be NULL except faces_written when faces_capacity > 0).
- * Returns FC_NO_FACE when the image decoded but holds no face.
+ * Decodes an image held in memory (bytes, length: JPEG or PNG, EXIF orientation honoured), finds
+ * every face and measures up to faces_capacity of them, largest first (nearest the centre on a tie).
+ * Writes *faces_written, and *info and *timings when they are not NULL. Returns FC_NO_FACE when the
+ * image decoded but holds no face. Two choices for video frames: search_region (left, top, width,
+ * height; NULL for none) is where the face was in the previous frame: the detector searches a
+ * margin around it first and the whole image only when the face is not there (without the enlarged
+ * retries made for small faces in a still photo: a video frame's face is as large as the frame
+ * before's); with compute_embedding 0 the embedding is left zero (detection, landmarks and quality
+ * only, ~15 ms less a face). faces may be NULL only when faces_capacity is 0, bytes only when
+ * length is 0. The engine must not be used by two threads at once.
  */
-fc_status fc_engine_analyze(fc_engine *engine, const uint8_t *bytes, size_t length,
-                            fc_face *faces, int32_t faces_capacity, int32_t *faces_written,
-                            fc_image_info *info, fc_stage_timings *timings,
-                            char *message, size_t message_capacity);
-
-/**
- * fc_engine_analyze with two choices for video frames: search_region (left, top, width, height;
- * NULL for none) is where the face was in the previous frame: the detector searches a margin
- * around it first and the whole image only when the face is not there (without the enlarged retries
- * fc_engine_analyze makes for small faces: a video frame's face is as large as the frame before's); with compute_embedding 0
- * the embedding is left zero (detection, landmarks and quality only, ~15 ms less a face).
- */
-fc_status fc_engine_analyze_frame(fc_engine *engine, const uint8_t *bytes, size_t length, const float *search_region,
-                                  int32_t compute_embedding, fc_face *faces, int32_t faces_capacity,
-                                  int32_t *faces_written, fc_image_info *info, fc_stage_timings *timings,
-                                  char *message, size_t message_capacity);
-
-/** Euclidean distance between two FC_EMBEDDING_DIMENSIONS-long embeddings. */
-float fc_embedding_distance(const float *a, const float *b);
+fc_status fc_engine_analyze_frame(fc_engine *engine, const void *_Nullable bytes, size_t length,
+                                  const float *_Nullable search_region, int32_t compute_embedding,
+                                  fc_face *_Nullable faces, int32_t faces_capacity, int32_t *faces_written,
+                                  fc_image_info *_Nullable info, fc_stage_timings *_Nullable timings,
+                                  char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
 
 /** How the pixels of a face moved between two frames (for liveness). */
 typedef struct fc_motion {
@@ -151,19 +157,21 @@ typedef struct fc_motion {
  * engine: max_pixels): corners inside box (left, top, width, height, in the first frame's oriented
  * pixels) are tracked into the second frame and one homography is fitted to the tracks. A photo or a
  * screen moved or tilted in front of the camera is a plane (most tracks fit); a turning head is not.
+ * A frame may be NULL only when its length is 0 (then FC_UNSUPPORTED_FORMAT, as for any empty file).
  * Thread-safe (no engine needed). Writes *out on FC_OK.
  */
-fc_status fc_motion_between(const uint8_t *first, size_t first_length, const uint8_t *second, size_t second_length,
-                            uint64_t max_pixels, const float box[4], fc_motion *out, char *message,
-                            size_t message_capacity);
+fc_status fc_motion_between(const void *_Nullable first, size_t first_length, const void *_Nullable second, size_t second_length,
+                            uint64_t max_pixels, const float *box, fc_motion *out, char *_Nullable message,
+                            size_t message_capacity) FC_NOEXCEPT;
 
 /**
  * Looks for the edge of a screen or a print around the face: a convex four-sided outline, corners
  * near right angles, enclosing the face box (left, top, width, height) with a margin on every
- * side, between 2 and 12 times its area. Writes *found (1 or 0). Thread-safe.
+ * side, between 2 and 12 times its area. Writes *found (1 or 0). frame may be NULL only when length
+ * is 0. Thread-safe.
  */
-fc_status fc_screen_border(const uint8_t *frame, size_t length, uint64_t max_pixels, const float box[4], int32_t *found,
-                           char *message, size_t message_capacity);
+fc_status fc_screen_border(const void *_Nullable frame, size_t length, uint64_t max_pixels, const float *box, int32_t *found,
+                           char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
 
 /** One row of a template scan within the distance limit. */
 typedef struct {
@@ -177,16 +185,16 @@ typedef struct {
  * for its embedding v, with norm2[r] the squared norm of v) for every row within limit of one of
  * the queries (quantised the same way). Distances are Euclidean, from the int8 dot products, so
  * within about 0.01 of the exact float distance. A row whose norm2 is +infinity never matches
- * (removed rows). Writes up to capacity hits (row order) and returns how many there were in all
- * (more than capacity when hits were left out). Pure arithmetic on the caller's memory: no
+ * (removed rows). Writes up to capacity hits (row order) and the number there were in all
+ * (more than capacity when hits were left out) in *found. hits may be NULL only when capacity is 0.
+ * FC_BAD_ARGUMENT for a null input or zero dimensions. Pure arithmetic on the caller's memory: no
  * allocation, nothing thrown, thread-safe.
  */
-uint64_t fc_template_scan(const int8_t *rows, const float *scale, const float *norm2, uint64_t count, uint32_t dimensions,
-                          const int8_t *queries, const float *query_scale, const float *query_norm2, uint32_t query_count,
-                          float limit, fc_scan_hit *hits, uint64_t capacity);
+fc_status fc_template_scan(const int8_t *rows, const float *scale, const float *norm2, uint64_t count, uint32_t dimensions,
+                           const int8_t *queries, const float *query_scale, const float *query_norm2, uint32_t query_count,
+                           float limit, fc_scan_hit *_Nullable hits, uint64_t capacity, uint64_t *found) FC_NOEXCEPT;
 
-/** Short stable name of a status ("no_face", "image_too_large", ...). Static storage. */
-const char *fc_status_name(fc_status status);
+#pragma clang assume_nonnull end
 
 #ifdef __cplusplus
 }

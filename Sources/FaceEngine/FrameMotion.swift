@@ -40,7 +40,7 @@ extension FaceEngine {
         let status = first.withUnsafeBytes { a in
             second.withUnsafeBytes { b in
                 fc_motion_between(
-                    a.bindMemory(to: UInt8.self).baseAddress, a.count, b.bindMemory(to: UInt8.self).baseAddress, b.count, maxPixels, rect,
+                    a.baseAddress, a.count, b.baseAddress, b.count, maxPixels, rect,
                     &native, &message, message.count)
             }
         }
@@ -65,7 +65,7 @@ extension FaceEngine {
                     let rect: [Float] = [Float(box.x), Float(box.y), Float(box.width), Float(box.height)]
                     let status = frame.withUnsafeBytes {
                         fc_screen_border(
-                            $0.bindMemory(to: UInt8.self).baseAddress, $0.count, maxPixels, rect, &found, &message, message.count)
+                            $0.baseAddress, $0.count, maxPixels, rect, &found, &message, message.count)
                     }
                     continuation.resume(
                         returning: status == FC_OK ? .success(found != 0) : .failure(NativeEngine.error(status, message: message)))

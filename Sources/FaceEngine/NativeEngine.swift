@@ -43,7 +43,7 @@ final class NativeEngine {
             faces.withUnsafeMutableBufferPointer { buffer in
                 let region: [Float]? = searchRegion.map { [Float($0.x), Float($0.y), Float($0.width), Float($0.height)] }
                 return fc_engine_analyze_frame(
-                    handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count, region, embed ? 1 : 0,
+                    handle, raw.baseAddress, raw.count, region, embed ? 1 : 0,
                     buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
             }
         }

@@ -130,10 +130,13 @@ public final class TemplateIndex: Sendable {
             var hits: [fc_scan_hit] = []
             while true {
                 hits = [fc_scan_hit](repeating: fc_scan_hit(), count: capacity)
-                let found = Int(
-                    fc_template_scan(
-                        rows.values, rows.scale, rows.norm2, UInt64(rows.scale.count), UInt32(dimensions), queryValues, queryScale,
-                        queryNorm2, UInt32(queryScale.count), Float(limit), &hits, UInt64(capacity)))
+                var total: UInt64 = 0
+                let status = fc_template_scan(
+                    rows.values, rows.scale, rows.norm2, UInt64(rows.scale.count), UInt32(dimensions), queryValues, queryScale,
+                    queryNorm2, UInt32(queryScale.count), Float(limit), &hits, UInt64(capacity), &total)
+                // Every argument is the index's own (dimensions > 0, arrays sized together): a refusal is a bug here.
+                precondition(status == FC_OK, "fc_template_scan refused the index's own arguments")
+                let found = Int(total)
                 if found <= capacity {
                     hits.removeLast(capacity - found)
                     break

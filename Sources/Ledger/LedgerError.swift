@@ -1,13 +1,63 @@
-/// A ledger input or rule that cannot be applied, with a message a person can act on.
+/// A ledger or store input or rule that cannot be applied, with a stable code and a message a
+/// person can act on.
 public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A short stable identifier ("invalid_resident_id", "unknown_kind", ...).
-    public var code: String
+    /// The stable codes, one per reason; the service maps each to one HTTP status.
+    public enum Code: String, Sendable, CaseIterable {
+        case alreadyEnrolled = "already_enrolled"
+        /// the database failed (busy, full, unreadable); the detail is logged, never sent
+        case database
+        case idempotencyKeyReused = "idempotency_key_reused"
+        case invalidAmount = "invalid_amount"
+        case invalidBenefitLevel = "invalid_benefit_level"
+        case invalidBirthDate = "invalid_birth_date"
+        case invalidContact = "invalid_contact"
+        case invalidKeyOptions = "invalid_key_options"
+        case invalidName = "invalid_name"
+        case invalidResidentId = "invalid_resident_id"
+        case keyRevoked = "key_revoked"
+        case outOfScope = "out_of_scope"
+        case personExists = "person_exists"
+        case personNotFound = "person_not_found"
+        case rulesInvalid = "rules_invalid"
+        case rulesMissing = "rules_missing"
+        case rulesUnreadable = "rules_unreadable"
+        case sessionExpired = "session_expired"
+        case sessionMismatch = "session_mismatch"
+        case sessionUsed = "session_used"
+        case taskClosed = "task_closed"
+        case taskOutcome = "task_outcome"
+        /// no template key was configured, or it cannot be read
+        case templateKey = "template_key"
+        /// a template could not be sealed
+        case templateSeal = "template_seal"
+        /// a stored template cannot be opened with this key (wrong key, altered)
+        case templateUnreadable = "template_unreadable"
+        case unknownKey = "unknown_key"
+        case unknownSession = "unknown_session"
+        case unknownTask = "unknown_task"
+        case unknownCommunity = "unknown_community"
+        case unknownUnit = "unknown_unit"
+        /// a verified attempt could not be recorded as evidence (a rule refused it)
+        case verificationEvidence = "verification_evidence"
+    }
+
+    public var code: Code
     public var message: String
 
-    public init(_ code: String, _ message: String) {
+    public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "\(message) [\(code)]" }
+    /// True for a fault of the service itself (database, template key), not of the request.
+    public var isInternal: Bool {
+        switch code {
+        case .database, .templateKey, .templateSeal, .templateUnreadable, .verificationEvidence, .rulesInvalid, .rulesMissing,
+            .rulesUnreadable:
+            true
+        default: false
+        }
+    }
+
+    public var description: String { "\(message) [\(code.rawValue)]" }
 }

@@ -83,7 +83,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     /// The rules shipped with the program.
     public static func shipped() throws(LedgerError) -> LedgerRules {
         guard let url = Bundle.module.url(forResource: "ledger-rules", withExtension: "json") else {
-            throw LedgerError("rules_missing", "the shipped ledger-rules.json is missing from the program's resources")
+            throw LedgerError(.rulesMissing, "the shipped ledger-rules.json is missing from the program's resources")
         }
         return try load(url)
     }
@@ -94,13 +94,13 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw LedgerError("rules_unreadable", "cannot read the rules file \(url.path): \(error.localizedDescription)")
+            throw LedgerError(.rulesUnreadable, "cannot read the rules file \(url.path): \(error.localizedDescription)")
         }
         let rules: LedgerRules
         do {
             rules = try JSONDecoder().decode(LedgerRules.self, from: data)
         } catch {
-            throw LedgerError("rules_invalid", "the rules file \(url.path) is not valid: \(error)")
+            throw LedgerError(.rulesInvalid, "the rules file \(url.path) is not valid: \(error)")
         }
         try rules.validate()
         return rules
@@ -108,7 +108,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
 
     /// Checks what JSON decoding cannot: ranges, duplicates, weights where they belong.
     public func validate() throws(LedgerError) {
-        func fail(_ message: String) -> LedgerError { LedgerError("rules_invalid", message) }
+        func fail(_ message: String) -> LedgerError { LedgerError(.rulesInvalid, message) }
         guard !service_period_months.isEmpty else { throw fail("service_period_months names no benefit level") }
         for (level, months) in service_period_months where !(6...24).contains(months) {
             throw fail("benefit level \(level): the service period must be 6 to 24 months, not \(months)")

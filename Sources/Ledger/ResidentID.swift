@@ -15,19 +15,19 @@ public struct ResidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
         if characters.count == 18 && characters[17] == UInt8(ascii: "x") { characters[17] = UInt8(ascii: "X") }
         let normalised = String(decoding: characters, as: UTF8.self)
         guard characters.count == 18 else {
-            throw LedgerError("invalid_resident_id", "a resident ID has 18 characters, this one has \(characters.count)")
+            throw LedgerError(.invalidResidentId, "a resident ID has 18 characters, this one has \(characters.count)")
         }
         guard characters[0..<17].allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-            throw LedgerError("invalid_resident_id", "the first 17 characters of a resident ID must be digits")
+            throw LedgerError(.invalidResidentId, "the first 17 characters of a resident ID must be digits")
         }
         let expected = Self.checkCharacter(characters[0..<17].map { Int($0) - 48 })
         guard characters[17] == expected else {
             throw LedgerError(
-                "invalid_resident_id",
+                .invalidResidentId,
                 "the check character of resident ID \(Self.mask(normalised)) does not match (mistyped digit?)")
         }
         guard Self.birthDate(of: normalised) != nil else {
-            throw LedgerError("invalid_resident_id", "resident ID \(Self.mask(normalised)) does not hold a valid birth date")
+            throw LedgerError(.invalidResidentId, "resident ID \(Self.mask(normalised)) does not hold a valid birth date")
         }
         value = normalised
     }

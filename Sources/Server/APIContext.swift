@@ -14,7 +14,7 @@ public struct APIContext: RequestContext {
 
     /// The authenticated caller (the auth middleware guarantees one on `/v1` routes).
     func requireCaller() throws -> APIKey {
-        guard let caller else { throw APIError(.unauthorized, "unauthenticated", "send Authorization: Bearer <key>") }
+        guard let caller else { throw APIError(.unauthenticated, "send Authorization: Bearer <key>") }
         return caller
     }
 }

@@ -1,3 +1,4 @@
+import Certification
 import FaceEngine
 import Foundation
 import HTTPTypes
@@ -7,50 +8,32 @@ import Liveness
 import Logging
 import Storage
 
-/// What every route needs: the configuration, the stores, the face engine, the metrics.
+/// What every route needs: the configuration, the stores, the face engine, the metrics, and the
+/// certification services the routes call.
 struct ServiceDependencies: Sendable {
     let configuration: ServerConfiguration
     let store: ServiceStore
     let engine: FaceEngine
     let metrics: ServiceMetrics
     let authenticator: Authenticator
-    let liveness: LivenessAnalyzer
+    let verifier: VerificationService
     let enroller: Enroller
 }
 
 /// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
-/// middleware, and the HTTP server. `fastcert serve` only reads its configuration and runs this.
+/// middleware, the HTTP server, and the long-lived work beside it (the duplicate-identity index,
+/// filled from the sealed templates as a service of the application's group, so the first
+/// enrollment does not wait for it). `fastcert serve` only reads its configuration and runs this.
 public func buildApplication(
     configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
 ) -> some ApplicationProtocol {
-    // The duplicate-identity index is filled from the sealed templates in the background from the
-    // start, so the first enrollment does not wait for it (a city of 2,000,000 takes seconds).
     let enroller = Enroller(
         store: store, engine: engine, matchThreshold: configuration.matchThreshold, duplicateThreshold: configuration.duplicateThreshold)
-    Task {
-        let started = ContinuousClock.now
-        do throws(LedgerError) {
-            let loaded = try await enroller.load()
-            if loaded.unreadable > 0 {
-                logger.error(
-                    "enrolled templates the template key cannot open: the duplicate check cannot see them, verifications against them fail",
-                    metadata: ["unreadable": "\(loaded.unreadable)"])
-            }
-            logger.info(
-                "duplicate-identity index loaded",
-                metadata: [
-                    "templates": "\(loaded.templates)", "unreadable": "\(loaded.unreadable)",
-                    "seconds": "\((ContinuousClock.now - started).components.seconds)",
-                ])
-        } catch {
-            logger.error(
-                "duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error.message)"])
-        }
-    }
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert"),
+        services: [DuplicateIndexLoader(enroller: enroller, logger: logger)],
         logger: logger)
 }
 
@@ -65,10 +48,13 @@ public func buildRouter(configuration: ServerConfiguration, store: ServiceStore,
             ("fastcert_engine_workers", "Face-engine workers.", Double(engine.configuration.workers)),
         ]
     }
+    let policy = VerificationService.Policy(
+        matchThreshold: configuration.matchThreshold, lockout: configuration.lockout, allowMatchOnly: configuration.allowMatchOnly,
+        sessionSeconds: configuration.livenessSessionSeconds)
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
-        liveness: LivenessAnalyzer(engine: engine),
+        verifier: VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy),
         enroller: enroller
             ?? Enroller(
                 store: store, engine: engine, matchThreshold: configuration.matchThreshold,
@@ -98,18 +84,18 @@ struct RouteRegistrar {
             var request = incoming
             var context = incomingContext
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-                throw APIError(.contentTooLarge, "body_too_large", "the body has \(length) bytes; the limit is \(limit)")
+                throw APIError(.bodyTooLarge, "the body has \(length) bytes; the limit is \(limit)")
             }
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: limit)
             } catch {
-                throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+                throw APIError(.bodyTooLarge, "the body is over the limit of \(limit) bytes")
             }
             if let roles = route.roles {
                 let caller = try await authenticator.authenticate(request, body: body)
                 guard roles.contains(caller.role) else {
-                    throw APIError(.forbidden, "forbidden_role", "a \(caller.role.rawValue) key cannot call \(route)")
+                    throw APIError(.forbiddenRole, "a \(caller.role.rawValue) key cannot call \(route)")
                 }
                 context.caller = caller
                 context.logger[metadataKey: "key"] = "\(caller.id)"
@@ -132,7 +118,7 @@ struct RouteRegistrar {
             defer { group.cancelAll() }
             guard let first = try await group.next(), let response = first else {
                 throw APIError(
-                    .serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s; retry later",
+                    .timeout, "the request took longer than \(Int(seconds)) s; retry later",
                     headers: [.retryAfter: "5"])
             }
             return response

@@ -21,18 +21,18 @@ struct Authenticator: Sendable {
     func authenticate(_ request: Request, body: ByteBuffer) async throws -> APIKey {
         guard let header = request.headers[.authorization] else {
             throw APIError(
-                .unauthorized, "unauthenticated", "send the key as 'Authorization: Bearer <key>'",
+                .unauthenticated, "send the key as 'Authorization: Bearer <key>'",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError(
-                .unauthorized, "unauthenticated", "the Authorization header must be 'Bearer <key>'", headers: [.wwwAuthenticate: "Bearer"])
+                .unauthenticated, "the Authorization header must be 'Bearer <key>'", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let found = try await ledgerCall { try await store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) }
+        let found = try await store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
         guard let key = found else {
             throw APIError(
-                .unauthorized, "invalid_key", "the key is unknown or revoked; ask an operator for a new one",
+                .invalidKey, "the key is unknown or revoked; ask an operator for a new one",
                 headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         let signed = request.headers[Self.signatureHeader] != nil
@@ -47,34 +47,29 @@ struct Authenticator: Sendable {
             let nonce = request.headers[Self.nonceHeader]
         else {
             throw APIError(
-                .unauthorized, "signature_required",
+                .signatureRequired,
                 "this key signs its requests: send X-FastCert-Timestamp, X-FastCert-Nonce and X-FastCert-Signature")
         }
         guard let stamp = Int(stampText) else {
-            throw APIError(.unauthorized, "bad_signature", "X-FastCert-Timestamp must be unix seconds")
+            throw APIError(.badSignature, "X-FastCert-Timestamp must be unix seconds")
         }
         let now = Int(Date().timeIntervalSince1970)
         guard abs(now - stamp) <= windowSeconds else {
             throw APIError(
-                .unauthorized, "stale_signature",
+                .staleSignature,
                 "the request's timestamp is more than \(windowSeconds) seconds from the server's clock; check the device's clock")
         }
         guard (8...128).contains(nonce.count), nonce.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            throw APIError(.unauthorized, "bad_signature", "X-FastCert-Nonce must be 8 to 128 visible ASCII characters")
+            throw APIError(.badSignature, "X-FastCert-Nonce must be 8 to 128 visible ASCII characters")
         }
         let expected = Self.signature(
             method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
             nonce: nonce, keyHash: key.secretHash)
         guard ServiceStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
-            throw APIError(.unauthorized, "bad_signature", "the request signature does not match (see README, 'Signed kiosk requests')")
+            throw APIError(.badSignature, "the request signature does not match (see README, 'Signed kiosk requests')")
         }
-        let fresh: Bool
-        do throws(LedgerError) {
-            fresh = try await store.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
-        } catch {
-            throw APIError(error)
-        }
-        guard fresh else { throw APIError(.unauthorized, "replayed_request", "this nonce was already used: a request is never replayed") }
+        let fresh = try await store.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
+        guard fresh else { throw APIError(.replayedRequest, "this nonce was already used: a request is never replayed") }
     }
 
     /// The signature a client computes (hex).

@@ -1,6 +1,7 @@
+import Certification
 import FaceEngine
 import Foundation
-import Storage
+import Ledger
 
 /// Everything `fastcert serve` can be told, from (lowest to highest precedence) the defaults, an
 /// optional JSON file, `FASTCERT_*` environment variables and command-line flags.
@@ -9,8 +10,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var port = 8080
     /// The SQLite file (created and migrated on start).
     public var database = "fastcert.sqlite"
-    /// The folder holding the three dlib models (`models/fetch.sh` fills it).
-    public var models = "models"
+    /// The folder holding the three dlib models (`models/fetch.sh` fills it); nil: `./models`, else
+    /// the `models/` folder of the checkout that built the binary.
+    public var models: String?
     /// The ledger rules file; nil: the shipped rules.
     public var rules: String?
     /// The 256-bit key that seals face templates; nil: `<database>.template-key`, created on first start.
@@ -78,7 +80,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_HOST", \.host)
         try value("FASTCERT_PORT", \.port)
         try value("FASTCERT_DATABASE", \.database)
-        try value("FASTCERT_MODELS", \.models)
+        if let models = environment["FASTCERT_MODELS"], !models.isEmpty { self.models = models }
         try value("FASTCERT_WORKERS", \.workers)
         try value("FASTCERT_ENGINE_QUEUE", \.engineQueue)
         try value("FASTCERT_MAX_BODY_BYTES", \.maxBodyBytes)
@@ -109,7 +111,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
     }
 
-    var lockout: ServiceStore.LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
+    var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
 
     public var templateKeyPath: String { templateKeyFile ?? database + ".template-key" }
 

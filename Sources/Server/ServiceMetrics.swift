@@ -97,29 +97,6 @@ struct ObservabilityMiddleware: RouterMiddleware {
     }
 
     static func errorResponse(_ error: any Error, request: Request, context: APIContext) throws -> Response {
-        let apiError: APIError
-        switch error {
-        case let error as APIError:
-            apiError = error
-        case let error as HTTPError where error.status == .notFound:
-            let allowed = APIRoute.methods(matching: request.uri.path)
-            if allowed.isEmpty {
-                apiError = APIError(
-                    .notFound, "not_found", "no such route: \(request.method.rawValue) \(request.uri.path) (see /openapi.yaml)")
-            } else {
-                apiError = APIError(
-                    .methodNotAllowed, "method_not_allowed",
-                    "\(request.method.rawValue) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))",
-                    headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
-            }
-        case let error as HTTPError where error.status == .contentTooLarge:
-            apiError = APIError(.contentTooLarge, "body_too_large", "the request body is larger than the service accepts")
-        case let error as HTTPError where error.status.code < 500:
-            apiError = APIError(error.status, "bad_request", error.body ?? error.status.reasonPhrase)
-        default:
-            context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
-            apiError = APIError(.internalServerError, "internal_error", "the service failed on this request; it has been logged")
-        }
-        return try apiError.response(from: request, context: context)
+        try APIError.answer(for: error, request: request, logger: context.logger).response(from: request, context: context)
     }
 }

@@ -14,7 +14,7 @@ struct Upload: Sendable {
     static func parse(_ request: Request, body: ByteBuffer) throws -> Upload {
         let upload = try parseContent(request, body: body)
         if let empty = (upload.photos + upload.frames).firstIndex(where: \.isEmpty) {
-            throw APIError(.unprocessableContent, "empty_photo", "photo \(empty + 1) is empty (0 bytes): attach the image file")
+            throw APIError(.emptyPhoto, "photo \(empty + 1) is empty (0 bytes): attach the image file")
         }
         return upload
     }
@@ -27,7 +27,7 @@ struct Upload: Sendable {
         case "application/json": return try json(body)
         default:
             throw APIError(
-                .unsupportedMediaType, "unsupported_media_type",
+                .unsupportedMediaType,
                 "send multipart/form-data (photos as parts named 'photo') or application/json (photos base64-encoded)")
         }
     }
@@ -60,7 +60,7 @@ struct Upload: Sendable {
         var clean = payload.filter { !$0.isWhitespace }.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         if clean.count % 4 != 0 { clean += String(repeating: "=", count: 4 - clean.count % 4) }
         guard !clean.isEmpty, let data = Data(base64Encoded: clean) else {
-            throw APIError(.unprocessableContent, "invalid_base64", "photo \(index + 1) is not valid base64")
+            throw APIError(.invalidBase64, "photo \(index + 1) is not valid base64")
         }
         return data
     }
@@ -69,12 +69,12 @@ struct Upload: Sendable {
 
     static func multipart(_ body: ByteBuffer, contentType: String) throws -> Upload {
         guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty, boundary.count <= 200 else {
-            throw APIError(.unprocessableContent, "invalid_multipart", "the multipart Content-Type has no boundary parameter")
+            throw APIError(.invalidMultipart, "the multipart Content-Type has no boundary parameter")
         }
         let bytes = Array(body.readableBytesView)
         let delimiter = Array("--\(boundary)".utf8)
         guard var position = find(delimiter, in: bytes, from: 0) else {
-            throw APIError(.unprocessableContent, "invalid_multipart", "the body does not contain the multipart boundary")
+            throw APIError(.invalidMultipart, "the body does not contain the multipart boundary")
         }
         var upload = Upload()
         var parts = 0
@@ -82,24 +82,24 @@ struct Upload: Sendable {
             position += delimiter.count
             if bytes[position...].starts(with: Array("--".utf8)) { break }  // the closing delimiter
             guard bytes[position...].starts(with: [13, 10]) else {
-                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart boundary is not followed by a line break")
+                throw APIError(.invalidMultipart, "a multipart boundary is not followed by a line break")
             }
             position += 2
             guard let headerEnd = find([13, 10, 13, 10], in: bytes, from: position) else {
-                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart part has no end to its headers")
+                throw APIError(.invalidMultipart, "a multipart part has no end to its headers")
             }
             let headers = String(decoding: bytes[position..<headerEnd], as: UTF8.self)
             let contentStart = headerEnd + 4
             guard let next = find([13, 10] + delimiter, in: bytes, from: contentStart) else {
-                throw APIError(.unprocessableContent, "invalid_multipart", "the multipart body ends before its closing boundary")
+                throw APIError(.invalidMultipart, "the multipart body ends before its closing boundary")
             }
             parts += 1
             guard parts <= maxParts else {
-                throw APIError(.unprocessableContent, "invalid_multipart", "more than \(maxParts) parts in one request")
+                throw APIError(.invalidMultipart, "more than \(maxParts) parts in one request")
             }
             let disposition = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-disposition:") }
             guard let disposition, let name = parameter("name", in: String(disposition)) else {
-                throw APIError(.unprocessableContent, "invalid_multipart", "a multipart part has no Content-Disposition name")
+                throw APIError(.invalidMultipart, "a multipart part has no Content-Disposition name")
             }
             let content = bytes[contentStart..<next]
             if name == "photo" || name == "photos" || name == "photos[]" {

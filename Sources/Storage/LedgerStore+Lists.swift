@@ -25,7 +25,7 @@ extension LedgerStore {
     /// open field-check and attention tasks, suspensions, conflicts.
     public func alerts(unit: String, kind: Alert.Kind? = nil) async throws(LedgerError) -> [Alert] {
         try await read { db in
-            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var alerts: [Alert] = []
             let within = "p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
             func add(_ alertKind: Alert.Kind, _ sql: String) throws {

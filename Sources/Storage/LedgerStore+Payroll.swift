@@ -33,7 +33,7 @@ extension LedgerStore {
             var filter = ""
             var arguments: StatementArguments = [month.firstDay.description]
             if let unit {
-                guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+                guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
                 filter = "WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
                 arguments = [month.firstDay.description, path]
             }

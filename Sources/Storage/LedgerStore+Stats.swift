@@ -24,7 +24,7 @@ extension LedgerStore {
 
     public func stats(unit: String, month: Month) async throws(LedgerError) -> Stats {
         try await read { db in
-            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             let first = month.firstDay.description, next = month.next.firstDay.description
             let yearStart = month.firstDay.adding(months: -11).description
             let within = "person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))"
@@ -63,7 +63,7 @@ extension LedgerStore {
     /// of the evidence behind each (`reference` covers the behaviour model).
     public func certificationsByClass(unit: String, from: Day, until: Day) async throws(LedgerError) -> [String: Int] {
         try await read { db in
-            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Self.certificationsByClass(path: path, from: from, until: until, db)
         }
     }

@@ -30,7 +30,7 @@ extension LedgerStore {
     /// Tasks in the unit's subtree, open ones only unless `includeClosed`.
     public func tasks(unit: String, includeClosed: Bool = false) async throws(LedgerError) -> [TaskView] {
         try await read { db in
-            guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Row.fetchAll(
                 db,
                 sql: """
@@ -54,11 +54,11 @@ extension LedgerStore {
     public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws(LedgerError) -> [String: Int] {
         try await write { db in
             guard let task = try Row.fetchOne(db, sql: "SELECT * FROM task WHERE id = ?", arguments: [id]) else {
-                throw LedgerError("unknown_task", "no task \(id)")
+                throw LedgerError(.unknownTask, "no task \(id)")
             }
             guard task["status"] as String == "open" else {
                 throw LedgerError(
-                    "task_closed", "task \(id) is already \(task["status"] as String) (\(task["outcome"] as String? ?? "no outcome"))")
+                    .taskClosed, "task \(id) is already \(task["status"] as String) (\(task["outcome"] as String? ?? "no outcome"))")
             }
             try db.execute(
                 sql: "UPDATE task SET status = 'done', outcome = ?, closed_on = ? WHERE id = ?",
@@ -73,7 +73,7 @@ extension LedgerStore {
                 line: 1, source: "community_office", externalID: "task-\(id)", residentID: task["person_id"], kind: kind,
                 observedAt: day.description, payload: nil)
             let report = try self.applyOne(row, db).report
-            if let problem = report.problems.first { throw LedgerError("task_outcome", problem.reason) }
+            if let problem = report.problems.first { throw LedgerError(.taskOutcome, problem.reason) }
             return report.changes
         }
     }
@@ -97,7 +97,7 @@ extension LedgerStore {
             var arguments: StatementArguments = []
             if !includeSent { conditions.append("o.sent_at IS NULL") }
             if let unit {
-                guard let path = try self.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+                guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
                 conditions.append("p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')")
                 arguments += [path]
             }
@@ -145,7 +145,7 @@ extension LedgerStore {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError("database", "the ledger database failed: \(error)")
+            throw LedgerError(.database, "the ledger database failed: \(error)")
         }
     }
 
@@ -156,7 +156,7 @@ extension LedgerStore {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError("database", "the ledger database failed: \(error)")
+            throw LedgerError(.database, "the ledger database failed: \(error)")
         }
     }
 }

@@ -37,25 +37,25 @@ public struct PersonInput: Sendable, Equatable {
     func validated(rules: LedgerRules, communities: Set<String>) throws(LedgerError) -> ValidPerson {
         let id = try ResidentID(residentID)
         let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else { throw LedgerError("invalid_name", "\(id): the name must be 1 to 100 characters") }
+        guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "\(id): the name must be 1 to 100 characters") }
         guard let birth = Day(birthDate) else {
-            throw LedgerError("invalid_birth_date", "\(id): birth_date '\(birthDate)' is not a YYYY-MM-DD date")
+            throw LedgerError(.invalidBirthDate, "\(id): birth_date '\(birthDate)' is not a YYYY-MM-DD date")
         }
         guard birth == id.birthDate else {
-            throw LedgerError("invalid_birth_date", "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
+            throw LedgerError(.invalidBirthDate, "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
         }
         guard communities.contains(unitCode) else {
-            throw LedgerError("unknown_unit", "\(id): unit '\(unitCode)' is not a known community (import the units first)")
+            throw LedgerError(.unknownCommunity, "\(id): unit '\(unitCode)' is not a known community (import the units first)")
         }
         guard let period = rules.servicePeriodMonths(level: benefitLevel) else {
             let known = rules.service_period_months.keys.sorted().joined(separator: ", ")
-            throw LedgerError("invalid_benefit_level", "\(id): benefit level '\(benefitLevel)' is not one of \(known)")
+            throw LedgerError(.invalidBenefitLevel, "\(id): benefit level '\(benefitLevel)' is not one of \(known)")
         }
         guard let fen = Self.fen(monthlyAmount) else {
-            throw LedgerError("invalid_amount", "\(id): monthly_amount '\(monthlyAmount)' is not an amount in yuan (0 to 999999.99)")
+            throw LedgerError(.invalidAmount, "\(id): monthly_amount '\(monthlyAmount)' is not an amount in yuan (0 to 999999.99)")
         }
         for (field, value) in [("phone", phone), ("wechat_id", wechatID)] where (value?.count ?? 0) > 64 {
-            throw LedgerError("invalid_contact", "\(id): \(field) is longer than 64 characters")
+            throw LedgerError(.invalidContact, "\(id): \(field) is longer than 64 characters")
         }
         return ValidPerson(
             id: id, name: name, birthDate: birth, unitCode: unitCode, benefitLevel: benefitLevel, servicePeriodMonths: period,

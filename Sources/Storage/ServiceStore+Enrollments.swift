@@ -3,88 +3,6 @@ import GRDB
 import Ledger
 
 extension ServiceStore {
-    /// One photo of an enrollment as it is kept: its hash and how it was judged, never the image or
-    /// its embedding.
-    public struct EnrollmentPhoto: Sendable, Equatable, Codable {
-        public var sha256: String
-        public var accepted: Bool
-        public var codes: [String]
-        public var reasons: [String]
-        public var facesFound: Int?
-        public var interEyePixels: Double?
-        public var sharpness: Double?
-        public var brightness: Double?
-        public var yaw: Double?
-
-        public init(
-            sha256: String, accepted: Bool, codes: [String], reasons: [String], facesFound: Int? = nil, interEyePixels: Double? = nil,
-            sharpness: Double? = nil, brightness: Double? = nil, yaw: Double? = nil
-        ) {
-            self.sha256 = sha256
-            self.accepted = accepted
-            self.codes = codes
-            self.reasons = reasons
-            self.facesFound = facesFound
-            self.interEyePixels = interEyePixels
-            self.sharpness = sharpness
-            self.brightness = brightness
-            self.yaw = yaw
-        }
-    }
-
-    /// Something that happened to a person's enrollment.
-    public struct EnrollmentEvent: Sendable, Equatable, Codable {
-        public var action: String
-        public var photos: Int
-        public var actor: String
-        public var at: String
-        public var detail: String?
-    }
-
-    /// What is enrolled for a person: when, by whom, from which photos, and the history.
-    public struct Enrollment: Sendable, Equatable {
-        public var person: ResidentID
-        public var unitCode: String
-        public var unitPath: String
-        /// Reference photos in the current template (0: not enrolled).
-        public var referencePhotos: Int
-        public var enrolledAt: String?
-        public var enrolledBy: String?
-        /// The photos of the current enrollment, in the order given (accepted and rejected).
-        public var photos: [EnrollmentPhoto]
-        public var events: [EnrollmentEvent]
-
-        public init(
-            person: ResidentID, unitCode: String, unitPath: String, referencePhotos: Int, enrolledAt: String?, enrolledBy: String?,
-            photos: [EnrollmentPhoto], events: [EnrollmentEvent]
-        ) {
-            self.person = person
-            self.unitCode = unitCode
-            self.unitPath = unitPath
-            self.referencePhotos = referencePhotos
-            self.enrolledAt = enrolledAt
-            self.enrolledBy = enrolledBy
-            self.photos = photos
-            self.events = events
-        }
-    }
-
-    /// A line of the enrollment list.
-    public struct EnrollmentSummary: Sendable, Equatable {
-        public var person: ResidentID
-        public var unitCode: String
-        public var referencePhotos: Int
-        public var enrolledAt: String
-        public var enrolledBy: String
-
-        public init(person: ResidentID, unitCode: String, referencePhotos: Int, enrolledAt: String, enrolledBy: String) {
-            self.person = person
-            self.unitCode = unitCode
-            self.referencePhotos = referencePhotos
-            self.enrolledAt = enrolledAt
-            self.enrolledBy = enrolledBy
-        }
-    }
 
     static let upsertTemplateSQL = """
         INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
@@ -103,7 +21,7 @@ extension ServiceStore {
         try await write { db in
             let existing = try Int.fetchOne(db, sql: "SELECT photos FROM face_template WHERE person_id = ?", arguments: [id.value])
             if existing != nil && !replacing {
-                throw LedgerError("already_enrolled", "\(id) is already enrolled; replace the enrollment to enroll new photos")
+                throw LedgerError(.alreadyEnrolled, "\(id) is already enrolled; replace the enrollment to enroll new photos")
             }
             try db.execute(sql: Self.upsertTemplateSQL, arguments: [id.value, sealed, embeddings.count, now, actor])
             try db.execute(sql: "DELETE FROM enrollment_photo WHERE person_id = ?", arguments: [id.value])
@@ -158,7 +76,7 @@ extension ServiceStore {
     }
 
     /// The person's enrollment and its history; nil when the ledger has no such person.
-    public func enrollment(_ id: ResidentID) async throws(LedgerError) -> Enrollment? {
+    public func enrollment(_ id: ResidentID) async throws(LedgerError) -> EnrollmentRecord? {
         try await read { db in
             guard
                 let row = try Row.fetchOne(
@@ -185,7 +103,7 @@ extension ServiceStore {
                 db, sql: "SELECT action, photos, actor, at, detail FROM enrollment_event WHERE person_id = ? ORDER BY id",
                 arguments: [id.value]
             ).map { EnrollmentEvent(action: $0[0], photos: $0[1], actor: $0[2], at: $0[3], detail: $0[4]) }
-            return Enrollment(
+            return EnrollmentRecord(
                 person: id, unitCode: row[0], unitPath: row[1], referencePhotos: row[2] ?? 0, enrolledAt: row[3], enrolledBy: row[4],
                 photos: photos, events: events)
         }

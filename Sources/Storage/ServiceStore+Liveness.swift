@@ -3,14 +3,6 @@ import GRDB
 import Ledger
 
 extension ServiceStore {
-    /// A liveness session: the challenges issued to one caller for one person, used once.
-    public struct LivenessSession: Sendable, Equatable {
-        public var id: String
-        public var keyID: String
-        public var person: ResidentID
-        public var challenges: [String]
-        public var expiresAt: Date
-    }
 
     /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
     /// after `seconds`.
@@ -44,17 +36,17 @@ extension ServiceStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT key_id, person_id, challenges, expires_at, used_at FROM liveness_session WHERE id = ?", arguments: [id]
                 )
-            else { throw LedgerError("unknown_session", "no liveness session \(id); start one with POST /v1/liveness/sessions") }
+            else { throw LedgerError(.unknownSession, "no liveness session \(id); start one with POST /v1/liveness/sessions") }
             guard (row[0] as String) == key, (row[1] as String) == person.value else {
-                throw LedgerError("session_mismatch", "this liveness session was issued to another device or for another person")
+                throw LedgerError(.sessionMismatch, "this liveness session was issued to another device or for another person")
             }
             guard (row[4] as String?) == nil else {
-                throw LedgerError("session_used", "this liveness session was already used; start a new one")
+                throw LedgerError(.sessionUsed, "this liveness session was already used; start a new one")
             }
             let expires = Date(timeIntervalSince1970: Double(row[3] as Int))
             let now = Date()
             guard expires > now else {
-                throw LedgerError("session_expired", "this liveness session expired at \(expires.formatted(.iso8601)); start a new one")
+                throw LedgerError(.sessionExpired, "this liveness session expired at \(expires.formatted(.iso8601)); start a new one")
             }
             try db.execute(sql: "UPDATE liveness_session SET used_at = ? WHERE id = ?", arguments: [now.formatted(.iso8601), id])
             var reused = false

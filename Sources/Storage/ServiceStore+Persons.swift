@@ -3,54 +3,6 @@ import GRDB
 import Ledger
 
 extension ServiceStore {
-    /// A person's record as operators see it over the API (never a face template).
-    public struct PersonRecord: Sendable, Equatable {
-        public var id: ResidentID
-        public var name: String
-        public var birthDate: Day
-        public var unitCode: String
-        /// The community's path, for scope checks.
-        public var unitPath: String
-        public var benefitLevel: String
-        public var monthlyAmountFen: Int
-        public var phone: String?
-        public var wechatID: String?
-        public var livesAlone: Bool
-        public var immobile: Bool
-        public var ledger: PersonLedger
-        public var enrolledOn: Day
-        /// Reference photos in the face template (0: not enrolled).
-        public var templatePhotos: Int
-    }
-
-    /// Changes to a person; nil fields stay as they are. A new benefit level changes the service
-    /// period from the next certification on (the current deadline stands).
-    public struct PersonChanges: Sendable, Equatable {
-        public var name: String?
-        public var unitCode: String?
-        public var benefitLevel: String?
-        public var monthlyAmount: String?
-        public var phone: String??
-        public var wechatID: String??
-        public var livesAlone: Bool?
-        public var immobile: Bool?
-
-        public init(
-            name: String? = nil, unitCode: String? = nil, benefitLevel: String? = nil, monthlyAmount: String? = nil,
-            phone: String?? = nil, wechatID: String?? = nil, livesAlone: Bool? = nil, immobile: Bool? = nil
-        ) {
-            self.name = name
-            self.unitCode = unitCode
-            self.benefitLevel = benefitLevel
-            self.monthlyAmount = monthlyAmount
-            self.phone = phone
-            self.wechatID = wechatID
-            self.livesAlone = livesAlone
-            self.immobile = immobile
-        }
-
-        public var isEmpty: Bool { self == PersonChanges() }
-    }
 
     static let personRecordSQL = """
         SELECT p.id, p.name, p.birth_date, p.unit_code, u.path, p.benefit_level, p.monthly_amount_fen, p.phone, p.wechat_id,
@@ -80,10 +32,10 @@ extension ServiceStore {
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
             let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
-                throw LedgerError("out_of_scope", "community \(person.unitCode) is outside the units this key may manage")
+                throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
             guard try LedgerStore.insert(person, enrolled: today, try db.cachedStatement(sql: LedgerStore.insertPersonSQL), db) else {
-                throw LedgerError("person_exists", "\(person.id) is already in the ledger; use PATCH to change their details")
+                throw LedgerError(.personExists, "\(person.id) is already in the ledger; use PATCH to change their details")
             }
             return try Self.personRecord(person.id, db)!
         }
@@ -94,9 +46,9 @@ extension ServiceStore {
     public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws(LedgerError) -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
-            guard let current = try Self.personRecord(id, db) else { throw LedgerError("person_not_found", "no person \(id)") }
+            guard let current = try Self.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
             guard current.unitPath.hasPrefix(scope) else {
-                throw LedgerError("out_of_scope", "\(id) belongs to a community outside the units this key may manage")
+                throw LedgerError(.outOfScope, "\(id) belongs to a community outside the units this key may manage")
             }
             let input = PersonInput(
                 residentID: id.value, name: changes.name ?? current.name, birthDate: current.birthDate.description,
@@ -107,7 +59,7 @@ extension ServiceStore {
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
             let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
-                throw LedgerError("out_of_scope", "community \(person.unitCode) is outside the units this key may manage")
+                throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
             try db.execute(
                 sql: """

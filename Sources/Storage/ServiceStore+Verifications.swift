@@ -22,59 +22,24 @@ extension ServiceStore {
 
     // MARK: - Lockout
 
-    /// After `maxFailures` consecutive failed verifications, a person or a device waits
-    /// `firstDelay` seconds, doubling with each further failure up to `maxDelay`.
-    public struct LockoutPolicy: Sendable, Equatable {
-        public var maxFailures: Int
-        public var firstDelay: Double
-        public var maxDelay: Double
-
-        public init(maxFailures: Int = 5, firstDelay: Double = 30, maxDelay: Double = 86_400) {
-            self.maxFailures = maxFailures
-            self.firstDelay = firstDelay
-            self.maxDelay = maxDelay
-        }
-
-        /// Until when `failures` consecutive failures, the last at `last`, lock further attempts.
-        public func lockedUntil(failures: Int, last: Date) -> Date? {
-            guard failures >= maxFailures else { return nil }
-            let delay = min(maxDelay, firstDelay * pow(2, Double(min(failures - maxFailures, 30))))
-            return last.addingTimeInterval(delay)
-        }
-    }
-
-    /// The consecutive failures (not_verified, since the last success) of a person or a device,
-    /// and until when they are locked out.
-    public struct Lock: Sendable, Equatable {
-        public var failures: Int
-        public var lockedUntil: Date?
-    }
-
-    public func locks(person: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> (person: Lock, device: Lock) {
+    public func locks(person: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> (
+        person: LockState, device: LockState
+    ) {
         try await read { db in (try Self.lock(db, "person_id", person.value, policy), try Self.lock(db, "key_id", key, policy)) }
     }
 
-    static func lock(_ db: Database, _ column: String, _ value: String, _ policy: LockoutPolicy) throws -> Lock {
+    static func lock(_ db: Database, _ column: String, _ value: String, _ policy: LockoutPolicy) throws -> LockState {
         let rows = try Row.fetchAll(
             try db.cachedStatement(
                 sql: """
                     SELECT decision, at FROM verification_attempt WHERE \(column) = ? AND decision IN ('verified', 'not_verified')
                     ORDER BY id DESC LIMIT 64
                     """), arguments: [value])
-        let failures = rows.prefix { ($0[0] as String) == "not_verified" }
-        guard let last = failures.first.flatMap({ try? Date(($0[1] as String), strategy: .iso8601) }) else {
-            return Lock(failures: 0, lockedUntil: nil)
+        // A row whose time cannot be read ends the run, as a success would.
+        let recent = rows.map { row in
+            ((row["decision"] as String) == "not_verified", (try? Date((row["at"] as String), strategy: .iso8601)) ?? .distantPast)
         }
-        return Lock(failures: failures.count, lockedUntil: policy.lockedUntil(failures: failures.count, last: last))
-    }
-
-    /// Everything a verification reads before the engine runs, in one read: the person, the locks
-    /// of the person and the device, and the person's opened template (nil: not enrolled).
-    public struct VerificationState: Sendable {
-        public var person: PersonRecord?
-        public var personLock: Lock
-        public var deviceLock: Lock
-        public var template: [[Float]]?
+        return policy.state(recent: recent.prefix { $0.1 != .distantPast }.map { (failed: $0.0, at: $0.1) })
     }
 
     public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError)
@@ -96,60 +61,6 @@ extension ServiceStore {
 
     // MARK: - Verifications
 
-    /// One verification attempt as decided by the server.
-    public struct Attempt: Sendable, Equatable {
-        public enum Decision: String, Sendable { case verified, notVerified = "not_verified", retry, locked }
-        public var person: ResidentID
-        public var keyID: String
-        public var decision: Decision
-        public var distance: Double?
-        public var reasons: [String]
-        /// The biometric evidence kind a success is recorded as.
-        public var evidenceKind: String
-        /// What the evidence row keeps beside the match (liveness outcome, session, distance), JSON.
-        public var evidencePayload: String?
-
-        public init(person: ResidentID, keyID: String, decision: Decision, distance: Double?, reasons: [String], evidenceKind: String) {
-            self.person = person
-            self.keyID = keyID
-            self.decision = decision
-            self.distance = distance
-            self.reasons = reasons
-            self.evidenceKind = evidenceKind
-        }
-    }
-
-    /// What recording an attempt did to the ledger.
-    public struct AttemptOutcome: Sendable, Equatable {
-        public var attemptID: Int64
-        public var ledger: PersonLedger?
-        public var changes: [String: Int]
-    }
-
-    /// A request's idempotency: the caller's key, their Idempotency-Key and a hash of the body.
-    public struct IdempotencyTag: Sendable, Equatable {
-        public var keyID: String
-        public var key: String
-        public var requestHash: Data
-
-        public init(keyID: String, key: String, requestHash: Data) {
-            self.keyID = keyID
-            self.key = key
-            self.requestHash = requestHash
-        }
-    }
-
-    /// A response stored under an idempotency key.
-    public struct StoredResponse: Sendable, Equatable {
-        public var status: Int
-        public var body: Data
-
-        public init(status: Int, body: Data) {
-            self.status = status
-            self.body = body
-        }
-    }
-
     /// The response already given for this idempotency key, or nil. The same key with another
     /// body is refused (`idempotency_key_reused`).
     public func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse? {
@@ -164,7 +75,7 @@ extension ServiceStore {
         else { return nil }
         guard (row[0] as Data) == tag.requestHash else {
             throw LedgerError(
-                "idempotency_key_reused", "this Idempotency-Key was already used with a different request; use a new key for a new request")
+                .idempotencyKeyReused, "this Idempotency-Key was already used with a different request; use a new key for a new request")
         }
         return StoredResponse(status: row[1], body: row[2])
     }
@@ -174,7 +85,7 @@ extension ServiceStore {
     /// `respond` builds, so a repeated request gets it back. When the tag was stored meanwhile (two
     /// identical requests racing), nothing is written and the stored response is returned.
     public func record(
-        _ attempt: Attempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
+        _ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
     ) async throws(LedgerError) -> StoredResponse {
         let ledger = ledger
         return try await write { db in
@@ -194,7 +105,7 @@ extension ServiceStore {
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
                 let (report, evidenceID) = try ledger.applyOne(row, db)
-                if let problem = report.problems.first { throw LedgerError("verification_evidence", problem.reason) }
+                if let problem = report.problems.first { throw LedgerError(.verificationEvidence, problem.reason) }
                 outcome.changes = report.changes
                 try db.execute(
                     sql: "UPDATE verification_attempt SET evidence_id = ? WHERE id = ?", arguments: [evidenceID, attemptID])

@@ -18,7 +18,7 @@ public struct ServiceStore: Sendable {
 
     var vault: TemplateVault {
         get throws(LedgerError) {
-            guard let templateVault else { throw LedgerError("template_key", "no template key was configured for this command") }
+            guard let templateVault else { throw LedgerError(.templateKey, "no template key was configured for this command") }
             return templateVault
         }
     }
@@ -42,14 +42,14 @@ public struct ServiceStore: Sendable {
         -> (key: APIKey, text: String)
     {
         let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else { throw LedgerError("invalid_name", "a key needs a name of 1 to 100 characters") }
+        guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "a key needs a name of 1 to 100 characters") }
         guard !requireSignature || role == .kiosk else {
-            throw LedgerError("invalid_key", "only kiosk keys sign their requests")
+            throw LedgerError(.invalidKeyOptions, "only kiosk keys sign their requests")
         }
         let generated = APIKey.generate()
         let hash = APIKey.hash(generated.secret)
         let key: APIKey = try await write { db in
-            guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError("unknown_unit", "no unit \(unit)") }
+            guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             let key = APIKey(
                 id: generated.id, name: name, role: role, unitCode: unit, unitPath: path, requireSignature: requireSignature,
                 createdAt: Self.now(), revokedAt: nil, secretHash: hash)
@@ -86,9 +86,9 @@ public struct ServiceStore: Sendable {
     public func revokeKey(_ id: String) async throws(LedgerError) {
         try await write { db in
             guard let revoked = try Row.fetchOne(db, sql: "SELECT revoked_at FROM api_key WHERE id = ?", arguments: [id]) else {
-                throw LedgerError("unknown_key", "no key \(id)")
+                throw LedgerError(.unknownKey, "no key \(id)")
             }
-            if let at = revoked[0] as String? { throw LedgerError("key_revoked", "key \(id) was already revoked at \(at)") }
+            if let at = revoked[0] as String? { throw LedgerError(.keyRevoked, "key \(id) was already revoked at \(at)") }
             try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE id = ?", arguments: [Self.now(), id])
         }
     }

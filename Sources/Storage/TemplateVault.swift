@@ -19,13 +19,13 @@ public struct TemplateVault: Sendable {
     {
         if let hex = environment["FASTCERT_TEMPLATE_KEY"] {
             guard let bytes = Data(hex: hex), bytes.count == 32 else {
-                throw LedgerError("template_key", "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
+                throw LedgerError(.templateKey, "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
             }
             return TemplateVault(key: SymmetricKey(data: bytes))
         }
         if let text = try? String(contentsOf: file, encoding: .utf8) {
             guard let bytes = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-                throw LedgerError("template_key", "the template key file \(file.path) does not hold 64 hex digits")
+                throw LedgerError(.templateKey, "the template key file \(file.path) does not hold 64 hex digits")
             }
             return TemplateVault(key: SymmetricKey(data: bytes))
         }
@@ -33,7 +33,7 @@ public struct TemplateVault: Sendable {
         let hex = key.withUnsafeBytes { Data($0) }.hexString
         guard FileManager.default.createFile(atPath: file.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else {
-            throw LedgerError("template_key", "cannot create the template key file \(file.path)")
+            throw LedgerError(.templateKey, "cannot create the template key file \(file.path)")
         }
         return TemplateVault(key: key)
     }
@@ -48,13 +48,13 @@ public struct TemplateVault: Sendable {
         }
         do {
             guard let sealed = try AES.GCM.seal(plain, using: key, authenticating: Data(person.value.utf8)).combined else {
-                throw LedgerError("template_seal", "sealing the template failed")
+                throw LedgerError(.templateSeal, "sealing the template failed")
             }
             return sealed
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError("template_seal", "sealing the template failed")
+            throw LedgerError(.templateSeal, "sealing the template failed")
         }
     }
 
@@ -66,20 +66,20 @@ public struct TemplateVault: Sendable {
             plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(person.value.utf8))
         } catch {
             throw LedgerError(
-                "template_unreadable", "the stored face template cannot be opened with this template key (wrong key file, or altered)")
+                .templateUnreadable, "the stored face template cannot be opened with this template key (wrong key file, or altered)")
         }
         // Layout: count, then per embedding its dimension count and that many little-endian float32.
         let raw = [UInt8](plain)
-        guard let count = raw.first else { throw LedgerError("template_unreadable", "the stored face template is empty") }
+        guard let count = raw.first else { throw LedgerError(.templateUnreadable, "the stored face template is empty") }
         var offset = 1
         var embeddings: [[Float]] = []
         embeddings.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard offset < raw.count else { throw LedgerError("template_unreadable", "the stored face template is truncated") }
+            guard offset < raw.count else { throw LedgerError(.templateUnreadable, "the stored face template is truncated") }
             let dimensions = Int(raw[offset])
             offset += 1
             guard raw.count - offset >= dimensions * 4 else {
-                throw LedgerError("template_unreadable", "the stored face template is truncated")
+                throw LedgerError(.templateUnreadable, "the stored face template is truncated")
             }
             embeddings.append(
                 (0..<dimensions).map { i in

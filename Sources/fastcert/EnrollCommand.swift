@@ -1,9 +1,9 @@
 import ArgumentParser
+import Certification
 import Dispatch
 import FaceEngine
 import Foundation
 import Ledger
-import Server
 import Storage
 import Synchronization
 

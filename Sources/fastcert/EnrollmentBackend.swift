@@ -1,11 +1,12 @@
+import APIModels
 import AsyncHTTPClient
+import Certification
 import FaceEngine
 import Foundation
 import Ledger
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Server
 import Storage
 
 /// Where enrollments go: the local database (engine and store in this process) or a FastCert
@@ -13,10 +14,10 @@ import Storage
 /// so one runner and one report serve both.
 protocol EnrollmentBackend: Sendable {
     /// What the person has enrolled now (nil: no such person).
-    func current(_ person: ResidentID) async throws -> ServiceStore.Enrollment?
+    func current(_ person: ResidentID) async throws -> EnrollmentRecord?
     func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome
     func delete(_ person: ResidentID, reason: String?) async throws -> Bool
-    func list(after: ResidentID?, limit: Int) async throws -> [ServiceStore.EnrollmentSummary]
+    func list(after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary]
     /// Enrollments worth running at once.
     var concurrency: Int { get }
     func shutdown() async
@@ -29,13 +30,13 @@ struct LocalEnrollment: EnrollmentBackend {
     let engine: FaceEngine?
     let concurrency: Int
 
-    func current(_ person: ResidentID) async throws -> ServiceStore.Enrollment? { try await store.enrollment(person) }
+    func current(_ person: ResidentID) async throws -> EnrollmentRecord? { try await store.enrollment(person) }
     func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome { try await enroller.enroll(request) }
     func delete(_ person: ResidentID, reason: String?) async throws -> Bool {
-        guard try await store.person(person) != nil else { throw LedgerError("person_not_found", "no person \(person) in the ledger") }
+        guard try await store.person(person) != nil else { throw LedgerError(.personNotFound, "no person \(person) in the ledger") }
         return try await enroller.delete(person, by: EnrollCommand.operatorName, reason: reason)
     }
-    func list(after: ResidentID?, limit: Int) async throws -> [ServiceStore.EnrollmentSummary] {
+    func list(after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary] {
         try await store.enrollments(scope: "", after: after, limit: limit)
     }
     func shutdown() async { engine?.shutdown() }
@@ -123,7 +124,7 @@ struct RemoteEnrollment: EnrollmentBackend {
         return RemoteFailure(status: status, code: "http_\(status)", message: "the service answered \(status)")
     }
 
-    func current(_ person: ResidentID) async throws -> ServiceStore.Enrollment? {
+    func current(_ person: ResidentID) async throws -> EnrollmentRecord? {
         let (status, data) = try await send(.GET, "/v1/persons/\(person.value)/enrollments")
         if status == 404 { return nil }
         guard status == 200 else { throw failure(status, data) }
@@ -165,7 +166,7 @@ struct RemoteEnrollment: EnrollmentBackend {
         throw refused
     }
 
-    func list(after: ResidentID?, limit: Int) async throws -> [ServiceStore.EnrollmentSummary] {
+    func list(after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary] {
         let (status, data) = try await send(.GET, "/v1/enrollments?limit=\(limit)" + (after.map { "&after=\($0.value)" } ?? ""))
         guard status == 200 else { throw failure(status, data) }
         return try Self.decoder.decode(EnrollmentWire.List.self, from: data).summaries()

@@ -1,7 +1,7 @@
+import Certification
 import FaceEngine
 import Foundation
 import Ledger
-import Server
 import Storage
 import Synchronization
 
@@ -26,7 +26,7 @@ final class EnrollmentRunner: Sendable {
     enum Result: Sendable {
         case finished(Enroller.Outcome)
         /// Already enrolled from these photos (their SHA-256, in the job's order); the stored records.
-        case skipped(ServiceStore.Enrollment, hashes: [String])
+        case skipped(EnrollmentRecord, hashes: [String])
         /// `fatal`: the run cannot go on (the service refused the key, or cannot be reached).
         case failed(code: String, message: String, fatal: Bool = false)
     }
@@ -58,7 +58,7 @@ final class EnrollmentRunner: Sendable {
     func run(_ job: EnrollmentJob) async -> Result {
         let person: ResidentID
         do throws(LedgerError) { person = try ResidentID(job.personText) } catch {
-            return .failed(code: error.code, message: error.message)
+            return .failed(code: error.code.rawValue, message: error.message)
         }
         guard !job.photos.isEmpty else { return .failed(code: "no_photo", message: "no JPEG or PNG photo for this person") }
         guard job.photos.count <= options.maxPhotos else {
@@ -103,7 +103,7 @@ final class EnrollmentRunner: Sendable {
                 failure.status == 401 || failure.status == 403 ? "the service refused the key: \(failure.message)" : failure.message
             return .failed(code: failure.code, message: message, fatal: failure.fatal)
         } catch let error as LedgerError {
-            return .failed(code: error.code, message: error.message)
+            return .failed(code: error.code.rawValue, message: error.message)
         } catch let error as FaceEngineError {
             return .failed(code: error.code, message: error.message)
         } catch {

@@ -1,9 +1,9 @@
 import ArgumentParser
+import Certification
 import Crypto
 import FaceEngine
 import Foundation
 import Ledger
-import Server
 import Simulation
 import Storage
 

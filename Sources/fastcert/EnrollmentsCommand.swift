@@ -1,8 +1,8 @@
 import ArgumentParser
+import Certification
 import FaceEngine
 import Foundation
 import Ledger
-import Server
 import Storage
 
 /// `fastcert enrollments list|show|delete`: what is enrolled, never the template itself.

@@ -46,8 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
         if let matchThreshold { settings.matchThreshold = matchThreshold }
         if let logLevel { settings.logLevel = logLevel }
-        let engineOptions = try EngineOptions.parse(models.map { ["--models", $0] } ?? [])
-        settings.models = models ?? ProcessInfo.processInfo.environment["FASTCERT_MODELS"] ?? engineOptions.modelDirectory().path
+        // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.
+        if let models { settings.models = models }
+        let modelDirectory = try settings.models.map { URL(filePath: $0) } ?? EngineOptions.parse([]).modelDirectory()
         do { try settings.validate() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
             throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
@@ -63,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             engine = try await FaceEngine.start(
                 configuration: FaceEngineConfiguration(
-                    modelDirectory: URL(filePath: settings.models), workers: settings.workers, maxBytes: settings.maxBodyBytes,
+                    modelDirectory: modelDirectory, workers: settings.workers, maxBytes: settings.maxBodyBytes,
                     maxPixels: settings.maxPixels, queueCapacity: settings.engineQueue))
         } catch {
             throw CommandFailure.engine(error, subject: nil)

@@ -27,7 +27,7 @@ struct ResidentIDTests {
             _ = try ResidentID(text)
             Issue.record("accepted \(text)")
         } catch {
-            #expect(error.code == "invalid_resident_id")
+            #expect(error.code == .invalidResidentId)
             #expect(error.message.contains(mentions), "\(error.message)")
             #expect(!error.message.contains(text) || text.count < 9, "the message must not print the full ID")
         }

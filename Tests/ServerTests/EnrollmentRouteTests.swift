@@ -1,3 +1,4 @@
+import Certification
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -93,7 +94,7 @@ struct EnrollmentRouteTests {
             #expect(events.map { $0["action"] as? String } == ["enrolled", "deleted"])
             #expect((events.last?["detail"] as? String)?.contains("wrong person") == true)
             let again = try await client.execute(uri: uri, method: .delete, headers: Call.headers(op))
-            #expect(again.status == .notFound && Call.errorCode(again) == "not_enrolled")
+            #expect(again.status == .conflict && Call.errorCode(again) == "not_enrolled")
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 0)
             #expect(try await fixture.count("SELECT COUNT(*) FROM enrollment_photo") == 0)
         }

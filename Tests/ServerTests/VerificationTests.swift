@@ -108,7 +108,7 @@ struct VerificationTests {
             #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt WHERE decision = 'locked'") == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
             // The policy doubles the wait with each further failure.
-            let policy = ServiceStore.LockoutPolicy()
+            let policy = LockoutPolicy()
             let start = Date(timeIntervalSince1970: 0)
             #expect(policy.lockedUntil(failures: 4, last: start) == nil)
             #expect(policy.lockedUntil(failures: 5, last: start) == start.addingTimeInterval(30))

@@ -47,7 +47,7 @@ struct OperatorListsTests {
                 _ = try await store.completeTask(task.id, outcome: .seenAlive, on: Day("2026-05-13")!)
                 Issue.record("a task completed twice")
             } catch {
-                #expect(error.code == "task_closed")
+                #expect(error.code == .taskClosed)
             }
             #expect(try await store.tasks(unit: "3702").isEmpty)
         }
@@ -105,7 +105,7 @@ struct OperatorListsTests {
                 _ = try await store.stats(unit: "nowhere", month: Month("2026-03")!)
                 Issue.record("stats for an unknown unit")
             } catch {
-                #expect(error.code == "unknown_unit")
+                #expect(error.code == .unknownUnit)
             }
         }
     }

@@ -116,4 +116,23 @@ struct ServeCommandTests {
             #expect(!log.contains(id), "resident IDs are masked in logs")
         }
     }
+
+    @Test("serve takes the model folder from --config (and the flag over it), and names the folder it cannot load")
+    func modelsFromConfig() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let config = folder.appending(path: "serve.json")
+            let missing = folder.appending(path: "no-models-here").path
+            try Data(#"{"models": "\#(missing)"}"#.utf8).write(to: config)
+            let database = folder.appending(path: "ledger.sqlite").path
+            let fromFile = try CommandLineTests.run(["serve", "--config", config.path, "--database", database, "--port", "0"])
+            #expect(fromFile.status != 0)
+            #expect(fromFile.stderr.contains(missing), "stderr: \(fromFile.stderr)")
+            let flag = folder.appending(path: "flag-models").path
+            let fromFlag = try CommandLineTests.run([
+                "serve", "--config", config.path, "--models", flag, "--database", database, "--port", "0",
+            ])
+            #expect(
+                fromFlag.status != 0 && fromFlag.stderr.contains(flag) && !fromFlag.stderr.contains(missing), "stderr: \(fromFlag.stderr)")
+        }
+    }
 }

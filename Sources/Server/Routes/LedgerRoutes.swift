@@ -45,18 +45,18 @@ struct LedgerRoutes {
             if let text = request.uri.queryParameters.get("kind") {
                 guard let parsed = LedgerStore.Alert.Kind(rawValue: text) else {
                     throw APIError(
-                        .unprocessableContent, "invalid_kind",
+                        .invalidKind,
                         "kind must be one of \(LedgerStore.Alert.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 kind = parsed
             }
-            let alerts = try await ledgerCall { try await ledger.alerts(unit: unit, kind: kind) }
+            let alerts = try await ledger.alerts(unit: unit, kind: kind)
             return try JSON.response(AlertsBody(unit: unit, alerts: alerts.map(AlertsBody.Alert.init)))
         }
         routes.add(.tasks) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let closed = try Self.flag(request, "include_closed")
-            let tasks = try await ledgerCall { try await ledger.tasks(unit: unit, includeClosed: closed) }
+            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed)
             return try JSON.response(TasksBody(unit: unit, tasks: tasks.map(TasksBody.Task.init)))
         }
         routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
@@ -64,19 +64,19 @@ struct LedgerRoutes {
             let unit = try await unitInScope(request, context)
             let sent = try Self.flag(request, "include_sent")
             let limit = try Self.integer(request, "limit", default: 1000, range: 1...10_000)
-            let messages = try await ledgerCall { try await ledger.outbox(includeSent: sent, limit: limit, unit: unit) }
+            let messages = try await ledger.outbox(includeSent: sent, limit: limit, unit: unit)
             return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
         }
         routes.add(.payroll) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.month(request, required: true)!
-            let lines = try await ledgerCall { try await ledger.payroll(month: month, unit: unit) }
+            let lines = try await ledger.payroll(month: month, unit: unit)
             return try JSON.response(PayrollBody(month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init)))
         }
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.month(request, required: false) ?? Month(Day(Date()))
-            let stats = try await ledgerCall { try await ledger.stats(unit: unit, month: month) }
+            let stats = try await ledger.stats(unit: unit, month: month)
             return try JSON.response(StatsBody(stats))
         }
     }
@@ -105,25 +105,25 @@ struct LedgerRoutes {
             }
             // A CSV without its header is a malformed request, not a batch of refused rows.
             if mediaType == "text/csv", rows.isEmpty, let problem = report.problems.first(where: { $0.line == 1 }) {
-                throw APIError(.unprocessableContent, "invalid_csv", problem.reason)
+                throw APIError(.invalidCSV, problem.reason)
             }
         default:
             throw APIError(
-                .unsupportedMediaType, "unsupported_media_type",
+                .unsupportedMediaType,
                 "send evidence as application/json ({\"rows\": [...]}), text/csv or application/x-ndjson")
         }
         guard rows.count <= Self.maxEvidenceRows else {
-            throw APIError(.contentTooLarge, "too_many_rows", "send at most \(Self.maxEvidenceRows) rows a request")
+            throw APIError(.tooManyRows, "send at most \(Self.maxEvidenceRows) rows a request")
         }
         guard !rows.isEmpty || !report.problems.isEmpty else {
-            throw APIError(.unprocessableContent, "no_rows", "the batch holds no evidence rows")
+            throw APIError(.noRows, "the batch holds no evidence rows")
         }
         do {
             try await ledger.importEvidence(rows, scope: caller.unitPath, allowBiometric: false, into: &report)
         } catch let error as LedgerError {
-            throw APIError(error)
+            throw error
         } catch {
-            throw APIError(LedgerError("database", "the ledger database failed: \(error)"))
+            throw LedgerError(.database, "the ledger database failed: \(error)")
         }
         context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
         return try JSON.response(
@@ -142,27 +142,27 @@ struct LedgerRoutes {
     func taskOutcome(_ context: APIContext, _ body: ByteBuffer) async throws -> Response {
         let caller = try context.requireCaller()
         guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else {
-            throw APIError(.unprocessableContent, "invalid_task_id", "the task id must be a positive integer")
+            throw APIError(.invalidTaskID, "the task id must be a positive integer")
         }
         let input = try JSON.decode(OutcomeBody.self, from: body)
         guard let outcome = LedgerStore.TaskOutcome(rawValue: input.outcome.replacingOccurrences(of: "_", with: "-")) else {
-            throw APIError(.unprocessableContent, "invalid_outcome", "outcome must be seen_alive, deceased or unreachable")
+            throw APIError(.invalidOutcome, "outcome must be seen_alive, deceased or unreachable")
         }
         let day: Day
         if let text = input.day {
-            guard let parsed = Day(text) else { throw APIError(.unprocessableContent, "invalid_day", "day must be YYYY-MM-DD") }
+            guard let parsed = Day(text) else { throw APIError(.invalidDay, "day must be YYYY-MM-DD") }
             day = parsed
         } else {
             day = Day(Date())
         }
-        guard day <= Day(Date()) else { throw APIError(.unprocessableContent, "invalid_day", "the day of a visit cannot be in the future") }
-        guard let path = try await ledgerCall({ try await ledger.taskUnitPath(id) }) else {
-            throw APIError(.notFound, "task_not_found", "no task \(id)")
+        guard day <= Day(Date()) else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
+        guard let path = try await ledger.taskUnitPath(id) else {
+            throw APIError(.taskNotFound, "no task \(id)")
         }
         guard path.hasPrefix(caller.unitPath) else {
-            throw APIError(.forbidden, "out_of_scope", "task \(id) belongs to a community outside this key's unit")
+            throw LedgerError(.outOfScope, "task \(id) belongs to a community outside this key's unit")
         }
-        let changes = try await ledgerCall { try await ledger.completeTask(id, outcome: outcome, on: day) }
+        let changes = try await ledger.completeTask(id, outcome: outcome, on: day)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 
@@ -179,13 +179,13 @@ struct LedgerRoutes {
         let caller = try context.requireCaller()
         guard let unit = request.uri.queryParameters.get("unit"), unit != caller.unitCode else { return caller.unitCode }
         guard unit.count <= 32, unit.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-            throw APIError(.unprocessableContent, "invalid_unit", "unit must be a unit code")
+            throw APIError(.invalidUnit, "unit must be a unit code")
         }
-        guard let path = try await ledgerCall({ try await store.unitPath(unit) }) else {
-            throw APIError(.notFound, "unknown_unit", "no unit \(unit)")
+        guard let path = try await store.unitPath(unit) else {
+            throw LedgerError(.unknownUnit, "no unit \(unit)")
         }
         guard path.hasPrefix(caller.unitPath) else {
-            throw APIError(.forbidden, "out_of_scope", "unit \(unit) is outside this key's unit \(caller.unitCode)")
+            throw LedgerError(.outOfScope, "unit \(unit) is outside this key's unit \(caller.unitCode)")
         }
         return unit
     }
@@ -195,7 +195,7 @@ struct LedgerRoutes {
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw APIError(.unprocessableContent, "invalid_query", "\(name) must be true or false")
+        default: throw APIError(.invalidQuery, "\(name) must be true or false")
         }
     }
 
@@ -203,18 +203,18 @@ struct LedgerRoutes {
         guard let text = request.uri.queryParameters.get(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw APIError(
-                .unprocessableContent, "invalid_query", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+                .invalidQuery, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
     static func month(_ request: Request, required: Bool) throws -> Month? {
         guard let text = request.uri.queryParameters.get("month") else {
-            if required { throw APIError(.unprocessableContent, "invalid_query", "month=YYYY-MM is required") }
+            if required { throw APIError(.invalidQuery, "month=YYYY-MM is required") }
             return nil
         }
         guard text.count == 7, let month = Month(text) else {
-            throw APIError(.unprocessableContent, "invalid_query", "month must be YYYY-MM")
+            throw APIError(.invalidQuery, "month must be YYYY-MM")
         }
         return month
     }

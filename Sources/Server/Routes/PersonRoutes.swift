@@ -1,3 +1,5 @@
+import APIModels
+import Certification
 import FaceEngine
 import Foundation
 import Hummingbird
@@ -32,7 +34,7 @@ struct PersonRoutes {
         var faceEnrolled: Bool
         var referencePhotos: Int
 
-        init(_ p: ServiceStore.PersonRecord) {
+        init(_ p: PersonRecord) {
             residentId = p.id.value
             name = p.name
             birthDate = p.birthDate.description
@@ -96,14 +98,12 @@ struct PersonRoutes {
         routes.add(.createPerson) { _, context, body in
             let caller = try context.requireCaller()
             let input = try JSON.decode(CreateBody.self, from: body)
-            let person = try await ledgerCall {
-                try await store.createPerson(
-                    PersonInput(
-                        residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
-                        benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
-                        wechatID: input.wechatId, livesAlone: input.livesAlone ?? false, immobile: input.immobile ?? false),
-                    today: Day(Date()), scope: caller.unitPath)
-            }
+            let person = try await store.createPerson(
+                PersonInput(
+                    residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
+                    benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
+                    wechatID: input.wechatId, livesAlone: input.livesAlone ?? false, immobile: input.immobile ?? false),
+                today: Day(Date()), scope: caller.unitPath)
             context.logger.info("person created", metadata: ["person": "\(person.id)"])
             return try JSON.response(PersonBody(person), status: .created, headers: [.location: "/v1/persons/\(person.id.value)"])
         }
@@ -115,22 +115,22 @@ struct PersonRoutes {
             let caller = try context.requireCaller()
             let id = try Self.residentID(context)
             let patch = try JSON.decode(UpdateBody.self, from: body)
-            let changes = ServiceStore.PersonChanges(
+            let changes = PersonChanges(
                 name: patch.name, unitCode: patch.unitCode, benefitLevel: patch.benefitLevel, monthlyAmount: patch.monthlyAmount?.text,
                 phone: patch.phone.map { Optional($0) }, wechatID: patch.wechatId.map { Optional($0) }, livesAlone: patch.livesAlone,
                 immobile: patch.immobile)
             guard !changes.isEmpty else {
                 throw APIError(
-                    .unprocessableContent, "nothing_to_change",
+                    .nothingToChange,
                     "send at least one of name, unit_code, benefit_level, monthly_amount, phone, wechat_id, lives_alone, immobile")
             }
-            let person = try await ledgerCall { try await store.updatePerson(id, changes, scope: caller.unitPath) }
+            let person = try await store.updatePerson(id, changes, scope: caller.unitPath)
             return try JSON.response(PersonBody(person))
         }
         routes.add(.personLedger) { _, context, _ in
             let person = try await scopedPerson(context)
             guard let view = try await store.ledger.person(person.id) else {
-                throw APIError(LedgerError("person_not_found", "no person \(person.id)"))
+                throw LedgerError(.personNotFound, "no person \(person.id)")
             }
             return try JSON.response(LedgerBody(view))
         }
@@ -168,23 +168,18 @@ struct PersonRoutes {
     }
 
     static func residentID(_ context: APIContext) throws -> ResidentID {
-        let text = context.parameters.get("id") ?? ""
-        do throws(LedgerError) {
-            return try ResidentID(text)
-        } catch {
-            throw APIError(.unprocessableContent, "invalid_resident_id", error.message)
-        }
+        try ResidentID(context.parameters.get("id") ?? "")
     }
 
     /// The person named in the path, if the caller's unit covers them.
-    func scopedPerson(_ context: APIContext) async throws -> ServiceStore.PersonRecord {
+    func scopedPerson(_ context: APIContext) async throws -> PersonRecord {
         let caller = try context.requireCaller()
         let id = try Self.residentID(context)
-        guard let person = try await ledgerCall({ try await store.person(id) }) else {
-            throw APIError(.notFound, "person_not_found", "no person \(id) in the ledger")
+        guard let person = try await store.person(id) else {
+            throw LedgerError(.personNotFound, "no person \(id) in the ledger")
         }
         guard caller.covers(unitPath: person.unitPath) else {
-            throw APIError(.forbidden, "out_of_scope", "\(id) belongs to a community outside this key's unit \(caller.unitCode)")
+            throw LedgerError(.outOfScope, "\(id) belongs to a community outside this key's unit \(caller.unitCode)")
         }
         return person
     }
@@ -199,23 +194,16 @@ struct PersonRoutes {
         let upload = try Upload.parse(request, body: body)
         let limit = dependencies.configuration.maxPhotosPerEnrollment
         guard !upload.photos.isEmpty else {
-            throw APIError(.unprocessableContent, "no_photo", "send one or more photos (multipart parts named 'photo', or JSON 'photos')")
+            throw APIError(.noPhoto, "send one or more photos (multipart parts named 'photo', or JSON 'photos')")
         }
         guard upload.photos.count <= limit else {
-            throw APIError(.unprocessableContent, "too_many_photos", "send at most \(limit) photos in one enrollment")
+            throw APIError(.tooManyPhotos, "send at most \(limit) photos in one enrollment")
         }
         let enrollment = Enroller.Request(
             person: person.id, photos: upload.photos, replace: try LedgerRoutes.flag(request, "replace"),
             dryRun: try LedgerRoutes.flag(request, "dry_run"), allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
             actor: caller.id)
-        let outcome: Enroller.Outcome
-        do {
-            outcome = try await dependencies.enroller.enroll(enrollment)
-        } catch let error as FaceEngineError {
-            throw APIError(error)
-        } catch let error as LedgerError {
-            throw APIError(error)
-        }
+        let outcome = try await dependencies.enroller.enroll(enrollment)
         switch outcome.status {
         case .enrolled, .replaced, .wouldEnroll:
             if outcome.status.stored {
@@ -225,14 +213,12 @@ struct PersonRoutes {
             }
             return try JSON.response(
                 EnrollmentWire.Result(person: person.id, outcome),
-                status: outcome.status.stored ? .created : .ok)
+                status: APIError.status(outcome.status))
         case .duplicateIdentity, .alreadyEnrolled, .noUsablePhoto, .photosDisagree:
             if outcome.status == .duplicateIdentity {
                 context.logger.warning("enrollment refused: duplicate identity", metadata: ["person": "\(person.id)"])
             }
-            var error = APIError(
-                outcome.status == .duplicateIdentity || outcome.status == .alreadyEnrolled ? .conflict : .unprocessableContent,
-                outcome.status.rawValue, outcome.message)
+            var error = APIError(status: APIError.status(outcome.status), code: outcome.status.rawValue, message: outcome.message)
             error.photos = outcome.photos.isEmpty ? nil : outcome.photos
             error.duplicates = outcome.duplicates.isEmpty ? nil : outcome.duplicates
             error.disagreeing = outcome.disagreeing.isEmpty ? nil : outcome.disagreeing
@@ -243,8 +229,8 @@ struct PersonRoutes {
     func registerEnrollments(_ routes: RouteRegistrar) {
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
-            guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
-                throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
+            guard let enrollment = try await store.enrollment(person.id) else {
+                throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
             }
             return try JSON.response(EnrollmentWire.Record(enrollment))
         }
@@ -252,12 +238,12 @@ struct PersonRoutes {
             let caller = try context.requireCaller()
             let person = try await scopedPerson(context)
             let reason = request.uri.queryParameters.get("reason").map { String($0) }
-            guard try await ledgerCall({ try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason) }) else {
-                throw APIError(.notFound, "not_enrolled", "\(person.id) has no enrolled face to delete")
+            guard try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason) else {
+                throw CertificationError.notEnrolled(person.id)
             }
             context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])
-            guard let enrollment = try await ledgerCall({ try await store.enrollment(person.id) }) else {
-                throw APIError(.notFound, "person_not_found", "no person \(person.id) in the ledger")
+            guard let enrollment = try await store.enrollment(person.id) else {
+                throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
             }
             return try JSON.response(EnrollmentWire.Record(enrollment))
         }
@@ -267,21 +253,12 @@ struct PersonRoutes {
             var after: ResidentID?
             if let text = request.uri.queryParameters.get("after") {
                 do throws(LedgerError) { after = try ResidentID(String(text)) } catch {
-                    throw APIError(.unprocessableContent, "invalid_query", "after must be a resident ID: \(error.message)")
+                    throw APIError(.invalidQuery, "after must be a resident ID: \(error.message)")
                 }
             }
-            let page = try await ledgerCall { try await store.enrollments(scope: caller.unitPath, after: after, limit: limit) }
+            let page = try await store.enrollments(scope: caller.unitPath, after: after, limit: limit)
             return try JSON.response(
                 EnrollmentWire.List(page, nextAfter: page.count == limit ? page.last?.person : nil))
         }
-    }
-}
-
-/// Runs a store call, turning its ``LedgerError`` into the API's error.
-func ledgerCall<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as LedgerError {
-        throw APIError(error)
     }
 }

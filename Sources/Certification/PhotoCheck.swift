@@ -3,30 +3,32 @@ import Foundation
 
 /// Whether a photo is good enough to enroll or to verify with, and if not, why, in words the
 /// person in front of the camera (or the operator) can act on. Thresholds were set on the 170
-/// faces-dev photos with a face (see README, "Photo quality"): every one of them passes; the checks
+/// faces-dev photos with a face (docs/face-engine.md, "Photo quality"): every one of them passes; the checks
 /// catch what is clearly worse. Pitch is not checked: the 5-point estimate saturates on frontal
 /// faces (22 of the 170 read -32.7 degrees).
-struct PhotoCheck: Sendable {
+public struct PhotoCheck: Sendable {
     /// Smallest distance between the eye centres, in pixels.
-    var minInterEyePixels: Double
-    var minBrightness = 45.0
-    var maxBrightness = 225.0
-    var minContrast = 12.0
+    public var minInterEyePixels: Double
+    public var minBrightness = 45.0
+    public var maxBrightness = 225.0
+    public var minContrast = 12.0
     /// Variance of the Laplacian of the aligned chip.
-    var minSharpness: Double
-    var maxYaw = 30.0
-    var maxRoll = 30.0
+    public var minSharpness: Double
+    public var maxYaw = 30.0
+    public var maxRoll = 30.0
 
     /// Reference photos must be clearer than the photos verified against them.
-    static let enrollment = PhotoCheck(minInterEyePixels: 30, minSharpness: 15)
-    static let verification = PhotoCheck(minInterEyePixels: 20, minSharpness: 10)
+    public static let enrollment = PhotoCheck(minInterEyePixels: 30, minSharpness: 15)
+    public static let verification = PhotoCheck(minInterEyePixels: 20, minSharpness: 10)
 
-    struct Problem: Sendable, Equatable {
-        var code: String
-        var reason: String
+    /// One thing wrong with a photo: a stable code and the words to show the person.
+    public struct Problem: Sendable, Equatable {
+        public var code: String
+        public var reason: String
     }
 
-    func problems(_ analysis: FaceAnalysis) -> [Problem] {
+    /// What is wrong with the photo's primary face for this purpose (empty: good enough).
+    public func problems(_ analysis: FaceAnalysis) -> [Problem] {
         var problems: [Problem] = []
         if analysis.facesFound > 1 {
             problems.append(
@@ -52,36 +54,5 @@ struct PhotoCheck: Sendable {
             problems.append(.init(code: "tilted", reason: "the head is tilted: hold it upright"))
         }
         return problems
-    }
-}
-
-/// What happened to one uploaded photo.
-public struct PhotoResult: Codable, Sendable, Equatable {
-    public var index: Int
-    public var accepted: Bool
-    public var reasons: [String]
-    public var codes: [String]
-    public var facesFound: Int?
-    public var interEyePixels: Double?
-    public var sharpness: Double?
-    public var brightness: Double?
-    public var yaw: Double?
-    /// SHA-256 of the photo file (enrollment), so a batch run again recognises photos it has enrolled.
-    public var sha256: String?
-
-    public init(
-        index: Int, accepted: Bool, reasons: [String], codes: [String], facesFound: Int? = nil, interEyePixels: Double? = nil,
-        sharpness: Double? = nil, brightness: Double? = nil, yaw: Double? = nil, sha256: String? = nil
-    ) {
-        self.index = index
-        self.accepted = accepted
-        self.reasons = reasons
-        self.codes = codes
-        self.facesFound = facesFound
-        self.interEyePixels = interEyePixels
-        self.sharpness = sharpness
-        self.brightness = brightness
-        self.yaw = yaw
-        self.sha256 = sha256
     }
 }

@@ -1,3 +1,4 @@
+import Certification
 import Foundation
 import Ledger
 import Storage
@@ -38,10 +39,10 @@ public enum EnrollmentWire {
         public var referencePhotos: Int
         public var enrolledAt: String?
         public var enrolledBy: String?
-        public var photos: [ServiceStore.EnrollmentPhoto]
-        public var events: [ServiceStore.EnrollmentEvent]
+        public var photos: [EnrollmentPhoto]
+        public var events: [EnrollmentEvent]
 
-        public init(_ e: ServiceStore.Enrollment) {
+        public init(_ e: EnrollmentRecord) {
             residentId = e.person.value
             unitCode = e.unitCode
             enrolled = e.referencePhotos > 0
@@ -53,8 +54,8 @@ public enum EnrollmentWire {
         }
 
         /// The record as the store's type (the unit path is not sent).
-        public func enrollment() throws(LedgerError) -> ServiceStore.Enrollment {
-            ServiceStore.Enrollment(
+        public func enrollment() throws(LedgerError) -> EnrollmentRecord {
+            EnrollmentRecord(
                 person: try ResidentID(residentId), unitCode: unitCode, unitPath: "", referencePhotos: referencePhotos,
                 enrolledAt: enrolledAt, enrolledBy: enrolledBy, photos: photos, events: events)
         }
@@ -73,7 +74,7 @@ public enum EnrollmentWire {
         /// Pass as `after` for the next page (absent on the last page).
         public var nextAfter: String?
 
-        public init(_ page: [ServiceStore.EnrollmentSummary], nextAfter: ResidentID?) {
+        public init(_ page: [EnrollmentSummary], nextAfter: ResidentID?) {
             enrollments = page.map {
                 Line(
                     residentId: $0.person.value, unitCode: $0.unitCode, referencePhotos: $0.referencePhotos, enrolledAt: $0.enrolledAt,
@@ -82,11 +83,11 @@ public enum EnrollmentWire {
             self.nextAfter = nextAfter?.value
         }
 
-        public func summaries() throws(LedgerError) -> [ServiceStore.EnrollmentSummary] {
-            var lines: [ServiceStore.EnrollmentSummary] = []
+        public func summaries() throws(LedgerError) -> [EnrollmentSummary] {
+            var lines: [EnrollmentSummary] = []
             for line in enrollments {
                 lines.append(
-                    ServiceStore.EnrollmentSummary(
+                    EnrollmentSummary(
                         person: try ResidentID(line.residentId), unitCode: line.unitCode, referencePhotos: line.referencePhotos,
                         enrolledAt: line.enrolledAt, enrolledBy: line.enrolledBy))
             }

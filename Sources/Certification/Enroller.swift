@@ -3,7 +3,7 @@ import Foundation
 import Ledger
 import Storage
 
-/// Enrollment from photos to a stored template, the one implementation behind the HTTP route and
+/// EnrollmentRecord from photos to a stored template, the one implementation behind the HTTP route and
 /// the local command line: the photos are checked (``EnrollmentCheck``, in parallel on the engine),
 /// then, one enrollment at a time, the new face is searched among every enrolled template (a close
 /// match under another resident ID is refused as a duplicate identity and recorded for an operator
@@ -29,7 +29,7 @@ public actor Enroller {
         }
     }
 
-    public enum Status: String, Codable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
         case enrolled, replaced
         case wouldEnroll = "would_enroll"
         case noUsablePhoto = "no_usable_photo"
@@ -69,7 +69,7 @@ public actor Enroller {
         }
     }
 
-    let store: ServiceStore
+    let store: any EnrollmentStore
     /// Nil for tools that only list or delete enrollments.
     let engine: FaceEngine?
     let matchThreshold: Double
@@ -84,11 +84,13 @@ public actor Enroller {
     var busy = false
     var waiting: [CheckedContinuation<Void, Never>] = []
 
-    /// Set on faces-dev (README, "Duplicate identities"): strict enough that strangers in a city of
+    /// Set on faces-dev (docs/enrollment.md, "Duplicate identities"): strict enough that strangers in a city of
     /// millions rarely come up, loose enough for two photos of one person years apart.
     public static let defaultDuplicateThreshold = 0.45
 
-    public init(store: ServiceStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold) {
+    public init(
+        store: any EnrollmentStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold
+    ) {
         self.store = store
         self.engine = engine
         self.matchThreshold = matchThreshold
@@ -152,7 +154,7 @@ public actor Enroller {
     /// failure; a bad photo is a rejected result, not an error.
     public nonisolated func enroll(_ request: Request) async throws -> Outcome {
         guard let person = try await store.person(request.person) else {
-            throw LedgerError("person_not_found", "no person \(request.person) in the ledger")
+            throw LedgerError(.personNotFound, "no person \(request.person) in the ledger")
         }
         if person.templatePhotos > 0 && !request.replace {
             return Outcome(
@@ -206,7 +208,7 @@ public actor Enroller {
                 message: "dry run: would enroll \(count) reference photo(s)")
         }
         let photos = outcome.results.map {
-            ServiceStore.EnrollmentPhoto(
+            EnrollmentPhoto(
                 sha256: $0.sha256 ?? "", accepted: $0.accepted, codes: $0.codes, reasons: $0.reasons, facesFound: $0.facesFound,
                 interEyePixels: $0.interEyePixels, sharpness: $0.sharpness, brightness: $0.brightness, yaw: $0.yaw)
         }
@@ -214,7 +216,7 @@ public actor Enroller {
             try await store.saveEnrollment(
                 embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
         } catch {
-            guard error.code == "already_enrolled" else { throw error }
+            guard error.code == .alreadyEnrolled else { throw error }
             return Outcome(
                 status: .alreadyEnrolled, photos: outcome.results, referencePhotos: 0, duplicates: [],
                 message: "enrolled meanwhile by someone else; replace to enroll new photos")
@@ -253,7 +255,7 @@ public actor Enroller {
         do {
             return try await store.template(for: id)
         } catch {
-            guard error.code == "template_unreadable" else { throw error }
+            guard error.code == .templateUnreadable else { throw error }
             return nil
         }
     }

@@ -1,0 +1,57 @@
+import Foundation
+import Ledger
+
+/// Why a verification or an enrollment was refused before anything was decided, with a stable code
+/// and a message a kiosk, the mobile backend or an operator can act on. Store and engine failures
+/// pass through as ``LedgerError`` and `FaceEngineError`.
+public enum CertificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No such resident ID in the ledger.
+    case personNotFound(ResidentID)
+    /// The person's community lies outside the caller's unit.
+    case outOfScope(ResidentID, callerUnit: String)
+    /// The person has no enrolled reference photo.
+    case notEnrolled(ResidentID)
+    /// A photo-only verification while match-only verification is off.
+    case livenessRequired
+    /// Too many failed verifications for the person or the device: wait `seconds`.
+    case lockedOut(seconds: Int, party: LockedParty)
+
+    /// Whose failures locked the attempt.
+    public enum LockedParty: String, Sendable, Equatable {
+        case person = "this person"
+        case device = "this device"
+    }
+
+    /// The stable codes, one per case.
+    public enum Code: String, Sendable, CaseIterable {
+        case personNotFound = "person_not_found"
+        case outOfScope = "out_of_scope"
+        case notEnrolled = "not_enrolled"
+        case livenessRequired = "liveness_required"
+        case lockedOut = "locked_out"
+    }
+
+    public var code: Code {
+        switch self {
+        case .personNotFound: .personNotFound
+        case .outOfScope: .outOfScope
+        case .notEnrolled: .notEnrolled
+        case .livenessRequired: .livenessRequired
+        case .lockedOut: .lockedOut
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .personNotFound(let id): "no person \(id) in the ledger"
+        case .outOfScope(let id, let unit): "\(id) belongs to a community outside this key's unit \(unit)"
+        case .notEnrolled(let id): "\(id) has no enrolled reference photo; an operator must enroll one first"
+        case .livenessRequired:
+            "send liveness_session and its frames (POST /v1/liveness/sessions first); match-only verification is off"
+        case .lockedOut(let seconds, let party):
+            "too many failed verifications for \(party.rawValue): try again in \(seconds) s, or ask community staff for help"
+        }
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

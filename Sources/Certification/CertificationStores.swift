@@ -1,0 +1,63 @@
+import Foundation
+import Ledger
+import Storage
+
+/// What enrollment needs from persistence: the person, their sealed template, the enrollment
+/// record and its events. The SQLite ``ServiceStore`` implements it; a second backend implements
+/// the same protocol.
+public protocol EnrollmentStore: Sendable {
+    /// The person, or nil when the ledger has no such resident ID.
+    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord?
+    /// The person's enrolled embeddings (opened), or nil when they have no template.
+    func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]?
+    /// Opens every enrolled template, a batch at a time; counts those that cannot be opened.
+    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+        -> (templates: Int, unreadable: Int)
+    /// Persons enrolled in all.
+    func enrolledCount() async throws(LedgerError) -> Int
+    /// The last enrollment event's number (0 when none).
+    func lastEnrollmentEvent() async throws(LedgerError) -> Int64
+    /// Persons whose template changed after event `after`, and the last event's number.
+    func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID])
+    /// Records an event that stores no template (a refused duplicate).
+    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError)
+    /// Stores the template, its photos' record and an event in one transaction (`already_enrolled`
+    /// unless `replacing`).
+    func saveEnrollment(
+        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
+    ) async throws(LedgerError)
+    /// Deletes the template (recorded with who and why); false when there was none.
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool
+}
+
+/// What verification needs from persistence: the state read before the engine runs, liveness
+/// sessions, and the one transaction that records an attempt (and, on success, its evidence).
+public protocol VerificationStore: Sendable {
+    /// The person, or nil when the ledger has no such resident ID.
+    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord?
+    /// The person, the locks of the person and the device, and the opened template, in one read.
+    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> VerificationState
+    /// The response already given for this idempotency tag (`idempotency_key_reused` for another body).
+    func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse?
+    /// Records the attempt, its evidence on success, and the response under the tag, in one transaction.
+    func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
+        async throws(LedgerError) -> StoredResponse
+    /// Issues a liveness session bound to the key and the person.
+    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
+        -> LivenessSession
+    /// Claims a session for one submission, atomically, recording the frames' hashes.
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data]) async throws(LedgerError)
+        -> (session: LivenessSession, reusedFrames: Bool)
+    /// Records what the liveness analysis concluded.
+    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError)
+}
+
+extension EnrollmentStore {
+    func forEachTemplate(_ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+        -> (templates: Int, unreadable: Int)
+    {
+        try await forEachTemplate(batch: 10_000, body)
+    }
+}
+
+extension ServiceStore: EnrollmentStore, VerificationStore {}

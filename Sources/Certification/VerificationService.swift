@@ -1,0 +1,262 @@
+import Crypto
+import FaceEngine
+import Foundation
+import Ledger
+import Liveness
+import Storage
+
+/// Proof of life by face: the one implementation of the verification decision, behind the kiosk
+/// and mobile routes. A session issues random head-turn challenges; a verification matches the
+/// person's face against their enrolled template, with liveness (the default) or match-only (an
+/// attended desk), under the lockout policy. Every decided attempt is recorded; a success is one
+/// biometric evidence row in the ledger, in the same transaction.
+public struct VerificationService: Sendable {
+    /// The settings the decision depends on.
+    public struct Policy: Sendable, Equatable {
+        /// Largest face distance accepted as the same person.
+        public var matchThreshold: Double
+        public var lockout: LockoutPolicy
+        /// Photo-only verification without liveness (attended desks only; recorded as such).
+        public var allowMatchOnly: Bool
+        /// How long an issued liveness session may be used, in seconds.
+        public var sessionSeconds: Int
+
+        public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
+            self.matchThreshold = matchThreshold
+            self.lockout = lockout
+            self.allowMatchOnly = allowMatchOnly
+            self.sessionSeconds = sessionSeconds
+        }
+    }
+
+    /// What a verification is asked to check.
+    public struct Request: Sendable {
+        /// One photo (match-only) or a liveness session's frames, in capture order.
+        public enum Capture: Sendable {
+            case photo(Data)
+            case liveness(session: String, frames: [LivenessFrame])
+        }
+        public var person: ResidentID
+        public var caller: Caller
+        public var capture: Capture
+        /// The caller's idempotency tag: a repeated request gets the stored response back.
+        public var idempotency: IdempotencyTag?
+
+        public init(person: ResidentID, caller: Caller, capture: Capture, idempotency: IdempotencyTag?) {
+            self.person = person
+            self.caller = caller
+            self.capture = capture
+            self.idempotency = idempotency
+        }
+    }
+
+    /// Whether liveness was checked, and how it went.
+    public enum LivenessOutcome: String, Sendable {
+        case passed, failed
+        case notChecked = "not_checked"
+    }
+
+    /// The decision, as recorded: what the response to the caller is built from.
+    public struct Decision: Sendable {
+        public var decision: VerificationAttempt.Decision
+        public var person: ResidentID
+        /// The best match distance (4 decimals), when a face was compared.
+        public var distance: Double?
+        public var threshold: Double
+        /// What to tell the person when not verified.
+        public var reasons: [String]
+        public var liveness: LivenessOutcome
+        /// The attempt's row, and the person's ledger after it.
+        public var attemptID: Int64
+        public var ledger: PersonLedger?
+    }
+
+    /// What ``verify(_:respond:)`` gives back: the response stored with the attempt (or the one
+    /// stored before, for a repeated request), and for the log, the decision and liveness verdict.
+    public struct Receipt: Sendable {
+        public var response: StoredResponse
+        public var replayed: Bool
+        public var decision: VerificationAttempt.Decision?
+        /// The liveness verdict and the analysis time, when frames were analysed.
+        public var livenessVerdict: LivenessResult.Verdict?
+        public var livenessMilliseconds: Double?
+    }
+
+    /// An issued liveness session with the challenges to show, in order.
+    public struct Session: Sendable {
+        public var session: LivenessSession
+        public var challenges: [LivenessChallenge]
+        public var minFrames: Int
+        public var maxFrames: Int
+    }
+
+    let store: any VerificationStore
+    let engine: FaceEngine
+    let liveness: LivenessAnalyzer
+    public let policy: Policy
+
+    public init(store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy) {
+        self.store = store
+        self.engine = engine
+        self.liveness = liveness
+        self.policy = policy
+    }
+
+    /// The person, if they exist and the caller's unit covers them.
+    func scopedPerson(_ id: ResidentID, _ caller: Caller) async throws -> PersonRecord {
+        guard let person = try await store.person(id) else { throw CertificationError.personNotFound(id) }
+        guard caller.covers(person) else { throw CertificationError.outOfScope(id, callerUnit: caller.unitCode) }
+        return person
+    }
+
+    /// Issues a liveness session for an enrolled person within the caller's unit: random
+    /// challenges, bound to the caller's key and the person, single use, expiring.
+    public func startSession(for id: ResidentID, caller: Caller) async throws -> Session {
+        let person = try await scopedPerson(id, caller)
+        guard person.templatePhotos > 0 else { throw CertificationError.notEnrolled(id) }
+        var generator = SystemRandomNumberGenerator()
+        let challenges = LivenessChallenge.randomSequence(using: &generator)
+        let session = try await store.createLivenessSession(
+            key: caller.keyID, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds)
+        return Session(
+            session: session, challenges: challenges, minFrames: liveness.policy.minFrames, maxFrames: liveness.policy.maxFrames)
+    }
+
+    /// Decides a verification and records it. `respond` builds the response stored with the
+    /// attempt under the idempotency tag (the one place a response body is kept: a repeated
+    /// request must get the same answer). Throws ``CertificationError`` for a refusal before any
+    /// decision (unknown person, out of scope, not enrolled, liveness required, locked out: the
+    /// lockout attempt is recorded), ``LedgerError`` from the store (sessions, idempotency) and
+    /// `FaceEngineError` for an image the engine cannot read or an engine that cannot take work.
+    public func verify(_ request: Request, respond: @escaping @Sendable (Decision) -> StoredResponse) async throws -> Receipt {
+        let id = request.person
+        let caller = request.caller
+        if case .photo = request.capture, !policy.allowMatchOnly { throw CertificationError.livenessRequired }
+        if let tag = request.idempotency, let stored = try await store.storedResponse(tag) {
+            return Receipt(response: stored, replayed: true)
+        }
+        let state = try await store.verificationState(person: id, key: caller.keyID, policy: policy.lockout)
+        guard let person = state.person else { throw CertificationError.personNotFound(id) }
+        guard caller.covers(person) else { throw CertificationError.outOfScope(id, callerUnit: caller.unitCode) }
+        try await refuseWhenLocked(state, request)
+        guard let template = state.template, !template.isEmpty else { throw CertificationError.notEnrolled(id) }
+        let enrolled = template.compactMap(FaceEmbedding.init(values:))
+        var match: Match
+        switch request.capture {
+        case .photo(let photo): match = try await matchOnly(photo, enrolled)
+        case .liveness(let session, let frames): match = try await live(session, frames, request, enrolled)
+        }
+        var attempt = VerificationAttempt(
+            person: id, keyID: caller.keyID, decision: match.decision, distance: match.distance, reasons: match.reasons,
+            evidenceKind: caller.channel.evidenceKind)
+        match.payload["liveness"] = match.liveness.rawValue
+        if let distance = match.distance { match.payload["distance"] = String(distance) }
+        attempt.evidencePayload = Self.json(match.payload)
+        let (threshold, decided) = (policy.matchThreshold, match)
+        let stored = try await store.record(attempt, tag: request.idempotency) { outcome in
+            respond(
+                Decision(
+                    decision: decided.decision, person: id, distance: decided.distance, threshold: threshold, reasons: decided.reasons,
+                    liveness: decided.liveness, attemptID: outcome.attemptID, ledger: outcome.ledger))
+        }
+        return Receipt(
+            response: stored, replayed: false, decision: match.decision, livenessVerdict: match.verdict,
+            livenessMilliseconds: match.milliseconds)
+    }
+
+    /// Records a locked attempt and refuses it with the time to wait.
+    func refuseWhenLocked(_ state: VerificationState, _ request: Request) async throws {
+        let now = Date()
+        let locks = [state.personLock.lockedUntil, state.deviceLock.lockedUntil].compactMap { $0 }.filter { $0 > now }
+        guard let until = locks.max() else { return }
+        let wait = Int(until.timeIntervalSince(now).rounded(.up))
+        let party: CertificationError.LockedParty = (state.personLock.lockedUntil ?? .distantPast) > now ? .person : .device
+        _ = try await store.record(
+            VerificationAttempt(
+                person: request.person, keyID: request.caller.keyID, decision: .locked, distance: nil, reasons: ["locked out"],
+                evidenceKind: request.caller.channel.evidenceKind),
+            tag: nil
+        ) { _ in StoredResponse(status: 429, body: Data()) }
+        throw CertificationError.lockedOut(seconds: wait, party: party)
+    }
+
+    /// What the engine and the liveness analysis concluded, before it is recorded.
+    struct Match {
+        var decision = VerificationAttempt.Decision.retry
+        var distance: Double?
+        var reasons: [String] = []
+        var liveness = LivenessOutcome.notChecked
+        var payload: [String: String] = [:]
+        var verdict: LivenessResult.Verdict?
+        var milliseconds: Double?
+    }
+
+    /// The face compared with the template: verified within the threshold.
+    func compared(_ best: Double, into match: inout Match) {
+        match.distance = best.isFinite ? (best * 10000).rounded() / 10000 : nil
+        match.decision = best <= policy.matchThreshold ? .verified : .notVerified
+        if match.decision == .notVerified { match.reasons = ["the face does not match the enrolled photo"] }
+    }
+
+    /// Match-only (an attended desk): one photo, its quality checked; a face that cannot be used
+    /// (none, several, too small, too dark...) is a retry with the reasons.
+    func matchOnly(_ photo: Data, _ enrolled: [FaceEmbedding]) async throws(FaceEngineError) -> Match {
+        var match = Match()
+        match.payload["mode"] = "match_only"
+        do throws(FaceEngineError) {
+            let analysis = try await engine.analyze(photo)
+            let problems = PhotoCheck.verification.problems(analysis)
+            guard problems.isEmpty else {
+                match.reasons = problems.map(\.reason)
+                return match
+            }
+            let embedding = analysis.primaryFace.embedding
+            compared(enrolled.map { embedding.distance(to: $0) }.min() ?? .infinity, into: &match)
+        } catch {
+            guard case .noFace = error else { throw error }
+            match.reasons = ["no face found: look straight at the camera, with the whole face in view"]
+        }
+        return match
+    }
+
+    /// With liveness: the session is claimed first (single use, even when the analysis fails);
+    /// frames submitted before in any session make the attempt an attack.
+    func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
+        var match = Match()
+        let claimed = try await store.claimLivenessSession(
+            sessionID, key: request.caller.keyID, person: request.person, frameHashes: frames.map { Data(SHA256.hash(data: $0.data)) })
+        let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
+        let result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
+        var verdict = result.verdict
+        var checks = result.checks
+        if claimed.reusedFrames {
+            verdict = .attack
+            checks.append(
+                LivenessCheck(name: "fresh_frames", passed: false, score: nil, reason: "frames already submitted in an earlier session"))
+        }
+        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: Self.json(checks))
+        match.payload["liveness_session"] = sessionID
+        match.verdict = verdict
+        match.milliseconds = result.milliseconds
+        switch verdict {
+        case .attack:
+            match.decision = .notVerified
+            match.liveness = .failed
+            match.reasons = ["the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts"]
+        case .retry:
+            match.liveness = .failed
+            match.reasons = [result.hint]
+        case .live:
+            match.liveness = .passed
+            compared(result.matchDistance ?? .infinity, into: &match)
+        }
+        return match
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import Ledger
+
+/// A liveness session: the challenges issued to one caller for one person, used once.
+public struct LivenessSession: Sendable, Equatable {
+    public var id: String
+    public var keyID: String
+    public var person: ResidentID
+    public var challenges: [String]
+    public var expiresAt: Date
+
+    public init(id: String, keyID: String, person: ResidentID, challenges: [String], expiresAt: Date) {
+        self.id = id
+        self.keyID = keyID
+        self.person = person
+        self.challenges = challenges
+        self.expiresAt = expiresAt
+    }
+}

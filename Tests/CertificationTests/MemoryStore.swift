@@ -1,0 +1,137 @@
+import Certification
+import Foundation
+import Ledger
+import Storage
+import Synchronization
+
+/// The verification and enrollment store protocols over memory: the services' rules tested
+/// without a database or a server (and proof that the protocols are the whole seam).
+final class MemoryStore: VerificationStore, EnrollmentStore {
+    struct State {
+        var persons: [String: PersonRecord] = [:]
+        var templates: [String: [[Float]]] = [:]
+        var attempts: [(attempt: VerificationAttempt, at: Date)] = []
+        var responses: [String: (hash: Data, response: StoredResponse)] = [:]
+        var sessions: [String: (session: LivenessSession, used: Bool)] = [:]
+        var frames: Set<Data> = []
+        var events: [(id: Int64, person: ResidentID, action: String)] = []
+    }
+    let state = Mutex(State())
+
+    init(persons: [PersonRecord]) {
+        state.withLock { state in
+            for person in persons { state.persons[person.id.value] = person }
+        }
+    }
+
+    static func person(_ id: String, unitPath: String = "/qd/sn/xg/c1/", photos: Int = 1) throws -> PersonRecord {
+        PersonRecord(
+            id: try ResidentID(id), name: "Test", birthDate: Day("1950-01-01")!, unitCode: "c1", unitPath: unitPath, benefitLevel: "1",
+            monthlyAmountFen: 100_000, phone: nil, wechatID: nil, livesAlone: false, immobile: false,
+            ledger: PersonLedger(
+                status: .active, servicePeriodMonths: 12, lastCertified: nil, deadline: Day("2030-01-01")!, suspendedOn: nil,
+                deathDay: nil),
+            enrolledOn: Day("2024-01-01")!, templatePhotos: photos)
+    }
+
+    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? { state.withLock { $0.persons[id.value] } }
+
+    func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? { state.withLock { $0.templates[id.value] } }
+
+    func lockState(_ matching: (VerificationAttempt) -> Bool, _ policy: LockoutPolicy) -> LockState {
+        let recent = state.withLock { state in
+            state.attempts.reversed().filter { matching($0.attempt) && [.verified, .notVerified].contains($0.attempt.decision) }
+                .map { (failed: $0.attempt.decision == .notVerified, at: $0.at) }
+        }
+        return policy.state(recent: recent)
+    }
+
+    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> VerificationState {
+        VerificationState(
+            person: state.withLock { $0.persons[id.value] }, personLock: lockState({ $0.person == id }, policy),
+            deviceLock: lockState({ $0.keyID == key }, policy), template: state.withLock { $0.templates[id.value] })
+    }
+
+    func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse? {
+        try state.withLock { state throws(LedgerError) in
+            guard let stored = state.responses[tag.keyID + "/" + tag.key] else { return nil }
+            guard stored.hash == tag.requestHash else { throw LedgerError(.idempotencyKeyReused, "another request") }
+            return stored.response
+        }
+    }
+
+    func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
+        async throws(LedgerError) -> StoredResponse
+    {
+        state.withLock { state in
+            state.attempts.append((attempt, Date()))
+            var ledger = state.persons[attempt.person.value]?.ledger
+            if attempt.decision == .verified { ledger?.lastCertified = Day(Date()) }
+            let response = respond(AttemptOutcome(attemptID: Int64(state.attempts.count), ledger: ledger, changes: [:]))
+            if let tag { state.responses[tag.keyID + "/" + tag.key] = (tag.requestHash, response) }
+            return response
+        }
+    }
+
+    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
+        -> LivenessSession
+    {
+        let session = LivenessSession(
+            id: UUID().uuidString, keyID: key, person: person, challenges: challenges, expiresAt: Date().addingTimeInterval(Double(seconds))
+        )
+        state.withLock { $0.sessions[session.id] = (session, false) }
+        return session
+    }
+
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data]) async throws(LedgerError)
+        -> (session: LivenessSession, reusedFrames: Bool)
+    {
+        try state.withLock { state throws(LedgerError) in
+            guard let entry = state.sessions[id] else { throw LedgerError(.unknownSession, "no session") }
+            guard !entry.used else { throw LedgerError(.sessionUsed, "used") }
+            state.sessions[id]?.used = true
+            let reused = frameHashes.contains { !state.frames.insert($0).inserted }
+            return (entry.session, reused)
+        }
+    }
+
+    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError) {}
+
+    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+        -> (templates: Int, unreadable: Int)
+    {
+        let all = state.withLock { $0.templates }.compactMap { entry in (try? ResidentID(entry.key)).map { ($0, entry.value) } }
+        body(all)
+        return (all.count, 0)
+    }
+
+    func enrolledCount() async throws(LedgerError) -> Int { state.withLock { $0.templates.count } }
+    func lastEnrollmentEvent() async throws(LedgerError) -> Int64 { state.withLock { $0.events.last?.id ?? 0 } }
+    func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID]) {
+        state.withLock { state in
+            let changes = state.events.filter { $0.id > after && $0.action != "duplicate_refused" }
+            return (state.events.last?.id ?? after, changes.map(\.person))
+        }
+    }
+    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
+        state.withLock { $0.events.append((Int64($0.events.count + 1), id, action)) }
+    }
+    func saveEnrollment(
+        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
+    ) async throws(LedgerError) {
+        try state.withLock { state throws(LedgerError) in
+            if state.templates[id.value] != nil && !replacing { throw LedgerError(.alreadyEnrolled, "enrolled") }
+            state.templates[id.value] = embeddings
+            state.persons[id.value]?.templatePhotos = embeddings.count
+            state.events.append((Int64(state.events.count + 1), id, "enrolled"))
+        }
+    }
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
+        state.withLock { state in
+            guard state.templates.removeValue(forKey: id.value) != nil else { return false }
+            state.persons[id.value]?.templatePhotos = 0
+            state.events.append((Int64(state.events.count + 1), id, "deleted"))
+            return true
+        }
+    }
+}
