@@ -84,7 +84,7 @@ public actor Enroller {
     var busy = false
     var waiting: [CheckedContinuation<Void, Never>] = []
 
-    /// Set on faces-dev (docs/enrollment.md, "Duplicate identities"): strict enough that strangers in a city of
+    /// Set on faces-dev (docs/enrollment.md, "Duplicate threshold"): strict enough that strangers in a city of
     /// millions rarely come up, loose enough for two photos of one person years apart.
     public static let defaultDuplicateThreshold = 0.45
 

@@ -27,7 +27,7 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     public var queueCapacity: Int
 
     /// The L2 distance under which two faces are judged the same person. Calibrated on
-    /// `faces-dev` with `fastcert eval` (see README, "Calibration").
+    /// `faces-dev` with `fastcert eval` (docs/calibration.md).
     public static let defaultMatchThreshold = 0.55
 
     public init(

@@ -216,7 +216,7 @@ public struct LivenessAnalyzer: Sendable {
         checks.append(.init(name: "challenges", passed: true, score: Double(challenges.count), reason: "all challenges in order"))
 
         // A screen's or a print's edge around the face, in the first, a middle and the last frame:
-        // a veto (0 of 239 live images showed one; see README).
+        // a veto (0 of 239 live images showed one; see docs/liveness.md).
         for index in Set([0, faces.count / 2, faces.count - 1]).sorted() {
             if try await engine.screenBorder(in: frames[index].data, around: faces[index].face.box) {
                 checks.append(

@@ -22,7 +22,7 @@ public enum LivenessChallenge: String, Sendable, Codable, CaseIterable {
     /// A random sequence for a session: two or three turns, each left or right at random (10
     /// sequences), sometimes followed by "move closer" (20 in all). Turns decide: from 5 landmarks the yaw of a head is measurable and a tilted photo's
     /// is not, while pitch is barely measurable and "closer" is reproduced by moving a photo (see
-    /// README, "Liveness"), so `lookUp`/`lookDown` are never issued and "closer" never decides alone.
+    /// docs/liveness.md), so `lookUp`/`lookDown` are never issued and "closer" never decides alone.
     public static func randomSequence(using generator: inout some RandomNumberGenerator) -> [LivenessChallenge] {
         let count = Bool.random(using: &generator) ? 2 : 3
         var sequence: [LivenessChallenge] = (0..<count).map { _ in Bool.random(using: &generator) ? .turnLeft : .turnRight }

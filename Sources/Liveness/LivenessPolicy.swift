@@ -1,5 +1,5 @@
-/// The thresholds of the liveness analysis. Defaults were measured on real frames (see README,
-/// "Liveness"); all are configuration, not constants.
+/// The thresholds of the liveness analysis. Defaults were measured on real frames (see
+/// docs/liveness.md); all are configuration, not constants.
 public struct LivenessPolicy: Sendable, Equatable, Codable {
     /// Frames a session must send, in capture order.
     public var minFrames = 5
@@ -17,7 +17,7 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     /// Inter-eye distance growth that counts as "closer".
     public var closerScale = 1.25
     /// A turn whose face pixels fit one homography this well (with enough tracks) is a flat photo or
-    /// a screen: real turns measured 3-5%, generated tilted prints 51-69% (README, "Liveness").
+    /// a screen: real turns measured 3-5%, generated tilted prints 51-69% (docs/liveness.md).
     public var planarShare = 0.25
     public var minTracked = 30
     /// Consecutive frames whose landmarks all moved less than this (pixels) are the same frame sent twice.

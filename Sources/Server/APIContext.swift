@@ -2,7 +2,7 @@ import Hummingbird
 import Storage
 
 /// The request context of every route: Hummingbird's core storage plus the authenticated
-/// caller, set by ``AuthMiddleware`` on `/v1` routes.
+/// caller, set by ``RouteRegistrar`` before a route with roles runs (``Authenticator`` checks the key).
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's key; nil before authentication and on public routes.
@@ -12,7 +12,7 @@ public struct APIContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// The authenticated caller (the auth middleware guarantees one on `/v1` routes).
+    /// The authenticated caller (``RouteRegistrar`` guarantees one on routes with roles).
     func requireCaller() throws -> APIKey {
         guard let caller else { throw APIError(.unauthenticated, "send Authorization: Bearer <key>") }
         return caller

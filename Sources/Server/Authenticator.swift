@@ -66,7 +66,7 @@ struct Authenticator: Sendable {
             method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
             nonce: nonce, keyHash: key.secretHash)
         guard ServiceStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
-            throw APIError(.badSignature, "the request signature does not match (see README, 'Signed kiosk requests')")
+            throw APIError(.badSignature, "the request signature does not match (see docs/http-api.md, 'Signed kiosk requests')")
         }
         let fresh = try await store.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
         guard fresh else { throw APIError(.replayedRequest, "this nonce was already used: a request is never replayed") }

@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var maxPixels = 50_000_000
     /// Requests still running after this many seconds are answered 503.
     public var requestTimeoutSeconds = 30.0
-    /// Largest face distance accepted as the same person (see README, "Calibration").
+    /// Largest face distance accepted as the same person (docs/calibration.md).
     public var matchThreshold = FaceEngineConfiguration.defaultMatchThreshold
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
     public var duplicateThreshold = Enroller.defaultDuplicateThreshold

@@ -17,7 +17,7 @@ public struct APIKey: Sendable, Equatable {
     public var unitCode: String
     /// The unit's path (`/3702/370202/`): the caller sees persons whose community path starts with it.
     public var unitPath: String
-    /// Kiosk keys can be made to sign every request (HMAC, see the README).
+    /// Kiosk keys can be made to sign every request (HMAC, see docs/http-api.md).
     public var requireSignature: Bool
     public var createdAt: String
     public var revokedAt: String?

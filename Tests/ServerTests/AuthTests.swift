@@ -175,7 +175,7 @@ struct AuthTests {
     }
 }
 
-/// How a kiosk signs a request (the README documents the same steps).
+/// How a kiosk signs a request (docs/http-api.md documents the same steps).
 enum Signing {
     static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, key: String) -> String {
         let secret = String(key.split(separator: ".", maxSplits: 1)[1])
