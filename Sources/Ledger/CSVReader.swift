@@ -75,6 +75,9 @@ public struct CSVReader: Sequence, IteratorProtocol, Sendable {
 }
 
 extension String {
+    /// nil for an empty string (an empty CSV cell or JSON string means "none").
+    public var nilIfEmpty: String? { isEmpty ? nil : self }
+
     /// The string without leading and trailing ASCII spaces and tabs. Cheaper than Foundation's
     /// `trimmingCharacters(in:)`, which runs for every field of an import.
     public var trimmedASCIISpaces: String {

@@ -55,6 +55,9 @@ public struct LedgerChange: Sendable, Equatable, Codable {
     /// Months of back pay owed, on resumption.
     public var backPayMonths: Int?
 
+    /// A death closes the person's open field checks and visits: nobody is to be visited any more.
+    public var closesOpenTasks: Bool { kind == .deceased }
+
     public init(kind: Kind, day: Day, cause: String, deadline: Day? = nil, backPayMonths: Int? = nil) {
         self.kind = kind
         self.day = day

@@ -119,7 +119,3 @@ extension LedgerStore {
 struct StrictRefusal: Error {
     var report: ImportReport
 }
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
-}

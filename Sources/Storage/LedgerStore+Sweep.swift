@@ -3,21 +3,22 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// Queues the reminder: WeChat when the person has a WeChat id, else SMS to their phone. A
-    /// person with neither gets no message; the field check will reach them.
+    /// Queues the person's ``Reminder`` (none without a channel), once per deadline.
     func remind(_ person: Row, deadline: Day, on day: Day, _ db: Database) throws {
-        let wechat: String? = person["wechat_id"], phone: String? = person["phone"]
-        guard let (channel, recipient) = wechat.map({ ("wechat", $0) }) ?? phone.map({ ("sms", $0) }) else { return }
-        let message = rules.reminder_text
-            .replacingOccurrences(of: "{name}", with: person["name"] as String)
-            .replacingOccurrences(of: "{deadline}", with: deadline.description)
+        guard
+            let reminder = Reminder.compose(
+                name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: deadline, text: rules.reminder_text)
+        else { return }
         try db.cachedStatement(
             sql: """
                 INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(person_id, deadline) DO NOTHING
                 """
         ).execute(
-            arguments: [person["id"] as String, channel, recipient, message, deadline.description, day.description])
+            arguments: [
+                person["id"] as String, reminder.channel.rawValue, reminder.recipient, reminder.message, deadline.description,
+                day.description,
+            ])
     }
 
     func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws {

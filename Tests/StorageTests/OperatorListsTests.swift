@@ -60,7 +60,7 @@ struct OperatorListsTests {
             var report = ImportReport()
             try await store.importEvidence(
                 LedgerStoreTests.evidence(["community_office,V-1,\(Fixture.wang),home_visit,2026-08-05"]), into: &report)
-            func line(_ month: String) async throws -> LedgerStore.PayrollLine {
+            func line(_ month: String) async throws -> PayrollLine {
                 try #require(try await store.payroll(month: Month(month)!).first { $0.personID == Fixture.wang })
             }
             #expect(try await line("2026-06").payable)  // suspended during June: June was paid

@@ -88,7 +88,7 @@ struct PayrollBody: Encodable {
         var backPayMonths: Int
         var total: String
 
-        init(_ l: LedgerStore.PayrollLine) {
+        init(_ l: PayrollLine) {
             residentId = l.personID
             name = l.name
             unitCode = l.unitCode

@@ -34,7 +34,7 @@ public struct PersonInput: Sendable, Equatable {
     /// Checks every field, throwing the first problem with a message that names the person
     /// (masked) and the field: the resident ID's checksum, a name, a birth date that agrees with
     /// the ID, a community unit that exists, a benefit level the rules know, an amount in yuan.
-    func validated(rules: LedgerRules, communities: Set<String>) throws(LedgerError) -> ValidPerson {
+    public func validated(rules: LedgerRules, communities: Set<String>) throws(LedgerError) -> ValidPerson {
         let id = try ResidentID(residentID)
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "\(id): the name must be 1 to 100 characters") }
@@ -63,7 +63,7 @@ public struct PersonInput: Sendable, Equatable {
     }
 
     /// Yuan to fen, refusing negative, absurd and over-precise amounts.
-    static func fen(_ text: String) -> Int? {
+    public static func fen(_ text: String) -> Int? {
         guard let amount = Decimal(string: text.trimmingCharacters(in: .whitespaces)), amount >= 0, amount < 1_000_000 else { return nil }
         let fen = amount * 100
         var rounded = Decimal()
@@ -74,17 +74,17 @@ public struct PersonInput: Sendable, Equatable {
     }
 }
 
-/// A person whose every field has been checked.
-struct ValidPerson: Sendable {
-    var id: ResidentID
-    var name: String
-    var birthDate: Day
-    var unitCode: String
-    var benefitLevel: String
-    var servicePeriodMonths: Int
-    var monthlyAmountFen: Int
-    var phone: String?
-    var wechatID: String?
-    var livesAlone: Bool
-    var immobile: Bool
+/// A person whose every field has been checked (only ``PersonInput/validated(rules:communities:)`` makes one).
+public struct ValidPerson: Sendable, Equatable {
+    public let id: ResidentID
+    public let name: String
+    public let birthDate: Day
+    public let unitCode: String
+    public let benefitLevel: String
+    public let servicePeriodMonths: Int
+    public let monthlyAmountFen: Int
+    public let phone: String?
+    public let wechatID: String?
+    public let livesAlone: Bool
+    public let immobile: Bool
 }

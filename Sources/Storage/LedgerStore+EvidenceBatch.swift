@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// Applies a checked batch in one transaction, set-wise in SQLite: the rows go into a temporary
+    /// table in one statement; unknown persons and rows already present leave it; the rest are
+    /// inserted in resident-ID order (each person's rows stay in delivery order, and the indexes are
+    /// written page after page rather than at random). Only the persons whose ledger a row can move
+    /// are then read and applied row by row in Swift: those with a strong, biometric, visit or
+    /// death row, those not simply active, and those with a sign of life late enough to push the
+    /// deadline. A behaviour event of an active person whose deadline already lies a whole service
+    /// period after it changes nothing (most rows of a city's feed), so it is stored and left.
+    func apply(_ batch: PreparedBatch, _ db: Database) throws -> ImportReport {
+        var report = batch.report
+        guard !batch.entries.isEmpty else { return report }
+        let now = Self.timestamp()
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS evidence_batch (
+                    seq INTEGER PRIMARY KEY, source TEXT NOT NULL, external_id TEXT NOT NULL, person_id TEXT NOT NULL,
+                    kind TEXT NOT NULL, class TEXT NOT NULL, observed_day TEXT NOT NULL, observed_at TEXT NOT NULL, payload TEXT,
+                    evidence_id INTEGER);
+                CREATE INDEX IF NOT EXISTS temp.evidence_batch_key ON evidence_batch(source, external_id, seq);
+                DELETE FROM temp.evidence_batch;
+                """)
+        try db.execute(
+            sql: """
+                INSERT INTO temp.evidence_batch
+                SELECT key, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, NULL FROM json_each(?)
+                """, arguments: [batch.json])
+        let unknown = try Int.fetchAll(
+            db, sql: "DELETE FROM temp.evidence_batch AS b WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = b.person_id) RETURNING seq")
+        for seq in unknown { report.refuse(batch.entries[seq].line, "unknown person \(batch.entries[seq].id)") }
+        if let scope = batch.scope {
+            let outside = try Int.fetchAll(
+                db,
+                sql: """
+                    DELETE FROM temp.evidence_batch AS b
+                    WHERE (SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = b.person_id) NOT LIKE ? || '%'
+                    RETURNING seq
+                    """, arguments: [scope])
+            for seq in outside {
+                report.refuse(batch.entries[seq].line, "person \(batch.entries[seq].id) lives outside the units this feed may report on")
+            }
+        }
+        try db.execute(
+            sql: """
+                DELETE FROM temp.evidence_batch AS b
+                WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source = b.source AND e.external_id = b.external_id)
+                   OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id AND a.seq < b.seq)
+                """)
+        report.alreadyPresent += db.changesCount
+        // Ids in resident-ID order (each person's rows in delivery order), given here so that no
+        // row has to be looked up again to learn its id.
+        let lastID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM evidence") ?? 0
+        try db.execute(
+            sql: """
+                UPDATE temp.evidence_batch SET evidence_id = ? + ranked.n
+                FROM (SELECT seq, row_number() OVER (ORDER BY person_id, seq) AS n FROM temp.evidence_batch) AS ranked
+                WHERE ranked.seq = evidence_batch.seq
+                """, arguments: [lastID])
+        try db.execute(
+            sql: """
+                INSERT INTO evidence (id, source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
+                SELECT evidence_id, source, external_id, person_id, kind, class, observed_day, observed_at, ?, payload
+                FROM temp.evidence_batch ORDER BY evidence_id
+                """, arguments: [now])
+        report.imported += db.changesCount
+        // A row can move its person's ledger if it is not a behaviour event, if the person is
+        // deceased (any sign of life is a conflict), or if it is a behaviour event that could both
+        // push the deadline and pass the behaviour model, which needs events from `min_sources`
+        // departments in its window (a necessary condition, counted in SQLite: most behaviour
+        // events fail it). The four days' margin covers SQLite's month arithmetic rolling over (31
+        // March minus one month is 3 March) where DeferralRules clamps (28 February): the filter
+        // may let a row through that changes nothing, never the other way round. Every row of a
+        // person with such a row is then applied in Swift, in delivery order.
+        let model = rules.behaviour_model
+        let movable = try Row.fetchAll(
+            db,
+            sql: """
+                WITH candidate AS (
+                    SELECT b.seq, b.person_id, b.class, b.observed_day, b.evidence_id,
+                        p.status, p.last_certified, p.deadline, p.service_period_months
+                    FROM temp.evidence_batch b JOIN person p ON p.id = b.person_id
+                ),
+                moving AS (
+                    SELECT DISTINCT person_id FROM candidate c
+                    WHERE c.class <> 'reference' OR c.status = 'deceased'
+                       OR ((c.status <> 'active' OR c.last_certified IS NULL
+                            OR c.observed_day > date(c.deadline, '-' || c.service_period_months || ' months', '-4 days'))
+                           AND (SELECT count(*) FROM evidence w
+                                WHERE w.person_id = c.person_id AND w.class = 'reference'
+                                  AND w.observed_day BETWEEN date(c.observed_day, ?) AND c.observed_day
+                                  AND w.id <= c.evidence_id) >= ?)
+                )
+                SELECT c.seq, c.evidence_id, \(Self.ledgerColumns(of: "p"))
+                FROM candidate c JOIN person p ON p.id = c.person_id
+                WHERE c.person_id IN moving
+                ORDER BY c.person_id, c.seq
+                """, arguments: ["-\(model.window_days - 1) days", model.min_sources])
+        var index = 0
+        while index < movable.count {
+            let entry = batch.entries[movable[index][0]]
+            let person = entry.id.value
+            var ledger = Self.ledger(movable[index], at: 2)
+            var changed = false
+            while index < movable.count, case let seq:Int = movable[index][0], batch.entries[seq].id == entry.id {
+                let row = batch.entries[seq]
+                let evidenceID: Int64 = movable[index][1]
+                index += 1
+                let changes = try changes(for: row.kind, on: row.day, person: person, upTo: evidenceID, ledger: &ledger, db)
+                guard !changes.isEmpty else { continue }
+                changed = true
+                try Self.keep(changes, person: person, evidence: evidenceID, on: row.day, at: now, into: &report, db)
+            }
+            if changed { try Self.save(ledger, person: person, db) }
+        }
+        return report
+    }
+
+    /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
+    /// the same checks and the same rules as a batch, in the caller's transaction.
+    func applyOne(_ row: EvidenceRow, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
+        var report = ImportReport()
+        let entry: PreparedBatch.Entry
+        switch check(row, allowBiometric: true) {
+        case .failure(let refusal):
+            report.refuse(row.line, refusal.reason)
+            return (report, nil)
+        case .success(let checked):
+            entry = checked
+        }
+        let now = Self.timestamp()
+        guard
+            let person = try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
+        else {
+            report.refuse(row.line, "unknown person \(entry.id)")
+            return (report, nil)
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
+                """
+        ).execute(arguments: [
+            row.source, row.externalID, entry.id.value, entry.kind.kind, entry.kind.class.rawValue, entry.day.description, row.observedAt,
+            now, row.payload,
+        ])
+        guard db.changesCount == 1 else {
+            report.alreadyPresent += 1
+            return (report, nil)
+        }
+        let evidenceID = db.lastInsertedRowID
+        report.imported = 1
+        var ledger = Self.ledger(person, at: 0)
+        let changes = try changes(for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, ledger: &ledger, db)
+        guard !changes.isEmpty else { return (report, evidenceID) }
+        try Self.save(ledger, person: entry.id.value, db)
+        try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, at: now, into: &report, db)
+        return (report, evidenceID)
+    }
+
+    /// Records what one row changed (with its cause and the evidence as actor), counts it, and
+    /// carries out what the rules say follows from it (``LedgerChange/closesOpenTasks``: a death
+    /// closes the person's open tasks).
+    static func keep(
+        _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, at now: String, into report: inout ImportReport,
+        _ db: Database
+    ) throws {
+        if changes.contains(where: \.closesOpenTasks) {
+            try db.cachedStatement(
+                sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'"
+            ).execute(arguments: [day.description, person])
+        }
+        try record(changes, person: person, evidence: evidence, at: now, db)
+        for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
+    }
+}
