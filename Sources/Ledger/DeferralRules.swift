@@ -50,6 +50,14 @@ public struct DeferralRules: Sendable {
             certifies: best.count >= model.min_sources && probability >= model.threshold - 1e-12)
     }
 
+    /// Whether a certifying fact observed on `day` can change this ledger at all: anything but an
+    /// active, certified person may change; an active one only when `day + service period` passes
+    /// the deadline. The one statement of this rule: the batch import asks it of SQLite through a
+    /// registered function, to skip the behaviour events that cannot matter (most of a city's feed).
+    public static func mayMove(_ ledger: PersonLedger, on day: Day) -> Bool {
+        ledger.status != .active || ledger.lastCertified == nil || day.adding(months: ledger.servicePeriodMonths) > ledger.deadline
+    }
+
     /// A certifying fact observed on `day` (strong, biometric or visit evidence, or a passing
     /// behaviour score): the deadline becomes `day + service period` if that is later; a suspended
     /// person resumes, with back pay; evidence of life after a recorded death is a conflict.

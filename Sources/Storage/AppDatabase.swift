@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Ledger
 
 /// The ledger's SQLite file: one `DatabasePool` per process (WAL, so the CLI and the server can
 /// read while one of them writes), `synchronous=FULL`, a busy timeout, and named migrations that
@@ -7,12 +8,27 @@ import GRDB
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
 
+    /// `fastcert_may_move(status, last_certified, deadline, service_period_months, observed_day)`:
+    /// ``DeferralRules/mayMove(_:on:)`` for SQL, so the batch import's filter and the rule are one.
+    /// A value that cannot be read answers true (the row is then applied in Swift, which decides).
+    static let mayMove = DatabaseFunction("fastcert_may_move", argumentCount: 5, pure: true) { values in
+        guard let status = String.fromDatabaseValue(values[0]).flatMap(PersonLedger.Status.init(rawValue:)),
+            let deadline = String.fromDatabaseValue(values[2]).flatMap(Day.init), let period = Int.fromDatabaseValue(values[3]),
+            let observed = String.fromDatabaseValue(values[4]).flatMap(Day.init)
+        else { return true }
+        let ledger = PersonLedger(
+            status: status, servicePeriodMonths: period, lastCertified: String.fromDatabaseValue(values[1]).flatMap(Day.init),
+            deadline: deadline, suspendedOn: nil, deathDay: nil)
+        return DeferralRules.mayMove(ledger, on: observed)
+    }
+
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
+            db.add(function: Self.mayMove)
             // FULL: a committed batch survives a power cut. A 64 MiB page cache and 256 MiB of memory-mapped
             // reads keep a city's ledger (millions of rows) from being read page by page.
             try db.execute(

@@ -71,10 +71,9 @@ extension LedgerStore {
         // deceased (any sign of life is a conflict), or if it is a behaviour event that could both
         // push the deadline and pass the behaviour model, which needs events from `min_sources`
         // departments in its window (a necessary condition, counted in SQLite: most behaviour
-        // events fail it). The four days' margin covers SQLite's month arithmetic rolling over (31
-        // March minus one month is 3 March) where DeferralRules clamps (28 February): the filter
-        // may let a row through that changes nothing, never the other way round. Every row of a
-        // person with such a row is then applied in Swift, in delivery order.
+        // events fail it). Whether the deadline could move is DeferralRules.mayMove, registered as
+        // the SQL function fastcert_may_move (AppDatabase). Every row of a person with such a row
+        // is then applied in Swift, in delivery order.
         let model = rules.behaviour_model
         let movable = try Row.fetchAll(
             db,
@@ -87,8 +86,7 @@ extension LedgerStore {
                 moving AS (
                     SELECT DISTINCT person_id FROM candidate c
                     WHERE c.class <> 'reference' OR c.status = 'deceased'
-                       OR ((c.status <> 'active' OR c.last_certified IS NULL
-                            OR c.observed_day > date(c.deadline, '-' || c.service_period_months || ' months', '-4 days'))
+                       OR (fastcert_may_move(c.status, c.last_certified, c.deadline, c.service_period_months, c.observed_day)
                            AND (SELECT count(*) FROM evidence w
                                 WHERE w.person_id = c.person_id AND w.class = 'reference'
                                   AND w.observed_day BETWEEN date(c.observed_day, ?) AND c.observed_day

@@ -19,9 +19,7 @@ extension LedgerStore {
             if ledger.status == .deceased { return deferral.certify(&ledger, on: day, cause: cause) }
             // Scoring cannot change anything when even a passing score would not move the deadline:
             // skip the window query (most behaviour events of an active person are such).
-            if ledger.status == .active, ledger.lastCertified != nil, day.adding(months: ledger.servicePeriodMonths) <= ledger.deadline {
-                return []
-            }
+            guard DeferralRules.mayMove(ledger, on: day) else { return [] }
             // The window as it stood when this row arrived: rows delivered after it (in this batch,
             // with higher ids) are not yet known, exactly as if the feed were applied row by row.
             let windowStart = day.adding(days: -(rules.behaviour_model.window_days - 1))
