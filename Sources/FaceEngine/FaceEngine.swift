@@ -39,9 +39,19 @@ public final class FaceEngine: Sendable {
     /// Workers currently running a request.
     public var activeWorkers: Int { pool.activeWorkers }
 
-    /// Queues native work on a worker thread (never the caller's).
-    func submit(_ job: @escaping WorkerPool.Job) throws(FaceEngineError) {
-        try pool.submit(job)
+    /// Runs native work on a worker thread (never the caller's, never the Swift concurrency pool)
+    /// and suspends until it is done: the one bridge from the worker pool to `async` callers. A full
+    /// queue or a stopped engine is the result's failure.
+    func onWorker<T: Sendable>(_ work: @escaping @Sendable (NativeEngine) -> Result<T, FaceEngineError>) async -> Result<
+        T, FaceEngineError
+    > {
+        await withCheckedContinuation { continuation in
+            do throws(FaceEngineError) {
+                try pool.submit { engine in continuation.resume(returning: work(engine)) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
     }
 
     /// Analyses encoded image bytes (JPEG or PNG): every face, largest first, with quality and embedding.
@@ -52,17 +62,11 @@ public final class FaceEngine: Sendable {
     /// Analyses a video frame: the face is searched near `near` first (where it was in an earlier
     /// frame), and without `embed` the faces' embeddings are left zero (about 15 ms less a face).
     public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool) async -> Result<FaceAnalysis, FaceEngineError> {
-        await withCheckedContinuation { continuation in
+        await onWorker { engine in
             do throws(FaceEngineError) {
-                try pool.submit { engine in
-                    do throws(FaceEngineError) {
-                        continuation.resume(returning: .success(try engine.analyze(image, searchRegion: near, embed: embed)))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
-                }
+                return .success(try engine.analyze(image, searchRegion: near, embed: embed))
             } catch {
-                continuation.resume(returning: .failure(error))
+                return .failure(error)
             }
         }
     }
@@ -75,20 +79,14 @@ public final class FaceEngine: Sendable {
     /// The analysis as a `Result`: queues the work and suspends until a worker has done it.
     func result(of image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
         let queuedAt = ContinuousClock.now
-        return await withCheckedContinuation { continuation in
+        return await onWorker { engine in
+            let waited = ContinuousClock.now - queuedAt
             do throws(FaceEngineError) {
-                try pool.submit { engine in
-                    let waited = ContinuousClock.now - queuedAt
-                    do throws(FaceEngineError) {
-                        var analysis = try engine.analyze(image)
-                        analysis.timings.queued = waited / .milliseconds(1)
-                        continuation.resume(returning: .success(analysis))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
-                }
+                var analysis = try engine.analyze(image)
+                analysis.timings.queued = waited / .milliseconds(1)
+                return .success(analysis)
             } catch {
-                continuation.resume(returning: .failure(error))
+                return .failure(error)
             }
         }
     }
@@ -101,25 +99,12 @@ public final class FaceEngine: Sendable {
     /// Analyses many files, keeping at most twice as many requests in flight as there are workers
     /// (so a long list never overflows the queue). Results come back in the order of `files`.
     public func analyze(files: [URL]) async -> [Result<FaceAnalysis, FaceEngineError>] {
-        await withTaskGroup(of: (Int, Result<FaceAnalysis, FaceEngineError>).self) { group in
-            var pending = files.enumerated().makeIterator()
-            func launch() {
-                guard let (index, url) = pending.next() else { return }
-                group.addTask {
-                    do throws(FaceEngineError) {
-                        return (index, .success(try await self.analyze(contentsOf: url)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+        await Concurrently.map(files, width: configuration.workers * 2) { url in
+            do throws(FaceEngineError) {
+                return .success(try await self.analyze(contentsOf: url))
+            } catch {
+                return .failure(error)
             }
-            for _ in 0..<configuration.workers * 2 { launch() }
-            var results = [Result<FaceAnalysis, FaceEngineError>?](repeating: nil, count: files.count)
-            for await (index, result) in group {
-                results[index] = result
-                launch()
-            }
-            return results.map { $0! }
         }
     }
 

@@ -21,16 +21,7 @@ extension FaceEngine {
     /// Measures the face region's motion between two frames, on a worker thread.
     public func motion(from first: Data, to second: Data, faceBox box: FaceBox) async throws(FaceEngineError) -> FrameMotion {
         let maxPixels = UInt64(configuration.maxPixels)
-        let result: Result<FrameMotion, FaceEngineError> = await withCheckedContinuation { continuation in
-            do throws(FaceEngineError) {
-                try submit { _ in
-                    continuation.resume(returning: Self.measureMotion(first, second, box: box, maxPixels: maxPixels))
-                }
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
-        }
-        return try result.get()
+        return try await onWorker { _ in Self.measureMotion(first, second, box: box, maxPixels: maxPixels) }.get()
     }
 
     static func measureMotion(_ first: Data, _ second: Data, box: FaceBox, maxPixels: UInt64) -> Result<FrameMotion, FaceEngineError> {
@@ -57,23 +48,14 @@ extension FaceEngine {
     /// four-sided outline with near-right corners, enclosing the face, 2 to 12 times its area).
     public func screenBorder(in frame: Data, around box: FaceBox) async throws(FaceEngineError) -> Bool {
         let maxPixels = UInt64(configuration.maxPixels)
-        let result: Result<Bool, FaceEngineError> = await withCheckedContinuation { continuation in
-            do throws(FaceEngineError) {
-                try submit { _ in
-                    var found: Int32 = 0
-                    var message = [CChar](repeating: 0, count: 512)
-                    let rect: [Float] = [Float(box.x), Float(box.y), Float(box.width), Float(box.height)]
-                    let status = frame.withUnsafeBytes {
-                        fc_screen_border(
-                            $0.baseAddress, $0.count, maxPixels, rect, &found, &message, message.count)
-                    }
-                    continuation.resume(
-                        returning: status == FC_OK ? .success(found != 0) : .failure(NativeEngine.error(status, message: message)))
-                }
-            } catch {
-                continuation.resume(returning: .failure(error))
+        return try await onWorker { _ in
+            var found: Int32 = 0
+            var message = [CChar](repeating: 0, count: 512)
+            let rect: [Float] = [Float(box.x), Float(box.y), Float(box.width), Float(box.height)]
+            let status = frame.withUnsafeBytes {
+                fc_screen_border($0.baseAddress, $0.count, maxPixels, rect, &found, &message, message.count)
             }
-        }
-        return try result.get()
+            return status == FC_OK ? .success(found != 0) : .failure(NativeEngine.error(status, message: message))
+        }.get()
     }
 }

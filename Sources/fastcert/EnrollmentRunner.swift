@@ -115,27 +115,15 @@ final class EnrollmentRunner: Sendable {
     func run(_ jobs: [EnrollmentJob], report: EnrollmentReport) async -> Summary {
         var summary = Summary()
         let progress = Progress(total: jobs.reduce(0) { $0 + $1.photos.count }, enabled: !options.single)
-        await withTaskGroup(of: (Int, Result).self) { group in
-            var next = 0
-            func startNext() -> Bool {
-                guard next < jobs.count, !stop.load(ordering: .relaxed) else { return false }
-                let index = next
-                next += 1
-                group.addTask { (index, await self.run(jobs[index])) }
-                return true
-            }
-            for _ in 0..<max(1, backend.concurrency) {
-                guard startNext() else { break }
-            }
-            while let (index, result) = await group.next() {
-                progress.clear()
-                record(result, of: jobs[index], into: &summary, report: report)
-                fflush(nil)  // each line is out as soon as its person is stored, even into a pipe
-                progress.advance(by: jobs[index].photos.count, skipped: { if case .skipped = result { true } else { false } }())
-                _ = startNext()
-            }
-            summary.interrupted = next < jobs.count
+        let started = await Concurrently.forEach(jobs, width: backend.concurrency, while: { !stop.load(ordering: .relaxed) }) { job in
+            await self.run(job)
+        } onResult: { index, result in
+            progress.clear()
+            record(result, of: jobs[index], into: &summary, report: report)
+            fflush(nil)  // each line is out as soon as its person is stored, even into a pipe
+            progress.advance(by: jobs[index].photos.count, skipped: { if case .skipped = result { true } else { false } }())
         }
+        summary.interrupted = started < jobs.count
         progress.finish()
         summary.photosProcessed = progress.processed
         return summary

@@ -1,0 +1,193 @@
+import FaceEngine
+import Foundation
+
+/// The checks of ``LivenessAnalyzer/analyze(_:challenges:template:)``, in the order they run.
+/// Each records what it saw in `checks` and throws ``LivenessAnalyzer/Halt`` when it decides.
+extension LivenessAnalyzer {
+    /// Natural capture: the count of frames and their pace.
+    func checkPace(_ frames: [LivenessFrame], _ checks: inout [LivenessCheck]) throws(Halt) {
+        guard (policy.minFrames...policy.maxFrames).contains(frames.count) else {
+            checks.append(.init(name: "frames", passed: false, score: Double(frames.count), reason: "\(frames.count) frames"))
+            throw .decided(
+                .retry, hint: "hold still in front of the camera while it records (\(policy.minFrames) to \(policy.maxFrames) frames)")
+        }
+        let gaps = zip(frames, frames.dropFirst()).map { $1.capturedAtMs - $0.capturedAtMs }
+        guard gaps.allSatisfy({ $0 >= policy.minFrameGapMs && $0 <= policy.maxFrameGapMs }) else {
+            checks.append(
+                .init(
+                    name: "pace", passed: false, score: gaps.min(),
+                    reason: "frame gaps outside \(policy.minFrameGapMs)...\(policy.maxFrameGapMs) ms"))
+            throw .attack
+        }
+        checks.append(.init(name: "pace", passed: true, score: gaps.max(), reason: "gaps plausible"))
+    }
+
+    /// Every frame: one dominant face of usable size. A frame where the detector lost the face (a
+    /// turn past ~45 degrees) is left out, as long as most frames and the first two have one.
+    func locate(_ frames: [LivenessFrame], _ checks: inout [LivenessCheck]) async throws(Halt) -> Located {
+        var faces: [FrameFace] = []
+        var kept: [Int] = []
+        for (index, result) in await locateAll(frames).enumerated() {
+            switch result {
+            case .success(let analysis):
+                let primary = analysis.primaryFace
+                let area = primary.box.width * primary.box.height
+                let second = analysis.faces.dropFirst().first.map { $0.box.width * $0.box.height } ?? 0
+                faces.append(
+                    FrameFace(
+                        face: primary, facesFound: analysis.facesFound, dominant: second < 0.25 * area,
+                        cue: Self.yawCue(primary.landmarks), eyeDistance: primary.quality.interEyePixels))
+                kept.append(index)
+            case .failure(.noFace): continue
+            case .failure(let error): throw .engine(error)
+            }
+        }
+        guard kept.prefix(2) == [0, 1], Double(kept.count) >= policy.minFaceShare * Double(frames.count), kept.count >= policy.minFrames
+        else {
+            checks.append(
+                .init(
+                    name: "one_face", passed: false, score: Double(kept.count), reason: "a face in \(kept.count) of \(frames.count) frames")
+            )
+            throw .decided(.retry, hint: "keep your whole face in view of the camera, and turn only a little, slowly")
+        }
+        if let crowded = faces.firstIndex(where: { !$0.dominant }) {
+            checks.append(.init(name: "one_face", passed: false, score: nil, reason: "two faces of similar size in frame \(crowded + 1)"))
+            throw .decided(.retry, hint: "only the person being checked should be in view of the camera")
+        }
+        if let small = faces.firstIndex(where: { $0.eyeDistance < policy.minInterEyePixels }) {
+            checks.append(
+                .init(name: "quality", passed: false, score: faces[small].eyeDistance, reason: "face too small in frame \(small + 1)"))
+            throw .decided(.retry, hint: "move closer to the camera")
+        }
+        checks.append(.init(name: "one_face", passed: true, score: nil, reason: "one usable face in every frame"))
+        return Located(frames: kept.map { frames[$0] }, faces: faces)
+    }
+
+    /// Repeats: the same frame sent twice (identical bytes, or landmarks that did not move at all).
+    func checkRepeats(_ located: Located, _ checks: inout [LivenessCheck]) throws(Halt) {
+        let (frames, faces) = (located.frames, located.faces)
+        for index in 1..<frames.count {
+            let moved = zip(faces[index].face.landmarks, faces[index - 1].face.landmarks).map { hypot($0.x - $1.x, $0.y - $1.y) }.max() ?? 0
+            if frames[index].data == frames[index - 1].data || moved < policy.duplicateLandmarkPixels {
+                checks.append(.init(name: "duplicates", passed: false, score: moved, reason: "frame \(index + 1) repeats frame \(index)"))
+                throw .attack
+            }
+        }
+        checks.append(.init(name: "duplicates", passed: true, score: nil, reason: "no repeated frame"))
+    }
+
+    /// Identity, on a few frames embedded now (embedding every frame costs ~15 ms each): the
+    /// first two, up to two more frontal ones, the widest turn each way, and one at random. The
+    /// frontal ones must show one person; a turned one must be close to its nearest embedded
+    /// frontal frame (turned faces drift, not that far). Returns the best distance of a frontal
+    /// frame to the template (nil without one).
+    func checkIdentity(_ located: Located, template: [FaceEmbedding]?, _ checks: inout [LivenessCheck]) async throws(Halt) -> Double? {
+        let faces = located.faces
+        let reference = Self.median(faces.prefix(2).map(\.cue))
+        let frontalIndices = faces.indices.filter { abs(faces[$0].cue - reference) < policy.neutralCue }
+        var chosen = Set([0, 1])
+        for index in [frontalIndices.dropFirst(2).first, frontalIndices.last].compactMap({ $0 }) { chosen.insert(index) }
+        if let widest = faces.indices.max(by: { faces[$0].cue < faces[$1].cue }) { chosen.insert(widest) }
+        if let widest = faces.indices.min(by: { faces[$0].cue < faces[$1].cue }) { chosen.insert(widest) }
+        chosen.insert(Int.random(in: 0..<faces.count))
+        let embedded: [Int: FaceEmbedding]
+        do throws(FaceEngineError) { embedded = try await embed(chosen.sorted(), frames: located.frames, faces: faces) } catch {
+            throw .engine(error)
+        }
+        let frontal = embedded.filter { abs(faces[$0.key].cue - reference) < policy.neutralCue }
+        var frontalSpread = 0.0
+        for a in frontal {
+            for b in frontal where a.key < b.key { frontalSpread = max(frontalSpread, a.value.distance(to: b.value)) }
+        }
+        var worstNeighbour = 0.0
+        for (index, embedding) in embedded where frontal[index] == nil {
+            let nearest = frontal.min { abs($0.key - index) < abs($1.key - index) }
+            worstNeighbour = max(worstNeighbour, nearest.map { embedding.distance(to: $0.value) } ?? .infinity)
+        }
+        let score = max(frontalSpread, worstNeighbour)
+        guard frontalSpread <= policy.frontalSpread && worstNeighbour <= policy.continuityDistance else {
+            let reason = String(
+                format: "frontal frames %.2f apart, a turned frame %.2f from the nearest frontal one", frontalSpread, worstNeighbour)
+            checks.append(.init(name: "identity", passed: false, score: score, reason: reason))
+            throw .attack
+        }
+        checks.append(
+            .init(
+                name: "identity", passed: true, score: score,
+                reason: String(format: "one person throughout (frontal %.2f, turned %.2f)", frontalSpread, worstNeighbour)))
+        return template.map { template in
+            frontal.values.flatMap { embedding in template.map { embedding.distance(to: $0) } }.min() ?? .infinity
+        }
+    }
+
+    /// The start faces the camera; then each challenge in order, neutral between them. Returns
+    /// each turn's neutral and widest frame.
+    func checkChallenges(_ located: Located, _ challenges: [LivenessChallenge], _ checks: inout [LivenessCheck]) throws(Halt)
+        -> [(neutral: Int, peak: Int)]
+    {
+        let faces = located.faces
+        let reference = Self.median(faces.prefix(2).map(\.cue))
+        guard abs(reference) <= policy.frontalCue else {
+            checks.append(.init(name: "start", passed: false, score: reference, reason: "the first frames are not frontal"))
+            throw .decided(.retry, hint: "look straight at the camera before the first prompt")
+        }
+        let referenceEyes = Self.median(faces.prefix(2).map(\.eyeDistance))
+        let followed = Self.follow(
+            challenges, cues: faces.map { $0.cue - reference }, scales: faces.map { $0.eyeDistance / referenceEyes }, policy: policy)
+        switch followed {
+        case .performed(let turns):
+            checks.append(.init(name: "challenges", passed: true, score: Double(challenges.count), reason: "all challenges in order"))
+            return turns
+        case .wrongOrder(let seen, let expected):
+            checks.append(
+                .init(name: "challenges", passed: false, score: nil, reason: "\(seen.rawValue) when \(expected.rawValue) was asked"))
+            throw .decided(.retry, hint: "follow the prompts in order: \(expected.instruction)")
+        case .missing(let done):
+            checks.append(
+                .init(name: "challenges", passed: false, score: Double(done), reason: "\(done) of \(challenges.count) challenges seen"))
+            throw .decided(.retry, hint: challenges[done].instruction)
+        }
+    }
+
+    /// A screen's or a print's edge around the face, in the first, a middle and the last frame: a
+    /// veto (0 of 239 live images showed one; see docs/liveness.md).
+    func checkBorders(_ located: Located, _ checks: inout [LivenessCheck]) async throws(Halt) {
+        let (frames, faces) = (located.frames, located.faces)
+        for index in Set([0, faces.count / 2, faces.count - 1]).sorted() {
+            let bordered: Bool
+            do throws(FaceEngineError) {
+                bordered = try await engine.screenBorder(in: frames[index].data, around: faces[index].face.box)
+            } catch {
+                throw .engine(error)
+            }
+            if bordered {
+                checks.append(
+                    .init(
+                        name: "screen_border", passed: false, score: nil,
+                        reason: "a screen or print edge around the face in frame \(index + 1)"))
+                throw .attack
+            }
+        }
+        checks.append(.init(name: "screen_border", passed: true, score: nil, reason: "no screen or print edge around the face"))
+    }
+
+    /// 3D structure: a turning head is not a plane.
+    func checkStructure(_ located: Located, turns: [(neutral: Int, peak: Int)], _ checks: inout [LivenessCheck]) async throws(Halt) {
+        let (frames, faces) = (located.frames, located.faces)
+        for turn in turns {
+            let motion: FrameMotion
+            do throws(FaceEngineError) {
+                motion = try await engine.motion(
+                    from: frames[turn.neutral].data, to: frames[turn.peak].data, faceBox: faces[turn.neutral].face.box)
+            } catch {
+                throw .engine(error)
+            }
+            let planar = motion.tracked >= policy.minTracked && motion.planarShare >= policy.planarShare
+            checks.append(
+                .init(
+                    name: "structure", passed: !planar, score: motion.planarShare,
+                    reason: "\(motion.tracked) of \(motion.corners) points tracked, \(Int(motion.planarShare * 100))% fit one plane"))
+            if planar { throw .attack }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import FaceEngine
+import Foundation
+
+/// One captured frame: the encoded image and when it was captured (milliseconds, any origin).
+public struct LivenessFrame: Sendable {
+    public var data: Data
+    public var capturedAtMs: Double
+
+    public init(data: Data, capturedAtMs: Double) {
+        self.data = data
+        self.capturedAtMs = capturedAtMs
+    }
+}
+
+/// One check of the analysis, for the log and the audit trail (never sent to the client).
+public struct LivenessCheck: Sendable, Codable, Equatable {
+    public var name: String
+    public var passed: Bool
+    public var score: Double?
+    public var reason: String
+
+    public init(name: String, passed: Bool, score: Double?, reason: String) {
+        self.name = name
+        self.passed = passed
+        self.score = score
+        self.reason = reason
+    }
+}
+
+/// What the analysis concluded.
+public struct LivenessResult: Sendable {
+    public enum Verdict: String, Sendable, Codable {
+        /// A live person performed the challenges.
+        case live
+        /// Something a live capture does not produce: a flat face, repeated frames, two people.
+        case attack
+        /// The capture was not good enough to decide (face lost, challenge not seen): try again.
+        case retry
+    }
+
+    public var verdict: Verdict
+    /// What the person should do next, in words they can follow.
+    public var hint: String
+    public var checks: [LivenessCheck]
+    /// The best distance between a frontal frame and the enrolled template (nil without a template).
+    public var matchDistance: Double?
+    /// Wall-clock time of the analysis.
+    public var milliseconds: Double
+}
