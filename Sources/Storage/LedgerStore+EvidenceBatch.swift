@@ -15,6 +15,15 @@ extension LedgerStore {
         var report = batch.report
         guard !batch.entries.isEmpty else { return report }
         let now = Self.timestamp()
+        try stage(batch, into: &report, db)
+        try insertStaged(at: now, into: &report, db)
+        try applyMovable(try movableRows(db), of: batch, at: now, into: &report, db)
+        return report
+    }
+
+    /// Loads the batch into the temporary table `evidence_batch` in one statement, and takes out
+    /// the rows of unknown persons, of persons outside the feed's scope, and rows already stored.
+    func stage(_ batch: PreparedBatch, into report: inout ImportReport, _ db: Database) throws {
         try db.execute(
             sql: """
                 CREATE TEMP TABLE IF NOT EXISTS evidence_batch (
@@ -51,6 +60,10 @@ extension LedgerStore {
                    OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id AND a.seq < b.seq)
                 """)
         report.alreadyPresent += db.changesCount
+    }
+
+    /// Inserts the staged rows, with ids in resident-ID order.
+    func insertStaged(at now: String, into report: inout ImportReport, _ db: Database) throws {
         // Ids in resident-ID order (each person's rows in delivery order), given here so that no
         // row has to be looked up again to learn its id.
         let lastID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM evidence") ?? 0
@@ -67,6 +80,10 @@ extension LedgerStore {
                 FROM temp.evidence_batch ORDER BY evidence_id
                 """, arguments: [now])
         report.imported += db.changesCount
+    }
+
+    /// The staged rows whose person's ledger they could move, with that ledger, by person.
+    func movableRows(_ db: Database) throws -> [Row] {
         // A row can move its person's ledger if it is not a behaviour event, if the person is
         // deceased (any sign of life is a conflict), or if it is a behaviour event that could both
         // push the deadline and pass the behaviour model, which needs events from `min_sources`
@@ -75,7 +92,7 @@ extension LedgerStore {
         // the SQL function fastcert_may_move (AppDatabase). Every row of a person with such a row
         // is then applied in Swift, in delivery order.
         let model = rules.behaviour_model
-        let movable = try Row.fetchAll(
+        return try Row.fetchAll(
             db,
             sql: """
                 WITH candidate AS (
@@ -97,6 +114,10 @@ extension LedgerStore {
                 WHERE c.person_id IN moving
                 ORDER BY c.person_id, c.seq
                 """, arguments: ["-\(model.window_days - 1) days", model.min_sources])
+    }
+
+    /// Applies the movable rows in Swift, person by person, each person's rows in delivery order.
+    func applyMovable(_ movable: [Row], of batch: PreparedBatch, at now: String, into report: inout ImportReport, _ db: Database) throws {
         var index = 0
         while index < movable.count {
             let entry = batch.entries[movable[index][0]]
@@ -114,7 +135,6 @@ extension LedgerStore {
             }
             if changed { try Self.save(ledger, person: person, db) }
         }
-        return report
     }
 
     /// Applies one row at once, without the batch machinery (a verification, a task's outcome):

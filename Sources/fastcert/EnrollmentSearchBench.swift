@@ -44,20 +44,67 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
 
     static func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).inSeconds }
 
+    /// The index filled with sealed synthetic templates, and what filling it cost.
+    struct Built {
+        var index = TemplateIndex()
+        /// Templates whose near-copies are searched for.
+        var planted: [(owner: String, embedding: [Float])] = []
+        /// The templates, kept for `--from-database`.
+        var stored: [(ResidentID, [[Float]])] = []
+        var sealSeconds = 0.0
+        var openSeconds = 0.0
+    }
+
     func run() async throws {
         guard templates >= 1000, templates <= 20_000_000, queries >= 1 else {
             throw ValidationError("--templates must be 1,000 to 20,000,000 and --queries at least 1")
         }
         var generator = Generator(random: SplitMix64(seed: 20_261_129))
+        var built = try build(&generator)
+        let resident = Self.residentMegabytes()
+        let (single, fivePhotos, found) = search(built, &generator)
+        func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
+        var figures: [String: Double] = [
+            "templates": Double(built.index.count), "planted_found": Double(found), "planted": Double(built.planted.count),
+            "seal_seconds": built.sealSeconds, "open_into_index_seconds": built.openSeconds, "resident_mb": resident,
+            "search_1_p50_ms": percentile(single, 0.5), "search_1_p95_ms": percentile(single, 0.95), "search_1_max_ms": single.last!,
+            "search_5_p50_ms": percentile(fivePhotos, 0.5), "search_5_max_ms": fivePhotos.last!,
+        ]
+        if fromDatabase {
+            let (load, count) = try await Self.loadFromDatabase(built.stored)
+            built.stored = []
+            figures["database_load_seconds"] = load
+            figures["database_templates"] = Double(count)
+        }
+        if json {
+            try printJSON(figures)
+            return
+        }
+        print("templates:            \(built.index.count) (synthetic, norm 1.3-1.6, 128 dimensions)")
+        print(String(format: "generate and seal:    %.1f s", built.sealSeconds))
+        print(String(format: "open into the index:  %.1f s (what start-up costs, besides reading the rows)", built.openSeconds))
+        print(String(format: "resident memory:      %.0f MB", resident))
+        print("planted near-copies:  \(found) of \(built.planted.count) found as the nearest match")
+        print(
+            String(
+                format: "search, 1 photo:      p50 %.1f ms, p95 %.1f ms, max %.1f ms (one thread)", percentile(single, 0.5),
+                percentile(single, 0.95), single.last!))
+        print(String(format: "search, 5 photos:     p50 %.1f ms, max %.1f ms", percentile(fivePhotos, 0.5), fivePhotos.last!))
+        if let load = figures["database_load_seconds"] {
+            print(
+                String(
+                    format: "load from SQLite:     %.1f s for %.0f templates (read, open, index: the service's start-up)", load,
+                    figures["database_templates"] ?? 0))
+        }
+    }
+
+    /// Seals the synthetic templates as the database holds them (ids need not be real persons
+    /// here) and opens them into the index, 50,000 at a time, timing each half.
+    func build(_ generator: inout Generator) throws -> Built {
         let vault = TemplateVault(key: SymmetricKey(size: .bits256))
-        // Sealed rows as the database holds them (ids need not be real persons here).
-        let index = TemplateIndex()
-        index.reserve(templates)
-        var planted: [(owner: String, embedding: [Float])] = []
+        var built = Built()
+        built.index.reserve(templates)
         var matrix = writeMatrix.map { _ in Data(capacity: templates * 512) }
-        var stored: [(ResidentID, [[Float]])] = []
-        var sealTime = 0.0
-        var openTime = 0.0
         let chunk = 50_000
         var made = 0
         while made < templates {
@@ -70,30 +117,30 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
                 let id = ResidentID.completing(
                     String(format: "370202%04d%02d%02d%03d", 1930 + k / 336, k % 336 / 28 + 1, k % 28 + 1, n % 1000))!
                 let embedding = generator.embedding()
-                if n % (templates / queries) == 7 && planted.count < queries { planted.append((id.value, embedding)) }
+                if n % (templates / queries) == 7 && built.planted.count < queries { built.planted.append((id.value, embedding)) }
                 if matrix != nil { embedding.withUnsafeBytes { matrix!.append(contentsOf: $0) } }
                 sealed.append((id, try vault.seal([embedding], for: id)))
-                if fromDatabase { stored.append((id, [embedding])) }
+                if fromDatabase { built.stored.append((id, [embedding])) }
             }
-            sealTime += Self.seconds(since: sealStart)
+            built.sealSeconds += Self.seconds(since: sealStart)
             let openStart = ContinuousClock.now
-            for (id, box) in sealed { index.replace(owner: id.value, with: try vault.open(box, for: id)) }
-            openTime += Self.seconds(since: openStart)
+            for (id, box) in sealed { built.index.replace(owner: id.value, with: try vault.open(box, for: id)) }
+            built.openSeconds += Self.seconds(since: openStart)
             made += count
         }
         if let writeMatrix, let matrix { try matrix.write(to: URL(filePath: writeMatrix)) }
-        let resident = Self.residentMegabytes()
+        return built
+    }
 
-        // A near-copy of an enrolled face (another photo of the same person, distance about 0.3) must be found.
-        func nearCopy(_ embedding: [Float]) -> [Float] {
-            embedding.map { $0 + 0.3 / Float(128).squareRoot() * generator.gaussian() }
-        }
+    /// Times the searches, sorted: a near-copy of each planted face (another photo of the same
+    /// person, distance about 0.3), which must be found first, and 5-photo enrollments.
+    func search(_ built: Built, _ generator: inout Generator) -> (single: [Double], fivePhotos: [Double], found: Int) {
         var single: [Double] = []
         var found = 0
-        for (owner, embedding) in planted {
-            let query = nearCopy(embedding)
+        for (owner, embedding) in built.planted {
+            let query = embedding.map { $0 + 0.3 / Float(128).squareRoot() * generator.gaussian() }
             let start = ContinuousClock.now
-            let matches = index.search([query], within: threshold)
+            let matches = built.index.search([query], within: threshold)
             single.append(Self.seconds(since: start) * 1000)
             if matches.first?.owner == owner { found += 1 }
         }
@@ -101,45 +148,10 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         for _ in 0..<max(5, queries / 5) {
             let queries = (0..<5).map { _ in generator.embedding() }
             let start = ContinuousClock.now
-            _ = index.search(queries, within: threshold)
+            _ = built.index.search(queries, within: threshold)
             fivePhotos.append(Self.seconds(since: start) * 1000)
         }
-        single.sort()
-        fivePhotos.sort()
-        func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
-        let figures: [String: Double] = [
-            "templates": Double(index.count), "planted_found": Double(found), "planted": Double(planted.count),
-            "seal_seconds": sealTime, "open_into_index_seconds": openTime, "resident_mb": resident,
-            "search_1_p50_ms": percentile(single, 0.5), "search_1_p95_ms": percentile(single, 0.95), "search_1_max_ms": single.last!,
-            "search_5_p50_ms": percentile(fivePhotos, 0.5), "search_5_max_ms": fivePhotos.last!,
-        ]
-        var figuresWithLoad = figures
-        if fromDatabase {
-            let (load, count) = try await Self.loadFromDatabase(stored)
-            stored = []
-            figuresWithLoad["database_load_seconds"] = load
-            figuresWithLoad["database_templates"] = Double(count)
-        }
-        if json {
-            try printJSON(figuresWithLoad)
-            return
-        }
-        print("templates:            \(index.count) (synthetic, norm 1.3-1.6, 128 dimensions)")
-        print(String(format: "generate and seal:    %.1f s", sealTime))
-        print(String(format: "open into the index:  %.1f s (what start-up costs, besides reading the rows)", openTime))
-        print(String(format: "resident memory:      %.0f MB", resident))
-        print("planted near-copies:  \(found) of \(planted.count) found as the nearest match")
-        print(
-            String(
-                format: "search, 1 photo:      p50 %.1f ms, p95 %.1f ms, max %.1f ms (one thread)", percentile(single, 0.5),
-                percentile(single, 0.95), single.last!))
-        print(String(format: "search, 5 photos:     p50 %.1f ms, max %.1f ms", percentile(fivePhotos, 0.5), fivePhotos.last!))
-        if let load = figuresWithLoad["database_load_seconds"] {
-            print(
-                String(
-                    format: "load from SQLite:     %.1f s for %.0f templates (read, open, index: the service's start-up)", load,
-                    figuresWithLoad["database_templates"] ?? 0))
-        }
+        return (single.sorted(), fivePhotos.sorted(), found)
     }
 
     /// Stores the templates for as many persons in a new database, then times a fresh enroller's
