@@ -235,7 +235,9 @@ public actor Enroller {
     /// Other persons whose enrolled face is within the duplicate threshold of any of these
     /// embeddings, nearest first: candidates from the int8 index, confirmed on their exact templates.
     func duplicates(of embeddings: [FaceEmbedding], excluding person: ResidentID) async throws -> [Duplicate] {
-        let candidates = index.search(embeddings.map(\.values), within: duplicateThreshold + 0.02, excluding: person.value)
+        guard let engine else { throw FaceEngineError.shutDown("no face engine was started for this enrollment") }
+        let candidates = try await engine.search(
+            index, for: embeddings.map(\.values), within: duplicateThreshold + 0.02, excluding: person.value)
         var confirmed: [Duplicate] = []
         for candidate in candidates.prefix(20) {
             let id = try ResidentID(candidate.owner)

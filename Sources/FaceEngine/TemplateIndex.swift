@@ -163,3 +163,15 @@ public final class TemplateIndex: Sendable {
         return (embedding.map { Int8(($0 / scale).rounded()) }, scale, norm2)
     }
 }
+
+extension FaceEngine {
+    /// ``TemplateIndex/search(_:within:excluding:)`` on one of the engine's worker threads: a
+    /// scan of a city's templates takes milliseconds of native work, which must not hold a thread
+    /// of the Swift concurrency pool (or the index's lock on one). Waits in the engine's queue
+    /// like any image; a full queue is ``FaceEngineError/busy(_:)``.
+    public func search(_ index: TemplateIndex, for queries: [[Float]], within limit: Double, excluding owner: String? = nil)
+        async throws(FaceEngineError) -> [TemplateIndex.Match]
+    {
+        try await onWorker { _ in .success(index.search(queries, within: limit, excluding: owner)) }.get()
+    }
+}
