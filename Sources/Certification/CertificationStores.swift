@@ -42,12 +42,12 @@ public protocol VerificationStore: Sendable {
     /// Records the attempt, its evidence on success, and the response under the tag, in one transaction.
     func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
         async throws(LedgerError) -> StoredResponse
-    /// Issues a liveness session bound to the key and the person.
-    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
-        -> LivenessSession
-    /// Claims a session for one submission, atomically, recording the frames' hashes.
-    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data]) async throws(LedgerError)
-        -> (session: LivenessSession, reusedFrames: Bool)
+    /// Issues a liveness session bound to the key and the person, valid `seconds` from `now`.
+    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
+        async throws(LedgerError) -> LivenessSession
+    /// Claims a session for one submission at `now`, atomically, recording the frames' hashes.
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
+        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
     /// Records what the liveness analysis concluded.
     func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError)
 }

@@ -94,12 +94,18 @@ public struct VerificationService: Sendable {
     let engine: FaceEngine
     let liveness: LivenessAnalyzer
     public let policy: Policy
+    /// The service's clock (sessions' expiry, lockouts); tests inject one instead of sleeping.
+    let now: @Sendable () -> Date
 
-    public init(store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy) {
+    public init(
+        store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.engine = engine
         self.liveness = liveness
         self.policy = policy
+        self.now = now
     }
 
     /// The person, if they exist and the caller's unit covers them.
@@ -117,7 +123,7 @@ public struct VerificationService: Sendable {
         var generator = SystemRandomNumberGenerator()
         let challenges = LivenessChallenge.randomSequence(using: &generator)
         let session = try await store.createLivenessSession(
-            key: caller.keyID, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds)
+            key: caller.keyID, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds, at: now())
         return Session(
             session: session, challenges: challenges, minFrames: liveness.policy.minFrames, maxFrames: liveness.policy.maxFrames)
     }
@@ -166,7 +172,7 @@ public struct VerificationService: Sendable {
 
     /// Records a locked attempt and refuses it with the time to wait.
     func refuseWhenLocked(_ state: VerificationState, _ request: Request) async throws {
-        let now = Date()
+        let now = now()
         let locks = [state.personLock.lockedUntil, state.deviceLock.lockedUntil].compactMap { $0 }.filter { $0 > now }
         guard let until = locks.max() else { return }
         let wait = Int(until.timeIntervalSince(now).rounded(.up))
@@ -224,7 +230,8 @@ public struct VerificationService: Sendable {
     func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
         var match = Match()
         let claimed = try await store.claimLivenessSession(
-            sessionID, key: request.caller.keyID, person: request.person, frameHashes: frames.map { Data(SHA256.hash(data: $0.data)) })
+            sessionID, key: request.caller.keyID, person: request.person, frameHashes: frames.map { Data(SHA256.hash(data: $0.data)) },
+            at: now())
         let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
         let result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
         var verdict = result.verdict

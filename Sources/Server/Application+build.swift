@@ -37,10 +37,11 @@ public func buildApplication(
         logger: logger)
 }
 
-/// The router alone (tests drive it without a socket).
-public func buildRouter(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, enroller: Enroller? = nil)
-    -> Router<APIContext>
-{
+/// The router alone (tests drive it without a socket; `now` is the verification service's clock).
+public func buildRouter(
+    configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, enroller: Enroller? = nil,
+    now: @escaping @Sendable () -> Date = { Date() }
+) -> Router<APIContext> {
     let metrics = ServiceMetrics { [engine] in
         [
             ("fastcert_engine_queue_depth", "Images waiting for a face-engine worker.", Double(engine.queueDepth)),
@@ -54,7 +55,7 @@ public func buildRouter(configuration: ServerConfiguration, store: ServiceStore,
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
-        verifier: VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy),
+        verifier: VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy, now: now),
         enroller: enroller
             ?? Enroller(
                 store: store, engine: engine, matchThreshold: configuration.matchThreshold,

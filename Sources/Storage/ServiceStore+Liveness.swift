@@ -6,11 +6,11 @@ extension ServiceStore {
 
     /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
     /// after `seconds`.
-    public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
+    public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
+        async throws(LedgerError)
         -> LivenessSession
     {
         let id = Data.randomHex(bytes: 16)
-        let now = Date()
         let session = LivenessSession(
             id: id, keyID: key, person: person, challenges: challenges, expiresAt: now.addingTimeInterval(Double(seconds)))
         try await write { db in
@@ -28,7 +28,8 @@ extension ServiceStore {
     /// to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
     /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
     /// them was submitted before, in any session (a replay of captured frames).
-    public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data]) async throws(LedgerError)
+    public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
+        async throws(LedgerError)
         -> (session: LivenessSession, reusedFrames: Bool)
     {
         try await write { db in
@@ -44,7 +45,6 @@ extension ServiceStore {
                 throw LedgerError(.sessionUsed, "this liveness session was already used; start a new one")
             }
             let expires = Date(timeIntervalSince1970: Double(row[3] as Int))
-            let now = Date()
             guard expires > now else {
                 throw LedgerError(.sessionExpired, "this liveness session expired at \(expires.formatted(.iso8601)); start a new one")
             }

@@ -18,6 +18,10 @@ struct EvidenceCommand: AsyncParsableCommand {
 
         @Argument(help: ArgumentHelp("The feed file.", valueName: "file")) var file: String
         @Option(help: "Rows per transaction.") var batch = 20000
+        /// A supervisor's handshake: after each committed batch, wait for a line on standard input
+        /// before the next one (end of input stops waiting). The crash test kills the import at a
+        /// point it chose, instead of racing it.
+        @Flag(help: .hidden) var step = false
         @OptionGroup var ledger: LedgerOptions
 
         func validate() throws {
@@ -38,6 +42,7 @@ struct EvidenceCommand: AsyncParsableCommand {
                     } else {
                         FileHandle.standardError.write(Data("committed \(done) rows\n".utf8))
                     }
+                    if step { _ = readLine() }
                 }
                 if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
                 try finish(report, what: "evidence")

@@ -73,8 +73,8 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
 
-    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int) async throws(LedgerError)
-        -> LivenessSession
+    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
+        async throws(LedgerError) -> LivenessSession
     {
         let session = LivenessSession(
             id: UUID().uuidString, keyID: key, person: person, challenges: challenges, expiresAt: Date().addingTimeInterval(Double(seconds))
@@ -83,12 +83,13 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         return session
     }
 
-    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data]) async throws(LedgerError)
-        -> (session: LivenessSession, reusedFrames: Bool)
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
+        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
     {
         try state.withLock { state throws(LedgerError) in
             guard let entry = state.sessions[id] else { throw LedgerError(.unknownSession, "no session") }
             guard !entry.used else { throw LedgerError(.sessionUsed, "used") }
+            guard entry.session.expiresAt > now else { throw LedgerError(.sessionExpired, "expired") }
             state.sessions[id]?.used = true
             let reused = frameHashes.contains { !state.frames.insert($0).inserted }
             return (entry.session, reused)

@@ -52,11 +52,8 @@ struct BadInputTests {
 
     @Test("each kind of bad upload gets its own error", arguments: cases)
     func specificError(name: String, expected: Expected, mentions: String) async throws {
-        // A one-worker engine these cases have to themselves: the time below is the refusal's, not a
-        // wait behind other suites' photos.
         let engine = try await SharedEngines.shared.engine(workers: 1)
         let data = try Self.bytes(for: name)
-        let start = ContinuousClock.now
         do {
             let analysis = try await engine.analyze(data)
             Issue.record("\(name) was accepted: \(analysis.faces.count) face(s)")
@@ -65,9 +62,8 @@ struct BadInputTests {
             #expect(error.message.localizedCaseInsensitiveContains(mentions), "\(name): message '\(error.message)'")
         }
         // The size refusals come from the header alone: decoding 100000 x 100000 pixels would need
-        // 30 GB and fail otherwise (or not at all), never as image_too_large naming the size. And
-        // every refusal is quick (generous bound: the machine may be busy with other suites).
-        if expected != .noFace { #expect(ContinuousClock.now - start < .seconds(2)) }
+        // 30 GB and fail otherwise (or not at all), never as image_too_large naming the size (the
+        // message checked above). No wall-clock bound: it would measure the machine, not the engine.
     }
 
     @Test(

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Ledger
 import Server
 import Storage
+import Synchronization
 import TestSupport
 import Testing
 
@@ -105,14 +106,17 @@ struct LivenessRouteTests {
         }
     }
 
-    @Test("an expired session is refused")
+    @Test("an expired session is refused (the service's clock moved past the expiry, no real wait)")
     func expiredSession() async throws {
-        try await ServiceFixture.with(adjust: {
-            $0.allowMatchOnly = false; $0.livenessSessionSeconds = 1
-        }) { fixture, client in
+        let clock = Mutex(Date())
+        try await ServiceFixture.with(
+            adjust: {
+                $0.allowMatchOnly = false; $0.livenessSessionSeconds = 120
+            }, now: { clock.withLock { $0 } }
+        ) { fixture, client in
             let key = fixture.key(.kiosk)
             let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
-            try await Task.sleep(for: .milliseconds(2100))
+            clock.withLock { $0 += 121 }
             let late = try await Self.submit(client, key: key, session: id, frames: try Self.inPlane(6))
             #expect(late.status == .conflict && Call.errorCode(late) == "session_expired")
         }

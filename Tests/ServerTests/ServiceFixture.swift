@@ -47,6 +47,7 @@ struct ServiceFixture: Sendable {
     /// Runs `body` with a fresh service; `enrollA` enrolls person A with two photos of the same man.
     static func with(
         enrollA: Bool = true, engine: FaceEngine? = nil, adjust: (inout ServerConfiguration) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = { Date() },
         _ body: @Sendable (ServiceFixture, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await Fixtures.withTemporaryFolder { folder in
@@ -77,7 +78,7 @@ struct ServiceFixture: Sendable {
                 try await store.saveTemplate(embeddings, for: ResidentID(personA), by: "test")
             }
             let fixture = ServiceFixture(folder: folder, store: store, configuration: configuration, engine: faceEngine, keys: keys)
-            let app = Application(router: buildRouter(configuration: configuration, store: store, engine: faceEngine))
+            let app = Application(router: buildRouter(configuration: configuration, store: store, engine: faceEngine, now: now))
             try await app.test(.router) { client in try await body(fixture, client) }
         }
     }

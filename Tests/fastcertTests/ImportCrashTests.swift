@@ -4,7 +4,9 @@ import TestSupport
 import Testing
 
 /// Kills the evidence importer with SIGKILL in the middle of a file: every batch it reported as
-/// committed is in the ledger, no batch is there in part, and a re-run completes the file.
+/// committed is in the ledger, no batch is there in part, and a re-run completes the file. The
+/// importer runs with `--step` (it waits for a line after each committed batch), so the kill lands
+/// where the test chose, never after the importer has already finished.
 @Suite("Import crash safety")
 struct ImportCrashTests {
     static let batch = 500
@@ -40,9 +42,11 @@ struct ImportCrashTests {
 
             let process = Process()
             process.executableURL = CommandLineTests.binary
-            process.arguments = ["evidence", "import", feedFile.path, "--batch", String(Self.batch)] + database
+            process.arguments = ["evidence", "import", feedFile.path, "--batch", String(Self.batch), "--step"] + database
             let errors = Pipe()
+            let input = Pipe()
             process.standardError = errors
+            process.standardInput = input
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             var reported = 0
@@ -51,13 +55,18 @@ struct ImportCrashTests {
                 let chunk = errors.fileHandleForReading.availableData
                 guard !chunk.isEmpty else { break }
                 buffer += String(decoding: chunk, as: UTF8.self)
+                let before = reported
                 for line in buffer.split(separator: "\n") where line.hasPrefix("committed ") {
                     reported = max(reported, Int(line.split(separator: " ")[1]) ?? 0)
                 }
+                // Each reported batch waits for our line; the third is held until the kill below.
+                if reported > before && reported < 3 * Self.batch { input.fileHandleForWriting.write(Data("\n".utf8)) }
             }
+            // Release the fourth batch and kill the importer while it writes it (or just before).
+            input.fileHandleForWriting.write(Data("\n".utf8))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "the importer finished before it could be killed")
+            #expect(process.terminationReason == .uncaughtSignal, "the importer was not running when killed")
 
             func evidenceRows() throws -> Int {
                 let status = try CommandLineTests.run(["db", "status"] + database)
