@@ -17,7 +17,7 @@ public struct EvidenceFeed: Sendable {
     private var started = false
 
     /// A feed whose format is told apart by its first character (`{`: NDJSON, else CSV), or
-    /// fixed by the caller (`ndjson: true/false`, from an HTTP Content-Type).
+    /// fixed by the caller (`ndjson: true/false`, from the format the sender declared).
     public init(bytes: [UInt8], ndjson: Bool? = nil) {
         self.bytes = bytes
         let first = bytes.first { !($0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }

@@ -13,7 +13,8 @@ public struct IdempotencyTag: Sendable, Equatable {
     }
 }
 
-/// A response stored under an idempotency key.
+/// A response stored under an idempotency key: the one piece of the HTTP layer Storage keeps (its
+/// status and body, opaque here), so a repeated request gets the same answer even across restarts.
 public struct StoredResponse: Sendable, Equatable {
     public var status: Int
     public var body: Data

@@ -37,7 +37,7 @@ extension ServiceStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT key_id, person_id, challenges, expires_at, used_at FROM liveness_session WHERE id = ?", arguments: [id]
                 )
-            else { throw LedgerError(.unknownSession, "no liveness session \(id); start one with POST /v1/liveness/sessions") }
+            else { throw LedgerError(.unknownSession, "no liveness session \(id); start a new session") }
             guard (row[0] as String) == key, (row[1] as String) == person.value else {
                 throw LedgerError(.sessionMismatch, "this liveness session was issued to another device or for another person")
             }

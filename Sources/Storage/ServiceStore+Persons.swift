@@ -35,7 +35,7 @@ extension ServiceStore {
                 throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
             guard try LedgerStore.insert(person, enrolled: today, try db.cachedStatement(sql: LedgerStore.insertPersonSQL), db) else {
-                throw LedgerError(.personExists, "\(person.id) is already in the ledger; use PATCH to change their details")
+                throw LedgerError(.personExists, "\(person.id) is already in the ledger; change their details instead of adding them again")
             }
             return try Self.personRecord(person.id, db)!
         }

@@ -75,7 +75,7 @@ extension ServiceStore {
         else { return nil }
         guard (row[0] as Data) == tag.requestHash else {
             throw LedgerError(
-                .idempotencyKeyReused, "this Idempotency-Key was already used with a different request; use a new key for a new request")
+                .idempotencyKeyReused, "this idempotency key was already used with a different request; use a new key for a new request")
         }
         return StoredResponse(status: row[1], body: row[2])
     }
