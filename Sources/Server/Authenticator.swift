@@ -29,7 +29,7 @@ struct Authenticator: Sendable {
             throw APIError(
                 .unauthenticated, "the Authorization header must be 'Bearer <key>'", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let found = try await store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let found = try await store.keys.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
         guard let key = found else {
             throw APIError(
                 .invalidKey, "the key is unknown or revoked; ask an operator for a new one",
@@ -65,10 +65,10 @@ struct Authenticator: Sendable {
         let expected = Self.signature(
             method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
             nonce: nonce, keyHash: key.secretHash)
-        guard ServiceStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
+        guard KeyStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
             throw APIError(.badSignature, "the request signature does not match (see docs/http-api.md, 'Signed kiosk requests')")
         }
-        let fresh = try await store.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
+        let fresh = try await store.keys.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
         guard fresh else { throw APIError(.replayedRequest, "this nonce was already used: a request is never replayed") }
     }
 

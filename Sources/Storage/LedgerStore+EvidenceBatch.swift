@@ -120,13 +120,13 @@ extension LedgerStore {
     func applyMovable(_ movable: [Row], of batch: PreparedBatch, at now: String, into report: inout ImportReport, _ db: Database) throws {
         var index = 0
         while index < movable.count {
-            let entry = batch.entries[movable[index][0]]
+            let entry = batch.entries[movable[index]["seq"]]
             let person = entry.id.value
             var ledger = Self.ledger(movable[index], at: 2)
             var changed = false
-            while index < movable.count, case let seq:Int = movable[index][0], batch.entries[seq].id == entry.id {
+            while index < movable.count, case let seq:Int = movable[index]["seq"], batch.entries[seq].id == entry.id {
                 let row = batch.entries[seq]
-                let evidenceID: Int64 = movable[index][1]
+                let evidenceID: Int64 = movable[index]["evidence_id"]
                 index += 1
                 let changes = try changes(for: row.kind, on: row.day, person: person, upTo: evidenceID, ledger: &ledger, db)
                 guard !changes.isEmpty else { continue }

@@ -98,7 +98,7 @@ extension LedgerStore {
                 sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')")
             while let person = try persons.next() {
                 report.examined += 1
-                let id: String = person[0]
+                let id: String = person["id"]
                 var ledger = Self.ledger(person, at: 1)
                 // Past the deadline the only change is suspension, which needs no history: skip the look-up.
                 let raised =

@@ -111,8 +111,8 @@ extension LedgerStore {
                     """, arguments: arguments
             ).map {
                 Message(
-                    id: $0[0], personID: $0[1], channel: $0[2], recipient: $0[3], message: $0[4], createdOn: Day($0[5] as String)!,
-                    sentAt: $0[6])
+                    id: $0["id"], personID: $0["person_id"], channel: $0["channel"], recipient: $0["recipient"], message: $0["message"],
+                    createdOn: Day($0["created_on"] as String)!, sentAt: $0["sent_at"])
             }
         }
     }

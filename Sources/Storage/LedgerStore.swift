@@ -28,8 +28,10 @@ public struct LedgerStore: Sendable {
             .map { column in table.map { "\($0).\(column)" } ?? column }.joined(separator: ", ")
     }
 
-    /// A person's ledger from ``ledgerColumns`` selected at `offset`, read by position (looking
-    /// columns up by name costs more than the rest of the row in the sweep's loop).
+    /// A person's ledger from ``ledgerColumns`` selected at `offset`, read by position: the one
+    /// positional read of Storage, kept because the sweep and the batch import call it for every
+    /// person they walk (millions), where looking six columns up by name costs more than the rest
+    /// of the row. Every query that uses it selects ``ledgerColumns`` at a stated offset.
     static func ledger(_ row: Row, at offset: Int) -> PersonLedger {
         PersonLedger(
             status: PersonLedger.Status(rawValue: row[offset]) ?? .active,

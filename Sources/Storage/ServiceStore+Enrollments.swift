@@ -2,43 +2,36 @@ import Foundation
 import GRDB
 import Ledger
 
+/// Sealed face templates (`face_template`) with their enrollment records (`enrollment_photo`,
+/// `enrollment_event`), through one record type per table.
 extension ServiceStore {
-
-    static let upsertTemplateSQL = """
-        INSERT INTO face_template (person_id, sealed, photos, enrolled_at, enrolled_by) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(person_id) DO UPDATE SET sealed = excluded.sealed, photos = excluded.photos,
-            enrolled_at = excluded.enrolled_at, enrolled_by = excluded.enrolled_by
-        """
-
     /// Stores a person's template with its photos' record and an event, in one transaction.
     /// Refuses (`already_enrolled`) when the person has a template and `replacing` is false, so two
     /// operators enrolling the same person at once cannot both win.
     public func saveEnrollment(
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String? = nil
     ) async throws(LedgerError) {
-        let sealed = try vault.seal(embeddings, for: id)
-        let now = Self.now()
+        let template = FaceTemplateRow(
+            personId: id.value, sealed: try vault.seal(embeddings, for: id), photos: embeddings.count, enrolledAt: Self.now(),
+            enrolledBy: actor)
+        let rows = photos.enumerated().map { position, photo in
+            EnrollmentPhotoRow(
+                personId: id.value, position: position, sha256: Data(hex: photo.sha256) ?? Data(), accepted: photo.accepted,
+                codes: photo.codes.joined(separator: ","), reasons: photo.reasons.joined(separator: "; "), facesFound: photo.facesFound,
+                interEyePixels: photo.interEyePixels, sharpness: photo.sharpness, brightness: photo.brightness, yaw: photo.yaw)
+        }
         try await write { db in
-            let existing = try Int.fetchOne(db, sql: "SELECT photos FROM face_template WHERE person_id = ?", arguments: [id.value])
-            if existing != nil && !replacing {
+            let existing = try FaceTemplateRow.exists(db, key: id.value)
+            if existing && !replacing {
                 throw LedgerError(.alreadyEnrolled, "\(id) is already enrolled; replace the enrollment to enroll new photos")
             }
-            try db.execute(sql: Self.upsertTemplateSQL, arguments: [id.value, sealed, embeddings.count, now, actor])
-            try db.execute(sql: "DELETE FROM enrollment_photo WHERE person_id = ?", arguments: [id.value])
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO enrollment_photo (person_id, position, sha256, accepted, codes, reasons, faces_found, inter_eye_pixels,
-                        sharpness, brightness, yaw)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for (position, photo) in photos.enumerated() {
-                try insert.execute(arguments: [
-                    id.value, position, Data(hex: photo.sha256) ?? Data(), photo.accepted, photo.codes.joined(separator: ","),
-                    photo.reasons.joined(separator: "; "), photo.facesFound, photo.interEyePixels, photo.sharpness, photo.brightness,
-                    photo.yaw,
-                ])
-            }
-            try Self.insertEvent(id, existing == nil ? "enrolled" : "replaced", photos: embeddings.count, actor: actor, at: now, detail, db)
+            try template.upsert(db)
+            try EnrollmentPhotoRow.filter(Column("person_id") == id.value).deleteAll(db)
+            for row in rows { try row.insert(db) }
+            var event = EnrollmentEventRow(
+                personId: id.value, action: existing ? "replaced" : "enrolled", photos: embeddings.count, actor: actor,
+                at: template.enrolledAt, detail: detail)
+            try event.insert(db)
         }
     }
 
@@ -46,66 +39,51 @@ extension ServiceStore {
     /// one transaction (a bulk load from another system; the duplicate-search benchmark).
     public func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws(LedgerError) {
         let vault = try vault
-        var sealed: [(String, Data, Int)] = []
-        sealed.reserveCapacity(templates.count)
-        for (id, embeddings) in templates { sealed.append((id.value, try vault.seal(embeddings, for: id), embeddings.count)) }
         let now = Self.now()
-        try await write { [sealed] db in
-            let template = try db.cachedStatement(sql: Self.upsertTemplateSQL)
-            let event = try db.cachedStatement(
-                sql: "INSERT INTO enrollment_event (person_id, action, photos, actor, at) VALUES (?, 'enrolled', ?, ?, ?)")
-            for (id, box, photos) in sealed {
-                try template.execute(arguments: [id, box, photos, now, actor])
-                try event.execute(arguments: [id, photos, actor, now])
+        var rows: [FaceTemplateRow] = []
+        rows.reserveCapacity(templates.count)
+        for (id, embeddings) in templates {
+            rows.append(
+                FaceTemplateRow(
+                    personId: id.value, sealed: try vault.seal(embeddings, for: id), photos: embeddings.count, enrolledAt: now,
+                    enrolledBy: actor))
+        }
+        try await write { [rows] db in
+            for row in rows {
+                try row.upsert(db)
+                var event = EnrollmentEventRow(
+                    personId: row.personId, action: "enrolled", photos: row.photos, actor: actor, at: now, detail: nil)
+                try event.insert(db)
             }
         }
     }
 
     /// Records an event that changes no template (an enrollment refused as a duplicate).
     public func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
-        let now = Self.now()
-        try await write { db in try Self.insertEvent(id, action, photos: 0, actor: actor, at: now, detail, db) }
-    }
-
-    static func insertEvent(_ id: ResidentID, _ action: String, photos: Int, actor: String, at: String, _ detail: String?, _ db: Database)
-        throws
-    {
-        try db.execute(
-            sql: "INSERT INTO enrollment_event (person_id, action, photos, actor, at, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [id.value, action, photos, actor, at, detail])
+        let event = EnrollmentEventRow(personId: id.value, action: action, photos: 0, actor: actor, at: Self.now(), detail: detail)
+        try await write { db in
+            var row = event
+            try row.insert(db)
+        }
     }
 
     /// The person's enrollment and its history; nil when the ledger has no such person.
     public func enrollment(_ id: ResidentID) async throws(LedgerError) -> EnrollmentRecord? {
         try await read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT p.unit_code, u.path, t.photos, t.enrolled_at, t.enrolled_by
-                        FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
-                        WHERE p.id = ?
-                        """, arguments: [id.value])
-            else { return nil }
-            let photos = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT sha256, accepted, codes, reasons, faces_found, inter_eye_pixels, sharpness, brightness, yaw
-                    FROM enrollment_photo WHERE person_id = ? ORDER BY position
-                    """, arguments: [id.value]
-            ).map { photo in
+            guard let person = try Self.personRecord(id, db) else { return nil }
+            let template = try FaceTemplateRow.fetchOne(db, key: id.value)
+            let photos = try EnrollmentPhotoRow.filter(Column("person_id") == id.value).order(Column("position")).fetchAll(db).map {
                 EnrollmentPhoto(
-                    sha256: (photo[0] as Data).hexString, accepted: photo[1], codes: Self.split(photo[2], by: ","),
-                    reasons: Self.split(photo[3], by: "; "), facesFound: photo[4], interEyePixels: photo[5], sharpness: photo[6],
-                    brightness: photo[7], yaw: photo[8])
+                    sha256: $0.sha256.hexString, accepted: $0.accepted, codes: Self.split($0.codes, by: ","),
+                    reasons: Self.split($0.reasons, by: "; "), facesFound: $0.facesFound, interEyePixels: $0.interEyePixels,
+                    sharpness: $0.sharpness, brightness: $0.brightness, yaw: $0.yaw)
             }
-            let events = try Row.fetchAll(
-                db, sql: "SELECT action, photos, actor, at, detail FROM enrollment_event WHERE person_id = ? ORDER BY id",
-                arguments: [id.value]
-            ).map { EnrollmentEvent(action: $0[0], photos: $0[1], actor: $0[2], at: $0[3], detail: $0[4]) }
+            let events = try EnrollmentEventRow.filter(Column("person_id") == id.value).order(Column("id")).fetchAll(db).map {
+                EnrollmentEvent(action: $0.action, photos: $0.photos, actor: $0.actor, at: $0.at, detail: $0.detail)
+            }
             return EnrollmentRecord(
-                person: id, unitCode: row[0], unitPath: row[1], referencePhotos: row[2] ?? 0, enrolledAt: row[3], enrolledBy: row[4],
-                photos: photos, events: events)
+                person: id, unitCode: person.unitCode, unitPath: person.unitPath, referencePhotos: template?.photos ?? 0,
+                enrolledAt: template?.enrolledAt, enrolledBy: template?.enrolledBy, photos: photos, events: events)
         }
     }
 
@@ -124,9 +102,10 @@ extension ServiceStore {
                     WHERE u.path LIKE ? || '%' AND t.person_id > ?
                     ORDER BY t.person_id LIMIT ?
                     """, arguments: [scope, after?.value ?? "", limit]
-            ).map {
+            ).map { row in
                 EnrollmentSummary(
-                    person: try ResidentID($0[0] as String), unitCode: $0[1], referencePhotos: $0[2], enrolledAt: $0[3], enrolledBy: $0[4])
+                    person: try ResidentID(row["person_id"] as String), unitCode: row["unit_code"], referencePhotos: row["photos"],
+                    enrolledAt: row["enrolled_at"], enrolledBy: row["enrolled_by"])
             }
         }
     }
@@ -136,11 +115,11 @@ extension ServiceStore {
     public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
         let now = Self.now()
         return try await write { db in
-            try db.execute(sql: "DELETE FROM face_template WHERE person_id = ?", arguments: [id.value])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM enrollment_photo WHERE person_id = ?", arguments: [id.value])
+            guard try FaceTemplateRow.deleteOne(db, key: id.value) else { return false }
+            try EnrollmentPhotoRow.filter(Column("person_id") == id.value).deleteAll(db)
             let detail = try reason.map { String(decoding: try JSONEncoder().encode(["reason": $0]), as: UTF8.self) }
-            try Self.insertEvent(id, "deleted", photos: 0, actor: actor, at: now, detail, db)
+            var event = EnrollmentEventRow(personId: id.value, action: "deleted", photos: 0, actor: actor, at: now, detail: detail)
+            try event.insert(db)
             return true
         }
     }
@@ -156,19 +135,16 @@ extension ServiceStore {
         var unreadable = 0
         while true {
             let rows = try await read { [after] db in
-                try Row.fetchAll(
-                    db, sql: "SELECT person_id, sealed FROM face_template WHERE person_id > ? ORDER BY person_id LIMIT ?",
-                    arguments: [after, batch]
-                ).map { ($0[0] as String, $0[1] as Data) }
+                try FaceTemplateRow.filter(Column("person_id") > after).order(Column("person_id")).limit(batch).fetchAll(db)
             }
             guard let last = rows.last else { break }
-            after = last.0
+            after = last.personId
             var opened: [(ResidentID, [[Float]])] = []
             opened.reserveCapacity(rows.count)
-            for (text, sealed) in rows {
+            for row in rows {
                 do throws(LedgerError) {
-                    let id = try ResidentID(text)
-                    opened.append((id, try vault.open(sealed, for: id)))
+                    let id = try ResidentID(row.personId)
+                    opened.append((id, try vault.open(row.sealed, for: id)))
                 } catch {
                     unreadable += 1
                 }
@@ -181,23 +157,21 @@ extension ServiceStore {
 
     /// The last enrollment event's number (0 when none), to follow changes made by other processes.
     public func lastEnrollmentEvent() async throws(LedgerError) -> Int64 {
-        try await read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM enrollment_event") ?? 0 }
+        try await read { db in try EnrollmentEventRow.select(max(Column("id")), as: Int64.self).fetchOne(db) ?? 0 }
     }
 
     /// Persons whose template changed (enrolled, replaced, deleted) after event `after`, and the
     /// last event's number: another process (the command line beside the service) may have enrolled.
     public func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID]) {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT id, person_id, action FROM enrollment_event WHERE id > ? ORDER BY id", arguments: [after])
-            var persons: [ResidentID] = []
-            for row in rows where (row[2] as String) != "duplicate_refused" { persons.append(try ResidentID(row[1] as String)) }
-            return ((rows.last?[0] as Int64?) ?? after, persons)
+            let events = try EnrollmentEventRow.filter(Column("id") > after).order(Column("id")).fetchAll(db)
+            let persons = try events.filter { $0.action != "duplicate_refused" }.map { try ResidentID($0.personId) }
+            return (events.last?.id ?? after, persons)
         }
     }
 
     /// Persons enrolled in all.
     public func enrolledCount() async throws(LedgerError) -> Int {
-        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM face_template") ?? 0 }
+        try await read { db in try FaceTemplateRow.fetchCount(db) }
     }
 }

@@ -2,62 +2,53 @@ import Foundation
 import GRDB
 import Ledger
 
+/// Liveness sessions (`liveness_session`) and every frame ever submitted (`liveness_frame`),
+/// through one record type per table.
 extension ServiceStore {
-
     /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
-    /// after `seconds`.
+    /// `seconds` after `now`.
     public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws(LedgerError)
-        -> LivenessSession
+        async throws(LedgerError) -> LivenessSession
     {
-        let id = Data.randomHex(bytes: 16)
         let session = LivenessSession(
-            id: id, keyID: key, person: person, challenges: challenges, expiresAt: now.addingTimeInterval(Double(seconds)))
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO liveness_session (id, key_id, person_id, challenges, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    id, key, person.value, challenges.joined(separator: ","), now.formatted(.iso8601),
-                    Int(session.expiresAt.timeIntervalSince1970),
-                ])
-        }
+            id: Data.randomHex(bytes: 16), keyID: key, person: person, challenges: challenges,
+            expiresAt: now.addingTimeInterval(Double(seconds)))
+        let row = LivenessSessionRow(
+            id: session.id, keyId: key, personId: person.value, challenges: challenges.joined(separator: ","),
+            createdAt: now.formatted(.iso8601), expiresAt: Int(session.expiresAt.timeIntervalSince1970), usedAt: nil, verdict: nil,
+            detail: nil)
+        try await write { db in try row.insert(db) }
         return session
     }
 
-    /// Claims a session for one submission, atomically: it must exist (`unknown_session`), belong
-    /// to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
+    /// Claims a session for one submission at `now`, atomically: it must exist (`unknown_session`),
+    /// belong to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
     /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
     /// them was submitted before, in any session (a replay of captured frames).
     public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws(LedgerError)
-        -> (session: LivenessSession, reusedFrames: Bool)
+        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
     {
         try await write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT key_id, person_id, challenges, expires_at, used_at FROM liveness_session WHERE id = ?", arguments: [id]
-                )
-            else { throw LedgerError(.unknownSession, "no liveness session \(id); start a new session") }
-            guard (row[0] as String) == key, (row[1] as String) == person.value else {
+            guard var row = try LivenessSessionRow.fetchOne(db, key: id) else {
+                throw LedgerError(.unknownSession, "no liveness session \(id); start a new session")
+            }
+            guard row.keyId == key, row.personId == person.value else {
                 throw LedgerError(.sessionMismatch, "this liveness session was issued to another device or for another person")
             }
-            guard (row[4] as String?) == nil else {
-                throw LedgerError(.sessionUsed, "this liveness session was already used; start a new one")
-            }
-            let expires = Date(timeIntervalSince1970: Double(row[3] as Int))
+            guard row.usedAt == nil else { throw LedgerError(.sessionUsed, "this liveness session was already used; start a new one") }
+            let expires = Date(timeIntervalSince1970: Double(row.expiresAt))
             guard expires > now else {
                 throw LedgerError(.sessionExpired, "this liveness session expired at \(expires.formatted(.iso8601)); start a new one")
             }
-            try db.execute(sql: "UPDATE liveness_session SET used_at = ? WHERE id = ?", arguments: [now.formatted(.iso8601), id])
+            row.usedAt = now.formatted(.iso8601)
+            try row.update(db)
             var reused = false
             for hash in frameHashes {
-                try db.execute(
-                    sql: "INSERT INTO liveness_frame (sha256, session_id) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [hash, id])
+                try LivenessFrameRow(sha256: hash, sessionId: id).insert(db, onConflict: .ignore)
                 if db.changesCount == 0 { reused = true }
             }
             let session = LivenessSession(
-                id: id, keyID: key, person: person, challenges: (row[2] as String).split(separator: ",").map(String.init),
-                expiresAt: expires)
+                id: id, keyID: key, person: person, challenges: row.challenges.split(separator: ",").map(String.init), expiresAt: expires)
             return (session, reused)
         }
     }
@@ -65,7 +56,10 @@ extension ServiceStore {
     /// Records what the analysis concluded (the checks, for the audit trail).
     public func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError) {
         try await write { db in
-            try db.execute(sql: "UPDATE liveness_session SET verdict = ?, detail = ? WHERE id = ?", arguments: [verdict, detail, id])
+            guard var row = try LivenessSessionRow.fetchOne(db, key: id) else { return }
+            row.verdict = verdict
+            row.detail = detail
+            try row.update(db)
         }
     }
 }

@@ -5,8 +5,8 @@ import Ledger
 extension ServiceStore {
 
     static let personRecordSQL = """
-        SELECT p.id, p.name, p.birth_date, p.unit_code, u.path, p.benefit_level, p.monthly_amount_fen, p.phone, p.wechat_id,
-            p.lives_alone, p.immobile, p.enrolled_on, coalesce(t.photos, 0), \(LedgerStore.ledgerColumns(of: "p"))
+        SELECT \(LedgerStore.ledgerColumns(of: "p")), p.id, p.name, p.birth_date, p.unit_code, u.path AS unit_path, p.benefit_level,
+            p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, coalesce(t.photos, 0) AS template_photos
         FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
         WHERE p.id = ?
         """
@@ -14,9 +14,11 @@ extension ServiceStore {
     static func personRecord(_ id: ResidentID, _ db: Database) throws -> PersonRecord? {
         guard let row = try Row.fetchOne(db, sql: personRecordSQL, arguments: [id.value]) else { return nil }
         return PersonRecord(
-            id: id, name: row[1], birthDate: Day(row[2] as String)!, unitCode: row[3], unitPath: row[4], benefitLevel: row[5],
-            monthlyAmountFen: row[6], phone: row[7], wechatID: row[8], livesAlone: row[9], immobile: row[10],
-            ledger: LedgerStore.ledger(row, at: 13), enrolledOn: Day(row[11] as String)!, templatePhotos: row[12])
+            id: id, name: row["name"], birthDate: Day(row["birth_date"] as String)!, unitCode: row["unit_code"], unitPath: row["unit_path"],
+            benefitLevel: row["benefit_level"], monthlyAmountFen: row["monthly_amount_fen"], phone: row["phone"],
+            wechatID: row["wechat_id"],
+            livesAlone: row["lives_alone"], immobile: row["immobile"], ledger: LedgerStore.ledger(row, at: 0),
+            enrolledOn: Day(row["enrolled_on"] as String)!, templatePhotos: row["template_photos"])
     }
 
     /// The person, or nil when the ledger has no such resident ID.

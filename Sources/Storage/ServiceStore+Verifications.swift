@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import Ledger
 
+/// Verification records: attempts (`verification_attempt`, for the lockout and the audit) and the
+/// responses kept under idempotency keys (`idempotent_response`), through one record type per table.
 extension ServiceStore {
-    // MARK: - Templates
-
     /// Replaces the person's face template with these embeddings, sealed (no photo record: for
     /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
     public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
@@ -13,53 +13,37 @@ extension ServiceStore {
 
     /// The person's enrolled embeddings, or nil when they have no template.
     public func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? {
-        let sealed = try await read { db in
-            try Data.fetchOne(db, sql: "SELECT sealed FROM face_template WHERE person_id = ?", arguments: [id.value])
-        }
-        guard let sealed else { return nil }
-        return try vault.open(sealed, for: id)
+        guard let row = try await read({ db in try FaceTemplateRow.fetchOne(db, key: id.value) }) else { return nil }
+        return try vault.open(row.sealed, for: id)
     }
 
-    // MARK: - Lockout
-
-    public func locks(person: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> (
-        person: LockState, device: LockState
-    ) {
-        try await read { db in (try Self.lock(db, "person_id", person.value, policy), try Self.lock(db, "key_id", key, policy)) }
-    }
-
+    /// The lock the decided attempts (newest 64) put on a person or a device; the arithmetic is
+    /// ``LockoutPolicy/state(recent:)``.
     static func lock(_ db: Database, _ column: String, _ value: String, _ policy: LockoutPolicy) throws -> LockState {
-        let rows = try Row.fetchAll(
-            try db.cachedStatement(
-                sql: """
-                    SELECT decision, at FROM verification_attempt WHERE \(column) = ? AND decision IN ('verified', 'not_verified')
-                    ORDER BY id DESC LIMIT 64
-                    """), arguments: [value])
-        // A row whose time cannot be read ends the run, as a success would.
-        let recent = rows.map { row in
-            ((row["decision"] as String) == "not_verified", (try? Date((row["at"] as String), strategy: .iso8601)) ?? .distantPast)
-        }
+        let attempts = try VerificationAttemptRow.filter(
+            Column(column) == value && ["verified", "not_verified"].contains(Column("decision"))
+        )
+        .order(Column("id").desc).limit(64).fetchAll(db)
+        // An attempt whose time cannot be read ends the run, as a success would.
+        let recent = attempts.map { ($0.decision == "not_verified", (try? Date($0.at, strategy: .iso8601)) ?? .distantPast) }
         return policy.state(recent: recent.prefix { $0.1 != .distantPast }.map { (failed: $0.0, at: $0.1) })
     }
 
+    /// Everything a verification reads before the engine runs, in one read: the person, the locks
+    /// of the person and the device, and the person's opened template (nil: not enrolled).
     public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError)
         -> VerificationState
     {
-        let (person, personLock, deviceLock, sealed) = try await read { db in
+        let (person, personLock, deviceLock, template) = try await read { db in
             (
                 try Self.personRecord(id, db), try Self.lock(db, "person_id", id.value, policy), try Self.lock(db, "key_id", key, policy),
-                try Data.fetchOne(
-                    try db.cachedStatement(sql: "SELECT sealed FROM face_template WHERE person_id = ?"), arguments: [id.value])
+                try FaceTemplateRow.fetchOne(db, key: id.value)
             )
         }
         return VerificationState(
             person: person, personLock: personLock, deviceLock: deviceLock,
-            template: try sealed.map { sealed throws(LedgerError) in
-                try vault.open(sealed, for: id)
-            })
+            template: try template.map { row throws(LedgerError) in try vault.open(row.sealed, for: id) })
     }
-
-    // MARK: - Verifications
 
     /// The response already given for this idempotency key, or nil. The same key with another
     /// body is refused (`idempotency_key_reused`).
@@ -68,16 +52,14 @@ extension ServiceStore {
     }
 
     static func stored(_ tag: IdempotencyTag, _ db: Database) throws -> StoredResponse? {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT request_sha256, status, body FROM idempotent_response WHERE key_id = ? AND idempotency_key = ?",
-                arguments: [tag.keyID, tag.key])
-        else { return nil }
-        guard (row[0] as Data) == tag.requestHash else {
+        guard let row = try IdempotentResponseRow.fetchOne(db, key: ["key_id": tag.keyID, "idempotency_key": tag.key]) else {
+            return nil
+        }
+        guard row.requestSha256 == tag.requestHash else {
             throw LedgerError(
                 .idempotencyKeyReused, "this idempotency key was already used with a different request; use a new key for a new request")
         }
-        return StoredResponse(status: row[1], body: row[2])
+        return StoredResponse(status: row.status, body: row.body)
     }
 
     /// Records an attempt in one transaction: the attempt row; on success exactly one biometric
@@ -90,34 +72,30 @@ extension ServiceStore {
         let ledger = ledger
         return try await write { db in
             if let tag, let stored = try Self.stored(tag, db) { return stored }
-            let now = Date()
-            let at = now.formatted(.iso8601)
-            try db.execute(
-                sql: "INSERT INTO verification_attempt (person_id, key_id, decision, distance, reasons, at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    attempt.person.value, attempt.keyID, attempt.decision.rawValue, attempt.distance,
-                    attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), at,
-                ])
-            let attemptID = db.lastInsertedRowID
+            let at = Date().formatted(.iso8601)
+            var row = VerificationAttemptRow(
+                personId: attempt.person.value, keyId: attempt.keyID, decision: attempt.decision.rawValue, distance: attempt.distance,
+                reasons: attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), evidenceId: nil, at: at)
+            try row.insert(db)
+            let attemptID = row.id!
             var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])
             if attempt.decision == .verified {
-                let row = LedgerStore.EvidenceRow(
+                let evidence = LedgerStore.EvidenceRow(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
-                let (report, evidenceID) = try ledger.applyOne(row, db)
+                let (report, evidenceID) = try ledger.applyOne(evidence, db)
                 if let problem = report.problems.first { throw LedgerError(.verificationEvidence, problem.reason) }
                 outcome.changes = report.changes
-                try db.execute(
-                    sql: "UPDATE verification_attempt SET evidence_id = ? WHERE id = ?", arguments: [evidenceID, attemptID])
+                row.evidenceId = evidenceID
+                try row.update(db)
             }
             outcome.ledger = try Self.personRecord(attempt.person, db)?.ledger
             let response = respond(outcome)
             if let tag {
-                try db.execute(
-                    sql: """
-                        INSERT INTO idempotent_response (key_id, idempotency_key, request_sha256, status, body, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [tag.keyID, tag.key, tag.requestHash, response.status, response.body, at])
+                try IdempotentResponseRow(
+                    keyId: tag.keyID, idempotencyKey: tag.key, requestSha256: tag.requestHash, status: response.status, body: response.body,
+                    createdAt: at
+                ).insert(db)
             }
             return response
         }

@@ -26,7 +26,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do throws(LedgerError) {
-                let (key, text) = try await store.createKey(name: name, role: role, unit: unit, requireSignature: requireSignature)
+                let (key, text) = try await store.keys.createKey(name: name, role: role, unit: unit, requireSignature: requireSignature)
                 FileHandle.standardError.write(
                     Data("created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now:\n".utf8))
                 print(text)
@@ -44,7 +44,7 @@ struct KeysCommand: AsyncParsableCommand {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do throws(LedgerError) {
                 print("id\trole\tunit\tname\tcreated\trevoked\tsigned")
-                for key in try await store.keys() {
+                for key in try await store.keys.keys() {
                     print(
                         [
                             key.id, key.role.rawValue, key.unitCode, key.name, key.createdAt, key.revokedAt ?? "-",
@@ -66,7 +66,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do throws(LedgerError) {
-                try await store.revokeKey(id)
+                try await store.keys.revokeKey(id)
                 print("revoked \(id)")
             } catch {
                 throw CommandFailure.input(error.message)

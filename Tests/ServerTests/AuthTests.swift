@@ -118,7 +118,7 @@ struct AuthTests {
                 #expect(response.status == .forbidden && Call.errorCode(response) == "out_of_scope", "\(path)")
             }
             // A city-wide auditor sees district A.
-            let city = try await fixture.store.createKey(name: "city auditor", role: .auditor, unit: "3702").text
+            let city = try await fixture.store.keys.createKey(name: "city auditor", role: .auditor, unit: "3702").text
             let response = try await client.execute(uri: "/v1/persons/\(a)", method: .get, headers: Call.headers(city))
             #expect(response.status == .ok)
             // A feed of district B cannot report on person A: the row is refused, not stored.
@@ -134,10 +134,10 @@ struct AuthTests {
     @Test("a revoked key is refused at once")
     func revokedKey() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
-            let created = try await fixture.store.createKey(name: "short-lived", role: .auditor, unit: "370202")
+            let created = try await fixture.store.keys.createKey(name: "short-lived", role: .auditor, unit: "370202")
             let uri = "/v1/persons/\(ServiceFixture.personA)"
             #expect(try await client.execute(uri: uri, method: .get, headers: Call.headers(created.text)).status == .ok)
-            try await fixture.store.revokeKey(created.key.id)
+            try await fixture.store.keys.revokeKey(created.key.id)
             let response = try await client.execute(uri: uri, method: .get, headers: Call.headers(created.text))
             #expect(response.status == .unauthorized && Call.errorCode(response) == "invalid_key")
         }
@@ -146,7 +146,7 @@ struct AuthTests {
     @Test("a signing kiosk: unsigned, stale, forged and replayed requests are refused; a fresh signature passes")
     func signedRequests() async throws {
         try await ServiceFixture.with { fixture, client in
-            let kiosk = try await fixture.store.createKey(name: "signed kiosk", role: .kiosk, unit: "370202", requireSignature: true)
+            let kiosk = try await fixture.store.keys.createKey(name: "signed kiosk", role: .kiosk, unit: "370202", requireSignature: true)
             let (type, body) = Call.multipart(fields: ["person_id": ServiceFixture.personA], photos: [try Fixtures.image("obama3.jpg")])
             func send(timestamp: Int, nonce: String, tamper: Bool = false) async throws -> TestResponse {
                 let signature = Signing.signature(

@@ -22,7 +22,7 @@ struct LiveServerTests {
             _ = try await ledger.importUnits(csv: ServiceFixture.units)
             _ = try await ledger.importPersons(csv: ServiceFixture.persons, today: Day("2025-06-01")!)
             let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: .init(size: .bits256)))
-            let kiosk = try await store.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
+            let kiosk = try await store.keys.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
             let engine = try await SharedEngines.shared.engine()
             let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
             try await store.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")

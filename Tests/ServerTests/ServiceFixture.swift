@@ -64,8 +64,10 @@ struct ServiceFixture: Sendable {
             var keys: [String: String] = [:]
             for role in roles {
                 for (district, unit) in [("A", "370202"), ("B", "370203")] {
-                    keys["\(role.rawValue)-\(district)"] = try await store.createKey(name: "\(role) \(district)", role: role, unit: unit)
-                        .text
+                    keys["\(role.rawValue)-\(district)"] = try await store.keys.createKey(
+                        name: "\(role) \(district)", role: role, unit: unit
+                    )
+                    .text
                 }
             }
             let faceEngine: FaceEngine

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# HTTP benchmark: POST /v1/verifications with a fixture photo at concurrency 1, 2 and 8 (wrk from
-# Debian as the load generator), beside the engine's own throughput on the same photo in the same
-# run (`fastcert face bench`), and GET /healthz. Release build; prints a Markdown table.
-# Usage: scripts/bench/http.sh [SECONDS]   (default 15 s a step)
+# HTTP benchmark of the service's two real flows, each beside the engine alone in the same run
+# (release build; wrk from Debian as the load generator, on the same two cores):
+#  - attended desk (a match-only configuration, allowMatchOnly): POST /v1/verifications with one
+#    photo (obama2.jpg), concurrency 1, 2 and 8; the engine alone is `fastcert face bench` on it.
+#  - kiosk (the default: liveness): each connection asks for sessions until one's challenges are
+#    the turns the recorded frames perform, then sends the 10 frames (scripts/bench/kiosk.lua),
+#    concurrency 1 and 2; the engine alone is `fastcert liveness analyze` on the same frames
+#    (one session with 2 workers; two at once with 1 worker each).
+# Then GET /healthz. Prints Markdown tables.
+# Usage: scripts/bench/http.sh [SECONDS] [FRAMES_DIR]
+#   (defaults: 15 s a step; ../shared/data/liveness-dev/zubair_real_webcam_headturn, which turns
+#   right then left)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
+frames_dir=${2:-../shared/data/liveness-dev/zubair_real_webcam_headturn}
+challenges=${FASTCERT_CHALLENGES:-turn_right,turn_left}
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 swift build -c release --product fastcert >/dev/null
 bin=$PWD/.build/release/fastcert
 photo=$PWD/Tests/Fixtures/images/obama2.jpg
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 db=$work/bench.sqlite
 person=370202194003150019
+port=18080
 cat > "$work/units.csv" <<CSV
 code,name,level,parent_code
 3702,Qingdao,city,
@@ -27,30 +39,73 @@ $person,Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,wf1940,1,0
 CSV
 $bin units import "$work/units.csv" --database "$db" >/dev/null
 $bin persons import "$work/persons.csv" --database "$db" >/dev/null
-operator=$($bin keys create --role operator --unit 3702 --name bench-operator --database "$db" 2>/dev/null)
 kiosk=$($bin keys create --role kiosk --unit 3702 --name bench-kiosk --database "$db" 2>/dev/null)
-port=18080
-$bin serve --database "$db" --port $port --workers 2 --log-level warning 2>"$work/serve.log" &
-server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-curl -sf -X POST "http://127.0.0.1:$port/v1/persons/$person/enrollments" -H "Authorization: Bearer $operator" \
-    -F photo=@Tests/Fixtures/images/obama.jpg >/dev/null
 
+# The frames the kiosk sends: every 7th of the clip (10 of 66), 100 ms apart per source frame, as
+# `fastcert liveness analyze --max-frames 10` samples them.
+mapfile -t all < <(ls "$frames_dir" | grep -iE '\.(jpg|png)$' | sort)
+step=$(( (${#all[@]} + 9) / 10 ))
+frames=() stamps=()
+for ((i = 0; i < ${#all[@]}; i += step)); do frames+=("$frames_dir/${all[$i]}"); stamps+=($((i * 100))); done
+frame_list=$(IFS=:; echo "${frames[*]}")
+stamp_list=$(IFS=,; echo "${stamps[*]}")
+
+start_server() {  # $1: extra configuration JSON
+    echo "$1" > "$work/serve.json"
+    $bin serve --config "$work/serve.json" --database "$db" --port $port --workers 2 --log-level warning 2>"$work/serve.log" &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+}
+stop_server() { kill $server; wait $server 2>/dev/null || true; server=; }
+row() {  # label, wrk output
+    echo "| $1 | $(awk '/Requests\/sec/ {print $2}' <<<"$2") | $(awk '$1 == "50%" {print $2}' <<<"$2") | $(awk '$1 == "99%" {print $2}' <<<"$2") | $(awk '/Non-2xx/ {print $NF}' <<<"$2")$3 |"
+}
+
+# Enrollment through the CLI on the same file (the service is not running yet).
+$bin enroll $person Tests/Fixtures/images/obama.jpg --database "$db" >/dev/null
+
+echo "Attended desk (allowMatchOnly): one photo a verification"
+echo
 echo "| load | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
+start_server '{"allowMatchOnly": true}'
 for c in ${CONCURRENCY:-1 2 8}; do
-    [ -n "${PROFILE:-}" ] && perf record -g -o "$PROFILE" -p $server -- sleep $((seconds - 2)) >/dev/null 2>&1 &
     out=$(FASTCERT_KEY=$kiosk FASTCERT_PERSON=$person FASTCERT_PHOTO=$photo \
         wrk -t1 -c$c -d${seconds}s --latency -s scripts/bench/verify.lua "http://127.0.0.1:$port/v1/verifications")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    echo "| POST /v1/verifications, concurrency $c | $rps | $p50 | $p99 | ${errors:-0} |"
+    row "POST /v1/verifications, concurrency $c" "$out" ""
 done
 out=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/healthz")
-echo "| GET /healthz, 64 connections | $(awk '/Requests\/sec/ {print $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") | |"
-kill $server; wait $server 2>/dev/null || true
+row "GET /healthz, 64 connections" "$out" ""
+stop_server
 for c in 1 2 8; do
     echo "| engine alone (fastcert face bench), $c in flight | $($bin face bench "$photo" --seconds "$seconds" --workers 2 --concurrency $c) | | | |"
 done
+
+echo
+echo "Kiosk (liveness, the default): sessions until the challenges are $challenges, then ${#frames[@]} frames"
+echo
+echo "| load | verification flows/s | mean flow | sessions asked | judged live |"
+echo "|---|---|---|---|---|"
+start_server '{}'
+for c in 1 2; do
+    out=$(FASTCERT_KEY=$kiosk FASTCERT_PERSON=$person FASTCERT_FRAMES=$frame_list FASTCERT_STAMPS=$stamp_list \
+        FASTCERT_CHALLENGES=$challenges wrk -t$c -c$c -d${seconds}s -s scripts/bench/kiosk.lua "http://127.0.0.1:$port/")
+    line=$(grep '^KIOSK' <<<"$out")
+    field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$line"; }
+    echo "| HTTP, concurrency $c | $(field per_second) | $(field mean_flow_ms) ms | $(field sessions) | $(field live) of $(field verifications) |"
+done
+stop_server
+mkdir -p "$work/frames"
+for f in "${frames[@]}"; do cp "$f" "$work/frames/"; done
+ms() {  # one session's analysis time with $1 workers, median of 5
+    for _ in 1 2 3 4 5; do
+        $bin liveness analyze "$work/frames" --challenges "$challenges" --max-frames 10 --interval-ms 700 --workers "$1" 2>&1 |
+            sed -nE 's/^verdict: ([a-z]+) \(([0-9]+) ms\).*/\2 \1/p'
+    done | sort -n | sed -n 3p
+}
+one=$(ms 2)
+echo "| engine alone, one session at a time (2 workers) | $(awk '{printf "%.2f", 1000 / $1}' <<<"$one") | ${one% *} ms | | ${one#* } |"
+a=$(mktemp) b=$(mktemp)
+(ms 1 >"$a") & (ms 1 >"$b") & wait
+echo "| engine alone, two sessions at once (1 worker each) | $(awk '{s += 1000 / $1} END {printf "%.2f", s}' "$a" "$b") | $(cut -d' ' -f1 "$a") / $(cut -d' ' -f1 "$b") ms | | $(cut -d' ' -f2 "$a") |"
+rm -f "$a" "$b"

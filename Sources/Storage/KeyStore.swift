@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import Ledger
+
+/// The callers' keys (`api_key`) and the nonces of their signed requests (`request_nonce`).
+public struct KeyStore: Sendable {
+    let ledger: LedgerStore
+
+    public init(ledger: LedgerStore) {
+        self.ledger = ledger
+    }
+
+    /// Creates a key and returns it with the full text, which is never stored and never shown again.
+    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false) async throws(LedgerError)
+        -> (key: APIKey, text: String)
+    {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "a key needs a name of 1 to 100 characters") }
+        guard !requireSignature || role == .kiosk else {
+            throw LedgerError(.invalidKeyOptions, "only kiosk keys sign their requests")
+        }
+        let generated = APIKey.generate()
+        let row = APIKeyRow(
+            id: generated.id, name: name, role: role.rawValue, unitCode: unit, secretSha256: APIKey.hash(generated.secret),
+            requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil)
+        let key: APIKey = try await ledger.write { db in
+            guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
+            try row.insert(db)
+            return Self.key(row, unitPath: path)
+        }
+        return (key, generated.text)
+    }
+
+    static func key(_ row: APIKeyRow, unitPath: String) -> APIKey {
+        APIKey(
+            id: row.id, name: row.name, role: APIKey.Role(rawValue: row.role) ?? .auditor, unitCode: row.unitCode, unitPath: unitPath,
+            requireSignature: row.requireSignature, createdAt: row.createdAt, revokedAt: row.revokedAt, secretHash: row.secretSha256)
+    }
+
+    /// The key with its unit's path, or nil.
+    func key(_ id: String, _ db: Database) throws -> APIKey? {
+        guard let row = try APIKeyRow.fetchOne(db, key: id), let path = try ledger.unitPath(row.unitCode, db) else { return nil }
+        return Self.key(row, unitPath: path)
+    }
+
+    /// Every key, newest first (revoked ones too, marked).
+    public func keys() async throws(LedgerError) -> [APIKey] {
+        try await ledger.read { db in
+            try APIKeyRow.order(Column("created_at").desc, Column("id")).fetchAll(db).compactMap { row in
+                try self.ledger.unitPath(row.unitCode, db).map { Self.key(row, unitPath: $0) }
+            }
+        }
+    }
+
+    /// Revokes a key at once; revoking twice is refused so a typo is noticed.
+    public func revokeKey(_ id: String) async throws(LedgerError) {
+        try await ledger.write { db in
+            guard var row = try APIKeyRow.fetchOne(db, key: id) else { throw LedgerError(.unknownKey, "no key \(id)") }
+            if let at = row.revokedAt { throw LedgerError(.keyRevoked, "key \(id) was already revoked at \(at)") }
+            row.revokedAt = LedgerStore.timestamp()
+            try row.update(db)
+        }
+    }
+
+    /// The live key a presented text stands for, or nil (unknown, revoked or a wrong secret: the
+    /// caller is not told which).
+    public func authenticate(_ presented: String) async throws(LedgerError) -> APIKey? {
+        guard let (id, secret) = APIKey.parse(presented) else { return nil }
+        let hash = APIKey.hash(secret)
+        let key = try await ledger.read { db in try self.key(id, db) }
+        guard let key, key.revokedAt == nil, Self.constantTimeEqual(key.secretHash, hash) else { return nil }
+        return key
+    }
+
+    /// Compares two secrets in time that does not depend on where they differ.
+    public static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Records a signed request's nonce; false when the key already used it (a replay). Nonces
+    /// older than `window` seconds are forgotten: the timestamp check refuses those requests anyway.
+    public func useNonce(_ nonce: String, key: String, at unixSeconds: Int, window: Int) async throws(LedgerError) -> Bool {
+        try await ledger.write { db in
+            try RequestNonceRow.filter(Column("at") < unixSeconds - 2 * window).deleteAll(db)
+            try RequestNonceRow(keyId: key, nonce: nonce, at: unixSeconds).insert(db, onConflict: .ignore)
+            return db.changesCount == 1
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import GRDB
+
+/// A row of `api_key`: a caller's key (only a hash of its secret).
+struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, TableRecord {
+    static let databaseTableName = "api_key"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var name: String
+    var role: String
+    var unitCode: String
+    var secretSha256: Data
+    var requireSignature: Bool
+    var createdAt: String
+    var revokedAt: String?
+}

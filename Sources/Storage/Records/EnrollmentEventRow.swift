@@ -1,0 +1,19 @@
+import Foundation
+import GRDB
+
+/// A row of `enrollment_event`: an enrollment, a replacement, a refusal as a duplicate, a deletion.
+struct EnrollmentEventRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, TableRecord {
+    static let databaseTableName = "enrollment_event"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: Int64?
+    var personId: String
+    var action: String
+    var photos: Int
+    var actor: String
+    var at: String
+    var detail: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

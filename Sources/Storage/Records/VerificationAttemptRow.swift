@@ -1,0 +1,20 @@
+import Foundation
+import GRDB
+
+/// A row of `verification_attempt`: one decided attempt, for the lockout and the audit.
+struct VerificationAttemptRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, TableRecord {
+    static let databaseTableName = "verification_attempt"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: Int64?
+    var personId: String
+    var keyId: String
+    var decision: String
+    var distance: Double?
+    var reasons: String?
+    var evidenceId: Int64?
+    var at: String
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
