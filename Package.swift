@@ -114,7 +114,8 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "CertificationTests", dependencies: ["Certification", "Storage", "Ledger", "FaceEngine", "TestSupport"]),
         .testTarget(name: "LivenessTests", dependencies: ["Liveness", "FaceEngine", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation"]),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

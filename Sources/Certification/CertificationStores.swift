@@ -60,4 +60,5 @@ extension EnrollmentStore {
     }
 }
 
-extension ServiceStore: EnrollmentStore, VerificationStore {}
+extension TemplateStore: EnrollmentStore {}
+extension VerificationRecordStore: VerificationStore {}

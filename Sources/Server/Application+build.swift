@@ -28,7 +28,8 @@ public func buildApplication(
     configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
 ) -> some ApplicationProtocol {
     let enroller = Enroller(
-        store: store, engine: engine, matchThreshold: configuration.matchThreshold, duplicateThreshold: configuration.duplicateThreshold)
+        store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
+        duplicateThreshold: configuration.duplicateThreshold)
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     return Application(
         router: router,
@@ -55,10 +56,11 @@ public func buildRouter(
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
-        verifier: VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy, now: now),
+        verifier: VerificationService(
+            store: store.verifications, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy, now: now),
         enroller: enroller
             ?? Enroller(
-                store: store, engine: engine, matchThreshold: configuration.matchThreshold,
+                store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
                 duplicateThreshold: configuration.duplicateThreshold))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))

@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import Ledger
 
-/// The ledger's SQLite file: one `DatabasePool` per process (WAL, so the CLI and the server can
-/// read while one of them writes), `synchronous=FULL`, a busy timeout, and named migrations that
-/// never change once shipped. Opening a file migrates it.
+/// The ledger's SQLite database over any GRDB `DatabaseWriter`: in production one `DatabasePool`
+/// per process on a file (WAL, so the CLI and the server can read while one of them writes),
+/// `synchronous=FULL`, a busy timeout; in tests a `DatabaseQueue` in memory will do. Named
+/// migrations never change once shipped; opening migrates.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
 
@@ -22,8 +23,20 @@ public struct AppDatabase: Sendable {
         return DeferralRules.mayMove(ledger, on: observed)
     }
 
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database file at `path`, as one `DatabasePool`.
     public init(path: String) throws {
+        try self.init(try DatabasePool(path: path, configuration: Self.makeConfiguration()))
+    }
+
+    /// Migrates and wraps a writer made with ``makeConfiguration()`` (which registers the SQL
+    /// functions the stores use).
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The connection settings every writer of this database needs.
+    public static func makeConfiguration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         configuration.foreignKeysEnabled = true
@@ -34,8 +47,7 @@ public struct AppDatabase: Sendable {
             try db.execute(
                 sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
         }
-        writer = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(writer)
+        return configuration
     }
 
     /// The migrations applied to this file, in order.

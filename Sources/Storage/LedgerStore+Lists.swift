@@ -17,6 +17,16 @@ extension LedgerStore {
     }
 
     /// The unit's path, or nil for an unknown unit code.
+    /// The path of a unit, or nil.
+    public func unitPath(_ code: String) async throws(LedgerError) -> String? {
+        try await read { db in try self.unitPath(code, db) }
+    }
+
+    /// Reads from the database (for readiness checks); throws when it cannot.
+    public func ping() async throws(LedgerError) {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") }
+    }
+
     func unitPath(_ code: String, _ db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT path FROM unit WHERE code = ?", arguments: [code])
     }

@@ -2,33 +2,35 @@ import Foundation
 import GRDB
 import Ledger
 
-/// What the service keeps beside the ledger, on the same database file, as the stores named for
-/// what they hold: ``keys`` (callers' keys, nonces), and in extensions of this type the persons as
-/// the API sees them, sealed face templates with their enrollment records, and verification
-/// records (attempts, idempotent responses, liveness sessions). Verifications land in the ledger
-/// through ``ledger``, in the same transaction as their attempt row.
+/// What the service keeps beside the ledger, on the same database file, as stores named for what
+/// they hold: ``keys`` (callers' keys, signed requests' nonces), ``persons`` (persons as the API
+/// sees them), ``templates`` (sealed face templates and their enrollment records) and
+/// ``verifications`` (attempts, idempotent responses, liveness sessions). Verifications land in the
+/// ledger through ``ledger``, in the same transaction as their attempt row.
 public struct ServiceStore: Sendable {
     public let ledger: LedgerStore
-    /// Callers' keys and signed requests' nonces.
     public let keys: KeyStore
-    /// Seals templates; nil for tools that never touch them (key management).
-    let templateVault: TemplateVault?
+    public let persons: PersonStore
+    public let templates: TemplateStore
+    public let verifications: VerificationRecordStore
 
+    /// The stores on one ledger; `vault` seals templates (nil for tools that never touch them).
     public init(ledger: LedgerStore, vault: TemplateVault?) {
         self.ledger = ledger
         keys = KeyStore(ledger: ledger)
-        templateVault = vault
+        persons = PersonStore(ledger: ledger)
+        templates = TemplateStore(ledger: ledger, vault: vault)
+        verifications = VerificationRecordStore(ledger: ledger, vault: vault)
     }
+}
 
-    var vault: TemplateVault {
-        get throws(LedgerError) {
-            guard let templateVault else { throw LedgerError(.templateKey, "no template key was configured for this command") }
-            return templateVault
-        }
-    }
+/// A store on the ledger's database: its reads and writes, each one transaction, with database
+/// failures as ``LedgerError`` (`database`).
+protocol LedgerBacked: Sendable {
+    var ledger: LedgerStore { get }
+}
 
-    var writer: any DatabaseWriter { ledger.writer }
-
+extension LedgerBacked {
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
         try await ledger.read(body)
     }
@@ -36,20 +38,12 @@ public struct ServiceStore: Sendable {
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
         try await ledger.write(body)
     }
-
-    static func now() -> String { Date().formatted(.iso8601) }
-
-    // MARK: - Units
-
-    /// The path of a unit, or nil.
-    public func unitPath(_ code: String) async throws(LedgerError) -> String? {
-        try await read { db in try self.ledger.unitPath(code, db) }
-    }
 }
 
-extension ServiceStore {
-    /// Reads from the database (for readiness checks); throws when it cannot.
-    public func ping() async throws(LedgerError) {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") }
+extension TemplateVault {
+    /// The vault a command needs for templates (`template_key` when none was configured).
+    static func required(_ vault: TemplateVault?) throws(LedgerError) -> TemplateVault {
+        guard let vault else { throw LedgerError(.templateKey, "no template key was configured for this command") }
+        return vault
     }
 }

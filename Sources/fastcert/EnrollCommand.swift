@@ -124,7 +124,8 @@ struct EnrollCommand: AsyncParsableCommand {
         let store = ServiceStore(ledger: try ledger.open(), vault: vault)
         let engine = withEngine ? try await engineOptions.startEngine() : nil
         // An engine is only needed to enroll; list, show and delete never start one.
-        let enroller = Enroller(store: store, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
+        let enroller = Enroller(
+            store: store.templates, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
         if withEngine {
             // The duplicate check needs every enrolled template: a key that opens none of them is the wrong key.
             let loaded: (templates: Int, unreadable: Int)

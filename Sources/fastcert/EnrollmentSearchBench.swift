@@ -180,11 +180,11 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: SymmetricKey(size: .bits256)))
         var start = 0
         while start < templates.count {
-            try await store.saveTemplates(Array(templates[start..<min(start + 100_000, templates.count)]), by: "bench")
+            try await store.templates.saveTemplates(Array(templates[start..<min(start + 100_000, templates.count)]), by: "bench")
             start += 100_000
         }
         let began = ContinuousClock.now
-        let loaded = try await Enroller(store: store, engine: nil, matchThreshold: 0.55).load()
+        let loaded = try await Enroller(store: store.templates, engine: nil, matchThreshold: 0.55).load()
         return (seconds(since: began), loaded.templates)
     }
 

@@ -17,7 +17,7 @@ struct EnrollmentRouteTests {
 
     static func addPersons(_ fixture: ServiceFixture) async throws {
         for (id, name) in [(personC, "Li Na"), (personD, "Sun Wei")] {
-            _ = try await fixture.store.createPerson(
+            _ = try await fixture.store.persons.createPerson(
                 PersonInput(
                     residentID: id, name: name, birthDate: "19" + id.dropFirst(8).prefix(2) + "-01-01", unitCode: "370202001001",
                     benefitLevel: "2", monthlyAmount: "2500", phone: nil, wechatID: nil, livesAlone: false, immobile: false),

@@ -25,7 +25,7 @@ struct LiveServerTests {
             let kiosk = try await store.keys.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
             let engine = try await SharedEngines.shared.engine()
             let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
-            try await store.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
+            try await store.templates.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
             let app = Application(router: buildRouter(configuration: configuration, store: store, engine: engine))
             try await app.test(.live) { client in
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

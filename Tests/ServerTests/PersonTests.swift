@@ -139,9 +139,9 @@ struct PersonTests {
                 #expect(file.range(of: pattern) == nil)
             }
             let id = try ResidentID(ServiceFixture.personA)
-            #expect(try await fixture.store.template(for: id)?.count == 2)
+            #expect(try await fixture.store.templates.template(for: id)?.count == 2)
             let stranger = ServiceStore(ledger: fixture.store.ledger, vault: TemplateVault(key: .init(size: .bits256)))
-            await #expect(throws: LedgerError.self) { try await stranger.template(for: id) }
+            await #expect(throws: LedgerError.self) { try await stranger.templates.template(for: id) }
         }
     }
 }

@@ -77,7 +77,7 @@ struct ServiceFixture: Sendable {
                 for name in ["obama.jpg", "obama2.jpg"] {
                     embeddings.append(try await faceEngine.analyze(try Fixtures.image(name)).primaryFace.embedding.values)
                 }
-                try await store.saveTemplate(embeddings, for: ResidentID(personA), by: "test")
+                try await store.templates.saveTemplate(embeddings, for: ResidentID(personA), by: "test")
             }
             let fixture = ServiceFixture(folder: folder, store: store, configuration: configuration, engine: faceEngine, keys: keys)
             let app = Application(router: buildRouter(configuration: configuration, store: store, engine: faceEngine, now: now))

@@ -25,7 +25,7 @@ struct VerificationTests {
     @Test("a match is verified and writes exactly one biometric evidence row; the deadline moves; no embedding is returned")
     func verifiedWritesOneRow() async throws {
         try await ServiceFixture.with { fixture, client in
-            let before = try #require(try await fixture.store.person(ResidentID(ServiceFixture.personA)))
+            let before = try #require(try await fixture.store.persons.person(ResidentID(ServiceFixture.personA)))
             let response = try await Self.verify(client, key: fixture.key(.kiosk), photo: try Fixtures.image("obama3.jpg"))
             #expect(response.status == .ok)
             let body = Call.body(response)

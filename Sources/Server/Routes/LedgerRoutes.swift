@@ -181,7 +181,7 @@ struct LedgerRoutes {
         guard unit.count <= 32, unit.allSatisfy({ $0.isLetter || $0.isNumber }) else {
             throw APIError(.invalidUnit, "unit must be a unit code")
         }
-        guard let path = try await store.unitPath(unit) else {
+        guard let path = try await store.ledger.unitPath(unit) else {
             throw LedgerError(.unknownUnit, "no unit \(unit)")
         }
         guard path.hasPrefix(caller.unitPath) else {

@@ -98,7 +98,7 @@ struct PersonRoutes {
         routes.add(.createPerson) { _, context, body in
             let caller = try context.requireCaller()
             let input = try JSON.decode(CreateBody.self, from: body)
-            let person = try await store.createPerson(
+            let person = try await store.persons.createPerson(
                 PersonInput(
                     residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
                     benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
@@ -124,7 +124,7 @@ struct PersonRoutes {
                     .nothingToChange,
                     "send at least one of name, unit_code, benefit_level, monthly_amount, phone, wechat_id, lives_alone, immobile")
             }
-            let person = try await store.updatePerson(id, changes, scope: caller.unitPath)
+            let person = try await store.persons.updatePerson(id, changes, scope: caller.unitPath)
             return try JSON.response(PersonBody(person))
         }
         routes.add(.personLedger) { _, context, _ in
@@ -175,7 +175,7 @@ struct PersonRoutes {
     func scopedPerson(_ context: APIContext) async throws -> PersonRecord {
         let caller = try context.requireCaller()
         let id = try Self.residentID(context)
-        guard let person = try await store.person(id) else {
+        guard let person = try await store.persons.person(id) else {
             throw LedgerError(.personNotFound, "no person \(id) in the ledger")
         }
         guard caller.covers(unitPath: person.unitPath) else {
@@ -229,7 +229,7 @@ struct PersonRoutes {
     func registerEnrollments(_ routes: RouteRegistrar) {
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
-            guard let enrollment = try await store.enrollment(person.id) else {
+            guard let enrollment = try await store.templates.enrollment(person.id) else {
                 throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
             }
             return try JSON.response(EnrollmentWire.Record(enrollment))
@@ -242,7 +242,7 @@ struct PersonRoutes {
                 throw CertificationError.notEnrolled(person.id)
             }
             context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])
-            guard let enrollment = try await store.enrollment(person.id) else {
+            guard let enrollment = try await store.templates.enrollment(person.id) else {
                 throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
             }
             return try JSON.response(EnrollmentWire.Record(enrollment))
@@ -256,7 +256,7 @@ struct PersonRoutes {
                     throw APIError(.invalidQuery, "after must be a resident ID: \(error.message)")
                 }
             }
-            let page = try await store.enrollments(scope: caller.unitPath, after: after, limit: limit)
+            let page = try await store.templates.enrollments(scope: caller.unitPath, after: after, limit: limit)
             return try JSON.response(
                 EnrollmentWire.List(page, nextAfter: page.count == limit ? page.last?.person : nil))
         }

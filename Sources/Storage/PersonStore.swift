@@ -2,7 +2,14 @@ import Foundation
 import GRDB
 import Ledger
 
-extension ServiceStore {
+/// Persons as the API sees them (`person` with its unit and enrollment count): read, create and
+/// change, with the same checks as a CSV import.
+public struct PersonStore: LedgerBacked {
+    let ledger: LedgerStore
+
+    public init(ledger: LedgerStore) {
+        self.ledger = ledger
+    }
 
     static let personRecordSQL = """
         SELECT \(LedgerStore.ledgerColumns(of: "p")), p.id, p.name, p.birth_date, p.unit_code, u.path AS unit_path, p.benefit_level,
@@ -23,7 +30,7 @@ extension ServiceStore {
 
     /// The person, or nil when the ledger has no such resident ID.
     public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
-        try await read { db in try Self.personRecord(id, db) }
+        try await read { db in try PersonStore.personRecord(id, db) }
     }
 
     /// Adds a person, active from `today`, after the same checks as a CSV import. A resident ID
@@ -39,7 +46,7 @@ extension ServiceStore {
             guard try LedgerStore.insert(person, enrolled: today, try db.cachedStatement(sql: LedgerStore.insertPersonSQL), db) else {
                 throw LedgerError(.personExists, "\(person.id) is already in the ledger; change their details instead of adding them again")
             }
-            return try Self.personRecord(person.id, db)!
+            return try PersonStore.personRecord(person.id, db)!
         }
     }
 
@@ -48,7 +55,7 @@ extension ServiceStore {
     public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws(LedgerError) -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
-            guard let current = try Self.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
+            guard let current = try PersonStore.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
             guard current.unitPath.hasPrefix(scope) else {
                 throw LedgerError(.outOfScope, "\(id) belongs to a community outside the units this key may manage")
             }
@@ -73,7 +80,7 @@ extension ServiceStore {
                     person.name, person.unitCode, person.benefitLevel, person.servicePeriodMonths, person.monthlyAmountFen, person.phone,
                     person.wechatID, person.livesAlone, person.immobile, id.value,
                 ])
-            return try Self.personRecord(id, db)!
+            return try PersonStore.personRecord(id, db)!
         }
     }
 

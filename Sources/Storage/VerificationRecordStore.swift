@@ -2,19 +2,23 @@ import Foundation
 import GRDB
 import Ledger
 
-/// Verification records: attempts (`verification_attempt`, for the lockout and the audit) and the
-/// responses kept under idempotency keys (`idempotent_response`), through one record type per table.
-extension ServiceStore {
-    /// Replaces the person's face template with these embeddings, sealed (no photo record: for
-    /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
-    public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
-        try await saveEnrollment(embeddings, photos: [], for: id, by: keyID, replacing: true)
+/// Verification records: attempts (`verification_attempt`, for the lockout and the audit), the
+/// responses kept under idempotency keys (`idempotent_response`), liveness sessions
+/// (`liveness_session`) and every frame ever submitted (`liveness_frame`), through one record type
+/// per table.
+public struct VerificationRecordStore: LedgerBacked {
+    let ledger: LedgerStore
+    /// Opens the person's template for the verification; nil for tools that never touch them.
+    let vault: TemplateVault?
+
+    public init(ledger: LedgerStore, vault: TemplateVault?) {
+        self.ledger = ledger
+        self.vault = vault
     }
 
-    /// The person's enrolled embeddings, or nil when they have no template.
-    public func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? {
-        guard let row = try await read({ db in try FaceTemplateRow.fetchOne(db, key: id.value) }) else { return nil }
-        return try vault.open(row.sealed, for: id)
+    /// The person, or nil when the ledger has no such resident ID.
+    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+        try await read { db in try PersonStore.personRecord(id, db) }
     }
 
     /// The lock the decided attempts (newest 64) put on a person or a device; the arithmetic is
@@ -36,13 +40,14 @@ extension ServiceStore {
     {
         let (person, personLock, deviceLock, template) = try await read { db in
             (
-                try Self.personRecord(id, db), try Self.lock(db, "person_id", id.value, policy), try Self.lock(db, "key_id", key, policy),
+                try PersonStore.personRecord(id, db), try Self.lock(db, "person_id", id.value, policy),
+                try Self.lock(db, "key_id", key, policy),
                 try FaceTemplateRow.fetchOne(db, key: id.value)
             )
         }
         return VerificationState(
             person: person, personLock: personLock, deviceLock: deviceLock,
-            template: try template.map { row throws(LedgerError) in try vault.open(row.sealed, for: id) })
+            template: try template.map { row throws(LedgerError) in try TemplateVault.required(vault).open(row.sealed, for: id) })
     }
 
     /// The response already given for this idempotency key, or nil. The same key with another
@@ -89,7 +94,7 @@ extension ServiceStore {
                 row.evidenceId = evidenceID
                 try row.update(db)
             }
-            outcome.ledger = try Self.personRecord(attempt.person, db)?.ledger
+            outcome.ledger = try PersonStore.personRecord(attempt.person, db)?.ledger
             let response = respond(outcome)
             if let tag {
                 try IdempotentResponseRow(
@@ -98,6 +103,66 @@ extension ServiceStore {
                 ).insert(db)
             }
             return response
+        }
+    }
+
+    // MARK: - Liveness sessions
+
+    /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
+    /// `seconds` after `now`.
+    public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
+        async throws(LedgerError) -> LivenessSession
+    {
+        let session = LivenessSession(
+            id: Data.randomHex(bytes: 16), keyID: key, person: person, challenges: challenges,
+            expiresAt: now.addingTimeInterval(Double(seconds)))
+        let row = LivenessSessionRow(
+            id: session.id, keyId: key, personId: person.value, challenges: challenges.joined(separator: ","),
+            createdAt: now.formatted(.iso8601), expiresAt: Int(session.expiresAt.timeIntervalSince1970), usedAt: nil, verdict: nil,
+            detail: nil)
+        try await write { db in try row.insert(db) }
+        return session
+    }
+
+    /// Claims a session for one submission at `now`, atomically: it must exist (`unknown_session`),
+    /// belong to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
+    /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
+    /// them was submitted before, in any session (a replay of captured frames).
+    public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
+        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
+    {
+        try await write { db in
+            guard var row = try LivenessSessionRow.fetchOne(db, key: id) else {
+                throw LedgerError(.unknownSession, "no liveness session \(id); start a new session")
+            }
+            guard row.keyId == key, row.personId == person.value else {
+                throw LedgerError(.sessionMismatch, "this liveness session was issued to another device or for another person")
+            }
+            guard row.usedAt == nil else { throw LedgerError(.sessionUsed, "this liveness session was already used; start a new one") }
+            let expires = Date(timeIntervalSince1970: Double(row.expiresAt))
+            guard expires > now else {
+                throw LedgerError(.sessionExpired, "this liveness session expired at \(expires.formatted(.iso8601)); start a new one")
+            }
+            row.usedAt = now.formatted(.iso8601)
+            try row.update(db)
+            var reused = false
+            for hash in frameHashes {
+                try LivenessFrameRow(sha256: hash, sessionId: id).insert(db, onConflict: .ignore)
+                if db.changesCount == 0 { reused = true }
+            }
+            let session = LivenessSession(
+                id: id, keyID: key, person: person, challenges: row.challenges.split(separator: ",").map(String.init), expiresAt: expires)
+            return (session, reused)
+        }
+    }
+
+    /// Records what the analysis concluded (the checks, for the audit trail).
+    public func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError) {
+        try await write { db in
+            guard var row = try LivenessSessionRow.fetchOne(db, key: id) else { return }
+            row.verdict = verdict
+            row.detail = detail
+            try row.update(db)
         }
     }
 }

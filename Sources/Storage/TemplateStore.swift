@@ -4,7 +4,21 @@ import Ledger
 
 /// Sealed face templates (`face_template`) with their enrollment records (`enrollment_photo`,
 /// `enrollment_event`), through one record type per table.
-extension ServiceStore {
+public struct TemplateStore: LedgerBacked {
+    let ledger: LedgerStore
+    /// Seals and opens templates; nil for tools that never touch them.
+    let vault: TemplateVault?
+
+    public init(ledger: LedgerStore, vault: TemplateVault?) {
+        self.ledger = ledger
+        self.vault = vault
+    }
+
+    /// The person, or nil when the ledger has no such resident ID.
+    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+        try await read { db in try PersonStore.personRecord(id, db) }
+    }
+
     /// Stores a person's template with its photos' record and an event, in one transaction.
     /// Refuses (`already_enrolled`) when the person has a template and `replacing` is false, so two
     /// operators enrolling the same person at once cannot both win.
@@ -12,7 +26,8 @@ extension ServiceStore {
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String? = nil
     ) async throws(LedgerError) {
         let template = FaceTemplateRow(
-            personId: id.value, sealed: try vault.seal(embeddings, for: id), photos: embeddings.count, enrolledAt: Self.now(),
+            personId: id.value, sealed: try TemplateVault.required(vault).seal(embeddings, for: id), photos: embeddings.count,
+            enrolledAt: LedgerStore.timestamp(),
             enrolledBy: actor)
         let rows = photos.enumerated().map { position, photo in
             EnrollmentPhotoRow(
@@ -38,14 +53,15 @@ extension ServiceStore {
     /// Stores many persons' templates at once, each as an enrollment without photo records, in
     /// one transaction (a bulk load from another system; the duplicate-search benchmark).
     public func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws(LedgerError) {
-        let vault = try vault
-        let now = Self.now()
+        let vault = try TemplateVault.required(vault)
+        let now = LedgerStore.timestamp()
         var rows: [FaceTemplateRow] = []
         rows.reserveCapacity(templates.count)
         for (id, embeddings) in templates {
             rows.append(
                 FaceTemplateRow(
-                    personId: id.value, sealed: try vault.seal(embeddings, for: id), photos: embeddings.count, enrolledAt: now,
+                    personId: id.value, sealed: try TemplateVault.required(vault).seal(embeddings, for: id), photos: embeddings.count,
+                    enrolledAt: now,
                     enrolledBy: actor))
         }
         try await write { [rows] db in
@@ -60,7 +76,8 @@ extension ServiceStore {
 
     /// Records an event that changes no template (an enrollment refused as a duplicate).
     public func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
-        let event = EnrollmentEventRow(personId: id.value, action: action, photos: 0, actor: actor, at: Self.now(), detail: detail)
+        let event = EnrollmentEventRow(
+            personId: id.value, action: action, photos: 0, actor: actor, at: LedgerStore.timestamp(), detail: detail)
         try await write { db in
             var row = event
             try row.insert(db)
@@ -70,7 +87,7 @@ extension ServiceStore {
     /// The person's enrollment and its history; nil when the ledger has no such person.
     public func enrollment(_ id: ResidentID) async throws(LedgerError) -> EnrollmentRecord? {
         try await read { db in
-            guard let person = try Self.personRecord(id, db) else { return nil }
+            guard let person = try PersonStore.personRecord(id, db) else { return nil }
             let template = try FaceTemplateRow.fetchOne(db, key: id.value)
             let photos = try EnrollmentPhotoRow.filter(Column("person_id") == id.value).order(Column("position")).fetchAll(db).map {
                 EnrollmentPhoto(
@@ -113,7 +130,7 @@ extension ServiceStore {
     /// Deletes the person's template and photo record, recording who did it and why. Returns false
     /// when there was nothing enrolled.
     public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
-        let now = Self.now()
+        let now = LedgerStore.timestamp()
         return try await write { db in
             guard try FaceTemplateRow.deleteOne(db, key: id.value) else { return false }
             try EnrollmentPhotoRow.filter(Column("person_id") == id.value).deleteAll(db)
@@ -129,7 +146,7 @@ extension ServiceStore {
     public func forEachTemplate(batch: Int = 10_000, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
         -> (templates: Int, unreadable: Int)
     {
-        let vault = try vault
+        let vault = try TemplateVault.required(vault)
         var after = ""
         var total = 0
         var unreadable = 0
@@ -144,7 +161,7 @@ extension ServiceStore {
             for row in rows {
                 do throws(LedgerError) {
                     let id = try ResidentID(row.personId)
-                    opened.append((id, try vault.open(row.sealed, for: id)))
+                    opened.append((id, try TemplateVault.required(vault).open(row.sealed, for: id)))
                 } catch {
                     unreadable += 1
                 }
@@ -173,5 +190,17 @@ extension ServiceStore {
     /// Persons enrolled in all.
     public func enrolledCount() async throws(LedgerError) -> Int {
         try await read { db in try FaceTemplateRow.fetchCount(db) }
+    }
+
+    /// Replaces the person's face template with these embeddings, sealed (no photo record: for
+    /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
+    public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
+        try await saveEnrollment(embeddings, photos: [], for: id, by: keyID, replacing: true)
+    }
+
+    /// The person's enrolled embeddings, or nil when they have no template.
+    public func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? {
+        guard let row = try await read({ db in try FaceTemplateRow.fetchOne(db, key: id.value) }) else { return nil }
+        return try TemplateVault.required(vault).open(row.sealed, for: id)
     }
 }

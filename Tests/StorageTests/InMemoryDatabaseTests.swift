@@ -1,0 +1,30 @@
+import Foundation
+import GRDB
+import Ledger
+import Storage
+import Testing
+
+/// AppDatabase over any GRDB writer: the same migrations and SQL functions on an in-memory queue
+/// as on the production pool.
+@Suite("Database writers")
+struct InMemoryDatabaseTests {
+    @Test("an in-memory queue made with the database's configuration migrates and runs the ledger")
+    func inMemoryQueue() async throws {
+        let database = try AppDatabase(DatabaseQueue(configuration: AppDatabase.makeConfiguration()))
+        #expect(try database.appliedMigrations().first == "v1-ledger")
+        let store = LedgerStore(database: database, rules: try LedgerRules.shipped())
+        #expect(try await store.importUnits(csv: LedgerStoreTests.units).imported == 4)
+        #expect(try await store.importPersons(csv: LedgerStoreTests.persons, today: Day("2025-06-01")!).imported == 2)
+        // Behaviour events pass through the import's SQL filter (the registered fastcert_may_move).
+        var report = ImportReport()
+        try await store.importEvidence(
+            LedgerStoreTests.evidence([
+                "railway,R-1,\(LedgerStoreTests.wang),rail_ticket_checked,2025-12-01",
+                "health_insurance,H-1,\(LedgerStoreTests.wang),outpatient_visit,2025-12-02",
+                "social_security_bureau,S-1,\(LedgerStoreTests.li),bureau_counter_confirmation,2025-12-03",
+            ]), into: &report)
+        #expect(report.imported == 3 && report.problems.isEmpty, "\(report.problems)")
+        #expect(try await store.person(ResidentID(LedgerStoreTests.li))?.ledger.lastCertified == Day("2025-12-03"))
+        #expect(try await store.person(ResidentID(LedgerStoreTests.wang))?.ledger.lastCertified == Day("2025-12-02"))
+    }
+}
