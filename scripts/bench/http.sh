@@ -17,8 +17,9 @@ seconds=${1:-15}
 frames_dir=${2:-../shared/data/liveness-dev/zubair_real_webcam_headturn}
 challenges=${FASTCERT_CHALLENGES:-turn_right,turn_left}
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-swift build -c release --product fastcert >/dev/null
-bin=$PWD/.build/release/fastcert
+# FASTCERT_BIN runs another build (a baseline beside this one); otherwise this checkout's release build.
+bin=${FASTCERT_BIN:-}
+[ -z "$bin" ] && swift build -c release --product fastcert >/dev/null && bin=$PWD/.build/release/fastcert
 photo=$PWD/Tests/Fixtures/images/obama2.jpg
 work=$(mktemp -d)
 server=

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ledger benchmark: a 2,000,000-person city through the release binary, each step under
 # /usr/bin/time (wall seconds, peak resident memory). Usage: scripts/bench/ledger.sh [DATA_DIR]
-# Data (about 300 MB) is generated once into DATA_DIR (default .build/ledger-bench).
+# Data (about 300 MB) is generated once into DATA_DIR (default .build/ledger-bench). FASTCERT_BIN=PATH
+# measures that binary instead of this checkout's release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:-.build/ledger-bench}
@@ -11,8 +12,9 @@ if [ ! -f "$data/evidence-2.csv" ]; then
     python3 scripts/bench/ledger_data.py --persons "$persons" --evidence 1000000 --out "$data"
     python3 scripts/bench/ledger_data.py --persons "$persons" --evidence 1000000 --evidence-seed 2 --out "$data"
 fi
-swift build -c release --product fastcert >/dev/null
-bin=.build/release/fastcert
+# FASTCERT_BIN runs another build (a baseline beside this one); otherwise this checkout's release build.
+bin=${FASTCERT_BIN:-}
+[ -z "$bin" ] && swift build -c release --product fastcert >/dev/null && bin=.build/release/fastcert
 db="$data/bench.sqlite"
 rm -f "$db" "$db-wal" "$db-shm"
 step() {  # step LABEL ROWS command...
