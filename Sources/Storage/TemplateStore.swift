@@ -153,7 +153,8 @@ public struct TemplateStore: LedgerBacked {
         while true {
             let rows = try await read { [after] db in
                 try SealedTemplate.fetchAll(
-                    db, FaceTemplateRow.select(Column("person_id"), Column("sealed")).filter(Column("person_id") > after)
+                    db,
+                    FaceTemplateRow.select(Column("person_id"), Column("sealed")).filter(Column("person_id") > after)
                         .order(Column("person_id")).limit(batch))
             }
             guard let last = rows.last else { break }

@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A row of `api_key`: a caller's key (only a hash of its secret).
-struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, TableRecord {
+struct APIKeyRow: TableRow, Equatable, PersistableRecord {
     static let databaseTableName = "api_key"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: String
     var name: String

@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A row of `enrollment_event`: an enrollment, a replacement, a refusal as a duplicate, a deletion.
-struct EnrollmentEventRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, TableRecord {
+struct EnrollmentEventRow: TableRow, Equatable, MutablePersistableRecord {
     static let databaseTableName = "enrollment_event"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     var personId: String

@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A row of `enrollment_photo`: one photo of a person's current enrollment (never the image).
-struct EnrollmentPhotoRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, TableRecord {
+struct EnrollmentPhotoRow: TableRow, Equatable, PersistableRecord {
     static let databaseTableName = "enrollment_photo"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var personId: String
     var position: Int

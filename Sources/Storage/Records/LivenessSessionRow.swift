@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A row of `liveness_session`: challenges issued to one key for one person, used once.
-struct LivenessSessionRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, TableRecord {
+struct LivenessSessionRow: TableRow, Equatable, PersistableRecord {
     static let databaseTableName = "liveness_session"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: String
     var keyId: String

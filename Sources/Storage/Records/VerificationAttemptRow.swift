@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A row of `verification_attempt`: one decided attempt, for the lockout and the audit.
-struct VerificationAttemptRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, TableRecord {
+struct VerificationAttemptRow: TableRow, Equatable, MutablePersistableRecord {
     static let databaseTableName = "verification_attempt"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     var personId: String
