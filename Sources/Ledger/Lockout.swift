@@ -20,12 +20,16 @@ public struct LockoutPolicy: Sendable, Equatable {
         return last.addingTimeInterval(delay)
     }
 
-    /// The lock that recent decided attempts (newest first; `failed` for not_verified, false for
-    /// verified) put on a person or a device: the failures since the last success count.
-    public func state(recent: [(failed: Bool, at: Date)]) -> LockState {
-        let failures = recent.prefix { $0.failed }
-        guard let last = failures.first?.at else { return LockState(failures: 0, lockedUntil: nil) }
-        return LockState(failures: failures.count, lockedUntil: lockedUntil(failures: failures.count, last: last))
+    /// The failures since the last success, from decided attempts newest first (true: failed).
+    public static func failuresSinceLastSuccess(_ newestFirst: some Sequence<Bool>) -> Int {
+        newestFirst.prefix { $0 }.reduce(0) { count, _ in count + 1 }
+    }
+
+    /// The lock `failures` consecutive failures put on a person or a device, the newest at
+    /// `lastFailure` (read only when there are failures: its time is parsed from storage).
+    public func state(failures: Int, lastFailure: () -> Date?) -> LockState {
+        guard failures > 0, let last = lastFailure() else { return LockState(failures: 0, lockedUntil: nil) }
+        return LockState(failures: failures, lockedUntil: lockedUntil(failures: failures, last: last))
     }
 }
 

@@ -22,15 +22,15 @@ public struct VerificationRecordStore: LedgerBacked {
     }
 
     /// The lock the decided attempts (newest 64) put on a person or a device; the arithmetic is
-    /// ``LockoutPolicy/state(recent:)``.
+    /// ``LockoutPolicy/state(failures:lastFailure:)``.
     static func lock(_ db: Database, _ column: String, _ value: String, _ policy: LockoutPolicy) throws -> LockState {
         let attempts = try VerificationAttemptRow.filter(
             Column(column) == value && ["verified", "not_verified"].contains(Column("decision"))
         )
         .order(Column("id").desc).limit(64).fetchAll(db)
-        // An attempt whose time cannot be read ends the run, as a success would.
-        let recent = attempts.map { ($0.decision == "not_verified", (try? Date($0.at, strategy: .iso8601)) ?? .distantPast) }
-        return policy.state(recent: recent.prefix { $0.1 != .distantPast }.map { (failed: $0.0, at: $0.1) })
+        let failures = LockoutPolicy.failuresSinceLastSuccess(attempts.lazy.map { $0.decision == "not_verified" })
+        // Only the newest failure's time is read (an ISO 8601 parse costs tens of microseconds).
+        return policy.state(failures: failures) { attempts.first.flatMap { try? Date($0.at, strategy: .iso8601) } }
     }
 
     /// Everything a verification reads before the engine runs, in one read: the person, the locks

@@ -41,9 +41,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     func lockState(_ matching: (VerificationAttempt) -> Bool, _ policy: LockoutPolicy) -> LockState {
         let recent = state.withLock { state in
             state.attempts.reversed().filter { matching($0.attempt) && [.verified, .notVerified].contains($0.attempt.decision) }
-                .map { (failed: $0.attempt.decision == .notVerified, at: $0.at) }
         }
-        return policy.state(recent: recent)
+        let failures = LockoutPolicy.failuresSinceLastSuccess(recent.map { $0.attempt.decision == .notVerified })
+        return policy.state(failures: failures) { recent.first?.at }
     }
 
     func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> VerificationState {

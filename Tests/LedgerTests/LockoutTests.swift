@@ -19,11 +19,16 @@ struct LockoutTests {
 
     @Test("only the failures since the last success count, timed from the newest")
     func consecutive() {
-        let at = { (offset: Double) in Self.start.addingTimeInterval(offset) }
-        let recent: [(failed: Bool, at: Date)] = [(true, at(40)), (true, at(30)), (true, at(20)), (false, at(10)), (true, at(0))]
-        let state = Self.policy.state(recent: recent)
-        #expect(state.failures == 3 && state.lockedUntil == at(70))
-        #expect(Self.policy.state(recent: [(false, at(50))] + recent) == LockState(failures: 0, lockedUntil: nil))
-        #expect(Self.policy.state(recent: []) == LockState(failures: 0, lockedUntil: nil))
+        #expect(LockoutPolicy.failuresSinceLastSuccess([true, true, true, false, true]) == 3)
+        #expect(LockoutPolicy.failuresSinceLastSuccess([false, true, true]) == 0)
+        #expect(LockoutPolicy.failuresSinceLastSuccess([]) == 0)
+        let newest = Self.start.addingTimeInterval(40)
+        #expect(Self.policy.state(failures: 3) { newest } == LockState(failures: 3, lockedUntil: newest.addingTimeInterval(30)))
+        #expect(Self.policy.state(failures: 2) { newest } == LockState(failures: 2, lockedUntil: nil))
+        #expect(
+            Self.policy.state(failures: 0) {
+                Issue.record("no failure: no time to read"); return newest
+            } == LockState(failures: 0, lockedUntil: nil))
+        #expect(Self.policy.state(failures: 4) { nil } == LockState(failures: 0, lockedUntil: nil))
     }
 }
