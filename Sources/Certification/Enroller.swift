@@ -188,11 +188,7 @@ public actor Enroller {
         var detail: String?
         if !duplicates.isEmpty {
             let names = duplicates.map { "\($0.residentId) (distance \(String(format: "%.3f", $0.distance)))" }.joined(separator: ", ")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            detail = String(
-                decoding: try encoder.encode(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate)), as: UTF8.self)
+            detail = AuditJSON.text(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate))
             if !request.allowDuplicate {
                 if !request.dryRun {
                     try await store.recordEnrollmentEvent(request.person, action: "duplicate_refused", by: request.actor, detail: detail)

@@ -108,6 +108,12 @@ public struct VerificationService: Sendable {
         self.now = now
     }
 
+    /// Refuses a photo-only verification unless match-only is allowed (attended desks). The route
+    /// asks it before checking the photo's count, so a kiosk gets the error that says what to send.
+    public func requireMatchOnlyAllowed() throws(CertificationError) {
+        guard policy.allowMatchOnly else { throw .livenessRequired }
+    }
+
     /// The person, if they exist and the caller's unit covers them.
     func scopedPerson(_ id: ResidentID, _ caller: Caller) async throws -> PersonRecord {
         guard let person = try await store.person(id) else { throw CertificationError.personNotFound(id) }
@@ -137,7 +143,7 @@ public struct VerificationService: Sendable {
     public func verify(_ request: Request, respond: @escaping @Sendable (Decision) -> StoredResponse) async throws -> Receipt {
         let id = request.person
         let caller = request.caller
-        if case .photo = request.capture, !policy.allowMatchOnly { throw CertificationError.livenessRequired }
+        if case .photo = request.capture { try requireMatchOnlyAllowed() }
         if let tag = request.idempotency, let stored = try await store.storedResponse(tag) {
             return Receipt(response: stored, replayed: true)
         }
@@ -157,7 +163,7 @@ public struct VerificationService: Sendable {
             evidenceKind: caller.channel.evidenceKind)
         match.payload["liveness"] = match.liveness.rawValue
         if let distance = match.distance { match.payload["distance"] = String(distance) }
-        attempt.evidencePayload = Self.json(match.payload)
+        attempt.evidencePayload = AuditJSON.text(match.payload)
         let (threshold, decided) = (policy.matchThreshold, match)
         let stored = try await store.record(attempt, tag: request.idempotency) { outcome in
             respond(
@@ -241,7 +247,7 @@ public struct VerificationService: Sendable {
             checks.append(
                 LivenessCheck(name: "fresh_frames", passed: false, score: nil, reason: "frames already submitted in an earlier session"))
         }
-        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: Self.json(checks))
+        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: AuditJSON.text(checks))
         match.payload["liveness_session"] = sessionID
         match.verdict = verdict
         match.milliseconds = result.milliseconds
@@ -258,12 +264,5 @@ public struct VerificationService: Sendable {
             compared(result.matchDistance ?? .infinity, into: &match)
         }
         return match
-    }
-
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
     }
 }

@@ -14,7 +14,9 @@ public struct Reminder: Sendable, Equatable {
     /// or nil when the person has no channel.
     public static func compose(name: String, phone: String?, wechatID: String?, deadline: Day, text: String) -> Reminder? {
         let channel: (Channel, String)? =
-            if let wechatID, !wechatID.isEmpty { (.wechat, wechatID) } else if let phone, !phone.isEmpty { (.sms, phone) } else { nil }
+            if let wechatID = wechatID?.nilIfEmpty { (.wechat, wechatID) } else if let phone = phone?.nilIfEmpty { (.sms, phone) } else {
+                nil
+            }
         guard let (kind, recipient) = channel else { return nil }
         let message = text.replacingOccurrences(of: "{name}", with: name).replacingOccurrences(of: "{deadline}", with: deadline.description)
         return Reminder(channel: kind, recipient: recipient, message: message)

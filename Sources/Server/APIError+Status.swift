@@ -66,9 +66,9 @@ extension APIError {
         }
     }
 
-    /// The status of an enrollment that was refused (stored and dry-run outcomes are not errors).
-    public static func status(_ refused: Enroller.Status) -> HTTPResponse.Status {
-        switch refused {
+    /// The status of an enrollment's outcome: 201 stored, 200 a dry run, 409 or 422 refused.
+    public static func status(_ outcome: Enroller.Status) -> HTTPResponse.Status {
+        switch outcome {
         case .enrolled: .created
         case .replaced: .created
         case .wouldEnroll: .ok

@@ -3,7 +3,7 @@ import GRDB
 import Ledger
 
 /// The callers' keys (`api_key`) and the nonces of their signed requests (`request_nonce`).
-public struct KeyStore: Sendable {
+public struct KeyStore: LedgerBacked {
     let ledger: LedgerStore
 
     public init(ledger: LedgerStore) {
@@ -23,7 +23,7 @@ public struct KeyStore: Sendable {
         let row = APIKeyRow(
             id: generated.id, name: name, role: role.rawValue, unitCode: unit, secretSha256: APIKey.hash(generated.secret),
             requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil)
-        let key: APIKey = try await ledger.write { db in
+        let key: APIKey = try await write { db in
             guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             try row.insert(db)
             return Self.key(row, unitPath: path)
@@ -45,7 +45,7 @@ public struct KeyStore: Sendable {
 
     /// Every key, newest first (revoked ones too, marked).
     public func keys() async throws(LedgerError) -> [APIKey] {
-        try await ledger.read { db in
+        try await read { db in
             try APIKeyRow.order(Column("created_at").desc, Column("id")).fetchAll(db).compactMap { row in
                 try self.ledger.unitPath(row.unitCode, db).map { Self.key(row, unitPath: $0) }
             }
@@ -54,7 +54,7 @@ public struct KeyStore: Sendable {
 
     /// Revokes a key at once; revoking twice is refused so a typo is noticed.
     public func revokeKey(_ id: String) async throws(LedgerError) {
-        try await ledger.write { db in
+        try await write { db in
             guard var row = try APIKeyRow.fetchOne(db, key: id) else { throw LedgerError(.unknownKey, "no key \(id)") }
             if let at = row.revokedAt { throw LedgerError(.keyRevoked, "key \(id) was already revoked at \(at)") }
             row.revokedAt = LedgerStore.timestamp()
@@ -67,7 +67,7 @@ public struct KeyStore: Sendable {
     public func authenticate(_ presented: String) async throws(LedgerError) -> APIKey? {
         guard let (id, secret) = APIKey.parse(presented) else { return nil }
         let hash = APIKey.hash(secret)
-        let key = try await ledger.read { db in try self.key(id, db) }
+        let key = try await read { db in try self.key(id, db) }
         guard let key, key.revokedAt == nil, Self.constantTimeEqual(key.secretHash, hash) else { return nil }
         return key
     }
@@ -81,7 +81,7 @@ public struct KeyStore: Sendable {
     /// Records a signed request's nonce; false when the key already used it (a replay). Nonces
     /// older than `window` seconds are forgotten: the timestamp check refuses those requests anyway.
     public func useNonce(_ nonce: String, key: String, at unixSeconds: Int, window: Int) async throws(LedgerError) -> Bool {
-        try await ledger.write { db in
+        try await write { db in
             try RequestNonceRow.filter(Column("at") < unixSeconds - 2 * window).deleteAll(db)
             try RequestNonceRow(keyId: key, nonce: nonce, at: unixSeconds).insert(db, onConflict: .ignore)
             return db.changesCount == 1

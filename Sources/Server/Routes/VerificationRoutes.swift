@@ -79,7 +79,7 @@ struct VerificationRoutes {
             capture = .liveness(session: session, frames: frames)
             photos = frames.map(\.data)
         } else {
-            guard dependencies.verifier.policy.allowMatchOnly else { throw CertificationError.livenessRequired }
+            try dependencies.verifier.requireMatchOnlyAllowed()
             guard upload.photos.count == 1, let single = upload.photos.first else {
                 throw APIError(.invalidRequest, "send exactly one photo (a part named 'photo', or JSON 'photo')")
             }
