@@ -4,56 +4,57 @@ import Storage
 
 /// What enrollment needs from persistence: the person, their sealed template, the enrollment
 /// record and its events. The SQLite ``ServiceStore`` implements it; a second backend implements
-/// the same protocol.
+/// the same protocol. Every method throws `LedgerError` when the store refuses the request and
+/// `StorageError` when the store itself fails.
 public protocol EnrollmentStore: Sendable {
     /// The person, or nil when the ledger has no such resident ID.
-    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord?
+    func person(_ id: ResidentID) async throws -> PersonRecord?
     /// The person's enrolled embeddings (opened), or nil when they have no template.
-    func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]?
+    func template(for id: ResidentID) async throws -> [[Float]]?
     /// Opens every enrolled template, a batch at a time; counts those that cannot be opened.
-    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     /// Persons enrolled in all.
-    func enrolledCount() async throws(LedgerError) -> Int
+    func enrolledCount() async throws -> Int
     /// The last enrollment event's number (0 when none).
-    func lastEnrollmentEvent() async throws(LedgerError) -> Int64
+    func lastEnrollmentEvent() async throws -> Int64
     /// Persons whose template changed after event `after`, and the last event's number.
-    func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID])
+    func enrollmentChanges(after: Int64) async throws -> (last: Int64, persons: [ResidentID])
     /// Records an event that stores no template (a refused duplicate).
-    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError)
+    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws
     /// Stores the template, its photos' record and an event in one transaction (`already_enrolled`
     /// unless `replacing`).
     func saveEnrollment(
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
-    ) async throws(LedgerError)
+    ) async throws
     /// Deletes the template (recorded with who and why); false when there was none.
-    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool
 }
 
 /// What verification needs from persistence: the state read before the engine runs, liveness
 /// sessions, and the one transaction that records an attempt (and, on success, its evidence).
 public protocol VerificationStore: Sendable {
     /// The person, or nil when the ledger has no such resident ID.
-    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord?
+    func person(_ id: ResidentID) async throws -> PersonRecord?
     /// The person, the locks of the person and the device, and the opened template, in one read.
-    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> VerificationState
+    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws -> VerificationState
     /// The response already given for this idempotency tag (`idempotency_key_reused` for another body).
-    func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse?
+    func storedResponse(_ tag: IdempotencyTag) async throws -> StoredResponse?
     /// Records the attempt, its evidence on success, and the response under the tag, in one transaction.
     func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
-        async throws(LedgerError) -> StoredResponse
+        async throws -> StoredResponse
     /// Issues a liveness session bound to the key and the person, valid `seconds` from `now`.
     func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws(LedgerError) -> LivenessSession
+        async throws -> LivenessSession
     /// Claims a session for one submission at `now`, atomically, recording the frames' hashes.
     func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
+        async throws -> (session: LivenessSession, reusedFrames: Bool)
     /// Records what the liveness analysis concluded.
-    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError)
+    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws
 }
 
 extension EnrollmentStore {
-    func forEachTemplate(_ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+    func forEachTemplate(_ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     {
         try await forEachTemplate(batch: 10_000, body)

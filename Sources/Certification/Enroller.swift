@@ -100,7 +100,7 @@ public actor Enroller {
     /// Fills the search index from the sealed templates (once; later calls return at once).
     /// Returns the templates loaded and those that could not be opened (wrong key, altered).
     @discardableResult
-    public func load() async throws(LedgerError) -> (templates: Int, unreadable: Int) {
+    public func load() async throws -> (templates: Int, unreadable: Int) {
         await acquire()
         defer { release() }
         return try await loadHeld()
@@ -118,7 +118,7 @@ public actor Enroller {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    func loadHeld() async throws(LedgerError) -> (templates: Int, unreadable: Int) {
+    func loadHeld() async throws -> (templates: Int, unreadable: Int) {
         guard !loaded else {
             try await catchUp()
             return (index.ownerCount, 0)
@@ -137,7 +137,7 @@ public actor Enroller {
 
     /// Applies enrollments made since the index was last brought up to date, by this process or
     /// another one on the same database (the command line beside the service).
-    func catchUp() async throws(LedgerError) {
+    func catchUp() async throws {
         let changes = try await store.enrollmentChanges(after: lastEvent)
         for person in Set(changes.persons.map(\.value)) {
             if let template = try await openTemplate(try ResidentID(person)) {
@@ -150,8 +150,8 @@ public actor Enroller {
     }
 
     /// Checks, searches and (unless refused or a dry run) stores. Throws ``FaceEngineError`` when
-    /// the engine fails (busy, stopped) and ``LedgerError`` for an unknown person or a storage
-    /// failure; a bad photo is a rejected result, not an error.
+    /// the engine fails (busy, stopped) and ``LedgerError`` for an unknown person, `StorageError` for a
+    /// store fault (database, template key); a bad photo is a rejected result, not an error.
     public nonisolated func enroll(_ request: Request) async throws -> Outcome {
         guard let person = try await store.person(request.person) else {
             throw LedgerError(.personNotFound, "no person \(request.person) in the ledger")
@@ -208,11 +208,10 @@ public actor Enroller {
                 sha256: $0.sha256 ?? "", accepted: $0.accepted, codes: $0.codes, reasons: $0.reasons, facesFound: $0.facesFound,
                 interEyePixels: $0.interEyePixels, sharpness: $0.sharpness, brightness: $0.brightness, yaw: $0.yaw)
         }
-        do throws(LedgerError) {
+        do {
             try await store.saveEnrollment(
                 embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
-        } catch {
-            guard error.code == .alreadyEnrolled else { throw error }
+        } catch let error as LedgerError where error.code == .alreadyEnrolled {
             return Outcome(
                 status: .alreadyEnrolled, photos: outcome.results, referencePhotos: 0, duplicates: [],
                 message: "enrolled meanwhile by someone else; replace to enroll new photos")
@@ -249,17 +248,16 @@ public actor Enroller {
 
     /// The person's template, or nil when they have none or it cannot be opened (another key,
     /// altered): such a template cannot be searched, and must not stop everyone else's enrollment.
-    func openTemplate(_ id: ResidentID) async throws(LedgerError) -> [[Float]]? {
+    func openTemplate(_ id: ResidentID) async throws -> [[Float]]? {
         do {
             return try await store.template(for: id)
-        } catch {
-            guard error.code == .templateUnreadable else { throw error }
+        } catch let error as StorageError where error.code == .templateUnreadable {
             return nil
         }
     }
 
     /// Deletes the person's enrollment (recorded with who and why) and takes them out of the index.
-    public func delete(_ person: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
+    public func delete(_ person: ResidentID, by actor: String, reason: String?) async throws -> Bool {
         await acquire()
         defer { release() }
         let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason)

@@ -138,7 +138,7 @@ public struct VerificationService: Sendable {
     /// attempt under the idempotency tag (the one place a response body is kept: a repeated
     /// request must get the same answer). Throws ``CertificationError`` for a refusal before any
     /// decision (unknown person, out of scope, not enrolled, liveness required, locked out: the
-    /// lockout attempt is recorded), ``LedgerError`` from the store (sessions, idempotency) and
+    /// lockout attempt is recorded), ``LedgerError`` from the store (sessions, idempotency), `StorageError` for a store fault and
     /// `FaceEngineError` for an image the engine cannot read or an engine that cannot take work.
     public func verify(_ request: Request, respond: @escaping @Sendable (Decision) -> StoredResponse) async throws -> Receipt {
         let id = request.person

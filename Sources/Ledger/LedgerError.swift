@@ -1,11 +1,9 @@
-/// A ledger or store input or rule that cannot be applied, with a stable code and a message a
+/// A ledger input or rule that cannot be applied (or a store's refusal of it), with a stable code and a message a
 /// person can act on.
 public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes, one per reason; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
         case alreadyEnrolled = "already_enrolled"
-        /// the database failed (busy, full, unreadable); the detail is logged, never sent
-        case database
         case idempotencyKeyReused = "idempotency_key_reused"
         case invalidAmount = "invalid_amount"
         case invalidBenefitLevel = "invalid_benefit_level"
@@ -26,12 +24,6 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case sessionUsed = "session_used"
         case taskClosed = "task_closed"
         case taskOutcome = "task_outcome"
-        /// no template key was configured, or it cannot be read
-        case templateKey = "template_key"
-        /// a template could not be sealed
-        case templateSeal = "template_seal"
-        /// a stored template cannot be opened with this key (wrong key, altered)
-        case templateUnreadable = "template_unreadable"
         case unknownKey = "unknown_key"
         case unknownSession = "unknown_session"
         case unknownTask = "unknown_task"
@@ -49,11 +41,11 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// True for a fault of the service itself (database, template key), not of the request.
+    /// True for a fault of the service itself (its rules file, a verified attempt it could not
+    /// record), not of the request.
     public var isInternal: Bool {
         switch code {
-        case .database, .templateKey, .templateSeal, .templateUnreadable, .verificationEvidence, .rulesInvalid, .rulesMissing,
-            .rulesUnreadable:
+        case .verificationEvidence, .rulesInvalid, .rulesMissing, .rulesUnreadable:
             true
         default: false
         }

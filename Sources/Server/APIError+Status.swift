@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import Storage
 
 /// The one mapping from error codes to HTTP statuses. Every switch is exhaustive, so a new code
 /// does not compile until it has its status; a test checks that no code string has two statuses.
@@ -29,7 +30,7 @@ extension APIError {
         }
     }
 
-    /// The status of a ledger or store code.
+    /// The status of a ledger code.
     public static func status(_ code: LedgerError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
@@ -38,9 +39,16 @@ extension APIError {
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit: .notFound
         case .outOfScope, .sessionMismatch: .forbidden
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed: .conflict
+        case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
+        }
+    }
+
+    /// The status of a store fault: a busy or failed database sheds load (503, retry); a template
+    /// key fault is the service's own (500).
+    public static func status(_ code: StorageError.Code) -> HTTPResponse.Status {
+        switch code {
         case .database: .serviceUnavailable
-        case .rulesInvalid, .rulesMissing, .rulesUnreadable, .templateKey, .templateSeal, .templateUnreadable, .verificationEvidence:
-            .internalServerError
+        case .templateKey, .templateSeal, .templateUnreadable: .internalServerError
         }
     }
 
@@ -77,14 +85,24 @@ extension APIError {
         }
     }
 
-    /// A ledger or store error. A fault of the service (database, template key) is answered
-    /// without its detail, under `requestID`: the detail goes to the log, never to the client.
+    /// A ledger error. A fault of the service (its rules, an attempt it could not record) is
+    /// answered without its detail, under `requestID`: the detail goes to the log.
     init(_ error: LedgerError, requestID: String) {
         let status = Self.status(error.code)
         guard error.isInternal else {
             self.init(status: status, code: error.code.rawValue, message: error.message)
             return
         }
+        self.init(
+            status: status, code: error.code.rawValue,
+            message: "the service failed on this request (request \(requestID)); it has been logged")
+        self.requestID = requestID
+    }
+
+    /// A store fault, always answered without its detail (which may hold SQL or a path), under
+    /// `requestID`; a busy database asks the client to retry.
+    init(_ error: StorageError, requestID: String) {
+        let status = Self.status(error.code)
         let message =
             error.code == .database
             ? "the ledger database is busy or unavailable; retry shortly (request \(requestID))"
@@ -125,6 +143,7 @@ extension APIError {
         case let error as APIError: answer = error
         case let error as CertificationError: answer = APIError(error)
         case let error as LedgerError: answer = APIError(error, requestID: requestID)
+        case let error as StorageError: answer = APIError(error, requestID: requestID)
         case let error as FaceEngineError: answer = APIError(error, requestID: requestID)
         case let error as HTTPError where error.status == .notFound:
             let allowed = APIRoute.methods(matching: request.uri.path)
@@ -161,6 +180,7 @@ extension APIError {
     static func detail(_ error: any Error) -> String {
         switch error {
         case let error as LedgerError: error.message
+        case let error as StorageError: error.message
         case let error as FaceEngineError: error.message
         case let error as APIError: error.message
         default: String(describing: error)

@@ -13,7 +13,7 @@ struct DuplicateIndexLoader: Service {
 
     func run() async throws {
         let started = ContinuousClock.now
-        do throws(LedgerError) {
+        do {
             let loaded = try await enroller.load()
             if loaded.unreadable > 0 {
                 logger.error(
@@ -28,7 +28,7 @@ struct DuplicateIndexLoader: Service {
                 ])
         } catch {
             logger.error(
-                "duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error.message)"])
+                "duplicate-identity index not loaded; it is retried at the next enrollment", metadata: ["error": "\(error)"])
         }
         try? await gracefulShutdown()
     }

@@ -11,7 +11,7 @@ public struct KeyStore: LedgerBacked {
     }
 
     /// Creates a key and returns it with the full text, which is never stored and never shown again.
-    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false) async throws(LedgerError)
+    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false) async throws
         -> (key: APIKey, text: String)
     {
         let name = name.trimmingCharacters(in: .whitespaces)
@@ -44,7 +44,7 @@ public struct KeyStore: LedgerBacked {
     }
 
     /// Every key, newest first (revoked ones too, marked).
-    public func keys() async throws(LedgerError) -> [APIKey] {
+    public func keys() async throws -> [APIKey] {
         try await read { db in
             try APIKeyRow.order(Column("created_at").desc, Column("id")).fetchAll(db).compactMap { row in
                 try self.ledger.unitPath(row.unitCode, db).map { Self.key(row, unitPath: $0) }
@@ -53,7 +53,7 @@ public struct KeyStore: LedgerBacked {
     }
 
     /// Revokes a key at once; revoking twice is refused so a typo is noticed.
-    public func revokeKey(_ id: String) async throws(LedgerError) {
+    public func revokeKey(_ id: String) async throws {
         try await write { db in
             guard var row = try APIKeyRow.fetchOne(db, key: id) else { throw LedgerError(.unknownKey, "no key \(id)") }
             if let at = row.revokedAt { throw LedgerError(.keyRevoked, "key \(id) was already revoked at \(at)") }
@@ -64,7 +64,7 @@ public struct KeyStore: LedgerBacked {
 
     /// The live key a presented text stands for, or nil (unknown, revoked or a wrong secret: the
     /// caller is not told which).
-    public func authenticate(_ presented: String) async throws(LedgerError) -> APIKey? {
+    public func authenticate(_ presented: String) async throws -> APIKey? {
         guard let (id, secret) = APIKey.parse(presented) else { return nil }
         let hash = APIKey.hash(secret)
         let key = try await read { db in try self.key(id, db) }
@@ -80,7 +80,7 @@ public struct KeyStore: LedgerBacked {
 
     /// Records a signed request's nonce; false when the key already used it (a replay). Nonces
     /// older than `window` seconds are forgotten: the timestamp check refuses those requests anyway.
-    public func useNonce(_ nonce: String, key: String, at unixSeconds: Int, window: Int) async throws(LedgerError) -> Bool {
+    public func useNonce(_ nonce: String, key: String, at unixSeconds: Int, window: Int) async throws -> Bool {
         try await write { db in
             try RequestNonceRow.filter(Column("at") < unixSeconds - 2 * window).deleteAll(db)
             try RequestNonceRow(keyId: key, nonce: nonce, at: unixSeconds).insert(db, onConflict: .ignore)

@@ -18,12 +18,12 @@ extension LedgerStore {
 
     /// The unit's path, or nil for an unknown unit code.
     /// The path of a unit, or nil.
-    public func unitPath(_ code: String) async throws(LedgerError) -> String? {
+    public func unitPath(_ code: String) async throws -> String? {
         try await read { db in try self.unitPath(code, db) }
     }
 
     /// Reads from the database (for readiness checks); throws when it cannot.
-    public func ping() async throws(LedgerError) {
+    public func ping() async throws {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") }
     }
 
@@ -33,7 +33,7 @@ extension LedgerStore {
 
     /// Alerts in the unit's whole subtree, of one kind or all: warnings for the current deadline,
     /// open field-check and attention tasks, suspensions, conflicts.
-    public func alerts(unit: String, kind: Alert.Kind? = nil) async throws(LedgerError) -> [Alert] {
+    public func alerts(unit: String, kind: Alert.Kind? = nil) async throws -> [Alert] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var alerts: [Alert] = []

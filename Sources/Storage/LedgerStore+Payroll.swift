@@ -5,7 +5,7 @@ import Ledger
 extension LedgerStore {
     /// Who is payable for `month`, with back pay: each person's suspensions, resumptions and death
     /// recorded before the month's first day, replayed by ``PayrollLine/apply(_:on:backPayMonths:for:)``.
-    public func payroll(month: Month, unit: String? = nil) async throws(LedgerError) -> [PayrollLine] {
+    public func payroll(month: Month, unit: String? = nil) async throws -> [PayrollLine] {
         let lines = Lines()
         try await payroll(month: month, unit: unit) { lines.append($0) }
         return lines.all
@@ -13,7 +13,7 @@ extension LedgerStore {
 
     /// The same, handing each line to `each` as it is computed, in bounded memory (a city's payroll
     /// is millions of lines).
-    public func payroll(month: Month, unit: String? = nil, each: @escaping @Sendable (PayrollLine) -> Void) async throws(LedgerError) {
+    public func payroll(month: Month, unit: String? = nil, each: @escaping @Sendable (PayrollLine) -> Void) async throws {
         try await read { db in
             var filter = ""
             var arguments: StatementArguments = [month.firstDay.description]

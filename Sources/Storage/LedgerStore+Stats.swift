@@ -22,7 +22,7 @@ extension LedgerStore {
         public var certifiedByClass: [String: Int]
     }
 
-    public func stats(unit: String, month: Month) async throws(LedgerError) -> Stats {
+    public func stats(unit: String, month: Month) async throws -> Stats {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             let first = month.firstDay.description, next = month.next.firstDay.description
@@ -61,7 +61,7 @@ extension LedgerStore {
 
     /// Certifications from `from` up to (not including) `until` in the unit's subtree, by the class
     /// of the evidence behind each (`reference` covers the behaviour model).
-    public func certificationsByClass(unit: String, from: Day, until: Day) async throws(LedgerError) -> [String: Int] {
+    public func certificationsByClass(unit: String, from: Day, until: Day) async throws -> [String: Int] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Self.certificationsByClass(path: path, from: from, until: until, db)

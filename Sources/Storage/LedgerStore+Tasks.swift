@@ -28,7 +28,7 @@ extension LedgerStore {
     }
 
     /// Tasks in the unit's subtree, open ones only unless `includeClosed`.
-    public func tasks(unit: String, includeClosed: Bool = false) async throws(LedgerError) -> [TaskView] {
+    public func tasks(unit: String, includeClosed: Bool = false) async throws -> [TaskView] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Row.fetchAll(
@@ -51,7 +51,7 @@ extension LedgerStore {
 
     /// Completes an open task with what staff found on `day`, in one transaction with its effect on
     /// the ledger. Returns the ledger changes it caused.
-    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws(LedgerError) -> [String: Int] {
+    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws -> [String: Int] {
         try await write { db in
             guard let task = try Row.fetchOne(db, sql: "SELECT * FROM task WHERE id = ?", arguments: [id]) else {
                 throw LedgerError(.unknownTask, "no task \(id)")
@@ -91,7 +91,7 @@ extension LedgerStore {
 
     /// Reminders waiting for the sender (all of them with `includeSent`), oldest first; with `unit`,
     /// only those for persons in its subtree.
-    public func outbox(includeSent: Bool = false, limit: Int = 1000, unit: String? = nil) async throws(LedgerError) -> [Message] {
+    public func outbox(includeSent: Bool = false, limit: Int = 1000, unit: String? = nil) async throws -> [Message] {
         try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -118,7 +118,7 @@ extension LedgerStore {
     }
 
     /// The unit path of the community a task belongs to, or nil for an unknown task.
-    public func taskUnitPath(_ id: Int64) async throws(LedgerError) -> String? {
+    public func taskUnitPath(_ id: Int64) async throws -> String? {
         try await read { db in
             try String.fetchOne(db, sql: "SELECT u.path FROM task t JOIN unit u ON u.code = t.unit_code WHERE t.id = ?", arguments: [id])
         }
@@ -126,7 +126,7 @@ extension LedgerStore {
 
     /// Marks messages as delivered by the sender; returns the ids that were not waiting (unknown or
     /// already sent), which are left alone.
-    public func markSent(_ ids: [Int64]) async throws(LedgerError) -> [Int64] {
+    public func markSent(_ ids: [Int64]) async throws -> [Int64] {
         try await write { db in
             let now = Self.timestamp()
             var notWaiting: [Int64] = []
@@ -138,25 +138,30 @@ extension LedgerStore {
         }
     }
 
-    /// Runs a read, turning database failures into a ``LedgerError``.
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+    /// Runs a read: a rule's ``LedgerError`` passes through, a database failure becomes a ``StorageError``.
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await writer.read(body)
         } catch let error as LedgerError {
             throw error
+        } catch let error as StorageError {
+            throw error
         } catch {
-            throw LedgerError(.database, "the ledger database failed: \(error)")
+            throw StorageError.database(error)
         }
     }
 
-    /// Runs a write transaction, turning database failures into a ``LedgerError``.
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+    /// Runs a write transaction: a rule's ``LedgerError`` passes through (the transaction rolls back),
+    /// a database failure becomes a ``StorageError``.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(body)
         } catch let error as LedgerError {
             throw error
+        } catch let error as StorageError {
+            throw error
         } catch {
-            throw LedgerError(.database, "the ledger database failed: \(error)")
+            throw StorageError.database(error)
         }
     }
 }

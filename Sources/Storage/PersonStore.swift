@@ -29,17 +29,17 @@ public struct PersonStore: LedgerBacked {
     }
 
     /// The person, or nil when the ledger has no such resident ID.
-    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+    public func person(_ id: ResidentID) async throws -> PersonRecord? {
         try await read { db in try PersonStore.personRecord(id, db) }
     }
 
     /// Adds a person, active from `today`, after the same checks as a CSV import. A resident ID
     /// already in the ledger is refused (`person_exists`), as is a community outside `scope`.
-    public func createPerson(_ input: PersonInput, today: Day, scope: String) async throws(LedgerError) -> PersonRecord {
+    public func createPerson(_ input: PersonInput, today: Day, scope: String) async throws -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
-            let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
+            let person = try Self.checked { () throws in try input.validated(rules: rules, communities: communities) }
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
                 throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
@@ -52,7 +52,7 @@ public struct PersonStore: LedgerBacked {
 
     /// Applies changes to a person within `scope` (the person's current and new community must
     /// both lie in it).
-    public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws(LedgerError) -> PersonRecord {
+    public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
             guard let current = try PersonStore.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
@@ -66,7 +66,7 @@ public struct PersonStore: LedgerBacked {
                 wechatID: changes.wechatID ?? current.wechatID, livesAlone: changes.livesAlone ?? current.livesAlone,
                 immobile: changes.immobile ?? current.immobile)
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
-            let person = try Self.checked { () throws(LedgerError) in try input.validated(rules: rules, communities: communities) }
+            let person = try Self.checked { () throws in try input.validated(rules: rules, communities: communities) }
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
                 throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
@@ -85,5 +85,5 @@ public struct PersonStore: LedgerBacked {
     }
 
     /// Runs a typed-throwing check inside a GRDB closure (which throws untyped).
-    static func checked<T>(_ body: () throws(LedgerError) -> T) throws -> T { try body() }
+    static func checked<T>(_ body: () throws -> T) throws -> T { try body() }
 }

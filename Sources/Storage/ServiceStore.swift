@@ -31,19 +31,19 @@ protocol LedgerBacked: Sendable {
 }
 
 extension LedgerBacked {
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await ledger.read(body)
     }
 
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LedgerError) -> T {
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await ledger.write(body)
     }
 }
 
 extension TemplateVault {
     /// The vault a command needs for templates (`template_key` when none was configured).
-    static func required(_ vault: TemplateVault?) throws(LedgerError) -> TemplateVault {
-        guard let vault else { throw LedgerError(.templateKey, "no template key was configured for this command") }
+    static func required(_ vault: TemplateVault?) throws -> TemplateVault {
+        guard let vault else { throw StorageError(.templateKey, "no template key was configured for this command") }
         return vault
     }
 }

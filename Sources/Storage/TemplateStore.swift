@@ -15,7 +15,7 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// The person, or nil when the ledger has no such resident ID.
-    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+    public func person(_ id: ResidentID) async throws -> PersonRecord? {
         try await read { db in try PersonStore.personRecord(id, db) }
     }
 
@@ -24,7 +24,7 @@ public struct TemplateStore: LedgerBacked {
     /// operators enrolling the same person at once cannot both win.
     public func saveEnrollment(
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String? = nil
-    ) async throws(LedgerError) {
+    ) async throws {
         let template = FaceTemplateRow(
             personId: id.value, sealed: try TemplateVault.required(vault).seal(embeddings, for: id), photos: embeddings.count,
             enrolledAt: LedgerStore.timestamp(),
@@ -52,7 +52,7 @@ public struct TemplateStore: LedgerBacked {
 
     /// Stores many persons' templates at once, each as an enrollment without photo records, in
     /// one transaction (a bulk load from another system; the duplicate-search benchmark).
-    public func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws(LedgerError) {
+    public func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws {
         let vault = try TemplateVault.required(vault)
         let now = LedgerStore.timestamp()
         var rows: [FaceTemplateRow] = []
@@ -75,7 +75,7 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// Records an event that changes no template (an enrollment refused as a duplicate).
-    public func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
+    public func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws {
         let event = EnrollmentEventRow(
             personId: id.value, action: action, photos: 0, actor: actor, at: LedgerStore.timestamp(), detail: detail)
         try await write { db in
@@ -85,7 +85,7 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// The person's enrollment and its history; nil when the ledger has no such person.
-    public func enrollment(_ id: ResidentID) async throws(LedgerError) -> EnrollmentRecord? {
+    public func enrollment(_ id: ResidentID) async throws -> EnrollmentRecord? {
         try await read { db in
             guard let person = try PersonStore.personRecord(id, db) else { return nil }
             let template = try FaceTemplateRow.fetchOne(db, key: id.value)
@@ -109,7 +109,7 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// Enrolled persons whose community lies under `scope`, by resident ID, after `after`.
-    public func enrollments(scope: String, after: ResidentID? = nil, limit: Int = 100) async throws(LedgerError) -> [EnrollmentSummary] {
+    public func enrollments(scope: String, after: ResidentID? = nil, limit: Int = 100) async throws -> [EnrollmentSummary] {
         try await read { db in
             try Row.fetchAll(
                 db,
@@ -129,7 +129,7 @@ public struct TemplateStore: LedgerBacked {
 
     /// Deletes the person's template and photo record, recording who did it and why. Returns false
     /// when there was nothing enrolled.
-    public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
+    public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool {
         let now = LedgerStore.timestamp()
         return try await write { db in
             guard try FaceTemplateRow.deleteOne(db, key: id.value) else { return false }
@@ -143,7 +143,7 @@ public struct TemplateStore: LedgerBacked {
 
     /// Opens every enrolled template, `batch` persons at a time, and hands them to `body` (to
     /// fill the duplicate-search index). Templates that cannot be opened are counted, not handed.
-    public func forEachTemplate(batch: Int = 10_000, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+    public func forEachTemplate(batch: Int = 10_000, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     {
         let vault = try TemplateVault.required(vault)
@@ -162,7 +162,7 @@ public struct TemplateStore: LedgerBacked {
             var opened: [(ResidentID, [[Float]])] = []
             opened.reserveCapacity(rows.count)
             for row in rows {
-                do throws(LedgerError) {
+                do {
                     let id = try ResidentID(row.personId)
                     opened.append((id, try TemplateVault.required(vault).open(row.sealed, for: id)))
                 } catch {
@@ -176,13 +176,13 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// The last enrollment event's number (0 when none), to follow changes made by other processes.
-    public func lastEnrollmentEvent() async throws(LedgerError) -> Int64 {
+    public func lastEnrollmentEvent() async throws -> Int64 {
         try await read { db in try EnrollmentEventRow.select(max(Column("id")), as: Int64.self).fetchOne(db) ?? 0 }
     }
 
     /// Persons whose template changed (enrolled, replaced, deleted) after event `after`, and the
     /// last event's number: another process (the command line beside the service) may have enrolled.
-    public func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID]) {
+    public func enrollmentChanges(after: Int64) async throws -> (last: Int64, persons: [ResidentID]) {
         try await read { db in
             let events = try EnrollmentEventRow.filter(Column("id") > after).order(Column("id")).fetchAll(db)
             let persons = try events.filter { $0.action != "duplicate_refused" }.map { try ResidentID($0.personId) }
@@ -191,18 +191,18 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// Persons enrolled in all.
-    public func enrolledCount() async throws(LedgerError) -> Int {
+    public func enrolledCount() async throws -> Int {
         try await read { db in try FaceTemplateRow.fetchCount(db) }
     }
 
     /// Replaces the person's face template with these embeddings, sealed (no photo record: for
     /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
-    public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws(LedgerError) {
+    public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws {
         try await saveEnrollment(embeddings, photos: [], for: id, by: keyID, replacing: true)
     }
 
     /// The person's enrolled embeddings, or nil when they have no template.
-    public func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? {
+    public func template(for id: ResidentID) async throws -> [[Float]]? {
         guard let row = try await read({ db in try FaceTemplateRow.fetchOne(db, key: id.value) }) else { return nil }
         return try TemplateVault.required(vault).open(row.sealed, for: id)
     }

@@ -15,17 +15,17 @@ public struct TemplateVault: Sendable {
     /// The key from `FASTCERT_TEMPLATE_KEY` (64 hex digits) when set, else from `file`, created
     /// (random, mode 0600) when it does not exist yet.
     public static func loadOrCreate(keyFile file: URL, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(LedgerError) -> TemplateVault
+        throws -> TemplateVault
     {
         if let hex = environment["FASTCERT_TEMPLATE_KEY"] {
             guard let bytes = Data(hex: hex), bytes.count == 32 else {
-                throw LedgerError(.templateKey, "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
+                throw StorageError(.templateKey, "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
             }
             return TemplateVault(key: SymmetricKey(data: bytes))
         }
         if let text = try? String(contentsOf: file, encoding: .utf8) {
             guard let bytes = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-                throw LedgerError(.templateKey, "the template key file \(file.path) does not hold 64 hex digits")
+                throw StorageError(.templateKey, "the template key file \(file.path) does not hold 64 hex digits")
             }
             return TemplateVault(key: SymmetricKey(data: bytes))
         }
@@ -33,13 +33,13 @@ public struct TemplateVault: Sendable {
         let hex = key.withUnsafeBytes { Data($0) }.hexString
         guard FileManager.default.createFile(atPath: file.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else {
-            throw LedgerError(.templateKey, "cannot create the template key file \(file.path)")
+            throw StorageError(.templateKey, "cannot create the template key file \(file.path)")
         }
         return TemplateVault(key: key)
     }
 
     /// Seals embeddings (each 128 floats) for a person.
-    public func seal(_ embeddings: [[Float]], for person: ResidentID) throws(LedgerError) -> Data {
+    public func seal(_ embeddings: [[Float]], for person: ResidentID) throws -> Data {
         var plain = Data(capacity: 1 + embeddings.reduce(0) { $0 + 1 + 4 * $1.count })
         plain.append(UInt8(embeddings.count))
         for embedding in embeddings {
@@ -48,38 +48,38 @@ public struct TemplateVault: Sendable {
         }
         do {
             guard let sealed = try AES.GCM.seal(plain, using: key, authenticating: Data(person.value.utf8)).combined else {
-                throw LedgerError(.templateSeal, "sealing the template failed")
+                throw StorageError(.templateSeal, "sealing the template failed")
             }
             return sealed
-        } catch let error as LedgerError {
+        } catch let error as StorageError {
             throw error
         } catch {
-            throw LedgerError(.templateSeal, "sealing the template failed")
+            throw StorageError(.templateSeal, "sealing the template failed")
         }
     }
 
     /// Opens a person's sealed template; fails on a wrong key, a row moved from another person,
     /// or any tampering.
-    public func open(_ sealed: Data, for person: ResidentID) throws(LedgerError) -> [[Float]] {
+    public func open(_ sealed: Data, for person: ResidentID) throws -> [[Float]] {
         let plain: Data
         do {
             plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(person.value.utf8))
         } catch {
-            throw LedgerError(
+            throw StorageError(
                 .templateUnreadable, "the stored face template cannot be opened with this template key (wrong key file, or altered)")
         }
         // Layout: count, then per embedding its dimension count and that many little-endian float32.
         let raw = [UInt8](plain)
-        guard let count = raw.first else { throw LedgerError(.templateUnreadable, "the stored face template is empty") }
+        guard let count = raw.first else { throw StorageError(.templateUnreadable, "the stored face template is empty") }
         var offset = 1
         var embeddings: [[Float]] = []
         embeddings.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard offset < raw.count else { throw LedgerError(.templateUnreadable, "the stored face template is truncated") }
+            guard offset < raw.count else { throw StorageError(.templateUnreadable, "the stored face template is truncated") }
             let dimensions = Int(raw[offset])
             offset += 1
             guard raw.count - offset >= dimensions * 4 else {
-                throw LedgerError(.templateUnreadable, "the stored face template is truncated")
+                throw StorageError(.templateUnreadable, "the stored face template is truncated")
             }
             embeddings.append(
                 (0..<dimensions).map { i in

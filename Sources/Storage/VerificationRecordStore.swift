@@ -17,7 +17,7 @@ public struct VerificationRecordStore: LedgerBacked {
     }
 
     /// The person, or nil when the ledger has no such resident ID.
-    public func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? {
+    public func person(_ id: ResidentID) async throws -> PersonRecord? {
         try await read { db in try PersonStore.personRecord(id, db) }
     }
 
@@ -35,7 +35,7 @@ public struct VerificationRecordStore: LedgerBacked {
 
     /// Everything a verification reads before the engine runs, in one read: the person, the locks
     /// of the person and the device, and the person's opened template (nil: not enrolled).
-    public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError)
+    public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws
         -> VerificationState
     {
         let (person, personLock, deviceLock, template) = try await read { db in
@@ -47,12 +47,12 @@ public struct VerificationRecordStore: LedgerBacked {
         }
         return VerificationState(
             person: person, personLock: personLock, deviceLock: deviceLock,
-            template: try template.map { row throws(LedgerError) in try TemplateVault.required(vault).open(row.sealed, for: id) })
+            template: try template.map { row throws in try TemplateVault.required(vault).open(row.sealed, for: id) })
     }
 
     /// The response already given for this idempotency key, or nil. The same key with another
     /// body is refused (`idempotency_key_reused`).
-    public func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse? {
+    public func storedResponse(_ tag: IdempotencyTag) async throws -> StoredResponse? {
         try await read { db in try Self.stored(tag, db) }
     }
 
@@ -73,7 +73,7 @@ public struct VerificationRecordStore: LedgerBacked {
     /// identical requests racing), nothing is written and the stored response is returned.
     public func record(
         _ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
-    ) async throws(LedgerError) -> StoredResponse {
+    ) async throws -> StoredResponse {
         let ledger = ledger
         return try await write { db in
             if let tag, let stored = try Self.stored(tag, db) { return stored }
@@ -111,7 +111,7 @@ public struct VerificationRecordStore: LedgerBacked {
     /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
     /// `seconds` after `now`.
     public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws(LedgerError) -> LivenessSession
+        async throws -> LivenessSession
     {
         let session = LivenessSession(
             id: Data.randomHex(bytes: 16), keyID: key, person: person, challenges: challenges,
@@ -129,7 +129,7 @@ public struct VerificationRecordStore: LedgerBacked {
     /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
     /// them was submitted before, in any session (a replay of captured frames).
     public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
+        async throws -> (session: LivenessSession, reusedFrames: Bool)
     {
         try await write { db in
             guard var row = try LivenessSessionRow.fetchOne(db, key: id) else {
@@ -157,7 +157,7 @@ public struct VerificationRecordStore: LedgerBacked {
     }
 
     /// Records what the analysis concluded (the checks, for the audit trail).
-    public func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError) {
+    public func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws {
         try await write { db in
             guard var row = try LivenessSessionRow.fetchOne(db, key: id) else { return }
             row.verdict = verdict

@@ -2,6 +2,7 @@ import ArgumentParser
 import FaceEngine
 import Foundation
 import Ledger
+import Storage
 
 /// A failure a command reports as one line on standard error, with an exit code scripts can test:
 /// 3 no face, 4 bad input (an image missing, corrupt, unsupported or too large; a malformed file; an
@@ -41,8 +42,11 @@ extension AsyncParsableCommand {
             FileHandle.standardError.write(Data("fastcert: \(failure.line)\n".utf8))
             throw ExitCode(failure.exitCode)
         } catch let error as LedgerError {
-            FileHandle.standardError.write(Data("fastcert: \(error.message) [\(error.code)]\n".utf8))
+            FileHandle.standardError.write(Data("fastcert: \(error.message) [\(error.code.rawValue)]\n".utf8))
             throw ExitCode(4)
+        } catch let error as StorageError {
+            FileHandle.standardError.write(Data("fastcert: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

@@ -116,9 +116,9 @@ struct EnrollCommand: AsyncParsableCommand {
         withEngine: Bool
     ) async throws -> LocalEnrollment {
         let vault: TemplateVault
-        do throws(LedgerError) {
+        do {
             vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"))
-        } catch {
+        } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
         let store = ServiceStore(ledger: try ledger.open(), vault: vault)
@@ -129,7 +129,7 @@ struct EnrollCommand: AsyncParsableCommand {
         if withEngine {
             // The duplicate check needs every enrolled template: a key that opens none of them is the wrong key.
             let loaded: (templates: Int, unreadable: Int)
-            do throws(LedgerError) { loaded = try await enroller.load() } catch { throw CommandFailure.input(error.message) }
+            loaded = try await enroller.load()
             if loaded.unreadable > 0 && loaded.templates == 0 {
                 engine?.shutdown()
                 throw CommandFailure.input(

@@ -25,12 +25,12 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
-            do throws(LedgerError) {
+            do {
                 let (key, text) = try await store.keys.createKey(name: name, role: role, unit: unit, requireSignature: requireSignature)
                 FileHandle.standardError.write(
                     Data("created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now:\n".utf8))
                 print(text)
-            } catch {
+            } catch let error as LedgerError {
                 throw CommandFailure.input(error.message)
             }
         }
@@ -42,7 +42,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
-            do throws(LedgerError) {
+            do {
                 print("id\trole\tunit\tname\tcreated\trevoked\tsigned")
                 for key in try await store.keys.keys() {
                     print(
@@ -52,7 +52,7 @@ struct KeysCommand: AsyncParsableCommand {
                         ]
                         .joined(separator: "\t"))
                 }
-            } catch {
+            } catch let error as LedgerError {
                 throw CommandFailure.input(error.message)
             }
         }
@@ -65,10 +65,10 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
-            do throws(LedgerError) {
+            do {
                 try await store.keys.revokeKey(id)
                 print("revoked \(id)")
-            } catch {
+            } catch let error as LedgerError {
                 throw CommandFailure.input(error.message)
             }
         }

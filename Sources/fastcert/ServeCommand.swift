@@ -55,9 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let ledger = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? []))).open()
         let vault: TemplateVault
-        do throws(LedgerError) {
+        do {
             vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath))
-        } catch {
+        } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
         let engine: FaceEngine

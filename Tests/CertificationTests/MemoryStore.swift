@@ -34,9 +34,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
             enrolledOn: Day("2024-01-01")!, templatePhotos: photos)
     }
 
-    func person(_ id: ResidentID) async throws(LedgerError) -> PersonRecord? { state.withLock { $0.persons[id.value] } }
+    func person(_ id: ResidentID) async throws -> PersonRecord? { state.withLock { $0.persons[id.value] } }
 
-    func template(for id: ResidentID) async throws(LedgerError) -> [[Float]]? { state.withLock { $0.templates[id.value] } }
+    func template(for id: ResidentID) async throws -> [[Float]]? { state.withLock { $0.templates[id.value] } }
 
     func lockState(_ matching: (VerificationAttempt) -> Bool, _ policy: LockoutPolicy) -> LockState {
         let recent = state.withLock { state in
@@ -46,14 +46,14 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         return policy.state(failures: failures) { recent.first?.at }
     }
 
-    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws(LedgerError) -> VerificationState {
+    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws -> VerificationState {
         VerificationState(
             person: state.withLock { $0.persons[id.value] }, personLock: lockState({ $0.person == id }, policy),
             deviceLock: lockState({ $0.keyID == key }, policy), template: state.withLock { $0.templates[id.value] })
     }
 
-    func storedResponse(_ tag: IdempotencyTag) async throws(LedgerError) -> StoredResponse? {
-        try state.withLock { state throws(LedgerError) in
+    func storedResponse(_ tag: IdempotencyTag) async throws -> StoredResponse? {
+        try state.withLock { state throws in
             guard let stored = state.responses[tag.keyID + "/" + tag.key] else { return nil }
             guard stored.hash == tag.requestHash else { throw LedgerError(.idempotencyKeyReused, "another request") }
             return stored.response
@@ -61,7 +61,7 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     }
 
     func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
-        async throws(LedgerError) -> StoredResponse
+        async throws -> StoredResponse
     {
         state.withLock { state in
             state.attempts.append((attempt, Date()))
@@ -74,7 +74,7 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     }
 
     func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws(LedgerError) -> LivenessSession
+        async throws -> LivenessSession
     {
         let session = LivenessSession(
             id: UUID().uuidString, keyID: key, person: person, challenges: challenges, expiresAt: Date().addingTimeInterval(Double(seconds))
@@ -84,9 +84,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     }
 
     func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws(LedgerError) -> (session: LivenessSession, reusedFrames: Bool)
+        async throws -> (session: LivenessSession, reusedFrames: Bool)
     {
-        try state.withLock { state throws(LedgerError) in
+        try state.withLock { state throws in
             guard let entry = state.sessions[id] else { throw LedgerError(.unknownSession, "no session") }
             guard !entry.used else { throw LedgerError(.sessionUsed, "used") }
             guard entry.session.expiresAt > now else { throw LedgerError(.sessionExpired, "expired") }
@@ -96,9 +96,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
 
-    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws(LedgerError) {}
+    func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws {}
 
-    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws(LedgerError)
+    func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     {
         let all = state.withLock { $0.templates }.compactMap { entry in (try? ResidentID(entry.key)).map { ($0, entry.value) } }
@@ -106,28 +106,28 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         return (all.count, 0)
     }
 
-    func enrolledCount() async throws(LedgerError) -> Int { state.withLock { $0.templates.count } }
-    func lastEnrollmentEvent() async throws(LedgerError) -> Int64 { state.withLock { $0.events.last?.id ?? 0 } }
-    func enrollmentChanges(after: Int64) async throws(LedgerError) -> (last: Int64, persons: [ResidentID]) {
+    func enrolledCount() async throws -> Int { state.withLock { $0.templates.count } }
+    func lastEnrollmentEvent() async throws -> Int64 { state.withLock { $0.events.last?.id ?? 0 } }
+    func enrollmentChanges(after: Int64) async throws -> (last: Int64, persons: [ResidentID]) {
         state.withLock { state in
             let changes = state.events.filter { $0.id > after && $0.action != "duplicate_refused" }
             return (state.events.last?.id ?? after, changes.map(\.person))
         }
     }
-    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws(LedgerError) {
+    func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws {
         state.withLock { $0.events.append((Int64($0.events.count + 1), id, action)) }
     }
     func saveEnrollment(
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
-    ) async throws(LedgerError) {
-        try state.withLock { state throws(LedgerError) in
+    ) async throws {
+        try state.withLock { state throws in
             if state.templates[id.value] != nil && !replacing { throw LedgerError(.alreadyEnrolled, "enrolled") }
             state.templates[id.value] = embeddings
             state.persons[id.value]?.templatePhotos = embeddings.count
             state.events.append((Int64(state.events.count + 1), id, "enrolled"))
         }
     }
-    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws(LedgerError) -> Bool {
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool {
         state.withLock { state in
             guard state.templates.removeValue(forKey: id.value) != nil else { return false }
             state.persons[id.value]?.templatePhotos = 0

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import Storage
 import Testing
 
 @testable import Server
@@ -22,6 +23,7 @@ struct ErrorStatusTests {
     static var table: [(layer: String, code: String, status: Int)] {
         APIError.Code.allCases.map { ("http", $0.rawValue, APIError.status($0).code) }
             + LedgerError.Code.allCases.map { ("ledger", $0.rawValue, APIError.status($0).code) }
+            + StorageError.Code.allCases.map { ("storage", $0.rawValue, APIError.status($0).code) }
             + CertificationError.Code.allCases.map { ("certification", $0.rawValue, APIError.status($0).code) }
             + engineErrors.map { ("face", $0.code, APIError.status($0).code) }
             + Enroller.Status.allCases.filter { !$0.stored && $0 != .wouldEnroll }.map {
@@ -62,8 +64,8 @@ struct ErrorStatusTests {
             body: RequestBody(buffer: .init()))
         let logger = Logger(label: "test")
         let cases: [any Error] = [
-            LedgerError(.database, "SQLite error 5: database is locked - while executing `INSERT INTO evidence ...`"),
-            LedgerError(.templateKey, "cannot read /var/lib/fastcert/fastcert.sqlite.template-key"),
+            StorageError(.database, "SQLite error 5: database is locked - while executing `INSERT INTO evidence ...`"),
+            StorageError(.templateKey, "cannot read /var/lib/fastcert/fastcert.sqlite.template-key"),
             FaceEngineError.internalError("internal fault in OpenCV while analysing the image: cv::Exception ..."),
             CocoaLikeError(),
         ]

@@ -141,7 +141,12 @@ struct PersonTests {
             let id = try ResidentID(ServiceFixture.personA)
             #expect(try await fixture.store.templates.template(for: id)?.count == 2)
             let stranger = ServiceStore(ledger: fixture.store.ledger, vault: TemplateVault(key: .init(size: .bits256)))
-            await #expect(throws: LedgerError.self) { try await stranger.templates.template(for: id) }
+            await #expect(
+                throws: StorageError(
+                    .templateUnreadable, "the stored face template cannot be opened with this template key (wrong key file, or altered)")
+            ) {
+                try await stranger.templates.template(for: id)
+            }
         }
     }
 }

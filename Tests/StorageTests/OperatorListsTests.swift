@@ -43,10 +43,10 @@ struct OperatorListsTests {
             let wang = try await store.person(ResidentID(Fixture.wang))!
             #expect(wang.ledger.status == status)
             if outcome == .seenAlive { #expect(wang.ledger.deadline == Day("2027-05-12")) }
-            do throws(LedgerError) {
+            do {
                 _ = try await store.completeTask(task.id, outcome: .seenAlive, on: Day("2026-05-13")!)
                 Issue.record("a task completed twice")
-            } catch {
+            } catch let error as LedgerError {
                 #expect(error.code == .taskClosed)
             }
             #expect(try await store.tasks(unit: "3702").isEmpty)
@@ -101,10 +101,10 @@ struct OperatorListsTests {
             #expect(stats.silentShare == 0.5)
             #expect(stats.remindedShare == 0.5)
             #expect(stats.certifiedByClass == ["strong": 1])
-            do throws(LedgerError) {
+            do {
                 _ = try await store.stats(unit: "nowhere", month: Month("2026-03")!)
                 Issue.record("stats for an unknown unit")
-            } catch {
+            } catch let error as LedgerError {
                 #expect(error.code == .unknownUnit)
             }
         }

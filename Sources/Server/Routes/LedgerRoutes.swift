@@ -123,7 +123,7 @@ struct LedgerRoutes {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError(.database, "the ledger database failed: \(error)")
+            throw StorageError(.database, "the ledger database failed: \(error)")
         }
         context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
         return try JSON.response(
