@@ -66,12 +66,12 @@ public struct CitySimulation: Sendable {
         var people = try await enrol(store, communities: communities, rules: rules, random: &random)
         let end = start.adding(months: months)
 
-        var pending: [Int: [LedgerStore.EvidenceRow]] = [:]  // by day number
+        var pending: [Int: [LedgerStore.EvidenceInput]] = [:]  // by day number
         var serial = 0
         func schedule(_ day: Day, _ source: String, _ kind: String, _ person: String) {
             serial += 1
             pending[day.daysSinceEpoch, default: []].append(
-                LedgerStore.EvidenceRow(
+                LedgerStore.EvidenceInput(
                     line: serial, source: source, externalID: "sim-\(serial)", residentID: person, kind: kind,
                     observedAt: day.description, payload: nil))
         }

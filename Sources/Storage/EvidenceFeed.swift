@@ -33,7 +33,7 @@ public struct EvidenceFeed: Sendable {
     }
 
     /// The next row, or nil at the end. A missing or incomplete CSV header is reported once.
-    public mutating func next(report: inout ImportReport) -> LedgerStore.EvidenceRow? {
+    public mutating func next(report: inout ImportReport) -> LedgerStore.EvidenceInput? {
         switch format {
         case .csv(var reader, var columns):
             defer { format = .csv(reader, columns) }
@@ -47,7 +47,7 @@ public struct EvidenceFeed: Sendable {
             }
             guard let columns, let record = reader.next() else { return nil }
             let field = columns.reader(record)
-            return LedgerStore.EvidenceRow(
+            return LedgerStore.EvidenceInput(
                 line: record.line, source: field("source"), externalID: field("external_id"), residentID: field("resident_id"),
                 kind: field("kind"), observedAt: field("observed_at"), payload: field("payload").nilIfEmpty)
         case .ndjson:
@@ -64,7 +64,7 @@ public struct EvidenceFeed: Sendable {
         }
     }
 
-    private static func row(_ data: Data, line: Int) -> LedgerStore.EvidenceRow? {
+    private static func row(_ data: Data, line: Int) -> LedgerStore.EvidenceInput? {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         func string(_ key: String) -> String {
             switch object[key] {
@@ -78,7 +78,7 @@ public struct EvidenceFeed: Sendable {
             payload = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) }
         }
-        return LedgerStore.EvidenceRow(
+        return LedgerStore.EvidenceInput(
             line: line, source: string("source"), externalID: string("external_id"), residentID: string("resident_id"),
             kind: string("kind"), observedAt: string("observed_at"), payload: payload)
     }

@@ -4,7 +4,7 @@ import Ledger
 
 extension LedgerStore {
     /// One evidence row as delivered by a department's feed.
-    public struct EvidenceRow: Sendable, Equatable {
+    public struct EvidenceInput: Sendable, Equatable {
         public var line: Int
         public var source: String
         public var externalID: String
@@ -28,9 +28,9 @@ extension LedgerStore {
 
     /// Parses a whole feed held in memory (see ``EvidenceFeed``). Unparseable lines are reported in
     /// `report`, not fatal.
-    public static func parseEvidence(_ text: String, report: inout ImportReport) -> [EvidenceRow] {
+    public static func parseEvidence(_ text: String, report: inout ImportReport) -> [EvidenceInput] {
         var feed = EvidenceFeed(bytes: Array(text.utf8))
-        var rows: [EvidenceRow] = []
+        var rows: [EvidenceInput] = []
         while let row = feed.next(report: &report) { rows.append(row) }
         return rows
     }
@@ -52,7 +52,7 @@ extension LedgerStore {
         var feed = input
         var committed = 0
         func readBatch() -> (rows: Int, batch: PreparedBatch) {
-            var rows: [EvidenceRow] = []
+            var rows: [EvidenceInput] = []
             rows.reserveCapacity(batchSize)
             while rows.count < batchSize, let row = feed.next(report: &report) { rows.append(row) }
             return (rows.count, prepare(rows))
@@ -78,7 +78,7 @@ extension LedgerStore {
     /// path are accepted) and `allowBiometric: false` (face verifications are recorded by the
     /// service itself, never delivered).
     public func importEvidence(
-        _ rows: [EvidenceRow], batchSize: Int = 20000, scope: String? = nil, allowBiometric: Bool = true, into report: inout ImportReport
+        _ rows: [EvidenceInput], batchSize: Int = 20000, scope: String? = nil, allowBiometric: Bool = true, into report: inout ImportReport
     ) async throws {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
             var prepared = prepare(Array(rows[start..<min(rows.count, start + batchSize)]), allowBiometric: allowBiometric)
@@ -105,7 +105,7 @@ extension LedgerStore {
         var scope: String?
     }
 
-    func prepare(_ rows: [EvidenceRow], allowBiometric: Bool = true) -> PreparedBatch {
+    func prepare(_ rows: [EvidenceInput], allowBiometric: Bool = true) -> PreparedBatch {
         var batch = PreparedBatch()
         batch.entries.reserveCapacity(rows.count)
         batch.json.reserveCapacity(rows.count * 120)
@@ -142,7 +142,7 @@ extension LedgerStore {
 
     /// One row's checks, before any database work: source and external id present, a kind of the
     /// catalogue reported by its own department, a valid resident ID, a readable day.
-    func check(_ row: EvidenceRow, allowBiometric: Bool) -> Result<PreparedBatch.Entry, Refusal> {
+    func check(_ row: EvidenceInput, allowBiometric: Bool) -> Result<PreparedBatch.Entry, Refusal> {
         guard !row.source.isEmpty, !row.externalID.isEmpty else {
             return .failure(Refusal(reason: "source and external_id are required (they make re-delivery safe)"))
         }

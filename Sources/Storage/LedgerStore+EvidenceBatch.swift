@@ -139,7 +139,7 @@ extension LedgerStore {
 
     /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
     /// the same checks and the same rules as a batch, in the caller's transaction.
-    func applyOne(_ row: EvidenceRow, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
+    func applyOne(_ row: EvidenceInput, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
         var report = ImportReport()
         let entry: PreparedBatch.Entry
         switch check(row, allowBiometric: true) {
@@ -157,20 +157,16 @@ extension LedgerStore {
             report.refuse(row.line, "unknown person \(entry.id)")
             return (report, nil)
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO evidence (source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, external_id) DO NOTHING
-                """
-        ).execute(arguments: [
-            row.source, row.externalID, entry.id.value, entry.kind.kind, entry.kind.class.rawValue, entry.day.description, row.observedAt,
-            now, row.payload,
-        ])
-        guard db.changesCount == 1 else {
+        // A row already delivered (same source and external id) is ignored by the table's unique key.
+        var evidence = EvidenceRow(
+            source: row.source, externalId: row.externalID, personId: entry.id.value, kind: entry.kind.kind,
+            class: entry.kind.class.rawValue, observedDay: entry.day.description, observedAt: row.observedAt, receivedAt: now,
+            payload: row.payload)
+        try evidence.insert(db, onConflict: .ignore)
+        guard db.changesCount == 1, let evidenceID = evidence.id else {
             report.alreadyPresent += 1
             return (report, nil)
         }
-        let evidenceID = db.lastInsertedRowID
         report.imported = 1
         var ledger = Self.ledger(person, at: 0)
         let changes = try changes(for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, ledger: &ledger, db)

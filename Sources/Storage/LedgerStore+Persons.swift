@@ -35,7 +35,6 @@ extension LedgerStore {
             return try await writer.write { db in
                 var report = parsed
                 var records = remaining
-                let insert = try db.makeStatement(sql: Self.insertPersonSQL)
                 let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
                 var seen = Set<String>()
                 while let record = records.next() {
@@ -71,7 +70,7 @@ extension LedgerStore {
                         report.refuse(record.line, error.message)
                         continue
                     }
-                    if try Self.insert(person, enrolled: enrolled, insert, db) { report.imported += 1 } else { report.alreadyPresent += 1 }
+                    if try Self.insert(person, enrolled: enrolled, db) { report.imported += 1 } else { report.alreadyPresent += 1 }
                 }
                 // Strict: a bad row anywhere undoes the whole file (the transaction rolls back).
                 if strict && !report.problems.isEmpty { throw StrictRefusal(report: report) }
@@ -86,23 +85,11 @@ extension LedgerStore {
         }
     }
 
-    static let insertPersonSQL = """
-        INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
-            lives_alone, immobile, status, service_period_months, enrolled_on, deadline)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO NOTHING
-        """
-
     /// Inserts a checked person, active from `enrolled` with their level's service period; false
     /// when the resident ID is already in the ledger.
     @discardableResult
-    static func insert(_ person: ValidPerson, enrolled: Day, _ statement: Statement, _ db: Database) throws -> Bool {
-        let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: person.servicePeriodMonths)
-        try statement.execute(arguments: [
-            person.id.value, person.name, person.birthDate.description, person.unitCode, person.benefitLevel, person.monthlyAmountFen,
-            person.phone, person.wechatID, person.livesAlone, person.immobile, ledger.status.rawValue, person.servicePeriodMonths,
-            enrolled.description, ledger.deadline.description,
-        ])
+    static func insert(_ person: ValidPerson, enrolled: Day, _ db: Database) throws -> Bool {
+        try PersonRow(person, enrolled: enrolled).insertFast(db)
         return db.changesCount == 1
     }
 

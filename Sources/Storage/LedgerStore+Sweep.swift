@@ -9,26 +9,19 @@ extension LedgerStore {
             let reminder = Reminder.compose(
                 name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: deadline, text: rules.reminder_text)
         else { return }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(person_id, deadline) DO NOTHING
-                """
-        ).execute(
-            arguments: [
-                person["id"] as String, reminder.channel.rawValue, reminder.recipient, reminder.message, deadline.description,
-                day.description,
-            ])
+        try OutboxRow(
+            personId: person["id"], channel: reminder.channel.rawValue, recipient: reminder.recipient, message: reminder.message,
+            deadline: deadline.description, createdOn: day.description
+        ).insertFast(db)
     }
 
+    /// Opens a task for the person's community, once per person, kind and key day (the table's
+    /// insert skips a second one: `db.changesCount` tells the caller which happened).
     func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO task (person_id, unit_code, kind, key_day, reason, created_on) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(person_id, kind, key_day) DO NOTHING
-                """
-        ).execute(
-            arguments: [person["id"] as String, person["unit_code"] as String, kind, key.description, reason, day.description])
+        try TaskRow(
+            personId: person["id"], unitCode: person["unit_code"], kind: kind, keyDay: key.description, reason: reason,
+            createdOn: day.description
+        ).insertFast(db)
     }
 
     /// The health-attention rule over everyone with a recent inpatient stay; returns how many were

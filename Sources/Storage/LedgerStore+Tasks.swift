@@ -42,35 +42,34 @@ extension LedgerStore {
         }
     }
 
-    static func taskView(_ row: Row) -> TaskView {
-        TaskView(
-            id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"], kind: row["kind"],
-            keyDay: Day(row["key_day"] as String)!, reason: row["reason"], status: row["status"], outcome: row["outcome"],
-            createdOn: Day(row["created_on"] as String)!)
+    /// A task row joined with the person's `name`.
+    static func taskView(_ row: Row) throws -> TaskView {
+        let task = try TaskRow(row: row)
+        return TaskView(
+            id: task.id!, personID: task.personId, name: row["name"], unitCode: task.unitCode, kind: task.kind,
+            keyDay: Day(task.keyDay)!, reason: task.reason, status: task.status, outcome: task.outcome, createdOn: Day(task.createdOn)!)
     }
 
     /// Completes an open task with what staff found on `day`, in one transaction with its effect on
     /// the ledger. Returns the ledger changes it caused.
     public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws -> [String: Int] {
         try await write { db in
-            guard let task = try Row.fetchOne(db, sql: "SELECT * FROM task WHERE id = ?", arguments: [id]) else {
-                throw LedgerError(.unknownTask, "no task \(id)")
+            guard var task = try TaskRow.fetchOne(db, key: id) else { throw LedgerError(.unknownTask, "no task \(id)") }
+            guard task.status == "open" else {
+                throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")
             }
-            guard task["status"] as String == "open" else {
-                throw LedgerError(
-                    .taskClosed, "task \(id) is already \(task["status"] as String) (\(task["outcome"] as String? ?? "no outcome"))")
-            }
-            try db.execute(
-                sql: "UPDATE task SET status = 'done', outcome = ?, closed_on = ? WHERE id = ?",
-                arguments: [outcome.rawValue, day.description, id])
+            task.status = "done"
+            task.outcome = outcome.rawValue
+            task.closedOn = day.description
+            try task.update(db)
             let kind: String
             switch outcome {
             case .unreachable: return [:]
             case .seenAlive: kind = "home_visit"
             case .deceased: kind = "community_death_report"
             }
-            let row = EvidenceRow(
-                line: 1, source: "community_office", externalID: "task-\(id)", residentID: task["person_id"], kind: kind,
+            let row = EvidenceInput(
+                line: 1, source: "community_office", externalID: "task-\(id)", residentID: task.personId, kind: kind,
                 observedAt: day.description, payload: nil)
             let report = try self.applyOne(row, db).report
             if let problem = report.problems.first { throw LedgerError(.taskOutcome, problem.reason) }
@@ -103,16 +102,15 @@ extension LedgerStore {
             }
             arguments += [limit]
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(
+            return try OutboxRow.fetchAll(
                 db,
                 sql: """
-                    SELECT o.id, o.person_id, o.channel, o.recipient, o.message, o.created_on, o.sent_at
-                    FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
+                    SELECT o.* FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
                     """, arguments: arguments
-            ).map {
+            ).map { (row: OutboxRow) in
                 Message(
-                    id: $0["id"], personID: $0["person_id"], channel: $0["channel"], recipient: $0["recipient"], message: $0["message"],
-                    createdOn: Day($0["created_on"] as String)!, sentAt: $0["sent_at"])
+                    id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: row.message,
+                    createdOn: Day(row.createdOn)!, sentAt: row.sentAt)
             }
         }
     }

@@ -23,10 +23,8 @@ extension LedgerStore {
         return try await writer.write { db in
             var report = parsed
             var paths: [String: (level: String, path: String)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT code, level, path FROM unit") {
-                paths[row["code"]] = (row["level"], row["path"])
-            }
-            var inserts: [(code: String, name: String, level: String, parent: String?, path: String)] = []
+            for unit in try UnitRow.fetchAll(db) { paths[unit.code] = (unit.level, unit.path) }
+            var inserts: [UnitRow] = []
             for record in records {
                 let field = columns.reader(record)
                 let code = field("code"), name = field("name"), level = field("level"), parent = field("parent_code")
@@ -63,17 +61,13 @@ extension LedgerStore {
                     continue
                 }
                 paths[code] = (level, path)
-                inserts.append((code, name, level, parent.isEmpty ? nil : parent, path))
+                inserts.append(UnitRow(code: code, name: name, level: level, parentCode: parent.nilIfEmpty, path: path))
             }
             if strict && !report.problems.isEmpty {
                 report.committed = false
                 return report
             }
-            for unit in inserts {
-                try db.execute(
-                    sql: "INSERT INTO unit (code, name, level, parent_code, path) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [unit.code, unit.name, unit.level, unit.parent, unit.path])
-            }
+            for unit in inserts { try unit.insert(db) }
             report.imported = inserts.count
             return report
         }

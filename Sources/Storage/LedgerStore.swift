@@ -57,16 +57,7 @@ public struct LedgerStore: Sendable {
 
     static func record(_ changes: [LedgerChange], person: String, evidence: Int64?, at now: String, _ db: Database) throws {
         for change in changes {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    person, change.kind.rawValue, change.day.description, change.cause, change.deadline?.description,
-                    change.backPayMonths, evidence, now,
-                ])
+            try LedgerEventRow(change, person: person, evidence: evidence, at: now).insertFast(db)
         }
     }
 

@@ -43,7 +43,7 @@ public struct PersonStore: LedgerBacked {
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
                 throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
-            guard try LedgerStore.insert(person, enrolled: today, try db.cachedStatement(sql: LedgerStore.insertPersonSQL), db) else {
+            guard try LedgerStore.insert(person, enrolled: today, db) else {
                 throw LedgerError(.personExists, "\(person.id) is already in the ledger; change their details instead of adding them again")
             }
             return try PersonStore.personRecord(person.id, db)!

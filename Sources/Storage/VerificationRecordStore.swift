@@ -85,7 +85,7 @@ public struct VerificationRecordStore: LedgerBacked {
             let attemptID = row.id!
             var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])
             if attempt.decision == .verified {
-                let evidence = LedgerStore.EvidenceRow(
+                let evidence = LedgerStore.EvidenceInput(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
                 let (report, evidenceID) = try ledger.applyOne(evidence, db)

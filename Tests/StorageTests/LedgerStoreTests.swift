@@ -37,7 +37,7 @@ struct LedgerStoreTests {
         try await body(store)
     }
 
-    static func evidence(_ lines: [String]) -> [LedgerStore.EvidenceRow] {
+    static func evidence(_ lines: [String]) -> [LedgerStore.EvidenceInput] {
         var report = ImportReport()
         return LedgerStore.parseEvidence(
             (["source,external_id,resident_id,kind,observed_at"] + lines).joined(separator: "\n"), report: &report)

@@ -87,12 +87,12 @@ struct LedgerRoutes {
         let caller = try context.requireCaller()
         let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         var report = ImportReport()
-        var rows: [LedgerStore.EvidenceRow]
+        var rows: [LedgerStore.EvidenceInput]
         switch mediaType {
         case "application/json":
             let batch = try JSON.decode(EvidenceBody.self, from: body)
             rows = batch.rows.enumerated().map { index, row in
-                LedgerStore.EvidenceRow(
+                LedgerStore.EvidenceInput(
                     line: index + 1, source: row.source ?? "", externalID: row.externalId ?? "", residentID: row.residentId ?? "",
                     kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload)
             }

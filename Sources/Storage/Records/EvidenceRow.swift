@@ -1,0 +1,20 @@
+import GRDB
+
+/// A row of `evidence`: one sign of life (or of death) from a department, as delivered.
+struct EvidenceRow: TableRow, Equatable, MutablePersistableRecord {
+    static let databaseTableName = "evidence"
+
+    var id: Int64?
+    var source: String
+    var externalId: String
+    var personId: String
+    var kind: String
+    /// strong, reference or death (the rules file's class of the kind)
+    var `class`: String
+    var observedDay: String
+    var observedAt: String
+    var receivedAt: String
+    var payload: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

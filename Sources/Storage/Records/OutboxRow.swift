@@ -1,0 +1,30 @@
+import GRDB
+
+/// A row of `outbox`: a reminder waiting to be sent (once per person and deadline).
+struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
+    static let databaseTableName = "outbox"
+
+    var id: Int64?
+    var personId: String
+    /// wechat or sms
+    var channel: String
+    var recipient: String
+    var message: String
+    var deadline: String
+    var createdOn: String
+    var sentAt: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension OutboxRow: FastInsertable {
+    /// Once per person and deadline: a second reminder is skipped.
+    static let insertSQL = """
+        INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(person_id, deadline) DO NOTHING
+        """
+
+    var insertArguments: StatementArguments {
+        [personId, channel, recipient, message, deadline, createdOn, sentAt]
+    }
+}
