@@ -13,12 +13,15 @@ public struct DeferralRules: Sendable {
         public var source: String
         public var weight: Double
         public var day: Day
+        /// True when the kind proves presence (the person seen or identified), false for possession.
+        public var presence: Bool
 
-        public init(kind: String, source: String, weight: Double, day: Day) {
+        public init(kind: String, source: String, weight: Double, day: Day, presence: Bool) {
             self.kind = kind
             self.source = source
             self.weight = weight
             self.day = day
+            self.presence = presence
         }
     }
 
@@ -28,26 +31,61 @@ public struct DeferralRules: Sendable {
         public var probability: Double
         /// Departments that contributed, with their best weight.
         public var sources: [String: Double]
+        /// The presence kinds in the window (none: possession alone, which never certifies).
+        public var presenceKinds: [String]
         public var certifies: Bool
     }
 
     /// Scores the reference events observed in the trailing window ending on `day` (inclusive; the
-    /// window is `window_days` long). Certifies when the score reaches the threshold **and** at
-    /// least `min_sources` departments contributed: one department never certifies alone, so a
-    /// relative spending a dead person's card never does.
+    /// window is `window_days` long). Certifies when the score reaches the threshold, at least
+    /// `min_sources` departments contributed, **and** at least one event proves presence: one
+    /// department never certifies alone, and possession (a card, an account, a phone, a home used
+    /// by whoever holds them) never does from any number of departments, so a relative spending a
+    /// dead person's card, riding on their senior card and withdrawing their pension never does.
     public func score(_ events: [ReferenceEvent], endingOn day: Day) -> BehaviourScore {
         let model = rules.behaviour_model
         let start = day.adding(days: -(model.window_days - 1))
         var best: [String: Double] = [:]
+        var presence = Set<String>()
         for event in events where event.day >= start && event.day <= day {
             best[event.source] = max(best[event.source] ?? 0, event.weight)
+            if event.presence { presence.insert(event.kind) }
         }
         // In department order: a dictionary's order changes from run to run, and so would the
         // last bit of the product (and a P printed in a cause).
         let probability = 1 - best.sorted { $0.key < $1.key }.reduce(1) { $0 * (1 - $1.value) }
         return BehaviourScore(
-            probability: probability, sources: best,
-            certifies: best.count >= model.min_sources && probability >= model.threshold - 1e-12)
+            probability: probability, sources: best, presenceKinds: presence.sorted(),
+            certifies: !presence.isEmpty && best.count >= model.min_sources && probability >= model.threshold - 1e-12)
+    }
+
+    /// A passing behaviour score observed on `day`, for a person whose last anchor (strong,
+    /// biometric or visit evidence, or entry into the ledger) was on `anchor`: certifies like
+    /// ``certify(_:on:cause:)`` but never past `anchor + anchor_months` (behaviour alone carries
+    /// a person for a bounded time, then the sweep warns them like anyone without evidence), and
+    /// records nothing for an active person when the deadline would move less than
+    /// `min_deadline_move_days` (a feed would otherwise certify again every day).
+    public func certifyByBehaviour(_ ledger: inout PersonLedger, on day: Day, anchor: Day, cause: String) -> [LedgerChange] {
+        let model = rules.behaviour_model
+        let limit = anchor.adding(months: model.anchor_months)
+        guard ledger.status == .deceased || day <= limit else { return [] }
+        if ledger.status == .active, ledger.lastCertified != nil {
+            let deadline = min(day.adding(months: ledger.servicePeriodMonths), limit)
+            guard ledger.deadline.days(to: deadline) >= model.min_deadline_move_days else { return [] }
+        }
+        let before = ledger.deadline
+        let changes = certify(&ledger, on: day, cause: cause)
+        let bound = max(limit, before)
+        if ledger.status != .deceased, ledger.deadline > bound, let index = changes.firstIndex(where: { $0.kind == .certified }) {
+            // The anchor bounds what behaviour can do: the deadline stops at its limit.
+            var capped = changes
+            ledger.deadline = bound
+            capped[index].deadline = ledger.deadline
+            capped[index].cause +=
+                "; behaviour carries the person only to \(ledger.deadline), \(model.anchor_months) months after \(anchor)"
+            return capped
+        }
+        return changes
     }
 
     /// Whether a certifying fact observed on `day` can change this ledger at all: anything but an

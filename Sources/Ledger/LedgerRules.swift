@@ -17,6 +17,14 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         case death
     }
 
+    /// What a reference kind shows about the person.
+    public enum Proof: String, Sendable, Codable, CaseIterable {
+        /// The person was seen or identified in person (a gate ID check, a counter, a clinician, a camera).
+        case presence
+        /// Someone used the person's card, account, phone or home: anyone holding them can.
+        case possession
+    }
+
     /// One kind of evidence.
     public struct Kind: Sendable, Codable, Equatable {
         public var kind: String
@@ -25,6 +33,10 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var source: String
         /// Reference kinds only: how strongly one event shows the person alive and present (0...1).
         public var weight: Double?
+        /// Reference kinds only: presence or possession; possession never certifies on its own.
+        public var proves: Proof?
+        /// Why the kind proves what it proves (documentation for whoever edits the catalogue).
+        public var why: String?
         public var label: String
     }
 
@@ -32,6 +44,11 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var window_days: Int
         public var threshold: Double
         public var min_sources: Int
+        /// Behaviour alone carries a person at most this long after their last strong, biometric or
+        /// visit evidence (or their entry into the ledger); then they must verify in person or by face.
+        public var anchor_months: Int
+        /// A behaviour certification is recorded only when it moves the deadline at least this far.
+        public var min_deadline_move_days: Int
     }
 
     public struct Attention: Sendable, Codable, Equatable {
@@ -119,17 +136,24 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         guard behaviour_model.window_days > 0, (0...1).contains(behaviour_model.threshold), behaviour_model.min_sources >= 2 else {
             throw fail("behaviour_model needs a positive window, a threshold in 0...1 and min_sources of at least 2")
         }
+        guard (6...60).contains(behaviour_model.anchor_months), (0...90).contains(behaviour_model.min_deadline_move_days) else {
+            throw fail("behaviour_model needs anchor_months of 6 to 60 and min_deadline_move_days of 0 to 90")
+        }
         var seen = Set<String>()
         for kind in kinds {
             guard seen.insert(kind.kind).inserted else { throw fail("kind \(kind.kind) is listed twice") }
-            switch (kind.class, kind.weight) {
-            case (.reference, let weight?) where (0...1).contains(weight): break
-            case (.reference, _): throw fail("reference kind \(kind.kind) needs a weight between 0 and 1")
-            case (_, nil): break
-            case (_, .some): throw fail("kind \(kind.kind) is \(kind.class.rawValue): only reference kinds carry a weight")
+            switch (kind.class, kind.weight, kind.proves) {
+            case (.reference, let weight?, .some) where (0...1).contains(weight): break
+            case (.reference, _, nil): throw fail("reference kind \(kind.kind) must say what it proves: presence or possession")
+            case (.reference, _, _): throw fail("reference kind \(kind.kind) needs a weight between 0 and 1")
+            case (_, nil, nil): break
+            case (_, _, _): throw fail("kind \(kind.kind) is \(kind.class.rawValue): only reference kinds carry a weight and a proof")
             }
         }
     }
+
+    /// The departments the catalogue knows (every kind's source).
+    public var sources: Set<String> { Set(kinds.map(\.source)) }
 
     /// The kind named `name`, if the catalogue has it.
     public func kind(_ name: String) -> Kind? { kindIndex[name] }

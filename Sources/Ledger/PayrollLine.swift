@@ -26,15 +26,17 @@ public struct PayrollLine: Sendable, Equatable {
 
     /// Applies one recorded change (made before `month` began). A suspension stops payment from
     /// the next month's payroll; a resumption restarts it from the month after, paying the owed
-    /// months with it; a death stops it. Other kinds do not touch payment.
+    /// months with it; a death stops it for good (nothing recorded after it, in any order, pays
+    /// again). Other kinds do not touch payment.
     public mutating func apply(_ kind: LedgerChange.Kind, on day: Day, backPayMonths owed: Int?, for month: Month) {
+        guard status != .deceased else { return }
         switch kind {
         case .suspended: status = .suspended
         case .deceased: status = .deceased
         case .resumed:
             status = .active
             backPayMonths = Month(day).next == month ? (owed ?? 0) : 0
-        case .certified, .conflict, .warning, .fieldCheck, .attention: break
+        case .certified, .conflict, .warning, .fieldCheck, .attention, .voided: break
         }
         payable = status == .active
     }

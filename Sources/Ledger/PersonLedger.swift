@@ -44,6 +44,8 @@ public struct PersonLedger: Sendable, Equatable, Codable {
 public struct LedgerChange: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case certified, resumed, suspended, deceased, conflict, warning, fieldCheck = "field_check", attention
+        /// A certification undone: the evidence it rested on was observed after the person's death.
+        case voided
     }
 
     public var kind: Kind
@@ -57,6 +59,10 @@ public struct LedgerChange: Sendable, Equatable, Codable {
 
     /// A death closes the person's open field checks and visits: nobody is to be visited any more.
     public var closesOpenTasks: Bool { kind == .deceased }
+
+    /// A certification closes the person's open field checks (nobody needs to check any more); a
+    /// health-attention visit stays open (a certification does not say how the person is).
+    public var closesFieldChecks: Bool { kind == .certified }
 
     public init(kind: Kind, day: Day, cause: String, deadline: Day? = nil, backPayMonths: Int? = nil) {
         self.kind = kind

@@ -83,7 +83,8 @@ public struct CitySimulation: Sendable {
             if day.day == 1 { generateMonth(Month(day), &people, rules: rules, random: &random, schedule: schedule) }
             var report = ImportReport()
             if let rows = pending.removeValue(forKey: day.daysSinceEpoch) {
-                try await store.importEvidence(rows, batchSize: rows.count + 1, into: &report)
+                try await store.importEvidence(
+                    rows, batchSize: rows.count + 1, delivery: .file(by: "simulation", receivedOn: day), into: &report)
             }
             _ = try await store.sweep(on: day)
             let messages = try await store.outbox()
@@ -113,7 +114,7 @@ public struct CitySimulation: Sendable {
                 } else {
                     outcome = .unreachable
                 }
-                _ = try await store.completeTask(task.id, outcome: outcome, on: day)
+                _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "simulation")
             }
             day = day.adding(days: 1)
         }

@@ -21,6 +21,8 @@ public struct APIKey: Sendable, Equatable {
     public var requireSignature: Bool
     public var createdAt: String
     public var revokedAt: String?
+    /// Feed keys: the departments whose kinds the key may deliver (empty for other roles).
+    public var sources: [String] = []
     /// SHA-256 of the secret: what a presented key is checked against, and the HMAC key for
     /// signed requests.
     public var secretHash: Data

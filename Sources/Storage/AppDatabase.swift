@@ -255,6 +255,17 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX enrollment_event_person ON enrollment_event(person_id, id);
                     """)
         }
+        migrator.registerMigration("v5-provenance") { db in
+            try db.execute(
+                sql: """
+                    -- feed keys: the departments (comma-separated) whose kinds the key may deliver; NULL for other roles
+                    ALTER TABLE api_key ADD COLUMN sources TEXT;
+                    -- who delivered the row: a key id, cli:<user> for a file, or the verification's key; NULL before v5
+                    ALTER TABLE evidence ADD COLUMN delivered_by TEXT;
+                    -- who made the decision: the delivering key or operator, sweep, or a key's operator; NULL before v5
+                    ALTER TABLE ledger_event ADD COLUMN actor TEXT;
+                    """)
+        }
         return migrator
     }
 }

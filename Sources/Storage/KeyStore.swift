@@ -11,18 +11,37 @@ public struct KeyStore: LedgerBacked {
     }
 
     /// Creates a key and returns it with the full text, which is never stored and never shown again.
-    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false) async throws
-        -> (key: APIKey, text: String)
+    /// A feed key names the departments (`sources`, from the rules' catalogue) whose kinds it may
+    /// deliver; no other role names any.
+    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false, sources: [String] = [])
+        async throws -> (key: APIKey, text: String)
     {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "a key needs a name of 1 to 100 characters") }
         guard !requireSignature || role == .kiosk else {
             throw LedgerError(.invalidKeyOptions, "only kiosk keys sign their requests")
         }
+        let sources = Array(Set(sources.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })).sorted()
+        if role == .feed {
+            guard !sources.isEmpty else {
+                throw LedgerError(.invalidKeyOptions, "a feed key needs --sources: the departments whose evidence it delivers")
+            }
+            let known = ledger.rules.sources
+            if let unknown = sources.first(where: { !known.contains($0) }) {
+                throw LedgerError(
+                    .invalidKeyOptions, "unknown department '\(unknown)'; the catalogue knows \(known.sorted().joined(separator: ", "))")
+            }
+            if sources.contains("fastcert") {
+                throw LedgerError(.invalidKeyOptions, "face verifications are recorded by the service itself, not delivered by a feed")
+            }
+        } else if !sources.isEmpty {
+            throw LedgerError(.invalidKeyOptions, "only feed keys deliver evidence for departments (--sources)")
+        }
         let generated = APIKey.generate()
         let row = APIKeyRow(
             id: generated.id, name: name, role: role.rawValue, unitCode: unit, secretSha256: APIKey.hash(generated.secret),
-            requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil)
+            requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil,
+            sources: role == .feed ? sources.joined(separator: ",") : nil)
         let key: APIKey = try await write { db in
             guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             try row.insert(db)
@@ -34,7 +53,8 @@ public struct KeyStore: LedgerBacked {
     static func key(_ row: APIKeyRow, unitPath: String) -> APIKey {
         APIKey(
             id: row.id, name: row.name, role: APIKey.Role(rawValue: row.role) ?? .auditor, unitCode: row.unitCode, unitPath: unitPath,
-            requireSignature: row.requireSignature, createdAt: row.createdAt, revokedAt: row.revokedAt, secretHash: row.secretSha256)
+            requireSignature: row.requireSignature, createdAt: row.createdAt, revokedAt: row.revokedAt,
+            sources: row.sources.map { $0.split(separator: ",").map(String.init) } ?? [], secretHash: row.secretSha256)
     }
 
     /// The key with its unit's path, or nil.

@@ -46,8 +46,8 @@ extension LedgerStore {
     /// in bounded memory. `progress` is told the rows committed so far and the fraction of the
     /// input read, after each batch.
     public func importEvidence(
-        _ input: EvidenceFeed, batchSize: Int = 20000, into report: inout ImportReport,
-        progress: (@Sendable (Int, Double) -> Void)? = nil
+        _ input: EvidenceFeed, batchSize: Int = 20000, delivery: EvidenceDelivery = .file(by: EvidenceDelivery.commandLineUser),
+        into report: inout ImportReport, progress: (@Sendable (Int, Double) -> Void)? = nil
     ) async throws {
         var feed = input
         var committed = 0
@@ -55,7 +55,7 @@ extension LedgerStore {
             var rows: [EvidenceInput] = []
             rows.reserveCapacity(batchSize)
             while rows.count < batchSize, let row = feed.next(report: &report) { rows.append(row) }
-            return (rows.count, prepare(rows))
+            return (rows.count, prepare(rows, delivery: delivery))
         }
         // Parse and check the next batch while the database applies this one: two cores, two stages.
         var next = readBatch()
@@ -74,16 +74,14 @@ extension LedgerStore {
     /// (source, external id): a re-delivered row changes nothing. Unknown persons and kinds, and
     /// malformed rows, are reported and skipped.
     ///
-    /// A department's feed over HTTP passes `scope` (only persons whose community lies in that unit
-    /// path are accepted) and `allowBiometric: false` (face verifications are recorded by the
-    /// service itself, never delivered).
+    /// `delivery` says who sends the rows and what they may send: a department's feed over HTTP
+    /// delivers only its own departments' kinds, for persons in its unit, never biometrics.
     public func importEvidence(
-        _ rows: [EvidenceInput], batchSize: Int = 20000, scope: String? = nil, allowBiometric: Bool = true, into report: inout ImportReport
+        _ rows: [EvidenceInput], batchSize: Int = 20000, delivery: EvidenceDelivery = .file(by: EvidenceDelivery.commandLineUser),
+        into report: inout ImportReport
     ) async throws {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
-            var prepared = prepare(Array(rows[start..<min(rows.count, start + batchSize)]), allowBiometric: allowBiometric)
-            prepared.scope = scope
-            let batch = prepared
+            let batch = prepare(Array(rows[start..<min(rows.count, start + batchSize)]), delivery: delivery)
             report.absorb(try await writer.write { db in try self.apply(batch, db) })
         }
         report.problems.sort { $0.line < $1.line }
@@ -101,17 +99,17 @@ extension LedgerStore {
         var entries: [Entry] = []
         var json = "["
         var report = ImportReport()
-        /// Only persons whose community's path starts with this are accepted.
-        var scope: String?
+        /// Who sends the rows and what they may send.
+        var delivery: EvidenceDelivery
     }
 
-    func prepare(_ rows: [EvidenceInput], allowBiometric: Bool = true) -> PreparedBatch {
-        var batch = PreparedBatch()
+    func prepare(_ rows: [EvidenceInput], delivery: EvidenceDelivery) -> PreparedBatch {
+        var batch = PreparedBatch(delivery: delivery)
         batch.entries.reserveCapacity(rows.count)
         batch.json.reserveCapacity(rows.count * 120)
         for row in rows {
             let entry: PreparedBatch.Entry
-            switch check(row, allowBiometric: allowBiometric) {
+            switch check(row, delivery: delivery) {
             case .failure(let refusal):
                 batch.report.refuse(row.line, refusal.reason)
                 continue
@@ -141,23 +139,31 @@ extension LedgerStore {
     }
 
     /// One row's checks, before any database work: source and external id present, a kind of the
-    /// catalogue reported by its own department, a valid resident ID, a readable day.
-    func check(_ row: EvidenceInput, allowBiometric: Bool) -> Result<PreparedBatch.Entry, Refusal> {
+    /// catalogue reported by its own department, a department the sender may deliver for
+    /// (``EvidenceAdmission``), a valid resident ID, a readable day the evidence could have been
+    /// observed on (not in the future of its delivery, not before 1900).
+    func check(_ row: EvidenceInput, delivery: EvidenceDelivery) -> Result<PreparedBatch.Entry, Refusal> {
         guard !row.source.isEmpty, !row.externalID.isEmpty else {
             return .failure(Refusal(reason: "source and external_id are required (they make re-delivery safe)"))
         }
         guard let kind = rules.kind(row.kind) else {
             return .failure(Refusal(reason: "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)"))
         }
-        guard allowBiometric || kind.class != .biometric else {
+        guard delivery.allowBiometric || kind.class != .biometric else {
             return .failure(Refusal(reason: "\(row.kind) is recorded by the verification service itself, not delivered by a feed"))
         }
         guard kind.source == row.source || kind.class == .biometric else {
             return .failure(Refusal(reason: "kind \(row.kind) is reported by \(kind.source), not \(row.source)"))
         }
+        if let refusal = EvidenceAdmission.refusal(kind: kind, source: row.source, allowed: delivery.sources) {
+            return .failure(Refusal(reason: refusal))
+        }
         guard let id = try? ResidentID(row.residentID) else { return .failure(Refusal(reason: "resident_id is not a valid resident ID")) }
         guard let day = Self.observedDay(row.observedAt) else {
             return .failure(Refusal(reason: "observed_at '\(row.observedAt)' is not an ISO 8601 time or a YYYY-MM-DD day"))
+        }
+        if let refusal = EvidenceAdmission.refusal(observed: day, received: delivery.receivedOn) {
+            return .failure(Refusal(reason: refusal))
         }
         return .success(PreparedBatch.Entry(line: row.line, id: id, kind: kind, day: day))
     }

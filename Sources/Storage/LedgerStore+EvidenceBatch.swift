@@ -16,7 +16,7 @@ extension LedgerStore {
         guard !batch.entries.isEmpty else { return report }
         let now = Self.timestamp()
         try stage(batch, into: &report, db)
-        try insertStaged(at: now, into: &report, db)
+        try insertStaged(at: now, by: batch.delivery.by, into: &report, db)
         try applyMovable(try movableRows(db), of: batch, at: now, into: &report, db)
         return report
     }
@@ -41,7 +41,19 @@ extension LedgerStore {
         let unknown = try Int.fetchAll(
             db, sql: "DELETE FROM temp.evidence_batch AS b WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = b.person_id) RETURNING seq")
         for seq in unknown { report.refuse(batch.entries[seq].line, "unknown person \(batch.entries[seq].id)") }
-        if let scope = batch.scope {
+        // A day before the person's birth cannot be about them (EvidenceAdmission, per person).
+        let beforeBirth = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT b.seq, p.birth_date FROM temp.evidence_batch b JOIN person p ON p.id = b.person_id
+                WHERE b.observed_day < p.birth_date
+                """)
+        for row in beforeBirth {
+            let entry = batch.entries[row["seq"]]
+            report.refuse(entry.line, EvidenceAdmission.refusal(observed: entry.day, birth: Day(row["birth_date"] as String)!) ?? "")
+            try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [row["seq"] as Int])
+        }
+        if let scope = batch.delivery.scope {
             let outside = try Int.fetchAll(
                 db,
                 sql: """
@@ -63,7 +75,7 @@ extension LedgerStore {
     }
 
     /// Inserts the staged rows, with ids in resident-ID order.
-    func insertStaged(at now: String, into report: inout ImportReport, _ db: Database) throws {
+    func insertStaged(at now: String, by deliverer: String, into report: inout ImportReport, _ db: Database) throws {
         // Ids in resident-ID order (each person's rows in delivery order), given here so that no
         // row has to be looked up again to learn its id.
         let lastID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM evidence") ?? 0
@@ -75,10 +87,11 @@ extension LedgerStore {
                 """, arguments: [lastID])
         try db.execute(
             sql: """
-                INSERT INTO evidence (id, source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload)
-                SELECT evidence_id, source, external_id, person_id, kind, class, observed_day, observed_at, ?, payload
+                INSERT INTO evidence (id, source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload,
+                    delivered_by)
+                SELECT evidence_id, source, external_id, person_id, kind, class, observed_day, observed_at, ?, payload, ?
                 FROM temp.evidence_batch ORDER BY evidence_id
-                """, arguments: [now])
+                """, arguments: [now, deliverer])
         report.imported += db.changesCount
     }
 
@@ -128,10 +141,11 @@ extension LedgerStore {
                 let row = batch.entries[seq]
                 let evidenceID: Int64 = movable[index]["evidence_id"]
                 index += 1
-                let changes = try changes(for: row.kind, on: row.day, person: person, upTo: evidenceID, ledger: &ledger, db)
+                let changes = try changes(
+                    for: row.kind, on: row.day, person: person, upTo: evidenceID, by: batch.delivery.by, ledger: &ledger, db)
                 guard !changes.isEmpty else { continue }
                 changed = true
-                try Self.keep(changes, person: person, evidence: evidenceID, on: row.day, at: now, into: &report, db)
+                try Self.keep(changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report, db)
             }
             if changed { try Self.save(ledger, person: person, db) }
         }
@@ -139,10 +153,10 @@ extension LedgerStore {
 
     /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
     /// the same checks and the same rules as a batch, in the caller's transaction.
-    func applyOne(_ row: EvidenceInput, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
+    func applyOne(_ row: EvidenceInput, delivery: EvidenceDelivery, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
         var report = ImportReport()
         let entry: PreparedBatch.Entry
-        switch check(row, allowBiometric: true) {
+        switch check(row, delivery: delivery) {
         case .failure(let refusal):
             report.refuse(row.line, refusal.reason)
             return (report, nil)
@@ -152,16 +166,21 @@ extension LedgerStore {
         let now = Self.timestamp()
         guard
             let person = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns) FROM person WHERE id = ?"), arguments: [entry.id.value])
+                try db.cachedStatement(sql: "SELECT \(Self.ledgerColumns), birth_date FROM person WHERE id = ?"),
+                arguments: [entry.id.value])
         else {
             report.refuse(row.line, "unknown person \(entry.id)")
+            return (report, nil)
+        }
+        if let refusal = EvidenceAdmission.refusal(observed: entry.day, birth: Day(person["birth_date"] as String)!) {
+            report.refuse(row.line, refusal)
             return (report, nil)
         }
         // A row already delivered (same source and external id) is ignored by the table's unique key.
         var evidence = EvidenceRow(
             source: row.source, externalId: row.externalID, personId: entry.id.value, kind: entry.kind.kind,
             class: entry.kind.class.rawValue, observedDay: entry.day.description, observedAt: row.observedAt, receivedAt: now,
-            payload: row.payload)
+            payload: row.payload, deliveredBy: delivery.by)
         try evidence.insert(db, onConflict: .ignore)
         guard db.changesCount == 1, let evidenceID = evidence.id else {
             report.alreadyPresent += 1
@@ -169,26 +188,35 @@ extension LedgerStore {
         }
         report.imported = 1
         var ledger = Self.ledger(person, at: 0)
-        let changes = try changes(for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, ledger: &ledger, db)
+        let changes = try changes(
+            for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, by: delivery.by, ledger: &ledger, db)
         guard !changes.isEmpty else { return (report, evidenceID) }
         try Self.save(ledger, person: entry.id.value, db)
-        try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, at: now, into: &report, db)
+        try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report, db)
         return (report, evidenceID)
     }
 
-    /// Records what one row changed (with its cause and the evidence as actor), counts it, and
-    /// carries out what the rules say follows from it (``LedgerChange/closesOpenTasks``: a death
-    /// closes the person's open tasks).
+    /// Records what one row changed (with its cause, the evidence, and who delivered it as the
+    /// actor), counts it, and carries out what the rules say follows from it
+    /// (``LedgerChange/closesOpenTasks``: a death closes the person's open tasks;
+    /// ``LedgerChange/closesFieldChecks``: a certification closes their open field checks).
     static func keep(
-        _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, at now: String, into report: inout ImportReport,
-        _ db: Database
+        _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, by actor: String, at now: String,
+        into report: inout ImportReport, _ db: Database
     ) throws {
         if changes.contains(where: \.closesOpenTasks) {
             try db.cachedStatement(
                 sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'"
             ).execute(arguments: [day.description, person])
+        } else if changes.contains(where: \.closesFieldChecks) {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE task SET status = 'closed', outcome = 'certified', closed_on = ?
+                    WHERE person_id = ? AND status = 'open' AND kind = 'field_check'
+                    """
+            ).execute(arguments: [day.description, person])
         }
-        try record(changes, person: person, evidence: evidence, at: now, db)
+        try record(changes, person: person, evidence: evidence, actor: actor, at: now, db)
         for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
     }
 }

@@ -52,7 +52,7 @@ extension LedgerStore {
             try openTask(person, kind: "attention", key: stay, reason: reason, on: day, db)
             guard db.changesCount == 1 else { continue }
             try Self.record(
-                [LedgerChange(kind: .attention, day: day, cause: reason)], person: person["id"], evidence: nil, at: now, db)
+                [LedgerChange(kind: .attention, day: day, cause: reason)], person: person["id"], evidence: nil, actor: "sweep", at: now, db)
             raised += 1
         }
         return raised
@@ -103,7 +103,7 @@ extension LedgerStore {
                 let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
                 guard !changes.isEmpty else { continue }
                 try Self.save(ledger, person: id, db)
-                try Self.record(changes, person: id, evidence: nil, at: now, db)
+                try Self.record(changes, person: id, evidence: nil, actor: "sweep", at: now, db)
                 for change in changes {
                     report.changes[change.kind.rawValue, default: 0] += 1
                     switch change.kind {

@@ -51,8 +51,11 @@ extension LedgerStore {
     }
 
     /// Completes an open task with what staff found on `day`, in one transaction with its effect on
-    /// the ledger. Returns the ledger changes it caused.
-    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day) async throws -> [String: Int] {
+    /// the ledger, recorded as evidence delivered by `actor` (the operator's key, or `cli:<user>`).
+    /// Returns the ledger changes it caused.
+    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day, by actor: String = EvidenceDelivery.commandLineUser)
+        async throws -> [String: Int]
+    {
         try await write { db in
             guard var task = try TaskRow.fetchOne(db, key: id) else { throw LedgerError(.unknownTask, "no task \(id)") }
             guard task.status == "open" else {
@@ -71,7 +74,7 @@ extension LedgerStore {
             let row = EvidenceInput(
                 line: 1, source: "community_office", externalID: "task-\(id)", residentID: task.personId, kind: kind,
                 observedAt: day.description, payload: nil)
-            let report = try self.applyOne(row, db).report
+            let report = try self.applyOne(row, delivery: .file(by: actor, receivedOn: day), db).report
             if let problem = report.problems.first { throw LedgerError(.taskOutcome, problem.reason) }
             return report.changes
         }

@@ -55,9 +55,13 @@ public struct LedgerStore: Sendable {
             ])
     }
 
-    static func record(_ changes: [LedgerChange], person: String, evidence: Int64?, at now: String, _ db: Database) throws {
+    /// Records each change as a ledger event with the evidence that caused it and the `actor` who
+    /// made the decision (the key or operator that delivered the evidence, or `sweep`).
+    static func record(
+        _ changes: [LedgerChange], person: String, evidence: Int64?, actor: String, at now: String, _ db: Database
+    ) throws {
         for change in changes {
-            try LedgerEventRow(change, person: person, evidence: evidence, at: now).insertFast(db)
+            try LedgerEventRow(change, person: person, evidence: evidence, actor: actor, at: now).insertFast(db)
         }
     }
 

@@ -13,7 +13,9 @@ struct EvidenceCommand: AsyncParsableCommand {
             discussion: """
                 CSV header: source,external_id,resident_id,kind,observed_at (payload optional); NDJSON: one object a line with \
                 the same keys. observed_at is an ISO 8601 time or a YYYY-MM-DD day. A re-delivered row changes nothing; unknown \
-                persons and kinds are reported and skipped. Each batch is one transaction.
+                persons and kinds are reported and skipped, as are rows observed after today (one day of clock skew), before \
+                1900 or before the person's birth. Each batch is one transaction. Every row records who delivered it \
+                (cli:<user>) and when it was received.
                 """)
 
         @Argument(help: ArgumentHelp("The feed file.", valueName: "file")) var file: String

@@ -22,11 +22,17 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "The unit whose subtree the key covers.") var unit: String
         @Option(help: "Who or what holds the key (a kiosk's location, a department).") var name: String
         @Flag(help: "Kiosk keys only: refuse requests that are not HMAC-signed.") var requireSignature = false
+        @Option(
+            help: "Feed keys only (required): the departments whose evidence the key delivers, comma-separated (police,civil_affairs)."
+        )
+        var sources: String?
 
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do {
-                let (key, text) = try await store.keys.createKey(name: name, role: role, unit: unit, requireSignature: requireSignature)
+                let (key, text) = try await store.keys.createKey(
+                    name: name, role: role, unit: unit, requireSignature: requireSignature,
+                    sources: sources?.split(separator: ",").map(String.init) ?? [])
                 FileHandle.standardError.write(
                     Data("created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now:\n".utf8))
                 print(text)
@@ -43,12 +49,12 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do {
-                print("id\trole\tunit\tname\tcreated\trevoked\tsigned")
+                print("id\trole\tunit\tname\tcreated\trevoked\tsigned\tsources")
                 for key in try await store.keys.keys() {
                     print(
                         [
                             key.id, key.role.rawValue, key.unitCode, key.name, key.createdAt, key.revokedAt ?? "-",
-                            key.requireSignature ? "yes" : "no",
+                            key.requireSignature ? "yes" : "no", key.sources.isEmpty ? "-" : key.sources.joined(separator: ","),
                         ]
                         .joined(separator: "\t"))
                 }

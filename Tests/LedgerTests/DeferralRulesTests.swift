@@ -104,7 +104,7 @@ struct DeferralRulesTests {
     }
 
     @Test(
-        "the behaviour model needs two departments and the threshold",
+        "the behaviour model needs two departments, the threshold, and someone seen in person: possession never certifies",
         arguments: [
             (["card_spending"], false),
             (["card_spending", "card_pharmacy_spending", "card_transit_ride"], false),  // one department, however often
@@ -112,11 +112,16 @@ struct DeferralRulesTests {
             (["outpatient_visit", "bank_counter_visit"], true),  // 0.96
             (["rail_ticket_checked", "phone_call_activity"], true),  // 0.92
             (["phone_call_activity", "electricity_use", "atm_withdrawal"], false),
+            // A relative with the card, the app, the senior card and the bank card: P = 0.910 from four departments.
+            (["card_pharmacy_spending", "account_update_in_app", "bus_ride_senior_card", "atm_withdrawal"], false),
+            (["card_spending", "account_update_in_app", "bus_ride_senior_card", "atm_withdrawal", "mobile_banking_face_login"], false),
+            (["card_spending", "account_update_in_app", "bus_ride_senior_card", "hotel_check_in"], true),
         ])
     func behaviourModel(kinds: [String], certifies: Bool) {
         let events = kinds.map { name in
             let kind = Self.rules.kind(name)!
-            return DeferralRules.ReferenceEvent(kind: name, source: kind.source, weight: kind.weight!, day: Self.day("2026-05-01"))
+            return DeferralRules.ReferenceEvent(
+                kind: name, source: kind.source, weight: kind.weight!, day: Self.day("2026-05-01"), presence: kind.proves == .presence)
         }
         #expect(Self.engine.score(events, endingOn: Self.day("2026-05-10")).certifies == certifies)
     }
@@ -124,8 +129,9 @@ struct DeferralRulesTests {
     @Test("events outside the trailing window do not count")
     func window() {
         let old = DeferralRules.ReferenceEvent(
-            kind: "outpatient_visit", source: "health_insurance", weight: 0.8, day: Self.day("2026-01-01"))
-        let recent = DeferralRules.ReferenceEvent(kind: "bank_counter_visit", source: "bank", weight: 0.8, day: Self.day("2026-05-01"))
+            kind: "outpatient_visit", source: "health_insurance", weight: 0.8, day: Self.day("2026-01-01"), presence: true)
+        let recent = DeferralRules.ReferenceEvent(
+            kind: "bank_counter_visit", source: "bank", weight: 0.8, day: Self.day("2026-05-01"), presence: true)
         #expect(Self.engine.score([old, recent], endingOn: Self.day("2026-05-01")).certifies == false)
         #expect(Self.engine.score([old, recent], endingOn: Self.day("2026-03-31")).sources.keys.sorted() == ["health_insurance"])
     }

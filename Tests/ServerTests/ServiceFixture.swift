@@ -64,8 +64,10 @@ struct ServiceFixture: Sendable {
             var keys: [String: String] = [:]
             for role in roles {
                 for (district, unit) in [("A", "370202"), ("B", "370203")] {
+                    // The fixture's feed keys deliver for every department; FeedProvenanceTests narrows them.
+                    let sources = role == .feed ? ledger.rules.sources.subtracting(["fastcert"]).sorted() : []
                     keys["\(role.rawValue)-\(district)"] = try await store.keys.createKey(
-                        name: "\(role) \(district)", role: role, unit: unit
+                        name: "\(role) \(district)", role: role, unit: unit, sources: sources
                     )
                     .text
                 }

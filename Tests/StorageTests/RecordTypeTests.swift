@@ -20,6 +20,7 @@ struct RecordTypeTests {
     static func samples(_ db: Database) throws -> [(table: String, encoded: [String], fast: [String]?)] {
         let event = LedgerEventRow(
             LedgerChange(kind: .certified, day: Day("2025-07-01")!, cause: "bureau counter"), person: person.id, evidence: 1,
+            actor: "fc_0123456789abcdef",
             at: "2025-07-01T08:00:00Z")
         let task = TaskRow(
             personId: person.id, unitCode: person.unitCode, kind: "field_check", keyDay: "2026-06-01", reason: "deadline near",

@@ -74,9 +74,10 @@ struct ServeCommandTests {
                     == 0)
             var keys: [String] = []
             for role in ["operator", "kiosk", "feed", "auditor"] {
-                let created = try CommandLineTests.run([
-                    "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
-                ])
+                let created = try CommandLineTests.run(
+                    [
+                        "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
+                    ] + (role == "feed" ? ["--sources", "police,railway"] : []))
                 #expect(created.status == 0, "\(created.stderr)")
                 keys.append(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }

@@ -119,7 +119,7 @@ struct LedgerRoutes {
             throw APIError(.noRows, "the batch holds no evidence rows")
         }
         do {
-            try await ledger.importEvidence(rows, scope: caller.unitPath, allowBiometric: false, into: &report)
+            try await ledger.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
         } catch let error as LedgerError {
             throw error
         } catch {
@@ -162,7 +162,7 @@ struct LedgerRoutes {
         guard path.hasPrefix(caller.unitPath) else {
             throw LedgerError(.outOfScope, "task \(id) belongs to a community outside this key's unit")
         }
-        let changes = try await ledger.completeTask(id, outcome: outcome, on: day)
+        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, by: caller.id)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 

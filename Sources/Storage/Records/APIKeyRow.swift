@@ -13,4 +13,6 @@ struct APIKeyRow: TableRow, Equatable, PersistableRecord {
     var requireSignature: Bool
     var createdAt: String
     var revokedAt: String?
+    /// Feed keys: the departments whose kinds the key may deliver, comma-separated.
+    var sources: String?
 }

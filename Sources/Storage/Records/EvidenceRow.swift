@@ -15,6 +15,8 @@ struct EvidenceRow: TableRow, Equatable, MutablePersistableRecord {
     var observedAt: String
     var receivedAt: String
     var payload: String?
+    /// Who delivered the row: the key id, or `cli:<user>` for a file imported on the server.
+    var deliveredBy: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

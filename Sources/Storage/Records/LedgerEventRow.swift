@@ -15,8 +15,10 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
     var backPayMonths: Int?
     var evidenceId: Int64?
     var recordedAt: String
+    /// Who made the decision: the key or operator that delivered its evidence, or `sweep`.
+    var actor: String?
 
-    init(_ change: LedgerChange, person: String, evidence: Int64?, at now: String) {
+    init(_ change: LedgerChange, person: String, evidence: Int64?, actor: String, at now: String) {
         personId = person
         kind = change.kind.rawValue
         day = change.day.description
@@ -25,6 +27,7 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
         backPayMonths = change.backPayMonths
         evidenceId = evidence
         recordedAt = now
+        self.actor = actor
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -32,11 +35,11 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
 
 extension LedgerEventRow: FastInsertable {
     static let insertSQL = """
-        INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at, actor)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     var insertArguments: StatementArguments {
-        [personId, kind, day, cause, deadline, backPayMonths, evidenceId, recordedAt]
+        [personId, kind, day, cause, deadline, backPayMonths, evidenceId, recordedAt, actor]
     }
 }
