@@ -6,6 +6,7 @@ import Hummingbird
 import Ledger
 import Liveness
 import Logging
+import ServiceLifecycle
 import Storage
 
 /// What every route needs: the configuration, the stores, the face engine, the metrics, and the
@@ -34,7 +35,8 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert"),
-        services: [DuplicateIndexLoader(enroller: enroller, logger: logger)],
+        services: [DuplicateIndexLoader(enroller: enroller, logger: logger) as any Service]
+            + (configuration.dailySweep ? [DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger)] : []),
         logger: logger)
 }
 

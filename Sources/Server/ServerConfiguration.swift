@@ -43,6 +43,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var allowMatchOnly = false
     /// How long a liveness session may be used after it is issued, in seconds.
     public var livenessSessionSeconds = 120
+    /// The service sweeps the ledger itself each day (missed days are caught up at start); false:
+    /// sweeps are run by `fastcert ledger sweep` instead.
+    public var dailySweep = true
+    /// The hour (0 to 23, Beijing time) from which the day's sweep runs.
+    public var sweepHour = 1
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 
@@ -92,6 +97,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
         try value("FASTCERT_LIVENESS_SESSION_SECONDS", \.livenessSessionSeconds)
         if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
+        try value("FASTCERT_DAILY_SWEEP", \.dailySweep)
+        try value("FASTCERT_SWEEP_HOUR", \.sweepHour)
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
     }
 
@@ -109,6 +116,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
         guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
+        if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
     }
 
     var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
@@ -137,6 +145,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var logLevel: String?
         var allowMatchOnly: Bool?
         var livenessSessionSeconds: Int?
+        var dailySweep: Bool?
+        var sweepHour: Int?
 
         func applied(to base: ServerConfiguration) -> ServerConfiguration {
             var c = base
@@ -160,6 +170,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.logLevel = logLevel ?? c.logLevel
             c.allowMatchOnly = allowMatchOnly ?? c.allowMatchOnly
             c.livenessSessionSeconds = livenessSessionSeconds ?? c.livenessSessionSeconds
+            c.dailySweep = dailySweep ?? c.dailySweep
+            c.sweepHour = sweepHour ?? c.sweepHour
             return c
         }
     }

@@ -266,6 +266,17 @@ public struct AppDatabase: Sendable {
                     ALTER TABLE ledger_event ADD COLUMN actor TEXT;
                     """)
         }
+        migrator.registerMigration("v6-sweep-run") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sweep_run (  -- each day's sweep, once: the service claims a day here in the sweep's transaction
+                        day TEXT PRIMARY KEY NOT NULL,
+                        actor TEXT NOT NULL,  -- 'serve' (the service's daily sweep) or cli:<user>
+                        at TEXT NOT NULL,
+                        changes TEXT NOT NULL  -- JSON: the changes by kind
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -69,9 +69,45 @@ extension LedgerStore {
     /// suspension past it; and the health-attention rule. Idempotent: what was already raised for a
     /// person's current deadline is not raised again, so running it twice changes nothing. One
     /// transaction.
-    public func sweep(on day: Day) async throws -> SweepReport {
+    public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser) async throws -> SweepReport {
+        try await writer.write { db in
+            let report = try self.sweep(on: day, db)
+            try Self.recordSweep(day, by: actor, report, db)
+            return report
+        }
+    }
+
+    /// The sweep of `day` unless one already ran for it (by any process on this database): the
+    /// day is claimed in the sweep's own transaction, so it runs exactly once. Nil when it had run.
+    public func sweepIfDue(on day: Day, by actor: String) async throws -> SweepReport? {
+        try await writer.write { db in
+            guard try Self.recordSweep(day, by: actor, SweepReport(), db) else { return nil }
+            let report = try self.sweep(on: day, db)
+            try Self.recordSweep(day, by: actor, report, db, replace: true)
+            return report
+        }
+    }
+
+    /// The last day swept, or nil before the first sweep.
+    public func lastSweptDay() async throws -> Day? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT max(day) FROM sweep_run").flatMap(Day.init) }
+    }
+
+    /// Records that `day` was swept; false when it already was (and `replace` is false).
+    @discardableResult
+    static func recordSweep(_ day: Day, by actor: String, _ report: SweepReport, _ db: Database, replace: Bool = false) throws -> Bool {
+        let changes = String(decoding: try JSONEncoder().encode(report.changes), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO sweep_run (day, actor, at, changes) VALUES (?, ?, ?, ?)
+                ON CONFLICT(day) DO \(replace ? "UPDATE SET changes = excluded.changes" : "NOTHING")
+                """, arguments: [day.description, actor, timestamp(), changes])
+        return db.changesCount == 1
+    }
+
+    func sweep(on day: Day, _ db: Database) throws -> SweepReport {
         let horizon = day.adding(months: rules.warning_months)
-        return try await writer.write { db in
+        do {
             var report = SweepReport()
             let now = Self.timestamp()
             // Who is near or past their deadline goes into a scratch table first, so the loop below

@@ -1,0 +1,53 @@
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// The daily sweep, run by the service itself (no cron): from `hour` (Beijing time) each day it
+/// sweeps that day, and at start it catches up the days missed while nothing ran (up to
+/// `maxCatchUpDays`, oldest first, so suspensions carry the day they fell due). Each day runs
+/// exactly once, whatever the number of processes on the database: the day is claimed in the
+/// sweep's own transaction (``LedgerStore/sweepIfDue(on:by:)``).
+struct DailySweep: Service {
+    let ledger: LedgerStore
+    let hour: Int
+    let logger: Logger
+    var now: @Sendable () -> Date = { Date() }
+    var checkEvery: Duration = .seconds(600)
+    static let maxCatchUpDays = 31
+
+    func run() async throws {
+        // Stops at the group's graceful shutdown (or cancellation), between two checks.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await sweepDueDays()
+                } catch {
+                    logger.error("daily sweep failed; it is retried", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: checkEvery)
+            }
+        }
+    }
+
+    /// The days to sweep now: none before `hour`; else every day after the last one swept, up
+    /// to today (at most ``maxCatchUpDays``), or today alone on a ledger never swept.
+    static func dueDays(now: Date, hour: Int, lastSwept: Day?) -> [Day] {
+        let today = Day(now)
+        let secondsIntoDay = (Int(now.timeIntervalSince1970) + Day.zoneOffsetSeconds) % 86_400
+        let last = secondsIntoDay >= hour * 3600 ? today : today.adding(days: -1)
+        guard let lastSwept else { return secondsIntoDay >= hour * 3600 ? [today] : [] }
+        let first = max(lastSwept.adding(days: 1), last.adding(days: -(maxCatchUpDays - 1)))
+        guard first <= last else { return [] }
+        return (0...first.days(to: last)).map { first.adding(days: $0) }
+    }
+
+    func sweepDueDays() async throws {
+        for day in Self.dueDays(now: now(), hour: hour, lastSwept: try await ledger.lastSweptDay()) {
+            guard let report = try await ledger.sweepIfDue(on: day, by: "serve") else { continue }
+            logger.info(
+                "daily sweep", metadata: ["day": "\(day)", "examined": "\(report.examined)", "changes": "\(report.changes)"])
+        }
+    }
+}
