@@ -164,6 +164,24 @@ public struct DeferralRules: Sendable {
         return []
     }
 
+    /// The hidden-death rule: a sign of a hidden death, as the cause for the attention list, or
+    /// nil. Someone last seen in person on `lastPresence` (presence, strong, biometric or visit
+    /// evidence), within `history_days` but not for `presence_gap_days`, whose card, account,
+    /// phone or home was used `possessionEvents` times in the last `possession_recent_days`
+    /// (`possessionKinds` among them) breaks their own pattern: the living are seen now and then;
+    /// a relative living on a dead person's pension uses only what they hold.
+    public func hiddenDeathSign(
+        lastPresence: Day?, possessionEvents: Int, possessionKinds: [String], ledger: PersonLedger, on day: Day
+    ) -> String? {
+        let rule = rules.hidden_death
+        guard ledger.status == .active, let seen = lastPresence, possessionEvents >= rule.min_possession_events else { return nil }
+        let gap = seen.days(to: day)
+        guard gap >= rule.presence_gap_days, gap <= rule.history_days else { return nil }
+        return
+            "not seen in person since \(seen) (\(gap) days) while \(possessionEvents) uses of their card, account, phone or home "
+            + "(\(possessionKinds.sorted().joined(separator: ", "))) went on in the last \(rule.possession_recent_days) days: possible hidden death"
+    }
+
     /// The health-attention rule: someone of `min_age` or more, with an inpatient stay within
     /// `inpatient_within_days` of `day` and no certification since, goes on the community's
     /// attention list before any deadline.

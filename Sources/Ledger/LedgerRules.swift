@@ -57,6 +57,19 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var inpatient_kinds: [String]
     }
 
+    /// Signs of a hidden death: presence evidence stops while possession goes on.
+    public struct HiddenDeath: Sendable, Codable, Equatable {
+        public var about: String?
+        /// Only someone seen in person within this many days has a pattern to break.
+        public var history_days: Int
+        /// Not seen in person for this many days...
+        public var presence_gap_days: Int
+        /// ...while their card, account, phone or home was used this often...
+        public var min_possession_events: Int
+        /// ...in this many recent days.
+        public var possession_recent_days: Int
+    }
+
     public var version: Int
     public var about: String?
     /// Benefit level to service period in months (6...24).
@@ -65,6 +78,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var field_check_months: Int
     public var behaviour_model: BehaviourModel
     public var attention: Attention
+    public var hidden_death: HiddenDeath
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -75,7 +89,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     private var kindIndex: [String: Kind] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention,
+        case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
             reminder_text, kinds
     }
 
@@ -88,6 +102,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         field_check_months = try c.decode(Int.self, forKey: .field_check_months)
         behaviour_model = try c.decode(BehaviourModel.self, forKey: .behaviour_model)
         attention = try c.decode(Attention.self, forKey: .attention)
+        hidden_death = try c.decode(HiddenDeath.self, forKey: .hidden_death)
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -138,6 +153,12 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         }
         guard (6...60).contains(behaviour_model.anchor_months), (0...90).contains(behaviour_model.min_deadline_move_days) else {
             throw fail("behaviour_model needs anchor_months of 6 to 60 and min_deadline_move_days of 0 to 90")
+        }
+        let hidden = hidden_death
+        guard hidden.presence_gap_days > 0, hidden.history_days > hidden.presence_gap_days, hidden.possession_recent_days > 0,
+            hidden.min_possession_events > 0
+        else {
+            throw fail("hidden_death needs positive days and events, and history_days longer than presence_gap_days")
         }
         var seen = Set<String>()
         for kind in kinds {

@@ -58,6 +58,56 @@ extension LedgerStore {
         return raised
     }
 
+    /// The hidden-death rule (``DeferralRules/hiddenDeathSign(lastPresence:possessionEvents:possessionKinds:ledger:on:)``)
+    /// over everyone whose card, account, phone or home was used often enough lately: each newly
+    /// found is put on their community's attention list with the cause (once per last sighting),
+    /// and a field check opens at once for their current deadline. Returns how many were found.
+    func raiseHiddenDeath(on day: Day, now: String, _ db: Database) throws -> Int {
+        let rule = rules.hidden_death
+        let reference = rules.kinds.filter { $0.class == .reference }
+        let possession = reference.filter { $0.proves == .possession }.map(\.kind)
+        let presence = reference.filter { $0.proves == .presence }.map(\.kind)
+        guard !possession.isEmpty else { return 0 }
+        func list(_ kinds: [String]) -> String { kinds.map { _ in "?" }.joined(separator: ",") }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                WITH recent AS (
+                    SELECT person_id, count(*) AS n, group_concat(DISTINCT kind) AS kinds FROM evidence
+                    WHERE kind IN (\(list(possession))) AND observed_day BETWEEN ? AND ?
+                    GROUP BY person_id HAVING count(*) >= ?
+                )
+                SELECT p.id, \(Self.ledgerColumns(of: "p")), p.unit_code, r.n, r.kinds,
+                    (SELECT max(e.observed_day) FROM evidence e
+                     WHERE e.person_id = p.id AND e.observed_day <= ?
+                       AND (e.class IN ('strong', 'biometric', 'visit') OR e.kind IN (\(list(presence))))) AS seen
+                FROM recent r JOIN person p ON p.id = r.person_id
+                WHERE p.status = 'active'
+                """,
+            arguments: StatementArguments(
+                possession + [day.adding(days: -(rule.possession_recent_days - 1)).description, day.description]
+                    + [rule.min_possession_events, day.description] + presence))
+        var found = 0
+        for person in rows {
+            let ledger = Self.ledger(person, at: 1)
+            let seen = (person["seen"] as String?).flatMap(Day.init)
+            guard
+                let sign = deferral.hiddenDeathSign(
+                    lastPresence: seen, possessionEvents: person["n"],
+                    possessionKinds: (person["kinds"] as String).split(separator: ",").map(String.init),
+                    ledger: ledger, on: day),
+                let seen
+            else { continue }
+            try openTask(person, kind: "attention", key: seen, reason: sign, on: day, db)
+            guard db.changesCount == 1 else { continue }
+            try openTask(person, kind: "field_check", key: ledger.deadline, reason: sign, on: day, db)
+            try Self.record(
+                [LedgerChange(kind: .attention, day: day, cause: sign)], person: person["id"], evidence: nil, actor: "sweep", at: now, db)
+            found += 1
+        }
+        return found
+    }
+
     /// What one sweep did.
     public struct SweepReport: Sendable, Equatable {
         public var examined = 0
@@ -151,6 +201,7 @@ extension LedgerStore {
                 }
             }
             report.changes["attention", default: 0] += try raiseAttention(on: day, now: now, db)
+            report.changes["attention", default: 0] += try raiseHiddenDeath(on: day, now: now, db)
             if report.changes["attention"] == 0 { report.changes["attention"] = nil }
             return report
         }

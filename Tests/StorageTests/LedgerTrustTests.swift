@@ -212,4 +212,32 @@ struct LedgerTrustTests {
             }
         }
     }
+
+    @Test("presence that stops while possession goes on puts the person on the attention list with a field check at once")
+    func hiddenDeath() async throws {
+        try await Fixture.withLedger { store in
+            // Wang is seen at a hotel in August 2025 and never again; the cards, app and ATM go on every month.
+            // Li is seen at an outpatient visit every month besides the same card use: nothing to see.
+            var lines = ["police,H-0,\(Fixture.wang),hotel_check_in,2025-08-01"]
+            for (n, month) in Self.months(from: "2025-08", count: 5).enumerated() {
+                lines += Self.possessionMonth(month, person: Fixture.wang, tag: "W")
+                lines += Self.possessionMonth(month, person: Fixture.li, tag: "L")
+                lines.append("health_insurance,O-\(n),\(Fixture.li),outpatient_visit,\(month.firstDay.adding(days: 12))")
+            }
+            var report = ImportReport()
+            try await store.importEvidence(Fixture.evidence(lines), into: &report)
+            #expect(report.problems.isEmpty, "\(report.problems)")
+            // 2025-11-20: seen 111 days ago, not yet a sign.
+            #expect(try await store.sweep(on: Day("2025-11-20")!).changes["attention"] == nil)
+            let sweep = try await store.sweep(on: Day("2025-12-05")!)
+            #expect(sweep.changes["attention"] == 1)
+            let tasks = try await store.tasks(unit: "3702")
+            #expect(Set(tasks.map(\.kind)) == ["attention", "field_check"] && tasks.allSatisfy { $0.personID == Fixture.wang })
+            #expect(tasks.allSatisfy { $0.reason.contains("not seen in person since 2025-08-01") && $0.reason.contains("atm_withdrawal") })
+            let wang = try #require(try await store.person(ResidentID(Fixture.wang)))
+            #expect(wang.timeline.contains { $0.kind == "attention" && $0.detail.contains("possible hidden death") })
+            // Sweeping again raises nothing new.
+            #expect(try await store.sweep(on: Day("2025-12-06")!).changes["attention"] == nil)
+        }
+    }
 }
