@@ -59,7 +59,8 @@ def main():
         f.write("source,external_id,resident_id,kind,observed_at\n")
         for i in range(a.evidence):
             k = r.choice(strong) if r.random() < 0.05 else r.choice(reference)
-            f.write(f"{k['source']},{prefix}{i},{r.choice(ids)},{k['kind']},2026-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n")
+            # Observed January to November 2026: all before the day the benchmark was set (rows from the future are refused).
+            f.write(f"{k['source']},{prefix}{i},{r.choice(ids)},{k['kind']},2026-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}\n")
 
 
 if __name__ == "__main__":
