@@ -70,6 +70,12 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var possession_recent_days: Int
     }
 
+    /// The service ledger: who needs more than a message when warned.
+    public struct ServiceLedger: Sendable, Codable, Equatable {
+        public var about: String?
+        public var home_visit_age_living_alone: Int
+    }
+
     public var version: Int
     public var about: String?
     /// Benefit level to service period in months (6...24).
@@ -79,6 +85,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var behaviour_model: BehaviourModel
     public var attention: Attention
     public var hidden_death: HiddenDeath
+    public var service_ledger: ServiceLedger
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -90,6 +97,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
+            service_ledger,
             reminder_text, kinds
     }
 
@@ -103,6 +111,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         behaviour_model = try c.decode(BehaviourModel.self, forKey: .behaviour_model)
         attention = try c.decode(Attention.self, forKey: .attention)
         hidden_death = try c.decode(HiddenDeath.self, forKey: .hidden_death)
+        service_ledger = try c.decode(ServiceLedger.self, forKey: .service_ledger)
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()

@@ -60,8 +60,9 @@ public struct LedgerChange: Sendable, Equatable, Codable {
     /// A death closes the person's open field checks and visits: nobody is to be visited any more.
     public var closesOpenTasks: Bool { kind == .deceased }
 
-    /// A certification closes the person's open field checks (nobody needs to check any more); a
-    /// health-attention visit stays open (a certification does not say how the person is).
+    /// A certification closes the person's open field checks, home visits and phone calls (nobody
+    /// needs to check any more); a health-attention visit stays open (a certification does not say
+    /// how the person is).
     public var closesFieldChecks: Bool { kind == .certified }
 
     public init(kind: Kind, day: Day, cause: String, deadline: Day? = nil, backPayMonths: Int? = nil) {

@@ -22,3 +22,26 @@ public struct Reminder: Sendable, Equatable {
         return Reminder(channel: kind, recipient: recipient, message: message)
     }
 }
+
+/// Work for community staff beside a warning's message (the service ledger, 服务台账): a home
+/// visit for someone who cannot easily come to certify, a phone call for someone no message reaches.
+public enum Outreach: String, Sendable, CaseIterable {
+    case homeVisit = "home_visit"
+    case phoneCall = "phone_call"
+
+    /// The tasks a warned person needs, each with its reason: a home visit when immobile, or living
+    /// alone at `rules.home_visit_age_living_alone` or more; a phone call when they have neither
+    /// WeChat nor a phone.
+    public static func tasks(
+        immobile: Bool, livesAlone: Bool, age: Int, hasChannel: Bool, rules: LedgerRules.ServiceLedger
+    ) -> [(Outreach, String)] {
+        var tasks: [(Outreach, String)] = []
+        if immobile {
+            tasks.append((.homeVisit, "immobile: visit at home to certify before the deadline"))
+        } else if livesAlone && age >= rules.home_visit_age_living_alone {
+            tasks.append((.homeVisit, "aged \(age), living alone: visit at home to certify before the deadline"))
+        }
+        if !hasChannel { tasks.append((.phoneCall, "no WeChat and no phone on file: reach them through family or neighbours")) }
+        return tasks
+    }
+}

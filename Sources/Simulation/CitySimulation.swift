@@ -107,7 +107,9 @@ public struct CitySimulation: Sendable {
                 guard let index = byID[task.personID] else { continue }
                 let person = people[index]
                 let outcome: LedgerStore.TaskOutcome
-                if let death = person.death, death <= day {
+                if task.kind == "phone_call" {
+                    outcome = person.unreachable ? .unreachable : .reached
+                } else if let death = person.death, death <= day {
                     outcome = .deceased
                 } else if !person.unreachable && (person.mobility == .homebound || random.chance(model.foundAtHomeShare)) {
                     outcome = .seenAlive

@@ -277,6 +277,47 @@ public struct AppDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v7-service-ledger") { db in
+            // New task kinds (home visits, phone calls) and a second reminder per deadline: SQLite
+            // changes a CHECK or a UNIQUE constraint only by rebuilding the table.
+            try db.execute(
+                sql: """
+                    CREATE TABLE task_v7 (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        unit_code TEXT NOT NULL REFERENCES unit(code),
+                        kind TEXT NOT NULL CHECK (kind IN ('field_check', 'attention', 'home_visit', 'phone_call')),
+                        key_day TEXT NOT NULL,  -- the deadline (field checks, visits, calls) or the day it is about (attention)
+                        reason TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'closed')),
+                        outcome TEXT,
+                        created_on TEXT NOT NULL,
+                        closed_on TEXT,
+                        UNIQUE (person_id, kind, key_day)
+                    );
+                    INSERT INTO task_v7 SELECT id, person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on FROM task;
+                    DROP TABLE task;
+                    ALTER TABLE task_v7 RENAME TO task;
+                    CREATE INDEX task_unit ON task(unit_code, status);
+                    CREATE TABLE outbox_v7 (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        channel TEXT NOT NULL CHECK (channel IN ('wechat', 'sms')),
+                        recipient TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        deadline TEXT NOT NULL,
+                        round INTEGER NOT NULL DEFAULT 1,  -- 1 at the warning, 2 when the field check opens
+                        created_on TEXT NOT NULL,
+                        sent_at TEXT,
+                        UNIQUE (person_id, deadline, round)
+                    );
+                    INSERT INTO outbox_v7 (id, person_id, channel, recipient, message, deadline, round, created_on, sent_at)
+                    SELECT id, person_id, channel, recipient, message, deadline, 1, created_on, sent_at FROM outbox;
+                    DROP TABLE outbox;
+                    ALTER TABLE outbox_v7 RENAME TO outbox;
+                    CREATE INDEX outbox_unsent ON outbox(sent_at, id);
+                    """)
+        }
         return migrator
     }
 }

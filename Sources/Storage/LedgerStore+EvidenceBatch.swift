@@ -41,18 +41,6 @@ extension LedgerStore {
         let unknown = try Int.fetchAll(
             db, sql: "DELETE FROM temp.evidence_batch AS b WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = b.person_id) RETURNING seq")
         for seq in unknown { report.refuse(batch.entries[seq].line, "unknown person \(batch.entries[seq].id)") }
-        // A day before the person's birth cannot be about them (EvidenceAdmission, per person).
-        let beforeBirth = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT b.seq, p.birth_date FROM temp.evidence_batch b JOIN person p ON p.id = b.person_id
-                WHERE b.observed_day < p.birth_date
-                """)
-        for row in beforeBirth {
-            let entry = batch.entries[row["seq"]]
-            report.refuse(entry.line, EvidenceAdmission.refusal(observed: entry.day, birth: Day(row["birth_date"] as String)!) ?? "")
-            try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [row["seq"] as Int])
-        }
         if let scope = batch.delivery.scope {
             let outside = try Int.fetchAll(
                 db,
@@ -72,6 +60,19 @@ extension LedgerStore {
                    OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id AND a.seq < b.seq)
                 """)
         report.alreadyPresent += db.changesCount
+        // A day before the person's birth cannot be about them (EvidenceAdmission, per person); checked on
+        // the new rows only, so a re-delivered feed costs nothing more.
+        let beforeBirth = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT b.seq, p.birth_date FROM temp.evidence_batch b JOIN person p ON p.id = b.person_id
+                WHERE b.observed_day < p.birth_date
+                """)
+        for row in beforeBirth {
+            let entry = batch.entries[row["seq"]]
+            report.refuse(entry.line, EvidenceAdmission.refusal(observed: entry.day, birth: Day(row["birth_date"] as String)!) ?? "")
+            try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [row["seq"] as Int])
+        }
     }
 
     /// Inserts the staged rows, with ids in resident-ID order.
@@ -212,7 +213,7 @@ extension LedgerStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE task SET status = 'closed', outcome = 'certified', closed_on = ?
-                    WHERE person_id = ? AND status = 'open' AND kind = 'field_check'
+                    WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
                     """
             ).execute(arguments: [day.description, person])
         }

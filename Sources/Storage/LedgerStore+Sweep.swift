@@ -3,16 +3,27 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// Queues the person's ``Reminder`` (none without a channel), once per deadline.
-    func remind(_ person: Row, deadline: Day, on day: Day, _ db: Database) throws {
+    /// Queues the person's ``Reminder`` (none without a channel), once per deadline and round.
+    func remind(_ person: Row, deadline: Day, round: Int = 1, on day: Day, _ db: Database) throws {
         guard
             let reminder = Reminder.compose(
                 name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: deadline, text: rules.reminder_text)
         else { return }
         try OutboxRow(
             personId: person["id"], channel: reminder.channel.rawValue, recipient: reminder.recipient, message: reminder.message,
-            deadline: deadline.description, createdOn: day.description
+            deadline: deadline.description, round: round, createdOn: day.description
         ).insertFast(db)
+    }
+
+    /// Opens the service ledger's tasks a warned person needs (``Outreach``): a home visit, a phone call.
+    func openOutreach(_ person: Row, deadline: Day, on day: Day, _ db: Database) throws {
+        let tasks = Outreach.tasks(
+            immobile: person["immobile"], livesAlone: person["lives_alone"], age: Day(person["birth_date"] as String)!.age(on: day),
+            hasChannel: (person["phone"] as String?)?.nilIfEmpty != nil || (person["wechat_id"] as String?)?.nilIfEmpty != nil,
+            rules: rules.service_ledger)
+        for (kind, reason) in tasks {
+            try openTask(person, kind: kind.rawValue, key: deadline, reason: "\(reason) (deadline \(deadline))", on: day, db)
+        }
     }
 
     /// Opens a task for the person's community, once per person, kind and key day (the table's
@@ -170,7 +181,8 @@ extension LedgerStore {
             let persons = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.id, \(Self.ledgerColumns), p.name, p.unit_code, p.phone, p.wechat_id
+                    SELECT p.id, \(Self.ledgerColumns), p.name, p.unit_code, p.phone, p.wechat_id, p.immobile, p.lives_alone,
+                        p.birth_date
                     FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid
                     """)
             let raisedStatement = try db.makeStatement(
@@ -193,8 +205,11 @@ extension LedgerStore {
                 for change in changes {
                     report.changes[change.kind.rawValue, default: 0] += 1
                     switch change.kind {
-                    case .warning: try remind(person, deadline: change.deadline!, on: day, db)
+                    case .warning:
+                        try remind(person, deadline: change.deadline!, on: day, db)
+                        try openOutreach(person, deadline: change.deadline!, on: day, db)
                     case .fieldCheck:
+                        try remind(person, deadline: change.deadline!, round: 2, on: day, db)
                         try openTask(person, kind: "field_check", key: change.deadline!, reason: change.cause, on: day, db)
                     default: break
                     }

@@ -25,6 +25,9 @@ extension LedgerStore {
         case deceased
         /// Could not be reached: the task closes; the deadline still applies.
         case unreachable
+        /// Reached by phone (phone-call tasks only): the task closes; a call is not a sighting, so the
+        /// deadline still applies.
+        case reached
     }
 
     /// Tasks in the unit's subtree, open ones only unless `includeClosed`.
@@ -61,13 +64,20 @@ extension LedgerStore {
             guard task.status == "open" else {
                 throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")
             }
+            // A phone call hears someone, it does not see the person: it never certifies.
+            if task.kind == "phone_call" && outcome == .seenAlive {
+                throw LedgerError(.taskOutcome, "a phone call does not show the person alive: record reached, then visit them")
+            }
+            if task.kind != "phone_call" && outcome == .reached {
+                throw LedgerError(.taskOutcome, "reached is the outcome of a phone call; a visit is seen-alive, deceased or unreachable")
+            }
             task.status = "done"
             task.outcome = outcome.rawValue
             task.closedOn = day.description
             try task.update(db)
             let kind: String
             switch outcome {
-            case .unreachable: return [:]
+            case .unreachable, .reached: return [:]
             case .seenAlive: kind = "home_visit"
             case .deceased: kind = "community_death_report"
             }

@@ -31,7 +31,7 @@ struct TasksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record what staff found: seen-alive (certifies, as a home visit), deceased, or unreachable.")
         @Argument(help: "The task id.") var id: Int64
-        @Option(help: "seen-alive, deceased or unreachable.") var outcome: LedgerStore.TaskOutcome
+        @Option(help: "seen-alive, deceased, unreachable, or reached (phone-call tasks).") var outcome: LedgerStore.TaskOutcome
         @Option(help: ArgumentHelp("The day of the visit (default: today).", valueName: "YYYY-MM-DD")) var day: String?
         @OptionGroup var ledger: LedgerOptions
 

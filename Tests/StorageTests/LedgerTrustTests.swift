@@ -240,4 +240,40 @@ struct LedgerTrustTests {
             #expect(try await store.sweep(on: Day("2025-12-06")!).changes["attention"] == nil)
         }
     }
+
+    @Test(
+        "the service ledger: a home visit for the old living alone, a phone call for the unreachable, a second reminder; certifying closes them"
+    )
+    func serviceLedger() async throws {
+        try await Fixture.withLedger { store in
+            let zhao = Fixture.residentID("37020219450505003")
+            let persons = """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(zhao),Zhao Min,1945-05-05,370202001001,3,2800,,,0,0
+                """
+            #expect(try await store.importPersons(csv: persons, today: Day("2025-06-01")!).imported == 1)
+            // Warned on 2026-03-15 (deadline 2026-06-01): Wang is 85 and lives alone; Zhao has no WeChat and no phone.
+            _ = try await store.sweep(on: Day("2026-03-15")!)
+            let tasks = try await store.tasks(unit: "3702")
+            #expect(tasks.map { "\($0.kind) \($0.personID)" }.sorted() == ["home_visit \(Fixture.wang)", "phone_call \(zhao)"])
+            #expect(try await store.outbox().map(\.personID) == [Fixture.wang])  // Li (24 months) is not due; Zhao has no channel
+            // A phone call is not a sighting.
+            let call = try #require(tasks.first { $0.kind == "phone_call" })
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.completeTask(call.id, outcome: .seenAlive, on: Day("2026-03-20")!)
+            }
+            #expect(try await store.completeTask(call.id, outcome: .reached, on: Day("2026-03-20")!).isEmpty)
+            // The field check brings a second reminder.
+            _ = try await store.sweep(on: Day("2026-05-05")!)
+            #expect(try await store.outbox().filter { $0.personID == Fixture.wang }.count == 2)
+            // Wang certifies at a counter: the field check and the home visit close themselves.
+            var report = ImportReport()
+            try await store.importEvidence(
+                Fixture.evidence(["social_security_bureau,S-1,\(Fixture.wang),bureau_counter_confirmation,2026-05-08"]),
+                delivery: .file(by: "cli:test", receivedOn: Day("2026-05-08")!), into: &report)
+            #expect(try await store.tasks(unit: "3702").map(\.personID).allSatisfy { $0 == zhao })
+            let closed = try await store.tasks(unit: "3702", includeClosed: true).filter { $0.personID == Fixture.wang }
+            #expect(Set(closed.map(\.kind)) == ["home_visit", "field_check"] && closed.allSatisfy { $0.outcome == "certified" })
+        }
+    }
 }

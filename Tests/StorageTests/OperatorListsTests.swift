@@ -8,7 +8,9 @@ import Testing
 struct OperatorListsTests {
     typealias Fixture = LedgerStoreTests
 
-    @Test("a warning queues one reminder (WeChat first) and a field check opens one task for the community")
+    @Test(
+        "a warning queues one reminder (WeChat first) and a home visit for the old living alone; a field check opens a task and a second reminder"
+    )
     func remindersAndTasks() async throws {
         try await Fixture.withLedger { store in
             _ = try await store.sweep(on: Day("2026-03-15")!)
@@ -20,11 +22,11 @@ struct OperatorListsTests {
             #expect(try await store.alerts(unit: "3702", kind: .warning).map(\.personID) == [Fixture.wang])
             _ = try await store.sweep(on: Day("2026-05-10")!)
             let tasks = try await store.tasks(unit: "370202001")
-            #expect(tasks.map(\.kind) == ["field_check"])
-            #expect(try await store.tasks(unit: "370202001001").count == 1)
+            #expect(tasks.map(\.kind) == ["home_visit", "field_check"])  // Wang is 86 and lives alone
+            #expect(try await store.tasks(unit: "370202001001").count == 2)
             #expect(try await store.alerts(unit: "370202", kind: .fieldCheck).count == 1)
             #expect(try await store.markSent([outbox[0].id, 999]) == [999])
-            #expect(try await store.outbox().isEmpty)
+            #expect(try await store.outbox().map(\.personID) == [Fixture.wang])  // the second reminder, with the field check
         }
     }
 

@@ -146,7 +146,7 @@ struct LedgerRoutes {
         }
         let input = try JSON.decode(OutcomeBody.self, from: body)
         guard let outcome = LedgerStore.TaskOutcome(rawValue: input.outcome.replacingOccurrences(of: "_", with: "-")) else {
-            throw APIError(.invalidOutcome, "outcome must be seen_alive, deceased or unreachable")
+            throw APIError(.invalidOutcome, "outcome must be seen_alive, deceased, unreachable or reached (phone calls)")
         }
         let day: Day
         if let text = input.day {

@@ -1,6 +1,6 @@
 import GRDB
 
-/// A row of `outbox`: a reminder waiting to be sent (once per person and deadline).
+/// A row of `outbox`: a reminder waiting to be sent (once per person, deadline and round).
 struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
     static let databaseTableName = "outbox"
 
@@ -11,6 +11,8 @@ struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
     var recipient: String
     var message: String
     var deadline: String
+    /// 1 at the warning, 2 when the field check opens
+    var round: Int = 1
     var createdOn: String
     var sentAt: String?
 
@@ -18,13 +20,13 @@ struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
 }
 
 extension OutboxRow: FastInsertable {
-    /// Once per person and deadline: a second reminder is skipped.
+    /// Once per person, deadline and round: a repeated one is skipped.
     static let insertSQL = """
-        INSERT INTO outbox (person_id, channel, recipient, message, deadline, created_on, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(person_id, deadline) DO NOTHING
+        INSERT INTO outbox (person_id, channel, recipient, message, deadline, round, created_on, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(person_id, deadline, round) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, channel, recipient, message, deadline, createdOn, sentAt]
+        [personId, channel, recipient, message, deadline, round, createdOn, sentAt]
     }
 }

@@ -8,7 +8,7 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
     var id: Int64?
     var personId: String
     var unitCode: String
-    /// field_check or attention
+    /// field_check, attention, home_visit or phone_call
     var kind: String
     /// the deadline (field checks) or the inpatient day (attention) it is for
     var keyDay: String
