@@ -122,6 +122,20 @@ public struct DeferralRules: Sendable {
         return changes
     }
 
+    /// A new service period (the person's benefit level changed) on `day`: the deadline is
+    /// recomputed from the last certification (or entry into the ledger, `since`) with the new
+    /// period, so a shorter period can bring it near or past (the sweep then warns or suspends)
+    /// and a longer one pushes it out. A suspended or deceased person keeps their state.
+    public func changePeriod(_ ledger: inout PersonLedger, to months: Int, since: Day) -> Day? {
+        guard months != ledger.servicePeriodMonths else { return nil }
+        ledger.servicePeriodMonths = months
+        guard ledger.status == .active else { return nil }
+        let deadline = (ledger.lastCertified ?? since).adding(months: months)
+        guard deadline != ledger.deadline else { return nil }
+        ledger.deadline = deadline
+        return deadline
+    }
+
     /// A death record: the person is deceased and payments stop. A second record changes nothing.
     public func recordDeath(_ ledger: inout PersonLedger, on day: Day, cause: String) -> [LedgerChange] {
         guard ledger.status != .deceased else { return [] }

@@ -36,7 +36,7 @@ public struct PayrollLine: Sendable, Equatable {
         case .resumed:
             status = .active
             backPayMonths = Month(day).next == month ? (owed ?? 0) : 0
-        case .certified, .conflict, .warning, .fieldCheck, .attention, .voided: break
+        case .certified, .conflict, .warning, .fieldCheck, .attention, .voided, .edited: break
         }
         payable = status == .active
     }

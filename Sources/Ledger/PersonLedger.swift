@@ -46,6 +46,8 @@ public struct LedgerChange: Sendable, Equatable, Codable {
         case certified, resumed, suspended, deceased, conflict, warning, fieldCheck = "field_check", attention
         /// A certification undone: the evidence it rested on was observed after the person's death.
         case voided
+        /// The person's details changed (level, amount, community, contact) by an operator.
+        case edited
     }
 
     public var kind: Kind

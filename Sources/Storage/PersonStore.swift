@@ -52,7 +52,10 @@ public struct PersonStore: LedgerBacked {
 
     /// Applies changes to a person within `scope` (the person's current and new community must
     /// both lie in it).
-    public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String) async throws -> PersonRecord {
+    /// Every change is recorded as an `edited` ledger event naming the fields (old and new values
+    /// of level, amount and community; contact fields by name only) and `actor`; a level change
+    /// recomputes the deadline (``DeferralRules/changePeriod(_:to:since:)``).
+    public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String, by actor: String) async throws -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
             guard let current = try PersonStore.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
@@ -80,6 +83,28 @@ public struct PersonStore: LedgerBacked {
                     person.name, person.unitCode, person.benefitLevel, person.servicePeriodMonths, person.monthlyAmountFen, person.phone,
                     person.wechatID, person.livesAlone, person.immobile, id.value,
                 ])
+            let today = Day(Date())
+            var edits: [String] = []
+            if person.benefitLevel != current.benefitLevel { edits.append("level \(current.benefitLevel) to \(person.benefitLevel)") }
+            if person.monthlyAmountFen != current.monthlyAmountFen {
+                edits.append("amount \(Yuan.text(fen: current.monthlyAmountFen)) to \(Yuan.text(fen: person.monthlyAmountFen))")
+            }
+            if person.unitCode != current.unitCode { edits.append("community \(current.unitCode) to \(person.unitCode)") }
+            if person.name != current.name { edits.append("name") }
+            if person.phone != current.phone || person.wechatID != current.wechatID { edits.append("contact") }
+            if person.livesAlone != current.livesAlone || person.immobile != current.immobile { edits.append("living situation") }
+            guard !edits.isEmpty else { return current }
+            var ledger = current.ledger
+            var cause = "changed by \(actor): " + edits.joined(separator: ", ")
+            let deadline = DeferralRules(rules: rules).changePeriod(
+                &ledger, to: person.servicePeriodMonths, since: current.enrolledOn)
+            if let deadline { cause += "; service period \(person.servicePeriodMonths) months, deadline \(deadline)" }
+            try LedgerStore.save(ledger, person: id.value, db)
+            try db.execute(
+                sql: "UPDATE person SET service_period_months = ? WHERE id = ?", arguments: [ledger.servicePeriodMonths, id.value])
+            try LedgerStore.record(
+                [LedgerChange(kind: .edited, day: today, cause: cause, deadline: deadline)], person: id.value, evidence: nil, actor: actor,
+                at: LedgerStore.timestamp(), db)
             return try PersonStore.personRecord(id, db)!
         }
     }

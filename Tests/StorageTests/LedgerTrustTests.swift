@@ -276,4 +276,25 @@ struct LedgerTrustTests {
             #expect(Set(closed.map(\.kind)) == ["home_visit", "field_check"] && closed.allSatisfy { $0.outcome == "certified" })
         }
     }
+
+    @Test("a person's edit is a ledger event with its actor; a level change recomputes the deadline")
+    func editsAreEvents() async throws {
+        try await Fixture.withLedger { store in
+            let persons = PersonStore(ledger: store)
+            let id = try ResidentID(Fixture.wang)
+            // Level 3 (12 months) to level 5 (6 months), with a new amount: the deadline comes from entry (2025-06-01) + 6 months.
+            let edited = try await persons.updatePerson(
+                id, PersonChanges(benefitLevel: "5", monthlyAmount: "3500"), scope: "/3702/", by: "fc_00000000000000aa")
+            #expect(edited.ledger.servicePeriodMonths == 6 && edited.ledger.deadline == Day("2025-12-01"))
+            let event = try #require(try await store.person(id)?.timeline.first { $0.kind == "edited" })
+            #expect(event.detail.contains("changed by fc_00000000000000aa: level 3 to 5, amount 3200.50 to 3500.00"))
+            #expect(event.detail.contains("deadline 2025-12-01"))
+            // The next sweep suspends: the shorter period has already run out.
+            _ = try await store.sweep(on: Day("2026-01-05")!)
+            #expect(try await store.person(id)?.ledger.status == .suspended)
+            // Nothing changed: no event.
+            _ = try await persons.updatePerson(id, PersonChanges(benefitLevel: "5"), scope: "/3702/", by: "fc_00000000000000aa")
+            #expect(try await store.person(id)?.timeline.filter { $0.kind == "edited" }.count == 1)
+        }
+    }
 }

@@ -124,7 +124,7 @@ struct PersonRoutes {
                     .nothingToChange,
                     "send at least one of name, unit_code, benefit_level, monthly_amount, phone, wechat_id, lives_alone, immobile")
             }
-            let person = try await store.persons.updatePerson(id, changes, scope: caller.unitPath)
+            let person = try await store.persons.updatePerson(id, changes, scope: caller.unitPath, by: caller.id)
             return try JSON.response(PersonBody(person))
         }
         routes.add(.personLedger) { _, context, _ in
