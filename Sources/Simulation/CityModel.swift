@@ -45,6 +45,15 @@ public struct CityModel: Sendable {
     /// Deaths a family hides to keep collecting: no record reaches the bureau, and the card and the
     /// phone stay in use (anchor: some families do).
     public var hiddenDeathShare = 0.03
+    /// What a hiding family uses a month after the death, from several departments: the
+    /// pensioner's social-security card, their app, their senior card, their bank card, their phone.
+    public var hidingFamilyRates: [String: Double] = [
+        "card_pharmacy_spending": 1.5, "card_spending": 2, "account_update_in_app": 0.3, "bus_ride_senior_card": 3,
+        "atm_withdrawal": 1, "phone_call_activity": 6,
+    ]
+    /// ...and, now and then, a presence kind a sloppy ledger would accept from them (a relative at a
+    /// clinic on the pensioner's insurance card).
+    public var hidingPresenceLeakRates: [String: Double] = ["outpatient_visit": 0.03]
     /// Alive pensioners who answer a reminder with a face scan, and within how many days.
     public var reminderResponseShare = 0.75
     public var reminderResponseDays = 1...20

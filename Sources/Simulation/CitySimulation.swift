@@ -40,6 +40,11 @@ public struct CitySimulation: Sendable {
         public var fraud_caught: Int
         /// Days from death to the stop of payments, over deaths whose payments stopped.
         public var overpaid_days_after_death: Distribution
+        /// Hidden deaths: days from the death to the first field check or attention entry, and to
+        /// the stop of payments (suspension, or the death found on a field check), over those the
+        /// ledger reached before the end.
+        public var hidden_death_days_to_first_check: Distribution
+        public var hidden_death_days_to_suspension: Distribution
         /// Deaths still paid at the end of the run.
         public var deaths_still_paid: Int
         /// Certifications by evidence class over the run.
@@ -116,7 +121,11 @@ public struct CitySimulation: Sendable {
                 } else {
                     outcome = .unreachable
                 }
-                _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "simulation")
+                do {
+                    _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "simulation")
+                } catch let error as LedgerError where error.code == .taskClosed {
+                    continue  // closed earlier today: the person certified on another of their tasks
+                }
             }
             day = day.adding(days: 1)
         }
@@ -199,16 +208,22 @@ public struct CitySimulation: Sendable {
             // Sorted: a dictionary's order changes from process to process, and a seed must replay exactly.
             for kind in model.monthlyRates.keys.sorted() {
                 let rates = model.monthlyRates[kind]!
-                // After a death only a hiding family's card and phone use go on.
                 let count = random.poisson(rates[person.mobility] ?? 0)
                 for _ in 0..<count {
                     let day = month.firstDay.adding(days: random.int(in: 0...(days - 1)))
-                    if let death = person.death, day >= death,
-                        !(person.hidden && (kind == "card_spending" || kind == "phone_call_activity"))
-                    {
-                        continue
-                    }
+                    if let death = person.death, day >= death { continue }
                     if let source = rules.kind(kind)?.source { schedule(day, source, kind, person.id) }
+                }
+            }
+            // After a hidden death, the family's use of what the pensioner held, from several departments.
+            if person.hidden, let death = person.death {
+                let rates = model.hidingFamilyRates.merging(model.hidingPresenceLeakRates) { $1 }
+                for kind in rates.keys.sorted() {
+                    for _ in 0..<random.poisson(rates[kind]!) {
+                        let day = month.firstDay.adding(days: random.int(in: 0...(days - 1)))
+                        guard day >= death, let source = rules.kind(kind)?.source else { continue }
+                        schedule(day, source, kind, person.id)
+                    }
                 }
             }
             if person.death == nil && random.chance(model.strongMonthlyRate) {
@@ -222,7 +237,7 @@ public struct CitySimulation: Sendable {
 
     private func summarise(_ store: LedgerStore, people: [Pensioner], communities: Int, fieldChecks: Int, end: Day) async throws -> Report {
         var aliveAtEnd = 0, silent = 0, warnings = 0, frauds = 0, caught = 0, stillPaid = 0
-        var overpaid: [Double] = []
+        var overpaid: [Double] = [], toCheck: [Double] = [], toSuspension: [Double] = []
         for person in people {
             guard let view = try await store.person(ResidentID(person.id)) else { continue }
             warnings += view.timeline.filter { $0.kind == "warning" }.count
@@ -231,7 +246,15 @@ public struct CitySimulation: Sendable {
                 if !view.timeline.contains(where: { $0.kind == "warning" }) { silent += 1 }
             }
             guard let death = person.death else { continue }
-            if person.hidden { frauds += 1 }
+            if person.hidden {
+                frauds += 1
+                if let check = view.timeline.first(where: { ($0.kind == "field_check" || $0.kind == "attention") && $0.day >= death }) {
+                    toCheck.append(Double(death.days(to: check.day)))
+                }
+                if let stop = view.timeline.first(where: { ($0.kind == "suspended" || $0.kind == "deceased") && $0.day >= death }) {
+                    toSuspension.append(Double(death.days(to: stop.day)))
+                }
+            }
             let stop = view.timeline.first { ($0.kind == "deceased" || $0.kind == "suspended") && $0.day >= death }?.day
             let stoppedBefore =
                 view.timeline.last { $0.kind == "suspended" || $0.kind == "resumed" }.map { $0.kind == "suspended" && $0.day < death }
@@ -247,8 +270,11 @@ public struct CitySimulation: Sendable {
             }
         }
         let byClass = try await store.certificationsByClass(unit: "C", from: start, until: end)
-        overpaid.sort()
-        func quantile(_ q: Double) -> Double { overpaid.isEmpty ? 0 : overpaid[min(overpaid.count - 1, Int(q * Double(overpaid.count)))] }
+        func distribution(_ values: [Double]) -> Report.Distribution {
+            let sorted = values.sorted()
+            func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+            return .init(median: quantile(0.5), p95: quantile(0.95))
+        }
         let population = Double(people.count)
         return Report(
             persons: people.count, months: months, deaths: people.filter { $0.death != nil }.count,
@@ -257,7 +283,8 @@ public struct CitySimulation: Sendable {
             field_checks_monthly: Double(fieldChecks) / Double(months),
             field_checks_monthly_per_community: Double(fieldChecks) / Double(months) / Double(communities),
             fraud_cases: frauds, fraud_caught: caught,
-            overpaid_days_after_death: .init(median: quantile(0.5), p95: quantile(0.95)),
+            overpaid_days_after_death: distribution(overpaid),
+            hidden_death_days_to_first_check: distribution(toCheck), hidden_death_days_to_suspension: distribution(toSuspension),
             deaths_still_paid: stillPaid, certified_by_class: byClass)
     }
 }

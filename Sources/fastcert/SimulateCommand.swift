@@ -53,6 +53,12 @@ struct SimulateCommand: AsyncParsableCommand {
             print("hidden deaths (fraud): \(report.fraud_cases), payments stopped for \(report.fraud_caught)")
             print(
                 String(
+                    format:
+                        "hidden deaths, days from death to the first field check or attention: median %.0f, p95 %.0f; to the stop of payments: median %.0f, p95 %.0f",
+                    report.hidden_death_days_to_first_check.median, report.hidden_death_days_to_first_check.p95,
+                    report.hidden_death_days_to_suspension.median, report.hidden_death_days_to_suspension.p95))
+            print(
+                String(
                     format: "days paid after death: median %.0f, p95 %.0f; deaths still paid at the end: %d",
                     report.overpaid_days_after_death.median, report.overpaid_days_after_death.p95, report.deaths_still_paid))
             print(
