@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// A person as an operator submits them (a CSV row, an API body), before any check.
 public struct PersonInput: Sendable, Equatable {
