@@ -99,9 +99,8 @@ public struct PersonStore: LedgerBacked {
             let deadline = DeferralRules(rules: rules).changePeriod(
                 &ledger, to: person.servicePeriodMonths, since: current.enrolledOn)
             if let deadline { cause += "; service period \(person.servicePeriodMonths) months, deadline \(deadline)" }
+            // The period was written with the details above; save() writes the recomputed deadline.
             try LedgerStore.save(ledger, person: id.value, db)
-            try db.execute(
-                sql: "UPDATE person SET service_period_months = ? WHERE id = ?", arguments: [ledger.servicePeriodMonths, id.value])
             try LedgerStore.record(
                 [LedgerChange(kind: .edited, day: today, cause: cause, deadline: deadline)], person: id.value, evidence: nil, actor: actor,
                 at: LedgerStore.timestamp(), db)
