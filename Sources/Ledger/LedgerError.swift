@@ -4,11 +4,15 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes, one per reason; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
         case alreadyEnrolled = "already_enrolled"
+        /// a four-eyes request or a hold that is no longer pending or in force
+        case decisionClosed = "decision_closed"
         case idempotencyKeyReused = "idempotency_key_reused"
         case invalidAmount = "invalid_amount"
         case invalidBenefitLevel = "invalid_benefit_level"
         case invalidBirthDate = "invalid_birth_date"
         case invalidContact = "invalid_contact"
+        /// an override without a reason, or with an expiry out of range
+        case invalidDecision = "invalid_decision"
         case invalidKeyOptions = "invalid_key_options"
         case invalidName = "invalid_name"
         case invalidResidentId = "invalid_resident_id"
@@ -16,6 +20,10 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case outOfScope = "out_of_scope"
         case personExists = "person_exists"
         case personNotFound = "person_not_found"
+        /// the person's state does not allow the decision (reinstating someone not suspended...)
+        case personState = "person_state"
+        /// four eyes: the operator who asked cannot approve
+        case sameOperator = "same_operator"
         case rulesInvalid = "rules_invalid"
         case rulesMissing = "rules_missing"
         case rulesUnreadable = "rules_unreadable"
@@ -28,6 +36,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownSession = "unknown_session"
         case unknownTask = "unknown_task"
         case unknownCommunity = "unknown_community"
+        case unknownConflict = "unknown_conflict"
+        case unknownDecision = "unknown_decision"
         case unknownUnit = "unknown_unit"
         /// a verified attempt could not be recorded as evidence (a rule refused it)
         case verificationEvidence = "verification_evidence"

@@ -76,6 +76,17 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var home_visit_age_living_alone: Int
     }
 
+    /// Operators' overrides: how far an extension, a hold or a reinstatement may go.
+    public struct Overrides: Sendable, Codable, Equatable {
+        public var about: String?
+        /// An extension moves the deadline at most this many months past the day it is made.
+        public var max_extension_months: Int
+        /// A hold expires at most this many months after the day it is made.
+        public var max_hold_months: Int
+        /// A reinstated person must certify within this many months.
+        public var reinstatement_months: Int
+    }
+
     public var version: Int
     public var about: String?
     /// Benefit level to service period in months (6...24).
@@ -86,6 +97,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var attention: Attention
     public var hidden_death: HiddenDeath
     public var service_ledger: ServiceLedger
+    public var overrides: Overrides
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -97,7 +109,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
-            service_ledger,
+            service_ledger, overrides,
             reminder_text, kinds
     }
 
@@ -112,6 +124,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         attention = try c.decode(Attention.self, forKey: .attention)
         hidden_death = try c.decode(HiddenDeath.self, forKey: .hidden_death)
         service_ledger = try c.decode(ServiceLedger.self, forKey: .service_ledger)
+        overrides = try c.decode(Overrides.self, forKey: .overrides)
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -168,6 +181,11 @@ public struct LedgerRules: Sendable, Codable, Equatable {
             hidden.min_possession_events > 0
         else {
             throw fail("hidden_death needs positive days and events, and history_days longer than presence_gap_days")
+        }
+        guard (1...24).contains(overrides.max_extension_months), (1...12).contains(overrides.max_hold_months),
+            (1...12).contains(overrides.reinstatement_months)
+        else {
+            throw fail("overrides need max_extension_months of 1 to 24, max_hold_months and reinstatement_months of 1 to 12")
         }
         var seen = Set<String>()
         for kind in kinds {

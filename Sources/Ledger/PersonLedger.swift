@@ -48,6 +48,24 @@ public struct LedgerChange: Sendable, Equatable, Codable {
         case voided
         /// The person's details changed (level, amount, community, contact) by an operator.
         case edited
+        /// An operator resolved a conflict (the evidence rejected, or the death disputed).
+        case resolved
+        /// An operator asked for a four-eyes decision (a death reversed, a suspension lifted).
+        case requested
+        /// A second operator refused a four-eyes request.
+        case rejected
+        /// A recorded death reversed on a second operator's approval: the person is suspended until
+        /// their evidence after the "death" is applied again (it resumes them if it certifies).
+        case deathReversed = "death_reversed"
+        /// A suspension lifted on a second operator's approval: active again with a short deadline,
+        /// the months since the suspension owed as back pay.
+        case reinstated
+        /// The deadline moved by an operator (in hospital, living abroad), with a reason and a limit.
+        case extended
+        /// Payment held by an operator (an inquiry), with a reason and an expiry.
+        case held
+        /// A hold ended (released by an operator, or expired): the months it held are owed.
+        case released
     }
 
     public var kind: Kind

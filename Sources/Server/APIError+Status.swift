@@ -34,11 +34,12 @@ extension APIError {
     public static func status(_ code: LedgerError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
-            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused:
+            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision:
             .unprocessableContent
-        case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit: .notFound
-        case .outOfScope, .sessionMismatch: .forbidden
-        case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed: .conflict
+        case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision: .notFound
+        case .outOfScope, .sessionMismatch, .sameOperator: .forbidden
+        case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState:
+            .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }
     }

@@ -318,6 +318,31 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX outbox_unsent ON outbox(sent_at, id);
                     """)
         }
+        migrator.registerMigration("v8-decisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE decision (  -- operators' decisions beyond the data, each with its reason and actors
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('resolve_conflict', 'reverse_death', 'reinstate', 'extend', 'hold')),
+                        conflict_id INTEGER REFERENCES ledger_event(id),  -- resolve_conflict: the conflict it resolves
+                        outcome TEXT,  -- resolve_conflict: evidence_rejected, death_disputed or death_reversed
+                        until TEXT,  -- extend: the new deadline; hold: its expiry
+                        reason TEXT NOT NULL,
+                        -- pending -> approved | rejected (four eyes); in_force -> ended (holds); done (the rest)
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'in_force', 'ended', 'done')),
+                        requested_by TEXT NOT NULL,  -- the key id or cli:<user> who made or asked for it
+                        requested_on TEXT NOT NULL,
+                        decided_by TEXT,  -- four eyes: the second operator; holds: who released it, or sweep at expiry
+                        decided_on TEXT,
+                        decision_reason TEXT
+                    );
+                    CREATE UNIQUE INDEX decision_conflict ON decision(conflict_id) WHERE kind = 'resolve_conflict';
+                    -- one open request of a kind per person, one hold in force
+                    CREATE UNIQUE INDEX decision_open ON decision(person_id, kind) WHERE status IN ('pending', 'in_force');
+                    CREATE INDEX decision_status ON decision(status, kind);
+                    """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,10 @@ extension LedgerStore {
         try stage(batch, into: &report, db)
         try insertStaged(at: now, by: batch.delivery.by, into: &report, db)
         try applyMovable(try movableRows(db), of: batch, at: now, into: &report, db)
+        // No re-evaluation here (unlike ``applyOne(_:delivery:_:)``): a department splits its feed
+        // into batches of any size, and suspending a person between two batches of the same day
+        // would make the ledger depend on the split (LedgerPropertyTests checks it does not). The
+        // service's nightly sweep re-evaluates everyone the feeds left near or past a deadline.
         return report
     }
 
@@ -153,7 +157,9 @@ extension LedgerStore {
     }
 
     /// Applies one row at once, without the batch machinery (a verification, a task's outcome):
-    /// the same checks and the same rules as a batch, in the caller's transaction.
+    /// the same checks and the same rules as a batch, in the caller's transaction. The person is
+    /// then re-evaluated at once on the day received (``reevaluate(_:on:now:_:)``): a visit dated
+    /// weeks back that leaves the deadline passed suspends them now, not the next night.
     func applyOne(_ row: EvidenceInput, delivery: EvidenceDelivery, _ db: Database) throws -> (report: ImportReport, evidenceID: Int64?) {
         var report = ImportReport()
         let entry: PreparedBatch.Entry
@@ -191,9 +197,11 @@ extension LedgerStore {
         var ledger = Self.ledger(person, at: 0)
         let changes = try changes(
             for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, by: delivery.by, ledger: &ledger, db)
-        guard !changes.isEmpty else { return (report, evidenceID) }
-        try Self.save(ledger, person: entry.id.value, db)
-        try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report, db)
+        if !changes.isEmpty {
+            try Self.save(ledger, person: entry.id.value, db)
+            try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report, db)
+        }
+        for (kind, n) in try reevaluate([entry.id.value], on: delivery.receivedOn, now: now, db) { report.changes[kind, default: 0] += n }
         return (report, evidenceID)
     }
 

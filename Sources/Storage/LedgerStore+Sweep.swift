@@ -166,6 +166,60 @@ extension LedgerStore {
         return db.changesCount == 1
     }
 
+    /// The person columns ``sweep(_:on:now:_:)`` reads (from `person p`), the ledger at offset 1.
+    static let sweepColumns =
+        "p.id, \(ledgerColumns(of: "p")), p.name, p.unit_code, p.phone, p.wechat_id, p.immobile, p.lives_alone, p.birth_date"
+
+    /// The daily sweep's rule for one person (a row of ``sweepColumns``) on `day`: the change it
+    /// records, with the reminder and the tasks that go with it. The nightly sweep walks everyone
+    /// near or past their deadline through it; arriving evidence and operators' decisions walk the
+    /// persons they touch through it at once.
+    func sweep(_ person: Row, on day: Day, now: String, _ db: Database) throws -> [LedgerChange] {
+        let id: String = person["id"]
+        var ledger = Self.ledger(person, at: 1)
+        // Past the deadline the only change is suspension, which needs no history: skip the look-up.
+        let raised =
+            day > ledger.deadline
+            ? []
+            : Set(
+                try String.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')"),
+                    arguments: [id, ledger.deadline.description]
+                ).compactMap(LedgerChange.Kind.init(rawValue:)))
+        let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
+        guard !changes.isEmpty else { return [] }
+        try Self.save(ledger, person: id, db)
+        try Self.record(changes, person: id, evidence: nil, actor: "sweep", at: now, db)
+        for change in changes {
+            switch change.kind {
+            case .warning:
+                try remind(person, deadline: change.deadline!, on: day, db)
+                try openOutreach(person, deadline: change.deadline!, on: day, db)
+            case .fieldCheck:
+                try remind(person, deadline: change.deadline!, round: 2, on: day, db)
+                try openTask(person, kind: "field_check", key: change.deadline!, reason: change.cause, on: day, db)
+            default: break
+            }
+        }
+        return changes
+    }
+
+    /// Walks the given persons through the sweep's rule on `day` at once, if they are active and
+    /// within the warning horizon (the nightly sweep would reach them by the next night). Returns
+    /// the changes, by kind.
+    func reevaluate(_ persons: [String], on day: Day, now: String, _ db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(Self.sweepColumns) FROM person p WHERE p.id = ? AND p.status = 'active' AND p.deadline < ?")
+        let horizon = day.adding(months: rules.warning_months).description
+        for id in persons {
+            guard let person = try Row.fetchOne(statement, arguments: [id, horizon]) else { continue }
+            for change in try sweep(person, on: day, now: now, db) { counts[change.kind.rawValue, default: 0] += 1 }
+        }
+        return counts
+    }
+
     func sweep(on day: Day, _ db: Database) throws -> SweepReport {
         let horizon = day.adding(months: rules.warning_months)
         do {
@@ -179,42 +233,12 @@ extension LedgerStore {
                 arguments: [horizon.description])
             defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate") }
             let persons = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT p.id, \(Self.ledgerColumns), p.name, p.unit_code, p.phone, p.wechat_id, p.immobile, p.lives_alone,
-                        p.birth_date
-                    FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid
-                    """)
-            let raisedStatement = try db.makeStatement(
-                sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')")
+                db, sql: "SELECT \(Self.sweepColumns) FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid")
             while let person = try persons.next() {
                 report.examined += 1
-                let id: String = person["id"]
-                var ledger = Self.ledger(person, at: 1)
-                // Past the deadline the only change is suspension, which needs no history: skip the look-up.
-                let raised =
-                    day > ledger.deadline
-                    ? []
-                    : Set(
-                        try String.fetchAll(raisedStatement, arguments: [id, ledger.deadline.description])
-                            .compactMap(LedgerChange.Kind.init(rawValue:)))
-                let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
-                guard !changes.isEmpty else { continue }
-                try Self.save(ledger, person: id, db)
-                try Self.record(changes, person: id, evidence: nil, actor: "sweep", at: now, db)
-                for change in changes {
-                    report.changes[change.kind.rawValue, default: 0] += 1
-                    switch change.kind {
-                    case .warning:
-                        try remind(person, deadline: change.deadline!, on: day, db)
-                        try openOutreach(person, deadline: change.deadline!, on: day, db)
-                    case .fieldCheck:
-                        try remind(person, deadline: change.deadline!, round: 2, on: day, db)
-                        try openTask(person, kind: "field_check", key: change.deadline!, reason: change.cause, on: day, db)
-                    default: break
-                    }
-                }
+                for change in try sweep(person, on: day, now: now, db) { report.changes[change.kind.rawValue, default: 0] += 1 }
             }
+            try releaseExpiredHolds(on: day, now: now, into: &report, db)
             report.changes["attention", default: 0] += try raiseAttention(on: day, now: now, db)
             report.changes["attention", default: 0] += try raiseHiddenDeath(on: day, now: now, db)
             if report.changes["attention"] == 0 { report.changes["attention"] = nil }

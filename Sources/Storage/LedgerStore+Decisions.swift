@@ -1,0 +1,442 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension LedgerStore {
+    /// An operator's decision beyond the data, with its reason and the actors who asked and decided.
+    public struct Decision: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable {
+            case resolveConflict = "resolve_conflict", reverseDeath = "reverse_death", reinstate, extend, hold
+
+            /// Reversing a death and lifting a suspension can send money to someone: a second
+            /// operator must approve them.
+            public var needsSecondOperator: Bool { self == .reverseDeath || self == .reinstate }
+        }
+
+        public var id: Int64
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        public var kind: Kind
+        /// The conflict resolved (``Kind/resolveConflict``).
+        public var conflictID: Int64?
+        /// evidence_rejected, death_disputed or death_reversed (``Kind/resolveConflict``).
+        public var outcome: String?
+        /// The new deadline (``Kind/extend``) or the hold's expiry (``Kind/hold``).
+        public var until: Day?
+        public var reason: String
+        /// pending, approved, rejected (four eyes); in_force, ended (holds); done.
+        public var status: String
+        public var requestedBy: String
+        public var requestedOn: Day
+        public var decidedBy: String?
+        public var decidedOn: Day?
+        public var decisionReason: String?
+    }
+
+    /// A conflict: a sign of life after a recorded death, for the person's unit to resolve.
+    public struct Conflict: Sendable, Equatable {
+        /// The conflict's ledger event.
+        public var id: Int64
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        public var day: Day
+        public var cause: String
+        /// How it was resolved, or nil while open.
+        public var resolution: Decision?
+    }
+
+    /// What an operator found about a conflict.
+    public enum ConflictOutcome: String, Sendable, CaseIterable {
+        /// The death stands: the evidence was someone else using the person's card, phone or
+        /// account, or a department's mistake (the months paid after the death are to be recovered).
+        case evidenceRejected = "evidence_rejected"
+        /// The person may be alive: the resolution asks a second operator to reverse the death.
+        case deathDisputed = "death_disputed"
+    }
+
+    // MARK: - Lists
+
+    /// Conflicts in the unit's subtree, open ones only unless `includeResolved`, oldest first.
+    public func conflicts(unit: String, includeResolved: Bool = false) async throws -> [Conflict] {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.id, e.person_id, e.day, e.cause, p.name, p.unit_code, d.id AS decision
+                    FROM ledger_event e JOIN person p ON p.id = e.person_id
+                    LEFT JOIN decision d ON d.conflict_id = e.id AND d.kind = 'resolve_conflict'
+                    WHERE e.kind = 'conflict' AND p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                      \(includeResolved ? "" : "AND d.id IS NULL")
+                    ORDER BY e.day, e.id
+                    """, arguments: [path])
+            return try rows.map { row in
+                Conflict(
+                    id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"],
+                    day: Day(row["day"] as String)!, cause: row["cause"],
+                    resolution: try (row["decision"] as Int64?).map { try self.decision($0, db) })
+            }
+        }
+    }
+
+    /// Decisions about persons in the unit's subtree, newest first; `status` filters (pending,
+    /// in_force...).
+    public func decisions(unit: String, status: String? = nil) async throws -> [Decision] {
+        try await read { db in
+            guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
+            let ids = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id FROM decision d JOIN person p ON p.id = d.person_id
+                    WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (? IS NULL OR d.status = ?)
+                    ORDER BY d.id DESC
+                    """, arguments: [path, status, status])
+            return try ids.map { try self.decision($0, db) }
+        }
+    }
+
+    func decision(_ id: Int64, _ db: Database) throws -> Decision {
+        guard let row = try DecisionRow.fetchOne(db, key: id) else { throw LedgerError(.unknownDecision, "no decision \(id)") }
+        let person = try Row.fetchOne(db, sql: "SELECT name, unit_code FROM person WHERE id = ?", arguments: [row.personId])
+        return Decision(
+            id: id, personID: row.personId, name: person?["name"] ?? "", unitCode: person?["unit_code"] ?? "",
+            kind: Decision.Kind(rawValue: row.kind)!, conflictID: row.conflictId, outcome: row.outcome, until: row.until.flatMap(Day.init),
+            reason: row.reason, status: row.status, requestedBy: row.requestedBy, requestedOn: Day(row.requestedOn)!,
+            decidedBy: row.decidedBy, decidedOn: row.decidedOn.flatMap(Day.init), decisionReason: row.decisionReason)
+    }
+
+    // MARK: - Decisions
+
+    /// Resolves conflict `id` (a `conflict` ledger event) with what the operator found and why.
+    /// `death_disputed` also asks a second operator to reverse the death (``request(_:person:reason:by:scope:on:)``).
+    /// Returns the resolution, and the request when one was made.
+    public func resolveConflict(
+        _ id: Int64, outcome: ConflictOutcome, reason: String, by actor: String, scope: String? = nil, on day: Day
+    ) async throws -> [Decision] {
+        let reason = try DeferralRules.reason(reason)
+        return try await write { db in
+            guard
+                let person = try String.fetchOne(
+                    db, sql: "SELECT person_id FROM ledger_event WHERE id = ? AND kind = 'conflict'", arguments: [id])
+            else { throw LedgerError(.unknownConflict, "no conflict \(id)") }
+            let row = try self.person(person, scope: scope, db)
+            if let done = try Int64.fetchOne(
+                db, sql: "SELECT id FROM decision WHERE conflict_id = ? AND kind = 'resolve_conflict'", arguments: [id])
+            {
+                let earlier = try self.decision(done, db)
+                throw LedgerError(
+                    .decisionClosed,
+                    "conflict \(id) was resolved on \(earlier.requestedOn) by \(earlier.requestedBy) (\(earlier.outcome ?? ""))")
+            }
+            var resolution = DecisionRow(
+                personId: person, kind: Decision.Kind.resolveConflict.rawValue, conflictId: id, outcome: outcome.rawValue, reason: reason,
+                status: "done", requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description)
+            try resolution.insert(db)
+            let words = outcome == .evidenceRejected ? "the evidence rejected, the death stands" : "the death disputed"
+            try Self.record(
+                [LedgerChange(kind: .resolved, day: day, cause: "conflict \(id) resolved, \(words): \(reason)")], person: person,
+                evidence: nil,
+                actor: actor, at: Self.timestamp(), db)
+            var decisions = [try self.decision(resolution.id!, db)]
+            if outcome == .deathDisputed, Self.ledger(row, at: 1).status == .deceased,
+                try Int.fetchOne(
+                    db, sql: "SELECT 1 FROM decision WHERE person_id = ? AND kind = 'reverse_death' AND status = 'pending'",
+                    arguments: [person]) == nil
+            {
+                decisions.append(try self.request(.reverseDeath, person: row, reason: "conflict \(id): \(reason)", by: actor, on: day, db))
+            }
+            return decisions
+        }
+    }
+
+    /// Asks for a four-eyes decision about a person: reversing their recorded death, or lifting
+    /// their suspension. Nothing changes until a second operator approves.
+    public func request(
+        _ kind: Decision.Kind, person: String, reason: String, by actor: String, scope: String? = nil, on day: Day
+    ) async throws -> Decision {
+        precondition(kind.needsSecondOperator, "only reverse_death and reinstate are requests")
+        let reason = try DeferralRules.reason(reason)
+        return try await write { db in
+            try self.request(kind, person: try self.person(person, scope: scope, db), reason: reason, by: actor, on: day, db)
+        }
+    }
+
+    func request(_ kind: Decision.Kind, person row: Row, reason: String, by actor: String, on day: Day, _ db: Database) throws -> Decision {
+        let person: String = row["id"]
+        let ledger = Self.ledger(row, at: 1)
+        let what: String
+        switch kind {
+        case .reverseDeath:
+            guard ledger.status == .deceased, let death = ledger.deathDay else {
+                throw LedgerError(.personState, "no death is recorded for \(person) (they are \(ledger.status.rawValue))")
+            }
+            what = "reverse the death recorded on \(death)"
+        default:
+            guard ledger.status == .suspended, let suspended = ledger.suspendedOn else {
+                throw LedgerError(.personState, "only a suspended person can be reinstated (\(person) is \(ledger.status.rawValue))")
+            }
+            what = "reinstate the person suspended since \(suspended)"
+        }
+        if let open = try DecisionRow.fetchOne(
+            db, sql: "SELECT * FROM decision WHERE person_id = ? AND kind = ? AND status = 'pending'", arguments: [person, kind.rawValue])
+        {
+            throw LedgerError(
+                .personState,
+                "a request to \(what) is already pending: decision \(open.id!), asked by \(open.requestedBy) on \(open.requestedOn)")
+        }
+        var request = DecisionRow(
+            personId: person, kind: kind.rawValue, reason: reason, status: "pending", requestedBy: actor, requestedOn: day.description)
+        try request.insert(db)
+        try Self.record(
+            [
+                LedgerChange(
+                    kind: .requested, day: day,
+                    cause: "decision \(request.id!): asked to \(what), for a second operator to approve: \(reason)")
+            ],
+            person: person, evidence: nil, actor: actor, at: Self.timestamp(), db)
+        return try decision(request.id!, db)
+    }
+
+    /// A second operator approves a pending request (never the one who asked): the death is
+    /// reversed (the person's open conflicts close, their evidence after the "death" is applied
+    /// again, which resumes them with back pay if it certifies) or the suspension lifted. Returns
+    /// the decision and the ledger changes it made, by kind.
+    public func approve(_ id: Int64, reason: String?, by actor: String, scope: String? = nil, on day: Day) async throws -> (
+        decision: Decision, changes: [String: Int]
+    ) {
+        let note = try reason.map { try DeferralRules.reason($0) }
+        return try await write { db in
+            var request = try self.pending(id, scope: scope, db)
+            guard request.requestedBy != actor else {
+                throw LedgerError(
+                    .sameOperator, "four eyes: decision \(id) was asked for by \(actor); another operator must approve it")
+            }
+            let row = try self.person(request.personId, scope: scope, db)
+            var ledger = Self.ledger(row, at: 1)
+            let now = Self.timestamp()
+            let cause =
+                "decision \(id), asked by \(request.requestedBy) on \(request.requestedOn) (\(request.reason)), approved by \(actor)"
+                + (note.map { ": \($0)" } ?? "")
+            var counts: [String: Int] = [:]
+            switch Decision.Kind(rawValue: request.kind)! {
+            case .reverseDeath:
+                let death = ledger.deathDay
+                let change = try self.deferral.reverseDeath(&ledger, on: day, cause: "death record reversed, \(cause)")
+                try Self.save(ledger, person: request.personId, db)
+                try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
+                counts[change.kind.rawValue, default: 0] += 1
+                try self.closeConflicts(of: request.personId, decision: id, by: actor, on: day, db)
+                if let death {
+                    for (kind, n) in try self.replay(person: request.personId, after: death, ledger: &ledger, now: now, db) {
+                        counts[kind, default: 0] += n
+                    }
+                }
+            default:
+                let change = try self.deferral.reinstate(&ledger, on: day, cause: "suspension lifted, \(cause)")
+                try Self.save(ledger, person: request.personId, db)
+                try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
+                counts[change.kind.rawValue, default: 0] += 1
+            }
+            request.status = "approved"
+            request.decidedBy = actor
+            request.decidedOn = day.description
+            request.decisionReason = note
+            try request.update(db)
+            for (kind, n) in try self.reevaluate([request.personId], on: day, now: now, db) { counts[kind, default: 0] += n }
+            return (try self.decision(id, db), counts)
+        }
+    }
+
+    /// Refuses a pending request (a second operator, or the one who asked withdrawing it).
+    public func reject(_ id: Int64, reason: String, by actor: String, scope: String? = nil, on day: Day) async throws -> Decision {
+        let reason = try DeferralRules.reason(reason)
+        return try await write { db in
+            var request = try self.pending(id, scope: scope, db)
+            request.status = "rejected"
+            request.decidedBy = actor
+            request.decidedOn = day.description
+            request.decisionReason = reason
+            try request.update(db)
+            try Self.record(
+                [
+                    LedgerChange(
+                        kind: .rejected, day: day,
+                        cause: "decision \(id) (\(request.kind), asked by \(request.requestedBy)) refused: \(reason)")
+                ],
+                person: request.personId, evidence: nil, actor: actor, at: Self.timestamp(), db)
+            return try self.decision(id, db)
+        }
+    }
+
+    /// Moves an active person's deadline to `until` (in hospital, living abroad), within the rules'
+    /// limit; their open field checks, home visits and calls for the old deadline close.
+    public func extend(
+        person: String, until: Day, reason: String, by actor: String, scope: String? = nil, on day: Day
+    ) async throws -> Decision {
+        let reason = try DeferralRules.reason(reason)
+        return try await write { db in
+            let row = try self.person(person, scope: scope, db)
+            var ledger = Self.ledger(row, at: 1)
+            let before = ledger.deadline
+            let change = try self.deferral.extend(
+                &ledger, until: until, on: day, cause: "deadline \(before) extended to \(until): \(reason)")
+            var decision = DecisionRow(
+                personId: person, kind: Decision.Kind.extend.rawValue, until: until.description, reason: reason, status: "done",
+                requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description)
+            try decision.insert(db)
+            let now = Self.timestamp()
+            try Self.save(ledger, person: person, db)
+            try Self.record([change], person: person, evidence: nil, actor: actor, at: now, db)
+            try db.execute(
+                sql: """
+                    UPDATE task SET status = 'closed', outcome = 'extended', closed_on = ?
+                    WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
+                    """, arguments: [day.description, person])
+            _ = try self.reevaluate([person], on: day, now: now, db)
+            return try self.decision(decision.id!, db)
+        }
+    }
+
+    /// Holds a person's payment from the next payroll until `until` (an inquiry), with a reason;
+    /// the months it holds are paid on release if the person was otherwise payable.
+    public func hold(person: String, until: Day, reason: String, by actor: String, scope: String? = nil, on day: Day) async throws
+        -> Decision
+    {
+        let reason = try DeferralRules.reason(reason)
+        try deferral.checkHold(until: until, on: day)
+        return try await write { db in
+            let row = try self.person(person, scope: scope, db)
+            guard Self.ledger(row, at: 1).status != .deceased else {
+                throw LedgerError(.personState, "\(person) is recorded deceased: nothing is paid to hold")
+            }
+            if let open = try DecisionRow.fetchOne(
+                db, sql: "SELECT * FROM decision WHERE person_id = ? AND kind = 'hold' AND status = 'in_force'", arguments: [person])
+            {
+                throw LedgerError(.personState, "a hold is already in force: decision \(open.id!), until \(open.until ?? "")")
+            }
+            var decision = DecisionRow(
+                personId: person, kind: Decision.Kind.hold.rawValue, until: until.description, reason: reason, status: "in_force",
+                requestedBy: actor, requestedOn: day.description)
+            try decision.insert(db)
+            try Self.record(
+                [LedgerChange(kind: .held, day: day, cause: "decision \(decision.id!): payment held until \(until): \(reason)")],
+                person: person, evidence: nil, actor: actor, at: Self.timestamp(), db)
+            return try self.decision(decision.id!, db)
+        }
+    }
+
+    /// Releases hold `id` before its expiry.
+    public func release(_ id: Int64, reason: String, by actor: String, scope: String? = nil, on day: Day) async throws -> Decision {
+        let reason = try DeferralRules.reason(reason)
+        return try await write { db in
+            guard var hold = try DecisionRow.fetchOne(db, key: id), hold.kind == Decision.Kind.hold.rawValue else {
+                throw LedgerError(.unknownDecision, "no hold \(id)")
+            }
+            _ = try self.person(hold.personId, scope: scope, db)
+            guard hold.status == "in_force" else { throw LedgerError(.decisionClosed, "hold \(id) has \(hold.status)") }
+            try self.end(&hold, by: actor, reason: reason, on: day, now: Self.timestamp(), db)
+            return try self.decision(id, db)
+        }
+    }
+
+    /// The sweep's part: holds whose expiry has come end, released by `sweep`.
+    func releaseExpiredHolds(on day: Day, now: String, into report: inout SweepReport, _ db: Database) throws {
+        let expired = try DecisionRow.fetchAll(
+            db, sql: "SELECT * FROM decision WHERE kind = 'hold' AND status = 'in_force' AND until <= ?", arguments: [day.description])
+        for var hold in expired {
+            try end(&hold, by: "sweep", reason: "expired on \(hold.until ?? "")", on: day, now: now, db)
+            report.changes[LedgerChange.Kind.released.rawValue, default: 0] += 1
+        }
+    }
+
+    func end(_ hold: inout DecisionRow, by actor: String, reason: String, on day: Day, now: String, _ db: Database) throws {
+        hold.status = "ended"
+        hold.decidedBy = actor
+        hold.decidedOn = day.description
+        hold.decisionReason = reason
+        try hold.update(db)
+        let events = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, day FROM ledger_event WHERE person_id = ? AND kind IN ('suspended', 'resumed', 'deceased', 'death_reversed', 'reinstated')
+                ORDER BY day, id
+                """, arguments: [hold.personId]
+        ).compactMap { row -> (kind: LedgerChange.Kind, day: Day)? in
+            guard let kind = LedgerChange.Kind(rawValue: row["kind"]), let day = Day(row["day"] as String) else { return nil }
+            return (kind, day)
+        }
+        let owed = PayrollLine.monthsHeld(events, from: Day(hold.requestedOn)!, to: day)
+        try Self.record(
+            [
+                LedgerChange(
+                    kind: .released, day: day,
+                    cause: "hold \(hold.id!) of \(hold.requestedOn) ended (\(reason)); \(owed) month(s) it held are owed",
+                    backPayMonths: owed)
+            ], person: hold.personId, evidence: nil, actor: actor, at: now, db)
+    }
+
+    // MARK: - Helpers
+
+    /// A person's row (``sweepColumns``), within `scope` (a unit path prefix) when given.
+    func person(_ id: String, scope: String?, _ db: Database) throws -> Row {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.sweepColumns), u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?",
+                arguments: [id])
+        else { throw LedgerError(.personNotFound, "no person \(id) in the ledger") }
+        if let scope, !(row["path"] as String).hasPrefix(scope) {
+            throw LedgerError(.outOfScope, "person \(id) lives outside this key's unit")
+        }
+        return row
+    }
+
+    /// A pending four-eyes request, within scope.
+    func pending(_ id: Int64, scope: String?, _ db: Database) throws -> DecisionRow {
+        guard let request = try DecisionRow.fetchOne(db, key: id), Decision.Kind(rawValue: request.kind)?.needsSecondOperator == true
+        else { throw LedgerError(.unknownDecision, "no four-eyes request \(id)") }
+        _ = try person(request.personId, scope: scope, db)
+        guard request.status == "pending" else {
+            throw LedgerError(
+                .decisionClosed, "decision \(id) was already \(request.status) by \(request.decidedBy ?? "") on \(request.decidedOn ?? "")")
+        }
+        return request
+    }
+
+    /// Closes a person's open conflicts when their death is reversed.
+    func closeConflicts(of person: String, decision: Int64, by actor: String, on day: Day, _ db: Database) throws {
+        let open = try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT e.id FROM ledger_event e WHERE e.person_id = ? AND e.kind = 'conflict'
+                  AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.conflict_id = e.id AND d.kind = 'resolve_conflict')
+                """, arguments: [person])
+        for conflict in open {
+            var row = DecisionRow(
+                personId: person, kind: Decision.Kind.resolveConflict.rawValue, conflictId: conflict, outcome: "death_reversed",
+                reason: "the death was reversed by decision \(decision)", status: "done", requestedBy: actor, requestedOn: day.description,
+                decidedBy: actor, decidedOn: day.description)
+            try row.insert(db)
+        }
+    }
+
+    /// Applies again, in delivery order, the person's evidence observed after a reversed death.
+    func replay(person: String, after death: Day, ledger: inout PersonLedger, now: String, _ db: Database) throws -> [String: Int] {
+        var report = ImportReport()
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, kind, observed_day, coalesce(delivered_by, 'an unrecorded sender') AS by FROM evidence
+                WHERE person_id = ? AND class <> 'death' AND observed_day > ? ORDER BY id
+                """, arguments: [person, death.description])
+        for row in rows {
+            guard let kind = rules.kind(row["kind"]), let day = Day(row["observed_day"] as String) else { continue }
+            let changes = try changes(for: kind, on: day, person: person, upTo: row["id"], by: row["by"], ledger: &ledger, db)
+            guard !changes.isEmpty else { continue }
+            try Self.save(ledger, person: person, db)
+            try Self.keep(changes, person: person, evidence: row["id"], on: day, by: row["by"], at: now, into: &report, db)
+        }
+        return report.changes
+    }
+}

@@ -1,0 +1,26 @@
+import GRDB
+
+/// A row of `decision`: an operator's decision beyond the data (a conflict resolved, a death
+/// reversed or a suspension lifted with a second operator's approval, an extension, a hold), with
+/// its reason and the actors who asked and decided.
+struct DecisionRow: TableRow, Equatable, MutablePersistableRecord {
+    static let databaseTableName = "decision"
+
+    var id: Int64?
+    var personId: String
+    /// resolve_conflict, reverse_death, reinstate, extend or hold
+    var kind: String
+    var conflictId: Int64?
+    var outcome: String?
+    var until: String?
+    var reason: String
+    /// pending, approved, rejected, in_force, ended or done
+    var status: String
+    var requestedBy: String
+    var requestedOn: String
+    var decidedBy: String?
+    var decidedOn: String?
+    var decisionReason: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
