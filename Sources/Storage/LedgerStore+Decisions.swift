@@ -360,8 +360,8 @@ extension LedgerStore {
         let events = try Row.fetchAll(
             db,
             sql: """
-                SELECT kind, day FROM ledger_event WHERE person_id = ? AND kind IN ('suspended', 'resumed', 'deceased', 'death_reversed', 'reinstated')
-                ORDER BY day, id
+                SELECT kind, day FROM ledger_event WHERE person_id = ? AND kind IN (\(Self.payrollKinds))
+                ORDER BY id
                 """, arguments: [hold.personId]
         ).compactMap { row -> (kind: LedgerChange.Kind, day: Day)? in
             guard let kind = LedgerChange.Kind(rawValue: row["kind"]), let day = Day(row["day"] as String) else { return nil }

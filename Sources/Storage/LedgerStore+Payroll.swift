@@ -3,8 +3,13 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
+    /// The ledger event kinds payroll replays (the rest do not touch payment).
+    static let payrollKinds = "'suspended', 'resumed', 'deceased', 'death_reversed', 'reinstated', 'held', 'released'"
+
     /// Who is payable for `month`, with back pay: each person's suspensions, resumptions and death
-    /// recorded before the month's first day, replayed by ``PayrollLine/apply(_:on:backPayMonths:for:)``.
+    /// (and operators' reversals, reinstatements and holds) dated before the month's first day, in
+    /// the order they were recorded (a reversal recorded after a death is read after it, whatever
+    /// the days of the evidence applied again with it), replayed by ``PayrollLine/apply(_:on:backPayMonths:for:)``.
     public func payroll(month: Month, unit: String? = nil) async throws -> [PayrollLine] {
         let lines = Lines()
         try await payroll(month: month, unit: unit) { lines.append($0) }
@@ -27,9 +32,9 @@ extension LedgerStore {
                 sql: """
                     SELECT p.id, p.name, p.unit_code, p.monthly_amount_fen, e.kind, e.day, e.back_pay_months
                     FROM person p LEFT JOIN ledger_event e ON e.person_id = p.id
-                      AND e.kind IN ('suspended', 'resumed', 'deceased') AND e.day < ?
+                      AND e.kind IN (\(Self.payrollKinds)) AND e.day < ?
                     \(filter)
-                    ORDER BY p.id, e.day, e.id
+                    ORDER BY p.id, e.id
                     """, arguments: arguments)
             var line: PayrollLine?
             while let row = try rows.next() {
