@@ -56,4 +56,47 @@ struct LedgerCommandTests {
             #expect(unknown.status == 4 && unknown.stderr.contains("no person"))
         }
     }
+
+    @Test("four eyes on the command line: the operator who asks cannot approve; another can; every decision names both")
+    func fourEyes() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = ["--database", folder.appending(path: "ledger.sqlite").path]
+            func write(_ name: String, _ text: String) throws -> String {
+                let url = folder.appending(path: name)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                return url.path
+            }
+            func run(_ arguments: [String], as user: String = "alice") throws -> CommandLineTests.Run {
+                try CommandLineTests.run(arguments + database, environment: ["USER": user, "SUDO_USER": user])
+            }
+            let wang = Self.residentID("37020219400315001")
+            let units = try write(
+                "units.csv",
+                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
+            )
+            _ = try run(["units", "import", units])
+            let persons = try write(
+                "persons.csv",
+                """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+                """)
+            #expect(try run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
+            #expect(try run(["ledger", "sweep", "--as-of", "2026-06-02"]).stdout.contains("1 suspended"))
+            let noReason = try run(["decisions", "reinstate", wang, "--reason", " ", "--as-of", "2026-06-05"])
+            #expect(noReason.status == 4 && noReason.stderr.contains("give a reason"))
+            let asked = try run(["decisions", "reinstate", wang, "--reason", "discharge letter seen", "--as-of", "2026-06-05"])
+            #expect(asked.status == 0 && asked.stdout.contains("decision 1  reinstate  pending"), "\(asked.stderr)")
+            let same = try run(["decisions", "approve", "1", "--as-of", "2026-06-06"])
+            #expect(same.status == 4 && same.stderr.contains("four eyes"), "\(same.stderr)")
+            let approved = try run(["decisions", "approve", "1", "--as-of", "2026-06-06"], as: "bob")
+            #expect(approved.status == 0 && approved.stdout.contains("approved") && approved.stdout.contains("1 reinstated"))
+            #expect(approved.stdout.contains("asked by cli:alice") && approved.stdout.contains("decided by cli:bob"))
+            let listed = try run(["decisions", "list", "--unit", "3702"])
+            #expect(listed.stdout.contains("1 decision(s) under 3702"))
+            #expect(try run(["conflicts", "list", "--unit", "3702"]).stdout.contains("0 conflict(s) under 3702"))
+            let shown = try run(["person", "show", wang])
+            #expect(shown.stdout.contains("reinstated") && shown.stdout.contains("active"))
+        }
+    }
 }

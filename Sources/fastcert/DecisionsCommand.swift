@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Storage
+
+/// `fastcert conflicts list|resolve`
+struct ConflictsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conflicts", abstract: "Signs of life after a recorded death, for operators to resolve.",
+        subcommands: [List.self, Resolve.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open conflicts in a unit's subtree (with --all, resolved ones too).")
+        @Option(help: "The unit code.") var unit: String
+        @Flag(help: "Include resolved conflicts, with their resolution.") var all = false
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let conflicts = try await ledger.open().conflicts(unit: unit, includeResolved: all)
+                for c in conflicts {
+                    let resolution = c.resolution.map {
+                        " [resolved \($0.requestedOn) by \($0.requestedBy): \($0.outcome ?? ""), \($0.reason)]"
+                    }
+                    print("\(c.id)  \(c.day)  \(c.personID)  \(c.name)  \(c.unitCode)  \(c.cause)\(resolution ?? "")")
+                }
+                print("\(conflicts.count) conflict(s) under \(unit)")
+            }
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a conflict: evidence_rejected (the death stands) or death_disputed (asks a second operator to reverse it).")
+        @Argument(help: "The conflict id (from conflicts list).") var id: Int64
+        @Option(help: "evidence_rejected or death_disputed.") var outcome: LedgerStore.ConflictOutcome
+        @Option(help: "What was found and how (required; auditors read it).") var reason: String
+        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let decisions = try await ledger.open().resolveConflict(
+                    id, outcome: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                for decision in decisions { print(describe(decision)) }
+            }
+        }
+    }
+}
+
+/// `fastcert decisions list|reverse-death|reinstate|approve|reject|extend|hold|release`
+struct DecisionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decisions",
+        abstract: "Operators' decisions: four-eyes reversals of a death and reinstatements, extensions, payment holds.",
+        discussion: """
+            Reversing a recorded death or reinstating a suspended person is a request until a second operator \
+            approves it; the operator who asked cannot approve (on the command line, the operator is the \
+            system user: cli:$SUDO_USER or cli:$USER). Every decision is a ledger event naming its actor and reason.
+            """,
+        subcommands: [List.self, ReverseDeath.self, Reinstate.self, Approve.self, Reject.self, Extend.self, Hold.self, Release.self])
+
+    struct Common: ParsableArguments {
+        @Option(help: "Why (required; auditors read it).") var reason: String
+        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        var day: Day { get throws { try parseDay(asOf, option: "--as-of") } }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decisions about persons in a unit's subtree, newest first.")
+        @Option(help: "The unit code.") var unit: String
+        @Option(help: "Only this status: pending, approved, rejected, in_force, ended or done.") var status: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let decisions = try await ledger.open().decisions(unit: unit, status: status)
+                for decision in decisions { print(describe(decision)) }
+                print("\(decisions.count) decision(s) under \(unit)")
+            }
+        }
+    }
+
+    struct ReverseDeath: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reverse-death", abstract: "Ask for a recorded death to be reversed (a second operator approves).")
+        @Argument(help: "The resident ID.") var residentID: String
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                print(
+                    describe(
+                        try await common.ledger.open().request(
+                            .reverseDeath, person: residentID, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day))
+                )
+            }
+        }
+    }
+
+    struct Reinstate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask for a suspended person to be reinstated (a second operator approves).")
+        @Argument(help: "The resident ID.") var residentID: String
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                print(
+                    describe(
+                        try await common.ledger.open().request(
+                            .reinstate, person: residentID, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve another operator's pending request.")
+        @Argument(help: "The decision id.") var id: Int64
+        @Option(help: "A note for the record (optional).") var reason: String?
+        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let result = try await ledger.open().approve(
+                    id, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                let summary = result.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                print(describe(result.decision) + (summary.isEmpty ? "" : "; ledger changes: \(summary)"))
+            }
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse a pending request (or withdraw your own).")
+        @Argument(help: "The decision id.") var id: Int64
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                print(
+                    describe(
+                        try await common.ledger.open().reject(
+                            id, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+            }
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move an active person's deadline (in hospital, living abroad), within the rules' limit.")
+        @Argument(help: "The resident ID.") var residentID: String
+        @Option(help: ArgumentHelp("The new deadline.", valueName: "YYYY-MM-DD")) var until: String
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                guard let until = Day(until) else { throw ValidationError("--until must be a YYYY-MM-DD date") }
+                print(
+                    describe(
+                        try await common.ledger.open().extend(
+                            person: residentID, until: until, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+            }
+        }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hold a person's payment from the next payroll until a day (the held months are paid on release).")
+        @Argument(help: "The resident ID.") var residentID: String
+        @Option(help: ArgumentHelp("The hold's expiry.", valueName: "YYYY-MM-DD")) var until: String
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                guard let until = Day(until) else { throw ValidationError("--until must be a YYYY-MM-DD date") }
+                print(
+                    describe(
+                        try await common.ledger.open().hold(
+                            person: residentID, until: until, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+            }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a payment hold before its expiry.")
+        @Argument(help: "The hold's decision id.") var id: Int64
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                print(
+                    describe(
+                        try await common.ledger.open().release(
+                            id, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+            }
+        }
+    }
+}
+
+/// One line per decision: id, kind, status, person, who asked and decided, and why.
+func describe(_ d: LedgerStore.Decision) -> String {
+    var parts = ["decision \(d.id)", d.kind.rawValue, d.status, d.personID, d.name]
+    if let conflict = d.conflictID { parts.append("conflict \(conflict): \(d.outcome ?? "")") }
+    if let until = d.until { parts.append("until \(until)") }
+    parts.append("asked by \(d.requestedBy) on \(d.requestedOn): \(d.reason)")
+    if let by = d.decidedBy, d.decidedBy != d.requestedBy || d.kind.needsSecondOperator || d.kind == .hold {
+        parts.append("decided by \(by) on \(d.decidedOn?.description ?? "")\(d.decisionReason.map { ": \($0)" } ?? "")")
+    }
+    return parts.joined(separator: "  ")
+}
+
+extension LedgerStore.ConflictOutcome: ExpressibleByArgument {}
