@@ -15,7 +15,7 @@ extension APIError {
         switch code {
         case .invalidJSON, .invalidMultipart, .invalidBase64, .emptyPhoto, .noPhoto, .tooManyPhotos, .tooManyFrames, .invalidTimestamps,
             .invalidRequest,
-            .invalidQuery, .invalidKind, .invalidCSV, .noRows, .invalidTaskID, .invalidOutcome, .invalidDay, .invalidUnit,
+            .invalidQuery, .invalidKind, .invalidCSV, .noRows, .invalidTaskID, .invalidID, .invalidOutcome, .invalidDay, .invalidUnit,
             .invalidIdempotencyKey, .nothingToChange:
             .unprocessableContent
         case .unsupportedMediaType: .unsupportedMediaType

@@ -29,6 +29,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case tooManyRows = "too_many_rows"
         case noRows = "no_rows"
         case invalidTaskID = "invalid_task_id"
+        case invalidID = "invalid_id"
         case invalidOutcome = "invalid_outcome"
         case invalidDay = "invalid_day"
         case invalidUnit = "invalid_unit"

@@ -34,13 +34,21 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let outbox = APIRoute(method: .get, path: "/v1/outbox", roles: staff)
     public static let payroll = APIRoute(method: .get, path: "/v1/payroll", roles: staff)
     public static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
+    public static let conflicts = APIRoute(method: .get, path: "/v1/conflicts", roles: staff)
+    public static let resolveConflict = APIRoute(method: .post, path: "/v1/conflicts/{id}/resolution", roles: [.operator])
+    public static let decisions = APIRoute(method: .get, path: "/v1/decisions", roles: staff)
+    public static let createDecision = APIRoute(method: .post, path: "/v1/decisions", roles: [.operator])
+    public static let approveDecision = APIRoute(method: .post, path: "/v1/decisions/{id}/approval", roles: [.operator])
+    public static let rejectDecision = APIRoute(method: .post, path: "/v1/decisions/{id}/rejection", roles: [.operator])
+    public static let releaseHold = APIRoute(method: .post, path: "/v1/decisions/{id}/release", roles: [.operator])
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
         health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment,
         enrollments, livenessSession, verify, evidence,
         alerts,
-        tasks, taskOutcome, outbox, payroll, stats,
+        tasks, taskOutcome, outbox, payroll, stats, conflicts, resolveConflict, decisions, createDecision, approveDecision,
+        rejectDecision, releaseHold,
     ]
 
     /// The route whose path template matches `path` with another method, for 405 answers.

@@ -71,6 +71,7 @@ public func buildRouter(
     PersonRoutes(dependencies: dependencies).register(routes)
     VerificationRoutes(dependencies: dependencies).register(routes)
     LedgerRoutes(dependencies: dependencies).register(routes)
+    DecisionRoutes(dependencies: dependencies).register(routes)
     return router
 }
 

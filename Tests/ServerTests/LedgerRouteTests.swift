@@ -98,3 +98,97 @@ struct LedgerRouteTests {
         }
     }
 }
+
+/// Operators' decisions over HTTP: the calling key is the actor, the person must lie in its unit,
+/// and a four-eyes request needs another key.
+@Suite("Decisions over HTTP")
+struct DecisionRouteTests {
+    @Test("a conflict resolved as death_disputed needs another key's approval; holds and extensions carry a reason and an expiry")
+    func decisions() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let a = ServiceFixture.personA
+            let feed = fixture.key(.feed)
+            let op = fixture.key(.operator)
+            let second = try await fixture.store.keys.createKey(name: "second operator A", role: .operator, unit: "370202", sources: [])
+                .text
+            let json: HTTPFields = [.contentType: "application/json"]
+            let rows: [[String: Any]] = [
+                [
+                    "source": "civil_affairs", "external_id": "CR-1", "resident_id": a, "kind": "civil_affairs_cremation_record",
+                    "observed_at": "2026-01-10",
+                ],
+                ["source": "bank", "external_id": "B-1", "resident_id": a, "kind": "bank_counter_visit", "observed_at": "2026-02-01"],
+            ]
+            let fed = try await client.execute(
+                uri: "/v1/evidence", method: .post, headers: Call.headers(feed, json), body: Call.json(["rows": rows]))
+            #expect((Call.body(fed)["ledger_changes"] as? [String: Int])?["conflict"] == 1, "\(Call.body(fed))")
+            let listed = try await client.execute(uri: "/v1/conflicts", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            let conflict = try #require((Call.body(listed)["conflicts"] as? [[String: Any]])?.first)
+            let conflictID = try #require(conflict["id"] as? Int)
+            let otherDistrict = try await client.execute(
+                uri: "/v1/conflicts?unit=370202", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
+            #expect(otherDistrict.status == .forbidden)
+            let noReason = try await client.execute(
+                uri: "/v1/conflicts/\(conflictID)/resolution", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "death_disputed", "reason": ""]))
+            #expect(noReason.status == .unprocessableContent && Call.errorCode(noReason) == "invalid_decision")
+            let resolved = try await client.execute(
+                uri: "/v1/conflicts/\(conflictID)/resolution", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "death_disputed", "reason": "the bank's clerk checked her ID card on 2026-02-01"]))
+            #expect(resolved.status == .ok)
+            let decisions = try #require(Call.body(resolved)["decisions"] as? [[String: Any]])
+            #expect(decisions.map { $0["kind"] as? String } == ["resolve_conflict", "reverse_death"])
+            let requestID = try #require(decisions[1]["id"] as? Int)
+            #expect(decisions[1]["status"] as? String == "pending")
+
+            let same = try await client.execute(
+                uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(op, json), body: Call.json([:]))
+            #expect(same.status == .forbidden && Call.errorCode(same) == "same_operator")
+            let outside = try await client.execute(
+                uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
+                body: Call.json([:]))
+            #expect(outside.status == .forbidden && Call.errorCode(outside) == "out_of_scope")
+            let approved = try await client.execute(
+                uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(second, json),
+                body: Call.json(["reason": "the civil affairs bureau withdrew the record"]))
+            #expect(approved.status == .ok)
+            #expect((Call.body(approved)["ledger_changes"] as? [String: Int])?["death_reversed"] == 1)
+            #expect(try await fixture.store.ledger.person(ResidentID(a))?.ledger.status == .suspended)
+            let again = try await client.execute(
+                uri: "/v1/decisions/\(requestID)/rejection", method: .post, headers: Call.headers(second, json),
+                body: Call.json(["reason": "late"]))
+            #expect(again.status == .conflict && Call.errorCode(again) == "decision_closed")
+
+            // A suspended person's deadline is not extended; a hold needs its expiry; it is released once.
+            let extend = try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: Call.headers(op, json),
+                body: Call.json([
+                    "kind": "extend", "resident_id": a, "reason": "abroad", "until": Day(Date()).adding(months: 2).description,
+                ]))
+            #expect(extend.status == .conflict && Call.errorCode(extend) == "person_state")
+            let noUntil = try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["kind": "hold", "resident_id": a, "reason": "inquiry"]))
+            #expect(noUntil.status == .unprocessableContent && Call.errorCode(noUntil) == "invalid_day")
+            let hold = try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["kind": "hold", "resident_id": a, "reason": "inquiry", "until": Day(Date()).adding(days: 30).description]))
+            #expect(hold.status == .created)
+            let holdID = try #require((Call.body(hold)["decisions"] as? [[String: Any]])?.first?["id"] as? Int)
+            let release = try await client.execute(
+                uri: "/v1/decisions/\(holdID)/release", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["reason": "cleared"]))
+            #expect(release.status == .ok)
+            let twice = try await client.execute(
+                uri: "/v1/decisions/\(holdID)/release", method: .post, headers: Call.headers(op, json), body: Call.json(["reason": "again"])
+            )
+            #expect(twice.status == .conflict)
+            let pending = try await client.execute(uri: "/v1/decisions?status=pending", method: .get, headers: Call.headers(op))
+            #expect((Call.body(pending)["decisions"] as? [[String: Any]])?.isEmpty == true)
+            let all = try await client.execute(uri: "/v1/decisions", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            #expect((Call.body(all)["decisions"] as? [[String: Any]])?.count == 3)
+            let bogus = try await client.execute(uri: "/v1/decisions?status=bogus", method: .get, headers: Call.headers(op))
+            #expect(bogus.status == .unprocessableContent)
+        }
+    }
+}
