@@ -9,6 +9,9 @@ extension LedgerStore {
             public var kind: String
             public var day: Day
             public var detail: String
+            /// Who: the key or operator that delivered the evidence or made the decision, `sweep`,
+            /// or nil for rows recorded before provenance was kept.
+            public var actor: String?
         }
 
         public var id: ResidentID
@@ -30,19 +33,21 @@ extension LedgerStore {
                     arguments: [id.value])
             else { return nil }
             var timeline: [PersonView.Entry] = try Row.fetchAll(
-                db, sql: "SELECT kind, class, source, observed_day FROM evidence WHERE person_id = ? ORDER BY observed_day, id",
+                db,
+                sql: "SELECT kind, class, source, observed_day, delivered_by FROM evidence WHERE person_id = ? ORDER BY observed_day, id",
                 arguments: [id.value]
             ).map { e in
                 PersonView.Entry(
                     kind: "evidence", day: Day(e["observed_day"] as String)!,
-                    detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))")
+                    detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))", actor: e["delivered_by"])
             }
             timeline += try Row.fetchAll(
-                db, sql: "SELECT kind, day, cause, back_pay_months FROM ledger_event WHERE person_id = ? ORDER BY id", arguments: [id.value]
+                db, sql: "SELECT kind, day, cause, back_pay_months, actor FROM ledger_event WHERE person_id = ? ORDER BY id",
+                arguments: [id.value]
             ).map { e in
                 var detail: String = e["cause"]
                 if let months = e["back_pay_months"] as Int? { detail += "; back pay owed: \(months) month(s)" }
-                return PersonView.Entry(kind: e["kind"], day: Day(e["day"] as String)!, detail: detail)
+                return PersonView.Entry(kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"])
             }
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(

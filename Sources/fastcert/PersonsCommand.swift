@@ -66,7 +66,9 @@ struct PersonCommand: AsyncParsableCommand {
                 if let death = l.deathDay { print("died \(death)") }
                 if let suspended = l.suspendedOn { print("suspended since \(suspended)") }
                 for entry in view.timeline {
-                    print("  \(entry.day)  \(entry.kind.padding(toLength: 12, withPad: " ", startingAt: 0))  \(entry.detail)")
+                    print(
+                        "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(entry.actor.map { "  [by \($0)]" } ?? "")"
+                    )
                 }
             }
         }

@@ -145,6 +145,7 @@ struct PersonRoutes {
             var kind: String
             var day: String
             var detail: String
+            var actor: String?
         }
         var residentId: String
         var status: String
@@ -163,7 +164,7 @@ struct PersonRoutes {
             suspendedOn = view.ledger.suspendedOn?.description
             deathDay = view.ledger.deathDay?.description
             servicePeriodMonths = view.ledger.servicePeriodMonths
-            timeline = view.timeline.map { Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail) }
+            timeline = view.timeline.map { Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail, actor: $0.actor) }
         }
     }
 
