@@ -64,7 +64,11 @@ public struct CitySimulation: Sendable {
 
     /// Runs the simulation on a new ledger file at `databasePath`.
     public func run(databasePath: String) async throws -> Report {
+        // Two streams: the city's lives (who they are, what they do, when they die) draw from one,
+        // the service's answers (who responds to a reminder, when staff visit) from the other, so a
+        // change in the ledger's rules changes how the service answers but never the city itself.
         var random = SplitMix64(seed: seed)
+        var service = SplitMix64(seed: seed ^ 0x5EED_5EED_5EED_5EED)
         let rules = try LedgerRules.shipped()
         let store = LedgerStore(database: try AppDatabase(path: databasePath), rules: rules)
         let communities = try await buildUnits(store)
@@ -97,13 +101,13 @@ public struct CitySimulation: Sendable {
             for message in messages {
                 guard let index = byID[message.personID] else { continue }
                 let person = people[index]
-                guard person.death == nil, !person.unreachable, random.chance(model.reminderResponseShare) else { continue }
-                let when = day.adding(days: random.int(in: model.reminderResponseDays))
+                guard person.death == nil, !person.unreachable, service.chance(model.reminderResponseShare) else { continue }
+                let when = day.adding(days: service.int(in: model.reminderResponseDays))
                 schedule(when, "fastcert", "face_verification_mobile", person.id)
             }
             let open = try await store.tasks(unit: "C")
             for task in open where visits[task.id] == nil {
-                visits[task.id] = day.adding(days: random.int(in: model.fieldCheckDays))
+                visits[task.id] = day.adding(days: service.int(in: model.fieldCheckDays))
                 if task.kind == "field_check" { fieldChecks += 1 }
             }
             // Staff visit the tasks due today that are still open (a death record may have closed one).
@@ -116,7 +120,7 @@ public struct CitySimulation: Sendable {
                     outcome = person.unreachable ? .unreachable : .reached
                 } else if let death = person.death, death <= day {
                     outcome = .deceased
-                } else if !person.unreachable && (person.mobility == .homebound || random.chance(model.foundAtHomeShare)) {
+                } else if !person.unreachable && (person.mobility == .homebound || service.chance(model.foundAtHomeShare)) {
                     outcome = .seenAlive
                 } else {
                     outcome = .unreachable
