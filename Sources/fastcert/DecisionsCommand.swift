@@ -66,6 +66,17 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         var day: Day { get throws { try parseDay(asOf, option: "--as-of") } }
+
+        /// Opens the ledger, makes the decision as this system user on the day, prints it.
+        func decide(_ body: (LedgerStore, String, Day) async throws -> LedgerStore.Decision) async throws {
+            print(describe(try await body(try ledger.open(), EvidenceDelivery.commandLineUser, try day)))
+        }
+    }
+
+    /// `--until` as a day.
+    static func day(_ text: String) throws -> Day {
+        guard let day = Day(text) else { throw ValidationError("--until must be a YYYY-MM-DD date") }
+        return day
     }
 
     struct List: AsyncParsableCommand {
@@ -91,11 +102,7 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                print(
-                    describe(
-                        try await common.ledger.open().request(
-                            .reverseDeath, person: residentID, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day))
-                )
+                try await common.decide { try await $0.request(.reverseDeath, person: residentID, reason: common.reason, by: $1, on: $2) }
             }
         }
     }
@@ -108,10 +115,7 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                print(
-                    describe(
-                        try await common.ledger.open().request(
-                            .reinstate, person: residentID, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+                try await common.decide { try await $0.request(.reinstate, person: residentID, reason: common.reason, by: $1, on: $2) }
             }
         }
     }
@@ -139,12 +143,7 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            try await reportingFailures {
-                print(
-                    describe(
-                        try await common.ledger.open().reject(
-                            id, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
-            }
+            try await reportingFailures { try await common.decide { try await $0.reject(id, reason: common.reason, by: $1, on: $2) } }
         }
     }
 
@@ -157,11 +156,9 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                guard let until = Day(until) else { throw ValidationError("--until must be a YYYY-MM-DD date") }
-                print(
-                    describe(
-                        try await common.ledger.open().extend(
-                            person: residentID, until: until, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+                try await common.decide {
+                    try await $0.extend(person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1, on: $2)
+                }
             }
         }
     }
@@ -175,11 +172,9 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                guard let until = Day(until) else { throw ValidationError("--until must be a YYYY-MM-DD date") }
-                print(
-                    describe(
-                        try await common.ledger.open().hold(
-                            person: residentID, until: until, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
+                try await common.decide {
+                    try await $0.hold(person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1, on: $2)
+                }
             }
         }
     }
@@ -190,12 +185,7 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            try await reportingFailures {
-                print(
-                    describe(
-                        try await common.ledger.open().release(
-                            id, reason: common.reason, by: EvidenceDelivery.commandLineUser, on: common.day)))
-            }
+            try await reportingFailures { try await common.decide { try await $0.release(id, reason: common.reason, by: $1, on: $2) } }
         }
     }
 }

@@ -11,13 +11,9 @@ struct LedgerCommandTests {
     @Test("import units, persons and evidence, sweep, and read a person, alerts and payroll back")
     func operatorDay() async throws {
         try await Fixtures.withTemporaryFolder { folder in
-            let database = ["--database", folder.appending(path: "ledger.sqlite").path]
-            func write(_ name: String, _ text: String) throws -> String {
-                let url = folder.appending(path: name)
-                try text.write(to: url, atomically: true, encoding: .utf8)
-                return url.path
-            }
-            func run(_ arguments: [String]) throws -> CommandLineTests.Run { try CommandLineTests.run(arguments + database) }
+            let ledger = CommandLedger(folder: folder)
+            func write(_ name: String, _ text: String) throws -> String { try ledger.write(name, text) }
+            func run(_ arguments: [String]) throws -> CommandLineTests.Run { try ledger.run(arguments) }
             let wang = Self.residentID("37020219400315001")
             let units = try write(
                 "units.csv",
@@ -60,14 +56,10 @@ struct LedgerCommandTests {
     @Test("four eyes on the command line: the operator who asks cannot approve; another can; every decision names both")
     func fourEyes() async throws {
         try await Fixtures.withTemporaryFolder { folder in
-            let database = ["--database", folder.appending(path: "ledger.sqlite").path]
-            func write(_ name: String, _ text: String) throws -> String {
-                let url = folder.appending(path: name)
-                try text.write(to: url, atomically: true, encoding: .utf8)
-                return url.path
-            }
+            let ledger = CommandLedger(folder: folder)
+            func write(_ name: String, _ text: String) throws -> String { try ledger.write(name, text) }
             func run(_ arguments: [String], as user: String = "alice") throws -> CommandLineTests.Run {
-                try CommandLineTests.run(arguments + database, environment: ["USER": user, "SUDO_USER": user])
+                try ledger.run(arguments, environment: ["USER": user, "SUDO_USER": user])
             }
             let wang = Self.residentID("37020219400315001")
             let units = try write(
@@ -98,5 +90,21 @@ struct LedgerCommandTests {
             let shown = try run(["person", "show", wang])
             #expect(shown.stdout.contains("reinstated") && shown.stdout.contains("active"))
         }
+    }
+}
+
+/// A ledger file in a temporary folder, input files beside it, and the binary run on it.
+struct CommandLedger {
+    let folder: URL
+
+    /// Writes an input file into the folder; returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = folder.appending(path: name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandLineTests.Run {
+        try CommandLineTests.run(arguments + ["--database", folder.appending(path: "ledger.sqlite").path], environment: environment)
     }
 }
