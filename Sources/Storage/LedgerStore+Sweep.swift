@@ -80,37 +80,36 @@ extension LedgerStore {
         let presence = reference.filter { $0.proves == .presence }.map(\.kind)
         guard !possession.isEmpty else { return 0 }
         func list(_ kinds: [String]) -> String { kinds.map { _ in "?" }.joined(separator: ",") }
-        // Driven from the active persons, cheapest test first: anyone seen in person within
-        // `presence_gap_days` leaves at their first such row (the index on person, class and day),
-        // so only the few not seen lately have their history and recent possession looked up.
-        // (Driven from the recent possession rows, the rule read the whole evidence table and each
-        // person's whole history every day: the simulator's two years took 506 s instead of 156.)
+        // The candidates are read from the recent possession rows (one pass over the evidence table:
+        // 0.2 s on the 2,000,000-row benchmark; driven from the persons instead, a probe per active
+        // person took 7 s there). Whoever was seen in person within `presence_gap_days` then leaves
+        // at their first such row (the index on person, class and day), and only the rest have
+        // their last sighting read, within `history_days`. Reading every candidate's whole history
+        // made the simulator's two years take 506 s instead of 156.
         let strong = "e.class IN ('strong', 'biometric', 'visit')"
         let presenceKind = "e.class = 'reference' AND e.kind IN (\(list(presence)))"
-        let possessionKind = "e.class = 'reference' AND e.kind IN (\(list(possession)))"
         let gapStart = day.adding(days: -(rule.presence_gap_days - 1)).description
-        let historyStart = day.adding(days: -rule.history_days).description
-        let recentStart = day.adding(days: -(rule.possession_recent_days - 1)).description
         let today = day.description
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT * FROM (
-                    SELECT p.id, \(Self.ledgerColumns(of: "p")), p.unit_code,
-                        (SELECT count(*) FROM evidence e WHERE e.person_id = p.id AND e.observed_day BETWEEN ? AND ? AND \(possessionKind)) AS n,
-                        (SELECT group_concat(DISTINCT e.kind) FROM evidence e
-                         WHERE e.person_id = p.id AND e.observed_day BETWEEN ? AND ? AND \(possessionKind)) AS kinds,
-                        (SELECT max(e.observed_day) FROM evidence e
-                         WHERE e.person_id = p.id AND e.observed_day BETWEEN ? AND ? AND (\(strong) OR \(presenceKind))) AS seen
-                    FROM person p
-                    WHERE p.status = 'active'
-                      AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.person_id = p.id AND \(strong) AND e.observed_day BETWEEN ? AND ?)
-                      AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.person_id = p.id AND \(presenceKind) AND e.observed_day BETWEEN ? AND ?)
-                ) WHERE n >= ? AND seen IS NOT NULL
+                WITH recent AS (
+                    SELECT person_id, count(*) AS n, group_concat(DISTINCT kind) AS kinds FROM evidence
+                    WHERE kind IN (\(list(possession))) AND observed_day BETWEEN ? AND ?
+                    GROUP BY person_id HAVING count(*) >= ?
+                )
+                SELECT p.id, \(Self.ledgerColumns(of: "p")), p.unit_code, r.n, r.kinds,
+                    (SELECT max(e.observed_day) FROM evidence e
+                     WHERE e.person_id = p.id AND e.observed_day BETWEEN ? AND ? AND (\(strong) OR \(presenceKind))) AS seen
+                FROM recent r JOIN person p ON p.id = r.person_id
+                WHERE p.status = 'active'
+                  AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.person_id = p.id AND \(strong) AND e.observed_day BETWEEN ? AND ?)
+                  AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.person_id = p.id AND \(presenceKind) AND e.observed_day BETWEEN ? AND ?)
                 """,
             arguments: StatementArguments(
-                [recentStart, today] + possession + [recentStart, today] + possession + [historyStart, today] + presence
-                    + [gapStart, today] + presence + [gapStart, today] + [rule.min_possession_events]))
+                possession + [day.adding(days: -(rule.possession_recent_days - 1)).description, today, rule.min_possession_events]
+                    + [day.adding(days: -rule.history_days).description, today] + presence + [gapStart, today] + presence
+                    + [gapStart, today]))
         var found = 0
         for person in rows {
             let ledger = Self.ledger(person, at: 1)
