@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Ledger
+import Simulation
 import Testing
 
 @testable import Storage
@@ -145,6 +146,110 @@ struct DecisionTests {
             #expect(try await Self.actors(store, kind: "released") == ["sweep"])
             #expect(try await Self.actors(store, kind: "reinstated") == ["fc_b"])
             #expect(try await store.decisions(unit: "3702").count == 4)
+        }
+    }
+
+    @Test(
+        "random histories of evidence, sweeps and decisions by three operators: four eyes, one open request, actors and deaths hold",
+        arguments: 1...6)
+    func randomDecisions(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed)
+        try await Fixture.withLedger { store in
+            let people = [Fixture.wang, Fixture.li]
+            let operators = ["fc_a", "fc_b", "fc_c"]
+            let kinds = store.rules.kinds.filter { $0.class != .biometric && $0.source != "fastcert" }
+            var day = Day("2025-07-01")!
+            var serial = 0
+            for _ in 0..<80 {
+                day = day.adding(days: Int.random(in: 5...25, using: &random))
+                // A few rows, observed up to 40 days back (late delivery), now and then a death.
+                var lines: [String] = []
+                for _ in 0..<Int.random(in: 0...2, using: &random) {
+                    serial += 1
+                    let kind = kinds.randomElement(using: &random)!
+                    if kind.class == .death && Int.random(in: 0..<10, using: &random) > 0 { continue }
+                    let observed = day.adding(days: -Int.random(in: 0...40, using: &random))
+                    // Li is rarely heard of, so lapses and suspensions happen.
+                    let subject = Int.random(in: 0..<12, using: &random) == 0 ? Fixture.li : Fixture.wang
+                    lines.append("\(kind.source),R-\(serial),\(subject),\(kind.kind),\(observed)")
+                }
+                var report = ImportReport()
+                try await store.importEvidence(Fixture.evidence(lines), delivery: .file(by: "cli:feed", receivedOn: day), into: &report)
+                _ = try await store.sweep(on: day)
+                // Each operator tries something; refusals (LedgerError) are part of the history.
+                let actor = operators.randomElement(using: &random)!
+                let person = people.randomElement(using: &random)!
+                do {
+                    switch Int.random(in: 0..<8, using: &random) {
+                    case 0:
+                        if let conflict = try await store.conflicts(unit: "3702").randomElement(using: &random) {
+                            _ = try await store.resolveConflict(
+                                conflict.id, outcome: LedgerStore.ConflictOutcome.allCases.randomElement(using: &random)!,
+                                reason: "checked",
+                                by: actor, on: day)
+                        }
+                    case 1: _ = try await store.request(.reverseDeath, person: person, reason: "seen alive", by: actor, on: day)
+                    case 2: _ = try await store.request(.reinstate, person: person, reason: "letter", by: actor, on: day)
+                    case 3, 4:
+                        if let pending = try await store.decisions(unit: "3702", status: "pending").randomElement(using: &random) {
+                            _ = try await store.approve(pending.id, reason: nil, by: actor, on: day)
+                        }
+                    case 5:
+                        if let pending = try await store.decisions(unit: "3702", status: "pending").randomElement(using: &random) {
+                            _ = try await store.reject(pending.id, reason: "no", by: actor, on: day)
+                        }
+                    case 6:
+                        let deadline = try await store.person(ResidentID(person))!.ledger.deadline
+                        _ = try await store.extend(
+                            person: person, until: max(day, deadline).adding(days: Int.random(in: 1...200, using: &random)),
+                            reason: "abroad",
+                            by: actor, on: day)
+                    default:
+                        _ = try await store.hold(
+                            person: person, until: day.adding(days: Int.random(in: 1...200, using: &random)), reason: "inquiry", by: actor,
+                            on: day)
+                    }
+                } catch is LedgerError {}
+            }
+            try await store.database.writer.read { db in
+                // The history did make decisions (across the seeds every kind and status turns up).
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM decision") ?? 0 >= 3)
+                // Four eyes: no approval by the operator who asked.
+                #expect(
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE status = 'approved' AND decided_by = requested_by") == 0)
+                // At most one open request of a kind per person, one hold in force.
+                #expect(
+                    try Int.fetchOne(
+                        db,
+                        sql:
+                            "SELECT count(*) FROM (SELECT 1 FROM decision WHERE status IN ('pending', 'in_force') GROUP BY person_id, kind HAVING count(*) > 1)"
+                    )
+                        == 0)
+                // Every decision's event names its actor; every reversal or reinstatement has its approved decision.
+                #expect(
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) FROM ledger_event WHERE actor IS NULL
+                              AND kind IN ('resolved', 'requested', 'rejected', 'death_reversed', 'reinstated', 'extended', 'held', 'released')
+                            """) == 0)
+                for (event, kind) in [("death_reversed", "reverse_death"), ("reinstated", "reinstate")] {
+                    let events = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_event WHERE kind = ?", arguments: [event]) ?? 0
+                    let approved = try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM decision WHERE kind = ? AND status = 'approved'", arguments: [kind])
+                    #expect(events == approved, "\(event)")
+                }
+                // Whoever stands deceased has no certification on evidence after the death unless it was voided.
+                let standing = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT le.id, e.external_id, p.id AS person FROM ledger_event le JOIN evidence e ON e.id = le.evidence_id
+                        JOIN person p ON p.id = le.person_id
+                        WHERE p.status = 'deceased' AND le.kind IN ('certified', 'resumed') AND e.observed_day > p.death_day
+                          AND le.id > (SELECT max(id) FROM ledger_event WHERE person_id = p.id AND kind = 'deceased')
+                        """)
+                #expect(standing.isEmpty, "\(standing)")
+            }
         }
     }
 }
