@@ -42,8 +42,8 @@ extension DeferralRules {
         }
     }
 
-    /// A reinstatement approved on `day`: a suspended person is active again (every month from the
-    /// suspension's on is owed, as on resumption) and must certify within `reinstatement_months`.
+    /// A reinstatement approved on `day`: a suspended person is active again (the months the
+    /// suspension kept from them are owed, as on resumption) and must certify within `reinstatement_months`.
     public func reinstate(_ ledger: inout PersonLedger, on day: Day, cause: String) throws(LedgerError) -> LedgerChange {
         guard ledger.status == .suspended, let suspended = ledger.suspendedOn else {
             throw LedgerError(.personState, "only a suspended person can be reinstated (this person is \(ledger.status.rawValue))")
@@ -51,7 +51,7 @@ extension DeferralRules {
         ledger.status = .active
         ledger.suspendedOn = nil
         ledger.deadline = day.adding(months: rules.overrides.reinstatement_months)
-        let owed = Month(suspended).months(to: Month(max(day, suspended))) + 1
+        let owed = Self.owedSinceSuspension(suspended, until: day)
         return LedgerChange(kind: .reinstated, day: day, cause: cause, deadline: ledger.deadline, backPayMonths: owed)
     }
 

@@ -76,9 +76,10 @@ struct DeferralRulesTests {
     }
 
     @Test(
-        "certification after suspension resumes, owing every month since the suspension's",
+        "certification after suspension resumes, owing the months whose payroll fell during the suspension (not the suspension's own)",
         arguments: [
-            ("2026-04-01", "2026-04-20", 1), ("2026-04-01", "2026-07-03", 4), ("2026-04-15", "2026-03-20", 1),
+            ("2026-04-01", "2026-04-20", 0), ("2026-04-01", "2026-07-03", 3), ("2026-04-15", "2026-03-20", 0),
+            ("2026-04-02", "2026-05-01", 1), ("2026-03-31", "2026-04-01", 1),
         ])
     func resumption(suspended: String, certified: String, owed: Int) {
         var ledger = Self.active(deadline: "2026-03-31")

@@ -107,7 +107,8 @@ struct DecisionTests {
             #expect(approved.changes["reinstated"] == 1)
             var wang = try #require(try await store.person(ResidentID(Fixture.wang)))
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2026-09-10"))
-            #expect(try await store.payroll(month: Month("2026-07")!).first { $0.personID == Fixture.wang }?.backPayMonths == 1)
+            // Suspended on 2026-06-02 and reinstated on 2026-06-10: June was paid on its first day; nothing is owed.
+            #expect(try await store.payroll(month: Month("2026-07")!).first { $0.personID == Fixture.wang }?.backPayMonths == 0)
 
             // An extension: later than the deadline, within 12 months; never for the suspended.
             await #expect(throws: LedgerError.self) {

@@ -153,7 +153,7 @@ struct LedgerStoreTests {
             #expect(report.changes == ["certified": 1, "resumed": 1])
             let wang = try await store.person(ResidentID(Self.wang))!
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2027-08-05"))
-            #expect(wang.timeline.last?.detail.contains("back pay owed: 3 month(s)") == true)
+            #expect(wang.timeline.last?.detail.contains("back pay owed: 2 month(s)") == true)
             #expect(wang.timeline.map(\.kind) == ["warning", "field_check", "suspended", "evidence", "certified", "resumed"])
         }
     }

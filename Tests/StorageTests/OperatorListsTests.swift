@@ -69,8 +69,9 @@ struct OperatorListsTests {
             #expect(try await !line("2026-07").payable)
             #expect(try await !line("2026-08").payable)
             let september = try await line("2026-09")
-            #expect(september.payable && september.backPayMonths == 3)
-            #expect(september.totalFen == 4 * 320_050)
+            // July and August were not paid; June was, on its first day, and is not paid again.
+            #expect(september.payable && september.backPayMonths == 2)
+            #expect(september.totalFen == 3 * 320_050)
             #expect(try await line("2026-10").backPayMonths == 0)
         }
     }
