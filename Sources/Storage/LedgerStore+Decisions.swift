@@ -72,11 +72,16 @@ extension LedgerStore {
                       \(includeResolved ? "" : "AND d.id IS NULL")
                     ORDER BY e.day, e.id
                     """, arguments: [path])
-            return try rows.map { row in
+            let ids = rows.compactMap { $0["decision"] as Int64? }
+            let resolutions = Dictionary(
+                uniqueKeysWithValues: try self.decisions(
+                    where: "d.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", StatementArguments(ids), db
+                ).map { ($0.id, $0) })
+            return rows.map { row in
                 Conflict(
                     id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"],
                     day: Day(row["day"] as String)!, cause: row["cause"],
-                    resolution: try (row["decision"] as Int64?).map { try self.decision($0, db) })
+                    resolution: (row["decision"] as Int64?).flatMap { resolutions[$0] })
             }
         }
     }
@@ -86,25 +91,44 @@ extension LedgerStore {
     public func decisions(unit: String, status: String? = nil) async throws -> [Decision] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
-            let ids = try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT d.id FROM decision d JOIN person p ON p.id = d.person_id
-                    WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (? IS NULL OR d.status = ?)
-                    ORDER BY d.id DESC
-                    """, arguments: [path, status, status])
-            return try ids.map { try self.decision($0, db) }
+            return try self.decisions(
+                where: "p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (? IS NULL OR d.status = ?)",
+                [path, status, status], db)
+        }
+    }
+
+    /// The decisions matching `condition` (over `decision d` and `person p`), newest first, with
+    /// their person's name and unit, in one query.
+    func decisions(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Decision] {
+        try Row.fetchAll(
+            db,
+            sql:
+                "SELECT d.*, p.name, p.unit_code FROM decision d JOIN person p ON p.id = d.person_id WHERE \(condition) ORDER BY d.id DESC",
+            arguments: arguments
+        ).map { row in
+            let d = try DecisionRow(row: row)
+            return Decision(
+                id: d.id!, personID: d.personId, name: row["name"], unitCode: row["unit_code"], kind: Decision.Kind(rawValue: d.kind)!,
+                conflictID: d.conflictId, outcome: d.outcome, until: d.until.flatMap(Day.init), reason: d.reason, status: d.status,
+                requestedBy: d.requestedBy, requestedOn: Day(d.requestedOn)!, decidedBy: d.decidedBy,
+                decidedOn: d.decidedOn.flatMap(Day.init),
+                decisionReason: d.decisionReason)
         }
     }
 
     func decision(_ id: Int64, _ db: Database) throws -> Decision {
-        guard let row = try DecisionRow.fetchOne(db, key: id) else { throw LedgerError(.unknownDecision, "no decision \(id)") }
-        let person = try Row.fetchOne(db, sql: "SELECT name, unit_code FROM person WHERE id = ?", arguments: [row.personId])
-        return Decision(
-            id: id, personID: row.personId, name: person?["name"] ?? "", unitCode: person?["unit_code"] ?? "",
-            kind: Decision.Kind(rawValue: row.kind)!, conflictID: row.conflictId, outcome: row.outcome, until: row.until.flatMap(Day.init),
-            reason: row.reason, status: row.status, requestedBy: row.requestedBy, requestedOn: Day(row.requestedOn)!,
-            decidedBy: row.decidedBy, decidedOn: row.decidedOn.flatMap(Day.init), decisionReason: row.decisionReason)
+        guard let decision = try decisions(where: "d.id = ?", [id], db).first else {
+            throw LedgerError(.unknownDecision, "no decision \(id)")
+        }
+        return decision
+    }
+
+    /// The person's open decision of `kind` (a pending request, a hold in force), if any: the
+    /// table's `decision_open` index allows one.
+    func openDecision(_ kind: Decision.Kind, of person: String, _ db: Database) throws -> DecisionRow? {
+        try DecisionRow.fetchOne(
+            db, sql: "SELECT * FROM decision WHERE person_id = ? AND kind = ? AND status IN ('pending', 'in_force')",
+            arguments: [person, kind.rawValue])
     }
 
     // MARK: - Decisions
@@ -141,9 +165,7 @@ extension LedgerStore {
                 actor: actor, at: Self.timestamp(), db)
             var decisions = [try self.decision(resolution.id!, db)]
             if outcome == .deathDisputed, Self.ledger(row, at: 1).status == .deceased,
-                try Int.fetchOne(
-                    db, sql: "SELECT 1 FROM decision WHERE person_id = ? AND kind = 'reverse_death' AND status = 'pending'",
-                    arguments: [person]) == nil
+                try self.openDecision(.reverseDeath, of: person, db) == nil
             {
                 decisions.append(try self.request(.reverseDeath, person: row, reason: "conflict \(id): \(reason)", by: actor, on: day, db))
             }
@@ -179,9 +201,7 @@ extension LedgerStore {
             }
             what = "reinstate the person suspended since \(suspended)"
         }
-        if let open = try DecisionRow.fetchOne(
-            db, sql: "SELECT * FROM decision WHERE person_id = ? AND kind = ? AND status = 'pending'", arguments: [person, kind.rawValue])
-        {
+        if let open = try openDecision(kind, of: person, db) {
             throw LedgerError(
                 .personState,
                 "a request to \(what) is already pending: decision \(open.id!), asked by \(open.requestedBy) on \(open.requestedOn)")
@@ -208,12 +228,11 @@ extension LedgerStore {
     ) {
         let note = try reason.map { try DeferralRules.reason($0) }
         return try await write { db in
-            var request = try self.pending(id, scope: scope, db)
+            var (request, row) = try self.pending(id, scope: scope, db)
             guard request.requestedBy != actor else {
                 throw LedgerError(
                     .sameOperator, "four eyes: decision \(id) was asked for by \(actor); another operator must approve it")
             }
-            let row = try self.person(request.personId, scope: scope, db)
             var ledger = Self.ledger(row, at: 1)
             let now = Self.timestamp()
             let cause =
@@ -253,7 +272,7 @@ extension LedgerStore {
     public func reject(_ id: Int64, reason: String, by actor: String, scope: String? = nil, on day: Day) async throws -> Decision {
         let reason = try DeferralRules.reason(reason)
         return try await write { db in
-            var request = try self.pending(id, scope: scope, db)
+            var request = try self.pending(id, scope: scope, db).request
             request.status = "rejected"
             request.decidedBy = actor
             request.decidedOn = day.description
@@ -311,9 +330,7 @@ extension LedgerStore {
             guard Self.ledger(row, at: 1).status != .deceased else {
                 throw LedgerError(.personState, "\(person) is recorded deceased: nothing is paid to hold")
             }
-            if let open = try DecisionRow.fetchOne(
-                db, sql: "SELECT * FROM decision WHERE person_id = ? AND kind = 'hold' AND status = 'in_force'", arguments: [person])
-            {
+            if let open = try self.openDecision(.hold, of: person, db) {
                 throw LedgerError(.personState, "a hold is already in force: decision \(open.id!), until \(open.until ?? "")")
             }
             var decision = DecisionRow(
@@ -392,16 +409,16 @@ extension LedgerStore {
         return row
     }
 
-    /// A pending four-eyes request, within scope.
-    func pending(_ id: Int64, scope: String?, _ db: Database) throws -> DecisionRow {
+    /// A pending four-eyes request and its person's row (``person(_:scope:_:)``), within scope.
+    func pending(_ id: Int64, scope: String?, _ db: Database) throws -> (request: DecisionRow, person: Row) {
         guard let request = try DecisionRow.fetchOne(db, key: id), Decision.Kind(rawValue: request.kind)?.needsSecondOperator == true
         else { throw LedgerError(.unknownDecision, "no four-eyes request \(id)") }
-        _ = try person(request.personId, scope: scope, db)
+        let person = try person(request.personId, scope: scope, db)
         guard request.status == "pending" else {
             throw LedgerError(
                 .decisionClosed, "decision \(id) was already \(request.status) by \(request.decidedBy ?? "") on \(request.decidedOn ?? "")")
         }
-        return request
+        return (request, person)
     }
 
     /// Closes a person's open conflicts when their death is reversed.

@@ -89,11 +89,11 @@ struct DecisionRoutes {
             return day
         }
         let decision: LedgerStore.Decision
-        switch LedgerStore.Decision.Kind(rawValue: input.kind) {
+        let kind = LedgerStore.Decision.Kind(rawValue: input.kind)
+        switch kind {
         case .reverseDeath?, .reinstate?:
-            let kind = LedgerStore.Decision.Kind(rawValue: input.kind)!
             decision = try await ledger.request(
-                kind, person: person, reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
+                kind!, person: person, reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
         case .extend?:
             decision = try await ledger.extend(
                 person: person, until: try until(), reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
