@@ -238,31 +238,21 @@ extension LedgerStore {
             let cause =
                 "decision \(id), asked by \(request.requestedBy) on \(request.requestedOn) (\(request.reason)), approved by \(actor)"
                 + (note.map { ": \($0)" } ?? "")
-            var counts: [String: Int] = [:]
-            switch Decision.Kind(rawValue: request.kind)! {
-            case .reverseDeath:
-                let death = ledger.deathDay
-                let change = try self.deferral.reverseDeath(&ledger, on: day, cause: "death record reversed, \(cause)")
-                try Self.save(ledger, person: request.personId, db)
-                try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
-                counts[change.kind.rawValue, default: 0] += 1
+            let death = ledger.deathDay
+            let change =
+                request.kind == Decision.Kind.reverseDeath.rawValue
+                ? try self.deferral.reverseDeath(&ledger, on: day, cause: "death record reversed, \(cause)")
+                : try self.deferral.reinstate(&ledger, on: day, cause: "suspension lifted, \(cause)")
+            try Self.save(ledger, person: request.personId, db)
+            try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
+            var counts = [change.kind.rawValue: 1]
+            if change.kind == .deathReversed, let death {
                 try self.closeConflicts(of: request.personId, decision: id, by: actor, on: day, db)
-                if let death {
-                    for (kind, n) in try self.replay(person: request.personId, after: death, ledger: &ledger, now: now, db) {
-                        counts[kind, default: 0] += n
-                    }
+                for (kind, n) in try self.replay(person: request.personId, after: death, ledger: &ledger, now: now, db) {
+                    counts[kind, default: 0] += n
                 }
-            default:
-                let change = try self.deferral.reinstate(&ledger, on: day, cause: "suspension lifted, \(cause)")
-                try Self.save(ledger, person: request.personId, db)
-                try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
-                counts[change.kind.rawValue, default: 0] += 1
             }
-            request.status = "approved"
-            request.decidedBy = actor
-            request.decidedOn = day.description
-            request.decisionReason = note
-            try request.update(db)
+            try request.close("approved", by: actor, on: day, reason: note, db)
             for (kind, n) in try self.reevaluate([request.personId], on: day, now: now, db) { counts[kind, default: 0] += n }
             return (try self.decision(id, db), counts)
         }
@@ -273,11 +263,7 @@ extension LedgerStore {
         let reason = try DeferralRules.reason(reason)
         return try await write { db in
             var request = try self.pending(id, scope: scope, db).request
-            request.status = "rejected"
-            request.decidedBy = actor
-            request.decidedOn = day.description
-            request.decisionReason = reason
-            try request.update(db)
+            try request.close("rejected", by: actor, on: day, reason: reason, db)
             try Self.record(
                 [
                     LedgerChange(
@@ -308,11 +294,7 @@ extension LedgerStore {
             let now = Self.timestamp()
             try Self.save(ledger, person: person, db)
             try Self.record([change], person: person, evidence: nil, actor: actor, at: now, db)
-            try db.execute(
-                sql: """
-                    UPDATE task SET status = 'closed', outcome = 'extended', closed_on = ?
-                    WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
-                    """, arguments: [day.description, person])
+            try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, db)
             _ = try self.reevaluate([person], on: day, now: now, db)
             return try self.decision(decision.id!, db)
         }
@@ -369,11 +351,7 @@ extension LedgerStore {
     }
 
     func end(_ hold: inout DecisionRow, by actor: String, reason: String, on day: Day, now: String, _ db: Database) throws {
-        hold.status = "ended"
-        hold.decidedBy = actor
-        hold.decidedOn = day.description
-        hold.decisionReason = reason
-        try hold.update(db)
+        try hold.close("ended", by: actor, on: day, reason: reason, db)
         let events = try Row.fetchAll(
             db,
             sql: """

@@ -218,14 +218,20 @@ extension LedgerStore {
                 sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'"
             ).execute(arguments: [day.description, person])
         } else if changes.contains(where: \.closesFieldChecks) {
-            try db.cachedStatement(
-                sql: """
-                    UPDATE task SET status = 'closed', outcome = 'certified', closed_on = ?
-                    WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
-                    """
-            ).execute(arguments: [day.description, person])
+            try closeDeadlineTasks(of: person, outcome: "certified", on: day, db)
         }
         try record(changes, person: person, evidence: evidence, actor: actor, at: now, db)
         for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
+    }
+
+    /// Closes the person's open field checks, home visits and phone calls (the tasks of a
+    /// deadline) with `outcome`: the deadline moved, by a certification or an extension.
+    static func closeDeadlineTasks(of person: String, outcome: String, on day: Day, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE task SET status = 'closed', outcome = ?, closed_on = ?
+                WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
+                """
+        ).execute(arguments: [outcome, day.description, person])
     }
 }

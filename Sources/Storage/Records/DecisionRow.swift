@@ -1,4 +1,5 @@
 import GRDB
+import Ledger
 
 /// A row of `decision`: an operator's decision beyond the data (a conflict resolved, a death
 /// reversed or a suspension lifted with a second operator's approval, an extension, a hold), with
@@ -23,4 +24,14 @@ struct DecisionRow: TableRow, Equatable, MutablePersistableRecord {
     var decisionReason: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Closes a request or a hold: its final `status` (approved, rejected, ended), who decided,
+    /// when and why, written at once.
+    mutating func close(_ status: String, by actor: String, on day: Day, reason: String?, _ db: Database) throws {
+        self.status = status
+        decidedBy = actor
+        decidedOn = day.description
+        decisionReason = reason
+        try update(db)
+    }
 }
