@@ -250,16 +250,14 @@ public struct CitySimulation: Sendable {
                 if !view.timeline.contains(where: { $0.kind == "warning" }) { silent += 1 }
             }
             guard let death = person.death else { continue }
+            let stop = view.timeline.first { ($0.kind == "deceased" || $0.kind == "suspended") && $0.day >= death }?.day
             if person.hidden {
                 frauds += 1
                 if let check = view.timeline.first(where: { ($0.kind == "field_check" || $0.kind == "attention") && $0.day >= death }) {
                     toCheck.append(Double(death.days(to: check.day)))
                 }
-                if let stop = view.timeline.first(where: { ($0.kind == "suspended" || $0.kind == "deceased") && $0.day >= death }) {
-                    toSuspension.append(Double(death.days(to: stop.day)))
-                }
+                if let stop { toSuspension.append(Double(death.days(to: stop))) }
             }
-            let stop = view.timeline.first { ($0.kind == "deceased" || $0.kind == "suspended") && $0.day >= death }?.day
             let stoppedBefore =
                 view.timeline.last { $0.kind == "suspended" || $0.kind == "resumed" }.map { $0.kind == "suspended" && $0.day < death }
                 ?? false
