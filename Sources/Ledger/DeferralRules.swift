@@ -106,14 +106,12 @@ public struct DeferralRules: Sendable {
         }
         var changes: [LedgerChange] = []
         let deadline = day.adding(months: ledger.servicePeriodMonths)
-        if ledger.status == .suspended, let suspended = ledger.suspendedOn {
-            // Payments resume next month. Owed: the months whose payroll (on their first day) fell
-            // after the suspension, up to this one; the suspension's own month was paid on its first
-            // day (counting it too paid it twice). ``owedSinceSuspension(_:until:)``.
-            let owed = Self.owedSinceSuspension(suspended, until: day)
+        if ledger.status == .suspended {
+            // Payments resume: the next payroll run pays every owed month not yet paid
+            // (``Payroll``), whatever the day of this evidence.
             ledger.status = .active
             ledger.suspendedOn = nil
-            changes.append(LedgerChange(kind: .resumed, day: day, cause: cause, deadline: deadline, backPayMonths: owed))
+            changes.append(LedgerChange(kind: .resumed, day: day, cause: cause, deadline: deadline))
         }
         if deadline > ledger.deadline || ledger.lastCertified == nil || changes.count > 0 {
             ledger.deadline = max(ledger.deadline, deadline)
@@ -121,14 +119,6 @@ public struct DeferralRules: Sendable {
             changes.insert(LedgerChange(kind: .certified, day: day, cause: cause, deadline: ledger.deadline), at: 0)
         }
         return changes
-    }
-
-    /// The months a suspension on `suspended` kept from a person found alive on `day`: those whose
-    /// first day (when payroll runs) lies after the suspension and on or before `day`. The
-    /// suspension's own month was paid on its first day; the month of `day` is owed when it began
-    /// during the suspension; evidence from before the suspension owes nothing.
-    public static func owedSinceSuspension(_ suspended: Day, until day: Day) -> Int {
-        Month(suspended).months(to: Month(max(day, suspended)))
     }
 
     /// A new service period (the person's benefit level changed) on `day`: the deadline is
@@ -150,7 +140,7 @@ public struct DeferralRules: Sendable {
         guard ledger.status != .deceased else { return [] }
         ledger.status = .deceased
         ledger.deathDay = day
-        ledger.suspendedOn = nil
+        // suspendedOn stays: the months after a suspension in force at death were never owed.
         return [LedgerChange(kind: .deceased, day: day, cause: cause)]
     }
 

@@ -18,10 +18,16 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidResidentId = "invalid_resident_id"
         case keyRevoked = "key_revoked"
         case outOfScope = "out_of_scope"
+        /// a payroll run for a month that was already run
+        case payrollRunExists = "payroll_run_exists"
+        /// a payroll run for a month not yet begun, or earlier than the latest run
+        case payrollMonth = "payroll_month"
         case personExists = "person_exists"
         case personNotFound = "person_not_found"
         /// the person's state does not allow the decision (reinstating someone not suspended...)
         case personState = "person_state"
+        /// a recovery case already closed
+        case recoveryClosed = "recovery_closed"
         /// four eyes: the operator who asked cannot approve
         case sameOperator = "same_operator"
         case rulesInvalid = "rules_invalid"
@@ -38,6 +44,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownCommunity = "unknown_community"
         case unknownConflict = "unknown_conflict"
         case unknownDecision = "unknown_decision"
+        case unknownPayrollRun = "unknown_payroll_run"
+        case unknownRecovery = "unknown_recovery"
         case unknownUnit = "unknown_unit"
         /// a verified attempt could not be recorded as evidence (a rule refused it)
         case verificationEvidence = "verification_evidence"

@@ -42,17 +42,16 @@ extension DeferralRules {
         }
     }
 
-    /// A reinstatement approved on `day`: a suspended person is active again (the months the
-    /// suspension kept from them are owed, as on resumption) and must certify within `reinstatement_months`.
+    /// A reinstatement approved on `day`: a suspended person is active again (the next payroll run
+    /// pays the months the suspension kept from them, as on resumption) and must certify within `reinstatement_months`.
     public func reinstate(_ ledger: inout PersonLedger, on day: Day, cause: String) throws(LedgerError) -> LedgerChange {
-        guard ledger.status == .suspended, let suspended = ledger.suspendedOn else {
+        guard ledger.status == .suspended else {
             throw LedgerError(.personState, "only a suspended person can be reinstated (this person is \(ledger.status.rawValue))")
         }
         ledger.status = .active
         ledger.suspendedOn = nil
         ledger.deadline = day.adding(months: rules.overrides.reinstatement_months)
-        let owed = Self.owedSinceSuspension(suspended, until: day)
-        return LedgerChange(kind: .reinstated, day: day, cause: cause, deadline: ledger.deadline, backPayMonths: owed)
+        return LedgerChange(kind: .reinstated, day: day, cause: cause, deadline: ledger.deadline)
     }
 
     /// A recorded death reversed on `day` (the record was wrong): the person is suspended from the
@@ -63,7 +62,7 @@ extension DeferralRules {
             throw LedgerError(.personState, "no death is recorded for this person (they are \(ledger.status.rawValue))")
         }
         ledger.status = .suspended
-        ledger.suspendedOn = death
+        ledger.suspendedOn = min(ledger.suspendedOn ?? death, death)  // suspended before the "death": from then
         ledger.deathDay = nil
         return LedgerChange(kind: .deathReversed, day: day, cause: cause)
     }

@@ -74,7 +74,8 @@ public struct LedgerChange: Sendable, Equatable, Codable {
     public var cause: String
     /// The deadline after the change (for certifications) or the one that triggered it (for sweeps).
     public var deadline: Day?
-    /// Months of back pay owed, on resumption.
+    /// Months of back pay owed, on resumption: recorded before stored payroll runs (v9); a run now
+    /// pays every owed month not yet paid, so new events leave it nil.
     public var backPayMonths: Int?
 
     /// A death closes the person's open field checks and visits: nobody is to be visited any more.

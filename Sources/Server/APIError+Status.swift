@@ -36,9 +36,12 @@ extension APIError {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
             .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision:
             .unprocessableContent
-        case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision: .notFound
+        case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
+            .unknownPayrollRun, .unknownRecovery:
+            .notFound
         case .outOfScope, .sessionMismatch, .sameOperator: .forbidden
-        case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState:
+        case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
+            .payrollRunExists, .payrollMonth, .recoveryClosed:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

@@ -33,6 +33,10 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let taskOutcome = APIRoute(method: .post, path: "/v1/tasks/{id}/outcome", roles: [.operator])
     public static let outbox = APIRoute(method: .get, path: "/v1/outbox", roles: staff)
     public static let payroll = APIRoute(method: .get, path: "/v1/payroll", roles: staff)
+    public static let payrollRuns = APIRoute(method: .get, path: "/v1/payroll/runs", roles: staff)
+    public static let runPayroll = APIRoute(method: .post, path: "/v1/payroll/runs", roles: [.operator])
+    public static let recoveries = APIRoute(method: .get, path: "/v1/recoveries", roles: staff)
+    public static let closeRecovery = APIRoute(method: .post, path: "/v1/recoveries/{id}/closure", roles: [.operator])
     public static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
     public static let conflicts = APIRoute(method: .get, path: "/v1/conflicts", roles: staff)
     public static let resolveConflict = APIRoute(method: .post, path: "/v1/conflicts/{id}/resolution", roles: [.operator])
@@ -48,7 +52,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         enrollments, livenessSession, verify, evidence,
         alerts,
         tasks, taskOutcome, outbox, payroll, stats, conflicts, resolveConflict, decisions, createDecision, approveDecision,
-        rejectDecision, releaseHold,
+        rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery,
     ]
 
     /// The route whose path template matches `path` with another method, for 405 answers.

@@ -72,6 +72,7 @@ public func buildRouter(
     VerificationRoutes(dependencies: dependencies).register(routes)
     LedgerRoutes(dependencies: dependencies).register(routes)
     DecisionRoutes(dependencies: dependencies).register(routes)
+    MoneyRoutes(dependencies: dependencies).register(routes)
     return router
 }
 

@@ -60,7 +60,7 @@ public struct AppDatabase: Sendable {
         try writer.read { db in
             try [
                 "unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event",
-                "verification_attempt",
+                "verification_attempt", "payroll_line", "recovery",
             ].map {
                 table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
@@ -341,6 +341,65 @@ public struct AppDatabase: Sendable {
                     -- one open request of a kind per person, one hold in force
                     CREATE UNIQUE INDEX decision_open ON decision(person_id, kind) WHERE status IN ('pending', 'in_force');
                     CREATE INDEX decision_status ON decision(status, kind);
+                    """)
+        }
+        migrator.registerMigration("v9-money") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE payroll_run (  -- one stored run a month, never run twice
+                        month TEXT PRIMARY KEY NOT NULL,  -- YYYY-MM
+                        run_on TEXT NOT NULL,  -- the day the ledger was read
+                        actor TEXT NOT NULL,  -- the key id or cli:<user> who ran it
+                        at TEXT NOT NULL,
+                        lines INTEGER NOT NULL,
+                        persons INTEGER NOT NULL,  -- persons paid
+                        total_fen INTEGER NOT NULL,
+                        back_pay_lines INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE payroll_line (  -- one person's month, paid once: a correction is a line of a later run
+                        id INTEGER PRIMARY KEY,
+                        run_month TEXT NOT NULL REFERENCES payroll_run(month) DEFERRABLE INITIALLY DEFERRED,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        unit_code TEXT NOT NULL,  -- the person's unit when paid
+                        for_month TEXT NOT NULL,  -- the month paid: the run's (regular) or an earlier one (back_pay)
+                        kind TEXT NOT NULL CHECK (kind IN ('regular', 'back_pay')),
+                        amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+                        reason TEXT NOT NULL,
+                        UNIQUE (person_id, for_month)
+                    );
+                    CREATE INDEX payroll_line_run ON payroll_line(run_month, unit_code);
+                    CREATE TRIGGER payroll_line_immutable BEFORE UPDATE ON payroll_line
+                    BEGIN SELECT RAISE(ABORT, 'payroll lines are never edited: a correction is a line of a later run'); END;
+                    CREATE TRIGGER payroll_line_kept BEFORE DELETE ON payroll_line
+                    BEGIN SELECT RAISE(ABORT, 'payroll lines are never deleted'); END;
+                    CREATE TRIGGER payroll_run_immutable BEFORE UPDATE ON payroll_run
+                    BEGIN SELECT RAISE(ABORT, 'payroll runs are never edited'); END;
+                    CREATE TRIGGER payroll_run_kept BEFORE DELETE ON payroll_run
+                    BEGIN SELECT RAISE(ABORT, 'payroll runs are never deleted'); END;
+                    CREATE TABLE recovery (  -- months paid after a recorded death, claimed back
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        unit_code TEXT NOT NULL,
+                        death_day TEXT NOT NULL,
+                        months TEXT NOT NULL,  -- the months claimed, comma-separated
+                        runs TEXT NOT NULL,  -- the runs that paid them, comma-separated
+                        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+                        cause TEXT NOT NULL,
+                        -- open -> recovered | waived (an operator, with a reason) | cancelled (the death was reversed)
+                        status TEXT NOT NULL CHECK (status IN ('open', 'recovered', 'waived', 'cancelled')),
+                        opened_at TEXT NOT NULL,
+                        opened_by TEXT NOT NULL,  -- the actor who recorded the death
+                        closed_on TEXT,
+                        closed_by TEXT,
+                        close_reason TEXT
+                    );
+                    CREATE INDEX recovery_person ON recovery(person_id);
+                    CREATE INDEX recovery_status ON recovery(status, unit_code);
+                    CREATE TABLE recovery_line (  -- the payroll lines a case claims
+                        recovery_id INTEGER NOT NULL REFERENCES recovery(id),
+                        line_id INTEGER NOT NULL REFERENCES payroll_line(id),
+                        PRIMARY KEY (line_id, recovery_id)
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

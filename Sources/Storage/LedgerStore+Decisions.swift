@@ -352,23 +352,11 @@ extension LedgerStore {
 
     func end(_ hold: inout DecisionRow, by actor: String, reason: String, on day: Day, now: String, _ db: Database) throws {
         try hold.close("ended", by: actor, on: day, reason: reason, db)
-        let events = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT kind, day FROM ledger_event WHERE person_id = ? AND kind IN (\(Self.payrollKinds))
-                ORDER BY id
-                """, arguments: [hold.personId]
-        ).compactMap { row -> (kind: LedgerChange.Kind, day: Day)? in
-            guard let kind = LedgerChange.Kind(rawValue: row["kind"]), let day = Day(row["day"] as String) else { return nil }
-            return (kind, day)
-        }
-        let owed = PayrollLine.monthsHeld(events, from: Day(hold.requestedOn)!, to: day)
         try Self.record(
             [
                 LedgerChange(
                     kind: .released, day: day,
-                    cause: "hold \(hold.id!) of \(hold.requestedOn) ended (\(reason)); \(owed) month(s) it held are owed",
-                    backPayMonths: owed)
+                    cause: "hold \(hold.id!) of \(hold.requestedOn) ended (\(reason)); the next payroll run pays the months it held")
             ], person: hold.personId, evidence: nil, actor: actor, at: now, db)
     }
 

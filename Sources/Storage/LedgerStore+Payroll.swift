@@ -3,60 +3,197 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// The ledger event kinds payroll replays (the rest do not touch payment).
-    static let payrollKinds = "'suspended', 'resumed', 'deceased', 'death_reversed', 'reinstated', 'held', 'released'"
-
-    /// Who is payable for `month`, with back pay: each person's suspensions, resumptions and death
-    /// (and operators' reversals, reinstatements and holds) dated before the month's first day, in
-    /// the order they were recorded (a reversal recorded after a death is read after it, whatever
-    /// the days of the evidence applied again with it), replayed by ``PayrollLine/apply(_:on:backPayMonths:for:)``.
-    public func payroll(month: Month, unit: String? = nil) async throws -> [PayrollLine] {
-        let lines = Lines()
-        try await payroll(month: month, unit: unit) { lines.append($0) }
-        return lines.all
+    /// A stored payroll run: one a month, never repeated, never edited.
+    public struct PayrollRun: Sendable, Equatable {
+        public var month: Month
+        /// The day the ledger was read.
+        public var runOn: Day
+        public var actor: String
+        /// When it was stored (ISO 8601).
+        public var at: String
+        public var lines: Int
+        public var persons: Int
+        public var totalFen: Int
+        public var backPayLines: Int
     }
 
-    /// The same, handing each line to `each` as it is computed, in bounded memory (a city's payroll
-    /// is millions of lines).
-    public func payroll(month: Month, unit: String? = nil, each: @escaping @Sendable (PayrollLine) -> Void) async throws {
+    /// One line of a stored run: one person's month, paid once.
+    public struct PayrollLine: Sendable, Equatable {
+        public var id: Int64
+        public var runMonth: Month
+        public var personID: String
+        public var name: String
+        public var unitCode: String
+        /// The month paid: the run's (regular pay) or an earlier one (back pay).
+        public var forMonth: Month
+        public var kind: Payroll.Payment.Kind
+        public var amountFen: Int
+        public var reason: String
+    }
+
+    /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run
+    /// (``Payroll``), read from the ledger as it stands, stored with the run in one transaction.
+    /// Refused for a month already run, a month not yet begun, or a month before the latest run
+    /// (its unpaid months are the next run's back pay).
+    public func runPayroll(month: Month, on day: Day, by actor: String) async throws -> PayrollRun {
+        let now = Self.timestamp()
+        return try await write { db in
+            if let done = try Row.fetchOne(db, sql: "SELECT run_on, actor FROM payroll_run WHERE month = ?", arguments: [month.description])
+            {
+                throw LedgerError(
+                    .payrollRunExists,
+                    "the payroll of \(month) was run on \(done["run_on"] as String) by \(done["actor"] as String); a run is never repeated: a month it missed is paid as back pay by the next run"
+                )
+            }
+            guard day >= month.firstDay else {
+                throw LedgerError(.payrollMonth, "the payroll of \(month) can be run from \(month.firstDay) (today is \(day))")
+            }
+            let bounds = try Row.fetchOne(db, sql: "SELECT MIN(month) AS first, MAX(month) AS last FROM payroll_run")
+            if let last = (bounds?["last"] as String?).flatMap(Month.init), month < last {
+                throw LedgerError(
+                    .payrollMonth,
+                    "runs go forward: the latest is \(last); what \(month) still owes anyone is paid as back pay by the next run")
+            }
+            let epoch = (bounds?["first"] as String?).flatMap(Month.init) ?? month
+            var run = PayrollRun(month: month, runOn: day, actor: actor, at: now, lines: 0, persons: 0, totalFen: 0, backPayLines: 0)
+            try self.payLines(run: month, epoch: epoch, db) { payment, fen in
+                run.lines += 1
+                run.totalFen += fen
+                if payment.kind == .backPay { run.backPayLines += 1 }
+            } person: {
+                run.persons += 1
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO payroll_run (month, run_on, actor, at, lines, persons, total_fen, back_pay_lines)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    month.description, day.description, actor, now, run.lines, run.persons, run.totalFen, run.backPayLines,
+                ])
+            return run
+        }
+    }
+
+    /// Walks every person not deceased with the months stored runs paid them and inserts the
+    /// lines ``Payroll/payments(_:run:paid:)`` owes them.
+    private func payLines(
+        run: Month, epoch: Month, _ db: Database, line: (Payroll.Payment, Int) -> Void, person: () -> Void
+    ) throws {
+        var held: [String: Day] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'") {
+            held[row["person_id"]] = Day(row["requested_on"] as String)
+        }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO payroll_line (run_month, person_id, unit_code, for_month, kind, amount_fen, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT p.id, p.unit_code, p.monthly_amount_fen, p.enrolled_on, \(Self.ledgerColumns(of: "p")),
+                  (SELECT group_concat(l.for_month) FROM payroll_line l WHERE l.person_id = p.id) AS paid
+                FROM person p WHERE p.status != 'deceased' ORDER BY p.id
+                """)
+        while let row = try rows.next() {
+            let id: String = row[0]
+            let ledger = Self.ledger(row, at: 4)
+            let enrolled = Day(row[3] as String) ?? run.firstDay
+            let standing = Payroll.Standing(
+                status: ledger.status, suspendedOn: ledger.suspendedOn, deathDay: ledger.deathDay, heldSince: held[id],
+                firstMonth: max(epoch, Month(enrolled)))
+            let paid = Set(((row["paid"] as String?) ?? "").split(separator: ",").compactMap { Month(String($0)) })
+            let payments = Payroll.payments(standing, run: run, paid: paid)
+            guard !payments.isEmpty else { continue }
+            let amount: Int = row[2]
+            for payment in payments {
+                let reason = Payroll.reason(payment, run: run, deadline: ledger.deadline, lastCertified: ledger.lastCertified)
+                try insert.execute(arguments: [
+                    run.description, id, row[1] as String, payment.month.description, payment.kind.rawValue, amount, reason,
+                ])
+                line(payment, amount)
+            }
+            person()
+        }
+    }
+
+    /// The stored runs, latest first.
+    public func payrollRuns() async throws -> [PayrollRun] {
         try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM payroll_run ORDER BY month DESC").map(Self.run)
+        }
+    }
+
+    /// One stored run, or nil.
+    public func payrollRun(_ month: Month) async throws -> PayrollRun? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM payroll_run WHERE month = ?", arguments: [month.description]).map(Self.run)
+        }
+    }
+
+    static func run(_ row: Row) -> PayrollRun {
+        PayrollRun(
+            month: Month(row["month"] as String)!, runOn: Day(row["run_on"] as String)!, actor: row["actor"], at: row["at"],
+            lines: row["lines"], persons: row["persons"], totalFen: row["total_fen"], backPayLines: row["back_pay_lines"])
+    }
+
+    /// The lines of the stored run of `month` in the unit's subtree (by the unit each person had
+    /// when paid), in line order, handed to `each` in bounded memory; `after` and `limit` page.
+    /// Throws `unknown_payroll_run` when the month was not run.
+    public func payrollLines(
+        month: Month, unit: String?, after: Int64 = 0, limit: Int? = nil, each: @escaping @Sendable (PayrollLine) -> Void
+    ) async throws {
+        try await read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM payroll_run WHERE month = ?", arguments: [month.description]) != nil else {
+                throw LedgerError(.unknownPayrollRun, "no payroll was run for \(month): `fastcert payroll list` shows the runs")
+            }
             var filter = ""
-            var arguments: StatementArguments = [month.firstDay.description]
+            var arguments: StatementArguments = [month.description, after]
             if let unit {
                 guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
-                filter = "WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
-                arguments = [month.firstDay.description, path]
+                filter = "AND l.unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?)"
+                arguments += [path, path]
             }
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.id, p.name, p.unit_code, p.monthly_amount_fen, e.kind, e.day, e.back_pay_months
-                    FROM person p LEFT JOIN ledger_event e ON e.person_id = p.id
-                      AND e.kind IN (\(Self.payrollKinds)) AND e.day < ?
-                    \(filter)
-                    ORDER BY p.id, e.id
+                    SELECT l.id, l.person_id, p.name, l.unit_code, l.for_month, l.kind, l.amount_fen, l.reason
+                    FROM payroll_line l JOIN person p ON p.id = l.person_id
+                    WHERE l.run_month = ? AND l.id > ? \(filter) ORDER BY l.id \(limit.map { "LIMIT \($0)" } ?? "")
                     """, arguments: arguments)
-            var line: PayrollLine?
             while let row = try rows.next() {
-                let id: String = row["id"]
-                if line?.personID != id {
-                    if let finished = line { each(finished) }
-                    line = PayrollLine(
-                        personID: id, name: row["name"], unitCode: row["unit_code"], monthlyAmountFen: row["monthly_amount_fen"])
-                }
-                guard let kind = (row["kind"] as String?).flatMap(LedgerChange.Kind.init(rawValue:)), let day = Day(row["day"] as String)
-                else { continue }
-                line?.apply(kind, on: day, backPayMonths: row["back_pay_months"], for: month)
+                each(
+                    PayrollLine(
+                        id: row["id"], runMonth: month, personID: row["person_id"], name: row["name"], unitCode: row["unit_code"],
+                        forMonth: Month(row["for_month"] as String)!, kind: Payroll.Payment.Kind(rawValue: row["kind"]) ?? .regular,
+                        amountFen: row["amount_fen"], reason: row["reason"]))
             }
-            if let finished = line { each(finished) }
+        }
+    }
+
+    /// The same, collected (tests, small units, a page of the route).
+    public func payrollLines(month: Month, unit: String? = nil, after: Int64 = 0, limit: Int? = nil) async throws -> [PayrollLine] {
+        let lines = Collected<PayrollLine>()
+        try await payrollLines(month: month, unit: unit, after: after, limit: limit) { lines.append($0) }
+        return lines.all
+    }
+
+    /// Every month a person was paid, by stored run: (month paid, run, fen), in month order.
+    public func payments(of person: String) async throws -> [(forMonth: Month, run: Month, fen: Int)] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT for_month, run_month, amount_fen FROM payroll_line WHERE person_id = ? ORDER BY for_month",
+                arguments: [person]
+            ).map { (Month($0["for_month"] as String)!, Month($0["run_month"] as String)!, $0["amount_fen"] as Int) }
         }
     }
 }
 
-/// Collects payroll lines from the streaming call (for callers that want them all).
-private final class Lines: @unchecked Sendable {
+/// Collects what a streaming call hands out (for callers that want it all).
+final class Collected<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var lines: [PayrollLine] = []
-    func append(_ line: PayrollLine) { lock.withLock { lines.append(line) } }
-    var all: [PayrollLine] { lock.withLock { lines } }
+    private var elements: [Element] = []
+    func append(_ element: Element) { lock.withLock { elements.append(element) } }
+    var all: [Element] { lock.withLock { elements } }
 }

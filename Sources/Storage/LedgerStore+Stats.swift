@@ -9,7 +9,8 @@ extension LedgerStore {
         public var month: Month
         /// Persons alive and in the ledger at the month's end.
         public var persons: Int
-        /// Share with no warning, field check or suspension in the twelve months ending with `month`.
+        /// Share certified in the twelve months ending with `month` with no reminder, no field check,
+        /// visit or call, and no suspension in them.
         public var silentShare: Double
         /// Share warned (and reminded) during the month.
         public var remindedShare: Double
@@ -20,6 +21,11 @@ extension LedgerStore {
         /// Certifications during the month by the class of the evidence behind them
         /// (`reference` covers the behaviour model).
         public var certifiedByClass: [String: Int]
+        /// Share of the persons alive at the month's end whose latest certification (any time) came
+        /// from strong evidence (the article: 65% of those certified).
+        public var strongShare: Double
+        /// Overpayment recovery cases of the unit, by status, with their amounts.
+        public var recoveries: RecoveryTotals
     }
 
     public func stats(unit: String, month: Month) async throws -> Stats {
@@ -38,9 +44,18 @@ extension LedgerStore {
             func count(_ sql: String, _ arguments: StatementArguments) throws -> Int {
                 try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
             }
-            let troubled = try count(
-                "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind IN ('warning', 'field_check', 'suspended') AND day >= ? AND day < ? AND \(within)",
-                [yearStart, next, path])
+            // Silent: certified in the twelve months, with no reminder, no field check, no visit or
+            // call, and no suspension in them (one definition: the simulator reads it from here).
+            let silent = try count(
+                """
+                SELECT COUNT(*) FROM person p WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                  AND (p.death_day IS NULL OR p.death_day >= ?)
+                  AND EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id AND e.kind = 'certified' AND e.day >= ? AND e.day < ?)
+                  AND NOT EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id
+                                    AND e.kind IN ('warning', 'field_check', 'suspended') AND e.day >= ? AND e.day < ?)
+                  AND NOT EXISTS (SELECT 1 FROM task t WHERE t.person_id = p.id
+                                    AND t.kind IN ('field_check', 'home_visit', 'phone_call') AND t.created_on >= ? AND t.created_on < ?)
+                """, [path, next, yearStart, next, yearStart, next, yearStart, next])
             let reminded = try count(
                 "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind = 'warning' AND day >= ? AND day < ? AND \(within)",
                 [first, next, path])
@@ -50,12 +65,22 @@ extension LedgerStore {
             let suspensions = try count(
                 "SELECT COUNT(*) FROM ledger_event WHERE kind = 'suspended' AND day >= ? AND day < ? AND \(within)", [first, next, path])
             let byClass = try Self.certificationsByClass(path: path, from: month.firstDay, until: month.next.firstDay, db)
+            let recoveries = try Self.recoveryTotals(path: path, db)
+            let strong = try count(
+                """
+                SELECT COUNT(*) FROM person p
+                JOIN ledger_event e ON e.id = (SELECT MAX(id) FROM ledger_event WHERE person_id = p.id AND kind = 'certified')
+                JOIN evidence v ON v.id = e.evidence_id
+                WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (p.death_day IS NULL OR p.death_day >= ?)
+                  AND v.class = 'strong'
+                """, [path, next])
             let denominator = Double(max(persons, 1))
             return Stats(
                 unit: unit, month: month, persons: persons,
-                silentShare: persons == 0 ? 0 : Double(persons - min(troubled, persons)) / denominator,
-                remindedShare: Double(reminded) / denominator, fieldChecks: fieldChecks, suspensions: suspensions, certifiedByClass: byClass
-            )
+                silentShare: persons == 0 ? 0 : Double(silent) / denominator,
+                remindedShare: Double(reminded) / denominator, fieldChecks: fieldChecks, suspensions: suspensions,
+                certifiedByClass: byClass,
+                strongShare: Double(strong) / denominator, recoveries: recoveries)
         }
     }
 

@@ -10,7 +10,7 @@ struct FastCert: AsyncParsableCommand {
             FaceCommand.self, EvalCommand.self, DatabaseCommand.self, UnitsCommand.self, PersonsCommand.self, PersonCommand.self,
             EvidenceCommand.self, LedgerCommand.self, AlertsCommand.self, TasksCommand.self, OutboxCommand.self,
             PayrollCommand.self, StatsCommand.self, SimulateCommand.self, ServeCommand.self, KeysCommand.self, LivenessCommand.self,
-            EnrollCommand.self, EnrollmentsCommand.self, ConflictsCommand.self, DecisionsCommand.self,
+            EnrollCommand.self, EnrollmentsCommand.self, ConflictsCommand.self, DecisionsCommand.self, RecoveriesCommand.self,
         ]
     )
 }

@@ -3,29 +3,118 @@ import Foundation
 import Ledger
 import Storage
 
-/// `fastcert payroll --month YYYY-MM [--unit CODE]`
+/// `fastcert payroll run|list|show|export`
 struct PayrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "payroll", abstract: "The month's payroll as CSV: who is payable, who is suspended, back pay owed.")
+        commandName: "payroll", abstract: "Stored monthly payroll runs: each month paid once, with back pay for owed months.",
+        discussion: """
+            A run reads the ledger as it stands and pays every owed month not yet paid by a stored run: the \
+            month itself to the payable, and as back pay each earlier month a person was owed and not paid \
+            (suspended, then certified; a hold released; evidence that arrived late). It is stored with its \
+            lines, never repeated and never edited; a correction is a line of a later run. Months paid after \
+            a recorded death are claimed back by a recovery case (`fastcert recoveries`). See docs/ledger.md.
+            """,
+        subcommands: [Run.self, List.self, Show.self, Export.self])
 
-    @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
-    @Option(help: "Only this unit's subtree.") var unit: String?
-    @OptionGroup var ledger: LedgerOptions
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run and store the month's payroll (once; from its first day).")
+        @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
+        @Option(help: ArgumentHelp("The day the run is made (default: today).", valueName: "YYYY-MM-DD")) var today: String?
+        @OptionGroup var ledger: LedgerOptions
 
-    func run() async throws {
-        try await reportingFailures {
-            guard let month = Month(month) else { throw ValidationError("--month must be YYYY-MM") }
-            print("resident_id,name,unit_code,status,payable,monthly_amount,back_pay_months,total")
-            try await ledger.open().payroll(month: month, unit: unit) { l in
-                print(
-                    "\(l.personID),\(csvField(l.name)),\(l.unitCode),\(l.status.rawValue),\(l.payable ? "yes" : "no"),\(Yuan.text(fen: l.monthlyAmountFen)),\(l.backPayMonths),\(Yuan.text(fen: l.totalFen))"
-                )
+        func run() async throws {
+            try await reportingFailures {
+                let run = try await ledger.open().runPayroll(
+                    month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: EvidenceDelivery.commandLineUser)
+                print(describe(run))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The stored runs, latest first.")
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let runs = try await ledger.open().payrollRuns()
+                for run in runs { print(describe(run)) }
+                print("\(runs.count) run(s)")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A stored run's summary and its lines in a unit's subtree.")
+        @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
+        @Option(help: "Only this unit's subtree.") var unit: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let store = try ledger.open()
+                let month = try parseMonth(month)
+                guard let run = try await store.payrollRun(month) else {
+                    throw LedgerError(.unknownPayrollRun, "no payroll was run for \(month): `fastcert payroll list` shows the runs")
+                }
+                print(describe(run))
+                try await store.payrollLines(month: month, unit: unit) { l in
+                    print(
+                        "\(l.id)  \(l.personID)  \(l.name)  \(l.unitCode)  \(l.forMonth)  \(l.kind.rawValue)  \(Yuan.text(fen: l.amountFen))  \(l.reason)"
+                    )
+                }
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A stored run's lines as CSV for the bank (cells that could start a spreadsheet formula are quoted as text).")
+        @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
+        @Option(help: "Only this unit's subtree.") var unit: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let month = try parseMonth(month)
+                let out = BufferedOutput()
+                out.write(CSVText.row(["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]))
+                try await ledger.open().payrollLines(month: month, unit: unit) { l in
+                    out.write(
+                        CSVText.row([
+                            String(l.id), l.runMonth.description, l.personID, l.name, l.unitCode, l.forMonth.description, l.kind.rawValue,
+                            Yuan.text(fen: l.amountFen), l.reason,
+                        ]))
+                }
+                out.flush()
             }
         }
     }
 }
 
-/// Quotes a CSV field when it needs it.
-func csvField(_ text: String) -> String {
-    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+func parseMonth(_ text: String) throws -> Month {
+    guard text.count == 7, let month = Month(text) else { throw ValidationError("--month must be YYYY-MM, not '\(text)'") }
+    return month
+}
+
+func describe(_ run: LedgerStore.PayrollRun) -> String {
+    "payroll \(run.month): run on \(run.runOn) by \(run.actor); \(run.persons) person(s), \(run.lines) line(s) "
+        + "(\(run.backPayLines) back pay), total \(Yuan.text(fen: run.totalFen))"
+}
+
+/// Standard output in large writes (an export is millions of lines).
+final class BufferedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer: [UInt8] = []
+    func write(_ text: String) {
+        lock.withLock {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 1 << 20 { drain() }
+        }
+    }
+    func flush() { lock.withLock { drain() } }
+    private func drain() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
 }

@@ -22,6 +22,13 @@ struct StatsCommand: AsyncParsableCommand {
         var field_checks: Int
         var suspensions: Int
         var certified_by_class: [String: Int]
+        var strong_share: Double
+        var recoveries_open: Int
+        var recoveries_open_yuan: String
+        var recoveries_recovered: Int
+        var recoveries_recovered_yuan: String
+        var recoveries_waived: Int
+        var recoveries_waived_yuan: String
     }
 
     func run() async throws {
@@ -34,17 +41,29 @@ struct StatsCommand: AsyncParsableCommand {
             let s = try await ledger.open().stats(unit: unit, month: chosen)
             let output = Output(
                 unit: s.unit, month: s.month.description, persons: s.persons, silent_share: s.silentShare, reminded_share: s.remindedShare,
-                field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass)
+                field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass,
+                strong_share: s.strongShare,
+                recoveries_open: s.recoveries.open, recoveries_open_yuan: Yuan.text(fen: s.recoveries.openFen),
+                recoveries_recovered: s.recoveries.recovered, recoveries_recovered_yuan: Yuan.text(fen: s.recoveries.recoveredFen),
+                recoveries_waived: s.recoveries.waived, recoveries_waived_yuan: Yuan.text(fen: s.recoveries.waivedFen))
             if json {
                 try printJSON(output)
             } else {
                 print("\(s.unit) \(s.month): \(s.persons) persons")
-                print(String(format: "  certified silently (no warning in 12 months): %.1f%%", s.silentShare * 100))
+                print(
+                    String(
+                        format: "  certified silently (certified in 12 months, no reminder, field check, visit or suspension): %.1f%%",
+                        s.silentShare * 100))
+                print(String(format: "  latest certification from strong evidence: %.1f%%", s.strongShare * 100))
                 print(String(format: "  reminded this month: %.2f%%", s.remindedShare * 100))
                 print("  field checks opened this month: \(s.fieldChecks); suspensions: \(s.suspensions)")
                 print(
                     "  certifications by evidence class: "
                         + s.certifiedByClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                let r = s.recoveries
+                print(
+                    "  overpayment recoveries: \(r.open) open (\(Yuan.text(fen: r.openFen)) yuan), \(r.recovered) recovered "
+                        + "(\(Yuan.text(fen: r.recoveredFen))), \(r.waived) waived (\(Yuan.text(fen: r.waivedFen)))")
             }
         }
     }

@@ -2,28 +2,59 @@ import Foundation
 import Ledger
 import Testing
 
-/// Rules that used to live inside the SQLite store, now pure: payroll arithmetic, reminders,
+/// Rules that used to live inside the SQLite store, now pure: what a payroll run owes, reminders,
 /// person validation, what a death closes.
 @Suite("Payroll, reminders and person checks")
 struct LedgerRulesOutsideStorageTests {
     static let rules = try! LedgerRules.shipped()
     static let december = Month(Day("2026-12-01")!)
 
-    static func line(_ changes: [(LedgerChange.Kind, String, Int?)], month: Month = december) -> PayrollLine {
-        var line = PayrollLine(personID: "p", name: "n", unitCode: "c", monthlyAmountFen: 320_050)
-        for (kind, day, owed) in changes { line.apply(kind, on: Day(day)!, backPayMonths: owed, for: month) }
-        return line
+    static func standing(
+        _ status: PersonLedger.Status = .active, suspended: String? = nil, death: String? = nil, held: String? = nil,
+        first: String = "2026-01"
+    ) -> Payroll.Standing {
+        Payroll.Standing(
+            status: status, suspendedOn: suspended.flatMap(Day.init), deathDay: death.flatMap(Day.init), heldSince: held.flatMap(Day.init),
+            firstMonth: Month(first)!)
     }
 
-    @Test("payroll: suspended and dead persons are not paid; back pay only in the month after the resumption")
+    static func paid(_ standing: Payroll.Standing, _ months: [String] = []) -> [String] {
+        Payroll.payments(standing, run: december, paid: Set(months.compactMap(Month.init))).map { "\($0.month) \($0.kind.rawValue)" }
+    }
+
+    static let throughNovember = (1...11).map { String(format: "2026-%02d", $0) }
+
+    @Test("payroll: each owed month not yet paid, once; the suspended and held up to their day's month; the dead nothing")
     func payroll() {
-        #expect(Self.line([]).totalFen == 320_050)
-        #expect(Self.line([(.suspended, "2026-10-02", nil)]).totalFen == 0)
-        #expect(Self.line([(.suspended, "2026-09-02", nil), (.resumed, "2026-11-20", 2)]).totalFen == 3 * 320_050)
-        #expect(Self.line([(.suspended, "2026-08-02", nil), (.resumed, "2026-10-20", 2)]).totalFen == 320_050)
-        #expect(Self.line([(.deceased, "2026-11-03", nil)]).status == .deceased)
-        #expect(!Self.line([(.deceased, "2026-11-03", nil)]).payable)
-        #expect(Self.line([(.warning, "2026-11-01", nil), (.certified, "2026-11-05", nil)]).payable)
+        #expect(Self.paid(Self.standing(), Self.throughNovember) == ["2026-12 regular"])
+        #expect(Self.paid(Self.standing(), Self.throughNovember + ["2026-12"]).isEmpty, "a month is paid once")
+        // Suspended on 10-02: October was paid on its first day; November and December are not owed yet.
+        #expect(Self.paid(Self.standing(.suspended, suspended: "2026-10-02"), Self.throughNovember).isEmpty)
+        // Resumed: the months not paid during the suspension are back pay, whatever the evidence's day.
+        #expect(
+            Self.paid(Self.standing(), Array(Self.throughNovember.prefix(9)))
+                == ["2026-10 back_pay", "2026-11 back_pay", "2026-12 regular"])
+        // Suspended again before the run: months before the suspension's day still owed are paid.
+        #expect(
+            Self.paid(Self.standing(.suspended, suspended: "2026-11-05"), Array(Self.throughNovember.prefix(9))) == [
+                "2026-10 back_pay", "2026-11 back_pay",
+            ])
+        #expect(Self.paid(Self.standing(held: "2026-11-15"), Array(Self.throughNovember.prefix(10))) == ["2026-11 back_pay"])
+        #expect(Self.paid(Self.standing(.deceased, death: "2026-11-03"), Array(Self.throughNovember.prefix(9))).isEmpty)
+        // Nothing before the first month (the first stored run, or entry into the ledger).
+        #expect(Self.paid(Self.standing(first: "2026-12")) == ["2026-12 regular"])
+        #expect(Payroll.lastPayable(Self.standing(first: "2027-01"), run: Self.december) == nil)
+        #expect(
+            Payroll.paidAfterDeath(Day("2026-10-31")!, paid: Self.throughNovember.compactMap(Month.init)).map(\.description) == ["2026-11"])
+    }
+
+    @Test("payroll CSV cells cannot start a spreadsheet formula, and are quoted when they must be")
+    func csvCells() {
+        #expect(
+            CSVText.row(["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "Wang, Fang", "plain"])
+                == "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-2,'@SUM(A1),\"Wang, Fang\",plain\n")
+        #expect(CSVText.cell("\tcmd") == "'\tcmd")
+        #expect(CSVText.cell("3200.50") == "3200.50")
     }
 
     @Test(

@@ -54,6 +54,12 @@ struct AuthTests {
         case "/v1/tasks/{id}/outcome":
             return ("/v1/tasks/999/outcome", .post, [.contentType: "application/json"], Call.json(["outcome": "unreachable"]))
         case "/v1/payroll": return ("/v1/payroll?month=2026-01", .get, [:], nil)
+        case "/v1/payroll/runs" where route.method == .post:
+            return (route.path, .post, [.contentType: "application/json"], Call.json(["month": "2026-01"]))
+        case "/v1/recoveries/{id}/closure":
+            return (
+                "/v1/recoveries/999/closure", .post, [.contentType: "application/json"], Call.json(["outcome": "waived", "reason": "r"])
+            )
         default: return (route.path, route.method, [:], nil)
         }
     }
@@ -80,9 +86,11 @@ struct AuthTests {
                     let response = try await client.execute(
                         uri: request.uri, method: request.method, headers: Call.headers(fixture.key(role), request.headers),
                         body: request.body)
+                    // A payroll run needs a key of the city unit: the district operator is past the role check.
+                    let scoped = route == .runPayroll && Call.errorCode(response) == "out_of_scope"
                     if roles.contains(role) {
                         #expect(
-                            ![401, 403].contains(response.status.code) && response.status.code < 500,
+                            (scoped || ![401, 403].contains(response.status.code)) && response.status.code < 500,
                             "\(role) may call \(route): got \(response.status.code) \(Call.errorCode(response) ?? "")")
                     } else {
                         #expect(

@@ -86,9 +86,8 @@ struct LedgerRouteTests {
             #expect(otherDistrict.status == .forbidden)
             let outbox = try await client.execute(uri: "/v1/outbox?include_sent=true", method: .get, headers: Call.headers(op))
             #expect(outbox.status == .ok && Call.body(outbox)["messages"] is [Any])
-            let payroll = try await client.execute(uri: "/v1/payroll?month=2026-07", method: .get, headers: Call.headers(op))
-            let lines = try #require(Call.body(payroll)["lines"] as? [[String: Any]])
-            #expect(lines.count == 1 && lines[0]["payable"] as? Bool == true && lines[0]["total"] as? String == "3200.50")
+            let noRun = try await client.execute(uri: "/v1/payroll?month=2026-07", method: .get, headers: Call.headers(op))
+            #expect(noRun.status == .notFound && Call.errorCode(noRun) == "unknown_payroll_run")
             let noMonth = try await client.execute(uri: "/v1/payroll", method: .get, headers: Call.headers(op))
             #expect(noMonth.status == .unprocessableContent)
             let stats = try await client.execute(uri: "/v1/stats?month=2026-05", method: .get, headers: Call.headers(op))
@@ -189,6 +188,89 @@ struct DecisionRouteTests {
             #expect((Call.body(all)["decisions"] as? [[String: Any]])?.count == 3)
             let bogus = try await client.execute(uri: "/v1/decisions?status=bogus", method: .get, headers: Call.headers(op))
             #expect(bogus.status == .unprocessableContent)
+        }
+    }
+}
+
+@Suite("Money routes")
+struct MoneyRouteTests {
+    @Test("a city operator runs the month's payroll once; staff read their unit's lines as JSON or CSV; recoveries close with a reason")
+    func payrollAndRecoveries() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let json: HTTPFields = [.contentType: "application/json"]
+            let op = fixture.key(.operator)
+            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", sources: []).text
+            let month = Month(Day(Date())).description
+            let district = try await client.execute(
+                uri: "/v1/payroll/runs", method: .post, headers: Call.headers(op, json), body: Call.json(["month": month]))
+            #expect(district.status == .forbidden && Call.errorCode(district) == "out_of_scope")
+            let future = try await client.execute(
+                uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, json),
+                body: Call.json(["month": Month(Day(Date())).next.description]))
+            #expect(future.status == .conflict && Call.errorCode(future) == "payroll_month")
+            let run = try await client.execute(
+                uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, json), body: Call.json(["month": month]))
+            #expect(run.status == .created, "\(Call.body(run))")
+            #expect(Call.body(run)["lines"] as? Int == 2 && Call.body(run)["total"] as? String == "6000.50")
+            let again = try await client.execute(
+                uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, json), body: Call.json(["month": month]))
+            #expect(again.status == .conflict && Call.errorCode(again) == "payroll_run_exists")
+            let runs = try await client.execute(uri: "/v1/payroll/runs", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            #expect((Call.body(runs)["runs"] as? [[String: Any]])?.map { $0["month"] as? String } == [month])
+
+            // District A's operator sees person A's line only.
+            let lines = try await client.execute(uri: "/v1/payroll?month=\(month)", method: .get, headers: Call.headers(op))
+            let listed = try #require(Call.body(lines)["lines"] as? [[String: Any]])
+            #expect(listed.map { $0["resident_id"] as? String } == [ServiceFixture.personA])
+            #expect(listed.first?["kind"] as? String == "regular" && listed.first?["amount"] as? String == "3200.50")
+            let csv = try await client.execute(uri: "/v1/payroll?month=\(month)&format=csv", method: .get, headers: Call.headers(op))
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let text = String(buffer: csv.body)
+            #expect(text.hasPrefix("line,run_month,resident_id,name") && text.contains("\(ServiceFixture.personA),Wang Fang"))
+            #expect(!text.contains(ServiceFixture.personB))
+
+            // A death from before the month, recorded now: the month paid is claimed back.
+            let death = Day(Date()).adding(months: -1)
+            let fed = try await client.execute(
+                uri: "/v1/evidence", method: .post, headers: Call.headers(fixture.key(.feed), json),
+                body: Call.json([
+                    "rows": [
+                        [
+                            "source": "civil_affairs", "external_id": "CR-9", "resident_id": ServiceFixture.personA,
+                            "kind": "civil_affairs_cremation_record", "observed_at": death.description,
+                        ]
+                    ]
+                ]))
+            #expect(fed.status == .ok)
+            let open = try await client.execute(
+                uri: "/v1/recoveries?status=open", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            let cases = try #require(Call.body(open)["recoveries"] as? [[String: Any]])
+            #expect(cases.count == 1 && cases[0]["amount"] as? String == "3200.50" && cases[0]["months"] as? [String] == [month])
+            let id = try #require(cases.first?["id"] as? Int)
+            let elsewhere = try await client.execute(
+                uri: "/v1/recoveries", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
+            #expect((Call.body(elsewhere)["recoveries"] as? [Any])?.isEmpty == true)
+            let notTheirs = try await client.execute(
+                uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
+                body: Call.json(["outcome": "recovered", "reason": "bank returned it"]))
+            #expect(notTheirs.status == .notFound && Call.errorCode(notTheirs) == "unknown_recovery")
+            let badOutcome = try await client.execute(
+                uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "cancelled", "reason": "x"]))
+            #expect(badOutcome.status == .unprocessableContent && Call.errorCode(badOutcome) == "invalid_outcome")
+            let closed = try await client.execute(
+                uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "recovered", "reason": "the bank returned the transfer"]))
+            #expect(closed.status == .ok && Call.body(closed)["status"] as? String == "recovered")
+            let twice = try await client.execute(
+                uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "waived", "reason": "again"]))
+            #expect(twice.status == .conflict && Call.errorCode(twice) == "recovery_closed")
+            let stats = try await client.execute(uri: "/v1/stats", method: .get, headers: Call.headers(op))
+            let recoveries = try #require(Call.body(stats)["recoveries"] as? [String: Any])
+            #expect(recoveries["recovered"] as? Int == 1 && recoveries["recovered_amount"] as? String == "3200.50")
+            let exported = try await client.execute(uri: "/v1/recoveries?format=csv", method: .get, headers: Call.headers(op))
+            #expect(String(buffer: exported.body).contains(",recovered,"))
         }
     }
 }

@@ -24,6 +24,7 @@ struct DecisionTests {
     @Test("conflicts: rejecting the evidence keeps the death; disputing it asks a second operator, whose approval reverses it")
     func conflictsAndReversal() async throws {
         try await Fixture.withLedger { store in
+            #expect(try await Fixture.pay(store, "2026-07") == ["2026-07 regular"])
             var report = ImportReport()
             try await store.importEvidence(
                 Fixture.evidence([
@@ -38,6 +39,9 @@ struct DecisionTests {
                 ]), delivery: .file(by: "cli:clerk", receivedOn: Day("2026-09-16")!), into: &report)
             let open = try await store.conflicts(unit: "3702")
             #expect(open.count == 2 && open.allSatisfy { $0.personID == Fixture.wang && $0.resolution == nil }, "\(open)")
+            #expect(try await Fixture.pay(store, "2026-08").isEmpty)
+            #expect(try await Fixture.pay(store, "2026-09").isEmpty)
+            #expect(try await store.recoveries(unit: "3702").isEmpty, "July, the month of death, was owed")
             let card = try #require(open.first { $0.cause.contains("card_pharmacy_spending") })
             let visit = try #require(open.first { $0.cause.contains("home_visit") })
 
@@ -76,8 +80,8 @@ struct DecisionTests {
             #expect(try await Self.actors(store, kind: "resolved") == ["fc_a", "fc_a"])
             #expect(try await store.conflicts(unit: "3702").isEmpty)
             #expect(try await store.conflicts(unit: "3702", includeResolved: true).count == 2)
-            let october = try #require(try await store.payroll(month: Month("2026-10")!).first { $0.personID == Fixture.wang })
-            #expect(october.payable && october.backPayMonths > 0)
+            // Alive all along: August and September, not paid while "dead", are paid with October.
+            #expect(try await Fixture.pay(store, "2026-10") == ["2026-08 back_pay", "2026-09 back_pay", "2026-10 regular"])
             // Decided once.
             await #expect(throws: LedgerError.self) {
                 _ = try await store.reject(disputed[1].id, reason: "too late", by: "fc_c", on: Day("2026-09-23")!)
@@ -88,6 +92,8 @@ struct DecisionTests {
     @Test("reinstating needs a second operator; extensions and holds carry a reason and an expiry; a hold's months are paid on release")
     func reinstateExtendHold() async throws {
         try await Fixture.withLedger { store in
+            try await Fixture.pay(store, "2026-05")
+            try await Fixture.pay(store, "2026-06")
             _ = try await store.sweep(on: Day("2026-06-02")!)
             #expect(try await store.person(ResidentID(Fixture.wang))?.ledger.status == .suspended)
             let first = try await store.request(
@@ -103,8 +109,7 @@ struct DecisionTests {
             #expect(approved.changes["reinstated"] == 1)
             var wang = try #require(try await store.person(ResidentID(Fixture.wang)))
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2026-09-10"))
-            // Suspended on 2026-06-02 and reinstated on 2026-06-10: June was paid on its first day; nothing is owed.
-            #expect(try await store.payroll(month: Month("2026-07")!).first { $0.personID == Fixture.wang }?.backPayMonths == 0)
+            // Suspended on 2026-06-02 and reinstated on 2026-06-10: June was paid on its first day.
 
             // An extension: later than the deadline, within 12 months; never for the suspended.
             await #expect(throws: LedgerError.self) {
@@ -132,13 +137,15 @@ struct DecisionTests {
                 _ = try await store.hold(
                     person: Fixture.wang, until: Day("2026-08-01")!, reason: "again", by: "fc_b", on: Day("2026-06-16")!)
             }
-            #expect(try await store.payroll(month: Month("2026-07")!).first { $0.personID == Fixture.wang }?.payable == false)
-            #expect(try await store.payroll(month: Month("2026-09")!).first { $0.personID == Fixture.wang }?.payable == false)
+            for month in ["2026-07", "2026-08", "2026-09"] {  // September's run before the day's sweep
+                #expect(try await Fixture.pay(store, month).isEmpty, "held in \(month)")
+            }
             let sweep = try await store.sweep(on: Day("2026-09-01")!)
             #expect(sweep.changes["released"] == 1)
             #expect(try await store.decisions(unit: "3702", status: "in_force").isEmpty)
-            let october = try #require(try await store.payroll(month: Month("2026-10")!).first { $0.personID == Fixture.wang })
-            #expect(october.payable && october.backPayMonths == 3, "July, August and September were held")
+            #expect(
+                try await Fixture.pay(store, "2026-10") == ["2026-07 back_pay", "2026-08 back_pay", "2026-09 back_pay", "2026-10 regular"],
+                "July, August and September were held")
             #expect(try await Self.actors(store, kind: "held") == ["fc_a"])
             #expect(try await Self.actors(store, kind: "released") == ["sweep"])
             #expect(try await Self.actors(store, kind: "reinstated") == ["fc_b"])

@@ -134,6 +134,9 @@ struct LedgerTrustTests {
                 ]), delivery: .file(by: "cli:test", receivedOn: Day("2026-10-01")!), into: &report)
             #expect(try await store.tasks(unit: "3702").isEmpty)
             #expect(try await store.tasks(unit: "3702", includeClosed: true).first?.outcome == "certified")
+            for month in ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11"] {
+                #expect(try await Fixture.pay(store, month) == ["\(month) regular"])
+            }
             // The death certificate says 2026-07-20 and arrives in November.
             var death = ImportReport()
             try await store.importEvidence(
@@ -149,10 +152,14 @@ struct LedgerTrustTests {
             #expect(voided.contains { $0.contains("certified of 2026-09-15") && $0.contains("home_visit") })
             let conflicts = wang.timeline.filter { $0.kind == "conflict" }.map(\.detail)
             #expect(conflicts.contains { $0.contains("atm_withdrawal from bank") && $0.contains("delivered by cli:test") })
-            // Paid for July (the month of death), not from August, whatever was certified after.
-            #expect(try await store.payroll(month: Month("2026-07")!).first { $0.personID == Fixture.wang }?.payable == true)
-            #expect(try await store.payroll(month: Month("2026-08")!).first { $0.personID == Fixture.wang }?.payable == false)
-            #expect(try await store.payroll(month: Month("2026-12")!).first { $0.personID == Fixture.wang }?.payable == false)
+            // Paid for July (the month of death); August to November, paid before the record came,
+            // are claimed back; nothing is paid from December, whatever was certified after.
+            let recovery = try #require(try await store.recoveries(unit: "3702").first)
+            #expect(recovery.personID == Fixture.wang && recovery.status == .open && recovery.deathDay == Day("2026-07-20"))
+            #expect(recovery.months.map(\.description) == ["2026-08", "2026-09", "2026-10", "2026-11"])
+            #expect(recovery.runs.map(\.description) == ["2026-08", "2026-09", "2026-10", "2026-11"])
+            #expect(recovery.amountFen == 4 * 320_050)
+            #expect(try await Fixture.pay(store, "2026-12").isEmpty)
         }
     }
 

@@ -55,24 +55,21 @@ struct OperatorListsTests {
         }
     }
 
-    @Test("payroll: suspended persons are not payable; the month after resumption pays the owed months")
+    @Test("payroll: suspended persons are not paid; the run after the resumption pays the owed months once")
     func payroll() async throws {
         try await Fixture.withLedger { store in
-            _ = try await store.sweep(on: Day("2026-06-02")!)  // Wang suspended
+            #expect(try await Fixture.pay(store, "2026-05") == ["2026-05 regular"])
+            #expect(try await Fixture.pay(store, "2026-06") == ["2026-06 regular"])
+            _ = try await store.sweep(on: Day("2026-06-02")!)  // Wang suspended: June was paid on its first day
+            #expect(try await Fixture.pay(store, "2026-07").isEmpty)
+            #expect(try await Fixture.pay(store, "2026-08").isEmpty)
             var report = ImportReport()
             try await store.importEvidence(
                 LedgerStoreTests.evidence(["community_office,V-1,\(Fixture.wang),home_visit,2026-08-05"]), into: &report)
-            func line(_ month: String) async throws -> PayrollLine {
-                try #require(try await store.payroll(month: Month(month)!).first { $0.personID == Fixture.wang })
-            }
-            #expect(try await line("2026-06").payable)  // suspended during June: June was paid
-            #expect(try await !line("2026-07").payable)
-            #expect(try await !line("2026-08").payable)
-            let september = try await line("2026-09")
-            // July and August were not paid; June was, on its first day, and is not paid again.
-            #expect(september.payable && september.backPayMonths == 2)
-            #expect(september.totalFen == 3 * 320_050)
-            #expect(try await line("2026-10").backPayMonths == 0)
+            // July and August were not paid; June was, and is not paid again.
+            #expect(try await Fixture.pay(store, "2026-09") == ["2026-07 back_pay", "2026-08 back_pay", "2026-09 regular"])
+            #expect(try await store.payrollRun(Month("2026-09")!)?.totalFen == 3 * 320_050 + 410_000)
+            #expect(try await Fixture.pay(store, "2026-10") == ["2026-10 regular"])
         }
     }
 

@@ -77,33 +77,6 @@ struct OutboxBody: Encodable {
     var messages: [Message]
 }
 
-struct PayrollBody: Encodable {
-    struct Line: Encodable {
-        var residentId: String
-        var name: String
-        var unitCode: String
-        var status: String
-        var payable: Bool
-        var monthlyAmount: String
-        var backPayMonths: Int
-        var total: String
-
-        init(_ l: PayrollLine) {
-            residentId = l.personID
-            name = l.name
-            unitCode = l.unitCode
-            status = l.status.rawValue
-            payable = l.payable
-            monthlyAmount = Yuan.text(fen: l.monthlyAmountFen)
-            backPayMonths = l.backPayMonths
-            total = Yuan.text(fen: l.totalFen)
-        }
-    }
-    var month: String
-    var unit: String
-    var lines: [Line]
-}
-
 struct StatsBody: Encodable {
     var unit: String
     var month: String
@@ -113,6 +86,18 @@ struct StatsBody: Encodable {
     var fieldChecks: Int
     var suspensions: Int
     var certifiedByClass: [String: Int]
+    var strongShare: Double
+    var recoveries: Recoveries
+
+    /// Overpayment recovery cases of the unit: counts and amounts by status.
+    struct Recoveries: Encodable {
+        var open: Int
+        var openAmount: String
+        var recovered: Int
+        var recoveredAmount: String
+        var waived: Int
+        var waivedAmount: String
+    }
 
     init(_ s: LedgerStore.Stats) {
         unit = s.unit
@@ -123,5 +108,10 @@ struct StatsBody: Encodable {
         fieldChecks = s.fieldChecks
         suspensions = s.suspensions
         certifiedByClass = s.certifiedByClass
+        strongShare = s.strongShare
+        let r = s.recoveries
+        recoveries = Recoveries(
+            open: r.open, openAmount: Yuan.text(fen: r.openFen), recovered: r.recovered, recoveredAmount: Yuan.text(fen: r.recoveredFen),
+            waived: r.waived, waivedAmount: Yuan.text(fen: r.waivedFen))
     }
 }

@@ -67,12 +67,6 @@ struct LedgerRoutes {
             let messages = try await ledger.outbox(includeSent: sent, limit: limit, unit: unit)
             return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
         }
-        routes.add(.payroll) { request, context, _ in
-            let unit = try await unitInScope(request, context)
-            let month = try Self.month(request, required: true)!
-            let lines = try await ledger.payroll(month: month, unit: unit)
-            return try JSON.response(PayrollBody(month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init)))
-        }
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.month(request, required: false) ?? Month(Day(Date()))

@@ -1,0 +1,221 @@
+import Foundation
+import Hummingbird
+import Ledger
+import Storage
+
+/// The money over HTTP: stored payroll runs (run once a month by a city operator, read by staff in
+/// their unit, as JSON pages or CSV) and overpayment recovery cases (listed, exported, closed).
+struct MoneyRoutes {
+    let dependencies: ServiceDependencies
+    var ledger: LedgerStore { dependencies.store.ledger }
+    var lists: LedgerRoutes { LedgerRoutes(dependencies: dependencies) }
+
+    struct RunBody: Decodable {
+        var month: String
+    }
+
+    struct CloseBody: Decodable {
+        var outcome: String
+        var reason: String
+    }
+
+    func register(_ routes: RouteRegistrar) {
+        routes.add(.payrollRuns) { _, _, _ in
+            try JSON.response(PayrollRunsBody(runs: try await ledger.payrollRuns().map(PayrollRunsBody.Run.init)))
+        }
+        routes.add(.runPayroll) { _, context, body in
+            let caller = try context.requireCaller()
+            let input = try JSON.decode(RunBody.self, from: body)
+            guard input.month.count == 7, let month = Month(input.month) else { throw APIError(.invalidRequest, "month must be YYYY-MM") }
+            // A run pays the whole city: only a key of the top unit may make it.
+            guard caller.unitPath.split(separator: "/").count == 1 else {
+                throw LedgerError(.outOfScope, "a payroll run covers the whole city: it needs an operator key of the city unit")
+            }
+            let run = try await ledger.runPayroll(month: month, on: Day(Date()), by: caller.id)
+            return try JSON.response(PayrollRunsBody.Run(run), status: .created)
+        }
+        routes.add(.payroll) { request, context, _ in
+            let unit = try await lists.unitInScope(request, context)
+            let month = try LedgerRoutes.month(request, required: true)!
+            let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
+            if try Self.wantsCSV(request) {
+                let csv = Collected()
+                csv.add(CSVText.row(PayrollBody.csvHeader))
+                try await ledger.payrollLines(month: month, unit: unit) { csv.add(CSVText.row(PayrollBody.csvCells($0))) }
+                return Self.csv(csv.text, name: "payroll-\(month)-\(unit).csv")
+            }
+            let limit = try LedgerRoutes.integer(request, "limit", default: 1000, range: 1...10_000)
+            let lines = try await ledger.payrollLines(month: month, unit: unit, after: after, limit: limit)
+            return try JSON.response(
+                PayrollBody(
+                    month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init),
+                    next: lines.count == limit ? lines.last?.id : nil))
+        }
+        routes.add(.recoveries) { request, context, _ in
+            let unit = try await lists.unitInScope(request, context)
+            var status: LedgerStore.Recovery.Status?
+            if let text = request.uri.queryParameters.get("status") {
+                guard let parsed = LedgerStore.Recovery.Status(rawValue: String(text)) else {
+                    throw APIError(.invalidQuery, "status must be open, recovered, waived or cancelled")
+                }
+                status = parsed
+            }
+            let cases = try await ledger.recoveries(unit: unit, status: status)
+            if try Self.wantsCSV(request) {
+                return Self.csv(
+                    CSVText.row(RecoveriesBody.csvHeader) + cases.map { CSVText.row(RecoveriesBody.csvCells($0)) }.joined(),
+                    name: "recoveries-\(unit).csv")
+            }
+            return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.map(RecoveriesBody.Recovery.init)))
+        }
+        routes.add(.closeRecovery) { _, context, body in
+            let caller = try context.requireCaller()
+            let id = try DecisionRoutes.id(context)
+            let input = try JSON.decode(CloseBody.self, from: body)
+            guard let outcome = LedgerStore.Recovery.Status(rawValue: input.outcome), outcome == .recovered || outcome == .waived else {
+                throw APIError(.invalidOutcome, "outcome must be recovered (the money came back) or waived (given up, with a reason)")
+            }
+            let closed = try await ledger.closeRecovery(
+                id, as: outcome, reason: input.reason, by: caller.id, on: Day(Date()), scope: caller.unitPath)
+            return try JSON.response(RecoveriesBody.Recovery(closed))
+        }
+    }
+
+    /// `format=csv` (or `json`, the default); anything else is refused.
+    static func wantsCSV(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("format") {
+        case nil, "json": return false
+        case "csv": return true
+        default: throw APIError(.invalidQuery, "format must be json or csv")
+        }
+    }
+
+    static func csv(_ text: String, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Text collected from a streaming call.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [String] = []
+    func add(_ part: String) { lock.withLock { parts.append(part) } }
+    var text: String { lock.withLock { parts.joined() } }
+}
+
+struct PayrollRunsBody: Encodable {
+    struct Run: Encodable {
+        var month: String
+        var runOn: String
+        var actor: String
+        var at: String
+        var lines: Int
+        var persons: Int
+        var total: String
+        var backPayLines: Int
+
+        init(_ r: LedgerStore.PayrollRun) {
+            month = r.month.description
+            runOn = r.runOn.description
+            actor = r.actor
+            at = r.at
+            lines = r.lines
+            persons = r.persons
+            total = Yuan.text(fen: r.totalFen)
+            backPayLines = r.backPayLines
+        }
+    }
+    var runs: [Run]
+}
+
+struct PayrollBody: Encodable {
+    struct Line: Encodable {
+        var id: Int64
+        var residentId: String
+        var name: String
+        var unitCode: String
+        var forMonth: String
+        var kind: String
+        var amount: String
+        var reason: String
+
+        init(_ l: LedgerStore.PayrollLine) {
+            id = l.id
+            residentId = l.personID
+            name = l.name
+            unitCode = l.unitCode
+            forMonth = l.forMonth.description
+            kind = l.kind.rawValue
+            amount = Yuan.text(fen: l.amountFen)
+            reason = l.reason
+        }
+    }
+    var month: String
+    var unit: String
+    var lines: [Line]
+    /// The `after` of the next page, when this one is full.
+    var next: Int64?
+
+    static let csvHeader = ["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]
+    static func csvCells(_ l: LedgerStore.PayrollLine) -> [String] {
+        [
+            String(l.id), l.runMonth.description, l.personID, l.name, l.unitCode, l.forMonth.description, l.kind.rawValue,
+            Yuan.text(fen: l.amountFen), l.reason,
+        ]
+    }
+}
+
+struct RecoveriesBody: Encodable {
+    struct Recovery: Encodable {
+        var id: Int64
+        var residentId: String
+        var name: String
+        var unitCode: String
+        var deathDay: String
+        var months: [String]
+        var runs: [String]
+        var amount: String
+        var cause: String
+        var status: String
+        var openedAt: String
+        var openedBy: String
+        var closedOn: String?
+        var closedBy: String?
+        var closeReason: String?
+
+        init(_ r: LedgerStore.Recovery) {
+            id = r.id
+            residentId = r.personID
+            name = r.name
+            unitCode = r.unitCode
+            deathDay = r.deathDay.description
+            months = r.months.map(\.description)
+            runs = r.runs.map(\.description)
+            amount = Yuan.text(fen: r.amountFen)
+            cause = r.cause
+            status = r.status.rawValue
+            openedAt = r.openedAt
+            openedBy = r.openedBy
+            closedOn = r.closedOn?.description
+            closedBy = r.closedBy
+            closeReason = r.closeReason
+        }
+    }
+    var unit: String
+    var recoveries: [Recovery]
+
+    static let csvHeader = [
+        "id", "resident_id", "name", "unit_code", "death_day", "months", "runs", "amount", "status", "opened_at", "opened_by", "closed_on",
+        "closed_by", "close_reason", "cause",
+    ]
+    static func csvCells(_ r: LedgerStore.Recovery) -> [String] {
+        [
+            String(r.id), r.personID, r.name, r.unitCode, r.deathDay.description, r.months.map(\.description).joined(separator: " "),
+            r.runs.map(\.description).joined(separator: " "), Yuan.text(fen: r.amountFen), r.status.rawValue, r.openedAt, r.openedBy,
+            r.closedOn?.description ?? "", r.closedBy ?? "", r.closeReason ?? "", r.cause,
+        ]
+    }
+}

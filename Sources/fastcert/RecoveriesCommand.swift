@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Storage
+
+extension LedgerStore.Recovery.Status: ExpressibleByArgument {}
+
+/// `fastcert recoveries list|export|close`
+struct RecoveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recoveries", abstract: "Overpayment recovery cases: months paid after a recorded death, to claim back.",
+        discussion: """
+            A case opens when a death is recorded for someone stored payroll runs paid for months after the \
+            month of death: the amount, the months, the runs that paid them and the unit. An operator closes it \
+            as recovered or waived with a reason; a death reversed by two operators cancels it.
+            """,
+        subcommands: [List.self, Export.self, Close.self])
+
+    struct Filter: ParsableArguments {
+        @Option(help: "The unit code (its whole subtree).") var unit: String
+        @Option(help: "Only cases of this status: open, recovered, waived or cancelled.") var status: LedgerStore.Recovery.Status?
+        @OptionGroup var ledger: LedgerOptions
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cases in a unit's subtree, with totals.")
+        @OptionGroup var filter: Filter
+
+        func run() async throws {
+            try await reportingFailures {
+                let cases = try await filter.ledger.open().recoveries(unit: filter.unit, status: filter.status)
+                for r in cases {
+                    let closed = r.closedOn.map { " [\(r.status.rawValue) \($0) by \(r.closedBy ?? ""): \(r.closeReason ?? "")]" } ?? ""
+                    print(
+                        "\(r.id)  \(r.status.rawValue)  \(r.personID)  \(r.name)  \(r.unitCode)  died \(r.deathDay)  "
+                            + "\(r.months.map(\.description).joined(separator: " "))  \(Yuan.text(fen: r.amountFen))\(closed)")
+                }
+                let open = cases.filter { $0.status == .open }
+                print(
+                    "\(cases.count) case(s) under \(filter.unit); open: \(open.count), \(Yuan.text(fen: open.reduce(0) { $0 + $1.amountFen })) yuan"
+                )
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cases in a unit's subtree as CSV.")
+        @OptionGroup var filter: Filter
+
+        func run() async throws {
+            try await reportingFailures {
+                let cases = try await filter.ledger.open().recoveries(unit: filter.unit, status: filter.status)
+                print(
+                    CSVText.row([
+                        "id", "resident_id", "name", "unit_code", "death_day", "months", "runs", "amount", "status", "opened_at",
+                        "opened_by",
+                        "closed_on", "closed_by", "close_reason", "cause",
+                    ]), terminator: "")
+                for r in cases {
+                    print(
+                        CSVText.row([
+                            String(r.id), r.personID, r.name, r.unitCode, r.deathDay.description,
+                            r.months.map(\.description).joined(separator: " "),
+                            r.runs.map(\.description).joined(separator: " "), Yuan.text(fen: r.amountFen), r.status.rawValue, r.openedAt,
+                            r.openedBy, r.closedOn?.description ?? "", r.closedBy ?? "", r.closeReason ?? "", r.cause,
+                        ]), terminator: "")
+                }
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close an open case as recovered or waived, with a reason.")
+        @Argument(help: "The case id (from recoveries list).") var id: Int64
+        @Option(help: "recovered (the money came back) or waived (given up).") var outcome: LedgerStore.Recovery.Status
+        @Option(help: "Why (required; auditors read it).") var reason: String
+        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let r = try await ledger.open().closeRecovery(
+                    id, as: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                print(
+                    "recovery \(r.id): \(r.status.rawValue) on \(r.closedOn?.description ?? "") by \(r.closedBy ?? ""), \(Yuan.text(fen: r.amountFen)) yuan"
+                )
+            }
+        }
+    }
+}
