@@ -1,0 +1,403 @@
+import Ledger
+
+/// The deferral ledger in memory, for the simulator: the same pure rules as the SQLite store
+/// (``DeferralRules``: certification, the behaviour model with its anchor, deaths, the sweep's
+/// warnings, field checks and suspensions, health attention, the hidden-death sign; ``Outreach``,
+/// ``Reminder``, ``Payroll``), applied in the store's order (a batch person by person, each
+/// person's rows in delivery order; the sweep; a task's outcome re-evaluated at once), on compact
+/// per-person state instead of tables. `MemoryLedgerTests` drives random cities through both and
+/// requires the same ledger, events, tasks, reminders, payroll lines and recovery cases.
+///
+/// What it leaves out: conflict and voided events (records for operators that change no state),
+/// idempotent re-delivery (the simulator never re-delivers; the store's tests cover it), operators'
+/// decisions, and reference evidence delivered more than `retentionDays` after it was observed
+/// (the behaviour window forgets it; the simulator's feeds arrive within 60 days).
+public final class MemoryLedger {
+    public let rules: LedgerRules
+    let deferral: DeferralRules
+    let retentionDays = 150
+
+    /// One row of evidence: the person's index, the kind's index in the rules, the observed day.
+    public struct Row: Sendable {
+        public var person: Int
+        public var kind: Int
+        public var day: Day
+        public init(person: Int, kind: Int, day: Day) {
+            self.person = person
+            self.kind = kind
+            self.day = day
+        }
+    }
+
+    /// A ledger event: its kind, the day it is about, the deadline it concerns (warnings and field
+    /// checks), and for a certification the class of the evidence behind it.
+    public struct Event: Sendable, Equatable {
+        public var kind: LedgerChange.Kind
+        public var day: Day
+        public var deadline: Day?
+        public var evidenceClass: LedgerRules.EvidenceClass?
+    }
+
+    public struct Task: Sendable, Hashable {
+        public enum Kind: String, Sendable, CaseIterable {
+            case fieldCheck = "field_check", attention, homeVisit = "home_visit", phoneCall = "phone_call"
+        }
+        public var person: Int
+        public var kind: Kind
+        public var keyDay: Day
+    }
+
+    public struct TaskState: Sendable, Equatable {
+        public var open: Bool
+        public var outcome: String?
+        public var created: Day
+    }
+
+    struct Person {
+        var birth: Day
+        var unit: String
+        var enrolled: Day
+        var amountFen: Int
+        var hasChannel: Bool
+        var immobile: Bool
+        var livesAlone: Bool
+        var ledger: PersonLedger
+        var raisedFor: Day?
+        var raised: Set<LedgerChange.Kind> = []
+        /// Recent reference rows in delivery order (kind index, observed day).
+        var window: [(kind: Int32, day: Int32)] = []
+        /// Observed days of strong, biometric and visit rows (the anchor), in delivery order.
+        var anchors: [Int32] = []
+        var lastPresence: Int32?
+        var possession: [(kind: Int32, day: Int32)] = []
+        var lastInpatient: Int32?
+        var events: [Event] = []
+        var paid = Set<Month>()
+        var claimed = Set<Month>()
+    }
+
+    var persons: [Person] = []
+    public private(set) var tasks: [Task: TaskState] = [:]
+    var openTasks = Set<Task>()
+    /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
+    var outbox: [(person: Int, deadline: Day, round: Int)] = []
+    var reminded = Set<[Int]>()
+    public private(set) var runs: [Month] = []
+    /// Recovery cases: person, months, amount.
+    public private(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
+
+    let classes: [LedgerRules.EvidenceClass]
+    let presenceKind: [Bool]
+    let possessionKind: [Bool]
+    let inpatientKind: [Bool]
+
+    public init(rules: LedgerRules) {
+        self.rules = rules
+        deferral = DeferralRules(rules: rules)
+        classes = rules.kinds.map(\.class)
+        presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
+        possessionKind = rules.kinds.map { $0.class == .reference && $0.proves == .possession }
+        inpatientKind = rules.kinds.map { rules.attention.inpatient_kinds.contains($0.kind) }
+    }
+
+    /// The index of a kind in the rules, or nil.
+    public func kindIndex(_ name: String) -> Int? { rules.kinds.firstIndex { $0.kind == name } }
+
+    // MARK: - Persons
+
+    /// Enters a person active on `enrolled` with their level's period; returns their index.
+    @discardableResult
+    public func addPerson(
+        birth: Day, unit: String, period: Int, amountFen: Int, hasChannel: Bool, livesAlone: Bool, immobile: Bool, enrolled: Day
+    ) -> Int {
+        persons.append(
+            Person(
+                birth: birth, unit: unit, enrolled: enrolled, amountFen: amountFen, hasChannel: hasChannel, immobile: immobile,
+                livesAlone: livesAlone, ledger: PersonLedger(enrolled: enrolled, servicePeriodMonths: period)))
+        return persons.count - 1
+    }
+
+    public var count: Int { persons.count }
+    public func ledger(_ person: Int) -> PersonLedger { persons[person].ledger }
+    public func events(_ person: Int) -> [Event] { persons[person].events }
+    public func unit(_ person: Int) -> String { persons[person].unit }
+    public func move(_ person: Int, to unit: String) { persons[person].unit = unit }
+    public func paid(_ person: Int) -> Set<Month> { persons[person].paid }
+    public func amountFen(_ person: Int) -> Int { persons[person].amountFen }
+
+    func record(_ changes: [LedgerChange], _ p: Int, evidence: LedgerRules.EvidenceClass? = nil) {
+        for change in changes where change.kind != .conflict && change.kind != .voided {
+            persons[p].events.append(Event(kind: change.kind, day: change.day, deadline: change.deadline, evidenceClass: evidence))
+            if change.kind == .deceased { claimPaidAfterDeath(p, death: change.day) }
+        }
+        if changes.contains(where: \.closesOpenTasks) {
+            closeTasks(p, outcome: "deceased") { _ in true }
+        } else if changes.contains(where: \.closesFieldChecks) {
+            closeTasks(p, outcome: "certified") { $0 != .attention }
+        }
+    }
+
+    func closeTasks(_ p: Int, outcome: String, _ which: (Task.Kind) -> Bool) {
+        for task in openTasks where task.person == p && which(task.kind) {
+            openTasks.remove(task)
+            tasks[task]?.open = false
+            tasks[task]?.outcome = outcome
+        }
+    }
+
+    // MARK: - Evidence
+
+    /// A day's delivery, applied as the store applies a batch: person by person (by index), each
+    /// person's rows in delivery order. No re-evaluation (the nightly sweep does it).
+    public func deliver(_ rows: [Row]) {
+        var byPerson: [Int: [Row]] = [:]
+        for row in rows { byPerson[row.person, default: []].append(row) }
+        for p in byPerson.keys.sorted() {
+            for row in byPerson[p]! { apply(row) }
+        }
+    }
+
+    func apply(_ row: Row) {
+        let p = row.person
+        let kind = rules.kinds[row.kind]
+        let day = Int32(row.day.daysSinceEpoch)
+        var person = persons[p]
+        switch kind.class {
+        case .strong, .biometric, .visit:
+            person.anchors.append(day)
+            person.lastPresence = max(person.lastPresence ?? day, day)
+        case .reference:
+            person.window.append((Int32(row.kind), day))
+            if presenceKind[row.kind] { person.lastPresence = max(person.lastPresence ?? day, day) }
+            if possessionKind[row.kind] { person.possession.append((Int32(row.kind), day)) }
+            if inpatientKind[row.kind] { person.lastInpatient = max(person.lastInpatient ?? day, day) }
+        case .death:
+            break
+        }
+        persons[p] = person
+        let cause = ""
+        var ledger = persons[p].ledger
+        let changes: [LedgerChange]
+        switch kind.class {
+        case .strong, .biometric, .visit:
+            changes = deferral.certify(&ledger, on: row.day, cause: cause)
+        case .death:
+            changes = deferral.recordDeath(&ledger, on: row.day, cause: cause)
+        case .reference:
+            if ledger.status == .deceased {
+                changes = deferral.certify(&ledger, on: row.day, cause: cause)
+            } else if DeferralRules.mayMove(ledger, on: row.day) {
+                let anchor = anchorDay(p, onOrBefore: day)
+                if behaviourCouldCertify(ledger, on: row.day, anchor: anchor) {
+                    let start = day - Int32(rules.behaviour_model.window_days - 1)
+                    let events = persons[p].window.compactMap { e -> DeferralRules.ReferenceEvent? in
+                        guard e.day >= start && e.day <= day, let weight = rules.kinds[Int(e.kind)].weight else { return nil }
+                        let k = rules.kinds[Int(e.kind)]
+                        return DeferralRules.ReferenceEvent(
+                            kind: k.kind, source: k.source, weight: weight, day: Day(daysSinceEpoch: Int(e.day)),
+                            presence: presenceKind[Int(e.kind)])
+                    }
+                    let score = deferral.score(events, endingOn: row.day)
+                    changes = score.certifies ? deferral.certifyByBehaviour(&ledger, on: row.day, anchor: anchor, cause: cause) : []
+                } else {
+                    changes = []
+                }
+            } else {
+                changes = []
+            }
+        }
+        guard !changes.isEmpty else { return }
+        persons[p].ledger = ledger
+        record(changes, p, evidence: kind.class)
+    }
+
+    /// ``DeferralRules/certifyByBehaviour(_:on:anchor:cause:)`` changes nothing whatever the score:
+    /// past the anchor's limit, or a move under `min_deadline_move_days` (skips the scoring).
+    func behaviourCouldCertify(_ ledger: PersonLedger, on day: Day, anchor: Day) -> Bool {
+        let model = rules.behaviour_model
+        let limit = anchor.adding(months: model.anchor_months)
+        guard day <= limit else { return false }
+        if ledger.status == .active, ledger.lastCertified != nil {
+            return ledger.deadline.days(to: min(day.adding(months: ledger.servicePeriodMonths), limit)) >= model.min_deadline_move_days
+        }
+        return true
+    }
+
+    func anchorDay(_ p: Int, onOrBefore day: Int32) -> Day {
+        let person = persons[p]
+        var best = Int32(person.enrolled.daysSinceEpoch)
+        for a in person.anchors where a <= day && a > best { best = a }
+        return Day(daysSinceEpoch: Int(best))
+    }
+
+    // MARK: - Sweep
+
+    /// The daily sweep of `day`, in the store's order: each person near or past their deadline,
+    /// then health attention, then the hidden-death sign.
+    public func sweep(on day: Day) {
+        let horizon = day.adding(months: rules.warning_months)
+        let today = Int32(day.daysSinceEpoch)
+        for p in persons.indices {
+            forget(p, before: today)
+            guard persons[p].ledger.status == .active, persons[p].ledger.deadline < horizon else { continue }
+            sweep(p, on: day)
+        }
+        raiseAttention(on: day)
+        raiseHiddenDeath(on: day)
+    }
+
+    /// Drops rows the window and the possession count will never read again.
+    func forget(_ p: Int, before today: Int32) {
+        let windowStart = today - Int32(rules.behaviour_model.window_days + retentionDays)
+        if let first = persons[p].window.first, first.day < windowStart { persons[p].window.removeAll { $0.day < windowStart } }
+        let recent = today - Int32(rules.hidden_death.possession_recent_days - 1)
+        if let first = persons[p].possession.first, first.day < recent { persons[p].possession.removeAll { $0.day < recent } }
+    }
+
+    func sweep(_ p: Int, on day: Day) {
+        var ledger = persons[p].ledger
+        if persons[p].raisedFor != ledger.deadline {
+            persons[p].raisedFor = ledger.deadline
+            persons[p].raised = []
+        }
+        let raised = day > ledger.deadline ? [] : persons[p].raised
+        let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
+        guard !changes.isEmpty else { return }
+        persons[p].ledger = ledger
+        record(changes, p)
+        for change in changes {
+            switch change.kind {
+            case .warning:
+                persons[p].raised.insert(.warning)
+                remind(p, deadline: change.deadline!, round: 1)
+                let person = persons[p]
+                for (kind, _) in Outreach.tasks(
+                    immobile: person.immobile, livesAlone: person.livesAlone, age: person.birth.age(on: day), hasChannel: person.hasChannel,
+                    rules: rules.service_ledger)
+                {
+                    openTask(Task(person: p, kind: kind == .homeVisit ? .homeVisit : .phoneCall, keyDay: change.deadline!), on: day)
+                }
+            case .fieldCheck:
+                persons[p].raised.insert(.fieldCheck)
+                remind(p, deadline: change.deadline!, round: 2)
+                openTask(Task(person: p, kind: .fieldCheck, keyDay: change.deadline!), on: day)
+            default: break
+            }
+        }
+    }
+
+    func remind(_ p: Int, deadline: Day, round: Int) {
+        guard persons[p].hasChannel, reminded.insert([p, deadline.daysSinceEpoch, round]).inserted else { return }
+        outbox.append((p, deadline, round))
+    }
+
+    @discardableResult
+    func openTask(_ task: Task, on day: Day) -> Bool {
+        guard tasks[task] == nil else { return false }
+        tasks[task] = TaskState(open: true, outcome: nil, created: day)
+        openTasks.insert(task)
+        return true
+    }
+
+    func raiseAttention(on day: Day) {
+        let rule = rules.attention
+        guard !rule.inpatient_kinds.isEmpty else { return }
+        let oldestBirth = Day(year: day.year - rule.min_age, month: day.month, day: min(day.day, 28))!
+        let from = Int32(day.adding(days: -rule.inpatient_within_days).daysSinceEpoch), today = Int32(day.daysSinceEpoch)
+        for p in persons.indices {
+            let person = persons[p]
+            guard person.ledger.status == .active, person.birth <= oldestBirth, let stay = person.lastInpatient, stay >= from, stay <= today
+            else { continue }
+            let stayDay = Day(daysSinceEpoch: Int(stay))
+            guard deferral.needsAttention(birthDate: person.birth, lastInpatient: stayDay, ledger: person.ledger, on: day) else { continue }
+            guard openTask(Task(person: p, kind: .attention, keyDay: stayDay), on: day) else { continue }
+            persons[p].events.append(Event(kind: .attention, day: day, deadline: nil, evidenceClass: nil))
+        }
+    }
+
+    func raiseHiddenDeath(on day: Day) {
+        let rule = rules.hidden_death
+        let today = Int32(day.daysSinceEpoch)
+        let gapStart = today - Int32(rule.presence_gap_days - 1)
+        let historyStart = today - Int32(rule.history_days)
+        for p in persons.indices where persons[p].possession.count >= rule.min_possession_events {
+            let person = persons[p]
+            guard person.ledger.status == .active, let seen = person.lastPresence, seen < gapStart, seen >= historyStart else { continue }
+            let kinds = Set(person.possession.map { rules.kinds[Int($0.kind)].kind }).sorted()
+            guard
+                deferral.hiddenDeathSign(
+                    lastPresence: Day(daysSinceEpoch: Int(seen)), possessionEvents: person.possession.count, possessionKinds: kinds,
+                    ledger: person.ledger, on: day) != nil
+            else { continue }
+            guard openTask(Task(person: p, kind: .attention, keyDay: Day(daysSinceEpoch: Int(seen))), on: day) else { continue }
+            openTask(Task(person: p, kind: .fieldCheck, keyDay: person.ledger.deadline), on: day)
+            persons[p].events.append(Event(kind: .attention, day: day, deadline: nil, evidenceClass: nil))
+        }
+    }
+
+    // MARK: - Reminders and tasks
+
+    /// The reminders queued since the last call, in the order queued (the sender takes them all).
+    public func drainOutbox() -> [(person: Int, deadline: Day, round: Int)] {
+        defer { outbox.removeAll() }
+        return outbox
+    }
+
+    /// Open tasks, by key day, person and kind (an order that does not depend on ids).
+    public func open() -> [Task] {
+        openTasks.sorted { ($0.keyDay, $0.person, $0.kind.rawValue) < ($1.keyDay, $1.person, $1.kind.rawValue) }
+    }
+
+    public func isOpen(_ task: Task) -> Bool { openTasks.contains(task) }
+
+    public enum Outcome: String, Sendable { case seenAlive = "seen-alive", deceased, unreachable, reached }
+
+    /// What staff found on `day`, as ``LedgerStore/completeTask(_:outcome:on:by:)`` records it: seen
+    /// alive is a home visit, deceased a community death report, then the person is re-evaluated.
+    public func complete(_ task: Task, outcome: Outcome, on day: Day) {
+        guard openTasks.remove(task) != nil else { return }
+        tasks[task] = TaskState(open: false, outcome: outcome.rawValue, created: tasks[task]!.created)
+        let kind: String
+        switch outcome {
+        case .unreachable, .reached: return
+        case .seenAlive: kind = "home_visit"
+        case .deceased: kind = "community_death_report"
+        }
+        guard day >= persons[task.person].birth, let index = kindIndex(kind) else { return }
+        apply(Row(person: task.person, kind: index, day: day))
+        let horizon = day.adding(months: rules.warning_months)
+        if persons[task.person].ledger.status == .active, persons[task.person].ledger.deadline < horizon { sweep(task.person, on: day) }
+    }
+
+    // MARK: - Payroll
+
+    /// A stored run of `month` on `day` (``Payroll``): returns the lines paid, their fen and the
+    /// back-pay lines.
+    @discardableResult
+    public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int) {
+        precondition(day >= month.firstDay && (runs.last.map { $0 < month } ?? true))
+        runs.append(month)
+        let epoch = runs[0]
+        var lines = 0, fen = 0, backPay = 0
+        for p in persons.indices where persons[p].ledger.status != .deceased {
+            let person = persons[p]
+            let standing = Payroll.Standing(
+                status: person.ledger.status, suspendedOn: person.ledger.suspendedOn, deathDay: person.ledger.deathDay, heldSince: nil,
+                firstMonth: max(epoch, Month(person.enrolled)))
+            for payment in Payroll.payments(standing, run: month, paid: person.paid) {
+                persons[p].paid.insert(payment.month)
+                lines += 1
+                fen += person.amountFen
+                if payment.kind == .backPay { backPay += 1 }
+            }
+        }
+        return (lines, fen, backPay)
+    }
+
+    func claimPaidAfterDeath(_ p: Int, death: Day) {
+        let months = Payroll.paidAfterDeath(death, paid: persons[p].paid).filter { !persons[p].claimed.contains($0) }
+        guard !months.isEmpty else { return }
+        persons[p].claimed.formUnion(months)
+        recoveries.append((p, months, months.count * persons[p].amountFen))
+    }
+}
