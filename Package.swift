@@ -84,7 +84,7 @@ let package = Package(
             ],
             resources: [.copy("Resources/openapi.yaml")]
         ),
-        .target(name: "Simulation", dependencies: ["Ledger", "Storage"]),
+        .target(name: "Simulation", dependencies: ["Ledger"]),
         .executableTarget(
             name: "fastcert",
             dependencies: [

@@ -63,6 +63,32 @@ public struct CityModel: Sendable {
     public var foundAtHomeShare = 0.85
     /// Pensioners living elsewhere with no phone on file: they never answer and are never found.
     public var unreachableShare = 0.01
+    /// Pensioners living alone (a home visit when warned at 80 or more).
+    public var livesAloneShare = 0.2
+
+    /// Days from an event to its delivery, by department (anchor: departments send daily or
+    /// weekly batches; medical insurance settles within a week; registries are slower). A
+    /// department not listed delivers the next day.
+    public var feedDelayDays: [String: ClosedRange<Int>] = [
+        "health_insurance": 1...7, "public_health": 3...14, "social_security_card": 1...2, "social_security_bureau": 0...1,
+        "transport": 1...3, "railway": 1...2, "civil_aviation": 1...2, "bank": 1...3, "telecom": 1...5, "civil_affairs": 2...10,
+        "community_video": 0...2, "community_office": 0...1, "police": 3...30, "health_commission": 0...3, "fastcert": 0...0,
+    ]
+    /// Days from a death to its record's delivery, by the record (anchor: days for a hospital
+    /// certificate and cremation, weeks to months for the household deregistration).
+    public var deathRecordDelayDays: [String: ClosedRange<Int>] = [
+        "hospital_death_certificate": 0...3, "civil_affairs_cremation_record": 1...10, "police_household_deregistration": 14...120,
+    ]
+    /// A hospital stay: admission, then discharge this many days later, with little else meanwhile
+    /// (the other streams run at `hospitalActivityShare` of their rate in a month with a stay).
+    public var hospitalStayDays = 3...20
+    public var hospitalActivityShare = 0.5
+    /// Pensioners who move to another community in a year (their community's staff change).
+    public var annualMoveShare = 0.02
+    /// A recovery case: the money comes back (the bank reverses the transfers from the deceased's
+    /// account) for this share, this many days after the case opens; the rest stay open.
+    public var recoveredShare = 0.7
+    public var recoveryDays = 20...120
 
     public init() {}
 

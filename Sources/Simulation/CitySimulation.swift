@@ -1,24 +1,32 @@
 import Foundation
 import Ledger
-import Storage
 
-/// A synthetic city driven through the real ledger: persons with ages and behaviour streams,
-/// illness, deaths whose records arrive late or never (hidden deaths with the card still in use),
-/// reminders answered by face scans, field checks by community staff, and a daily sweep.
+/// A synthetic city driven through the ledger's rules (``MemoryLedger``, checked against the SQLite
+/// store by `MemoryLedgerTests`): persons with ages and behaviour streams delivered by each
+/// department with its delay, hospital stays, moves between communities, deaths whose records
+/// arrive late or never (hidden deaths with the card still in use), reminders answered by face
+/// scans, visits by community staff, a daily sweep, a payroll run each month and the recovery of
+/// what was paid after a death. The first `warmUpMonths` settle the city (everyone starts with a
+/// deadline one period after their entry); the figures are measured after them.
 public struct CitySimulation: Sendable {
     public var persons: Int
+    /// Months simulated in all, the warm-up included.
     public var months: Int
+    public var warmUpMonths: Int
     public var seed: UInt64
     public var model = CityModel()
+    public var rules: LedgerRules
     public var start = Day("2025-01-01")!
 
-    public init(persons: Int, months: Int, seed: UInt64) {
+    public init(persons: Int, months: Int, warmUpMonths: Int = 24, seed: UInt64, rules: LedgerRules) {
         self.persons = persons
         self.months = months
+        self.warmUpMonths = warmUpMonths
         self.seed = seed
+        self.rules = rules
     }
 
-    /// What the city looked like at the end, set beside the article's figures.
+    /// What the city looked like over the months after the warm-up, set beside the article's figures.
     public struct Report: Sendable, Codable, Equatable {
         public struct Distribution: Sendable, Codable, Equatable {
             public var median: Double
@@ -27,97 +35,118 @@ public struct CitySimulation: Sendable {
 
         public var persons: Int
         public var months: Int
+        public var warm_up_months: Int
+        public var measured_months: Int
+        /// Deaths during the measured months.
         public var deaths: Int
-        /// Alive at the end and never warned during the run (article: 88%).
+        /// Alive at the end, certified in the last twelve months with no reminder, field check,
+        /// visit, call or suspension in them (``ThreeForms``, as `stats` counts; article: 88%).
         public var silent_share: Double
-        /// Warnings a month over the population (article: about 1% a month).
+        /// Warned in a month over the living, averaged over the measured months (article: about 1%).
         public var reminded_monthly_share: Double
         /// Field checks opened a month, in all, and per community (article: about 10 a community).
         public var field_checks_monthly: Double
         public var field_checks_monthly_per_community: Double
-        /// Hidden deaths, and those whose payments the ledger stopped before the end.
+        /// Alive at the end, whose latest certification came from strong evidence (article: 65% of
+        /// those certified).
+        public var strong_share: Double
+        /// Hidden deaths during the measured months, and those whose payments stopped before the end.
         public var fraud_cases: Int
         public var fraud_caught: Int
-        /// Days from death to the stop of payments, over deaths whose payments stopped.
+        /// Days from a death (measured months) to the stop of payments (a suspension or the death
+        /// recorded), over those stopped; deaths still paid at the end.
         public var overpaid_days_after_death: Distribution
-        /// Hidden deaths: days from the death to the first field check or attention entry, and to
-        /// the stop of payments (suspension, or the death found on a field check), over those the
-        /// ledger reached before the end.
-        public var hidden_death_days_to_first_check: Distribution
-        public var hidden_death_days_to_suspension: Distribution
-        /// Deaths still paid at the end of the run.
         public var deaths_still_paid: Int
-        /// Certifications by evidence class over the run.
+        /// Hidden deaths: days from the death to the first field check or attention entry.
+        public var hidden_death_days_to_first_check: Distribution
+        /// Yuan paid for months after the month of a death (measured months), what came back,
+        /// what recovery cases still claim at the end, and what no case claims (deaths the
+        /// ledger has not learned of, and the months between a death and the day a visit found
+        /// it, which the visit's record cannot date).
+        public var overpaid_yuan: Double
+        public var recovered_yuan: Double
+        public var open_recovery_yuan: Double
+        public var unclaimed_yuan: Double
+        /// Payroll over the measured months: yuan paid, of it back pay.
+        public var paid_yuan: Double
+        public var back_pay_yuan: Double
+        /// Certifications by evidence class over the measured months.
         public var certified_by_class: [String: Int]
+        public var moves: Int
     }
 
     struct Pensioner {
-        var id: String
-        var name: String
         var age: Int
         var mobility: CityModel.Mobility
-        var unit: String
         var unreachable: Bool
         var death: Day?
         var hidden = false
     }
 
-    /// Runs the simulation on a new ledger file at `databasePath`.
-    public func run(databasePath: String) async throws -> Report {
+    /// Runs the city; `progress` hears each month's end.
+    public func run(progress: ((Month) -> Void)? = nil) -> Report {
         // Two streams: the city's lives (who they are, what they do, when they die) draw from one,
-        // the service's answers (who responds to a reminder, when staff visit) from the other, so a
-        // change in the ledger's rules changes how the service answers but never the city itself.
-        var random = SplitMix64(seed: seed)
+        // the service's answers (who responds to a reminder, when staff visit, what comes back)
+        // from the other, so a change in the rules changes how the service answers, never the city.
+        var life = SplitMix64(seed: seed)
         var service = SplitMix64(seed: seed ^ 0x5EED_5EED_5EED_5EED)
-        let rules = try LedgerRules.shipped()
-        let store = LedgerStore(database: try AppDatabase(path: databasePath), rules: rules)
-        let communities = try await buildUnits(store)
-        var people = try await enrol(store, communities: communities, rules: rules, random: &random)
+        let ledger = MemoryLedger(rules: rules)
+        let communities = (0..<max(1, persons / 500)).map { "K\($0)" }
+        var people = enrol(ledger, communities: communities, random: &life)
         let end = start.adding(months: months)
+        let measured = start.adding(months: warmUpMonths)
+        let kinds = Dictionary(uniqueKeysWithValues: rules.kinds.enumerated().map { ($1.kind, $0) })
+        let faceScan = kinds["face_verification_mobile"]!
 
-        var pending: [Int: [LedgerStore.EvidenceInput]] = [:]  // by day number
-        var serial = 0
-        func schedule(_ day: Day, _ source: String, _ kind: String, _ person: String) {
-            serial += 1
-            pending[day.daysSinceEpoch, default: []].append(
-                LedgerStore.EvidenceInput(
-                    line: serial, source: source, externalID: "sim-\(serial)", residentID: person, kind: kind,
-                    observedAt: day.description, payload: nil))
+        var pending: [Int: [MemoryLedger.Row]] = [:]  // by delivery day
+        func deliver(_ person: Int, _ kind: String, observed: Day, delay: ClosedRange<Int>, _ random: inout SplitMix64) {
+            guard let index = kinds[kind] else { return }
+            let day = observed.adding(days: random.int(in: delay))
+            pending[day.daysSinceEpoch, default: []].append(MemoryLedger.Row(person: person, kind: index, day: observed))
         }
-        var visits: [Int64: Day] = [:]
-        var fieldChecks = 0
-        let byID = Dictionary(uniqueKeysWithValues: people.enumerated().map { ($1.id, $0) })
+        var visits: [MemoryLedger.Task: Day] = [:]
+        var fieldChecks = 0, moves = 0
+        var paidFen = 0, backPayFen = 0
+        var recoveryDue: [Int: [Int]] = [:]  // day -> recovery case indices that come back that day
+        var recovered = Set<Int>()
         var day = start
         while day < end {
-            if day.day == 1 { generateMonth(Month(day), &people, rules: rules, random: &random, schedule: schedule) }
-            var report = ImportReport()
+            let inWindow = day >= measured
+            if day.day == 1 {
+                generateMonth(Month(day), &people, ledger: ledger, communities: communities, moves: &moves, random: &life, deliver: deliver)
+                let run = ledger.runPayroll(month: Month(day), on: day)
+                if inWindow {
+                    paidFen += run.fen
+                    backPayFen += run.backPayFen
+                }
+            }
             if let rows = pending.removeValue(forKey: day.daysSinceEpoch) {
-                try await store.importEvidence(
-                    rows, batchSize: rows.count + 1, delivery: .file(by: "simulation", receivedOn: day), into: &report)
+                let before = ledger.recoveries.count
+                ledger.deliver(rows, on: day)
+                scheduleRecoveries(from: before, ledger, on: day, &recoveryDue, &service)
             }
-            _ = try await store.sweep(on: day)
-            let messages = try await store.outbox()
-            _ = try await store.markSent(messages.map(\.id))
-            for message in messages {
-                guard let index = byID[message.personID] else { continue }
-                let person = people[index]
-                guard person.death == nil, !person.unreachable, service.chance(model.reminderResponseShare) else { continue }
+            ledger.sweep(on: day)
+            for message in ledger.drainOutbox() {
+                let person = people[message.person]
+                guard person.death.map({ $0 > day }) ?? true, !person.unreachable, service.chance(model.reminderResponseShare) else {
+                    continue
+                }
                 let when = day.adding(days: service.int(in: model.reminderResponseDays))
-                schedule(when, "fastcert", "face_verification_mobile", person.id)
+                if person.death.map({ when < $0 }) ?? true {
+                    pending[when.daysSinceEpoch, default: []].append(MemoryLedger.Row(person: message.person, kind: faceScan, day: when))
+                }
             }
-            let open = try await store.tasks(unit: "C")
-            for task in open where visits[task.id] == nil {
-                visits[task.id] = day.adding(days: service.int(in: model.fieldCheckDays))
-                if task.kind == "field_check" { fieldChecks += 1 }
+            for task in ledger.open() where visits[task] == nil {
+                visits[task] = day.adding(days: service.int(in: model.fieldCheckDays))
+                if task.kind == .fieldCheck && inWindow { fieldChecks += 1 }
             }
-            // Staff visit the tasks due today that are still open (a death record may have closed one).
-            for task in open where visits[task.id] == day {
-                visits[task.id] = nil
-                guard let index = byID[task.personID] else { continue }
-                let person = people[index]
-                let outcome: LedgerStore.TaskOutcome
-                if task.kind == "phone_call" {
-                    outcome = person.unreachable ? .unreachable : .reached
+            // Staff visit the tasks due today that are still open (a death or a certification may have closed one).
+            for task in ledger.open() where visits[task] == day {
+                visits[task] = nil
+                let person = people[task.person]
+                let outcome: MemoryLedger.Outcome
+                if task.kind == .phoneCall {
+                    outcome = person.unreachable || person.death.map({ $0 <= day }) == true ? .unreachable : .reached
                 } else if let death = person.death, death <= day {
                     outcome = .deceased
                 } else if !person.unreachable && (person.mobility == .homebound || service.chance(model.foundAtHomeShare)) {
@@ -125,169 +154,203 @@ public struct CitySimulation: Sendable {
                 } else {
                     outcome = .unreachable
                 }
-                do {
-                    _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "simulation")
-                } catch let error as LedgerError where error.code == .taskClosed {
-                    continue  // closed earlier today: the person certified on another of their tasks
-                }
+                let before = ledger.recoveries.count
+                ledger.complete(task, outcome: outcome, on: day)
+                scheduleRecoveries(from: before, ledger, on: day, &recoveryDue, &service)
             }
+            for index in recoveryDue.removeValue(forKey: day.daysSinceEpoch) ?? [] { recovered.insert(index) }
+            if day.adding(days: 1).day == 1 { progress?(Month(day)) }
             day = day.adding(days: 1)
         }
-        return try await summarise(store, people: people, communities: communities.count, fieldChecks: fieldChecks, end: end)
+        return summarise(
+            ledger, people: people, communities: communities.count, fieldChecks: fieldChecks, moves: moves, measured: measured, end: end,
+            paidFen: paidFen, backPayFen: backPayFen, recovered: recovered)
     }
 
-    private func buildUnits(_ store: LedgerStore) async throws -> [String] {
-        // One city "C", districts of streets of communities of about 500 pensioners each.
-        let count = max(1, persons / 500)
-        var csv = "code,name,level,parent_code\nC,City,city,\n"
-        var communities: [String] = []
-        for c in 0..<count {
-            let district = "D\(c / 100)", street = "S\(c / 10)", community = "K\(c)"
-            if c % 100 == 0 { csv += "\(district),District \(c / 100),district,C\n" }
-            if c % 10 == 0 { csv += "\(street),Street \(c / 10),street,\(district)\n" }
-            csv += "\(community),Community \(c),community,\(street)\n"
-            communities.append(community)
+    /// Cases opened since `from`: the money comes back for `recoveredShare` of them, some days later.
+    private func scheduleRecoveries(
+        from: Int, _ ledger: MemoryLedger, on day: Day, _ due: inout [Int: [Int]], _ service: inout SplitMix64
+    ) {
+        for index in from..<ledger.recoveries.count where service.chance(model.recoveredShare) {
+            due[day.adding(days: service.int(in: model.recoveryDays)).daysSinceEpoch, default: []].append(index)
         }
-        _ = try await store.importUnits(csv: csv, strict: true)
-        return communities
     }
 
-    private func enrol(_ store: LedgerStore, communities: [String], rules: LedgerRules, random: inout SplitMix64) async throws
-        -> [Pensioner]
-    {
+    private func enrol(_ ledger: MemoryLedger, communities: [String], random: inout SplitMix64) -> [Pensioner] {
         var people: [Pensioner] = []
-        var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,enrolled_on\n"
-        var taken = Set<String>()
         while people.count < persons {
             let age = model.age(random.unit(), random.unit())
             let birth = Day(year: start.year - age - 1, month: random.int(in: 1...12), day: random.int(in: 1...28))!
-            let digits = String(format: "370202%04d%02d%02d%03d", birth.year, birth.month, birth.day, random.int(in: 0...999))
-            guard let id = ResidentID.completing(digits), taken.insert(id.value).inserted else { continue }
             let level = String(random.int(in: 1...5))
             let period = rules.servicePeriodMonths(level: level) ?? 12
-            let enrolled = start.adding(days: -random.int(in: 0...(period * 30 - 1)))
+            // One draw whatever the period, so that other rules (`--what-if`) meet the same city.
+            let enrolled = start.adding(days: -Int(random.unit() * Double(period * 30)))
             let mobility = model.mobility(age: age, random.unit())
             let unreachable = random.chance(model.unreachableShare)
-            let phone = unreachable ? "" : "139\(random.int(in: 10_000_000...99_999_999))"
-            let wechat = !unreachable && random.chance(0.6) ? "wx\(people.count)" : ""
+            let alone = random.chance(model.livesAloneShare)
             let unit = communities[random.int(in: 0...(communities.count - 1))]
-            csv +=
-                "\(id.value),Person \(people.count),\(birth),\(unit),\(level),3000,\(phone),\(wechat),0,\(mobility == .homebound ? 1 : 0),\(enrolled)\n"
-            people.append(
-                Pensioner(id: id.value, name: "Person \(people.count)", age: age, mobility: mobility, unit: unit, unreachable: unreachable))
+            ledger.addPerson(
+                birth: birth, unit: unit, period: period, amountFen: 300_000, hasChannel: !unreachable, livesAlone: alone,
+                immobile: mobility == .homebound, enrolled: enrolled)
+            people.append(Pensioner(age: age, mobility: mobility, unreachable: unreachable))
         }
-        _ = try await store.importPersons(csv: csv, strict: true, today: start)
         return people
     }
 
-    /// One month of life: deaths (with their records, late or never) and behaviour streams.
+    /// One month of life: deaths (with their records, late or never), hospital stays, moves, and
+    /// behaviour streams, each delivered with its department's delay.
     private func generateMonth(
-        _ month: Month, _ people: inout [Pensioner], rules: LedgerRules, random: inout SplitMix64,
-        schedule: (Day, String, String, String) -> Void
+        _ month: Month, _ people: inout [Pensioner], ledger: MemoryLedger, communities: [String], moves: inout Int,
+        random: inout SplitMix64, deliver: (Int, String, Day, ClosedRange<Int>, inout SplitMix64) -> Void
     ) {
         let days = Day.daysIn(year: month.year, month: month.month)
+        func someDay(_ random: inout SplitMix64) -> Day { month.firstDay.adding(days: random.int(in: 0...(days - 1))) }
+        func delay(_ kind: String) -> ClosedRange<Int> { model.feedDelayDays[rules.kind(kind)?.source ?? ""] ?? 1...1 }
+        let sortedKinds = model.monthlyRates.keys.sorted().filter { $0 != "inpatient_admission" }
+        let hiding = model.hidingFamilyRates.merging(model.hidingPresenceLeakRates) { $1 }
+        let hidingKinds = hiding.keys.sorted()
         for index in people.indices {
             var person = people[index]
             if person.death == nil {
                 let monthly = 1 - pow(1 - model.annualMortality(age: person.age), 1.0 / 12)
                 if random.chance(monthly) {
-                    let death = month.firstDay.adding(days: random.int(in: 0...(days - 1)))
+                    let death = someDay(&random)
                     person.death = death
                     person.hidden = random.chance(model.hiddenDeathShare)
                     if !person.hidden {
-                        if random.chance(model.hospitalDeathShare) {
-                            schedule(
-                                death.adding(days: random.int(in: 0...3)), "health_commission", "hospital_death_certificate", person.id)
-                        }
-                        if random.chance(model.cremationRecordShare) {
-                            schedule(
-                                death.adding(days: random.int(in: 1...10)), "civil_affairs", "civil_affairs_cremation_record", person.id)
-                        }
-                        if random.chance(model.deregistrationShare) {
-                            schedule(death.adding(days: random.int(in: 14...120)), "police", "police_household_deregistration", person.id)
+                        for (record, share) in [
+                            ("hospital_death_certificate", model.hospitalDeathShare),
+                            ("civil_affairs_cremation_record", model.cremationRecordShare),
+                            ("police_household_deregistration", model.deregistrationShare),
+                        ] where random.chance(share) {
+                            deliver(index, record, death, model.deathRecordDelayDays[record]!, &random)
                         }
                     }
                 }
+                if random.chance(model.annualMoveShare / 12) {
+                    ledger.move(index, to: communities[random.int(in: 0...(communities.count - 1))])
+                    moves += 1
+                }
             }
-            // Sorted: a dictionary's order changes from process to process, and a seed must replay exactly.
-            for kind in model.monthlyRates.keys.sorted() {
-                let rates = model.monthlyRates[kind]!
-                let count = random.poisson(rates[person.mobility] ?? 0)
-                for _ in 0..<count {
-                    let day = month.firstDay.adding(days: random.int(in: 0...(days - 1)))
-                    if let death = person.death, day >= death { continue }
-                    if let source = rules.kind(kind)?.source { schedule(day, source, kind, person.id) }
+            let alive = { (day: Day) in person.death.map { day < $0 } ?? true }
+            // A hospital stay: admission and discharge, and a quieter month.
+            var activity = 1.0
+            for _ in 0..<random.poisson(model.monthlyRates["inpatient_admission"]?[person.mobility] ?? 0) {
+                let admitted = someDay(&random)
+                let discharged = admitted.adding(days: random.int(in: model.hospitalStayDays))
+                guard alive(admitted) else { continue }
+                deliver(index, "inpatient_admission", admitted, delay("inpatient_admission"), &random)
+                if alive(discharged) { deliver(index, "inpatient_discharge", discharged, delay("inpatient_discharge"), &random) }
+                activity = model.hospitalActivityShare
+            }
+            for kind in sortedKinds {
+                for _ in 0..<random.poisson((model.monthlyRates[kind]![person.mobility] ?? 0) * activity) {
+                    let day = someDay(&random)
+                    if alive(day) { deliver(index, kind, day, delay(kind), &random) }
                 }
             }
             // After a hidden death, the family's use of what the pensioner held, from several departments.
             if person.hidden, let death = person.death {
-                let rates = model.hidingFamilyRates.merging(model.hidingPresenceLeakRates) { $1 }
-                for kind in rates.keys.sorted() {
-                    for _ in 0..<random.poisson(rates[kind]!) {
-                        let day = month.firstDay.adding(days: random.int(in: 0...(days - 1)))
-                        guard day >= death, let source = rules.kind(kind)?.source else { continue }
-                        schedule(day, source, kind, person.id)
+                for kind in hidingKinds {
+                    for _ in 0..<random.poisson(hiding[kind]!) {
+                        let day = someDay(&random)
+                        if day >= death { deliver(index, kind, day, delay(kind), &random) }
                     }
                 }
             }
-            if person.death == nil && random.chance(model.strongMonthlyRate) {
-                schedule(
-                    month.firstDay.adding(days: random.int(in: 0...(days - 1))), "social_security_bureau", "bureau_counter_confirmation",
-                    person.id)
+            if random.chance(model.strongMonthlyRate) {
+                let day = someDay(&random)
+                if alive(day) { deliver(index, "bureau_counter_confirmation", day, delay("bureau_counter_confirmation"), &random) }
             }
             people[index] = person
         }
     }
 
-    private func summarise(_ store: LedgerStore, people: [Pensioner], communities: Int, fieldChecks: Int, end: Day) async throws -> Report {
-        var aliveAtEnd = 0, silent = 0, warnings = 0, frauds = 0, caught = 0, stillPaid = 0
-        var overpaid: [Double] = [], toCheck: [Double] = [], toSuspension: [Double] = []
-        for person in people {
-            guard let view = try await store.person(ResidentID(person.id)) else { continue }
-            warnings += view.timeline.filter { $0.kind == "warning" }.count
-            if person.death == nil {
-                aliveAtEnd += 1
-                if !view.timeline.contains(where: { $0.kind == "warning" }) { silent += 1 }
+    private func summarise(
+        _ ledger: MemoryLedger, people: [Pensioner], communities: Int, fieldChecks: Int, moves: Int, measured: Day, end: Day,
+        paidFen: Int, backPayFen: Int, recovered: Set<Int>
+    ) -> Report {
+        let windowStart = max(measured, end.adding(months: -ThreeForms.windowMonths))
+        let measuredMonths = Month(measured).months(to: Month(end))
+        var aliveAtEnd = 0, silent = 0, strong = 0, deaths = 0, frauds = 0, caught = 0, stillPaid = 0
+        var overpaidDays: [Double] = [], toCheck: [Double] = []
+        var overpaidFen = 0
+        var byClass: [String: Int] = [:]
+        var warnedByMonth = [Set<Int>](repeating: [], count: measuredMonths)
+        var aliveByMonth = [Int](repeating: 0, count: measuredMonths)
+        let contactTasks = Set(ThreeForms.contactTasks)
+        var contactedByTask = Set<Int>()
+        for (task, state) in ledger.tasks where contactTasks.contains(task.kind.rawValue) && state.created >= windowStart {
+            contactedByTask.insert(task.person)
+        }
+        let contactEvents = Set(ThreeForms.contactEvents)
+        for (index, person) in people.enumerated() {
+            let events = ledger.events(index)
+            for event in events where event.kind == .certified && event.day >= measured {
+                byClass[(event.evidenceClass ?? .reference).rawValue, default: 0] += 1
             }
-            guard let death = person.death else { continue }
-            let stop = view.timeline.first { ($0.kind == "deceased" || $0.kind == "suspended") && $0.day >= death }?.day
+            for m in 0..<measuredMonths {
+                let month = Month(measured).firstDay.adding(months: m)
+                if person.death.map({ $0 >= month.adding(months: 1) }) ?? true { aliveByMonth[m] += 1 }
+            }
+            for event in events where event.kind == .warning && event.day >= measured {
+                warnedByMonth[Month(measured).months(to: Month(event.day))].insert(index)
+            }
+            guard let death = person.death else {
+                aliveAtEnd += 1
+                let window = events.filter { $0.day >= windowStart }
+                let certified = window.contains { $0.kind == .certified }
+                let contacted = contactedByTask.contains(index) || window.contains { contactEvents.contains($0.kind) }
+                if ThreeForms.silent(certified: certified, contacted: contacted) { silent += 1 }
+                if events.last(where: { $0.kind == .certified })?.evidenceClass == .strong { strong += 1 }
+                continue
+            }
+            guard death >= measured else { continue }
+            deaths += 1
+            // Payments stop when the ledger records the death or a suspension (a death record is
+            // about the day of death, and arrives days to months later).
+            let stop = events.first { ($0.kind == .deceased || $0.kind == .suspended) && $0.recorded >= death }?.recorded
+            let stoppedBefore =
+                events.last { $0.kind == .suspended || $0.kind == .resumed }.map { $0.kind == .suspended && $0.day < death } ?? false
             if person.hidden {
                 frauds += 1
-                if let check = view.timeline.first(where: { ($0.kind == "field_check" || $0.kind == "attention") && $0.day >= death }) {
-                    toCheck.append(Double(death.days(to: check.day)))
+                if let check = events.first(where: { ($0.kind == .fieldCheck || $0.kind == .attention) && $0.recorded >= death }) {
+                    toCheck.append(Double(death.days(to: check.recorded)))
                 }
-                if let stop { toSuspension.append(Double(death.days(to: stop))) }
             }
-            let stoppedBefore =
-                view.timeline.last { $0.kind == "suspended" || $0.kind == "resumed" }.map { $0.kind == "suspended" && $0.day < death }
-                ?? false
             if stoppedBefore {
-                overpaid.append(0)
+                overpaidDays.append(0)
                 if person.hidden { caught += 1 }
             } else if let stop {
-                overpaid.append(Double(death.days(to: stop)))
+                overpaidDays.append(Double(death.days(to: stop)))
                 if person.hidden { caught += 1 }
             } else {
                 stillPaid += 1
             }
+            overpaidFen += ledger.paid(index).filter { $0 > Month(death) }.count * ledger.amountFen(index)
         }
-        let byClass = try await store.certificationsByClass(unit: "C", from: start, until: end)
+        var recoveredFen = 0, openFen = 0
+        for (index, recovery) in ledger.recoveries.enumerated() where (people[recovery.person].death ?? measured) >= measured {
+            if recovered.contains(index) { recoveredFen += recovery.fen } else { openFen += recovery.fen }
+        }
         func distribution(_ values: [Double]) -> Report.Distribution {
             let sorted = values.sorted()
             func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
             return .init(median: quantile(0.5), p95: quantile(0.95))
         }
-        let population = Double(people.count)
+        let reminded = zip(warnedByMonth, aliveByMonth).map { Double($0.count) / Double(max($1, 1)) }
+        let fieldChecksMonthly = Double(fieldChecks) / Double(max(measuredMonths, 1))
         return Report(
-            persons: people.count, months: months, deaths: people.filter { $0.death != nil }.count,
+            persons: people.count, months: months, warm_up_months: warmUpMonths, measured_months: measuredMonths, deaths: deaths,
             silent_share: aliveAtEnd == 0 ? 0 : Double(silent) / Double(aliveAtEnd),
-            reminded_monthly_share: Double(warnings) / Double(months) / population,
-            field_checks_monthly: Double(fieldChecks) / Double(months),
-            field_checks_monthly_per_community: Double(fieldChecks) / Double(months) / Double(communities),
-            fraud_cases: frauds, fraud_caught: caught,
-            overpaid_days_after_death: distribution(overpaid),
-            hidden_death_days_to_first_check: distribution(toCheck), hidden_death_days_to_suspension: distribution(toSuspension),
-            deaths_still_paid: stillPaid, certified_by_class: byClass)
+            reminded_monthly_share: reminded.isEmpty ? 0 : reminded.reduce(0, +) / Double(reminded.count),
+            field_checks_monthly: fieldChecksMonthly, field_checks_monthly_per_community: fieldChecksMonthly / Double(communities),
+            strong_share: aliveAtEnd == 0 ? 0 : Double(strong) / Double(aliveAtEnd), fraud_cases: frauds, fraud_caught: caught,
+            overpaid_days_after_death: distribution(overpaidDays), deaths_still_paid: stillPaid,
+            hidden_death_days_to_first_check: distribution(toCheck), overpaid_yuan: Double(overpaidFen) / 100,
+            recovered_yuan: Double(recoveredFen) / 100, open_recovery_yuan: Double(openFen) / 100,
+            unclaimed_yuan: Double(overpaidFen - recoveredFen - openFen) / 100,
+            paid_yuan: Double(paidFen) / 100, back_pay_yuan: Double(backPayFen) / 100, certified_by_class: byClass, moves: moves)
     }
 }
 

@@ -34,6 +34,8 @@ public final class MemoryLedger {
     public struct Event: Sendable, Equatable {
         public var kind: LedgerChange.Kind
         public var day: Day
+        /// The day the ledger recorded it (a death recorded weeks after it happened).
+        public var recorded: Day
         public var deadline: Day?
         public var evidenceClass: LedgerRules.EvidenceClass?
     }
@@ -79,10 +81,13 @@ public final class MemoryLedger {
     var persons: [Person] = []
     public private(set) var tasks: [Task: TaskState] = [:]
     var openTasks = Set<Task>()
+    var openByPerson: [Int: Set<Task>] = [:]
     /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
     var outbox: [(person: Int, deadline: Day, round: Int)] = []
     var reminded = Set<[Int]>()
     public private(set) var runs: [Month] = []
+    /// The day of the current delivery, sweep or visit.
+    var today = Day(daysSinceEpoch: 0)
     /// Recovery cases: person, months, amount.
     public private(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
 
@@ -127,7 +132,8 @@ public final class MemoryLedger {
 
     func record(_ changes: [LedgerChange], _ p: Int, evidence: LedgerRules.EvidenceClass? = nil) {
         for change in changes where change.kind != .conflict && change.kind != .voided {
-            persons[p].events.append(Event(kind: change.kind, day: change.day, deadline: change.deadline, evidenceClass: evidence))
+            persons[p].events.append(
+                Event(kind: change.kind, day: change.day, recorded: today, deadline: change.deadline, evidenceClass: evidence))
             if change.kind == .deceased { claimPaidAfterDeath(p, death: change.day) }
         }
         if changes.contains(where: \.closesOpenTasks) {
@@ -138,18 +144,26 @@ public final class MemoryLedger {
     }
 
     func closeTasks(_ p: Int, outcome: String, _ which: (Task.Kind) -> Bool) {
-        for task in openTasks where task.person == p && which(task.kind) {
-            openTasks.remove(task)
-            tasks[task]?.open = false
+        guard let open = openByPerson[p] else { return }
+        for task in open where which(task.kind) {
+            close(task)
             tasks[task]?.outcome = outcome
         }
     }
 
+    func close(_ task: Task) {
+        openTasks.remove(task)
+        tasks[task]?.open = false
+        openByPerson[task.person]?.remove(task)
+        if openByPerson[task.person]?.isEmpty == true { openByPerson[task.person] = nil }
+    }
+
     // MARK: - Evidence
 
-    /// A day's delivery, applied as the store applies a batch: person by person (by index), each
+    /// A day's delivery (received on `day`), applied as the store applies a batch: person by person (by index), each
     /// person's rows in delivery order. No re-evaluation (the nightly sweep does it).
-    public func deliver(_ rows: [Row]) {
+    public func deliver(_ rows: [Row], on day: Day) {
+        today = day
         var byPerson: [Int: [Row]] = [:]
         for row in rows { byPerson[row.person, default: []].append(row) }
         for p in byPerson.keys.sorted() {
@@ -161,20 +175,19 @@ public final class MemoryLedger {
         let p = row.person
         let kind = rules.kinds[row.kind]
         let day = Int32(row.day.daysSinceEpoch)
-        var person = persons[p]
+        // In place: a copy of the person would copy their arrays on every append.
         switch kind.class {
         case .strong, .biometric, .visit:
-            person.anchors.append(day)
-            person.lastPresence = max(person.lastPresence ?? day, day)
+            persons[p].anchors.append(day)
+            persons[p].lastPresence = max(persons[p].lastPresence ?? day, day)
         case .reference:
-            person.window.append((Int32(row.kind), day))
-            if presenceKind[row.kind] { person.lastPresence = max(person.lastPresence ?? day, day) }
-            if possessionKind[row.kind] { person.possession.append((Int32(row.kind), day)) }
-            if inpatientKind[row.kind] { person.lastInpatient = max(person.lastInpatient ?? day, day) }
+            persons[p].window.append((Int32(row.kind), day))
+            if presenceKind[row.kind] { persons[p].lastPresence = max(persons[p].lastPresence ?? day, day) }
+            if possessionKind[row.kind] { persons[p].possession.append((Int32(row.kind), day)) }
+            if inpatientKind[row.kind] { persons[p].lastInpatient = max(persons[p].lastInpatient ?? day, day) }
         case .death:
             break
         }
-        persons[p] = person
         let cause = ""
         var ledger = persons[p].ledger
         let changes: [LedgerChange]
@@ -235,6 +248,7 @@ public final class MemoryLedger {
     /// The daily sweep of `day`, in the store's order: each person near or past their deadline,
     /// then health attention, then the hidden-death sign.
     public func sweep(on day: Day) {
+        today = day
         let horizon = day.adding(months: rules.warning_months)
         let today = Int32(day.daysSinceEpoch)
         for p in persons.indices {
@@ -296,6 +310,7 @@ public final class MemoryLedger {
         guard tasks[task] == nil else { return false }
         tasks[task] = TaskState(open: true, outcome: nil, created: day)
         openTasks.insert(task)
+        openByPerson[task.person, default: []].insert(task)
         return true
     }
 
@@ -305,13 +320,16 @@ public final class MemoryLedger {
         let oldestBirth = Day(year: day.year - rule.min_age, month: day.month, day: min(day.day, 28))!
         let from = Int32(day.adding(days: -rule.inpatient_within_days).daysSinceEpoch), today = Int32(day.daysSinceEpoch)
         for p in persons.indices {
-            let person = persons[p]
-            guard person.ledger.status == .active, person.birth <= oldestBirth, let stay = person.lastInpatient, stay >= from, stay <= today
+            // Fields read in place: a copy of the person would retain their arrays, for everyone, every day.
+            guard let stay = persons[p].lastInpatient, stay >= from, stay <= today, persons[p].ledger.status == .active,
+                persons[p].birth <= oldestBirth
             else { continue }
             let stayDay = Day(daysSinceEpoch: Int(stay))
-            guard deferral.needsAttention(birthDate: person.birth, lastInpatient: stayDay, ledger: person.ledger, on: day) else { continue }
+            guard deferral.needsAttention(birthDate: persons[p].birth, lastInpatient: stayDay, ledger: persons[p].ledger, on: day) else {
+                continue
+            }
             guard openTask(Task(person: p, kind: .attention, keyDay: stayDay), on: day) else { continue }
-            persons[p].events.append(Event(kind: .attention, day: day, deadline: nil, evidenceClass: nil))
+            persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
         }
     }
 
@@ -321,8 +339,10 @@ public final class MemoryLedger {
         let gapStart = today - Int32(rule.presence_gap_days - 1)
         let historyStart = today - Int32(rule.history_days)
         for p in persons.indices where persons[p].possession.count >= rule.min_possession_events {
+            guard persons[p].ledger.status == .active, let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart else {
+                continue
+            }
             let person = persons[p]
-            guard person.ledger.status == .active, let seen = person.lastPresence, seen < gapStart, seen >= historyStart else { continue }
             let kinds = Set(person.possession.map { rules.kinds[Int($0.kind)].kind }).sorted()
             guard
                 deferral.hiddenDeathSign(
@@ -331,7 +351,7 @@ public final class MemoryLedger {
             else { continue }
             guard openTask(Task(person: p, kind: .attention, keyDay: Day(daysSinceEpoch: Int(seen))), on: day) else { continue }
             openTask(Task(person: p, kind: .fieldCheck, keyDay: person.ledger.deadline), on: day)
-            persons[p].events.append(Event(kind: .attention, day: day, deadline: nil, evidenceClass: nil))
+            persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
         }
     }
 
@@ -355,8 +375,10 @@ public final class MemoryLedger {
     /// What staff found on `day`, as ``LedgerStore/completeTask(_:outcome:on:by:)`` records it: seen
     /// alive is a home visit, deceased a community death report, then the person is re-evaluated.
     public func complete(_ task: Task, outcome: Outcome, on day: Day) {
-        guard openTasks.remove(task) != nil else { return }
-        tasks[task] = TaskState(open: false, outcome: outcome.rawValue, created: tasks[task]!.created)
+        today = day
+        guard openTasks.contains(task) else { return }
+        close(task)
+        tasks[task]?.outcome = outcome.rawValue
         let kind: String
         switch outcome {
         case .unreachable, .reached: return
@@ -371,14 +393,14 @@ public final class MemoryLedger {
 
     // MARK: - Payroll
 
-    /// A stored run of `month` on `day` (``Payroll``): returns the lines paid, their fen and the
-    /// back-pay lines.
+    /// A stored run of `month` on `day` (``Payroll``): returns the lines paid, their fen, the
+    /// back-pay lines and their fen.
     @discardableResult
-    public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int) {
+    public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int, backPayFen: Int) {
         precondition(day >= month.firstDay && (runs.last.map { $0 < month } ?? true))
         runs.append(month)
         let epoch = runs[0]
-        var lines = 0, fen = 0, backPay = 0
+        var lines = 0, fen = 0, backPay = 0, backPayFen = 0
         for p in persons.indices where persons[p].ledger.status != .deceased {
             let person = persons[p]
             let standing = Payroll.Standing(
@@ -388,10 +410,13 @@ public final class MemoryLedger {
                 persons[p].paid.insert(payment.month)
                 lines += 1
                 fen += person.amountFen
-                if payment.kind == .backPay { backPay += 1 }
+                if payment.kind == .backPay {
+                    backPay += 1
+                    backPayFen += person.amountFen
+                }
             }
         }
-        return (lines, fen, backPay)
+        return (lines, fen, backPay, backPayFen)
     }
 
     func claimPaidAfterDeath(_ p: Int, death: Day) {

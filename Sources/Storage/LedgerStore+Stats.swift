@@ -32,7 +32,9 @@ extension LedgerStore {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             let first = month.firstDay.description, next = month.next.firstDay.description
-            let yearStart = month.firstDay.adding(months: -11).description
+            let yearStart = month.firstDay.adding(months: -(ThreeForms.windowMonths - 1)).description
+            let contactEvents = ThreeForms.contactEvents.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let contactTasks = ThreeForms.contactTasks.map { "'\($0)'" }.joined(separator: ", ")
             let within = "person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))"
             let persons =
                 try Int.fetchOne(
@@ -44,17 +46,17 @@ extension LedgerStore {
             func count(_ sql: String, _ arguments: StatementArguments) throws -> Int {
                 try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
             }
-            // Silent: certified in the twelve months, with no reminder, no field check, no visit or
-            // call, and no suspension in them (one definition: the simulator reads it from here).
+            // Silent (``ThreeForms``, the simulator's definition too): certified in the twelve months,
+            // with no reminder, no field check, no visit or call, and no suspension in them.
             let silent = try count(
                 """
                 SELECT COUNT(*) FROM person p WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
                   AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id AND e.kind = 'certified' AND e.day >= ? AND e.day < ?)
                   AND NOT EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id
-                                    AND e.kind IN ('warning', 'field_check', 'suspended') AND e.day >= ? AND e.day < ?)
+                                    AND e.kind IN (\(contactEvents)) AND e.day >= ? AND e.day < ?)
                   AND NOT EXISTS (SELECT 1 FROM task t WHERE t.person_id = p.id
-                                    AND t.kind IN ('field_check', 'home_visit', 'phone_call') AND t.created_on >= ? AND t.created_on < ?)
+                                    AND t.kind IN (\(contactTasks)) AND t.created_on >= ? AND t.created_on < ?)
                 """, [path, next, yearStart, next, yearStart, next, yearStart, next])
             let reminded = try count(
                 "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind = 'warning' AND day >= ? AND day < ? AND \(within)",

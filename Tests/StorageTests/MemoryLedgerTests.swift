@@ -116,7 +116,7 @@ struct MemoryLedgerTests {
                 try await store.importEvidence(
                     inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
                 #expect(report.problems.isEmpty, "\(report.problems)")
-                memory.deliver(mine)
+                memory.deliver(mine, on: day)
             }
             _ = try await store.sweep(on: day)
             memory.sweep(on: day)

@@ -159,7 +159,10 @@ struct MoneyTests {
     /// A random history: persons who live, certify and die; evidence delivered late and in any
     /// order, some twice; deaths recorded late or never; holds and reinstatements; the sweep every
     /// day and a payroll run each month (some a few days late).
-    @Test("random histories: each owed month paid once, nothing after a recorded death unclaimed, paid - claimed = owed", arguments: 1...4)
+    /// Four seeds in CI; `scripts/bench/money.sh` runs more (FASTCERT_MONEY_SEEDS).
+    static let seeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environment["FASTCERT_MONEY_SEEDS"].flatMap(UInt64.init) ?? 4))
+
+    @Test("random histories: each owed month paid once, nothing after a recorded death unclaimed, paid - claimed = owed", arguments: seeds)
     func moneyAddsUp(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-money-\(UUID().uuidString)")

@@ -117,6 +117,40 @@ struct CommandLineTests {
         #expect(!result.stdout.contains("embedding"))
     }
 
+    @Test("simulate --json reports the documented keys; --what-if runs the same city under a second rules file")
+    func simulateJSON() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let keys: Set<String> = [
+                "silent_share", "reminded_monthly_share", "field_checks_monthly", "strong_share", "fraud_cases", "fraud_caught",
+                "overpaid_days_after_death", "overpaid_yuan", "recovered_yuan", "open_recovery_yuan",
+            ]
+            let small = ["simulate", "--persons", "200", "--months", "8", "--warm-up", "2", "--json"]
+            let result = try Self.run(small)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(keys.isSubset(of: Set(json.keys)), "\(json.keys.sorted())")
+            #expect(Set((json["overpaid_days_after_death"] as? [String: Double])?.keys ?? [:].keys) == ["median", "p95"])
+            // The shipped rules with behaviour carrying a person five years: the same city, side by side.
+            var rules = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: Self.repository.appending(path: "Sources/Ledger/Resources/ledger-rules.json")))
+                    as? [String: Any])
+            var model = try #require(rules["behaviour_model"] as? [String: Any])
+            model["anchor_months"] = 60
+            rules["behaviour_model"] = model
+            let file = folder.appending(path: "rules.json")
+            try JSONSerialization.data(withJSONObject: rules).write(to: file)
+            let both = try Self.run(small + ["--what-if", file.path])
+            let pair = try #require(try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as? [String: [String: Any]])
+            #expect(
+                pair["base"]?["deaths"] as? Int == json["deaths"] as? Int && pair["what_if"]?["deaths"] as? Int == json["deaths"] as? Int)
+            let text = try Self.run(Array(small.dropLast()) + ["--what-if", file.path])
+            #expect(text.stdout.contains("certified silently") && text.stdout.contains("rules.json"))
+            let bad = try Self.run(["simulate", "--months", "12", "--warm-up", "12"])
+            #expect(bad.status != 0 && bad.stderr.contains("--warm-up"))
+        }
+    }
+
     @Test("eval --json reports the documented keys")
     func evalJSON() async throws {
         try await Fixtures.withTemporaryFolder { folder in
