@@ -66,12 +66,13 @@ public enum Payroll {
         paid.filter { $0 > Month(death) }.sorted()
     }
 
-    /// Why a line is paid, for the auditor: the person's standing on the run's day.
+    /// Why a line is paid, for the auditor: the person's certification on the run's day (short:
+    /// a city's run stores two million of them a month).
     public static func reason(_ payment: Payment, run: Month, deadline: Day, lastCertified: Day?) -> String {
-        let certified = lastCertified.map { "certified on \($0), " } ?? ""
+        let certified = lastCertified.map { "certified \($0), " } ?? ""
         switch payment.kind {
-        case .regular: return "\(certified)payable through the deadline \(deadline)"
-        case .backPay: return "back pay: \(payment.month) owed and not paid in an earlier run; \(certified)deadline \(deadline)"
+        case .regular: return "\(certified)deadline \(deadline)"
+        case .backPay: return "owed, unpaid before; \(certified)deadline \(deadline)"
         }
     }
 }

@@ -29,6 +29,15 @@ extension LedgerStore {
         public var kind: Payroll.Payment.Kind
         public var amountFen: Int
         public var reason: String
+
+        /// The columns of a run's CSV export (the CLI's and the route's).
+        public static let csvHeader = ["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]
+        public var csvCells: [String] {
+            [
+                String(id), runMonth.description, personID, name, unitCode, forMonth.description, kind.rawValue, Yuan.text(fen: amountFen),
+                reason,
+            ]
+        }
     }
 
     /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run

@@ -33,6 +33,20 @@ extension LedgerStore {
         public var closedOn: Day?
         public var closedBy: String?
         public var closeReason: String?
+
+        /// The columns of the CSV export (the CLI's and the route's).
+        public static let csvHeader = [
+            "id", "resident_id", "name", "unit_code", "death_day", "months", "runs", "amount", "status", "opened_at", "opened_by",
+            "closed_on",
+            "closed_by", "close_reason", "cause",
+        ]
+        public var csvCells: [String] {
+            [
+                String(id), personID, name, unitCode, deathDay.description, months.map(\.description).joined(separator: " "),
+                runs.map(\.description).joined(separator: " "), Yuan.text(fen: amountFen), status.rawValue, openedAt, openedBy,
+                closedOn?.description ?? "", closedBy ?? "", closeReason ?? "", cause,
+            ]
+        }
     }
 
     /// Totals of a unit's recovery cases, by status.

@@ -78,14 +78,8 @@ struct PayrollCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let month = try parseMonth(month)
                 let out = BufferedOutput()
-                out.write(CSVText.row(["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]))
-                try await ledger.open().payrollLines(month: month, unit: unit) { l in
-                    out.write(
-                        CSVText.row([
-                            String(l.id), l.runMonth.description, l.personID, l.name, l.unitCode, l.forMonth.description, l.kind.rawValue,
-                            Yuan.text(fen: l.amountFen), l.reason,
-                        ]))
-                }
+                out.write(CSVText.row(LedgerStore.PayrollLine.csvHeader))
+                try await ledger.open().payrollLines(month: month, unit: unit) { out.write(CSVText.row($0.csvCells)) }
                 out.flush()
             }
         }

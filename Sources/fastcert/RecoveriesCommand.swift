@@ -50,21 +50,7 @@ struct RecoveriesCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let cases = try await filter.ledger.open().recoveries(unit: filter.unit, status: filter.status)
-                print(
-                    CSVText.row([
-                        "id", "resident_id", "name", "unit_code", "death_day", "months", "runs", "amount", "status", "opened_at",
-                        "opened_by",
-                        "closed_on", "closed_by", "close_reason", "cause",
-                    ]), terminator: "")
-                for r in cases {
-                    print(
-                        CSVText.row([
-                            String(r.id), r.personID, r.name, r.unitCode, r.deathDay.description,
-                            r.months.map(\.description).joined(separator: " "),
-                            r.runs.map(\.description).joined(separator: " "), Yuan.text(fen: r.amountFen), r.status.rawValue, r.openedAt,
-                            r.openedBy, r.closedOn?.description ?? "", r.closedBy ?? "", r.closeReason ?? "", r.cause,
-                        ]), terminator: "")
-                }
+                print(CSVText.row(LedgerStore.Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(), terminator: "")
             }
         }
     }

@@ -19,14 +19,23 @@ struct MoneyTests {
         return report
     }
 
-    /// A store with one level-5 person (six-month period) enrolled on `enrolled`, paid 3,200.50 a month.
-    static func withLevelFive(enrolled: String, _ body: (LedgerStore, String) async throws -> Void) async throws {
+    /// A store on a new database file with the fixture's units and nobody yet.
+    static func withUnits(_ body: (LedgerStore) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-money-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = LedgerStore(
             database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try LedgerRules.shipped())
         _ = try await store.importUnits(csv: Fixture.units)
+        try await body(store)
+    }
+
+    /// A store with one level-5 person (six-month period) enrolled on `enrolled`, paid 3,200.50 a month.
+    static func withLevelFive(enrolled: String, _ body: (LedgerStore, String) async throws -> Void) async throws {
+        try await withUnits { store in try await levelFive(store, enrolled: enrolled, body) }
+    }
+
+    static func levelFive(_ store: LedgerStore, enrolled: String, _ body: (LedgerStore, String) async throws -> Void) async throws {
         let id = Fixture.residentID("37020219450101003")
         let persons = """
             resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
@@ -164,13 +173,11 @@ struct MoneyTests {
 
     @Test("random histories: each owed month paid once, nothing after a recorded death unclaimed, paid - claimed = owed", arguments: seeds)
     func moneyAddsUp(seed: UInt64) async throws {
+        try await Self.withUnits { store in try await Self.randomHistory(store, seed: seed) }
+    }
+
+    static func randomHistory(_ store: LedgerStore, seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
-        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-money-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = LedgerStore(
-            database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try LedgerRules.shipped())
-        _ = try await store.importUnits(csv: Fixture.units)
         let people = (0..<8).map { Fixture.residentID(String(format: "370202194%d0101%03d", $0 % 10, 100 + $0)) }
         var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile\n"
         for (n, id) in people.enumerated() {
@@ -229,11 +236,11 @@ struct MoneyTests {
             if runFirst { try await run() }
             if var lines = deliveries.removeValue(forKey: day.daysSinceEpoch) {
                 lines.shuffle(using: &random)
-                _ = try await Self.deliver(store, lines, on: day.description)
+                _ = try await deliver(store, lines, on: day.description)
                 delivered.append(lines)
             }
             if !delivered.isEmpty, Int.random(in: 0..<30, using: &random) == 0 {  // a feed delivered again
-                _ = try await Self.deliver(store, delivered.randomElement(using: &random)!, on: day.description)
+                _ = try await deliver(store, delivered.randomElement(using: &random)!, on: day.description)
             }
             if Int.random(in: 0..<40, using: &random) == 0 {  // an operator's decision
                 let id = people.randomElement(using: &random)!
@@ -253,7 +260,7 @@ struct MoneyTests {
             day = day.adding(days: 1)
         }
         _ = try await store.runPayroll(month: Month(end), on: end, by: "cli:payroll")
-        try await Self.checkMoney(store, people: people, trueDeaths: deaths, epoch: Month(start), last: Month(end))
+        try await checkMoney(store, people: people, trueDeaths: deaths, epoch: Month(start), last: Month(end))
     }
 
     static func checkMoney(_ store: LedgerStore, people: [String], trueDeaths: [String: Day], epoch: Month, last: Month) async throws {

@@ -6,4 +6,4 @@
 # Usage: scripts/bench/money.sh [SEEDS] (default 40).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-FASTCERT_MONEY_SEEDS=${1:-40} swift test -c release --filter "moneyAddsUp" 2>&1 | grep -E "money property|passed|failed|error" | tail -n +1
+FASTCERT_MONEY_SEEDS=${1:-40} swift test --filter "moneyAddsUp" 2>&1 | grep -E "money property|passed|failed|error" | tail -n +1

@@ -40,8 +40,8 @@ struct MoneyRoutes {
             let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
             if try Self.wantsCSV(request) {
                 let csv = Collected()
-                csv.add(CSVText.row(PayrollBody.csvHeader))
-                try await ledger.payrollLines(month: month, unit: unit) { csv.add(CSVText.row(PayrollBody.csvCells($0))) }
+                csv.add(CSVText.row(LedgerStore.PayrollLine.csvHeader))
+                try await ledger.payrollLines(month: month, unit: unit) { csv.add(CSVText.row($0.csvCells)) }
                 return Self.csv(csv.text, name: "payroll-\(month)-\(unit).csv")
             }
             let limit = try LedgerRoutes.integer(request, "limit", default: 1000, range: 1...10_000)
@@ -63,7 +63,7 @@ struct MoneyRoutes {
             let cases = try await ledger.recoveries(unit: unit, status: status)
             if try Self.wantsCSV(request) {
                 return Self.csv(
-                    CSVText.row(RecoveriesBody.csvHeader) + cases.map { CSVText.row(RecoveriesBody.csvCells($0)) }.joined(),
+                    CSVText.row(LedgerStore.Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(),
                     name: "recoveries-\(unit).csv")
             }
             return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.map(RecoveriesBody.Recovery.init)))
@@ -159,13 +159,6 @@ struct PayrollBody: Encodable {
     /// The `after` of the next page, when this one is full.
     var next: Int64?
 
-    static let csvHeader = ["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]
-    static func csvCells(_ l: LedgerStore.PayrollLine) -> [String] {
-        [
-            String(l.id), l.runMonth.description, l.personID, l.name, l.unitCode, l.forMonth.description, l.kind.rawValue,
-            Yuan.text(fen: l.amountFen), l.reason,
-        ]
-    }
 }
 
 struct RecoveriesBody: Encodable {
@@ -206,16 +199,4 @@ struct RecoveriesBody: Encodable {
     }
     var unit: String
     var recoveries: [Recovery]
-
-    static let csvHeader = [
-        "id", "resident_id", "name", "unit_code", "death_day", "months", "runs", "amount", "status", "opened_at", "opened_by", "closed_on",
-        "closed_by", "close_reason", "cause",
-    ]
-    static func csvCells(_ r: LedgerStore.Recovery) -> [String] {
-        [
-            String(r.id), r.personID, r.name, r.unitCode, r.deathDay.description, r.months.map(\.description).joined(separator: " "),
-            r.runs.map(\.description).joined(separator: " "), Yuan.text(fen: r.amountFen), r.status.rawValue, r.openedAt, r.openedBy,
-            r.closedOn?.description ?? "", r.closedBy ?? "", r.closeReason ?? "", r.cause,
-        ]
-    }
 }
