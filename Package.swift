@@ -47,6 +47,7 @@ let package = Package(
                 .linkedLibrary("opencv_imgproc"),
                 .linkedLibrary("opencv_video"),
                 .linkedLibrary("opencv_calib3d"),
+                .linkedLibrary("opencv_dnn"),
                 .linkedLibrary("jpeg"),
                 .linkedLibrary("blas"),
                 .linkedLibrary("lapack"),

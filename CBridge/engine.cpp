@@ -62,6 +62,11 @@ fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_eng
         return FC_BAD_ARGUMENT;
     }
     limits.detector = fc_detector(options->detector);
+    if (options->passive_box_scale != 0 && !(options->passive_box_scale >= 0.5f && options->passive_box_scale <= 3.0f)) {
+        write_message(message, message_capacity, "passive_box_scale must be 0 (the default, 1.3) or between 0.5 and 3");
+        return FC_BAD_ARGUMENT;
+    }
+    if (options->passive_box_scale > 0) limits.passive_box_scale = options->passive_box_scale;
     return fastcert::guarded(message, message_capacity, "loading the models", [&] {
         configure_process();
         *out_engine = new fc_engine(options->model_directory, limits);
@@ -74,7 +79,7 @@ void fc_engine_destroy(fc_engine *engine) noexcept {
 }
 
 fc_status fc_engine_analyze_frame(fc_engine *engine, const void *bytes, size_t length, const float *search_region,
-                                  int32_t compute_embedding, fc_face *faces, int32_t faces_capacity,
+                                  int32_t flags, fc_face *faces, int32_t faces_capacity,
                                   int32_t *faces_written, fc_image_info *info, fc_stage_timings *timings,
                                   char *message, size_t message_capacity) noexcept {
     if (faces_written != nullptr) *faces_written = 0;
@@ -90,12 +95,27 @@ fc_status fc_engine_analyze_frame(fc_engine *engine, const void *bytes, size_t l
         fc_stage_timings local_timings;
         int written = 0;
         auto outcome = engine->pipeline.analyze(static_cast<const uint8_t *>(bytes), length, faces, faces_capacity, written,
-                                                local_info, local_timings, search_region, compute_embedding != 0);
+                                                local_info, local_timings, search_region, (flags & FC_ANALYZE_EMBEDDING) != 0,
+                                                (flags & FC_ANALYZE_PASSIVE) != 0);
         *faces_written = written;
         if (info != nullptr) *info = local_info;
         if (timings != nullptr) *timings = local_timings;
         if (!outcome.ok()) write_message(message, message_capacity, outcome.message.c_str());
         return outcome.status;
+    });
+}
+
+fc_status fc_engine_passive_crop(fc_engine *engine, const uint8_t *bgr, size_t length, int32_t model, float *out, char *message,
+                                 size_t message_capacity) noexcept {
+    constexpr size_t expected = size_t(fastcert::PassiveModels::kSide) * fastcert::PassiveModels::kSide * 3;
+    if (engine == nullptr || bgr == nullptr || out == nullptr || length != expected || model < 0 || model >= FC_PASSIVE_MODELS) {
+        write_message(message, message_capacity, "engine, bgr (80x80x3 bytes) and out are required; model is 0 or 1");
+        return FC_BAD_ARGUMENT;
+    }
+    return fastcert::guarded(message, message_capacity, "scoring the crop", [&] {
+        cv::Mat crop(fastcert::PassiveModels::kSide, fastcert::PassiveModels::kSide, CV_8UC3, const_cast<uint8_t *>(bgr));
+        engine->pipeline.passive().score_crop(model, crop, out);
+        return FC_OK;
     });
 }
 

@@ -71,6 +71,7 @@ FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limi
         mmod_ = std::make_unique<networks::mmod_net>();
         load_model(model_directory, "mmod_human_face_detector.dat", *mmod_);
     }
+    passive_ = std::make_unique<PassiveModels>(model_directory, limits_.passive_box_scale);
 }
 
 std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale) {
@@ -179,7 +180,8 @@ void FacePipeline::measure_quality(const dlib::full_object_detection &shape, con
 }
 
 Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
-                              fc_image_info &info, fc_stage_timings &timings, const float *search_region, bool embed) {
+                              fc_image_info &info, fc_stage_timings &timings, const float *search_region, bool embed,
+                              bool passive) {
     written = 0;
     info = fc_image_info{};
     timings = fc_stage_timings{};
@@ -260,6 +262,14 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
         measure_quality(shapes[i], chips[i], face.quality);
         if (embed)
             for (int d = 0; d < FC_EMBEDDING_DIMENSIONS; d++) face.embedding[d] = descriptors[i](d);
+        for (int m = 0; m < FC_PASSIVE_MODELS; m++) face.passive_real[m] = -1;
+    }
+    if (passive && count > 0) {  // the largest face only: the one a verification is about
+        start = Clock::now();
+        const auto &box = detections[0].box;
+        passive_->score(rgb, cv::Rect2f(float(box.left()), float(box.top()), float(box.width()), float(box.height())),
+                       faces[0].passive_real);
+        timings.passive_ms = milliseconds_since(start);
     }
     written = count;
     return {};

@@ -62,6 +62,13 @@ typedef enum fc_format {
 
 #define FC_EMBEDDING_DIMENSIONS 128
 #define FC_LANDMARK_COUNT 5
+#define FC_PASSIVE_MODELS 2
+
+/** What fc_engine_analyze_frame computes beyond detection, landmarks and quality (bits). */
+enum {
+    FC_ANALYZE_EMBEDDING = 1,   /* the 128-d descriptor of every face written */
+    FC_ANALYZE_PASSIVE = 2      /* the passive anti-spoofing scores of the largest face */
+};
 
 /** Options for fc_engine_create. Zero for a numeric field means "use the default". */
 typedef struct fc_engine_options {
@@ -70,6 +77,7 @@ typedef struct fc_engine_options {
     uint64_t max_pixels;          /* refuse images whose header declares more; default 50 MP */
     int32_t detection_size;       /* longest side of the grey copy the detector scans; default 480 */
     int32_t detector;             /* an fc_detector; default FC_DETECTOR_HOG */
+    float passive_box_scale;      /* the face box enlarged by this before the passive models' crops; default 1.3 (0.5...3) */
 } fc_engine_options;
 
 /** Per-face quality measurements, all from the full-resolution pixels. */
@@ -90,6 +98,10 @@ typedef struct fc_face {
     float landmarks[2 * FC_LANDMARK_COUNT];       /* x0,y0 ... x4,y4: eye corners (0-3), nose base (4) */
     fc_face_quality quality;
     float embedding[FC_EMBEDDING_DIMENSIONS];     /* dlib ResNet descriptor; compare with L2 distance */
+    /* Passive anti-spoofing: the "real" probability of MiniFASNetV2 and MiniFASNetV1SE on their crops
+       around the box, 0...1 (a screen or a print scores low); -1 when not computed (not asked, or
+       not the largest face). */
+    float passive_real[FC_PASSIVE_MODELS];
 } fc_face;
 
 /** What the engine learnt about the image itself. */
@@ -108,6 +120,7 @@ typedef struct fc_stage_timings {
     double detect_ms;
     double landmarks_ms;
     double embed_ms;
+    double passive_ms;
 } fc_stage_timings;
 
 /** Opaque engine: models loaded once, reused for every image. */
@@ -130,19 +143,29 @@ void fc_engine_destroy(fc_engine *_Nullable engine) FC_NOEXCEPT;
  * Decodes an image held in memory (bytes, length: JPEG or PNG, EXIF orientation honoured), finds
  * every face and measures up to faces_capacity of them, largest first (nearest the centre on a tie).
  * Writes *faces_written, and *info and *timings when they are not NULL. Returns FC_NO_FACE when the
- * image decoded but holds no face. Two choices for video frames: search_region (left, top, width,
- * height; NULL for none) is where the face was in the previous frame: the detector searches a
- * margin around it first and the whole image only when the face is not there (without the enlarged
- * retries made for small faces in a still photo: a video frame's face is as large as the frame
- * before's); with compute_embedding 0 the embedding is left zero (detection, landmarks and quality
- * only, ~15 ms less a face). faces may be NULL only when faces_capacity is 0, bytes only when
- * length is 0. The engine must not be used by two threads at once.
+ * image decoded but holds no face. For video frames, search_region (left, top, width, height; NULL
+ * for none) is where the face was in the previous frame: the detector searches a margin around it
+ * first and the whole image only when the face is not there (without the enlarged retries made for
+ * small faces in a still photo: a video frame's face is as large as the frame before's). flags
+ * (FC_ANALYZE_*) choose the rest: without FC_ANALYZE_EMBEDDING the embedding is left zero
+ * (detection, landmarks and quality only, ~15 ms less a face); with FC_ANALYZE_PASSIVE the largest
+ * face gets its passive anti-spoofing scores (a few ms). faces may be NULL only when faces_capacity
+ * is 0, bytes only when length is 0. The engine must not be used by two threads at once.
  */
 fc_status fc_engine_analyze_frame(fc_engine *engine, const void *_Nullable bytes, size_t length,
-                                  const float *_Nullable search_region, int32_t compute_embedding,
+                                  const float *_Nullable search_region, int32_t flags,
                                   fc_face *_Nullable faces, int32_t faces_capacity, int32_t *faces_written,
                                   fc_image_info *_Nullable info, fc_stage_timings *_Nullable timings,
                                   char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
+
+/**
+ * One passive model (0: MiniFASNetV2, 1: MiniFASNetV1SE) on a prepared crop: bgr holds 80x80x3
+ * bytes, blue first, rows top to bottom. Writes the three softmax outputs into out (index 1 is
+ * "real"). For checking the converted models against their reference; the engine crops by itself
+ * in fc_engine_analyze_frame. The engine must not be used by two threads at once.
+ */
+fc_status fc_engine_passive_crop(fc_engine *engine, const uint8_t *bgr, size_t length, int32_t model, float *out,
+                                 char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
 
 /** How the pixels of a face moved between two frames (for liveness). */
 typedef struct fc_motion {

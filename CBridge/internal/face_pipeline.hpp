@@ -11,6 +11,7 @@
 #include "fastcert_bridge.h"
 #include "internal/face_networks.hpp"
 #include "internal/image_decode.hpp"
+#include "internal/passive.hpp"
 
 namespace fastcert {
 
@@ -20,6 +21,7 @@ struct EngineLimits {
     uint64_t max_pixels = 50'000'000;
     int detection_size = 480;
     fc_detector detector = FC_DETECTOR_HOG;
+    double passive_box_scale = 1.3;
 };
 
 /** Models loaded once; not safe for concurrent use (dlib networks hold per-call buffers). */
@@ -31,7 +33,10 @@ public:
     /** Runs the whole pipeline on encoded bytes. Never throws for bad input: returns an Outcome. */
     Outcome analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
                     fc_image_info &info, fc_stage_timings &timings, const float *search_region = nullptr,
-                    bool embed = true);
+                    bool embed = true, bool passive = false);
+
+    /** The passive models, for the converter's check. */
+    PassiveModels &passive() { return *passive_; }
 
 private:
     struct Detection {
@@ -49,6 +54,7 @@ private:
     std::shared_ptr<const dlib::shape_predictor> landmarks_;  // shared by every engine of the process
     networks::descriptor_net descriptor_;
     std::unique_ptr<networks::mmod_net> mmod_;
+    std::unique_ptr<PassiveModels> passive_;  // loaded after the dlib models (their errors first)
 };
 
 /** Thrown by the FacePipeline constructor; caught at the C boundary. */

@@ -31,6 +31,22 @@ public struct DetectedFace: Sendable {
     public var landmarks: [Point]
     public var quality: FaceQuality
     public var embedding: FaceEmbedding
+    /// The passive anti-spoofing scores, when asked for (the largest face only).
+    public var passive: PassiveScore? = nil
+}
+
+/// What the passive anti-spoofing models (MiniFASNetV2 and V1SE) say of a face: the probability
+/// that it is a live face in front of the camera, not a screen or a print, from each model.
+public struct PassiveScore: Sendable, Equatable {
+    public var v2: Double
+    public var v1se: Double
+    /// The two models' mean, as their authors combine them.
+    public var real: Double { (v2 + v1se) / 2 }
+
+    public init(v2: Double, v1se: Double) {
+        self.v2 = v2
+        self.v1se = v1se
+    }
 }
 
 /// An axis-aligned box in pixels.
@@ -70,8 +86,10 @@ public struct StageTimings: Sendable, Equatable {
     /// Landmarks and the aligned chip.
     public var align: Double
     public var embed: Double
+    /// The passive anti-spoofing models (0 when not asked for).
+    public var passive: Double = 0
     /// Time the request waited for a free worker.
     public var queued: Double
 
-    public var total: Double { decode + detect + align + embed }
+    public var total: Double { decode + detect + align + embed + passive }
 }

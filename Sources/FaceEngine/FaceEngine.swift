@@ -60,15 +60,30 @@ public final class FaceEngine: Sendable {
     }
 
     /// Analyses a video frame: the face is searched near `near` first (where it was in an earlier
-    /// frame), and without `embed` the faces' embeddings are left zero (about 15 ms less a face).
-    public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool) async -> Result<FaceAnalysis, FaceEngineError> {
+    /// frame), without `embed` the faces' embeddings are left zero (about 15 ms less a face), and
+    /// with `passive` the largest face gets its passive anti-spoofing scores (a few ms).
+    public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool, passive: Bool = false) async -> Result<
+        FaceAnalysis, FaceEngineError
+    > {
         await onWorker { engine in
             do throws(FaceEngineError) {
-                return .success(try engine.analyze(image, searchRegion: near, embed: embed))
+                return .success(try engine.analyze(image, searchRegion: near, embed: embed, passive: passive))
             } catch {
                 return .failure(error)
             }
         }
+    }
+
+    /// One passive model's softmax outputs (index 1 is "real") for a prepared 80x80 BGR crop: the
+    /// check of the converted models against their reference.
+    public func passiveCrop(_ bgr: [UInt8], model: Int) async throws(FaceEngineError) -> [Float] {
+        try await onWorker { engine in
+            do throws(FaceEngineError) {
+                return .success(try engine.passiveCrop(bgr, model: model))
+            } catch {
+                return .failure(error)
+            }
+        }.get()
     }
 
     /// The analysis as a `Result` (for callers that gather many).
@@ -97,11 +112,14 @@ public final class FaceEngine: Sendable {
     }
 
     /// Analyses many files, keeping at most twice as many requests in flight as there are workers
-    /// (so a long list never overflows the queue). Results come back in the order of `files`.
-    public func analyze(files: [URL]) async -> [Result<FaceAnalysis, FaceEngineError>] {
+    /// (so a long list never overflows the queue). Results come back in the order of `files`; with
+    /// `passive`, the largest face of each gets its passive anti-spoofing scores.
+    public func analyze(files: [URL], passive: Bool = false) async -> [Result<FaceAnalysis, FaceEngineError>] {
         await Concurrently.map(files, width: configuration.workers * 2) { url in
             do throws(FaceEngineError) {
-                return .success(try await self.analyze(contentsOf: url))
+                guard passive else { return .success(try await self.analyze(contentsOf: url)) }
+                let bytes = try Self.read(url, limit: self.configuration.maxBytes)
+                return await self.analyzeFrame(bytes, near: nil, embed: true, passive: true)
             } catch {
                 return .failure(error)
             }

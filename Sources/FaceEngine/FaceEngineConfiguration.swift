@@ -25,6 +25,9 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     public var maxFacesPerImage: Int
     /// Requests waiting for a worker beyond this are refused with ``FaceEngineError/busy(_:)``.
     public var queueCapacity: Int
+    /// The face box is enlarged by this before the passive anti-spoofing models take their crops
+    /// around it (dlib's box is tighter than the one they were trained with; docs/liveness.md).
+    public var passiveBoxScale = 1.3
 
     /// The L2 distance under which two faces are judged the same person. Calibrated on
     /// `faces-dev` with `fastcert eval` (docs/calibration.md).
@@ -60,5 +63,6 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
         }
         guard (1...64).contains(maxFacesPerImage) else { throw .badArgument("maxFacesPerImage must be between 1 and 64") }
         guard queueCapacity >= 1 else { throw .badArgument("queueCapacity must be at least 1") }
+        guard (0.5...3).contains(passiveBoxScale) else { throw .badArgument("passiveBoxScale must be between 0.5 and 3") }
     }
 }

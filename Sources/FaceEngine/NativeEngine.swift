@@ -14,6 +14,7 @@ final class NativeEngine {
         options.max_pixels = UInt64(configuration.maxPixels)
         options.detection_size = Int32(configuration.detectionSize)
         options.detector = Int32(configuration.detector == .cnn ? FC_DETECTOR_CNN.rawValue : FC_DETECTOR_HOG.rawValue)
+        options.passive_box_scale = Float(configuration.passiveBoxScale)
         var message = [CChar](repeating: 0, count: 512)
         var created: OpaquePointer?
         let status = configuration.modelDirectory.path.withCString { directory in
@@ -32,8 +33,11 @@ final class NativeEngine {
     }
 
     /// Runs the whole pipeline on encoded image bytes; for video frames, searching near
-    /// `searchRegion` first and, without `embed`, leaving the embedding zero.
-    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true) throws(FaceEngineError) -> FaceAnalysis {
+    /// `searchRegion` first and, without `embed`, leaving the embedding zero; with `passive`, the
+    /// largest face gets its passive anti-spoofing scores.
+    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false) throws(FaceEngineError)
+        -> FaceAnalysis
+    {
         var faces = [fc_face](repeating: fc_face(), count: maxFaces)
         var written: Int32 = 0
         var info = fc_image_info()
@@ -43,7 +47,8 @@ final class NativeEngine {
             faces.withUnsafeMutableBufferPointer { buffer in
                 let region: [Float]? = searchRegion.map { [Float($0.x), Float($0.y), Float($0.width), Float($0.height)] }
                 return fc_engine_analyze_frame(
-                    handle, raw.baseAddress, raw.count, region, embed ? 1 : 0,
+                    handle, raw.baseAddress, raw.count, region,
+                    (embed ? Int32(FC_ANALYZE_EMBEDDING) : 0) | (passive ? Int32(FC_ANALYZE_PASSIVE) : 0),
                     buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
             }
         }
@@ -58,7 +63,18 @@ final class NativeEngine {
             detectionPasses: Int(info.detection_passes),
             timings: StageTimings(
                 decode: timings.decode_ms, detect: timings.detect_ms, align: timings.landmarks_ms,
-                embed: timings.embed_ms, queued: 0))
+                embed: timings.embed_ms, passive: timings.passive_ms, queued: 0))
+    }
+
+    /// One passive model's three outputs for a prepared 80x80 BGR crop (the converter's check).
+    func passiveCrop(_ bgr: [UInt8], model: Int) throws(FaceEngineError) -> [Float] {
+        var out = [Float](repeating: 0, count: 3)
+        var message = [CChar](repeating: 0, count: 512)
+        let status = bgr.withUnsafeBufferPointer { pixels in
+            fc_engine_passive_crop(handle, pixels.baseAddress!, pixels.count, Int32(model), &out, &message, message.count)
+        }
+        guard status == FC_OK else { throw Self.error(status, message: message) }
+        return out
     }
 
     private static func face(_ native: fc_face) -> DetectedFace {
@@ -73,7 +89,9 @@ final class NativeEngine {
                 interEyePixels: Double(q.inter_eye_pixels), sharpness: Double(q.sharpness),
                 brightness: Double(q.brightness), contrast: Double(q.contrast),
                 yaw: Double(q.yaw_degrees), pitch: Double(q.pitch_degrees), roll: Double(q.roll_degrees)),
-            embedding: FaceEmbedding(values: values)!)
+            embedding: FaceEmbedding(values: values)!,
+            passive: native.passive_real.0 < 0 || native.passive_real.1 < 0
+                ? nil : PassiveScore(v2: Double(native.passive_real.0), v1se: Double(native.passive_real.1)))
     }
 
     static func error(_ status: fc_status, message buffer: [CChar]) -> FaceEngineError {

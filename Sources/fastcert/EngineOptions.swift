@@ -26,6 +26,9 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Refuse images whose header declares more pixels than this.")
     var maxPixels: Int = 50_000_000
 
+    @Option(name: .long, help: "Enlarge the face box by this before the passive anti-spoofing crops (calibration).")
+    var passiveBoxScale: Double = 1.3
+
     /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
     /// of range (a usage error, exit 64, with the engine's message naming the option).
     func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
@@ -36,8 +39,10 @@ struct EngineOptions: ParsableArguments {
             maxPixels: maxPixels,
             detectionSize: detectionSize,
             detector: detector)
+        var configured = configuration
+        configured.passiveBoxScale = passiveBoxScale
         do {
-            return try await FaceEngine.start(configuration: configuration)
+            return try await FaceEngine.start(configuration: configured)
         } catch .badArgument(let message) {
             throw ValidationError(message)
         } catch {

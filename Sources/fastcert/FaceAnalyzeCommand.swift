@@ -15,6 +15,9 @@ struct FaceAnalyzeCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (an array, one object per image, in the order given).")
     var json = false
 
+    @Flag(help: "Score the largest face with the passive anti-spoofing models (a screen or a print scores low).")
+    var passive = false
+
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
@@ -24,7 +27,7 @@ struct FaceAnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let engine = try await engineOptions.startEngine()
-            let results = await engine.analyze(files: images.map { URL(filePath: $0) })
+            let results = await engine.analyze(files: images.map { URL(filePath: $0) }, passive: passive)
             let reports = zip(images, results).map { path, result in
                 switch result {
                 case .success(let analysis): FaceReport(path: path, analysis: analysis)

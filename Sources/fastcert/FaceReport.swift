@@ -16,6 +16,12 @@ struct FaceReport: Encodable {
         var score: Double
         var landmarks: [[Double]]
         var quality: Quality
+        /// The passive anti-spoofing "real" probabilities (largest face, with --passive).
+        var passive: Passive?
+    }
+
+    struct Passive: Encodable {
+        var real, minifasnet_v2, minifasnet_v1se: Double
     }
 
     struct Timings: Encodable {
@@ -56,7 +62,12 @@ struct FaceReport: Encodable {
                     inter_eye_pixels: q.interEyePixels.rounded(places: 1), sharpness: q.sharpness.rounded(places: 1),
                     brightness: q.brightness.rounded(places: 1), contrast: q.contrast.rounded(places: 1),
                     yaw_degrees: q.yaw.rounded(places: 1), pitch_degrees: q.pitch.rounded(places: 1),
-                    roll_degrees: q.roll.rounded(places: 1)))
+                    roll_degrees: q.roll.rounded(places: 1)),
+                passive: face.passive.map {
+                    Passive(
+                        real: $0.real.rounded(places: 4), minifasnet_v2: $0.v2.rounded(places: 4),
+                        minifasnet_v1se: $0.v1se.rounded(places: 4))
+                })
         }
         let t = analysis.timings
         timings = Timings(
@@ -82,7 +93,11 @@ struct FaceReport: Encodable {
                     format:
                         "  face %d: box %.0f,%.0f %.0fx%.0f score %.2f | eyes %.0f px, sharpness %.0f, brightness %.0f, yaw %.0f°, pitch %.0f°, roll %.0f°",
                     index + 1, face.box.x, face.box.y, face.box.width, face.box.height, face.score,
-                    q.inter_eye_pixels, q.sharpness, q.brightness, q.yaw_degrees, q.pitch_degrees, q.roll_degrees))
+                    q.inter_eye_pixels, q.sharpness, q.brightness, q.yaw_degrees, q.pitch_degrees, q.roll_degrees)
+                    + (face.passive.map {
+                        String(format: " | passive real %.3f (V2 %.3f, V1SE %.3f)", $0.real, $0.minifasnet_v2, $0.minifasnet_v1se)
+                    }
+                        ?? ""))
         }
         if let t = timings {
             lines.append(

@@ -87,6 +87,28 @@ struct BadInputTests {
         }
     }
 
+    @Test("a model folder without the passive anti-spoofing models, or with a broken one, fails to start with the reason")
+    func missingPassiveModels() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            for name in ["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"] {
+                try FileManager.default.createSymbolicLink(
+                    at: folder.appending(path: name), withDestinationURL: Fixtures.models.appending(path: name))
+            }
+            func failure() async -> String? {
+                do throws(FaceEngineError) {
+                    _ = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: folder, workers: 1))
+                    return nil
+                } catch {
+                    guard case .modelLoadFailure(let message) = error else { return "\(error)" }
+                    return message
+                }
+            }
+            #expect(await failure()?.contains("minifasnet_v2.onnx is missing") == true)
+            try Data("not a graph".utf8).write(to: folder.appending(path: "minifasnet_v2.onnx"))
+            #expect(await failure()?.contains("is not an ONNX graph OpenCV can run") == true)
+        }
+    }
+
     @Test(
         "a model folder that is empty, or holds files that are not models, fails to start with the reason",
         arguments: [
