@@ -53,6 +53,8 @@ public struct VerificationService: Sendable {
     /// Whether liveness was checked, and how it went.
     public enum LivenessOutcome: String, Sendable {
         case passed, failed
+        /// The passive models saw a screen or a print: an attack, named as such.
+        case presentationAttack = "presentation_attack"
         case notChecked = "not_checked"
     }
 
@@ -252,6 +254,10 @@ public struct VerificationService: Sendable {
         match.verdict = verdict
         match.milliseconds = result.milliseconds
         switch verdict {
+        case .attack where result.attack == "presentation_attack":
+            match.decision = .notVerified
+            match.liveness = .presentationAttack
+            match.reasons = [result.hint]
         case .attack:
             match.decision = .notVerified
             match.liveness = .failed

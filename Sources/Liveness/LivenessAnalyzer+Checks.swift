@@ -42,6 +42,20 @@ extension LivenessAnalyzer {
             case .failure(let error): throw .engine(error)
             }
         }
+        // Before anything asks for a retry: a replay often loses its face, and must still be an attack.
+        // When few of the frames chosen for the passive models held a face, others that do are scored.
+        let scored = faces.filter { $0.face.passive != nil }.count
+        if scored < policy.passiveFrames {
+            let extra = faces.indices.filter { faces[$0].face.passive == nil }.prefix(policy.passiveFrames - scored)
+            let (keptFrames, boxes) = (kept.map { frames[$0].data }, faces.map(\.face.box))
+            let results = await gather(Array(extra)) { position in
+                await engine.analyzeFrame(keptFrames[position], near: boxes[position], embed: false, passive: true)
+            }
+            for (position, result) in zip(extra, results) {
+                if case .success(let analysis) = result { faces[position].face.passive = analysis.primaryFace.passive }
+            }
+        }
+        try checkPassive(faces.compactMap(\.face.passive?.real), &checks)
         guard kept.prefix(2) == [0, 1], Double(kept.count) >= policy.minFaceShare * Double(frames.count), kept.count >= policy.minFrames
         else {
             checks.append(
@@ -61,6 +75,26 @@ extension LivenessAnalyzer {
         }
         checks.append(.init(name: "one_face", passed: true, score: nil, reason: "one usable face in every frame"))
         return Located(frames: kept.map { frames[$0] }, faces: faces)
+    }
+
+    /// The passive models over the scored frames that held a face (a frame without one is never
+    /// scored): their median "real" score under `passiveAttackBelow` is a screen or a print. Too
+    /// few scored frames decide nothing; the other checks go on.
+    func checkPassive(_ scores: [Double], _ checks: inout [LivenessCheck]) throws(Halt) {
+        guard scores.count >= policy.minPassiveFrames else {
+            checks.append(
+                .init(name: "passive", passed: true, score: nil, reason: "\(scores.count) frame(s) scored: too few to decide"))
+            return
+        }
+        let median = Self.median(scores)
+        let reason = String(
+            format: "median real score %.3f over %d frames (%@)", median, scores.count,
+            scores.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        guard median >= policy.passiveAttackBelow else {
+            checks.append(.init(name: "passive", passed: false, score: median, reason: reason))
+            throw .presentationAttack
+        }
+        checks.append(.init(name: "passive", passed: true, score: median, reason: reason))
     }
 
     /// Repeats: the same frame sent twice (identical bytes, or landmarks that did not move at all).

@@ -28,6 +28,7 @@ public struct LivenessAnalyzer: Sendable {
     /// or the engine failed.
     enum Halt: Error {
         case decided(LivenessResult.Verdict, hint: String)
+        case presentationAttack
         case engine(FaceEngineError)
 
         static let attack = Halt.decided(
@@ -49,9 +50,9 @@ public struct LivenessAnalyzer: Sendable {
         let start = ContinuousClock.now
         var checks: [LivenessCheck] = []
         var distance: Double?
-        func result(_ verdict: LivenessResult.Verdict, _ hint: String) -> LivenessResult {
+        func result(_ verdict: LivenessResult.Verdict, _ hint: String, attack: String? = nil) -> LivenessResult {
             LivenessResult(
-                verdict: verdict, hint: hint, checks: checks, matchDistance: distance,
+                verdict: verdict, attack: attack, hint: hint, checks: checks, matchDistance: distance,
                 milliseconds: (ContinuousClock.now - start).inSeconds * 1000)
         }
         do throws(Halt) {
@@ -65,6 +66,10 @@ public struct LivenessAnalyzer: Sendable {
         } catch {
             switch error {
             case .decided(let verdict, let hint): return result(verdict, hint)
+            case .presentationAttack:
+                return result(
+                    .attack, "the camera saw a screen or a printed photo, not a person: stand in front of the camera yourself",
+                    attack: "presentation_attack")
             case .engine(let failure): throw failure
             }
         }
@@ -74,13 +79,22 @@ public struct LivenessAnalyzer: Sendable {
     /// Every frame's faces without embeddings, results in frame order: the first frame searched
     /// whole, the others first near where its face was (at the frame's scale: when the first face
     /// was so small the detector had to enlarge the frame, every frame is searched whole, slower).
+    /// The frames of ``passiveIndices(_:)`` are also scored by the passive models.
     func locateAll(_ frames: [LivenessFrame]) async -> [Result<FaceAnalysis, FaceEngineError>] {
-        let first = await engine.analyzeFrame(frames[0].data, near: nil, embed: false)
+        let scored = passiveIndices(frames.count)
+        let first = await engine.analyzeFrame(frames[0].data, near: nil, embed: false, passive: scored.contains(0))
         let near = (try? first.get()).flatMap { $0.detectionPasses == 1 ? $0.primaryFace.box : nil }
         let rest = await gather(Array(frames.indices.dropFirst())) { index in
-            await engine.analyzeFrame(frames[index].data, near: near, embed: false)
+            await engine.analyzeFrame(frames[index].data, near: near, embed: false, passive: scored.contains(index))
         }
         return [first] + rest
+    }
+
+    /// The frames the passive models score: `passiveFrames` of them, spread from the first to the last.
+    func passiveIndices(_ count: Int) -> Set<Int> {
+        let k = min(policy.passiveFrames, count)
+        guard k > 1 else { return k == 1 ? [0] : [] }
+        return Set((0..<k).map { Int((Double($0) * Double(count - 1) / Double(k - 1)).rounded()) })
     }
 
     /// The embeddings of the chosen frames (analysed again, near their face, with the embedding).

@@ -30,6 +30,13 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     public var minFaceShare = 0.6
     /// Smallest inter-eye distance a frame's face must have, pixels.
     public var minInterEyePixels = 20.0
+    /// The passive anti-spoofing models score this many frames, spread over the session (each costs
+    /// ~7 ms on a worker), and decide only when at least `minPassiveFrames` of them show a face.
+    public var passiveFrames = 5
+    public var minPassiveFrames = 2
+    /// The median "real" score of the scored frames below which the capture is a screen or a print:
+    /// live clips' medians 0.958-0.994, phone replays' 0.000-0.085 (docs/liveness.md).
+    public var passiveAttackBelow = 0.5
 
     public init() {}
 }

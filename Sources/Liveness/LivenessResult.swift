@@ -39,6 +39,9 @@ public struct LivenessResult: Sendable {
     }
 
     public var verdict: Verdict
+    /// Why an attack was called, when a check can say it: `presentation_attack` (the passive
+    /// models saw a screen or a print).
+    public var attack: String? = nil
     /// What the person should do next, in words they can follow.
     public var hint: String
     public var checks: [LivenessCheck]

@@ -12,9 +12,18 @@ struct LivenessAttackTests {
         images.enumerated().map { LivenessFrame(data: $1, capturedAtMs: Double($0) * gapMs) }
     }
 
-    static func analyze(_ images: [Data], _ challenges: [LivenessChallenge] = [.turnLeft, .turnRight]) async throws -> LivenessResult {
+    static func analyze(
+        _ images: [Data], _ challenges: [LivenessChallenge] = [.turnLeft, .turnRight], policy: LivenessPolicy = LivenessPolicy()
+    ) async throws -> LivenessResult {
         let engine = try await SharedEngines.shared.engine()
-        return try await LivenessAnalyzer(engine: engine).analyze(frames(images), challenges: challenges, template: nil)
+        return try await LivenessAnalyzer(engine: engine, policy: policy).analyze(frames(images), challenges: challenges, template: nil)
+    }
+
+    /// The policy without the passive models: the geometric checks alone.
+    static var geometryOnly: LivenessPolicy {
+        var policy = LivenessPolicy()
+        policy.passiveFrames = 0
+        return policy
     }
 
     static func failed(_ result: LivenessResult) -> String? { result.checks.first { !$0.passed }?.name }
@@ -27,13 +36,14 @@ struct LivenessAttackTests {
         #expect(!result.hint.contains("duplicate"), "the kiosk gets a hint, not the reason")
     }
 
-    @Test("a photo moved only in the image plane performs no turn: refused, asked to turn")
+    @Test("a print moved in the image plane is a presentation attack; without the passive models, it performs no turn and is asked to turn")
     func movedInPlane() async throws {
         let images = try (0..<8).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 9, dy: $0 * 4) }
         let result = try await Self.analyze(images)
-        #expect(result.verdict != .live)
-        #expect(Self.failed(result) == "challenges")
-        #expect(result.hint == LivenessChallenge.turnLeft.instruction)
+        #expect(result.verdict == .attack && result.attack == "presentation_attack" && Self.failed(result) == "passive")
+        let geometric = try await Self.analyze(images, policy: Self.geometryOnly)
+        #expect(geometric.verdict == .retry && Self.failed(geometric) == "challenges")
+        #expect(geometric.hint == LivenessChallenge.turnLeft.instruction)
     }
 
     @Test("a print turned and tilted in front of the camera (a sequence of homographies) is refused")
@@ -44,7 +54,9 @@ struct LivenessAttackTests {
         let images = try poses.enumerated().map { try Fixtures.tiltedPrint("obama2.jpg", yaw: $1.0, pitch: $1.1, dx: $0 * 3) }
         let result = try await Self.analyze(images)
         #expect(result.verdict != .live, "\(result.checks)")
-        #expect(["challenges", "structure", "one_face"].contains(Self.failed(result)))
+        #expect(["passive", "challenges", "structure", "one_face"].contains(Self.failed(result)))
+        let geometric = try await Self.analyze(images, policy: Self.geometryOnly)
+        #expect(geometric.verdict != .live && ["challenges", "structure", "one_face"].contains(Self.failed(geometric)))
     }
 
     @Test("frames of two people mixed are an attack: identity breaks between neighbours")

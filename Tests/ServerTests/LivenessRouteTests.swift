@@ -87,15 +87,16 @@ struct LivenessRouteTests {
         }
     }
 
-    @Test("a photo moved in the image plane asks to turn; the same frames in a new session are a replay")
+    @Test("a print moved in the image plane is a presentation attack; the same frames in a new session are a replay")
     func replayedFramesRefused() async throws {
         try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
             let key = fixture.key(.kiosk)
             let frames = try Self.inPlane(8)
             let first = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             let moved = try await Self.submit(client, key: key, session: first, frames: frames)
-            #expect(Call.body(moved)["decision"] as? String == "retry")
-            #expect(((Call.body(moved)["reasons"] as? [String])?.first ?? "").contains("turn your head"))
+            #expect(Call.body(moved)["decision"] as? String == "not_verified")
+            #expect(Call.body(moved)["liveness"] as? String == "presentation_attack")
+            #expect(((Call.body(moved)["reasons"] as? [String])?.first ?? "").contains("a screen or a printed photo"))
             let second = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             let replayed = try await Self.submit(client, key: key, session: second, frames: frames)
             #expect(Call.body(replayed)["decision"] as? String == "not_verified")

@@ -24,7 +24,7 @@ struct VerificationRoutes {
         var deadline: String?
         var status: String?
         var attemptId: Int64
-        /// passed, failed, or not_checked (match-only desks).
+        /// passed, failed, presentation_attack (a screen or a print), or not_checked (match-only desks).
         var liveness: String
     }
 
