@@ -233,6 +233,9 @@ public struct VerificationService: Sendable {
         return match
     }
 
+    /// Seconds the frames' span may exceed the time since the session was issued.
+    static let captureClockGrace = 2.0
+
     /// With liveness: the session is claimed first (single use, even when the analysis fails);
     /// frames submitted before in any session make the attempt an attack.
     func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
@@ -241,7 +244,26 @@ public struct VerificationService: Sendable {
             sessionID, key: request.caller.keyID, person: request.person, frameHashes: frames.map { Data(SHA256.hash(data: $0.data)) },
             at: now())
         let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
-        let result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
+        // The capture clock: frames cannot span more time than has passed since the session was
+        // issued (two seconds' grace for the two clocks; the issue time is stored to the second,
+        // which only adds to it). Frames recorded earlier, or a clock made up, are an attack; the
+        // engine need not look at them.
+        let span = ((frames.last?.capturedAtMs ?? 0) - (frames.first?.capturedAtMs ?? 0)) / 1000
+        let elapsed = claimed.session.issuedAt.map { now().timeIntervalSince($0) + Self.captureClockGrace } ?? .infinity
+        let result: LivenessResult
+        if span > elapsed {
+            result = LivenessResult(
+                verdict: .attack, hint: "",
+                checks: [
+                    LivenessCheck(
+                        name: "capture_clock", passed: false, score: span,
+                        reason: String(
+                            format: "frames span %.1f s; the session was issued %.1f s before they arrived", span,
+                            elapsed - Self.captureClockGrace))
+                ], matchDistance: nil, milliseconds: 0)
+        } else {
+            result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
+        }
         var verdict = result.verdict
         var checks = result.checks
         if claimed.reusedFrames {

@@ -49,4 +49,15 @@ public struct LivenessResult: Sendable {
     public var matchDistance: Double?
     /// Wall-clock time of the analysis.
     public var milliseconds: Double
+
+    public init(
+        verdict: Verdict, attack: String? = nil, hint: String, checks: [LivenessCheck], matchDistance: Double?, milliseconds: Double
+    ) {
+        self.verdict = verdict
+        self.attack = attack
+        self.hint = hint
+        self.checks = checks
+        self.matchDistance = matchDistance
+        self.milliseconds = milliseconds
+    }
 }

@@ -8,8 +8,11 @@ public struct LivenessSession: Sendable, Equatable {
     public var person: ResidentID
     public var challenges: [String]
     public var expiresAt: Date
+    /// When the session was issued: frames cannot span more time than has passed since.
+    public var issuedAt: Date?
 
-    public init(id: String, keyID: String, person: ResidentID, challenges: [String], expiresAt: Date) {
+    public init(id: String, keyID: String, person: ResidentID, challenges: [String], expiresAt: Date, issuedAt: Date? = nil) {
+        self.issuedAt = issuedAt
         self.id = id
         self.keyID = keyID
         self.person = person

@@ -117,7 +117,7 @@ public struct VerificationRecordStore: LedgerBacked {
     {
         let session = LivenessSession(
             id: Data.randomHex(bytes: 16), keyID: key, person: person, challenges: challenges,
-            expiresAt: now.addingTimeInterval(Double(seconds)))
+            expiresAt: now.addingTimeInterval(Double(seconds)), issuedAt: now)
         let row = LivenessSessionRow(
             id: session.id, keyId: key, personId: person.value, challenges: challenges.joined(separator: ","),
             createdAt: now.formatted(.iso8601), expiresAt: Int(session.expiresAt.timeIntervalSince1970), usedAt: nil, verdict: nil,
@@ -153,7 +153,8 @@ public struct VerificationRecordStore: LedgerBacked {
                 if db.changesCount == 0 { reused = true }
             }
             let session = LivenessSession(
-                id: id, keyID: key, person: person, challenges: row.challenges.split(separator: ",").map(String.init), expiresAt: expires)
+                id: id, keyID: key, person: person, challenges: row.challenges.split(separator: ",").map(String.init), expiresAt: expires,
+                issuedAt: try? Date(row.createdAt, strategy: .iso8601))
             return (session, reused)
         }
     }

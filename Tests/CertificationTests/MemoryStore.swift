@@ -77,8 +77,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         async throws -> LivenessSession
     {
         let session = LivenessSession(
-            id: UUID().uuidString, keyID: key, person: person, challenges: challenges, expiresAt: Date().addingTimeInterval(Double(seconds))
-        )
+            id: UUID().uuidString, keyID: key, person: person, challenges: challenges,
+            expiresAt: Date().addingTimeInterval(Double(seconds)),
+            issuedAt: now)
         state.withLock { $0.sessions[session.id] = (session, false) }
         return session
     }

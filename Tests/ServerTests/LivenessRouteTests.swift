@@ -37,6 +37,22 @@ struct LivenessRouteTests {
         try (0..<count).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: ($0 + offset) * 9, dy: $0 * 4) }
     }
 
+    @Test("frames spanning more time than the session has existed are an attack, before any analysis")
+    func captureClock() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            // Eight frames 1.9 s apart (a plausible pace) arriving at once: 13.3 s of capture in a session a moment old.
+            let response = try await Self.submit(
+                client, key: key, session: id, frames: try Self.inPlane(8), timestamps: (0..<8).map { $0 * 1900 })
+            #expect(Call.body(response)["decision"] as? String == "not_verified" && Call.body(response)["liveness"] as? String == "failed")
+            #expect(
+                try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE verdict = 'attack' AND detail LIKE '%capture_clock%'")
+                    == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+        }
+    }
+
     @Test("without match-only desks, a photo alone is refused: liveness is required")
     func livenessRequired() async throws {
         try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
