@@ -19,15 +19,14 @@ public enum LivenessChallenge: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// A random sequence for a session: two or three turns, each left or right at random (10
-    /// sequences), sometimes followed by "move closer" (20 in all). Turns decide: from 5 landmarks the yaw of a head is measurable and a tilted photo's
-    /// is not, while pitch is barely measurable and "closer" is reproduced by moving a photo (see
-    /// docs/liveness.md), so `lookUp`/`lookDown` are never issued and "closer" never decides alone.
+    /// A random sequence for a session: two turns, each left or right at random (4 sequences).
+    /// Kind to the old: two steps, and turns of about 20 degrees (``LivenessPolicy/turnCue``); the
+    /// passive models carry the defence against a replayed screen, which a longer sequence only
+    /// made more likely to be caught by chance. Turns decide: from 5 landmarks the yaw of a head is
+    /// measurable and a tilted photo's is not, while pitch is barely measurable and "closer" is
+    /// reproduced by moving a photo (see docs/liveness.md), so `lookUp`, `lookDown` and
+    /// `moveCloser` are not issued.
     public static func randomSequence(using generator: inout some RandomNumberGenerator) -> [LivenessChallenge] {
-        let count = Bool.random(using: &generator) ? 2 : 3
-        var sequence: [LivenessChallenge] = (0..<count).map { _ in Bool.random(using: &generator) ? .turnLeft : .turnRight }
-        if count == 2 && sequence[0] == sequence[1] { sequence[1] = sequence[0] == .turnLeft ? .turnRight : .turnLeft }
-        if Bool.random(using: &generator) { sequence.append(.moveCloser) }
-        return sequence
+        (0..<2).map { _ in Bool.random(using: &generator) ? .turnLeft : .turnRight }
     }
 }

@@ -8,10 +8,11 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     public var minFrameGapMs = 10.0
     public var maxFrameGapMs = 2000.0
     /// Yaw cue (nose offset along the eye line over the outer eye-corner distance, about
-    /// 0.315 tan(yaw)) relative to the start that counts as a turn (~30 degrees).
-    public var turnCue = 0.18
-    /// Within this of the start, the head is back to neutral.
-    public var neutralCue = 0.09
+    /// 0.315 tan(yaw)) relative to the start that counts as a turn (~21 degrees: turns the HOG
+    /// detector keeps, and an 85-year-old can make; it was ~30).
+    public var turnCue = 0.12
+    /// Within this of the start, the head is back to neutral (~11 degrees).
+    public var neutralCue = 0.06
     /// The start must be this frontal.
     public var frontalCue = 0.12
     /// Inter-eye distance growth that counts as "closer".
