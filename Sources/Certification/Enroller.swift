@@ -73,6 +73,8 @@ public actor Enroller {
     /// Nil for tools that only list or delete enrollments.
     let engine: FaceEngine?
     let matchThreshold: Double
+    /// A reference photo whose passive score falls under this is refused (0: recorded only).
+    let passiveAttackBelow: Double
     /// Largest face distance between two persons' templates reported as one identity.
     public let duplicateThreshold: Double
     let index = TemplateIndex()
@@ -89,8 +91,10 @@ public actor Enroller {
     public static let defaultDuplicateThreshold = 0.45
 
     public init(
-        store: any EnrollmentStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold
+        store: any EnrollmentStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold,
+        passiveAttackBelow: Double = 0
     ) {
+        self.passiveAttackBelow = passiveAttackBelow
         self.store = store
         self.engine = engine
         self.matchThreshold = matchThreshold
@@ -162,7 +166,9 @@ public actor Enroller {
                 message: "already enrolled (\(person.templatePhotos) reference photos); replace to enroll new photos")
         }
         guard let engine else { throw FaceEngineError.shutDown("no face engine was started for this enrollment") }
-        let outcome = try await EnrollmentCheck(engine: engine, matchThreshold: matchThreshold).evaluate(request.photos)
+        let outcome = try await EnrollmentCheck(engine: engine, matchThreshold: matchThreshold, passiveAttackBelow: passiveAttackBelow)
+            .evaluate(
+                request.photos)
         if let (first, second) = outcome.disagreeing {
             return Outcome(
                 status: .photosDisagree, photos: outcome.results, referencePhotos: 0, duplicates: [],

@@ -18,10 +18,13 @@ public struct EnrollmentCheck: Sendable {
 
     public let engine: FaceEngine
     public let matchThreshold: Double
+    /// The checks a reference photo must pass (``PhotoCheck/enrollment`` with the configured passive threshold).
+    public var photoCheck = PhotoCheck.enrollment
 
-    public init(engine: FaceEngine, matchThreshold: Double) {
+    public init(engine: FaceEngine, matchThreshold: Double, passiveAttackBelow: Double = 0) {
         self.engine = engine
         self.matchThreshold = matchThreshold
+        photoCheck.passiveAttackBelow = passiveAttackBelow
     }
 
     /// Analyses each photo. Throws only for engine failures (busy, shut down, internal), never
@@ -32,8 +35,8 @@ public struct EnrollmentCheck: Sendable {
         for (index, photo) in photos.enumerated() {
             let sha256 = Self.sha256(photo)
             do throws(FaceEngineError) {
-                let analysis = try await engine.analyze(photo)
-                let problems = PhotoCheck.enrollment.problems(analysis)
+                let analysis = try await engine.analyze(photo, passive: true)
+                let problems = photoCheck.problems(analysis)
                 let quality = analysis.primaryFace.quality
                 func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
                 results.append(
@@ -41,7 +44,8 @@ public struct EnrollmentCheck: Sendable {
                         index: index, accepted: problems.isEmpty, reasons: problems.map(\.reason), codes: problems.map(\.code),
                         facesFound: analysis.facesFound, interEyePixels: rounded(quality.interEyePixels),
                         sharpness: rounded(quality.sharpness),
-                        brightness: rounded(quality.brightness), yaw: rounded(quality.yaw), sha256: sha256))
+                        brightness: rounded(quality.brightness), yaw: rounded(quality.yaw), sha256: sha256,
+                        passiveReal: analysis.primaryFace.passive.map { ($0.real * 1000).rounded() / 1000 }))
                 if problems.isEmpty { accepted.append((index, analysis.primaryFace.embedding)) }
             } catch {
                 guard error.isImageProblem else { throw error }

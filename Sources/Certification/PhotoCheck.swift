@@ -16,6 +16,9 @@ public struct PhotoCheck: Sendable {
     public var minSharpness: Double
     public var maxYaw = 30.0
     public var maxRoll = 30.0
+    /// A passive anti-spoofing "real" score under this refuses the photo as a screen or a print
+    /// (0: recorded, never refused; docs/liveness.md measured archive photos).
+    public var passiveAttackBelow = 0.0
 
     /// Reference photos must be clearer than the photos verified against them.
     public static let enrollment = PhotoCheck(minInterEyePixels: 30, minSharpness: 15)
@@ -47,6 +50,12 @@ public struct PhotoCheck: Sendable {
         }
         if q.sharpness < minSharpness {
             problems.append(.init(code: "blurred", reason: "the photo is blurred: hold still and keep the lens clean"))
+        }
+        if let passive = analysis.primaryFace.passive, passive.real < passiveAttackBelow {
+            problems.append(
+                .init(
+                    code: "presentation_attack",
+                    reason: "the photo shows a screen or a printed photo, not the person: photograph the person themselves"))
         }
         if abs(q.yaw) > maxYaw {
             problems.append(.init(code: "turned_away", reason: "the head is turned: look straight at the camera"))

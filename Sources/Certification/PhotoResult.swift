@@ -13,11 +13,14 @@ public struct PhotoResult: Codable, Sendable, Equatable {
     public var yaw: Double?
     /// SHA-256 of the photo file (enrollment), so a batch run again recognises photos it has enrolled.
     public var sha256: String?
+    /// The passive anti-spoofing "real" score of the face (0...1; low: a screen or a print).
+    public var passiveReal: Double?
 
     public init(
         index: Int, accepted: Bool, reasons: [String], codes: [String], facesFound: Int? = nil, interEyePixels: Double? = nil,
-        sharpness: Double? = nil, brightness: Double? = nil, yaw: Double? = nil, sha256: String? = nil
+        sharpness: Double? = nil, brightness: Double? = nil, yaw: Double? = nil, sha256: String? = nil, passiveReal: Double? = nil
     ) {
+        self.passiveReal = passiveReal
         self.index = index
         self.accepted = accepted
         self.reasons = reasons

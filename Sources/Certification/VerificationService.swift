@@ -20,6 +20,9 @@ public struct VerificationService: Sendable {
         public var allowMatchOnly: Bool
         /// How long an issued liveness session may be used, in seconds.
         public var sessionSeconds: Int
+        /// An attended desk's photo whose passive score falls under this is refused as a screen or
+        /// a print (0: recorded only).
+        public var deskPassiveAttackBelow = 0.0
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
             self.matchThreshold = matchThreshold
@@ -218,8 +221,17 @@ public struct VerificationService: Sendable {
         var match = Match()
         match.payload["mode"] = "match_only"
         do throws(FaceEngineError) {
-            let analysis = try await engine.analyze(photo)
-            let problems = PhotoCheck.verification.problems(analysis)
+            let analysis = try await engine.analyze(photo, passive: true)
+            if let passive = analysis.primaryFace.passive { match.payload["passive_real"] = String(format: "%.3f", passive.real) }
+            var check = PhotoCheck.verification
+            check.passiveAttackBelow = policy.deskPassiveAttackBelow
+            let problems = check.problems(analysis)
+            if problems.contains(where: { $0.code == "presentation_attack" }) {
+                match.decision = .notVerified
+                match.liveness = .presentationAttack
+                match.reasons = problems.filter { $0.code == "presentation_attack" }.map(\.reason)
+                return match
+            }
             guard problems.isEmpty else {
                 match.reasons = problems.map(\.reason)
                 return match

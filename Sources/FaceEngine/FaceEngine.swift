@@ -86,6 +86,18 @@ public final class FaceEngine: Sendable {
         }.get()
     }
 
+    /// Analyses a single photo with the passive anti-spoofing scores of its largest face (enrollment
+    /// photos, an attended desk's photo).
+    public func analyze(_ image: Data, passive: Bool) async throws(FaceEngineError) -> FaceAnalysis {
+        try await onWorker { engine in
+            do throws(FaceEngineError) {
+                return .success(try engine.analyze(image, passive: passive))
+            } catch {
+                return .failure(error)
+            }
+        }.get()
+    }
+
     /// The analysis as a `Result` (for callers that gather many).
     public func analysisResult(_ image: Data) async -> Result<FaceAnalysis, FaceEngineError> {
         await result(of: image)

@@ -52,9 +52,10 @@ public func buildRouter(
             ("fastcert_engine_workers", "Face-engine workers.", Double(engine.configuration.workers)),
         ]
     }
-    let policy = VerificationService.Policy(
+    var policy = VerificationService.Policy(
         matchThreshold: configuration.matchThreshold, lockout: configuration.lockout, allowMatchOnly: configuration.allowMatchOnly,
         sessionSeconds: configuration.livenessSessionSeconds)
+    policy.deskPassiveAttackBelow = configuration.deskPassiveAttackBelow
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
@@ -63,7 +64,7 @@ public func buildRouter(
         enroller: enroller
             ?? Enroller(
                 store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
-                duplicateThreshold: configuration.duplicateThreshold))
+                duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var signatureWindowSeconds = 300
     /// Match-only verification (no liveness), for operator-attended desks only; recorded as such.
     public var allowMatchOnly = false
+    /// Passive anti-spoofing thresholds for single photos: an attended desk's photo and a
+    /// reference photo whose "real" score falls under them are refused (0: recorded only).
+    public var deskPassiveAttackBelow = 0.0
+    public var enrollmentPassiveAttackBelow = 0.0
     /// How long a liveness session may be used after it is issued, in seconds.
     public var livenessSessionSeconds = 120
     /// The service sweeps the ledger itself each day (missed days are caught up at start); false:
@@ -95,6 +99,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
+        try value("FASTCERT_DESK_PASSIVE_ATTACK_BELOW", \.deskPassiveAttackBelow)
+        try value("FASTCERT_ENROLLMENT_PASSIVE_ATTACK_BELOW", \.enrollmentPassiveAttackBelow)
         try value("FASTCERT_LIVENESS_SESSION_SECONDS", \.livenessSessionSeconds)
         if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
         try value("FASTCERT_DAILY_SWEEP", \.dailySweep)
@@ -111,6 +117,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
         guard requestTimeoutSeconds > 0 else { throw ConfigurationError("the request timeout must be positive") }
         guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
+        guard (0...1).contains(deskPassiveAttackBelow), (0...1).contains(enrollmentPassiveAttackBelow) else {
+            throw ConfigurationError("the passive attack thresholds (desk, enrollment) must be 0 to 1")
+        }
         guard (0.1...1.5).contains(duplicateThreshold) else { throw ConfigurationError("the duplicate threshold must be 0.1 to 1.5") }
         guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
         guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
@@ -144,6 +153,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var signatureWindowSeconds: Int?
         var logLevel: String?
         var allowMatchOnly: Bool?
+        var deskPassiveAttackBelow: Double?
+        var enrollmentPassiveAttackBelow: Double?
         var livenessSessionSeconds: Int?
         var dailySweep: Bool?
         var sweepHour: Int?
@@ -169,6 +180,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.signatureWindowSeconds = signatureWindowSeconds ?? c.signatureWindowSeconds
             c.logLevel = logLevel ?? c.logLevel
             c.allowMatchOnly = allowMatchOnly ?? c.allowMatchOnly
+            c.deskPassiveAttackBelow = deskPassiveAttackBelow ?? c.deskPassiveAttackBelow
+            c.enrollmentPassiveAttackBelow = enrollmentPassiveAttackBelow ?? c.enrollmentPassiveAttackBelow
             c.livenessSessionSeconds = livenessSessionSeconds ?? c.livenessSessionSeconds
             c.dailySweep = dailySweep ?? c.dailySweep
             c.sweepHour = sweepHour ?? c.sweepHour
