@@ -89,13 +89,7 @@ public final class FaceEngine: Sendable {
     /// Analyses a single photo with the passive anti-spoofing scores of its largest face (enrollment
     /// photos, an attended desk's photo).
     public func analyze(_ image: Data, passive: Bool) async throws(FaceEngineError) -> FaceAnalysis {
-        try await onWorker { engine in
-            do throws(FaceEngineError) {
-                return .success(try engine.analyze(image, passive: passive))
-            } catch {
-                return .failure(error)
-            }
-        }.get()
+        try await analyzeFrame(image, near: nil, embed: true, passive: passive).get()
     }
 
     /// The analysis as a `Result` (for callers that gather many).

@@ -103,7 +103,10 @@ struct LivenessCommand: AsyncParsableCommand {
                 outcomes[label, default: (0, 0)].total += 1
                 if result.verdict == .live { outcomes[label, default: (0, 0)].accepted += 1 }
                 let failed = result.checks.first { !$0.passed }
+                // The passive models' median over the scored frames, whatever decided.
+                let passive = result.checks.first { $0.name == "passive" }?.score.map { String(format: "%.3f", $0) } ?? "-"
                 lines.append([
+                    "passive_median": passive,
                     "sequence": row[folderColumn], "label": label, "verdict": result.verdict.rawValue, "frames": "\(frames.count)",
                     "challenges": asked.map(\.rawValue).joined(separator: ","),
                     "failed_check": failed.map { "\($0.name): \($0.reason)" } ?? "",
@@ -111,7 +114,7 @@ struct LivenessCommand: AsyncParsableCommand {
                 ])
                 if !json {
                     print(
-                        "\(row[folderColumn])\t\(label)\t\(result.verdict.rawValue)\t\(frames.count) frames\t\(String(format: "%.0f", result.milliseconds)) ms\t\(failed.map { "\($0.name): \($0.reason)" } ?? "all checks passed")"
+                        "\(row[folderColumn])\t\(label)\t\(result.verdict.rawValue)\t\(frames.count) frames\t\(String(format: "%.0f", result.milliseconds)) ms\tpassive \(passive)\t\(failed.map { "\($0.name): \($0.reason)" } ?? "all checks passed")"
                     )
                 }
             }
