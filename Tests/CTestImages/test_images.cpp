@@ -1,5 +1,6 @@
 #include "ctest_images.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -137,6 +138,33 @@ extern "C" size_t ctest_turn_head_to_jpeg(const uint8_t *image, size_t length, d
             }
         }
         return encode(rendered, out, capacity);
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" size_t ctest_phone_screen_to_jpeg(const uint8_t *image, size_t length, int phone_width, int x, int y, uint8_t *out,
+                                             size_t capacity) {
+    try {
+        cv::Mat photo = decode(image, length);
+        if (photo.empty() || phone_width < 40) return 0;
+        cv::Mat frame(480, 640, CV_8UC3);
+        for (int row = 0; row < frame.rows; row++) frame.row(row).setTo(cv::Scalar(90 + row / 20, 100 + row / 15, 110 + row / 12));
+        const int bezel = std::max(4, phone_width / 22), height = phone_width * 154 / 100;
+        const int screen_w = phone_width - 2 * bezel, screen_h = height - 5 * bezel;
+        cv::Mat screen;
+        const double scale = double(screen_w) / photo.cols;
+        cv::resize(photo, screen, cv::Size(screen_w, std::max(1, int(photo.rows * scale))), 0, 0, cv::INTER_AREA);
+        screen = screen(cv::Rect(0, 0, screen_w, std::min(screen.rows, screen_h))).clone();
+        screen.convertTo(screen, -1, 0.9, 12);  // a screen's lifted blacks
+        cv::add(screen, cv::Scalar(18, 6, 0), screen);  // and its blue cast (BGR)
+        cv::GaussianBlur(screen, screen, cv::Size(3, 3), 0.6);
+        cv::Mat phone(height, phone_width, CV_8UC3, cv::Scalar(18, 15, 15));
+        screen.copyTo(phone(cv::Rect(bezel, 2 * bezel, screen.cols, screen.rows)));
+        cv::Rect place = cv::Rect(x, y, phone.cols, phone.rows) & cv::Rect(0, 0, frame.cols, frame.rows);
+        if (place.empty()) return 0;
+        phone(cv::Rect(place.x - x, place.y - y, place.width, place.height)).copyTo(frame(place));
+        return encode(frame, out, capacity);
     } catch (...) {
         return 0;
     }

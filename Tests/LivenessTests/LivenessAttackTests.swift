@@ -167,3 +167,25 @@ struct RenderedHeadTurnTests {
         #expect(missing.verdict == .retry && missing.hint.contains(LivenessChallenge.turnRight.instruction))
     }
 }
+
+/// Screens and prints the passive models are there for: a fixture photo shown on a phone.
+@Suite("Liveness: a phone held up to the camera")
+struct PhoneScreenTests {
+    @Test("a photo shown on a phone, moved a little between frames, is a presentation attack, whatever the turns asked")
+    func phoneScreen() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        var medians: [Double] = []
+        for name in ["obama2.jpg", "biden.jpg"] {
+            let images = try (0..<8).map { try Fixtures.phoneScreen(name, x: 130 + $0 * 3, y: 16 + $0) }
+            let result = try await LivenessAnalyzer(engine: engine).analyze(
+                LivenessAttackTests.frames(images), challenges: [.turnLeft, .turnRight], template: nil)
+            #expect(result.verdict == .attack && result.attack == "presentation_attack", "\(name): \(result.checks)")
+            medians.append(result.checks.first { $0.name == "passive" }?.score ?? 1)
+        }
+        #expect(medians.allSatisfy { $0 < LivenessPolicy().passiveAttackBelow }, "\(medians)")
+        print("phone screen: passive medians \(medians.map { String(format: "%.3f", $0) })")
+        // The same photos as frames of their own (no bezel, no screen) are not called screens.
+        let plain = try await engine.analyze(try Fixtures.image("obama2.jpg"), passive: true)
+        #expect((plain.primaryFace.passive?.real ?? 0) >= LivenessPolicy().passiveAttackBelow)
+    }
+}

@@ -57,6 +57,18 @@ public enum Fixtures {
         }
     }
 
+    /// The photo shown on a phone held up to a 640x480 camera: the photo inside a black bezel,
+    /// `width` pixels wide, its corner at (x, y), over a plain background.
+    public static func phoneScreen(_ name: String, width: Int = 364, x: Int = 138, y: Int = 20) throws -> Data {
+        let source = try image(name)
+        return try encoded { out, capacity in
+            source.withUnsafeBytes {
+                ctest_phone_screen_to_jpeg(
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(width), Int32(x), Int32(y), out, capacity)
+            }
+        }
+    }
+
     /// The photo's head rendered turned by `yaw` degrees (an ellipsoid head with a nose, re-projected
     /// over the background): a small stand-in for a real head turn, made from the fixture itself.
     public static func turnedHead(_ source: Data, face: FaceBox, nose: Point, yaw: Double, dx: Int = 0) throws -> Data {

@@ -49,6 +49,14 @@ size_t ctest_tilt_print_to_jpeg(const uint8_t *image, size_t length, double yaw_
 size_t ctest_turn_head_to_jpeg(const uint8_t *image, size_t length, double cx, double cy, double radius, double nose_x,
                                double nose_y, double yaw_degrees, int dx, uint8_t *out, size_t capacity);
 
+/**
+ * Renders a photo as a phone held up to a 640x480 camera: the photo, tinted and softened like a
+ * screen, inside a black bezel (phone_width pixels wide, the photo filling it but for the bezel),
+ * over a plain graded background, the phone's top-left corner at (x, y). Encodes a JPEG (quality
+ * 95) into out; returns its length, or 0 on failure.
+ */
+size_t ctest_phone_screen_to_jpeg(const uint8_t *image, size_t length, int phone_width, int x, int y, uint8_t *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif
