@@ -68,7 +68,7 @@ public enum Payroll {
 
     /// Why a line is paid, for the auditor: the person's certification on the run's day (short:
     /// a city's run stores two million of them a month).
-    public static func reason(_ payment: Payment, run: Month, deadline: Day, lastCertified: Day?) -> String {
+    public static func reason(_ payment: Payment, deadline: Day, lastCertified: Day?) -> String {
         let certified = lastCertified.map { "certified \($0), " } ?? ""
         switch payment.kind {
         case .regular: return "\(certified)deadline \(deadline)"

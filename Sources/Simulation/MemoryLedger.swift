@@ -80,7 +80,7 @@ public final class MemoryLedger {
 
     var persons: [Person] = []
     public private(set) var tasks: [Task: TaskState] = [:]
-    var openTasks = Set<Task>()
+    /// The open tasks, by person (a certification or a death closes a person's).
     var openByPerson: [Int: Set<Task>] = [:]
     /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
     var outbox: [(person: Int, deadline: Day, round: Int)] = []
@@ -91,7 +91,6 @@ public final class MemoryLedger {
     /// Recovery cases: person, months, amount.
     public private(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
 
-    let classes: [LedgerRules.EvidenceClass]
     let presenceKind: [Bool]
     let possessionKind: [Bool]
     let inpatientKind: [Bool]
@@ -99,7 +98,6 @@ public final class MemoryLedger {
     public init(rules: LedgerRules) {
         self.rules = rules
         deferral = DeferralRules(rules: rules)
-        classes = rules.kinds.map(\.class)
         presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
         possessionKind = rules.kinds.map { $0.class == .reference && $0.proves == .possession }
         inpatientKind = rules.kinds.map { rules.attention.inpatient_kinds.contains($0.kind) }
@@ -125,7 +123,6 @@ public final class MemoryLedger {
     public var count: Int { persons.count }
     public func ledger(_ person: Int) -> PersonLedger { persons[person].ledger }
     public func events(_ person: Int) -> [Event] { persons[person].events }
-    public func unit(_ person: Int) -> String { persons[person].unit }
     public func move(_ person: Int, to unit: String) { persons[person].unit = unit }
     public func paid(_ person: Int) -> Set<Month> { persons[person].paid }
     public func amountFen(_ person: Int) -> Int { persons[person].amountFen }
@@ -152,7 +149,6 @@ public final class MemoryLedger {
     }
 
     func close(_ task: Task) {
-        openTasks.remove(task)
         tasks[task]?.open = false
         openByPerson[task.person]?.remove(task)
         if openByPerson[task.person]?.isEmpty == true { openByPerson[task.person] = nil }
@@ -309,7 +305,6 @@ public final class MemoryLedger {
     func openTask(_ task: Task, on day: Day) -> Bool {
         guard tasks[task] == nil else { return false }
         tasks[task] = TaskState(open: true, outcome: nil, created: day)
-        openTasks.insert(task)
         openByPerson[task.person, default: []].insert(task)
         return true
     }
@@ -365,10 +360,10 @@ public final class MemoryLedger {
 
     /// Open tasks, by key day, person and kind (an order that does not depend on ids).
     public func open() -> [Task] {
-        openTasks.sorted { ($0.keyDay, $0.person, $0.kind.rawValue) < ($1.keyDay, $1.person, $1.kind.rawValue) }
+        openByPerson.values.flatMap { $0 }.sorted { ($0.keyDay, $0.person, $0.kind.rawValue) < ($1.keyDay, $1.person, $1.kind.rawValue) }
     }
 
-    public func isOpen(_ task: Task) -> Bool { openTasks.contains(task) }
+    public func isOpen(_ task: Task) -> Bool { openByPerson[task.person]?.contains(task) == true }
 
     public enum Outcome: String, Sendable { case seenAlive = "seen-alive", deceased, unreachable, reached }
 
@@ -376,7 +371,7 @@ public final class MemoryLedger {
     /// alive is a home visit, deceased a community death report, then the person is re-evaluated.
     public func complete(_ task: Task, outcome: Outcome, on day: Day) {
         today = day
-        guard openTasks.contains(task) else { return }
+        guard isOpen(task) else { return }
         close(task)
         tasks[task]?.outcome = outcome.rawValue
         let kind: String

@@ -117,7 +117,7 @@ extension LedgerStore {
             guard !payments.isEmpty else { continue }
             let amount: Int = row[2]
             for payment in payments {
-                let reason = Payroll.reason(payment, run: run, deadline: ledger.deadline, lastCertified: ledger.lastCertified)
+                let reason = Payroll.reason(payment, deadline: ledger.deadline, lastCertified: ledger.lastCertified)
                 try insert.execute(arguments: [
                     run.description, id, row[1] as String, payment.month.description, payment.kind.rawValue, amount, reason,
                 ])

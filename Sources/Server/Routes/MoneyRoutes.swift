@@ -39,10 +39,10 @@ struct MoneyRoutes {
             let month = try LedgerRoutes.month(request, required: true)!
             let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
             if try Self.wantsCSV(request) {
-                let csv = Collected()
-                csv.add(CSVText.row(LedgerStore.PayrollLine.csvHeader))
-                try await ledger.payrollLines(month: month, unit: unit) { csv.add(CSVText.row($0.csvCells)) }
-                return Self.csv(csv.text, name: "payroll-\(month)-\(unit).csv")
+                let lines = try await ledger.payrollLines(month: month, unit: unit)
+                return Self.csv(
+                    CSVText.row(LedgerStore.PayrollLine.csvHeader) + lines.map { CSVText.row($0.csvCells) }.joined(),
+                    name: "payroll-\(month)-\(unit).csv")
             }
             let limit = try LedgerRoutes.integer(request, "limit", default: 1000, range: 1...10_000)
             let lines = try await ledger.payrollLines(month: month, unit: unit, after: after, limit: limit)
@@ -96,14 +96,6 @@ struct MoneyRoutes {
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-}
-
-/// Text collected from a streaming call.
-private final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    private var parts: [String] = []
-    func add(_ part: String) { lock.withLock { parts.append(part) } }
-    var text: String { lock.withLock { parts.joined() } }
 }
 
 struct PayrollRunsBody: Encodable {
