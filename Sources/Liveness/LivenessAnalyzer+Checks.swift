@@ -55,9 +55,29 @@ extension LivenessAnalyzer {
                 if case .success(let analysis) = result { faces[position].face.passive = analysis.primaryFace.passive }
             }
         }
-        try checkPassive(faces.compactMap(\.face.passive?.real), &checks)
-        guard kept.prefix(2) == [0, 1], Double(kept.count) >= policy.minFaceShare * Double(frames.count), kept.count >= policy.minFrames
-        else {
+        let enoughFaces =
+            kept.prefix(2) == [0, 1] && Double(kept.count) >= policy.minFaceShare * Double(frames.count) && kept.count >= policy.minFrames
+        // A session about to be a retry for lost faces: the frames that lost it are searched whole
+        // and scored. A phone held up to the camera shows a small face away from where the first
+        // frame's was (often a real person behind it at the start), so a search near that face
+        // misses it; a live person's lost frames find the same face again, or none.
+        var elsewhere: [Double] = []
+        if !enoughFaces && policy.passiveFrames > 0 {
+            let lost = frames.indices.filter { !kept.contains($0) }
+            let lostFrames = lost.map { frames[$0].data }
+            let results = await gather(Array(lostFrames.indices)) { position in
+                await engine.analyzeFrame(lostFrames[position], near: nil, embed: false, passive: true)
+            }
+            for result in results {
+                switch result {
+                case .success(let analysis): if let passive = analysis.primaryFace.passive { elsewhere.append(passive.real) }
+                case .failure(.noFace): continue
+                case .failure(let error): throw .engine(error)
+                }
+            }
+        }
+        try checkPassive(faces.compactMap(\.face.passive?.real) + elsewhere, searchedWhole: elsewhere.count, &checks)
+        guard enoughFaces else {
             checks.append(
                 .init(
                     name: "one_face", passed: false, score: Double(kept.count), reason: "a face in \(kept.count) of \(frames.count) frames")
@@ -78,20 +98,28 @@ extension LivenessAnalyzer {
     }
 
     /// The passive models over the scored frames that held a face (a frame without one is never
-    /// scored): their median "real" score under `passiveAttackBelow` is a screen or a print. Too
-    /// few scored frames decide nothing; the other checks go on.
-    func checkPassive(_ scores: [Double], _ checks: inout [LivenessCheck]) throws(Halt) {
+    /// scored; `searchedWhole` of the scores come from frames that lost the tracked face and were
+    /// searched whole): their median "real" score under `passiveAttackBelow`, or `minPassiveFrames`
+    /// scores under `passiveScreenBelow`, is a screen or a print. Too few scored frames decide
+    /// nothing; the other checks go on.
+    func checkPassive(_ scores: [Double], searchedWhole: Int = 0, _ checks: inout [LivenessCheck]) throws(Halt) {
         guard scores.count >= policy.minPassiveFrames else {
             checks.append(
                 .init(name: "passive", passed: true, score: nil, reason: "\(scores.count) frame(s) scored: too few to decide"))
             return
         }
         let median = Self.median(scores)
-        let reason = String(
-            format: "median real score %.3f over %d frames (%@)", median, scores.count,
-            scores.map { String(format: "%.2f", $0) }.joined(separator: " "))
-        guard median >= policy.passiveAttackBelow else {
-            checks.append(.init(name: "passive", passed: false, score: median, reason: reason))
+        let reason =
+            String(
+                format: "median real score %.3f over %d frames (%@)", median, scores.count,
+                scores.map { String(format: "%.2f", $0) }.joined(separator: " "))
+            + (searchedWhole > 0 ? ", \(searchedWhole) of them frames that lost the face, searched whole" : "")
+        let screens = scores.filter { $0 < policy.passiveScreenBelow }.count
+        guard median >= policy.passiveAttackBelow, screens < policy.minPassiveFrames else {
+            checks.append(
+                .init(
+                    name: "passive", passed: false, score: median,
+                    reason: reason + (median >= policy.passiveAttackBelow ? "; \(screens) frames under \(policy.passiveScreenBelow)" : "")))
             throw .presentationAttack
         }
         checks.append(.init(name: "passive", passed: true, score: median, reason: reason))

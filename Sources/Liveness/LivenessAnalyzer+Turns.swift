@@ -69,14 +69,14 @@ extension LivenessAnalyzer {
     }
 
     /// The turns a capture performs, in order (what a client following those prompts would have
-    /// been asked; for measuring over recorded sequences). Turn left when it shows none.
+    /// been asked; for measuring over recorded sequences). None when it shows none.
     public func performedTurns(_ frames: [LivenessFrame]) async -> [LivenessChallenge] {
         let cues = await locateAll(frames).compactMap { try? Self.yawCue($0.get().primaryFace.landmarks) }
-        guard cues.count >= 2 else { return [.turnLeft] }
+        guard cues.count >= 2 else { return [] }
         let reference = Self.median(Array(cues.prefix(2)))
         let relative = cues.map { $0 - reference }
         let turns = Self.motions(cues: relative, scales: relative.map { _ in 1 }, policy: policy).map(\.kind).filter { $0 != .moveCloser }
-        return turns.isEmpty ? [.turnLeft] : turns
+        return turns
     }
 
     /// The yaw cue of dlib's 5 points: the nose base's offset from the midpoint of the four eye

@@ -38,6 +38,10 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     /// The median "real" score of the scored frames below which the capture is a screen or a print:
     /// live clips' medians 0.958-0.994, phone replays' 0.000-0.085 (docs/liveness.md).
     public var passiveAttackBelow = 0.5
+    /// A score below this is a screen or a print beyond doubt (live frames' lowest 0.725, replay
+    /// frames' 0.000-0.18): `minPassiveFrames` such frames make an attack whatever the median, as
+    /// when a real person in view at the start lifts the median of a phone replay.
+    public var passiveScreenBelow = 0.1
 
     public init() {}
 }

@@ -41,7 +41,8 @@ struct LivenessCommand: AsyncParsableCommand {
                     return challenge
                 }
             } else {
-                asked = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
+                let performed = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
+                asked = performed.isEmpty ? [.turnLeft] : performed
             }
             for (index, frame) in frames.enumerated() {
                 if let analysis = try? await engine.analyze(frame.data) {
@@ -87,12 +88,14 @@ struct LivenessCommand: AsyncParsableCommand {
             guard let folderColumn = header.firstIndex(of: "folder"), let labelColumn = header.firstIndex(of: "label") else {
                 throw ValidationError("the labels file needs the columns folder and label")
             }
-            var outcomes: [String: (total: Int, accepted: Int)] = [:]
+            var outcomes: [String: (total: Int, accepted: Int, turning: Int, turningAccepted: Int)] = [:]
             var lines: [[String: String]] = []
             for row in rows where row.count > max(folderColumn, labelColumn) {
                 let frames = try LivenessCommand.frames(
                     in: rootURL.appending(path: row[folderColumn]), limit: maxFrames, intervalMs: intervalMs)
-                let asked = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
+                // A sequence that performs no turn is asked for one (it cannot pass, and is reported so).
+                let performed = await LivenessAnalyzer(engine: engine, policy: policy).performedTurns(frames)
+                let asked = performed.isEmpty ? [LivenessChallenge.turnLeft] : performed
                 let result: LivenessResult
                 do {
                     result = try await LivenessAnalyzer(engine: engine, policy: policy).analyze(frames, challenges: asked, template: nil)
@@ -100,21 +103,25 @@ struct LivenessCommand: AsyncParsableCommand {
                     throw CommandFailure.engine(error, subject: row[folderColumn])
                 }
                 let label = row[labelColumn]
-                outcomes[label, default: (0, 0)].total += 1
-                if result.verdict == .live { outcomes[label, default: (0, 0)].accepted += 1 }
+                outcomes[label, default: (0, 0, 0, 0)].total += 1
+                if result.verdict == .live { outcomes[label, default: (0, 0, 0, 0)].accepted += 1 }
+                if !performed.isEmpty {
+                    outcomes[label, default: (0, 0, 0, 0)].turning += 1
+                    if result.verdict == .live { outcomes[label, default: (0, 0, 0, 0)].turningAccepted += 1 }
+                }
                 let failed = result.checks.first { !$0.passed }
                 // The passive models' median over the scored frames, whatever decided.
                 let passive = result.checks.first { $0.name == "passive" }?.score.map { String(format: "%.3f", $0) } ?? "-"
                 lines.append([
                     "passive_median": passive,
                     "sequence": row[folderColumn], "label": label, "verdict": result.verdict.rawValue, "frames": "\(frames.count)",
-                    "challenges": asked.map(\.rawValue).joined(separator: ","),
+                    "challenges": asked.map(\.rawValue).joined(separator: ","), "performs_a_turn": performed.isEmpty ? "no" : "yes",
                     "failed_check": failed.map { "\($0.name): \($0.reason)" } ?? "",
                     "ms": String(format: "%.0f", result.milliseconds),
                 ])
                 if !json {
                     print(
-                        "\(row[folderColumn])\t\(label)\t\(result.verdict.rawValue)\t\(frames.count) frames\t\(String(format: "%.0f", result.milliseconds)) ms\tpassive \(passive)\t\(failed.map { "\($0.name): \($0.reason)" } ?? "all checks passed")"
+                        "\(row[folderColumn])\t\(label)\t\(result.verdict.rawValue)\t\(frames.count) frames\t\(String(format: "%.0f", result.milliseconds)) ms\tpassive \(passive)\t\(performed.isEmpty ? "performs no turn (asked turn_left)\t" : "")\(failed.map { "\($0.name): \($0.reason)" } ?? "all checks passed")"
                     )
                 }
             }
@@ -125,7 +132,13 @@ struct LivenessCommand: AsyncParsableCommand {
             for (label, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
                 let share = Double(outcome.accepted) / Double(outcome.total)
                 let rate = label == "live" ? "BPCER \(String(format: "%.2f", 1 - share))" : "APCER \(String(format: "%.2f", share))"
-                print("\(label): \(outcome.total) sequences, \(outcome.accepted) judged live: \(rate)")
+                // BPCER also over the live sequences that perform a turn (a clip that never turns cannot pass a challenge).
+                let turning =
+                    label == "live" && outcome.turning < outcome.total && outcome.turning > 0
+                    ? String(
+                        format: " (%.2f over the %d that perform a turn)", 1 - Double(outcome.turningAccepted) / Double(outcome.turning),
+                        outcome.turning) : ""
+                print("\(label): \(outcome.total) sequences, \(outcome.accepted) judged live: \(rate)\(turning)")
             }
         }
     }

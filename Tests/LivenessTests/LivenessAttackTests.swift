@@ -188,4 +188,20 @@ struct PhoneScreenTests {
         let plain = try await engine.analyze(try Fixtures.image("obama2.jpg"), passive: true)
         #expect((plain.primaryFace.passive?.real ?? 0) >= LivenessPolicy().passiveAttackBelow)
     }
+
+    @Test("a person in view at the start, then a phone held up elsewhere in the frame: an attack, not a retry for the lost face")
+    func phoneAfterPerson() async throws {
+        // The first frames show the person (the photo alone, as a camera would), the rest a small
+        // phone in the frame's other corner: a search near the first face loses it in every later
+        // frame. The lost frames, searched whole, find the phone's face, and it scores as a screen.
+        let person = try Fixtures.image("obama.jpg")
+        let phone = try (0..<6).map { try Fixtures.phoneScreen("obama.jpg", width: 200, x: 420 + $0 * 2, y: 200 + $0) }
+        let result = try await LivenessAttackTests.analyze([person, person] + phone)
+        #expect(result.verdict == .attack && result.attack == "presentation_attack", "\(result.checks)")
+        let passive = result.checks.first { $0.name == "passive" }
+        #expect(passive?.reason.contains("searched whole") == true, "\(String(describing: passive))")
+        // Without the passive models the same frames are only a retry (a face lost).
+        let geometric = try await LivenessAttackTests.analyze([person, person] + phone, policy: LivenessAttackTests.geometryOnly)
+        #expect(geometric.verdict == .retry, "\(geometric.checks)")
+    }
 }
