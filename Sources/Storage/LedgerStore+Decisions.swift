@@ -68,7 +68,7 @@ extension LedgerStore {
                     SELECT e.id, e.person_id, e.day, e.cause, p.name, p.unit_code, d.id AS decision
                     FROM ledger_event e JOIN person p ON p.id = e.person_id
                     LEFT JOIN decision d ON d.conflict_id = e.id AND d.kind = 'resolve_conflict'
-                    WHERE e.kind = 'conflict' AND p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                    WHERE e.kind = 'conflict' AND p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
                       \(includeResolved ? "" : "AND d.id IS NULL")
                     ORDER BY e.day, e.id
                     """, arguments: [path])
@@ -92,7 +92,7 @@ extension LedgerStore {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try self.decisions(
-                where: "p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (? IS NULL OR d.status = ?)",
+                where: "p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) AND (? IS NULL OR d.status = ?)",
                 [path, status, status], db)
         }
     }

@@ -50,7 +50,7 @@ extension LedgerStore {
                 db,
                 sql: """
                     DELETE FROM temp.evidence_batch AS b
-                    WHERE (SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = b.person_id) NOT LIKE ? || '%'
+                    WHERE instr((SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = b.person_id), ?) <> 1
                     RETURNING seq
                     """, arguments: [scope])
             for seq in outside {

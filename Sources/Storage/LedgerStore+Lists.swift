@@ -37,7 +37,7 @@ extension LedgerStore {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var alerts: [Alert] = []
-            let within = "p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')"
+            let within = "p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)"
             func add(_ alertKind: Alert.Kind, _ sql: String) throws {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [path]) {
                     alerts.append(

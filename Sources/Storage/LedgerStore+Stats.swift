@@ -35,12 +35,12 @@ extension LedgerStore {
             let yearStart = month.firstDay.adding(months: -(ThreeForms.windowMonths - 1)).description
             let contactEvents = ThreeForms.contactEvents.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             let contactTasks = ThreeForms.contactTasks.map { "'\($0)'" }.joined(separator: ", ")
-            let within = "person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))"
+            let within = "person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1))"
             let persons =
                 try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT COUNT(*) FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                        SELECT COUNT(*) FROM person WHERE unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
                         AND (death_day IS NULL OR death_day >= ?)
                         """, arguments: [path, next]) ?? 0
             func count(_ sql: String, _ arguments: StatementArguments) throws -> Int {
@@ -50,7 +50,7 @@ extension LedgerStore {
             // with no reminder, no field check, no visit or call, and no suspension in them.
             let silent = try count(
                 """
-                SELECT COUNT(*) FROM person p WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')
+                SELECT COUNT(*) FROM person p WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
                   AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id AND e.kind = 'certified' AND e.day >= ? AND e.day < ?)
                   AND NOT EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id
@@ -73,7 +73,7 @@ extension LedgerStore {
                 SELECT COUNT(*) FROM person p
                 JOIN ledger_event e ON e.id = (SELECT MAX(id) FROM ledger_event WHERE person_id = p.id AND kind = 'certified')
                 JOIN evidence v ON v.id = e.evidence_id
-                WHERE p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') AND (p.death_day IS NULL OR p.death_day >= ?)
+                WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND v.class = 'strong'
                 """, [path, next])
             let denominator = Double(max(persons, 1))
@@ -102,7 +102,7 @@ extension LedgerStore {
             sql: """
                 SELECT COALESCE(v.class, 'unknown') AS class, COUNT(*) AS n FROM ledger_event e LEFT JOIN evidence v ON v.id = e.evidence_id
                 WHERE e.kind = 'certified' AND e.day >= ? AND e.day < ?
-                  AND e.person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%'))
+                  AND e.person_id IN (SELECT id FROM person WHERE unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1))
                 GROUP BY 1
                 """, arguments: [from.description, until.description, path])
         {

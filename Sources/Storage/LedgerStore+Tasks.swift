@@ -38,7 +38,7 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT t.*, p.name FROM task t JOIN person p ON p.id = t.person_id
-                    WHERE t.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%') \(includeClosed ? "" : "AND t.status = 'open'")
+                    WHERE t.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
                     ORDER BY t.key_day, t.id
                     """, arguments: [path]
             ).map(Self.taskView)
@@ -110,7 +110,7 @@ extension LedgerStore {
             if !includeSent { conditions.append("o.sent_at IS NULL") }
             if let unit {
                 guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
-                conditions.append("p.unit_code IN (SELECT code FROM unit WHERE path LIKE ? || '%')")
+                conditions.append("p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)")
                 arguments += [path]
             }
             arguments += [limit]

@@ -116,7 +116,7 @@ public struct TemplateStore: LedgerBacked {
                 sql: """
                     SELECT t.person_id, p.unit_code, t.photos, t.enrolled_at, t.enrolled_by
                     FROM face_template t JOIN person p ON p.id = t.person_id JOIN unit u ON u.code = p.unit_code
-                    WHERE u.path LIKE ? || '%' AND t.person_id > ?
+                    WHERE instr(u.path, ?) = 1 AND t.person_id > ?
                     ORDER BY t.person_id LIMIT ?
                     """, arguments: [scope, after?.value ?? "", limit]
             ).map { row in
