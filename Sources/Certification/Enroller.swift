@@ -79,6 +79,9 @@ public actor Enroller {
     public let duplicateThreshold: Double
     let index = TemplateIndex()
     var loaded = false
+    /// Enrolled templates the key could not open when the index was filled: the duplicate search
+    /// cannot see them, so no one is enrolled while there are any.
+    var unreadable = 0
     /// The last enrollment event the index reflects.
     var lastEvent: Int64 = 0
     /// One enrollment at a time from search to index (the actor alone would interleave them at
@@ -135,6 +138,7 @@ public actor Enroller {
             for (id, embeddings) in batch { index.replace(owner: id.value, with: embeddings) }
         }
         loaded = true
+        unreadable = counts.unreadable
         try await catchUp()
         return counts
     }
@@ -188,6 +192,12 @@ public actor Enroller {
         await acquire()
         defer { release() }
         try await loadHeld()
+        guard unreadable == 0 else {
+            throw StorageError(
+                .templateUnreadable,
+                "\(unreadable) enrolled template(s) cannot be opened with the template key: the duplicate search cannot see them, so enrollment is refused until the key that sealed them is restored"
+            )
+        }
         let embeddings = outcome.accepted.map(\.embedding.values)
         let count = embeddings.count
         let duplicates = try await duplicates(of: outcome.accepted.map(\.embedding), excluding: request.person)

@@ -25,6 +25,8 @@ public struct AppDatabase: Sendable {
 
     /// Opens (creating if needed) and migrates the database file at `path`, as one `DatabasePool`.
     public init(path: String) throws {
+        // Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+        try PrivateFile.createEmptyIfMissing(path, what: "the database file")
         try self.init(try DatabasePool(path: path, configuration: Self.makeConfiguration()))
     }
 

@@ -175,6 +175,34 @@ public struct TemplateStore: LedgerBacked {
         return (total, unreadable)
     }
 
+    /// Checks the template key against the enrolled templates (up to `sample` of them, spread over
+    /// the table): throws, naming where the key came from, when any cannot be opened. `serve` and
+    /// the enrollment commands call it before they start, so a new or wrong key is never used
+    /// beside templates sealed with another one.
+    public func checkKey(sample: Int = 64) async throws {
+        let vault = try TemplateVault.required(vault)
+        let (rows, total) = try await read { db in
+            let total = try FaceTemplateRow.fetchCount(db)
+            let step = max(1, total / sample)
+            let rows = try SealedTemplate.fetchAll(
+                db,
+                sql:
+                    "SELECT person_id, sealed FROM face_template WHERE rowid % ? = 0 OR rowid = (SELECT MIN(rowid) FROM face_template) LIMIT ?",
+                arguments: [step, sample + 1])
+            return (rows, total)
+        }
+        let unreadable = rows.filter { row in
+            guard let id = try? ResidentID(row.personId) else { return true }
+            return (try? vault.open(row.sealed, for: id)) == nil
+        }.count
+        guard unreadable == 0 else {
+            throw StorageError(
+                .templateKey,
+                "\(unreadable) of \(rows.count) enrolled templates checked (\(total) in all) cannot be opened with the template key from \(vault.source) (wrong key file?): it is not the key that sealed them. Restore that key (the file, or FASTCERT_TEMPLATE_KEY); the service does not start with another one"
+            )
+        }
+    }
+
     /// The last enrollment event's number (0 when none), to follow changes made by other processes.
     public func lastEnrollmentEvent() async throws -> Int64 {
         try await read { db in try EnrollmentEventRow.select(max(Column("id")), as: Int64.self).fetchOne(db) ?? 0 }

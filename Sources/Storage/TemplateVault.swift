@@ -7,13 +7,19 @@ import Ledger
 /// another person. A database copied without the key file holds no usable template.
 public struct TemplateVault: Sendable {
     private let key: SymmetricKey
+    /// Where the key came from (`FASTCERT_TEMPLATE_KEY`, or the key file's path), for messages.
+    public let source: String
 
-    public init(key: SymmetricKey) {
+    public init(key: SymmetricKey, source: String = "a key given in code") {
         self.key = key
+        self.source = source
     }
 
-    /// The key from `FASTCERT_TEMPLATE_KEY` (64 hex digits) when set, else from `file`, created
-    /// (random, mode 0600) when it does not exist yet.
+    /// The key from `FASTCERT_TEMPLATE_KEY` (64 hex digits) when set, else from `file`. Only when
+    /// the file does not exist is a new random key created, atomically and with mode 0600 whatever
+    /// the umask (written to a private temporary file, then linked to the name: never over an
+    /// existing file, and never half-written). Any other failure to read the file (permission,
+    /// I/O, not text, not 64 hex digits) is an error naming the file: a key is never replaced.
     public static func loadOrCreate(keyFile file: URL, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> TemplateVault
     {
@@ -21,21 +27,35 @@ public struct TemplateVault: Sendable {
             guard let bytes = Data(hex: hex), bytes.count == 32 else {
                 throw StorageError(.templateKey, "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
             }
-            return TemplateVault(key: SymmetricKey(data: bytes))
+            return TemplateVault(key: SymmetricKey(data: bytes), source: "FASTCERT_TEMPLATE_KEY")
         }
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
-            guard let bytes = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-                throw StorageError(.templateKey, "the template key file \(file.path) does not hold 64 hex digits")
-            }
-            return TemplateVault(key: SymmetricKey(data: bytes))
-        }
+        if let existing = try read(file) { return existing }
         let key = SymmetricKey(size: .bits256)
         let hex = key.withUnsafeBytes { Data($0) }.hexString
-        guard FileManager.default.createFile(atPath: file.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw StorageError(.templateKey, "cannot create the template key file \(file.path)")
+        let temporary = file.path + ".new-\(UUID().uuidString)"
+        try PrivateFile.create(temporary, contents: Data((hex + "\n").utf8), what: "the template key file", code: .templateKey)
+        defer { unlink(temporary) }
+        guard link(temporary, file.path) == 0 else {
+            let failure = errno
+            // Another process created the key first: use theirs.
+            if failure == EEXIST, let theirs = try read(file) { return theirs }
+            throw StorageError(.templateKey, "cannot create the template key file \(file.path): \(String(cString: strerror(failure)))")
         }
-        return TemplateVault(key: key)
+        return TemplateVault(key: key, source: file.path)
+    }
+
+    /// The key in `file`, or nil when there is no such file; any other problem is an error.
+    static func read(_ file: URL) throws -> TemplateVault? {
+        guard let data = try PrivateFile.readIfExists(file.path, limit: 1024, what: "the template key file", code: .templateKey) else {
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8),
+            let bytes = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32
+        else {
+            throw StorageError(
+                .templateKey, "the template key file \(file.path) does not hold 64 hex digits; restore the file that sealed the templates")
+        }
+        return TemplateVault(key: SymmetricKey(data: bytes), source: file.path)
     }
 
     /// Seals embeddings (each 128 floats) for a person.

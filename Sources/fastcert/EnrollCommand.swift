@@ -122,24 +122,23 @@ struct EnrollCommand: AsyncParsableCommand {
             throw CommandFailure.input(error.message)
         }
         let store = ServiceStore(ledger: try ledger.open(), vault: vault)
+        do {
+            try await store.templates.checkKey()
+        } catch let error as StorageError {
+            throw CommandFailure.input(error.message)
+        }
         let engine = withEngine ? try await engineOptions.startEngine() : nil
         // An engine is only needed to enroll; list, show and delete never start one.
         let enroller = Enroller(
             store: store.templates, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
         if withEngine {
-            // The duplicate check needs every enrolled template: a key that opens none of them is the wrong key.
-            let loaded: (templates: Int, unreadable: Int)
-            loaded = try await enroller.load()
-            if loaded.unreadable > 0 && loaded.templates == 0 {
+            // The duplicate check needs every enrolled template: none may be unreadable.
+            let loaded = try await enroller.load()
+            if loaded.unreadable > 0 {
                 engine?.shutdown()
                 throw CommandFailure.input(
-                    "the template key opens none of the \(loaded.unreadable) enrolled templates: wrong key file? (--template-key-file)")
-            }
-            if loaded.unreadable > 0 {
-                FileHandle.standardError.write(
-                    Data(
-                        "fastcert: warning: \(loaded.unreadable) enrolled template(s) cannot be opened (altered?); the duplicate check cannot see them\n"
-                            .utf8))
+                    "\(loaded.unreadable) of \(loaded.unreadable + loaded.templates) enrolled templates cannot be opened with the template key from \(vault.source) (wrong key file? --template-key-file): the duplicate check cannot see them, so nothing is enrolled"
+                )
             }
         }
         return LocalEnrollment(store: store, enroller: enroller, engine: engine, concurrency: engine?.configuration.workers ?? 1)

@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         let vault: TemplateVault
         do {
             vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath))
+            // Templates sealed with another key: refuse to start (every verification would fail, and the
+            // duplicate search would not see them).
+            try await ServiceStore(ledger: ledger, vault: vault).templates.checkKey()
         } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }

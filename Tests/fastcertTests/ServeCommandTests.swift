@@ -136,4 +136,25 @@ struct ServeCommandTests {
                 fromFlag.status != 0 && fromFlag.stderr.contains(flag) && !fromFlag.stderr.contains(missing), "stderr: \(fromFlag.stderr)")
         }
     }
+
+    @Test("serve refuses to start when the enrolled templates were sealed with another key, naming where its key came from")
+    func wrongTemplateKey() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = try EnrollCommandTests.ledger(in: folder)
+            let enrolled = try CommandLineTests.run([
+                "enroll", EnrollCommandTests.ids[0], Fixtures.path("obama.jpg"), "--database", database, "--workers", "1",
+            ])
+            #expect(enrolled.status == 0, "\(enrolled.stderr)")
+            let otherKey = String(repeating: "ab", count: 32)
+            let serve = try CommandLineTests.run(
+                ["serve", "--database", database, "--port", "0"], environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
+            #expect(serve.status != 0)
+            #expect(serve.stderr.contains("FASTCERT_TEMPLATE_KEY") && serve.stderr.contains("cannot be opened"), "\(serve.stderr)")
+            // Enrolling with the wrong key is refused as well.
+            let again = try CommandLineTests.run(
+                ["enroll", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database, "--workers", "1"],
+                environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
+            #expect(again.status != 0 && again.stderr.contains("cannot be opened"), "enroll refuses too: \(again.stderr)")
+        }
+    }
 }
