@@ -19,7 +19,8 @@ extension APIError {
             .invalidIdempotencyKey, .nothingToChange:
             .unprocessableContent
         case .unsupportedMediaType: .unsupportedMediaType
-        case .bodyTooLarge, .tooManyRows: .contentTooLarge
+        case .bodyTooLarge, .tooManyRows, .tooManyPixels: .contentTooLarge
+        case .bodyTimeout: .requestTimeout
         case .taskNotFound, .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .unauthenticated, .invalidKey, .signatureRequired, .badSignature, .staleSignature, .replayedRequest: .unauthorized

@@ -21,6 +21,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case noPhoto = "no_photo"
         case tooManyPhotos = "too_many_photos"
         case tooManyFrames = "too_many_frames"
+        case tooManyPixels = "too_many_pixels"
+        case bodyTimeout = "body_timeout"
         case invalidTimestamps = "invalid_timestamps"
         case invalidRequest = "invalid_request"
         case invalidQuery = "invalid_query"

@@ -3,6 +3,7 @@ import FaceEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Ledger
 import Liveness
 import Logging
@@ -34,7 +35,10 @@ public func buildApplication(
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert"),
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         services: [DuplicateIndexLoader(enroller: enroller, logger: logger) as any Service]
             + (configuration.dailySweep ? [DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger)] : []),
         logger: logger)
@@ -77,8 +81,9 @@ public func buildRouter(
     return router
 }
 
-/// Adds routes from ``APIRoute``: reads the body within the size limit, authenticates the caller
-/// and checks their role before the handler runs.
+/// Adds routes from ``APIRoute``: identifies the caller and checks their role from the headers,
+/// then reads the body within the size limit and checks a signed request's signature, before the
+/// handler runs.
 struct RouteRegistrar {
     typealias Handler = @Sendable (Request, APIContext, ByteBuffer) async throws -> Response
     let router: Router<APIContext>
@@ -87,49 +92,50 @@ struct RouteRegistrar {
     func add(_ route: APIRoute, _ handler: @escaping Handler) {
         let limit = dependencies.configuration.maxBodyBytes
         let timeout = dependencies.configuration.requestTimeoutSeconds
+        let bodyTimeout = dependencies.configuration.bodyTimeoutSeconds
         let authenticator = dependencies.authenticator
         router.on(RouterPath(stringLiteral: route.path), method: route.method) { incoming, incomingContext in
             var request = incoming
             var context = incomingContext
+            // The caller first, from the headers: an unknown key or a role that may not call the route is
+            // refused before the body is read (it is then discarded as it arrives, never buffered).
+            var caller: APIKey?
+            if let roles = route.roles {
+                let key = try await authenticator.identify(request)
+                guard roles.contains(key.role) else {
+                    throw APIError(.forbiddenRole, "a \(key.role.rawValue) key cannot call \(route)")
+                }
+                caller = key
+                context.caller = key
+                context.logger[metadataKey: "key"] = "\(key.id)"
+            }
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
                 throw APIError(.bodyTooLarge, "the body has \(length) bytes; the limit is \(limit)")
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: limit)
-            } catch {
-                throw APIError(.bodyTooLarge, "the body is over the limit of \(limit) bytes")
-            }
-            if let roles = route.roles {
-                let caller = try await authenticator.authenticate(request, body: body)
-                guard roles.contains(caller.role) else {
-                    throw APIError(.forbiddenRole, "a \(caller.role.rawValue) key cannot call \(route)")
+            // The body within its deadline (a client trickling bytes holds a connection, not the service).
+            let incomingBody = request
+            let body = try await Deadline.run(
+                seconds: bodyTimeout,
+                onTimeout: APIError(.bodyTimeout, "the request body did not arrive within \(Int(bodyTimeout)) s; send it at once")
+            ) {
+                do {
+                    var reading = incomingBody
+                    return try await reading.collectBody(upTo: limit)
+                } catch {
+                    throw APIError(.bodyTooLarge, "the body is over the limit of \(limit) bytes")
                 }
-                context.caller = caller
-                context.logger[metadataKey: "key"] = "\(caller.id)"
+            }
+            if let caller, authenticator.mustVerify(request, key: caller) {
+                try await authenticator.verifySignature(request, body: body, key: caller)
             }
             let (ready, readyContext) = (request, context)
-            return try await Self.withTimeout(timeout) {
+            return try await Deadline.run(
+                seconds: timeout,
+                onTimeout: APIError(
+                    .timeout, "the request took longer than \(Int(timeout)) s; retry later", headers: [.retryAfter: "5"])
+            ) {
                 try await handler(ready, readyContext, body)
             }
-        }
-    }
-
-    /// Runs `body`, answering 503 when it runs past `seconds` (the work is cancelled).
-    static func withTimeout(_ seconds: Double, _ body: @escaping @Sendable () async throws -> Response) async throws -> Response {
-        try await withThrowingTaskGroup(of: Response?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
-                throw APIError(
-                    .timeout, "the request took longer than \(Int(seconds)) s; retry later",
-                    headers: [.retryAfter: "5"])
-            }
-            return response
         }
     }
 }

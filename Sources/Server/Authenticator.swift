@@ -18,7 +18,9 @@ struct Authenticator: Sendable {
     static let nonceHeader = HTTPField.Name("X-FastCert-Nonce")!
     static let signatureHeader = HTTPField.Name("X-FastCert-Signature")!
 
-    func authenticate(_ request: Request, body: ByteBuffer) async throws -> APIKey {
+    /// The caller named by the bearer key, from the headers alone: called before the body is read,
+    /// so an unknown caller is refused without the service buffering a byte of what they send.
+    func identify(_ request: Request) async throws -> APIKey {
         guard let header = request.headers[.authorization] else {
             throw APIError(
                 .unauthenticated, "send the key as 'Authorization: Bearer <key>'",
@@ -35,11 +37,12 @@ struct Authenticator: Sendable {
                 .invalidKey, "the key is unknown or revoked; ask an operator for a new one",
                 headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        let signed = request.headers[Self.signatureHeader] != nil
-        if key.requireSignature || signed {
-            try await verifySignature(request, body: body, key: key)
-        }
         return key
+    }
+
+    /// Whether the request must be checked with ``verifySignature(_:body:key:)`` once its body is read.
+    func mustVerify(_ request: Request, key: APIKey) -> Bool {
+        key.requireSignature || request.headers[Self.signatureHeader] != nil
     }
 
     func verifySignature(_ request: Request, body: ByteBuffer, key: APIKey) async throws {

@@ -25,8 +25,19 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var maxBodyBytes = 10 << 20
     /// Largest image accepted, in pixels (the header is checked before decoding).
     public var maxPixels = 50_000_000
-    /// Requests still running after this many seconds are answered 503.
+    /// Requests still running after this many seconds are answered 503 at once (the work left
+    /// behind is cancelled, and bounded by the engine's queue).
     public var requestTimeoutSeconds = 30.0
+    /// A request's body must arrive within this many seconds (408 after).
+    public var bodyTimeoutSeconds = 20.0
+    /// A connection that sends nothing for this many seconds (mid-request or between requests) is closed.
+    public var idleTimeoutSeconds = 15.0
+    /// Open connections at most; further ones wait in the listen backlog until one closes.
+    public var maxConnections = 512
+    /// Pixel budgets of a liveness verification: each frame (1920x1080 fits), and all frames
+    /// together (30 frames of 1280x720 fit), read from the images' headers before any decoding.
+    public var maxFramePixels = 2_100_000
+    public var maxRequestPixels = 28_000_000
     /// Largest face distance accepted as the same person (docs/calibration.md).
     public var matchThreshold = FaceEngineConfiguration.defaultMatchThreshold
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
@@ -95,6 +106,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_MAX_BODY_BYTES", \.maxBodyBytes)
         try value("FASTCERT_MAX_PIXELS", \.maxPixels)
         try value("FASTCERT_REQUEST_TIMEOUT", \.requestTimeoutSeconds)
+        try value("FASTCERT_BODY_TIMEOUT", \.bodyTimeoutSeconds)
+        try value("FASTCERT_IDLE_TIMEOUT", \.idleTimeoutSeconds)
+        try value("FASTCERT_MAX_CONNECTIONS", \.maxConnections)
+        try value("FASTCERT_MAX_FRAME_PIXELS", \.maxFramePixels)
+        try value("FASTCERT_MAX_REQUEST_PIXELS", \.maxRequestPixels)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
         try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
@@ -115,7 +131,13 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }
         guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
-        guard requestTimeoutSeconds > 0 else { throw ConfigurationError("the request timeout must be positive") }
+        guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0 else {
+            throw ConfigurationError("the request, body and idle timeouts must be positive")
+        }
+        guard (1...100_000).contains(maxConnections) else { throw ConfigurationError("max connections must be 1 to 100000") }
+        guard maxFramePixels > 0, maxRequestPixels >= maxFramePixels else {
+            throw ConfigurationError("max frame pixels must be positive, and max request pixels at least as many")
+        }
         guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
         guard (0...1).contains(deskPassiveAttackBelow), (0...1).contains(enrollmentPassiveAttackBelow) else {
             throw ConfigurationError("the passive attack thresholds (desk, enrollment) must be 0 to 1")
@@ -145,6 +167,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var maxBodyBytes: Int?
         var maxPixels: Int?
         var requestTimeoutSeconds: Double?
+        var bodyTimeoutSeconds: Double?
+        var idleTimeoutSeconds: Double?
+        var maxConnections: Int?
+        var maxFramePixels: Int?
+        var maxRequestPixels: Int?
         var matchThreshold: Double?
         var duplicateThreshold: Double?
         var maxPhotosPerEnrollment: Int?
@@ -172,6 +199,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.maxBodyBytes = maxBodyBytes ?? c.maxBodyBytes
             c.maxPixels = maxPixels ?? c.maxPixels
             c.requestTimeoutSeconds = requestTimeoutSeconds ?? c.requestTimeoutSeconds
+            c.bodyTimeoutSeconds = bodyTimeoutSeconds ?? c.bodyTimeoutSeconds
+            c.idleTimeoutSeconds = idleTimeoutSeconds ?? c.idleTimeoutSeconds
+            c.maxConnections = maxConnections ?? c.maxConnections
+            c.maxFramePixels = maxFramePixels ?? c.maxFramePixels
+            c.maxRequestPixels = maxRequestPixels ?? c.maxRequestPixels
             c.matchThreshold = matchThreshold ?? c.matchThreshold
             c.duplicateThreshold = duplicateThreshold ?? c.duplicateThreshold
             c.maxPhotosPerEnrollment = maxPhotosPerEnrollment ?? c.maxPhotosPerEnrollment

@@ -1,5 +1,6 @@
 import Certification
 import Crypto
+import FaceEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -76,6 +77,9 @@ struct VerificationRoutes {
         let photos: [Data]
         if let session = upload.fields["liveness_session"] {
             let frames = try Self.frames(upload)
+            try Self.checkPixels(
+                frames.map(\.data), perFrame: dependencies.configuration.maxFramePixels,
+                perRequest: dependencies.configuration.maxRequestPixels)
             capture = .liveness(session: session, frames: frames)
             photos = frames.map(\.data)
         } else {
@@ -142,6 +146,27 @@ struct VerificationRoutes {
 }
 
 extension VerificationRoutes {
+    /// The pixel budgets, from the frames' headers before anything is decoded: a frame larger than
+    /// `perFrame`, or frames larger than `perRequest` together, are refused (413) whole. A frame
+    /// whose header cannot be read is left to the engine, which names what is wrong with it.
+    static func checkPixels(_ frames: [Data], perFrame: Int, perRequest: Int) throws {
+        var total = 0
+        for (index, frame) in frames.enumerated() {
+            guard let size = ImageHeader.dimensions(frame) else { continue }
+            let pixels = size.width * size.height
+            guard pixels <= perFrame else {
+                throw APIError(
+                    .tooManyPixels,
+                    "frame \(index + 1) is \(size.width)x\(size.height); frames may have at most \(perFrame) pixels (640x480 is plenty)")
+            }
+            total += pixels
+        }
+        guard total <= perRequest else {
+            throw APIError(
+                .tooManyPixels, "the frames have \(total) pixels together; at most \(perRequest) (send 640x480 frames, 5 to 15 of them)")
+        }
+    }
+
     /// The session's frames with their capture times (`timestamps`: milliseconds, comma-separated
     /// in multipart, an array in JSON; one per frame, in the frames' order).
     static func frames(_ upload: Upload) throws -> [LivenessFrame] {

@@ -1,0 +1,181 @@
+import Crypto
+import FaceEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Logging
+import Storage
+import TestSupport
+import Testing
+
+@testable import Server
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A client that misbehaves on purpose, against the whole application (`buildApplication`: the
+/// server's timeouts and connection cap included) on a real socket.
+@Suite("Hostile clients")
+struct HostileClientTests {
+    /// A raw TCP connection to the local server: what a hostile client can do that an HTTP client will not.
+    final class RawConnection: @unchecked Sendable {
+        let socket: Int32
+
+        /// The server closed the connection (rather than the read timing out).
+        var closedByServer = false
+
+        init(port: Int) throws {
+            socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(socket) }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            let fd = socket
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// What the server sends until it closes or 30 s pass; nil when nothing came. The
+        /// blocking reads run on a thread of their own: on the concurrency pool they would starve
+        /// the server under test of the threads its handlers need.
+        func receive() async -> String? {
+            await withCheckedContinuation { done in
+                DispatchQueue.global().async { done.resume(returning: self.receiveBlocking()) }
+            }
+        }
+
+        func receiveBlocking() -> String? {
+            var received = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let fd = socket
+                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+                if count == 0 { closedByServer = true }
+                if count <= 0 { break }
+                received += buffer.prefix(count)
+                if let text = String(bytes: received, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("}") { break }
+            }
+            return received.isEmpty ? nil : String(decoding: received, as: UTF8.self)
+        }
+    }
+
+    static func withApplication(
+        _ adjust: (inout ServerConfiguration) -> Void = { _ in }, _ body: @Sendable (Int, ServiceFixture) async throws -> Void
+    ) async throws {
+        try await ServiceFixture.with(
+            enrollA: false,
+            adjust: { configuration in
+                configuration.port = 0
+                configuration.dailySweep = false
+                adjust(&configuration)
+            }
+        ) { fixture, _ in
+            let app = buildApplication(
+                configuration: fixture.configuration, store: fixture.store, engine: fixture.engine, logger: Logger(label: "hostile"))
+            try await app.test(.live) { client in
+                try await body(try #require(client.port), fixture)
+            }
+        }
+    }
+
+    @Test("no key: 401 from the headers alone, while the announced 1.9 MB body never comes")
+    func refusedBeforeTheBody() async throws {
+        try await Self.withApplication { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(
+                "POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1900000\r\n\r\n{")
+            let answer = await connection.receive() ?? ""
+            #expect(answer.hasPrefix("HTTP/1.1 401"), "\(answer.prefix(200))")
+        }
+    }
+
+    @Test("a wrong role: 403 before the body; a known key whose body stalls: 408 at the body deadline")
+    func stalledBody() async throws {
+        try await Self.withApplication({
+            $0.bodyTimeoutSeconds = 1; $0.idleTimeoutSeconds = 30
+        }) { port, fixture in
+            let wrongRole = try RawConnection(port: port)
+            wrongRole.send(
+                "POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(fixture.key(.auditor))\r\nContent-Length: 1900000\r\n\r\n{"
+            )
+            #expect((await wrongRole.receive() ?? "").hasPrefix("HTTP/1.1 403"))
+            let stalled = try RawConnection(port: port)
+            stalled.send(
+                "POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(fixture.key(.kiosk))\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"person_id\":"
+            )
+            let answer = await stalled.receive() ?? ""
+            #expect(answer.hasPrefix("HTTP/1.1 408") && answer.contains("body_timeout"), "\(answer.prefix(300))")
+        }
+    }
+
+    @Test("a connection that goes quiet mid-request is closed at the idle timeout")
+    func idleClosed() async throws {
+        try await Self.withApplication({ $0.idleTimeoutSeconds = 1 }) { port, _ in
+            let connection = try RawConnection(port: port)
+            let started = ContinuousClock.now
+            connection.send("GET /healthz HTTP/1.1\r\nHost: local")  // the head never ends
+            #expect(await connection.receive() == nil && connection.closedByServer, "closed without an answer")
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(800) && waited < .seconds(25), "closed by the idle timeout, not the read's: \(waited)")
+        }
+    }
+
+    @Test("the request deadline answers on time, not when work that ignores cancellation ends")
+    func deadlineAnswersOnTime() async throws {
+        let started = ContinuousClock.now
+        do {
+            _ = try await Deadline.run(seconds: 0.3, onTimeout: APIError(.timeout, "late")) {
+                // Native work cannot be cancelled: it ends when it ends (here in two minutes).
+                await withCheckedContinuation { done in DispatchQueue.global().asyncAfter(deadline: .now() + 120) { done.resume() } }
+                return 1
+            }
+            Issue.record("the work finished first")
+        } catch let error as APIError {
+            #expect(error.code == "timeout")
+        }
+        // Far sooner than the work (the rest of the test suite may hold the concurrency pool's threads a while).
+        #expect(ContinuousClock.now - started < .seconds(60))
+        let quick = try await Deadline.run(seconds: 5, onTimeout: APIError(.timeout, "late")) { 42 }
+        #expect(quick == 42)
+    }
+
+    @Test("pixel budgets, from the headers before any decoding: one frame too large, or too many pixels together, is 413")
+    func pixelBudgets() async throws {
+        try await ServiceFixture.with(adjust: {
+            $0.maxFramePixels = 1_000_000; $0.maxRequestPixels = 3_000_000
+        }) { fixture, client in
+            let kiosk = fixture.key(.kiosk)
+            let session = try #require(try await LivenessRouteTests.startSession(client, key: kiosk)["session_id"] as? String)
+            let small = try Fixtures.phoneScreen("obama2.jpg")  // 640x480
+            let size = try #require(ImageHeader.dimensions(small))
+            let huge = Fixtures.pngHeader(width: 8000, height: 6000)  // 48 MP in a few bytes
+            let one = try await LivenessRouteTests.submit(client, key: kiosk, session: session, frames: [small, small, huge, small, small])
+            #expect(
+                one.status == .contentTooLarge && String(buffer: one.body).contains("frame 3 is 8000x6000"), "\(String(buffer: one.body))")
+            let count = 3_000_000 / (size.width * size.height) + 1
+            let many = try await LivenessRouteTests.submit(
+                client, key: kiosk, session: session, frames: Array(repeating: small, count: count))
+            #expect(count <= 30)
+            #expect(
+                many.status == .contentTooLarge && String(buffer: many.body).contains("too_many_pixels"), "\(String(buffer: many.body))")
+            // Nothing was spent: the session is still unused and answers a real attempt.
+            let stillFresh = try await LivenessRouteTests.submit(
+                client, key: kiosk, session: session, frames: [small, small, small, small, small])
+            #expect(stillFresh.status == .ok, "\(String(buffer: stillFresh.body))")
+        }
+    }
+}
