@@ -5,10 +5,9 @@ import Ledger
 /// and a message a kiosk, the mobile backend or an operator can act on. Store and engine failures
 /// pass through as ``LedgerError`` and `FaceEngineError`.
 public enum CertificationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No such resident ID in the ledger.
+    /// No such resident ID in the ledger, or none the caller's unit covers (the two are answered
+    /// alike, so an ID's existence elsewhere is not told).
     case personNotFound(ResidentID)
-    /// The person's community lies outside the caller's unit.
-    case outOfScope(ResidentID, callerUnit: String)
     /// The person has no enrolled reference photo.
     case notEnrolled(ResidentID)
     /// A photo-only verification while match-only verification is off.
@@ -25,7 +24,6 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
     /// The stable codes, one per case.
     public enum Code: String, Sendable, CaseIterable {
         case personNotFound = "person_not_found"
-        case outOfScope = "out_of_scope"
         case notEnrolled = "not_enrolled"
         case livenessRequired = "liveness_required"
         case lockedOut = "locked_out"
@@ -34,7 +32,6 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
     public var code: Code {
         switch self {
         case .personNotFound: .personNotFound
-        case .outOfScope: .outOfScope
         case .notEnrolled: .notEnrolled
         case .livenessRequired: .livenessRequired
         case .lockedOut: .lockedOut
@@ -43,8 +40,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
 
     public var message: String {
         switch self {
-        case .personNotFound(let id): "no person \(id) in the ledger"
-        case .outOfScope(let id, let unit): "\(id) belongs to a community outside this key's unit \(unit)"
+        case .personNotFound(let id): "no person \(id) in this key's unit"
         case .notEnrolled(let id): "\(id) has no enrolled reference photo; an operator must enroll one first"
         case .livenessRequired:
             "send liveness_session and its frames (POST /v1/liveness/sessions first); match-only verification is off"

@@ -22,6 +22,10 @@ public protocol EnrollmentStore: Sendable {
     func enrollmentChanges(after: Int64) async throws -> (last: Int64, persons: [ResidentID])
     /// Records an event that stores no template (a refused duplicate).
     func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws
+    /// Opens a case for the other unit's operators about a possible duplicate identity outside
+    /// the enrolling caller's scope; returns its number.
+    func openDuplicateCase(other: ResidentID, enrolling: ResidentID, distance: Double, by actor: String, on day: Day)
+        async throws -> Int64
     /// Stores the template, its photos' record and an event in one transaction (`already_enrolled`
     /// unless `replacing`).
     func saveEnrollment(

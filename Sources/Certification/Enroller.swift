@@ -18,14 +18,21 @@ public actor Enroller {
         public var allowDuplicate: Bool
         /// Who enrolls: the API key id, or cli:<user>.
         public var actor: String
+        /// The unit path the caller may see (an operator's key); nil sees the whole city (the
+        /// command line). A duplicate outside it is reported without who it is, and a case is opened
+        /// for the operators whose scope covers it.
+        public var scope: String?
 
-        public init(person: ResidentID, photos: [Data], replace: Bool, dryRun: Bool, allowDuplicate: Bool, actor: String) {
+        public init(
+            person: ResidentID, photos: [Data], replace: Bool, dryRun: Bool, allowDuplicate: Bool, actor: String, scope: String? = nil
+        ) {
             self.person = person
             self.photos = photos
             self.replace = replace
             self.dryRun = dryRun
             self.allowDuplicate = allowDuplicate
             self.actor = actor
+            self.scope = scope
         }
     }
 
@@ -41,9 +48,18 @@ public actor Enroller {
     }
 
     /// Another person whose enrolled face is this one's.
+    /// A person the face matches. Outside the caller's scope, who it is and how near stay hidden
+    /// (`residentId` and `distance` nil): only the number of the case opened for that unit.
     public struct Duplicate: Codable, Sendable, Equatable {
-        public var residentId: String
-        public var distance: Double
+        public var residentId: String?
+        public var distance: Double?
+        public var caseId: Int64?
+
+        public init(residentId: String?, distance: Double?, caseId: Int64? = nil) {
+            self.residentId = residentId
+            self.distance = distance
+            self.caseId = caseId
+        }
     }
 
     public struct Outcome: Sendable {
@@ -200,21 +216,46 @@ public actor Enroller {
         }
         let embeddings = outcome.accepted.map(\.embedding.values)
         let count = embeddings.count
-        let duplicates = try await duplicates(of: outcome.accepted.map(\.embedding), excluding: request.person)
+        let found = try await duplicates(of: outcome.accepted.map(\.embedding), excluding: request.person)
+        // Outside the caller's scope: a case for the other unit's operators, and nothing of who it is.
+        var duplicates: [Duplicate] = []
+        var elsewhere = 0
+        for duplicate in found {
+            guard let id = duplicate.residentId.flatMap({ try? ResidentID($0) }) else { continue }
+            if let scope = request.scope, let other = try await store.person(id), !other.unitPath.hasPrefix(scope) {
+                let caseID = try await store.openDuplicateCase(
+                    other: id, enrolling: request.person, distance: duplicate.distance ?? 0, by: request.actor, on: Day(Date()))
+                duplicates.append(Duplicate(residentId: nil, distance: nil, caseId: caseID))
+                elsewhere += 1
+            } else {
+                duplicates.append(duplicate)
+            }
+        }
         var detail: String?
         if !duplicates.isEmpty {
-            let names = duplicates.map { "\($0.residentId) (distance \(String(format: "%.3f", $0.distance)))" }.joined(separator: ", ")
-            detail = AuditJSON.text(DuplicateDetail(duplicates: duplicates, allowed: request.allowDuplicate))
-            if !request.allowDuplicate {
-                if !request.dryRun {
-                    try await store.recordEnrollmentEvent(request.person, action: "duplicate_refused", by: request.actor, detail: detail)
-                }
+            detail = AuditJSON.text(DuplicateDetail(duplicates: found, allowed: request.allowDuplicate && elsewhere == 0))
+            // A duplicate the caller cannot see cannot be allowed by them: a city operator resolves it.
+            if !request.allowDuplicate || elsewhere > 0 {
+                try await store.recordEnrollmentEvent(
+                    request.person, action: request.dryRun ? "dry_run" : "duplicate_refused", by: request.actor, detail: detail)
+                let cases = duplicates.compactMap(\.caseId).map { "\($0)" }.joined(separator: ", ")
+                let names = duplicates.compactMap { duplicate in
+                    duplicate.residentId.map { "\($0) (distance \(String(format: "%.3f", duplicate.distance ?? 0)))" }
+                }.joined(separator: ", ")
+                let message =
+                    elsewhere > 0
+                    ? "a possible duplicate in another district: case opened (\(cases)) for its operators; a city operator resolves it"
+                        + (names.isEmpty ? "" : "; the face also matches \(names)")
+                    : "the face is already enrolled as \(names); an operator must resolve this (one face, two pensions)"
                 return Outcome(
-                    status: .duplicateIdentity, photos: outcome.results, referencePhotos: 0, duplicates: duplicates,
-                    message: "the face is already enrolled as \(names); an operator must resolve this (one face, two pensions)")
+                    status: .duplicateIdentity, photos: outcome.results, referencePhotos: 0, duplicates: duplicates, message: message)
             }
         }
         if request.dryRun {
+            // The search is recorded even when nothing is stored: a dry run is no way to probe faces unseen.
+            try await store.recordEnrollmentEvent(
+                request.person, action: "dry_run", by: request.actor,
+                detail: detail ?? AuditJSON.text(DuplicateDetail(duplicates: [], allowed: request.allowDuplicate)))
             return Outcome(
                 status: .wouldEnroll, photos: outcome.results, referencePhotos: count, duplicates: duplicates,
                 message: "dry run: would enroll \(count) reference photo(s)")
@@ -259,7 +300,7 @@ public actor Enroller {
                 confirmed.append(Duplicate(residentId: id.value, distance: (distance * 1000).rounded() / 1000))
             }
         }
-        return confirmed.sorted { $0.distance < $1.distance }
+        return confirmed.sorted { ($0.distance ?? .infinity) < ($1.distance ?? .infinity) }
     }
 
     /// The person's template, or nil when they have none or it cannot be opened (another key,

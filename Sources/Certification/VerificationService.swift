@@ -122,7 +122,8 @@ public struct VerificationService: Sendable {
     /// The person, if they exist and the caller's unit covers them.
     func scopedPerson(_ id: ResidentID, _ caller: Caller) async throws -> PersonRecord {
         guard let person = try await store.person(id) else { throw CertificationError.personNotFound(id) }
-        guard caller.covers(person) else { throw CertificationError.outOfScope(id, callerUnit: caller.unitCode) }
+        // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
+        guard caller.covers(person) else { throw CertificationError.personNotFound(id) }
         return person
     }
 
@@ -154,7 +155,8 @@ public struct VerificationService: Sendable {
         }
         let state = try await store.verificationState(person: id, key: caller.keyID, policy: policy.lockout)
         guard let person = state.person else { throw CertificationError.personNotFound(id) }
-        guard caller.covers(person) else { throw CertificationError.outOfScope(id, callerUnit: caller.unitCode) }
+        // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
+        guard caller.covers(person) else { throw CertificationError.personNotFound(id) }
         try await refuseWhenLocked(state, request)
         guard let template = state.template, !template.isEmpty else { throw CertificationError.notEnrolled(id) }
         let enrolled = template.compactMap(FaceEmbedding.init(values:))

@@ -61,7 +61,6 @@ extension APIError {
     public static func status(_ code: CertificationError.Code) -> HTTPResponse.Status {
         switch code {
         case .personNotFound: .notFound
-        case .outOfScope: .forbidden
         case .notEnrolled: .conflict
         case .livenessRequired: .unprocessableContent
         case .lockedOut: .tooManyRequests

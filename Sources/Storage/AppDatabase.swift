@@ -404,6 +404,45 @@ public struct AppDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v10-duplicate-cases") { db in
+            // A possible duplicate identity outside the enrolling operator's unit opens a task for the
+            // other unit (kind duplicate_identity) and marks their record (duplicate_suspected); a dry
+            // run's search is recorded (dry_run). New CHECK values: the two tables are rebuilt.
+            try db.execute(
+                sql: """
+                    CREATE TABLE task_v10 (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        unit_code TEXT NOT NULL REFERENCES unit(code),
+                        kind TEXT NOT NULL CHECK (kind IN ('field_check', 'attention', 'home_visit', 'phone_call', 'duplicate_identity')),
+                        key_day TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'closed')),
+                        outcome TEXT,
+                        created_on TEXT NOT NULL,
+                        closed_on TEXT,
+                        UNIQUE (person_id, kind, key_day)
+                    );
+                    INSERT INTO task_v10 SELECT id, person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on FROM task;
+                    DROP TABLE task;
+                    ALTER TABLE task_v10 RENAME TO task;
+                    CREATE INDEX task_unit ON task(unit_code, status);
+                    CREATE TABLE enrollment_event_v10 (
+                        id INTEGER PRIMARY KEY,
+                        person_id TEXT NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN (
+                            'enrolled', 'replaced', 'deleted', 'duplicate_refused', 'dry_run', 'duplicate_suspected')),
+                        photos INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        at TEXT NOT NULL,
+                        detail TEXT
+                    );
+                    INSERT INTO enrollment_event_v10 SELECT id, person_id, action, photos, actor, at, detail FROM enrollment_event;
+                    DROP TABLE enrollment_event;
+                    ALTER TABLE enrollment_event_v10 RENAME TO enrollment_event;
+                    CREATE INDEX enrollment_event_person ON enrollment_event(person_id, id);
+                    """)
+        }
         return migrator
     }
 }

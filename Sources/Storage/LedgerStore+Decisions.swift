@@ -145,7 +145,7 @@ extension LedgerStore {
                 let person = try String.fetchOne(
                     db, sql: "SELECT person_id FROM ledger_event WHERE id = ? AND kind = 'conflict'", arguments: [id])
             else { throw LedgerError(.unknownConflict, "no conflict \(id)") }
-            let row = try self.person(person, scope: scope, db)
+            let row = try self.person(person, of: "conflict \(id)", scope: scope, db)
             if let done = try Int64.fetchOne(
                 db, sql: "SELECT id FROM decision WHERE conflict_id = ? AND kind = 'resolve_conflict'", arguments: [id])
             {
@@ -333,7 +333,7 @@ extension LedgerStore {
             guard var hold = try DecisionRow.fetchOne(db, key: id), hold.kind == Decision.Kind.hold.rawValue else {
                 throw LedgerError(.unknownDecision, "no hold \(id)")
             }
-            _ = try self.person(hold.personId, scope: scope, db)
+            _ = try self.person(hold.personId, of: "hold \(id)", scope: scope, db)
             guard hold.status == "in_force" else { throw LedgerError(.decisionClosed, "hold \(id) has \(hold.status)") }
             try self.end(&hold, by: actor, reason: reason, on: day, now: Self.timestamp(), db)
             return try self.decision(id, db)
@@ -364,13 +364,22 @@ extension LedgerStore {
 
     /// A person's row (``sweepColumns``), within `scope` (a unit path prefix) when given.
     func person(_ id: String, scope: String?, _ db: Database) throws -> Row {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.sweepColumns), u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?",
-                arguments: [id])
-        else { throw LedgerError(.personNotFound, "no person \(id) in the ledger") }
+        let row = try Row.fetchOne(
+            db, sql: "SELECT \(Self.sweepColumns), u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?",
+            arguments: [id])
+        // Outside the scope is answered as no such person, in the same words.
+        guard let row, scope.map({ (row["path"] as String).hasPrefix($0) }) ?? true else {
+            throw LedgerError(.personNotFound, scope == nil ? "no person \(id) in the ledger" : "no person \(id) in this key's unit")
+        }
+        return row
+    }
+
+    /// The row of the person a numbered record (a conflict, a decision, a hold) concerns: the record
+    /// is addressed by its number, not a resident ID, so outside the scope is `out_of_scope`.
+    func person(_ id: String, of record: String, scope: String?, _ db: Database) throws -> Row {
+        let row = try person(id, scope: nil, db)
         if let scope, !(row["path"] as String).hasPrefix(scope) {
-            throw LedgerError(.outOfScope, "person \(id) lives outside this key's unit")
+            throw LedgerError(.outOfScope, "\(record) concerns a person outside this key's unit")
         }
         return row
     }
@@ -379,7 +388,7 @@ extension LedgerStore {
     func pending(_ id: Int64, scope: String?, _ db: Database) throws -> (request: DecisionRow, person: Row) {
         guard let request = try DecisionRow.fetchOne(db, key: id), Decision.Kind(rawValue: request.kind)?.needsSecondOperator == true
         else { throw LedgerError(.unknownDecision, "no four-eyes request \(id)") }
-        let person = try person(request.personId, scope: scope, db)
+        let person = try person(request.personId, of: "decision \(id)", scope: scope, db)
         guard request.status == "pending" else {
             throw LedgerError(
                 .decisionClosed, "decision \(id) was already \(request.status) by \(request.decidedBy ?? "") on \(request.decidedOn ?? "")")

@@ -58,9 +58,9 @@ public struct PersonStore: LedgerBacked {
     public func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String, by actor: String) async throws -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
-            guard let current = try PersonStore.personRecord(id, db) else { throw LedgerError(.personNotFound, "no person \(id)") }
-            guard current.unitPath.hasPrefix(scope) else {
-                throw LedgerError(.outOfScope, "\(id) belongs to a community outside the units this key may manage")
+            // A person outside the scope is answered as one who does not exist.
+            guard let current = try PersonStore.personRecord(id, db), current.unitPath.hasPrefix(scope) else {
+                throw LedgerError(.personNotFound, "no person \(id) in this key's unit")
             }
             let input = PersonInput(
                 residentID: id.value, name: changes.name ?? current.name, birthDate: current.birthDate.description,

@@ -84,6 +84,39 @@ public struct TemplateStore: LedgerBacked {
         }
     }
 
+    /// A possible duplicate identity found outside the enrolling caller's scope: a task of kind
+    /// `duplicate_identity` for the other person's community (once a day per person: the same task
+    /// again on the day) and a `duplicate_suspected` event on their enrollment record, in one
+    /// transaction. The other unit's operators see the case; the caller learns only its number.
+    public func openDuplicateCase(
+        other: ResidentID, enrolling: ResidentID, distance: Double, by actor: String, on day: Day
+    ) async throws -> Int64 {
+        try await write { db in
+            guard let person = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [other.value]),
+                let enrollingUnit = try String.fetchOne(db, sql: "SELECT unit_code FROM person WHERE id = ?", arguments: [enrolling.value])
+            else { throw LedgerError(.personNotFound, "no person \(other.masked)") }
+            let reason = String(
+                format:
+                    "a face enrolled for a person of unit %@ matches this person's enrolled face (distance %.3f): check both identities in person",
+                enrollingUnit, distance)
+            try self.ledger.openTask(person, kind: "duplicate_identity", key: day, reason: reason, on: day, db)
+            guard
+                let id = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM task WHERE person_id = ? AND kind = 'duplicate_identity' AND key_day = ?",
+                    arguments: [other.value, day.description])
+            else { throw StorageError(.database, "the duplicate-identity task was not stored") }
+            let detail = String(
+                decoding: try JSONEncoder().encode([
+                    "case": "\(id)", "enrolling_unit": enrollingUnit, "distance": String(format: "%.3f", distance),
+                ]),
+                as: UTF8.self)
+            var event = EnrollmentEventRow(
+                personId: other.value, action: "duplicate_suspected", photos: 0, actor: actor, at: LedgerStore.timestamp(), detail: detail)
+            try event.insert(db)
+            return id
+        }
+    }
+
     /// The person's enrollment and its history; nil when the ledger has no such person.
     public func enrollment(_ id: ResidentID) async throws -> EnrollmentRecord? {
         try await read { db in
@@ -213,7 +246,10 @@ public struct TemplateStore: LedgerBacked {
     public func enrollmentChanges(after: Int64) async throws -> (last: Int64, persons: [ResidentID]) {
         try await read { db in
             let events = try EnrollmentEventRow.filter(Column("id") > after).order(Column("id")).fetchAll(db)
-            let persons = try events.filter { $0.action != "duplicate_refused" }.map { try ResidentID($0.personId) }
+            // Events that change no template: refusals, dry runs, cases opened.
+            let persons = try events.filter { !["duplicate_refused", "dry_run", "duplicate_suspected"].contains($0.action) }.map {
+                try ResidentID($0.personId)
+            }
             return (events.last?.id ?? after, persons)
         }
     }

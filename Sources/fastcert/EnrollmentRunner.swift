@@ -184,7 +184,10 @@ final class EnrollmentRunner: Sendable {
                     summary.reportRows += 1
                 }
             }
-            let duplicates = outcome.duplicates.map { "\($0.residentId) at distance \(String(format: "%.3f", $0.distance))" }
+            let duplicates = outcome.duplicates.map { duplicate in
+                duplicate.residentId.map { "\($0) at distance \(String(format: "%.3f", duplicate.distance ?? 0))" }
+                    ?? "a person in another district (case \(duplicate.caseId.map(String.init) ?? "-"))"
+            }
             let line = refused ? "not enrolled: \(outcome.message) [\(outcome.status.rawValue)]" : outcome.message
             print("\(who): \(line)" + (duplicates.isEmpty || refused ? "" : " (matches \(duplicates.joined(separator: ", ")), allowed)"))
         }

@@ -118,6 +118,14 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     func recordEnrollmentEvent(_ id: ResidentID, action: String, by actor: String, detail: String?) async throws {
         state.withLock { $0.events.append((Int64($0.events.count + 1), id, action)) }
     }
+    func openDuplicateCase(other: ResidentID, enrolling: ResidentID, distance: Double, by actor: String, on day: Day)
+        async throws -> Int64
+    {
+        state.withLock { state in
+            state.events.append((Int64(state.events.count + 1), other, "duplicate_suspected"))
+            return Int64(state.events.count)
+        }
+    }
     func saveEnrollment(
         _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
     ) async throws {

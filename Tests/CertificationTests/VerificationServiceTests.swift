@@ -61,11 +61,11 @@ struct VerificationServiceTests {
         #expect(store.state.withLock { $0.attempts.isEmpty })
     }
 
-    @Test("a caller outside the person's unit, an unknown person and a person never enrolled are refused")
+    @Test("a caller outside the person's unit (answered as no such person), an unknown person and a person never enrolled are refused")
     func refusals() async throws {
         let (service, store) = try await Self.service()
         let elsewhere = Caller(keyID: "fc_other", channel: .mobile, unitCode: "c9", unitPath: "/qd/ln/")
-        await #expect(throws: CertificationError.outOfScope(Self.obama, callerUnit: "c9")) {
+        await #expect(throws: CertificationError.personNotFound(Self.obama)) {
             try await Self.verify(service, "obama2.jpg", caller: elsewhere)
         }
         _ = try await store.deleteEnrollment(Self.obama, by: "test", reason: nil)

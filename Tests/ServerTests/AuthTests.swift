@@ -102,7 +102,7 @@ struct AuthTests {
         }
     }
 
-    @Test("a key of another district cannot read, enroll, verify or list person A's district")
+    @Test("a key of another district cannot read, enroll, verify or list person A's district, nor tell that A exists")
     func unitScope() async throws {
         try await ServiceFixture.with { fixture, client in
             let a = ServiceFixture.personA
@@ -110,14 +110,26 @@ struct AuthTests {
                 (.readPerson, .operator), (.readPerson, .kiosk), (.updatePerson, .operator), (.personLedger, .auditor),
                 (.enroll, .operator), (.enrollment, .auditor), (.deleteEnrollment, .operator), (.verify, .kiosk), (.verify, .mobile),
             ]
+            // A person elsewhere is answered exactly as one who does not exist (same status, code, words).
+            let unknown = ResidentID.completing("37020219990101009")!.value
+            let (maskedUnknown, maskedA) = (try ResidentID(unknown).masked, try ResidentID(a).masked)
             for (route, role) in outOfScope {
                 let request = try Self.sample(route)
                 let response = try await client.execute(
                     uri: request.uri, method: request.method, headers: Call.headers(fixture.key(role, "B"), request.headers),
                     body: request.body)
+                let missing = try await client.execute(
+                    uri: request.uri.replacingOccurrences(of: a, with: unknown), method: request.method,
+                    headers: Call.headers(fixture.key(role, "B"), request.headers),
+                    body: request.body.map { ByteBuffer(string: String(buffer: $0).replacingOccurrences(of: a, with: unknown)) })
                 #expect(
-                    response.status == .forbidden && Call.errorCode(response) == "out_of_scope",
+                    response.status == .notFound && Call.errorCode(response) == "person_not_found",
                     "\(role) of district B on \(route): \(response.status.code)")
+                #expect(
+                    missing.status == response.status
+                        && String(buffer: missing.body).replacingOccurrences(of: maskedUnknown, with: maskedA)
+                            == String(buffer: response.body),
+                    "\(route): \(String(buffer: missing.body)) vs \(String(buffer: response.body))")
             }
             for path in ["/v1/alerts", "/v1/tasks", "/v1/outbox", "/v1/stats", "/v1/payroll?month=2026-01"] {
                 let separator = path.contains("?") ? "&" : "?"

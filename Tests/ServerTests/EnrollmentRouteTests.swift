@@ -61,6 +61,43 @@ struct EnrollmentRouteTests {
         }
     }
 
+    @Test(
+        "another district's face: not named, not measured, not allowed by a district operator, even on a dry run; a case opens for its operators"
+    )
+    func crossDistrictDuplicate() async throws {
+        try await ServiceFixture.with { fixture, client in
+            // Person A (district A) is enrolled with photos of one man; district B's operator tries his face for person B.
+            let operatorB = fixture.key(.operator, "B")
+            let (type, body) = Call.multipart(photos: [try Fixtures.image("obama3.jpg")])
+            let probe = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments?dry_run=true&allow_duplicate=true", method: .post,
+                headers: Call.headers(operatorB, [.contentType: type]), body: body)
+            let text = String(buffer: probe.body)
+            #expect(probe.status == .conflict && Call.errorCode(probe) == "duplicate_identity", "\(text)")
+            #expect(!text.contains(ServiceFixture.personA) && !text.contains("distance"), "nothing of who or how near: \(text)")
+            #expect(text.contains("another district") && text.contains("case opened"), "\(text)")
+            let matches = (Call.body(probe)["error"] as? [String: Any])?["duplicates"] as? [[String: Any]] ?? []
+            let caseID = try #require(matches.first?["case_id"] as? Int)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 1, "nothing enrolled")
+            // The search is recorded for person B, the case for person A, a task for district A's operators.
+            #expect(
+                try await fixture.count(
+                    "SELECT COUNT(*) FROM enrollment_event WHERE action = 'dry_run' AND person_id = '\(ServiceFixture.personB)'") == 1)
+            #expect(
+                try await fixture.count(
+                    "SELECT COUNT(*) FROM enrollment_event WHERE action = 'duplicate_suspected' AND person_id = '\(ServiceFixture.personA)'"
+                )
+                    == 1)
+            let tasksA = try await client.execute(uri: "/v1/tasks?unit=370202", method: .get, headers: Call.headers(fixture.key(.operator)))
+            let listed = Call.body(tasksA)["tasks"] as? [[String: Any]] ?? []
+            #expect(
+                listed.contains { $0["kind"] as? String == "duplicate_identity" && $0["id"] as? Int == caseID },
+                "\(String(buffer: tasksA.body))")
+            let tasksB = try await client.execute(uri: "/v1/tasks?unit=370203", method: .get, headers: Call.headers(operatorB))
+            #expect(!String(buffer: tasksB.body).contains("duplicate_identity"), "the case is not district B's to see")
+        }
+    }
+
     @Test("show lists photo hashes, quality and history, never a template; delete is recorded; list pages by resident ID")
     func showDeleteList() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in

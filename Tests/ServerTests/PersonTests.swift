@@ -11,6 +11,27 @@ import Testing
 /// Persons and enrollments over HTTP.
 @Suite("Persons and enrollment")
 struct PersonTests {
+    @Test("a kiosk or mobile key reads only what a kiosk shows: name initial, enrolled, deadline; staff read the record")
+    func deviceView() async throws {
+        try await ServiceFixture.with { fixture, client in
+            for role in [APIKey.Role.kiosk, .mobile] {
+                let response = try await client.execute(
+                    uri: "/v1/persons/\(ServiceFixture.personA)", method: .get, headers: Call.headers(fixture.key(role)))
+                let body = Call.body(response)
+                #expect(response.status == .ok)
+                #expect(Set(body.keys) == ["resident_id", "name_initial", "face_enrolled", "deadline"], "\(role): \(body.keys)")
+                #expect(body["name_initial"] as? String == "W" && body["face_enrolled"] as? Bool == true)
+                for secret in ["13800000000", "wf1940", "3200.50", "Wang Fang"] {
+                    #expect(!String(buffer: response.body).contains(secret), "\(role) must not read \(secret)")
+                }
+            }
+            let staff = Call.body(
+                try await client.execute(
+                    uri: "/v1/persons/\(ServiceFixture.personA)", method: .get, headers: Call.headers(fixture.key(.operator))))
+            #expect(staff["phone"] as? String == "13800000000" && staff["monthly_amount"] as? String == "3200.50")
+        }
+    }
+
     @Test("create, read and update a person; a duplicate, a bad checksum and another district's community are refused")
     func createReadUpdate() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in

@@ -13,6 +13,21 @@ struct PersonRoutes {
     var store: ServiceStore { dependencies.store }
 
     /// A person as the API shows them (never a face template).
+    /// What a kiosk or the mobile app may read of a person.
+    struct DeviceBody: Encodable {
+        var residentId: String
+        var nameInitial: String
+        var faceEnrolled: Bool
+        var deadline: String
+
+        init(_ p: PersonRecord) {
+            residentId = p.id.value
+            nameInitial = p.name.first.map(String.init) ?? ""
+            faceEnrolled = p.templatePhotos > 0
+            deadline = p.ledger.deadline.description
+        }
+    }
+
     struct PersonBody: Encodable {
         var residentId: String
         var name: String
@@ -109,6 +124,11 @@ struct PersonRoutes {
         }
         routes.add(.readPerson) { _, context, _ in
             let person = try await scopedPerson(context)
+            // A device shows the person in front of it who they are and when they are due; their phone,
+            // pension, death day and history are staff's.
+            if let role = context.caller?.role, role == .kiosk || role == .mobile {
+                return try JSON.response(DeviceBody(person))
+            }
             return try JSON.response(PersonBody(person))
         }
         routes.add(.updatePerson) { _, context, body in
@@ -172,15 +192,14 @@ struct PersonRoutes {
         try ResidentID(context.parameters.get("id") ?? "")
     }
 
-    /// The person named in the path, if the caller's unit covers them.
+    /// The person named in the path, if the caller's unit covers them. A person elsewhere is
+    /// answered exactly as one who does not exist: whether an ID is a pensioner in another district
+    /// is not the caller's to learn.
     func scopedPerson(_ context: APIContext) async throws -> PersonRecord {
         let caller = try context.requireCaller()
         let id = try Self.residentID(context)
-        guard let person = try await store.persons.person(id) else {
-            throw LedgerError(.personNotFound, "no person \(id) in the ledger")
-        }
-        guard caller.covers(unitPath: person.unitPath) else {
-            throw LedgerError(.outOfScope, "\(id) belongs to a community outside this key's unit \(caller.unitCode)")
+        guard let person = try await store.persons.person(id), caller.covers(unitPath: person.unitPath) else {
+            throw LedgerError(.personNotFound, "no person \(id) in this key's unit")
         }
         return person
     }
@@ -203,7 +222,7 @@ struct PersonRoutes {
         let enrollment = Enroller.Request(
             person: person.id, photos: upload.photos, replace: try LedgerRoutes.flag(request, "replace"),
             dryRun: try LedgerRoutes.flag(request, "dry_run"), allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
-            actor: caller.id)
+            actor: caller.id, scope: caller.unitPath)
         let outcome = try await dependencies.enroller.enroll(enrollment)
         switch outcome.status {
         case .enrolled, .replaced, .wouldEnroll:

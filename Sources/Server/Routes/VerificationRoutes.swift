@@ -16,11 +16,11 @@ struct VerificationRoutes {
 
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
 
+    /// What the device is told: the decision and what to do next. The match distance and the
+    /// threshold stay in the attempt row (a device told how near it came could climb to a match).
     struct Decision: Codable {
         var decision: String
         var residentId: String
-        var distance: Double?
-        var threshold: Double
         var reasons: [String]
         var deadline: String?
         var status: String?
@@ -114,8 +114,7 @@ struct VerificationRoutes {
     /// The response body stored with the attempt (the idempotency record keeps it).
     @Sendable static func respond(_ decided: VerificationService.Decision) -> StoredResponse {
         let body = Decision(
-            decision: decided.decision.rawValue, residentId: decided.person.value, distance: decided.distance,
-            threshold: decided.threshold, reasons: decided.reasons,
+            decision: decided.decision.rawValue, residentId: decided.person.value, reasons: decided.reasons,
             deadline: decided.decision == .verified ? decided.ledger?.deadline.description : nil,
             status: decided.ledger?.status.rawValue, attemptId: decided.attemptID, liveness: decided.liveness.rawValue)
         return StoredResponse(status: 200, body: (try? JSON.encoder.encode(body)) ?? Data())
