@@ -12,12 +12,14 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
     case notEnrolled(ResidentID)
     /// A photo-only verification while match-only verification is off.
     case livenessRequired
-    /// Too many failed verifications for the person or the device: wait `seconds`.
+    /// Too many failed verifications from the device: wait `seconds`.
     case lockedOut(seconds: Int, party: LockedParty)
+    /// Another attempt from the same device is being decided.
+    case deviceBusy
 
-    /// Whose failures locked the attempt.
+    /// Whose failures locked the attempt: only a device is locked (a person's failures open a
+    /// field check instead).
     public enum LockedParty: String, Sendable, Equatable {
-        case person = "this person"
         case device = "this device"
     }
 
@@ -27,6 +29,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
         case notEnrolled = "not_enrolled"
         case livenessRequired = "liveness_required"
         case lockedOut = "locked_out"
+        case deviceBusy = "device_busy"
     }
 
     public var code: Code {
@@ -35,6 +38,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
         case .notEnrolled: .notEnrolled
         case .livenessRequired: .livenessRequired
         case .lockedOut: .lockedOut
+        case .deviceBusy: .deviceBusy
         }
     }
 
@@ -46,6 +50,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
             "send liveness_session and its frames (POST /v1/liveness/sessions first); match-only verification is off"
         case .lockedOut(let seconds, let party):
             "too many failed verifications for \(party.rawValue): try again in \(seconds) s, or ask community staff for help"
+        case .deviceBusy: "another verification from this device is still being decided: wait for its answer, then try again"
         }
     }
 

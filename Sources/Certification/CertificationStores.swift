@@ -40,13 +40,16 @@ public protocol EnrollmentStore: Sendable {
 public protocol VerificationStore: Sendable {
     /// The person, or nil when the ledger has no such resident ID.
     func person(_ id: ResidentID) async throws -> PersonRecord?
-    /// The person, the locks of the person and the device, and the opened template, in one read.
-    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws -> VerificationState
+    /// The person, the lock of the device, and the opened template, in one read.
+    func verificationState(person id: ResidentID, device: String, policy: LockoutPolicy) async throws -> VerificationState
     /// The response already given for this idempotency tag (`idempotency_key_reused` for another body).
     func storedResponse(_ tag: IdempotencyTag) async throws -> StoredResponse?
-    /// Records the attempt, its evidence on success, and the response under the tag, in one transaction.
-    func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
-        async throws -> StoredResponse
+    /// Records the attempt, its evidence on success, a field check when the person's consecutive
+    /// failures reach a multiple of `escalateAfter`, and the response under the tag, in one transaction.
+    func record(
+        _ attempt: VerificationAttempt, tag: IdempotencyTag?, escalateAfter: Int,
+        respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
+    ) async throws -> StoredResponse
     /// Issues a liveness session bound to the key and the person, valid `seconds` from `now`.
     func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
         async throws -> LivenessSession

@@ -44,12 +44,20 @@ public struct VerificationService: Sendable {
         public var capture: Capture
         /// The caller's idempotency tag: a repeated request gets the stored response back.
         public var idempotency: IdempotencyTag?
+        /// The phone the mobile backend names (`X-FastCert-Device`), for the lockout; nil for kiosks.
+        public var phone: String?
 
-        public init(person: ResidentID, caller: Caller, capture: Capture, idempotency: IdempotencyTag?) {
+        public init(person: ResidentID, caller: Caller, capture: Capture, idempotency: IdempotencyTag?, phone: String? = nil) {
             self.person = person
             self.caller = caller
             self.capture = capture
             self.idempotency = idempotency
+            self.phone = phone
+        }
+
+        /// The device the lockout counts against.
+        var device: String {
+            VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel == .kiosk, phone: phone, person: person)
         }
     }
 
@@ -101,6 +109,8 @@ public struct VerificationService: Sendable {
     public let policy: Policy
     /// The service's clock (sessions' expiry, lockouts); tests inject one instead of sleeping.
     let now: @Sendable () -> Date
+    /// Devices with an attempt in progress.
+    let busyDevices = BusySet()
 
     public init(
         store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy,
@@ -153,7 +163,14 @@ public struct VerificationService: Sendable {
         if let tag = request.idempotency, let stored = try await store.storedResponse(tag) {
             return Receipt(response: stored, replayed: true)
         }
-        let state = try await store.verificationState(person: id, key: caller.keyID, policy: policy.lockout)
+        // One attempt at a time per device: the lock is read and the attempt recorded with no other
+        // attempt of the device between them (concurrent ones would all pass a lock read first).
+        let device = request.device
+        guard busyDevices.claim(device) else {
+            throw CertificationError.deviceBusy
+        }
+        defer { busyDevices.release(device) }
+        let state = try await store.verificationState(person: id, device: device, policy: policy.lockout)
         guard let person = state.person else { throw CertificationError.personNotFound(id) }
         // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
         guard caller.covers(person) else { throw CertificationError.personNotFound(id) }
@@ -166,13 +183,13 @@ public struct VerificationService: Sendable {
         case .liveness(let session, let frames): match = try await live(session, frames, request, enrolled)
         }
         var attempt = VerificationAttempt(
-            person: id, keyID: caller.keyID, decision: match.decision, distance: match.distance, reasons: match.reasons,
+            person: id, keyID: caller.keyID, device: device, decision: match.decision, distance: match.distance, reasons: match.reasons,
             evidenceKind: caller.channel.evidenceKind)
         match.payload["liveness"] = match.liveness.rawValue
         if let distance = match.distance { match.payload["distance"] = String(distance) }
         attempt.evidencePayload = AuditJSON.text(match.payload)
         let (threshold, decided) = (policy.matchThreshold, match)
-        let stored = try await store.record(attempt, tag: request.idempotency) { outcome in
+        let stored = try await store.record(attempt, tag: request.idempotency, escalateAfter: policy.lockout.maxFailures) { outcome in
             respond(
                 Decision(
                     decision: decided.decision, person: id, distance: decided.distance, threshold: threshold, reasons: decided.reasons,
@@ -183,20 +200,19 @@ public struct VerificationService: Sendable {
             livenessMilliseconds: match.milliseconds)
     }
 
-    /// Records a locked attempt and refuses it with the time to wait.
+    /// Records a locked attempt and refuses it with the time to wait. Only a device is locked: a
+    /// person's failures open a field check instead, so typing a neighbour's ID cannot lock them out.
     func refuseWhenLocked(_ state: VerificationState, _ request: Request) async throws {
         let now = now()
-        let locks = [state.personLock.lockedUntil, state.deviceLock.lockedUntil].compactMap { $0 }.filter { $0 > now }
-        guard let until = locks.max() else { return }
+        guard let until = state.deviceLock.lockedUntil, until > now else { return }
         let wait = Int(until.timeIntervalSince(now).rounded(.up))
-        let party: CertificationError.LockedParty = (state.personLock.lockedUntil ?? .distantPast) > now ? .person : .device
         _ = try await store.record(
             VerificationAttempt(
-                person: request.person, keyID: request.caller.keyID, decision: .locked, distance: nil, reasons: ["locked out"],
-                evidenceKind: request.caller.channel.evidenceKind),
-            tag: nil
+                person: request.person, keyID: request.caller.keyID, device: request.device, decision: .locked, distance: nil,
+                reasons: ["locked out"], evidenceKind: request.caller.channel.evidenceKind),
+            tag: nil, escalateAfter: 0
         ) { _ in StoredResponse(status: 429, body: Data()) }
-        throw CertificationError.lockedOut(seconds: wait, party: party)
+        throw CertificationError.lockedOut(seconds: wait, party: .device)
     }
 
     /// What the engine and the liveness analysis concluded, before it is recorded.
@@ -307,4 +323,15 @@ public struct VerificationService: Sendable {
         }
         return match
     }
+}
+
+/// Names claimed one at a time (devices with an attempt in progress).
+final class BusySet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: Set<String> = []
+
+    /// True when `name` was free and is now claimed.
+    func claim(_ name: String) -> Bool { lock.withLock { names.insert(name).inserted } }
+
+    func release(_ name: String) { _ = lock.withLock { names.remove(name) } }
 }

@@ -63,7 +63,7 @@ extension APIError {
         case .personNotFound: .notFound
         case .notEnrolled: .conflict
         case .livenessRequired: .unprocessableContent
-        case .lockedOut: .tooManyRequests
+        case .lockedOut, .deviceBusy: .tooManyRequests
         }
     }
 
@@ -120,6 +120,7 @@ extension APIError {
     init(_ error: CertificationError) {
         self.init(status: Self.status(error.code), code: error.code.rawValue, message: error.message)
         if case .lockedOut(let seconds, _) = error { headers[.retryAfter] = "\(seconds)" }
+        if case .deviceBusy = error { headers[.retryAfter] = "1" }
     }
 
     /// A face-engine error about an uploaded image, or about the engine itself.

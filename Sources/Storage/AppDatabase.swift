@@ -443,6 +443,16 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX enrollment_event_person ON enrollment_event(person_id, id);
                     """)
         }
+        migrator.registerMigration("v11-device-lockout") { db in
+            // The lockout counts per device (a kiosk's key; the mobile backend's key with the phone),
+            // never per person: a person's failures open a field check instead.
+            try db.execute(
+                sql: """
+                    ALTER TABLE verification_attempt ADD COLUMN device TEXT;
+                    UPDATE verification_attempt SET device = key_id;
+                    CREATE INDEX verification_attempt_device ON verification_attempt(device, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,17 +1,16 @@
 import Foundation
 import Ledger
 
-/// Everything a verification reads before the engine runs, in one read: the person, the locks
-/// of the person and the device, and the person's opened template (nil: not enrolled).
+/// Everything a verification reads before the engine runs, in one read: the person, the lock of
+/// the device, and the person's opened template (nil: not enrolled). A person is never locked:
+/// their failures open a field check instead (``VerificationStore/record(_:tag:escalateAfter:respond:)``).
 public struct VerificationState: Sendable {
     public var person: PersonRecord?
-    public var personLock: LockState
     public var deviceLock: LockState
     public var template: [[Float]]?
 
-    public init(person: PersonRecord?, personLock: LockState, deviceLock: LockState, template: [[Float]]?) {
+    public init(person: PersonRecord?, deviceLock: LockState, template: [[Float]]?) {
         self.person = person
-        self.personLock = personLock
         self.deviceLock = deviceLock
         self.template = template
     }
@@ -22,6 +21,9 @@ public struct VerificationAttempt: Sendable, Equatable {
     public enum Decision: String, Sendable { case verified, notVerified = "not_verified", retry, locked }
     public var person: ResidentID
     public var keyID: String
+    /// The device the lockout counts against: a kiosk's key, or the mobile backend's key with the
+    /// phone it names (``VerificationAttempt/device(key:kiosk:phone:person:)``).
+    public var device: String
     public var decision: Decision
     public var distance: Double?
     public var reasons: [String]
@@ -30,13 +32,26 @@ public struct VerificationAttempt: Sendable, Equatable {
     /// What the evidence row keeps beside the match (liveness outcome, session, distance), JSON.
     public var evidencePayload: String?
 
-    public init(person: ResidentID, keyID: String, decision: Decision, distance: Double?, reasons: [String], evidenceKind: String) {
+    public init(
+        person: ResidentID, keyID: String, device: String? = nil, decision: Decision, distance: Double?, reasons: [String],
+        evidenceKind: String
+    ) {
         self.person = person
         self.keyID = keyID
+        self.device = device ?? keyID
         self.decision = decision
         self.distance = distance
         self.reasons = reasons
         self.evidenceKind = evidenceKind
+    }
+}
+
+extension VerificationAttempt {
+    /// The device a lockout counts against. A kiosk is its key. The mobile backend's one key serves
+    /// every phone: the phone it names (`X-FastCert-Device`) is the device, and when it names none,
+    /// the person asked about is, so that no one's failures lock anyone else's phone.
+    public static func device(key: String, kiosk: Bool, phone: String?, person: ResidentID) -> String {
+        kiosk ? key : key + "/" + (phone.map { "device:" + $0 } ?? "person:" + person.value)
     }
 }
 
@@ -45,10 +60,13 @@ public struct AttemptOutcome: Sendable, Equatable {
     public var attemptID: Int64
     public var ledger: PersonLedger?
     public var changes: [String: Int]
+    /// The person's consecutive failures reached a multiple of the limit: a field check was opened.
+    public var fieldCheckOpened: Bool
 
-    public init(attemptID: Int64, ledger: PersonLedger?, changes: [String: Int]) {
+    public init(attemptID: Int64, ledger: PersonLedger?, changes: [String: Int], fieldCheckOpened: Bool = false) {
         self.attemptID = attemptID
         self.ledger = ledger
         self.changes = changes
+        self.fieldCheckOpened = fieldCheckOpened
     }
 }

@@ -33,20 +33,19 @@ public struct VerificationRecordStore: LedgerBacked {
         return policy.state(failures: failures) { attempts.first.flatMap { try? Date($0.at, strategy: .iso8601) } }
     }
 
-    /// Everything a verification reads before the engine runs, in one read: the person, the locks
-    /// of the person and the device, and the person's opened template (nil: not enrolled).
-    public func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws
+    /// Everything a verification reads before the engine runs, in one read: the person, the lock of
+    /// the device, and the person's opened template (nil: not enrolled).
+    public func verificationState(person id: ResidentID, device: String, policy: LockoutPolicy) async throws
         -> VerificationState
     {
-        let (person, personLock, deviceLock, template) = try await read { db in
+        let (person, deviceLock, template) = try await read { db in
             (
-                try PersonStore.personRecord(id, db), try Self.lock(db, "person_id", id.value, policy),
-                try Self.lock(db, "key_id", key, policy),
+                try PersonStore.personRecord(id, db), try Self.lock(db, "device", device, policy),
                 try FaceTemplateRow.fetchOne(db, key: id.value)
             )
         }
         return VerificationState(
-            person: person, personLock: personLock, deviceLock: deviceLock,
+            person: person, deviceLock: deviceLock,
             template: try template.map { row throws in try TemplateVault.required(vault).open(row.sealed, for: id) })
     }
 
@@ -68,18 +67,23 @@ public struct VerificationRecordStore: LedgerBacked {
     }
 
     /// Records an attempt in one transaction: the attempt row; on success exactly one biometric
-    /// evidence row, applied to the ledger (the deadline moves); and, with a tag, the response
-    /// `respond` builds, so a repeated request gets it back. When the tag was stored meanwhile (two
-    /// identical requests racing), nothing is written and the stored response is returned.
+    /// evidence row, applied to the ledger (the deadline moves); on a failure that brings the
+    /// person's consecutive failures (from any device) to a multiple of `escalateAfter`, a field
+    /// check for their community (someone may be trying their identity: staff see them in person;
+    /// the person is never locked out); and, with a tag, the response `respond` builds, so a repeated
+    /// request gets it back. When the tag was stored meanwhile (two identical requests racing),
+    /// nothing is written and the stored response is returned.
     public func record(
-        _ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
+        _ attempt: VerificationAttempt, tag: IdempotencyTag?, escalateAfter: Int = 5,
+        respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
     ) async throws -> StoredResponse {
         let ledger = ledger
         return try await write { db in
             if let tag, let stored = try Self.stored(tag, db) { return stored }
             let at = Date().formatted(.iso8601)
             var row = VerificationAttemptRow(
-                personId: attempt.person.value, keyId: attempt.keyID, decision: attempt.decision.rawValue, distance: attempt.distance,
+                personId: attempt.person.value, keyId: attempt.keyID, device: attempt.device, decision: attempt.decision.rawValue,
+                distance: attempt.distance,
                 reasons: attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), evidenceId: nil, at: at)
             try row.insert(db)
             let attemptID = row.id!
@@ -96,6 +100,9 @@ public struct VerificationRecordStore: LedgerBacked {
                 row.evidenceId = evidenceID
                 try row.update(db)
             }
+            if attempt.decision == .notVerified, escalateAfter > 0 {
+                outcome.fieldCheckOpened = try Self.escalate(attempt.person, after: escalateAfter, db)
+            }
             outcome.ledger = try PersonStore.personRecord(attempt.person, db)?.ledger
             let response = respond(outcome)
             if let tag {
@@ -106,6 +113,28 @@ public struct VerificationRecordStore: LedgerBacked {
             }
             return response
         }
+    }
+
+    /// Opens a field check when the person's consecutive failures (any device) just reached a
+    /// multiple of `limit`; once a day at most. True when one was opened.
+    static func escalate(_ person: ResidentID, after limit: Int, _ db: Database) throws -> Bool {
+        let attempts = try VerificationAttemptRow.filter(
+            Column("person_id") == person.value && ["verified", "not_verified"].contains(Column("decision"))
+        )
+        .order(Column("id").desc).limit(256).fetchAll(db)
+        let failures = LockoutPolicy.failuresSinceLastSuccess(attempts.lazy.map { $0.decision == "not_verified" })
+        guard failures >= limit, failures % limit == 0,
+            let row = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [person.value])
+        else { return false }
+        let devices = Set(attempts.prefix(failures).map { $0.device ?? $0.keyId }).count
+        let today = Day(Date())
+        try TaskRow(
+            personId: row["id"], unitCode: row["unit_code"], kind: "field_check", keyDay: today.description,
+            reason:
+                "\(failures) failed face verifications in a row from \(devices) device(s): see the person in person; someone else may be trying their identity",
+            createdOn: today.description
+        ).insertFast(db)
+        return db.changesCount > 0
     }
 
     // MARK: - Liveness sessions

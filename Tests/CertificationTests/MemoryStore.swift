@@ -46,10 +46,10 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         return policy.state(failures: failures) { recent.first?.at }
     }
 
-    func verificationState(person id: ResidentID, key: String, policy: LockoutPolicy) async throws -> VerificationState {
+    func verificationState(person id: ResidentID, device: String, policy: LockoutPolicy) async throws -> VerificationState {
         VerificationState(
-            person: state.withLock { $0.persons[id.value] }, personLock: lockState({ $0.person == id }, policy),
-            deviceLock: lockState({ $0.keyID == key }, policy), template: state.withLock { $0.templates[id.value] })
+            person: state.withLock { $0.persons[id.value] }, deviceLock: lockState({ $0.device == device }, policy),
+            template: state.withLock { $0.templates[id.value] })
     }
 
     func storedResponse(_ tag: IdempotencyTag) async throws -> StoredResponse? {
@@ -60,9 +60,10 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
 
-    func record(_ attempt: VerificationAttempt, tag: IdempotencyTag?, respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse)
-        async throws -> StoredResponse
-    {
+    func record(
+        _ attempt: VerificationAttempt, tag: IdempotencyTag?, escalateAfter: Int,
+        respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
+    ) async throws -> StoredResponse {
         state.withLock { state in
             state.attempts.append((attempt, Date()))
             var ledger = state.persons[attempt.person.value]?.ledger

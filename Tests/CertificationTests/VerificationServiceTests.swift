@@ -79,18 +79,20 @@ struct VerificationServiceTests {
         }
     }
 
-    @Test("after the allowed failures the person is locked out, and the locked attempt is recorded")
+    @Test("after the allowed failures the device is locked out (recorded), never the person: another device verifies them")
     func lockout() async throws {
         let (service, store) = try await Self.service(lockout: LockoutPolicy(maxFailures: 2, firstDelay: 60))
         for _ in 0..<2 { #expect(try await Self.verify(service, "biden.jpg").decision == .notVerified) }
         do {
             _ = try await Self.verify(service, "obama2.jpg")
-            Issue.record("a locked-out person was verified")
+            Issue.record("a locked-out device was heard")
         } catch let error as CertificationError {
             guard case .lockedOut(let seconds, let party) = error else { throw error }
-            #expect((1...60).contains(seconds) && party == .person)
+            #expect((1...60).contains(seconds) && party == .device)
         }
         #expect(store.state.withLock { $0.attempts.last?.attempt.decision } == .locked)
+        let otherKiosk = Caller(keyID: "fc_kiosk2", channel: .kiosk, unitCode: Self.kiosk.unitCode, unitPath: Self.kiosk.unitPath)
+        #expect(try await Self.verify(service, "obama2.jpg", caller: otherKiosk).decision == .verified)
     }
 
     @Test("a session lists random turn challenges for an enrolled person within the caller's unit")

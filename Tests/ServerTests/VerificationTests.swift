@@ -14,11 +14,12 @@ import Testing
 struct VerificationTests {
     static func verify(
         _ client: some TestClientProtocol, key: String, person: String = ServiceFixture.personA, photo: Data,
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, phone: String? = nil
     ) async throws -> TestResponse {
         let (type, body) = Call.multipart(fields: ["person_id": person], photos: [photo])
         var headers = Call.headers(key, [.contentType: type])
         if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
+        if let phone { headers[HTTPField.Name("X-FastCert-Device")!] = phone }
         return try await client.execute(uri: "/v1/verifications", method: .post, headers: headers, body: body)
     }
 
@@ -93,28 +94,76 @@ struct VerificationTests {
         }
     }
 
-    @Test("five failed verifications lock the person out for 30 s with Retry-After; each attempt is recorded")
+    @Test(
+        "five failures lock the device for 30 s (Retry-After), never the person: the neighbour verifies elsewhere, and a field check opens"
+    )
     func lockout() async throws {
         try await ServiceFixture.with { fixture, client in
+            // Someone types the neighbour's ID at a kiosk five times with their own face.
             let impostor = try Fixtures.image("biden.jpg")
             for attempt in 1...5 {
                 let response = try await Self.verify(client, key: fixture.key(.kiosk), photo: impostor)
                 #expect(Call.body(response)["decision"] as? String == "not_verified", "attempt \(attempt)")
             }
-            // Locked for the person, from any device, even with the right face.
-            let locked = try await Self.verify(client, key: fixture.key(.mobile), photo: try Fixtures.image("obama3.jpg"))
+            // That kiosk is locked (doubling with each further failure)...
+            let locked = try await Self.verify(client, key: fixture.key(.kiosk), photo: try Fixtures.image("obama3.jpg"))
             #expect(locked.status == .tooManyRequests && Call.errorCode(locked) == "locked_out")
             let wait = try #require(locked.headers[.retryAfter].flatMap(Int.init))
             #expect((25...30).contains(wait))
-            #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt") == 6)
+            // ...the person is not: from their phone they verify, and staff got a field check to look into it.
+            let own = try await Self.verify(client, key: fixture.key(.mobile), photo: try Fixtures.image("obama3.jpg"), phone: "app-7f3a")
+            #expect(Call.body(own)["decision"] as? String == "verified", "\(String(buffer: own.body))")
+            #expect(
+                try await fixture.count(
+                    "SELECT COUNT(*) FROM task WHERE kind = 'field_check' AND reason LIKE '5 failed face verifications in a row%'") == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt") == 7)
             #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt WHERE decision = 'locked'") == 1)
-            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 1)
             // The policy doubles the wait with each further failure.
             let policy = LockoutPolicy()
             let start = Date(timeIntervalSince1970: 0)
             #expect(policy.lockedUntil(failures: 4, last: start) == nil)
             #expect(policy.lockedUntil(failures: 5, last: start) == start.addingTimeInterval(30))
             #expect(policy.lockedUntil(failures: 7, last: start) == start.addingTimeInterval(120))
+        }
+    }
+
+    @Test("the mobile backend's one key: one phone's failures lock that phone, not the channel; a phone unnamed counts per person")
+    func mobileChannel() async throws {
+        try await ServiceFixture.with { fixture, client in
+            let mobile = fixture.key(.mobile)
+            let impostor = try Fixtures.image("biden.jpg")
+            for _ in 1...5 { _ = try await Self.verify(client, key: mobile, photo: impostor, phone: "stolen-phone") }
+            let sameStolen = try await Self.verify(client, key: mobile, photo: try Fixtures.image("obama3.jpg"), phone: "stolen-phone")
+            #expect(Call.errorCode(sameStolen) == "locked_out")
+            let anotherPhone = try await Self.verify(client, key: mobile, photo: try Fixtures.image("obama3.jpg"), phone: "grandma-phone")
+            #expect(Call.body(anotherPhone)["decision"] as? String == "verified")
+            let unnamed = try await Self.verify(
+                client, key: mobile, person: ServiceFixture.personA, photo: try Fixtures.image("obama2.jpg"))
+            #expect(Call.body(unnamed)["decision"] as? String == "verified", "an unnamed phone is not the stolen one")
+            let bad = try await Self.verify(client, key: mobile, photo: impostor, phone: "has space")
+            #expect(bad.status == .unprocessableContent && Call.errorCode(bad) == "invalid_request")
+        }
+    }
+
+    @Test("attempts from one device at once: one is decided, the rest answered device_busy, so the lock cannot be outrun")
+    func concurrentAttempts() async throws {
+        try await ServiceFixture.with(adjust: { $0.lockoutFailures = 1 }) { fixture, client in
+            let kiosk = fixture.key(.kiosk)
+            let impostor = try Fixtures.image("biden.jpg")
+            let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        let response = try await Self.verify(client, key: kiosk, photo: impostor)
+                        return Call.errorCode(response) ?? (Call.body(response)["decision"] as? String ?? "?")
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            // With a limit of one failure, at most one attempt of the six may be decided.
+            #expect(codes.filter { $0 == "not_verified" }.count == 1, "\(codes)")
+            #expect(codes.allSatisfy { ["not_verified", "device_busy", "locked_out"].contains($0) }, "\(codes)")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt WHERE decision = 'not_verified'") == 1)
         }
     }
 
@@ -205,11 +254,12 @@ struct VerificationTests {
         defer { engine.shutdown() }
         try await ServiceFixture.with(engine: engine) { fixture, client in
             let photo = try Fixtures.image("obama3.jpg")
-            let key = fixture.key(.kiosk)
+            // Twelve phones through the mobile backend at once (one device's attempts are taken one at a time).
+            let key = fixture.key(.mobile)
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for _ in 0..<12 {
+                for phone in 0..<12 {
                     group.addTask {
-                        let response = try await Self.verify(client, key: key, photo: photo)
+                        let response = try await Self.verify(client, key: key, photo: photo, phone: "phone-\(phone)")
                         return (response.status.code, response.headers[.retryAfter])
                     }
                 }

@@ -94,7 +94,8 @@ struct VerificationRoutes {
         let receipt: VerificationService.Receipt
         do {
             receipt = try await dependencies.verifier.verify(
-                .init(person: id, caller: Caller(key: caller), capture: capture, idempotency: tag), respond: Self.respond)
+                .init(person: id, caller: Caller(key: caller), capture: capture, idempotency: tag, phone: try Self.phone(request)),
+                respond: Self.respond)
         } catch let error as CertificationError {
             if case .lockedOut = error { dependencies.metrics.recordVerification(decision: "locked") }
             throw error
@@ -145,6 +146,18 @@ struct VerificationRoutes {
 }
 
 extension VerificationRoutes {
+    static let deviceHeader = HTTPField.Name("X-FastCert-Device")!
+
+    /// The phone the mobile backend names for the lockout (`X-FastCert-Device`: 1 to 64 visible
+    /// ASCII characters, the app's installation id); nil when absent.
+    static func phone(_ request: Request) throws -> String? {
+        guard let value = request.headers[deviceHeader] else { return nil }
+        guard (1...64).contains(value.count), value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.isPrintableASCII }) else {
+            throw APIError(.invalidRequest, "X-FastCert-Device must be 1 to 64 visible ASCII characters (the app installation's id)")
+        }
+        return value
+    }
+
     /// The pixel budgets, from the frames' headers before anything is decoded: a frame larger than
     /// `perFrame`, or frames larger than `perRequest` together, are refused (413) whole. A frame
     /// whose header cannot be read is left to the engine, which names what is wrong with it.
@@ -185,4 +198,8 @@ extension VerificationRoutes {
         }
         return zip(upload.frames, stamps).map { LivenessFrame(data: $0, capturedAtMs: $1!) }
     }
+}
+
+extension Character {
+    fileprivate var isPrintableASCII: Bool { asciiValue.map { (0x21...0x7E).contains($0) } ?? false }
 }

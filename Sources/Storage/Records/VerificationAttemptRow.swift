@@ -8,6 +8,8 @@ struct VerificationAttemptRow: TableRow, Equatable, MutablePersistableRecord {
     var id: Int64?
     var personId: String
     var keyId: String
+    /// The device the lockout counts against (a kiosk's key; the mobile key with the phone).
+    var device: String?
     var decision: String
     var distance: Double?
     var reasons: String?
