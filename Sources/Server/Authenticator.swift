@@ -6,10 +6,11 @@ import Ledger
 import Storage
 
 /// Checks a caller: `Authorization: Bearer KEY` against the stored hashes, then, for signed
-/// requests (always for keys created with `--require-signature`), an HMAC-SHA256 over
-/// `METHOD\nPATH\nSHA256(body) hex\nTIMESTAMP\nNONCE` keyed with SHA-256 of the key, sent as
-/// `X-FastCert-Signature` (hex) with `X-FastCert-Timestamp` (unix seconds) and `X-FastCert-Nonce`.
-/// A timestamp outside the window or a nonce used before is refused.
+/// requests (always for keys created with `--require-signature`), an Ed25519 signature over
+/// `METHOD\nPATH\nSHA256(body) hex\nTIMESTAMP\nNONCE` made with the key's signing secret (shown
+/// once at creation; the ledger keeps only its public half, and the secret never travels), sent
+/// as `X-FastCert-Signature` (hex) with `X-FastCert-Timestamp` (unix seconds) and
+/// `X-FastCert-Nonce`. A timestamp outside the window or a nonce used before is refused.
 struct Authenticator: Sendable {
     let store: ServiceStore
     let windowSeconds: Int
@@ -65,21 +66,29 @@ struct Authenticator: Sendable {
         guard (8...128).contains(nonce.count), nonce.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw APIError(.badSignature, "X-FastCert-Nonce must be 8 to 128 visible ASCII characters")
         }
-        let expected = Self.signature(
+        guard let publicKeyBytes = key.signingPublicKey,
+            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKeyBytes)
+        else {
+            throw APIError(
+                .badSignature,
+                "this key has no signing secret (made before signatures were Ed25519, or not a signing key): ask an operator for a new key with --require-signature"
+            )
+        }
+        let message = Self.message(
             method: request.method.rawValue, path: request.uri.string, body: Data(body.readableBytesView), timestamp: stampText,
-            nonce: nonce, keyHash: key.secretHash)
-        guard KeyStore.constantTimeEqual(Data(expected.utf8), Data(signature.lowercased().utf8)) else {
+            nonce: nonce)
+        guard let signatureBytes = Data(hex: signature), signatureBytes.count == 64,
+            publicKey.isValidSignature(signatureBytes, for: message)
+        else {
             throw APIError(.badSignature, "the request signature does not match (see docs/http-api.md, 'Signed kiosk requests')")
         }
         let fresh = try await store.keys.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
         guard fresh else { throw APIError(.replayedRequest, "this nonce was already used: a request is never replayed") }
     }
 
-    /// The signature a client computes (hex).
-    static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, keyHash: Data) -> String {
+    /// The bytes a client signs.
+    static func message(method: String, path: String, body: Data, timestamp: String, nonce: String) -> Data {
         let bodyHash = Data(SHA256.hash(data: body)).hexString
-        let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: keyHash))
-        return Data(mac).hexString
+        return Data("\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)".utf8)
     }
 }

@@ -17,15 +17,20 @@ public struct APIKey: Sendable, Equatable {
     public var unitCode: String
     /// The unit's path (`/3702/370202/`): the caller sees persons whose community path starts with it.
     public var unitPath: String
-    /// Kiosk keys can be made to sign every request (HMAC, see docs/http-api.md).
+    /// Kiosk keys can be made to sign every request (Ed25519, see docs/http-api.md).
     public var requireSignature: Bool
     public var createdAt: String
     public var revokedAt: String?
     /// Feed keys: the departments whose kinds the key may deliver (empty for other roles).
     public var sources: [String] = []
-    /// SHA-256 of the secret: what a presented key is checked against, and the HMAC key for
-    /// signed requests.
+    /// SHA-256 of the secret: what a presented key is checked against.
     public var secretHash: Data
+    /// The Ed25519 public key a signing key's requests are verified with; nil for keys that do not
+    /// sign (and for signing keys made before signatures were Ed25519: they must be re-issued).
+    public var signingPublicKey: Data?
+
+    /// How a signing secret is written: this prefix, then the Ed25519 private key's 32 bytes in hex.
+    public static let signingSecretPrefix = "fcs_"
 
     /// True when a person of the community at `path` lies in this caller's subtree.
     public func covers(unitPath path: String) -> Bool { path.hasPrefix(unitPath) }

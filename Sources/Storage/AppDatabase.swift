@@ -453,6 +453,11 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX verification_attempt_device ON verification_attempt(device, id);
                     """)
         }
+        migrator.registerMigration("v12-ed25519-signing") { db in
+            // Signed requests are Ed25519: the key's public half is stored, the private half was shown
+            // once. Signing keys made before (HMAC keyed with the stored hash) must be re-issued.
+            try db.execute(sql: "ALTER TABLE api_key ADD COLUMN signing_public_key BLOB")
+        }
         return migrator
     }
 }

@@ -11,7 +11,7 @@ extension Data {
     }
 
     /// Bytes from hexadecimal text; nil for an odd length or a non-hex digit.
-    init?(hex: String) {
+    public init?(hex: String) {
         guard hex.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         var index = hex.startIndex

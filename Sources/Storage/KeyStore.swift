@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Ledger
@@ -12,9 +13,11 @@ public struct KeyStore: LedgerBacked {
 
     /// Creates a key and returns it with the full text, which is never stored and never shown again.
     /// A feed key names the departments (`sources`, from the rules' catalogue) whose kinds it may
-    /// deliver; no other role names any.
+    /// deliver; no other role names any. A signing kiosk key also gets its signing secret (an
+    /// Ed25519 private key, `fcs_` and 64 hex digits), likewise shown once: only its public key is
+    /// stored, so nothing the ledger holds, and nothing a request carries, can forge a signature.
     public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false, sources: [String] = [])
-        async throws -> (key: APIKey, text: String)
+        async throws -> (key: APIKey, text: String, signingSecret: String?)
     {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "a key needs a name of 1 to 100 characters") }
@@ -38,23 +41,25 @@ public struct KeyStore: LedgerBacked {
             throw LedgerError(.invalidKeyOptions, "only feed keys deliver evidence for departments (--sources)")
         }
         let generated = APIKey.generate()
+        let signing = requireSignature ? Curve25519.Signing.PrivateKey() : nil
         let row = APIKeyRow(
             id: generated.id, name: name, role: role.rawValue, unitCode: unit, secretSha256: APIKey.hash(generated.secret),
             requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil,
-            sources: role == .feed ? sources.joined(separator: ",") : nil)
+            sources: role == .feed ? sources.joined(separator: ",") : nil, signingPublicKey: signing?.publicKey.rawRepresentation)
         let key: APIKey = try await write { db in
             guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             try row.insert(db)
             return Self.key(row, unitPath: path)
         }
-        return (key, generated.text)
+        return (key, generated.text, signing.map { APIKey.signingSecretPrefix + $0.rawRepresentation.hexString })
     }
 
     static func key(_ row: APIKeyRow, unitPath: String) -> APIKey {
         APIKey(
             id: row.id, name: row.name, role: APIKey.Role(rawValue: row.role) ?? .auditor, unitCode: row.unitCode, unitPath: unitPath,
             requireSignature: row.requireSignature, createdAt: row.createdAt, revokedAt: row.revokedAt,
-            sources: row.sources.map { $0.split(separator: ",").map(String.init) } ?? [], secretHash: row.secretSha256)
+            sources: row.sources.map { $0.split(separator: ",").map(String.init) } ?? [], secretHash: row.secretSha256,
+            signingPublicKey: row.signingPublicKey)
     }
 
     /// The key with its unit's path, or nil.

@@ -30,12 +30,15 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let store = ServiceStore(ledger: try ledger.open(), vault: nil)
             do {
-                let (key, text) = try await store.keys.createKey(
+                let (key, text, signingSecret) = try await store.keys.createKey(
                     name: name, role: role, unit: unit, requireSignature: requireSignature,
                     sources: sources?.split(separator: ",").map(String.init) ?? [])
                 FileHandle.standardError.write(
-                    Data("created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now:\n".utf8))
+                    Data(
+                        "created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now\(signingSecret == nil ? "" : " (line 1: the bearer key; line 2: the signing secret, which never travels)"):\n"
+                            .utf8))
                 print(text)
+                if let signingSecret { print(signingSecret) }
             } catch let error as LedgerError {
                 throw CommandFailure.input(error.message)
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -163,15 +164,18 @@ struct AuthTests {
         }
     }
 
-    @Test("a signing kiosk: unsigned, stale, forged and replayed requests are refused; a fresh signature passes")
+    @Test(
+        "a signing kiosk: unsigned, stale, forged, replayed requests and signatures made from the bearer key or the stored hash are refused; its own secret passes"
+    )
     func signedRequests() async throws {
         try await ServiceFixture.with { fixture, client in
             let kiosk = try await fixture.store.keys.createKey(name: "signed kiosk", role: .kiosk, unit: "370202", requireSignature: true)
+            let secret = try #require(kiosk.signingSecret)
             let (type, body) = Call.multipart(fields: ["person_id": ServiceFixture.personA], photos: [try Fixtures.image("obama3.jpg")])
-            func send(timestamp: Int, nonce: String, tamper: Bool = false) async throws -> TestResponse {
-                let signature = Signing.signature(
+            func send(timestamp: Int, nonce: String, tamper: Bool = false, signingSecret: String? = nil) async throws -> TestResponse {
+                let signature = try Signing.signature(
                     method: "POST", path: "/v1/verifications", body: Data(body.readableBytesView), timestamp: "\(timestamp)", nonce: nonce,
-                    key: kiosk.text)
+                    secret: signingSecret ?? secret)
                 var headers = Call.headers(kiosk.text, [.contentType: type])
                 headers[HTTPField.Name("X-FastCert-Timestamp")!] = "\(timestamp)"
                 headers[HTTPField.Name("X-FastCert-Nonce")!] = nonce
@@ -186,6 +190,14 @@ struct AuthTests {
             #expect(stale.status == .unauthorized && Call.errorCode(stale) == "stale_signature")
             let forged = try await send(timestamp: now, nonce: "nonce-0002", tamper: true)
             #expect(forged.status == .unauthorized && Call.errorCode(forged) == "bad_signature")
+            // What an eavesdropper or a database reader has cannot sign: the bearer secret, or its stored hash.
+            let bearer = String(kiosk.text.split(separator: ".")[1])
+            let fromBearer = try await send(
+                timestamp: now, nonce: "nonce-0004", signingSecret: "fcs_" + SHA256Digest.sha256(Data(bearer.utf8)).hex)
+            #expect(fromBearer.status == .unauthorized && Call.errorCode(fromBearer) == "bad_signature")
+            let storedHash = kiosk.key.secretHash
+            let fromHash = try await send(timestamp: now, nonce: "nonce-0005", signingSecret: "fcs_" + storedHash.hex)
+            #expect(fromHash.status == .unauthorized && Call.errorCode(fromHash) == "bad_signature")
             let good = try await send(timestamp: now, nonce: "nonce-0003")
             #expect(good.status == .ok && Call.body(good)["decision"] as? String == "verified")
             let replayed = try await send(timestamp: now, nonce: "nonce-0003")
@@ -195,13 +207,23 @@ struct AuthTests {
     }
 }
 
-/// How a kiosk signs a request (docs/http-api.md documents the same steps).
+/// How a kiosk signs a request (docs/http-api.md documents the same steps): Ed25519 with the
+/// signing secret (`fcs_` and the private key's 32 bytes in hex).
 enum Signing {
-    static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, key: String) -> String {
-        let secret = String(key.split(separator: ".", maxSplits: 1)[1])
-        let keyHash = Data(SHA256Digest.sha256(Data(secret.utf8)))
-        let bodyHash = SHA256Digest.sha256(body).map { String(format: "%02x", $0) }.joined()
+    static func signature(method: String, path: String, body: Data, timestamp: String, nonce: String, secret: String) throws -> String {
+        let hex = secret.dropFirst(4)
+        let raw = Data(
+            stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+                let start = hex.index(hex.startIndex, offsetBy: offset)
+                return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+            })
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        let bodyHash = SHA256Digest.sha256(body).hex
         let message = "\(method)\n\(path)\n\(bodyHash)\n\(timestamp)\n\(nonce)"
-        return SHA256Digest.hmac(key: keyHash, message: Data(message.utf8)).map { String(format: "%02x", $0) }.joined()
+        return try key.signature(for: Data(message.utf8)).hex
     }
+}
+
+extension Sequence<UInt8> {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -91,7 +91,7 @@ struct LedgerTrustTests {
             await #expect(throws: LedgerError.self) {
                 _ = try await keys.createKey(name: "kiosk", role: .kiosk, unit: "3702", sources: ["transport"])
             }
-            let (key, _) = try await keys.createKey(name: "bus company", role: .feed, unit: "3702", sources: ["transport"])
+            let (key, _, _) = try await keys.createKey(name: "bus company", role: .feed, unit: "3702", sources: ["transport"])
             #expect(key.sources == ["transport"])
             let rows = Fixture.evidence([
                 "transport,T-1,\(Fixture.wang),bus_ride_senior_card,2026-11-01",

@@ -15,4 +15,7 @@ struct APIKeyRow: TableRow, Equatable, PersistableRecord {
     var revokedAt: String?
     /// Feed keys: the departments whose kinds the key may deliver, comma-separated.
     var sources: String?
+    /// Signing kiosk keys: the Ed25519 public key their requests are verified with (the private
+    /// key was shown once, at creation, and is not stored).
+    var signingPublicKey: Data?
 }
