@@ -40,7 +40,10 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         services: [DuplicateIndexLoader(enroller: enroller, logger: logger) as any Service]
-            + (configuration.dailySweep ? [DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger)] : []),
+            + (configuration.dailySweep
+                ? [
+                    DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger, retention: configuration.retention)
+                ] : []),
         logger: logger)
 }
 

@@ -8,11 +8,14 @@ import Storage
 /// sweeps that day, and at start it catches up the days missed while nothing ran (up to
 /// `maxCatchUpDays`, oldest first, so suspensions carry the day they fell due). Each day runs
 /// exactly once, whatever the number of processes on the database: the day is claimed in the
-/// sweep's own transaction (``LedgerStore/sweepIfDue(on:by:)``).
+/// sweep's own transaction (``LedgerStore/sweepIfDue(on:by:)``). After today's sweep it prunes
+/// what the retention no longer keeps (``ServiceStore/prune(_:now:batch:)``).
 struct DailySweep: Service {
     let ledger: LedgerStore
     let hour: Int
     let logger: Logger
+    /// What is pruned after each day's sweep (nil: nothing; `fastcert db prune` does it by hand).
+    var retention: Retention?
     var now: @Sendable () -> Date = { Date() }
     var checkEvery: Duration = .seconds(600)
     static let maxCatchUpDays = 31
@@ -48,6 +51,15 @@ struct DailySweep: Service {
             guard let report = try await ledger.sweepIfDue(on: day, by: "serve") else { continue }
             logger.info(
                 "daily sweep", metadata: ["day": "\(day)", "examined": "\(report.examined)", "changes": "\(report.changes)"])
+            if let retention, day == Self.dueDays(now: now(), hour: hour, lastSwept: nil).last {
+                let pruned = try await ServiceStore(ledger: ledger, vault: nil).prune(retention, now: now())
+                logger.info(
+                    "daily prune",
+                    metadata: [
+                        "sessions": "\(pruned.sessions)", "frames": "\(pruned.frames)",
+                        "idempotent_responses": "\(pruned.idempotentResponses)", "nonces": "\(pruned.nonces)",
+                    ])
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Certification
 import FaceEngine
 import Foundation
 import Ledger
+import Storage
 
 /// Everything `fastcert serve` can be told, from (lowest to highest precedence) the defaults, an
 /// optional JSON file, `FASTCERT_*` environment variables and command-line flags.
@@ -65,6 +66,16 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var sweepHour = 1
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// Retention of what the service keeps only to serve requests, pruned after each day's sweep.
+    public var retentionSessionDays = Retention().sessionDays
+    public var retentionIdempotencyDays = Retention().idempotencyDays
+
+    var retention: Retention {
+        var retention = Retention()
+        retention.sessionDays = retentionSessionDays
+        retention.idempotencyDays = retentionIdempotencyDays
+        return retention
+    }
 
     public init() {}
 
@@ -121,6 +132,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
         try value("FASTCERT_DAILY_SWEEP", \.dailySweep)
         try value("FASTCERT_SWEEP_HOUR", \.sweepHour)
+        try value("FASTCERT_RETENTION_SESSION_DAYS", \.retentionSessionDays)
+        try value("FASTCERT_RETENTION_IDEMPOTENCY_DAYS", \.retentionIdempotencyDays)
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
     }
 
@@ -148,6 +161,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
         if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
+        guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1 else {
+            throw ConfigurationError("retention periods must be at least a day")
+        }
     }
 
     var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
@@ -185,6 +201,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var livenessSessionSeconds: Int?
         var dailySweep: Bool?
         var sweepHour: Int?
+        var retentionSessionDays: Int?
+        var retentionIdempotencyDays: Int?
 
         func applied(to base: ServerConfiguration) -> ServerConfiguration {
             var c = base
@@ -217,6 +235,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.livenessSessionSeconds = livenessSessionSeconds ?? c.livenessSessionSeconds
             c.dailySweep = dailySweep ?? c.dailySweep
             c.sweepHour = sweepHour ?? c.sweepHour
+            c.retentionSessionDays = retentionSessionDays ?? c.retentionSessionDays
+            c.retentionIdempotencyDays = retentionIdempotencyDays ?? c.retentionIdempotencyDays
             return c
         }
     }

@@ -32,14 +32,17 @@ extension LedgerStore {
     }
 
     /// Alerts in the unit's whole subtree, of one kind or all: warnings for the current deadline,
-    /// open field-check and attention tasks, suspensions, conflicts.
-    public func alerts(unit: String, kind: Alert.Kind? = nil) async throws -> [Alert] {
+    /// open field-check and attention tasks, suspensions, conflicts; a page of them (`offset`,
+    /// `limit`: each kind's query reads no more than the page needs).
+    public func alerts(unit: String, kind: Alert.Kind? = nil, offset: Int = 0, limit: Int = .max) async throws -> [Alert] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var alerts: [Alert] = []
             let within = "p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)"
             func add(_ alertKind: Alert.Kind, _ sql: String) throws {
-                for row in try Row.fetchAll(db, sql: sql, arguments: [path]) {
+                let needed = offset.addingReportingOverflow(limit).overflow ? Int.max : offset + limit
+                guard alerts.count < needed else { return }
+                for row in try Row.fetchAll(db, sql: sql + " LIMIT ?", arguments: [path, needed - alerts.count]) {
                     alerts.append(
                         Alert(
                             kind: alertKind, personID: row["id"], name: row["name"], unitCode: row["unit_code"],
@@ -84,7 +87,7 @@ extension LedgerStore {
                         """)
                 }
             }
-            return alerts
+            return Array(alerts.dropFirst(offset).prefix(limit))
         }
     }
 }

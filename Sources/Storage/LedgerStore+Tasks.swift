@@ -30,8 +30,8 @@ extension LedgerStore {
         case reached
     }
 
-    /// Tasks in the unit's subtree, open ones only unless `includeClosed`.
-    public func tasks(unit: String, includeClosed: Bool = false) async throws -> [TaskView] {
+    /// Tasks in the unit's subtree, open ones only unless `includeClosed`; a page of them.
+    public func tasks(unit: String, includeClosed: Bool = false, offset: Int = 0, limit: Int = -1) async throws -> [TaskView] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Row.fetchAll(
@@ -39,8 +39,8 @@ extension LedgerStore {
                 sql: """
                     SELECT t.*, p.name FROM task t JOIN person p ON p.id = t.person_id
                     WHERE t.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
-                    ORDER BY t.key_day, t.id
-                    """, arguments: [path]
+                    ORDER BY t.key_day, t.id LIMIT ? OFFSET ?
+                    """, arguments: [path, limit, offset]
             ).map(Self.taskView)
         }
     }

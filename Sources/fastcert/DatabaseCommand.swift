@@ -1,9 +1,10 @@
 import ArgumentParser
+import Storage
 
 /// `fastcert db migrate`
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Manage the ledger's database file.", subcommands: [Migrate.self, Status.self])
+        commandName: "db", abstract: "Manage the ledger's database file.", subcommands: [Migrate.self, Status.self, Prune.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create the database file if needed and apply every migration.")
@@ -28,6 +29,38 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let database = try ledger.openDatabase()
                 print("migrations: \(try database.appliedMigrations().joined(separator: ", "))")
                 for (table, rows) in try database.tableCounts() { print("\(table): \(rows)") }
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete what the service keeps only to serve requests, once past its retention (serve does it daily).",
+            discussion: """
+                Liveness sessions and their frames' hashes, idempotent responses, signed requests' nonces; in small
+                transactions, so a running service is not held up. Never the ledger's events, evidence or verification attempts.
+                """)
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "Keep liveness sessions (and their frames' hashes) this many days.") var sessionDays = Retention().sessionDays
+        @Option(help: "Keep idempotent responses this many days.") var idempotencyDays = Retention().idempotencyDays
+        @Option(help: "Keep signed requests' nonces this many hours.") var nonceHours = Retention().nonceHours
+
+        func validate() throws {
+            guard sessionDays >= 1, idempotencyDays >= 1, nonceHours >= 1 else {
+                throw ValidationError("retention periods must be at least 1")
+            }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                var retention = Retention()
+                retention.sessionDays = sessionDays
+                retention.idempotencyDays = idempotencyDays
+                retention.nonceHours = nonceHours
+                let report = try await ServiceStore(ledger: try ledger.open(), vault: nil).prune(retention)
+                print(
+                    "pruned: \(report.sessions) liveness sessions (\(report.frames) frame hashes), \(report.idempotentResponses) idempotent responses, \(report.nonces) nonces"
+                )
             }
         }
     }

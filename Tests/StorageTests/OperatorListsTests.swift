@@ -30,6 +30,25 @@ struct OperatorListsTests {
         }
     }
 
+    @Test("alerts and tasks page: pages of one, concatenated, are the whole list in order")
+    func paging() async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-03-15")!)
+            _ = try await store.sweep(on: Day("2026-05-10")!)
+            let tasks = try await store.tasks(unit: "3702")
+            let alerts = try await store.alerts(unit: "3702")
+            #expect(tasks.count >= 2 && alerts.count >= 2)
+            var pagedTasks: [LedgerStore.TaskView] = []
+            var pagedAlerts: [LedgerStore.Alert] = []
+            for offset in 0..<(max(tasks.count, alerts.count) + 1) {
+                pagedTasks += try await store.tasks(unit: "3702", offset: offset, limit: 1)
+                pagedAlerts += try await store.alerts(unit: "3702", offset: offset, limit: 1)
+            }
+            #expect(pagedTasks.map(\.id) == tasks.map(\.id))
+            #expect(pagedAlerts == alerts)
+        }
+    }
+
     @Test(
         "completing a field check: seen alive certifies; deceased records a death; a task closes once",
         arguments: [

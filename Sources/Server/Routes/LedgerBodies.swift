@@ -22,6 +22,8 @@ struct AlertsBody: Encodable {
     }
     var unit: String
     var alerts: [Alert]
+    /// The offset of the next page, when there is one.
+    var nextOffset: Int?
 }
 
 struct TasksBody: Encodable {
@@ -52,6 +54,8 @@ struct TasksBody: Encodable {
     }
     var unit: String
     var tasks: [Task]
+    /// The offset of the next page, when there is one.
+    var nextOffset: Int?
 }
 
 struct OutboxBody: Encodable {

@@ -50,14 +50,22 @@ struct LedgerRoutes {
                 }
                 kind = parsed
             }
-            let alerts = try await ledger.alerts(unit: unit, kind: kind)
-            return try JSON.response(AlertsBody(unit: unit, alerts: alerts.map(AlertsBody.Alert.init)))
+            let (offset, limit) = try Self.page(request)
+            let alerts = try await ledger.alerts(unit: unit, kind: kind, offset: offset, limit: limit + 1)
+            return try JSON.response(
+                AlertsBody(
+                    unit: unit, alerts: alerts.prefix(limit).map(AlertsBody.Alert.init),
+                    nextOffset: alerts.count > limit ? offset + limit : nil))
         }
         routes.add(.tasks) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let closed = try Self.flag(request, "include_closed")
-            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed)
-            return try JSON.response(TasksBody(unit: unit, tasks: tasks.map(TasksBody.Task.init)))
+            let (offset, limit) = try Self.page(request)
+            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed, offset: offset, limit: limit + 1)
+            return try JSON.response(
+                TasksBody(
+                    unit: unit, tasks: tasks.prefix(limit).map(TasksBody.Task.init), nextOffset: tasks.count > limit ? offset + limit : nil
+                ))
         }
         routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
         routes.add(.outbox) { request, context, _ in
@@ -124,6 +132,15 @@ struct LedgerRoutes {
             ImportBody(
                 imported: report.imported, alreadyPresent: report.alreadyPresent,
                 refused: report.problems.map { .init(row: $0.line, reason: $0.reason) }, ledgerChanges: report.changes))
+    }
+
+    /// A page of a worklist: `offset` (0 on) and `limit` (1 to 10,000, default 1,000); the
+    /// response's `next_offset` asks for the next page.
+    static func page(_ request: Request) throws -> (offset: Int, limit: Int) {
+        (
+            try integer(request, "offset", default: 0, range: 0...10_000_000),
+            try integer(request, "limit", default: 1000, range: 1...10_000)
+        )
     }
 
     // MARK: - Tasks

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import Ledger
+
+/// How long the service keeps what it records beside the ledger only to serve requests: none of
+/// it is evidence (the ledger's events, evidence rows and verification attempts are kept for
+/// good). Liveness sessions keep their frames' hashes, which catch frames submitted again.
+public struct Retention: Sendable, Equatable, Codable {
+    /// Liveness sessions (their checks, for the audit) and the hashes of their frames.
+    public var sessionDays = 90
+    /// Responses kept under idempotency keys (a client retries within minutes; a day is plenty).
+    public var idempotencyDays = 7
+    /// Signed requests' nonces: useless once older than the signature window (5 minutes).
+    public var nonceHours = 24
+
+    public init() {}
+}
+
+/// What a prune deleted.
+public struct PruneReport: Sendable, Equatable {
+    public var sessions = 0
+    public var frames = 0
+    public var idempotentResponses = 0
+    public var nonces = 0
+}
+
+extension ServiceStore {
+    /// Deletes what `retention` no longer keeps, as of `now`, in bounded transactions of at most
+    /// `batch` rows each (a prune never holds the write lock for long: verifications go on).
+    public func prune(_ retention: Retention, now: Date = Date(), batch: Int = 5_000) async throws -> PruneReport {
+        var report = PruneReport()
+        let sessionCutoff = Int(now.timeIntervalSince1970) - retention.sessionDays * 86_400
+        while true {
+            let (sessions, frames) = try await ledger.write { db -> (Int, Int) in
+                let ids = try String.fetchAll(
+                    db, sql: "SELECT id FROM liveness_session WHERE expires_at < ? ORDER BY expires_at LIMIT ?",
+                    arguments: [sessionCutoff, batch])
+                guard !ids.isEmpty else { return (0, 0) }
+                let marks = ids.map { _ in "?" }.joined(separator: ",")
+                try db.execute(sql: "DELETE FROM liveness_frame WHERE session_id IN (\(marks))", arguments: StatementArguments(ids))
+                let frames = db.changesCount
+                try db.execute(sql: "DELETE FROM liveness_session WHERE id IN (\(marks))", arguments: StatementArguments(ids))
+                return (db.changesCount, frames)
+            }
+            report.sessions += sessions
+            report.frames += frames
+            if sessions < batch { break }
+        }
+        let idempotencyCutoff = now.addingTimeInterval(-Double(retention.idempotencyDays) * 86_400).formatted(.iso8601)
+        report.idempotentResponses = try await deleteInBatches(
+            """
+            DELETE FROM idempotent_response WHERE (key_id, idempotency_key) IN
+              (SELECT key_id, idempotency_key FROM idempotent_response WHERE created_at < ? LIMIT ?)
+            """,
+            idempotencyCutoff, batch: batch)
+        report.nonces = try await deleteInBatches(
+            "DELETE FROM request_nonce WHERE (key_id, nonce) IN (SELECT key_id, nonce FROM request_nonce WHERE at < ? LIMIT ?)",
+            Int(now.timeIntervalSince1970) - retention.nonceHours * 3600, batch: batch)
+        return report
+    }
+
+    /// Runs `sql` (a delete of at most `batch` rows older than `cutoff`) until it deletes fewer.
+    func deleteInBatches(_ sql: String, _ cutoff: some DatabaseValueConvertible & Sendable, batch: Int) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await ledger.write { db -> Int in
+                try db.execute(sql: sql, arguments: [cutoff, batch])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < batch { return total }
+        }
+    }
+}

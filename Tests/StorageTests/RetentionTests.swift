@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+import Ledger
+import Testing
+
+@testable import Storage
+
+/// What the service keeps only to serve requests is pruned past its retention, in small
+/// transactions; the ledger's own records never are.
+@Suite("Retention")
+struct RetentionTests {
+    @Test("prune deletes old sessions with their frames, old idempotent responses and nonces; recent ones and the audit stay")
+    func prune() async throws {
+        try await LedgerStoreTests.withLedger { ledger in
+            let store = ServiceStore(ledger: ledger, vault: nil)
+            let now = Date()
+            let person = try ResidentID(LedgerStoreTests.wang)
+            for (age, name) in [(200.0, "old"), (1.0, "new")] {
+                let issued = now.addingTimeInterval(-age * 86_400)
+                let session = try await store.verifications.createLivenessSession(
+                    key: "fc_k", person: person, challenges: ["turn_left"], seconds: 120, at: issued)
+                _ = try await store.verifications.claimLivenessSession(
+                    session.id, key: "fc_k", person: person, frameHashes: [Data(name.utf8), Data((name + "2").utf8)], at: issued)
+                try await ledger.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO idempotent_response VALUES (?, ?, x'00', 200, x'', ?)",
+                        arguments: ["fc_k", name, issued.formatted(.iso8601)])
+                    try db.execute(
+                        sql: "INSERT INTO request_nonce VALUES (?, ?, ?)", arguments: ["fc_k", name, Int(issued.timeIntervalSince1970)])
+                }
+            }
+            let report = try await store.prune(Retention(), now: now, batch: 1)  // batches of one row: the loop is exercised
+            #expect(report == PruneReport(sessions: 1, frames: 2, idempotentResponses: 1, nonces: 1))
+            for table in ["liveness_session", "idempotent_response", "request_nonce"] {
+                #expect(try await ledger.database.count("SELECT COUNT(*) FROM \(table)") == 1, "\(table)")
+            }
+            #expect(try await ledger.database.count("SELECT COUNT(*) FROM liveness_frame") == 2)
+            #expect(try await store.prune(Retention(), now: now) == PruneReport(), "nothing left to prune")
+        }
+    }
+}
