@@ -140,25 +140,67 @@ extension LedgerStore {
     /// The daily sweep on `day`: a warning and a reminder in the outbox under `warning_months` to the
     /// deadline, a field-check task for the person's community under `field_check_months`,
     /// suspension past it; and the health-attention rule. Idempotent: what was already raised for a
-    /// person's current deadline is not raised again, so running it twice changes nothing. One
-    /// transaction.
-    public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser) async throws -> SweepReport {
-        try await writer.write { db in
-            let report = try self.sweep(on: day, db)
-            try Self.recordSweep(day, by: actor, report, db)
-            return report
-        }
+    /// person's current deadline is not raised again, so running it twice changes nothing. In
+    /// transactions of at most `batch` persons (by resident ID), so writes from the service wait
+    /// for one batch, never for the whole city; a sweep killed midway leaves whole batches, and
+    /// running it again finishes the rest.
+    public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser, batch: Int = 20_000) async throws
+        -> SweepReport
+    {
+        let report = try await sweepInBatches(on: day, batch: batch)
+        try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        return report
     }
 
-    /// The sweep of `day` unless one already ran for it (by any process on this database): the
-    /// day is claimed in the sweep's own transaction, so it runs exactly once. Nil when it had run.
-    public func sweepIfDue(on day: Day, by actor: String) async throws -> SweepReport? {
-        try await writer.write { db in
-            guard try Self.recordSweep(day, by: actor, SweepReport(), db) else { return nil }
-            let report = try self.sweep(on: day, db)
-            try Self.recordSweep(day, by: actor, report, db, replace: true)
-            return report
+    /// The sweep of `day` unless one already ran for it (by any process on this database), in
+    /// batches as ``sweep(on:by:batch:)``. The day is recorded when the sweep is done; two
+    /// processes sweeping at once apply each change once (each person's step is idempotent) and
+    /// only one records the day. Nil when it had run.
+    public func sweepIfDue(on day: Day, by actor: String, batch: Int = 20_000) async throws -> SweepReport? {
+        let done = try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep_run WHERE day = ?", arguments: [day.description]) ?? false
         }
+        guard !done else { return nil }
+        let report = try await sweepInBatches(on: day, batch: batch)
+        let recorded = try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        return recorded ? report : nil
+    }
+
+    /// The persons near or past their deadline, `batch` a transaction (keyset on the resident ID),
+    /// then the holds, attention and hidden-death rules in one last transaction.
+    func sweepInBatches(on day: Day, batch: Int) async throws -> SweepReport {
+        let horizon = day.adding(months: rules.warning_months).description
+        let now = Self.timestamp()
+        var report = SweepReport()
+        var after = ""
+        while true {
+            let (examined, changes, last) = try await writer.write { [after] db -> (Int, [String: Int], String?) in
+                let persons = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(Self.sweepColumns) FROM person p
+                        WHERE p.status = 'active' AND p.deadline < ? AND p.id > ? ORDER BY p.id LIMIT ?
+                        """, arguments: [horizon, after, batch])
+                var changes: [String: Int] = [:]
+                for person in persons {
+                    for change in try self.sweep(person, on: day, now: now, db) { changes[change.kind.rawValue, default: 0] += 1 }
+                }
+                return (persons.count, changes, persons.last?["id"])
+            }
+            report.examined += examined
+            report.changes.merge(changes, uniquingKeysWith: +)
+            guard let last, examined == batch else { break }
+            after = last
+        }
+        let rest = try await writer.write { db -> [String: Int] in
+            var closing = SweepReport()
+            try self.releaseExpiredHolds(on: day, now: now, into: &closing, db)
+            let attention = try self.raiseAttention(on: day, now: now, db) + self.raiseHiddenDeath(on: day, now: now, db)
+            if attention > 0 { closing.changes["attention"] = attention }
+            return closing.changes
+        }
+        report.changes.merge(rest, uniquingKeysWith: +)
+        return report
     }
 
     /// The last day swept, or nil before the first sweep.
@@ -166,14 +208,14 @@ extension LedgerStore {
         try await read { db in try String.fetchOne(db, sql: "SELECT max(day) FROM sweep_run").flatMap(Day.init) }
     }
 
-    /// Records that `day` was swept; false when it already was (and `replace` is false).
+    /// Records that `day` was swept; false when it already was.
     @discardableResult
-    static func recordSweep(_ day: Day, by actor: String, _ report: SweepReport, _ db: Database, replace: Bool = false) throws -> Bool {
+    static func recordSweep(_ day: Day, by actor: String, _ report: SweepReport, _ db: Database) throws -> Bool {
         let changes = String(decoding: try JSONEncoder().encode(report.changes), as: UTF8.self)
         try db.execute(
             sql: """
                 INSERT INTO sweep_run (day, actor, at, changes) VALUES (?, ?, ?, ?)
-                ON CONFLICT(day) DO \(replace ? "UPDATE SET changes = excluded.changes" : "NOTHING")
+                ON CONFLICT(day) DO NOTHING
                 """, arguments: [day.description, actor, timestamp(), changes])
         return db.changesCount == 1
     }
@@ -230,31 +272,5 @@ extension LedgerStore {
             for change in try sweep(person, on: day, now: now, db) { counts[change.kind.rawValue, default: 0] += 1 }
         }
         return counts
-    }
-
-    func sweep(on day: Day, _ db: Database) throws -> SweepReport {
-        let horizon = day.adding(months: rules.warning_months)
-        do {
-            var report = SweepReport()
-            let now = Self.timestamp()
-            // Who is near or past their deadline goes into a scratch table first, so the loop below
-            // can update `person` while it walks them, in bounded memory, whatever the city's size.
-            try db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate")
-            try db.execute(
-                sql: "CREATE TEMP TABLE sweep_candidate AS SELECT id FROM person WHERE status = 'active' AND deadline < ?",
-                arguments: [horizon.description])
-            defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.sweep_candidate") }
-            let persons = try Row.fetchCursor(
-                db, sql: "SELECT \(Self.sweepColumns) FROM temp.sweep_candidate c JOIN person p ON p.id = c.id ORDER BY c.rowid")
-            while let person = try persons.next() {
-                report.examined += 1
-                for change in try sweep(person, on: day, now: now, db) { report.changes[change.kind.rawValue, default: 0] += 1 }
-            }
-            try releaseExpiredHolds(on: day, now: now, into: &report, db)
-            report.changes["attention", default: 0] += try raiseAttention(on: day, now: now, db)
-            report.changes["attention", default: 0] += try raiseHiddenDeath(on: day, now: now, db)
-            if report.changes["attention"] == 0 { report.changes["attention"] = nil }
-            return report
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Storage
+import Synchronization
 import Testing
 
 /// What community staff and payroll get from the ledger: alerts, tasks, reminders, payroll, stats.
@@ -28,6 +29,27 @@ struct OperatorListsTests {
             #expect(try await store.markSent([outbox[0].id, 999]) == [999])
             #expect(try await store.outbox().map(\.personID) == [Fixture.wang])  // the second reminder, with the field check
         }
+    }
+
+    @Test("the sweep in transactions of one person gives what one transaction gave: the same report, tasks, events; a rerun adds nothing")
+    func sweepInBatches() async throws {
+        let results = Mutex<[(LedgerStore.SweepReport, [String], Int)]>([])
+        for batch in [1, 20_000] {
+            try await Fixture.withLedger { store in
+                _ = try await store.sweep(on: Day("2026-03-15")!, batch: batch)
+                let report = try await store.sweep(on: Day("2026-06-02")!, batch: batch)
+                let tasks = try await store.tasks(unit: "3702", includeClosed: true).map { "\($0.personID) \($0.kind) \($0.keyDay)" }
+                let events = try await store.database.count("SELECT COUNT(*) FROM ledger_event")
+                #expect(try await store.sweepIfDue(on: Day("2026-06-02")!, by: "serve", batch: batch) == nil, "already swept")
+                let again = try await store.sweep(on: Day("2026-06-02")!, batch: batch)
+                let eventsAfter = try await store.database.count("SELECT COUNT(*) FROM ledger_event")
+                #expect(again.changes.isEmpty && eventsAfter == events)
+                results.withLock { $0.append((report, tasks, events)) }
+            }
+        }
+        let (one, all) = results.withLock { ($0[0], $0[1]) }
+        #expect(one.0 == all.0 && one.1 == all.1 && one.2 == all.2, "\(one) vs \(all)")
+        #expect(one.0.examined == 1 && !one.0.changes.isEmpty)  // Wang, suspended; with batches of one the walk takes a second, empty, step
     }
 
     @Test("alerts and tasks page: pages of one, concatenated, are the whole list in order")
