@@ -20,59 +20,6 @@ import Testing
 /// server's timeouts and connection cap included) on a real socket.
 @Suite("Hostile clients")
 struct HostileClientTests {
-    /// A raw TCP connection to the local server: what a hostile client can do that an HTTP client will not.
-    final class RawConnection: @unchecked Sendable {
-        let socket: Int32
-
-        /// The server closed the connection (rather than the read timing out).
-        var closedByServer = false
-
-        init(port: Int) throws {
-            socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-            var timeout = timeval(tv_sec: 30, tv_usec: 0)
-            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        deinit { close(socket) }
-
-        func send(_ text: String) {
-            let bytes = Array(text.utf8)
-            let fd = socket
-            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
-        }
-
-        /// What the server sends until it closes or 30 s pass; nil when nothing came. The
-        /// blocking reads run on a thread of their own: on the concurrency pool they would starve
-        /// the server under test of the threads its handlers need.
-        func receive() async -> String? {
-            await withCheckedContinuation { done in
-                DispatchQueue.global().async { done.resume(returning: self.receiveBlocking()) }
-            }
-        }
-
-        func receiveBlocking() -> String? {
-            var received = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let fd = socket
-                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-                if count == 0 { closedByServer = true }
-                if count <= 0 { break }
-                received += buffer.prefix(count)
-                if let text = String(bytes: received, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("}") { break }
-            }
-            return received.isEmpty ? nil : String(decoding: received, as: UTF8.self)
-        }
-    }
-
     static func withApplication(
         _ adjust: (inout ServerConfiguration) -> Void = { _ in }, _ body: @Sendable (Int, ServiceFixture) async throws -> Void
     ) async throws {

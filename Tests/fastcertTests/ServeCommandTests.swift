@@ -32,12 +32,13 @@ struct ServeCommandTests {
         var log: URL
     }
 
-    static func start(database: String, folder: URL) async throws -> Server {
+    static func start(database: String, folder: URL, environment: [String: String] = [:]) async throws -> Server {
         let log = folder.appending(path: "serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = CommandLineTests.binary
         process.arguments = ["serve", "--database", database, "--port", "0", "--workers", "2"]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = Fixtures.repository
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
@@ -155,6 +156,26 @@ struct ServeCommandTests {
                 ["enroll", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database, "--workers", "1"],
                 environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
             #expect(again.status != 0 && again.stderr.contains("cannot be opened"), "enroll refuses too: \(again.stderr)")
+        }
+    }
+
+    @Test("at the connection cap (FASTCERT_MAX_CONNECTIONS) a further connection waits unserved until one closes")
+    func connectionCap() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = try EnrollCommandTests.ledger(in: folder)
+            let server = try await Self.start(
+                database: database, folder: folder, environment: ["FASTCERT_MAX_CONNECTIONS": "1", "FASTCERT_IDLE_TIMEOUT": "30"])
+            defer { server.process.terminate() }
+            let holder = try RawConnection(port: server.port)
+            holder.send("GET /healthz HTTP/1.1\r\nHost: local")  // mid-request: holds the one place
+            try await Task.sleep(for: .milliseconds(300))
+            let waiting = try RawConnection(port: server.port, readTimeout: 2)
+            waiting.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(await waiting.receive() == nil && !waiting.closedByServer, "not served while the cap is reached")
+            holder.close()
+            let served = try RawConnection(port: server.port)
+            served.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect((await served.receive() ?? "").hasPrefix("HTTP/1.1 200"), "served once the place is free")
         }
     }
 }
