@@ -20,9 +20,11 @@ public struct TemplateVault: Sendable {
     /// the umask (written to a private temporary file, then linked to the name: never over an
     /// existing file, and never half-written). Any other failure to read the file (permission,
     /// I/O, not text, not 64 hex digits) is an error naming the file: a key is never replaced.
-    public static func loadOrCreate(keyFile file: URL, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> TemplateVault
-    {
+    /// With `mayCreate` false (templates are already enrolled), a missing file is an error too: a
+    /// new key could open none of them.
+    public static func loadOrCreate(
+        keyFile file: URL, mayCreate: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> TemplateVault {
         if let hex = environment["FASTCERT_TEMPLATE_KEY"] {
             guard let bytes = Data(hex: hex), bytes.count == 32 else {
                 throw StorageError(.templateKey, "FASTCERT_TEMPLATE_KEY must be 64 hex digits (a 256-bit key)")
@@ -30,6 +32,12 @@ public struct TemplateVault: Sendable {
             return TemplateVault(key: SymmetricKey(data: bytes), source: "FASTCERT_TEMPLATE_KEY")
         }
         if let existing = try read(file) { return existing }
+        guard mayCreate else {
+            throw StorageError(
+                .templateKey,
+                "the template key file \(file.path) is missing while face templates are enrolled: restore the file that sealed them (a new key would open none)"
+            )
+        }
         let key = SymmetricKey(size: .bits256)
         let hex = key.withUnsafeBytes { Data($0) }.hexString
         let temporary = file.path + ".new-\(UUID().uuidString)"

@@ -115,13 +115,16 @@ struct EnrollCommand: AsyncParsableCommand {
         ledger: LedgerOptions, templateKeyFile: String?, engineOptions: EngineOptions, matchThreshold: Double, duplicateThreshold: Double,
         withEngine: Bool
     ) async throws -> LocalEnrollment {
+        let opened = try ledger.open()
         let vault: TemplateVault
         do {
-            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"))
+            let enrolled = try await ServiceStore(ledger: opened, vault: nil).templates.enrolledCount()
+            vault = try TemplateVault.loadOrCreate(
+                keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"), mayCreate: enrolled == 0)
         } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
-        let store = ServiceStore(ledger: try ledger.open(), vault: vault)
+        let store = ServiceStore(ledger: opened, vault: vault)
         do {
             try await store.templates.checkKey()
         } catch let error as StorageError {

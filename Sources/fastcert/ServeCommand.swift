@@ -56,7 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         let ledger = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? []))).open()
         let vault: TemplateVault
         do {
-            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath))
+            let enrolled = try await ServiceStore(ledger: ledger, vault: nil).templates.enrolledCount()
+            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
             // Templates sealed with another key: refuse to start (every verification would fail, and the
             // duplicate search would not see them).
             try await ServiceStore(ledger: ledger, vault: vault).templates.checkKey()

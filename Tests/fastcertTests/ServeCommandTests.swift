@@ -156,6 +156,12 @@ struct ServeCommandTests {
                 ["enroll", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database, "--workers", "1"],
                 environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
             #expect(again.status != 0 && again.stderr.contains("cannot be opened"), "enroll refuses too: \(again.stderr)")
+            // The key file lost: no new one is made beside the templates it could not open.
+            let keyFile = database + ".template-key"
+            try FileManager.default.moveItem(atPath: keyFile, toPath: keyFile + ".saved")
+            let lost = try CommandLineTests.run(["serve", "--database", database, "--port", "0"])
+            #expect(lost.status != 0 && lost.stderr.contains("is missing"), "\(lost.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: keyFile), "no key file was created")
         }
     }
 
