@@ -41,8 +41,8 @@ public struct TemplateVault: Sendable {
         let key = SymmetricKey(size: .bits256)
         let hex = key.withUnsafeBytes { Data($0) }.hexString
         let temporary = file.path + ".new-\(UUID().uuidString)"
+        defer { unlink(temporary) }  // whether the link is made or not, and if the write failed halfway
         try PrivateFile.create(temporary, contents: Data((hex + "\n").utf8), what: "the template key file", code: .templateKey)
-        defer { unlink(temporary) }
         guard link(temporary, file.path) == 0 else {
             let failure = errno
             // Another process created the key first: use theirs.
