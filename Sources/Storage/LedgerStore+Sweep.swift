@@ -166,32 +166,46 @@ extension LedgerStore {
         return recorded ? report : nil
     }
 
-    /// The persons near or past their deadline, `batch` a transaction (keyset on the resident ID),
-    /// then the holds, attention and hidden-death rules in one last transaction.
+    /// The persons near or past their deadline, `batch` a transaction, then the holds, attention
+    /// and hidden-death rules in one last transaction. Who is a candidate is read once, through the
+    /// (status, deadline) index, into a scratch table on the writer's connection (temporary tables
+    /// live as long as the connection, across its transactions); each batch then reads its
+    /// persons' current rows, so a person certified meanwhile is judged as they are now.
     func sweepInBatches(on day: Day, batch: Int) async throws -> SweepReport {
         let horizon = day.adding(months: rules.warning_months).description
         let now = Self.timestamp()
-        var report = SweepReport()
-        var after = ""
-        while true {
-            let (examined, changes, last) = try await writer.write { [after] db -> (Int, [String: Int], String?) in
-                let persons = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(Self.sweepColumns) FROM person p
-                        WHERE p.status = 'active' AND p.deadline < ? AND p.id > ? ORDER BY p.id LIMIT ?
-                        """, arguments: [horizon, after, batch])
-                var changes: [String: Int] = [:]
-                for person in persons {
-                    for change in try self.sweep(person, on: day, now: now, db) { changes[change.kind.rawValue, default: 0] += 1 }
-                }
-                return (persons.count, changes, persons.last?["id"])
-            }
-            report.examined += examined
-            report.changes.merge(changes, uniquingKeysWith: +)
-            guard let last, examined == batch else { break }
-            after = last
+        let scratch = "temp.sweep_candidate_" + Data.randomHex(bytes: 6)
+        try await writer.write { db in
+            try db.execute(
+                sql: "CREATE TABLE \(scratch) AS SELECT id FROM person WHERE status = 'active' AND deadline < ?", arguments: [horizon])
         }
+        var report = SweepReport()
+        do {
+            var after: Int64 = 0
+            while true {
+                let (examined, changes, last) = try await writer.write { [after] db -> (Int, [String: Int], Int64?) in
+                    let persons = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT \(Self.sweepColumns), c.rowid AS seq FROM \(scratch) c JOIN person p ON p.id = c.id
+                            WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?
+                            """, arguments: [after, batch])
+                    var changes: [String: Int] = [:]
+                    for person in persons {
+                        for change in try self.sweep(person, on: day, now: now, db) { changes[change.kind.rawValue, default: 0] += 1 }
+                    }
+                    return (persons.count, changes, persons.last?["seq"])
+                }
+                report.examined += examined
+                report.changes.merge(changes, uniquingKeysWith: +)
+                guard let last, examined == batch else { break }
+                after = last
+            }
+        } catch {
+            try? await writer.write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") }
+            throw error
+        }
+        try await writer.write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") }
         let rest = try await writer.write { db -> [String: Int] in
             var closing = SweepReport()
             try self.releaseExpiredHolds(on: day, now: now, into: &closing, db)
