@@ -23,6 +23,10 @@ public struct VerificationService: Sendable {
         /// An attended desk's photo whose passive score falls under this is refused as a screen or
         /// a print (0: recorded only).
         public var deskPassiveAttackBelow = 0.0
+        /// Testing only: every session asks for these challenges instead of random ones (a browser
+        /// test's fake camera plays a fixed clip). Never set in production: a known sequence can be
+        /// recorded in advance.
+        public var fixedChallenges: [LivenessChallenge]?
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
             self.matchThreshold = matchThreshold
@@ -143,7 +147,7 @@ public struct VerificationService: Sendable {
         let person = try await scopedPerson(id, caller)
         guard person.templatePhotos > 0 else { throw CertificationError.notEnrolled(id) }
         var generator = SystemRandomNumberGenerator()
-        let challenges = LivenessChallenge.randomSequence(using: &generator)
+        let challenges = policy.fixedChallenges ?? LivenessChallenge.randomSequence(using: &generator)
         let session = try await store.createLivenessSession(
             key: caller.keyID, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds, at: now())
         return Session(

@@ -37,6 +37,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let runPayroll = APIRoute(method: .post, path: "/v1/payroll/runs", roles: [.operator])
     public static let recoveries = APIRoute(method: .get, path: "/v1/recoveries", roles: staff)
     public static let closeRecovery = APIRoute(method: .post, path: "/v1/recoveries/{id}/closure", roles: [.operator])
+    public static let me = APIRoute(method: .get, path: "/v1/me", roles: [.operator, .auditor, .kiosk, .mobile, .feed])
+    public static let units = APIRoute(method: .get, path: "/v1/units", roles: staff)
     public static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
     public static let conflicts = APIRoute(method: .get, path: "/v1/conflicts", roles: staff)
     public static let resolveConflict = APIRoute(method: .post, path: "/v1/conflicts/{id}/resolution", roles: [.operator])
@@ -51,7 +53,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment,
         enrollments, livenessSession, verify, evidence,
         alerts,
-        tasks, taskOutcome, outbox, payroll, stats, conflicts, resolveConflict, decisions, createDecision, approveDecision,
+        tasks, taskOutcome, outbox, payroll, me, units, stats, conflicts, resolveConflict, decisions, createDecision, approveDecision,
         rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery,
     ]
 

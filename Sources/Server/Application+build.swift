@@ -63,6 +63,7 @@ public func buildRouter(
         matchThreshold: configuration.matchThreshold, lockout: configuration.lockout, allowMatchOnly: configuration.allowMatchOnly,
         sessionSeconds: configuration.livenessSessionSeconds)
     policy.deskPassiveAttackBelow = configuration.deskPassiveAttackBelow
+    policy.fixedChallenges = configuration.fixedChallenges
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
@@ -81,6 +82,7 @@ public func buildRouter(
     LedgerRoutes(dependencies: dependencies).register(routes)
     DecisionRoutes(dependencies: dependencies).register(routes)
     MoneyRoutes(dependencies: dependencies).register(routes)
+    PageRoutes().register(router)
     return router
 }
 

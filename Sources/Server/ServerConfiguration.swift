@@ -2,6 +2,7 @@ import Certification
 import FaceEngine
 import Foundation
 import Ledger
+import Liveness
 import Storage
 
 /// Everything `fastcert serve` can be told, from (lowest to highest precedence) the defaults, an
@@ -69,6 +70,14 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Retention of what the service keeps only to serve requests, pruned after each day's sweep.
     public var retentionSessionDays = Retention().sessionDays
     public var retentionIdempotencyDays = Retention().idempotencyDays
+    /// Testing only (`FASTCERT_TEST_CHALLENGES=turn_left,turn_left`, from the environment alone):
+    /// every liveness session asks for these challenges, so a browser test's fake camera can play a
+    /// fixed clip. `serve` warns loudly when it is set; never set it in production.
+    public var testChallenges: String?
+
+    var fixedChallenges: [LivenessChallenge]? {
+        testChallenges.map { $0.split(separator: ",").compactMap { LivenessChallenge(rawValue: String($0)) } }
+    }
 
     var retention: Retention {
         var retention = Retention()
@@ -135,6 +144,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_RETENTION_SESSION_DAYS", \.retentionSessionDays)
         try value("FASTCERT_RETENTION_IDEMPOTENCY_DAYS", \.retentionIdempotencyDays)
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
+        if let challenges = environment["FASTCERT_TEST_CHALLENGES"], !challenges.isEmpty { testChallenges = challenges }
     }
 
     /// Refuses values that cannot work, naming the setting.
@@ -163,6 +173,13 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
         guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1 else {
             throw ConfigurationError("retention periods must be at least a day")
+        }
+        if let testChallenges {
+            let names = testChallenges.split(separator: ",").map(String.init)
+            guard (1...4).contains(names.count), names.allSatisfy({ LivenessChallenge(rawValue: $0) != nil }) else {
+                throw ConfigurationError(
+                    "FASTCERT_TEST_CHALLENGES must be 1 to 4 of \(LivenessChallenge.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated")
+            }
         }
     }
 

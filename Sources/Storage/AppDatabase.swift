@@ -458,6 +458,15 @@ public struct AppDatabase: Sendable {
             // once. Signing keys made before (HMAC keyed with the stored hash) must be re-issued.
             try db.execute(sql: "ALTER TABLE api_key ADD COLUMN signing_public_key BLOB")
         }
+        migrator.registerMigration("v13-task-notes") { db in
+            // What staff wrote when they closed a task, and who closed it: the person's timeline shows
+            // both beside the outcome.
+            try db.execute(
+                sql: """
+                    ALTER TABLE task ADD COLUMN note TEXT;
+                    ALTER TABLE task ADD COLUMN closed_by TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -16,7 +16,47 @@ extension LedgerStore {
         public var detail: String
     }
 
-    /// The unit's path, or nil for an unknown unit code.
+    /// A unit of the four-level tree.
+    public struct UnitView: Sendable, Equatable {
+        public var code: String
+        public var name: String
+        public var level: String
+        public var parentCode: String?
+        /// Persons whose community lies in its subtree.
+        public var persons: Int
+    }
+
+    /// The unit and every unit under it, parents before children, each with its persons counted.
+    public func units(within code: String) async throws -> [UnitView] {
+        try await read { db in
+            guard let path = try self.unitPath(code, db) else { throw LedgerError(.unknownUnit, "no unit \(code)") }
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.path, COUNT(*) AS n FROM person p JOIN unit u ON u.code = p.unit_code
+                    WHERE instr(u.path, ?) = 1 GROUP BY u.path
+                    """, arguments: [path])
+            {
+                // Each community's persons count towards it and every unit above it within scope.
+                let communityPath: String = row["path"], n: Int = row["n"]
+                var prefix = communityPath
+                while prefix.count >= path.count {
+                    counts[prefix, default: 0] += n
+                    guard let cut = prefix.dropLast().lastIndex(of: "/") else { break }
+                    prefix = String(prefix[...cut])
+                }
+            }
+            return try Row.fetchAll(
+                db, sql: "SELECT code, name, level, parent_code, path FROM unit WHERE instr(path, ?) = 1 ORDER BY path", arguments: [path]
+            ).map { row in
+                UnitView(
+                    code: row["code"], name: row["name"], level: row["level"], parentCode: row["parent_code"],
+                    persons: counts[row["path"] as String] ?? 0)
+            }
+        }
+    }
+
     /// The path of a unit, or nil.
     public func unitPath(_ code: String) async throws -> String? {
         try await read { db in try self.unitPath(code, db) }

@@ -49,6 +49,20 @@ extension LedgerStore {
                 if let months = e["back_pay_months"] as Int? { detail += "; back pay owed: \(months) month(s)" }
                 return PersonView.Entry(kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"])
             }
+            // Tasks: opened (the reason), and closed with what staff found, their note and who closed it.
+            for t in try Row.fetchAll(
+                db, sql: "SELECT id, kind, reason, status, outcome, created_on, closed_on, note, closed_by FROM task WHERE person_id = ? ORDER BY id",
+                arguments: [id.value])
+            {
+                let number: Int64 = t["id"], kind: String = t["kind"]
+                timeline.append(
+                    PersonView.Entry(kind: "task_opened", day: Day(t["created_on"] as String)!, detail: "\(kind) #\(number): \(t["reason"] as String)", actor: nil))
+                if let closed = (t["closed_on"] as String?).flatMap(Day.init) {
+                    var detail = "\(kind) #\(number): \(t["outcome"] as String? ?? t["status"] as String)"
+                    if let note = t["note"] as String? { detail += "; note: \(note)" }
+                    timeline.append(PersonView.Entry(kind: "task_closed", day: closed, detail: detail, actor: t["closed_by"]))
+                }
+            }
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(
                 id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],

@@ -15,6 +15,10 @@ extension LedgerStore {
         public var status: String
         public var outcome: String?
         public var createdOn: Day
+        /// The person's phone, for phone-call tasks (staff call it).
+        public var phone: String?
+        /// What staff wrote when closing it.
+        public var note: String?
     }
 
     /// What staff found.
@@ -37,7 +41,7 @@ extension LedgerStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT t.*, p.name FROM task t JOIN person p ON p.id = t.person_id
+                    SELECT t.*, p.name, p.phone FROM task t JOIN person p ON p.id = t.person_id
                     WHERE t.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
                     ORDER BY t.key_day, t.id LIMIT ? OFFSET ?
                     """, arguments: [path, limit, offset]
@@ -50,16 +54,23 @@ extension LedgerStore {
         let task = try TaskRow(row: row)
         return TaskView(
             id: task.id!, personID: task.personId, name: row["name"], unitCode: task.unitCode, kind: task.kind,
-            keyDay: Day(task.keyDay)!, reason: task.reason, status: task.status, outcome: task.outcome, createdOn: Day(task.createdOn)!)
+            keyDay: Day(task.keyDay)!, reason: task.reason, status: task.status, outcome: task.outcome, createdOn: Day(task.createdOn)!,
+            phone: task.kind == "phone_call" ? row["phone"] : nil, note: task.note)
     }
 
-    /// Completes an open task with what staff found on `day`, in one transaction with its effect on
-    /// the ledger, recorded as evidence delivered by `actor` (the operator's key, or `cli:<user>`).
-    /// Returns the ledger changes it caused.
-    public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day, by actor: String = EvidenceDelivery.commandLineUser)
-        async throws -> [String: Int]
-    {
-        try await write { db in
+    /// Completes an open task with what staff found on `day` (and their `note`, at most
+    /// ``maxNoteLength`` characters), in one transaction with its effect on the ledger, recorded as
+    /// evidence delivered by `actor` (the operator's key, or `cli:<user>`). Returns the ledger
+    /// changes it caused.
+    public func completeTask(
+        _ id: Int64, outcome: TaskOutcome, on day: Day, note: String? = nil, by actor: String = EvidenceDelivery.commandLineUser
+    ) async throws -> [String: Int] {
+        let trimmed: String? = note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kept: String? = trimmed?.isEmpty == false ? trimmed : nil
+        if let kept, kept.count > Self.maxNoteLength {
+            throw LedgerError(.taskOutcome, "the note has \(kept.count) characters; at most \(Self.maxNoteLength)")
+        }
+        return try await write { db in
             guard var task = try TaskRow.fetchOne(db, key: id) else { throw LedgerError(.unknownTask, "no task \(id)") }
             guard task.status == "open" else {
                 throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")
@@ -74,6 +85,8 @@ extension LedgerStore {
             task.status = "done"
             task.outcome = outcome.rawValue
             task.closedOn = day.description
+            task.note = kept
+            task.closedBy = actor
             try task.update(db)
             let kind: String
             switch outcome {
@@ -89,6 +102,9 @@ extension LedgerStore {
             return report.changes
         }
     }
+
+    /// The longest note staff may leave on a task.
+    public static let maxNoteLength = 500
 
     /// A queued reminder.
     public struct Message: Sendable, Equatable {

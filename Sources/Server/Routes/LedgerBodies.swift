@@ -38,6 +38,9 @@ struct TasksBody: Encodable {
         var status: String
         var outcome: String?
         var createdOn: String
+        /// The person's phone, on phone-call tasks only.
+        var phone: String?
+        var note: String?
 
         init(_ t: LedgerStore.TaskView) {
             id = t.id
@@ -50,12 +53,45 @@ struct TasksBody: Encodable {
             status = t.status
             outcome = t.outcome
             createdOn = t.createdOn.description
+            phone = t.phone
+            note = t.note
         }
     }
     var unit: String
     var tasks: [Task]
     /// The offset of the next page, when there is one.
     var nextOffset: Int?
+}
+
+/// Who the calling key is: what a page shows after signing in (never the secret).
+struct MeBody: Encodable {
+    var keyId: String
+    var name: String
+    var role: String
+    var unitCode: String
+    var unitName: String
+    var unitLevel: String
+}
+
+struct UnitsBody: Encodable {
+    struct Unit: Encodable {
+        var code: String
+        var name: String
+        var level: String
+        var parentCode: String?
+        var persons: Int
+
+        init(_ u: LedgerStore.UnitView) {
+            code = u.code
+            name = u.name
+            level = u.level
+            parentCode = u.parentCode
+            persons = u.persons
+        }
+    }
+    var unit: String
+    /// The unit first, then every unit under it, parents before children.
+    var units: [Unit]
 }
 
 struct OutboxBody: Encodable {

@@ -75,6 +75,19 @@ struct LedgerRoutes {
             let messages = try await ledger.outbox(includeSent: sent, limit: limit, unit: unit)
             return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
         }
+        routes.add(.me) { _, context, _ in
+            let caller = try context.requireCaller()
+            let units = try await ledger.units(within: caller.unitCode)
+            return try JSON.response(
+                MeBody(
+                    keyId: caller.id, name: caller.name, role: caller.role.rawValue, unitCode: caller.unitCode,
+                    unitName: units.first?.name ?? caller.unitCode, unitLevel: units.first?.level ?? ""))
+        }
+        routes.add(.units) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let units = try await ledger.units(within: unit)
+            return try JSON.response(UnitsBody(unit: unit, units: units.map(UnitsBody.Unit.init)))
+        }
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.month(request, required: false) ?? Month(Day(Date()))
@@ -148,6 +161,7 @@ struct LedgerRoutes {
     struct OutcomeBody: Decodable {
         var outcome: String
         var day: String?
+        var note: String?
     }
 
     func taskOutcome(_ context: APIContext, _ body: ByteBuffer) async throws -> Response {
@@ -173,7 +187,7 @@ struct LedgerRoutes {
         guard path.hasPrefix(caller.unitPath) else {
             throw LedgerError(.outOfScope, "task \(id) belongs to a community outside this key's unit")
         }
-        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, by: caller.id)
+        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, note: input.note, by: caller.id)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 

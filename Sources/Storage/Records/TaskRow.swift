@@ -18,6 +18,10 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
     var outcome: String?
     var createdOn: String
     var closedOn: String?
+    /// What staff wrote when closing it.
+    var note: String?
+    /// The key (or `cli:<user>`) that closed it.
+    var closedBy: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,0 +1,155 @@
+// FastCert pages: what the console and the kiosk page share. The API key lives in sessionStorage
+// (this tab only, gone when it closes), is sent in the Authorization header (never a cookie, so a
+// forged cross-site request carries nothing), and never appears in a URL.
+"use strict";
+
+const FC = (() => {
+  const STRINGS = {
+    zh: {
+      "app.console": "FastCert 认证管理台", "app.kiosk": "FastCert 生存认证终端",
+      "lang.switch": "English", "signin.title": "登录", "signin.key": "访问密钥",
+      "signin.help": "粘贴管理员或审计员密钥。密钥只保存在本标签页中，关闭即清除。",
+      "signin.submit": "登录", "signin.out": "退出", "signin.bad": "密钥无效",
+      "nav.overview": "概览", "nav.work": "工作清单", "nav.person": "人员", "nav.decisions": "冲突与审批",
+      "nav.money": "发放与追回", "nav.enroll": "人脸登记",
+      "overview.unit": "单位", "overview.month": "月份", "overview.trend": "近 12 个月：三种形式",
+      "overview.byunit": "下级单位本月情况", "overview.silent": "无感认证占比", "overview.reminded": "提醒后认证占比",
+      "overview.field": "上门核查数", "overview.persons": "人数", "overview.suspensions": "停发数", "overview.strong": "强证据占比",
+      "overview.name": "名称", "overview.recoveries": "待追回",
+      "work.alerts": "提醒", "work.tasks": "任务", "work.kind": "类型", "work.person": "人员", "work.day": "日期",
+      "work.detail": "说明", "work.reason": "原因", "work.note": "备注", "work.none": "没有待办事项",
+      "work.seen_alive": "见到本人", "work.deceased": "已去世", "work.unreachable": "无法联系", "work.reached": "已通话",
+      "work.recorded": "已记录", "work.confirm_deceased": "确认记录为已去世？这会停止发放。", "work.phone": "电话",
+      "work.more": "更多",
+      "person.search": "身份证号", "person.open": "查看", "person.state": "状态", "person.deadline": "认证截止",
+      "person.last": "最近认证", "person.timeline": "证据与决定", "person.actor": "操作人", "person.enrolled": "人脸登记",
+      "person.photos": "张参考照", "person.none": "未登记", "person.actions": "操作", "person.extend": "延期",
+      "person.hold": "暂停发放", "person.reinstate": "申请恢复（需第二人审批）", "person.reverse": "申请撤销死亡记录（需第二人审批）",
+      "person.until": "截止日期", "person.reason_ph": "原因（必填）", "person.done": "已提交",
+      "dec.conflicts": "冲突（死亡后仍有生存迹象）", "dec.pending": "待审批", "dec.approve": "批准", "dec.reject": "驳回",
+      "dec.rejected_evidence": "死亡记录成立", "dec.disputed": "死亡有争议", "dec.requested": "申请人",
+      "money.runs": "发放批次", "money.recoveries": "多发追回", "money.export": "导出 CSV", "money.month": "月份",
+      "money.lines": "明细", "money.total": "合计", "money.amount": "金额", "money.status": "状态",
+      "money.recovered": "已追回", "money.waived": "免除",
+      "enroll.person": "身份证号", "enroll.photos": "参考照片", "enroll.dry": "只检查，不保存", "enroll.submit": "上传登记",
+      "enroll.accepted": "可用", "enroll.refused": "不可用",
+      "status.active": "正常", "status.suspended": "已停发", "status.deceased": "已去世", "status.held": "暂停",
+      "err.network": "无法连接服务", "loading": "加载中…",
+      "kiosk.key": "终端密钥", "kiosk.start": "开始认证", "kiosk.id": "请输入或扫描身份证号", "kiosk.next": "下一步",
+      "kiosk.hello": "您好，", "kiosk.ready": "请正对摄像头，按提示慢慢转头", "kiosk.go": "开始",
+      "kiosk.turn_left": "请慢慢向左转头，再转回来", "kiosk.turn_right": "请慢慢向右转头，再转回来",
+      "kiosk.look_up": "请慢慢抬头，再转回来", "kiosk.look_down": "请慢慢低头，再转回来", "kiosk.move_closer": "请靠近一点",
+      "kiosk.sending": "正在核验，请稍候…", "kiosk.verified": "认证成功", "kiosk.not_verified": "未能认证",
+      "kiosk.retry": "请再试一次", "kiosk.locked": "尝试次数过多，请稍后再试或到社区办理", "kiosk.deadline": "下次认证截止：",
+      "kiosk.again": "返回首页", "kiosk.camera": "无法打开摄像头", "kiosk.not_enrolled": "尚未登记人脸，请到社区登记",
+    },
+    en: {
+      "app.console": "FastCert console", "app.kiosk": "FastCert proof-of-life kiosk",
+      "lang.switch": "中文", "signin.title": "Sign in", "signin.key": "API key",
+      "signin.help": "Paste an operator or auditor key. It is kept in this tab only and gone when the tab closes.",
+      "signin.submit": "Sign in", "signin.out": "Sign out", "signin.bad": "This key is not valid",
+      "nav.overview": "Overview", "nav.work": "Worklists", "nav.person": "Person", "nav.decisions": "Conflicts & approvals",
+      "nav.money": "Payroll & recoveries", "nav.enroll": "Enrollment",
+      "overview.unit": "Unit", "overview.month": "Month", "overview.trend": "Last 12 months: the three forms",
+      "overview.byunit": "Units below, this month", "overview.silent": "Silent share", "overview.reminded": "Reminded share",
+      "overview.field": "Field checks", "overview.persons": "Persons", "overview.suspensions": "Suspensions", "overview.strong": "Strong share",
+      "overview.name": "Name", "overview.recoveries": "Open recoveries",
+      "work.alerts": "Alerts", "work.tasks": "Tasks", "work.kind": "Kind", "work.person": "Person", "work.day": "Day",
+      "work.detail": "Detail", "work.reason": "Reason", "work.note": "Note", "work.none": "Nothing to do",
+      "work.seen_alive": "Seen alive", "work.deceased": "Deceased", "work.unreachable": "Unreachable", "work.reached": "Reached",
+      "work.recorded": "Recorded", "work.confirm_deceased": "Record this person as deceased? Payment stops.", "work.phone": "Phone",
+      "work.more": "More",
+      "person.search": "Resident ID", "person.open": "Open", "person.state": "State", "person.deadline": "Deadline",
+      "person.last": "Last certified", "person.timeline": "Evidence and decisions", "person.actor": "Actor", "person.enrolled": "Face enrollment",
+      "person.photos": "reference photos", "person.none": "not enrolled", "person.actions": "Actions", "person.extend": "Extend",
+      "person.hold": "Hold payment", "person.reinstate": "Request reinstatement (second approval)", "person.reverse": "Request death reversal (second approval)",
+      "person.until": "Until", "person.reason_ph": "Reason (required)", "person.done": "Submitted",
+      "dec.conflicts": "Conflicts (signs of life after a death)", "dec.pending": "Awaiting approval", "dec.approve": "Approve", "dec.reject": "Reject",
+      "dec.rejected_evidence": "The death stands", "dec.disputed": "Death disputed", "dec.requested": "Requested by",
+      "money.runs": "Payroll runs", "money.recoveries": "Overpayment recoveries", "money.export": "Export CSV", "money.month": "Month",
+      "money.lines": "Lines", "money.total": "Total", "money.amount": "Amount", "money.status": "Status",
+      "money.recovered": "Recovered", "money.waived": "Waive",
+      "enroll.person": "Resident ID", "enroll.photos": "Reference photos", "enroll.dry": "Check only, do not store", "enroll.submit": "Upload",
+      "enroll.accepted": "usable", "enroll.refused": "not usable",
+      "status.active": "Active", "status.suspended": "Suspended", "status.deceased": "Deceased", "status.held": "Held",
+      "err.network": "The service cannot be reached", "loading": "Loading…",
+      "kiosk.key": "Kiosk key", "kiosk.start": "Start", "kiosk.id": "Enter or scan the resident ID", "kiosk.next": "Next",
+      "kiosk.hello": "Hello, ", "kiosk.ready": "Face the camera and follow the prompts slowly", "kiosk.go": "Begin",
+      "kiosk.turn_left": "Turn your head slowly to the left, then back", "kiosk.turn_right": "Turn your head slowly to the right, then back",
+      "kiosk.look_up": "Look up slowly, then back", "kiosk.look_down": "Look down slowly, then back", "kiosk.move_closer": "Come a little closer",
+      "kiosk.sending": "Checking, please wait…", "kiosk.verified": "Verified", "kiosk.not_verified": "Not verified",
+      "kiosk.retry": "Please try again", "kiosk.locked": "Too many attempts: try later, or ask at the community office", "kiosk.deadline": "Next deadline: ",
+      "kiosk.again": "Back to start", "kiosk.camera": "The camera cannot be opened", "kiosk.not_enrolled": "No face enrolled yet: please enroll at the community office",
+    },
+  };
+
+  let lang = localStorage.getItem("fastcert.lang") === "en" ? "en" : "zh";
+
+  function t(key) { return (STRINGS[lang] && STRINGS[lang][key]) || STRINGS.en[key] || key; }
+
+  /** Fills every element marked data-i18n (text) or data-i18n-ph (placeholder). */
+  function translate(root) {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    (root || document).querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    (root || document).querySelectorAll("[data-i18n-ph]").forEach((el) => { el.placeholder = t(el.dataset.i18nPh); });
+  }
+
+  function switchLanguage() {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem("fastcert.lang", lang);
+    translate();
+  }
+
+  /** An element: el("td", {class: "x"}, "text", child...). Text is always text, never HTML. */
+  function el(tag, attrs, ...children) {
+    const node = tag === "svg" || ["rect", "line", "polyline", "text", "g", "circle", "path"].includes(tag)
+      ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // The kiosk page keeps its own key: an operator signed in on the same machine is not a kiosk.
+  const KEY = document.body.classList.contains("kiosk") ? "fastcert.kiosk-key" : "fastcert.key";
+  function key() { return sessionStorage.getItem(KEY); }
+  function setKey(value) { if (value) sessionStorage.setItem(KEY, value); else sessionStorage.removeItem(KEY); }
+
+  /** The API's error, with its code and the message a person can act on. */
+  class APIError extends Error {
+    constructor(status, code, message, body) { super(message); this.status = status; this.code = code; this.body = body; }
+  }
+
+  /** Calls the API with the key in the Authorization header; JSON in, JSON (or a Blob) out. */
+  async function api(method, path, { json, form, blob, headers } = {}) {
+    const init = { method, headers: Object.assign({}, headers || {}), credentials: "omit", cache: "no-store" };
+    if (key()) init.headers.Authorization = "Bearer " + key();
+    if (json !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(json); }
+    if (form) init.body = form;
+    let response;
+    try { response = await fetch(path, init); } catch (e) { throw new APIError(0, "network", t("err.network")); }
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch (e) { /* not JSON */ }
+      const error = body && body.error ? body.error : { code: "http_" + response.status, message: response.statusText };
+      throw new APIError(response.status, error.code, error.message, error);
+    }
+    if (blob) return response.blob();
+    return response.json();
+  }
+
+  /** A random idempotency key (a retried request is answered, not repeated). */
+  function randomKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  return { t, translate, switchLanguage, el, key, setKey, api, APIError, randomKey, get lang() { return lang; } };
+})();
