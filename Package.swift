@@ -111,7 +111,13 @@ let package = Package(
         // Test-only: fixture photos, derived images and shared engines for both test targets.
         .target(name: "TestSupport", dependencies: ["FaceEngine", "CTestImages"], path: "Tests/TestSupport"),
         .testTarget(name: "FaceEngineTests", dependencies: ["FaceEngine", "TestSupport"]),
-        .testTarget(name: "fastcertTests", dependencies: ["fastcert", "TestSupport", "Ledger"]),
+        .testTarget(
+            name: "fastcertTests",
+            dependencies: [
+                "fastcert", "TestSupport", "Ledger", "Storage", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "CertificationTests", dependencies: ["Certification", "Storage", "Ledger", "FaceEngine", "TestSupport"]),
         .testTarget(name: "LivenessTests", dependencies: ["Liveness", "FaceEngine", "TestSupport"]),

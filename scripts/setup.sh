@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine (as root) to build, test and run FastCert. Idempotent.
 #  1. Debian packages: OpenCV, dlib, libjpeg, SQLite, BLAS/LAPACK and OpenBLAS (a dlib embedding
-#     takes ~14 ms with OpenBLAS, ~210 ms with the reference BLAS).
+#     takes ~14 ms with OpenBLAS, ~210 ms with the reference BLAS); chromium and chromium-driver, in
+#     which the tests drive the console and the kiosk page.
 #  2. The dlib models into models/ (sha256-checked against models/MANIFEST.tsv).
 #  3. The test photos into Tests/Fixtures/images/.
 #  4. schemathesis (PyPI, pinned) into .build-tools-venv/, which the API test runs against a live server.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-packages=(libopencv-dev libdlib-dev libjpeg-dev libsqlite3-dev libblas-dev liblapack-dev libopenblas0-pthread)
+packages=(libopencv-dev libdlib-dev libjpeg-dev libsqlite3-dev libblas-dev liblapack-dev libopenblas0-pthread
+          chromium chromium-driver)
 
 missing=()
 for p in "${packages[@]}"; do

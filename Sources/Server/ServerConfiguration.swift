@@ -178,7 +178,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             let names = testChallenges.split(separator: ",").map(String.init)
             guard (1...4).contains(names.count), names.allSatisfy({ LivenessChallenge(rawValue: $0) != nil }) else {
                 throw ConfigurationError(
-                    "FASTCERT_TEST_CHALLENGES must be 1 to 4 of \(LivenessChallenge.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated")
+                    "FASTCERT_TEST_CHALLENGES must be 1 to 4 of \(LivenessChallenge.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated"
+                )
             }
         }
     }

@@ -51,12 +51,16 @@ extension LedgerStore {
             }
             // Tasks: opened (the reason), and closed with what staff found, their note and who closed it.
             for t in try Row.fetchAll(
-                db, sql: "SELECT id, kind, reason, status, outcome, created_on, closed_on, note, closed_by FROM task WHERE person_id = ? ORDER BY id",
+                db,
+                sql:
+                    "SELECT id, kind, reason, status, outcome, created_on, closed_on, note, closed_by FROM task WHERE person_id = ? ORDER BY id",
                 arguments: [id.value])
             {
                 let number: Int64 = t["id"], kind: String = t["kind"]
                 timeline.append(
-                    PersonView.Entry(kind: "task_opened", day: Day(t["created_on"] as String)!, detail: "\(kind) #\(number): \(t["reason"] as String)", actor: nil))
+                    PersonView.Entry(
+                        kind: "task_opened", day: Day(t["created_on"] as String)!, detail: "\(kind) #\(number): \(t["reason"] as String)",
+                        actor: nil))
                 if let closed = (t["closed_on"] as String?).flatMap(Day.init) {
                     var detail = "\(kind) #\(number): \(t["outcome"] as String? ?? t["status"] as String)"
                     if let note = t["note"] as String? { detail += "; note: \(note)" }

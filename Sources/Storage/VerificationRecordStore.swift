@@ -158,7 +158,7 @@ public struct VerificationRecordStore: LedgerBacked {
     /// Claims a session for one submission at `now`, atomically: it must exist (`unknown_session`),
     /// belong to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
     /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
-    /// them was submitted before, in any session (a replay of captured frames).
+    /// them was submitted before, in an earlier submission (a replay of captured frames).
     public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
         async throws -> (session: LivenessSession, reusedFrames: Bool)
     {
@@ -176,8 +176,11 @@ public struct VerificationRecordStore: LedgerBacked {
             }
             row.usedAt = now.formatted(.iso8601)
             try row.update(db)
+            // A frame repeated within this submission is not a replay from another session (the analysis
+            // judges repeated frames); one already stored is.
             var reused = false
-            for hash in frameHashes {
+            var seen = Set<Data>()
+            for hash in frameHashes where seen.insert(hash).inserted {
                 try LivenessFrameRow(sha256: hash, sessionId: id).insert(db, onConflict: .ignore)
                 if db.changesCount == 0 { reused = true }
             }

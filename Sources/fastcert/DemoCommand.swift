@@ -140,16 +140,20 @@ struct DemoCity {
         var used = Set<String>()
         for n in 0..<persons {
             let community = places[Int.random(in: 0..<places.count, using: &random)]
-            let birth = Day(String(format: "%04d-%02d-%02d", Int.random(in: 1930...1962, using: &random), Int.random(in: 1...12, using: &random),
-                Int.random(in: 1...28, using: &random)))!
+            let birth = Day(
+                String(
+                    format: "%04d-%02d-%02d", Int.random(in: 1930...1962, using: &random), Int.random(in: 1...12, using: &random),
+                    Int.random(in: 1...28, using: &random)))!
             var id: ResidentID
             repeat {
-                let digits = String(community.prefix(6)) + birth.description.replacingOccurrences(of: "-", with: "")
+                let digits =
+                    String(community.prefix(6)) + birth.description.replacingOccurrences(of: "-", with: "")
                     + String(format: "%03d", Int.random(in: 0...999, using: &random))
                 id = ResidentID.completing(digits)!
             } while used.contains(id.value)
             used.insert(id.value)
-            let name = Self.surnames[Int.random(in: 0..<Self.surnames.count, using: &random)]
+            let name =
+                Self.surnames[Int.random(in: 0..<Self.surnames.count, using: &random)]
                 + Self.given[Int.random(in: 0..<(Self.given.count / 2), using: &random) * 2]
                 + Self.given[Int.random(in: 0..<(Self.given.count / 2), using: &random) * 2 + 1]
             let draw = Double.random(in: 0..<1, using: &random)
@@ -157,7 +161,8 @@ struct DemoCity {
             let level = [2, 3, 3, 3, 4, 5][Int.random(in: 0..<6, using: &random)]
             let amount = String(format: "%d.%02d", Int.random(in: 1800...5200, using: &random), Int.random(in: 0...99, using: &random))
             let phone = Double.random(in: 0..<1, using: &random) < 0.85 ? String(format: "139%08d", n) : ""
-            csv += "\(id.value),\(name),\(birth),\(community),\(level),\(amount),\(phone),,\(habit == .housebound ? 1 : 0),\(habit == .housebound ? 1 : 0)\n"
+            csv +=
+                "\(id.value),\(name),\(birth),\(community),\(level),\(amount),\(phone),,\(habit == .housebound ? 1 : 0),\(habit == .housebound ? 1 : 0)\n"
             var pensioner = Pensioner(id: id.value, habit: habit)
             // About 4% a year die; one in six deaths reaches the ledger months late, one in five has a
             // sign of life recorded after the death.
@@ -165,7 +170,8 @@ struct DemoCity {
                 let dies = start.adding(days: Int.random(in: 30..<max(31, start.days(to: today) - 10), using: &random))
                 pensioner.diesOn = dies
                 let late = Double.random(in: 0..<1, using: &random) < 1.0 / 6
-                pensioner.deathReportedOn = dies.adding(days: late ? Int.random(in: 70...150, using: &random) : Int.random(in: 3...25, using: &random))
+                pensioner.deathReportedOn = dies.adding(
+                    days: late ? Int.random(in: 70...150, using: &random) : Int.random(in: 3...25, using: &random))
                 if Double.random(in: 0..<1, using: &random) < 0.2, let reported = pensioner.deathReportedOn {
                     pensioner.signAfterDeath = reported.adding(days: Int.random(in: 5...40, using: &random))
                 }
@@ -233,7 +239,8 @@ struct DemoCity {
                     guard Double.random(in: 0..<1, using: &random) < 0.15 else { continue }
                     let alive = pensioners.first { $0.id == task.personID }.map { $0.diesOn.map { $0 > day } ?? true } ?? true
                     let outcome: LedgerStore.TaskOutcome =
-                        task.kind == "phone_call" ? .reached
+                        task.kind == "phone_call"
+                        ? .reached
                         : !alive ? .deceased : Double.random(in: 0..<1, using: &random) < 0.88 ? .seenAlive : .unreachable
                     let note = outcome == .seenAlive ? "入户见到本人，身体尚可" : outcome == .unreachable ? "两次上门无人应答" : nil
                     do {
@@ -260,8 +267,10 @@ struct DemoCity {
         return Keys(
             cityOperator: try await keyStore.createKey(name: "demo city operator", role: .operator, unit: Self.cityCode).text,
             auditor: try await keyStore.createKey(name: "demo auditor", role: .auditor, unit: Self.cityCode).text,
-            district: try await keyStore.createKey(name: "demo \(Self.districts[0].code) operator", role: .operator, unit: Self.districts[0].code)
-                .text,
+            district: try await keyStore.createKey(
+                name: "demo \(Self.districts[0].code) operator", role: .operator, unit: Self.districts[0].code
+            )
+            .text,
             kiosk: try await keyStore.createKey(name: "demo kiosk", role: .kiosk, unit: Self.districts[0].code).text)
     }
 }

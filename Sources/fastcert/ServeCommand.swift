@@ -77,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "fastcert")
         if let challenges = settings.testChallenges {
             logger.critical(
-                "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production")
+                "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production"
+            )
         }
         let app = buildApplication(
             configuration: settings, store: ServiceStore(ledger: ledger, vault: vault), engine: engine, logger: logger)

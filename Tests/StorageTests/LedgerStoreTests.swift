@@ -162,7 +162,13 @@ struct LedgerStoreTests {
             #expect(report.changes == ["certified": 1, "resumed": 1])
             let wang = try await store.person(ResidentID(Self.wang))!
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2027-08-05"))
-            #expect(wang.timeline.map(\.kind) == ["warning", "field_check", "suspended", "evidence", "certified", "resumed"])
+            // Tasks show on the timeline: opened with their reason, closed with what closed them.
+            #expect(
+                wang.timeline.map(\.kind) == [
+                    "warning", "task_opened", "field_check", "task_opened", "suspended", "evidence", "certified", "resumed", "task_closed",
+                    "task_closed",
+                ])
+            #expect(wang.timeline.filter { $0.kind == "task_closed" }.allSatisfy { $0.detail.hasSuffix(": certified") })
         }
     }
 }

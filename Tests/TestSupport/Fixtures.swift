@@ -81,6 +81,38 @@ public enum Fixtures {
         }
     }
 
+    /// A head turning through `yaws` (degrees), rendered from `name` (each frame shifted a pixel
+    /// more, so no two are alike), as JPEG frames; the engine finds the face to turn.
+    public static func headTurn(_ name: String, yaws: [Double], engine: FaceEngine) async throws -> [Data] {
+        let base = try tiltedPrint(name, yaw: 0)  // the pixels as stored, without EXIF
+        let face = try await engine.analyze(base).primaryFace
+        return try yaws.enumerated().map { index, yaw in
+            try turnedHead(base, face: face.box, nose: face.landmarks[4], yaw: yaw, dx: index % 3)
+        }
+    }
+
+    /// A Y4M clip (YUV 4:2:0, `fps` frames a second, `width` x `height`) of JPEG frames, each framed
+    /// around `center` as a camera of that shape would see it: what Chromium's fake camera plays
+    /// (`--use-file-for-fake-video-capture`).
+    public static func y4m(_ frames: [Data], center: (x: Double, y: Double), width: Int = 640, height: Int = 480, fps: Int) throws -> Data {
+        var clip = Data("YUV4MPEG2 W\(width) H\(height) F\(fps):1 Ip A1:1 C420jpeg\n".utf8)
+        var buffer = [UInt8](repeating: 0, count: width * height * 3 / 2)
+        for (index, frame) in frames.enumerated() {
+            let count = buffer.withUnsafeMutableBufferPointer { out in
+                frame.withUnsafeBytes {
+                    ctest_jpeg_to_i420(
+                        $0.bindMemory(to: UInt8.self).baseAddress, $0.count, center.x, center.y, Int32(width), Int32(height),
+                        out.baseAddress,
+                        out.count)
+                }
+            }
+            guard count == buffer.count else { throw FixtureError("frame \(index) could not be converted to YUV") }
+            clip.append(Data("FRAME\n".utf8))
+            clip.append(contentsOf: buffer)
+        }
+        return clip
+    }
+
     /// The photo's pixels rotated clockwise by `quarterTurns` x 90 degrees, re-encoded as JPEG
     /// without metadata.
     public static func rotated(_ name: String, quarterTurns: Int) throws -> Data {

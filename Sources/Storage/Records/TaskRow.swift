@@ -29,12 +29,12 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
 extension TaskRow: FastInsertable {
     /// Once per person, kind and key day: a second one is skipped.
     static let insertSQL = """
-        INSERT INTO task (person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO task (person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on, note, closed_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(person_id, kind, key_day) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn]
+        [personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn, note, closedBy]
     }
 }

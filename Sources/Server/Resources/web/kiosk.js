@@ -60,21 +60,22 @@
     const video = $("video");
     return new Promise((resolve) => {
       const end = performance.now() + ms;
-      let last = -Infinity;
-      const grab = (now) => {
+      let last = -Infinity, lastMediaTime = -1;
+      const grab = (now, mediaTime) => {
         if (now >= end || frames.length >= session.max_frames) { resolve(); return; }
-        if (now - last >= MIN_GAP_MS && video.videoWidth > 0) {
-          last = now;
+        // A new camera frame only (the same one twice tells the service nothing), spaced out.
+        if (now - last >= MIN_GAP_MS && video.videoWidth > 0 && mediaTime !== lastMediaTime) {
+          last = now; lastMediaTime = mediaTime;
           canvas.width = video.videoWidth; canvas.height = video.videoHeight;
           // Unmirrored: the frame as the camera sees it (the preview alone is mirrored).
           canvas.getContext("2d").drawImage(video, 0, 0);
           const at = Math.round(now - t0);
           frames.push(new Promise((done) => canvas.toBlob((blob) => done({ blob, at }), "image/jpeg", JPEG_QUALITY)));
         }
-        if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback((now2) => grab(performance.now()));
-        else setTimeout(() => grab(performance.now()), 40);
+        if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback((_, meta) => grab(performance.now(), meta.mediaTime));
+        else setTimeout(() => grab(performance.now(), video.currentTime), 40);
       };
-      grab(performance.now());
+      grab(performance.now(), -2);
     });
   }
 

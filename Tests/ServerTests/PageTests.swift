@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Server
+import Storage
+import TestSupport
+import Testing
+
+/// The console and kiosk pages as files (the browser tests drive them in Chromium), and the routes
+/// added for them: who the key is, the unit tree, notes on task outcomes.
+@Suite("Pages and the console's routes")
+struct PageTests {
+    static let scripts = ["common.js", "console.js", "kiosk.js"]
+
+    @Test("both pages carry a strict CSP and hold no inline script or style; the scripts never write HTML")
+    func strictPages() async throws {
+        try await ServiceFixture.with(enrollA: false) { _, client in
+            for (page, camera) in [("/console/", "camera=()"), ("/kiosk/", "camera=(self)")] {
+                let response = try await client.execute(uri: page, method: .get)
+                #expect(response.status == .ok && response.headers[.contentType] == "text/html; charset=utf-8")
+                let policy = try #require(response.headers[.contentSecurityPolicy])
+                #expect(
+                    policy.contains("default-src 'none'") && policy.contains("script-src 'self'")
+                        && policy.contains("frame-ancestors 'none'"))
+                #expect(!policy.contains("unsafe"))
+                #expect(response.headers[HTTPField.Name("Permissions-Policy")!]?.hasPrefix(camera) == true)
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                let html = String(buffer: response.body)
+                // Every script is a file of this origin; no handler or style written into the markup.
+                #expect(html.contains("<script src=\"/assets/common.js\""))
+                #expect(html.range(of: #"<script(?![^>]*\ssrc=)"#, options: .regularExpression) == nil)
+                #expect(html.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil)
+                #expect(!html.contains("style="))
+            }
+            for name in Self.scripts {
+                let response = try await client.execute(uri: "/assets/\(name)", method: .get)
+                #expect(response.status == .ok && response.headers[.contentType] == "text/javascript; charset=utf-8")
+                let script = String(buffer: response.body)
+                // Text goes in as text (textContent, text nodes), so a name or a reason cannot become markup.
+                for forbidden in [
+                    "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute(\"style\"",
+                ] {
+                    #expect(!script.contains(forbidden), "\(name) uses \(forbidden)")
+                }
+                // The key is never put in a URL or a cookie.
+                #expect(!script.contains("document.cookie") && !script.contains("?key=") && !script.contains("localStorage.setItem(KEY"))
+            }
+        }
+    }
+
+    @Test("assets revalidate with their ETag (304); nothing outside the pages' folder is served; / opens the console")
+    func assets() async throws {
+        try await ServiceFixture.with(enrollA: false) { _, client in
+            let first = try await client.execute(uri: "/assets/fastcert.css", method: .get)
+            #expect(first.status == .ok && first.headers[.contentType] == "text/css; charset=utf-8")
+            let etag = try #require(first.headers[.eTag])
+            let again = try await client.execute(uri: "/assets/fastcert.css", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified && again.body.readableBytes == 0)
+            for path in [
+                "/assets/console.html", "/assets/..%2F..%2FPackage.swift", "/assets/.hidden", "/assets/nothing.js", "/assets/openapi.yaml",
+            ] {
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .notFound && Call.errorCode(response) == "not_found", "\(path)")
+            }
+            let root = try await client.execute(uri: "/", method: .get)
+            #expect(root.status == .seeOther && root.headers[.location] == "/console/")
+        }
+    }
+
+    @Test("/v1/me names the key, never its secret; /v1/units lists the key's subtree with persons counted, and refuses a unit outside it")
+    func meAndUnits() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let operatorA = fixture.key(.operator)
+            let me = try await client.execute(uri: "/v1/me", method: .get, headers: Call.headers(operatorA))
+            let body = Call.body(me)
+            #expect(
+                body["role"] as? String == "operator" && body["unit_code"] as? String == "370202"
+                    && body["unit_name"] as? String == "Shinan")
+            #expect(!String(buffer: me.body).contains(String(operatorA.split(separator: ".").last!)))
+            let kiosk = try await client.execute(uri: "/v1/me", method: .get, headers: Call.headers(fixture.key(.kiosk)))
+            #expect(Call.body(kiosk)["role"] as? String == "kiosk")
+            #expect(try await client.execute(uri: "/v1/me", method: .get).status == .unauthorized)
+
+            let units = try await client.execute(uri: "/v1/units", method: .get, headers: Call.headers(operatorA))
+            let list = try #require(Call.body(units)["units"] as? [[String: Any]])
+            #expect(list.map { $0["code"] as? String } == ["370202", "370202001", "370202001001"])
+            #expect(list.map { $0["persons"] as? Int } == [1, 1, 1])
+            #expect(list.first?["parent_code"] as? String == "3702")
+            let outside = try await client.execute(uri: "/v1/units?unit=370203", method: .get, headers: Call.headers(operatorA))
+            #expect(outside.status == .forbidden)
+            let devices = try await client.execute(uri: "/v1/units", method: .get, headers: Call.headers(fixture.key(.kiosk)))
+            #expect(devices.status == .forbidden)
+        }
+    }
+
+    @Test(
+        "a task outcome keeps the staff's note and who closed it, both on the person's timeline; an overlong note is refused and closes nothing"
+    )
+    func taskNotes() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let op = fixture.key(.operator)
+            _ = try await fixture.store.ledger.sweep(on: Day("2026-05-15")!)
+            let tasks = try await client.execute(uri: "/v1/tasks", method: .get, headers: Call.headers(op))
+            let task = try #require((Call.body(tasks)["tasks"] as? [[String: Any]])?.first)
+            let taskID = try #require(task["id"] as? Int)
+            let long = try await client.execute(
+                uri: "/v1/tasks/\(taskID)/outcome", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                body: Call.json(["outcome": "unreachable", "note": String(repeating: "长", count: 501)]))
+            #expect(long.status == .unprocessableContent && Call.errorCode(long) == "task_outcome")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM task WHERE status = 'open'") == 1)
+            let done = try await client.execute(
+                uri: "/v1/tasks/\(taskID)/outcome", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                body: Call.json(["outcome": "unreachable", "note": "  两次上门无人应答 <b>  "]))
+            #expect(done.status == .ok)
+            let closed = try await client.execute(uri: "/v1/tasks?include_closed=true", method: .get, headers: Call.headers(op))
+            #expect((Call.body(closed)["tasks"] as? [[String: Any]])?.first?["note"] as? String == "两次上门无人应答 <b>")
+            let ledger = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personA)/ledger", method: .get, headers: Call.headers(op))
+            let timeline = try #require(Call.body(ledger)["timeline"] as? [[String: Any]])
+            let entry = try #require(timeline.first { $0["kind"] as? String == "task_closed" })
+            #expect((entry["detail"] as? String)?.hasSuffix("unreachable; note: 两次上门无人应答 <b>") == true)
+            #expect((entry["actor"] as? String) == String(op.split(separator: ".").first!))
+            #expect(timeline.contains { $0["kind"] as? String == "task_opened" })
+        }
+    }
+
+    @Test("the test-only fixed challenges are read from the environment alone and checked")
+    func fixedChallenges() throws {
+        let set = try ServerConfiguration.load(file: nil, environment: ["FASTCERT_TEST_CHALLENGES": "turn_left,turn_right"])
+        #expect(set.testChallenges == "turn_left,turn_right")
+        #expect(try ServerConfiguration.load(file: nil, environment: [:]).testChallenges == nil)
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(file: nil, environment: ["FASTCERT_TEST_CHALLENGES": "turn_left,blink"])
+        }
+    }
+}

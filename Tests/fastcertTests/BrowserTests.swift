@@ -1,0 +1,210 @@
+import FaceEngine
+import Foundation
+import Ledger
+import Storage
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The console and the kiosk page in real headless Chromium (Debian's `chromium` and
+/// `chromium-driver`), against the live `fastcert serve` binary on a temporary database.
+@Suite("Pages in a real browser", .serialized)
+struct BrowserTests {
+    /// A command of the binary, off the cooperative pool (it waits for the process).
+    static func fastcert(_ arguments: [String]) async throws -> CommandLineTests.Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try CommandLineTests.run(arguments) })
+            }
+        }
+    }
+
+    static func get(_ url: String, key: String? = nil) async throws -> (Int, [AnyHashable: Any], Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        return (http.statusCode, http.allHeaderFields, data)
+    }
+
+    @Test(
+        "console: sign in, see the unit's figures, record a task outcome with a note and see it on the person's timeline; a district operator cannot see another district's person"
+    )
+    func console() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = folder.appending(path: "demo.sqlite").path
+            let demo = try await Self.fastcert(["demo", "--database", database, "--persons", "300", "--months", "6"])
+            try #require(demo.status == 0, "fastcert demo failed: \(demo.stderr)")
+            let cityKey = try #require(demo.stdout.split(separator: "\n").last.map(String.init))
+            // An operator of another district (市北区) than the person the test opens (市南区).
+            let other = try await Self.fastcert(
+                ["keys", "create", "--role", "operator", "--unit", "370203", "--name", "Shibei office", "--database", database])
+            let otherKey = other.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let server = try await ServeCommandTests.start(
+                database: database, folder: folder, environment: ["FASTCERT_DAILY_SWEEP": "false"])
+            defer { server.process.terminate() }
+            let site = "http://127.0.0.1:\(server.port)"
+
+            // The page's security headers: scripts from this origin only, nothing inline, no frames.
+            let (status, headers, _) = try await Self.get(site + "/console/")
+            #expect(status == 200)
+            let policy = headers["Content-Security-Policy"] as? String ?? ""
+            #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"))
+            let (_, _, statsData) = try await Self.get(site + "/v1/stats?unit=3702", key: cityKey)
+            let stats = try #require(try JSONSerialization.jsonObject(with: statsData) as? [String: Any])
+            let (_, _, tasksData) = try await Self.get(site + "/v1/tasks?limit=1", key: cityKey)
+            let firstTask = try #require(
+                ((try JSONSerialization.jsonObject(with: tasksData) as? [String: Any])?["tasks"] as? [[String: Any]])?.first,
+                "the demo city has open tasks")
+
+            let browser = try await WebDriver(folder: folder)
+            do {
+                try await browser.go(site + "/console/")
+                try await browser.wait("the sign-in form", "return !document.getElementById('signin').hidden")
+                try await browser.type("#key", cityKey)
+                try await browser.click("#signin-form button[type=submit]")
+                try await browser.wait("the overview's figures", "return document.querySelector('[data-figure=persons]') !== null")
+                let shown = try await browser.text("[data-figure=persons]")
+                #expect(shown == "\(stats["persons"] as? Int ?? -1)")
+                try await browser.wait("two charts", "return document.querySelectorAll('#main svg').length >= 2")
+                // The key is in this tab's session storage only: not in the URL, not in a cookie.
+                let url = try await browser.run("return location.href") as? String ?? ""
+                let cookie = try await browser.run("return document.cookie") as? String
+                #expect(!url.contains(cityKey) && cookie == "")
+
+                // The worklist: seen alive, with a note, on the first task.
+                let taskID = try #require(firstTask["id"] as? Int)
+                let person = try #require(firstTask["resident_id"] as? String)
+                try await browser.go(site + "/console/#work")
+                try await browser.wait("the tasks", "return document.querySelector('[data-task=\"\(taskID)\"]') !== null")
+                let note = "入户见到本人 \(taskID)"
+                try await browser.type("[data-task=\"\(taskID)\"] input", note)
+                let outcome = (firstTask["kind"] as? String) == "phone_call" ? "reached" : "seen_alive"
+                try await browser.click("[data-task=\"\(taskID)\"] button[data-outcome=\(outcome)]")
+                try await browser.wait("the outcome recorded", "return document.querySelector('[data-task=\"\(taskID)\"] .ok') !== null")
+
+                // The person's timeline shows the closed task with its note and the key that closed it.
+                try await browser.go(site + "/console/#person?id=\(person)")
+                try await browser.wait("the timeline", "return document.getElementById('timeline') !== null")
+                let timeline = try await browser.text("#timeline")
+                #expect(timeline.contains(note) && timeline.contains("task_closed") && timeline.contains("demo city operator") == false)
+                #expect(
+                    timeline.contains(String(cityKey.split(separator: ".").first ?? "")), "the closer's key id: \(timeline.prefix(600))")
+                if outcome == "seen_alive" { #expect(timeline.contains("home_visit")) }
+
+                // Another district's operator: signed in, the same person is unknown to them.
+                try await browser.click("#signout")
+                try await browser.wait("the sign-in form again", "return !document.getElementById('signin').hidden")
+                try await browser.type("#key", otherKey)
+                try await browser.click("#signin-form button[type=submit]")
+                try await browser.wait("the other district's overview", "return document.querySelector('[data-figure=persons]') !== null")
+                let options =
+                    try await browser.run("return Array.from(document.querySelectorAll('#unit option')).map(o => o.value)") as? [String]
+                #expect(options?.allSatisfy { $0.hasPrefix("370203") } == true && options?.isEmpty == false)
+                try await browser.go(site + "/console/#person?id=\(person)")
+                try await browser.wait("the refusal", "return document.getElementById('page-error') !== null")
+                let refusal = try await browser.text("#page-error")
+                #expect(refusal.contains("no person"))
+                let hidden = try await browser.run("return document.getElementById('timeline') === null") as? Bool
+                #expect(hidden == true)
+            } catch {
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+        }
+    }
+
+    @Test(
+        "kiosk page: Chromium's fake camera plays a head turning left twice; the page follows the prompts and the verification lands in the ledger"
+    )
+    func kiosk() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = folder.appending(path: "kiosk.sqlite").path
+            try ServeCommandTests.units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
+            let id = ResidentID.completing("37020219400315001")!.value
+            try """
+            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+            \(id),王芳,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+            """.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
+            for step in [
+                ["units", "import", folder.appending(path: "units.csv").path],
+                ["persons", "import", folder.appending(path: "persons.csv").path, "--today", "2025-06-01"],
+                ["enroll", id, Fixtures.path("obama.jpg")],
+            ] {
+                let run = try await Self.fastcert(step + ["--database", database])
+                try #require(run.status == 0, "\(step): \(run.stderr)")
+            }
+            let kioskKey = try await Self.fastcert(
+                ["keys", "create", "--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk", "--database", database]
+            ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            // The clip: two seconds facing the camera, a turn to the left and back, again, then facing it (4 frames a second).
+            let yaws: [Double] =
+                Array(repeating: 0, count: 8) + [12, 25, 32, 25, 10, 0, 0, 0] + [12, 25, 32, 25, 10, 0, 0, 0]
+                + Array(repeating: 0, count: 12)
+            let engine = try await SharedEngines.shared.engine()
+            let clip = folder.appending(path: "head-turn.y4m")
+            let frames = try await Fixtures.headTurn("obama2.jpg", yaws: yaws, engine: engine)
+            let face = try await engine.analyze(frames[0]).primaryFace.box
+            // Framed as a 640x480 kiosk camera would see a person standing in front of it.
+            let center = (x: face.x + face.width / 2, y: face.y + face.height / 2)
+            try Fixtures.y4m(frames, center: center, fps: 4).write(to: clip)
+
+            let server = try await ServeCommandTests.start(
+                database: database, folder: folder,
+                environment: ["FASTCERT_DAILY_SWEEP": "false", "FASTCERT_TEST_CHALLENGES": "turn_left,turn_left"])
+            defer { server.process.terminate() }
+            let site = "http://127.0.0.1:\(server.port)"
+            let (_, headers, _) = try await Self.get(site + "/kiosk/")
+            #expect((headers["Permissions-Policy"] as? String)?.contains("camera=(self)") == true)
+
+            let browser = try await WebDriver(
+                folder: folder,
+                arguments: [
+                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                    "--use-file-for-fake-video-capture=\(clip.path)",
+                    "--autoplay-policy=no-user-gesture-required",
+                ])
+            do {
+                try await browser.go(site + "/kiosk/")
+                try await browser.wait("the key form", "return !document.getElementById('setup').hidden")
+                try await browser.type("#kiosk-key", kioskKey)
+                try await browser.click("#setup-form button[type=submit]")
+                try await browser.wait("the resident ID form", "return !document.getElementById('identify').hidden")
+                try await browser.type("#resident", id)
+                try await browser.click("#identify-form button[type=submit]")
+                try await browser.wait(
+                    "the camera", "return !document.getElementById('capture').hidden && !document.getElementById('begin').hidden")
+                try await browser.click("#begin")
+                try await browser.wait("the first prompt", "return document.getElementById('prompt').dataset.challenge === 'turn_left'")
+                let prompt = try await browser.text("#prompt")
+                #expect(prompt == "请慢慢向左转头，再转回来")
+                try await browser.wait("the outcome", seconds: 60, "return !document.getElementById('result').hidden")
+                let decision = try await browser.run("return document.getElementById('outcome').dataset.decision") as? String
+                let hint = try await browser.text("#hint")
+                #expect(decision == "verified", "hint: \(hint)")
+                let shownOutcome = try await browser.text("#outcome")
+                #expect(shownOutcome == "认证成功")
+            } catch {
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+            server.process.terminate()
+            server.process.waitUntilExit()
+            if let keep = ProcessInfo.processInfo.environment["FASTCERT_KEEP_KIOSK_DATABASE"] {
+                try? FileManager.default.removeItem(atPath: keep)
+                try FileManager.default.copyItem(atPath: database, toPath: keep)
+                try? FileManager.default.removeItem(atPath: keep + ".y4m")
+                try FileManager.default.copyItem(atPath: clip.path, toPath: keep + ".y4m")
+            }
+            let ledger = try AppDatabase(path: database)
+            #expect(try await ledger.count("SELECT COUNT(*) FROM evidence WHERE kind = 'face_verification_kiosk'") == 1)
+            #expect(try await ledger.count("SELECT COUNT(*) FROM verification_attempt WHERE evidence_id IS NOT NULL") == 1)
+        }
+    }
+}
