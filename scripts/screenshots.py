@@ -5,12 +5,15 @@ Usage: scripts/screenshots.py [OUT_DIR]   (default .build/screenshots)
 
 Builds nothing: runs the newer of .build/release/fastcert and .build/debug/fastcert `demo` into a temporary
 database, serves it, and drives Debian's chromium through chromedriver (WebDriver, Python's
-standard library only). Needs `apt-get install chromium chromium-driver` (scripts/setup.sh).
+standard library only). Needs `apt-get install chromium chromium-driver` (scripts/setup.sh) and,
+for the Chinese text to show, `apt-get install fonts-noto-cjk`; the kiosk screens need the test photos
+(Tests/Fixtures/fetch.sh).
 """
 import base64
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -95,8 +98,15 @@ def main():
     binary = max(builds, key=os.path.getmtime)  # the newer build
     work = tempfile.mkdtemp(prefix="fastcert-shots-")
     db = os.path.join(work, "demo.sqlite")
-    key = subprocess.run([binary, "demo", "--database", db, "--persons", "1500"], check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    demo = subprocess.run([binary, "demo", "--database", db, "--persons", "1500"], check=True, capture_output=True, text=True)
+    key = demo.stdout.strip().splitlines()[-1]
+    kiosk_key = next(line.split()[-1] for line in demo.stderr.splitlines() if line.strip().startswith("kiosk,"))
+    # One pensioner of the kiosk's district enrolled with a fixture photo, so the kiosk can start a session.
+    with sqlite3.connect(db) as connection:
+        resident = connection.execute(
+            "SELECT id FROM person WHERE unit_code LIKE '370202%' AND status = 'active' ORDER BY id LIMIT 1").fetchone()[0]
+    photo = os.path.join(ROOT, "Tests", "Fixtures", "images", "obama.jpg")
+    subprocess.run([binary, "enroll", resident, photo, "--database", db], check=True, capture_output=True, cwd=ROOT)
     port, driver_port = free_port(), free_port()
     env = dict(os.environ, FASTCERT_DAILY_SWEEP="false")
     server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port)], env=env,
@@ -127,8 +137,25 @@ def main():
             wd.wait("return document.getElementById('enroll-photos') !== null")
             wd.screenshot(os.path.join(out, f"console-enroll-{size_name}.png"))
             wd.go(base + "/kiosk/")
+            wd.run("sessionStorage.removeItem('fastcert.kiosk-key'); location.reload();")
             wd.wait("return !document.getElementById('setup').hidden")
             wd.screenshot(os.path.join(out, f"kiosk-setup-{size_name}.png"))
+            wd.run("sessionStorage.setItem('fastcert.kiosk-key', arguments[0]); location.reload();", kiosk_key)
+            wd.wait("return !document.getElementById('identify').hidden")
+            wd.run("document.getElementById('resident').value = '370202190001010000';"
+                   "document.querySelector('#identify-form button').click();")
+            wd.wait("return document.getElementById('identify-error').textContent !== ''")
+            wd.screenshot(os.path.join(out, f"kiosk-unknown-id-{size_name}.png"))
+            # Chromium's own fake camera (no face in it): the prompts, then the outcome asking to retry.
+            wd.run("document.getElementById('resident').value = arguments[0];"
+                   "document.querySelector('#identify-form button').click();", resident)
+            wd.wait("return !document.getElementById('capture').hidden && !document.getElementById('begin').hidden")
+            wd.run("document.getElementById('begin').click();")
+            wd.wait("return document.getElementById('prompt').dataset.challenge !== undefined")
+            time.sleep(1)
+            wd.screenshot(os.path.join(out, f"kiosk-prompt-{size_name}.png"))
+            wd.wait("return !document.getElementById('result').hidden", seconds=60)
+            wd.screenshot(os.path.join(out, f"kiosk-result-{size_name}.png"))
         wd.quit()
         print("\n".join(sorted(os.path.join(out, f) for f in os.listdir(out))))
     finally:

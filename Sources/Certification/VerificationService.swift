@@ -82,6 +82,9 @@ public struct VerificationService: Sendable {
         public var threshold: Double
         /// What to tell the person when not verified.
         public var reasons: [String]
+        /// The first reason as a stable code a device can show in its own language: the liveness
+        /// hint codes (``LivenessResult/hintCode``), `no_match`, `no_face`, `photo:<problem>`; nil when verified.
+        public var hintCode: String?
         public var liveness: LivenessOutcome
         /// The attempt's row, and the person's ledger after it.
         public var attemptID: Int64
@@ -197,7 +200,8 @@ public struct VerificationService: Sendable {
             respond(
                 Decision(
                     decision: decided.decision, person: id, distance: decided.distance, threshold: threshold, reasons: decided.reasons,
-                    liveness: decided.liveness, attemptID: outcome.attemptID, ledger: outcome.ledger))
+                    hintCode: decided.decision == .verified ? nil : decided.hintCode, liveness: decided.liveness,
+                    attemptID: outcome.attemptID, ledger: outcome.ledger))
         }
         return Receipt(
             response: stored, replayed: false, decision: match.decision, livenessVerdict: match.verdict,
@@ -224,6 +228,8 @@ public struct VerificationService: Sendable {
         var decision = VerificationAttempt.Decision.retry
         var distance: Double?
         var reasons: [String] = []
+        /// The reason as a stable code (see ``Decision/hintCode``).
+        var hintCode: String?
         var liveness = LivenessOutcome.notChecked
         var payload: [String: String] = [:]
         var verdict: LivenessResult.Verdict?
@@ -234,7 +240,10 @@ public struct VerificationService: Sendable {
     func compared(_ best: Double, into match: inout Match) {
         match.distance = best.isFinite ? (best * 10000).rounded() / 10000 : nil
         match.decision = best <= policy.matchThreshold ? .verified : .notVerified
-        if match.decision == .notVerified { match.reasons = ["the face does not match the enrolled photo"] }
+        if match.decision == .notVerified {
+            match.reasons = ["the face does not match the enrolled photo"]
+            match.hintCode = "no_match"
+        }
     }
 
     /// Match-only (an attended desk): one photo, its quality checked; a face that cannot be used
@@ -252,10 +261,12 @@ public struct VerificationService: Sendable {
                 match.decision = .notVerified
                 match.liveness = .presentationAttack
                 match.reasons = problems.filter { $0.code == "presentation_attack" }.map(\.reason)
+                match.hintCode = "presentation_attack"
                 return match
             }
             guard problems.isEmpty else {
                 match.reasons = problems.map(\.reason)
+                match.hintCode = problems.first.map { "photo:\($0.code)" }
                 return match
             }
             let embedding = analysis.primaryFace.embedding
@@ -263,6 +274,7 @@ public struct VerificationService: Sendable {
         } catch {
             guard case .noFace = error else { throw error }
             match.reasons = ["no face found: look straight at the camera, with the whole face in view"]
+            match.hintCode = "no_face"
         }
         return match
     }
@@ -314,13 +326,16 @@ public struct VerificationService: Sendable {
             match.decision = .notVerified
             match.liveness = .presentationAttack
             match.reasons = [result.hint]
+            match.hintCode = "presentation_attack"
         case .attack:
             match.decision = .notVerified
             match.liveness = .failed
             match.reasons = ["the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts"]
+            match.hintCode = "check_failed"
         case .retry:
             match.liveness = .failed
             match.reasons = [result.hint]
+            match.hintCode = result.hintCode
         case .live:
             match.liveness = .passed
             compared(result.matchDistance ?? .infinity, into: &match)

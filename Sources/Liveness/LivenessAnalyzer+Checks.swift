@@ -9,7 +9,8 @@ extension LivenessAnalyzer {
         guard (policy.minFrames...policy.maxFrames).contains(frames.count) else {
             checks.append(.init(name: "frames", passed: false, score: Double(frames.count), reason: "\(frames.count) frames"))
             throw .decided(
-                .retry, hint: "hold still in front of the camera while it records (\(policy.minFrames) to \(policy.maxFrames) frames)")
+                .retry, code: "frames",
+                hint: "hold still in front of the camera while it records (\(policy.minFrames) to \(policy.maxFrames) frames)")
         }
         let gaps = zip(frames, frames.dropFirst()).map { $1.capturedAtMs - $0.capturedAtMs }
         guard gaps.allSatisfy({ $0 >= policy.minFrameGapMs && $0 <= policy.maxFrameGapMs }) else {
@@ -82,16 +83,16 @@ extension LivenessAnalyzer {
                 .init(
                     name: "one_face", passed: false, score: Double(kept.count), reason: "a face in \(kept.count) of \(frames.count) frames")
             )
-            throw .decided(.retry, hint: "keep your whole face in view of the camera, and turn only a little, slowly")
+            throw .decided(.retry, code: "face_lost", hint: "keep your whole face in view of the camera, and turn only a little, slowly")
         }
         if let crowded = faces.firstIndex(where: { !$0.dominant }) {
             checks.append(.init(name: "one_face", passed: false, score: nil, reason: "two faces of similar size in frame \(crowded + 1)"))
-            throw .decided(.retry, hint: "only the person being checked should be in view of the camera")
+            throw .decided(.retry, code: "one_person", hint: "only the person being checked should be in view of the camera")
         }
         if let small = faces.firstIndex(where: { $0.eyeDistance < policy.minInterEyePixels }) {
             checks.append(
                 .init(name: "quality", passed: false, score: faces[small].eyeDistance, reason: "face too small in frame \(small + 1)"))
-            throw .decided(.retry, hint: "move closer to the camera")
+            throw .decided(.retry, code: "move_closer", hint: "move closer to the camera")
         }
         checks.append(.init(name: "one_face", passed: true, score: nil, reason: "one usable face in every frame"))
         return Located(frames: kept.map { frames[$0] }, faces: faces)
@@ -191,7 +192,7 @@ extension LivenessAnalyzer {
         let reference = Self.median(faces.prefix(2).map(\.cue))
         guard abs(reference) <= policy.frontalCue else {
             checks.append(.init(name: "start", passed: false, score: reference, reason: "the first frames are not frontal"))
-            throw .decided(.retry, hint: "look straight at the camera before the first prompt")
+            throw .decided(.retry, code: "look_straight", hint: "look straight at the camera before the first prompt")
         }
         let referenceEyes = Self.median(faces.prefix(2).map(\.eyeDistance))
         let followed = Self.follow(
@@ -203,11 +204,11 @@ extension LivenessAnalyzer {
         case .wrongOrder(let seen, let expected):
             checks.append(
                 .init(name: "challenges", passed: false, score: nil, reason: "\(seen.rawValue) when \(expected.rawValue) was asked"))
-            throw .decided(.retry, hint: "follow the prompts in order: \(expected.instruction)")
+            throw .decided(.retry, code: "challenge:\(expected.rawValue)", hint: "follow the prompts in order: \(expected.instruction)")
         case .missing(let done):
             checks.append(
                 .init(name: "challenges", passed: false, score: Double(done), reason: "\(done) of \(challenges.count) challenges seen"))
-            throw .decided(.retry, hint: challenges[done].instruction)
+            throw .decided(.retry, code: "challenge:\(challenges[done].rawValue)", hint: challenges[done].instruction)
         }
     }
 

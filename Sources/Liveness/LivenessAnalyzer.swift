@@ -27,12 +27,13 @@ public struct LivenessAnalyzer: Sendable {
     /// Why the analysis stopped before the end: a check decided (with what to tell the person),
     /// or the engine failed.
     enum Halt: Error {
-        case decided(LivenessResult.Verdict, hint: String)
+        case decided(LivenessResult.Verdict, code: String, hint: String)
         case presentationAttack
         case engine(FaceEngineError)
 
         static let attack = Halt.decided(
-            .attack, hint: "the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts")
+            .attack, code: "check_failed",
+            hint: "the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts")
     }
 
     /// The frames that kept a usable face, with what each one's face says.
@@ -50,9 +51,9 @@ public struct LivenessAnalyzer: Sendable {
         let start = ContinuousClock.now
         var checks: [LivenessCheck] = []
         var distance: Double?
-        func result(_ verdict: LivenessResult.Verdict, _ hint: String, attack: String? = nil) -> LivenessResult {
+        func result(_ verdict: LivenessResult.Verdict, _ code: String, _ hint: String, attack: String? = nil) -> LivenessResult {
             LivenessResult(
-                verdict: verdict, attack: attack, hint: hint, checks: checks, matchDistance: distance,
+                verdict: verdict, attack: attack, hintCode: code, hint: hint, checks: checks, matchDistance: distance,
                 milliseconds: (ContinuousClock.now - start).inSeconds * 1000)
         }
         do throws(Halt) {
@@ -65,15 +66,16 @@ public struct LivenessAnalyzer: Sendable {
             try await checkStructure(located, turns: turns, &checks)
         } catch {
             switch error {
-            case .decided(let verdict, let hint): return result(verdict, hint)
+            case .decided(let verdict, let code, let hint): return result(verdict, code, hint)
             case .presentationAttack:
                 return result(
-                    .attack, "the camera saw a screen or a printed photo, not a person: stand in front of the camera yourself",
+                    .attack, "presentation_attack",
+                    "the camera saw a screen or a printed photo, not a person: stand in front of the camera yourself",
                     attack: "presentation_attack")
             case .engine(let failure): throw failure
             }
         }
-        return result(.live, "done")
+        return result(.live, "", "done")
     }
 
     /// Every frame's faces without embeddings, results in frame order: the first frame searched

@@ -42,6 +42,10 @@ public struct LivenessResult: Sendable {
     /// Why an attack was called, when a check can say it: `presentation_attack` (the passive
     /// models saw a screen or a print).
     public var attack: String? = nil
+    /// The hint as a stable code a device can show in its own language: `frames`, `face_lost`,
+    /// `one_person`, `move_closer`, `look_straight`, `challenge:<challenge>` (do this one, in order),
+    /// `check_failed`, `presentation_attack`; empty when live.
+    public var hintCode: String
     /// What the person should do next, in words they can follow.
     public var hint: String
     public var checks: [LivenessCheck]
@@ -51,8 +55,10 @@ public struct LivenessResult: Sendable {
     public var milliseconds: Double
 
     public init(
-        verdict: Verdict, attack: String? = nil, hint: String, checks: [LivenessCheck], matchDistance: Double?, milliseconds: Double
+        verdict: Verdict, attack: String? = nil, hintCode: String = "", hint: String, checks: [LivenessCheck], matchDistance: Double?,
+        milliseconds: Double
     ) {
+        self.hintCode = hintCode
         self.verdict = verdict
         self.attack = attack
         self.hint = hint

@@ -476,4 +476,9 @@ extension AppDatabase {
     public func count(_ sql: String) async throws -> Int {
         try await writer.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
     }
+
+    /// The text column a read-only query returns, row by row (tests and diagnostics).
+    public func texts(_ sql: String) async throws -> [String] {
+        try await writer.read { db in try String.fetchAll(db, sql: sql) }
+    }
 }

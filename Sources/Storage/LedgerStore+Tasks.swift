@@ -34,8 +34,14 @@ extension LedgerStore {
         case reached
     }
 
-    /// Tasks in the unit's subtree, open ones only unless `includeClosed`; a page of them.
-    public func tasks(unit: String, includeClosed: Bool = false, offset: Int = 0, limit: Int = -1) async throws -> [TaskView] {
+    /// The kinds of task: field checks before a deadline, health-attention visits, home visits for
+    /// the housebound, phone calls, and possible duplicate identities to look into.
+    public static let taskKinds = ["field_check", "attention", "home_visit", "phone_call", "duplicate_identity"]
+
+    /// Tasks in the unit's subtree, open ones only unless `includeClosed`, of one kind or all; a page of them.
+    public func tasks(unit: String, includeClosed: Bool = false, kind: String? = nil, offset: Int = 0, limit: Int = -1) async throws
+        -> [TaskView]
+    {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             return try Row.fetchAll(
@@ -43,8 +49,10 @@ extension LedgerStore {
                 sql: """
                     SELECT t.*, p.name, p.phone FROM task t JOIN person p ON p.id = t.person_id
                     WHERE t.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
+                    \(kind == nil ? "" : "AND t.kind = ?")
                     ORDER BY t.key_day, t.id LIMIT ? OFFSET ?
-                    """, arguments: [path, limit, offset]
+                    """,
+                arguments: StatementArguments([path] + (kind.map { [$0] } ?? []) + [limit, offset] as [any DatabaseValueConvertible])
             ).map(Self.taskView)
         }
     }

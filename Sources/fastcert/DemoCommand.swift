@@ -157,7 +157,7 @@ struct DemoCity {
                 + Self.given[Int.random(in: 0..<(Self.given.count / 2), using: &random) * 2]
                 + Self.given[Int.random(in: 0..<(Self.given.count / 2), using: &random) * 2 + 1]
             let draw = Double.random(in: 0..<1, using: &random)
-            let habit: Habit = draw < 0.55 ? .dataRich : draw < 0.8 ? .remindable : draw < 0.92 ? .possessionOnly : .housebound
+            let habit: Habit = draw < 0.55 ? .dataRich : draw < 0.88 ? .remindable : draw < 0.93 ? .possessionOnly : .housebound
             let level = [2, 3, 3, 3, 4, 5][Int.random(in: 0..<6, using: &random)]
             let amount = String(format: "%d.%02d", Int.random(in: 1800...5200, using: &random), Int.random(in: 0...99, using: &random))
             let phone = Double.random(in: 0..<1, using: &random) < 0.85 ? String(format: "139%08d", n) : ""
@@ -213,7 +213,12 @@ struct DemoCity {
                         add(p, "card_spending", "social_security_card")
                     }
                 case .remindable:
-                    if r < 0.03 { add(p, "card_transit_ride", "social_security_card") }
+                    // Seen in person now and then (a clinic every few months), never enough to certify alone.
+                    if r < 0.008 {
+                        add(p, "outpatient_visit", "health_insurance")
+                    } else if r < 0.03 {
+                        add(p, "card_transit_ride", "social_security_card")
+                    }
                     // Told their deadline is near, most go to the bureau's counter within weeks.
                     if reminded.contains(p.id), Double.random(in: 0..<1, using: &random) < 0.06 {
                         add(p, "bureau_counter_confirmation", "social_security_bureau")

@@ -93,6 +93,7 @@ struct LivenessRouteTests {
             #expect(response.status == .ok)
             let body = Call.body(response)
             #expect(body["decision"] as? String == "not_verified" && body["liveness"] as? String == "failed")
+            #expect(body["hint_code"] as? String == "check_failed")
             #expect(!String(buffer: response.body).contains("duplicate"), "reasons and scores stay in the audit trail")
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
             #expect(

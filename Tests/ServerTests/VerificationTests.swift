@@ -60,6 +60,8 @@ struct VerificationTests {
             #expect(retry.status == .ok)
             #expect(Call.body(retry)["decision"] as? String == "retry")
             #expect(!((Call.body(retry)["reasons"] as? [String]) ?? []).isEmpty)
+            // The reason as a code too, for a kiosk to say it in its own language.
+            #expect(Call.body(other)["hint_code"] as? String == "no_match" && Call.body(retry)["hint_code"] as? String == "no_face")
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0)
             #expect(try await fixture.count("SELECT COUNT(*) FROM verification_attempt") == 2)
         }

@@ -60,8 +60,12 @@ struct LedgerRoutes {
         routes.add(.tasks) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let closed = try Self.flag(request, "include_closed")
+            let kind: String? = request.uri.queryParameters.get("kind").map { String($0) }
+            if let kind, !LedgerStore.taskKinds.contains(kind) {
+                throw APIError(.invalidKind, "kind must be one of \(LedgerStore.taskKinds.joined(separator: ", "))")
+            }
             let (offset, limit) = try Self.page(request)
-            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed, offset: offset, limit: limit + 1)
+            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed, kind: kind, offset: offset, limit: limit + 1)
             return try JSON.response(
                 TasksBody(
                     unit: unit, tasks: tasks.prefix(limit).map(TasksBody.Task.init), nextOffset: tasks.count > limit ? offset + limit : nil

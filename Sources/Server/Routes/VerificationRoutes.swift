@@ -22,6 +22,8 @@ struct VerificationRoutes {
         var decision: String
         var residentId: String
         var reasons: [String]
+        /// The first reason as a stable code, for a device to show in its own language.
+        var hintCode: String?
         var deadline: String?
         var status: String?
         var attemptId: Int64
@@ -115,7 +117,7 @@ struct VerificationRoutes {
     /// The response body stored with the attempt (the idempotency record keeps it).
     @Sendable static func respond(_ decided: VerificationService.Decision) -> StoredResponse {
         let body = Decision(
-            decision: decided.decision.rawValue, residentId: decided.person.value, reasons: decided.reasons,
+            decision: decided.decision.rawValue, residentId: decided.person.value, reasons: decided.reasons, hintCode: decided.hintCode,
             deadline: decided.decision == .verified ? decided.ledger?.deadline.description : nil,
             status: decided.ledger?.status.rawValue, attemptId: decided.attemptID, liveness: decided.liveness.rawValue)
         return StoredResponse(status: 200, body: (try? JSON.encoder.encode(body)) ?? Data())

@@ -142,7 +142,12 @@
 
   async function work(params) {
     const offset = Number(params.get("offset") || 0);
-    const [alerts, tasks] = await Promise.all([api("GET", "/v1/alerts?limit=50"), api("GET", `/v1/tasks?limit=50&offset=${offset}`)]);
+    const kind = params.get("kind") || "";
+    const kinds = ["field_check", "home_visit", "phone_call", "attention", "duplicate_identity"];
+    const filter = el("select", { id: "task-kind", onchange: (e) => { location.hash = "work" + (e.target.value ? "?kind=" + e.target.value : ""); } },
+      el("option", { value: "" }, t("work.all")), kinds.map((k) => el("option", { value: k, selected: k === kind }, t("task." + k))));
+    const [alerts, tasks] = await Promise.all([api("GET", "/v1/alerts?limit=50"),
+      api("GET", `/v1/tasks?limit=50&offset=${offset}${kind ? "&kind=" + kind : ""}`)]);
     const canAct = me.role === "operator";
     const taskRows = tasks.tasks.map((task) => {
       const note = el("input", { type: "text", maxlength: 500, "data-i18n-ph": "work.note", placeholder: t("work.note"), "aria-label": t("work.note") });
@@ -161,15 +166,16 @@
         },
       }, t("work." + outcome)));
       return el("tr", { "data-task": task.id },
-        el("td", {}, el("span", { class: "badge" }, task.kind), el("div", { class: "muted" }, task.key_day)),
+        el("td", {}, el("span", { class: "badge" }, t("task." + task.kind)), el("div", { class: "muted" }, task.key_day)),
         el("td", {}, personLink(task.resident_id, task.name), task.phone ? el("div", {}, t("work.phone") + ": ", el("a", { href: "tel:" + task.phone }, task.phone)) : null),
         el("td", { class: "hide-narrow" }, task.reason),
         el("td", {}, canAct ? el("div", {}, note, el("div", { class: "actions" }, buttons)) : el("span", { class: "muted" }, task.status)));
     });
     main.replaceChildren(
       card(el("h2", {}, t("work.tasks") + " (" + tasks.tasks.length + (tasks.next_offset ? "+" : "") + ")"),
+        el("div", { class: "row" }, el("div", {}, el("label", { for: "task-kind" }, t("work.kind")), filter)),
         taskRows.length ? table([t("work.kind"), t("work.person"), t("work.reason"), ""], taskRows) : el("p", { class: "muted" }, t("work.none")),
-        tasks.next_offset ? el("a", { href: `#work?offset=${tasks.next_offset}` }, t("work.more")) : null),
+        tasks.next_offset ? el("a", { href: `#work?offset=${tasks.next_offset}${kind ? "&kind=" + kind : ""}` }, t("work.more")) : null),
       card(el("h2", {}, t("work.alerts") + " (" + alerts.alerts.length + (alerts.next_offset ? "+" : "") + ")"),
         alerts.alerts.length ? table([t("work.kind"), t("work.person"), t("work.day"), t("work.detail")], alerts.alerts.map((a) => el("tr", {},
           el("td", {}, el("span", { class: "badge" }, a.kind)), el("td", {}, personLink(a.resident_id, a.name)), el("td", {}, a.day),

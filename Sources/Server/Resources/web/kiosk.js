@@ -79,6 +79,16 @@
     });
   }
 
+  /** What to tell the person, in the page's language: from the service's stable hint code when it
+   * sends one, else its own words. */
+  function hintText(outcome) {
+    const code = outcome.hint_code || "";
+    if (code.startsWith("challenge:")) return t("hint.challenge") + t("kiosk." + code.slice(10));
+    if (code.startsWith("photo:")) return t("hint.photo");
+    const key = "hint." + code;
+    return code && t(key) !== key ? t(key) : (outcome.reasons || []).join(" ");
+  }
+
   $("begin").addEventListener("click", async () => {
     $("begin").hidden = true;
     const canvas = document.createElement("canvas");
@@ -112,7 +122,8 @@
       : outcome.decision === "locked" ? t("kiosk.locked") : t("kiosk.not_verified");
     $("outcome").className = "outcome " + (verified ? "verified" : "failed");
     $("outcome").dataset.decision = outcome.decision;
-    $("hint").textContent = verified ? t("kiosk.deadline") + outcome.deadline : (outcome.reasons || []).join(" ");
+    $("hint").textContent = verified ? t("kiosk.deadline") + outcome.deadline : hintText(outcome);
+    $("hint").dataset.code = outcome.hint_code || "";
     speak($("outcome").textContent);
     show("result");
   });
