@@ -33,11 +33,13 @@ struct TasksCommand: AsyncParsableCommand {
         @Argument(help: "The task id.") var id: Int64
         @Option(help: "seen-alive, deceased, unreachable, or reached (phone-call tasks).") var outcome: LedgerStore.TaskOutcome
         @Option(help: ArgumentHelp("The day of the visit (default: today).", valueName: "YYYY-MM-DD")) var day: String?
+        @Option(help: "What staff found, in a few words (shown on the person's timeline; at most 500 characters).") var note: String?
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
             try await reportingFailures {
-                let changes = try await ledger.open().completeTask(id, outcome: outcome, on: try parseDay(day, option: "--day"))
+                let changes = try await ledger.open().completeTask(
+                    id, outcome: outcome, on: try parseDay(day, option: "--day"), note: note)
                 let summary = changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print("task \(id): \(outcome.rawValue)\(summary.isEmpty ? "" : "; ledger changes: \(summary)")")
             }
