@@ -65,8 +65,7 @@ struct BrowserTests {
             let otherDistrict = try #require(districtKeys.keys.sorted().first { !(firstTask["unit_code"] as? String ?? "").hasPrefix($0) })
             let otherKey = try #require(districtKeys[otherDistrict])
 
-            let browser = try await WebDriver(folder: folder)
-            do {
+            try await WebDriver.with(folder: folder) { browser in
                 try await browser.go(site + "/console/")
                 try await browser.wait("the sign-in form", "return !document.getElementById('signin').hidden")
                 try await browser.type("#key", cityKey)
@@ -135,11 +134,7 @@ struct BrowserTests {
                 #expect(refusal.contains("no person"))
                 let hidden = try await browser.run("return document.getElementById('timeline') === null") as? Bool
                 #expect(hidden == true)
-            } catch {
-                await browser.quit()
-                throw error
             }
-            await browser.quit()
         }
     }
 
@@ -149,20 +144,9 @@ struct BrowserTests {
     func kiosk() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "kiosk.sqlite").path
-            try ServeCommandTests.units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
-            let id = ResidentID.completing("37020219400315001")!.value
-            try """
-            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
-            \(id),王芳,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
-            """.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
-            for step in [
-                ["units", "import", folder.appending(path: "units.csv").path],
-                ["persons", "import", folder.appending(path: "persons.csv").path, "--today", "2025-06-01"],
-                ["enroll", id, Fixtures.path("obama.jpg")],
-            ] {
-                let run = try await Self.fastcert(step + ["--database", database])
-                try #require(run.status == 0, "\(step): \(run.stderr)")
-            }
+            let id = try ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
+            let enrolled = try await Self.fastcert(["enroll", id, Fixtures.path("obama.jpg"), "--database", database])
+            try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
             let kioskKey = try await Self.fastcert(
                 ["keys", "create", "--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk", "--database", database]
             ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -187,14 +171,14 @@ struct BrowserTests {
             let (_, headers, _) = try await Self.get(site + "/kiosk/")
             #expect((headers["Permissions-Policy"] as? String)?.contains("camera=(self)") == true)
 
-            let browser = try await WebDriver(
+            try await WebDriver.with(
                 folder: folder,
                 arguments: [
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                     "--use-file-for-fake-video-capture=\(clip.path)",
                     "--autoplay-policy=no-user-gesture-required",
-                ])
-            do {
+                ]
+            ) { browser in
                 try await browser.go(site + "/kiosk/")
                 try await browser.wait("the key form", "return !document.getElementById('setup').hidden")
                 try await browser.type("#kiosk-key", kioskKey)
@@ -220,11 +204,7 @@ struct BrowserTests {
                 #expect(decision == "verified", "hint: \(hint); checks: \(checks)")
                 let shownOutcome = try await browser.text("#outcome")
                 #expect(shownOutcome == "认证成功")
-            } catch {
-                await browser.quit()
-                throw error
             }
-            await browser.quit()
             server.process.terminate()
             server.process.waitUntilExit()
             if let keep = ProcessInfo.processInfo.environment["FASTCERT_KEEP_KIOSK_DATABASE"] {

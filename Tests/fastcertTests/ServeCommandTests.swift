@@ -25,6 +25,26 @@ struct ServeCommandTests {
         370202001001,Taiping Community,community,370202001
         """
 
+    /// The four units and one pensioner (Wang Fang, of Taiping Community in 370202), imported with the
+    /// command line into `database`; returns her resident ID.
+    static func seed(database: String, folder: URL, name: String = "Wang Fang") throws -> String {
+        // Enrolled today: her deadline lies ahead.
+        try units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
+        let id = ResidentID.completing("37020219400315001")!.value
+        try """
+        resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+        \(id),\(name),1940-03-15,370202001001,3,3200.50,13800000000,wf1940,1,0
+        """.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
+        for step in [
+            ["units", "import", folder.appending(path: "units.csv").path],
+            ["persons", "import", folder.appending(path: "persons.csv").path],
+        ] {
+            let run = try CommandLineTests.run(step + ["--database", database])
+            guard run.status == 0 else { throw FixtureError("\(step): \(run.stderr)") }
+        }
+        return id
+    }
+
     /// A running server: its process, port and log file.
     struct Server {
         var process: Process
@@ -62,17 +82,7 @@ struct ServeCommandTests {
         try #require(FileManager.default.isExecutableFile(atPath: st.path), "schemathesis missing at \(st.path): run scripts/setup.sh")
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "api.sqlite").path
-            try Self.units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
-            let id = ResidentID.completing("37020219400315001")!.value
-            try """
-            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
-            \(id),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,wf1940,1,0
-            """.write(to: folder.appending(path: "persons.csv"), atomically: true, encoding: .utf8)
-            #expect(
-                try CommandLineTests.run(["units", "import", folder.appending(path: "units.csv").path, "--database", database]).status == 0)
-            #expect(
-                try CommandLineTests.run(["persons", "import", folder.appending(path: "persons.csv").path, "--database", database]).status
-                    == 0)
+            let id = try Self.seed(database: database, folder: folder)
             var keys: [String] = []
             for role in ["operator", "kiosk", "feed", "auditor"] {
                 let created = try CommandLineTests.run(

@@ -78,6 +78,18 @@ final class WebDriver: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with a browser, which is closed afterwards whether `body` succeeds or throws.
+    static func with(folder: URL, arguments: [String] = [], _ body: (WebDriver) async throws -> Void) async throws {
+        let browser = try await WebDriver(folder: folder, arguments: arguments)
+        do {
+            try await body(browser)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
     /// Ends the browser session and the driver.
     func quit() async {
         _ = try? await Self.request(base.appending(path: "session/\(session)"), method: "DELETE", body: nil)
