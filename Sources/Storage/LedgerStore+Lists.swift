@@ -26,6 +26,13 @@ extension LedgerStore {
         public var persons: Int
     }
 
+    /// A unit's name and level, or nil for an unknown code (without counting anyone).
+    public func unitName(_ code: String) async throws -> (name: String, level: String)? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT name, level FROM unit WHERE code = ?", arguments: [code]).map { ($0["name"], $0["level"]) }
+        }
+    }
+
     /// The unit and every unit under it, parents before children, each with its persons counted.
     public func units(within code: String) async throws -> [UnitView] {
         try await read { db in

@@ -81,11 +81,11 @@ struct LedgerRoutes {
         }
         routes.add(.me) { _, context, _ in
             let caller = try context.requireCaller()
-            let units = try await ledger.units(within: caller.unitCode)
+            let unit = try await ledger.unitName(caller.unitCode)
             return try JSON.response(
                 MeBody(
                     keyId: caller.id, name: caller.name, role: caller.role.rawValue, unitCode: caller.unitCode,
-                    unitName: units.first?.name ?? caller.unitCode, unitLevel: units.first?.level ?? ""))
+                    unitName: unit?.name ?? caller.unitCode, unitLevel: unit?.level ?? ""))
         }
         routes.add(.units) { request, context, _ in
             let unit = try await unitInScope(request, context)
