@@ -170,13 +170,15 @@ extern "C" size_t ctest_phone_screen_to_jpeg(const uint8_t *image, size_t length
     }
 }
 
-extern "C" size_t ctest_jpeg_to_i420(const uint8_t *image, size_t length, double cx, double cy, int out_width,
-                                     int out_height, uint8_t *out, size_t capacity) {
+extern "C" size_t ctest_jpeg_to_i420(const uint8_t *image, size_t length, double cx, double cy, double fraction,
+                                     int out_width, int out_height, uint8_t *out, size_t capacity) {
     try {
         cv::Mat pixels = decode(image, length);
         if (pixels.empty() || out_width < 2 || out_height < 2 || (out_width | out_height) & 1) return 0;
-        // The largest rectangle of the output's shape centred on (cx, cy) that fits, scaled to it.
-        double scale = std::min(double(pixels.cols) / out_width, double(pixels.rows) / out_height);
+        if (!(fraction > 0.05 && fraction <= 1)) return 0;
+        // A rectangle of the output's shape, `fraction` of the largest that fits, centred on (cx, cy)
+        // as far as the image allows, scaled to the output.
+        double scale = fraction * std::min(double(pixels.cols) / out_width, double(pixels.rows) / out_height);
         int w = int(out_width * scale), h = int(out_height * scale);
         int x = std::clamp(int(cx - w / 2.0), 0, pixels.cols - w), y = std::clamp(int(cy - h / 2.0), 0, pixels.rows - h);
         cv::Mat framed;

@@ -92,16 +92,19 @@ public enum Fixtures {
     }
 
     /// A Y4M clip (YUV 4:2:0, `fps` frames a second, `width` x `height`) of JPEG frames, each framed
-    /// around `center` as a camera of that shape would see it: what Chromium's fake camera plays
+    /// around `center` as a camera of that shape would see it (`zoom`: the share of the largest such
+    /// view of the photo that it shows): what Chromium's fake camera plays
     /// (`--use-file-for-fake-video-capture`).
-    public static func y4m(_ frames: [Data], center: (x: Double, y: Double), width: Int = 640, height: Int = 480, fps: Int) throws -> Data {
+    public static func y4m(
+        _ frames: [Data], center: (x: Double, y: Double), zoom: Double = 1, width: Int = 640, height: Int = 480, fps: Int
+    ) throws -> Data {
         var clip = Data("YUV4MPEG2 W\(width) H\(height) F\(fps):1 Ip A1:1 C420jpeg\n".utf8)
         var buffer = [UInt8](repeating: 0, count: width * height * 3 / 2)
         for (index, frame) in frames.enumerated() {
             let count = buffer.withUnsafeMutableBufferPointer { out in
                 frame.withUnsafeBytes {
                     ctest_jpeg_to_i420(
-                        $0.bindMemory(to: UInt8.self).baseAddress, $0.count, center.x, center.y, Int32(width), Int32(height),
+                        $0.bindMemory(to: UInt8.self).baseAddress, $0.count, center.x, center.y, zoom, Int32(width), Int32(height),
                         out.baseAddress,
                         out.count)
                 }

@@ -58,13 +58,13 @@ size_t ctest_turn_head_to_jpeg(const uint8_t *image, size_t length, double cx, d
 size_t ctest_phone_screen_to_jpeg(const uint8_t *image, size_t length, int phone_width, int x, int y, uint8_t *out, size_t capacity);
 
 /**
- * Decodes an image, takes the largest rectangle of out_width:out_height's shape centred on (cx, cy)
- * that fits, scales it to out_width x out_height (both even) and writes it as planar YUV 4:2:0 (I420:
+ * Decodes an image, takes a rectangle of out_width:out_height's shape, fraction (0.05 to 1) of the
+ * largest that fits, centred on (cx, cy) as far as the image allows, scales it to out_width x out_height (both even) and writes it as planar YUV 4:2:0 (I420:
  * the Y plane, then U, then V) into out: a frame of a Y4M clip, as a 640x480 camera would see the
  * scene (Chromium's fake camera plays one). Returns the byte count, or 0 on any failure.
  */
-size_t ctest_jpeg_to_i420(const uint8_t *image, size_t length, double cx, double cy, int out_width, int out_height,
-                          uint8_t *out, size_t capacity);
+size_t ctest_jpeg_to_i420(const uint8_t *image, size_t length, double cx, double cy, double fraction, int out_width,
+                          int out_height, uint8_t *out, size_t capacity);
 
 #ifdef __cplusplus
 }
