@@ -67,6 +67,8 @@ fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_eng
         return FC_BAD_ARGUMENT;
     }
     if (options->passive_box_scale > 0) limits.passive_box_scale = options->passive_box_scale;
+    limits.mirror = options->mirror != 0;
+    limits.cnn_fallback = options->cnn_fallback != 0;
     return fastcert::guarded(message, message_capacity, "loading the models", [&] {
         configure_process();
         *out_engine = new fc_engine(options->model_directory, limits);

@@ -67,7 +67,7 @@ FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limi
     : limits_(limits), hog_(dlib::get_frontal_face_detector()) {
     landmarks_ = shared_landmark_model(model_directory);
     load_model(model_directory, "dlib_face_recognition_resnet_model_v1.dat", descriptor_);
-    if (limits_.detector == FC_DETECTOR_CNN) {
+    if (limits_.detector == FC_DETECTOR_CNN || limits_.cnn_fallback) {
         mmod_ = std::make_unique<networks::mmod_net>();
         load_model(model_directory, "mmod_human_face_detector.dat", *mmod_);
     }
@@ -87,7 +87,7 @@ std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rg
         return dlib::rectangle(back(r.left()), back(r.top()), back(r.right()), back(r.bottom()));
     };
     const auto interpolation = scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR;
-    if (limits_.detector == FC_DETECTOR_CNN) {
+    if (limits_.detector == FC_DETECTOR_CNN || use_cnn_) {
         cv::Mat scaled = rgb;
         if (scale != 1.0 && !reference_upsample) cv::resize(rgb, scaled, cv::Size(), scale, scale, interpolation);
         dlib::matrix<dlib::rgb_pixel> input;
@@ -215,6 +215,21 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     // A video frame's face is as large as in the frame before: no enlarged retries (a head turned
     // out of the detector's reach would cost them all, ~150 ms, for nothing).
     if (detections.empty()) detections = detect(rgb, info, 0, !video);
+    // A photo (not a video frame) in which HOG found nothing: the CNN, which finds more poses, once.
+    if (detections.empty() && !video && limits_.cnn_fallback && limits_.detector == FC_DETECTOR_HOG) {
+        use_cnn_ = true;
+        struct Reset {
+            bool &flag;
+            ~Reset() { flag = false; }
+        } reset{use_cnn_};
+        cv::Mat none;
+        const double longest = std::max(rgb.cols, rgb.rows);
+        // The reference's 2x for small photos, else the detection size.
+        detections = detect_once(rgb, none, longest * kReferenceScale <= 2 * limits_.detection_size
+                                                 ? kReferenceScale
+                                                 : std::min(1.0, 2.0 * limits_.detection_size / longest));
+        info.detection_passes += 1;
+    }
     timings.detect_ms = milliseconds_since(start);
     info.faces_found = int(detections.size());
     if (detections.empty())
@@ -243,7 +258,19 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
 
     start = Clock::now();
     std::vector<dlib::matrix<float, 0, 1>> descriptors;
-    if (embed) descriptors = descriptor_(chips, 16);
+    if (embed && limits_.mirror) {
+        // Each chip and its mirror image in one batch; the descriptor is their mean.
+        std::vector<dlib::matrix<dlib::rgb_pixel>> both;
+        both.reserve(2 * chips.size());
+        for (const auto &chip : chips) {
+            both.push_back(chip);
+            both.push_back(dlib::fliplr(chip));
+        }
+        auto pair = descriptor_(both, 16);
+        for (size_t i = 0; i < chips.size(); i++) descriptors.push_back((pair[2 * i] + pair[2 * i + 1]) * 0.5f);
+    } else if (embed) {
+        descriptors = descriptor_(chips, 16);
+    }
     timings.embed_ms = milliseconds_since(start);
 
     for (int i = 0; i < count; i++) {

@@ -78,6 +78,8 @@ typedef struct fc_engine_options {
     int32_t detection_size;       /* longest side of the grey copy the detector scans; default 480 */
     int32_t detector;             /* an fc_detector; default FC_DETECTOR_HOG */
     float passive_box_scale;      /* the face box enlarged by this before the passive models' crops; default 1.3 (0.5...3) */
+    int32_t mirror;               /* 1: each descriptor is the mean of the aligned chip's and its mirror's (2x the embedding cost) */
+    int32_t cnn_fallback;         /* 1: a photo in which HOG finds no face is searched once more by the MMOD CNN (loads it) */
 } fc_engine_options;
 
 /** Per-face quality measurements, all from the full-resolution pixels. */

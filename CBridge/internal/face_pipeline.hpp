@@ -22,6 +22,10 @@ struct EngineLimits {
     int detection_size = 480;
     fc_detector detector = FC_DETECTOR_HOG;
     double passive_box_scale = 1.3;
+    /** Each descriptor the mean of the aligned chip's and its mirror image's. */
+    bool mirror = false;
+    /** When the HOG detector finds no face in a photo, the MMOD CNN detector looks once more. */
+    bool cnn_fallback = false;
 };
 
 /** Models loaded once; not safe for concurrent use (dlib networks hold per-call buffers). */
@@ -54,6 +58,8 @@ private:
     std::shared_ptr<const dlib::shape_predictor> landmarks_;  // shared by every engine of the process
     networks::descriptor_net descriptor_;
     std::unique_ptr<networks::mmod_net> mmod_;
+    /** True while the CNN fallback runs detect_once. */
+    bool use_cnn_ = false;
     std::unique_ptr<PassiveModels> passive_;  // loaded after the dlib models (their errors first)
 };
 

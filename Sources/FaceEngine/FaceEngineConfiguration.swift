@@ -28,6 +28,11 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     /// The face box is enlarged by this before the passive anti-spoofing models take their crops
     /// around it (dlib's box is tighter than the one they were trained with; docs/liveness.md).
     public var passiveBoxScale = 1.3
+    /// Each embedding the mean of the aligned chip's and its mirror image's (twice the embedding cost).
+    public var mirrorEmbedding = false
+    /// A photo in which the HOG detector finds no face is searched once more by the MMOD CNN
+    /// (slow on a CPU, but only where HOG failed; never on video frames).
+    public var cnnFallback = false
 
     /// The L2 distance under which two faces are judged the same person. Calibrated on
     /// `faces-dev` with `fastcert eval` (docs/calibration.md).

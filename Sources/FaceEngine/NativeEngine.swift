@@ -15,6 +15,8 @@ final class NativeEngine {
         options.detection_size = Int32(configuration.detectionSize)
         options.detector = Int32(configuration.detector == .cnn ? FC_DETECTOR_CNN.rawValue : FC_DETECTOR_HOG.rawValue)
         options.passive_box_scale = Float(configuration.passiveBoxScale)
+        options.mirror = configuration.mirrorEmbedding ? 1 : 0
+        options.cnn_fallback = configuration.cnnFallback ? 1 : 0
         var message = [CChar](repeating: 0, count: 512)
         var created: OpaquePointer?
         let status = configuration.modelDirectory.path.withCString { directory in

@@ -29,6 +29,12 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Enlarge the face box by this before the passive anti-spoofing crops (calibration).")
     var passiveBoxScale: Double = 1.3
 
+    @Flag(name: .long, help: "Embed each face as the mean of its aligned chip and the chip's mirror image.")
+    var mirror = false
+
+    @Flag(name: .long, help: "Search a photo in which HOG finds no face once more with the CNN detector.")
+    var cnnFallback = false
+
     /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
     /// of range (a usage error, exit 64, with the engine's message naming the option).
     func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
@@ -41,6 +47,8 @@ struct EngineOptions: ParsableArguments {
             detector: detector)
         var configured = configuration
         configured.passiveBoxScale = passiveBoxScale
+        configured.mirrorEmbedding = mirror
+        configured.cnnFallback = cnnFallback
         do {
             return try await FaceEngine.start(configuration: configured)
         } catch .badArgument(let message) {

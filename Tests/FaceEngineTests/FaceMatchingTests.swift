@@ -93,3 +93,24 @@ struct FaceMatchingTests {
         #expect(analysis.faces.count == 1)
     }
 }
+
+/// The engine's options for accuracy on harder photos (docs/calibration.md).
+@Suite("Embedding options")
+struct EmbeddingOptionTests {
+    @Test("a mirrored-chip embedding stays near the plain one, still matches the same man and still tells him from another")
+    func mirror() async throws {
+        var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1)
+        configuration.mirrorEmbedding = true
+        let mirrored = try await FaceEngine.start(configuration: configuration)
+        defer { mirrored.shutdown() }
+        let plain = try await SharedEngines.shared.engine()
+        let photo = try Fixtures.image("obama.jpg")
+        let a = try await mirrored.analyze(photo).primaryFace.embedding
+        let b = try await plain.analyze(photo).primaryFace.embedding
+        // Not the same numbers (the mirror moved it), but the same face.
+        #expect(a.distance(to: b) > 0.001 && a.distance(to: b) < 0.15)
+        let same = try await mirrored.analyze(try Fixtures.image("obama2.jpg")).primaryFace.embedding
+        let other = try await mirrored.analyze(try Fixtures.image("biden.jpg")).primaryFace.embedding
+        #expect(a.distance(to: same) < 0.55 && a.distance(to: other) > 0.6)
+    }
+}
