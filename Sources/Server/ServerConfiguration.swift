@@ -40,8 +40,14 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// together (30 frames of 1280x720 fit), read from the images' headers before any decoding.
     public var maxFramePixels = 2_100_000
     public var maxRequestPixels = 28_000_000
-    /// Largest face distance accepted as the same person (docs/calibration.md).
+    /// Largest face distance accepted as the same person (docs/calibration.md): given explicitly (the
+    /// file, `FASTCERT_MATCH_THRESHOLD`, `--match-threshold`), else from the calibration file, else 0.55.
     public var matchThreshold = FaceEngineConfiguration.defaultMatchThreshold
+    /// A calibration file written by `fastcert calibrate` (`FASTCERT_CALIBRATION`, `--calibration`):
+    /// its threshold applies unless one is given explicitly.
+    public var calibration: String?
+    /// Where the match threshold came from, for the start-up log.
+    public var thresholdSource = "default"
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
     public var duplicateThreshold = Enroller.defaultDuplicateThreshold
     /// Photos accepted in one enrollment request.
@@ -99,7 +105,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
                 throw ConfigurationError("cannot read the configuration file \(file)")
             }
             do {
-                configuration = try JSONDecoder().decode(Partial.self, from: data).applied(to: configuration)
+                let partial = try JSONDecoder().decode(Partial.self, from: data)
+                configuration = partial.applied(to: configuration)
+                if partial.matchThreshold != nil { configuration.thresholdSource = "the configuration file" }
             } catch let error as ConfigurationError {
                 throw error
             } catch {
@@ -107,6 +115,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             }
         }
         try configuration.apply(environment: environment)
+        try configuration.applyCalibration()
         try configuration.validate()
         return configuration
     }
@@ -132,6 +141,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_MAX_FRAME_PIXELS", \.maxFramePixels)
         try value("FASTCERT_MAX_REQUEST_PIXELS", \.maxRequestPixels)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
+        if environment["FASTCERT_MATCH_THRESHOLD"] != nil { thresholdSource = "FASTCERT_MATCH_THRESHOLD" }
+        if let calibration = environment["FASTCERT_CALIBRATION"], !calibration.isEmpty { self.calibration = calibration }
         try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
@@ -184,6 +195,18 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         }
     }
 
+    /// The calibration file's threshold, when one is named and no threshold was given explicitly.
+    public mutating func applyCalibration() throws {
+        guard let calibration, thresholdSource == "default" else { return }
+        let loaded: Calibration
+        do { loaded = try Calibration.load(URL(filePath: calibration)) } catch let error as CalibrationError {
+            throw ConfigurationError(error.description)
+        }
+        matchThreshold = loaded.matchThreshold
+        thresholdSource =
+            "the calibration file \(calibration) (target FMR \(loaded.targetFMR) shown on \(loaded.impostorPairs) impostor pairs, \(loaded.embedding))"
+    }
+
     var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }
 
     public var templateKeyPath: String { templateKeyFile ?? database + ".template-key" }
@@ -207,6 +230,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var maxFramePixels: Int?
         var maxRequestPixels: Int?
         var matchThreshold: Double?
+        var calibration: String?
         var duplicateThreshold: Double?
         var maxPhotosPerEnrollment: Int?
         var lockoutFailures: Int?
@@ -241,6 +265,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.maxFramePixels = maxFramePixels ?? c.maxFramePixels
             c.maxRequestPixels = maxRequestPixels ?? c.maxRequestPixels
             c.matchThreshold = matchThreshold ?? c.matchThreshold
+            c.calibration = calibration ?? c.calibration
             c.duplicateThreshold = duplicateThreshold ?? c.duplicateThreshold
             c.maxPhotosPerEnrollment = maxPhotosPerEnrollment ?? c.maxPhotosPerEnrollment
             c.lockoutFailures = lockoutFailures ?? c.lockoutFailures

@@ -28,7 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An edited rules file (default: the shipped one).", valueName: "file")) var rules: String?
     @Option(help: "Face-engine worker threads.") var workers: Int?
     @Option(help: "Largest request body, in bytes.") var maxBodyBytes: Int?
-    @Option(help: "Largest face distance accepted as a match.") var matchThreshold: Double?
+    @Option(help: "Largest face distance accepted as a match (overrides --calibration).") var matchThreshold: Double?
+    @Option(help: ArgumentHelp("A calibration file from `fastcert calibrate`: its threshold.", valueName: "file"))
+    var calibration: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() async throws {
@@ -44,7 +46,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let rules { settings.rules = rules }
         if let workers { settings.workers = workers }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
-        if let matchThreshold { settings.matchThreshold = matchThreshold }
+        // --calibration replaces a calibration file named elsewhere; --match-threshold overrides both.
+        if let calibration {
+            settings.calibration = calibration
+            if settings.thresholdSource.hasPrefix("the calibration file") { settings.thresholdSource = "default" }
+            do { try settings.applyCalibration() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        }
+        if let matchThreshold {
+            settings.matchThreshold = matchThreshold
+            settings.thresholdSource = "--match-threshold"
+        }
         if let logLevel { settings.logLevel = logLevel }
         // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.
         if let models { settings.models = models }
@@ -75,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "fastcert")
+        logger.info(
+            "match threshold", metadata: ["threshold": "\(settings.matchThreshold)", "source": "\(settings.thresholdSource)"])
         if let challenges = settings.testChallenges {
             logger.critical(
                 "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production"

@@ -1,3 +1,4 @@
+import FaceEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -133,6 +134,32 @@ struct PageTests {
         #expect(try ServerConfiguration.load(file: nil, environment: [:]).testChallenges == nil)
         #expect(throws: ConfigurationError.self) {
             try ServerConfiguration.load(file: nil, environment: ["FASTCERT_TEST_CHALLENGES": "turn_left,blink"])
+        }
+    }
+}
+
+/// The service's threshold: explicit, else from a calibration file, else the default.
+@Suite("Match threshold from calibration")
+struct CalibrationSettingTests {
+    @Test("a calibration file sets the threshold unless one is given explicitly; a bad file stops the start, named")
+    func calibrationFile() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let file = folder.appending(path: "calibration.json")
+            let calibration = try #require(
+                Calibration.choose(
+                    genuine: [0.3, 0.45], impostor: (0..<5000).map { 0.62 + Double($0) * 1e-4 }, targetFMR: 1e-3, embedding: "hog",
+                    source: "test"))
+            try calibration.json().write(to: file)
+            let calibrated = try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])
+            #expect(calibrated.matchThreshold == calibration.matchThreshold && calibrated.thresholdSource.hasPrefix("the calibration file"))
+            let explicit = try ServerConfiguration.load(
+                file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MATCH_THRESHOLD": "0.5"])
+            #expect(explicit.matchThreshold == 0.5 && explicit.thresholdSource == "FASTCERT_MATCH_THRESHOLD")
+            #expect(try ServerConfiguration.load(file: nil, environment: [:]).matchThreshold == 0.55)
+            try Data("not json".utf8).write(to: file)
+            #expect(throws: ConfigurationError.self) {
+                try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])
+            }
         }
     }
 }

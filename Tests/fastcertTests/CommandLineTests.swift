@@ -1,3 +1,4 @@
+import FaceEngine
 import Foundation
 import TestSupport
 import Testing
@@ -197,5 +198,43 @@ struct CommandLineTests {
             #expect(result.status == 4)
             #expect(result.stderr.contains("line 2"))
         }
+    }
+}
+
+/// `fastcert calibrate` end to end on the fixture photos.
+@Suite("fastcert calibrate")
+struct CalibrateCommandTests {
+    @Test("writes a calibration file whose threshold lies under every impostor, and says when the impostors are too few for the target")
+    func calibrate() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-calibrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+        path_a\tpath_b\tsame
+        obama.jpg\tobama2.jpg\t1
+        obama.jpg\tobama3.jpg\t1
+        obama2.jpg\tobama3.jpg\t1
+        obama.jpg\tbiden.jpg\t0
+        """.write(to: folder.appending(path: "pairs.tsv"), atomically: true, encoding: .utf8)
+        try """
+        path_a\tpath_b\tsame
+        obama2.jpg\tbiden.jpg\t0
+        obama3.jpg\tbiden.jpg\t0
+        """.write(to: folder.appending(path: "impostors.tsv"), atomically: true, encoding: .utf8)
+        let out = folder.appending(path: "calibration.json")
+        let run = try CommandLineTests.run([
+            "calibrate", "--pairs", folder.appending(path: "pairs.tsv").path, "--impostors", folder.appending(path: "impostors.tsv").path,
+            "--root", Fixtures.images.path, "--target-fmr", "1e-3", "--out", out.path, "--workers", "1",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("3 genuine, 3 impostor") && run.stdout.contains("warning:"), "\(run.stdout)")
+        let calibration = try Calibration.load(out)
+        #expect(calibration.falseMatches == 0 && !calibration.targetShown && calibration.falseNonMatches == 0)
+        // An impostor list with a genuine pair in it is refused.
+        let bad = try CommandLineTests.run([
+            "calibrate", "--pairs", folder.appending(path: "pairs.tsv").path, "--impostors", folder.appending(path: "pairs.tsv").path,
+            "--root", Fixtures.images.path, "--out", out.path,
+        ])
+        #expect(bad.status != 0 && bad.stderr.contains("same = 0"))
     }
 }

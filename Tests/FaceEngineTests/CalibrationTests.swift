@@ -1,0 +1,55 @@
+import FaceEngine
+import Foundation
+import TestSupport
+import Testing
+
+/// Choosing a threshold for a target false-match rate, with what the impostor count can show.
+@Suite("Calibration")
+struct CalibrationTests {
+    @Test("the Clopper-Pearson bounds: no false match in n trials bounds the rate by about 3/n; the interval holds the observed rate")
+    func bounds() {
+        let upper = Calibration.upperBound(successes: 0, trials: 3000, confidence: 0.95)
+        #expect(abs(upper - 0.000998) < 0.00002)
+        let low = Calibration.lowerBound(successes: 10, trials: 1000, confidence: 0.975)
+        let high = Calibration.upperBound(successes: 10, trials: 1000, confidence: 0.975)
+        // The exact 95% interval for 10 of 1000 is 0.0048 to 0.0183.
+        #expect(abs(low - 0.0048) < 0.0002 && abs(high - 0.0183) < 0.0002)
+        #expect(Calibration.lowerBound(successes: 0, trials: 10, confidence: 0.975) == 0)
+        #expect(Calibration.upperBound(successes: 10, trials: 10, confidence: 0.975) == 1)
+    }
+
+    @Test("the threshold admits only as many impostors as keep the FMR within the target with 95% confidence")
+    func chooses() throws {
+        let impostor = (0..<10_000).map { 0.6 + Double($0) * 0.00006 }  // 0.6 to 1.2, evenly
+        let genuine = (0..<1000).map { 0.3 + Double($0) * 0.0004 }  // 0.3 to 0.7
+        let c = try #require(
+            Calibration.choose(genuine: genuine, impostor: impostor.shuffled(), targetFMR: 1e-3, embedding: "hog", source: "test"))
+        // 10 of 10,000 is the point; the 95% upper bound stays under 1e-3 up to 4 false matches.
+        #expect(c.falseMatches == 4 && c.targetShown)
+        #expect(Calibration.upperBound(successes: 4, trials: 10_000, confidence: 0.95) <= 1e-3)
+        #expect(Calibration.upperBound(successes: 5, trials: 10_000, confidence: 0.95) > 1e-3)
+        #expect(c.matchThreshold > impostor[3] && c.matchThreshold < impostor[4])
+        #expect(c.pointThreshold > impostor[9] && c.pointThreshold < impostor[10])
+        #expect(c.falseNonMatches == genuine.filter { $0 > c.matchThreshold }.count)
+        // Too few impostors to show 1e-4: the threshold sits under the nearest one, and says so.
+        let few = try #require(Calibration.choose(genuine: genuine, impostor: impostor, targetFMR: 1e-4, embedding: "hog", source: "test"))
+        #expect(!few.targetShown && few.falseMatches == 0 && few.matchThreshold < impostor[0])
+    }
+
+    @Test("the file reads back as written; a file that is not a calibration, or out of range, is refused by name")
+    func file() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let c = try #require(
+                Calibration.choose(
+                    genuine: [0.3, 0.4], impostor: (0..<5000).map { 0.7 + Double($0) * 1e-4 }, targetFMR: 1e-3, embedding: "hog",
+                    source: "t"))
+            let url = folder.appending(path: "calibration.json")
+            try c.json().write(to: url)
+            #expect(try Calibration.load(url) == c)
+            #expect(String(decoding: try c.json(), as: UTF8.self).contains("\"match_threshold\""))
+            try Data("{\"match_threshold\": 3}".utf8).write(to: url)
+            #expect(throws: CalibrationError.self) { try Calibration.load(url) }
+            #expect(throws: CalibrationError.self) { try Calibration.load(folder.appending(path: "missing.json")) }
+        }
+    }
+}
