@@ -69,6 +69,11 @@ fc_status fc_engine_create(const fc_engine_options *options, fc_engine **out_eng
     if (options->passive_box_scale > 0) limits.passive_box_scale = options->passive_box_scale;
     limits.mirror = options->mirror != 0;
     limits.cnn_fallback = options->cnn_fallback != 0;
+    if (options->jitters < 0 || options->jitters > 100) {
+        write_message(message, message_capacity, "jitters must be 0 to 100");
+        return FC_BAD_ARGUMENT;
+    }
+    limits.jitters = int(options->jitters);
     return fastcert::guarded(message, message_capacity, "loading the models", [&] {
         configure_process();
         *out_engine = new fc_engine(options->model_directory, limits);

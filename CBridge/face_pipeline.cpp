@@ -258,7 +258,21 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
 
     start = Clock::now();
     std::vector<dlib::matrix<float, 0, 1>> descriptors;
-    if (embed && limits_.mirror) {
+    if (embed && limits_.jitters > 1) {
+        // dlib's jitter (face_recognition's num_jitters): random small crops, rotations and flips of
+        // each chip, their descriptors averaged. The random source restarts per image, so an image
+        // always gets the same embedding.
+        jitter_random_ = dlib::rand();
+        for (const auto &chip : chips) {
+            std::vector<dlib::matrix<dlib::rgb_pixel>> copies;
+            copies.reserve(size_t(limits_.jitters));
+            for (int j = 0; j < limits_.jitters; j++) copies.push_back(dlib::jitter_image(chip, jitter_random_));
+            auto each = descriptor_(copies, 16);
+            dlib::matrix<float, 0, 1> mean = each[0];
+            for (size_t j = 1; j < each.size(); j++) mean += each[j];
+            descriptors.push_back(mean / float(each.size()));
+        }
+    } else if (embed && limits_.mirror) {
         // Each chip and its mirror image in one batch; the descriptor is their mean.
         std::vector<dlib::matrix<dlib::rgb_pixel>> both;
         both.reserve(2 * chips.size());

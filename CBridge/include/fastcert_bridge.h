@@ -80,6 +80,7 @@ typedef struct fc_engine_options {
     float passive_box_scale;      /* the face box enlarged by this before the passive models' crops; default 1.3 (0.5...3) */
     int32_t mirror;               /* 1: each descriptor is the mean of the aligned chip's and its mirror's (2x the embedding cost) */
     int32_t cnn_fallback;         /* 1: a photo in which HOG finds no face is searched once more by the MMOD CNN (loads it) */
+    int32_t jitters;              /* 2...100: each descriptor is the mean of this many jittered copies of the chip (cost x jitters); 0 or 1: none */
 } fc_engine_options;
 
 /** Per-face quality measurements, all from the full-resolution pixels. */

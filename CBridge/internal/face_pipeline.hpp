@@ -26,6 +26,8 @@ struct EngineLimits {
     bool mirror = false;
     /** When the HOG detector finds no face in a photo, the MMOD CNN detector looks once more. */
     bool cnn_fallback = false;
+    /** Over 1: each descriptor the mean of this many randomly jittered copies of the chip (dlib's). */
+    int jitters = 0;
 };
 
 /** Models loaded once; not safe for concurrent use (dlib networks hold per-call buffers). */
@@ -60,6 +62,8 @@ private:
     std::unique_ptr<networks::mmod_net> mmod_;
     /** True while the CNN fallback runs detect_once. */
     bool use_cnn_ = false;
+    /** The jitters' random source (seeded alike in every engine: the same photo, the same embedding). */
+    dlib::rand jitter_random_;
     std::unique_ptr<PassiveModels> passive_;  // loaded after the dlib models (their errors first)
 };
 

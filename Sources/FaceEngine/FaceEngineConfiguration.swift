@@ -33,6 +33,9 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     /// A photo in which the HOG detector finds no face is searched once more by the MMOD CNN
     /// (slow on a CPU, but only where HOG failed; never on video frames).
     public var cnnFallback = false
+    /// Over 1: each embedding the mean of this many randomly jittered copies of the aligned chip
+    /// (dlib's `num_jitters`; the cost multiplies by it).
+    public var jitters = 0
 
     /// The L2 distance under which two faces are judged the same person. Calibrated on
     /// `faces-dev` with `fastcert eval` (docs/calibration.md).
@@ -69,5 +72,6 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
         guard (1...64).contains(maxFacesPerImage) else { throw .badArgument("maxFacesPerImage must be between 1 and 64") }
         guard queueCapacity >= 1 else { throw .badArgument("queueCapacity must be at least 1") }
         guard (0.5...3).contains(passiveBoxScale) else { throw .badArgument("passiveBoxScale must be between 0.5 and 3") }
+        guard (0...100).contains(jitters) else { throw .badArgument("jitters must be 0 to 100 (got \(jitters))") }
     }
 }

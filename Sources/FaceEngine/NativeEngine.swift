@@ -17,6 +17,7 @@ final class NativeEngine {
         options.passive_box_scale = Float(configuration.passiveBoxScale)
         options.mirror = configuration.mirrorEmbedding ? 1 : 0
         options.cnn_fallback = configuration.cnnFallback ? 1 : 0
+        options.jitters = Int32(configuration.jitters)
         var message = [CChar](repeating: 0, count: 512)
         var created: OpaquePointer?
         let status = configuration.modelDirectory.path.withCString { directory in

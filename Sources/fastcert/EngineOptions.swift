@@ -35,6 +35,9 @@ struct EngineOptions: ParsableArguments {
     @Flag(name: .long, help: "Search a photo in which HOG finds no face once more with the CNN detector.")
     var cnnFallback = false
 
+    @Option(name: .long, help: "Embed each face as the mean of this many jittered copies of its chip (2 to 100; cost x N).")
+    var jitters = 0
+
     /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
     /// of range (a usage error, exit 64, with the engine's message naming the option).
     func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
@@ -49,6 +52,7 @@ struct EngineOptions: ParsableArguments {
         configured.passiveBoxScale = passiveBoxScale
         configured.mirrorEmbedding = mirror
         configured.cnnFallback = cnnFallback
+        configured.jitters = jitters
         do {
             return try await FaceEngine.start(configuration: configured)
         } catch .badArgument(let message) {
