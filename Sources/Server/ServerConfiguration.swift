@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var calibration: String?
     /// Where the match threshold came from, for the start-up log.
     public var thresholdSource = "default"
+    /// The engine options the calibration file was measured with (the service embeds with HOG, one chip).
+    public var calibratedEmbedding: String?
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
     public var duplicateThreshold = Enroller.defaultDuplicateThreshold
     /// Photos accepted in one enrollment request.
@@ -203,6 +205,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             throw ConfigurationError(error.description)
         }
         matchThreshold = loaded.matchThreshold
+        calibratedEmbedding = loaded.embedding
         thresholdSource =
             "the calibration file \(calibration) (target FMR \(loaded.targetFMR) shown on \(loaded.impostorPairs) impostor pairs, \(loaded.embedding))"
     }

@@ -48,6 +48,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             var options = [engineOptions.detector.rawValue]
             if engineOptions.mirror { options.append("mirror") }
             if engineOptions.cnnFallback { options.append("cnn-fallback") }
+            if engineOptions.jitters > 1 { options.append("jitters-\(engineOptions.jitters)") }
             let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
             guard
                 let calibration = Calibration.choose(

@@ -88,6 +88,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "fastcert")
         logger.info(
             "match threshold", metadata: ["threshold": "\(settings.matchThreshold)", "source": "\(settings.thresholdSource)"])
+        if let embedding = settings.calibratedEmbedding, embedding != "hog" {
+            logger.warning(
+                "the calibration file was measured with other engine options than the service runs with: its threshold may not hold",
+                metadata: ["calibrated_with": "\(embedding)", "service": "hog"])
+        }
         if let challenges = settings.testChallenges {
             logger.critical(
                 "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production"

@@ -53,7 +53,9 @@ def main():
     parser.add_argument("--root", required=True)
     parser.add_argument("--pairs")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--engine-args", default="", help="fastcert engine options, e.g. '--mirror --cnn-fallback'")
     args = parser.parse_args()
+    engine = args.engine_args.split()
     pairs = args.pairs or os.path.join(args.root, "pairs.tsv")
     os.makedirs(args.out, exist_ok=True)
     here = os.path.dirname(os.path.abspath(__file__))
@@ -62,7 +64,7 @@ def main():
     for workers in (1, 2):
         distances = os.path.join(args.out, f"fastcert-w{workers}.tsv")
         out, rss, _ = run_measured([args.fastcert, "eval", "--pairs", pairs, "--root", args.root, "--workers", str(workers),
-                                    "--json", "--distances", distances])
+                                    "--json", "--distances", distances] + engine)
         results[workers] = dict(json.loads(out), rss=rss, distances=read_distances(distances))
 
     # Per-stage means, one worker, every distinct image once.
@@ -70,7 +72,7 @@ def main():
         header = f.readline().rstrip("\n").split("\t")
         ia, ib = header.index("path_a"), header.index("path_b")
         images = list(dict.fromkeys(p for line in f for p in (line.split("\t")[ia], line.split("\t")[ib].rstrip("\n"))))
-    out, _, _ = run_measured([args.fastcert, "face", "analyze", "--workers", "1", "--json"] + [os.path.join(args.root, p) for p in images],
+    out, _, _ = run_measured([args.fastcert, "face", "analyze", "--workers", "1", "--json"] + engine + [os.path.join(args.root, p) for p in images],
                              accepted=(0, 3))  # 3: some image has no face, reported in its entry
     reports = [r for r in json.loads(out) if "timings" in r and r["timings"]]
     stages = {k: statistics.mean(r["timings"][k] for r in reports) for k in ("decode_ms", "detect_ms", "align_ms", "embed_ms", "total_ms")}
