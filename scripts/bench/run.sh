@@ -11,4 +11,4 @@ scripts/setup.sh >/dev/null
 swift build -c release --product fastcert >/dev/null
 . scripts/bench/peer_venv.sh
 python3 scripts/bench/bench.py --fastcert "$root/.build/release/fastcert" --peer-python "$venv/bin/python" \
-    --root "$data" --out "$root/.build/bench" --engine-args "${FASTCERT_BENCH_ENGINE_ARGS:-}"
+    --root "$data" --out "$root/.build/bench" --engine-args="${FASTCERT_BENCH_ENGINE_ARGS:-}"
