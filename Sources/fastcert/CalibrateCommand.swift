@@ -24,6 +24,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
+    var mirrorReference = false
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
@@ -41,14 +43,17 @@ struct CalibrateCommand: AsyncParsableCommand {
                 list.pairs += extra.pairs
             }
             let engine = try await engineOptions.startEngine()
+            let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
             let result = await PairEvaluation.run(
-                list, root: URL(filePath: root), engine: engine, threshold: FaceEngineConfiguration.defaultMatchThreshold)
+                list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
+                threshold: FaceEngineConfiguration.defaultMatchThreshold)
             let genuine = result.scored.filter(\.pair.same).map(\.distance)
             let impostor = result.scored.filter { !$0.pair.same }.map(\.distance)
             var options = [engineOptions.detector.rawValue]
             if engineOptions.mirror { options.append("mirror") }
             if engineOptions.cnnFallback { options.append("cnn-fallback") }
             if engineOptions.jitters > 1 { options.append("jitters-\(engineOptions.jitters)") }
+            if mirrorReference { options.append("mirror-reference") }
             let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
             guard
                 let calibration = Calibration.choose(

@@ -40,7 +40,9 @@ struct EngineOptions: ParsableArguments {
 
     /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
     /// of range (a usage error, exit 64, with the engine's message naming the option).
-    func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> FaceEngine {
+    func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount, mirror forceMirror: Bool = false) async throws
+        -> FaceEngine
+    {
         let configuration = FaceEngineConfiguration(
             modelDirectory: modelDirectory(),
             workers: workers ?? defaultWorkers,
@@ -50,7 +52,7 @@ struct EngineOptions: ParsableArguments {
             detector: detector)
         var configured = configuration
         configured.passiveBoxScale = passiveBoxScale
-        configured.mirrorEmbedding = mirror
+        configured.mirrorEmbedding = mirror || forceMirror
         configured.cnnFallback = cnnFallback
         configured.jitters = jitters
         do {

@@ -29,6 +29,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write every scored pair with its distance to this TSV file.", valueName: "file"))
     var distances: String?
 
+    @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
+    var mirrorReference = false
+
     @OptionGroup var engineOptions: EngineOptions
 
     struct Output: Encodable {
@@ -68,7 +71,9 @@ struct EvalCommand: AsyncParsableCommand {
                 throw CommandFailure.input("\(pairs): cannot read the pair list (\(error.localizedDescription))")
             }
             let engine = try await engineOptions.startEngine()
-            let result = await PairEvaluation.run(list, root: URL(filePath: root), engine: engine, threshold: threshold)
+            let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
+            let result = await PairEvaluation.run(
+                list, root: URL(filePath: root), engine: engine, referenceEngine: reference, threshold: threshold)
             let metrics = result.metrics
             if let distances {
                 let rows = result.scored.map { "\($0.pair.pathA)\t\($0.pair.pathB)\t\($0.pair.same ? 1 : 0)\t\($0.distance)" }

@@ -53,3 +53,22 @@ struct CalibrationTests {
         }
     }
 }
+
+@Suite("Pair evaluation with a reference engine")
+struct ReferenceEngineTests {
+    @Test("the first image of each pair is embedded by the reference engine, the second by the other")
+    func referenceSide() async throws {
+        var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1)
+        configuration.mirrorEmbedding = true
+        let mirrored = try await FaceEngine.start(configuration: configuration)
+        defer { mirrored.shutdown() }
+        let plain = try await SharedEngines.shared.engine()
+        let list = try PairList(tsv: "path_a\tpath_b\tsame\nobama.jpg\tobama.jpg\t1\nobama.jpg\tbiden.jpg\t0\n")
+        let same = await PairEvaluation.run(list, root: Fixtures.images, engine: plain, threshold: 0.55)
+        let mixed = await PairEvaluation.run(list, root: Fixtures.images, engine: plain, referenceEngine: mirrored, threshold: 0.55)
+        // The same photo against itself: 0 with one engine, the mirror's small shift with two.
+        #expect(same.scored.first?.distance == 0)
+        #expect((mixed.scored.first?.distance ?? 0) > 0.001 && (mixed.scored.first?.distance ?? 1) < 0.15)
+        #expect(mixed.scored.count == 2 && mixed.failures.isEmpty)
+    }
+}

@@ -24,21 +24,36 @@ public struct PairEvaluation: Sendable {
     public var imagesAnalysed: Int
 
     /// Analyses each distinct image of `list` under `root` on all workers, and scores the pairs
-    /// against `threshold`.
-    public static func run(_ list: PairList, root: URL, engine: FaceEngine, threshold: Double) async -> PairEvaluation {
+    /// against `threshold`. With a `referenceEngine`, each pair's first image (the reference photo,
+    /// as enrolled) is embedded by it and the second (the probe) by `engine`: an enrollment-only
+    /// option measured as the service would use it.
+    public static func run(_ list: PairList, root: URL, engine: FaceEngine, referenceEngine: FaceEngine? = nil, threshold: Double) async
+        -> PairEvaluation
+    {
         let images = list.images
         let start = ContinuousClock.now
-        var embeddings: [String: FaceEmbedding] = [:]
         var failures: [Failure] = []
-        let results = await engine.analyze(files: images.map { root.appending(path: $0) })
-        for (path, result) in zip(images, results) {
-            switch result {
-            case .success(let analysis): embeddings[path] = analysis.primaryFace.embedding
-            case .failure(let error): failures.append(Failure(path: path, error: error))
+        func embed(_ paths: [String], _ engine: FaceEngine) async -> [String: FaceEmbedding] {
+            var embeddings: [String: FaceEmbedding] = [:]
+            let results = await engine.analyze(files: paths.map { root.appending(path: $0) })
+            for (path, result) in zip(paths, results) {
+                switch result {
+                case .success(let analysis): embeddings[path] = analysis.primaryFace.embedding
+                case .failure(let error): failures.append(Failure(path: path, error: error))
+                }
             }
+            return embeddings
+        }
+        let embeddings = await embed(images, engine)
+        var references = embeddings
+        if let referenceEngine {
+            let firsts = Array(Set(list.pairs.map(\.pathA))).sorted()
+            let before = failures.count
+            references = await embed(firsts, referenceEngine)
+            failures.removeLast(failures.count - before)  // the same images failed with either engine
         }
         let scored = list.pairs.compactMap { pair -> ScoredPair? in
-            guard let a = embeddings[pair.pathA], let b = embeddings[pair.pathB] else { return nil }
+            guard let a = references[pair.pathA], let b = embeddings[pair.pathB] else { return nil }
             return ScoredPair(pair: pair, distance: a.distance(to: b))
         }
         return PairEvaluation(
