@@ -58,10 +58,7 @@ struct CalibrationTests {
 struct ReferenceEngineTests {
     @Test("the first image of each pair is embedded by the reference engine, the second by the other")
     func referenceSide() async throws {
-        var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1)
-        configuration.mirrorEmbedding = true
-        let mirrored = try await FaceEngine.start(configuration: configuration)
-        defer { mirrored.shutdown() }
+        let mirrored = try await SharedEngines.shared.engine(workers: 1, mirror: true)
         let plain = try await SharedEngines.shared.engine()
         let list = try PairList(tsv: "path_a\tpath_b\tsame\nobama.jpg\tobama.jpg\t1\nobama.jpg\tbiden.jpg\t0\n")
         let same = await PairEvaluation.run(list, root: Fixtures.images, engine: plain, threshold: 0.55)

@@ -99,10 +99,7 @@ struct FaceMatchingTests {
 struct EmbeddingOptionTests {
     @Test("a mirrored-chip embedding stays near the plain one, still matches the same man and still tells him from another")
     func mirror() async throws {
-        var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1)
-        configuration.mirrorEmbedding = true
-        let mirrored = try await FaceEngine.start(configuration: configuration)
-        defer { mirrored.shutdown() }
+        let mirrored = try await SharedEngines.shared.engine(workers: 1, mirror: true)
         let plain = try await SharedEngines.shared.engine()
         let photo = try Fixtures.image("obama.jpg")
         let a = try await mirrored.analyze(photo).primaryFace.embedding

@@ -182,19 +182,23 @@ public struct FixtureError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Engines shared by the tests, started once per worker count (loading the models takes a moment
-/// per worker). The start is cached as a task, so concurrent first callers share it instead of each
-/// starting an engine while the actor is suspended.
+/// Engines shared by the tests, started once per worker count and embedding option (loading the
+/// models takes a moment per worker). The start is cached as a task, so concurrent first callers
+/// share it instead of each starting an engine while the actor is suspended.
 public actor SharedEngines {
     public static let shared = SharedEngines()
-    private var starts: [Int: Task<FaceEngine, any Error>] = [:]
+    private var starts: [String: Task<FaceEngine, any Error>] = [:]
 
-    public func engine(workers: Int = 2) async throws -> FaceEngine {
-        if let start = starts[workers] { return try await start.value }
+    /// An engine with `workers` workers; `mirror`: embeddings with the mirrored chip averaged in.
+    public func engine(workers: Int = 2, mirror: Bool = false) async throws -> FaceEngine {
+        let name = "\(workers)\(mirror ? "-mirror" : "")"
+        if let start = starts[name] { return try await start.value }
         let start = Task {
-            try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers))
+            var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers)
+            configuration.mirrorEmbedding = mirror
+            return try await FaceEngine.start(configuration: configuration)
         }
-        starts[workers] = start
+        starts[name] = start
         return try await start.value
     }
 }
