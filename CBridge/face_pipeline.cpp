@@ -74,7 +74,7 @@ FacePipeline::FacePipeline(const std::string &model_directory, EngineLimits limi
     passive_ = std::make_unique<PassiveModels>(model_directory, limits_.passive_box_scale);
 }
 
-std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale) {
+std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale, bool cnn) {
     std::vector<Detection> found;
     // Exactly 2x is dlib's "upsample once": use its own pyramid_up and box mapping, as the reference
     // pipeline does, so that small photos get the very boxes the reference gets.
@@ -87,7 +87,7 @@ std::vector<FacePipeline::Detection> FacePipeline::detect_once(const cv::Mat &rg
         return dlib::rectangle(back(r.left()), back(r.top()), back(r.right()), back(r.bottom()));
     };
     const auto interpolation = scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR;
-    if (limits_.detector == FC_DETECTOR_CNN || use_cnn_) {
+    if (cnn) {
         cv::Mat scaled = rgb;
         if (scale != 1.0 && !reference_upsample) cv::resize(rgb, scaled, cv::Size(), scale, scale, interpolation);
         dlib::matrix<dlib::rgb_pixel> input;
@@ -132,7 +132,7 @@ std::vector<FacePipeline::Detection> FacePipeline::detect(const cv::Mat &rgb, fc
         const double scale = kReferenceScale * std::pow(5.0 / 6.0, level);
         info.detection_passes = pass;
         info.detection_scale = float(scale);
-        auto found = detect_once(rgb, grey, scale);
+        auto found = detect_once(rgb, grey, scale, limits_.detector == FC_DETECTOR_CNN);
         const int next = level - kRetryLevels;
         const double next_scale = kReferenceScale * std::pow(5.0 / 6.0, next);
         const bool can_retry =
@@ -217,17 +217,13 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     if (detections.empty()) detections = detect(rgb, info, 0, !video);
     // A photo (not a video frame) in which HOG found nothing: the CNN, which finds more poses, once.
     if (detections.empty() && !video && limits_.cnn_fallback && limits_.detector == FC_DETECTOR_HOG) {
-        use_cnn_ = true;
-        struct Reset {
-            bool &flag;
-            ~Reset() { flag = false; }
-        } reset{use_cnn_};
-        cv::Mat none;
         const double longest = std::max(rgb.cols, rgb.rows);
         // The reference's 2x for small photos, else the detection size.
-        detections = detect_once(rgb, none, longest * kReferenceScale <= 2 * limits_.detection_size
-                                                 ? kReferenceScale
-                                                 : std::min(1.0, 2.0 * limits_.detection_size / longest));
+        detections = detect_once(rgb, cv::Mat(),
+                                 longest * kReferenceScale <= 2 * limits_.detection_size
+                                     ? kReferenceScale
+                                     : std::min(1.0, 2.0 * limits_.detection_size / longest),
+                                 true);
         info.detection_passes += 1;
     }
     timings.detect_ms = milliseconds_since(start);
@@ -260,13 +256,13 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     std::vector<dlib::matrix<float, 0, 1>> descriptors;
     if (embed && limits_.jitters > 1) {
         // dlib's jitter (face_recognition's num_jitters): random small crops, rotations and flips of
-        // each chip, their descriptors averaged. The random source restarts per image, so an image
+        // each chip, their descriptors averaged. A random source of the image's own, so an image
         // always gets the same embedding.
-        jitter_random_ = dlib::rand();
+        dlib::rand jitter_random;
         for (const auto &chip : chips) {
             std::vector<dlib::matrix<dlib::rgb_pixel>> copies;
             copies.reserve(size_t(limits_.jitters));
-            for (int j = 0; j < limits_.jitters; j++) copies.push_back(dlib::jitter_image(chip, jitter_random_));
+            for (int j = 0; j < limits_.jitters; j++) copies.push_back(dlib::jitter_image(chip, jitter_random));
             auto each = descriptor_(copies, 16);
             dlib::matrix<float, 0, 1> mean = each[0];
             for (size_t j = 1; j < each.size(); j++) mean += each[j];

@@ -51,7 +51,8 @@ private:
     };
 
     std::vector<Detection> detect(const cv::Mat &rgb, fc_image_info &info, double frame_longest = 0, bool retry = true);
-    std::vector<Detection> detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale);
+    /** One detector pass at `scale`: the MMOD CNN when `cnn`, else HOG on `grey`. */
+    std::vector<Detection> detect_once(const cv::Mat &rgb, const cv::Mat &grey, double scale, bool cnn);
     void measure_quality(const dlib::full_object_detection &shape, const dlib::matrix<dlib::rgb_pixel> &chip,
                          fc_face_quality &quality) const;
 
@@ -60,10 +61,6 @@ private:
     std::shared_ptr<const dlib::shape_predictor> landmarks_;  // shared by every engine of the process
     networks::descriptor_net descriptor_;
     std::unique_ptr<networks::mmod_net> mmod_;
-    /** True while the CNN fallback runs detect_once. */
-    bool use_cnn_ = false;
-    /** The jitters' random source (seeded alike in every engine: the same photo, the same embedding). */
-    dlib::rand jitter_random_;
     std::unique_ptr<PassiveModels> passive_;  // loaded after the dlib models (their errors first)
 };
 
