@@ -44,14 +44,15 @@ public struct PairEvaluation: Sendable {
             }
             return embeddings
         }
-        let embeddings = await embed(images, engine)
+        // Each image once per engine that needs it: with a reference engine, the probes by `engine`
+        // and the references by it; without, every image by `engine`.
+        let probes = referenceEngine == nil ? images : list.images(\.pathB)
+        let embeddings = await embed(probes, engine)
         var references = embeddings
-        if let referenceEngine {
-            let firsts = Array(Set(list.pairs.map(\.pathA))).sorted()
-            let before = failures.count
-            references = await embed(firsts, referenceEngine)
-            failures.removeLast(failures.count - before)  // the same images failed with either engine
-        }
+        if let referenceEngine { references = await embed(list.images(\.pathA), referenceEngine) }
+        // An image in both roles that no engine could read is listed once.
+        var listed = Set<String>()
+        failures = failures.filter { listed.insert($0.path).inserted }
         let scored = list.pairs.compactMap { pair -> ScoredPair? in
             guard let a = references[pair.pathA], let b = embeddings[pair.pathB] else { return nil }
             return ScoredPair(pair: pair, distance: a.distance(to: b))

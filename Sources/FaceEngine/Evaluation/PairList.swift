@@ -24,6 +24,12 @@ public struct PairList: Sendable {
         return pairs.flatMap { [$0.pathA, $0.pathB] }.filter { seen.insert($0).inserted }
     }
 
+    /// The distinct paths in one column (`\.pathA` or `\.pathB`), in first-seen order.
+    public func images(_ column: KeyPath<Pair, String>) -> [String] {
+        var seen = Set<String>()
+        return pairs.map { $0[keyPath: column] }.filter { seen.insert($0).inserted }
+    }
+
     /// Parses the TSV text; errors name the line and what is wrong with it.
     public init(tsv text: String) throws(PairListError) {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
