@@ -96,15 +96,14 @@ struct DemoCity {
 
     var unitsCSV: String {
         var lines = ["code,name,level,parent_code", "\(Self.cityCode),青岛市,city,"]
-        var names = Self.communityNames.makeIterator()
         for (d, district) in Self.districts.enumerated() {
             lines.append("\(district.code),\(district.name),district,\(Self.cityCode)")
             for s in 0..<2 {
                 let street = district.code + String(format: "%03d", s + 1)
                 lines.append("\(street),\(Self.streets[d][s]),street,\(district.code)")
                 for c in 1...3 {
-                    let name = names.next() ?? "社区"
-                    if names.underestimatedCount == 0 { names = Self.communityNames.makeIterator() }
+                    // The six names in turn: each street's three communities differ from its neighbour's.
+                    let name = Self.communityNames[(d * 6 + s * 3 + c - 1) % Self.communityNames.count]
                     lines.append("\(street)\(String(format: "%03d", c)),\(Self.streets[d][s].dropLast(2))\(name),community,\(street)")
                 }
             }
@@ -179,6 +178,7 @@ struct DemoCity {
             pensioners.append(pensioner)
         }
         let imported = try await store.importPersons(csv: csv, strict: true, today: start)
+        let index = Dictionary(uniqueKeysWithValues: pensioners.enumerated().map { ($1.id, $0) })
         log("demo: \(imported.imported) persons in 18 communities of 3 districts; simulating \(months) months from \(start)")
 
         // Day by day: the day's evidence, the sweep, staff closing tasks opened a few days before, payroll.
@@ -236,13 +236,14 @@ struct DemoCity {
                 totals.evidence += report.imported
             }
             _ = try await store.sweep(on: day, by: "demo:sweep")
-            for message in try await store.outbox(limit: 100_000) { reminded.insert(message.personID) }
-            _ = try await store.markSent(try await store.outbox(limit: 100_000).map(\.id))
+            let messages = try await store.outbox(limit: 100_000)
+            reminded.formUnion(messages.map(\.personID))
+            _ = try await store.markSent(messages.map(\.id))
             // Community staff: most tasks closed 3 to 12 days after they open; the last weeks' stay open.
             if day < today.adding(days: -20) {
                 for task in try await store.tasks(unit: Self.cityCode) where task.createdOn.days(to: day) >= 3 {
                     guard Double.random(in: 0..<1, using: &random) < 0.15 else { continue }
-                    let alive = pensioners.first { $0.id == task.personID }.map { $0.diesOn.map { $0 > day } ?? true } ?? true
+                    let alive = index[task.personID].map { pensioners[$0].diesOn.map { $0 > day } ?? true } ?? true
                     let outcome: LedgerStore.TaskOutcome =
                         task.kind == "phone_call"
                         ? .reached
