@@ -47,9 +47,32 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// its threshold applies unless one is given explicitly.
     public var calibration: String?
     /// Where the match threshold came from, for the start-up log.
-    public var thresholdSource = "default"
+    public var thresholdSource = ThresholdSource.standard
+
+    /// Where the match threshold came from.
+    public enum ThresholdSource: Sendable, Equatable, Codable, CustomStringConvertible {
+        /// The built-in default.
+        case standard
+        /// Given explicitly: the configuration file, `FASTCERT_MATCH_THRESHOLD` or `--match-threshold`.
+        case explicit(String)
+        /// A calibration file's.
+        case calibration(file: String, Calibration)
+
+        public var description: String {
+            switch self {
+            case .standard: "default"
+            case .explicit(let place): place
+            case .calibration(let file, let c):
+                "the calibration file \(file) (target FMR \(c.targetFMR) shown on \(c.impostorPairs) impostor pairs, \(c.embedding))"
+            }
+        }
+    }
+
     /// The engine options the calibration file was measured with (the service embeds with HOG, one chip).
-    public var calibratedEmbedding: String?
+    public var calibratedEmbedding: String? {
+        if case .calibration(_, let calibration) = thresholdSource { return calibration.embedding }
+        return nil
+    }
     /// Largest face distance between two persons' templates reported as one identity at enrollment.
     public var duplicateThreshold = Enroller.defaultDuplicateThreshold
     /// Photos accepted in one enrollment request.
@@ -109,7 +132,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             do {
                 let partial = try JSONDecoder().decode(Partial.self, from: data)
                 configuration = partial.applied(to: configuration)
-                if partial.matchThreshold != nil { configuration.thresholdSource = "the configuration file" }
+                if partial.matchThreshold != nil { configuration.thresholdSource = .explicit("the configuration file") }
             } catch let error as ConfigurationError {
                 throw error
             } catch {
@@ -143,7 +166,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_MAX_FRAME_PIXELS", \.maxFramePixels)
         try value("FASTCERT_MAX_REQUEST_PIXELS", \.maxRequestPixels)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
-        if environment["FASTCERT_MATCH_THRESHOLD"] != nil { thresholdSource = "FASTCERT_MATCH_THRESHOLD" }
+        if environment["FASTCERT_MATCH_THRESHOLD"] != nil { thresholdSource = .explicit("FASTCERT_MATCH_THRESHOLD") }
         if let calibration = environment["FASTCERT_CALIBRATION"], !calibration.isEmpty { self.calibration = calibration }
         try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
@@ -197,17 +220,17 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// The calibration file's threshold, when one is named and no threshold was given explicitly.
+    /// The calibration file's threshold, when one is named and no threshold was given explicitly
+    /// (one named before is replaced).
     public mutating func applyCalibration() throws {
-        guard let calibration, thresholdSource == "default" else { return }
+        if case .explicit = thresholdSource { return }
+        guard let calibration else { return }
         let loaded: Calibration
         do { loaded = try Calibration.load(URL(filePath: calibration)) } catch let error as CalibrationError {
             throw ConfigurationError(error.description)
         }
         matchThreshold = loaded.matchThreshold
-        calibratedEmbedding = loaded.embedding
-        thresholdSource =
-            "the calibration file \(calibration) (target FMR \(loaded.targetFMR) shown on \(loaded.impostorPairs) impostor pairs, \(loaded.embedding))"
+        thresholdSource = .calibration(file: calibration, loaded)
     }
 
     var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }

@@ -49,12 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
         // --calibration replaces a calibration file named elsewhere; --match-threshold overrides both.
         if let calibration {
             settings.calibration = calibration
-            if settings.thresholdSource.hasPrefix("the calibration file") { settings.thresholdSource = "default" }
             do { try settings.applyCalibration() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
         if let matchThreshold {
             settings.matchThreshold = matchThreshold
-            settings.thresholdSource = "--match-threshold"
+            settings.thresholdSource = .explicit("--match-threshold")
         }
         if let logLevel { settings.logLevel = logLevel }
         // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.

@@ -151,10 +151,13 @@ struct CalibrationSettingTests {
                     source: "test"))
             try calibration.json().write(to: file)
             let calibrated = try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])
-            #expect(calibrated.matchThreshold == calibration.matchThreshold && calibrated.thresholdSource.hasPrefix("the calibration file"))
+            #expect(
+                calibrated.matchThreshold == calibration.matchThreshold
+                    && calibrated.thresholdSource == .calibration(file: file.path, calibration)
+                    && calibrated.thresholdSource.description.hasPrefix("the calibration file"))
             let explicit = try ServerConfiguration.load(
                 file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MATCH_THRESHOLD": "0.5"])
-            #expect(explicit.matchThreshold == 0.5 && explicit.thresholdSource == "FASTCERT_MATCH_THRESHOLD")
+            #expect(explicit.matchThreshold == 0.5 && explicit.thresholdSource == .explicit("FASTCERT_MATCH_THRESHOLD"))
             #expect(try ServerConfiguration.load(file: nil, environment: [:]).matchThreshold == 0.55)
             try Data("not json".utf8).write(to: file)
             #expect(throws: ConfigurationError.self) {
