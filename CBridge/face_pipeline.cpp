@@ -231,10 +231,13 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     if (detections.empty())
         return Outcome::failure(FC_NO_FACE, "no face found in the photo; face the camera in good light, and fill more of the frame");
 
-    // Largest first; on a tie, the one nearest the image centre.
+    // Largest visible part first (a box running past the frame's edge is a face cut off, often
+    // someone behind: its area outside the image does not count); on a tie, nearest the centre.
     const dlib::dpoint centre(rgb.cols / 2.0, rgb.rows / 2.0);
+    const dlib::rectangle frame(0, 0, rgb.cols - 1, rgb.rows - 1);
     std::stable_sort(detections.begin(), detections.end(), [&](const Detection &a, const Detection &b) {
-        if (a.box.area() != b.box.area()) return a.box.area() > b.box.area();
+        const auto visible_a = a.box.intersect(frame).area(), visible_b = b.box.intersect(frame).area();
+        if (visible_a != visible_b) return visible_a > visible_b;
         return dlib::length(dlib::center(a.box) - centre) < dlib::length(dlib::center(b.box) - centre);
     });
     const int count = std::min<int>(capacity, int(detections.size()));

@@ -8,7 +8,7 @@ public struct FaceAnalysis: Sendable {
     public var height: Int
     /// EXIF orientation found in the file (1 when absent).
     public var exifOrientation: Int
-    /// Faces measured, largest first (nearest the centre on a tie). Never empty: an image without a
+    /// Faces measured, largest first (by the part inside the image; nearest the centre on a tie). Never empty: an image without a
     /// face is a ``FaceEngineError/noFace(_:)``.
     public var faces: [DetectedFace]
     /// Faces the detector found, which may exceed `faces.count` when capped by configuration.

@@ -9,7 +9,8 @@ struct FastCert: AsyncParsableCommand {
         subcommands: [
             FaceCommand.self, EvalCommand.self, DatabaseCommand.self, UnitsCommand.self, PersonsCommand.self, PersonCommand.self,
             EvidenceCommand.self, LedgerCommand.self, AlertsCommand.self, TasksCommand.self, OutboxCommand.self,
-            PayrollCommand.self, StatsCommand.self, SimulateCommand.self, DemoCommand.self, CalibrateCommand.self, ServeCommand.self,
+            PayrollCommand.self, StatsCommand.self, SimulateCommand.self, DemoCommand.self, CalibrateCommand.self,
+            EvalEnrollmentCommand.self, ServeCommand.self,
             KeysCommand.self,
             LivenessCommand.self,
             EnrollCommand.self, EnrollmentsCommand.self, ConflictsCommand.self, DecisionsCommand.self, RecoveriesCommand.self,

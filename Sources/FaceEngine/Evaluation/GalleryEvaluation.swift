@@ -1,0 +1,156 @@
+import Foundation
+
+/// How a person enrolled with several reference photos is compared with one probe photo.
+public enum GalleryRule: String, Sendable, CaseIterable, Codable {
+    /// The first reference photo only (enrollment with one photo), for comparison.
+    case first
+    /// The nearest reference: the smallest distance (the service's rule).
+    case nearest
+    /// The distance to the mean of the reference embeddings.
+    case meanTemplate = "mean_template"
+    /// The mean of the distances to each reference.
+    case meanDistance = "mean_distance"
+    /// The distance to the references' mean weighted by each photo's quality (``GalleryRule/weight(_:)``).
+    case qualityWeighted = "quality_weighted"
+
+    /// A reference photo's weight in ``qualityWeighted``: frontal (|yaw| up to 45 degrees), sharp
+    /// and large faces count more; never under 0.1.
+    public static func weight(_ q: FaceQuality) -> Double {
+        let frontal = max(0, 1 - abs(q.yaw) / 45)
+        let sharp = min(1, q.sharpness / 100)
+        let large = min(1, q.interEyePixels / 60)
+        return max(0.1, frontal * sharp * large)
+    }
+
+    /// The score (a distance: smaller is more alike) of `probe` against `references` (non-empty).
+    public func distance(_ probe: FaceEmbedding, to references: [(embedding: FaceEmbedding, quality: FaceQuality)]) -> Double {
+        switch self {
+        case .first: return probe.distance(to: references[0].embedding)
+        case .nearest: return references.map { probe.distance(to: $0.embedding) }.min() ?? .infinity
+        case .meanDistance: return references.map { probe.distance(to: $0.embedding) }.reduce(0, +) / Double(references.count)
+        case .meanTemplate: return probe.distance(to: Self.mean(references.map { ($0.embedding, 1.0) }))
+        case .qualityWeighted: return probe.distance(to: Self.mean(references.map { ($0.embedding, Self.weight($0.quality)) }))
+        }
+    }
+
+    static func mean(_ weighted: [(FaceEmbedding, Double)]) -> FaceEmbedding {
+        var sum = [Double](repeating: 0, count: FaceEmbedding.dimensions)
+        var total = 0.0
+        for (embedding, weight) in weighted {
+            for i in 0..<FaceEmbedding.dimensions { sum[i] += weight * Double(embedding.values[i]) }
+            total += weight
+        }
+        return FaceEmbedding(values: sum.map { Float($0 / total) })!
+    }
+}
+
+/// Enrollment with several photos, measured: in a folder of one sub-folder per person, each person
+/// with more than `references` photos is enrolled with the first `references` (by file name) and
+/// probed with each of the others (genuine attempts, in order); every photo of the people not
+/// enrolled, and every probe of an enrolled person, is compared with every other person's
+/// enrollment (impostor attempts). Each ``GalleryRule`` scores the same attempts.
+public struct GalleryEvaluation: Sendable {
+    /// One image's analysis (its primary face), or why it has none.
+    public struct Image: Sendable {
+        public var person: String
+        public var path: String
+        public var analysis: FaceAnalysis?
+        public var error: FaceEngineError?
+    }
+
+    /// A genuine probe: its person's probes in file order, each with its distance under every rule.
+    public struct GenuineAttempt: Sendable {
+        public var person: String
+        public var path: String
+        public var analysis: FaceAnalysis
+        public var distances: [GalleryRule: Double]
+    }
+
+    public var references: Int
+    public var enrolledPeople: Int
+    /// Enrolled people left out because a reference photo had no usable face.
+    public var peopleWithoutUsableReferences: Int
+    public var genuine: [GenuineAttempt]
+    public var impostor: [GalleryRule: [Double]]
+    public var failures: [PairEvaluation.Failure]
+    public var imagesAnalysed: Int
+    public var seconds: Double
+
+    public func metrics(_ rule: GalleryRule, threshold: Double) -> VerificationMetrics? {
+        VerificationMetrics(
+            genuine: genuine.compactMap { $0.distances[rule] }, impostor: impostor[rule] ?? [], threshold: threshold,
+            fmrTargets: [1e-2, 1e-3, 1e-4])
+    }
+
+    /// The people (sub-folders of `root`, sorted) and their images (JPEG or PNG files, sorted).
+    public static func people(root: URL) throws -> [(person: String, paths: [String])] {
+        let files = FileManager.default
+        let folders = try files.contentsOfDirectory(atPath: root.path).sorted()
+        var people: [(String, [String])] = []
+        for folder in folders {
+            var isDirectory: ObjCBool = false
+            guard files.fileExists(atPath: root.appending(path: folder).path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue
+            }
+            let images = try files.contentsOfDirectory(atPath: root.appending(path: folder).path)
+                .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            if !images.isEmpty { people.append((folder, images.map { "\(folder)/\($0)" })) }
+        }
+        return people
+    }
+
+    public static func run(root: URL, references: Int, engine: FaceEngine) async throws -> GalleryEvaluation {
+        precondition(references >= 1)
+        let people = try people(root: root)
+        let paths = people.flatMap(\.paths)
+        let start = ContinuousClock.now
+        let results = await engine.analyze(files: paths.map { root.appending(path: $0) })
+        var analyses: [String: FaceAnalysis] = [:]
+        var failures: [PairEvaluation.Failure] = []
+        for (path, result) in zip(paths, results) {
+            switch result {
+            case .success(let analysis): analyses[path] = analysis
+            case .failure(let error): failures.append(.init(path: path, error: error))
+            }
+        }
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+
+        typealias Reference = (embedding: FaceEmbedding, quality: FaceQuality)
+        var galleries: [(person: String, references: [Reference])] = []
+        var probes: [(person: String, path: String, analysis: FaceAnalysis)] = []
+        var withoutReferences = 0
+        for (person, paths) in people {
+            let usable = paths.compactMap { path in analyses[path].map { (path, $0) } }
+            guard paths.count > references else {
+                probes += usable.map { (person, $0.0, $0.1) }
+                continue
+            }
+            let enrolled = paths.prefix(references).compactMap { analyses[$0] }
+            guard enrolled.count == references else {
+                withoutReferences += 1
+                continue
+            }
+            galleries.append((person, enrolled.map { ($0.primaryFace.embedding, $0.primaryFace.quality) }))
+            probes += paths.dropFirst(references).compactMap { path in analyses[path].map { (person, path, $0) } }
+        }
+        var genuine: [GenuineAttempt] = []
+        var impostor: [GalleryRule: [Double]] = [:]
+        for probe in probes {
+            let embedding = probe.analysis.primaryFace.embedding
+            for gallery in galleries {
+                if gallery.person == probe.person {
+                    var distances: [GalleryRule: Double] = [:]
+                    for rule in GalleryRule.allCases { distances[rule] = rule.distance(embedding, to: gallery.references) }
+                    genuine.append(.init(person: probe.person, path: probe.path, analysis: probe.analysis, distances: distances))
+                } else {
+                    for rule in GalleryRule.allCases {
+                        impostor[rule, default: []].append(rule.distance(embedding, to: gallery.references))
+                    }
+                }
+            }
+        }
+        return GalleryEvaluation(
+            references: references, enrolledPeople: galleries.count, peopleWithoutUsableReferences: withoutReferences, genuine: genuine,
+            impostor: impostor, failures: failures, imagesAnalysed: paths.count, seconds: seconds)
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Certification
+import FaceEngine
+import Foundation
+
+/// `fastcert eval-enrollment --root DIR [--references 2] [--threshold T]`
+struct EvalEnrollmentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval-enrollment",
+        abstract: "Measure enrollment with several photos, and the retries a rejection asks for.",
+        discussion: """
+            DIR holds one folder per person. Each person with more than --references photos is enrolled \
+            with the first ones (by file name) and verified with each of the others in turn; every photo \
+            is also verified against every other person's enrollment (impostor attempts). Prints, for \
+            each way of comparing a photo with several references (first: one photo enrolled; nearest: \
+            the service's rule; mean_template; mean_distance; quality_weighted), the false-match and \
+            false-non-match rates at --threshold and the false-non-match rate at false-match rates 1e-2, \
+            1e-3 and 1e-4. Then, for the service's rule at --threshold: how many genuine attempts were \
+            refused, how many of those the photo check would have answered with a reason to act on (too \
+            dark, turned, too small...), and how many a retry (the person's next photo) rescued.
+            """)
+
+    @Option(help: ArgumentHelp("The folder of people (one sub-folder each).", valueName: "dir")) var root: String
+    @Option(help: "Reference photos per enrolled person.") var references = 2
+    @Option(help: "The threshold to report at.") var threshold: Double = FaceEngineConfiguration.defaultMatchThreshold
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var engineOptions: EngineOptions
+
+    func validate() throws {
+        guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
+    }
+
+    struct Output: Encodable {
+        struct Rule: Encodable {
+            var rule: String
+            var genuine_attempts: Int
+            var impostor_attempts: Int
+            var auc: Double
+            var best_accuracy: Double
+            var fmr_at_threshold: Double
+            var fnmr_at_threshold: Double
+            var fnmr_at_fmr: [String: Double]
+        }
+
+        struct Retry: Encodable {
+            var rule: String
+            var genuine_attempts: Int
+            var refused: Int
+            /// Refused attempts the photo check would have answered with a reason to act on.
+            var refused_with_photo_problem: Int
+            var refused_with_a_next_photo: Int
+            /// Of those, accepted on the next photo.
+            var rescued_by_retry: Int
+            var rescued_share: Double?
+            var photo_problems: [String: Int]
+        }
+
+        var references: Int
+        var threshold: Double
+        var enrolled_people: Int
+        var people_without_usable_references: Int
+        var images: Int
+        var no_face: Int
+        var rules: [Rule]
+        var retry: Retry
+        var seconds: Double
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let engine = try await engineOptions.startEngine()
+            let result: GalleryEvaluation
+            do {
+                result = try await GalleryEvaluation.run(root: URL(filePath: root), references: references, engine: engine)
+            } catch let error as FaceEngineError {
+                throw CommandFailure.engine(error, subject: nil)
+            } catch {
+                throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
+            }
+            guard result.enrolledPeople > 1, !result.genuine.isEmpty else {
+                throw CommandFailure.input(
+                    "\(root): fewer than two people with more than \(references) usable photos; nothing to measure")
+            }
+            let rules = GalleryRule.allCases.compactMap { rule -> Output.Rule? in
+                guard let m = result.metrics(rule, threshold: threshold) else { return nil }
+                return Output.Rule(
+                    rule: rule.rawValue, genuine_attempts: m.genuinePairs, impostor_attempts: m.impostorPairs, auc: m.auc,
+                    best_accuracy: m.bestAccuracy, fmr_at_threshold: m.fmrAtThreshold, fnmr_at_threshold: m.fnmrAtThreshold,
+                    fnmr_at_fmr: Dictionary(uniqueKeysWithValues: m.fnmrAtFMR.map { (String($0.key), $0.value) }))
+            }
+            let output = Output(
+                references: references, threshold: threshold, enrolled_people: result.enrolledPeople,
+                people_without_usable_references: result.peopleWithoutUsableReferences, images: result.imagesAnalysed,
+                no_face: result.failures.count, rules: rules, retry: Self.retries(result, rule: .nearest, threshold: threshold),
+                seconds: result.seconds)
+            if json {
+                try printJSON(output)
+            } else {
+                print(text(output))
+            }
+        }
+    }
+
+    /// Each person's genuine attempts in file order: a refused attempt followed by another of the
+    /// same person is a retry; rescued when that one is accepted.
+    static func retries(_ result: GalleryEvaluation, rule: GalleryRule, threshold: Double) -> Output.Retry {
+        var retry = Output.Retry(
+            rule: rule.rawValue, genuine_attempts: result.genuine.count, refused: 0, refused_with_photo_problem: 0,
+            refused_with_a_next_photo: 0, rescued_by_retry: 0, photo_problems: [:])
+        for (index, attempt) in result.genuine.enumerated() {
+            guard let distance = attempt.distances[rule], distance > threshold else { continue }
+            retry.refused += 1
+            let problems = PhotoCheck.verification.problems(attempt.analysis)
+            if !problems.isEmpty { retry.refused_with_photo_problem += 1 }
+            for problem in problems { retry.photo_problems[problem.code, default: 0] += 1 }
+            let next = index + 1
+            guard next < result.genuine.count, result.genuine[next].person == attempt.person,
+                let nextDistance = result.genuine[next].distances[rule]
+            else { continue }
+            retry.refused_with_a_next_photo += 1
+            if nextDistance <= threshold { retry.rescued_by_retry += 1 }
+        }
+        if retry.refused_with_a_next_photo > 0 {
+            retry.rescued_share = Double(retry.rescued_by_retry) / Double(retry.refused_with_a_next_photo)
+        }
+        return retry
+    }
+
+    private func text(_ o: Output) -> String {
+        var lines = [
+            "enrolled:             \(o.enrolled_people) people with \(o.references) reference photos each"
+                + (o.people_without_usable_references > 0
+                    ? " (\(o.people_without_usable_references) left out: a reference without a face)" : ""),
+            "images:               \(o.images), \(o.no_face) without a usable face",
+            String(format: "threshold:            %.3f", o.threshold),
+            "rule               genuine  impostor   AUC     best acc  FMR@thr   FNMR@thr  FNMR@1e-2 FNMR@1e-3 FNMR@1e-4",
+        ]
+        for r in o.rules {
+            lines.append(
+                r.rule.padding(toLength: 17, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %7d %9d   %.4f  %.4f    %.5f   %.4f    %.4f    %.4f    %.4f", r.genuine_attempts, r.impostor_attempts,
+                        r.auc,
+                        r.best_accuracy, r.fmr_at_threshold, r.fnmr_at_threshold, r.fnmr_at_fmr["0.01"] ?? .nan,
+                        r.fnmr_at_fmr["0.001"] ?? .nan,
+                        r.fnmr_at_fmr["0.0001"] ?? .nan))
+        }
+        let t = o.retry
+        lines += [
+            "retries (\(t.rule), at the threshold): \(t.refused) of \(t.genuine_attempts) genuine attempts refused; "
+                + "\(t.refused_with_photo_problem) of them with a photo problem to act on"
+                + (t.photo_problems.isEmpty
+                    ? ""
+                    : " (" + t.photo_problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"),
+            "  \(t.refused_with_a_next_photo) refused attempts had a next photo; \(t.rescued_by_retry) rescued by that retry"
+                + (t.rescued_share.map { String(format: " (%.1f%%)", 100 * $0) } ?? ""),
+            String(format: "time:                 %.1f s", o.seconds),
+        ]
+        return lines.joined(separator: "\n")
+    }
+}
