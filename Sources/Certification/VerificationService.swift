@@ -270,7 +270,7 @@ public struct VerificationService: Sendable {
                 return match
             }
             let embedding = analysis.primaryFace.embedding
-            compared(enrolled.map { embedding.distance(to: $0) }.min() ?? .infinity, into: &match)
+            compared(GalleryRule.service.distance(embedding, to: enrolled), into: &match)
         } catch {
             guard case .noFace = error else { throw error }
             match.reasons = ["no face found: look straight at the camera, with the whole face in view"]

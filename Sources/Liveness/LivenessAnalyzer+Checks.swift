@@ -143,7 +143,7 @@ extension LivenessAnalyzer {
     /// first two, up to two more frontal ones, the widest turn each way, and one at random. The
     /// frontal ones must show one person; a turned one must be close to its nearest embedded
     /// frontal frame (turned faces drift, not that far). Returns the best distance of a frontal
-    /// frame to the template (nil without one).
+    /// frame to the template, by the service's rule for several reference photos (nil without one).
     func checkIdentity(_ located: Located, template: [FaceEmbedding]?, _ checks: inout [LivenessCheck]) async throws(Halt) -> Double? {
         let faces = located.faces
         let reference = Self.median(faces.prefix(2).map(\.cue))
@@ -179,7 +179,7 @@ extension LivenessAnalyzer {
                 name: "identity", passed: true, score: score,
                 reason: String(format: "one person throughout (frontal %.2f, turned %.2f)", frontalSpread, worstNeighbour)))
         return template.map { template in
-            frontal.values.flatMap { embedding in template.map { embedding.distance(to: $0) } }.min() ?? .infinity
+            frontal.values.map { GalleryRule.service.distance($0, to: template) }.min() ?? .infinity
         }
     }
 

@@ -18,9 +18,14 @@ struct CalibrateCommand: AsyncParsableCommand {
             dead person's pension; a false non-match costs a retry (docs/calibration.md).
             """)
 
-    @Option(help: ArgumentHelp("The pair list (TSV).", valueName: "file")) var pairs: String
+    @Option(help: ArgumentHelp("The pair list (TSV).", valueName: "file")) var pairs: String?
     @Option(help: ArgumentHelp("More impostor pairs (TSV, same columns).", valueName: "file")) var impostors: String?
-    @Option(help: ArgumentHelp("The folder the pair paths are relative to.", valueName: "dir")) var root: String
+    @Option(
+        help: ArgumentHelp(
+            "The folder the pair paths are relative to; without --pairs, a folder of people (one sub-folder each) enrolled with --references photos and verified with the rest, by the service's rule.",
+            valueName: "dir"))
+    var root: String
+    @Option(help: "Without --pairs: reference photos per enrolled person (as the bureau enrolls).") var references = 1
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
@@ -30,38 +35,74 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard targetFmr > 0, targetFmr < 0.5 else { throw ValidationError("--target-fmr must be between 0 and 0.5 (e.g. 1e-3)") }
+        guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
+        if pairs != nil, references != 1 { throw ValidationError("--references is for a folder of people, without --pairs") }
+        if pairs == nil, impostors != nil || mirrorReference {
+            throw ValidationError("--impostors and --mirror-reference go with --pairs")
+        }
+    }
+
+    /// Genuine and impostor distances, what made them, and the images without a face.
+    struct Scores {
+        var genuine: [Double]
+        var impostor: [Double]
+        var source: String
+        var comparison: String?
+    }
+
+    func scorePairs(_ pairs: String) async throws -> Scores {
+        var list = try Self.read(pairs)
+        if let impostors {
+            let extra = try Self.read(impostors)
+            guard extra.pairs.allSatisfy({ !$0.same }) else {
+                throw CommandFailure.input("\(impostors): every impostor pair must have same = 0")
+            }
+            list.pairs += extra.pairs
+        }
+        let engine = try await engineOptions.startEngine()
+        let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
+        let result = await PairEvaluation.run(
+            list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
+            threshold: FaceEngineConfiguration.defaultMatchThreshold)
+        let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
+        return Scores(
+            genuine: result.scored.filter(\.pair.same).map(\.distance), impostor: result.scored.filter { !$0.pair.same }.map(\.distance),
+            source: "\(source) (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)")
+    }
+
+    func scorePeople() async throws -> Scores {
+        let engine = try await engineOptions.startEngine()
+        let result: GalleryEvaluation
+        do {
+            result = try await GalleryEvaluation.run(root: URL(filePath: root), references: references, engine: engine)
+        } catch {
+            throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
+        }
+        let rule = GalleryRule.service
+        return Scores(
+            genuine: result.genuine.compactMap { $0.distances[rule] }, impostor: result.impostor[rule] ?? [],
+            source:
+                "\(URL(filePath: root).lastPathComponent): \(result.enrolledPeople) people enrolled (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)",
+            comparison: "\(rule.rawValue) of \(references) reference photo\(references == 1 ? "" : "s")")
     }
 
     func run() async throws {
         try await reportingFailures {
-            var list = try Self.read(pairs)
-            if let impostors {
-                let extra = try Self.read(impostors)
-                guard extra.pairs.allSatisfy({ !$0.same }) else {
-                    throw CommandFailure.input("\(impostors): every impostor pair must have same = 0")
-                }
-                list.pairs += extra.pairs
-            }
-            let engine = try await engineOptions.startEngine()
-            let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
-            let result = await PairEvaluation.run(
-                list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
-                threshold: FaceEngineConfiguration.defaultMatchThreshold)
-            let genuine = result.scored.filter(\.pair.same).map(\.distance)
-            let impostor = result.scored.filter { !$0.pair.same }.map(\.distance)
+            let scores: Scores
+            if let pairs { scores = try await scorePairs(pairs) } else { scores = try await scorePeople() }
             var options = [engineOptions.detector.rawValue]
             if engineOptions.mirror { options.append("mirror") }
             if engineOptions.cnnFallback { options.append("cnn-fallback") }
             if engineOptions.jitters > 1 { options.append("jitters-\(engineOptions.jitters)") }
             if mirrorReference { options.append("mirror-reference") }
-            let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
             guard
-                let calibration = Calibration.choose(
-                    genuine: genuine, impostor: impostor, targetFMR: targetFmr, embedding: options.joined(separator: ","),
-                    source: "\(source) (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)")
+                var calibration = Calibration.choose(
+                    genuine: scores.genuine, impostor: scores.impostor, targetFMR: targetFmr, embedding: options.joined(separator: ","),
+                    source: scores.source)
             else {
-                throw CommandFailure.input("no genuine and impostor pairs could both be scored")
+                throw CommandFailure.input("no genuine and impostor attempts could both be scored")
             }
+            calibration.comparison = scores.comparison
             do {
                 try calibration.json().write(to: URL(filePath: out), options: .atomic)
             } catch {
@@ -89,7 +130,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     static func text(_ c: Calibration, out: String) -> String {
         func pct(_ x: Double) -> String { String(format: "%.4f", x) }
         var lines = [
-            "pairs scored:        \(c.genuinePairs) genuine, \(c.impostorPairs) impostor (\(c.source))",
+            "scored:              \(c.genuinePairs) genuine, \(c.impostorPairs) impostor (\(c.source))",
+            "compared:            \(c.comparison ?? "pairs of photos (one reference photo)")",
             "target FMR:          \(c.targetFMR)",
             "threshold:           \(String(format: "%.4f", c.matchThreshold))  (FMR within the target with 95% confidence; the service uses this)",
             "point threshold:     \(String(format: "%.4f", c.pointThreshold))  (observed FMR at the target, no margin)",

@@ -37,6 +37,21 @@ extern "C" size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x,
     }
 }
 
+extern "C" size_t ctest_paste_to_jpeg(const uint8_t *base, size_t base_length, const uint8_t *pasted,
+                                      size_t pasted_length, double scale, int x, int y, uint8_t *out, size_t capacity) {
+    try {
+        cv::Mat canvas = decode(base, base_length), piece = decode(pasted, pasted_length);
+        if (canvas.empty() || piece.empty() || !(scale > 0)) return 0;
+        cv::resize(piece, piece, cv::Size(), scale, scale, cv::INTER_AREA);
+        cv::Rect target = cv::Rect(x, y, piece.cols, piece.rows) & cv::Rect(0, 0, canvas.cols, canvas.rows);
+        if (target.empty()) return 0;
+        piece(cv::Rect(target.x - x, target.y - y, target.width, target.height)).copyTo(canvas(target));
+        return encode(canvas, out, capacity);
+    } catch (...) {
+        return 0;
+    }
+}
+
 extern "C" size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int quarter_turns, uint8_t *out,
                                        size_t capacity) {
     try {

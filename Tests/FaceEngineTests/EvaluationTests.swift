@@ -89,4 +89,24 @@ struct EvaluationTests {
             #expect(metrics.accuracyAtThreshold == 1)
         }
     }
+
+    @Test("gallery rules: nearest, the mean template, the mean distance, weights; none enrolled is never a match")
+    func galleryRules() throws {
+        func embedding(_ x: Float, _ y: Float = 0) -> FaceEmbedding {
+            FaceEmbedding(values: [x, y] + Array(repeating: 0, count: FaceEmbedding.dimensions - 2))!
+        }
+        let references = [embedding(0), embedding(1)]
+        let probe = embedding(0.5, 0.5)
+        #expect(abs(GalleryRule.first.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
+        #expect(abs(GalleryRule.nearest.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
+        #expect(abs(GalleryRule.meanTemplate.distance(probe, to: references) - 0.5) < 1e-6)
+        #expect(abs(GalleryRule.meanDistance.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
+        #expect(FaceEmbedding.mean(references, weights: [3, 1]) == embedding(0.25))
+        // Weights that do not fit (count, sign) are ignored rather than trusted.
+        #expect(FaceEmbedding.mean(references, weights: [1]) == embedding(0.5))
+        #expect(FaceEmbedding.mean(references, weights: [1, -1]) == embedding(0.5))
+        #expect(FaceEmbedding.mean([]) == nil)
+        for rule in GalleryRule.allCases { #expect(rule.distance(probe, to: []) == .infinity) }
+        #expect(GalleryRule.service == .meanTemplate)
+    }
 }

@@ -26,6 +26,22 @@ struct FaceMatchingTests {
         #expect(comparison.distance > 0.7)
     }
 
+    /// Someone behind, cut off at the photo's edge, can have a larger box than the person in front:
+    /// the part outside the image does not count (lfw-devtrain's pairs were scored on the wrong
+    /// face this way; docs/calibration.md).
+    @Test("a face cut off at the edge does not outrank the whole face in front")
+    func cutOffFaceIsNotPrimary() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        // Biden at full size with a fifth of his face past the left edge, below Obama.
+        let photo = try Fixtures.pasted("biden.jpg", onto: "obama.jpg", scale: 1.0, x: -491, y: 360)
+        let analysis = try await engine.analyze(photo)
+        try #require(analysis.faces.count == 2)
+        let front = analysis.primaryFace, behind = analysis.faces[1]
+        #expect(behind.box.x < 0 && behind.box.width * behind.box.height > front.box.width * front.box.height)
+        let obama = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding
+        #expect(front.embedding.distance(to: obama) < 0.3)
+    }
+
     /// Phones store pixels sideways and say so in EXIF; the engine must turn them upright.
     @Test("an EXIF-rotated copy still finds and matches the face", arguments: [(1, UInt8(8)), (3, UInt8(6)), (2, UInt8(3))])
     func exifOrientationIsHonoured(quarterTurns: Int, orientation: UInt8) async throws {

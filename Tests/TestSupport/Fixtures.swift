@@ -127,6 +127,21 @@ public enum Fixtures {
         }
     }
 
+    /// `pasted` scaled by `scale` and laid over `base` with its corner at (x, y), cut off where it
+    /// runs past the edges, re-encoded as JPEG.
+    public static func pasted(_ pasted: String, onto base: String, scale: Double, x: Int, y: Int) throws -> Data {
+        let under = try image(base), over = try image(pasted)
+        return try encoded { out, capacity in
+            under.withUnsafeBytes { u in
+                over.withUnsafeBytes { o in
+                    ctest_paste_to_jpeg(
+                        u.bindMemory(to: UInt8.self).baseAddress, u.count, o.bindMemory(to: UInt8.self).baseAddress, o.count, scale,
+                        Int32(x), Int32(y), out, capacity)
+                }
+            }
+        }
+    }
+
     /// A rectangle of the photo, re-encoded as JPEG.
     public static func cropped(_ name: String, x: Int, y: Int, width: Int, height: Int) throws -> Data {
         let source = try image(name)

@@ -238,3 +238,72 @@ struct CalibrateCommandTests {
         #expect(bad.status != 0 && bad.stderr.contains("same = 0"))
     }
 }
+
+/// Enrollment with several photos (`eval-enrollment`, `calibrate --root PEOPLE --references N`) on
+/// a folder of people made from the fixtures: Obama's three photos, Biden's photo and a darker copy.
+@Suite("fastcert eval-enrollment and calibrate by people")
+struct PeopleFolderCommandTests {
+    static func people(in folder: URL) throws {
+        let files = FileManager.default
+        for (person, photos) in [
+            (
+                "obama",
+                [
+                    ("1.jpg", try Fixtures.image("obama.jpg")), ("2.jpg", try Fixtures.image("obama2.jpg")),
+                    ("3.jpg", try Fixtures.image("obama3.jpg")),
+                ]
+            ),
+            ("biden", [("1.jpg", try Fixtures.image("biden.jpg")), ("2.jpg", try Fixtures.degraded("biden.jpg", .dark))]),
+        ] {
+            try files.createDirectory(at: folder.appending(path: person), withIntermediateDirectories: true)
+            for (name, data) in photos { try data.write(to: folder.appending(path: "\(person)/\(name)")) }
+        }
+        try Data("not a photo".utf8).write(to: folder.appending(path: "README.txt"))
+    }
+
+    @Test("eval-enrollment scores every rule on the same attempts and counts the retries")
+    func evalEnrollment() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-people-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.people(in: folder)
+        let run = try CommandLineTests.run(["eval-enrollment", "--root", folder.path, "--references", "1", "--json", "--workers", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(output["enrolled_people"] as? Int == 2 && output["images"] as? Int == 5)
+        let rules = try #require(output["rules"] as? [[String: Any]])
+        #expect(rules.compactMap { $0["rule"] as? String } == GalleryRule.allCases.map(\.rawValue))
+        // Obama's 2 and 3 against his 1, Biden's dark copy against his photo; each against the other man.
+        #expect(rules.allSatisfy { $0["genuine_attempts"] as? Int == 3 && $0["impostor_attempts"] as? Int == 3 })
+        #expect(rules.allSatisfy { $0["fnmr_at_threshold"] as? Double == 0 && $0["fmr_at_threshold"] as? Double == 0 })
+        let retry = try #require(output["retry"] as? [String: Any])
+        #expect(retry["rule"] as? String == "nearest" && retry["refused"] as? Int == 0)
+
+        // A threshold under every genuine distance refuses them all; the retries are each person's next photo.
+        let strict = try CommandLineTests.run(["eval-enrollment", "--root", folder.path, "--references", "1", "--threshold", "0.01"])
+        #expect(strict.status == 0 && strict.stdout.contains("3 of 3 genuine attempts refused"), "\(strict.stdout)")
+        #expect(strict.stdout.contains("1 refused attempts had a next photo; 0 rescued"), "\(strict.stdout)")
+        // Too few people with enough photos: a clear error.
+        let tooFew = try CommandLineTests.run(["eval-enrollment", "--root", folder.path, "--references", "2"])
+        #expect(tooFew.status != 0 && tooFew.stderr.contains("fewer than two people"), "\(tooFew.stderr)")
+    }
+
+    @Test("calibrate --root PEOPLE --references N calibrates the service's rule and says so in the file")
+    func calibrateByPeople() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-people-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.people(in: folder)
+        let out = folder.appending(path: "calibration.json")
+        let run = try CommandLineTests.run([
+            "calibrate", "--root", folder.path, "--references", "1", "--target-fmr", "1e-2", "--out", out.path, "--workers", "1",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("3 genuine, 3 impostor") && run.stdout.contains("mean_template of 1 reference photo"), "\(run.stdout)")
+        let calibration = try Calibration.load(out)
+        #expect(calibration.comparison == "mean_template of 1 reference photo" && calibration.falseNonMatches == 0)
+        // --references belongs to a folder of people.
+        let mixed = try CommandLineTests.run([
+            "calibrate", "--pairs", out.path, "--root", folder.path, "--references", "2", "--out", out.path,
+        ])
+        #expect(mixed.status != 0 && mixed.stderr.contains("--references is for a folder of people"), "\(mixed.stderr)")
+    }
+}

@@ -32,13 +32,18 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var embedding: String
     public var source: String
     public var createdAt: String
+    /// What was compared: nil for pairs of photos (one reference photo), else the rule and the
+    /// number of reference photos per person (`mean_template of 2 reference photos`). The service
+    /// compares with ``GalleryRule/service`` against every photo a person enrolled: with several,
+    /// the false-match rate at a threshold is higher than one photo's (docs/calibration.md).
+    public var comparison: String?
 
     enum CodingKeys: String, CodingKey {
         case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold"
         case falseMatches = "false_matches", fmr, fmrLower95 = "fmr_lower_95", fmrUpper95 = "fmr_upper_95"
         case falseNonMatches = "false_non_matches", fnmr, fnmrLower95 = "fnmr_lower_95", fnmrUpper95 = "fnmr_upper_95"
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs", targetShown = "target_shown", embedding, source
-        case createdAt = "created_at"
+        case createdAt = "created_at", comparison
     }
 
     /// Chooses the threshold for `targetFMR` from genuine and impostor distances.

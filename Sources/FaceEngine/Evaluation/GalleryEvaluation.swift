@@ -1,49 +1,5 @@
 import Foundation
 
-/// How a person enrolled with several reference photos is compared with one probe photo.
-public enum GalleryRule: String, Sendable, CaseIterable, Codable {
-    /// The first reference photo only (enrollment with one photo), for comparison.
-    case first
-    /// The nearest reference: the smallest distance (the service's rule).
-    case nearest
-    /// The distance to the mean of the reference embeddings.
-    case meanTemplate = "mean_template"
-    /// The mean of the distances to each reference.
-    case meanDistance = "mean_distance"
-    /// The distance to the references' mean weighted by each photo's quality (``GalleryRule/weight(_:)``).
-    case qualityWeighted = "quality_weighted"
-
-    /// A reference photo's weight in ``qualityWeighted``: frontal (|yaw| up to 45 degrees), sharp
-    /// and large faces count more; never under 0.1.
-    public static func weight(_ q: FaceQuality) -> Double {
-        let frontal = max(0, 1 - abs(q.yaw) / 45)
-        let sharp = min(1, q.sharpness / 100)
-        let large = min(1, q.interEyePixels / 60)
-        return max(0.1, frontal * sharp * large)
-    }
-
-    /// The score (a distance: smaller is more alike) of `probe` against `references` (non-empty).
-    public func distance(_ probe: FaceEmbedding, to references: [(embedding: FaceEmbedding, quality: FaceQuality)]) -> Double {
-        switch self {
-        case .first: return probe.distance(to: references[0].embedding)
-        case .nearest: return references.map { probe.distance(to: $0.embedding) }.min() ?? .infinity
-        case .meanDistance: return references.map { probe.distance(to: $0.embedding) }.reduce(0, +) / Double(references.count)
-        case .meanTemplate: return probe.distance(to: Self.mean(references.map { ($0.embedding, 1.0) }))
-        case .qualityWeighted: return probe.distance(to: Self.mean(references.map { ($0.embedding, Self.weight($0.quality)) }))
-        }
-    }
-
-    static func mean(_ weighted: [(FaceEmbedding, Double)]) -> FaceEmbedding {
-        var sum = [Double](repeating: 0, count: FaceEmbedding.dimensions)
-        var total = 0.0
-        for (embedding, weight) in weighted {
-            for i in 0..<FaceEmbedding.dimensions { sum[i] += weight * Double(embedding.values[i]) }
-            total += weight
-        }
-        return FaceEmbedding(values: sum.map { Float($0 / total) })!
-    }
-}
-
 /// Enrollment with several photos, measured: in a folder of one sub-folder per person, each person
 /// with more than `references` photos is enrolled with the first `references` (by file name) and
 /// probed with each of the others (genuine attempts, in order); every photo of the people not
@@ -115,8 +71,7 @@ public struct GalleryEvaluation: Sendable {
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
 
-        typealias Reference = (embedding: FaceEmbedding, quality: FaceQuality)
-        var galleries: [(person: String, references: [Reference])] = []
+        var galleries: [(person: String, references: [FaceEmbedding], qualities: [FaceQuality])] = []
         var probes: [(person: String, path: String, analysis: FaceAnalysis)] = []
         var withoutReferences = 0
         for (person, paths) in people {
@@ -130,7 +85,7 @@ public struct GalleryEvaluation: Sendable {
                 withoutReferences += 1
                 continue
             }
-            galleries.append((person, enrolled.map { ($0.primaryFace.embedding, $0.primaryFace.quality) }))
+            galleries.append((person, enrolled.map(\.primaryFace.embedding), enrolled.map(\.primaryFace.quality)))
             probes += paths.dropFirst(references).compactMap { path in analyses[path].map { (person, path, $0) } }
         }
         var genuine: [GenuineAttempt] = []
@@ -140,11 +95,13 @@ public struct GalleryEvaluation: Sendable {
             for gallery in galleries {
                 if gallery.person == probe.person {
                     var distances: [GalleryRule: Double] = [:]
-                    for rule in GalleryRule.allCases { distances[rule] = rule.distance(embedding, to: gallery.references) }
+                    for rule in GalleryRule.allCases {
+                        distances[rule] = rule.distance(embedding, to: gallery.references, qualities: gallery.qualities)
+                    }
                     genuine.append(.init(person: probe.person, path: probe.path, analysis: probe.analysis, distances: distances))
                 } else {
                     for rule in GalleryRule.allCases {
-                        impostor[rule, default: []].append(rule.distance(embedding, to: gallery.references))
+                        impostor[rule, default: []].append(rule.distance(embedding, to: gallery.references, qualities: gallery.qualities))
                     }
                 }
             }

@@ -25,6 +25,14 @@ size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x, int y, int
                           size_t capacity);
 
 /**
+ * Decodes two images, scales the second by `scale` and pastes it onto the first with its top-left
+ * corner at (x, y) (it may run past the edges, where it is cut off), and encodes the result as a
+ * JPEG (quality 95) into out. Returns the encoded length, or 0 on any failure.
+ */
+size_t ctest_paste_to_jpeg(const uint8_t *base, size_t base_length, const uint8_t *pasted, size_t pasted_length, double scale,
+                           int x, int y, uint8_t *out, size_t capacity);
+
+/**
  * Decodes an image, degrades it and encodes it as a JPEG (quality 95) into out: kind 0 darkens it
  * to a fifth of its brightness, 1 blurs it (Gaussian, sigma 8), 2 shrinks it to a twelfth of its
  * size, 3 tilts it by 40 degrees. Returns the encoded length, or 0 on any failure.
