@@ -235,11 +235,20 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     // someone behind: its area outside the image does not count); on a tie, nearest the centre.
     const dlib::dpoint centre(rgb.cols / 2.0, rgb.rows / 2.0);
     const dlib::rectangle frame(0, 0, rgb.cols - 1, rgb.rows - 1);
+    auto visible = [&](const Detection &d) { return d.box.intersect(frame).area(); };
+    auto off_centre = [&](const Detection &d) { return dlib::length(dlib::center(d.box) - centre); };
     std::stable_sort(detections.begin(), detections.end(), [&](const Detection &a, const Detection &b) {
-        const auto visible_a = a.box.intersect(frame).area(), visible_b = b.box.intersect(frame).area();
-        if (visible_a != visible_b) return visible_a > visible_b;
-        return dlib::length(dlib::center(a.box) - centre) < dlib::length(dlib::center(b.box) - centre);
+        if (visible(a) != visible(b)) return visible(a) > visible(b);
+        return off_centre(a) < off_centre(b);
     });
+    // The photo's subject is the face it is framed on: of the faces at least half as large as the
+    // largest, the one nearest the centre comes first (a relative beside, a bystander behind).
+    if (detections.size() > 1) {
+        auto subject = detections.begin();
+        for (auto it = detections.begin() + 1; it != detections.end(); ++it)
+            if (2 * visible(*it) >= visible(detections.front()) && off_centre(*it) < off_centre(*subject)) subject = it;
+        std::rotate(detections.begin(), subject, subject + 1);
+    }
     const int count = std::min<int>(capacity, int(detections.size()));
 
     start = Clock::now();

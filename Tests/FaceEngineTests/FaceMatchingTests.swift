@@ -42,6 +42,20 @@ struct FaceMatchingTests {
         #expect(front.embedding.distance(to: obama) < 0.3)
     }
 
+    /// A photo is framed on its subject: a larger face beside it (under twice its size) does not
+    /// take its place.
+    @Test("the face the photo is framed on comes first, before a larger one beside it")
+    func framedSubjectIsPrimary() async throws {
+        let engine = try await SharedEngines.shared.engine()
+        let obama = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding
+        // Biden whole, lower left, his face ~1.4x Obama's; Obama at the top, near the middle.
+        let beside = try await engine.analyze(try Fixtures.pasted("biden.jpg", onto: "obama.jpg", scale: 1.2, x: -486, y: 423))
+        try #require(beside.faces.count == 2)
+        let area = { (face: DetectedFace) in face.box.width * face.box.height }
+        #expect(area(beside.faces[1]) > area(beside.primaryFace) && area(beside.faces[1]) < 2 * area(beside.primaryFace))
+        #expect(beside.primaryFace.embedding.distance(to: obama) < 0.3)
+    }
+
     /// Phones store pixels sideways and say so in EXIF; the engine must turn them upright.
     @Test("an EXIF-rotated copy still finds and matches the face", arguments: [(1, UInt8(8)), (3, UInt8(6)), (2, UInt8(3))])
     func exifOrientationIsHonoured(quarterTurns: Int, orientation: UInt8) async throws {
