@@ -134,7 +134,8 @@ struct CalibrateCommand: AsyncParsableCommand {
             "compared:            \(c.comparison ?? "pairs of photos (one reference photo)")",
             "target FMR:          \(c.targetFMR)",
             "threshold:           \(String(format: "%.4f", c.matchThreshold))  (FMR within the target with 95% confidence; the service uses this)",
-            "point threshold:     \(String(format: "%.4f", c.pointThreshold))  (observed FMR at the target, no margin)",
+            "point threshold:     \(String(format: "%.4f", c.pointThreshold))  (observed FMR at the target, no margin)"
+                + (c.pointFNMR.map { ": FNMR \(pct($0))" } ?? ""),
             "at the threshold:    FMR \(pct(c.fmr)) (\(c.falseMatches) of \(c.impostorPairs); 95% CI \(pct(c.fmrLower95))-\(pct(c.fmrUpper95)))",
             "                     FNMR \(pct(c.fnmr)) (\(c.falseNonMatches) of \(c.genuinePairs) turned away; 95% CI \(pct(c.fnmrLower95))-\(pct(c.fnmrUpper95)))",
         ]

@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest face distance accepted as a match (overrides --calibration).") var matchThreshold: Double?
     @Option(help: ArgumentHelp("A calibration file from `fastcert calibrate`: its threshold.", valueName: "file"))
     var calibration: String?
+    @Flag(help: "Embed each face with its mirror image averaged in: fewer people turned away, ~14 ms more a face.")
+    var mirrorEmbedding = false
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() async throws {
@@ -56,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.thresholdSource = .explicit("--match-threshold")
         }
         if let logLevel { settings.logLevel = logLevel }
+        if mirrorEmbedding { settings.mirrorEmbedding = true }
         // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.
         if let models { settings.models = models }
         let modelDirectory = try settings.models.map { URL(filePath: $0) } ?? EngineOptions.parse([]).modelDirectory()
@@ -76,21 +79,25 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let engine: FaceEngine
         do {
-            engine = try await FaceEngine.start(
-                configuration: FaceEngineConfiguration(
-                    modelDirectory: modelDirectory, workers: settings.workers, maxBytes: settings.maxBodyBytes,
-                    maxPixels: settings.maxPixels, queueCapacity: settings.engineQueue))
+            var configuration = FaceEngineConfiguration(
+                modelDirectory: modelDirectory, workers: settings.workers, maxBytes: settings.maxBodyBytes, maxPixels: settings.maxPixels,
+                queueCapacity: settings.engineQueue)
+            configuration.mirrorEmbedding = settings.mirrorEmbedding
+            engine = try await FaceEngine.start(configuration: configuration)
         } catch {
             throw CommandFailure.engine(error, subject: nil)
         }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "fastcert")
         logger.info(
-            "match threshold", metadata: ["threshold": "\(settings.matchThreshold)", "source": "\(settings.thresholdSource)"])
-        if let embedding = settings.calibratedEmbedding, embedding != "hog" {
+            "match threshold",
+            metadata: [
+                "threshold": "\(settings.matchThreshold)", "source": "\(settings.thresholdSource)", "embedding": "\(settings.embedding)",
+            ])
+        if let embedding = settings.calibratedEmbedding, !settings.calibrationMatchesEmbedding {
             logger.warning(
                 "the calibration file was measured with other engine options than the service runs with: its threshold may not hold",
-                metadata: ["calibrated_with": "\(embedding)", "service": "hog"])
+                metadata: ["calibrated_with": "\(embedding)", "service": "\(settings.embedding)"])
         }
         if case .calibration(_, let calibration) = settings.thresholdSource, calibration.comparison == nil {
             logger.notice(

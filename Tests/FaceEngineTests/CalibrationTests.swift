@@ -47,6 +47,13 @@ struct CalibrationTests {
             try c.json().write(to: url)
             #expect(try Calibration.load(url) == c)
             #expect(String(decoding: try c.json(), as: UTF8.self).contains("\"match_threshold\""))
+            // What was compared: absent (pairs, files written before it existed) or the rule and references.
+            let written = String(decoding: try c.json(), as: UTF8.self)
+            #expect(c.comparison == nil && !written.contains("comparison") && written.contains("\"point_fnmr\""))
+            var people = c
+            people.comparison = "mean_template of 2 reference photos"
+            try people.json().write(to: url)
+            #expect(try Calibration.load(url).comparison == "mean_template of 2 reference photos")
             try Data("{\"match_threshold\": 3}".utf8).write(to: url)
             #expect(throws: CalibrationError.self) { try Calibration.load(url) }
             #expect(throws: CalibrationError.self) { try Calibration.load(folder.appending(path: "missing.json")) }

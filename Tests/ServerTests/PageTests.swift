@@ -159,6 +159,22 @@ struct CalibrationSettingTests {
                 file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MATCH_THRESHOLD": "0.5"])
             #expect(explicit.matchThreshold == 0.5 && explicit.thresholdSource == .explicit("FASTCERT_MATCH_THRESHOLD"))
             #expect(try ServerConfiguration.load(file: nil, environment: [:]).matchThreshold == 0.55)
+            // The calibration's embedding options against the service's: the mirror matters, the CNN fallback does not.
+            #expect(calibrated.calibrationMatchesEmbedding && calibrated.embedding == "hog")
+            var mirrored = try ServerConfiguration.load(
+                file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MIRROR_EMBEDDING": "true"])
+            #expect(mirrored.mirrorEmbedding && !mirrored.calibrationMatchesEmbedding)
+            var withMirror = calibration
+            withMirror.embedding = "hog,mirror,cnn-fallback"
+            try withMirror.json().write(to: file)
+            mirrored = try ServerConfiguration.load(
+                file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MIRROR_EMBEDDING": "true"])
+            #expect(mirrored.calibrationMatchesEmbedding)
+            try Data("{\"mirrorEmbedding\": true}".utf8).write(to: folder.appending(path: "config.json"))
+            #expect(try ServerConfiguration.load(file: folder.appending(path: "config.json").path, environment: [:]).mirrorEmbedding)
+            #expect(throws: ConfigurationError.self) {
+                try ServerConfiguration.load(file: nil, environment: ["FASTCERT_MIRROR_EMBEDDING": "maybe"])
+            }
             try Data("not json".utf8).write(to: file)
             #expect(throws: ConfigurationError.self) {
                 try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])

@@ -10,8 +10,10 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var matchThreshold: Double
     /// The target false-match rate.
     public var targetFMR: Double
-    /// The largest threshold whose observed false-match rate is within the target (no margin).
+    /// The largest threshold whose observed false-match rate is within the target (no margin), and
+    /// the false-non-match rate there (nil in files written before it was recorded).
     public var pointThreshold: Double
+    public var pointFNMR: Double?
     /// At `matchThreshold`: impostor pairs at or under it, the observed rate and its 95% interval.
     public var falseMatches: Int
     public var fmr: Double
@@ -39,7 +41,7 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var comparison: String?
 
     enum CodingKeys: String, CodingKey {
-        case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold"
+        case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold", pointFNMR = "point_fnmr"
         case falseMatches = "false_matches", fmr, fmrLower95 = "fmr_lower_95", fmrUpper95 = "fmr_upper_95"
         case falseNonMatches = "false_non_matches", fnmr, fnmrLower95 = "fnmr_lower_95", fnmrUpper95 = "fnmr_upper_95"
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs", targetShown = "target_shown", embedding, source
@@ -72,10 +74,12 @@ public struct Calibration: Codable, Sendable, Equatable {
         // Six decimals, rounded down (never admitting more than measured); the counts at that value.
         func rounded(_ x: Double) -> Double { (x * 1_000_000).rounded(.down) / 1_000_000 }
         let chosen = rounded(threshold(admitting: chosenK))
+        let point = rounded(threshold(admitting: pointK))
         let rejected = genuine.filter { $0 > chosen }.count
         let falseMatches = impostors.filter { $0 <= chosen }.count
         return Calibration(
-            matchThreshold: chosen, targetFMR: targetFMR, pointThreshold: rounded(threshold(admitting: pointK)), falseMatches: falseMatches,
+            matchThreshold: chosen, targetFMR: targetFMR, pointThreshold: point,
+            pointFNMR: Double(genuine.filter { $0 > point }.count) / Double(genuine.count), falseMatches: falseMatches,
             fmr: Double(falseMatches) / Double(n), fmrLower95: lowerBound(successes: falseMatches, trials: n, confidence: 0.975),
             fmrUpper95: upperBound(successes: falseMatches, trials: n, confidence: 0.975), falseNonMatches: rejected,
             fnmr: Double(rejected) / Double(genuine.count),
