@@ -31,12 +31,21 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
     var mirrorReference = false
+    @Option(
+        help: ArgumentHelp(
+            "Score each pair against this many nearest faces of other people among the images (cohort normalization, AS-norm): z-values, not distances; pairs farther apart than 0.65 never match.",
+            valueName: "k"))
+    var cohort: Int?
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard targetFmr > 0, targetFmr < 0.5 else { throw ValidationError("--target-fmr must be between 0 and 0.5 (e.g. 1e-3)") }
         guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
         if pairs != nil, references != 1 { throw ValidationError("--references is for a folder of people, without --pairs") }
+        if let cohort, !(2...1000).contains(cohort) { throw ValidationError("--cohort must be 2 to 1000") }
+        if cohort != nil, pairs == nil || mirrorReference {
+            throw ValidationError("--cohort goes with --pairs, without --mirror-reference")
+        }
         if pairs == nil, impostors != nil || mirrorReference {
             throw ValidationError("--impostors and --mirror-reference go with --pairs")
         }
@@ -63,11 +72,12 @@ struct CalibrateCommand: AsyncParsableCommand {
         let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
         let result = await PairEvaluation.run(
             list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
-            threshold: FaceEngineConfiguration.defaultMatchThreshold)
+            cohort: cohort.map { CohortNormalization(size: $0) }, threshold: FaceEngineConfiguration.defaultMatchThreshold)
         let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
         return Scores(
             genuine: result.scored.filter(\.pair.same).map(\.distance), impostor: result.scored.filter { !$0.pair.same }.map(\.distance),
-            source: "\(source) (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)")
+            source: "\(source) (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)",
+            comparison: cohort.map { "pairs of photos, cohort-normalized z-values (\($0) nearest other people)" })
     }
 
     func scorePeople() async throws -> Scores {
@@ -103,6 +113,7 @@ struct CalibrateCommand: AsyncParsableCommand {
                 throw CommandFailure.input("no genuine and impostor attempts could both be scored")
             }
             calibration.comparison = scores.comparison
+            calibration.cohortSize = cohort
             do {
                 try calibration.json().write(to: URL(filePath: out), options: .atomic)
             } catch {

@@ -32,7 +32,18 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
     var mirrorReference = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Score each pair against this many nearest faces of other people among the images (cohort normalization, AS-norm): z-values, not distances; pairs farther apart than 0.65 never match.",
+            valueName: "k"))
+    var cohort: Int?
+
     @OptionGroup var engineOptions: EngineOptions
+
+    func validate() throws {
+        if let cohort, !(2...1000).contains(cohort) { throw ValidationError("--cohort must be 2 to 1000") }
+        if cohort != nil, mirrorReference { throw ValidationError("--cohort and --mirror-reference cannot be combined") }
+    }
 
     struct Output: Encodable {
         struct NoFace: Encodable {
@@ -58,6 +69,8 @@ struct EvalCommand: AsyncParsableCommand {
         var fnmr_at_fmr: [String: Double]
         var seconds: Double
         var images_per_second: Double
+        /// Cohort size when the scores are cohort-normalized z-values.
+        var cohort: Int?
     }
 
     func run() async throws {
@@ -73,7 +86,8 @@ struct EvalCommand: AsyncParsableCommand {
             let engine = try await engineOptions.startEngine()
             let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
             let result = await PairEvaluation.run(
-                list, root: URL(filePath: root), engine: engine, referenceEngine: reference, threshold: threshold)
+                list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
+                cohort: cohort.map { CohortNormalization(size: $0) }, threshold: threshold)
             let metrics = result.metrics
             if let distances {
                 let rows = result.scored.map { "\($0.pair.pathA)\t\($0.pair.pathB)\t\($0.pair.same ? 1 : 0)\t\($0.distance)" }
@@ -101,7 +115,7 @@ struct EvalCommand: AsyncParsableCommand {
                 fnmr_at_threshold: metrics?.fnmrAtThreshold,
                 fnmr_at_fmr: Dictionary(uniqueKeysWithValues: (metrics?.fnmrAtFMR ?? [:]).map { (String($0.key), $0.value) }),
                 seconds: result.seconds,
-                images_per_second: Double(result.imagesAnalysed) / max(result.seconds, 1e-9))
+                images_per_second: Double(result.imagesAnalysed) / max(result.seconds, 1e-9), cohort: cohort)
             if json {
                 try printJSON(output)
             } else {
@@ -119,6 +133,11 @@ struct EvalCommand: AsyncParsableCommand {
             "images:               \(o.images), \(o.no_face) without a usable face",
         ]
         lines += o.no_face_images.map { "  \($0.path): \($0.message) [\($0.code)]" }
+        if let cohort = o.cohort {
+            lines.append(
+                "scores:               cohort-normalized z-values (\(cohort) nearest other people; farther than \(CohortNormalization.defaultCeiling) never a match)"
+            )
+        }
         if let auc = o.auc, let best = o.best_accuracy, let bestThreshold = o.best_threshold, let at = o.accuracy_at_threshold,
             let fmr = o.fmr_at_threshold, let fnmr = o.fnmr_at_threshold
         {

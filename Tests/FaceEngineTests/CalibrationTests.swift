@@ -54,6 +54,14 @@ struct CalibrationTests {
             people.comparison = "mean_template of 2 reference photos"
             try people.json().write(to: url)
             #expect(try Calibration.load(url).comparison == "mean_template of 2 reference photos")
+            // A threshold for cohort-normalized scores is a z-value: the service refuses it, saying why.
+            people.cohortSize = 50
+            try people.json().write(to: url)
+            #expect {
+                try Calibration.load(url)
+            } throws: {
+                "\($0)".contains("cohort-normalized")
+            }
             try Data("{\"match_threshold\": 3}".utf8).write(to: url)
             #expect(throws: CalibrationError.self) { try Calibration.load(url) }
             #expect(throws: CalibrationError.self) { try Calibration.load(folder.appending(path: "missing.json")) }

@@ -109,4 +109,31 @@ struct EvaluationTests {
         for rule in GalleryRule.allCases { #expect(rule.distance(probe, to: []) == .infinity) }
         #expect(GalleryRule.service == .meanTemplate)
     }
+
+    @Test("cohort normalization: z-values against each face's nearest other people, the pair's own folders left out, a ceiling")
+    func cohortNormalization() throws {
+        func embedding(_ x: Float, _ y: Float = 0) -> FaceEmbedding {
+            FaceEmbedding(values: [x, y] + Array(repeating: 0, count: FaceEmbedding.dimensions - 2))!
+        }
+        // a/1 and a/2 are 0.3 apart; the others stand 1, 1.2 and 1.4 from a/1 on the y axis.
+        let embeddings = [
+            "a/1.jpg": embedding(0), "a/2.jpg": embedding(0.3), "b/1.jpg": embedding(0, 1), "c/1.jpg": embedding(0, 1.2),
+            "d/1.jpg": embedding(0, 1.4),
+        ]
+        let cohort = CohortNormalization(size: 2)
+        let neighbours = cohort.neighbours(embeddings)
+        // a/1's cohort never holds a/2 (same folder); its two nearest are b and c.
+        #expect(neighbours["a/1.jpg"]?.map(\.person) == ["b", "c", "d"])
+        let stats = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: "x"))
+        #expect(abs(stats.mean - 1.1) < 1e-6 && abs(stats.sd - 0.1) < 1e-6)
+        // Against b, a/1's cohort leaves b out: c and d.
+        let withoutB = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: "b"))
+        #expect(abs(withoutB.mean - 1.3) < 1e-6)
+        let score = try #require(cohort.score(distance: 0.3, pathA: "a/1.jpg", pathB: "a/2.jpg", neighbours: neighbours))
+        #expect(score < -5)
+        // Farther apart than the ceiling: never a match, whatever the cohort.
+        #expect(cohort.score(distance: 0.9, pathA: "a/1.jpg", pathB: "a/2.jpg", neighbours: neighbours) == .infinity)
+        // A cohort of fewer than two faces: no score.
+        #expect(CohortNormalization(size: 2).statistics([(0.5, "b")], excluding: "x") == nil)
+    }
 }

@@ -39,13 +39,16 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// compares with ``GalleryRule/service`` against every photo a person enrolled: with several,
     /// the false-match rate at a threshold is higher than one photo's (docs/calibration.md).
     public var comparison: String?
+    /// Set when the scores were cohort-normalized (``CohortNormalization``, the cohort's size): the
+    /// threshold is then a z-value, which the service cannot use yet (``load(_:)`` refuses it).
+    public var cohortSize: Int?
 
     enum CodingKeys: String, CodingKey {
         case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold", pointFNMR = "point_fnmr"
         case falseMatches = "false_matches", fmr, fmrLower95 = "fmr_lower_95", fmrUpper95 = "fmr_upper_95"
         case falseNonMatches = "false_non_matches", fnmr, fnmrLower95 = "fnmr_lower_95", fnmrUpper95 = "fnmr_upper_95"
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs", targetShown = "target_shown", embedding, source
-        case createdAt = "created_at", comparison
+        case createdAt = "created_at", comparison, cohortSize = "cohort_size"
     }
 
     /// Chooses the threshold for `targetFMR` from genuine and impostor distances.
@@ -133,6 +136,11 @@ public struct Calibration: Codable, Sendable, Equatable {
         let calibration: Calibration
         do { calibration = try JSONDecoder().decode(Calibration.self, from: data) } catch {
             throw CalibrationError("the calibration file \(url.path) is not a calibration: \(error)")
+        }
+        if let size = calibration.cohortSize {
+            throw CalibrationError(
+                "the calibration file \(url.path) holds a threshold for cohort-normalized scores (cohort \(size)), which the service does not use; calibrate without --cohort"
+            )
         }
         guard (0.1...1.5).contains(calibration.matchThreshold) else {
             throw CalibrationError(

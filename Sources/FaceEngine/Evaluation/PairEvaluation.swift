@@ -9,7 +9,7 @@ public struct PairEvaluation: Sendable {
         public var error: FaceEngineError
     }
 
-    /// A scored pair.
+    /// A scored pair: its distance, or with a cohort normalization its normalized score.
     public struct ScoredPair: Sendable {
         public var pair: PairList.Pair
         public var distance: Double
@@ -27,9 +27,14 @@ public struct PairEvaluation: Sendable {
     /// against `threshold`. With a `referenceEngine`, each pair's first image (the reference photo,
     /// as enrolled) is embedded by it and the second (the probe) by `engine`: an enrollment-only
     /// option measured as the service would use it.
-    public static func run(_ list: PairList, root: URL, engine: FaceEngine, referenceEngine: FaceEngine? = nil, threshold: Double) async
-        -> PairEvaluation
-    {
+    /// With a `cohort`, each pair is scored by ``CohortNormalization`` over the other images of the
+    /// list (lower is still more alike, but the scores are z-values, not distances); not with a
+    /// reference engine.
+    public static func run(
+        _ list: PairList, root: URL, engine: FaceEngine, referenceEngine: FaceEngine? = nil, cohort: CohortNormalization? = nil,
+        threshold: Double
+    ) async -> PairEvaluation {
+        precondition(cohort == nil || referenceEngine == nil, "a cohort normalization needs one engine")
         let images = list.images
         let start = ContinuousClock.now
         var failures: [Failure] = []
@@ -53,9 +58,14 @@ public struct PairEvaluation: Sendable {
         // An image in both roles that no engine could read is listed once.
         var listed = Set<String>()
         failures = failures.filter { listed.insert($0.path).inserted }
+        let neighbours = cohort?.neighbours(embeddings) ?? [:]
         let scored = list.pairs.compactMap { pair -> ScoredPair? in
             guard let a = references[pair.pathA], let b = embeddings[pair.pathB] else { return nil }
-            return ScoredPair(pair: pair, distance: a.distance(to: b))
+            let distance = a.distance(to: b)
+            guard let cohort else { return ScoredPair(pair: pair, distance: distance) }
+            return cohort.score(distance: distance, pathA: pair.pathA, pathB: pair.pathB, neighbours: neighbours).map {
+                ScoredPair(pair: pair, distance: $0)
+            }
         }
         return PairEvaluation(
             scored: scored,
