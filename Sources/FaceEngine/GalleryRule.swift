@@ -1,15 +1,35 @@
+import Foundation
+
 /// How a person enrolled with several reference photos is compared with one probe photo.
 public enum GalleryRule: String, Sendable, CaseIterable, Codable {
     /// The first reference photo only (enrollment with one photo), for comparison.
     case first
-    /// The nearest reference: the smallest distance (the service's rule).
+    /// The nearest reference: the smallest distance (the service's rule until issue 17).
     case nearest
-    /// The distance to the mean of the reference embeddings.
+    /// The distance to the mean of the reference embeddings, corrected for the mean's smaller
+    /// spread (``meanCorrected(_:references:)``): the service's rule.
     case meanTemplate = "mean_template"
     /// The mean of the distances to each reference.
     case meanDistance = "mean_distance"
-    /// The distance to the references' mean weighted by each photo's quality (``GalleryRule/weight(_:)``).
+    /// The distance to the references' mean weighted by each photo's quality (``GalleryRule/weight(_:)``),
+    /// corrected as ``meanTemplate`` for the weights' effective number of photos.
     case qualityWeighted = "quality_weighted"
+
+    /// The spread of one person's embeddings: the mean squared distance of a photo from the
+    /// person's mean embedding (half the mean squared distance between two photos of one person).
+    /// lfw-devtrain's 2,209 same-person pairs give 0.098 (0.089 with the mirror); rounded up, so
+    /// that the correction errs towards fewer false matches (docs/calibration.md).
+    public static let withinPersonVariance = 0.10
+
+    /// A distance to the mean of `references` photos, made comparable with a distance between two
+    /// single photos: the mean of k photos strays less from the person's true face than one photo
+    /// does (its squared error shrinks from v to v / k), which brings every face nearer it, an
+    /// impostor's too. Adding back v (1 - 1/k) to the squared distance restores the one-photo scale,
+    /// so one threshold (calibrated on pairs of photos) holds for any number of enrolled photos.
+    public static func meanCorrected(_ distance: Double, references: Double) -> Double {
+        guard references > 1 else { return distance }
+        return (distance * distance + withinPersonVariance * (1 - 1 / references)).squareRoot()
+    }
 
     /// A reference photo's weight in ``qualityWeighted``: frontal (|yaw| up to 45 degrees), sharp
     /// and large faces count more; never under 0.1.
@@ -21,7 +41,8 @@ public enum GalleryRule: String, Sendable, CaseIterable, Codable {
     }
 
     /// The rule the service verifies with: at the same false-match rate it turns the fewest
-    /// genuine people away (lfw-devtrain, two reference photos; docs/calibration.md).
+    /// genuine people away, and its false-match rate at a threshold does not grow with the number
+    /// of photos (lfw-devtrain, one to three reference photos; docs/calibration.md).
     public static let service = GalleryRule.meanTemplate
 
     /// The score (a distance: smaller is more alike) of `probe` against `references`: infinity when
@@ -33,9 +54,16 @@ public enum GalleryRule: String, Sendable, CaseIterable, Codable {
         case .first: return probe.distance(to: firstReference)
         case .nearest: return references.map { probe.distance(to: $0) }.min() ?? .infinity
         case .meanDistance: return references.map { probe.distance(to: $0) }.reduce(0, +) / Double(references.count)
-        case .meanTemplate: return FaceEmbedding.mean(references).map(probe.distance(to:)) ?? .infinity
+        case .meanTemplate:
+            guard let mean = FaceEmbedding.mean(references) else { return .infinity }
+            return Self.meanCorrected(probe.distance(to: mean), references: Double(references.count))
         case .qualityWeighted:
-            return FaceEmbedding.mean(references, weights: qualities?.map(Self.weight)).map(probe.distance(to:)) ?? .infinity
+            let weights = qualities.map { $0.map(Self.weight) }
+            guard let mean = FaceEmbedding.mean(references, weights: weights) else { return .infinity }
+            // The weights' effective number of photos: (sum w)^2 / sum w^2.
+            let w = weights.flatMap { $0.count == references.count ? $0 : nil } ?? Array(repeating: 1, count: references.count)
+            let effective = pow(w.reduce(0, +), 2) / w.reduce(0) { $0 + $1 * $1 }
+            return Self.meanCorrected(probe.distance(to: mean), references: effective)
         }
     }
 }

@@ -99,7 +99,12 @@ struct EvaluationTests {
         let probe = embedding(0.5, 0.5)
         #expect(abs(GalleryRule.first.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
         #expect(abs(GalleryRule.nearest.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
-        #expect(abs(GalleryRule.meanTemplate.distance(probe, to: references) - 0.5) < 1e-6)
+        // 0.5 from the mean, corrected for a mean of two photos: sqrt(0.5^2 + 0.10 x (1 - 1/2)).
+        #expect(abs(GalleryRule.meanTemplate.distance(probe, to: references) - 0.3.squareRoot()) < 1e-6)
+        #expect(GalleryRule.meanTemplate.distance(probe, to: [references[0]]) == probe.distance(to: references[0]))
+        // Equal weights are two photos' worth; one dominant weight is nearly one photo's.
+        #expect(abs(GalleryRule.meanCorrected(0.5, references: 2) - 0.3.squareRoot()) < 1e-9)
+        #expect(GalleryRule.meanCorrected(0.5, references: 1) == 0.5)
         #expect(abs(GalleryRule.meanDistance.distance(probe, to: references) - 0.5.squareRoot()) < 1e-6)
         #expect(FaceEmbedding.mean(references, weights: [3, 1]) == embedding(0.25))
         // Weights that do not fit (count, sign) are ignored rather than trusted.

@@ -48,7 +48,8 @@ public struct CohortNormalization: Sendable, Equatable {
     }
 
     /// Mean and standard deviation of a face's `size` nearest cohort distances, leaving out `other`'s folder.
-    public func statistics(_ neighbours: [(distance: Double, person: Substring)], excluding other: Substring) -> (mean: Double, sd: Double)? {
+    public func statistics(_ neighbours: [(distance: Double, person: Substring)], excluding other: Substring) -> (mean: Double, sd: Double)?
+    {
         let cohort = neighbours.lazy.filter { $0.person != other }.prefix(size).map(\.distance)
         let values = Array(cohort)
         guard values.count >= 2 else { return nil }
