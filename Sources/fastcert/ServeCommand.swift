@@ -99,11 +99,6 @@ struct ServeCommand: AsyncParsableCommand {
                 "the calibration file was measured with other engine options than the service runs with: its threshold may not hold",
                 metadata: ["calibrated_with": "\(embedding)", "service": "\(settings.embedding)"])
         }
-        if case .calibration(_, let calibration) = settings.thresholdSource, calibration.comparison == nil {
-            logger.notice(
-                "the calibration file was measured on pairs of photos: for persons enrolled with several photos the false-match rate at this threshold is higher; calibrate with --root PEOPLE --references N as the bureau enrolls (docs/calibration.md)"
-            )
-        }
         if let challenges = settings.testChallenges {
             logger.critical(
                 "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production"

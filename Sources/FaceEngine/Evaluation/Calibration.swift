@@ -35,9 +35,10 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var source: String
     public var createdAt: String
     /// What was compared: nil for pairs of photos (one reference photo), else the rule and the
-    /// number of reference photos per person (`mean_template of 2 reference photos`). The service
-    /// compares with ``GalleryRule/service`` against every photo a person enrolled: with several,
-    /// the false-match rate at a threshold is higher than one photo's (docs/calibration.md).
+    /// number of reference photos per person (`mean_template of 2 reference photos`): the service
+    /// compares with ``GalleryRule/service`` against every photo a person enrolled, corrected to the
+    /// one-photo scale, so a threshold from pairs holds for several photos too; calibrating by
+    /// people checks that on the bureau's own photos (docs/calibration.md).
     public var comparison: String?
     /// Set when the scores were cohort-normalized (``CohortNormalization``, the cohort's size): the
     /// threshold is then a z-value, which the service cannot use yet (``load(_:)`` refuses it).
