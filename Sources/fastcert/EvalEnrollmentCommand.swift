@@ -12,8 +12,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             DIR holds one folder per person. Each person with more than --references photos is enrolled \
             with the first ones (by file name) and verified with each of the others in turn; every photo \
             is also verified against every other person's enrollment (impostor attempts). Prints, for \
-            each way of comparing a photo with several references (first: one photo enrolled; nearest: \
-            the service's rule; mean_template; mean_distance; quality_weighted), the false-match and \
+            each way of comparing a photo with several references (first: one photo enrolled; nearest; \
+            mean_template: the service's rule, the mean corrected to the one-photo scale; mean_distance; \
+            quality_weighted), the false-match and \
             false-non-match rates at --threshold and the false-non-match rate at false-match rates 1e-2, \
             1e-3 and 1e-4. Then, for the service's rule at --threshold: how many genuine attempts were \
             refused, how many of those the photo check would have answered with a reason to act on (too \
@@ -91,7 +92,7 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             let output = Output(
                 references: references, threshold: threshold, enrolled_people: result.enrolledPeople,
                 people_without_usable_references: result.peopleWithoutUsableReferences, images: result.imagesAnalysed,
-                no_face: result.failures.count, rules: rules, retry: Self.retries(result, rule: .nearest, threshold: threshold),
+                no_face: result.failures.count, rules: rules, retry: Self.retries(result, rule: GalleryRule.service, threshold: threshold),
                 seconds: result.seconds)
             if json {
                 try printJSON(output)

@@ -276,7 +276,7 @@ struct PeopleFolderCommandTests {
         #expect(rules.allSatisfy { $0["genuine_attempts"] as? Int == 3 && $0["impostor_attempts"] as? Int == 3 })
         #expect(rules.allSatisfy { $0["fnmr_at_threshold"] as? Double == 0 && $0["fmr_at_threshold"] as? Double == 0 })
         let retry = try #require(output["retry"] as? [String: Any])
-        #expect(retry["rule"] as? String == "nearest" && retry["refused"] as? Int == 0)
+        #expect(retry["rule"] as? String == "mean_template" && retry["refused"] as? Int == 0)
 
         // A threshold under every genuine distance refuses them all; the retries are each person's next photo.
         let strict = try CommandLineTests.run(["eval-enrollment", "--root", folder.path, "--references", "1", "--threshold", "0.01"])
