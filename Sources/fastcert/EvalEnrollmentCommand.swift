@@ -37,7 +37,6 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             var genuine_attempts: Int
             var impostor_attempts: Int
             var auc: Double
-            var best_accuracy: Double
             var fmr_at_threshold: Double
             var fnmr_at_threshold: Double
             var fnmr_at_fmr: [String: Double]
@@ -86,7 +85,7 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
                 guard let m = result.metrics(rule, threshold: threshold) else { return nil }
                 return Output.Rule(
                     rule: rule.rawValue, genuine_attempts: m.genuinePairs, impostor_attempts: m.impostorPairs, auc: m.auc,
-                    best_accuracy: m.bestAccuracy, fmr_at_threshold: m.fmrAtThreshold, fnmr_at_threshold: m.fnmrAtThreshold,
+                    fmr_at_threshold: m.fmrAtThreshold, fnmr_at_threshold: m.fnmrAtThreshold,
                     fnmr_at_fmr: Dictionary(uniqueKeysWithValues: m.fnmrAtFMR.map { (String($0.key), $0.value) }))
             }
             let output = Output(
@@ -134,15 +133,15 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
                     ? " (\(o.people_without_usable_references) left out: a reference without a face)" : ""),
             "images:               \(o.images), \(o.no_face) without a usable face",
             String(format: "threshold:            %.3f", o.threshold),
-            "rule               genuine  impostor   AUC     best acc  FMR@thr   FNMR@thr  FNMR@1e-2 FNMR@1e-3 FNMR@1e-4",
+            "rule               genuine  impostor   AUC     FMR@thr   FNMR@thr  FNMR@1e-2 FNMR@1e-3 FNMR@1e-4",
         ]
         for r in o.rules {
             lines.append(
                 r.rule.padding(toLength: 17, withPad: " ", startingAt: 0)
                     + String(
-                        format: " %7d %9d   %.4f  %.4f    %.5f   %.4f    %.4f    %.4f    %.4f", r.genuine_attempts, r.impostor_attempts,
+                        format: " %7d %9d   %.4f  %.5f   %.4f    %.4f    %.4f    %.4f", r.genuine_attempts, r.impostor_attempts,
                         r.auc,
-                        r.best_accuracy, r.fmr_at_threshold, r.fnmr_at_threshold, r.fnmr_at_fmr["0.01"] ?? .nan,
+                        r.fmr_at_threshold, r.fnmr_at_threshold, r.fnmr_at_fmr["0.01"] ?? .nan,
                         r.fnmr_at_fmr["0.001"] ?? .nan,
                         r.fnmr_at_fmr["0.0001"] ?? .nan))
         }
