@@ -110,7 +110,10 @@ struct CalibrateCommand: AsyncParsableCommand {
                     genuine: scores.genuine, impostor: scores.impostor, targetFMR: targetFmr, embedding: options.joined(separator: ","),
                     source: scores.source)
             else {
-                throw CommandFailure.input("no genuine and impostor attempts could both be scored")
+                throw CommandFailure.input(
+                    "no genuine and impostor attempts could both be scored"
+                        + (cohort == nil
+                            ? "" : " (--cohort needs photos of other people beside each pair: one sub-folder of --root per person)"))
             }
             calibration.comparison = scores.comparison
             calibration.cohortSize = cohort

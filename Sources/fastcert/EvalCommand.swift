@@ -122,7 +122,10 @@ struct EvalCommand: AsyncParsableCommand {
                 print(text(output))
             }
             guard metrics != nil else {
-                throw CommandFailure.input("no genuine and impostor pairs could both be scored; see the images listed above")
+                throw CommandFailure.input(
+                    "no genuine and impostor pairs could both be scored; see the images listed above"
+                        + (cohort == nil
+                            ? "" : " (--cohort needs photos of other people beside each pair: one sub-folder of --root per person)"))
             }
         }
     }

@@ -305,5 +305,15 @@ struct PeopleFolderCommandTests {
             "calibrate", "--pairs", out.path, "--root", folder.path, "--references", "2", "--out", out.path,
         ])
         #expect(mixed.status != 0 && mixed.stderr.contains("--references is for a folder of people"), "\(mixed.stderr)")
+        // A cohort among photos all in one folder has no other people: said so, not a bare failure.
+        try """
+        path_a\tpath_b\tsame
+        obama.jpg\tobama2.jpg\t1
+        obama.jpg\tbiden.jpg\t0
+        """.write(to: folder.appending(path: "pairs.tsv"), atomically: true, encoding: .utf8)
+        let flat = try CommandLineTests.run([
+            "eval", "--pairs", folder.appending(path: "pairs.tsv").path, "--root", Fixtures.images.path, "--cohort", "5", "--workers", "1",
+        ])
+        #expect(flat.status != 0 && flat.stderr.contains("one sub-folder of --root per person"), "\(flat.stderr)")
     }
 }
