@@ -29,25 +29,15 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
-    var mirrorReference = false
-    @Option(
-        help: ArgumentHelp(
-            "Score each pair against this many nearest faces of other people among the images (cohort normalization, AS-norm): z-values, not distances; pairs farther apart than 0.65 never match.",
-            valueName: "k"))
-    var cohort: Int?
+    @OptionGroup var scoring: PairScoringOptions
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard targetFmr > 0, targetFmr < 0.5 else { throw ValidationError("--target-fmr must be between 0 and 0.5 (e.g. 1e-3)") }
         guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
         if pairs != nil, references != 1 { throw ValidationError("--references is for a folder of people, without --pairs") }
-        if let cohort, !(2...1000).contains(cohort) { throw ValidationError("--cohort must be 2 to 1000") }
-        if cohort != nil, pairs == nil || mirrorReference {
-            throw ValidationError("--cohort goes with --pairs, without --mirror-reference")
-        }
-        if pairs == nil, impostors != nil || mirrorReference {
-            throw ValidationError("--impostors and --mirror-reference go with --pairs")
+        if pairs == nil, impostors != nil || scoring.mirrorReference || scoring.cohort != nil {
+            throw ValidationError("--impostors, --mirror-reference and --cohort go with --pairs")
         }
     }
 
@@ -69,15 +59,15 @@ struct CalibrateCommand: AsyncParsableCommand {
             list.pairs += extra.pairs
         }
         let engine = try await engineOptions.startEngine()
-        let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
+        let reference = try await scoring.referenceEngine(engineOptions)
         let result = await PairEvaluation.run(
             list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
-            cohort: cohort.map { CohortNormalization(size: $0) }, threshold: FaceEngineConfiguration.defaultMatchThreshold)
+            cohort: scoring.normalization, threshold: FaceEngineConfiguration.defaultMatchThreshold)
         let source = ([pairs] + (impostors.map { [$0] } ?? [])).map { URL(filePath: $0).lastPathComponent }.joined(separator: " + ")
         return Scores(
             genuine: result.scored.filter(\.pair.same).map(\.distance), impostor: result.scored.filter { !$0.pair.same }.map(\.distance),
             source: "\(source) (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)",
-            comparison: cohort.map { "pairs of photos, cohort-normalized z-values (\($0) nearest other people)" })
+            comparison: scoring.cohort.map { "pairs of photos, cohort-normalized z-values (\($0) nearest other people)" })
     }
 
     func scorePeople() async throws -> Scores {
@@ -104,7 +94,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             if engineOptions.mirror { options.append("mirror") }
             if engineOptions.cnnFallback { options.append("cnn-fallback") }
             if engineOptions.jitters > 1 { options.append("jitters-\(engineOptions.jitters)") }
-            if mirrorReference { options.append("mirror-reference") }
+            if scoring.mirrorReference { options.append("mirror-reference") }
             guard
                 var calibration = Calibration.choose(
                     genuine: scores.genuine, impostor: scores.impostor, targetFMR: targetFmr, embedding: options.joined(separator: ","),
@@ -112,11 +102,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             else {
                 throw CommandFailure.input(
                     "no genuine and impostor attempts could both be scored"
-                        + (cohort == nil
-                            ? "" : " (--cohort needs photos of other people beside each pair: one sub-folder of --root per person)"))
+                        + scoring.nothingScoredHint)
             }
             calibration.comparison = scores.comparison
-            calibration.cohortSize = cohort
+            calibration.cohortSize = scoring.cohort
             do {
                 try calibration.json().write(to: URL(filePath: out), options: .atomic)
             } catch {

@@ -10,7 +10,7 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: """
             FILE is TSV with a header naming path_a, path_b and same (1 same person, 0 different); other \
             columns are ignored; paths are relative to --root. Each image is analysed once, on all \
-            workers; where it holds several faces the largest is used. Pairs with an image that has no \
+            workers; where it holds several faces the primary one (the face it is framed on) is used. Pairs with an image that has no \
             usable face are left out and the images are listed.
             """)
 
@@ -29,21 +29,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write every scored pair with its distance to this TSV file.", valueName: "file"))
     var distances: String?
 
-    @Flag(help: "Embed each pair's first image (the reference, as enrolled) with the mirrored chip averaged in, the second without.")
-    var mirrorReference = false
-
-    @Option(
-        help: ArgumentHelp(
-            "Score each pair against this many nearest faces of other people among the images (cohort normalization, AS-norm): z-values, not distances; pairs farther apart than 0.65 never match.",
-            valueName: "k"))
-    var cohort: Int?
+    @OptionGroup var scoring: PairScoringOptions
 
     @OptionGroup var engineOptions: EngineOptions
-
-    func validate() throws {
-        if let cohort, !(2...1000).contains(cohort) { throw ValidationError("--cohort must be 2 to 1000") }
-        if cohort != nil, mirrorReference { throw ValidationError("--cohort and --mirror-reference cannot be combined") }
-    }
 
     struct Output: Encodable {
         struct NoFace: Encodable {
@@ -84,10 +72,10 @@ struct EvalCommand: AsyncParsableCommand {
                 throw CommandFailure.input("\(pairs): cannot read the pair list (\(error.localizedDescription))")
             }
             let engine = try await engineOptions.startEngine()
-            let reference = mirrorReference ? try await engineOptions.startEngine(mirror: true) : nil
+            let reference = try await scoring.referenceEngine(engineOptions)
             let result = await PairEvaluation.run(
                 list, root: URL(filePath: root), engine: engine, referenceEngine: reference,
-                cohort: cohort.map { CohortNormalization(size: $0) }, threshold: threshold)
+                cohort: scoring.normalization, threshold: threshold)
             let metrics = result.metrics
             if let distances {
                 let rows = result.scored.map { "\($0.pair.pathA)\t\($0.pair.pathB)\t\($0.pair.same ? 1 : 0)\t\($0.distance)" }
@@ -115,7 +103,7 @@ struct EvalCommand: AsyncParsableCommand {
                 fnmr_at_threshold: metrics?.fnmrAtThreshold,
                 fnmr_at_fmr: Dictionary(uniqueKeysWithValues: (metrics?.fnmrAtFMR ?? [:]).map { (String($0.key), $0.value) }),
                 seconds: result.seconds,
-                images_per_second: Double(result.imagesAnalysed) / max(result.seconds, 1e-9), cohort: cohort)
+                images_per_second: Double(result.imagesAnalysed) / max(result.seconds, 1e-9), cohort: scoring.cohort)
             if json {
                 try printJSON(output)
             } else {
@@ -124,8 +112,7 @@ struct EvalCommand: AsyncParsableCommand {
             guard metrics != nil else {
                 throw CommandFailure.input(
                     "no genuine and impostor pairs could both be scored; see the images listed above"
-                        + (cohort == nil
-                            ? "" : " (--cohort needs photos of other people beside each pair: one sub-folder of --root per person)"))
+                        + scoring.nothingScoredHint)
             }
         }
     }
