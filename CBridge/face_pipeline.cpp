@@ -313,7 +313,7 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
             for (int d = 0; d < FC_EMBEDDING_DIMENSIONS; d++) face.embedding[d] = descriptors[i](d);
         for (int m = 0; m < FC_PASSIVE_MODELS; m++) face.passive_real[m] = -1;
     }
-    if (passive && count > 0) {  // the largest face only: the one a verification is about
+    if (passive && count > 0) {  // the primary face only: the one a verification is about
         start = Clock::now();
         const auto &box = detections[0].box;
         passive_->score(rgb, cv::Rect2f(float(box.left()), float(box.top()), float(box.width()), float(box.height())),

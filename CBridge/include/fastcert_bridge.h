@@ -67,7 +67,7 @@ typedef enum fc_format {
 /** What fc_engine_analyze_frame computes beyond detection, landmarks and quality (bits). */
 enum {
     FC_ANALYZE_EMBEDDING = 1,   /* the 128-d descriptor of every face written */
-    FC_ANALYZE_PASSIVE = 2      /* the passive anti-spoofing scores of the largest face */
+    FC_ANALYZE_PASSIVE = 2      /* the passive anti-spoofing scores of the primary (first) face */
 };
 
 /** Options for fc_engine_create. Zero for a numeric field means "use the default". */
@@ -103,7 +103,7 @@ typedef struct fc_face {
     float embedding[FC_EMBEDDING_DIMENSIONS];     /* dlib ResNet descriptor; compare with L2 distance */
     /* Passive anti-spoofing: the "real" probability of MiniFASNetV2 and MiniFASNetV1SE on their crops
        around the box, 0...1 (a screen or a print scores low); -1 when not computed (not asked, or
-       not the largest face). */
+       not the primary face). */
     float passive_real[FC_PASSIVE_MODELS];
 } fc_face;
 
@@ -144,14 +144,16 @@ void fc_engine_destroy(fc_engine *_Nullable engine) FC_NOEXCEPT;
 
 /**
  * Decodes an image held in memory (bytes, length: JPEG or PNG, EXIF orientation honoured), finds
- * every face and measures up to faces_capacity of them, largest first (nearest the centre on a tie).
+ * every face and measures up to faces_capacity of them, the primary face first (the one the photo is
+ * framed on: of the faces at least half as large as the largest visible one, the nearest the centre),
+ * then by the area of the box inside the image.
  * Writes *faces_written, and *info and *timings when they are not NULL. Returns FC_NO_FACE when the
  * image decoded but holds no face. For video frames, search_region (left, top, width, height; NULL
  * for none) is where the face was in the previous frame: the detector searches a margin around it
  * first and the whole image only when the face is not there (without the enlarged retries made for
  * small faces in a still photo: a video frame's face is as large as the frame before's). flags
  * (FC_ANALYZE_*) choose the rest: without FC_ANALYZE_EMBEDDING the embedding is left zero
- * (detection, landmarks and quality only, ~15 ms less a face); with FC_ANALYZE_PASSIVE the largest
+ * (detection, landmarks and quality only, ~15 ms less a face); with FC_ANALYZE_PASSIVE the primary
  * face gets its passive anti-spoofing scores (a few ms). faces may be NULL only when faces_capacity
  * is 0, bytes only when length is 0. The engine must not be used by two threads at once.
  */

@@ -8,8 +8,10 @@ public struct FaceAnalysis: Sendable {
     public var height: Int
     /// EXIF orientation found in the file (1 when absent).
     public var exifOrientation: Int
-    /// Faces measured, largest first (by the part inside the image; nearest the centre on a tie). Never empty: an image without a
-    /// face is a ``FaceEngineError/noFace(_:)``.
+    /// Faces measured, the primary face first (the one the photo is framed on: of the faces at least
+    /// half as large as the largest, by the part of the box inside the image, the nearest the
+    /// centre), then by that size. Never empty: an image without a face is a
+    /// ``FaceEngineError/noFace(_:)``.
     public var faces: [DetectedFace]
     /// Faces the detector found, which may exceed `faces.count` when capped by configuration.
     public var facesFound: Int
@@ -17,7 +19,7 @@ public struct FaceAnalysis: Sendable {
     public var detectionPasses: Int
     public var timings: StageTimings
 
-    /// The face to use when one is needed: the largest (the list is already ordered that way).
+    /// The face to use when one is needed: the primary face (the list is already ordered that way).
     public var primaryFace: DetectedFace { faces[0] }
 }
 
@@ -31,7 +33,7 @@ public struct DetectedFace: Sendable {
     public var landmarks: [Point]
     public var quality: FaceQuality
     public var embedding: FaceEmbedding
-    /// The passive anti-spoofing scores, when asked for (the largest face only).
+    /// The passive anti-spoofing scores, when asked for (the primary face only).
     public var passive: PassiveScore? = nil
 }
 

@@ -54,14 +54,14 @@ public final class FaceEngine: Sendable {
         }
     }
 
-    /// Analyses encoded image bytes (JPEG or PNG): every face, largest first, with quality and embedding.
+    /// Analyses encoded image bytes (JPEG or PNG): every face, the primary face first, with quality and embedding.
     public func analyze(_ image: Data) async throws(FaceEngineError) -> FaceAnalysis {
         try await result(of: image).get()
     }
 
     /// Analyses a video frame: the face is searched near `near` first (where it was in an earlier
     /// frame), without `embed` the faces' embeddings are left zero (about 15 ms less a face), and
-    /// with `passive` the largest face gets its passive anti-spoofing scores (a few ms).
+    /// with `passive` the primary face gets its passive anti-spoofing scores (a few ms).
     public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool, passive: Bool = false) async -> Result<
         FaceAnalysis, FaceEngineError
     > {
@@ -86,7 +86,7 @@ public final class FaceEngine: Sendable {
         }.get()
     }
 
-    /// Analyses a single photo with the passive anti-spoofing scores of its largest face (enrollment
+    /// Analyses a single photo with the passive anti-spoofing scores of its primary face (enrollment
     /// photos, an attended desk's photo).
     public func analyze(_ image: Data, passive: Bool) async throws(FaceEngineError) -> FaceAnalysis {
         try await analyzeFrame(image, near: nil, embed: true, passive: passive).get()
@@ -119,7 +119,7 @@ public final class FaceEngine: Sendable {
 
     /// Analyses many files, keeping at most twice as many requests in flight as there are workers
     /// (so a long list never overflows the queue). Results come back in the order of `files`; with
-    /// `passive`, the largest face of each gets its passive anti-spoofing scores.
+    /// `passive`, the primary face of each gets its passive anti-spoofing scores.
     public func analyze(files: [URL], passive: Bool = false) async -> [Result<FaceAnalysis, FaceEngineError>] {
         await Concurrently.map(files, width: configuration.workers * 2) { url in
             do throws(FaceEngineError) {
@@ -132,7 +132,7 @@ public final class FaceEngine: Sendable {
         }
     }
 
-    /// Compares the largest face of each image.
+    /// Compares the primary face of each image.
     public func compare(_ first: Data, _ second: Data, threshold: Double = FaceEngineConfiguration.defaultMatchThreshold)
         async throws(FaceEngineError) -> FaceComparison
     {
@@ -173,7 +173,7 @@ public final class FaceEngine: Sendable {
     }
 }
 
-/// The outcome of comparing the largest face of two images.
+/// The outcome of comparing the primary face of two images.
 public struct FaceComparison: Sendable {
     public let first: FaceAnalysis
     public let second: FaceAnalysis

@@ -21,7 +21,7 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     /// Longest side, in pixels, of the grey copy the detector scans on its first pass.
     public var detectionSize: Int
     public var detector: Detector
-    /// Faces measured (landmarks, quality, embedding) per image, largest first.
+    /// Faces measured (landmarks, quality, embedding) per image, the primary face first.
     public var maxFacesPerImage: Int
     /// Requests waiting for a worker beyond this are refused with ``FaceEngineError/busy(_:)``.
     public var queueCapacity: Int

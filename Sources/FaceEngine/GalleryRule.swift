@@ -58,10 +58,12 @@ public enum GalleryRule: String, Sendable, CaseIterable, Codable {
             guard let mean = FaceEmbedding.mean(references) else { return .infinity }
             return Self.meanCorrected(probe.distance(to: mean), references: Double(references.count))
         case .qualityWeighted:
-            let weights = qualities.map { $0.map(Self.weight) }
-            guard let mean = FaceEmbedding.mean(references, weights: weights) else { return .infinity }
+            // One weight per reference (each at least 0.1), else all the same.
+            let w =
+                qualities.flatMap { $0.count == references.count ? $0.map(Self.weight) : nil }
+                ?? Array(repeating: 1, count: references.count)
+            guard let mean = FaceEmbedding.mean(references, weights: w) else { return .infinity }
             // The weights' effective number of photos: (sum w)^2 / sum w^2.
-            let w = weights.flatMap { $0.count == references.count ? $0 : nil } ?? Array(repeating: 1, count: references.count)
             let effective = pow(w.reduce(0, +), 2) / w.reduce(0) { $0 + $1 * $1 }
             return Self.meanCorrected(probe.distance(to: mean), references: effective)
         }

@@ -37,7 +37,7 @@ final class NativeEngine {
 
     /// Runs the whole pipeline on encoded image bytes; for video frames, searching near
     /// `searchRegion` first and, without `embed`, leaving the embedding zero; with `passive`, the
-    /// largest face gets its passive anti-spoofing scores.
+    /// primary face gets its passive anti-spoofing scores.
     func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false) throws(FaceEngineError)
         -> FaceAnalysis
     {

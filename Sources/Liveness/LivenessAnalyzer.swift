@@ -15,7 +15,7 @@ public struct LivenessAnalyzer: Sendable {
         self.policy = policy
     }
 
-    /// What one frame's largest face says.
+    /// What one frame's primary face says.
     struct FrameFace {
         var face: DetectedFace
         var facesFound: Int

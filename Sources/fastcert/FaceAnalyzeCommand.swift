@@ -15,7 +15,7 @@ struct FaceAnalyzeCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (an array, one object per image, in the order given).")
     var json = false
 
-    @Flag(help: "Score the largest face with the passive anti-spoofing models (a screen or a print scores low).")
+    @Flag(help: "Score the primary face with the passive anti-spoofing models (a screen or a print scores low).")
     var passive = false
 
     @OptionGroup var engineOptions: EngineOptions

@@ -6,7 +6,7 @@ import Foundation
 struct FaceCompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare the largest face in two photos: distance, threshold and match.",
+        abstract: "Compare the primary face (the one each photo is framed on) in two photos: distance, threshold and match.",
         discussion: "Exits 0 whether or not the faces match; 3 when an image has no face, 4 when one cannot be read.")
 
     @Argument(help: ArgumentHelp("The first photo.", valueName: "image-a"))

@@ -16,7 +16,7 @@ struct FaceReport: Encodable {
         var score: Double
         var landmarks: [[Double]]
         var quality: Quality
-        /// The passive anti-spoofing "real" probabilities (largest face, with --passive).
+        /// The passive anti-spoofing "real" probabilities (the primary face, with --passive).
         var passive: Passive?
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs a ``PairList`` through a ``FaceEngine``: every image once, on all workers, then the
-/// distance of every pair whose two images hold a usable face (the largest face of each).
+/// distance of every pair whose two images hold a usable face (the primary face of each).
 public struct PairEvaluation: Sendable {
     /// An image that gave no embedding, and why.
     public struct Failure: Sendable, Equatable {
