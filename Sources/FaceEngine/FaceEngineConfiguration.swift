@@ -37,6 +37,20 @@ public struct FaceEngineConfiguration: Sendable, Equatable {
     /// (dlib's `num_jitters`; the cost multiplies by it).
     public var jitters = 0
 
+    /// The options that shape the embeddings, by name, as a calibration file records them and the
+    /// service compares them: "hog", "hog,mirror", "cnn,jitters-10", ...
+    public var embeddingOptions: String {
+        Self.embeddingOptions(detector: detector, mirror: mirrorEmbedding, cnnFallback: cnnFallback, jitters: jitters)
+    }
+
+    public static func embeddingOptions(detector: Detector, mirror: Bool, cnnFallback: Bool = false, jitters: Int = 0) -> String {
+        var options = [detector.rawValue]
+        if mirror { options.append("mirror") }
+        if cnnFallback { options.append("cnn-fallback") }
+        if jitters > 1 { options.append("jitters-\(jitters)") }
+        return options.joined(separator: ",")
+    }
+
     /// The L2 distance under which two faces are judged the same person. Calibrated on
     /// `faces-dev` with `fastcert eval` (docs/calibration.md).
     public static let defaultMatchThreshold = 0.55

@@ -72,13 +72,20 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// The engine options the calibration file was measured with (the service embeds with HOG, one chip).
+    /// The engine options the calibration file was measured with.
     public var calibratedEmbedding: String? {
         if case .calibration(_, let calibration) = thresholdSource { return calibration.embedding }
         return nil
     }
+    /// The face engine's configuration for the service (HOG; the mirror when asked for).
+    public func engineConfiguration(modelDirectory: URL) -> FaceEngineConfiguration {
+        var configuration = FaceEngineConfiguration(
+            modelDirectory: modelDirectory, workers: workers, maxBytes: maxBodyBytes, maxPixels: maxPixels, queueCapacity: engineQueue)
+        configuration.mirrorEmbedding = mirrorEmbedding
+        return configuration
+    }
     /// The embedding options the service runs with, named as a calibration file names them.
-    public var embedding: String { mirrorEmbedding ? "hog,mirror" : "hog" }
+    public var embedding: String { FaceEngineConfiguration.embeddingOptions(detector: .hog, mirror: mirrorEmbedding) }
     /// Whether the calibration file's embeddings were made as the service makes them (the CNN
     /// fallback only decides which photos have a face, not their embeddings).
     public var calibrationMatchesEmbedding: Bool {

@@ -90,11 +90,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         try await reportingFailures {
             let scores: Scores
             if let pairs { scores = try await scorePairs(pairs) } else { scores = try await scorePeople() }
-            var options = [engineOptions.detector.rawValue]
-            if engineOptions.mirror { options.append("mirror") }
-            if engineOptions.cnnFallback { options.append("cnn-fallback") }
-            if engineOptions.jitters > 1 { options.append("jitters-\(engineOptions.jitters)") }
-            if scoring.mirrorReference { options.append("mirror-reference") }
+            let options = [engineOptions.configuration().embeddingOptions] + (scoring.mirrorReference ? ["mirror-reference"] : [])
             guard
                 var calibration = Calibration.choose(
                     genuine: scores.genuine, impostor: scores.impostor, targetFMR: targetFmr, embedding: options.joined(separator: ","),

@@ -38,25 +38,31 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Embed each face as the mean of this many jittered copies of its chip (2 to 100; cost x N).")
     var jitters = 0
 
-    /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
-    /// of range (a usage error, exit 64, with the engine's message naming the option).
-    func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount, mirror forceMirror: Bool = false) async throws
-        -> FaceEngine
+    /// The engine configuration these options describe.
+    func configuration(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount, mirror forceMirror: Bool = false)
+        -> FaceEngineConfiguration
     {
-        let configuration = FaceEngineConfiguration(
+        var configuration = FaceEngineConfiguration(
             modelDirectory: modelDirectory(),
             workers: workers ?? defaultWorkers,
             maxBytes: maxBytes,
             maxPixels: maxPixels,
             detectionSize: detectionSize,
             detector: detector)
-        var configured = configuration
-        configured.passiveBoxScale = passiveBoxScale
-        configured.mirrorEmbedding = mirror || forceMirror
-        configured.cnnFallback = cnnFallback
-        configured.jitters = jitters
+        configuration.passiveBoxScale = passiveBoxScale
+        configuration.mirrorEmbedding = mirror || forceMirror
+        configuration.cnnFallback = cnnFallback
+        configuration.jitters = jitters
+        return configuration
+    }
+
+    /// Starts the engine, or exits with a one-line reason: models missing (exit 5), or an option out
+    /// of range (a usage error, exit 64, with the engine's message naming the option).
+    func startEngine(defaultWorkers: Int = ProcessInfo.processInfo.activeProcessorCount, mirror forceMirror: Bool = false) async throws
+        -> FaceEngine
+    {
         do {
-            return try await FaceEngine.start(configuration: configured)
+            return try await FaceEngine.start(configuration: configuration(defaultWorkers: defaultWorkers, mirror: forceMirror))
         } catch .badArgument(let message) {
             throw ValidationError(message)
         } catch {

@@ -79,11 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let engine: FaceEngine
         do {
-            var configuration = FaceEngineConfiguration(
-                modelDirectory: modelDirectory, workers: settings.workers, maxBytes: settings.maxBodyBytes, maxPixels: settings.maxPixels,
-                queueCapacity: settings.engineQueue)
-            configuration.mirrorEmbedding = settings.mirrorEmbedding
-            engine = try await FaceEngine.start(configuration: configuration)
+            engine = try await FaceEngine.start(configuration: settings.engineConfiguration(modelDirectory: modelDirectory))
         } catch {
             throw CommandFailure.engine(error, subject: nil)
         }
