@@ -94,6 +94,8 @@ public actor Enroller {
     /// Largest face distance between two persons' templates reported as one identity.
     public let duplicateThreshold: Double
     let index = TemplateIndex()
+    /// The verification cohort (a sample of the enrolled, ``FaceCohort``), kept with the index.
+    public nonisolated let cohort: FaceCohort
     var loaded = false
     /// Enrolled templates the key could not open when the index was filled: the duplicate search
     /// cannot see them, so no one is enrolled while there are any.
@@ -111,8 +113,9 @@ public actor Enroller {
 
     public init(
         store: any EnrollmentStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold,
-        passiveAttackBelow: Double = 0
+        passiveAttackBelow: Double = 0, cohortCapacity: Int = FaceCohort.defaultCapacity
     ) {
+        self.cohort = FaceCohort(capacity: cohortCapacity)
         self.passiveAttackBelow = passiveAttackBelow
         self.store = store
         self.engine = engine
@@ -146,12 +149,12 @@ public actor Enroller {
             try await catchUp()
             return (index.ownerCount, 0)
         }
-        let index = index
+        let (index, cohort) = (index, cohort)
         // Events from here on are replayed by catchUp(), so nothing enrolled during the load is missed.
         lastEvent = try await store.lastEnrollmentEvent()
         index.reserve(try await store.enrolledCount())
         let counts = try await store.forEachTemplate { batch in
-            for (id, embeddings) in batch { index.replace(owner: id.value, with: embeddings) }
+            for (id, embeddings) in batch { Self.place(id.value, embeddings, index, cohort) }
         }
         loaded = true
         unreadable = counts.unreadable
@@ -159,16 +162,18 @@ public actor Enroller {
         return counts
     }
 
+    /// Puts an owner's embeddings in the index and offers them to the cohort (none: takes them out).
+    static func place(_ owner: String, _ embeddings: [[Float]], _ index: TemplateIndex, _ cohort: FaceCohort) {
+        index.replace(owner: owner, with: embeddings)
+        cohort.replace(owner: owner, with: embeddings.compactMap(FaceEmbedding.init(values:)))
+    }
+
     /// Applies enrollments made since the index was last brought up to date, by this process or
     /// another one on the same database (the command line beside the service).
     func catchUp() async throws {
         let changes = try await store.enrollmentChanges(after: lastEvent)
         for person in Set(changes.persons.map(\.value)) {
-            if let template = try await openTemplate(try ResidentID(person)) {
-                index.replace(owner: person, with: template)
-            } else {
-                index.remove(owner: person)
-            }
+            Self.place(person, try await openTemplate(try ResidentID(person)) ?? [], index, cohort)
         }
         lastEvent = changes.last
     }
@@ -273,7 +278,7 @@ public actor Enroller {
                 status: .alreadyEnrolled, photos: outcome.results, referencePhotos: 0, duplicates: [],
                 message: "enrolled meanwhile by someone else; replace to enroll new photos")
         }
-        index.replace(owner: request.person.value, with: embeddings)
+        Self.place(request.person.value, embeddings, index, cohort)
         return Outcome(
             status: wasEnrolled ? .replaced : .enrolled, photos: outcome.results, referencePhotos: count, duplicates: duplicates,
             message: "\(wasEnrolled ? "re-enrolled" : "enrolled") with \(count) reference photo(s)")
@@ -318,7 +323,7 @@ public actor Enroller {
         await acquire()
         defer { release() }
         let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason)
-        index.remove(owner: person.value)
+        Self.place(person.value, [], index, cohort)
         return deleted
     }
 }

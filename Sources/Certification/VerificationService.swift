@@ -27,6 +27,9 @@ public struct VerificationService: Sendable {
         /// test's fake camera plays a fixed clip). Never set in production: a known sequence can be
         /// recorded in advance.
         public var fixedChallenges: [LivenessChallenge]?
+        /// With a cohort calibration: the cohort rule (``CohortPolicy``), used once the service's
+        /// cohort holds its minimum of members; `matchThreshold` decides until then.
+        public var cohort: CohortPolicy?
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
             self.matchThreshold = matchThreshold
@@ -79,6 +82,7 @@ public struct VerificationService: Sendable {
         public var person: ResidentID
         /// The best match distance (4 decimals), when a face was compared.
         public var distance: Double?
+        /// The threshold the decision was made against: a distance, or with the cohort rule a z-value.
         public var threshold: Double
         /// What to tell the person when not verified.
         public var reasons: [String]
@@ -113,6 +117,8 @@ public struct VerificationService: Sendable {
     let store: any VerificationStore
     let engine: FaceEngine
     let liveness: LivenessAnalyzer
+    /// The sample of enrolled people scores are normalized against (the enroller's), with a cohort policy.
+    let cohort: FaceCohort?
     public let policy: Policy
     /// The service's clock (sessions' expiry, lockouts); tests inject one instead of sleeping.
     let now: @Sendable () -> Date
@@ -120,9 +126,10 @@ public struct VerificationService: Sendable {
     let busyDevices = BusySet()
 
     public init(
-        store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy,
+        store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy, cohort: FaceCohort? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.cohort = cohort
         self.store = store
         self.engine = engine
         self.liveness = liveness
@@ -186,7 +193,7 @@ public struct VerificationService: Sendable {
         let enrolled = template.compactMap(FaceEmbedding.init(values:))
         var match: Match
         switch request.capture {
-        case .photo(let photo): match = try await matchOnly(photo, enrolled)
+        case .photo(let photo): match = try await matchOnly(photo, enrolled, id)
         case .liveness(let session, let frames): match = try await live(session, frames, request, enrolled)
         }
         var attempt = VerificationAttempt(
@@ -195,7 +202,7 @@ public struct VerificationService: Sendable {
         match.payload["liveness"] = match.liveness.rawValue
         if let distance = match.distance { match.payload["distance"] = String(distance) }
         attempt.evidencePayload = AuditJSON.text(match.payload)
-        let (threshold, decided) = (policy.matchThreshold, match)
+        let (threshold, decided) = (match.threshold ?? policy.matchThreshold, match)
         let stored = try await store.record(attempt, tag: request.idempotency, escalateAfter: policy.lockout.maxFailures) { outcome in
             respond(
                 Decision(
@@ -234,12 +241,35 @@ public struct VerificationService: Sendable {
         var payload: [String: String] = [:]
         var verdict: LivenessResult.Verdict?
         var milliseconds: Double?
+        /// The threshold decided against, when a face was compared.
+        var threshold: Double?
     }
 
-    /// The face compared with the template: verified within the threshold.
-    func compared(_ best: Double, into match: inout Match) {
+    /// The face compared with the template: with the cohort rule and a full cohort, verified when
+    /// the normalized score is within the cohort threshold (the distance within its ceiling); else
+    /// verified within the distance threshold. The audit record names the rule and both numbers.
+    func compared(_ best: Double, probe: FaceEmbedding?, enrolled: [FaceEmbedding], person: ResidentID, into match: inout Match) {
         match.distance = best.isFinite ? (best * 10000).rounded() / 10000 : nil
-        match.decision = best <= policy.matchThreshold ? .verified : .notVerified
+        var verified = best <= policy.matchThreshold
+        match.threshold = policy.matchThreshold
+        match.payload["rule"] = "distance"
+        if let rule = policy.cohort, let cohort, let probe {
+            let members = cohort.count
+            match.payload["cohort_members"] = String(members)
+            if members >= rule.minimumMembers,
+                let score = cohort.score(
+                    distance: best, probe: probe, references: enrolled, claimed: person.value, normalization: rule.normalization)
+            {
+                verified = score.z <= rule.threshold
+                match.threshold = rule.threshold
+                match.payload["rule"] = "cohort"
+                match.payload["cohort_z"] = score.z.isFinite ? String(format: "%.4f", score.z) : "beyond_ceiling"
+                match.payload["cohort_threshold"] = String(rule.threshold)
+                match.payload["distance_threshold"] = String(policy.matchThreshold)
+            }
+        }
+        if match.payload["rule"] == "distance" { match.payload["threshold"] = String(policy.matchThreshold) }
+        match.decision = verified ? .verified : .notVerified
         if match.decision == .notVerified {
             match.reasons = ["the face does not match the enrolled photo"]
             match.hintCode = "no_match"
@@ -248,7 +278,7 @@ public struct VerificationService: Sendable {
 
     /// Match-only (an attended desk): one photo, its quality checked; a face that cannot be used
     /// (none, several, too small, too dark...) is a retry with the reasons.
-    func matchOnly(_ photo: Data, _ enrolled: [FaceEmbedding]) async throws(FaceEngineError) -> Match {
+    func matchOnly(_ photo: Data, _ enrolled: [FaceEmbedding], _ person: ResidentID) async throws(FaceEngineError) -> Match {
         var match = Match()
         match.payload["mode"] = "match_only"
         do throws(FaceEngineError) {
@@ -270,7 +300,8 @@ public struct VerificationService: Sendable {
                 return match
             }
             let embedding = analysis.primaryFace.embedding
-            compared(GalleryRule.service.distance(embedding, to: enrolled), into: &match)
+            compared(
+                GalleryRule.service.distance(embedding, to: enrolled), probe: embedding, enrolled: enrolled, person: person, into: &match)
         } catch {
             guard case .noFace = error else { throw error }
             match.reasons = ["no face found: look straight at the camera, with the whole face in view"]
@@ -338,7 +369,8 @@ public struct VerificationService: Sendable {
             match.hintCode = result.hintCode
         case .live:
             match.liveness = .passed
-            compared(result.matchDistance ?? .infinity, into: &match)
+            compared(
+                result.matchDistance ?? .infinity, probe: result.matchEmbedding, enrolled: enrolled, person: request.person, into: &match)
         }
         return match
     }

@@ -143,8 +143,11 @@ extension LivenessAnalyzer {
     /// first two, up to two more frontal ones, the widest turn each way, and one at random. The
     /// frontal ones must show one person; a turned one must be close to its nearest embedded
     /// frontal frame (turned faces drift, not that far). Returns the best distance of a frontal
-    /// frame to the template, by the service's rule for several reference photos (nil without one).
-    func checkIdentity(_ located: Located, template: [FaceEmbedding]?, _ checks: inout [LivenessCheck]) async throws(Halt) -> Double? {
+    /// frame to the template, by the service's rule for several reference photos, and that frame's
+    /// embedding (nil without a template).
+    func checkIdentity(_ located: Located, template: [FaceEmbedding]?, _ checks: inout [LivenessCheck]) async throws(Halt) -> (
+        distance: Double, embedding: FaceEmbedding
+    )? {
         let faces = located.faces
         let reference = Self.median(faces.prefix(2).map(\.cue))
         let frontalIndices = faces.indices.filter { abs(faces[$0].cue - reference) < policy.neutralCue }
@@ -178,9 +181,8 @@ extension LivenessAnalyzer {
             .init(
                 name: "identity", passed: true, score: score,
                 reason: String(format: "one person throughout (frontal %.2f, turned %.2f)", frontalSpread, worstNeighbour)))
-        return template.map { template in
-            frontal.values.map { GalleryRule.service.distance($0, to: template) }.min() ?? .infinity
-        }
+        guard let template else { return nil }
+        return frontal.values.map { (GalleryRule.service.distance($0, to: template), $0) }.min { $0.0 < $1.0 }
     }
 
     /// The start faces the camera; then each challenge in order, neutral between them. Returns

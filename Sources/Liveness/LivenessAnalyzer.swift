@@ -50,17 +50,18 @@ public struct LivenessAnalyzer: Sendable {
     {
         let start = ContinuousClock.now
         var checks: [LivenessCheck] = []
-        var distance: Double?
+        var match: (distance: Double, embedding: FaceEmbedding)?
         func result(_ verdict: LivenessResult.Verdict, _ code: String, _ hint: String, attack: String? = nil) -> LivenessResult {
             LivenessResult(
-                verdict: verdict, attack: attack, hintCode: code, hint: hint, checks: checks, matchDistance: distance,
+                verdict: verdict, attack: attack, hintCode: code, hint: hint, checks: checks, matchDistance: match?.distance,
+                matchEmbedding: match?.embedding,
                 milliseconds: (ContinuousClock.now - start).inSeconds * 1000)
         }
         do throws(Halt) {
             try checkPace(frames, &checks)
             let located = try await locate(frames, &checks)
             try checkRepeats(located, &checks)
-            distance = try await checkIdentity(located, template: template, &checks)
+            match = try await checkIdentity(located, template: template, &checks)
             let turns = try checkChallenges(located, challenges, &checks)
             try await checkBorders(located, &checks)
             try await checkStructure(located, turns: turns, &checks)

@@ -51,13 +51,16 @@ public struct LivenessResult: Sendable {
     public var checks: [LivenessCheck]
     /// The best distance between a frontal frame and the enrolled template (nil without a template).
     public var matchDistance: Double?
+    /// That frame's embedding (the probe a cohort score is made from). Biometric: never logged or sent.
+    public var matchEmbedding: FaceEmbedding?
     /// Wall-clock time of the analysis.
     public var milliseconds: Double
 
     public init(
         verdict: Verdict, attack: String? = nil, hintCode: String = "", hint: String, checks: [LivenessCheck], matchDistance: Double?,
-        milliseconds: Double
+        matchEmbedding: FaceEmbedding? = nil, milliseconds: Double
     ) {
+        self.matchEmbedding = matchEmbedding
         self.hintCode = hintCode
         self.verdict = verdict
         self.attack = attack

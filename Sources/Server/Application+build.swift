@@ -29,9 +29,7 @@ struct ServiceDependencies: Sendable {
 public func buildApplication(
     configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
 ) -> some ApplicationProtocol {
-    let enroller = Enroller(
-        store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
-        duplicateThreshold: configuration.duplicateThreshold)
+    let enroller = makeEnroller(configuration: configuration, store: store, engine: engine)
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     return Application(
         router: router,
@@ -45,6 +43,15 @@ public func buildApplication(
                     DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger, retention: configuration.retention)
                 ] : []),
         logger: logger)
+}
+
+/// The enroller of the configuration: its thresholds, and the cohort sample's size the cohort rule
+/// was calibrated with (the verification service scores against the enroller's cohort).
+func makeEnroller(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Enroller {
+    Enroller(
+        store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
+        duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow,
+        cohortCapacity: configuration.cohort?.capacity ?? FaceCohort.defaultCapacity)
 }
 
 /// The router alone (tests drive it without a socket; `now` is the verification service's clock).
@@ -64,15 +71,15 @@ public func buildRouter(
         sessionSeconds: configuration.livenessSessionSeconds)
     policy.deskPassiveAttackBelow = configuration.deskPassiveAttackBelow
     policy.fixedChallenges = configuration.fixedChallenges
+    policy.cohort = configuration.cohort
+    let enroller = enroller ?? makeEnroller(configuration: configuration, store: store, engine: engine)
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
         authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
         verifier: VerificationService(
-            store: store.verifications, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy, now: now),
-        enroller: enroller
-            ?? Enroller(
-                store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
-                duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow))
+            store: store.verifications, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy,
+            cohort: enroller.cohort, now: now),
+        enroller: enroller)
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

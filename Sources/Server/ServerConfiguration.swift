@@ -52,6 +52,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var mirrorEmbedding = false
     /// Where the match threshold came from, for the start-up log.
     public var thresholdSource = ThresholdSource.standard
+    /// The cohort rule of a calibration file made by people with `--cohort`: verifications are
+    /// decided by the cohort-normalized score once the service's cohort of enrolled people is as
+    /// large as the calibration's, by `matchThreshold` (the file's distance threshold) until then.
+    /// Nil with an explicit threshold (which decides by distance alone) or a distance calibration.
+    public var cohort: CohortPolicy?
 
     /// Where the match threshold came from.
     public enum ThresholdSource: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -241,8 +246,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// The calibration file's threshold, when one is named and no threshold was given explicitly
-    /// (one named before is replaced).
+    /// The calibration file's threshold (and cohort rule), when one is named and no threshold was
+    /// given explicitly (one named before is replaced).
     public mutating func applyCalibration() throws {
         if case .explicit = thresholdSource { return }
         guard let calibration else { return }
@@ -250,8 +255,16 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         do { loaded = try Calibration.load(URL(filePath: calibration)) } catch let error as CalibrationError {
             throw ConfigurationError(error.description)
         }
-        matchThreshold = loaded.matchThreshold
+        matchThreshold = loaded.distanceThreshold ?? loaded.matchThreshold
+        cohort = loaded.cohortPolicy
         thresholdSource = .calibration(file: calibration, loaded)
+    }
+
+    /// An explicit distance threshold: it overrides a calibration file, its cohort rule too.
+    public mutating func setMatchThreshold(_ threshold: Double, from place: String) {
+        matchThreshold = threshold
+        thresholdSource = .explicit(place)
+        cohort = nil
     }
 
     var lockout: LockoutPolicy { .init(maxFailures: lockoutFailures, firstDelay: lockoutSeconds) }

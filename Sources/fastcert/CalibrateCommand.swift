@@ -15,7 +15,11 @@ struct CalibrateCommand: AsyncParsableCommand {
             threshold without that margin, and at the chosen threshold the false-match and false-non-match \
             rates with their 95% intervals. Writes --out (default calibration.json) for `fastcert serve \
             --calibration FILE`; an explicit --match-threshold still overrides it. A false match pays a \
-            dead person's pension; a false non-match costs a retry (docs/calibration.md).
+            dead person's pension; a false non-match costs a retry (docs/calibration.md). \
+            Without --pairs, --cohort K calibrates the service's cohort rule: each attempt scored against \
+            the K nearest of a sample of --cohort-people of the people (as the service scores against its \
+            enrolled people); the file then holds a z-value threshold, and the distance threshold for the \
+            same target, which the service uses until its cohort is as large as the one calibrated.
             """)
 
     @Option(help: ArgumentHelp("The pair list (TSV).", valueName: "file")) var pairs: String?
@@ -26,6 +30,8 @@ struct CalibrateCommand: AsyncParsableCommand {
             valueName: "dir"))
     var root: String
     @Option(help: "Without --pairs: reference photos per enrolled person (as the bureau enrolls).") var references = 1
+    @Option(help: ArgumentHelp("Without --pairs, with --cohort: the cohort sample's size (the service's).", valueName: "n"))
+    var cohortPeople: Int?
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
@@ -36,8 +42,16 @@ struct CalibrateCommand: AsyncParsableCommand {
         guard targetFmr > 0, targetFmr < 0.5 else { throw ValidationError("--target-fmr must be between 0 and 0.5 (e.g. 1e-3)") }
         guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
         if pairs != nil, references != 1 { throw ValidationError("--references is for a folder of people, without --pairs") }
-        if pairs == nil, impostors != nil || scoring.mirrorReference || scoring.cohort != nil {
-            throw ValidationError("--impostors, --mirror-reference and --cohort go with --pairs")
+        if pairs == nil, impostors != nil || scoring.mirrorReference {
+            throw ValidationError("--impostors and --mirror-reference go with --pairs")
+        }
+        if let cohortPeople {
+            guard pairs == nil, let cohort = scoring.cohort else {
+                throw ValidationError("--cohort-people goes with --cohort, without --pairs (a cohort of enrolled people)")
+            }
+            guard (2...100_000).contains(cohortPeople), cohort < cohortPeople else {
+                throw ValidationError("--cohort-people must be 2 to 100000, and larger than --cohort")
+            }
         }
     }
 
@@ -47,6 +61,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         var impostor: [Double]
         var source: String
         var comparison: String?
+        /// Without --pairs, with --cohort: the distances the z-values were made from, and the cohort's members.
+        var distances: (genuine: [Double], impostor: [Double])?
+        var cohortMembers: Int?
     }
 
     func scorePairs(_ pairs: String) async throws -> Scores {
@@ -74,17 +91,28 @@ struct CalibrateCommand: AsyncParsableCommand {
         let engine = try await engineOptions.startEngine()
         let result: GalleryEvaluation
         do {
-            result = try await GalleryEvaluation.run(root: URL(filePath: root), references: references, engine: engine)
+            result = try await GalleryEvaluation.run(
+                root: URL(filePath: root), references: references, engine: engine, cohort: scoring.normalization,
+                cohortCapacity: cohortCapacity)
         } catch {
             throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
         }
         let rule = GalleryRule.service
+        let genuine = result.genuine.compactMap { $0.distances[rule] }
+        let impostor = result.impostor[rule] ?? []
+        let source =
+            "\(URL(filePath: root).lastPathComponent): \(result.enrolledPeople) people enrolled (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)"
+        let comparison = "\(rule.rawValue) of \(references) reference photo\(references == 1 ? "" : "s")"
+        guard let cohort = scoring.cohort else {
+            return Scores(genuine: genuine, impostor: impostor, source: source, comparison: comparison)
+        }
         return Scores(
-            genuine: result.genuine.compactMap { $0.distances[rule] }, impostor: result.impostor[rule] ?? [],
-            source:
-                "\(URL(filePath: root).lastPathComponent): \(result.enrolledPeople) people enrolled (\(result.failures.count) of \(result.imagesAnalysed) images without a usable face)",
-            comparison: "\(rule.rawValue) of \(references) reference photo\(references == 1 ? "" : "s")")
+            genuine: result.genuine.compactMap(\.cohortScore), impostor: result.cohortImpostor, source: source,
+            comparison: "\(comparison), cohort-normalized z-values (the \(cohort) nearest of \(result.cohortMembers) people)",
+            distances: (genuine, impostor), cohortMembers: result.cohortMembers)
     }
+
+    var cohortCapacity: Int { cohortPeople ?? FaceCohort.defaultCapacity }
 
     func run() async throws {
         try await reportingFailures {
@@ -102,6 +130,21 @@ struct CalibrateCommand: AsyncParsableCommand {
             }
             calibration.comparison = scores.comparison
             calibration.cohortSize = scoring.cohort
+            if let distances = scores.distances, let members = scores.cohortMembers {
+                // The distance threshold the service decides by until its cohort is as large.
+                guard
+                    let byDistance = Calibration.choose(
+                        genuine: distances.genuine, impostor: distances.impostor, targetFMR: targetFmr, embedding: "", source: "")
+                else { throw CommandFailure.input("no genuine and impostor attempts could both be scored") }
+                guard members > scoring.cohort ?? 0 else {
+                    throw CommandFailure.input(
+                        "\(root): only \(members) people for a cohort of the \(scoring.cohort ?? 0) nearest; use a smaller --cohort")
+                }
+                calibration.distanceThreshold = byDistance.matchThreshold
+                calibration.cohortCapacity = cohortCapacity
+                calibration.cohortMembers = members
+                calibration.cohortCeiling = scoring.normalization?.ceiling
+            }
             do {
                 try calibration.json().write(to: URL(filePath: out), options: .atomic)
             } catch {
@@ -138,6 +181,11 @@ struct CalibrateCommand: AsyncParsableCommand {
             "at the threshold:    FMR \(pct(c.fmr)) (\(c.falseMatches) of \(c.impostorPairs); 95% CI \(pct(c.fmrLower95))-\(pct(c.fmrUpper95)))",
             "                     FNMR \(pct(c.fnmr)) (\(c.falseNonMatches) of \(c.genuinePairs) turned away; 95% CI \(pct(c.fnmrLower95))-\(pct(c.fnmrUpper95)))",
         ]
+        if let distance = c.distanceThreshold, let members = c.cohortMembers {
+            lines.insert(
+                "distance threshold:  \(String(format: "%.4f", distance))  (the same target by distance: the service's rule while its cohort has fewer than \(members) people)",
+                at: 5)
+        }
         if !c.targetShown {
             lines.append(
                 "warning:             \(c.impostorPairs) impostor pairs cannot show an FMR of \(c.targetFMR) with 95% confidence "

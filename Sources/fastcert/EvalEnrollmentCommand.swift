@@ -18,13 +18,18 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             false-non-match rates at --threshold and the false-non-match rate at false-match rates 1e-2, \
             1e-3 and 1e-4. Then, for the service's rule at --threshold: how many genuine attempts were \
             refused, how many of those the photo check would have answered with a reason to act on (too \
-            dark, turned, too small...), and how many a retry (the person's next photo) rescued.
+            dark, turned, too small...), and how many a retry (the person's next photo) rescued. With \
+            --cohort K, the service's rule is also scored cohort-normalized as the service would with a \
+            cohort calibration: against the K nearest members of a sample of everyone in DIR (each \
+            enrolled with their first photos), less the person claimed and the probe's own person; those \
+            scores are z-values, so only their rates at a false-match rate are printed.
             """)
 
     @Option(help: ArgumentHelp("The folder of people (one sub-folder each).", valueName: "dir")) var root: String
     @Option(help: "Reference photos per enrolled person.") var references = 2
     @Option(help: "The threshold to report at.") var threshold: Double = FaceEngineConfiguration.defaultMatchThreshold
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var cohortOptions: CohortOptions
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
@@ -37,8 +42,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             var genuine_attempts: Int
             var impostor_attempts: Int
             var auc: Double
-            var fmr_at_threshold: Double
-            var fnmr_at_threshold: Double
+            /// Nil for the cohort-normalized scores (z-values: the distance threshold means nothing to them).
+            var fmr_at_threshold: Double?
+            var fnmr_at_threshold: Double?
             var fnmr_at_fmr: [String: Double]
         }
 
@@ -62,6 +68,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
         var images: Int
         var no_face: Int
         var rules: [Rule]
+        /// With --cohort: its size and members.
+        var cohort: Int?
+        var cohort_members: Int?
         var retry: Retry
         var seconds: Double
     }
@@ -71,7 +80,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             let engine = try await engineOptions.startEngine()
             let result: GalleryEvaluation
             do {
-                result = try await GalleryEvaluation.run(root: URL(filePath: root), references: references, engine: engine)
+                result = try await GalleryEvaluation.run(
+                    root: URL(filePath: root), references: references, engine: engine, cohort: cohortOptions.normalization,
+                    cohortCapacity: cohortOptions.cohortPeople)
             } catch let error as FaceEngineError {
                 throw CommandFailure.engine(error, subject: nil)
             } catch {
@@ -81,17 +92,24 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
                 throw CommandFailure.input(
                     "\(root): fewer than two people with more than \(references) usable photos; nothing to measure")
             }
-            let rules = GalleryRule.allCases.compactMap { rule -> Output.Rule? in
-                guard let m = result.metrics(rule, threshold: threshold) else { return nil }
-                return Output.Rule(
-                    rule: rule.rawValue, genuine_attempts: m.genuinePairs, impostor_attempts: m.impostorPairs, auc: m.auc,
-                    fmr_at_threshold: m.fmrAtThreshold, fnmr_at_threshold: m.fnmrAtThreshold,
+            func row(_ name: String, _ m: VerificationMetrics, atThreshold: Bool) -> Output.Rule {
+                Output.Rule(
+                    rule: name, genuine_attempts: m.genuinePairs, impostor_attempts: m.impostorPairs, auc: m.auc,
+                    fmr_at_threshold: atThreshold ? m.fmrAtThreshold : nil, fnmr_at_threshold: atThreshold ? m.fnmrAtThreshold : nil,
                     fnmr_at_fmr: Dictionary(uniqueKeysWithValues: m.fnmrAtFMR.map { (String($0.key), $0.value) }))
+            }
+            var rules = GalleryRule.allCases.compactMap { rule in
+                result.metrics(rule, threshold: threshold).map { row(rule.rawValue, $0, atThreshold: true) }
+            }
+            if cohortOptions.cohort != nil, let m = result.cohortMetrics(threshold: 0) {
+                rules.append(row("\(GalleryRule.service.rawValue)+cohort", m, atThreshold: false))
             }
             let output = Output(
                 references: references, threshold: threshold, enrolled_people: result.enrolledPeople,
                 people_without_usable_references: result.peopleWithoutUsableReferences, images: result.imagesAnalysed,
-                no_face: result.failures.count, rules: rules, retry: Self.retries(result, rule: GalleryRule.service, threshold: threshold),
+                no_face: result.failures.count, rules: rules, cohort: cohortOptions.cohort,
+                cohort_members: cohortOptions.cohort.map { _ in result.cohortMembers },
+                retry: Self.retries(result, rule: GalleryRule.service, threshold: threshold),
                 seconds: result.seconds)
             if json {
                 try printJSON(output)
@@ -133,17 +151,20 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
                     ? " (\(o.people_without_usable_references) left out: a reference without a face)" : ""),
             "images:               \(o.images), \(o.no_face) without a usable face",
             String(format: "threshold:            %.3f", o.threshold),
-            "rule               genuine  impostor   AUC     FMR@thr   FNMR@thr  FNMR@1e-2 FNMR@1e-3 FNMR@1e-4",
+            "rule                  genuine  impostor   AUC     FMR@thr   FNMR@thr  FNMR@1e-2 FNMR@1e-3 FNMR@1e-4",
         ]
         for r in o.rules {
             lines.append(
-                r.rule.padding(toLength: 17, withPad: " ", startingAt: 0)
+                r.rule.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: " %7d %9d   %.4f  ", r.genuine_attempts, r.impostor_attempts, r.auc)
+                    + (r.fmr_at_threshold.map { String(format: "%.5f", $0) } ?? "      -") + "   "
+                    + (r.fnmr_at_threshold.map { String(format: "%.4f", $0) } ?? "     -")
                     + String(
-                        format: " %7d %9d   %.4f  %.5f   %.4f    %.4f    %.4f    %.4f", r.genuine_attempts, r.impostor_attempts,
-                        r.auc,
-                        r.fmr_at_threshold, r.fnmr_at_threshold, r.fnmr_at_fmr["0.01"] ?? .nan,
-                        r.fnmr_at_fmr["0.001"] ?? .nan,
+                        format: "    %.4f    %.4f    %.4f", r.fnmr_at_fmr["0.01"] ?? .nan, r.fnmr_at_fmr["0.001"] ?? .nan,
                         r.fnmr_at_fmr["0.0001"] ?? .nan))
+        }
+        if let size = o.cohort, let members = o.cohort_members {
+            lines.append("cohort:               the \(size) nearest of \(members) people (+cohort: z-values)")
         }
         let t = o.retry
         lines += [

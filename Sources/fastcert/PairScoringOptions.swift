@@ -9,7 +9,7 @@ struct PairScoringOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Score each pair against this many nearest faces of other people among the images (cohort normalization, AS-norm): z-values, not distances; pairs farther apart than 0.65 never match.",
+            "Score each comparison against this many nearest other people (cohort normalization, AS-norm): with --pairs among the other images, by people among a sample of the people as the service does. z-values, not distances; farther apart than 0.65 never matches.",
             valueName: "k"))
     var cohort: Int?
 

@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Face-engine worker threads.") var workers: Int?
     @Option(help: "Largest request body, in bytes.") var maxBodyBytes: Int?
     @Option(help: "Largest face distance accepted as a match (overrides --calibration).") var matchThreshold: Double?
-    @Option(help: ArgumentHelp("A calibration file from `fastcert calibrate`: its threshold.", valueName: "file"))
+    @Option(help: ArgumentHelp("A calibration file from `fastcert calibrate`: its threshold (and cohort rule).", valueName: "file"))
     var calibration: String?
     @Flag(help: "Embed each face with its mirror image averaged in: fewer people turned away, ~14 ms more a face.")
     var mirrorEmbedding = false
@@ -53,10 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.calibration = calibration
             do { try settings.applyCalibration() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
-        if let matchThreshold {
-            settings.matchThreshold = matchThreshold
-            settings.thresholdSource = .explicit("--match-threshold")
-        }
+        if let matchThreshold { settings.setMatchThreshold(matchThreshold, from: "--match-threshold") }
         if let logLevel { settings.logLevel = logLevel }
         if mirrorEmbedding { settings.mirrorEmbedding = true }
         // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.
@@ -90,6 +87,15 @@ struct ServeCommand: AsyncParsableCommand {
             metadata: [
                 "threshold": "\(settings.matchThreshold)", "source": "\(settings.thresholdSource)", "embedding": "\(settings.embedding)",
             ])
+        if let cohort = settings.cohort {
+            logger.info(
+                "cohort rule: a verification matches when its cohort-normalized score is within the threshold; by distance until the cohort is full",
+                metadata: [
+                    "cohort_threshold": "\(cohort.threshold)", "nearest": "\(cohort.normalization.size)",
+                    "ceiling": "\(cohort.normalization.ceiling)", "sample": "\(cohort.capacity)",
+                    "members_needed": "\(cohort.minimumMembers)",
+                ])
+        }
         if let embedding = settings.calibratedEmbedding, !settings.calibrationMatchesEmbedding {
             logger.warning(
                 "the calibration file was measured with other engine options than the service runs with: its threshold may not hold",

@@ -54,14 +54,35 @@ struct CalibrationTests {
             people.comparison = "mean_template of 2 reference photos"
             try people.json().write(to: url)
             #expect(try Calibration.load(url).comparison == "mean_template of 2 reference photos")
-            // A threshold for cohort-normalized scores is a z-value: the service refuses it, saying why.
+            // A cohort of other images (pairs) is not the service's: refused, saying why.
             people.cohortSize = 50
             try people.json().write(to: url)
             #expect {
                 try Calibration.load(url)
             } throws: {
-                "\($0)".contains("cohort-normalized")
+                "\($0)".contains("a cohort of other images")
             }
+            // A cohort of people: its z threshold, the distance threshold for a small cohort, the rule.
+            people.matchThreshold = -2.4
+            people.distanceThreshold = 0.54
+            people.cohortCapacity = 2000
+            people.cohortMembers = 2000
+            people.cohortCeiling = 0.65
+            try people.json().write(to: url)
+            let loaded = try Calibration.load(url)
+            #expect(
+                loaded.cohortPolicy
+                    == CohortPolicy(
+                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: -2.4, capacity: 2000, minimumMembers: 2000))
+            // Out of range: a cohort larger than its sample, a distance threshold of 3.
+            var wrong = people
+            wrong.cohortMembers = 2001
+            try wrong.json().write(to: url)
+            #expect(throws: CalibrationError.self) { try Calibration.load(url) }
+            wrong = people
+            wrong.distanceThreshold = 3
+            try wrong.json().write(to: url)
+            #expect(throws: CalibrationError.self) { try Calibration.load(url) }
             try Data("{\"match_threshold\": 3}".utf8).write(to: url)
             #expect(throws: CalibrationError.self) { try Calibration.load(url) }
             #expect(throws: CalibrationError.self) { try Calibration.load(folder.appending(path: "missing.json")) }

@@ -128,17 +128,17 @@ struct EvaluationTests {
         let cohort = CohortNormalization(size: 2)
         let neighbours = cohort.neighbours(embeddings)
         // a/1's cohort never holds a/2 (same folder); its two nearest are b and c.
-        #expect(neighbours["a/1.jpg"]?.map(\.person) == ["b", "c", "d"])
-        let stats = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: "x"))
+        #expect(neighbours["a/1.jpg"]?.map(\.owner) == ["b", "c", "d"])
+        let stats = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: ["x"]))
         #expect(abs(stats.mean - 1.1) < 1e-6 && abs(stats.sd - 0.1) < 1e-6)
         // Against b, a/1's cohort leaves b out: c and d.
-        let withoutB = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: "b"))
+        let withoutB = try #require(cohort.statistics(neighbours["a/1.jpg"]!, excluding: ["b"]))
         #expect(abs(withoutB.mean - 1.3) < 1e-6)
         let score = try #require(cohort.score(distance: 0.3, pathA: "a/1.jpg", pathB: "a/2.jpg", neighbours: neighbours))
         #expect(score < -5)
         // Farther apart than the ceiling: never a match, whatever the cohort.
         #expect(cohort.score(distance: 0.9, pathA: "a/1.jpg", pathB: "a/2.jpg", neighbours: neighbours) == .infinity)
         // A cohort of fewer than two faces: no score.
-        #expect(CohortNormalization(size: 2).statistics([(0.5, "b")], excluding: "x") == nil)
+        #expect(CohortNormalization(size: 2).statistics([.init(distance: 0.5, owner: "b")], excluding: ["x"]) == nil)
     }
 }

@@ -40,16 +40,37 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// one-photo scale, so a threshold from pairs holds for several photos too; calibrating by
     /// people checks that on the bureau's own photos (docs/calibration.md).
     public var comparison: String?
-    /// Set when the scores were cohort-normalized (``CohortNormalization``, the cohort's size): the
-    /// threshold is then a z-value, which the service cannot use yet (``load(_:)`` refuses it).
+    /// Set when the scores were cohort-normalized (``CohortNormalization``, the nearest members per
+    /// side): `matchThreshold` and `pointThreshold` are then z-values. The service uses such a file
+    /// only when it was calibrated by people (`--root PEOPLE --references K --cohort N`), the cohort
+    /// then being a sample of enrolled people as in the service (``FaceCohort``); a pair calibration's
+    /// cohort was the other images, which the service does not have (``load(_:)`` refuses it).
     public var cohortSize: Int?
+    /// With a cohort of people: the sample's capacity, the members it had, and the ceiling.
+    public var cohortCapacity: Int?
+    public var cohortMembers: Int?
+    public var cohortCeiling: Double?
+    /// With a cohort of people: the distance threshold for the same target from the same attempts,
+    /// which the service decides by while its own cohort has fewer members than `cohortMembers`.
+    public var distanceThreshold: Double?
 
     enum CodingKeys: String, CodingKey {
         case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold", pointFNMR = "point_fnmr"
         case falseMatches = "false_matches", fmr, fmrLower95 = "fmr_lower_95", fmrUpper95 = "fmr_upper_95"
         case falseNonMatches = "false_non_matches", fnmr, fnmrLower95 = "fnmr_lower_95", fnmrUpper95 = "fnmr_upper_95"
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs", targetShown = "target_shown", embedding, source
-        case createdAt = "created_at", comparison, cohortSize = "cohort_size"
+        case createdAt = "created_at", comparison, cohortSize = "cohort_size", cohortCapacity = "cohort_capacity"
+        case cohortMembers = "cohort_members", cohortCeiling = "cohort_ceiling", distanceThreshold = "distance_threshold"
+    }
+
+    /// The service's cohort rule from a people calibration with a cohort: nil for a distance calibration.
+    public var cohortPolicy: CohortPolicy? {
+        guard let size = cohortSize, let capacity = cohortCapacity, let members = cohortMembers, let ceiling = cohortCeiling else {
+            return nil
+        }
+        return CohortPolicy(
+            normalization: CohortNormalization(size: size, ceiling: ceiling), threshold: matchThreshold, capacity: capacity,
+            minimumMembers: members)
     }
 
     /// Chooses the threshold for `targetFMR` from genuine and impostor distances.
@@ -138,15 +159,22 @@ public struct Calibration: Codable, Sendable, Equatable {
         do { calibration = try JSONDecoder().decode(Calibration.self, from: data) } catch {
             throw CalibrationError("the calibration file \(url.path) is not a calibration: \(error)")
         }
-        if let size = calibration.cohortSize {
+        guard calibration.cohortSize != nil else {
+            guard (0.1...1.5).contains(calibration.matchThreshold) else {
+                throw CalibrationError(
+                    "the calibration file \(url.path) gives a threshold of \(calibration.matchThreshold), outside 0.1 to 1.5")
+            }
+            return calibration
+        }
+        guard let policy = calibration.cohortPolicy, let distance = calibration.distanceThreshold else {
             throw CalibrationError(
-                "the calibration file \(url.path) holds a threshold for cohort-normalized scores (cohort \(size)), which the service does not use; calibrate without --cohort"
+                "the calibration file \(url.path) holds a threshold for scores normalized against a cohort of other images (pairs), which the service does not have; calibrate by people (--root PEOPLE --references K --cohort N) or without --cohort"
             )
         }
-        guard (0.1...1.5).contains(calibration.matchThreshold) else {
-            throw CalibrationError(
-                "the calibration file \(url.path) gives a threshold of \(calibration.matchThreshold), outside 0.1 to 1.5")
+        guard (0.1...1.5).contains(distance) else {
+            throw CalibrationError("the calibration file \(url.path) gives a distance threshold of \(distance), outside 0.1 to 1.5")
         }
+        if let problem = policy.problem { throw CalibrationError("the calibration file \(url.path): \(problem)") }
         return calibration
     }
 

@@ -5,6 +5,11 @@ import Foundation
 /// probed with each of the others (genuine attempts, in order); every photo of the people not
 /// enrolled, and every probe of an enrolled person, is compared with every other person's
 /// enrollment (impostor attempts). Each ``GalleryRule`` scores the same attempts.
+///
+/// With a cohort normalization, the attempts are also scored as the service scores them with one
+/// (``FaceCohort``): the cohort is a sample of every person of the folder, enrolled with their
+/// first `references` photos (fewer if they have fewer), less the person claimed and, so that an
+/// impostor is not measured against a cohort holding themselves, the probe's own person.
 public struct GalleryEvaluation: Sendable {
     /// One image's analysis (its primary face), or why it has none.
     public struct Image: Sendable {
@@ -20,6 +25,8 @@ public struct GalleryEvaluation: Sendable {
         public var path: String
         public var analysis: FaceAnalysis
         public var distances: [GalleryRule: Double]
+        /// The cohort-normalized score (with a cohort; nil when it was too small).
+        public var cohortScore: Double?
     }
 
     public var references: Int
@@ -28,6 +35,9 @@ public struct GalleryEvaluation: Sendable {
     public var peopleWithoutUsableReferences: Int
     public var genuine: [GenuineAttempt]
     public var impostor: [GalleryRule: [Double]]
+    /// With a cohort: the impostor attempts' normalized scores, and the cohort's members.
+    public var cohortImpostor: [Double] = []
+    public var cohortMembers = 0
     public var failures: [PairEvaluation.Failure]
     public var imagesAnalysed: Int
     public var seconds: Double
@@ -36,6 +46,12 @@ public struct GalleryEvaluation: Sendable {
         VerificationMetrics(
             genuine: genuine.compactMap { $0.distances[rule] }, impostor: impostor[rule] ?? [], threshold: threshold,
             fmrTargets: [1e-2, 1e-3, 1e-4])
+    }
+
+    /// The cohort-normalized scores' metrics (`threshold` a z-value), when measured.
+    public func cohortMetrics(threshold: Double) -> VerificationMetrics? {
+        VerificationMetrics(
+            genuine: genuine.compactMap(\.cohortScore), impostor: cohortImpostor, threshold: threshold, fmrTargets: [1e-2, 1e-3, 1e-4])
     }
 
     /// The people (sub-folders of `root`, sorted) and their images (JPEG or PNG files, sorted).
@@ -55,7 +71,10 @@ public struct GalleryEvaluation: Sendable {
         return people
     }
 
-    public static func run(root: URL, references: Int, engine: FaceEngine) async throws -> GalleryEvaluation {
+    public static func run(
+        root: URL, references: Int, engine: FaceEngine, cohort normalization: CohortNormalization? = nil,
+        cohortCapacity: Int = FaceCohort.defaultCapacity
+    ) async throws -> GalleryEvaluation {
         precondition(references >= 1)
         let people = try people(root: root)
         let paths = people.flatMap(\.paths)
@@ -88,26 +107,43 @@ public struct GalleryEvaluation: Sendable {
             galleries.append((person, enrolled.map(\.primaryFace.embedding), enrolled.map(\.primaryFace.quality)))
             probes += paths.dropFirst(references).compactMap { path in analyses[path].map { (person, path, $0) } }
         }
+        // The cohort: everyone, enrolled with their first usable photos among the first `references`.
+        let cohort = FaceCohort(capacity: cohortCapacity)
+        if normalization != nil {
+            for (person, paths) in people {
+                cohort.replace(owner: person, with: paths.prefix(references).compactMap { analyses[$0]?.primaryFace.embedding })
+            }
+        }
+        let keep = (normalization?.size ?? 0) + 2
+        let galleryNeighbours = normalization == nil ? [] : galleries.map { cohort.nearest(toReferences: $0.references, count: keep) }
         var genuine: [GenuineAttempt] = []
         var impostor: [GalleryRule: [Double]] = [:]
+        var cohortImpostor: [Double] = []
         for probe in probes {
             let embedding = probe.analysis.primaryFace.embedding
-            for gallery in galleries {
+            let probeNeighbours = normalization == nil ? [] : cohort.nearest(toProbe: embedding, count: keep)
+            for (index, gallery) in galleries.enumerated() {
+                var distances: [GalleryRule: Double] = [:]
+                for rule in GalleryRule.allCases {
+                    distances[rule] = rule.distance(embedding, to: gallery.references, qualities: gallery.qualities)
+                }
+                let normalized = normalization?.score(
+                    distance: distances[GalleryRule.service]!, probe: probeNeighbours, reference: galleryNeighbours[index],
+                    excluding: [gallery.person, probe.person])
                 if gallery.person == probe.person {
-                    var distances: [GalleryRule: Double] = [:]
-                    for rule in GalleryRule.allCases {
-                        distances[rule] = rule.distance(embedding, to: gallery.references, qualities: gallery.qualities)
-                    }
-                    genuine.append(.init(person: probe.person, path: probe.path, analysis: probe.analysis, distances: distances))
+                    genuine.append(
+                        .init(
+                            person: probe.person, path: probe.path, analysis: probe.analysis, distances: distances,
+                            cohortScore: normalized?.z))
                 } else {
-                    for rule in GalleryRule.allCases {
-                        impostor[rule, default: []].append(rule.distance(embedding, to: gallery.references, qualities: gallery.qualities))
-                    }
+                    for (rule, distance) in distances { impostor[rule, default: []].append(distance) }
+                    if let normalized { cohortImpostor.append(normalized.z) }
                 }
             }
         }
         return GalleryEvaluation(
             references: references, enrolledPeople: galleries.count, peopleWithoutUsableReferences: withoutReferences, genuine: genuine,
-            impostor: impostor, failures: failures, imagesAnalysed: paths.count, seconds: seconds)
+            impostor: impostor, cohortImpostor: cohortImpostor, cohortMembers: normalization == nil ? 0 : cohort.count,
+            failures: failures, imagesAnalysed: paths.count, seconds: seconds)
     }
 }
