@@ -199,10 +199,11 @@ public struct VerificationService: Sendable {
         var attempt = VerificationAttempt(
             person: id, keyID: caller.keyID, device: device, decision: match.decision, distance: match.distance, reasons: match.reasons,
             evidenceKind: caller.channel.evidenceKind)
+        attempt.comparison = match.comparison
         match.payload["liveness"] = match.liveness.rawValue
         if let distance = match.distance { match.payload["distance"] = String(distance) }
         attempt.evidencePayload = AuditJSON.text(match.payload)
-        let (threshold, decided) = (match.threshold ?? policy.matchThreshold, match)
+        let (threshold, decided) = (match.comparison?.threshold ?? policy.matchThreshold, match)
         let stored = try await store.record(attempt, tag: request.idempotency, escalateAfter: policy.lockout.maxFailures) { outcome in
             respond(
                 Decision(
@@ -241,18 +242,17 @@ public struct VerificationService: Sendable {
         var payload: [String: String] = [:]
         var verdict: LivenessResult.Verdict?
         var milliseconds: Double?
-        /// The threshold decided against, when a face was compared.
-        var threshold: Double?
+        /// How the face was decided, when one was compared.
+        var comparison: VerificationAttempt.Comparison?
     }
 
     /// The face compared with the template: with the cohort rule and a full cohort, verified when
     /// the normalized score is within the cohort threshold (the distance within its ceiling); else
-    /// verified within the distance threshold. The audit record names the rule and both numbers.
+    /// verified within the distance threshold. The attempt row and the evidence keep the rule, the
+    /// score under it and the threshold; the distance is kept either way.
     func compared(_ best: Double, probe: FaceEmbedding?, enrolled: [FaceEmbedding], person: ResidentID, into match: inout Match) {
         match.distance = best.isFinite ? (best * 10000).rounded() / 10000 : nil
-        var verified = best <= policy.matchThreshold
-        match.threshold = policy.matchThreshold
-        match.payload["rule"] = "distance"
+        var comparison = VerificationAttempt.Comparison(rule: .distance, score: best, threshold: policy.matchThreshold)
         if let rule = policy.cohort, let cohort, let probe {
             let members = cohort.count
             match.payload["cohort_members"] = String(members)
@@ -260,15 +260,15 @@ public struct VerificationService: Sendable {
                 let score = cohort.score(
                     distance: best, probe: probe, references: enrolled, claimed: person.value, normalization: rule.normalization)
             {
-                verified = score.z <= rule.threshold
-                match.threshold = rule.threshold
-                match.payload["rule"] = "cohort"
-                match.payload["cohort_z"] = score.z.isFinite ? String(format: "%.4f", score.z) : "beyond_ceiling"
-                match.payload["cohort_threshold"] = String(rule.threshold)
-                match.payload["distance_threshold"] = String(policy.matchThreshold)
+                comparison = .init(rule: .cohort, score: score.z, threshold: rule.threshold)
             }
         }
-        if match.payload["rule"] == "distance" { match.payload["threshold"] = String(policy.matchThreshold) }
+        match.comparison = comparison
+        match.payload["rule"] = comparison.rule.rawValue
+        match.payload["score"] =
+            comparison.score.isFinite ? String(format: "%.4f", comparison.score) : comparison.rule == .cohort ? "beyond_ceiling" : "none"
+        match.payload["threshold"] = String(comparison.threshold)
+        let verified = comparison.score <= comparison.threshold
         match.decision = verified ? .verified : .notVerified
         if match.decision == .notVerified {
             match.reasons = ["the face does not match the enrolled photo"]

@@ -47,7 +47,7 @@ public func buildApplication(
 
 /// The enroller of the configuration: its thresholds, and the cohort sample's size the cohort rule
 /// was calibrated with (the verification service scores against the enroller's cohort).
-func makeEnroller(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Enroller {
+public func makeEnroller(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Enroller {
     Enroller(
         store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
         duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow,

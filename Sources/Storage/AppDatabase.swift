@@ -467,6 +467,17 @@ public struct AppDatabase: Sendable {
                     ALTER TABLE task ADD COLUMN closed_by TEXT;
                     """)
         }
+        migrator.registerMigration("v14-attempt-rule") { db in
+            // How a compared face was decided: by distance, or by the cohort-normalized score (a
+            // z-value), with the score and the threshold it was held to; a cohort decision's
+            // distance stays in `distance`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE verification_attempt ADD COLUMN rule TEXT CHECK (rule IN ('distance', 'cohort'));
+                    ALTER TABLE verification_attempt ADD COLUMN score REAL;
+                    ALTER TABLE verification_attempt ADD COLUMN threshold REAL;
+                    """)
+        }
         return migrator
     }
 }

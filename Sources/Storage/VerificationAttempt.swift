@@ -27,6 +27,9 @@ public struct VerificationAttempt: Sendable, Equatable {
     public var decision: Decision
     public var distance: Double?
     public var reasons: [String]
+    /// When a face was compared: how it was decided, the score under that rule (the distance, or
+    /// the cohort-normalized z-value) and the threshold it was held to.
+    public var comparison: Comparison?
     /// The biometric evidence kind a success is recorded as.
     public var evidenceKind: String
     /// What the evidence row keeps beside the match (liveness outcome, session, distance), JSON.
@@ -47,6 +50,20 @@ public struct VerificationAttempt: Sendable, Equatable {
 }
 
 extension VerificationAttempt {
+    /// How a compared face was decided.
+    public struct Comparison: Sendable, Equatable {
+        public enum Rule: String, Sendable { case distance, cohort }
+        public var rule: Rule
+        public var score: Double
+        public var threshold: Double
+
+        public init(rule: Rule, score: Double, threshold: Double) {
+            self.rule = rule
+            self.score = score
+            self.threshold = threshold
+        }
+    }
+
     /// The device a lockout counts against. A kiosk is its key. The mobile backend's one key serves
     /// every phone: the phone it names (`X-FastCert-Device`) is the device, and when it names none,
     /// the person asked about is, so that no one's failures lock anyone else's phone.

@@ -84,7 +84,9 @@ public struct VerificationRecordStore: LedgerBacked {
             var row = VerificationAttemptRow(
                 personId: attempt.person.value, keyId: attempt.keyID, device: attempt.device, decision: attempt.decision.rawValue,
                 distance: attempt.distance,
-                reasons: attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), evidenceId: nil, at: at)
+                reasons: attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), rule: attempt.comparison?.rule.rawValue,
+                score: attempt.comparison.flatMap { $0.score.isFinite ? $0.score : nil }, threshold: attempt.comparison?.threshold,
+                evidenceId: nil, at: at)
             try row.insert(db)
             let attemptID = row.id!
             var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])

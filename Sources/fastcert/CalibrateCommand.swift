@@ -118,6 +118,12 @@ struct CalibrateCommand: AsyncParsableCommand {
         try await reportingFailures {
             let scores: Scores
             if let pairs { scores = try await scorePairs(pairs) } else { scores = try await scorePeople() }
+            // Each attempt leaves the person claimed and the probe's own out of the cohort.
+            if let members = scores.cohortMembers, let cohort = scoring.cohort, members < cohort + 2 {
+                throw CommandFailure.input(
+                    "\(root): \(members) people for a cohort of the \(cohort) nearest other people (\(cohort + 2) needed); use a smaller --cohort"
+                )
+            }
             let options = [engineOptions.configuration().embeddingOptions] + (scoring.mirrorReference ? ["mirror-reference"] : [])
             guard
                 var calibration = Calibration.choose(
@@ -126,7 +132,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             else {
                 throw CommandFailure.input(
                     "no genuine and impostor attempts could both be scored"
-                        + scoring.nothingScoredHint)
+                        + (pairs == nil ? "" : scoring.nothingScoredHint))
             }
             calibration.comparison = scores.comparison
             calibration.cohortSize = scoring.cohort
@@ -136,10 +142,6 @@ struct CalibrateCommand: AsyncParsableCommand {
                     let byDistance = Calibration.choose(
                         genuine: distances.genuine, impostor: distances.impostor, targetFMR: targetFmr, embedding: "", source: "")
                 else { throw CommandFailure.input("no genuine and impostor attempts could both be scored") }
-                guard members > scoring.cohort ?? 0 else {
-                    throw CommandFailure.input(
-                        "\(root): only \(members) people for a cohort of the \(scoring.cohort ?? 0) nearest; use a smaller --cohort")
-                }
                 calibration.distanceThreshold = byDistance.matchThreshold
                 calibration.cohortCapacity = cohortCapacity
                 calibration.cohortMembers = members

@@ -11,7 +11,8 @@ import Storage
 /// synthetic templates (random 128-dimension vectors with the norm of real dlib embeddings, about
 /// 1.45). Prints the time to open N sealed templates into the index, the index's memory, and the
 /// search time per new photo (one embedding) and per 5-photo enrollment, on this one thread,
-/// after checking that planted near-copies are found.
+/// after checking that planted near-copies are found; and the verification cohort's cost (a sample
+/// of 2,000 kept while the index fills, as in the service): a cohort-normalized score per verification.
 struct EnrollmentSearchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the duplicate-identity search over N synthetic enrolled templates (one core).")
@@ -47,6 +48,7 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
     /// The index filled with sealed synthetic templates, and what filling it cost.
     struct Built {
         var index = TemplateIndex()
+        var cohort = FaceCohort()
         /// Templates whose near-copies are searched for.
         var planted: [(owner: String, embedding: [Float])] = []
         /// The templates, kept for `--from-database`.
@@ -63,12 +65,15 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         var built = try build(&generator)
         let resident = Self.residentMegabytes()
         let (single, fivePhotos, found) = search(built, &generator)
+        let cohortScores = Self.cohortScores(built, &generator)
         func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
         var figures: [String: Double] = [
             "templates": Double(built.index.count), "planted_found": Double(found), "planted": Double(built.planted.count),
             "seal_seconds": built.sealSeconds, "open_into_index_seconds": built.openSeconds, "resident_mb": resident,
             "search_1_p50_ms": percentile(single, 0.5), "search_1_p95_ms": percentile(single, 0.95), "search_1_max_ms": single.last!,
             "search_5_p50_ms": percentile(fivePhotos, 0.5), "search_5_max_ms": fivePhotos.last!,
+            "cohort_members": Double(built.cohort.count), "cohort_score_p50_ms": percentile(cohortScores, 0.5),
+            "cohort_score_p95_ms": percentile(cohortScores, 0.95),
         ]
         if fromDatabase {
             let (load, count) = try await Self.loadFromDatabase(built.stored)
@@ -90,6 +95,10 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
                 format: "search, 1 photo:      p50 %.1f ms, p95 %.1f ms, max %.1f ms (one thread)", percentile(single, 0.5),
                 percentile(single, 0.95), single.last!))
         print(String(format: "search, 5 photos:     p50 %.1f ms, max %.1f ms", percentile(fivePhotos, 0.5), fivePhotos.last!))
+        print(
+            String(
+                format: "cohort score:         p50 %.2f ms, p95 %.2f ms per verification (%d members, the 50 nearest each side)",
+                percentile(cohortScores, 0.5), percentile(cohortScores, 0.95), built.cohort.count))
         if let load = figures["database_load_seconds"] {
             print(
                 String(
@@ -124,7 +133,11 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
             }
             built.sealSeconds += Self.seconds(since: sealStart)
             let openStart = ContinuousClock.now
-            for (id, box) in sealed { built.index.replace(owner: id.value, with: try vault.open(box, for: id)) }
+            for (id, box) in sealed {
+                let template = try vault.open(box, for: id)
+                built.index.replace(owner: id.value, with: template)
+                built.cohort.replace(owner: id.value, with: template.compactMap(FaceEmbedding.init(values:)))
+            }
             built.openSeconds += Self.seconds(since: openStart)
             made += count
         }
@@ -152,6 +165,24 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
             fivePhotos.append(Self.seconds(since: start) * 1000)
         }
         return (single.sorted(), fivePhotos.sorted(), found)
+    }
+
+    /// Times the cohort-normalized score of a verification (a probe near a planted template, two
+    /// reference photos), sorted.
+    static func cohortScores(_ built: Built, _ generator: inout Generator) -> [Double] {
+        var times: [Double] = []
+        for (owner, embedding) in built.planted {
+            let references = [embedding, generator.embedding()].compactMap(FaceEmbedding.init(values:))
+            guard let probe = FaceEmbedding(values: embedding.map { $0 + 0.3 / Float(128).squareRoot() * generator.gaussian() }) else {
+                continue
+            }
+            let start = ContinuousClock.now
+            _ = built.cohort.score(
+                distance: GalleryRule.service.distance(probe, to: references), probe: probe, references: references, claimed: owner,
+                normalization: CohortNormalization())
+            times.append(seconds(since: start) * 1000)
+        }
+        return times.sorted()
     }
 
     /// Stores the templates for as many persons in a new database, then times a fresh enroller's

@@ -88,6 +88,11 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
             }
+            if let cohort = cohortOptions.cohort, result.cohortMembers < cohort + 2 {
+                throw CommandFailure.input(
+                    "\(root): \(result.cohortMembers) people for a cohort of the \(cohort) nearest other people (\(cohort + 2) needed); use a smaller --cohort"
+                )
+            }
             guard result.enrolledPeople > 1, !result.genuine.isEmpty else {
                 throw CommandFailure.input(
                     "\(root): fewer than two people with more than \(references) usable photos; nothing to measure")

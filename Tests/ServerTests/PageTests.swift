@@ -181,4 +181,42 @@ struct CalibrationSettingTests {
             }
         }
     }
+
+    @Test("a cohort calibration by people sets the cohort rule and its distance threshold; an explicit threshold turns both off")
+    func cohortCalibration() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let file = folder.appending(path: "calibration.json")
+            var calibration = try #require(
+                Calibration.choose(
+                    genuine: [-4, -3], impostor: (0..<5000).map { -2 + Double($0) * 1e-3 }, targetFMR: 1e-3, embedding: "hog",
+                    source: "test"))
+            calibration.cohortSize = 50
+            calibration.cohortCapacity = 2000
+            calibration.cohortMembers = 1800
+            calibration.cohortCeiling = 0.65
+            calibration.distanceThreshold = 0.53
+            try calibration.json().write(to: file)
+            let calibrated = try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])
+            #expect(calibrated.matchThreshold == 0.53)
+            #expect(
+                calibrated.cohort
+                    == CohortPolicy(
+                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: calibration.matchThreshold, capacity: 2000,
+                        minimumMembers: 1800))
+            let explicit = try ServerConfiguration.load(
+                file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MATCH_THRESHOLD": "0.5"])
+            #expect(explicit.matchThreshold == 0.5 && explicit.cohort == nil)
+            var overridden = calibrated
+            overridden.setMatchThreshold(0.52, from: "--match-threshold")
+            #expect(overridden.matchThreshold == 0.52 && overridden.cohort == nil)
+            // A pair calibration's cohort (other images) is not the service's: refused at start, named.
+            calibration.distanceThreshold = nil
+            try calibration.json().write(to: file)
+            #expect {
+                try ServerConfiguration.load(file: nil, environment: ["FASTCERT_CALIBRATION": file.path])
+            } throws: {
+                "\($0)".contains("a cohort of other images")
+            }
+        }
+    }
 }

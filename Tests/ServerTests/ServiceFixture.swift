@@ -1,3 +1,4 @@
+import Certification
 import Crypto
 import FaceEngine
 import Foundation
@@ -20,6 +21,9 @@ struct ServiceFixture: Sendable {
     let store: ServiceStore
     let configuration: ServerConfiguration
     let engine: FaceEngine
+    /// The router's enroller (its duplicate index and verification cohort fill at the first
+    /// enrollment, or when a test calls `load()`).
+    let enroller: Enroller
     /// "operator-A" -> the key's text.
     let keys: [String: String]
 
@@ -81,8 +85,11 @@ struct ServiceFixture: Sendable {
                 }
                 try await store.templates.saveTemplate(embeddings, for: ResidentID(personA), by: "test")
             }
-            let fixture = ServiceFixture(folder: folder, store: store, configuration: configuration, engine: faceEngine, keys: keys)
-            let app = Application(router: buildRouter(configuration: configuration, store: store, engine: faceEngine, now: now))
+            let enroller = makeEnroller(configuration: configuration, store: store, engine: faceEngine)
+            let fixture = ServiceFixture(
+                folder: folder, store: store, configuration: configuration, engine: faceEngine, enroller: enroller, keys: keys)
+            let app = Application(
+                router: buildRouter(configuration: configuration, store: store, engine: faceEngine, enroller: enroller, now: now))
             try await app.test(.router) { client in try await body(fixture, client) }
         }
     }

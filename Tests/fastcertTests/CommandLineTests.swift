@@ -316,4 +316,45 @@ struct PeopleFolderCommandTests {
         ])
         #expect(flat.status != 0 && flat.stderr.contains("one sub-folder of --root per person"), "\(flat.stderr)")
     }
+
+    @Test("with --cohort, eval-enrollment scores the cohort rule and calibrate writes the file the service's cohort rule reads")
+    func cohortByPeople() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-people-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.people(in: folder)
+        // Two more people for the cohort, each with one photo (the second a darker copy of the
+        // first: a stand-in, the fixtures hold three faces); never enrolled, always in the cohort.
+        for (person, data) in [("c", try Fixtures.image("32bit.png")), ("d", try Fixtures.degraded("32bit.png", .dark))] {
+            try FileManager.default.createDirectory(at: folder.appending(path: person), withIntermediateDirectories: true)
+            try data.write(to: folder.appending(path: "\(person)/1.jpg"))
+        }
+        let eval = try CommandLineTests.run([
+            "eval-enrollment", "--root", folder.path, "--references", "1", "--cohort", "2", "--json", "--workers", "1",
+        ])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        #expect(output["cohort"] as? Int == 2 && output["cohort_members"] as? Int == 4)
+        let rows = try #require(output["rules"] as? [[String: Any]])
+        let cohortRow = try #require(rows.first { $0["rule"] as? String == "mean_template+cohort" })
+        // Every attempt keeps two other people after the claimed person and the probe's own are left out.
+        #expect(cohortRow["genuine_attempts"] as? Int == 3 && cohortRow["impostor_attempts"] as? Int == 7, "\(cohortRow)")
+        #expect(cohortRow["fmr_at_threshold"] == nil)
+
+        let out = folder.appending(path: "calibration.json")
+        let run = try CommandLineTests.run([
+            "calibrate", "--root", folder.path, "--references", "1", "--cohort", "2", "--target-fmr", "1e-2", "--out", out.path,
+            "--workers", "1",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("distance threshold:") && run.stdout.contains("cohort-normalized z-values"), "\(run.stdout)")
+        let calibration = try Calibration.load(out)
+        let policy = try #require(calibration.cohortPolicy)
+        #expect(policy.normalization.size == 2 && policy.minimumMembers == 4 && policy.capacity == FaceCohort.defaultCapacity)
+        #expect(policy.threshold == calibration.matchThreshold && calibration.distanceThreshold != nil)
+        // --cohort-people needs --cohort; a cohort larger than the people is refused.
+        let alone = try CommandLineTests.run(["calibrate", "--root", folder.path, "--cohort-people", "10"])
+        #expect(alone.status != 0 && alone.stderr.contains("--cohort-people goes with --cohort"), "\(alone.stderr)")
+        let large = try CommandLineTests.run(["calibrate", "--root", folder.path, "--cohort", "5", "--out", out.path, "--workers", "1"])
+        #expect(large.status != 0 && large.stderr.contains("use a smaller --cohort"), "\(large.stderr)")
+    }
 }

@@ -13,6 +13,10 @@ struct VerificationAttemptRow: TableRow, Equatable, MutablePersistableRecord {
     var decision: String
     var distance: Double?
     var reasons: String?
+    /// How a compared face was decided (`distance`, `cohort`), its score there and the threshold.
+    var rule: String?
+    var score: Double?
+    var threshold: Double?
     var evidenceId: Int64?
     var at: String
 
