@@ -57,13 +57,18 @@ public final class FaceCohort: Sendable {
     /// Offers an owner's enrolled embeddings: kept (replacing any they had) when the owner ranks
     /// among the sample, else ignored. No embeddings removes the owner.
     public func replace(owner: String, with embeddings: [FaceEmbedding]) {
-        guard let template = FaceEmbedding.mean(embeddings), let photo = embeddings.first else {
+        guard !embeddings.isEmpty else {
             remove(owner: owner)
             return
         }
-        let member = Member(owner: owner, template: template, photos: embeddings.count, photo: photo)
         let rank = Self.rank(owner)
         let capacity = capacity
+        // Most of a city ranks outside the sample: turned away before any work on its embeddings.
+        let admitted = state.withLock { state in
+            state.members[owner] != nil || state.members.count < capacity || rank < (state.ranked.last?.rank ?? .max)
+        }
+        guard admitted, let template = FaceEmbedding.mean(embeddings) else { return }
+        let member = Member(owner: owner, template: template, photos: embeddings.count, photo: embeddings[0])
         state.withLock { state in
             if state.members[owner] != nil {
                 state.members[owner] = member
@@ -74,8 +79,7 @@ public final class FaceCohort: Sendable {
                 state.ranked.removeLast()
                 state.members[last.owner] = nil
             }
-            let at = Self.insertionPoint(rank, in: state.ranked)
-            state.ranked.insert((rank, owner), at: at)
+            state.ranked.insert((rank, owner), at: Self.insertionPoint(rank, in: state.ranked))
             state.members[owner] = member
         }
     }

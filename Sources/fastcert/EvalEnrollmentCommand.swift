@@ -22,18 +22,25 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             --cohort K, the service's rule is also scored cohort-normalized as the service would with a \
             cohort calibration: against the K nearest members of a sample of everyone in DIR (each \
             enrolled with their first photos), less the person claimed and the probe's own person; those \
-            scores are z-values, so only their rates at a false-match rate are printed.
+            scores are z-values, so only their rates at a false-match rate are printed, unless \
+            --cohort-threshold Z gives one (a calibration file's, to check it on people it was not made on).
             """)
 
     @Option(help: ArgumentHelp("The folder of people (one sub-folder each).", valueName: "dir")) var root: String
     @Option(help: "Reference photos per enrolled person.") var references = 2
     @Option(help: "The threshold to report at.") var threshold: Double = FaceEngineConfiguration.defaultMatchThreshold
+    @Option(
+        help: ArgumentHelp(
+            "With --cohort: the z threshold to report the cohort row's rates at (a calibration file's match_threshold, to check it on other people).",
+            valueName: "z"))
+    var cohortThreshold: Double?
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var cohortOptions: CohortOptions
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
+        if cohortThreshold != nil, cohortOptions.cohort == nil { throw ValidationError("--cohort-threshold goes with --cohort") }
     }
 
     struct Output: Encodable {
@@ -71,6 +78,7 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
         /// With --cohort: its size and members.
         var cohort: Int?
         var cohort_members: Int?
+        var cohort_threshold: Double?
         var retry: Retry
         var seconds: Double
     }
@@ -106,8 +114,8 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             var rules = GalleryRule.allCases.compactMap { rule in
                 result.metrics(rule, threshold: threshold).map { row(rule.rawValue, $0, atThreshold: true) }
             }
-            if cohortOptions.cohort != nil, let m = result.cohortMetrics(threshold: 0) {
-                rules.append(row("\(GalleryRule.service.rawValue)+cohort", m, atThreshold: false))
+            if cohortOptions.cohort != nil, let m = result.cohortMetrics(threshold: cohortThreshold ?? 0) {
+                rules.append(row("\(GalleryRule.service.rawValue)+cohort", m, atThreshold: cohortThreshold != nil))
             }
             let output = Output(
                 references: references, threshold: threshold, enrolled_people: result.enrolledPeople,
@@ -169,7 +177,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
                         r.fnmr_at_fmr["0.0001"] ?? .nan))
         }
         if let size = o.cohort, let members = o.cohort_members {
-            lines.append("cohort:               the \(size) nearest of \(members) people (+cohort: z-values)")
+            lines.append(
+                "cohort:               the \(size) nearest of \(members) people (+cohort: z-values"
+                    + (o.cohort_threshold.map { String(format: ", rates at %.4f", $0) } ?? "") + ")")
         }
         let t = o.retry
         lines += [

@@ -87,12 +87,20 @@ public struct Calibration: Codable, Sendable, Equatable {
             return k >= n ? impostors[n - 1] + 0.01 : (previous + next) / 2
         }
         let pointK = min(n, Int((targetFMR * Double(n)).rounded(.down)))
-        // The most false matches whose 95% upper bound still lies within the target.
+        // The most false matches whose 95% upper bound still lies within the target: the bound
+        // grows with the count, so a bisection over 0...pointK finds it (millions of impostor
+        // attempts allow thousands of false matches at 1e-3; a scan took minutes).
         var safeK = -1
-        var k = 0
-        while k <= pointK, Self.upperBound(successes: k, trials: n, confidence: 0.95) <= targetFMR {
-            safeK = k
-            k += 1
+        var low = 0
+        var high = pointK
+        while low <= high {
+            let mid = (low + high) / 2
+            if Self.upperBound(successes: mid, trials: n, confidence: 0.95) <= targetFMR {
+                safeK = mid
+                low = mid + 1
+            } else {
+                high = mid - 1
+            }
         }
         let shown = safeK >= 0
         let chosenK = max(safeK, 0)
