@@ -358,7 +358,9 @@ struct PeopleFolderCommandTests {
         #expect(run.stdout.contains("distance threshold:") && run.stdout.contains("cohort-normalized z-values"), "\(run.stdout)")
         let calibration = try Calibration.load(out)
         let policy = try #require(calibration.cohortPolicy)
-        #expect(policy.normalization.size == 2 && policy.minimumMembers == 4 && policy.capacity == FaceCohort.defaultCapacity)
+        #expect(
+            policy.normalization.size == 2 && policy.minimumMembers == 4 && policy.capacity == 4
+                && calibration.cohortCapacity == FaceCohort.defaultCapacity)
         #expect(policy.threshold == calibration.matchThreshold && calibration.distanceThreshold != nil)
         // --cohort-people needs --cohort; a cohort larger than the people is refused.
         let alone = try CommandLineTests.run(["calibrate", "--root", folder.path, "--cohort-people", "10"])

@@ -63,13 +63,18 @@ public struct Calibration: Codable, Sendable, Equatable {
         case cohortMembers = "cohort_members", cohortCeiling = "cohort_ceiling", distanceThreshold = "distance_threshold"
     }
 
-    /// The service's cohort rule from a people calibration with a cohort: nil for a distance calibration.
+    /// The service's cohort rule from a people calibration with a cohort: nil for a distance
+    /// calibration. The service's sample is as large as the calibration's cohort was (its
+    /// `cohortMembers`, at most `cohortCapacity`), and used once full: the nearest members of a
+    /// larger sample come nearer (a stricter rule than calibrated), of a smaller one farther (a looser).
     public var cohortPolicy: CohortPolicy? {
-        guard let size = cohortSize, let capacity = cohortCapacity, let members = cohortMembers, let ceiling = cohortCeiling else {
+        guard let size = cohortSize, let capacity = cohortCapacity, let members = cohortMembers, let ceiling = cohortCeiling,
+            members <= capacity
+        else {
             return nil
         }
         return CohortPolicy(
-            normalization: CohortNormalization(size: size, ceiling: ceiling), threshold: matchThreshold, capacity: capacity,
+            normalization: CohortNormalization(size: size, ceiling: ceiling), threshold: matchThreshold, capacity: members,
             minimumMembers: members)
     }
 
@@ -173,6 +178,9 @@ public struct Calibration: Codable, Sendable, Equatable {
                     "the calibration file \(url.path) gives a threshold of \(calibration.matchThreshold), outside 0.1 to 1.5")
             }
             return calibration
+        }
+        if let members = calibration.cohortMembers, let capacity = calibration.cohortCapacity, members > capacity {
+            throw CalibrationError("the calibration file \(url.path) gives a cohort of \(members) members in a sample of \(capacity)")
         }
         guard let policy = calibration.cohortPolicy, let distance = calibration.distanceThreshold else {
             throw CalibrationError(
