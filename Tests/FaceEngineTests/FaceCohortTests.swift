@@ -69,4 +69,42 @@ struct FaceCohortTests {
                 distance: distance, probe: probe, references: [Self.embedding(0)], claimed: "claimed",
                 normalization: CohortNormalization(size: 11)) == nil)
     }
+
+    @Test("property: over random populations, the person claimed has no effect on their score, and nothing past the ceiling matches")
+    func claimedHasNoEffect() throws {
+        var random = SystemRandomNumberGenerator()
+        // Uniform noise of half-width a on each value: two draws stand about sqrt(256 a^2 / 3) apart
+        // (0.7 for a = 0.076, strangers; 0.28 for a = 0.03 around a person, another photo of them).
+        func near(_ center: [Float], _ a: Float) -> FaceEmbedding {
+            FaceEmbedding(values: center.map { $0 + Float.random(in: -a...a, using: &random) })!
+        }
+        let origin = [Float](repeating: 0, count: FaceEmbedding.dimensions)
+        var finite = 0
+        for _ in 0..<40 {
+            let people = Int.random(in: 8...40, using: &random)
+            let normalization = CohortNormalization(size: Int.random(in: 2...6, using: &random), ceiling: 0.65)
+            var templates: [String: [FaceEmbedding]] = [:]
+            for i in 0..<people {
+                let face = near(origin, 0.076).values
+                templates["p\(i)"] = (0..<Int.random(in: 1...3, using: &random)).map { _ in near(face, 0.02) }
+            }
+            let claimed = "p\(Int.random(in: 0..<people, using: &random))"
+            let references = templates[claimed]!
+            // Half the probes are the claimed person's, half a stranger's.
+            let probe = Bool.random(using: &random) ? near(references[0].values, 0.03) : near(origin, 0.076)
+            let distance = GalleryRule.service.distance(probe, to: references)
+            let with = FaceCohort(capacity: 1000)
+            let without = FaceCohort(capacity: 1000)
+            for (owner, embeddings) in templates {
+                with.replace(owner: owner, with: embeddings)
+                if owner != claimed { without.replace(owner: owner, with: embeddings) }
+            }
+            let a = with.score(distance: distance, probe: probe, references: references, claimed: claimed, normalization: normalization)
+            let b = without.score(
+                distance: distance, probe: probe, references: references, claimed: "nobody", normalization: normalization)
+            #expect(a != nil && a == b)
+            if distance > normalization.ceiling { #expect(a?.z == .infinity) } else if a?.z.isFinite == true { finite += 1 }
+        }
+        #expect(finite > 5)
+    }
 }

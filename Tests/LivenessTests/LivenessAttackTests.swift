@@ -160,6 +160,14 @@ struct RenderedHeadTurnTests {
         let passed = try await analyzer.analyze(frames, challenges: [.turnLeft, .turnLeft], template: nil)
         #expect(passed.verdict == .live, "cues \(cues): \(passed.checks)")
         #expect(passed.checks.contains { $0.name == "structure" && $0.passed })
+        // With a template: the best frontal frame's distance, and that frame's embedding (the probe
+        // a cohort score is made from), agree.
+        let template = [try await engine.analyze(images[0]).primaryFace.embedding]
+        let matched = try await analyzer.analyze(frames, challenges: [.turnLeft, .turnLeft], template: template)
+        let probe = try #require(matched.matchEmbedding)
+        let distance = try #require(matched.matchDistance)
+        #expect(matched.verdict == .live && distance < 0.3 && GalleryRule.service.distance(probe, to: template) == distance)
+        #expect(passed.matchEmbedding == nil && passed.matchDistance == nil)
         let wrongOrder = try await analyzer.analyze(frames, challenges: [.turnRight, .turnLeft], template: nil)
         #expect(wrongOrder.verdict == .retry && LivenessAttackTests.failed(wrongOrder) == "challenges")
         #expect(wrongOrder.hint.contains(LivenessChallenge.turnRight.instruction))
