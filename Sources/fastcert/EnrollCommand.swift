@@ -91,6 +91,8 @@ struct EnrollCommand: AsyncParsableCommand {
                 EnrollmentRunner.printSummary(
                     summary, seconds: (ContinuousClock.now - started).inSeconds,
                     reportPath: self.report)
+            } else if let advice = EnrollmentRunner.onePhotoAdvice(summary) {
+                print(advice)
             }
             if let fatal = summary.fatal { throw CommandFailure.input(fatal) }
             if summary.interrupted { throw ExitCode(130) }

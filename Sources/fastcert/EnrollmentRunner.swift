@@ -38,6 +38,8 @@ final class EnrollmentRunner: Sendable {
         var photosRejected = 0
         var photosProcessed = 0
         var reportRows = 0
+        /// Persons enrolled (or who would be) with a single reference photo.
+        var onePhoto = 0
         var interrupted = false
         var fatal: String?
 
@@ -151,6 +153,7 @@ final class EnrollmentRunner: Sendable {
             }
         case .finished(var outcome):
             summary.counts[outcome.status.rawValue, default: 0] += 1
+            if outcome.status.stored || outcome.status == .wouldEnroll, outcome.referencePhotos == 1 { summary.onePhoto += 1 }
             if outcome.status == .photosDisagree, outcome.disagreeing.count == 2,
                 let first = job.photos[safe: outcome.disagreeing[0]], let second = job.photos[safe: outcome.disagreeing[1]]
             {
@@ -193,6 +196,14 @@ final class EnrollmentRunner: Sendable {
         }
     }
 
+    /// Said when persons were enrolled with one photo: compared with the mean of two, a verification
+    /// is refused a third as often at the same false-match rate (docs/calibration.md).
+    static func onePhotoAdvice(_ summary: Summary) -> String? {
+        guard summary.onePhoto > 0 else { return nil }
+        return "one photo: \(summary.onePhoto) person(s) enrolled with a single reference photo; a second good photo of each "
+            + "(--replace with both) turns markedly fewer genuine verifications away"
+    }
+
     /// Prints the summary to standard output.
     static func printSummary(_ summary: Summary, seconds: Double, reportPath: String?) {
         let order = [
@@ -208,6 +219,7 @@ final class EnrollmentRunner: Sendable {
             "photos: \(summary.photosAccepted) accepted, \(summary.photosRejected) rejected; \(summary.photosProcessed) checked in "
                 + String(format: "%.1f s (%.1f photos/s)", seconds, rate))
         if let reportPath { print("report: \(reportPath) (\(summary.reportRows) photo(s) not enrolled)") }
+        if let advice = onePhotoAdvice(summary) { print(advice) }
         if summary.interrupted {
             print("interrupted: the persons reported above are stored; run the same command again to continue")
         }

@@ -75,7 +75,7 @@ struct EnrollCommandTests {
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.contains("obama.jpg: accepted"))
             #expect(good.stdout.contains("junk.jpg: rejected: not a JPEG or PNG image"))
-            #expect(good.stdout.contains("enrolled with 2 reference photo(s)"))
+            #expect(good.stdout.contains("enrolled with 2 reference photo(s)") && !good.stdout.contains("one photo:"))
             #expect(!good.stdout.contains(id), "resident IDs are masked in the output")
             #expect(FileManager.default.fileExists(atPath: database + ".template-key"))
             let again = try enroll([Fixtures.path("obama3.jpg")])
@@ -135,6 +135,7 @@ struct EnrollCommandTests {
             let refused = [obama, copy].filter { first.stdout.contains("\(Self.masked($0)): not enrolled: the face is already enrolled") }
             #expect(refused.count == 1, "\(first.stdout)")
             #expect(first.stdout.contains("\(Self.masked(biden)): enrolled with 1 reference photo(s)"))
+            #expect(first.stdout.contains("one photo: 1 person(s) enrolled with a single reference photo"), "\(first.stdout)")
             #expect(first.stdout.contains("junk.jpg: rejected: not a JPEG or PNG image"))
             #expect(first.stdout.contains("noface.jpg: rejected: no face found"), "\(first.stdout)")
             #expect(first.stdout.contains("\(Self.masked(empty)): not enrolled: no photo was good enough"))
