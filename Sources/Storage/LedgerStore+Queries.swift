@@ -67,10 +67,40 @@ extension LedgerStore {
                     timeline.append(PersonView.Entry(kind: "task_closed", day: closed, detail: detail, actor: t["closed_by"]))
                 }
             }
+            timeline += try Self.verificationEntries(id, db)
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(
                 id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],
                 monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row, at: 1), timeline: timeline)
+        }
+    }
+
+    /// The person's latest face verifications (100 at most: a device hammering at a lock is
+    /// recorded each time), oldest first: the decision, how the face was decided (the rule, its
+    /// score and threshold, the distance) or why none was compared, and the key that asked.
+    static func verificationEntries(_ id: ResidentID, _ db: Database) throws -> [PersonView.Entry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT decision, distance, reasons, rule, score, threshold, key_id, at FROM verification_attempt
+                WHERE person_id = ? ORDER BY id DESC LIMIT 100
+                """,
+            arguments: [id.value]
+        ).reversed().compactMap { a in
+            guard let day = Day(String((a["at"] as String).prefix(10))) else { return nil }
+            var detail: String = a["decision"]
+            let distance = (a["distance"] as Double?).map { String(format: "%.4f", $0) } ?? "-"
+            switch (a["rule"] as String?, a["score"] as Double?, a["threshold"] as Double?) {
+            case ("cohort", let score, let threshold?):
+                detail +=
+                    ": cohort rule, score " + (score.map { String(format: "%.2f", $0) } ?? "past the ceiling")
+                    + String(format: " against %.2f", threshold) + " (distance \(distance))"
+            case ("distance", _, let threshold?):
+                detail += ": distance \(distance)" + String(format: " against %.4f", threshold)
+            default:
+                if let reasons = a["reasons"] as String? { detail += ": \(reasons)" }
+            }
+            return PersonView.Entry(kind: "verification", day: day, detail: detail, actor: a["key_id"])
         }
     }
 }

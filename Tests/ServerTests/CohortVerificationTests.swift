@@ -70,6 +70,14 @@ struct CohortVerificationTests {
             #expect(
                 try await fixture.count("SELECT COUNT(*) FROM verification_attempt WHERE rule = 'cohort' AND decision = 'not_verified'")
                     == 1)
+            // The person's timeline explains each attempt: the rule, score, threshold and distance, and the key.
+            let view = try #require(try await fixture.store.ledger.person(ResidentID(ServiceFixture.personA)))
+            let attempts = view.timeline.filter { $0.kind == "verification" }
+            #expect(attempts.count == 3 && attempts.allSatisfy { $0.actor != nil }, "\(attempts)")
+            #expect(attempts[0].detail.hasPrefix("verified: distance 0.") && attempts[0].detail.hasSuffix("against 0.5500"))
+            #expect(
+                attempts[1].detail.hasPrefix("verified: cohort rule, score -") && attempts[1].detail.contains("against -1.00 (distance 0."))
+            #expect(attempts[2].detail.hasPrefix("not_verified: cohort rule"), "\(attempts[2].detail)")
         }
         // A cohort threshold no one reaches: the same face within the distance threshold is refused,
         // so it is the cohort that decides, not the distance.
