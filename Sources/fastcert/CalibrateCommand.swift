@@ -88,6 +88,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 
     func scorePeople() async throws -> Scores {
+        if scoring.cohort != nil { try CohortOptions.requireEnough(try CohortOptions.folders(root), for: scoring.cohort, in: root) }
         let engine = try await engineOptions.startEngine()
         let result: GalleryEvaluation
         do {
@@ -118,12 +119,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         try await reportingFailures {
             let scores: Scores
             if let pairs { scores = try await scorePairs(pairs) } else { scores = try await scorePeople() }
-            // Each attempt leaves the person claimed and the probe's own out of the cohort.
-            if let members = scores.cohortMembers, let cohort = scoring.cohort, members < cohort + 2 {
-                throw CommandFailure.input(
-                    "\(root): \(members) people for a cohort of the \(cohort) nearest other people (\(cohort + 2) needed); use a smaller --cohort"
-                )
-            }
+            if let members = scores.cohortMembers { try CohortOptions.requireEnough(members, for: scoring.cohort, in: root) }
             let options = [engineOptions.configuration().embeddingOptions] + (scoring.mirrorReference ? ["mirror-reference"] : [])
             guard
                 var calibration = Calibration.choose(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceEngine
+import Foundation
 
 /// `--cohort K` and `--cohort-people N` for `eval-enrollment` and `calibrate --root`: scores
 /// normalized as the service normalizes them against its sample of enrolled people (``FaceCohort``).
@@ -20,4 +21,20 @@ struct CohortOptions: ParsableArguments {
     }
 
     var normalization: CohortNormalization? { cohort.map { CohortNormalization(size: $0) } }
+
+    /// Refuses a cohort of `people` too small for the `cohort` nearest: each attempt leaves the
+    /// person claimed and the probe's own out. Asked before any photo is analysed (the folders), and
+    /// after (the people with a usable photo).
+    static func requireEnough(_ people: Int, for cohort: Int?, in root: String) throws {
+        guard let cohort, people < cohort + 2 else { return }
+        throw CommandFailure.input(
+            "\(root): \(people) people for a cohort of the \(cohort) nearest other people (\(cohort + 2) needed); use a smaller --cohort")
+    }
+
+    /// The people (sub-folders) of `root`, counted before analysis.
+    static func folders(_ root: String) throws -> Int {
+        do { return try GalleryEvaluation.people(root: URL(filePath: root)).count } catch {
+            throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
+        }
+    }
 }

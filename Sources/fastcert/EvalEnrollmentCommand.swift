@@ -85,6 +85,9 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            if cohortOptions.cohort != nil {
+                try CohortOptions.requireEnough(try CohortOptions.folders(root), for: cohortOptions.cohort, in: root)
+            }
             let engine = try await engineOptions.startEngine()
             let result: GalleryEvaluation
             do {
@@ -96,11 +99,7 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
             }
-            if let cohort = cohortOptions.cohort, result.cohortMembers < cohort + 2 {
-                throw CommandFailure.input(
-                    "\(root): \(result.cohortMembers) people for a cohort of the \(cohort) nearest other people (\(cohort + 2) needed); use a smaller --cohort"
-                )
-            }
+            if cohortOptions.cohort != nil { try CohortOptions.requireEnough(result.cohortMembers, for: cohortOptions.cohort, in: root) }
             guard result.enrolledPeople > 1, !result.genuine.isEmpty else {
                 throw CommandFailure.input(
                     "\(root): fewer than two people with more than \(references) usable photos; nothing to measure")
