@@ -294,7 +294,7 @@ extension LedgerStore {
             let now = Self.timestamp()
             try Self.save(ledger, person: person, db)
             try Self.record([change], person: person, evidence: nil, actor: actor, at: now, db)
-            try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, db)
+            try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, by: actor, db)
             _ = try self.reevaluate([person], on: day, now: now, db)
             return try self.decision(decision.id!, db)
         }

@@ -213,25 +213,28 @@ extension LedgerStore {
         _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, by actor: String, at now: String,
         into report: inout ImportReport, _ db: Database
     ) throws {
+        // The tasks closed name the actor of what closed them (the evidence's deliverer).
         if changes.contains(where: \.closesOpenTasks) {
             try db.cachedStatement(
-                sql: "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ? WHERE person_id = ? AND status = 'open'"
-            ).execute(arguments: [day.description, person])
+                sql:
+                    "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ?, closed_by = ? WHERE person_id = ? AND status = 'open'"
+            ).execute(arguments: [day.description, actor, person])
         } else if changes.contains(where: \.closesFieldChecks) {
-            try closeDeadlineTasks(of: person, outcome: "certified", on: day, db)
+            try closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
         }
         try record(changes, person: person, evidence: evidence, actor: actor, at: now, db)
         for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
     }
 
     /// Closes the person's open field checks, home visits and phone calls (the tasks of a
-    /// deadline) with `outcome`: the deadline moved, by a certification or an extension.
-    static func closeDeadlineTasks(of person: String, outcome: String, on day: Day, _ db: Database) throws {
+    /// deadline) with `outcome`: the deadline moved, by a certification or an extension, whose
+    /// actor (the evidence's deliverer, the deciding operator) closed them.
+    static func closeDeadlineTasks(of person: String, outcome: String, on day: Day, by actor: String, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                UPDATE task SET status = 'closed', outcome = ?, closed_on = ?
+                UPDATE task SET status = 'closed', outcome = ?, closed_on = ?, closed_by = ?
                 WHERE person_id = ? AND status = 'open' AND kind IN ('field_check', 'home_visit', 'phone_call')
                 """
-        ).execute(arguments: [outcome, day.description, person])
+        ).execute(arguments: [outcome, day.description, actor, person])
     }
 }

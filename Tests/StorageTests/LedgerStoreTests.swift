@@ -169,6 +169,9 @@ struct LedgerStoreTests {
                     "task_closed",
                 ])
             #expect(wang.timeline.filter { $0.kind == "task_closed" }.allSatisfy { $0.detail.hasSuffix(": certified") })
+            // Closed by the certification: its deliverer is the actor, as on the certification itself.
+            let certifiedBy = wang.timeline.first { $0.kind == "certified" }?.actor
+            #expect(certifiedBy != nil && wang.timeline.filter { $0.kind == "task_closed" }.allSatisfy { $0.actor == certifiedBy })
         }
     }
 }
