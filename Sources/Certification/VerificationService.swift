@@ -28,7 +28,7 @@ public struct VerificationService: Sendable {
         /// recorded in advance.
         public var fixedChallenges: [LivenessChallenge]?
         /// With a cohort calibration: the cohort rule (``CohortPolicy``), used once the service's
-        /// cohort holds its minimum of members; `matchThreshold` decides until then.
+        /// cohort is full; `matchThreshold` decides until then.
         public var cohort: CohortPolicy?
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
@@ -256,7 +256,7 @@ public struct VerificationService: Sendable {
         if let rule = policy.cohort, let cohort, let probe {
             let members = cohort.count
             match.payload["cohort_members"] = String(members)
-            if members >= rule.minimumMembers,
+            if members >= rule.members,
                 let score = cohort.score(
                     distance: best, probe: probe, references: enrolled, claimed: person.value, normalization: rule.normalization)
             {

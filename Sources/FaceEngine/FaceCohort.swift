@@ -144,20 +144,18 @@ public final class FaceCohort: Sendable {
 
 /// How the service decides with a cohort (from a people calibration with `--cohort`): a match when
 /// the normalized score is at or under `threshold` (a z-value) and the distance within the
-/// normalization's ceiling, once the cohort holds `minimumMembers`; until then by distance.
+/// normalization's ceiling, once the cohort is full; until then by distance.
 public struct CohortPolicy: Sendable, Equatable, Codable {
     public var normalization: CohortNormalization
     public var threshold: Double
-    /// The cohort sample's capacity (``FaceCohort/capacity``).
-    public var capacity: Int
-    /// Members the cohort needs before it is used: as many as it had at calibration.
-    public var minimumMembers: Int
+    /// The cohort sample's size: as many members as it had at calibration (``FaceCohort/capacity``),
+    /// and used only once it holds them all (a smaller sample would be looser than calibrated).
+    public var members: Int
 
-    public init(normalization: CohortNormalization, threshold: Double, capacity: Int, minimumMembers: Int) {
+    public init(normalization: CohortNormalization, threshold: Double, members: Int) {
         self.normalization = normalization
         self.threshold = threshold
-        self.capacity = capacity
-        self.minimumMembers = minimumMembers
+        self.members = members
     }
 
     /// What makes the policy unusable, if anything.
@@ -165,8 +163,8 @@ public struct CohortPolicy: Sendable, Equatable, Codable {
         guard (2...1000).contains(normalization.size) else { return "a cohort size of \(normalization.size), outside 2 to 1000" }
         guard (0.1...1.5).contains(normalization.ceiling) else { return "a cohort ceiling of \(normalization.ceiling), outside 0.1 to 1.5" }
         guard (-20...20).contains(threshold) else { return "a cohort threshold (z) of \(threshold), outside -20 to 20" }
-        guard (2...100_000).contains(capacity), (normalization.size + 1...capacity).contains(minimumMembers) else {
-            return "a cohort of \(minimumMembers) members in a sample of \(capacity) for the \(normalization.size) nearest"
+        guard (normalization.size + 1...100_000).contains(members) else {
+            return "a cohort of \(members) members for the \(normalization.size) nearest (more than that, at most 100000)"
         }
         return nil
     }

@@ -51,7 +51,7 @@ public func makeEnroller(configuration: ServerConfiguration, store: ServiceStore
     Enroller(
         store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
         duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow,
-        cohortCapacity: configuration.cohort?.capacity ?? FaceCohort.defaultCapacity)
+        cohortCapacity: configuration.cohort?.members ?? FaceCohort.defaultCapacity)
 }
 
 /// The router alone (tests drive it without a socket; `now` is the verification service's clock).

@@ -92,8 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "cohort rule: a verification matches when its cohort-normalized score is within the threshold; by distance until the cohort is full",
                 metadata: [
                     "cohort_threshold": "\(cohort.threshold)", "nearest": "\(cohort.normalization.size)",
-                    "ceiling": "\(cohort.normalization.ceiling)", "sample": "\(cohort.capacity)",
-                    "members_needed": "\(cohort.minimumMembers)",
+                    "ceiling": "\(cohort.normalization.ceiling)", "members_needed": "\(cohort.members)",
                 ])
         }
         if let embedding = settings.calibratedEmbedding, !settings.calibrationMatchesEmbedding {

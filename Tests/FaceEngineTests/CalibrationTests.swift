@@ -73,7 +73,7 @@ struct CalibrationTests {
             #expect(
                 loaded.cohortPolicy
                     == CohortPolicy(
-                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: -2.4, capacity: 2000, minimumMembers: 2000))
+                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: -2.4, members: 2000))
             // Out of range: a cohort larger than its sample, a distance threshold of 3.
             var wrong = people
             wrong.cohortMembers = 2001

@@ -37,13 +37,13 @@ struct CohortVerificationTests {
     }
 
     static func policy(threshold: Double) -> CohortPolicy {
-        CohortPolicy(normalization: CohortNormalization(size: 3), threshold: threshold, capacity: 50, minimumMembers: 6)
+        CohortPolicy(normalization: CohortNormalization(size: 3), threshold: threshold, members: 7)
     }
 
     @Test("a full cohort decides by the normalized score, recorded with the rule, score and threshold; a cohort too small, by distance")
     func cohortDecides() async throws {
         try await ServiceFixture.with(adjust: { $0.cohort = Self.policy(threshold: -1) }) { fixture, client in
-            // Only person A enrolled: the cohort is short of its six members, the distance decides.
+            // Only person A enrolled: the cohort is short of its seven members, the distance decides.
             try await fixture.enroller.load()
             let first = try await VerificationTests.verify(client, key: fixture.key(.kiosk), photo: try Fixtures.image("obama3.jpg"))
             #expect(Call.body(first)["decision"] as? String == "verified")
@@ -51,7 +51,7 @@ struct CohortVerificationTests {
                 try await fixture.count(
                     "SELECT COUNT(*) FROM verification_attempt WHERE rule = 'distance' AND abs(score - distance) < 1e-4 AND threshold = 0.55"
                 ) == 1)
-            // Six more enrolled (seen by the service at its next enrollment or load): the cohort decides.
+            // Six more enrolled (seen by the service at its next enrollment or load): the cohort is full (7) and decides.
             try await Self.enrollOthers(fixture)
             try await fixture.enroller.load()
             #expect(fixture.enroller.cohort.count == 7)

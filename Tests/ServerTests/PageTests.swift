@@ -201,8 +201,7 @@ struct CalibrationSettingTests {
             #expect(
                 calibrated.cohort
                     == CohortPolicy(
-                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: calibration.matchThreshold, capacity: 1800,
-                        minimumMembers: 1800))
+                        normalization: CohortNormalization(size: 50, ceiling: 0.65), threshold: calibration.matchThreshold, members: 1800))
             let explicit = try ServerConfiguration.load(
                 file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MATCH_THRESHOLD": "0.5"])
             #expect(explicit.matchThreshold == 0.5 && explicit.cohort == nil)

@@ -352,7 +352,7 @@ struct PeopleFolderCommandTests {
         let calibration = try Calibration.load(out)
         let policy = try #require(calibration.cohortPolicy)
         #expect(
-            policy.normalization.size == 2 && policy.minimumMembers == 4 && policy.capacity == 4
+            policy.normalization.size == 2 && policy.members == 4
                 && calibration.cohortCapacity == FaceCohort.defaultCapacity)
         #expect(policy.threshold == calibration.matchThreshold && calibration.distanceThreshold != nil)
         // --cohort-people needs --cohort; a cohort larger than the people is refused.

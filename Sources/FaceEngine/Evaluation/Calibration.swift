@@ -74,8 +74,7 @@ public struct Calibration: Codable, Sendable, Equatable {
             return nil
         }
         return CohortPolicy(
-            normalization: CohortNormalization(size: size, ceiling: ceiling), threshold: matchThreshold, capacity: members,
-            minimumMembers: members)
+            normalization: CohortNormalization(size: size, ceiling: ceiling), threshold: matchThreshold, members: members)
     }
 
     /// Chooses the threshold for `targetFMR` from genuine and impostor distances.
