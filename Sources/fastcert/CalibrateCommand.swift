@@ -30,8 +30,6 @@ struct CalibrateCommand: AsyncParsableCommand {
             valueName: "dir"))
     var root: String
     @Option(help: "Without --pairs: reference photos per enrolled person (as the bureau enrolls).") var references = 1
-    @Option(help: ArgumentHelp("Without --pairs, with --cohort: the cohort sample's size (the service's).", valueName: "n"))
-    var cohortPeople: Int?
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
@@ -45,13 +43,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         if pairs == nil, impostors != nil || scoring.mirrorReference {
             throw ValidationError("--impostors and --mirror-reference go with --pairs")
         }
-        if let cohortPeople {
-            guard pairs == nil, let cohort = scoring.cohort else {
-                throw ValidationError("--cohort-people goes with --cohort, without --pairs (a cohort of enrolled people)")
-            }
-            guard (2...100_000).contains(cohortPeople), cohort < cohortPeople else {
-                throw ValidationError("--cohort-people must be 2 to 100000, and larger than --cohort")
-            }
+        if pairs != nil, scoring.cohortOptions.cohortPeople != nil {
+            throw ValidationError("--cohort-people goes with --cohort, without --pairs (a cohort of enrolled people)")
         }
     }
 
@@ -88,13 +81,13 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 
     func scorePeople() async throws -> Scores {
-        if scoring.cohort != nil { try CohortOptions.requireEnough(try CohortOptions.folders(root), for: scoring.cohort, in: root) }
+        try scoring.cohortOptions.requireEnoughFolders(in: root)
         let engine = try await engineOptions.startEngine()
         let result: GalleryEvaluation
         do {
             result = try await GalleryEvaluation.run(
                 root: URL(filePath: root), references: references, engine: engine, cohort: scoring.normalization,
-                cohortCapacity: cohortCapacity)
+                cohortCapacity: scoring.cohortOptions.capacity)
         } catch {
             throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
         }
@@ -113,13 +106,11 @@ struct CalibrateCommand: AsyncParsableCommand {
             distances: (genuine, impostor), cohortMembers: result.cohortMembers)
     }
 
-    var cohortCapacity: Int { cohortPeople ?? FaceCohort.defaultCapacity }
-
     func run() async throws {
         try await reportingFailures {
             let scores: Scores
             if let pairs { scores = try await scorePairs(pairs) } else { scores = try await scorePeople() }
-            if let members = scores.cohortMembers { try CohortOptions.requireEnough(members, for: scoring.cohort, in: root) }
+            if let members = scores.cohortMembers { try scoring.cohortOptions.requireEnough(members, in: root) }
             let options = [engineOptions.configuration().embeddingOptions] + (scoring.mirrorReference ? ["mirror-reference"] : [])
             guard
                 var calibration = Calibration.choose(
@@ -128,7 +119,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             else {
                 throw CommandFailure.input(
                     "no genuine and impostor attempts could both be scored"
-                        + (pairs == nil ? "" : scoring.nothingScoredHint))
+                        + (pairs == nil ? "" : scoring.cohortOptions.nothingScoredHint))
             }
             calibration.comparison = scores.comparison
             calibration.cohortSize = scoring.cohort
@@ -139,7 +130,7 @@ struct CalibrateCommand: AsyncParsableCommand {
                         genuine: distances.genuine, impostor: distances.impostor, targetFMR: targetFmr, embedding: "", source: "")
                 else { throw CommandFailure.input("no genuine and impostor attempts could both be scored") }
                 calibration.distanceThreshold = byDistance.matchThreshold
-                calibration.cohortCapacity = cohortCapacity
+                calibration.cohortCapacity = scoring.cohortOptions.capacity
                 calibration.cohortMembers = members
                 calibration.cohortCeiling = scoring.normalization?.ceiling
             }

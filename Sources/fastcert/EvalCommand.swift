@@ -33,6 +33,12 @@ struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    func validate() throws {
+        if scoring.cohortOptions.cohortPeople != nil {
+            throw ValidationError("--cohort-people is for a cohort of people (eval-enrollment, calibrate --root), not pairs")
+        }
+    }
+
     struct Output: Encodable {
         struct NoFace: Encodable {
             var path: String
@@ -112,7 +118,7 @@ struct EvalCommand: AsyncParsableCommand {
             guard metrics != nil else {
                 throw CommandFailure.input(
                     "no genuine and impostor pairs could both be scored; see the images listed above"
-                        + scoring.nothingScoredHint)
+                        + scoring.cohortOptions.nothingScoredHint)
             }
         }
     }

@@ -85,21 +85,19 @@ struct EvalEnrollmentCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            if cohortOptions.cohort != nil {
-                try CohortOptions.requireEnough(try CohortOptions.folders(root), for: cohortOptions.cohort, in: root)
-            }
+            try cohortOptions.requireEnoughFolders(in: root)
             let engine = try await engineOptions.startEngine()
             let result: GalleryEvaluation
             do {
                 result = try await GalleryEvaluation.run(
                     root: URL(filePath: root), references: references, engine: engine, cohort: cohortOptions.normalization,
-                    cohortCapacity: cohortOptions.cohortPeople)
+                    cohortCapacity: cohortOptions.capacity)
             } catch let error as FaceEngineError {
                 throw CommandFailure.engine(error, subject: nil)
             } catch {
                 throw CommandFailure.input("\(root): cannot read the folder (\(error.localizedDescription))")
             }
-            if cohortOptions.cohort != nil { try CohortOptions.requireEnough(result.cohortMembers, for: cohortOptions.cohort, in: root) }
+            try cohortOptions.requireEnough(result.cohortMembers, in: root)
             guard result.enrolledPeople > 1, !result.genuine.isEmpty else {
                 throw CommandFailure.input(
                     "\(root): fewer than two people with more than \(references) usable photos; nothing to measure")
