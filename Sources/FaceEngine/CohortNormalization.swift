@@ -106,7 +106,8 @@ public struct CohortNormalization: Sendable, Equatable, Codable {
     }
 }
 
-/// A cohort-normalized score and what it was made from (for the audit record).
+/// A cohort-normalized score and the two sides' statistics it was made from (the attempt records
+/// the z-value; the statistics are for tests and diagnosis).
 public struct CohortScore: Sendable, Equatable {
     /// The mean z-value (infinity past the ceiling): a match when at or under the calibrated threshold.
     public var z: Double

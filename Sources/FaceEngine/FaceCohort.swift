@@ -105,25 +105,25 @@ public final class FaceCohort: Sendable {
     private var members: [Member] { state.withLock { Array($0.members.values) } }
 
     /// The `count` members nearest a probe photo: each scored as the service scores a photo against
-    /// an enrolled person (``GalleryRule/service``), nearest first.
+    /// an enrolled person (``GalleryRule/meanTemplate``, the service's rule, on the member's kept
+    /// mean), nearest first.
     public func nearest(toProbe probe: FaceEmbedding, count: Int) -> [CohortNormalization.Neighbour] {
         CohortNormalization.nearest(
             members.map { member in
                 CohortNormalization.Neighbour(
-                    distance: GalleryRule.meanCorrected(probe.distance(to: member.template), references: Double(member.photos)),
-                    owner: member.owner)
+                    distance: GalleryRule.distance(probe, toMean: member.template, of: member.photos), owner: member.owner)
             }, count)
     }
 
     /// The `count` members nearest an enrolled person (their reference embeddings): each member's
-    /// first photo scored against them by the service's rule, as an impostor's photo would be.
+    /// first photo scored against them by the service's rule (``GalleryRule/meanTemplate``), as an
+    /// impostor's photo would be.
     public func nearest(toReferences references: [FaceEmbedding], count: Int) -> [CohortNormalization.Neighbour] {
         guard let mean = FaceEmbedding.mean(references) else { return [] }
-        let k = Double(references.count)
         return CohortNormalization.nearest(
             members.map { member in
                 CohortNormalization.Neighbour(
-                    distance: GalleryRule.meanCorrected(member.photo.distance(to: mean), references: k), owner: member.owner)
+                    distance: GalleryRule.distance(member.photo, toMean: mean, of: references.count), owner: member.owner)
             }, count)
     }
 

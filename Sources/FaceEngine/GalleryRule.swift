@@ -31,6 +31,12 @@ public enum GalleryRule: String, Sendable, CaseIterable, Codable {
         return (distance * distance + withinPersonVariance * (1 - 1 / references)).squareRoot()
     }
 
+    /// ``meanTemplate``'s score of `probe` against a mean already made of `photos` embeddings (the
+    /// verification cohort keeps each member's mean).
+    public static func distance(_ probe: FaceEmbedding, toMean mean: FaceEmbedding, of photos: Int) -> Double {
+        meanCorrected(probe.distance(to: mean), references: Double(photos))
+    }
+
     /// A reference photo's weight in ``qualityWeighted``: frontal (|yaw| up to 45 degrees), sharp
     /// and large faces count more; never under 0.1.
     public static func weight(_ q: FaceQuality) -> Double {
@@ -56,7 +62,7 @@ public enum GalleryRule: String, Sendable, CaseIterable, Codable {
         case .meanDistance: return references.map { probe.distance(to: $0) }.reduce(0, +) / Double(references.count)
         case .meanTemplate:
             guard let mean = FaceEmbedding.mean(references) else { return .infinity }
-            return Self.meanCorrected(probe.distance(to: mean), references: Double(references.count))
+            return Self.distance(probe, toMean: mean, of: references.count)
         case .qualityWeighted:
             // One weight per reference (each at least 0.1), else all the same.
             let w =
