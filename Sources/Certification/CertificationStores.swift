@@ -50,9 +50,13 @@ public protocol VerificationStore: Sendable {
         _ attempt: VerificationAttempt, tag: IdempotencyTag?, escalateAfter: Int,
         respond: @escaping @Sendable (AttemptOutcome) -> StoredResponse
     ) async throws -> StoredResponse
-    /// Issues a liveness session bound to the key and the person, valid `seconds` from `now`.
-    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws -> LivenessSession
+    /// Issues a liveness session bound to the key and the person, valid `seconds` from `now`,
+    /// within the device's `limits` (atomically; `LedgerError.sessionLimit` past them); the
+    /// device's earlier unused sessions for the person end.
+    func createLivenessSession(
+        key: String, device: String, person: ResidentID, challenges: [String], seconds: Int, limits: LivenessSessionLimits,
+        at now: Date
+    ) async throws -> LivenessSession
     /// Claims a session for one submission at `now`, atomically, recording the frames' hashes.
     func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
         async throws -> (session: LivenessSession, reusedFrames: Bool)

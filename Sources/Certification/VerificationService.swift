@@ -30,6 +30,8 @@ public struct VerificationService: Sendable {
         /// With a cohort calibration: the cohort rule (``CohortPolicy``), used once the service's
         /// cohort is full; `matchThreshold` decides until then.
         public var cohort: CohortPolicy?
+        /// Liveness sessions one device may ask for in a minute, and hold unused at once.
+        public var sessionLimits = LivenessSessionLimits(perMinute: 20, open: 4)
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
             self.matchThreshold = matchThreshold
@@ -153,13 +155,17 @@ public struct VerificationService: Sendable {
 
     /// Issues a liveness session for an enrolled person within the caller's unit: random
     /// challenges, bound to the caller's key and the person, single use, expiring.
-    public func startSession(for id: ResidentID, caller: Caller) async throws -> Session {
+    public func startSession(for id: ResidentID, caller: Caller, phone: String? = nil) async throws -> Session {
         let person = try await scopedPerson(id, caller)
         guard person.templatePhotos > 0 else { throw CertificationError.notEnrolled(id) }
         var generator = SystemRandomNumberGenerator()
         let challenges = policy.fixedChallenges ?? LivenessChallenge.randomSequence(using: &generator)
+        // The device the limits count against, as the lockout counts: a kiosk by its key, the
+        // mobile backend's key by the phone it names (or the person asked about).
+        let device = VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel == .kiosk, phone: phone, person: id)
         let session = try await store.createLivenessSession(
-            key: caller.keyID, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds, at: now())
+            key: caller.keyID, device: device, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds,
+            limits: policy.sessionLimits, at: now())
         return Session(
             session: session, challenges: challenges, minFrames: liveness.policy.minFrames, maxFrames: liveness.policy.maxFrames)
     }

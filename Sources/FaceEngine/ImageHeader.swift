@@ -3,11 +3,18 @@ import Foundation
 /// An image's width and height read from its header alone (JPEG start-of-frame, PNG `IHDR`),
 /// before anything is decoded: for pixel budgets across a request's images. nil when the bytes are
 /// neither, or the header is cut short (the engine then answers for them).
+///
+/// The whole file is walked, however long its segments: a frame header pushed past the first
+/// megabyte by padding segments is still found (the native decoder, which reads the same way,
+/// would decode what it declares).
 public enum ImageHeader {
     public static func dimensions(_ data: Data) -> (width: Int, height: Int)? {
-        let bytes = [UInt8](data.prefix(1 << 20))
+        data.withUnsafeBytes { raw in dimensions(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    static func dimensions(_ bytes: UnsafeBufferPointer<UInt8>) -> (width: Int, height: Int)? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            // Signature, then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4).
+            // Signature, then the IHDR chunk (always the first): length (4), "IHDR" (4), width (4), height (4).
             guard bytes.count >= 24, bytes[12...15].elementsEqual("IHDR".utf8) else { return nil }
             return (Int(be32(bytes, 16)), Int(be32(bytes, 20)))
         }
@@ -39,7 +46,7 @@ public enum ImageHeader {
         return nil
     }
 
-    static func be32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    static func be32(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
 }

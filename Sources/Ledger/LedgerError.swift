@@ -34,6 +34,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case rulesMissing = "rules_missing"
         case rulesUnreadable = "rules_unreadable"
         case sessionExpired = "session_expired"
+        /// a device asked for more liveness sessions than it may (a minute's rate, or open at once)
+        case sessionLimit = "session_limit"
         case sessionMismatch = "session_mismatch"
         case sessionUsed = "session_used"
         case taskClosed = "task_closed"

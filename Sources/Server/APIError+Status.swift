@@ -19,9 +19,9 @@ extension APIError {
             .invalidIdempotencyKey, .nothingToChange:
             .unprocessableContent
         case .unsupportedMediaType: .unsupportedMediaType
-        case .bodyTooLarge, .tooManyRows, .tooManyPixels: .contentTooLarge
+        case .bodyTooLarge, .bodyNotAllowed, .tooManyRows, .tooManyPixels: .contentTooLarge
         case .bodyTimeout: .requestTimeout
-        case .taskNotFound, .notFound: .notFound
+        case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .unauthenticated, .invalidKey, .signatureRequired, .badSignature, .staleSignature, .replayedRequest: .unauthorized
         case .forbiddenRole: .forbidden
@@ -41,6 +41,7 @@ extension APIError {
             .unknownPayrollRun, .unknownRecovery:
             .notFound
         case .outOfScope, .sessionMismatch, .sameOperator: .forbidden
+        case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
             .payrollRunExists, .payrollMonth, .recoveryClosed:
             .conflict
@@ -95,6 +96,7 @@ extension APIError {
         let status = Self.status(error.code)
         guard error.isInternal else {
             self.init(status: status, code: error.code.rawValue, message: error.message)
+            if error.code == .sessionLimit { headers[.retryAfter] = "10" }
             return
         }
         self.init(

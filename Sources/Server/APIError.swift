@@ -37,8 +37,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case invalidUnit = "invalid_unit"
         case invalidIdempotencyKey = "invalid_idempotency_key"
         case nothingToChange = "nothing_to_change"
-        case taskNotFound = "task_not_found"
         case notFound = "not_found"
+        case bodyNotAllowed = "body_not_allowed"
         case methodNotAllowed = "method_not_allowed"
         case bodyTooLarge = "body_too_large"
         case unauthenticated

@@ -10,6 +10,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public var roles: Set<APIKey.Role>?
 
     public var description: String { "\(method.rawValue) \(path)" }
+    /// Whether the route reads a request body (POST and PATCH); the others refuse one unread.
+    public var takesBody: Bool { method == .post || method == .patch }
 
     static let staff: Set<APIKey.Role> = [.operator, .auditor]
 

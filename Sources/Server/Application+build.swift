@@ -7,6 +7,7 @@ import HummingbirdCore
 import Ledger
 import Liveness
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Storage
 
@@ -31,9 +32,15 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let enroller = makeEnroller(configuration: configuration, store: store, engine: engine)
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
+    // Each connection gets its own guard: its address's share of connections, and its head deadline.
+    let addresses = AddressConnections(limit: configuration.maxConnectionsPerAddress)
+    let headTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(headTimeout: headTimeout, addresses: addresses)],
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
@@ -72,6 +79,8 @@ public func buildRouter(
     policy.deskPassiveAttackBelow = configuration.deskPassiveAttackBelow
     policy.fixedChallenges = configuration.fixedChallenges
     policy.cohort = configuration.cohort
+    policy.sessionLimits = LivenessSessionLimits(
+        perMinute: configuration.livenessSessionsPerMinute, open: configuration.openLivenessSessionsPerKey)
     let enroller = enroller ?? makeEnroller(configuration: configuration, store: store, engine: engine)
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,
@@ -107,7 +116,7 @@ struct RouteRegistrar {
         let bodyTimeout = dependencies.configuration.bodyTimeoutSeconds
         let authenticator = dependencies.authenticator
         router.on(RouterPath(stringLiteral: route.path), method: route.method) { incoming, incomingContext in
-            var request = incoming
+            let request = incoming
             var context = incomingContext
             // The caller first, from the headers: an unknown key or a role that may not call the route is
             // refused before the body is read (it is then discarded as it arrives, never buffered).
@@ -121,6 +130,15 @@ struct RouteRegistrar {
                 context.caller = key
                 context.logger[metadataKey: "key"] = "\(key.id)"
             }
+            // A route that takes no body refuses one before reading a byte of it (what was sent is
+            // then discarded as it arrives, never buffered): an anonymous GET cannot make the
+            // service hold megabytes.
+            if !route.takesBody {
+                let length = request.headers[.contentLength].flatMap(Int.init) ?? 0
+                if length > 0 || request.headers[.transferEncoding] != nil {
+                    throw APIError(.bodyNotAllowed, "\(route) takes no request body; send none")
+                }
+            }
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
                 throw APIError(.bodyTooLarge, "the body has \(length) bytes; the limit is \(limit)")
             }
@@ -132,7 +150,7 @@ struct RouteRegistrar {
             ) {
                 do {
                     var reading = incomingBody
-                    return try await reading.collectBody(upTo: limit)
+                    return try await reading.collectBody(upTo: route.takesBody ? limit : 0)
                 } catch {
                     throw APIError(.bodyTooLarge, "the body is over the limit of \(limit) bytes")
                 }

@@ -34,8 +34,21 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var bodyTimeoutSeconds = 20.0
     /// A connection that sends nothing for this many seconds (mid-request or between requests) is closed.
     public var idleTimeoutSeconds = 15.0
-    /// Open connections at most; further ones wait in the listen backlog until one closes.
+    /// A request's head (request line and headers) must be complete within this many seconds of
+    /// the connection opening or of the previous response (a client trickling its headers holds a
+    /// connection for this long, not for the idle timeout); the connection is closed after.
+    public var headerTimeoutSeconds = 5.0
+    /// Open connections at most, half-open ones (a head not yet complete) included; further ones
+    /// wait in the listen backlog until one closes.
     public var maxConnections = 512
+    /// Open connections from one client address at most (an IPv6 client by its /64): a further
+    /// one is closed at once, so one address cannot take every connection. A kiosk gateway that
+    /// puts many devices behind one address needs a larger value.
+    public var maxConnectionsPerAddress = 64
+    /// Liveness sessions one device key may open in a minute, and may hold open (issued, neither
+    /// used nor expired) at once: a kiosk needs one at a time; more are refused (429).
+    public var livenessSessionsPerMinute = 20
+    public var openLivenessSessionsPerKey = 4
     /// Pixel budgets of a liveness verification: each frame (1920x1080 fits), and all frames
     /// together (30 frames of 1280x720 fit), read from the images' headers before any decoding.
     public var maxFramePixels = 2_100_000
@@ -188,6 +201,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_BODY_TIMEOUT", \.bodyTimeoutSeconds)
         try value("FASTCERT_IDLE_TIMEOUT", \.idleTimeoutSeconds)
         try value("FASTCERT_MAX_CONNECTIONS", \.maxConnections)
+        try value("FASTCERT_HEADER_TIMEOUT", \.headerTimeoutSeconds)
+        try value("FASTCERT_MAX_CONNECTIONS_PER_ADDRESS", \.maxConnectionsPerAddress)
+        try value("FASTCERT_LIVENESS_SESSIONS_PER_MINUTE", \.livenessSessionsPerMinute)
+        try value("FASTCERT_OPEN_LIVENESS_SESSIONS_PER_KEY", \.openLivenessSessionsPerKey)
         try value("FASTCERT_MAX_FRAME_PIXELS", \.maxFramePixels)
         try value("FASTCERT_MAX_REQUEST_PIXELS", \.maxRequestPixels)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
@@ -216,10 +233,16 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }
         guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
-        guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0 else {
-            throw ConfigurationError("the request, body and idle timeouts must be positive")
+        guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0, headerTimeoutSeconds > 0 else {
+            throw ConfigurationError("the request, body, idle and header timeouts must be positive")
         }
         guard (1...100_000).contains(maxConnections) else { throw ConfigurationError("max connections must be 1 to 100000") }
+        guard (1...maxConnections).contains(maxConnectionsPerAddress) else {
+            throw ConfigurationError("max connections per address must be 1 to max connections (\(maxConnections))")
+        }
+        guard (1...10_000).contains(livenessSessionsPerMinute), (1...1000).contains(openLivenessSessionsPerKey) else {
+            throw ConfigurationError("liveness sessions per minute must be 1 to 10000, open sessions per key 1 to 1000")
+        }
         guard maxFramePixels > 0, maxRequestPixels >= maxFramePixels else {
             throw ConfigurationError("max frame pixels must be positive, and max request pixels at least as many")
         }
@@ -287,6 +310,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var bodyTimeoutSeconds: Double?
         var idleTimeoutSeconds: Double?
         var maxConnections: Int?
+        var headerTimeoutSeconds: Double?
+        var maxConnectionsPerAddress: Int?
+        var livenessSessionsPerMinute: Int?
+        var openLivenessSessionsPerKey: Int?
         var maxFramePixels: Int?
         var maxRequestPixels: Int?
         var matchThreshold: Double?
@@ -323,6 +350,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.bodyTimeoutSeconds = bodyTimeoutSeconds ?? c.bodyTimeoutSeconds
             c.idleTimeoutSeconds = idleTimeoutSeconds ?? c.idleTimeoutSeconds
             c.maxConnections = maxConnections ?? c.maxConnections
+            c.headerTimeoutSeconds = headerTimeoutSeconds ?? c.headerTimeoutSeconds
+            c.maxConnectionsPerAddress = maxConnectionsPerAddress ?? c.maxConnectionsPerAddress
+            c.livenessSessionsPerMinute = livenessSessionsPerMinute ?? c.livenessSessionsPerMinute
+            c.openLivenessSessionsPerKey = openLivenessSessionsPerKey ?? c.openLivenessSessionsPerKey
             c.maxFramePixels = maxFramePixels ?? c.maxFramePixels
             c.maxRequestPixels = maxRequestPixels ?? c.maxRequestPixels
             c.matchThreshold = matchThreshold ?? c.matchThreshold

@@ -478,6 +478,43 @@ public struct AppDatabase: Sendable {
                     ALTER TABLE verification_attempt ADD COLUMN threshold REAL;
                     """)
         }
+        migrator.registerMigration("v15-evidence-per-person") { db in
+            // A row's identity is its department's id *for that person*: two feeds of one department
+            // (a district's and the city's) may number their events independently, and a row about
+            // one person must never silence a row about another. The same id for the same person with
+            // other content is refused by the import, never taken as already present.
+            try db.execute(
+                sql: """
+                    CREATE TABLE evidence_v15 (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        person_id TEXT NOT NULL REFERENCES person(id),
+                        kind TEXT NOT NULL,
+                        class TEXT NOT NULL,
+                        observed_day TEXT NOT NULL,
+                        observed_at TEXT NOT NULL,
+                        received_at TEXT NOT NULL,
+                        payload TEXT,
+                        delivered_by TEXT,
+                        UNIQUE (source, external_id, person_id)
+                    );
+                    INSERT INTO evidence_v15 (id, source, external_id, person_id, kind, class, observed_day, observed_at, received_at,
+                        payload, delivered_by)
+                    SELECT id, source, external_id, person_id, kind, class, observed_day, observed_at, received_at, payload, delivered_by
+                    FROM evidence;
+                    DROP TABLE evidence;
+                    ALTER TABLE evidence_v15 RENAME TO evidence;
+                    CREATE INDEX evidence_person ON evidence(person_id, class, observed_day);
+                    """)
+            // The device a liveness session was issued to (a kiosk's key; the mobile key with the
+            // phone, or the person), for its rate and open-session limits; NULL before v15.
+            try db.execute(
+                sql: """
+                    ALTER TABLE liveness_session ADD COLUMN device TEXT;
+                    CREATE INDEX liveness_session_device ON liveness_session(device, created_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -5,6 +5,9 @@ public struct ImportReport: Sendable, Equatable {
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public var line: Int
         public var reason: String
+        /// A code for the kind of refusal, where a sender must act on it in a specific way
+        /// (`external_id_conflict`); nil for the others, whose reason says what to do.
+        public var code: String?
         public var description: String { "line \(line): \(reason)" }
     }
 
@@ -19,8 +22,8 @@ public struct ImportReport: Sendable, Equatable {
 
     public init() {}
 
-    mutating func refuse(_ line: Int, _ reason: String) {
-        problems.append(Problem(line: line, reason: reason))
+    mutating func refuse(_ line: Int, _ reason: String, code: String? = nil) {
+        problems.append(Problem(line: line, reason: reason, code: code))
     }
 
     /// Adds what one committed batch did.

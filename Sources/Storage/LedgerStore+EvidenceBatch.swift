@@ -44,7 +44,14 @@ extension LedgerStore {
                 """, arguments: [batch.json])
         let unknown = try Int.fetchAll(
             db, sql: "DELETE FROM temp.evidence_batch AS b WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = b.person_id) RETURNING seq")
-        for seq in unknown { report.refuse(batch.entries[seq].line, "unknown person \(batch.entries[seq].id)") }
+        // A scoped feed is told the same of a person outside its units as of one who does not exist
+        // (no oracle across districts); a file imported on the server may name the cause.
+        let notFound = { (seq: Int) in
+            batch.delivery.scope == nil
+                ? "unknown person \(batch.entries[seq].id)"
+                : "no person \(batch.entries[seq].id) in the units this feed may report on"
+        }
+        for seq in unknown { report.refuse(batch.entries[seq].line, notFound(seq)) }
         if let scope = batch.delivery.scope {
             let outside = try Int.fetchAll(
                 db,
@@ -53,15 +60,29 @@ extension LedgerStore {
                     WHERE instr((SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = b.person_id), ?) <> 1
                     RETURNING seq
                     """, arguments: [scope])
-            for seq in outside {
-                report.refuse(batch.entries[seq].line, "person \(batch.entries[seq].id) lives outside the units this feed may report on")
-            }
+            for seq in outside { report.refuse(batch.entries[seq].line, notFound(seq)) }
+        }
+        // A row's identity is (source, external id, person). The same identity with other content
+        // (kind, time or payload) is not a re-delivery: refused, named, never dropped as present.
+        let conflicting = try Int.fetchAll(
+            db,
+            sql: """
+                DELETE FROM temp.evidence_batch AS b
+                WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source = b.source AND e.external_id = b.external_id
+                                AND e.person_id = b.person_id AND NOT (\(Self.sameContent("e", "b"))))
+                   OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id
+                                AND a.person_id = b.person_id AND a.seq < b.seq AND NOT (\(Self.sameContent("a", "b"))))
+                RETURNING seq
+                """)
+        for seq in conflicting.sorted() {
+            report.refuse(batch.entries[seq].line, Self.externalIDConflict, code: "external_id_conflict")
         }
         try db.execute(
             sql: """
                 DELETE FROM temp.evidence_batch AS b
-                WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source = b.source AND e.external_id = b.external_id)
-                   OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id AND a.seq < b.seq)
+                WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source = b.source AND e.external_id = b.external_id AND e.person_id = b.person_id)
+                   OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id
+                                AND a.person_id = b.person_id AND a.seq < b.seq)
                 """)
         report.alreadyPresent += db.changesCount
         // A day before the person's birth cannot be about them (EvidenceAdmission, per person); checked on
@@ -78,6 +99,14 @@ extension LedgerStore {
             try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [row["seq"] as Int])
         }
     }
+
+    /// SQL true when rows `a` and `b` (same source, external id and person) say the same thing.
+    static func sameContent(_ a: String, _ b: String) -> String {
+        "\(a).kind = \(b).kind AND \(a).observed_at = \(b).observed_at AND \(a).payload IS \(b).payload"
+    }
+
+    static let externalIDConflict =
+        "external_id_conflict: this source's external_id was delivered before for this person with another kind, time or payload; a new event needs a new id"
 
     /// Inserts the staged rows, with ids in resident-ID order.
     func insertStaged(at now: String, by deliverer: String, into report: inout ImportReport, _ db: Database) throws {
@@ -183,7 +212,18 @@ extension LedgerStore {
             report.refuse(row.line, refusal)
             return (report, nil)
         }
-        // A row already delivered (same source and external id) is ignored by the table's unique key.
+        // A row already delivered (same source, external id and person) is present if it says the
+        // same, refused if it says something else.
+        if let earlier = try EvidenceRow.filter(
+            Column("source") == row.source && Column("external_id") == row.externalID && Column("person_id") == entry.id.value
+        ).fetchOne(db) {
+            if earlier.kind == entry.kind.kind && earlier.observedAt == row.observedAt && earlier.payload == row.payload {
+                report.alreadyPresent += 1
+            } else {
+                report.refuse(row.line, Self.externalIDConflict, code: "external_id_conflict")
+            }
+            return (report, nil)
+        }
         var evidence = EvidenceRow(
             source: row.source, externalId: row.externalID, personId: entry.id.value, kind: entry.kind.kind,
             class: entry.kind.class.rawValue, observedDay: entry.day.description, observedAt: row.observedAt, receivedAt: now,

@@ -99,14 +99,14 @@ extension LedgerStore {
                 """, arguments: [day.description, actor, person])
     }
 
-    /// Recovery cases in the unit's subtree (by the unit the person had when the case opened),
-    /// of one status or all, oldest first.
+    /// Recovery cases of the persons who live in the unit's subtree now (a case goes with its
+    /// person; `unit_code` keeps the unit they had when it opened), of one status or all, oldest first.
     public func recoveries(unit: String, status: Recovery.Status? = nil) async throws -> [Recovery] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var sql = """
                 SELECT r.*, p.name FROM recovery r JOIN person p ON p.id = r.person_id
-                WHERE r.unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?)
+                WHERE p.unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?)
                 """
             var arguments: StatementArguments = [path, path]
             if let status {
@@ -128,7 +128,7 @@ extension LedgerStore {
     }
 
     /// Closes an open case as `recovered` or `waived` on `day`, by `actor`, with a reason; within
-    /// `scope` (a unit path prefix) when given.
+    /// `scope` (a unit path prefix) when given, by the person's unit now.
     @discardableResult
     public func closeRecovery(_ id: Int64, as status: Recovery.Status, reason: String, by actor: String, on day: Day, scope: String? = nil)
         async throws -> Recovery
@@ -142,7 +142,7 @@ extension LedgerStore {
                 let row = try Row.fetchOne(
                     db,
                     sql:
-                        "SELECT r.*, p.name, u.path FROM recovery r JOIN person p ON p.id = r.person_id JOIN unit u ON u.code = r.unit_code WHERE r.id = ?",
+                        "SELECT r.*, p.name, u.path FROM recovery r JOIN person p ON p.id = r.person_id JOIN unit u ON u.code = p.unit_code WHERE r.id = ?",
                     arguments: [id]),
                 scope.map({ (row["path"] as String).hasPrefix($0) }) ?? true
             else { throw LedgerError(.unknownRecovery, "no recovery case \(id) in your unit") }
@@ -162,14 +162,14 @@ extension LedgerStore {
         }
     }
 
-    /// Totals by status over the unit's subtree.
+    /// Totals by status over the persons who live in the unit's subtree now.
     static func recoveryTotals(path: String, _ db: Database) throws -> RecoveryTotals {
         var totals = RecoveryTotals()
         for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT status, COUNT(*) AS n, SUM(amount_fen) AS fen FROM recovery
-                WHERE unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?) GROUP BY status
+                SELECT r.status, COUNT(*) AS n, SUM(r.amount_fen) AS fen FROM recovery r JOIN person p ON p.id = r.person_id
+                WHERE p.unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?) GROUP BY r.status
                 """, arguments: [path, path])
         {
             let n: Int = row["n"], fen: Int = row["fen"]

@@ -38,7 +38,9 @@ extension LedgerStore {
     /// the housebound, phone calls, and possible duplicate identities to look into.
     public static let taskKinds = ["field_check", "attention", "home_visit", "phone_call", "duplicate_identity"]
 
-    /// Tasks in the unit's subtree, open ones only unless `includeClosed`, of one kind or all; a page of them.
+    /// Tasks of the persons who live in the unit's subtree now (a task goes with its person: a
+    /// person moved elsewhere takes their tasks along), open ones only unless `includeClosed`, of
+    /// one kind or all; a page of them.
     public func tasks(unit: String, includeClosed: Bool = false, kind: String? = nil, offset: Int = 0, limit: Int = -1) async throws
         -> [TaskView]
     {
@@ -48,7 +50,7 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT t.*, p.name, p.phone FROM task t JOIN person p ON p.id = t.person_id
-                    WHERE t.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
+                    WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) \(includeClosed ? "" : "AND t.status = 'open'")
                     \(kind == nil ? "" : "AND t.kind = ?")
                     ORDER BY t.key_day, t.id LIMIT ? OFFSET ?
                     """,
@@ -68,10 +70,13 @@ extension LedgerStore {
 
     /// Completes an open task with what staff found on `day` (and their `note`, at most
     /// ``maxNoteLength`` characters), in one transaction with its effect on the ledger, recorded as
-    /// evidence delivered by `actor` (the operator's key, or `cli:<user>`). Returns the ledger
-    /// changes it caused.
+    /// evidence delivered by `actor` (the operator's key, or `cli:<user>`). With `scope` (a unit
+    /// path prefix), the task's person must live within it *now*, checked in the same transaction:
+    /// a task of a person who moved away is answered as unknown, whatever unit it was opened in.
+    /// Returns the ledger changes it caused.
     public func completeTask(
-        _ id: Int64, outcome: TaskOutcome, on day: Day, note: String? = nil, by actor: String = EvidenceDelivery.commandLineUser
+        _ id: Int64, outcome: TaskOutcome, on day: Day, note: String? = nil, by actor: String = EvidenceDelivery.commandLineUser,
+        scope: String? = nil
     ) async throws -> [String: Int] {
         let trimmed: String? = note?.trimmingCharacters(in: .whitespacesAndNewlines)
         let kept: String? = trimmed?.isEmpty == false ? trimmed : nil
@@ -80,6 +85,11 @@ extension LedgerStore {
         }
         return try await write { db in
             guard var task = try TaskRow.fetchOne(db, key: id) else { throw LedgerError(.unknownTask, "no task \(id)") }
+            if let scope {
+                let path = try String.fetchOne(
+                    db, sql: "SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?", arguments: [task.personId])
+                guard let path, path.hasPrefix(scope) else { throw LedgerError(.unknownTask, "no task \(id) in this key's unit") }
+            }
             guard task.status == "open" else {
                 throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")
             }
@@ -149,13 +159,6 @@ extension LedgerStore {
                     id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: row.message,
                     createdOn: Day(row.createdOn)!, sentAt: row.sentAt)
             }
-        }
-    }
-
-    /// The unit path of the community a task belongs to, or nil for an unknown task.
-    public func taskUnitPath(_ id: Int64) async throws -> String? {
-        try await read { db in
-            try String.fetchOne(db, sql: "SELECT u.path FROM task t JOIN unit u ON u.code = t.unit_code WHERE t.id = ?", arguments: [id])
         }
     }
 

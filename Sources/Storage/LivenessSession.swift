@@ -1,6 +1,17 @@
 import Foundation
 import Ledger
 
+/// How many liveness sessions one device may ask for: in any minute, and unused at once.
+public struct LivenessSessionLimits: Sendable, Equatable {
+    public var perMinute: Int
+    public var open: Int
+
+    public init(perMinute: Int, open: Int) {
+        self.perMinute = perMinute
+        self.open = open
+    }
+}
+
 /// A liveness session: the challenges issued to one caller for one person, used once.
 public struct LivenessSession: Sendable, Equatable {
     public var id: String

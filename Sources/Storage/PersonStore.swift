@@ -89,7 +89,16 @@ public struct PersonStore: LedgerBacked {
             if person.monthlyAmountFen != current.monthlyAmountFen {
                 edits.append("amount \(Yuan.text(fen: current.monthlyAmountFen)) to \(Yuan.text(fen: person.monthlyAmountFen))")
             }
-            if person.unitCode != current.unitCode { edits.append("community \(current.unitCode) to \(person.unitCode)") }
+            if person.unitCode != current.unitCode {
+                // Open tasks go with the person to the new community's staff; the old community
+                // no longer sees them (every scope check reads the person's unit now).
+                try db.execute(
+                    sql: "UPDATE task SET unit_code = ? WHERE person_id = ? AND status = 'open'", arguments: [person.unitCode, id.value])
+                let handed = db.changesCount
+                edits.append(
+                    "community \(current.unitCode) to \(person.unitCode)"
+                        + (handed > 0 ? " (\(handed) open task\(handed == 1 ? "" : "s") handed to \(person.unitCode))" : ""))
+            }
             if person.name != current.name { edits.append("name") }
             if person.phone != current.phone || person.wechatID != current.wechatID { edits.append("contact") }
             if person.livesAlone != current.livesAlone || person.immobile != current.immobile { edits.append("living situation") }

@@ -45,6 +45,18 @@ enum PrivateFile {
             )
         }
         defer { close(descriptor) }
+        // A secret others can read is no longer a secret: refuse it rather than use it silently.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw StorageError(code, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw StorageError(code, "\(what) \(path) is not a regular file") }
+        guard status.st_mode & 0o077 == 0 else {
+            throw StorageError(
+                code,
+                "\(what) \(path) may be read or written by others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 \(path) as its owner, and consider the key exposed"
+            )
+        }
         var data = Data(count: limit)
         let count = data.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, limit) }
         guard count >= 0 else { throw StorageError(code, "cannot read \(what) \(path): \(String(cString: strerror(errno)))") }

@@ -142,8 +142,14 @@ public struct VerificationRecordStore: LedgerBacked {
     // MARK: - Liveness sessions
 
     /// Issues a session: 128 random bits, bound to the caller's key and the person, expiring
-    /// `seconds` after `now`.
-    public func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
+    /// `seconds` after `now`. In the same transaction: the device's earlier unused sessions for
+    /// this person end (a new one supersedes them), and the device may have asked for at most
+    /// `limits.perMinute` sessions in the last minute and hold at most `limits.open` usable ones
+    /// (`session_limit` otherwise): a key cannot fill the table.
+    public func createLivenessSession(
+        key: String, device: String, person: ResidentID, challenges: [String], seconds: Int, limits: LivenessSessionLimits,
+        at now: Date
+    )
         async throws -> LivenessSession
     {
         let session = LivenessSession(
@@ -152,8 +158,34 @@ public struct VerificationRecordStore: LedgerBacked {
         let row = LivenessSessionRow(
             id: session.id, keyId: key, personId: person.value, challenges: challenges.joined(separator: ","),
             createdAt: now.formatted(.iso8601), expiresAt: Int(session.expiresAt.timeIntervalSince1970), usedAt: nil, verdict: nil,
-            detail: nil)
-        try await write { db in try row.insert(db) }
+            detail: nil, device: device)
+        let unix = Int(now.timeIntervalSince1970)
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE liveness_session SET expires_at = ? WHERE device = ? AND person_id = ? AND used_at IS NULL AND expires_at > ?",
+                arguments: [unix, device, person.value, unix])
+            let recent =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM liveness_session WHERE device = ? AND created_at > ?",
+                    arguments: [device, now.addingTimeInterval(-60).formatted(.iso8601)]) ?? 0
+            guard recent < limits.perMinute else {
+                throw LedgerError(
+                    .sessionLimit,
+                    "this device asked for \(recent) liveness sessions in the last minute (at most \(limits.perMinute)); wait a moment")
+            }
+            // Sessions last an hour at most (ServerConfiguration), so older rows need not be read.
+            let open =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM liveness_session WHERE device = ? AND used_at IS NULL AND expires_at > ? AND created_at > ?",
+                    arguments: [device, unix, now.addingTimeInterval(-3600).formatted(.iso8601)]) ?? 0
+            guard open < limits.open else {
+                throw LedgerError(
+                    .sessionLimit,
+                    "this device holds \(open) unused liveness sessions (at most \(limits.open)); use or let one expire first")
+            }
+            try row.insert(db)
+        }
         return session
     }
 

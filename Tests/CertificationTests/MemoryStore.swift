@@ -74,9 +74,10 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
 
-    func createLivenessSession(key: String, person: ResidentID, challenges: [String], seconds: Int, at now: Date)
-        async throws -> LivenessSession
-    {
+    func createLivenessSession(
+        key: String, device: String, person: ResidentID, challenges: [String], seconds: Int, limits: LivenessSessionLimits,
+        at now: Date
+    ) async throws -> LivenessSession {
         let session = LivenessSession(
             id: UUID().uuidString, keyID: key, person: person, challenges: challenges,
             expiresAt: Date().addingTimeInterval(Double(seconds)),

@@ -81,6 +81,51 @@ struct HostileClientTests {
         }
     }
 
+    @Test("a route that takes no body refuses one at once (413), without waiting for or buffering it")
+    func bodyOnABodilessRoute() async throws {
+        try await Self.withApplication({
+            $0.bodyTimeoutSeconds = 20; $0.idleTimeoutSeconds = 30
+        }) { port, fixture in
+            for (path, key) in [("/healthz", nil), ("/v1/tasks", fixture.key(.operator))] {
+                let connection = try RawConnection(port: port)
+                let started = ContinuousClock.now
+                let authorization = key.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+                connection.send(
+                    "GET \(path) HTTP/1.1\r\nHost: x\r\n\(authorization)Content-Length: 1000000\r\n\r\n"
+                        + String(repeating: "a", count: 1000))
+                let answer = await connection.receive() ?? ""
+                #expect(answer.hasPrefix("HTTP/1.1 413") && answer.contains("body_not_allowed"), "\(path): \(answer.prefix(300))")
+                #expect(ContinuousClock.now - started < .seconds(10), "answered before the body deadline")
+            }
+        }
+    }
+
+    @Test("slowloris: heads that never end are closed at the header deadline; one address holds only its share; another is served")
+    func slowHeaders() async throws {
+        try await Self.withApplication({
+            $0.headerTimeoutSeconds = 1.5; $0.idleTimeoutSeconds = 60; $0.maxConnections = 16; $0.maxConnectionsPerAddress = 6
+        }) { port, _ in
+            var slow: [RawConnection] = []
+            for _ in 0..<10 {
+                let connection = try RawConnection(port: port, readTimeout: 20)
+                connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")  // the head never ends
+                slow.append(connection)
+            }
+            // Another client is answered while the first holds all it may.
+            let probe = try RawConnection(port: port, readTimeout: 10, source: "127.0.0.2")
+            probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let answer = await probe.receive() ?? ""
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
+            // Every slow connection is closed without an answer: the four past the address's share at
+            // once, the rest at the header deadline, long before the idle timeout.
+            let started = ContinuousClock.now
+            for connection in slow {
+                #expect(await connection.receive() == nil && connection.closedByServer)
+            }
+            #expect(ContinuousClock.now - started < .seconds(12), "closed by the header deadline: \(ContinuousClock.now - started)")
+        }
+    }
+
     @Test("the request deadline answers on time, not when work that ignores cancellation ends")
     func deadlineAnswersOnTime() async throws {
         let started = ContinuousClock.now
@@ -98,6 +143,16 @@ struct HostileClientTests {
         #expect(ContinuousClock.now - started < .seconds(60))
         let quick = try await Deadline.run(seconds: 5, onTimeout: APIError(.timeout, "late")) { 42 }
         #expect(quick == 42)
+    }
+
+    /// A JPEG's start, then 17 APP15 segments of 65,535 bytes, then a frame header declaring
+    /// `width`x`height` (the scan never comes: the budget must refuse it before any decoding).
+    static func paddedJPEGHeader(width: Int, height: Int) -> Data {
+        var bytes: [UInt8] = [0xFF, 0xD8]
+        for _ in 0..<17 { bytes += [0xFF, 0xEF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 65_533) }
+        bytes += [0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03]
+        bytes += [0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]
+        return Data(bytes)
     }
 
     @Test("pixel budgets, from the headers before any decoding: one frame too large, or too many pixels together, is 413")
@@ -119,6 +174,12 @@ struct HostileClientTests {
             #expect(count <= 30)
             #expect(
                 many.status == .contentTooLarge && String(buffer: many.body).contains("too_many_pixels"), "\(String(buffer: many.body))")
+            // A frame header pushed past the first megabyte by padding segments is still read.
+            let padded = try await LivenessRouteTests.submit(
+                client, key: kiosk, session: session, frames: [small, small, Self.paddedJPEGHeader(width: 6000, height: 6000)])
+            #expect(
+                padded.status == .contentTooLarge && String(buffer: padded.body).contains("frame 3 is 6000x6000"),
+                "\(String(buffer: padded.body).prefix(300))")
             // Nothing was spent: the session is still unused and answers a real attempt.
             let stillFresh = try await LivenessRouteTests.submit(
                 client, key: kiosk, session: session, frames: [small, small, small, small, small])

@@ -83,7 +83,7 @@ struct LedgerRouteTests {
                 uri: "/v1/tasks/\(taskID)/outcome", method: .post,
                 headers: Call.headers(fixture.key(.operator, "B"), [.contentType: "application/json"]),
                 body: Call.json(["outcome": "unreachable"]))
-            #expect(otherDistrict.status == .forbidden)
+            #expect(otherDistrict.status == .notFound && Call.errorCode(otherDistrict) == "unknown_task")
             let outbox = try await client.execute(uri: "/v1/outbox?include_sent=true", method: .get, headers: Call.headers(op))
             #expect(outbox.status == .ok && Call.body(outbox)["messages"] is [Any])
             let noRun = try await client.execute(uri: "/v1/payroll?month=2026-07", method: .get, headers: Call.headers(op))
@@ -94,6 +94,46 @@ struct LedgerRouteTests {
             #expect(Call.body(stats)["field_checks"] as? Int == 1 && Call.body(stats)["persons"] as? Int == 1)
             let unknownUnit = try await client.execute(uri: "/v1/stats?unit=999999", method: .get, headers: Call.headers(op))
             #expect(unknownUnit.status == .notFound)
+        }
+    }
+}
+
+/// A record's scope is its person's unit now: a person moved to another district takes their open
+/// tasks and recovery cases along, and the old district can neither see nor act on them.
+@Suite("Scope by the person's unit now")
+struct ScopeNowTests {
+    @Test("a task opened in A for a person since moved to B: A neither lists it nor closes it; B does, and the move is recorded")
+    func staleTask() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let a = ServiceFixture.personA
+            _ = try await fixture.store.ledger.sweep(on: Day("2026-05-15")!)
+            let operatorA = fixture.key(.operator), operatorB = fixture.key(.operator, "B")
+            let before = try await client.execute(uri: "/v1/tasks", method: .get, headers: Call.headers(operatorA))
+            let task = try #require((Call.body(before)["tasks"] as? [[String: Any]])?.first { $0["resident_id"] as? String == a })
+            let taskID = try #require(task["id"] as? Int)
+            let city = try await fixture.store.keys.createKey(name: "city", role: .operator, unit: "3702").text
+            let move = try await client.execute(
+                uri: "/v1/persons/\(a)", method: .patch, headers: Call.headers(city, [.contentType: "application/json"]),
+                body: Call.json(["unit_code": "370203001001"]))
+            #expect(move.status == .ok)
+            let listA = try await client.execute(uri: "/v1/tasks", method: .get, headers: Call.headers(operatorA))
+            #expect((Call.body(listA)["tasks"] as? [[String: Any]])?.contains { $0["id"] as? Int == taskID } == false)
+            let deceased = try await client.execute(
+                uri: "/v1/tasks/\(taskID)/outcome", method: .post, headers: Call.headers(operatorA, [.contentType: "application/json"]),
+                body: Call.json(["outcome": "deceased"]))
+            #expect(deceased.status == .notFound && Call.errorCode(deceased) == "unknown_task")
+            let person = try #require(try await fixture.store.persons.person(try ResidentID(a)))
+            #expect(person.ledger.deathDay == nil)
+            let listB = try await client.execute(uri: "/v1/tasks", method: .get, headers: Call.headers(operatorB))
+            let handed = try #require((Call.body(listB)["tasks"] as? [[String: Any]])?.first { $0["id"] as? Int == taskID })
+            #expect(handed["unit_code"] as? String == "370203001001")
+            let seen = try await client.execute(
+                uri: "/v1/tasks/\(taskID)/outcome", method: .post, headers: Call.headers(operatorB, [.contentType: "application/json"]),
+                body: Call.json(["outcome": "seen_alive", "day": "2026-05-16"]))
+            #expect(seen.status == .ok)
+            let timeline = try await client.execute(uri: "/v1/persons/\(a)/ledger", method: .get, headers: Call.headers(operatorB))
+            let causes = (Call.body(timeline)["timeline"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+            #expect(causes.contains { $0.contains("open task handed to 370203001001") })
         }
     }
 }

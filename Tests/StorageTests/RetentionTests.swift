@@ -9,6 +9,42 @@ import Testing
 /// transactions; the ledger's own records never are.
 @Suite("Retention")
 struct RetentionTests {
+    @Test(
+        "a device's liveness sessions: a new one supersedes its unused one for the person; the minute's rate and the open cap refuse more")
+    func sessionLimits() async throws {
+        try await LedgerStoreTests.withLedger { ledger in
+            let store = ServiceStore(ledger: ledger, vault: nil)
+            let now = Date()
+            let wang = try ResidentID(LedgerStoreTests.wang), li = try ResidentID(LedgerStoreTests.li)
+            let limits = LivenessSessionLimits(perMinute: 3, open: 1)
+            func issue(_ person: ResidentID, device: String = "fc_k", at time: Date) async throws -> LivenessSession {
+                try await store.verifications.createLivenessSession(
+                    key: "fc_k", device: device, person: person, challenges: ["turn_left"], seconds: 120, limits: limits, at: time)
+            }
+            let first = try await issue(wang, at: now)
+            _ = try await issue(wang, at: now.addingTimeInterval(1))  // supersedes the first: still one open
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.verifications.claimLivenessSession(
+                    first.id, key: "fc_k", person: wang, frameHashes: [], at: now.addingTimeInterval(2))
+            }
+            do {
+                _ = try await issue(li, at: now.addingTimeInterval(3))
+                Issue.record("a second open session was issued past the cap of one")
+            } catch let error as LedgerError {
+                #expect(error.code == .sessionLimit && error.message.contains("unused"), "\(error.message)")
+            }
+            _ = try await issue(li, device: "fc_other", at: now.addingTimeInterval(3))  // another device has its own share
+            _ = try await issue(wang, at: now.addingTimeInterval(4))
+            do {
+                _ = try await issue(wang, at: now.addingTimeInterval(5))
+                Issue.record("a fourth session in a minute was issued past the rate of three")
+            } catch let error as LedgerError {
+                #expect(error.code == .sessionLimit && error.message.contains("last minute"), "\(error.message)")
+            }
+            _ = try await issue(wang, at: now.addingTimeInterval(70))  // a minute later the rate allows one again
+        }
+    }
+
     @Test("prune deletes old sessions with their frames, old idempotent responses and nonces; recent ones and the audit stay")
     func prune() async throws {
         try await LedgerStoreTests.withLedger { ledger in
@@ -18,7 +54,8 @@ struct RetentionTests {
             for (age, name) in [(200.0, "old"), (1.0, "new")] {
                 let issued = now.addingTimeInterval(-age * 86_400)
                 let session = try await store.verifications.createLivenessSession(
-                    key: "fc_k", person: person, challenges: ["turn_left"], seconds: 120, at: issued)
+                    key: "fc_k", device: "fc_k", person: person, challenges: ["turn_left"], seconds: 120,
+                    limits: LivenessSessionLimits(perMinute: 20, open: 4), at: issued)
                 _ = try await store.verifications.claimLivenessSession(
                     session.id, key: "fc_k", person: person, frameHashes: [Data(name.utf8), Data((name + "2").utf8)], at: issued)
                 try await ledger.write { db in

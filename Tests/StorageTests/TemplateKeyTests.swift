@@ -54,6 +54,25 @@ struct TemplateKeyTests {
         }
     }
 
+    @Test("a key file others may read is refused, naming the fix; made private, the same file opens")
+    func exposedKeyRefused() async throws {
+        try await Self.withFolder { folder in
+            let keyFile = folder.appending(path: "template.key")
+            let original = try TemplateVault.loadOrCreate(keyFile: keyFile, environment: [:])
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile.path)
+            do {
+                _ = try TemplateVault.loadOrCreate(keyFile: keyFile, environment: [:])
+                Issue.record("a key file readable by others was used")
+            } catch let error as StorageError {
+                #expect(error.code == .templateKey && error.message.contains("chmod 600 \(keyFile.path)"), "\(error.message)")
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+            let person = try ResidentID(ResidentID.completing("37020219400315001")!.value)
+            let reopened = try TemplateVault.loadOrCreate(keyFile: keyFile, environment: [:])
+            #expect(try reopened.open(try original.seal([[1, 2]], for: person), for: person) == [[1, 2]])
+        }
+    }
+
     @Test("two processes creating the key at once end with one key: the second reads the first's")
     func createdOnce() async throws {
         try await Self.withFolder { folder in

@@ -8,11 +8,22 @@ import Foundation
 public final class RawConnection: @unchecked Sendable {
     let socket: Int32
 
-    /// The server closed the connection (rather than the read timing out).
+    /// The server closed (or reset) the connection, rather than the read timing out.
     public private(set) var closedByServer = false
 
-    public init(port: Int, readTimeout: Int = 30) throws {
+    /// A connection to 127.0.0.1:`port`, from `source` (another loopback address, e.g. 127.0.0.2,
+    /// to play a second client) when given.
+    public init(port: Int, readTimeout: Int = 30, source: String? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -56,7 +67,8 @@ public final class RawConnection: @unchecked Sendable {
         while true {
             let fd = socket
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-            if count == 0 { closedByServer = true }
+            // An orderly close, or a reset (the server closed with our bytes unread).
+            if count == 0 || (count < 0 && errno == ECONNRESET) { closedByServer = true }
             if count <= 0 { break }
             received += buffer.prefix(count)
             if let text = String(bytes: received, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("}") { break }

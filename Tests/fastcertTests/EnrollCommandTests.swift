@@ -91,6 +91,7 @@ struct EnrollCommandTests {
             #expect(nothing.status == 4 && nothing.stdout.contains("no photo was good enough"))
             let otherKey = folder.appending(path: "other.key")
             try (String(repeating: "ab", count: 32) + "\n").write(to: otherKey, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: otherKey.path)
             let wrongKey = try enroll([Fixtures.path("biden.jpg"), "--template-key-file", otherKey.path])
             #expect(wrongKey.status == 4 && wrongKey.stderr.contains("wrong key file"), "\(wrongKey.stderr)")
             let replaced = try enroll([Fixtures.path("obama3.jpg"), "--replace"])

@@ -30,6 +30,8 @@ struct LedgerRoutes {
         struct Problem: Encodable {
             var row: Int
             var reason: String
+            /// Set where the sender must act in a specific way (`external_id_conflict`).
+            var code: String?
         }
         var imported: Int
         var alreadyPresent: Int
@@ -148,7 +150,7 @@ struct LedgerRoutes {
         return try JSON.response(
             ImportBody(
                 imported: report.imported, alreadyPresent: report.alreadyPresent,
-                refused: report.problems.map { .init(row: $0.line, reason: $0.reason) }, ledgerChanges: report.changes))
+                refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes))
     }
 
     /// A page of a worklist: `offset` (0 on) and `limit` (1 to 10,000, default 1,000); the
@@ -185,13 +187,9 @@ struct LedgerRoutes {
             day = Day(Date())
         }
         guard day <= Day(Date()) else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
-        guard let path = try await ledger.taskUnitPath(id) else {
-            throw APIError(.taskNotFound, "no task \(id)")
-        }
-        guard path.hasPrefix(caller.unitPath) else {
-            throw LedgerError(.outOfScope, "task \(id) belongs to a community outside this key's unit")
-        }
-        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, note: input.note, by: caller.id)
+        // The scope is the task's person's unit now, checked with the write (a task of someone who
+        // moved away is unknown here, as a person outside the unit is).
+        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, note: input.note, by: caller.id, scope: caller.unitPath)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 

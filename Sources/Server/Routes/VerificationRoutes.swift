@@ -49,10 +49,11 @@ struct VerificationRoutes {
     }
 
     func register(_ routes: RouteRegistrar) {
-        routes.add(.livenessSession) { _, context, body in
+        routes.add(.livenessSession) { request, context, body in
             let caller = try context.requireCaller()
             let input = try JSON.decode(SessionRequest.self, from: body)
-            let issued = try await dependencies.verifier.startSession(for: try ResidentID(input.personId), caller: Caller(key: caller))
+            let issued = try await dependencies.verifier.startSession(
+                for: try ResidentID(input.personId), caller: Caller(key: caller), phone: try Self.phone(request))
             return try JSON.response(
                 SessionBody(
                     sessionId: issued.session.id, residentId: issued.session.person.value,

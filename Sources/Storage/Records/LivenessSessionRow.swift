@@ -16,4 +16,6 @@ struct LivenessSessionRow: TableRow, Equatable, PersistableRecord {
     var usedAt: String?
     var verdict: String?
     var detail: String?
+    /// The device it was issued to (a kiosk's key; the mobile key with the phone, or the person).
+    var device: String?
 }

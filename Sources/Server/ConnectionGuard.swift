@@ -1,0 +1,125 @@
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Open connections by client address, shared by every connection of one server: one address
+/// (an IPv6 client by its /64, which one subscriber usually holds whole) may hold at most `limit`.
+final class AddressConnections: Sendable {
+    let limit: Int
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts a new connection from `address`; false (nothing counted) when it already holds `limit`.
+    func admit(_ address: String) -> Bool {
+        counts.withLock { counts in
+            let open = counts[address, default: 0]
+            guard open < limit else { return false }
+            counts[address] = open + 1
+            return true
+        }
+    }
+
+    func release(_ address: String) {
+        counts.withLock { counts in
+            let open = counts[address, default: 1] - 1
+            counts[address] = open > 0 ? open : nil
+        }
+    }
+
+    /// Connections open from `address` now.
+    func open(_ address: String) -> Int { counts.withLock { $0[address, default: 0] } }
+
+    /// The client an address counts against: the IPv4 address (an IPv4-mapped IPv6 one too), the
+    /// first 64 bits of an IPv6 one; nil for a Unix socket.
+    static func client(_ address: SocketAddress?) -> String? {
+        switch address {
+        case .v4(let v4): return v4.host
+        case .v6(let v6):
+            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            if bytes.prefix(10).allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+                return bytes[12...].map(String.init).joined(separator: ".")
+            }
+            return bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
+        default: return nil
+        }
+    }
+}
+
+/// Guards each connection against clients that hold it without asking anything: a connection
+/// beyond its address's share is closed at once, and one whose request head is not complete
+/// within `headTimeout` of opening (or of the previous response) is closed (slowloris). Sits
+/// after the HTTP decoder, so a head counts as complete when the decoder has parsed all of it.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let headTimeout: TimeAmount
+    let addresses: AddressConnections
+    private var started = false
+    private var counted: String?
+    private var deadline: Scheduled<Void>?
+
+    init(headTimeout: TimeAmount, addresses: AddressConnections) {
+        self.headTimeout = headTimeout
+        self.addresses = addresses
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) {
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // The response is complete: the next request's head has its own deadline.
+        if case .end = unwrapOutboundIn(data) { arm(context) }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { finish() }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        if let client = AddressConnections.client(context.channel.remoteAddress) {
+            guard addresses.admit(client) else {
+                context.close(promise: nil)
+                return
+            }
+            counted = client
+        }
+        arm(context)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: headTimeout) { channel.close(promise: nil) }
+    }
+
+    private func finish() {
+        deadline?.cancel()
+        deadline = nil
+        if let counted { addresses.release(counted) }
+        counted = nil
+    }
+}
