@@ -43,8 +43,13 @@ public struct PersonStore: LedgerBacked {
             guard let path = try self.ledger.unitPath(person.unitCode, db), path.hasPrefix(scope) else {
                 throw LedgerError(.outOfScope, "community \(person.unitCode) is outside the units this key may manage")
             }
+            // A resident registered anywhere in the city is refused in the same words whether or not
+            // the key may see them: registering them twice would pay them twice, so the refusal
+            // itself cannot be avoided (see docs/http-api.md), but it names no unit.
             guard try LedgerStore.insert(person, enrolled: today, db) else {
-                throw LedgerError(.personExists, "\(person.id) is already in the ledger; change their details instead of adding them again")
+                throw LedgerError(
+                    .personExists,
+                    "\(person.id) is already registered: if they live in your unit, change their details; if they moved to it, ask the city office to move them")
             }
             return try PersonStore.personRecord(person.id, db)!
         }

@@ -98,6 +98,61 @@ struct LedgerRouteTests {
     }
 }
 
+/// Two feeds of one department (a district's and the city's) number their rows independently: a
+/// row is (source, external id, person), and neither feed can silence the other or learn of
+/// persons outside its units.
+@Suite("Feeds side by side")
+struct FeedIsolationTests {
+    static func deliver(_ client: some TestClientProtocol, _ key: String, _ rows: [[String: Any]]) async throws -> [String: Any] {
+        let response = try await client.execute(
+            uri: "/v1/evidence", method: .post, headers: Call.headers(key, [.contentType: "application/json"]),
+            body: Call.json(["rows": rows]))
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        return Call.body(response)
+    }
+
+    static func claim(_ id: String, _ person: String, _ day: String) -> [String: Any] {
+        ["source": "health_insurance", "external_id": id, "resident_id": person, "kind": "outpatient_visit", "observed_at": day]
+    }
+
+    @Test("the same external id from another feed for another person is imported; for the same person with other content it is refused by code")
+    func sameIDTwoFeeds() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let a = ServiceFixture.personA, b = ServiceFixture.personB
+            let sources = fixture.store.ledger.rules.sources.subtracting(["fastcert"]).sorted()
+            let city = try await fixture.store.keys.createKey(name: "city health insurance", role: .feed, unit: "3702", sources: sources).text
+            let first = try await Self.deliver(client, fixture.key(.feed), [Self.claim("CLAIM-000123", a, "2026-02-01")])
+            #expect(first["imported"] as? Int == 1)
+            let other = try await Self.deliver(client, city, [Self.claim("CLAIM-000123", b, "2026-02-03")])
+            #expect(other["imported"] as? Int == 1 && other["already_present"] as? Int == 0, "\(other)")
+            let again = try await Self.deliver(client, city, [Self.claim("CLAIM-000123", a, "2026-02-01")])
+            #expect(again["already_present"] as? Int == 1 && again["imported"] as? Int == 0, "the same row is a re-delivery")
+            let changed = try await Self.deliver(
+                client, city, [Self.claim("CLAIM-000123", a, "2026-03-09"), Self.claim("CLAIM-000124", a, "2026-03-09")])
+            let refused = try #require(changed["refused"] as? [[String: Any]])
+            #expect(refused.count == 1 && refused.first?["row"] as? Int == 1 && refused.first?["code"] as? String == "external_id_conflict")
+            #expect(changed["imported"] as? Int == 1 && changed["already_present"] as? Int == 0)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence WHERE external_id = 'CLAIM-000123'") == 2)
+        }
+    }
+
+    @Test("a district's feed is told the same of a person in another district as of an ID that does not exist")
+    func noOracle() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let unknown = ResidentID.completing("37020319990101009")!.value
+            let answer = try await Self.deliver(
+                client, fixture.key(.feed),
+                [Self.claim("C-1", ServiceFixture.personB, "2026-02-01"), Self.claim("C-2", unknown, "2026-02-01")])
+            let reasons = try #require(answer["refused"] as? [[String: Any]]).compactMap { $0["reason"] as? String }
+            #expect(reasons.count == 2)
+            #expect(
+                reasons.map { $0.replacing(/\d{4}\*+\d{3}[\dX]/, with: "ID") }.allSatisfy {
+                    $0 == "no person ID in the units this feed may report on"
+                }, "\(reasons)")
+        }
+    }
+}
+
 /// A record's scope is its person's unit now: a person moved to another district takes their open
 /// tasks and recovery cases along, and the old district can neither see nor act on them.
 @Suite("Scope by the person's unit now")
@@ -294,6 +349,23 @@ struct MoneyRouteTests {
                 uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
                 body: Call.json(["outcome": "recovered", "reason": "bank returned it"]))
             #expect(notTheirs.status == .notFound && Call.errorCode(notTheirs) == "unknown_recovery")
+            // The case goes with its person: moved to B, A no longer sees or closes it; B does.
+            func move(to community: String) async throws {
+                let moved = try await client.execute(
+                    uri: "/v1/persons/\(ServiceFixture.personA)", method: .patch, headers: Call.headers(city, json),
+                    body: Call.json(["unit_code": community]))
+                #expect(moved.status == .ok, "\(String(buffer: moved.body))")
+            }
+            try await move(to: "370203001001")
+            let listedA = try await client.execute(uri: "/v1/recoveries", method: .get, headers: Call.headers(op))
+            #expect((Call.body(listedA)["recoveries"] as? [Any])?.isEmpty == true)
+            let staleClose = try await client.execute(
+                uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(op, json),
+                body: Call.json(["outcome": "waived", "reason": "not ours any more"]))
+            #expect(staleClose.status == .notFound && Call.errorCode(staleClose) == "unknown_recovery")
+            let listedB = try await client.execute(uri: "/v1/recoveries", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
+            #expect((Call.body(listedB)["recoveries"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
+            try await move(to: "370202001001")
             let badOutcome = try await client.execute(
                 uri: "/v1/recoveries/\(id)/closure", method: .post, headers: Call.headers(op, json),
                 body: Call.json(["outcome": "cancelled", "reason": "x"]))
