@@ -49,7 +49,8 @@ public struct PersonStore: LedgerBacked {
             guard try LedgerStore.insert(person, enrolled: today, db) else {
                 throw LedgerError(
                     .personExists,
-                    "\(person.id) is already registered: if they live in your unit, change their details; if they moved to it, ask the city office to move them")
+                    "\(person.id) is already registered: if they live in your unit, change their details; if they moved to it, ask the city office to move them"
+                )
             }
             return try PersonStore.personRecord(person.id, db)!
         }

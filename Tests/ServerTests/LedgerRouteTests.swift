@@ -115,12 +115,15 @@ struct FeedIsolationTests {
         ["source": "health_insurance", "external_id": id, "resident_id": person, "kind": "outpatient_visit", "observed_at": day]
     }
 
-    @Test("the same external id from another feed for another person is imported; for the same person with other content it is refused by code")
+    @Test(
+        "the same external id from another feed for another person is imported; for the same person with other content it is refused by code"
+    )
     func sameIDTwoFeeds() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let a = ServiceFixture.personA, b = ServiceFixture.personB
             let sources = fixture.store.ledger.rules.sources.subtracting(["fastcert"]).sorted()
-            let city = try await fixture.store.keys.createKey(name: "city health insurance", role: .feed, unit: "3702", sources: sources).text
+            let city = try await fixture.store.keys.createKey(name: "city health insurance", role: .feed, unit: "3702", sources: sources)
+                .text
             let first = try await Self.deliver(client, fixture.key(.feed), [Self.claim("CLAIM-000123", a, "2026-02-01")])
             #expect(first["imported"] as? Int == 1)
             let other = try await Self.deliver(client, city, [Self.claim("CLAIM-000123", b, "2026-02-03")])
