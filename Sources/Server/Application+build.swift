@@ -35,12 +35,15 @@ public func buildApplication(
     // Each connection gets its own guard: its address's share of connections, and its head deadline.
     let addresses = AddressConnections(limit: configuration.maxConnectionsPerAddress)
     let headTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
+    let idleTimeout = TimeAmount.milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
     return Application(
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(headTimeout: headTimeout, addresses: addresses)],
-                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+                additionalChannelHandlers: [
+                    ConnectionGuard(headTimeout: headTimeout, nextHeadTimeout: idleTimeout, addresses: addresses)
+                ],
+                idleTimeout: idleTimeout)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "fastcert",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),

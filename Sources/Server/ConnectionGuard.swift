@@ -47,9 +47,12 @@ final class AddressConnections: Sendable {
 }
 
 /// Guards each connection against clients that hold it without asking anything: a connection
-/// beyond its address's share is closed at once, and one whose request head is not complete
-/// within `headTimeout` of opening (or of the previous response) is closed (slowloris). Sits
-/// after the HTTP decoder, so a head counts as complete when the decoder has parsed all of it.
+/// beyond its address's share is closed at once, and one whose first request head is not
+/// complete within `headTimeout` of opening is closed (slowloris). After a response, the next
+/// head must be complete within `nextHeadTimeout` (the idle timeout: a keep-alive client that
+/// waits keeps its connection as long as before, but trickling bytes no longer holds it for
+/// ever). Sits after the HTTP decoder, so a head counts as complete when the decoder has parsed
+/// all of it.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -57,13 +60,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     let headTimeout: TimeAmount
+    let nextHeadTimeout: TimeAmount
     let addresses: AddressConnections
     private var started = false
     private var counted: String?
     private var deadline: Scheduled<Void>?
 
-    init(headTimeout: TimeAmount, addresses: AddressConnections) {
+    init(headTimeout: TimeAmount, nextHeadTimeout: TimeAmount, addresses: AddressConnections) {
         self.headTimeout = headTimeout
+        self.nextHeadTimeout = nextHeadTimeout
         self.addresses = addresses
     }
 
@@ -86,7 +91,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // The response is complete: the next request's head has its own deadline.
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        if case .end = unwrapOutboundIn(data) { arm(context, nextHeadTimeout) }
         context.write(data, promise: promise)
     }
 
@@ -107,13 +112,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             counted = client
         }
-        arm(context)
+        arm(context, headTimeout)
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         deadline?.cancel()
         let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: headTimeout) { channel.close(promise: nil) }
+        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 
     private func finish() {

@@ -34,9 +34,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var bodyTimeoutSeconds = 20.0
     /// A connection that sends nothing for this many seconds (mid-request or between requests) is closed.
     public var idleTimeoutSeconds = 15.0
-    /// A request's head (request line and headers) must be complete within this many seconds of
-    /// the connection opening or of the previous response (a client trickling its headers holds a
-    /// connection for this long, not for the idle timeout); the connection is closed after.
+    /// A connection's first request head (request line and headers) must be complete within this
+    /// many seconds of its opening (a client trickling its headers holds a connection this long);
+    /// a later head within the idle timeout of the previous response. The connection is closed after.
     public var headerTimeoutSeconds = 5.0
     /// Open connections at most, half-open ones (a head not yet complete) included; further ones
     /// wait in the listen backlog until one closes.

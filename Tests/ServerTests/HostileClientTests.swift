@@ -126,6 +126,27 @@ struct HostileClientTests {
         }
     }
 
+    @Test("after a response, a next head trickled a byte at a time is closed at the idle timeout, though bytes keep coming")
+    func trickledNextHead() async throws {
+        try await Self.withApplication({
+            $0.headerTimeoutSeconds = 1; $0.idleTimeoutSeconds = 2
+        }) { port, _ in
+            let connection = try RawConnection(port: port, readTimeout: 20)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect((await connection.receive() ?? "").hasPrefix("HTTP/1.1 200"))
+            let started = ContinuousClock.now
+            let trickle = Task.detached {
+                for character in "GET /healthz HTTP/1.1\r\nHost: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" {
+                    connection.send(String(character))
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            #expect(await connection.receive() == nil && connection.closedByServer)
+            #expect(ContinuousClock.now - started < .seconds(8), "closed at the idle timeout: \(ContinuousClock.now - started)")
+            trickle.cancel()
+        }
+    }
+
     @Test("the request deadline answers on time, not when work that ignores cancellation ends")
     func deadlineAnswersOnTime() async throws {
         let started = ContinuousClock.now
