@@ -20,7 +20,10 @@ struct RetentionTests {
                 let session = try await store.verifications.createLivenessSession(
                     key: "fc_k", person: person, challenges: ["turn_left"], seconds: 120, at: issued)
                 _ = try await store.verifications.claimLivenessSession(
-                    session.id, key: "fc_k", person: person, frameHashes: [Data(name.utf8), Data((name + "2").utf8)], at: issued)
+                    session.id, key: "fc_k", person: person,
+                    frames: [Data(name.utf8), Data((name + "2").utf8)].map {
+                        SubmittedFrame(sha256: $0, pixelDigest: $0, differenceHash: Data(repeating: 0, count: 32))
+                    }, at: issued)
                 try await ledger.write { db in
                     try db.execute(
                         sql: "INSERT INTO idempotent_response VALUES (?, ?, x'00', 200, x'', ?)",
@@ -35,6 +38,7 @@ struct RetentionTests {
                 #expect(try await ledger.database.count("SELECT COUNT(*) FROM \(table)") == 1, "\(table)")
             }
             #expect(try await ledger.database.count("SELECT COUNT(*) FROM liveness_frame") == 2)
+            #expect(try await ledger.database.count("SELECT COUNT(*) FROM liveness_frame_content") == 2)
             #expect(try await store.prune(Retention(), now: now) == PruneReport(), "nothing left to prune")
         }
     }
