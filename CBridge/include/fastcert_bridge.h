@@ -201,6 +201,29 @@ fc_status fc_motion_between(const void *_Nullable first, size_t first_length, co
 fc_status fc_screen_border(const void *_Nullable frame, size_t length, uint64_t max_pixels, const float *box, int32_t *found,
                            char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
 
+#define FC_FINGERPRINT_SIDE 16
+
+/** What a frame shows, for recognising it when it is sent again (the liveness replay check). */
+typedef struct fc_fingerprint {
+    /* Difference hash: the grey image averaged down to 17x16 cells, one bit for each horizontal pair
+       of neighbours (set when the right-hand one is brighter), row-major, first bit the most
+       significant of byte 0. A re-encoded copy differs in a few bits; another moment of the same
+       scene in more (docs/liveness.md). */
+    uint8_t difference_hash[FC_FINGERPRINT_SIDE * FC_FINGERPRINT_SIDE / 8];
+    /* MD5 of the oriented image's size and grey pixels: equal for any two files that decode to the
+       same picture (bytes appended, metadata changed). An identifier, not a signature. */
+    uint8_t pixel_digest[16];
+    int32_t width, height;  /* after EXIF orientation */
+} fc_fingerprint;
+
+/**
+ * Decodes a frame (JPEG or PNG, EXIF orientation applied; max_pixels as for the engine, 0 for the
+ * default 50 MP) and writes its content fingerprint into *out. Fails as the engine does for a file
+ * it cannot decode. bytes may be NULL only when length is 0. Thread-safe (no engine needed).
+ */
+fc_status fc_frame_fingerprint(const void *_Nullable bytes, size_t length, uint64_t max_pixels, fc_fingerprint *out,
+                               char *_Nullable message, size_t message_capacity) FC_NOEXCEPT;
+
 /** One row of a template scan within the distance limit. */
 typedef struct {
     uint64_t row;

@@ -57,9 +57,11 @@ public protocol VerificationStore: Sendable {
         key: String, device: String, person: ResidentID, challenges: [String], seconds: Int, limits: LivenessSessionLimits,
         at now: Date
     ) async throws -> LivenessSession
-    /// Claims a session for one submission at `now`, atomically, recording the frames' hashes.
-    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws -> (session: LivenessSession, reusedFrames: Bool)
+    /// Claims a session for one submission at `now`, atomically, recording the frames (their files'
+    /// hashes and content fingerprints); returns whether a frame was submitted before, exactly, and
+    /// the person's earlier sessions' difference hashes, read in the same transaction.
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frames: [SubmittedFrame], at now: Date)
+        async throws -> LivenessClaim
     /// Records what the liveness analysis concluded.
     func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws
 }

@@ -319,13 +319,31 @@ public struct VerificationService: Sendable {
     /// Seconds the frames' span may exceed the time since the session was issued.
     static let captureClockGrace = 2.0
 
-    /// With liveness: the session is claimed first (single use, even when the analysis fails);
-    /// frames submitted before in any session make the attempt an attack.
+    /// With liveness: each frame is fingerprinted (decoded on the engine's workers, ~1 ms a frame),
+    /// then the session is claimed (single use, even when the analysis fails) and the frames
+    /// recorded. A replay of an earlier capture is an attack before any analysis: a frame whose file
+    /// or decoded picture was submitted before (anyone's session), or most frames within a few bits
+    /// of the frames of one of the person's earlier sessions (``LivenessPolicy/replay(of:in:)``).
     func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
         var match = Match()
+        let engine = engine
+        let fingerprints = await Concurrently.map(Array(frames.indices), width: engine.configuration.workers) { index in
+            await engine.fingerprint(frames[index].data)
+        }
+        var submitted: [SubmittedFrame] = []
+        var unreadable: FaceEngineError?
+        for (frame, fingerprint) in zip(frames, fingerprints) {
+            var record = SubmittedFrame(sha256: Data(SHA256.hash(data: frame.data)))
+            switch fingerprint {
+            case .success(let content): (record.pixelDigest, record.differenceHash) = (content.pixelDigest, content.differenceHash)
+            case .failure(let error): unreadable = unreadable ?? error
+            }
+            submitted.append(record)
+        }
         let claimed = try await store.claimLivenessSession(
-            sessionID, key: request.caller.keyID, person: request.person, frameHashes: frames.map { Data(SHA256.hash(data: $0.data)) },
-            at: now())
+            sessionID, key: request.caller.keyID, person: request.person, frames: submitted, at: now())
+        // A frame the engine cannot read is the caller's fault (a 4xx); the session is used all the same.
+        if let unreadable { throw unreadable }
         let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
         // The capture clock: frames cannot span more time than has passed since the session was
         // issued (two seconds' grace for the two clocks; the issue time is stored to the second,
@@ -334,7 +352,11 @@ public struct VerificationService: Sendable {
         let span = ((frames.last?.capturedAtMs ?? 0) - (frames.first?.capturedAtMs ?? 0)) / 1000
         let elapsed = claimed.session.issuedAt.map { now().timeIntervalSince($0) + Self.captureClockGrace } ?? .infinity
         let result: LivenessResult
-        if span > elapsed {
+        if let replay = replayed(submitted, claimed) {
+            result = LivenessResult(
+                verdict: .attack, hint: "", checks: [LivenessCheck(name: "fresh_frames", passed: false, score: nil, reason: replay)],
+                matchDistance: nil, milliseconds: 0)
+        } else if span > elapsed {
             result = LivenessResult(
                 verdict: .attack, hint: "",
                 checks: [
@@ -347,14 +369,8 @@ public struct VerificationService: Sendable {
         } else {
             result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
         }
-        var verdict = result.verdict
-        var checks = result.checks
-        if claimed.reusedFrames {
-            verdict = .attack
-            checks.append(
-                LivenessCheck(name: "fresh_frames", passed: false, score: nil, reason: "frames already submitted in an earlier session"))
-        }
-        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: AuditJSON.text(checks))
+        let verdict = result.verdict
+        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: AuditJSON.text(result.checks))
         match.payload["liveness_session"] = sessionID
         match.verdict = verdict
         match.milliseconds = result.milliseconds
@@ -379,6 +395,20 @@ public struct VerificationService: Sendable {
                 result.matchDistance ?? .infinity, probe: result.matchEmbedding, enrolled: enrolled, person: request.person, into: &match)
         }
         return match
+    }
+}
+
+extension VerificationService {
+    /// Why the submitted frames are an earlier capture sent again, or nil: a frame's file or decoded
+    /// picture stored before, or most frames near the frames of one of the person's earlier sessions.
+    func replayed(_ frames: [SubmittedFrame], _ claim: LivenessClaim) -> String? {
+        if claim.reusedFrames { return "frames already submitted in an earlier session (the same file or the same decoded picture)" }
+        guard let found = liveness.policy.replay(of: frames.compactMap(\.differenceHash), in: claim.earlier) else { return nil }
+        let earlier =
+            claim.earlierSessionIDs.indices.contains(found.session)
+            ? "session \(claim.earlierSessionIDs[found.session])" : "an earlier session"
+        return
+            "\(found.matched) of \(found.frames) frames within \(liveness.policy.replayHashBits) bits of the frames of \(earlier): a capture sent again"
     }
 }
 

@@ -42,6 +42,14 @@ public struct LivenessPolicy: Sendable, Equatable, Codable {
     /// frames' 0.000-0.18): `minPassiveFrames` such frames make an attack whatever the median, as
     /// when a real person in view at the start lifts the median of a phone replay.
     public var passiveScreenBelow = 0.1
+    /// Replays: a frame whose difference hash lies within this many bits (of 256) of a frame of an
+    /// earlier session of the same person matches it. Re-encoded copies (JPEG quality 90 and 75) of
+    /// the liveness-dev frames lie within 3, another moment of the same clip 5 or more (docs/liveness.md).
+    public var replayHashBits = 4
+    /// ... and when at least this share of the frames (and at least 2) match frames of one earlier
+    /// session, the submission replays it. Another moment of the same clip: at most a third of a
+    /// capture's frames matched; a re-encoded copy: all of them.
+    public var replayShare = 0.5
 
     public init() {}
 }

@@ -515,6 +515,24 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX liveness_session_device ON liveness_session(device, created_at);
                     """)
         }
+        migrator.registerMigration("v17-frame-content") { db in
+            // The replay check compares pictures, not files: each submitted frame's decoded pixels
+            // (an exact digest, matched across everyone's sessions) and its difference hash (matched
+            // near, within the same person's earlier sessions). Pruned with the sessions.
+            try db.execute(
+                sql: """
+                    CREATE TABLE liveness_frame_content (
+                        session_id TEXT NOT NULL,
+                        person_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,  -- the frame's place in its submission, from 0
+                        pixel_digest BLOB NOT NULL,  -- of the decoded grey pixels and their size
+                        difference_hash BLOB NOT NULL,  -- 256 bits, compared by Hamming distance
+                        PRIMARY KEY (session_id, position)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX liveness_frame_content_pixels ON liveness_frame_content(pixel_digest);
+                    CREATE INDEX liveness_frame_content_person ON liveness_frame_content(person_id, session_id);
+                    """)
+        }
         return migrator
     }
 }

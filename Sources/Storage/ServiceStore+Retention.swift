@@ -4,9 +4,10 @@ import Ledger
 
 /// How long the service keeps what it records beside the ledger only to serve requests: none of
 /// it is evidence (the ledger's events, evidence rows and verification attempts are kept for
-/// good). Liveness sessions keep their frames' hashes, which catch frames submitted again.
+/// good). Liveness sessions keep their frames' hashes and content fingerprints, which catch frames
+/// submitted again.
 public struct Retention: Sendable, Equatable, Codable {
-    /// Liveness sessions (their checks, for the audit) and the hashes of their frames.
+    /// Liveness sessions (their checks, for the audit) and the hashes and fingerprints of their frames.
     public var sessionDays = 90
     /// Responses kept under idempotency keys (a client retries within minutes; a day is plenty).
     public var idempotencyDays = 7
@@ -39,6 +40,8 @@ extension ServiceStore {
                 let marks = ids.map { _ in "?" }.joined(separator: ",")
                 try db.execute(sql: "DELETE FROM liveness_frame WHERE session_id IN (\(marks))", arguments: StatementArguments(ids))
                 let frames = db.changesCount
+                try db.execute(
+                    sql: "DELETE FROM liveness_frame_content WHERE session_id IN (\(marks))", arguments: StatementArguments(ids))
                 try db.execute(sql: "DELETE FROM liveness_session WHERE id IN (\(marks))", arguments: StatementArguments(ids))
                 return (db.changesCount, frames)
             }

@@ -189,12 +189,18 @@ public struct VerificationRecordStore: LedgerBacked {
         return session
     }
 
+    /// Earlier sessions of a person whose frames the replay check reads: the newest this many
+    /// (a person has a few a year; more is someone trying, and the newest are what they replay).
+    static let earlierSessionLimit = 64
+
     /// Claims a session for one submission at `now`, atomically: it must exist (`unknown_session`),
     /// belong to this key and person (`session_mismatch`), be unused (`session_used`) and unexpired
-    /// (`session_expired`). The frames' hashes are recorded; `reusedFrames` is true when any of
-    /// them was submitted before, in an earlier submission (a replay of captured frames).
-    public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws -> (session: LivenessSession, reusedFrames: Bool)
+    /// (`session_expired`). The frames are recorded (their files' hashes and, when decoded, what
+    /// they showed); `reusedFrames` is true when a frame's file or decoded picture was submitted
+    /// before in an earlier session, anyone's. The claim also returns the difference hashes of the
+    /// person's earlier sessions, read in the same transaction, for the near-duplicate rule.
+    public func claimLivenessSession(_ id: String, key: String, person: ResidentID, frames: [SubmittedFrame], at now: Date)
+        async throws -> LivenessClaim
     {
         try await write { db in
             guard var row = try LivenessSessionRow.fetchOne(db, key: id) else {
@@ -210,19 +216,54 @@ public struct VerificationRecordStore: LedgerBacked {
             }
             row.usedAt = now.formatted(.iso8601)
             try row.update(db)
+            let earlier = try Self.earlierContent(of: person, excluding: id, db)
             // A frame repeated within this submission is not a replay from another session (the analysis
             // judges repeated frames); one already stored is.
             var reused = false
             var seen = Set<Data>()
-            for hash in frameHashes where seen.insert(hash).inserted {
-                try LivenessFrameRow(sha256: hash, sessionId: id).insert(db, onConflict: .ignore)
+            for frame in frames where seen.insert(frame.sha256).inserted {
+                try LivenessFrameRow(sha256: frame.sha256, sessionId: id).insert(db, onConflict: .ignore)
                 if db.changesCount == 0 { reused = true }
+            }
+            for (position, frame) in frames.enumerated() {
+                guard let digest = frame.pixelDigest, let hash = frame.differenceHash else { continue }
+                if !reused {
+                    reused =
+                        try Bool.fetchOne(
+                            db, sql: "SELECT EXISTS (SELECT 1 FROM liveness_frame_content WHERE pixel_digest = ? AND session_id != ?)",
+                            arguments: [digest, id]) ?? false
+                }
+                try LivenessFrameContentRow(
+                    sessionId: id, personId: person.value, position: position, pixelDigest: digest, differenceHash: hash
+                )
+                .insert(db)
             }
             let session = LivenessSession(
                 id: id, keyID: key, person: person, challenges: row.challenges.split(separator: ",").map(String.init), expiresAt: expires,
                 issuedAt: try? Date(row.createdAt, strategy: .iso8601))
-            return (session, reused)
+            return LivenessClaim(
+                session: session, reusedFrames: reused, earlier: earlier.map(\.hashes), earlierSessionIDs: earlier.map(\.id))
         }
+    }
+
+    /// The difference hashes of the person's newest earlier sessions that recorded any, newest first.
+    static func earlierContent(of person: ResidentID, excluding id: String, _ db: Database) throws -> [(id: String, hashes: [Data])] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.session_id, c.difference_hash FROM liveness_frame_content c
+                JOIN (SELECT id, created_at FROM liveness_session
+                      WHERE id IN (SELECT DISTINCT session_id FROM liveness_frame_content WHERE person_id = ? AND session_id != ?)
+                      ORDER BY created_at DESC, id LIMIT ?) s ON s.id = c.session_id
+                ORDER BY s.created_at DESC, s.id, c.position
+                """, arguments: [person.value, id, earlierSessionLimit])
+        var sessions: [(id: String, hashes: [Data])] = []
+        for row in rows {
+            let session: String = row[0]
+            if sessions.last?.id != session { sessions.append((session, [])) }
+            sessions[sessions.count - 1].hashes.append(row[1])
+        }
+        return sessions
     }
 
     /// Records what the analysis concluded (the checks, for the audit trail).

@@ -15,14 +15,24 @@ cv::Mat decode(const uint8_t *image, size_t length) {
     return cv::imdecode(encoded, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
 }
 
-size_t encode(const cv::Mat &pixels, uint8_t *out, size_t capacity) {
+size_t encode(const cv::Mat &pixels, uint8_t *out, size_t capacity, int quality = 95) {
     std::vector<uint8_t> jpeg;
-    if (!cv::imencode(".jpg", pixels, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}) || jpeg.size() > capacity) return 0;
+    if (!cv::imencode(".jpg", pixels, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality}) || jpeg.size() > capacity) return 0;
     std::memcpy(out, jpeg.data(), jpeg.size());
     return jpeg.size();
 }
 
 }  // namespace
+
+extern "C" size_t ctest_reencode_jpeg(const uint8_t *image, size_t length, int quality, uint8_t *out, size_t capacity) {
+    try {
+        cv::Mat pixels = decode(image, length);
+        if (pixels.empty() || quality < 1 || quality > 100) return 0;
+        return encode(pixels, out, capacity, quality);
+    } catch (...) {
+        return 0;
+    }
+}
 
 extern "C" size_t ctest_crop_to_jpeg(const uint8_t *image, size_t length, int x, int y, int width, int height,
                                      uint8_t *out, size_t capacity) {

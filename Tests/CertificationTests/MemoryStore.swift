@@ -14,6 +14,8 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         var responses: [String: (hash: Data, response: StoredResponse)] = [:]
         var sessions: [String: (session: LivenessSession, used: Bool)] = [:]
         var frames: Set<Data> = []
+        /// Each claimed session's frames as the replay check keeps them, oldest first.
+        var content: [(id: String, person: ResidentID, pixels: [Data], hashes: [Data])] = []
         var events: [(id: Int64, person: ResidentID, action: String)] = []
     }
     let state = Mutex(State())
@@ -86,16 +88,22 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         return session
     }
 
-    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frameHashes: [Data], at now: Date)
-        async throws -> (session: LivenessSession, reusedFrames: Bool)
+    func claimLivenessSession(_ id: String, key: String, person: ResidentID, frames: [SubmittedFrame], at now: Date)
+        async throws -> LivenessClaim
     {
         try state.withLock { state throws in
             guard let entry = state.sessions[id] else { throw LedgerError(.unknownSession, "no session") }
             guard !entry.used else { throw LedgerError(.sessionUsed, "used") }
             guard entry.session.expiresAt > now else { throw LedgerError(.sessionExpired, "expired") }
             state.sessions[id]?.used = true
-            let reused = frameHashes.contains { !state.frames.insert($0).inserted }
-            return (entry.session, reused)
+            let earlier = state.content.filter { $0.person == person }.reversed()
+            let reused =
+                Set(frames.map(\.sha256)).contains { !state.frames.insert($0).inserted }
+                || frames.contains { frame in state.content.contains { $0.pixels.contains { $0 == frame.pixelDigest } } }
+            state.content.append(
+                (id, person, frames.compactMap(\.pixelDigest), frames.compactMap(\.differenceHash)))
+            return LivenessClaim(
+                session: entry.session, reusedFrames: reused, earlier: earlier.map(\.hashes), earlierSessionIDs: earlier.map(\.id))
         }
     }
 

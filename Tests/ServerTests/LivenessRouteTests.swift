@@ -124,6 +124,53 @@ struct LivenessRouteTests {
         }
     }
 
+    @Test(
+        "an earlier session's frames sent again with a byte appended to each, with a comment segment, or re-encoded (JPEG 90 and 75) are a replay"
+    )
+    func alteredFramesRefused() async throws {
+        try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let frames = try Self.inPlane(8)
+            let first = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+            _ = try await Self.submit(client, key: key, session: first, frames: frames)
+            let copies: [(String, [Data])] = [
+                ("a byte appended", frames.map { $0 + Data([0x00]) }),
+                ("an EXIF segment added", frames.map { Fixtures.withExifOrientation($0, 1) }),
+                ("re-encoded at quality 90", try frames.map { try Fixtures.reencoded($0, quality: 90) }),
+                ("re-encoded at quality 75", try frames.map { try Fixtures.reencoded($0, quality: 75) }),
+            ]
+            for (change, copy) in copies {
+                let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+                let replayed = try await Self.submit(client, key: key, session: id, frames: copy)
+                #expect(Call.body(replayed)["decision"] as? String == "not_verified", "\(change)")
+                #expect(
+                    try await fixture.count(
+                        "SELECT COUNT(*) FROM liveness_session WHERE id = '\(id)' AND verdict = 'attack' AND detail LIKE '%fresh_frames%'")
+                        == 1, "\(change)")
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM liveness_frame_content") == 8 * 5)
+        }
+    }
+
+    @Test("a new capture of the same person (the head turn rendered again, the view 12 px over) is verified after an earlier one")
+    func freshCaptureVerified() async throws {
+        try await ServiceFixture.with(adjust: {
+            $0.allowMatchOnly = false
+            $0.testChallenges = "turn_left,turn_left"
+            $0.maxBodyBytes = 8 << 20  // 15 rendered frames of 626x1200
+        }) { fixture, client in
+            let key = fixture.key(.kiosk)
+            let yaws: [Double] = [0, 0, 12, 25, 32, 25, 10, 0, 0, 12, 25, 32, 25, 10, 0]
+            for shift in [0, 12] {
+                let frames = try await Fixtures.headTurn("obama2.jpg", yaws: yaws, shift: shift, engine: fixture.engine)
+                let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
+                let response = try await Self.submit(client, key: key, session: id, frames: frames)
+                #expect(Call.body(response)["decision"] as? String == "verified", "shift \(shift): \(String(buffer: response.body))")
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE detail LIKE '%fresh_frames%'") == 0)
+        }
+    }
+
     @Test("an expired session is refused (the service's clock moved past the expiry, no real wait)")
     func expiredSession() async throws {
         let clock = Mutex(Date())

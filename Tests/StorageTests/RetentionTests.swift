@@ -25,7 +25,7 @@ struct RetentionTests {
             _ = try await issue(wang, at: now.addingTimeInterval(1))  // supersedes the first: still one open
             await #expect(throws: LedgerError.self) {
                 _ = try await store.verifications.claimLivenessSession(
-                    first.id, key: "fc_k", person: wang, frameHashes: [], at: now.addingTimeInterval(2))
+                    first.id, key: "fc_k", person: wang, frames: [], at: now.addingTimeInterval(2))
             }
             do {
                 _ = try await issue(li, at: now.addingTimeInterval(3))
@@ -57,7 +57,10 @@ struct RetentionTests {
                     key: "fc_k", device: "fc_k", person: person, challenges: ["turn_left"], seconds: 120,
                     limits: LivenessSessionLimits(perMinute: 20, open: 4), at: issued)
                 _ = try await store.verifications.claimLivenessSession(
-                    session.id, key: "fc_k", person: person, frameHashes: [Data(name.utf8), Data((name + "2").utf8)], at: issued)
+                    session.id, key: "fc_k", person: person,
+                    frames: [Data(name.utf8), Data((name + "2").utf8)].map {
+                        SubmittedFrame(sha256: $0, pixelDigest: $0, differenceHash: Data(repeating: 0, count: 32))
+                    }, at: issued)
                 try await ledger.write { db in
                     try db.execute(
                         sql: "INSERT INTO idempotent_response VALUES (?, ?, x'00', 200, x'', ?)",
@@ -72,6 +75,7 @@ struct RetentionTests {
                 #expect(try await ledger.database.count("SELECT COUNT(*) FROM \(table)") == 1, "\(table)")
             }
             #expect(try await ledger.database.count("SELECT COUNT(*) FROM liveness_frame") == 2)
+            #expect(try await ledger.database.count("SELECT COUNT(*) FROM liveness_frame_content") == 2)
             #expect(try await store.prune(Retention(), now: now) == PruneReport(), "nothing left to prune")
         }
     }

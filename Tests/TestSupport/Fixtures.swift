@@ -82,9 +82,10 @@ public enum Fixtures {
     }
 
     /// A head turning through `yaws` (degrees), rendered from `name` (each frame shifted a pixel
-    /// more, so no two are alike), as JPEG frames; the engine finds the face to turn.
-    public static func headTurn(_ name: String, yaws: [Double], engine: FaceEngine) async throws -> [Data] {
-        let base = try tiltedPrint(name, yaw: 0)  // the pixels as stored, without EXIF
+    /// more, so no two are alike; the whole view first shifted by `shift` pixels right and down: the
+    /// camera placed otherwise, another capture), as JPEG frames; the engine finds the face to turn.
+    public static func headTurn(_ name: String, yaws: [Double], shift: Int = 0, engine: FaceEngine) async throws -> [Data] {
+        let base = try tiltedPrint(name, yaw: 0, dx: shift, dy: shift)  // the pixels as stored, without EXIF
         let face = try await engine.analyze(base).primaryFace
         return try yaws.enumerated().map { index, yaw in
             try turnedHead(base, face: face.box, nose: face.landmarks[4], yaw: yaw, dx: index % 3)
@@ -139,6 +140,13 @@ public enum Fixtures {
                         Int32(x), Int32(y), out, capacity)
                 }
             }
+        }
+    }
+
+    /// The same picture encoded again as a JPEG of `quality` (1...100), without metadata.
+    public static func reencoded(_ jpeg: Data, quality: Int) throws -> Data {
+        try encoded { out, capacity in
+            jpeg.withUnsafeBytes { ctest_reencode_jpeg($0.bindMemory(to: UInt8.self).baseAddress, $0.count, Int32(quality), out, capacity) }
         }
     }
 

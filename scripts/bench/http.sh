@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the service's two real flows, each beside the engine alone in the same run
-# (release build; wrk from Debian as the load generator, on the same two cores):
+# (release build; wrk from Debian as the load generator, on the same two cores). Every connection
+# is a device of its own (its own kiosk key): the service takes one attempt at a time from a device.
 #  - attended desk (a match-only configuration, allowMatchOnly): POST /v1/verifications with one
-#    photo (obama2.jpg), concurrency 1, 2 and 8; the engine alone is `fastcert face bench` on it.
-#  - kiosk (the default: liveness): a real head-turn clip sampled to 10 frames (it turns right
-#    once), then the same frames mirrored (a left turn): 20 frames that perform "turn right, turn
-#    left", a sequence sessions issue (1 in 8). Each connection asks for sessions until one's
-#    challenges are those, then sends the frames (scripts/bench/kiosk.lua) for a second person
-#    enrolled from the clip's first frame; concurrency 1 and 2. The engine alone is `fastcert
-#    liveness analyze` on the same frames (one session with 2 workers; two at once, 1 worker each).
-# Then GET /healthz. Prints Markdown tables. PARTS="desk kiosk" chooses the parts.
+#    photo (obama2.jpg), 1, 2 and 8 devices; the engine alone is `fastcert face bench` on it.
+#  - kiosk (the default: liveness): each flow asks for a session, waits while the kiosk captures
+#    (10 frames, 300 ms apart: 2.7 s), then sends 10 frames that perform the issued turns for a
+#    person enrolled from the clip (scripts/bench/kiosk.lua). Every flow sends a capture of its own
+#    (scripts/bench/kiosk_flows.py: other moments of the real head-turn clip, framed and exposed as
+#    another sitting would be): the service refuses a capture it has seen as a replay. 1, 2 and 4
+#    devices; the submission is timed (what the person waits for once the capture ends). The engine
+#    alone is `fastcert liveness analyze` on one such capture (2 workers; two at once, 1 worker each).
+# Fails (exit 1, with the answer) on any non-2xx answer, any socket error, and any kiosk flow that
+# is not verified. Then GET /healthz. Prints Markdown tables. PARTS="desk kiosk" chooses the parts.
 # Usage: scripts/bench/http.sh [SECONDS] [CLIP_DIR]
-#   (defaults: 15 s a step; ../shared/data/liveness-dev/zubair_real_webcam_headturn). Mirroring
-#   uses Pillow from the peer venv of run.sh (FASTCERT_PEER_VENV, default .build-peer-venv).
+#   (defaults: 15 s a step; ../shared/data/liveness-dev/zubair_real_webcam_headturn). The captures
+#   are made with Pillow and numpy from the peer venv of run.sh (FASTCERT_PEER_VENV, default .build-peer-venv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 seconds=${1:-15}
 frames_dir=${2:-../shared/data/liveness-dev/zubair_real_webcam_headturn}
-challenges=turn_right,turn_left
 parts=${PARTS:-desk kiosk}
 venv=${FASTCERT_PEER_VENV:-$root/.build-peer-venv}
 source scripts/bench/peer_venv.sh
@@ -52,19 +54,21 @@ $clip_person,Zhao Lei,1945-01-01,370202001001,2,2800,,,0,0
 CSV
 $bin units import "$work/units.csv" --database "$db" >/dev/null
 $bin persons import "$work/persons.csv" --database "$db" >/dev/null
-kiosk=$($bin keys create --role kiosk --unit 3702 --name bench-kiosk --database "$db" 2>/dev/null)
+# One kiosk key a device (a connection): as many as the most devices a step runs.
+desk_devices=${CONCURRENCY:-1 2 8}
+kiosk_devices=${KIOSK_CONCURRENCY:-1 2 4}
+most=$(tr ' ' '\n' <<<"$desk_devices $kiosk_devices" | sort -n | tail -1)
+keys=$(for i in $(seq "$most"); do $bin keys create --role kiosk --unit 3702 --name "bench-device-$i" --database "$db" 2>/dev/null; done | paste -sd,)
 
-# The frames the kiosk sends: every 7th of the clip (10 of 66, as `fastcert liveness analyze
-# --max-frames 10` samples them), then the same mirrored; 700 ms apart.
-mapfile -t all < <(ls "$frames_dir" | grep -iE '\.(jpg|png)$' | sort)
-step=$(( (${#all[@]} + 9) / 10 ))
-sampled=()
-for ((i = 0; i < ${#all[@]}; i += step)); do sampled+=("$frames_dir/${all[$i]}"); done
-"$venv/bin/python" scripts/bench/mirror_frames.py "$work/frames" "${sampled[@]}"
-frames=() stamps=()
-for f in "$work"/frames/*.jpg; do frames+=("$f"); stamps+=($(( ${#stamps[@]} * 700 ))); done
-frame_list=$(IFS=:; echo "${frames[*]}")
-stamp_list=$(IFS=,; echo "${stamps[*]}")
+# The kiosk's captures: 10 frames 300 ms apart, each flow its own (see kiosk_flows.py); enough for
+# every step (a device sends one every 2.7 s + the answer), never one twice.
+stamps=$(seq 0 300 2700 | paste -sd,)
+per_device=$(( seconds * 1000 / 2700 + 2 ))
+flow_count=0
+for c in $kiosk_devices; do flow_count=$(( flow_count + c * per_device )); done
+if [[ " $parts " == *" kiosk "* ]]; then
+    "$venv/bin/python" scripts/bench/kiosk_flows.py "$frames_dir" "$work/flows" "$flow_count"
+fi
 
 start_server() {  # $1: extra configuration JSON
     echo "$1" > "$work/serve.json"
@@ -73,25 +77,31 @@ start_server() {  # $1: extra configuration JSON
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 }
 stop_server() { kill $server; wait $server 2>/dev/null || true; server=; }
-row() {  # label, wrk output
+fail() {  # what went wrong: loud, and the run's exit status
+    echo "FAIL: $*" >&2
+    exit 1
+}
+row() {  # label, wrk output; fails on any non-2xx answer or socket error
     local errors; errors=$(awk '/Non-2xx/ {print $NF}' <<<"$2")
+    grep -q 'Socket errors' <<<"$2" && fail "$1: $(grep 'Socket errors' <<<"$2")"
+    [ "${errors:-0}" = 0 ] || fail "$1: ${errors} answers were not 2xx: $(grep -h '^VERIFY' <<<"$2")"
     echo "| $1 | $(awk '/Requests\/sec/ {print $2}' <<<"$2") | $(awk '$1 == "50%" {print $2}' <<<"$2") | $(awk '$1 == "99%" {print $2}' <<<"$2") | ${errors:-0} |"
 }
 
 # Enrollment through the CLI on the same file (the service is not running yet).
 $bin enroll $person Tests/Fixtures/images/obama.jpg --database "$db" >/dev/null
-$bin enroll $clip_person "${sampled[0]}" --database "$db" >/dev/null
+$bin enroll $clip_person "$(ls "$frames_dir"/*.jpg | sort | head -1)" --database "$db" >/dev/null
 
 if [[ " $parts " == *" desk "* ]]; then
 echo "Attended desk (allowMatchOnly): one photo a verification"
 echo
-echo "| load | requests/s | p50 | p99 | non-2xx |"
+echo "| load (devices, one key each) | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 start_server '{"allowMatchOnly": true}'
-for c in ${CONCURRENCY:-1 2 8}; do
-    out=$(FASTCERT_KEY=$kiosk FASTCERT_PERSON=$person FASTCERT_PHOTO=$photo \
-        wrk -t1 -c$c -d${seconds}s --latency -s scripts/bench/verify.lua "http://127.0.0.1:$port/v1/verifications")
-    row "POST /v1/verifications, concurrency $c" "$out"
+for c in $desk_devices; do
+    out=$(FASTCERT_KEYS=$keys FASTCERT_PERSON=$person FASTCERT_PHOTO=$photo \
+        wrk -t$c -c$c -d${seconds}s --latency -s scripts/bench/verify.lua "http://127.0.0.1:$port/v1/verifications")
+    row "POST /v1/verifications, $c devices" "$out"
 done
 out=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/healthz")
 row "GET /healthz, 64 connections" "$out"
@@ -103,28 +113,37 @@ fi
 [[ " $parts " == *" kiosk "* ]] || exit 0
 
 echo
-echo "Kiosk (liveness, the default): sessions until the challenges are $challenges, then ${#frames[@]} frames of a real head turn and its mirror"
+echo "Kiosk (liveness, the default): a session, 2.7 s of capture, 10 frames of a capture never sent before; the submission timed"
 echo
-echo "| load | verification flows/s | mean flow | sessions asked | liveness passed, verified |"
-echo "|---|---|---|---|---|"
+echo "| load | flows/min | submission p50 | p90 | max | liveness passed, verified |"
+echo "|---|---|---|---|---|---|"
 start_server '{}'
-for c in 1 2; do
-    out=$(FASTCERT_KEY=$kiosk FASTCERT_PERSON=$clip_person FASTCERT_FRAMES=$frame_list FASTCERT_STAMPS=$stamp_list \
-        FASTCERT_CHALLENGES=$challenges wrk -t$c -c$c -d${seconds}s -s scripts/bench/kiosk.lua "http://127.0.0.1:$port/")
-    line=$(grep '^KIOSK' <<<"$out")
+first=0
+for c in $kiosk_devices; do
+    out=$(FASTCERT_KEYS=$keys FASTCERT_PERSON=$clip_person FASTCERT_FLOWS=$work/flows FASTCERT_FLOW_FIRST=$first \
+        FASTCERT_FLOW_COUNT=$(( c * per_device )) FASTCERT_THREADS=$c FASTCERT_STAMPS=$stamps \
+        wrk -t$c -c$c -d${seconds}s --timeout 30s -s scripts/bench/kiosk.lua "http://127.0.0.1:$port/")
+    first=$(( first + c * per_device ))
+    line=$(grep '^KIOSK ' <<<"$out") || fail "kiosk, $c devices: no summary from wrk: $out"
     field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$line"; }
-    echo "| HTTP, concurrency $c | $(field per_second) | $(field mean_flow_ms) ms | $(field sessions) | $(field live), $(field verified) of $(field verifications) |"
+    grep -q 'Socket errors' <<<"$out" && fail "kiosk, $c devices: $(grep 'Socket errors' <<<"$out")"
+    [ "$(field failures)" = 0 ] || fail "kiosk, $c devices: $(field failures) flows failed: $(grep '^KIOSK_FAILURE' <<<"$out")"
+    [ "$(field exhausted)" = 0 ] || fail "kiosk, $c devices: ran out of captures (raise per_device in http.sh)"
+    [ "$(field verifications)" -gt 0 ] || fail "kiosk, $c devices: no flow completed in ${seconds} s"
+    [ "$(field verified)" = "$(field verifications)" ] || fail "kiosk, $c devices: $(field verified) of $(field verifications) verified"
+    echo "| HTTP, $c devices | $(field per_minute) | $(field p50_ms) ms | $(field p90_ms) ms | $(field max_ms) ms | $(field live), $(field verified) of $(field verifications) |"
 done
 stop_server
 ms() {  # one session's analysis time with $1 workers, median of 5
     for _ in 1 2 3 4 5; do
-        $bin liveness analyze "$work/frames" --challenges "$challenges" --max-frames 30 --interval-ms 700 --workers "$1" 2>&1 |
+        $bin liveness analyze "$work/flows/engine" --challenges turn_right,turn_left --max-frames 30 --interval-ms 300 --workers "$1" 2>&1 |
             sed -nE 's/^verdict: ([a-z]+) \(([0-9]+) ms\).*/\2 \1/p'
     done | sort -n | sed -n 3p
 }
 one=$(ms 2)
-echo "| engine alone, one session at a time (2 workers) | $(awk '{printf "%.2f", 1000 / $1}' <<<"$one") | ${one% *} ms | | ${one#* } |"
+[ "${one#* }" = live ] || fail "the engine alone judged the capture ${one#* }"
+echo "| engine alone (fastcert liveness analyze), one session at a time (2 workers) | | ${one% *} ms | | | ${one#* } |"
 a=$(mktemp) b=$(mktemp)
 (ms 1 >"$a") & (ms 1 >"$b") & wait
-echo "| engine alone, two sessions at once (1 worker each) | $(awk '{s += 1000 / $1} END {printf "%.2f", s}' "$a" "$b") | $(cut -d' ' -f1 "$a") / $(cut -d' ' -f1 "$b") ms | | $(cut -d' ' -f2 "$a") |"
+echo "| engine alone, two sessions at once (1 worker each) | | $(cut -d' ' -f1 "$a") / $(cut -d' ' -f1 "$b") ms | | | $(cut -d' ' -f2 "$a") |"
 rm -f "$a" "$b"

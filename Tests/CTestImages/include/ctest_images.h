@@ -18,6 +18,13 @@ extern "C" {
 size_t ctest_rotate_to_jpeg(const uint8_t *image, size_t length, int quarter_turns, uint8_t *out, size_t capacity);
 
 /**
+ * Decodes an image (its stored pixels, ignoring EXIF orientation) and encodes it again as a JPEG of
+ * the given quality (1...100), without metadata, into out: the same picture in other bytes. Returns
+ * the encoded length, or 0 on any failure.
+ */
+size_t ctest_reencode_jpeg(const uint8_t *image, size_t length, int quality, uint8_t *out, size_t capacity);
+
+/**
  * Decodes an image, keeps the rectangle (x, y, width, height), clipped to the image, and encodes it
  * as a JPEG (quality 95) into out. Returns the encoded length, or 0 on any failure.
  */
