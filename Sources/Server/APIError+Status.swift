@@ -25,7 +25,7 @@ extension APIError {
         case .methodNotAllowed: .methodNotAllowed
         case .unauthenticated, .invalidKey, .signatureRequired, .badSignature, .staleSignature, .replayedRequest: .unauthorized
         case .forbiddenRole: .forbidden
-        case .timeout: .serviceUnavailable
+        case .timeout, .heavyReadsBusy: .serviceUnavailable
         case .badRequest: .badRequest
         case .internalError: .internalServerError
         }

@@ -49,6 +49,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case replayedRequest = "replayed_request"
         case forbiddenRole = "forbidden_role"
         case timeout
+        case heavyReadsBusy = "heavy_reads_busy"
         case badRequest = "bad_request"
         case internalError = "internal_error"
     }

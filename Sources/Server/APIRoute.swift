@@ -42,6 +42,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let me = APIRoute(method: .get, path: "/v1/me", roles: [.operator, .auditor, .kiosk, .mobile, .feed])
     public static let units = APIRoute(method: .get, path: "/v1/units", roles: staff)
     public static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
+    public static let statsSeries = APIRoute(method: .get, path: "/v1/stats/series", roles: staff)
     public static let conflicts = APIRoute(method: .get, path: "/v1/conflicts", roles: staff)
     public static let resolveConflict = APIRoute(method: .post, path: "/v1/conflicts/{id}/resolution", roles: [.operator])
     public static let decisions = APIRoute(method: .get, path: "/v1/decisions", roles: staff)
@@ -55,7 +56,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment,
         enrollments, livenessSession, verify, evidence,
         alerts,
-        tasks, taskOutcome, outbox, payroll, me, units, stats, conflicts, resolveConflict, decisions, createDecision, approveDecision,
+        tasks, taskOutcome, outbox, payroll, me, units, stats, statsSeries, conflicts, resolveConflict, decisions, createDecision,
+        approveDecision,
         rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery,
     ]
 

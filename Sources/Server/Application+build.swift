@@ -21,6 +21,8 @@ struct ServiceDependencies: Sendable {
     let authenticator: Authenticator
     let verifier: VerificationService
     let enroller: Enroller
+    /// Where the heavy reads run (``HeavyLane``).
+    let heavyReads: HeavyLane
 }
 
 /// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
@@ -91,7 +93,7 @@ public func buildRouter(
         verifier: VerificationService(
             store: store.verifications, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy,
             cohort: enroller.cohort, now: now),
-        enroller: enroller)
+        enroller: enroller, heavyReads: HeavyLane(width: configuration.heavyReads, queue: configuration.heavyReadQueue))
     let router = Router(context: APIContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     let routes = RouteRegistrar(router: router, dependencies: dependencies)

@@ -23,6 +23,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// Images waiting for the engine beyond which requests get 503 with Retry-After.
     public var engineQueue = 16
+    /// Heavy reads (the units' monthly figures, CSV exports) running at once, and waiting beyond
+    /// them; past both, 503 `heavy_reads_busy` with Retry-After. Two of GRDB's five pooled
+    /// readers at most, so kiosks, workers and the sweep always find one.
+    public var heavyReads = 2
+    public var heavyReadQueue = 16
     /// Largest request body accepted, in bytes (413 above it).
     public var maxBodyBytes = 10 << 20
     /// Largest image accepted, in pixels (the header is checked before decoding).
@@ -195,6 +200,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if let models = environment["FASTCERT_MODELS"], !models.isEmpty { self.models = models }
         try value("FASTCERT_WORKERS", \.workers)
         try value("FASTCERT_ENGINE_QUEUE", \.engineQueue)
+        try value("FASTCERT_HEAVY_READS", \.heavyReads)
+        try value("FASTCERT_HEAVY_READ_QUEUE", \.heavyReadQueue)
         try value("FASTCERT_MAX_BODY_BYTES", \.maxBodyBytes)
         try value("FASTCERT_MAX_PIXELS", \.maxPixels)
         try value("FASTCERT_REQUEST_TIMEOUT", \.requestTimeoutSeconds)
@@ -231,6 +238,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be 0 to 65535 (got \(port))") }
         guard (1...64).contains(workers) else { throw ConfigurationError("workers must be 1 to 64 (got \(workers))") }
         guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }
+        // At most four: GRDB's pool has five readers, and one must stay free for everything else.
+        guard (1...4).contains(heavyReads), (0...1000).contains(heavyReadQueue) else {
+            throw ConfigurationError("heavy reads must be 1 to 4, and the heavy read queue 0 to 1000")
+        }
         guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
         guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0, headerTimeoutSeconds > 0 else {
@@ -304,6 +315,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var templateKeyFile: String?
         var workers: Int?
         var engineQueue: Int?
+        var heavyReads: Int?
+        var heavyReadQueue: Int?
         var maxBodyBytes: Int?
         var maxPixels: Int?
         var requestTimeoutSeconds: Double?
@@ -344,6 +357,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.templateKeyFile = templateKeyFile ?? c.templateKeyFile
             c.workers = workers ?? c.workers
             c.engineQueue = engineQueue ?? c.engineQueue
+            c.heavyReads = heavyReads ?? c.heavyReads
+            c.heavyReadQueue = heavyReadQueue ?? c.heavyReadQueue
             c.maxBodyBytes = maxBodyBytes ?? c.maxBodyBytes
             c.maxPixels = maxPixels ?? c.maxPixels
             c.requestTimeoutSeconds = requestTimeoutSeconds ?? c.requestTimeoutSeconds

@@ -33,6 +33,13 @@ extension LedgerStore {
         }
     }
 
+    /// The codes of the units right under `code`, in path order (nothing counted: cheap).
+    public func childUnits(of code: String) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT code FROM unit WHERE parent_code = ? ORDER BY path", arguments: [code])
+        }
+    }
+
     /// The unit and every unit under it, parents before children, each with its persons counted.
     public func units(within code: String) async throws -> [UnitView] {
         try await read { db in

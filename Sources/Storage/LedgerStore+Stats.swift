@@ -7,7 +7,7 @@ extension LedgerStore {
     public struct Stats: Sendable, Equatable {
         public var unit: String
         public var month: Month
-        /// Persons alive and in the ledger at the month's end.
+        /// Persons in the ledger (enrolled before the month ended) and alive at the month's end.
         public var persons: Int
         /// Share certified in the twelve months ending with `month` with no reminder, no field check,
         /// visit or call, and no suspension in them.
@@ -21,13 +21,18 @@ extension LedgerStore {
         /// Certifications during the month by the class of the evidence behind them
         /// (`reference` covers the behaviour model).
         public var certifiedByClass: [String: Int]
-        /// Share of the persons alive at the month's end whose latest certification (any time) came
-        /// from strong evidence (the article: 65% of those certified).
+        /// Share of the persons alive at the month's end whose latest certification dated by then
+        /// came from strong evidence (the article: 65% of those certified). Dated by the month's
+        /// end, so a month's figures once over change only when history is corrected.
         public var strongShare: Double
-        /// Overpayment recovery cases of the unit, by status, with their amounts.
+        /// Overpayment recovery cases of the unit, by status, with their amounts: today's, whatever
+        /// the month (cases are open or closed now, not in a month).
         public var recoveries: RecoveryTotals
     }
 
+    /// The figures computed from the ledger now, by a dozen counts over the unit's subtree
+    /// (seconds for a city): the reference for ``monthlyStats(units:months:now:)``, which serves
+    /// them stored. `fastcert stats --live` and the tests call it.
     public func stats(unit: String, month: Month) async throws -> Stats {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
@@ -41,8 +46,8 @@ extension LedgerStore {
                     db,
                     sql: """
                         SELECT COUNT(*) FROM person WHERE unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
-                        AND (death_day IS NULL OR death_day >= ?)
-                        """, arguments: [path, next]) ?? 0
+                        AND enrolled_on < ? AND (death_day IS NULL OR death_day >= ?)
+                        """, arguments: [path, next, next]) ?? 0
             func count(_ sql: String, _ arguments: StatementArguments) throws -> Int {
                 try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
             }
@@ -51,13 +56,13 @@ extension LedgerStore {
             let silent = try count(
                 """
                 SELECT COUNT(*) FROM person p WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
-                  AND (p.death_day IS NULL OR p.death_day >= ?)
+                  AND p.enrolled_on < ? AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id AND e.kind = 'certified' AND e.day >= ? AND e.day < ?)
                   AND NOT EXISTS (SELECT 1 FROM ledger_event e WHERE e.person_id = p.id
                                     AND e.kind IN (\(contactEvents)) AND e.day >= ? AND e.day < ?)
                   AND NOT EXISTS (SELECT 1 FROM task t WHERE t.person_id = p.id
                                     AND t.kind IN (\(contactTasks)) AND t.created_on >= ? AND t.created_on < ?)
-                """, [path, next, yearStart, next, yearStart, next, yearStart, next])
+                """, [path, next, next, yearStart, next, yearStart, next, yearStart, next])
             let reminded = try count(
                 "SELECT COUNT(DISTINCT person_id) FROM ledger_event WHERE kind = 'warning' AND day >= ? AND day < ? AND \(within)",
                 [first, next, path])
@@ -71,18 +76,17 @@ extension LedgerStore {
             let strong = try count(
                 """
                 SELECT COUNT(*) FROM person p
-                JOIN ledger_event e ON e.id = (SELECT MAX(id) FROM ledger_event WHERE person_id = p.id AND kind = 'certified')
+                JOIN ledger_event e ON e.id = (SELECT MAX(id) FROM ledger_event WHERE person_id = p.id AND kind = 'certified' AND day < ?)
                 JOIN evidence v ON v.id = e.evidence_id
-                WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1) AND (p.death_day IS NULL OR p.death_day >= ?)
+                WHERE p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)
+                  AND p.enrolled_on < ? AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND v.class = 'strong'
-                """, [path, next])
-            let denominator = Double(max(persons, 1))
+                """, [next, path, next, next])
             return Stats(
-                unit: unit, month: month, persons: persons,
-                silentShare: persons == 0 ? 0 : Double(silent) / denominator,
-                remindedShare: Double(reminded) / denominator, fieldChecks: fieldChecks, suspensions: suspensions,
-                certifiedByClass: byClass,
-                strongShare: Double(strong) / denominator, recoveries: recoveries)
+                unit: unit, month: month,
+                counts: MonthCounts(
+                    persons: persons, silent: silent, reminded: reminded, fieldChecks: fieldChecks, suspensions: suspensions,
+                    strong: strong, certifiedByClass: byClass), recoveries: recoveries)
         }
     }
 

@@ -143,12 +143,14 @@ extension LedgerStore {
     /// person's current deadline is not raised again, so running it twice changes nothing. In
     /// transactions of at most `batch` persons (by resident ID), so writes from the service wait
     /// for one batch, never for the whole city; a sweep killed midway leaves whole batches, and
-    /// running it again finishes the rest.
+    /// running it again finishes the rest. Then the units' monthly figures history changed, and
+    /// the day's month's, are computed and stored (``refreshMonthlyStats(through:now:)``).
     public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser, batch: Int = 20_000) async throws
         -> SweepReport
     {
         let report = try await sweepInBatches(on: day, batch: batch)
         try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        try await refreshMonthlyStats(through: Month(day))
         return report
     }
 
@@ -163,7 +165,9 @@ extension LedgerStore {
         guard !done else { return nil }
         let report = try await sweepInBatches(on: day, batch: batch)
         let recorded = try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
-        return recorded ? report : nil
+        guard recorded else { return nil }
+        try await refreshMonthlyStats(through: Month(day))
+        return report
     }
 
     /// The persons near or past their deadline, `batch` a transaction, then the holds, attention

@@ -117,6 +117,14 @@ struct OutboxBody: Encodable {
     var messages: [Message]
 }
 
+/// The overview's figures in one answer: a unit's months (oldest first) and its child units' last month.
+struct StatsSeriesBody: Encodable {
+    var unit: String
+    var month: String
+    var series: [StatsBody]
+    var children: [StatsBody]
+}
+
 struct StatsBody: Encodable {
     var unit: String
     var month: String
@@ -128,6 +136,10 @@ struct StatsBody: Encodable {
     var certifiedByClass: [String: Int]
     var strongShare: Double
     var recoveries: Recoveries
+    /// When the figures were computed (they are stored; the daily sweep recomputes them).
+    var computedAt: String
+    /// History changed since (a late death, a correction): the next sweep recomputes them.
+    var stale: Bool
 
     /// Overpayment recovery cases of the unit: counts and amounts by status.
     struct Recoveries: Encodable {
@@ -139,7 +151,10 @@ struct StatsBody: Encodable {
         var waivedAmount: String
     }
 
-    init(_ s: LedgerStore.Stats) {
+    init(_ figures: LedgerStore.MonthlyStats) {
+        let s = figures.stats
+        computedAt = figures.computedAt
+        stale = figures.stale
         unit = s.unit
         month = s.month.description
         persons = s.persons

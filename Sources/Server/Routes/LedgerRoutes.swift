@@ -94,11 +94,30 @@ struct LedgerRoutes {
             let units = try await ledger.units(within: unit)
             return try JSON.response(UnitsBody(unit: unit, units: units.map(UnitsBody.Unit.init)))
         }
+        // Both read the units' stored monthly figures (milliseconds); a month not yet stored, or
+        // stale past its time, is computed first, in the heavy-read lane like every stats read.
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
-            let month = try Self.month(request, required: false) ?? Month(Day(Date()))
-            let stats = try await ledger.stats(unit: unit, month: month)
-            return try JSON.response(StatsBody(stats))
+            let month = try Self.statsMonth(request)
+            let figures = try await dependencies.heavyReads.run { try await ledger.monthlyStats(units: [unit], months: [month]) }
+            return try JSON.response(StatsBody(try Self.only(figures[unit])))
+        }
+        routes.add(.statsSeries) { request, context, _ in
+            let unit = try await unitInScope(request, context)
+            let month = try Self.statsMonth(request)
+            let count = try Self.integer(request, "months", default: 12, range: 1...Self.statsMonthsBack)
+            let months = (0..<count).reversed().map { Month(month.firstDay.adding(months: -$0)) }
+            let children = try await ledger.childUnits(of: unit)
+            let (series, below) = try await dependencies.heavyReads.run {
+                (
+                    try await ledger.monthlyStats(units: [unit], months: months),
+                    try await ledger.monthlyStats(units: children, months: [month])
+                )
+            }
+            return try JSON.response(
+                StatsSeriesBody(
+                    unit: unit, month: month.description, series: (series[unit] ?? []).map(StatsBody.init),
+                    children: try children.map { StatsBody(try Self.only(below[$0])) }))
         }
     }
 
@@ -233,6 +252,27 @@ struct LedgerRoutes {
                 .invalidQuery, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
+    }
+
+    /// Months the stats routes answer: the current one (Beijing time) and those before it, ten
+    /// years back. Each month asked is stored for every unit, so the range bounds the table.
+    static let statsMonthsBack = 120
+
+    /// The `month` of a stats request (default: the current month), within ``statsMonthsBack``.
+    static func statsMonth(_ request: Request, now: Date = Date()) throws -> Month {
+        let current = Month(Day(now))
+        let month = try month(request, required: false) ?? current
+        let earliest = Month(current.firstDay.adding(months: -(statsMonthsBack - 1)))
+        guard month <= current, earliest <= month else {
+            throw APIError(.invalidQuery, "month must be from \(earliest) to the current month \(current)")
+        }
+        return month
+    }
+
+    /// The one figure a stats read asked for.
+    static func only(_ figures: [LedgerStore.MonthlyStats]?) throws -> LedgerStore.MonthlyStats {
+        guard let one = figures?.first else { throw APIError(.internalError, "the month's figures are missing") }
+        return one
     }
 
     static func month(_ request: Request, required: Bool) throws -> Month? {

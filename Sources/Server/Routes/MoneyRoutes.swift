@@ -39,7 +39,7 @@ struct MoneyRoutes {
             let month = try LedgerRoutes.month(request, required: true)!
             let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
             if try Self.wantsCSV(request) {
-                let lines = try await ledger.payrollLines(month: month, unit: unit)
+                let lines = try await dependencies.heavyReads.run { try await ledger.payrollLines(month: month, unit: unit) }
                 return Self.csv(
                     CSVText.row(LedgerStore.PayrollLine.csvHeader) + lines.map { CSVText.row($0.csvCells) }.joined(),
                     name: "payroll-\(month)-\(unit).csv")

@@ -15,11 +15,6 @@
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
   function unitName(code) { const u = units.find((x) => x.code === code); return u ? u.name : code; }
   function thisMonth() { const d = new Date(); return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0"); }
-  function monthsBack(month, n) {
-    let [y, m] = month.split("-").map(Number); const out = [];
-    for (let i = 0; i < n; i++) { out.unshift(y + "-" + String(m).padStart(2, "0")); m -= 1; if (m === 0) { m = 12; y -= 1; } }
-    return out;
-  }
   function table(headers, rows, numeric) {
     return el("div", { class: "scroll" }, el("table", {},
       el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { class: numeric && numeric.includes(i) ? "num" : null }, h)))),
@@ -100,11 +95,13 @@
     main.replaceChildren(card(el("div", { class: "row" },
       el("div", {}, el("label", { for: "unit" }, t("overview.unit")), select),
       el("div", {}, el("label", { for: "month" }, t("overview.month")), monthInput))), card(el("p", { class: "muted" }, t("loading"))));
-    const months = monthsBack(month, 12);
-    const series = await Promise.all(months.map((m) => api("GET", `/v1/stats?unit=${encodeURIComponent(unit)}&month=${m}`)));
+    // One request: the unit's twelve months (stored figures) and its child units' month.
+    const answer = await api("GET", `/v1/stats/series?unit=${encodeURIComponent(unit)}&month=${encodeURIComponent(month)}&months=12`);
+    const series = answer.series, months = series.map((s) => s.month);
     const current = series[series.length - 1];
-    const children = units.filter((u) => u.parent_code === unit);
-    const childStats = await Promise.all(children.map((u) => api("GET", `/v1/stats?unit=${encodeURIComponent(u.code)}&month=${month}`)));
+    const byCode = new Map(answer.children.map((s) => [s.unit, s]));
+    const children = units.filter((u) => u.parent_code === unit && byCode.has(u.code));
+    const childStats = children.map((u) => byCode.get(u.code));
     const top = Math.max(0.2, ...series.map((s) => Math.max(s.silent_share, s.reminded_share)));
     const trend = card(
       el("h2", {}, unitName(unit) + " · " + t("overview.trend")),
