@@ -51,7 +51,9 @@ final class AddressConnections: Sendable {
 /// complete within `headTimeout` of opening is closed (slowloris). After a response, the next
 /// head must be complete within `nextHeadTimeout` (the idle timeout: a keep-alive client that
 /// waits keeps its connection as long as before, but trickling bytes no longer holds it for
-/// ever). Sits after the HTTP decoder, so a head counts as complete when the decoder has parsed
+/// ever). A response whose writing stalls (the client stops reading, the socket stays full) for
+/// `nextHeadTimeout` closes the connection too: no other timer runs while a response is being
+/// written. Sits after the HTTP decoder, so a head counts as complete when the decoder has parsed
 /// all of it.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -65,6 +67,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var started = false
     private var counted: String?
     private var deadline: Scheduled<Void>?
+    private var stalled: Scheduled<Void>?
 
     init(headTimeout: TimeAmount, nextHeadTimeout: TimeAmount, addresses: AddressConnections) {
         self.headTimeout = headTimeout
@@ -93,6 +96,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // The response is complete: the next request's head has its own deadline.
         if case .end = unwrapOutboundIn(data) { arm(context, nextHeadTimeout) }
         context.write(data, promise: promise)
+    }
+
+    /// The outbound buffer filled (the client is not reading) or drained again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        stalled?.cancel()
+        stalled = nil
+        if !context.channel.isWritable {
+            let channel = context.channel
+            stalled = context.eventLoop.scheduleTask(in: nextHeadTimeout) { channel.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -124,6 +138,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func finish() {
         deadline?.cancel()
         deadline = nil
+        stalled?.cancel()
+        stalled = nil
         if let counted { addresses.release(counted) }
         counted = nil
     }

@@ -248,8 +248,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             throw ConfigurationError("the request, body, idle and header timeouts must be positive")
         }
         guard (1...100_000).contains(maxConnections) else { throw ConfigurationError("max connections must be 1 to 100000") }
-        guard (1...maxConnections).contains(maxConnectionsPerAddress) else {
-            throw ConfigurationError("max connections per address must be 1 to max connections (\(maxConnections))")
+        guard (1...100_000).contains(maxConnectionsPerAddress) else {
+            throw ConfigurationError("max connections per address must be 1 to 100000 (more than max connections means no cap of its own)")
         }
         guard (1...10_000).contains(livenessSessionsPerMinute), (1...1000).contains(openLivenessSessionsPerKey) else {
             throw ConfigurationError("liveness sessions per minute must be 1 to 10000, open sessions per key 1 to 1000")

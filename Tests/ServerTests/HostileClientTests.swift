@@ -147,6 +147,27 @@ struct HostileClientTests {
         }
     }
 
+    @Test("a client that asks and never reads: the response's stalled write closes the connection at the idle timeout")
+    func neverReads() async throws {
+        try await Self.withApplication({ $0.idleTimeoutSeconds = 2 }) { port, _ in
+            let connection = try RawConnection(port: port, readTimeout: 30, receiveBuffer: 1024)
+            // 100 requests for the OpenAPI document (tens of KB each), one every 50 ms: far more than
+            // the socket buffers hold, and the client reads nothing.
+            for _ in 0..<100 {
+                connection.send("GET /openapi.yaml HTTP/1.1\r\nHost: x\r\n\r\n")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .seconds(6))
+            let started = ContinuousClock.now
+            let read = await connection.drain()
+            #expect(connection.closedByServer, "closed while stalled (\(read) bytes were buffered)")
+            // Closed mid-way: far fewer than the 200 answers were ever written.
+            let document = HealthRoutes.openAPIDocument.utf8.count
+            #expect(read < 50 * document, "\(read) bytes read, \(read / document) documents")
+            #expect(ContinuousClock.now - started < .seconds(20), "found closed, not after a read timeout")
+        }
+    }
+
     @Test("the request deadline answers on time, not when work that ignores cancellation ends")
     func deadlineAnswersOnTime() async throws {
         let started = ContinuousClock.now

@@ -13,8 +13,11 @@ public final class RawConnection: @unchecked Sendable {
 
     /// A connection to 127.0.0.1:`port`, from `source` (another loopback address, e.g. 127.0.0.2,
     /// to play a second client) when given.
-    public init(port: Int, readTimeout: Int = 30, source: String? = nil) throws {
+    public init(port: Int, readTimeout: Int = 30, source: String? = nil, receiveBuffer: Int32? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var receiveBuffer {  // set before connecting, so the window is small from the start
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
+        }
         if let source {
             var local = sockaddr_in()
             local.sin_family = sa_family_t(AF_INET)
@@ -58,6 +61,25 @@ public final class RawConnection: @unchecked Sendable {
     public func receive() async -> String? {
         await withCheckedContinuation { done in
             DispatchQueue.global().async { done.resume(returning: self.receiveBlocking()) }
+        }
+    }
+
+    /// Reads and discards everything until the server closes the connection or a read times
+    /// out; returns the bytes read.
+    public func drain() async -> Int {
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async {
+                var total = 0
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let fd = self.socket
+                    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65_536, 0) }
+                    if count == 0 || (count < 0 && errno == ECONNRESET) { self.closedByServer = true }
+                    if count <= 0 { break }
+                    total += count
+                }
+                done.resume(returning: total)
+            }
         }
     }
 
