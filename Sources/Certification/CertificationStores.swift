@@ -27,12 +27,15 @@ public protocol EnrollmentStore: Sendable {
     func openDuplicateCase(other: ResidentID, enrolling: ResidentID, distance: Double, by actor: String, on day: Day)
         async throws -> Int64
     /// Stores the template, its photos' record and an event in one transaction (`already_enrolled`
-    /// unless `replacing`).
+    /// unless `replacing`); with `scope`, the person must live within it when it is written
+    /// (`person_not_found` otherwise: a person moved away while their photos were analysed).
     func saveEnrollment(
-        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
+        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?,
+        scope: String?
     ) async throws
-    /// Deletes the template (recorded with who and why); false when there was none.
-    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool
+    /// Deletes the template (recorded with who and why), within `scope` at the write; false when
+    /// there was none.
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?, scope: String?) async throws -> Bool
 }
 
 /// What verification needs from persistence: the state read before the engine runs, liveness

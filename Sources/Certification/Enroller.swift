@@ -272,7 +272,8 @@ public actor Enroller {
         }
         do {
             try await store.saveEnrollment(
-                embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail)
+                embeddings, photos: photos, for: request.person, by: request.actor, replacing: request.replace, detail: detail,
+                scope: request.scope)
         } catch let error as LedgerError where error.code == .alreadyEnrolled {
             return Outcome(
                 status: .alreadyEnrolled, photos: outcome.results, referencePhotos: 0, duplicates: [],
@@ -319,10 +320,10 @@ public actor Enroller {
     }
 
     /// Deletes the person's enrollment (recorded with who and why) and takes them out of the index.
-    public func delete(_ person: ResidentID, by actor: String, reason: String?) async throws -> Bool {
+    public func delete(_ person: ResidentID, by actor: String, reason: String?, scope: String? = nil) async throws -> Bool {
         await acquire()
         defer { release() }
-        let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason)
+        let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason, scope: scope)
         Self.place(person.value, [], index, cohort)
         return deleted
     }

@@ -144,8 +144,8 @@ extension LedgerStore {
             guard
                 let person = try String.fetchOne(
                     db, sql: "SELECT person_id FROM ledger_event WHERE id = ? AND kind = 'conflict'", arguments: [id])
-            else { throw LedgerError(.unknownConflict, "no conflict \(id)") }
-            let row = try self.person(person, of: "conflict \(id)", scope: scope, db)
+            else { throw Self.noRecord(.unknownConflict, "conflict \(id)", scope) }
+            let row = try self.person(person, of: .unknownConflict, "conflict \(id)", scope: scope, db)
             if let done = try Int64.fetchOne(
                 db, sql: "SELECT id FROM decision WHERE conflict_id = ? AND kind = 'resolve_conflict'", arguments: [id])
             {
@@ -331,9 +331,9 @@ extension LedgerStore {
         let reason = try DeferralRules.reason(reason)
         return try await write { db in
             guard var hold = try DecisionRow.fetchOne(db, key: id), hold.kind == Decision.Kind.hold.rawValue else {
-                throw LedgerError(.unknownDecision, "no hold \(id)")
+                throw Self.noRecord(.unknownDecision, "hold \(id)", scope)
             }
-            _ = try self.person(hold.personId, of: "hold \(id)", scope: scope, db)
+            _ = try self.person(hold.personId, of: .unknownDecision, "hold \(id)", scope: scope, db)
             guard hold.status == "in_force" else { throw LedgerError(.decisionClosed, "hold \(id) has \(hold.status)") }
             try self.end(&hold, by: actor, reason: reason, on: day, now: Self.timestamp(), db)
             return try self.decision(id, db)
@@ -374,21 +374,27 @@ extension LedgerStore {
         return row
     }
 
-    /// The row of the person a numbered record (a conflict, a decision, a hold) concerns: the record
-    /// is addressed by its number, not a resident ID, so outside the scope is `out_of_scope`.
-    func person(_ id: String, of record: String, scope: String?, _ db: Database) throws -> Row {
+    /// The row of the person a numbered record (a conflict, a decision, a hold) concerns, within
+    /// `scope` by the person's unit now. A record of a person outside it is answered exactly as a
+    /// record that does not exist (`notFound`, ``noRecord(_:_:_:)``'s words): numbers are
+    /// sequential, and a different answer would tell another district which exist.
+    func person(_ id: String, of notFound: LedgerError.Code, _ record: String, scope: String?, _ db: Database) throws -> Row {
         let row = try person(id, scope: nil, db)
-        if let scope, !(row["path"] as String).hasPrefix(scope) {
-            throw LedgerError(.outOfScope, "\(record) concerns a person outside this key's unit")
-        }
+        if let scope, !(row["path"] as String).hasPrefix(scope) { throw Self.noRecord(notFound, record, scope) }
         return row
+    }
+
+    /// "no conflict 12", or with a scope "no conflict 12 in this key's unit": the one answer for
+    /// a numbered record that does not exist and one outside the caller's unit.
+    static func noRecord(_ code: LedgerError.Code, _ record: String, _ scope: String?) -> LedgerError {
+        LedgerError(code, "no \(record)" + (scope == nil ? "" : " in this key's unit"))
     }
 
     /// A pending four-eyes request and its person's row (``person(_:scope:_:)``), within scope.
     func pending(_ id: Int64, scope: String?, _ db: Database) throws -> (request: DecisionRow, person: Row) {
         guard let request = try DecisionRow.fetchOne(db, key: id), Decision.Kind(rawValue: request.kind)?.needsSecondOperator == true
-        else { throw LedgerError(.unknownDecision, "no four-eyes request \(id)") }
-        let person = try person(request.personId, of: "decision \(id)", scope: scope, db)
+        else { throw Self.noRecord(.unknownDecision, "four-eyes request \(id)", scope) }
+        let person = try person(request.personId, of: .unknownDecision, "four-eyes request \(id)", scope: scope, db)
         guard request.status == "pending" else {
             throw LedgerError(
                 .decisionClosed, "decision \(id) was already \(request.status) by \(request.decidedBy ?? "") on \(request.decidedOn ?? "")")

@@ -84,11 +84,11 @@ extension LedgerStore {
             throw LedgerError(.taskOutcome, "the note has \(kept.count) characters; at most \(Self.maxNoteLength)")
         }
         return try await write { db in
-            guard var task = try TaskRow.fetchOne(db, key: id) else { throw LedgerError(.unknownTask, "no task \(id)") }
+            guard var task = try TaskRow.fetchOne(db, key: id) else { throw Self.noRecord(.unknownTask, "task \(id)", scope) }
             if let scope {
                 let path = try String.fetchOne(
                     db, sql: "SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?", arguments: [task.personId])
-                guard let path, path.hasPrefix(scope) else { throw LedgerError(.unknownTask, "no task \(id) in this key's unit") }
+                guard let path, path.hasPrefix(scope) else { throw Self.noRecord(.unknownTask, "task \(id)", scope) }
             }
             guard task.status == "open" else {
                 throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")

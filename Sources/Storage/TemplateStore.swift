@@ -23,7 +23,8 @@ public struct TemplateStore: LedgerBacked {
     /// Refuses (`already_enrolled`) when the person has a template and `replacing` is false, so two
     /// operators enrolling the same person at once cannot both win.
     public func saveEnrollment(
-        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String? = nil
+        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String? = nil,
+        scope: String? = nil
     ) async throws {
         let template = FaceTemplateRow(
             personId: id.value, sealed: try TemplateVault.required(vault).seal(embeddings, for: id), photos: embeddings.count,
@@ -36,6 +37,7 @@ public struct TemplateStore: LedgerBacked {
                 interEyePixels: photo.interEyePixels, sharpness: photo.sharpness, brightness: photo.brightness, yaw: photo.yaw)
         }
         try await write { db in
+            try Self.requireInScope(id, scope, db)
             let existing = try FaceTemplateRow.exists(db, key: id.value)
             if existing && !replacing {
                 throw LedgerError(.alreadyEnrolled, "\(id) is already enrolled; replace the enrollment to enroll new photos")
@@ -162,9 +164,10 @@ public struct TemplateStore: LedgerBacked {
 
     /// Deletes the person's template and photo record, recording who did it and why. Returns false
     /// when there was nothing enrolled.
-    public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool {
+    public func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?, scope: String? = nil) async throws -> Bool {
         let now = LedgerStore.timestamp()
         return try await write { db in
+            try Self.requireInScope(id, scope, db)
             guard try FaceTemplateRow.deleteOne(db, key: id.value) else { return false }
             try EnrollmentPhotoRow.filter(Column("person_id") == id.value).deleteAll(db)
             let detail = try reason.map { String(decoding: try JSONEncoder().encode(["reason": $0]), as: UTF8.self) }
@@ -172,6 +175,15 @@ public struct TemplateStore: LedgerBacked {
             try event.insert(db)
             return true
         }
+    }
+
+    /// With a scope, the person must live within it now (checked in the write's transaction): one
+    /// outside it is answered as one who does not exist.
+    static func requireInScope(_ id: ResidentID, _ scope: String?, _ db: Database) throws {
+        guard let scope else { return }
+        let path = try String.fetchOne(
+            db, sql: "SELECT u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?", arguments: [id.value])
+        guard let path, path.hasPrefix(scope) else { throw LedgerError(.personNotFound, "no person \(id) in this key's unit") }
     }
 
     /// Opens every enrolled template, `batch` persons at a time, and hands them to `body` (to
@@ -260,7 +272,7 @@ public struct TemplateStore: LedgerBacked {
     }
 
     /// Replaces the person's face template with these embeddings, sealed (no photo record: for
-    /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:)``).
+    /// tools and tests; enrollment uses ``saveEnrollment(_:photos:for:by:replacing:detail:scope:)``).
     public func saveTemplate(_ embeddings: [[Float]], for id: ResidentID, by keyID: String) async throws {
         try await saveEnrollment(embeddings, photos: [], for: id, by: keyID, replacing: true)
     }

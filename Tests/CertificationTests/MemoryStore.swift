@@ -137,7 +137,8 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
     func saveEnrollment(
-        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?
+        _ embeddings: [[Float]], photos: [EnrollmentPhoto], for id: ResidentID, by actor: String, replacing: Bool, detail: String?,
+        scope: String?
     ) async throws {
         try state.withLock { state throws in
             if state.templates[id.value] != nil && !replacing { throw LedgerError(.alreadyEnrolled, "enrolled") }
@@ -146,7 +147,7 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
             state.events.append((Int64(state.events.count + 1), id, "enrolled"))
         }
     }
-    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?) async throws -> Bool {
+    func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?, scope: String?) async throws -> Bool {
         state.withLock { state in
             guard state.templates.removeValue(forKey: id.value) != nil else { return false }
             state.persons[id.value]?.templatePhotos = 0

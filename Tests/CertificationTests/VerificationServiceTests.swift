@@ -22,7 +22,7 @@ struct VerificationServiceTests {
         let engine = try await SharedEngines.shared.engine()
         let store = MemoryStore(persons: [try MemoryStore.person(obama.value)])
         let reference = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
-        try await store.saveEnrollment([reference], photos: [], for: obama, by: "test", replacing: true, detail: nil)
+        try await store.saveEnrollment([reference], photos: [], for: obama, by: "test", replacing: true, detail: nil, scope: nil)
         let policy = VerificationService.Policy(matchThreshold: 0.55, lockout: lockout, allowMatchOnly: allowMatchOnly, sessionSeconds: 120)
         return (VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy), store)
     }
@@ -68,7 +68,7 @@ struct VerificationServiceTests {
         await #expect(throws: CertificationError.personNotFound(Self.obama)) {
             try await Self.verify(service, "obama2.jpg", caller: elsewhere)
         }
-        _ = try await store.deleteEnrollment(Self.obama, by: "test", reason: nil)
+        _ = try await store.deleteEnrollment(Self.obama, by: "test", reason: nil, scope: nil)
         await #expect(throws: CertificationError.notEnrolled(Self.obama)) { try await Self.verify(service, "obama2.jpg") }
         await #expect(throws: CertificationError.notEnrolled(Self.obama)) {
             try await service.startSession(for: Self.obama, caller: Self.kiosk)

@@ -95,6 +95,12 @@ struct EnrollmentRouteTests {
                 "\(String(buffer: tasksA.body))")
             let tasksB = try await client.execute(uri: "/v1/tasks?unit=370203", method: .get, headers: Call.headers(operatorB))
             #expect(!String(buffer: tasksB.body).contains("duplicate_identity"), "the case is not district B's to see")
+            // Nor does person B's enrollment history name or measure the other district's person.
+            let history = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments", method: .get, headers: Call.headers(operatorB))
+            let historyText = String(buffer: history.body)
+            #expect(history.status == .ok && historyText.contains("outside_unit"), "\(historyText)")
+            #expect(!historyText.contains(ServiceFixture.personA) && !historyText.contains("distance"), "\(historyText)")
         }
     }
 

@@ -160,6 +160,28 @@ struct FeedIsolationTests {
 /// tasks and recovery cases along, and the old district can neither see nor act on them.
 @Suite("Scope by the person's unit now")
 struct ScopeNowTests {
+    @Test("an enrollment written or deleted by a key of a unit the person has left meanwhile is refused at the write")
+    func enrollmentAtTheWrite() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, _ in
+            let districtA = try #require(try await fixture.store.ledger.unitPath("370202"))
+            let b = try ResidentID(ServiceFixture.personB)  // lives in district B
+            let embedding = [Float](repeating: 0.1, count: 128)
+            do {
+                try await fixture.store.templates.saveEnrollment(
+                    [embedding], photos: [], for: b, by: "operator A", replacing: true, scope: districtA)
+                Issue.record("district A's key enrolled a face for a person of district B")
+            } catch let error as LedgerError {
+                #expect(error.code == .personNotFound)
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 0)
+            try await fixture.store.templates.saveEnrollment([embedding], photos: [], for: b, by: "operator B", replacing: true)
+            await #expect(throws: LedgerError.self) {
+                _ = try await fixture.store.templates.deleteEnrollment(b, by: "operator A", reason: "probing", scope: districtA)
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 1)
+        }
+    }
+
     @Test("a task opened in A for a person since moved to B: A neither lists it nor closes it; B does, and the move is recorded")
     func staleTask() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
@@ -244,7 +266,20 @@ struct DecisionRouteTests {
             let outside = try await client.execute(
                 uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
                 body: Call.json([:]))
-            #expect(outside.status == .forbidden && Call.errorCode(outside) == "out_of_scope")
+            // Another district's request is answered exactly as one that does not exist (numbers are sequential).
+            let missing = try await client.execute(
+                uri: "/v1/decisions/999999/approval", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
+                body: Call.json([:]))
+            #expect(outside.status == .notFound && Call.errorCode(outside) == "unknown_decision")
+            #expect(
+                missing.status == outside.status
+                    && String(buffer: missing.body).replacingOccurrences(of: "999999", with: "\(requestID)")
+                        == String(buffer: outside.body),
+                "\(String(buffer: missing.body)) vs \(String(buffer: outside.body))")
+            let otherConflict = try await client.execute(
+                uri: "/v1/conflicts/\(conflictID)/resolution", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
+                body: Call.json(["outcome": "evidence_rejected", "reason": "probing"]))
+            #expect(otherConflict.status == .notFound && Call.errorCode(otherConflict) == "unknown_conflict")
             let approved = try await client.execute(
                 uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(second, json),
                 body: Call.json(["reason": "the civil affairs bureau withdrew the record"]))

@@ -246,19 +246,44 @@ struct PersonRoutes {
         }
     }
 
+    /// An enrollment event's detail as the caller may see it: a duplicate found among persons
+    /// outside the caller's unit keeps only that it was one (no resident ID, no distance), as the
+    /// refusal itself named only the case (the audit record keeps everything).
+    func redacted(_ detail: String?, for caller: APIKey) async throws -> String? {
+        guard let detail, var object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any],
+            let duplicates = object["duplicates"] as? [[String: Any]]
+        else { return detail }
+        var shown: [[String: Any]] = []
+        for duplicate in duplicates {
+            let id = (duplicate["resident_id"] as? String).flatMap { try? ResidentID($0) }
+            if let id, let other = try await store.persons.person(id), caller.covers(unitPath: other.unitPath) {
+                shown.append(duplicate)
+            } else {
+                shown.append(["outside_unit": true])
+            }
+        }
+        object["duplicates"] = shown
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func registerEnrollments(_ routes: RouteRegistrar) {
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
             guard let enrollment = try await store.templates.enrollment(person.id) else {
                 throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
             }
-            return try JSON.response(EnrollmentWire.Record(enrollment))
+            var record = EnrollmentWire.Record(enrollment)
+            for index in record.events.indices {
+                record.events[index].detail = try await redacted(record.events[index].detail, for: try context.requireCaller())
+            }
+            return try JSON.response(record)
         }
         routes.add(.deleteEnrollment) { request, context, _ in
             let caller = try context.requireCaller()
             let person = try await scopedPerson(context)
             let reason = request.uri.queryParameters.get("reason").map { String($0) }
-            guard try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason) else {
+            guard try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason, scope: caller.unitPath) else {
                 throw CertificationError.notEnrolled(person.id)
             }
             context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])
