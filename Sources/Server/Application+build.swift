@@ -85,7 +85,8 @@ public func buildRouter(
     policy.fixedChallenges = configuration.fixedChallenges
     policy.cohort = configuration.cohort
     policy.sessionLimits = LivenessSessionLimits(
-        perMinute: configuration.livenessSessionsPerMinute, open: configuration.openLivenessSessionsPerKey)
+        perMinute: configuration.livenessSessionsPerMinute, open: configuration.openLivenessSessionsPerDevice,
+        perKeyPerMinute: configuration.livenessSessionsPerKeyPerMinute)
     let enroller = enroller ?? makeEnroller(configuration: configuration, store: store, engine: engine)
     let dependencies = ServiceDependencies(
         configuration: configuration, store: store, engine: engine, metrics: metrics,

@@ -53,7 +53,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Liveness sessions one device key may open in a minute, and may hold open (issued, neither
     /// used nor expired) at once: a kiosk needs one at a time; more are refused (429).
     public var livenessSessionsPerMinute = 20
-    public var openLivenessSessionsPerKey = 4
+    public var openLivenessSessionsPerDevice = 4
+    /// Liveness sessions one key may open in a minute across all the devices it names (the mobile
+    /// backend's key names the phone in a header): a leaked key cannot fill the table.
+    public var livenessSessionsPerKeyPerMinute = 600
     /// Pixel budgets of a liveness verification: each frame (1920x1080 fits), and all frames
     /// together (30 frames of 1280x720 fit), read from the images' headers before any decoding.
     public var maxFramePixels = 2_100_000
@@ -211,7 +214,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_HEADER_TIMEOUT", \.headerTimeoutSeconds)
         try value("FASTCERT_MAX_CONNECTIONS_PER_ADDRESS", \.maxConnectionsPerAddress)
         try value("FASTCERT_LIVENESS_SESSIONS_PER_MINUTE", \.livenessSessionsPerMinute)
-        try value("FASTCERT_OPEN_LIVENESS_SESSIONS_PER_KEY", \.openLivenessSessionsPerKey)
+        try value("FASTCERT_OPEN_LIVENESS_SESSIONS_PER_DEVICE", \.openLivenessSessionsPerDevice)
+        try value("FASTCERT_LIVENESS_SESSIONS_PER_KEY_PER_MINUTE", \.livenessSessionsPerKeyPerMinute)
         try value("FASTCERT_MAX_FRAME_PIXELS", \.maxFramePixels)
         try value("FASTCERT_MAX_REQUEST_PIXELS", \.maxRequestPixels)
         try value("FASTCERT_MATCH_THRESHOLD", \.matchThreshold)
@@ -251,8 +255,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         guard (1...100_000).contains(maxConnectionsPerAddress) else {
             throw ConfigurationError("max connections per address must be 1 to 100000 (more than max connections means no cap of its own)")
         }
-        guard (1...10_000).contains(livenessSessionsPerMinute), (1...1000).contains(openLivenessSessionsPerKey) else {
-            throw ConfigurationError("liveness sessions per minute must be 1 to 10000, open sessions per key 1 to 1000")
+        guard (1...10_000).contains(livenessSessionsPerMinute), (1...1000).contains(openLivenessSessionsPerDevice),
+            (1...1_000_000).contains(livenessSessionsPerKeyPerMinute)
+        else {
+            throw ConfigurationError(
+                "liveness sessions per minute must be 1 to 10000, open sessions per device 1 to 1000, per key per minute 1 to 1000000")
         }
         guard maxFramePixels > 0, maxRequestPixels >= maxFramePixels else {
             throw ConfigurationError("max frame pixels must be positive, and max request pixels at least as many")
@@ -326,7 +333,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var headerTimeoutSeconds: Double?
         var maxConnectionsPerAddress: Int?
         var livenessSessionsPerMinute: Int?
-        var openLivenessSessionsPerKey: Int?
+        var openLivenessSessionsPerDevice: Int?
+        var livenessSessionsPerKeyPerMinute: Int?
         var maxFramePixels: Int?
         var maxRequestPixels: Int?
         var matchThreshold: Double?
@@ -368,7 +376,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.headerTimeoutSeconds = headerTimeoutSeconds ?? c.headerTimeoutSeconds
             c.maxConnectionsPerAddress = maxConnectionsPerAddress ?? c.maxConnectionsPerAddress
             c.livenessSessionsPerMinute = livenessSessionsPerMinute ?? c.livenessSessionsPerMinute
-            c.openLivenessSessionsPerKey = openLivenessSessionsPerKey ?? c.openLivenessSessionsPerKey
+            c.openLivenessSessionsPerDevice = openLivenessSessionsPerDevice ?? c.openLivenessSessionsPerDevice
+            c.livenessSessionsPerKeyPerMinute = livenessSessionsPerKeyPerMinute ?? c.livenessSessionsPerKeyPerMinute
             c.maxFramePixels = maxFramePixels ?? c.maxFramePixels
             c.maxRequestPixels = maxRequestPixels ?? c.maxRequestPixels
             c.matchThreshold = matchThreshold ?? c.matchThreshold

@@ -513,6 +513,7 @@ public struct AppDatabase: Sendable {
                 sql: """
                     ALTER TABLE liveness_session ADD COLUMN device TEXT;
                     CREATE INDEX liveness_session_device ON liveness_session(device, created_at);
+                    CREATE INDEX liveness_session_key ON liveness_session(key_id, created_at);
                     """)
         }
         migrator.registerMigration("v16-unit-month-stats") { db in

@@ -1,14 +1,18 @@
 import Foundation
 import Ledger
 
-/// How many liveness sessions one device may ask for: in any minute, and unused at once.
+/// How many liveness sessions one device may ask for: in any minute, and unused at once; and
+/// one key in any minute, whatever devices it names (the mobile backend's key names the phone in
+/// a header its caller chooses).
 public struct LivenessSessionLimits: Sendable, Equatable {
     public var perMinute: Int
     public var open: Int
+    public var perKeyPerMinute: Int
 
-    public init(perMinute: Int, open: Int) {
+    public init(perMinute: Int, open: Int, perKeyPerMinute: Int = 600) {
         self.perMinute = perMinute
         self.open = open
+        self.perKeyPerMinute = perKeyPerMinute
     }
 }
 

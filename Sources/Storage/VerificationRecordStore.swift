@@ -173,6 +173,16 @@ public struct VerificationRecordStore: LedgerBacked {
                     .sessionLimit,
                     "this device asked for \(recent) liveness sessions in the last minute (at most \(limits.perMinute)); wait a moment")
             }
+            let keyRecent =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM liveness_session WHERE key_id = ? AND created_at > ?",
+                    arguments: [key, now.addingTimeInterval(-60).formatted(.iso8601)]) ?? 0
+            guard keyRecent < limits.perKeyPerMinute else {
+                throw LedgerError(
+                    .sessionLimit,
+                    "this key asked for \(keyRecent) liveness sessions in the last minute, across its devices (at most \(limits.perKeyPerMinute)); wait a moment"
+                )
+            }
             // Sessions last an hour at most (ServerConfiguration), so older rows need not be read.
             let open =
                 try Int.fetchOne(

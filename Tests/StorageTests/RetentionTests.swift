@@ -42,6 +42,21 @@ struct RetentionTests {
                 #expect(error.code == .sessionLimit && error.message.contains("last minute"), "\(error.message)")
             }
             _ = try await issue(wang, at: now.addingTimeInterval(70))  // a minute later the rate allows one again
+            // One key naming ever new devices (the mobile key's header) still meets the key's ceiling.
+            let keyLimits = LivenessSessionLimits(perMinute: 3, open: 1, perKeyPerMinute: 5)
+            for n in 0..<5 {
+                _ = try await store.verifications.createLivenessSession(
+                    key: "fc_m", device: "fc_m/device:\(n)", person: wang, challenges: ["turn_left"], seconds: 120, limits: keyLimits,
+                    at: now.addingTimeInterval(100))
+            }
+            do {
+                _ = try await store.verifications.createLivenessSession(
+                    key: "fc_m", device: "fc_m/device:new", person: wang, challenges: ["turn_left"], seconds: 120, limits: keyLimits,
+                    at: now.addingTimeInterval(101))
+                Issue.record("a sixth session in a minute from one key was issued past its ceiling of five")
+            } catch let error as LedgerError {
+                #expect(error.code == .sessionLimit && error.message.contains("across its devices"), "\(error.message)")
+            }
         }
     }
 
