@@ -100,9 +100,12 @@ extension LedgerStore {
         }
     }
 
-    /// SQL true when rows `a` and `b` (same source, external id and person) say the same thing.
+    /// SQL true when rows `a` and `b` (same source, external id and person) say the same thing:
+    /// the same kind on the same day with the same payload (an absent payload and an empty one
+    /// alike). The time is compared by its day, as the rules read it: the same instant written
+    /// with another zone or precision is a re-delivery, not a conflict.
     static func sameContent(_ a: String, _ b: String) -> String {
-        "\(a).kind = \(b).kind AND \(a).observed_at = \(b).observed_at AND \(a).payload IS \(b).payload"
+        "\(a).kind = \(b).kind AND \(a).observed_day = \(b).observed_day AND coalesce(\(a).payload, '') = coalesce(\(b).payload, '')"
     }
 
     static let externalIDConflict =
@@ -217,7 +220,9 @@ extension LedgerStore {
         if let earlier = try EvidenceRow.filter(
             Column("source") == row.source && Column("external_id") == row.externalID && Column("person_id") == entry.id.value
         ).fetchOne(db) {
-            if earlier.kind == entry.kind.kind && earlier.observedAt == row.observedAt && earlier.payload == row.payload {
+            if earlier.kind == entry.kind.kind && earlier.observedDay == entry.day.description
+                && (earlier.payload ?? "") == (row.payload ?? "")
+            {
                 report.alreadyPresent += 1
             } else {
                 report.refuse(row.line, Self.externalIDConflict, code: "external_id_conflict")

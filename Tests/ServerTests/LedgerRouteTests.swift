@@ -136,6 +136,13 @@ struct FeedIsolationTests {
             #expect(refused.count == 1 && refused.first?["row"] as? Int == 1 && refused.first?["code"] as? String == "external_id_conflict")
             #expect(changed["imported"] as? Int == 1 && changed["already_present"] as? Int == 0)
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence WHERE external_id = 'CLAIM-000123'") == 2)
+            // The same event written another way (the time's zone spelled otherwise, an empty payload) is a re-delivery.
+            var timed = Self.claim("CLAIM-000200", a, "2026-04-01T08:00:00Z")
+            _ = try await Self.deliver(client, city, [timed])
+            timed["observed_at"] = "2026-04-01T08:00:00+00:00"
+            timed["payload"] = ""
+            let respelled = try await Self.deliver(client, city, [timed])
+            #expect(respelled["already_present"] as? Int == 1 && (respelled["refused"] as? [Any])?.isEmpty == true, "\(respelled)")
         }
     }
 
