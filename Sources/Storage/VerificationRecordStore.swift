@@ -164,24 +164,20 @@ public struct VerificationRecordStore: LedgerBacked {
             try db.execute(
                 sql: "UPDATE liveness_session SET expires_at = ? WHERE device = ? AND person_id = ? AND used_at IS NULL AND expires_at > ?",
                 arguments: [unix, device, person.value, unix])
-            let recent =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM liveness_session WHERE device = ? AND created_at > ?",
-                    arguments: [device, now.addingTimeInterval(-60).formatted(.iso8601)]) ?? 0
-            guard recent < limits.perMinute else {
-                throw LedgerError(
-                    .sessionLimit,
-                    "this device asked for \(recent) liveness sessions in the last minute (at most \(limits.perMinute)); wait a moment")
-            }
-            let keyRecent =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM liveness_session WHERE key_id = ? AND created_at > ?",
-                    arguments: [key, now.addingTimeInterval(-60).formatted(.iso8601)]) ?? 0
-            guard keyRecent < limits.perKeyPerMinute else {
-                throw LedgerError(
-                    .sessionLimit,
-                    "this key asked for \(keyRecent) liveness sessions in the last minute, across its devices (at most \(limits.perKeyPerMinute)); wait a moment"
-                )
+            // Sessions asked for in the last minute, by the device and by the key over all its devices.
+            let minuteAgo = now.addingTimeInterval(-60).formatted(.iso8601)
+            for (column, value, limit, who) in [
+                ("device", device, limits.perMinute, "this device"),
+                ("key_id", key, limits.perKeyPerMinute, "this key, across its devices,"),
+            ] {
+                let recent =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM liveness_session WHERE \(column) = ? AND created_at > ?",
+                        arguments: [value, minuteAgo]) ?? 0
+                guard recent < limit else {
+                    throw LedgerError(
+                        .sessionLimit, "\(who) asked for \(recent) liveness sessions in the last minute (at most \(limit)); wait a moment")
+                }
             }
             // Sessions last an hour at most (ServerConfiguration), so older rows need not be read.
             let open =
