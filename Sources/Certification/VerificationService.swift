@@ -326,6 +326,9 @@ public struct VerificationService: Sendable {
     /// of the frames of one of the person's earlier sessions (``LivenessPolicy/replay(of:in:)``).
     func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
         var match = Match()
+        // The submission's arrival: the session's expiry and the capture clock are judged by it, not
+        // by when the engine (which may have a queue) has fingerprinted the frames.
+        let arrived = now()
         let engine = engine
         let fingerprints = await Concurrently.map(Array(frames.indices), width: engine.configuration.workers) { index in
             await engine.fingerprint(frames[index].data)
@@ -341,7 +344,7 @@ public struct VerificationService: Sendable {
             submitted.append(record)
         }
         let claimed = try await store.claimLivenessSession(
-            sessionID, key: request.caller.keyID, person: request.person, frames: submitted, at: now())
+            sessionID, key: request.caller.keyID, person: request.person, frames: submitted, at: arrived)
         // A frame the engine cannot read is the caller's fault (a 4xx); the session is used all the same.
         if let unreadable { throw unreadable }
         let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
@@ -350,7 +353,7 @@ public struct VerificationService: Sendable {
         // which only adds to it). Frames recorded earlier, or a clock made up, are an attack; the
         // engine need not look at them.
         let span = ((frames.last?.capturedAtMs ?? 0) - (frames.first?.capturedAtMs ?? 0)) / 1000
-        let elapsed = claimed.session.issuedAt.map { now().timeIntervalSince($0) + Self.captureClockGrace } ?? .infinity
+        let elapsed = claimed.session.issuedAt.map { arrived.timeIntervalSince($0) + Self.captureClockGrace } ?? .infinity
         let result: LivenessResult
         if let replay = replayed(submitted, claimed) {
             result = LivenessResult(

@@ -35,7 +35,10 @@ public func buildApplication(
     let enroller = makeEnroller(configuration: configuration, store: store, engine: engine)
     let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
     // Each connection gets its own guard: its address's share of connections, and its head deadline.
-    let addresses = AddressConnections(limit: min(configuration.maxConnectionsPerAddress, configuration.maxConnections))
+    // A share as large as the whole cap is no share: the cap alone applies (further connections
+    // wait in the backlog rather than being closed).
+    let perAddress = configuration.maxConnectionsPerAddress
+    let addresses = AddressConnections(limit: perAddress < configuration.maxConnections ? perAddress : .max)
     let headTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
     return Application(

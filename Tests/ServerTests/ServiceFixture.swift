@@ -59,6 +59,9 @@ struct ServiceFixture: Sendable {
             configuration.database = folder.appending(path: "service.sqlite").path
             configuration.models = Fixtures.models.path
             configuration.maxBodyBytes = 2 << 20
+            // Every suite shares a few engines and runs in parallel: a request may wait in the engine's
+            // queue far longer than a service's would (the request deadline has its own test).
+            configuration.requestTimeoutSeconds = 180
             configuration.allowMatchOnly = true  // most tests verify one photo; LivenessRouteTests turn it off
             adjust(&configuration)
             let ledger = LedgerStore(database: try AppDatabase(path: configuration.database), rules: try LedgerRules.shipped())
