@@ -12,7 +12,7 @@
 #    devices; the submission is timed (what the person waits for once the capture ends). The engine
 #    alone is `fastcert liveness analyze` on one such capture (2 workers; two at once, 1 worker each).
 # Fails (exit 1, with the answer) on any non-2xx answer, any socket error, and any kiosk flow that
-# is not verified. Then GET /healthz. Prints Markdown tables. PARTS="desk kiosk" chooses the parts.
+# is not verified. GET /healthz with 64 connections too. Prints Markdown tables. PARTS="desk kiosk" chooses the parts.
 # Usage: scripts/bench/http.sh [SECONDS] [CLIP_DIR]
 #   (defaults: 15 s a step; ../shared/data/liveness-dev/zubair_real_webcam_headturn). The captures
 #   are made with Pillow and numpy from the peer venv of run.sh (FASTCERT_PEER_VENV, default .build-peer-venv).
@@ -54,11 +54,19 @@ $clip_person,Zhao Lei,1945-01-01,370202001001,2,2800,,,0,0
 CSV
 $bin units import "$work/units.csv" --database "$db" >/dev/null
 $bin persons import "$work/persons.csv" --database "$db" >/dev/null
-# One kiosk key a device (a connection): as many as the most devices a step runs.
+# One kiosk key a device (a connection), and new devices every step: when wrk stops a step, the
+# service is still deciding the request it left in flight, and the device's next attempt would be
+# refused as busy (429 device_busy) until that one is decided.
 desk_devices=${CONCURRENCY:-1 2 8}
 kiosk_devices=${KIOSK_CONCURRENCY:-1 2 4}
-most=$(tr ' ' '\n' <<<"$desk_devices $kiosk_devices" | sort -n | tail -1)
-keys=$(for i in $(seq "$most"); do $bin keys create --role kiosk --unit 3702 --name "bench-device-$i" --database "$db" 2>/dev/null; done | paste -sd,)
+total=$(( $(tr ' ' '+' <<<"$desk_devices $kiosk_devices") ))
+all_keys=($(for i in $(seq "$total"); do $bin keys create --role kiosk --unit 3702 --name "bench-device-$i" --database "$db" 2>/dev/null; done))
+[ "${#all_keys[@]}" = "$total" ] || { echo "FAIL: created ${#all_keys[@]} of $total kiosk keys" >&2; exit 1; }
+next_key=0
+take_keys() {  # $1 devices: that many keys never used before, comma-separated, in $keys
+    keys=$(IFS=,; echo "${all_keys[*]:$next_key:$1}")
+    next_key=$(( next_key + $1 ))
+}
 
 # The kiosk's captures: 10 frames 300 ms apart, each flow its own (see kiosk_flows.py); enough for
 # every step (a device sends one every 2.7 s + the answer), never one twice.
@@ -98,13 +106,17 @@ echo
 echo "| load (devices, one key each) | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 start_server '{"allowMatchOnly": true}'
+# First, while no connection of an earlier step is open: wrk leaves a request in flight when it
+# stops, and its connection counts against the address's share (maxConnectionsPerAddress, 64)
+# until it is answered; 64 more at once would find the share full and be closed.
+out=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/healthz")
+row "GET /healthz, 64 connections" "$out"
 for c in $desk_devices; do
+    take_keys "$c"
     out=$(FASTCERT_KEYS=$keys FASTCERT_PERSON=$person FASTCERT_PHOTO=$photo \
         wrk -t$c -c$c -d${seconds}s --latency -s scripts/bench/verify.lua "http://127.0.0.1:$port/v1/verifications")
     row "POST /v1/verifications, $c devices" "$out"
 done
-out=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/healthz")
-row "GET /healthz, 64 connections" "$out"
 stop_server
 for c in 1 2 8; do
     echo "| engine alone (fastcert face bench), $c in flight | $($bin face bench "$photo" --seconds "$seconds" --workers 2 --concurrency $c) | | | |"
@@ -120,6 +132,7 @@ echo "|---|---|---|---|---|---|"
 start_server '{}'
 first=0
 for c in $kiosk_devices; do
+    take_keys "$c"
     out=$(FASTCERT_KEYS=$keys FASTCERT_PERSON=$clip_person FASTCERT_FLOWS=$work/flows FASTCERT_FLOW_FIRST=$first \
         FASTCERT_FLOW_COUNT=$(( c * per_device )) FASTCERT_THREADS=$c FASTCERT_STAMPS=$stamps \
         wrk -t$c -c$c -d${seconds}s --timeout 30s -s scripts/bench/kiosk.lua "http://127.0.0.1:$port/")
