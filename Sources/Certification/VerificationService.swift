@@ -338,8 +338,17 @@ public struct VerificationService: Sendable {
         for (frame, fingerprint) in zip(frames, fingerprints) {
             var record = SubmittedFrame(sha256: Data(SHA256.hash(data: frame.data)))
             switch fingerprint {
+            // A featureless frame (all black, blown out) is the same picture on every camera: it is
+            // neither recorded nor compared, or a living person's dark first frame would be a replay.
+            case .success(let content) where content.isFeatureless: break
             case .success(let content): (record.pixelDigest, record.differenceHash) = (content.pixelDigest, content.differenceHash)
-            case .failure(let error): unreadable = unreadable ?? error
+            case .failure(let error):
+                // An engine that cannot take the work is not the caller's fault: answered before the
+                // session is claimed, so the kiosk retries with the same session.
+                switch error {
+                case .busy, .shutDown: throw error
+                default: unreadable = unreadable ?? error
+                }
             }
             submitted.append(record)
         }

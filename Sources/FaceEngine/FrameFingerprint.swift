@@ -17,6 +17,16 @@ public struct FrameFingerprint: Sendable, Equatable, Hashable {
         self.pixelDigest = pixelDigest
     }
 
+    /// A frame that shows nothing to recognise (all black while the exposure settles, blown out
+    /// white): its difference hash has almost no bit set, and its decoded pixels are the same on
+    /// every camera. Such frames are left out of the replay check, or a living person's first dark
+    /// frame would match someone else's.
+    public var isFeatureless: Bool { Self.isFeatureless(differenceHash) }
+
+    public static func isFeatureless(_ differenceHash: Data) -> Bool {
+        differenceHash.reduce(0) { $0 + $1.nonzeroBitCount } < 8
+    }
+
     /// Bits in which two difference hashes differ (their Hamming distance); 256 (all) when the
     /// hashes are not of the same length.
     public static func distance(_ a: Data, _ b: Data) -> Int {

@@ -38,7 +38,8 @@ public func buildApplication(
     // A share as large as the whole cap is no share: the cap alone applies (further connections
     // wait in the backlog rather than being closed).
     let perAddress = configuration.maxConnectionsPerAddress
-    let addresses = AddressConnections(limit: perAddress < configuration.maxConnections ? perAddress : .max)
+    let addresses = AddressConnections(
+        limit: perAddress < configuration.maxConnections ? perAddress : .max, exempt: Set(configuration.connectionShareExempt))
     let headTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
     return Application(

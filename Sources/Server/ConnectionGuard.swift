@@ -6,13 +6,19 @@ import Synchronization
 /// (an IPv6 client by its /64, which one subscriber usually holds whole) may hold at most `limit`.
 final class AddressConnections: Sendable {
     let limit: Int
+    /// Addresses without a share of their own (a reverse proxy's): only the connection cap applies.
+    let exempt: Set<String>
     private let counts = Mutex<[String: Int]>([:])
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, exempt: Set<String> = []) {
+        self.limit = limit
+        self.exempt = exempt
+    }
 
     /// Counts a new connection from `address`; false (nothing counted) when it already holds `limit`.
     func admit(_ address: String) -> Bool {
-        counts.withLock { counts in
+        if exempt.contains(address) { return true }
+        return counts.withLock { counts in
             let open = counts[address, default: 0]
             guard open < limit else { return false }
             counts[address] = open + 1
@@ -21,6 +27,7 @@ final class AddressConnections: Sendable {
     }
 
     func release(_ address: String) {
+        if exempt.contains(address) { return }
         counts.withLock { counts in
             let open = counts[address, default: 1] - 1
             counts[address] = open > 0 ? open : nil
@@ -68,6 +75,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var counted: String?
     private var deadline: Scheduled<Void>?
     private var stalled: Scheduled<Void>?
+    /// Request heads read whose response has not ended (pipelined requests are read ahead).
+    private var outstanding = 0
 
     init(headTimeout: TimeAmount, nextHeadTimeout: TimeAmount, addresses: AddressConnections) {
         self.headTimeout = headTimeout
@@ -86,6 +95,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) {
+            outstanding += 1
             deadline?.cancel()
             deadline = nil
         }
@@ -93,8 +103,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // The response is complete: the next request's head has its own deadline.
-        if case .end = unwrapOutboundIn(data) { arm(context, nextHeadTimeout) }
+        // The last response asked for is complete: the next request's head has its own deadline.
+        if case .end = unwrapOutboundIn(data) {
+            outstanding = max(0, outstanding - 1)
+            if outstanding == 0 { arm(context, nextHeadTimeout) }
+        }
         context.write(data, promise: promise)
     }
 

@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// one is closed at once, so one address cannot take every connection. A kiosk gateway that
     /// puts many devices behind one address needs a larger value.
     public var maxConnectionsPerAddress = 64
+    /// Client addresses the per-address share does not apply to: a reverse proxy in front of the
+    /// service (TLS, docs/http-api.md) brings every client from its own address. Loopback by
+    /// default, where such a proxy usually runs; a proxy on another host is named here.
+    public var connectionShareExempt = ["127.0.0.1", "::1"]
     /// Liveness sessions one device key may open in a minute, and may hold open (issued, neither
     /// used nor expired) at once: a kiosk needs one at a time; more are refused (429).
     public var livenessSessionsPerMinute = 20
@@ -213,6 +217,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_MAX_CONNECTIONS", \.maxConnections)
         try value("FASTCERT_HEADER_TIMEOUT", \.headerTimeoutSeconds)
         try value("FASTCERT_MAX_CONNECTIONS_PER_ADDRESS", \.maxConnectionsPerAddress)
+        if let exempt = environment["FASTCERT_CONNECTION_SHARE_EXEMPT"] {
+            connectionShareExempt = exempt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         try value("FASTCERT_LIVENESS_SESSIONS_PER_MINUTE", \.livenessSessionsPerMinute)
         try value("FASTCERT_OPEN_LIVENESS_SESSIONS_PER_DEVICE", \.openLivenessSessionsPerDevice)
         try value("FASTCERT_LIVENESS_SESSIONS_PER_KEY_PER_MINUTE", \.livenessSessionsPerKeyPerMinute)
@@ -332,6 +339,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var maxConnections: Int?
         var headerTimeoutSeconds: Double?
         var maxConnectionsPerAddress: Int?
+        var connectionShareExempt: [String]?
         var livenessSessionsPerMinute: Int?
         var openLivenessSessionsPerDevice: Int?
         var livenessSessionsPerKeyPerMinute: Int?
@@ -375,6 +383,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.maxConnections = maxConnections ?? c.maxConnections
             c.headerTimeoutSeconds = headerTimeoutSeconds ?? c.headerTimeoutSeconds
             c.maxConnectionsPerAddress = maxConnectionsPerAddress ?? c.maxConnectionsPerAddress
+            c.connectionShareExempt = connectionShareExempt ?? c.connectionShareExempt
             c.livenessSessionsPerMinute = livenessSessionsPerMinute ?? c.livenessSessionsPerMinute
             c.openLivenessSessionsPerDevice = openLivenessSessionsPerDevice ?? c.openLivenessSessionsPerDevice
             c.livenessSessionsPerKeyPerMinute = livenessSessionsPerKeyPerMinute ?? c.livenessSessionsPerKeyPerMinute

@@ -31,4 +31,13 @@ struct ReplayRuleTests {
         // Two frames of five close: under half.
         #expect(policy.replay(of: Array(earlier.prefix(2)) + new.prefix(3), in: [earlier]) == nil)
     }
+
+    @Test("featureless frames (black while the exposure settles) match nothing: a dark start is not someone else's capture")
+    func featureless() {
+        let policy = LivenessPolicy()
+        let dark = Data(count: 32)
+        let earlier = [dark, dark, dark] + (0..<3).map { _ in Self.random() }
+        let living = [dark, dark, dark, dark] + (0..<3).map { _ in Self.random() }
+        #expect(policy.replay(of: living, in: [earlier]) == nil)
+    }
 }

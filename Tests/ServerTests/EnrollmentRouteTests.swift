@@ -101,6 +101,18 @@ struct EnrollmentRouteTests {
             let historyText = String(buffer: history.body)
             #expect(history.status == .ok && historyText.contains("outside_unit"), "\(historyText)")
             #expect(!historyText.contains(ServiceFixture.personA) && !historyText.contains("distance"), "\(historyText)")
+            // Nor the history a deletion answers with (person B enrolled with another face, then deleted).
+            let (ownType, ownBody) = Call.multipart(photos: [try Fixtures.image("biden.jpg")])
+            let own = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments", method: .post,
+                headers: Call.headers(operatorB, [.contentType: ownType]),
+                body: ownBody)
+            #expect(own.status == .created, "\(String(buffer: own.body))")
+            let deleted = try await client.execute(
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments?reason=test", method: .delete, headers: Call.headers(operatorB))
+            let deletedText = String(buffer: deleted.body)
+            #expect(deleted.status == .ok && deletedText.contains("outside_unit"), "\(deletedText)")
+            #expect(!deletedText.contains(ServiceFixture.personA) && !deletedText.contains("distance"), "\(deletedText)")
         }
     }
 

@@ -107,7 +107,7 @@ struct HostileClientTests {
         }) { port, _ in
             var slow: [RawConnection] = []
             for _ in 0..<10 {
-                let connection = try RawConnection(port: port, readTimeout: 20)
+                let connection = try RawConnection(port: port, readTimeout: 20, source: "127.0.0.3")
                 connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")  // the head never ends
                 slow.append(connection)
             }

@@ -182,9 +182,9 @@ struct ScopeNowTests {
             }
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 0)
             try await fixture.store.templates.saveEnrollment([embedding], photos: [], for: b, by: "operator B", replacing: true)
-            await #expect(throws: LedgerError.self) {
+            await #expect {
                 _ = try await fixture.store.templates.deleteEnrollment(b, by: "operator A", reason: "probing", scope: districtA)
-            }
+            } throws: { ($0 as? LedgerError)?.code == .personNotFound }
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 1)
         }
     }

@@ -23,10 +23,10 @@ struct RetentionTests {
             }
             let first = try await issue(wang, at: now)
             _ = try await issue(wang, at: now.addingTimeInterval(1))  // supersedes the first: still one open
-            await #expect(throws: LedgerError.self) {
+            await #expect {
                 _ = try await store.verifications.claimLivenessSession(
                     first.id, key: "fc_k", person: wang, frames: [], at: now.addingTimeInterval(2))
-            }
+            } throws: { ($0 as? LedgerError)?.code == .sessionExpired }
             do {
                 _ = try await issue(li, at: now.addingTimeInterval(3))
                 Issue.record("a second open session was issued past the cap of one")

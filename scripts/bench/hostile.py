@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Replays the anonymous attacks of issue 27 against a running service and prints what they did.
 
+The attackers connect from 127.0.0.3 (loopback's 127.0.0.1 and ::1 are a reverse proxy's by
+default, exempt from the per-address share), the probes from 127.0.0.2.
+
 1. Memory: N connections each announce a 10 MB body to GET /healthz, send 9 MB of it and hold the
    connection open; the service's resident memory before, while held, and after they close.
 2. Slowloris: S sockets each send only the start of a request head and reconnect whenever closed;
@@ -32,7 +35,7 @@ def memory_attack(port, pid, connections):
     answers = []
 
     def one():
-        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=("127.0.0.3", 0))
         try:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n")
             for _ in range(9):
@@ -72,7 +75,7 @@ def slowloris(port, sockets, probes):
     def attacker():
         while time.monotonic() < stop:
             try:
-                s = socket.create_connection(("127.0.0.1", port), timeout=2)
+                s = socket.create_connection(("127.0.0.1", port), timeout=2, source_address=("127.0.0.3", 0))
                 s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
                 s.settimeout(max(0.1, stop - time.monotonic()))
                 try:

@@ -246,6 +246,16 @@ struct PersonRoutes {
         }
     }
 
+    /// A person's enrollment record as `caller` may see it (every route that returns one).
+    func enrollmentRecord(_ id: ResidentID, for caller: APIKey) async throws -> EnrollmentWire.Record {
+        guard let enrollment = try await store.templates.enrollment(id) else {
+            throw LedgerError(.personNotFound, "no person \(id) in the ledger")
+        }
+        var record = EnrollmentWire.Record(enrollment)
+        for index in record.events.indices { record.events[index].detail = try await redacted(record.events[index].detail, for: caller) }
+        return record
+    }
+
     /// An enrollment event's detail as the caller may see it: a duplicate found among persons
     /// outside the caller's unit keeps only that it was one (no resident ID, no distance), as the
     /// refusal itself named only the case (the audit record keeps everything).
@@ -270,14 +280,7 @@ struct PersonRoutes {
     func registerEnrollments(_ routes: RouteRegistrar) {
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
-            guard let enrollment = try await store.templates.enrollment(person.id) else {
-                throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
-            }
-            var record = EnrollmentWire.Record(enrollment)
-            for index in record.events.indices {
-                record.events[index].detail = try await redacted(record.events[index].detail, for: try context.requireCaller())
-            }
-            return try JSON.response(record)
+            return try JSON.response(try await enrollmentRecord(person.id, for: try context.requireCaller()))
         }
         routes.add(.deleteEnrollment) { request, context, _ in
             let caller = try context.requireCaller()
@@ -287,10 +290,7 @@ struct PersonRoutes {
                 throw CertificationError.notEnrolled(person.id)
             }
             context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])
-            guard let enrollment = try await store.templates.enrollment(person.id) else {
-                throw LedgerError(.personNotFound, "no person \(person.id) in the ledger")
-            }
-            return try JSON.response(EnrollmentWire.Record(enrollment))
+            return try JSON.response(try await enrollmentRecord(person.id, for: caller))
         }
         routes.add(.enrollments) { request, context, _ in
             let caller = try context.requireCaller()
