@@ -8,6 +8,11 @@ import Foundation
 public final class RawConnection: @unchecked Sendable {
     let socket: Int32
 
+    /// When the last `receive()` or `drain()` ended, read on the thread that did the reading: a
+    /// test's clock after the `await` would also count the time the test waited to be resumed,
+    /// which a loaded suite can stretch by a minute.
+    public private(set) var finishedAt: ContinuousClock.Instant?
+
     /// The server closed (or reset) the connection, rather than the read timing out.
     public private(set) var closedByServer = false
 
@@ -60,7 +65,11 @@ public final class RawConnection: @unchecked Sendable {
     /// the server under test of the threads its handlers need.
     public func receive() async -> String? {
         await withCheckedContinuation { done in
-            DispatchQueue.global().async { done.resume(returning: self.receiveBlocking()) }
+            DispatchQueue.global().async {
+                let received = self.receiveBlocking()
+                self.finishedAt = ContinuousClock.now
+                done.resume(returning: received)
+            }
         }
     }
 
@@ -78,6 +87,7 @@ public final class RawConnection: @unchecked Sendable {
                     if count <= 0 { break }
                     total += count
                 }
+                self.finishedAt = ContinuousClock.now
                 done.resume(returning: total)
             }
         }
