@@ -180,7 +180,9 @@ struct ServeCommandTests {
         try await Fixtures.withTemporaryFolder { folder in
             let database = try EnrollCommandTests.ledger(in: folder)
             let server = try await Self.start(
-                database: database, folder: folder, environment: ["FASTCERT_MAX_CONNECTIONS": "1", "FASTCERT_IDLE_TIMEOUT": "30"])
+                database: database, folder: folder,
+                // The holder's head never ends: the header deadline (its own test) must not free the place first.
+                environment: ["FASTCERT_MAX_CONNECTIONS": "1", "FASTCERT_IDLE_TIMEOUT": "30", "FASTCERT_HEADER_TIMEOUT": "60"])
             defer { server.process.terminate() }
             let holder = try RawConnection(port: server.port)
             holder.send("GET /healthz HTTP/1.1\r\nHost: local")  // mid-request: holds the one place
