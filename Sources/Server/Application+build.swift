@@ -143,13 +143,11 @@ struct RouteRegistrar {
             // A route that takes no body refuses one before reading a byte of it (what was sent is
             // then discarded as it arrives, never buffered): an anonymous GET cannot make the
             // service hold megabytes.
-            if !route.takesBody {
-                let length = request.headers[.contentLength].flatMap(Int.init) ?? 0
-                if length > 0 || request.headers[.transferEncoding] != nil {
-                    throw APIError(.bodyNotAllowed, "\(route) takes no request body; send none")
-                }
+            let length = request.headers[.contentLength].flatMap(Int.init)
+            if !route.takesBody, (length ?? 0) > 0 || request.headers[.transferEncoding] != nil {
+                throw APIError(.bodyNotAllowed, "\(route) takes no request body; send none")
             }
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            if let length, length > limit {
                 throw APIError(.bodyTooLarge, "the body has \(length) bytes; the limit is \(limit)")
             }
             // The body within its deadline (a client trickling bytes holds a connection, not the service).

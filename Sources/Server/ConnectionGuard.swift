@@ -17,8 +17,7 @@ final class AddressConnections: Sendable {
 
     /// Counts a new connection from `address`; false (nothing counted) when it already holds `limit`.
     func admit(_ address: String) -> Bool {
-        if exempt.contains(address) { return true }
-        return counts.withLock { counts in
+        counts.withLock { counts in
             let open = counts[address, default: 0]
             guard open < limit else { return false }
             counts[address] = open + 1
@@ -27,29 +26,30 @@ final class AddressConnections: Sendable {
     }
 
     func release(_ address: String) {
-        if exempt.contains(address) { return }
         counts.withLock { counts in
             let open = counts[address, default: 1] - 1
             counts[address] = open > 0 ? open : nil
         }
     }
 
-    /// Connections open from `address` now.
-    func open(_ address: String) -> Int { counts.withLock { $0[address, default: 0] } }
-
     /// The client an address counts against: the IPv4 address (an IPv4-mapped IPv6 one too), the
-    /// first 64 bits of an IPv6 one; nil for a Unix socket.
-    static func client(_ address: SocketAddress?) -> String? {
+    /// first 64 bits of an IPv6 one; nil for an exempt address (as written, e.g. `::1`, or as its
+    /// IPv4 form) and for a Unix socket, which count against no share.
+    func client(_ address: SocketAddress?) -> String? {
+        let key: String
         switch address {
-        case .v4(let v4): return v4.host
+        case .v4(let v4): key = v4.host
         case .v6(let v6):
             let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
             if bytes.prefix(10).allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                return bytes[12...].map(String.init).joined(separator: ".")
+                key = bytes[12...].map(String.init).joined(separator: ".")
+            } else {
+                key = bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
             }
-            return bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
         default: return nil
         }
+        if exempt.contains(key) || address?.ipAddress.map(exempt.contains) == true { return nil }
+        return key
     }
 }
 
@@ -116,8 +116,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         stalled?.cancel()
         stalled = nil
         if !context.channel.isWritable {
-            let channel = context.channel
-            stalled = context.eventLoop.scheduleTask(in: nextHeadTimeout) { channel.close(promise: nil) }
+            stalled = closing(context, after: nextHeadTimeout)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -132,7 +131,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        if let client = AddressConnections.client(context.channel.remoteAddress) {
+        if let client = addresses.client(context.channel.remoteAddress) {
             guard addresses.admit(client) else {
                 context.close(promise: nil)
                 return
@@ -144,8 +143,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         deadline?.cancel()
+        deadline = closing(context, after: timeout)
+    }
+
+    /// Closes the connection after `timeout` unless cancelled.
+    private func closing(_ context: ChannelHandlerContext, after timeout: TimeAmount) -> Scheduled<Void> {
         let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        return context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 
     private func finish() {

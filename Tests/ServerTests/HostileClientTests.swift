@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Ledger
 import Logging
+import NIOCore
 import Storage
 import TestSupport
 import Testing
@@ -168,6 +169,26 @@ struct HostileClientTests {
             #expect(read < 50 * document, "\(read) bytes read, \(read / document) documents")
             #expect((connection.finishedAt ?? .now) - started < .seconds(20), "found closed, not after a read timeout")
         }
+    }
+
+    @Test(
+        "the per-address share: an IPv6 client counts by its /64, IPv4-mapped by its IPv4 address; exempt addresses (::1 as written) by none"
+    )
+    func addressShares() throws {
+        let shares = AddressConnections(limit: 1, exempt: ["127.0.0.1", "::1"])
+        #expect(shares.client(try SocketAddress(ipAddress: "::1", port: 1)) == nil)
+        #expect(shares.client(try SocketAddress(ipAddress: "127.0.0.1", port: 1)) == nil)
+        #expect(shares.client(try SocketAddress(ipAddress: "::ffff:127.0.0.1", port: 1)) == nil)
+        #expect(shares.client(try SocketAddress(ipAddress: "::ffff:10.1.2.3", port: 1)) == "10.1.2.3")
+        let first = shares.client(try SocketAddress(ipAddress: "2001:db8:1:2::5", port: 1))
+        let sameNetwork = shares.client(try SocketAddress(ipAddress: "2001:db8:1:2:ffff::9", port: 2))
+        let otherNetwork = shares.client(try SocketAddress(ipAddress: "2001:db8:1:3::5", port: 1))
+        #expect(first != nil && first == sameNetwork)
+        #expect(first != otherNetwork)
+        let key = try #require(first)
+        #expect(shares.admit(key) && !shares.admit(key), "one connection per share here")
+        shares.release(key)
+        #expect(shares.admit(key))
     }
 
     @Test("the request deadline answers on time, not when work that ignores cancellation ends")
