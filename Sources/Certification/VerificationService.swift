@@ -30,7 +30,8 @@ public struct VerificationService: Sendable {
         /// With a cohort calibration: the cohort rule (``CohortPolicy``), used once the service's
         /// cohort is full; `matchThreshold` decides until then.
         public var cohort: CohortPolicy?
-        /// Liveness sessions one device may ask for in a minute, and hold unused at once.
+        /// Liveness sessions one device may ask for in a minute and hold unused at once, and one key
+        /// in a minute across its devices.
         public var sessionLimits = LivenessSessionLimits(perMinute: 20, open: 4)
 
         public init(matchThreshold: Double, lockout: LockoutPolicy, allowMatchOnly: Bool, sessionSeconds: Int) {
