@@ -63,19 +63,20 @@ let package = Package(
             dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Verification and enrollment as services with plain Swift inputs and outputs, over the store
-        // protocols: the one home of the certification rules, below both front doors (HTTP and CLI).
+        // protocols (Ledger/Stores): the one home of the certification rules, below both front doors
+        // (HTTP and CLI). It never imports a store: Storage (and a later backend) implements its protocols.
         .target(
             name: "Certification",
             dependencies: [
-                "FaceEngine", "Liveness", "Ledger", "Storage", .product(name: "Crypto", package: "swift-crypto"),
+                "FaceEngine", "Liveness", "Ledger", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The JSON bodies the service sends and the command line's remote mode reads.
-        .target(name: "APIModels", dependencies: ["Certification", "Ledger", "Storage"]),
+        .target(name: "APIModels", dependencies: ["Certification", "Ledger"]),
         .target(
             name: "Server",
             dependencies: [
-                "APIModels", "Certification", "FaceEngine", "Ledger", "Storage", "Liveness",
+                "APIModels", "Certification", "FaceEngine", "Ledger", "Liveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,7 +1,6 @@
 import Certification
 import Foundation
 import Ledger
-import Storage
 
 /// The enrollment routes' JSON bodies (snake_case on the wire), in one place for the service that
 /// encodes them and the command line's remote mode that decodes them.

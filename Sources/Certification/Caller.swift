@@ -1,4 +1,4 @@
-import Storage
+import Ledger
 
 /// Who asks for a verification: a kiosk device or the mobile backend, by its key, within its unit.
 public struct Caller: Sendable, Equatable {

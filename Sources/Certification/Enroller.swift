@@ -1,11 +1,10 @@
 import FaceEngine
 import Foundation
 import Ledger
-import Storage
 
-/// EnrollmentRecord from photos to a stored template, the one implementation behind the HTTP route and
+/// Enrollment from photos to a stored template, the one implementation behind the HTTP route and
 /// the local command line: the photos are checked (``EnrollmentCheck``, in parallel on the engine),
-/// then, one enrollment at a time, the new face is searched among every enrolled template (a close
+/// then, one enrollment at a time across the ledger's processes (the ``Coordinator``), the new face is searched among every enrolled template (a close
 /// match under another resident ID is refused as a duplicate identity and recorded for an operator
 /// to resolve), stored with its photos' record, and added to the search index.
 public actor Enroller {
@@ -47,8 +46,7 @@ public actor Enroller {
         public var stored: Bool { self == .enrolled || self == .replaced }
     }
 
-    /// Another person whose enrolled face is this one's.
-    /// A person the face matches. Outside the caller's scope, who it is and how near stay hidden
+    /// A person the face matches (another person whose enrolled face is this one's). Outside the caller's scope, who it is and how near stay hidden
     /// (`residentId` and `distance` nil): only the number of the case opened for that unit.
     public struct Duplicate: Codable, Sendable, Equatable {
         public var residentId: String?
@@ -86,6 +84,9 @@ public actor Enroller {
     }
 
     let store: any EnrollmentStore
+    /// One enrollment's search-and-save at a time across the ledger's processes, and the enrollments
+    /// made elsewhere that the index and the cohort catch up with.
+    let coordinator: any Coordinator
     /// Nil for tools that only list or delete enrollments.
     let engine: FaceEngine?
     let matchThreshold: Double
@@ -102,22 +103,20 @@ public actor Enroller {
     var unreadable = 0
     /// The last enrollment event the index reflects.
     var lastEvent: Int64 = 0
-    /// One enrollment at a time from search to index (the actor alone would interleave them at
-    /// each await, and two copies of one face could both pass the search).
-    var busy = false
-    var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Set on faces-dev (docs/enrollment.md, "Duplicate threshold"): strict enough that strangers in a city of
     /// millions rarely come up, loose enough for two photos of one person years apart.
     public static let defaultDuplicateThreshold = 0.45
 
     public init(
-        store: any EnrollmentStore, engine: FaceEngine?, matchThreshold: Double, duplicateThreshold: Double = defaultDuplicateThreshold,
+        store: any EnrollmentStore, coordinator: any Coordinator, engine: FaceEngine?, matchThreshold: Double,
+        duplicateThreshold: Double = defaultDuplicateThreshold,
         passiveAttackBelow: Double = 0, cohortCapacity: Int = FaceCohort.defaultCapacity
     ) {
         self.cohort = FaceCohort(capacity: cohortCapacity)
         self.passiveAttackBelow = passiveAttackBelow
         self.store = store
+        self.coordinator = coordinator
         self.engine = engine
         self.matchThreshold = matchThreshold
         self.duplicateThreshold = duplicateThreshold
@@ -127,21 +126,9 @@ public actor Enroller {
     /// Returns the templates loaded and those that could not be opened (wrong key, altered).
     @discardableResult
     public func load() async throws -> (templates: Int, unreadable: Int) {
-        await acquire()
-        defer { release() }
-        return try await loadHeld()
-    }
-
-    func acquire() async {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
-        }
-    }
-
-    func release() {
-        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        // One enrollment at a time from search to index, with the load (the actor alone would
+        // interleave them at each await, and two copies of one face could both pass the search).
+        try await coordinator.exclusively(.enrollment) { try await self.loadHeld() }
     }
 
     func loadHeld() async throws -> (templates: Int, unreadable: Int) {
@@ -171,7 +158,7 @@ public actor Enroller {
     /// Applies enrollments made since the index was last brought up to date, by this process or
     /// another one on the same database (the command line beside the service).
     func catchUp() async throws {
-        let changes = try await store.enrollmentChanges(after: lastEvent)
+        let changes = try await coordinator.enrollmentChanges(after: lastEvent)
         for person in Set(changes.persons.map(\.value)) {
             Self.place(person, try await openTemplate(try ResidentID(person)) ?? [], index, cohort)
         }
@@ -210,8 +197,10 @@ public actor Enroller {
 
     /// The serial part: search, store, index.
     func commit(_ request: Request, _ outcome: EnrollmentCheck.Outcome, wasEnrolled: Bool) async throws -> Outcome {
-        await acquire()
-        defer { release() }
+        try await coordinator.exclusively(.enrollment) { try await self.commitHeld(request, outcome, wasEnrolled: wasEnrolled) }
+    }
+
+    func commitHeld(_ request: Request, _ outcome: EnrollmentCheck.Outcome, wasEnrolled: Bool) async throws -> Outcome {
         try await loadHeld()
         guard unreadable == 0 else {
             throw StorageError(
@@ -321,8 +310,10 @@ public actor Enroller {
 
     /// Deletes the person's enrollment (recorded with who and why) and takes them out of the index.
     public func delete(_ person: ResidentID, by actor: String, reason: String?, scope: String? = nil) async throws -> Bool {
-        await acquire()
-        defer { release() }
+        try await coordinator.exclusively(.enrollment) { try await self.deleteHeld(person, by: actor, reason: reason, scope: scope) }
+    }
+
+    func deleteHeld(_ person: ResidentID, by actor: String, reason: String?, scope: String?) async throws -> Bool {
         let deleted = try await store.deleteEnrollment(person, by: actor, reason: reason, scope: scope)
         Self.place(person.value, [], index, cohort)
         return deleted

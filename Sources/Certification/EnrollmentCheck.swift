@@ -1,7 +1,6 @@
 import Crypto
 import FaceEngine
 import Foundation
-import Storage
 
 /// Judges a set of reference photos for one person, the same way for the HTTP route and the
 /// command line: each photo gets its own result (accepted, or rejected with reasons a person can

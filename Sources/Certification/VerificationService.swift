@@ -3,7 +3,6 @@ import FaceEngine
 import Foundation
 import Ledger
 import Liveness
-import Storage
 
 /// Proof of life by face: the one implementation of the verification decision, behind the kiosk
 /// and mobile routes. A session issues random head-turn challenges; a verification matches the
@@ -125,15 +124,17 @@ public struct VerificationService: Sendable {
     public let policy: Policy
     /// The service's clock (sessions' expiry, lockouts); tests inject one instead of sleeping.
     let now: @Sendable () -> Date
-    /// Devices with an attempt in progress.
-    let busyDevices = BusySet()
+    /// One attempt per device at a time, across the ledger's processes.
+    let coordinator: any Coordinator
 
     public init(
-        store: any VerificationStore, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy, cohort: FaceCohort? = nil,
+        store: any VerificationStore, coordinator: any Coordinator, engine: FaceEngine, liveness: LivenessAnalyzer, policy: Policy,
+        cohort: FaceCohort? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.cohort = cohort
         self.store = store
+        self.coordinator = coordinator
         self.engine = engine
         self.liveness = liveness
         self.policy = policy
@@ -186,11 +187,15 @@ public struct VerificationService: Sendable {
         }
         // One attempt at a time per device: the lock is read and the attempt recorded with no other
         // attempt of the device between them (concurrent ones would all pass a lock read first).
-        let device = request.device
-        guard busyDevices.claim(device) else {
-            throw CertificationError.deviceBusy
-        }
-        defer { busyDevices.release(device) }
+        guard
+            let receipt = try await coordinator.ifFree(.device(request.device), { try await self.verifyHeld(request, respond: respond) })
+        else { throw CertificationError.deviceBusy }
+        return receipt
+    }
+
+    /// ``verify(_:respond:)`` holding the device's lock.
+    func verifyHeld(_ request: Request, respond: @escaping @Sendable (Decision) -> StoredResponse) async throws -> Receipt {
+        let (id, caller, device) = (request.person, request.caller, request.device)
         let state = try await store.verificationState(person: id, device: device, policy: policy.lockout)
         guard let person = state.person else { throw CertificationError.personNotFound(id) }
         // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
@@ -317,121 +322,4 @@ public struct VerificationService: Sendable {
         return match
     }
 
-    /// Seconds the frames' span may exceed the time since the session was issued.
-    static let captureClockGrace = 2.0
-
-    /// With liveness: each frame is fingerprinted (decoded on the engine's workers, ~1 ms a frame),
-    /// then the session is claimed (single use, even when the analysis fails) and the frames
-    /// recorded. A replay of an earlier capture is an attack before any analysis: a frame whose file
-    /// or decoded picture was submitted before (anyone's session), or most frames within a few bits
-    /// of the frames of one of the person's earlier sessions (``LivenessPolicy/replay(of:in:)``).
-    func live(_ sessionID: String, _ frames: [LivenessFrame], _ request: Request, _ enrolled: [FaceEmbedding]) async throws -> Match {
-        var match = Match()
-        // The submission's arrival: the session's expiry and the capture clock are judged by it, not
-        // by when the engine (which may have a queue) has fingerprinted the frames.
-        let arrived = now()
-        let engine = engine
-        let fingerprints = await Concurrently.map(Array(frames.indices), width: engine.configuration.workers) { index in
-            await engine.fingerprint(frames[index].data)
-        }
-        var submitted: [SubmittedFrame] = []
-        var unreadable: FaceEngineError?
-        for (frame, fingerprint) in zip(frames, fingerprints) {
-            var record = SubmittedFrame(sha256: Data(SHA256.hash(data: frame.data)))
-            switch fingerprint {
-            // A featureless frame (all black, blown out) is the same picture on every camera: it is
-            // neither recorded nor compared, or a living person's dark first frame would be a replay.
-            case .success(let content) where content.isFeatureless: break
-            case .success(let content): (record.pixelDigest, record.differenceHash) = (content.pixelDigest, content.differenceHash)
-            case .failure(let error):
-                // An engine that cannot take the work is not the caller's fault: answered before the
-                // session is claimed, so the kiosk retries with the same session.
-                switch error {
-                case .busy, .shutDown: throw error
-                default: unreadable = unreadable ?? error
-                }
-            }
-            submitted.append(record)
-        }
-        let claimed = try await store.claimLivenessSession(
-            sessionID, key: request.caller.keyID, person: request.person, frames: submitted, at: arrived)
-        // A frame the engine cannot read is the caller's fault (a 4xx); the session is used all the same.
-        if let unreadable { throw unreadable }
-        let challenges = claimed.session.challenges.compactMap(LivenessChallenge.init(rawValue:))
-        // The capture clock: frames cannot span more time than has passed since the session was
-        // issued (two seconds' grace for the two clocks; the issue time is stored to the second,
-        // which only adds to it). Frames recorded earlier, or a clock made up, are an attack; the
-        // engine need not look at them.
-        let span = ((frames.last?.capturedAtMs ?? 0) - (frames.first?.capturedAtMs ?? 0)) / 1000
-        let elapsed = claimed.session.issuedAt.map { arrived.timeIntervalSince($0) + Self.captureClockGrace } ?? .infinity
-        let result: LivenessResult
-        if let replay = replayed(submitted, claimed) {
-            result = LivenessResult(
-                verdict: .attack, hint: "", checks: [LivenessCheck(name: "fresh_frames", passed: false, score: nil, reason: replay)],
-                matchDistance: nil, milliseconds: 0)
-        } else if span > elapsed {
-            result = LivenessResult(
-                verdict: .attack, hint: "",
-                checks: [
-                    LivenessCheck(
-                        name: "capture_clock", passed: false, score: span,
-                        reason: String(
-                            format: "frames span %.1f s; the session was issued %.1f s before they arrived", span,
-                            elapsed - Self.captureClockGrace))
-                ], matchDistance: nil, milliseconds: 0)
-        } else {
-            result = try await liveness.analyze(frames, challenges: challenges, template: enrolled)
-        }
-        let verdict = result.verdict
-        try await store.finishLivenessSession(sessionID, verdict: verdict.rawValue, detail: AuditJSON.text(result.checks))
-        match.payload["liveness_session"] = sessionID
-        match.verdict = verdict
-        match.milliseconds = result.milliseconds
-        switch verdict {
-        case .attack where result.attack == "presentation_attack":
-            match.decision = .notVerified
-            match.liveness = .presentationAttack
-            match.reasons = [result.hint]
-            match.hintCode = "presentation_attack"
-        case .attack:
-            match.decision = .notVerified
-            match.liveness = .failed
-            match.reasons = ["the check did not pass: stand in front of the camera yourself, in good light, and follow the prompts"]
-            match.hintCode = "check_failed"
-        case .retry:
-            match.liveness = .failed
-            match.reasons = [result.hint]
-            match.hintCode = result.hintCode
-        case .live:
-            match.liveness = .passed
-            compared(
-                result.matchDistance ?? .infinity, probe: result.matchEmbedding, enrolled: enrolled, person: request.person, into: &match)
-        }
-        return match
-    }
-}
-
-extension VerificationService {
-    /// Why the submitted frames are an earlier capture sent again, or nil: a frame's file or decoded
-    /// picture stored before, or most frames near the frames of one of the person's earlier sessions.
-    func replayed(_ frames: [SubmittedFrame], _ claim: LivenessClaim) -> String? {
-        if claim.reusedFrames { return "frames already submitted in an earlier session (the same file or the same decoded picture)" }
-        guard let found = liveness.policy.replay(of: frames.compactMap(\.differenceHash), in: claim.earlier) else { return nil }
-        let earlier =
-            claim.earlierSessionIDs.indices.contains(found.session)
-            ? "session \(claim.earlierSessionIDs[found.session])" : "an earlier session"
-        return
-            "\(found.matched) of \(found.frames) frames within \(liveness.policy.replayHashBits) bits of the frames of \(earlier): a capture sent again"
-    }
-}
-
-/// Names claimed one at a time (devices with an attempt in progress).
-final class BusySet: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: Set<String> = []
-
-    /// True when `name` was free and is now claimed.
-    func claim(_ name: String) -> Bool { lock.withLock { names.insert(name).inserted } }
-
-    func release(_ name: String) { _ = lock.withLock { names.remove(name) } }
 }

@@ -1,5 +1,5 @@
 import Hummingbird
-import Storage
+import Ledger
 
 /// The request context of every route: Hummingbird's core storage plus the authenticated
 /// caller, set by ``RouteRegistrar`` before a route with roles runs (``Authenticator`` checks the key).

@@ -5,7 +5,6 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
-import Storage
 
 /// The one mapping from error codes to HTTP statuses. Every switch is exhaustive, so a new code
 /// does not compile until it has its status; a test checks that no code string has two statuses.

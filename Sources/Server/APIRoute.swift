@@ -1,5 +1,5 @@
 import Hummingbird
-import Storage
+import Ledger
 
 /// One route of the API: its method, its path as the OpenAPI document writes it, and the roles
 /// that may call it (nil: public). The router is built from this table and the OpenAPI test

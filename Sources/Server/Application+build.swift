@@ -9,13 +9,12 @@ import Liveness
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Storage
 
 /// What every route needs: the configuration, the stores, the face engine, the metrics, and the
 /// certification services the routes call.
 struct ServiceDependencies: Sendable {
     let configuration: ServerConfiguration
-    let store: ServiceStore
+    let stores: Stores
     let engine: FaceEngine
     let metrics: ServiceMetrics
     let authenticator: Authenticator
@@ -30,10 +29,10 @@ struct ServiceDependencies: Sendable {
 /// filled from the sealed templates as a service of the application's group, so the first
 /// enrollment does not wait for it). `fastcert serve` only reads its configuration and runs this.
 public func buildApplication(
-    configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, logger: Logger
+    configuration: ServerConfiguration, stores: Stores, engine: FaceEngine, logger: Logger
 ) -> some ApplicationProtocol {
-    let enroller = makeEnroller(configuration: configuration, store: store, engine: engine)
-    let router = buildRouter(configuration: configuration, store: store, engine: engine, enroller: enroller)
+    let enroller = makeEnroller(configuration: configuration, stores: stores, engine: engine)
+    let router = buildRouter(configuration: configuration, stores: stores, engine: engine, enroller: enroller)
     // Each connection gets its own guard: its address's share of connections, and its head deadline.
     // A share as large as the whole cap is no share: the cap alone applies (further connections
     // wait in the backlog rather than being closed).
@@ -56,23 +55,25 @@ public func buildApplication(
         services: [DuplicateIndexLoader(enroller: enroller, logger: logger) as any Service]
             + (configuration.dailySweep
                 ? [
-                    DailySweep(ledger: store.ledger, hour: configuration.sweepHour, logger: logger, retention: configuration.retention)
+                    DailySweep(
+                        daily: stores.daily, coordinator: stores.coordinator, hour: configuration.sweepHour, logger: logger,
+                        retention: configuration.retention)
                 ] : []),
         logger: logger)
 }
 
 /// The enroller of the configuration: its thresholds, and the cohort sample's size the cohort rule
 /// was calibrated with (the verification service scores against the enroller's cohort).
-public func makeEnroller(configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine) -> Enroller {
+public func makeEnroller(configuration: ServerConfiguration, stores: Stores, engine: FaceEngine) -> Enroller {
     Enroller(
-        store: store.templates, engine: engine, matchThreshold: configuration.matchThreshold,
+        store: stores.enrollment, coordinator: stores.coordinator, engine: engine, matchThreshold: configuration.matchThreshold,
         duplicateThreshold: configuration.duplicateThreshold, passiveAttackBelow: configuration.enrollmentPassiveAttackBelow,
         cohortCapacity: configuration.cohort?.members ?? FaceCohort.defaultCapacity)
 }
 
 /// The router alone (tests drive it without a socket; `now` is the verification service's clock).
 public func buildRouter(
-    configuration: ServerConfiguration, store: ServiceStore, engine: FaceEngine, enroller: Enroller? = nil,
+    configuration: ServerConfiguration, stores: Stores, engine: FaceEngine, enroller: Enroller? = nil,
     now: @escaping @Sendable () -> Date = { Date() }
 ) -> Router<APIContext> {
     let metrics = ServiceMetrics { [engine] in
@@ -91,12 +92,13 @@ public func buildRouter(
     policy.sessionLimits = LivenessSessionLimits(
         perMinute: configuration.livenessSessionsPerMinute, open: configuration.openLivenessSessionsPerDevice,
         perKeyPerMinute: configuration.livenessSessionsPerKeyPerMinute)
-    let enroller = enroller ?? makeEnroller(configuration: configuration, store: store, engine: engine)
+    let enroller = enroller ?? makeEnroller(configuration: configuration, stores: stores, engine: engine)
     let dependencies = ServiceDependencies(
-        configuration: configuration, store: store, engine: engine, metrics: metrics,
-        authenticator: Authenticator(store: store, windowSeconds: configuration.signatureWindowSeconds),
+        configuration: configuration, stores: stores, engine: engine, metrics: metrics,
+        authenticator: Authenticator(keys: stores.keys, windowSeconds: configuration.signatureWindowSeconds),
         verifier: VerificationService(
-            store: store.verifications, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy,
+            store: stores.verification, coordinator: stores.coordinator, engine: engine, liveness: LivenessAnalyzer(engine: engine),
+            policy: policy,
             cohort: enroller.cohort, now: now),
         enroller: enroller, heavyReads: HeavyLane(width: configuration.heavyReads, queue: configuration.heavyReadQueue))
     let router = Router(context: APIContext.self)

@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
-import Storage
 
 /// Checks a caller: `Authorization: Bearer KEY` against the stored hashes, then, for signed
 /// requests (always for keys created with `--require-signature`), an Ed25519 signature over
@@ -12,7 +11,7 @@ import Storage
 /// as `X-FastCert-Signature` (hex) with `X-FastCert-Timestamp` (unix seconds) and
 /// `X-FastCert-Nonce`. A timestamp outside the window or a nonce used before is refused.
 struct Authenticator: Sendable {
-    let store: ServiceStore
+    let keys: any CallerKeyStore
     let windowSeconds: Int
 
     static let timestampHeader = HTTPField.Name("X-FastCert-Timestamp")!
@@ -32,7 +31,7 @@ struct Authenticator: Sendable {
             throw APIError(
                 .unauthenticated, "the Authorization header must be 'Bearer <key>'", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let found = try await store.keys.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let found = try await keys.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
         guard let key = found else {
             throw APIError(
                 .invalidKey, "the key is unknown or revoked; ask an operator for a new one",
@@ -82,7 +81,7 @@ struct Authenticator: Sendable {
         else {
             throw APIError(.badSignature, "the request signature does not match (see docs/http-api.md, 'Signed kiosk requests')")
         }
-        let fresh = try await store.keys.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
+        let fresh = try await keys.useNonce(nonce, key: key.id, at: now, window: windowSeconds)
         guard fresh else { throw APIError(.replayedRequest, "this nonce was already used: a request is never replayed") }
     }
 

@@ -2,16 +2,18 @@ import Foundation
 import Ledger
 import Logging
 import ServiceLifecycle
-import Storage
 
 /// The daily sweep, run by the service itself (no cron): from `hour` (Beijing time) each day it
 /// sweeps that day, and at start it catches up the days missed while nothing ran (up to
-/// `maxCatchUpDays`, oldest first, so suspensions carry the day they fell due). Each day runs
-/// exactly once, whatever the number of processes on the database: the day is claimed in the
-/// sweep's own transaction (``LedgerStore/sweepIfDue(on:by:)``). After today's sweep it prunes
-/// what the retention no longer keeps (``ServiceStore/prune(_:now:batch:)``).
+/// `maxCatchUpDays`, oldest first, so suspensions carry the day they fell due). Each day is swept
+/// once, whatever the number of processes on the ledger: a process claims the day through the
+/// ``Coordinator`` before it starts (another process skips it rather than doing the work again;
+/// a claim whose process died is taken over when its lease ends), and the store records the day
+/// in the sweep's own transaction besides. After today's sweep it prunes what the retention no
+/// longer keeps.
 struct DailySweep: Service {
-    let ledger: LedgerStore
+    let daily: any DailyWorkStore
+    let coordinator: any Coordinator
     let hour: Int
     let logger: Logger
     /// What is pruned after each day's sweep (nil: nothing; `fastcert db prune` does it by hand).
@@ -19,6 +21,12 @@ struct DailySweep: Service {
     var now: @Sendable () -> Date = { Date() }
     var checkEvery: Duration = .seconds(600)
     static let maxCatchUpDays = 31
+    /// How long a claim of a day holds before another process may take it over (its owner died):
+    /// far above the worst sweep measured (a whole city lapsing on one day).
+    var claimLeaseSeconds = 3 * 3600
+    /// Who claims: this sweeper, by host, pid and a token of its own.
+    var owner =
+        "serve \(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier) \(Data.randomHex(bytes: 4))"
 
     func run() async throws {
         // Stops at the group's graceful shutdown (or cancellation), between two checks.
@@ -47,12 +55,25 @@ struct DailySweep: Service {
     }
 
     func sweepDueDays() async throws {
-        for day in Self.dueDays(now: now(), hour: hour, lastSwept: try await ledger.lastSweptDay()) {
-            guard let report = try await ledger.sweepIfDue(on: day, by: "serve") else { continue }
+        for day in Self.dueDays(now: now(), hour: hour, lastSwept: try await daily.lastSweptDay()) {
+            let job = CoordinationJob.sweep(day)
+            guard try await coordinator.claim(job, by: owner, lease: claimLeaseSeconds, at: now()) else {
+                logger.info("daily sweep claimed by another process", metadata: ["day": "\(day)"])
+                continue
+            }
+            let report: SweepReport?
+            do {
+                report = try await daily.sweepIfDue(on: day, by: "serve", batch: 20_000)
+            } catch {
+                try? await coordinator.abandon(job, by: owner)
+                throw error
+            }
+            try await coordinator.finish(job, by: owner, at: now())
+            guard let report else { continue }
             logger.info(
                 "daily sweep", metadata: ["day": "\(day)", "examined": "\(report.examined)", "changes": "\(report.changes)"])
             if let retention, day == Self.dueDays(now: now(), hour: hour, lastSwept: nil).last {
-                let pruned = try await ServiceStore(ledger: ledger, vault: nil).prune(retention, now: now())
+                let pruned = try await daily.prune(retention, now: now(), batch: 5_000)
                 logger.info(
                     "daily prune",
                     metadata: [

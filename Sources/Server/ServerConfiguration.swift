@@ -3,7 +3,6 @@ import FaceEngine
 import Foundation
 import Ledger
 import Liveness
-import Storage
 
 /// Everything `fastcert serve` can be told, from (lowest to highest precedence) the defaults, an
 /// optional JSON file, `FASTCERT_*` environment variables and command-line flags.

@@ -2,30 +2,6 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// An alert a community must act on.
-    public struct Alert: Sendable, Equatable {
-        public enum Kind: String, Sendable, CaseIterable {
-            case warning, fieldCheck = "field-check", suspended, conflict, attention
-        }
-
-        public var kind: Kind
-        public var personID: String
-        public var name: String
-        public var unitCode: String
-        public var day: Day
-        public var detail: String
-    }
-
-    /// A unit of the four-level tree.
-    public struct UnitView: Sendable, Equatable {
-        public var code: String
-        public var name: String
-        public var level: String
-        public var parentCode: String?
-        /// Persons whose community lies in its subtree.
-        public var persons: Int
-    }
-
     /// A unit's name and level, or nil for an unknown code (without counting anyone).
     public func unitName(_ code: String) async throws -> (name: String, level: String)? {
         try await read { db in

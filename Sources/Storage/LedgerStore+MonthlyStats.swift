@@ -13,37 +13,6 @@ import Ledger
 /// sweep recomputes them; until then they are served, flagged `stale`, for at most
 /// ``staleFiguresKept``, after which a read recomputes them.
 extension LedgerStore {
-    /// The counts behind a unit's month of ``Stats`` over its subtree: what is stored (the shares
-    /// are divided when read, as the live computation divides them).
-    public struct MonthCounts: Sendable, Equatable {
-        public var persons = 0
-        public var silent = 0
-        public var reminded = 0
-        public var fieldChecks = 0
-        public var suspensions = 0
-        public var strong = 0
-        public var certifiedByClass: [String: Int] = [:]
-
-        mutating func add(_ other: MonthCounts) {
-            persons += other.persons
-            silent += other.silent
-            reminded += other.reminded
-            fieldChecks += other.fieldChecks
-            suspensions += other.suspensions
-            strong += other.strong
-            certifiedByClass.merge(other.certifiedByClass, uniquingKeysWith: +)
-        }
-    }
-
-    /// A unit's month as stored.
-    public struct MonthlyStats: Sendable, Equatable {
-        public var stats: Stats
-        /// When the figures were computed (UTC, ISO 8601).
-        public var computedAt: String
-        /// History of the month changed after they were computed; the next sweep recomputes them.
-        public var stale: Bool
-    }
-
     /// Stale figures are served as they are for this long (seconds) after they were computed;
     /// past it, a read recomputes the month. Bounds both how old a figure can be and how often
     /// writes can make reads recompute.
@@ -101,7 +70,7 @@ extension LedgerStore {
                         suspensions: row["suspensions"], strong: row["strong"], certifiedByClass: byClass)
                     series.append(
                         MonthlyStats(
-                            stats: Stats(unit: unit, month: Month(key)!, counts: counts, recoveries: recoveries),
+                            stats: UnitStats(unit: unit, month: Month(key)!, counts: counts, recoveries: recoveries),
                             computedAt: row["computed_at"], stale: row["version"] as Int != row["computed_version"] as Int))
                 }
                 result[unit] = series
@@ -250,9 +219,9 @@ extension LedgerStore {
     }
 }
 
-extension LedgerStore.Stats {
+extension UnitStats {
     /// The shares of `counts`, divided one way for the live and the stored figures.
-    init(unit: String, month: Month, counts c: LedgerStore.MonthCounts, recoveries: LedgerStore.RecoveryTotals) {
+    init(unit: String, month: Month, counts c: MonthCounts, recoveries: RecoveryTotals) {
         let denominator = Double(max(c.persons, 1))
         self.init(
             unit: unit, month: month, persons: c.persons, silentShare: c.persons == 0 ? 0 : Double(c.silent) / denominator,

@@ -3,43 +3,6 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// A stored payroll run: one a month, never repeated, never edited.
-    public struct PayrollRun: Sendable, Equatable {
-        public var month: Month
-        /// The day the ledger was read.
-        public var runOn: Day
-        public var actor: String
-        /// When it was stored (ISO 8601).
-        public var at: String
-        public var lines: Int
-        public var persons: Int
-        public var totalFen: Int
-        public var backPayLines: Int
-    }
-
-    /// One line of a stored run: one person's month, paid once.
-    public struct PayrollLine: Sendable, Equatable {
-        public var id: Int64
-        public var runMonth: Month
-        public var personID: String
-        public var name: String
-        public var unitCode: String
-        /// The month paid: the run's (regular pay) or an earlier one (back pay).
-        public var forMonth: Month
-        public var kind: Payroll.Payment.Kind
-        public var amountFen: Int
-        public var reason: String
-
-        /// The columns of a run's CSV export (the CLI's and the route's).
-        public static let csvHeader = ["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]
-        public var csvCells: [String] {
-            [
-                String(id), runMonth.description, personID, name, unitCode, forMonth.description, kind.rawValue, Yuan.text(fen: amountFen),
-                reason,
-            ]
-        }
-    }
-
     /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run
     /// (``Payroll``), read from the ledger as it stands, stored with the run in one transaction.
     /// Refused for a month already run, a month not yet begun, or a month before the latest run

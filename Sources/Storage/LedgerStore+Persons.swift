@@ -21,7 +21,7 @@ extension LedgerStore {
     public func importPersons(_ input: CSVReader, strict: Bool = false, today: Day) async throws -> ImportReport {
         var reader = input
         var report = ImportReport()
-        guard let header = reader.next(), let columns = Columns(header, required: Self.personColumns, report: &report) else {
+        guard let header = reader.next(), let columns = CSVColumns(header, required: Self.personColumns, report: &report) else {
             if report.problems.isEmpty {
                 report.refuse(1, "the file is empty; expected the header \(Self.personColumns.joined(separator: ","))")
             }

@@ -2,27 +2,6 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// A person as operators see them: details, ledger, and the timeline of evidence and changes.
-    public struct PersonView: Sendable {
-        public struct Entry: Sendable, Equatable {
-            /// `evidence` or a ``LedgerChange/Kind`` raw value.
-            public var kind: String
-            public var day: Day
-            public var detail: String
-            /// Who: the key or operator that delivered the evidence or made the decision, `sweep`,
-            /// or nil for rows recorded before provenance was kept.
-            public var actor: String?
-        }
-
-        public var id: ResidentID
-        public var name: String
-        public var unitCode: String
-        public var benefitLevel: String
-        public var monthlyAmountFen: Int
-        public var ledger: PersonLedger
-        public var timeline: [Entry]
-    }
-
     /// The person with this resident ID, or nil when the ledger has no such person.
     public func person(_ id: ResidentID) async throws -> PersonView? {
         try await writer.read { db in

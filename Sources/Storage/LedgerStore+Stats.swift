@@ -2,38 +2,10 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// The article's "three forms" for a unit and a month: who was certified silently, who was
-    /// reminded, who needed a field check; and certifications by evidence class.
-    public struct Stats: Sendable, Equatable {
-        public var unit: String
-        public var month: Month
-        /// Persons in the ledger (enrolled before the month ended) and alive at the month's end.
-        public var persons: Int
-        /// Share certified in the twelve months ending with `month` with no reminder, no field check,
-        /// visit or call, and no suspension in them.
-        public var silentShare: Double
-        /// Share warned (and reminded) during the month.
-        public var remindedShare: Double
-        /// Field-check tasks opened during the month.
-        public var fieldChecks: Int
-        /// Suspensions during the month.
-        public var suspensions: Int
-        /// Certifications during the month by the class of the evidence behind them
-        /// (`reference` covers the behaviour model).
-        public var certifiedByClass: [String: Int]
-        /// Share of the persons alive at the month's end whose latest certification dated by then
-        /// came from strong evidence (the article: 65% of those certified). Dated by the month's
-        /// end, so a month's figures once over change only when history is corrected.
-        public var strongShare: Double
-        /// Overpayment recovery cases of the unit, by status, with their amounts: today's, whatever
-        /// the month (cases are open or closed now, not in a month).
-        public var recoveries: RecoveryTotals
-    }
-
     /// The figures computed from the ledger now, by a dozen counts over the unit's subtree
     /// (seconds for a city): the reference for ``monthlyStats(units:months:now:)``, which serves
     /// them stored. `fastcert stats --live` and the tests call it.
-    public func stats(unit: String, month: Month) async throws -> Stats {
+    public func stats(unit: String, month: Month) async throws -> UnitStats {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             let first = month.firstDay.description, next = month.next.firstDay.description
@@ -82,7 +54,7 @@ extension LedgerStore {
                   AND p.enrolled_on < ? AND (p.death_day IS NULL OR p.death_day >= ?)
                   AND v.class = 'strong'
                 """, [next, path, next, next])
-            return Stats(
+            return UnitStats(
                 unit: unit, month: month,
                 counts: MonthCounts(
                     persons: persons, silent: silent, reminded: reminded, fieldChecks: fieldChecks, suspensions: suspensions,

@@ -131,12 +131,6 @@ extension LedgerStore {
         return found
     }
 
-    /// What one sweep did.
-    public struct SweepReport: Sendable, Equatable {
-        public var examined = 0
-        public var changes: [String: Int] = [:]
-    }
-
     /// The daily sweep on `day`: a warning and a reminder in the outbox under `warning_months` to the
     /// deadline, a field-check task for the person's community under `field_check_months`,
     /// suspension past it; and the health-attention rule. Idempotent: what was already raised for a

@@ -3,40 +3,8 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// A task for community staff: a field check before a deadline, or a health-attention visit.
-    public struct TaskView: Sendable, Equatable {
-        public var id: Int64
-        public var personID: String
-        public var name: String
-        public var unitCode: String
-        public var kind: String
-        public var keyDay: Day
-        public var reason: String
-        public var status: String
-        public var outcome: String?
-        public var createdOn: Day
-        /// The person's phone, for phone-call tasks (staff call it).
-        public var phone: String?
-        /// What staff wrote when closing it.
-        public var note: String?
-    }
-
-    /// What staff found.
-    public enum TaskOutcome: String, Sendable, CaseIterable {
-        /// Seen alive: recorded as home-visit evidence, which certifies.
-        case seenAlive = "seen-alive"
-        /// Found deceased: recorded as a community death report.
-        case deceased
-        /// Could not be reached: the task closes; the deadline still applies.
-        case unreachable
-        /// Reached by phone (phone-call tasks only): the task closes; a call is not a sighting, so the
-        /// deadline still applies.
-        case reached
-    }
-
-    /// The kinds of task: field checks before a deadline, health-attention visits, home visits for
-    /// the housebound, phone calls, and possible duplicate identities to look into.
-    public static let taskKinds = ["field_check", "attention", "home_visit", "phone_call", "duplicate_identity"]
+    /// The kinds of task (``TaskView/kinds``).
+    public static let taskKinds = TaskView.kinds
 
     /// Tasks of the persons who live in the unit's subtree now (a task goes with its person: a
     /// person moved elsewhere takes their tasks along), open ones only unless `includeClosed`, of
@@ -124,20 +92,9 @@ extension LedgerStore {
     /// The longest note staff may leave on a task.
     public static let maxNoteLength = 500
 
-    /// A queued reminder.
-    public struct Message: Sendable, Equatable {
-        public var id: Int64
-        public var personID: String
-        public var channel: String
-        public var recipient: String
-        public var message: String
-        public var createdOn: Day
-        public var sentAt: String?
-    }
-
     /// Reminders waiting for the sender (all of them with `includeSent`), oldest first; with `unit`,
     /// only those for persons in its subtree.
-    public func outbox(includeSent: Bool = false, limit: Int = 1000, unit: String? = nil) async throws -> [Message] {
+    public func outbox(includeSent: Bool = false, limit: Int = 1000, unit: String? = nil) async throws -> [OutboxMessage] {
         try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -155,7 +112,7 @@ extension LedgerStore {
                     SELECT o.* FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
                     """, arguments: arguments
             ).map { (row: OutboxRow) in
-                Message(
+                OutboxMessage(
                     id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: row.message,
                     createdOn: Day(row.createdOn)!, sentAt: row.sentAt)
             }

@@ -16,7 +16,7 @@ extension LedgerStore {
             report.committed = false
             return report
         }
-        let columns = Columns(header, required: ["code", "name", "level", "parent_code"], report: &report)
+        let columns = CSVColumns(header, required: ["code", "name", "level", "parent_code"], report: &report)
         guard let columns else { report.committed = false; return report }
         let records = Array(reader)
         let parsed = report
@@ -70,32 +70,6 @@ extension LedgerStore {
             for unit in inserts { try unit.insert(db) }
             report.imported = inserts.count
             return report
-        }
-    }
-}
-
-/// A CSV header: where each named column is, with missing required columns reported.
-struct Columns {
-    private var index: [String: Int] = [:]
-
-    init?(_ header: CSVReader.Record, required: [String], report: inout ImportReport) {
-        for (position, name) in header.fields.enumerated() {
-            index[name.trimmingCharacters(in: .whitespaces).lowercased()] = position
-        }
-        let missing = required.filter { index[$0] == nil }
-        guard missing.isEmpty else {
-            report.refuse(
-                header.line,
-                "the header lacks the column(s) \(missing.joined(separator: ", ")); expected \(required.joined(separator: ","))")
-            return nil
-        }
-    }
-
-    /// A reader of one record's fields by column name (missing or absent: empty), trimmed.
-    func reader(_ record: CSVReader.Record) -> (String) -> String {
-        { name in
-            guard let position = index[name], position < record.fields.count else { return "" }
-            return record.fields[position].trimmedASCIISpaces
         }
     }
 }

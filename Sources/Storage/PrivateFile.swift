@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 #if canImport(Glibc)
     import Glibc

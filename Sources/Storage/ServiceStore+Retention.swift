@@ -2,29 +2,6 @@ import Foundation
 import GRDB
 import Ledger
 
-/// How long the service keeps what it records beside the ledger only to serve requests: none of
-/// it is evidence (the ledger's events, evidence rows and verification attempts are kept for
-/// good). Liveness sessions keep their frames' hashes and content fingerprints, which catch frames
-/// submitted again.
-public struct Retention: Sendable, Equatable, Codable {
-    /// Liveness sessions (their checks, for the audit) and the hashes and fingerprints of their frames.
-    public var sessionDays = 90
-    /// Responses kept under idempotency keys (a client retries within minutes; a day is plenty).
-    public var idempotencyDays = 7
-    /// Signed requests' nonces: useless once older than the signature window (5 minutes).
-    public var nonceHours = 24
-
-    public init() {}
-}
-
-/// What a prune deleted.
-public struct PruneReport: Sendable, Equatable {
-    public var sessions = 0
-    public var frames = 0
-    public var idempotentResponses = 0
-    public var nonces = 0
-}
-
 extension ServiceStore {
     /// Deletes what `retention` no longer keeps, as of `now`, in bounded transactions of at most
     /// `batch` rows each (a prune never holds the write lock for long: verifications go on).

@@ -13,6 +13,8 @@ public struct ServiceStore: Sendable {
     public let persons: PersonStore
     public let templates: TemplateStore
     public let verifications: VerificationRecordStore
+    /// Locks and once-only claims across the processes on this database.
+    public let coordinator: SQLiteCoordinator
 
     /// The stores on one ledger; `vault` seals templates (nil for tools that never touch them).
     public init(ledger: LedgerStore, vault: TemplateVault?) {
@@ -21,11 +23,12 @@ public struct ServiceStore: Sendable {
         persons = PersonStore(ledger: ledger)
         templates = TemplateStore(ledger: ledger, vault: vault)
         verifications = VerificationRecordStore(ledger: ledger, vault: vault)
+        coordinator = SQLiteCoordinator(ledger: ledger)
     }
 }
 
 /// A store on the ledger's database: its reads and writes, each one transaction, with database
-/// failures as ``LedgerError`` (`database`).
+/// failures as `StorageError` (`database`) and refusals as `LedgerError`.
 protocol LedgerBacked: Sendable {
     var ledger: LedgerStore { get }
 }

@@ -91,7 +91,7 @@ public struct VerificationRecordStore: LedgerBacked {
             let attemptID = row.id!
             var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])
             if attempt.decision == .verified {
-                let evidence = LedgerStore.EvidenceInput(
+                let evidence = EvidenceInput(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
                 let delivery = EvidenceDelivery(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Storage
+import Ledger
 
 /// `fastcert alerts --unit CODE [--kind warning|field-check|suspended|conflict|attention]`
 struct AlertsCommand: AsyncParsableCommand {
@@ -7,12 +7,12 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts", abstract: "What a unit's staff must act on, across its whole subtree.")
 
     @Option(help: "The unit (city, district, street or community code).") var unit: String
-    @Option(help: "Only this kind: warning, field-check, suspended, conflict or attention.") var kind: LedgerStore.Alert.Kind?
+    @Option(help: "Only this kind: warning, field-check, suspended, conflict or attention.") var kind: Alert.Kind?
     @OptionGroup var ledger: LedgerOptions
 
     func run() async throws {
         try await reportingFailures {
-            let alerts = try await ledger.open().alerts(unit: unit, kind: kind)
+            let alerts = try await ledger.open().queries.alerts(unit: unit, kind: kind)
             for alert in alerts {
                 print(
                     "\(alert.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  \(alert.personID)  \(alert.name)  \(alert.unitCode)  \(alert.day)  \(alert.detail)"
@@ -23,4 +23,4 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 }
 
-extension LedgerStore.Alert.Kind: ExpressibleByArgument {}
+extension Alert.Kind: ExpressibleByArgument {}

@@ -2,7 +2,6 @@ import ArgumentParser
 import FaceEngine
 import Foundation
 import Ledger
-import Storage
 
 /// A failure a command reports as one line on standard error, with an exit code scripts can test:
 /// 3 no face, 4 bad input (an image missing, corrupt, unsupported or too large; a malformed file; an

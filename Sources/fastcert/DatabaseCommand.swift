@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ledger
 import Storage
 
 /// `fastcert db migrate`
@@ -57,7 +58,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                 retention.sessionDays = sessionDays
                 retention.idempotencyDays = idempotencyDays
                 retention.nonceHours = nonceHours
-                let report = try await ServiceStore(ledger: try ledger.open(), vault: nil).prune(retention)
+                let report = try await ledger.open().daily.prune(retention)
                 print(
                     "pruned: \(report.sessions) liveness sessions (\(report.frames) frame hashes), \(report.idempotentResponses) idempotent responses, \(report.nonces) nonces"
                 )

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert conflicts list|resolve`
 struct ConflictsCommand: AsyncParsableCommand {
@@ -17,7 +16,7 @@ struct ConflictsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let conflicts = try await ledger.open().conflicts(unit: unit, includeResolved: all)
+                let conflicts = try await ledger.open().casework.conflicts(unit: unit, includeResolved: all)
                 for c in conflicts {
                     let resolution = c.resolution.map {
                         " [resolved \($0.requestedOn) by \($0.requestedBy): \($0.outcome ?? ""), \($0.reason)]"
@@ -33,14 +32,14 @@ struct ConflictsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resolve a conflict: evidence_rejected (the death stands) or death_disputed (asks a second operator to reverse it).")
         @Argument(help: "The conflict id (from conflicts list).") var id: Int64
-        @Option(help: "evidence_rejected or death_disputed.") var outcome: LedgerStore.ConflictOutcome
+        @Option(help: "evidence_rejected or death_disputed.") var outcome: ConflictOutcome
         @Option(help: "What was found and how (required; auditors read it).") var reason: String
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
             try await reportingFailures {
-                let decisions = try await ledger.open().resolveConflict(
+                let decisions = try await ledger.open().casework.resolveConflict(
                     id, outcome: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
                 for decision in decisions { print(describe(decision)) }
             }
@@ -68,8 +67,8 @@ struct DecisionsCommand: AsyncParsableCommand {
         var day: Day { get throws { try parseDay(asOf, option: "--as-of") } }
 
         /// Opens the ledger, makes the decision as this system user on the day, prints it.
-        func decide(_ body: (LedgerStore, String, Day) async throws -> LedgerStore.Decision) async throws {
-            print(describe(try await body(try ledger.open(), EvidenceDelivery.commandLineUser, try day)))
+        func decide(_ body: (any CaseworkStore, String, Day) async throws -> Decision) async throws {
+            print(describe(try await body(try ledger.open().casework, EvidenceDelivery.commandLineUser, try day)))
         }
     }
 
@@ -87,7 +86,7 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let decisions = try await ledger.open().decisions(unit: unit, status: status)
+                let decisions = try await ledger.open().casework.decisions(unit: unit, status: status)
                 for decision in decisions { print(describe(decision)) }
                 print("\(decisions.count) decision(s) under \(unit)")
             }
@@ -129,7 +128,7 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let result = try await ledger.open().approve(
+                let result = try await ledger.open().casework.approve(
                     id, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
                 let summary = result.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print(describe(result.decision) + (summary.isEmpty ? "" : "; ledger changes: \(summary)"))
@@ -191,7 +190,7 @@ struct DecisionsCommand: AsyncParsableCommand {
 }
 
 /// One line per decision: id, kind, status, person, who asked and decided, and why.
-func describe(_ d: LedgerStore.Decision) -> String {
+func describe(_ d: Decision) -> String {
     var parts = ["decision \(d.id)", d.kind.rawValue, d.status, d.personID, d.name]
     if let conflict = d.conflictID { parts.append("conflict \(conflict): \(d.outcome ?? "")") }
     if let until = d.until { parts.append("until \(until)") }
@@ -202,4 +201,4 @@ func describe(_ d: LedgerStore.Decision) -> String {
     return parts.joined(separator: "  ")
 }
 
-extension LedgerStore.ConflictOutcome: ExpressibleByArgument {}
+extension ConflictOutcome: ExpressibleByArgument {}

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Ledger
 import Simulation
-import Storage
 
 /// `fastcert demo`: a simulated city in a real database, so the console has something to show on
 /// first start. Everything goes through the same store calls as production (imports, daily sweeps,
@@ -33,9 +32,9 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let store = try ledger.open()
-            guard try await store.database.count("SELECT COUNT(*) FROM person") == 0 else {
+            guard try await store.queries.unitPath(DemoCity.cityCode) == nil else {
                 throw CommandFailure.input(
-                    "\(ledger.databasePath) already holds persons; the demo fills a new database (pass --database demo.sqlite)")
+                    "\(ledger.databasePath) already holds the demo city; the demo fills a new database (pass --database demo.sqlite)")
             }
             let city = DemoCity(persons: persons, months: months, seed: seed, today: Day(Date()))
             let keys = try await city.fill(store, log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
@@ -128,10 +127,10 @@ struct DemoCity {
         var kiosk: String
     }
 
-    func fill(_ store: LedgerStore, log: (String) -> Void) async throws -> Keys {
+    func fill(_ store: Stores, log: (String) -> Void) async throws -> Keys {
         var random = SplitMix64(seed: seed)
         let start = today.adding(months: -months)
-        _ = try await store.importUnits(csv: unitsCSV, strict: true)
+        _ = try await store.registry.importUnits(csv: unitsCSV, strict: true)
         // Persons, enrolled at the start with deadlines spread over their first service period.
         var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile\n"
         var pensioners: [Pensioner] = []
@@ -177,7 +176,7 @@ struct DemoCity {
             }
             pensioners.append(pensioner)
         }
-        let imported = try await store.importPersons(csv: csv, strict: true, today: start)
+        let imported = try await store.registry.importPersons(csv: csv, strict: true, today: start)
         let index = Dictionary(uniqueKeysWithValues: pensioners.enumerated().map { ($1.id, $0) })
         log("demo: \(imported.imported) persons in 18 communities of 3 districts; simulating \(months) months from \(start)")
 
@@ -186,10 +185,10 @@ struct DemoCity {
         var reminded = Set<String>()
         var totals = (evidence: 0, outcomes: 0, runs: 0)
         while day <= today {
-            var rows: [LedgerStore.EvidenceInput] = []
+            var rows: [EvidenceInput] = []
             func add(_ p: Pensioner, _ kind: String, _ source: String, observed: Day? = nil) {
                 rows.append(
-                    LedgerStore.EvidenceInput(
+                    EvidenceInput(
                         line: rows.count + 1, source: source, externalID: "demo-\(p.id)-\(kind)-\(day)", residentID: p.id, kind: kind,
                         observedAt: (observed ?? day).description, payload: nil))
             }
@@ -232,25 +231,26 @@ struct DemoCity {
             }
             if !rows.isEmpty {
                 var report = ImportReport()
-                try await store.importEvidence(rows, delivery: .file(by: "demo:feeds", receivedOn: day), into: &report)
+                try await store.evidence.importEvidence(rows, delivery: .file(by: "demo:feeds", receivedOn: day), into: &report)
                 totals.evidence += report.imported
             }
-            _ = try await store.sweep(on: day, by: "demo:sweep")
-            let messages = try await store.outbox(limit: 100_000)
+            _ = try await store.daily.sweep(on: day, by: "demo:sweep", batch: 20_000)
+            let messages = try await store.casework.outbox(includeSent: false, limit: 100_000, unit: nil)
             reminded.formUnion(messages.map(\.personID))
-            _ = try await store.markSent(messages.map(\.id))
+            _ = try await store.casework.markSent(messages.map(\.id))
             // Community staff: most tasks closed 3 to 12 days after they open; the last weeks' stay open.
             if day < today.adding(days: -20) {
-                for task in try await store.tasks(unit: Self.cityCode) where task.createdOn.days(to: day) >= 3 {
+                for task in try await store.casework.tasks(unit: Self.cityCode) where task.createdOn.days(to: day) >= 3 {
                     guard Double.random(in: 0..<1, using: &random) < 0.15 else { continue }
                     let alive = index[task.personID].map { pensioners[$0].diesOn.map { $0 > day } ?? true } ?? true
-                    let outcome: LedgerStore.TaskOutcome =
+                    let outcome: TaskOutcome =
                         task.kind == "phone_call"
                         ? .reached
                         : !alive ? .deceased : Double.random(in: 0..<1, using: &random) < 0.88 ? .seenAlive : .unreachable
                     let note = outcome == .seenAlive ? "入户见到本人，身体尚可" : outcome == .unreachable ? "两次上门无人应答" : nil
                     do {
-                        _ = try await store.completeTask(task.id, outcome: outcome, on: day, note: note, by: "demo:community-staff")
+                        _ = try await store.casework.completeTask(
+                            task.id, outcome: outcome, on: day, note: note, by: "demo:community-staff")
                         totals.outcomes += 1
                     } catch let error as LedgerError where error.code == .taskClosed {
                         // Closed by the person's own certification earlier this day.
@@ -260,7 +260,7 @@ struct DemoCity {
             // Payroll on the first of each month, for the month (the whole city, by the bureau).
             if day.description.hasSuffix("-01"), day > start.adding(months: 1) {
                 do {
-                    _ = try await store.runPayroll(month: Month(day), on: day, by: "demo:bureau")
+                    _ = try await store.money.runPayroll(month: Month(day), on: day, by: "demo:bureau")
                     totals.runs += 1
                 } catch let error as LedgerError {
                     log("demo: payroll \(Month(day)) not run: \(error.message)")
@@ -269,7 +269,7 @@ struct DemoCity {
             day = day.adding(days: 1)
         }
         log("demo: \(totals.evidence) evidence rows, \(totals.outcomes) task outcomes, \(totals.runs) payroll runs")
-        let keyStore = ServiceStore(ledger: store, vault: nil).keys
+        let keyStore = store.keys
         return Keys(
             cityOperator: try await keyStore.createKey(name: "demo city operator", role: .operator, unit: Self.cityCode).text,
             auditor: try await keyStore.createKey(name: "demo auditor", role: .auditor, unit: Self.cityCode).text,

@@ -117,25 +117,25 @@ struct EnrollCommand: AsyncParsableCommand {
         ledger: LedgerOptions, templateKeyFile: String?, engineOptions: EngineOptions, matchThreshold: Double, duplicateThreshold: Double,
         withEngine: Bool
     ) async throws -> LocalEnrollment {
-        let opened = try ledger.open()
         let vault: TemplateVault
         do {
-            let enrolled = try await ServiceStore(ledger: opened, vault: nil).templates.enrolledCount()
+            let enrolled = try await ledger.open().enrollment.enrolledCount()
             vault = try TemplateVault.loadOrCreate(
                 keyFile: URL(filePath: templateKeyFile ?? ledger.databasePath + ".template-key"), mayCreate: enrolled == 0)
         } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
-        let store = ServiceStore(ledger: opened, vault: vault)
+        let store = try ledger.open(vault: vault)
         do {
-            try await store.templates.checkKey()
+            try await store.enrollment.checkKey(sample: 64)
         } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
         let engine = withEngine ? try await engineOptions.startEngine() : nil
         // An engine is only needed to enroll; list, show and delete never start one.
         let enroller = Enroller(
-            store: store.templates, engine: engine, matchThreshold: matchThreshold, duplicateThreshold: duplicateThreshold)
+            store: store.enrollment, coordinator: store.coordinator, engine: engine, matchThreshold: matchThreshold,
+            duplicateThreshold: duplicateThreshold)
         if withEngine {
             // The duplicate check needs every enrolled template: none may be unreadable.
             let loaded = try await enroller.load()

@@ -25,19 +25,19 @@ protocol EnrollmentBackend: Sendable {
 
 /// The local database, checked with this process's engine.
 struct LocalEnrollment: EnrollmentBackend {
-    let store: ServiceStore
+    let store: Stores
     let enroller: Enroller
     let engine: FaceEngine?
     let concurrency: Int
 
-    func current(_ person: ResidentID) async throws -> EnrollmentRecord? { try await store.templates.enrollment(person) }
+    func current(_ person: ResidentID) async throws -> EnrollmentRecord? { try await store.enrollment.enrollment(person) }
     func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome { try await enroller.enroll(request) }
     func delete(_ person: ResidentID, reason: String?) async throws -> Bool {
         guard try await store.persons.person(person) != nil else { throw LedgerError(.personNotFound, "no person \(person) in the ledger") }
         return try await enroller.delete(person, by: EnrollCommand.operatorName, reason: reason)
     }
     func list(after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary] {
-        try await store.templates.enrollments(scope: "", after: after, limit: limit)
+        try await store.enrollment.enrollments(scope: "", after: after, limit: limit)
     }
     func shutdown() async { engine?.shutdown() }
 }

@@ -2,7 +2,6 @@ import Certification
 import FaceEngine
 import Foundation
 import Ledger
-import Storage
 import Synchronization
 
 /// Runs enrollment jobs on a backend (local or remote, the same way) and reports them: a line per

@@ -191,31 +191,30 @@ struct EnrollmentSearchBench: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-bench-\(Data.randomHex(bytes: 6))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let ledger = LedgerStore(
-            database: try AppDatabase(path: folder.appending(path: "bench.sqlite").path), rules: try LedgerRules.shipped())
-        _ = try await ledger.importUnits(
+        let store = try LedgerOptions.parse(["--database", folder.appending(path: "bench.sqlite").path])
+            .open(vault: TemplateVault(key: SymmetricKey(size: .bits256)))
+        _ = try await store.registry.importUnits(
             csv: """
                 code,name,level,parent_code
                 3702,Qingdao,city,
                 370202,Shinan,district,3702
                 370202001,Badaguan Street,street,370202
                 370202001001,Taiping Community,community,370202001
-                """)
+                """, strict: true)
         var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile\n"
         for (id, _) in templates {
             let v = id.value
             csv +=
                 "\(v),P,\(v.dropFirst(6).prefix(4))-\(v.dropFirst(10).prefix(2))-\(v.dropFirst(12).prefix(2)),370202001001,3,3000,,,0,0\n"
         }
-        _ = try await ledger.importPersons(csv: csv, today: Day("2025-01-01")!)
-        let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: SymmetricKey(size: .bits256)))
+        _ = try await store.registry.importPersons(csv: csv, today: Day("2025-01-01")!)
         var start = 0
         while start < templates.count {
-            try await store.templates.saveTemplates(Array(templates[start..<min(start + 100_000, templates.count)]), by: "bench")
+            try await store.enrollment.saveTemplates(Array(templates[start..<min(start + 100_000, templates.count)]), by: "bench")
             start += 100_000
         }
         let began = ContinuousClock.now
-        let loaded = try await Enroller(store: store.templates, engine: nil, matchThreshold: 0.55).load()
+        let loaded = try await Enroller(store: store.enrollment, coordinator: store.coordinator, engine: nil, matchThreshold: 0.55).load()
         return (seconds(since: began), loaded.templates)
     }
 

@@ -3,7 +3,6 @@ import Certification
 import FaceEngine
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert enrollments list|show|delete`: what is enrolled, never the template itself.
 struct EnrollmentsCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Storage
+import Ledger
 
 /// `fastcert evidence import FILE [--batch N]`
 struct EvidenceCommand: AsyncParsableCommand {
@@ -38,7 +38,7 @@ struct EvidenceCommand: AsyncParsableCommand {
                 // A bar on a terminal; otherwise a plain line per committed batch, so a log (or a
                 // supervisor) knows exactly what is safely in the ledger if the import is killed.
                 let onTerminal = isatty(STDERR_FILENO) == 1
-                try await store.importEvidence(feed, batchSize: batch, into: &report) { done, fraction in
+                try await store.evidence.importEvidence(feed, batchSize: batch, into: &report) { done, fraction in
                     if onTerminal {
                         FileHandle.standardError.write(Data("\rimporting: \(done) rows (\(Int(fraction * 100))% of the file)".utf8))
                     } else {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert keys create|list|revoke`: the service's callers.
 struct KeysCommand: AsyncParsableCommand {
@@ -28,7 +27,7 @@ struct KeysCommand: AsyncParsableCommand {
         var sources: String?
 
         func run() async throws {
-            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            let store = try ledger.open()
             do {
                 let (key, text, signingSecret) = try await store.keys.createKey(
                     name: name, role: role, unit: unit, requireSignature: requireSignature,
@@ -50,7 +49,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
-            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            let store = try ledger.open()
             do {
                 print("id\trole\tunit\tname\tcreated\trevoked\tsigned\tsources")
                 for key in try await store.keys.keys() {
@@ -73,7 +72,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key's id (fc_...).") var id: String
 
         func run() async throws {
-            let store = ServiceStore(ledger: try ledger.open(), vault: nil)
+            let store = try ledger.open()
             do {
                 try await store.keys.revokeKey(id)
                 print("revoked \(id)")

@@ -16,7 +16,7 @@ struct LedgerCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let day = try parseDay(asOf, option: "--as-of")
-                let report = try await ledger.open().sweep(on: day)
+                let report = try await ledger.open().daily.sweep(on: day)
                 let changes = report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
                 print(
                     "sweep as of \(day): \(report.examined) persons near or past their deadline; \(changes.isEmpty ? "no changes" : changes.joined(separator: ", "))"

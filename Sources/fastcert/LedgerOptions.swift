@@ -13,19 +13,27 @@ struct LedgerOptions: ParsableArguments {
             "An edited copy of the evidence catalogue and rules (default: the shipped ledger-rules.json).", valueName: "file"))
     var rules: String?
 
-    /// Opens (and migrates) the database with the rules, or fails with a one-line reason.
-    func open() throws -> LedgerStore {
-        let rules: LedgerRules
+    /// The stores of the ledger at the database location, as the protocols the commands speak
+    /// (``Stores``): the command line's composition root, the one place that names a concrete store
+    /// (SQLite today; a `postgres://` location is where a city's backend plugs in). `vault` seals
+    /// templates (nil for commands that never touch them). Fails with a one-line reason.
+    func open(vault: TemplateVault? = nil) throws -> Stores {
+        try Self.stores(database: try openDatabase(), rules: try loadRules(), vault: vault)
+    }
+
+    /// The stores on an opened database (``open(vault:)``; the enrollment benchmark's own file).
+    static func stores(database: AppDatabase, rules: LedgerRules, vault: TemplateVault?) throws -> Stores {
+        ServiceStore(ledger: LedgerStore(database: database, rules: rules), vault: vault).stores
+    }
+
+    /// The evidence catalogue and rules: `--rules`, else the shipped ones.
+    func loadRules() throws -> LedgerRules {
         do throws(LedgerError) {
-            if let path = self.rules {
-                rules = try LedgerRules.load(URL(filePath: path))
-            } else {
-                rules = try LedgerRules.shipped()
-            }
+            if let path = self.rules { return try LedgerRules.load(URL(filePath: path)) }
+            return try LedgerRules.shipped()
         } catch {
             throw CommandFailure.input(error.message)
         }
-        return LedgerStore(database: try openDatabase(), rules: rules)
     }
 
     /// The database file: `--database`, else `$FASTCERT_DATABASE`, else `./fastcert.sqlite`.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert outbox list|mark-sent`
 struct OutboxCommand: AsyncParsableCommand {
@@ -15,7 +14,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                for m in try await ledger.open().outbox(includeSent: all) {
+                for m in try await ledger.open().casework.outbox(includeSent: all) {
                     print("\(m.id)\t\(m.channel)\t\(m.recipient)\t\(m.personID)\t\(m.sentAt ?? "unsent")\t\(m.message)")
                 }
             }
@@ -30,7 +29,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let notWaiting = try await ledger.open().markSent(ids)
+                let notWaiting = try await ledger.open().casework.markSent(ids)
                 print("\(ids.count - notWaiting.count) marked sent")
                 if !notWaiting.isEmpty {
                     throw CommandFailure.input(

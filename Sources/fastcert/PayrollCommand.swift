@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert payroll run|list|show|export`
 struct PayrollCommand: AsyncParsableCommand {
@@ -24,7 +23,7 @@ struct PayrollCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let run = try await ledger.open().runPayroll(
+                let run = try await ledger.open().money.runPayroll(
                     month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: EvidenceDelivery.commandLineUser)
                 print(describe(run))
             }
@@ -37,7 +36,7 @@ struct PayrollCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let runs = try await ledger.open().payrollRuns()
+                let runs = try await ledger.open().money.payrollRuns()
                 for run in runs { print(describe(run)) }
                 print("\(runs.count) run(s)")
             }
@@ -54,11 +53,11 @@ struct PayrollCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let store = try ledger.open()
                 let month = try parseMonth(month)
-                guard let run = try await store.payrollRun(month) else {
+                guard let run = try await store.money.payrollRun(month) else {
                     throw LedgerError(.unknownPayrollRun, "no payroll was run for \(month): `fastcert payroll list` shows the runs")
                 }
                 print(describe(run))
-                try await store.payrollLines(month: month, unit: unit) { l in
+                try await store.money.payrollLines(month: month, unit: unit) { l in
                     print(
                         "\(l.id)  \(l.personID)  \(l.name)  \(l.unitCode)  \(l.forMonth)  \(l.kind.rawValue)  \(Yuan.text(fen: l.amountFen))  \(l.reason)"
                     )
@@ -78,8 +77,8 @@ struct PayrollCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let month = try parseMonth(month)
                 let out = BufferedOutput()
-                out.write(CSVText.row(LedgerStore.PayrollLine.csvHeader))
-                try await ledger.open().payrollLines(month: month, unit: unit) { out.write(CSVText.row($0.csvCells)) }
+                out.write(CSVText.row(PayrollLine.csvHeader))
+                try await ledger.open().money.payrollLines(month: month, unit: unit) { out.write(CSVText.row($0.csvCells)) }
                 out.flush()
             }
         }
@@ -91,7 +90,7 @@ func parseMonth(_ text: String) throws -> Month {
     return month
 }
 
-func describe(_ run: LedgerStore.PayrollRun) -> String {
+func describe(_ run: PayrollRun) -> String {
     "payroll \(run.month): run on \(run.runOn) by \(run.actor); \(run.persons) person(s), \(run.lines) line(s) "
         + "(\(run.backPayLines) back pay), total \(Yuan.text(fen: run.totalFen))"
 }

@@ -27,7 +27,8 @@ struct PersonsCommand: AsyncParsableCommand {
                 let store = try ledger.open()
                 let day = try parseDay(today, option: "--today")
                 try finish(
-                    try await store.importPersons(CSVReader(bytes: try readInput(file)), strict: strict, today: day), what: "persons")
+                    try await store.registry.importPersons(CSVReader(bytes: try readInput(file)), strict: strict, today: day),
+                    what: "persons")
             }
         }
     }
@@ -53,7 +54,7 @@ struct PersonCommand: AsyncParsableCommand {
                 } catch {
                     throw CommandFailure.input(error.message)
                 }
-                guard let view = try await ledger.open().person(residentID) else {
+                guard let view = try await ledger.open().queries.person(residentID) else {
                     throw CommandFailure.input("no person \(residentID) in the ledger")
                 }
                 let l = view.ledger

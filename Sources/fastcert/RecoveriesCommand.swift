@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
-extension LedgerStore.Recovery.Status: ExpressibleByArgument {}
+extension Recovery.Status: ExpressibleByArgument {}
 
 /// `fastcert recoveries list|export|close`
 struct RecoveriesCommand: AsyncParsableCommand {
@@ -18,7 +17,7 @@ struct RecoveriesCommand: AsyncParsableCommand {
 
     struct Filter: ParsableArguments {
         @Option(help: "The unit code (its whole subtree).") var unit: String
-        @Option(help: "Only cases of this status: open, recovered, waived or cancelled.") var status: LedgerStore.Recovery.Status?
+        @Option(help: "Only cases of this status: open, recovered, waived or cancelled.") var status: Recovery.Status?
         @OptionGroup var ledger: LedgerOptions
     }
 
@@ -28,7 +27,7 @@ struct RecoveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let cases = try await filter.ledger.open().recoveries(unit: filter.unit, status: filter.status)
+                let cases = try await filter.ledger.open().casework.recoveries(unit: filter.unit, status: filter.status)
                 for r in cases {
                     let closed = r.closedOn.map { " [\(r.status.rawValue) \($0) by \(r.closedBy ?? ""): \(r.closeReason ?? "")]" } ?? ""
                     print(
@@ -49,8 +48,8 @@ struct RecoveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let cases = try await filter.ledger.open().recoveries(unit: filter.unit, status: filter.status)
-                print(CSVText.row(LedgerStore.Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(), terminator: "")
+                let cases = try await filter.ledger.open().casework.recoveries(unit: filter.unit, status: filter.status)
+                print(CSVText.row(Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(), terminator: "")
             }
         }
     }
@@ -58,14 +57,14 @@ struct RecoveriesCommand: AsyncParsableCommand {
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close an open case as recovered or waived, with a reason.")
         @Argument(help: "The case id (from recoveries list).") var id: Int64
-        @Option(help: "recovered (the money came back) or waived (given up).") var outcome: LedgerStore.Recovery.Status
+        @Option(help: "recovered (the money came back) or waived (given up).") var outcome: Recovery.Status
         @Option(help: "Why (required; auditors read it).") var reason: String
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
             try await reportingFailures {
-                let r = try await ledger.open().closeRecovery(
+                let r = try await ledger.open().casework.closeRecovery(
                     id, as: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
                 print(
                     "recovery \(r.id): \(r.status.rawValue) on \(r.closedOn?.description ?? "") by \(r.closedBy ?? ""), \(Yuan.text(fen: r.amountFen)) yuan"

@@ -63,14 +63,15 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
             throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        let ledger = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? []))).open()
-        let vault: TemplateVault
+        let options = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? [])))
+        let stores: Stores
         do {
-            let enrolled = try await ServiceStore(ledger: ledger, vault: nil).templates.enrolledCount()
-            vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
+            let enrolled = try await options.open().enrollment.enrolledCount()
+            let vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
+            stores = try options.open(vault: vault)
             // Templates sealed with another key: refuse to start (every verification would fail, and the
             // duplicate search would not see them).
-            try await ServiceStore(ledger: ledger, vault: vault).templates.checkKey()
+            try await stores.enrollment.checkKey(sample: 64)
         } catch let error as StorageError {
             throw CommandFailure.input(error.message)
         }
@@ -106,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         let app = buildApplication(
-            configuration: settings, store: ServiceStore(ledger: ledger, vault: vault), engine: engine, logger: logger)
+            configuration: settings, stores: stores, engine: engine, logger: logger)
         try await app.runService()
         engine.shutdown()
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert stats --unit CODE [--month YYYY-MM] [--live] [--json]`: the stored monthly figures
 /// (computed and stored first if the month has none, as the API does), or with `--live` the
@@ -42,10 +41,10 @@ struct StatsCommand: AsyncParsableCommand {
                     return parsed
                 } ?? Month(Day(Date()))
             let store = try ledger.open()
-            var stored: LedgerStore.Stats?
-            if !live { stored = try await store.monthlyStats(units: [unit], months: [chosen])[unit]?.first?.stats }
-            let s: LedgerStore.Stats
-            if let stored { s = stored } else { s = try await store.stats(unit: unit, month: chosen) }
+            var stored: UnitStats?
+            if !live { stored = try await store.queries.monthlyStats(units: [unit], months: [chosen])[unit]?.first?.stats }
+            let s: UnitStats
+            if let stored { s = stored } else { s = try await store.queries.stats(unit: unit, month: chosen) }
             let output = Output(
                 unit: s.unit, month: s.month.description, persons: s.persons, silent_share: s.silentShare, reminded_share: s.remindedShare,
                 field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass,

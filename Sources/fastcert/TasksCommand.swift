@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Storage
 
 /// `fastcert tasks list|complete`
 struct TasksCommand: AsyncParsableCommand {
@@ -16,7 +15,7 @@ struct TasksCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let tasks = try await ledger.open().tasks(unit: unit, includeClosed: all)
+                let tasks = try await ledger.open().casework.tasks(unit: unit, includeClosed: all)
                 for t in tasks {
                     print(
                         "\(t.id)  \(t.kind)  \(t.status)\(t.outcome.map { " (\($0))" } ?? "")  \(t.personID)  \(t.name)  \(t.unitCode)  for \(t.keyDay): \(t.reason)"
@@ -31,15 +30,15 @@ struct TasksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record what staff found: seen-alive (certifies, as a home visit), deceased, or unreachable.")
         @Argument(help: "The task id.") var id: Int64
-        @Option(help: "seen-alive, deceased, unreachable, or reached (phone-call tasks).") var outcome: LedgerStore.TaskOutcome
+        @Option(help: "seen-alive, deceased, unreachable, or reached (phone-call tasks).") var outcome: TaskOutcome
         @Option(help: ArgumentHelp("The day of the visit (default: today).", valueName: "YYYY-MM-DD")) var day: String?
         @Option(help: "What staff found, in a few words (shown on the person's timeline; at most 500 characters).") var note: String?
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
             try await reportingFailures {
-                let changes = try await ledger.open().completeTask(
-                    id, outcome: outcome, on: try parseDay(day, option: "--day"), note: note)
+                let changes = try await ledger.open().casework.completeTask(
+                    id, outcome: outcome, on: try parseDay(day, option: "--day"), note: note, by: EvidenceDelivery.commandLineUser)
                 let summary = changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print("task \(id): \(outcome.rawValue)\(summary.isEmpty ? "" : "; ledger changes: \(summary)")")
             }
@@ -47,4 +46,4 @@ struct TasksCommand: AsyncParsableCommand {
     }
 }
 
-extension LedgerStore.TaskOutcome: ExpressibleByArgument {}
+extension TaskOutcome: ExpressibleByArgument {}

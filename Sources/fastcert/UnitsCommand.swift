@@ -17,7 +17,8 @@ struct UnitsCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let store = try ledger.open()
                 try finish(
-                    try await store.importUnits(csv: String(decoding: try readInput(file), as: UTF8.self), strict: strict), what: "units")
+                    try await store.registry.importUnits(csv: String(decoding: try readInput(file), as: UTF8.self), strict: strict),
+                    what: "units")
             }
         }
     }

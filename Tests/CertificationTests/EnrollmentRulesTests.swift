@@ -23,7 +23,7 @@ struct EnrollmentRulesTests {
         let store = MemoryStore(persons: [
             try MemoryStore.person(Self.first.value, photos: 0), try MemoryStore.person(Self.second.value, photos: 0),
         ])
-        let enroller = Enroller(store: store, engine: engine, matchThreshold: 0.55)
+        let enroller = Enroller(store: store, coordinator: LocalCoordinator(enrollments: store), engine: engine, matchThreshold: 0.55)
         #expect(try await enroller.enroll(Self.request(Self.first, ["obama.jpg", "obama2.jpg"])).status == .enrolled)
         let refused = try await enroller.enroll(Self.request(Self.second, ["obama3.jpg"]))
         #expect(refused.status == .duplicateIdentity && refused.duplicates.first?.residentId == Self.first.value)
@@ -35,7 +35,7 @@ struct EnrollmentRulesTests {
     func disagreeAndDryRun() async throws {
         let engine = try await SharedEngines.shared.engine()
         let store = MemoryStore(persons: [try MemoryStore.person(Self.first.value, photos: 0)])
-        let enroller = Enroller(store: store, engine: engine, matchThreshold: 0.55)
+        let enroller = Enroller(store: store, coordinator: LocalCoordinator(enrollments: store), engine: engine, matchThreshold: 0.55)
         let mixed = try await enroller.enroll(Self.request(Self.first, ["obama.jpg", "biden.jpg"]))
         #expect(mixed.status == .photosDisagree && mixed.disagreeing == [0, 1])
         let dry = try await enroller.enroll(Self.request(Self.first, ["obama.jpg"], dryRun: true))

@@ -1,7 +1,6 @@
 import Certification
 import Foundation
 import Ledger
-import Storage
 import Synchronization
 
 /// The verification and enrollment store protocols over memory: the services' rules tested
@@ -93,6 +92,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
     {
         try state.withLock { state throws in
             guard let entry = state.sessions[id] else { throw LedgerError(.unknownSession, "no session") }
+            guard entry.session.keyID == key, entry.session.person == person else {
+                throw LedgerError(.sessionMismatch, "another device's or person's session")
+            }
             guard !entry.used else { throw LedgerError(.sessionUsed, "used") }
             guard entry.session.expiresAt > now else { throw LedgerError(.sessionExpired, "expired") }
             state.sessions[id]?.used = true
@@ -141,6 +143,9 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         scope: String?
     ) async throws {
         try state.withLock { state throws in
+            guard let person = state.persons[id.value], scope.map(person.unitPath.hasPrefix) ?? true else {
+                throw LedgerError(.personNotFound, "no person \(id)")
+            }
             if state.templates[id.value] != nil && !replacing { throw LedgerError(.alreadyEnrolled, "enrolled") }
             state.templates[id.value] = embeddings
             state.persons[id.value]?.templatePhotos = embeddings.count
@@ -148,11 +153,44 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
         }
     }
     func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?, scope: String?) async throws -> Bool {
-        state.withLock { state in
+        try state.withLock { state throws in
+            guard let person = state.persons[id.value], scope.map(person.unitPath.hasPrefix) ?? true else {
+                throw LedgerError(.personNotFound, "no person \(id)")
+            }
             guard state.templates.removeValue(forKey: id.value) != nil else { return false }
             state.persons[id.value]?.templatePhotos = 0
             state.events.append((Int64(state.events.count + 1), id, "deleted"))
             return true
         }
     }
+
+    func enrollment(_ id: ResidentID) async throws -> EnrollmentRecord? {
+        state.withLock { state in
+            guard let person = state.persons[id.value] else { return nil }
+            return EnrollmentRecord(
+                person: id, unitCode: person.unitCode, unitPath: person.unitPath, referencePhotos: state.templates[id.value]?.count ?? 0,
+                enrolledAt: nil, enrolledBy: nil, photos: [],
+                events: state.events.filter { $0.person == id }.map { EnrollmentEvent(action: $0.action, photos: 0, actor: "", at: "") })
+        }
+    }
+    func enrollments(scope: String, after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary] {
+        state.withLock { state in
+            state.templates.keys.sorted().filter { id in after.map { id > $0.value } ?? true }
+                .compactMap { id in state.persons[id] }.filter { $0.unitPath.hasPrefix(scope) }.prefix(limit)
+                .map {
+                    EnrollmentSummary(
+                        person: $0.id, unitCode: $0.unitCode, referencePhotos: state.templates[$0.id.value]?.count ?? 0, enrolledAt: "",
+                        enrolledBy: "")
+                }
+        }
+    }
+    func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws {
+        state.withLock { state in
+            for (id, embeddings) in templates {
+                state.templates[id.value] = embeddings
+                state.events.append((Int64(state.events.count + 1), id, "enrolled"))
+            }
+        }
+    }
+    func checkKey(sample: Int) async throws {}
 }

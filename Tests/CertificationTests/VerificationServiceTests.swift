@@ -24,7 +24,11 @@ struct VerificationServiceTests {
         let reference = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
         try await store.saveEnrollment([reference], photos: [], for: obama, by: "test", replacing: true, detail: nil, scope: nil)
         let policy = VerificationService.Policy(matchThreshold: 0.55, lockout: lockout, allowMatchOnly: allowMatchOnly, sessionSeconds: 120)
-        return (VerificationService(store: store, engine: engine, liveness: LivenessAnalyzer(engine: engine), policy: policy), store)
+        return (
+            VerificationService(
+                store: store, coordinator: LocalCoordinator(enrollments: store), engine: engine, liveness: LivenessAnalyzer(engine: engine),
+                policy: policy), store
+        )
     }
 
     static func verify(_ service: VerificationService, _ photo: String, caller: Caller = kiosk) async throws -> VerificationService.Decision

@@ -33,7 +33,8 @@ struct HostileClientTests {
             }
         ) { fixture, _ in
             let app = buildApplication(
-                configuration: fixture.configuration, store: fixture.store, engine: fixture.engine, logger: Logger(label: "hostile"))
+                configuration: fixture.configuration, stores: fixture.store.stores, engine: fixture.engine, logger: Logger(label: "hostile")
+            )
             try await app.test(.live) { client in
                 try await body(try #require(client.port), fixture)
             }

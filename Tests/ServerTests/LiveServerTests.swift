@@ -26,7 +26,7 @@ struct LiveServerTests {
             let engine = try await SharedEngines.shared.engine()
             let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
             try await store.templates.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
-            let app = Application(router: buildRouter(configuration: configuration, store: store, engine: engine))
+            let app = Application(router: buildRouter(configuration: configuration, stores: store.stores, engine: engine))
             try await app.test(.live) { client in
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
                 let ready = try await client.execute(uri: "/readyz", method: .get)

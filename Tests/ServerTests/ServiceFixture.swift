@@ -88,11 +88,11 @@ struct ServiceFixture: Sendable {
                 }
                 try await store.templates.saveTemplate(embeddings, for: ResidentID(personA), by: "test")
             }
-            let enroller = makeEnroller(configuration: configuration, store: store, engine: faceEngine)
+            let enroller = makeEnroller(configuration: configuration, stores: store.stores, engine: faceEngine)
             let fixture = ServiceFixture(
                 folder: folder, store: store, configuration: configuration, engine: faceEngine, enroller: enroller, keys: keys)
             let app = Application(
-                router: buildRouter(configuration: configuration, store: store, engine: faceEngine, enroller: enroller, now: now))
+                router: buildRouter(configuration: configuration, stores: store.stores, engine: faceEngine, enroller: enroller, now: now))
             try await app.test(.router) { client in try await body(fixture, client) }
         }
     }

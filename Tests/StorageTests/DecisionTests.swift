@@ -188,7 +188,7 @@ struct DecisionTests {
                     case 0:
                         if let conflict = try await store.conflicts(unit: "3702").randomElement(using: &random) {
                             _ = try await store.resolveConflict(
-                                conflict.id, outcome: LedgerStore.ConflictOutcome.allCases.randomElement(using: &random)!,
+                                conflict.id, outcome: ConflictOutcome.allCases.randomElement(using: &random)!,
                                 reason: "checked",
                                 by: actor, on: day)
                         }

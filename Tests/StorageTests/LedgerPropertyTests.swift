@@ -57,7 +57,7 @@ struct LedgerPropertyTests {
             let rows = LedgerStoreTests.evidence(lines)
             var once = ImportReport()
             try await store.importEvidence(rows, batchSize: Int.random(in: 1...50, using: &random), into: &once)
-            var views = [LedgerStore.PersonView?]()
+            var views = [PersonView?]()
             for id in people { views.append(try await store.person(ResidentID(id))) }
             var twice = ImportReport()
             try await store.importEvidence(rows, batchSize: 7, into: &twice)
@@ -93,12 +93,12 @@ struct LedgerPropertyTests {
             lines.append("\(kind.source),\(external),\(people.randomElement(using: &random)!),\(kind.kind),\(day)")
         }
         let rows = LedgerStoreTests.evidence(lines)
-        var results: [(ImportReport, [LedgerStore.PersonView?])] = []
+        var results: [(ImportReport, [PersonView?])] = []
         for batchSize in [1, rows.count] {
             try await LedgerStoreTests.withLedger { store in
                 var report = ImportReport()
                 try await store.importEvidence(rows, batchSize: batchSize, into: &report)
-                var views: [LedgerStore.PersonView?] = []
+                var views: [PersonView?] = []
                 for id in people { views.append(try await store.person(ResidentID(id))) }
                 results.append((report, views))
             }

@@ -46,7 +46,7 @@ struct LedgerStoreTests {
         return try await store.payrollLines(month: month).filter { $0.personID == person }.map { "\($0.forMonth) \($0.kind.rawValue)" }
     }
 
-    static func evidence(_ lines: [String]) -> [LedgerStore.EvidenceInput] {
+    static func evidence(_ lines: [String]) -> [EvidenceInput] {
         var report = ImportReport()
         return LedgerStore.parseEvidence(
             (["source,external_id,resident_id,kind,observed_at"] + lines).joined(separator: "\n"), report: &report)

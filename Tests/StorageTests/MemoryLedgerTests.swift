@@ -102,12 +102,12 @@ struct MemoryLedgerTests {
                 #expect(run.lines == mine.lines && run.totalFen == mine.fen && run.backPayLines == mine.backPay, "run \(month)")
             }
             if let rows = plan.removeValue(forKey: day.daysSinceEpoch) {
-                var inputs: [LedgerStore.EvidenceInput] = []
+                var inputs: [EvidenceInput] = []
                 var mine: [MemoryLedger.Row] = []
                 for row in rows {
                     serial += 1
                     inputs.append(
-                        LedgerStore.EvidenceInput(
+                        EvidenceInput(
                             line: serial, source: row.source, externalID: "E-\(serial)", residentID: ids[row.person], kind: row.kind,
                             observedAt: row.day.description, payload: nil))
                     mine.append(MemoryLedger.Row(person: row.person, kind: memory.kindIndex(row.kind)!, day: row.day))
@@ -144,7 +144,7 @@ struct MemoryLedgerTests {
                 let stored = try #require(
                     open.first { index[$0.personID] == task.person && $0.kind == task.kind.rawValue && $0.keyDay == task.keyDay })
                 _ = try await store.completeTask(
-                    stored.id, outcome: LedgerStore.TaskOutcome(rawValue: outcome.rawValue)!, on: day, by: "sim")
+                    stored.id, outcome: TaskOutcome(rawValue: outcome.rawValue)!, on: day, by: "sim")
                 memory.complete(task, outcome: outcome, on: day)
             }
             day = day.adding(days: 1)

@@ -81,10 +81,10 @@ struct MonthlyStatsTests {
                 _ = try await store.importPersons(csv: Self.personsCSV(Array(ids[75...]), &random), strict: true, today: day)
                 alive += ids[75...]
             }
-            var rows: [LedgerStore.EvidenceInput] = []
+            var rows: [EvidenceInput] = []
             func add(_ id: String, _ kind: String, _ source: String, observed: Day) {
                 rows.append(
-                    LedgerStore.EvidenceInput(
+                    EvidenceInput(
                         line: rows.count + 1, source: source, externalID: "\(id)-\(kind)-\(day)-\(rows.count)", residentID: id, kind: kind,
                         observedAt: observed.description, payload: nil))
             }
@@ -115,7 +115,7 @@ struct MonthlyStatsTests {
             _ = try await store.sweep(on: day, by: "test:sweep")
             for task in try await store.tasks(unit: "3702") where task.createdOn.days(to: day) >= 3 {
                 guard Double.random(in: 0..<1, using: &random) < 0.3 else { continue }
-                let outcome: LedgerStore.TaskOutcome =
+                let outcome: TaskOutcome =
                     task.kind == "phone_call" ? .reached : Bool.random(using: &random) ? .seenAlive : .unreachable
                 do {
                     _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "test:staff")
@@ -140,7 +140,7 @@ struct MonthlyStatsTests {
         var report = ImportReport()
         try await store.importEvidence(
             [
-                LedgerStore.EvidenceInput(
+                EvidenceInput(
                     line: 1, source: "health_commission", externalID: "late-\(late)", residentID: late, kind: "hospital_death_certificate",
                     observedAt: "2025-10-05", payload: nil)
             ], delivery: .file(by: "test:feeds", receivedOn: end), into: &report)
@@ -171,7 +171,7 @@ struct MonthlyStatsTests {
         var report = ImportReport()
         try await store.importEvidence(
             [
-                LedgerStore.EvidenceInput(
+                EvidenceInput(
                     line: 1, source: "health_commission", externalID: "death", residentID: ids[0], kind: "hospital_death_certificate",
                     observedAt: "2025-02-10", payload: nil)
             ], delivery: .file(by: "test:feeds", receivedOn: Day("2025-04-01")!), into: &report)

@@ -33,7 +33,7 @@ struct OperatorListsTests {
 
     @Test("the sweep in transactions of one person gives what one transaction gave: the same report, tasks, events; a rerun adds nothing")
     func sweepInBatches() async throws {
-        let results = Mutex<[(LedgerStore.SweepReport, [String], Int)]>([])
+        let results = Mutex<[(SweepReport, [String], Int)]>([])
         for batch in [1, 20_000] {
             try await Fixture.withLedger { store in
                 _ = try await store.sweep(on: Day("2026-03-15")!, batch: batch)
@@ -60,8 +60,8 @@ struct OperatorListsTests {
             let tasks = try await store.tasks(unit: "3702")
             let alerts = try await store.alerts(unit: "3702")
             #expect(tasks.count >= 2 && alerts.count >= 2)
-            var pagedTasks: [LedgerStore.TaskView] = []
-            var pagedAlerts: [LedgerStore.Alert] = []
+            var pagedTasks: [TaskView] = []
+            var pagedAlerts: [Alert] = []
             for offset in 0..<(max(tasks.count, alerts.count) + 1) {
                 pagedTasks += try await store.tasks(unit: "3702", offset: offset, limit: 1)
                 pagedAlerts += try await store.alerts(unit: "3702", offset: offset, limit: 1)
@@ -74,11 +74,11 @@ struct OperatorListsTests {
     @Test(
         "completing a field check: seen alive certifies; deceased records a death; a task closes once",
         arguments: [
-            (LedgerStore.TaskOutcome.seenAlive, PersonLedger.Status.active),
+            (TaskOutcome.seenAlive, PersonLedger.Status.active),
             (.deceased, .deceased),
             (.unreachable, .active),
         ])
-    func completeFieldCheck(outcome: LedgerStore.TaskOutcome, status: PersonLedger.Status) async throws {
+    func completeFieldCheck(outcome: TaskOutcome, status: PersonLedger.Status) async throws {
         try await Fixture.withLedger { store in
             _ = try await store.sweep(on: Day("2026-05-10")!)
             let task = try #require(try await store.tasks(unit: "3702").first)

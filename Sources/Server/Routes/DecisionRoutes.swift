@@ -1,14 +1,13 @@
 import Foundation
 import Hummingbird
 import Ledger
-import Storage
 
 /// Operators' decisions over HTTP: conflicts resolved, four-eyes requests approved or refused by
 /// another key, extensions and holds. The actor of each is the calling key; the person must lie in
 /// the key's unit. Decisions take today's date (no back-dating over the network).
 struct DecisionRoutes {
     let dependencies: ServiceDependencies
-    var ledger: LedgerStore { dependencies.store.ledger }
+    var ledger: any CaseworkStore { dependencies.stores.casework }
     var lists: LedgerRoutes { LedgerRoutes(dependencies: dependencies) }
 
     struct ResolveBody: Decodable {
@@ -37,7 +36,7 @@ struct DecisionRoutes {
             let caller = try context.requireCaller()
             let id = try Self.id(context)
             let input = try JSON.decode(ResolveBody.self, from: body)
-            guard let outcome = LedgerStore.ConflictOutcome(rawValue: input.outcome) else {
+            guard let outcome = ConflictOutcome(rawValue: input.outcome) else {
                 throw APIError(.invalidOutcome, "outcome must be evidence_rejected (the death stands) or death_disputed")
             }
             let decisions = try await ledger.resolveConflict(
@@ -88,8 +87,8 @@ struct DecisionRoutes {
             }
             return day
         }
-        let decision: LedgerStore.Decision
-        let kind = LedgerStore.Decision.Kind(rawValue: input.kind)
+        let decision: Decision
+        let kind = Decision.Kind(rawValue: input.kind)
         switch kind {
         case .reverseDeath?, .reinstate?:
             decision = try await ledger.request(
@@ -126,7 +125,7 @@ struct ConflictsBody: Encodable {
         var cause: String
         var resolution: DecisionsBody.Decision?
 
-        init(_ c: LedgerStore.Conflict) {
+        init(_ c: Ledger.Conflict) {
             id = c.id
             residentId = c.personID
             name = c.name
@@ -158,7 +157,7 @@ struct DecisionsBody: Encodable {
         var decidedOn: String?
         var decisionReason: String?
 
-        init(_ d: LedgerStore.Decision) {
+        init(_ d: Ledger.Decision) {
             id = d.id
             kind = d.kind.rawValue
             status = d.status

@@ -28,7 +28,7 @@ struct HealthRoutes {
         routes.add(.ready) { _, _, _ in
             let engineReady = dependencies.engine.isReady
             var databaseReady = true
-            do { try await dependencies.store.ledger.ping() } catch { databaseReady = false }
+            do { try await dependencies.stores.queries.ping() } catch { databaseReady = false }
             let ready = engineReady && databaseReady
             return try JSON.response(
                 Status(

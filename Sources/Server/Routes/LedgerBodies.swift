@@ -1,5 +1,4 @@
 import Ledger
-import Storage
 
 /// The JSON shapes of the ledger's lists.
 struct AlertsBody: Encodable {
@@ -11,7 +10,7 @@ struct AlertsBody: Encodable {
         var day: String
         var detail: String
 
-        init(_ a: LedgerStore.Alert) {
+        init(_ a: Ledger.Alert) {
             kind = a.kind.rawValue
             residentId = a.personID
             name = a.name
@@ -42,7 +41,7 @@ struct TasksBody: Encodable {
         var phone: String?
         var note: String?
 
-        init(_ t: LedgerStore.TaskView) {
+        init(_ t: TaskView) {
             id = t.id
             residentId = t.personID
             name = t.name
@@ -81,7 +80,7 @@ struct UnitsBody: Encodable {
         var parentCode: String?
         var persons: Int
 
-        init(_ u: LedgerStore.UnitView) {
+        init(_ u: UnitView) {
             code = u.code
             name = u.name
             level = u.level
@@ -104,7 +103,7 @@ struct OutboxBody: Encodable {
         var createdOn: String
         var sentAt: String?
 
-        init(_ m: LedgerStore.Message) {
+        init(_ m: OutboxMessage) {
             id = m.id
             residentId = m.personID
             channel = m.channel
@@ -151,7 +150,7 @@ struct StatsBody: Encodable {
         var waivedAmount: String
     }
 
-    init(_ figures: LedgerStore.MonthlyStats) {
+    init(_ figures: MonthlyStats) {
         let s = figures.stats
         computedAt = figures.computedAt
         stale = figures.stale

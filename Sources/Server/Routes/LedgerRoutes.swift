@@ -1,15 +1,14 @@
 import Foundation
 import Hummingbird
 import Ledger
-import Storage
 
 /// The ledger's operator commands over HTTP: evidence batches from departments' feeds, and the
 /// lists communities act on (alerts, tasks and their outcomes, the outbox, payroll, stats), each
 /// within the caller's unit.
 struct LedgerRoutes {
     let dependencies: ServiceDependencies
-    var store: ServiceStore { dependencies.store }
-    var ledger: LedgerStore { dependencies.store.ledger }
+    var queries: any QueryStore { dependencies.stores.queries }
+    var casework: any CaseworkStore { dependencies.stores.casework }
 
     /// Rows accepted in one evidence request.
     static let maxEvidenceRows = 50_000
@@ -43,17 +42,17 @@ struct LedgerRoutes {
         routes.add(.evidence) { request, context, body in try await evidence(request, context, body) }
         routes.add(.alerts) { request, context, _ in
             let unit = try await unitInScope(request, context)
-            var kind: LedgerStore.Alert.Kind?
+            var kind: Alert.Kind?
             if let text = request.uri.queryParameters.get("kind") {
-                guard let parsed = LedgerStore.Alert.Kind(rawValue: text) else {
+                guard let parsed = Alert.Kind(rawValue: text) else {
                     throw APIError(
                         .invalidKind,
-                        "kind must be one of \(LedgerStore.Alert.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "kind must be one of \(Alert.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 kind = parsed
             }
             let (offset, limit) = try Self.page(request)
-            let alerts = try await ledger.alerts(unit: unit, kind: kind, offset: offset, limit: limit + 1)
+            let alerts = try await queries.alerts(unit: unit, kind: kind, offset: offset, limit: limit + 1)
             return try JSON.response(
                 AlertsBody(
                     unit: unit, alerts: alerts.prefix(limit).map(AlertsBody.Alert.init),
@@ -63,11 +62,11 @@ struct LedgerRoutes {
             let unit = try await unitInScope(request, context)
             let closed = try Self.flag(request, "include_closed")
             let kind: String? = request.uri.queryParameters.get("kind").map { String($0) }
-            if let kind, !LedgerStore.taskKinds.contains(kind) {
-                throw APIError(.invalidKind, "kind must be one of \(LedgerStore.taskKinds.joined(separator: ", "))")
+            if let kind, !TaskView.kinds.contains(kind) {
+                throw APIError(.invalidKind, "kind must be one of \(TaskView.kinds.joined(separator: ", "))")
             }
             let (offset, limit) = try Self.page(request)
-            let tasks = try await ledger.tasks(unit: unit, includeClosed: closed, kind: kind, offset: offset, limit: limit + 1)
+            let tasks = try await casework.tasks(unit: unit, includeClosed: closed, kind: kind, offset: offset, limit: limit + 1)
             return try JSON.response(
                 TasksBody(
                     unit: unit, tasks: tasks.prefix(limit).map(TasksBody.Task.init), nextOffset: tasks.count > limit ? offset + limit : nil
@@ -78,12 +77,12 @@ struct LedgerRoutes {
             let unit = try await unitInScope(request, context)
             let sent = try Self.flag(request, "include_sent")
             let limit = try Self.integer(request, "limit", default: 1000, range: 1...10_000)
-            let messages = try await ledger.outbox(includeSent: sent, limit: limit, unit: unit)
+            let messages = try await casework.outbox(includeSent: sent, limit: limit, unit: unit)
             return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
         }
         routes.add(.me) { _, context, _ in
             let caller = try context.requireCaller()
-            let unit = try await ledger.unitName(caller.unitCode)
+            let unit = try await queries.unitName(caller.unitCode)
             return try JSON.response(
                 MeBody(
                     keyId: caller.id, name: caller.name, role: caller.role.rawValue, unitCode: caller.unitCode,
@@ -91,7 +90,7 @@ struct LedgerRoutes {
         }
         routes.add(.units) { request, context, _ in
             let unit = try await unitInScope(request, context)
-            let units = try await ledger.units(within: unit)
+            let units = try await queries.units(within: unit)
             return try JSON.response(UnitsBody(unit: unit, units: units.map(UnitsBody.Unit.init)))
         }
         // Both read the units' stored monthly figures (milliseconds); a month not yet stored, or
@@ -99,7 +98,7 @@ struct LedgerRoutes {
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.statsMonth(request)
-            let figures = try await dependencies.heavyReads.run { try await ledger.monthlyStats(units: [unit], months: [month]) }
+            let figures = try await dependencies.heavyReads.run { try await queries.monthlyStats(units: [unit], months: [month]) }
             return try JSON.response(StatsBody(try Self.only(figures[unit])))
         }
         routes.add(.statsSeries) { request, context, _ in
@@ -107,11 +106,11 @@ struct LedgerRoutes {
             let month = try Self.statsMonth(request)
             let count = try Self.integer(request, "months", default: 12, range: 1...Self.statsMonthsBack)
             let months = (0..<count).reversed().map { Month(month.firstDay.adding(months: -$0)) }
-            let children = try await ledger.childUnits(of: unit)
+            let children = try await queries.childUnits(of: unit)
             let (series, below) = try await dependencies.heavyReads.run {
                 (
-                    try await ledger.monthlyStats(units: [unit], months: months),
-                    try await ledger.monthlyStats(units: children, months: [month])
+                    try await queries.monthlyStats(units: [unit], months: months),
+                    try await queries.monthlyStats(units: children, months: [month])
                 )
             }
             return try JSON.response(
@@ -127,12 +126,12 @@ struct LedgerRoutes {
         let caller = try context.requireCaller()
         let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         var report = ImportReport()
-        var rows: [LedgerStore.EvidenceInput]
+        var rows: [EvidenceInput]
         switch mediaType {
         case "application/json":
             let batch = try JSON.decode(EvidenceBody.self, from: body)
             rows = batch.rows.enumerated().map { index, row in
-                LedgerStore.EvidenceInput(
+                EvidenceInput(
                     line: index + 1, source: row.source ?? "", externalID: row.externalId ?? "", residentID: row.residentId ?? "",
                     kind: row.kind ?? "", observedAt: row.observedAt ?? "", payload: row.payload)
             }
@@ -159,7 +158,7 @@ struct LedgerRoutes {
             throw APIError(.noRows, "the batch holds no evidence rows")
         }
         do {
-            try await ledger.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
+            try await dependencies.stores.evidence.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
         } catch let error as LedgerError {
             throw error
         } catch {
@@ -195,7 +194,7 @@ struct LedgerRoutes {
             throw APIError(.invalidTaskID, "the task id must be a positive integer")
         }
         let input = try JSON.decode(OutcomeBody.self, from: body)
-        guard let outcome = LedgerStore.TaskOutcome(rawValue: input.outcome.replacingOccurrences(of: "_", with: "-")) else {
+        guard let outcome = TaskOutcome(rawValue: input.outcome.replacingOccurrences(of: "_", with: "-")) else {
             throw APIError(.invalidOutcome, "outcome must be seen_alive, deceased, unreachable or reached (phone calls)")
         }
         let day: Day
@@ -208,7 +207,8 @@ struct LedgerRoutes {
         guard day <= Day(Date()) else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
         // The scope is the task's person's unit now, checked with the write (a task of someone who
         // moved away is unknown here, as a person outside the unit is).
-        let changes = try await ledger.completeTask(id, outcome: outcome, on: day, note: input.note, by: caller.id, scope: caller.unitPath)
+        let changes = try await casework.completeTask(
+            id, outcome: outcome, on: day, note: input.note, by: caller.id, scope: caller.unitPath)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 
@@ -227,7 +227,7 @@ struct LedgerRoutes {
         guard unit.count <= 32, unit.allSatisfy({ $0.isLetter || $0.isNumber }) else {
             throw APIError(.invalidUnit, "unit must be a unit code")
         }
-        guard let path = try await store.ledger.unitPath(unit) else {
+        guard let path = try await queries.unitPath(unit) else {
             throw LedgerError(.unknownUnit, "no unit \(unit)")
         }
         guard path.hasPrefix(caller.unitPath) else {
@@ -270,7 +270,7 @@ struct LedgerRoutes {
     }
 
     /// The one figure a stats read asked for.
-    static func only(_ figures: [LedgerStore.MonthlyStats]?) throws -> LedgerStore.MonthlyStats {
+    static func only(_ figures: [MonthlyStats]?) throws -> MonthlyStats {
         guard let one = figures?.first else { throw APIError(.internalError, "the month's figures are missing") }
         return one
     }

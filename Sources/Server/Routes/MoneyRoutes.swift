@@ -1,13 +1,13 @@
 import Foundation
 import Hummingbird
 import Ledger
-import Storage
 
 /// The money over HTTP: stored payroll runs (run once a month by a city operator, read by staff in
 /// their unit, as JSON pages or CSV) and overpayment recovery cases (listed, exported, closed).
 struct MoneyRoutes {
     let dependencies: ServiceDependencies
-    var ledger: LedgerStore { dependencies.store.ledger }
+    var money: any MoneyStore { dependencies.stores.money }
+    var casework: any CaseworkStore { dependencies.stores.casework }
     var lists: LedgerRoutes { LedgerRoutes(dependencies: dependencies) }
 
     struct RunBody: Decodable {
@@ -21,7 +21,7 @@ struct MoneyRoutes {
 
     func register(_ routes: RouteRegistrar) {
         routes.add(.payrollRuns) { _, _, _ in
-            try JSON.response(PayrollRunsBody(runs: try await ledger.payrollRuns().map(PayrollRunsBody.Run.init)))
+            try JSON.response(PayrollRunsBody(runs: try await money.payrollRuns().map(PayrollRunsBody.Run.init)))
         }
         routes.add(.runPayroll) { _, context, body in
             let caller = try context.requireCaller()
@@ -31,7 +31,7 @@ struct MoneyRoutes {
             guard caller.unitPath.split(separator: "/").count == 1 else {
                 throw LedgerError(.outOfScope, "a payroll run covers the whole city: it needs an operator key of the city unit")
             }
-            let run = try await ledger.runPayroll(month: month, on: Day(Date()), by: caller.id)
+            let run = try await money.runPayroll(month: month, on: Day(Date()), by: caller.id)
             return try JSON.response(PayrollRunsBody.Run(run), status: .created)
         }
         routes.add(.payroll) { request, context, _ in
@@ -39,13 +39,15 @@ struct MoneyRoutes {
             let month = try LedgerRoutes.month(request, required: true)!
             let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
             if try Self.wantsCSV(request) {
-                let lines = try await dependencies.heavyReads.run { try await ledger.payrollLines(month: month, unit: unit) }
+                let lines = try await dependencies.heavyReads.run {
+                    try await money.payrollLines(month: month, unit: unit, after: 0, limit: nil)
+                }
                 return Self.csv(
-                    CSVText.row(LedgerStore.PayrollLine.csvHeader) + lines.map { CSVText.row($0.csvCells) }.joined(),
+                    CSVText.row(PayrollLine.csvHeader) + lines.map { CSVText.row($0.csvCells) }.joined(),
                     name: "payroll-\(month)-\(unit).csv")
             }
             let limit = try LedgerRoutes.integer(request, "limit", default: 1000, range: 1...10_000)
-            let lines = try await ledger.payrollLines(month: month, unit: unit, after: after, limit: limit)
+            let lines = try await money.payrollLines(month: month, unit: unit, after: after, limit: limit)
             return try JSON.response(
                 PayrollBody(
                     month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init),
@@ -53,17 +55,17 @@ struct MoneyRoutes {
         }
         routes.add(.recoveries) { request, context, _ in
             let unit = try await lists.unitInScope(request, context)
-            var status: LedgerStore.Recovery.Status?
+            var status: Recovery.Status?
             if let text = request.uri.queryParameters.get("status") {
-                guard let parsed = LedgerStore.Recovery.Status(rawValue: String(text)) else {
+                guard let parsed = Recovery.Status(rawValue: String(text)) else {
                     throw APIError(.invalidQuery, "status must be open, recovered, waived or cancelled")
                 }
                 status = parsed
             }
-            let cases = try await ledger.recoveries(unit: unit, status: status)
+            let cases = try await casework.recoveries(unit: unit, status: status)
             if try Self.wantsCSV(request) {
                 return Self.csv(
-                    CSVText.row(LedgerStore.Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(),
+                    CSVText.row(Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(),
                     name: "recoveries-\(unit).csv")
             }
             return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.map(RecoveriesBody.Recovery.init)))
@@ -72,10 +74,10 @@ struct MoneyRoutes {
             let caller = try context.requireCaller()
             let id = try DecisionRoutes.id(context)
             let input = try JSON.decode(CloseBody.self, from: body)
-            guard let outcome = LedgerStore.Recovery.Status(rawValue: input.outcome), outcome == .recovered || outcome == .waived else {
+            guard let outcome = Recovery.Status(rawValue: input.outcome), outcome == .recovered || outcome == .waived else {
                 throw APIError(.invalidOutcome, "outcome must be recovered (the money came back) or waived (given up, with a reason)")
             }
-            let closed = try await ledger.closeRecovery(
+            let closed = try await casework.closeRecovery(
                 id, as: outcome, reason: input.reason, by: caller.id, on: Day(Date()), scope: caller.unitPath)
             return try JSON.response(RecoveriesBody.Recovery(closed))
         }
@@ -109,7 +111,7 @@ struct PayrollRunsBody: Encodable {
         var total: String
         var backPayLines: Int
 
-        init(_ r: LedgerStore.PayrollRun) {
+        init(_ r: PayrollRun) {
             month = r.month.description
             runOn = r.runOn.description
             actor = r.actor
@@ -134,7 +136,7 @@ struct PayrollBody: Encodable {
         var amount: String
         var reason: String
 
-        init(_ l: LedgerStore.PayrollLine) {
+        init(_ l: PayrollLine) {
             id = l.id
             residentId = l.personID
             name = l.name
@@ -171,7 +173,7 @@ struct RecoveriesBody: Encodable {
         var closedBy: String?
         var closeReason: String?
 
-        init(_ r: LedgerStore.Recovery) {
+        init(_ r: Ledger.Recovery) {
             id = r.id
             residentId = r.personID
             name = r.name

@@ -4,13 +4,12 @@ import FaceEngine
 import Foundation
 import Hummingbird
 import Ledger
-import Storage
 
 /// Persons (create, read, update), their ledger view, and enrollment of reference photos.
 /// Every route checks that the person's community lies within the caller's unit.
 struct PersonRoutes {
     let dependencies: ServiceDependencies
-    var store: ServiceStore { dependencies.store }
+    var store: Stores { dependencies.stores }
 
     /// A person as the API shows them (never a face template).
     /// What a kiosk or the mobile app may read of a person.
@@ -149,7 +148,7 @@ struct PersonRoutes {
         }
         routes.add(.personLedger) { _, context, _ in
             let person = try await scopedPerson(context)
-            guard let view = try await store.ledger.person(person.id) else {
+            guard let view = try await store.queries.person(person.id) else {
                 throw LedgerError(.personNotFound, "no person \(person.id)")
             }
             return try JSON.response(LedgerBody(view))
@@ -176,7 +175,7 @@ struct PersonRoutes {
         var servicePeriodMonths: Int
         var timeline: [Entry]
 
-        init(_ view: LedgerStore.PersonView) {
+        init(_ view: PersonView) {
             residentId = view.id.value
             status = view.ledger.status.rawValue
             deadline = view.ledger.deadline.description
@@ -248,7 +247,7 @@ struct PersonRoutes {
 
     /// A person's enrollment record as `caller` may see it (every route that returns one).
     func enrollmentRecord(_ id: ResidentID, for caller: APIKey) async throws -> EnrollmentWire.Record {
-        guard let enrollment = try await store.templates.enrollment(id) else {
+        guard let enrollment = try await store.enrollment.enrollment(id) else {
             throw LedgerError(.personNotFound, "no person \(id) in the ledger")
         }
         var record = EnrollmentWire.Record(enrollment)
@@ -301,7 +300,7 @@ struct PersonRoutes {
                     throw APIError(.invalidQuery, "after must be a resident ID: \(error.message)")
                 }
             }
-            let page = try await store.templates.enrollments(scope: caller.unitPath, after: after, limit: limit)
+            let page = try await store.enrollment.enrollments(scope: caller.unitPath, after: after, limit: limit)
             return try JSON.response(
                 EnrollmentWire.List(page, nextAfter: page.count == limit ? page.last?.person : nil))
         }

@@ -6,7 +6,6 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Liveness
-import Storage
 
 /// `POST /v1/liveness/sessions` and `POST /v1/verifications`: a kiosk or the mobile backend sends a
 /// person's resident ID and a liveness session's frames (or, at an attended desk, one photo); the

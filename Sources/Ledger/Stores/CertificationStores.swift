@@ -1,10 +1,8 @@
 import Foundation
-import Ledger
-import Storage
 
 /// What enrollment needs from persistence: the person, their sealed template, the enrollment
-/// record and its events. The SQLite ``ServiceStore`` implements it; a second backend implements
-/// the same protocol. Every method throws `LedgerError` when the store refuses the request and
+/// record and its events. Its user is Certification's ``Enroller``; Storage's `TemplateStore` implements it, and a second
+/// backend implements the same protocol. Every method throws `LedgerError` when the store refuses the request and
 /// `StorageError` when the store itself fails.
 public protocol EnrollmentStore: Sendable {
     /// The person, or nil when the ledger has no such resident ID.
@@ -36,6 +34,15 @@ public protocol EnrollmentStore: Sendable {
     /// Deletes the template (recorded with who and why), within `scope` at the write; false when
     /// there was none.
     func deleteEnrollment(_ id: ResidentID, by actor: String, reason: String?, scope: String?) async throws -> Bool
+    /// What is enrolled for the person (photos' record and events, never the template), if anything.
+    func enrollment(_ id: ResidentID) async throws -> EnrollmentRecord?
+    /// The persons enrolled under `scope` (a unit path), a page at a time by resident ID.
+    func enrollments(scope: String, after: ResidentID?, limit: Int) async throws -> [EnrollmentSummary]
+    /// Stores many templates at once, without photos (a benchmark's or a migration's bulk load).
+    func saveTemplates(_ templates: [(ResidentID, [[Float]])], by actor: String) async throws
+    /// Opens up to `sample` stored templates with the key: `template_unreadable` when one cannot be
+    /// (the service refuses to start with the wrong key rather than enroll blind).
+    func checkKey(sample: Int) async throws
 }
 
 /// What verification needs from persistence: the state read before the engine runs, liveness
@@ -70,12 +77,10 @@ public protocol VerificationStore: Sendable {
 }
 
 extension EnrollmentStore {
-    func forEachTemplate(_ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
+    /// Opens every enrolled template, 10,000 at a time.
+    public func forEachTemplate(_ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     {
         try await forEachTemplate(batch: 10_000, body)
     }
 }
-
-extension TemplateStore: EnrollmentStore {}
-extension VerificationRecordStore: VerificationStore {}

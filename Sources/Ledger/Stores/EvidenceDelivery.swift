@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// Who delivers a batch of evidence and what they may deliver: the provenance every stored row
 /// keeps (`evidence.delivered_by`, `received_at`) and the limits its rows are checked against.

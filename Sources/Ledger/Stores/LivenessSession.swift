@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// How many liveness sessions one device may ask for: in any minute, and unused at once; and
 /// one key in any minute, whatever devices it names (the mobile backend's key names the phone in

@@ -1,6 +1,4 @@
 import Foundation
-import GRDB
-import Ledger
 
 /// A person's record as operators see it over the API (never a face template).
 public struct PersonRecord: Sendable, Equatable {

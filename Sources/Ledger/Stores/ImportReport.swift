@@ -9,6 +9,12 @@ public struct ImportReport: Sendable, Equatable {
         /// (`external_id_conflict`); nil for the others, whose reason says what to do.
         public var code: String?
         public var description: String { "line \(line): \(reason)" }
+
+        public init(line: Int, reason: String, code: String? = nil) {
+            self.line = line
+            self.reason = reason
+            self.code = code
+        }
     }
 
     public var imported = 0
@@ -22,12 +28,12 @@ public struct ImportReport: Sendable, Equatable {
 
     public init() {}
 
-    mutating func refuse(_ line: Int, _ reason: String, code: String? = nil) {
+    public mutating func refuse(_ line: Int, _ reason: String, code: String? = nil) {
         problems.append(Problem(line: line, reason: reason, code: code))
     }
 
     /// Adds what one committed batch did.
-    mutating func absorb(_ batch: ImportReport) {
+    public mutating func absorb(_ batch: ImportReport) {
         imported += batch.imported
         alreadyPresent += batch.alreadyPresent
         problems += batch.problems

@@ -24,7 +24,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// A database failure, keeping the underlying error's text for the log.
-    static func database(_ error: any Error) -> StorageError {
+    public static func database(_ error: any Error) -> StorageError {
         StorageError(.database, "the ledger database failed: \(error)")
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A caller of the HTTP service: a kiosk, the mobile-app backend, an operator, a department's
@@ -35,24 +34,20 @@ public struct APIKey: Sendable, Equatable {
     /// True when a person of the community at `path` lies in this caller's subtree.
     public func covers(unitPath path: String) -> Bool { path.hasPrefix(unitPath) }
 
-    /// Splits a presented key (`fc_0123456789abcdef.SECRET`) into its id and secret.
-    static func parse(_ presented: String) -> (id: String, secret: String)? {
-        let parts = presented.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, parts[0].hasPrefix("fc_"), parts[0].count == 19, !parts[1].isEmpty, parts[1].count <= 128 else {
-            return nil
-        }
-        return (String(parts[0]), String(parts[1]))
-    }
-
-    static func hash(_ secret: String) -> Data { Data(SHA256.hash(data: Data(secret.utf8))) }
-
-    /// A new random key: its id and the full text to hand over once.
-    static func generate() -> (id: String, secret: String, text: String) {
-        var generator = SystemRandomNumberGenerator()
-        let id = "fc_" + Data.randomHex(bytes: 8)
-        let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let secret = Data(secretBytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return (id, secret, "\(id).\(secret)")
+    public init(
+        id: String, name: String, role: Role, unitCode: String, unitPath: String, requireSignature: Bool, createdAt: String,
+        revokedAt: String? = nil, sources: [String] = [], secretHash: Data, signingPublicKey: Data? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.unitCode = unitCode
+        self.unitPath = unitPath
+        self.requireSignature = requireSignature
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.sources = sources
+        self.secretHash = secretHash
+        self.signingPublicKey = signingPublicKey
     }
 }

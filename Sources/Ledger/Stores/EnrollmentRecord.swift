@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// One photo of an enrollment as it is kept: its hash and how it was judged, never the image or
 /// its embedding.
@@ -37,6 +36,14 @@ public struct EnrollmentEvent: Sendable, Equatable, Codable {
     public var actor: String
     public var at: String
     public var detail: String?
+
+    public init(action: String, photos: Int, actor: String, at: String, detail: String? = nil) {
+        self.action = action
+        self.photos = photos
+        self.actor = actor
+        self.at = at
+        self.detail = detail
+    }
 }
 
 /// What is enrolled for a person: when, by whom, from which photos, and the history.

@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// Everything a verification reads before the engine runs, in one read: the person, the lock of
 /// the device, and the person's opened template (nil: not enrolled). A person is never locked:

@@ -1,14 +1,16 @@
 import Foundation
-import Ledger
 
 /// A department's feed, read row by row: CSV with the header `source,external_id,resident_id,kind,
 /// observed_at` (`payload` optional), or NDJSON (one JSON object a line, same keys), told apart by
 /// the first character. Rows that cannot be parsed are reported with their line.
 public struct EvidenceFeed: Sendable {
     private enum Format: Sendable {
-        case csv(CSVReader, Columns?)
+        case csv(CSVReader, CSVColumns?)
         case ndjson
     }
+
+    /// The columns a CSV feed must have.
+    public static let columns = ["source", "external_id", "resident_id", "kind", "observed_at"]
 
     private var format: Format
     private let bytes: [UInt8]
@@ -33,21 +35,21 @@ public struct EvidenceFeed: Sendable {
     }
 
     /// The next row, or nil at the end. A missing or incomplete CSV header is reported once.
-    public mutating func next(report: inout ImportReport) -> LedgerStore.EvidenceInput? {
+    public mutating func next(report: inout ImportReport) -> EvidenceInput? {
         switch format {
         case .csv(var reader, var columns):
             defer { format = .csv(reader, columns) }
             if !started {
                 started = true
                 guard let header = reader.next() else {
-                    report.refuse(1, "the file is empty; expected CSV with \(LedgerStore.evidenceColumns.joined(separator: ",")) or NDJSON")
+                    report.refuse(1, "the file is empty; expected CSV with \(Self.columns.joined(separator: ",")) or NDJSON")
                     return nil
                 }
-                columns = Columns(header, required: LedgerStore.evidenceColumns, report: &report)
+                columns = CSVColumns(header, required: Self.columns, report: &report)
             }
             guard let columns, let record = reader.next() else { return nil }
             let field = columns.reader(record)
-            return LedgerStore.EvidenceInput(
+            return EvidenceInput(
                 line: record.line, source: field("source"), externalID: field("external_id"), residentID: field("resident_id"),
                 kind: field("kind"), observedAt: field("observed_at"), payload: field("payload").nilIfEmpty)
         case .ndjson:
@@ -64,7 +66,7 @@ public struct EvidenceFeed: Sendable {
         }
     }
 
-    private static func row(_ data: Data, line: Int) -> LedgerStore.EvidenceInput? {
+    private static func row(_ data: Data, line: Int) -> EvidenceInput? {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         func string(_ key: String) -> String {
             switch object[key] {
@@ -78,7 +80,7 @@ public struct EvidenceFeed: Sendable {
             payload = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) }
         }
-        return LedgerStore.EvidenceInput(
+        return EvidenceInput(
             line: line, source: string("source"), externalID: string("external_id"), residentID: string("resident_id"),
             kind: string("kind"), observedAt: string("observed_at"), payload: payload)
     }

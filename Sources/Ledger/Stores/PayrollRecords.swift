@@ -1,0 +1,64 @@
+import Foundation
+
+/// A stored payroll run: one a month, never repeated, never edited.
+public struct PayrollRun: Sendable, Equatable {
+    public var month: Month
+    /// The day the ledger was read.
+    public var runOn: Day
+    public var actor: String
+    /// When it was stored (ISO 8601).
+    public var at: String
+    public var lines: Int
+    public var persons: Int
+    public var totalFen: Int
+    public var backPayLines: Int
+
+    public init(month: Month, runOn: Day, actor: String, at: String, lines: Int, persons: Int, totalFen: Int, backPayLines: Int) {
+        self.month = month
+        self.runOn = runOn
+        self.actor = actor
+        self.at = at
+        self.lines = lines
+        self.persons = persons
+        self.totalFen = totalFen
+        self.backPayLines = backPayLines
+    }
+}
+
+/// One line of a stored run: one person's month, paid once.
+public struct PayrollLine: Sendable, Equatable {
+    public var id: Int64
+    public var runMonth: Month
+    public var personID: String
+    public var name: String
+    public var unitCode: String
+    /// The month paid: the run's (regular pay) or an earlier one (back pay).
+    public var forMonth: Month
+    public var kind: Payroll.Payment.Kind
+    public var amountFen: Int
+    public var reason: String
+
+    /// The columns of a run's CSV export (the CLI's and the route's).
+    public static let csvHeader = ["line", "run_month", "resident_id", "name", "unit_code", "for_month", "kind", "amount", "reason"]
+    public var csvCells: [String] {
+        [
+            String(id), runMonth.description, personID, name, unitCode, forMonth.description, kind.rawValue, Yuan.text(fen: amountFen),
+            reason,
+        ]
+    }
+
+    public init(
+        id: Int64, runMonth: Month, personID: String, name: String, unitCode: String, forMonth: Month, kind: Payroll.Payment.Kind,
+        amountFen: Int, reason: String
+    ) {
+        self.id = id
+        self.runMonth = runMonth
+        self.personID = personID
+        self.name = name
+        self.unitCode = unitCode
+        self.forMonth = forMonth
+        self.kind = kind
+        self.amountFen = amountFen
+        self.reason = reason
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// An alert a community must act on.
+public struct Alert: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case warning, fieldCheck = "field-check", suspended, conflict, attention
+    }
+
+    public var kind: Kind
+    public var personID: String
+    public var name: String
+    public var unitCode: String
+    public var day: Day
+    public var detail: String
+
+    public init(kind: Kind, personID: String, name: String, unitCode: String, day: Day, detail: String) {
+        self.kind = kind
+        self.personID = personID
+        self.name = name
+        self.unitCode = unitCode
+        self.day = day
+        self.detail = detail
+    }
+}
+
+/// A unit of the four-level tree.
+public struct UnitView: Sendable, Equatable {
+    public var code: String
+    public var name: String
+    public var level: String
+    public var parentCode: String?
+    /// Persons whose community lies in its subtree.
+    public var persons: Int
+
+    public init(code: String, name: String, level: String, parentCode: String? = nil, persons: Int) {
+        self.code = code
+        self.name = name
+        self.level = level
+        self.parentCode = parentCode
+        self.persons = persons
+    }
+}
+
+/// A person as operators see them: details, ledger, and the timeline of evidence and changes.
+public struct PersonView: Sendable {
+    public struct Entry: Sendable, Equatable {
+        /// `evidence` or a ``LedgerChange/Kind`` raw value.
+        public var kind: String
+        public var day: Day
+        public var detail: String
+        /// Who: the key or operator that delivered the evidence or made the decision, `sweep`,
+        /// or nil for rows recorded before provenance was kept.
+        public var actor: String?
+
+        public init(kind: String, day: Day, detail: String, actor: String? = nil) {
+            self.kind = kind
+            self.day = day
+            self.detail = detail
+            self.actor = actor
+        }
+    }
+
+    public var id: ResidentID
+    public var name: String
+    public var unitCode: String
+    public var benefitLevel: String
+    public var monthlyAmountFen: Int
+    public var ledger: PersonLedger
+    public var timeline: [Entry]
+
+    public init(
+        id: ResidentID, name: String, unitCode: String, benefitLevel: String, monthlyAmountFen: Int, ledger: PersonLedger, timeline: [Entry]
+    ) {
+        self.id = id
+        self.name = name
+        self.unitCode = unitCode
+        self.benefitLevel = benefitLevel
+        self.monthlyAmountFen = monthlyAmountFen
+        self.ledger = ledger
+        self.timeline = timeline
+    }
+}
