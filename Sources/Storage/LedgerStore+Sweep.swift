@@ -233,7 +233,8 @@ extension LedgerStore {
 
     /// Batches of the sweep between two checkpoints of the write-ahead log (up to about 100 MB of
     /// log a batch on the 2,000,000-person city).
-    static let sweepCheckpointBatches = Int(ProcessInfo.processInfo.environment["FASTCERT_SWEEP_CHECKPOINT_BATCHES"] ?? "") ?? 5
+    /// Measured on the city lapsing on one day: every batch 63.97 s, every 5 batches 57.98 s.
+    static let sweepCheckpointBatches = 5
 
     /// Copies the write-ahead log into the database file as far as readers allow (no wait).
     private func checkpoint() async throws {
@@ -288,12 +289,33 @@ extension LedgerStore {
                 hasChannel: phone?.nilIfEmpty != nil || wechatID?.nilIfEmpty != nil),
             on: day, rules: deferral)
         guard !effects.changes.isEmpty else { return [] }
-        // A warning or a field check leaves the ledger as it was: only a suspension writes the row.
-        if effects.ledger != ledger { try Self.save(effects.ledger, person: id, db) }
+        try Self.saveChanges(from: ledger, to: effects.ledger, person: id, db)
         try Self.record(effects.changes, person: id, evidence: nil, actor: "sweep", at: now, db)
         for reminder in effects.reminders { try remind(person, deadline: reminder.deadline, round: reminder.round, on: day, db) }
         for task in effects.tasks { try openTask(person, kind: task.kind.rawValue, key: task.key, reason: task.reason, on: day, db) }
         return effects.changes
+    }
+
+    /// Writes the ledger columns that changed (none: no write). A sweep changes at most the status
+    /// and the suspension day (a warning or a field check none): writing only those leaves the
+    /// other columns' indexes and triggers (a death day's, for the monthly figures) alone.
+    static func saveChanges(from old: PersonLedger, to new: PersonLedger, person: String, _ db: Database) throws {
+        var columns: [String] = []
+        var values: [(any DatabaseValueConvertible)?] = []
+        func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+            columns.append("\(column) = ?")
+            values.append(value)
+        }
+        if old.status != new.status { set("status", new.status.rawValue) }
+        if old.servicePeriodMonths != new.servicePeriodMonths { set("service_period_months", new.servicePeriodMonths) }
+        if old.lastCertified != new.lastCertified { set("last_certified", new.lastCertified?.description) }
+        if old.deadline != new.deadline { set("deadline", new.deadline.description) }
+        if old.suspendedOn != new.suspendedOn { set("suspended_on", new.suspendedOn?.description) }
+        if old.deathDay != new.deathDay { set("death_day", new.deathDay?.description) }
+        guard !columns.isEmpty else { return }
+        values.append(person)
+        try db.cachedStatement(sql: "UPDATE person SET \(columns.joined(separator: ", ")) WHERE id = ?").execute(
+            arguments: StatementArguments(values))
     }
 
     /// Walks the given persons through the sweep's rule on `day` at once, if they are active and

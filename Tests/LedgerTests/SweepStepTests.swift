@@ -113,3 +113,20 @@ struct PersonNameTests {
         #expect(person.monthlyAmountFen == 320_000)
     }
 }
+
+@Suite("Reminder text")
+struct ReminderTextTests {
+    @Test(
+        "the placeholders are filled as Foundation's replacingOccurrences filled them",
+        arguments: ["王芳", "Zoë", "王{deadline}芳", "{name}", "a\u{301}", "🙂 {dead", ""])
+    func sameAsFoundation(name: String) throws {
+        let text = try LedgerRules.shipped().reminder_text
+        let deadline = Day("2027-01-31")!
+        let reminder = try #require(Reminder.compose(name: name, phone: "13900000000", wechatID: nil, deadline: deadline, text: text))
+        let expected = text.replacingOccurrences(of: "{name}", with: name).replacingOccurrences(of: "{deadline}", with: "2027-01-31")
+        #expect(reminder.message == expected)
+        #expect(
+            Reminder.compose(name: name, phone: "1", wechatID: nil, deadline: deadline, text: "{deadline}{name}{deadline}")?.message
+                == "2027-01-31\(name.replacingOccurrences(of: "{deadline}", with: "2027-01-31"))2027-01-31")
+    }
+}
