@@ -166,8 +166,8 @@ extension LedgerStore {
     /// persons' current rows, so a person certified meanwhile is judged as they are now.
     ///
     /// The candidates go in the order the person table stores them, so a batch rewrites a run of
-    /// its pages: in deadline order every batch touched pages all over the table, and the 2,000,000
-    /// -person city lapsing on one day wrote 23 GB (WAL frames and checkpoints) for a 900 MB file.
+    /// its pages: in deadline order every batch touched pages all over the table, and the city of
+    /// 2,000,000 lapsing on one day wrote 23 GB (WAL frames and checkpoints) for a 900 MB file.
     /// SQLite's automatic checkpoint is held off meanwhile and run every ``sweepCheckpointBatches``
     /// batches: after every batch it copied into the file the index pages each batch dirties again.
     func sweepInBatches(on day: Day, batch: Int) async throws -> SweepReport {
@@ -231,9 +231,9 @@ extension LedgerStore {
         return report
     }
 
-    /// Batches of the sweep between two checkpoints of the write-ahead log (up to about 100 MB of
-    /// log a batch on the 2,000,000-person city).
-    /// Measured on the city lapsing on one day: every batch 63.97 s, every 5 batches 57.98 s.
+    /// Batches of the sweep between two checkpoints of the write-ahead log, which then holds up to
+    /// five batches' pages. Measured on the city of 2,000,000 lapsing on one day: a checkpoint
+    /// after every batch 63.97 s, every five batches 57.98 s.
     static let sweepCheckpointBatches = 5
 
     /// Copies the write-ahead log into the database file as far as readers allow (no wait).
