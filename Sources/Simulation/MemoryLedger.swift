@@ -264,40 +264,28 @@ public final class MemoryLedger {
         if let first = persons[p].possession.first, first.day < recent { persons[p].possession.removeAll { $0.day < recent } }
     }
 
+    /// The sweep's step (``SweepStep``, the store's rule too) for one person, its effects applied.
     func sweep(_ p: Int, on day: Day) {
-        var ledger = persons[p].ledger
-        if persons[p].raisedFor != ledger.deadline {
-            persons[p].raisedFor = ledger.deadline
+        if persons[p].raisedFor != persons[p].ledger.deadline {
+            persons[p].raisedFor = persons[p].ledger.deadline
             persons[p].raised = []
         }
-        let raised = day > ledger.deadline ? [] : persons[p].raised
-        let changes = deferral.sweep(&ledger, on: day, alreadyRaised: raised)
-        guard !changes.isEmpty else { return }
-        persons[p].ledger = ledger
-        record(changes, p)
-        for change in changes {
-            switch change.kind {
-            case .warning:
-                persons[p].raised.insert(.warning)
-                remind(p, deadline: change.deadline!, round: 1)
-                let person = persons[p]
-                for (kind, _) in Outreach.tasks(
-                    immobile: person.immobile, livesAlone: person.livesAlone, age: person.birth.age(on: day), hasChannel: person.hasChannel,
-                    rules: rules.service_ledger)
-                {
-                    openTask(Task(person: p, kind: kind == .homeVisit ? .homeVisit : .phoneCall, keyDay: change.deadline!), on: day)
-                }
-            case .fieldCheck:
-                persons[p].raised.insert(.fieldCheck)
-                remind(p, deadline: change.deadline!, round: 2)
-                openTask(Task(person: p, kind: .fieldCheck, keyDay: change.deadline!), on: day)
-            default: break
-            }
-        }
+        // Fields read in place: a copy of the person would make the appends below copy their arrays.
+        let effects = SweepStep.run(
+            SweepStep.Subject(
+                ledger: persons[p].ledger, alreadyRaised: persons[p].raised, birthDate: persons[p].birth, immobile: persons[p].immobile,
+                livesAlone: persons[p].livesAlone, hasChannel: persons[p].hasChannel),
+            on: day, rules: deferral)
+        guard !effects.changes.isEmpty else { return }
+        persons[p].ledger = effects.ledger
+        record(effects.changes, p)
+        for change in effects.changes where change.kind == .warning || change.kind == .fieldCheck { persons[p].raised.insert(change.kind) }
+        for reminder in effects.reminders { remind(p, deadline: reminder.deadline, round: reminder.round) }
+        for task in effects.tasks { openTask(Task(person: p, kind: Task.Kind(rawValue: task.kind.rawValue)!, keyDay: task.key), on: day) }
     }
 
     func remind(_ p: Int, deadline: Day, round: Int) {
-        guard persons[p].hasChannel, reminded.insert([p, deadline.daysSinceEpoch, round]).inserted else { return }
+        guard reminded.insert([p, deadline.daysSinceEpoch, round]).inserted else { return }
         outbox.append((p, deadline, round))
     }
 

@@ -37,10 +37,10 @@ extension LedgerStore {
             }
             return due
         }
-        for key in due.sorted() { try await refreshMonthlyStats(Month(key)!, now: now) }
+        try await refreshMonthlyStats(due.sorted().compactMap(Month.init), now: now)
         if let stored = try await storedStats(units: units, keys: keys) { return stored }
         // A unit added since the figures were computed: its months are stale, and computed now.
-        for key in Set(keys).sorted() where !due.contains(key) { try await refreshMonthlyStats(Month(key)!, now: now) }
+        try await refreshMonthlyStats(Set(keys).subtracting(due).sorted().compactMap(Month.init), now: now)
         guard let stored = try await storedStats(units: units, keys: keys) else {
             throw StorageError.database(DatabaseError(message: "monthly figures missing after they were computed"))
         }
@@ -84,35 +84,53 @@ extension LedgerStore {
     /// stored figures stale (to be recomputed) rather than wrongly current; an older computation
     /// finishing after a newer one stores nothing.
     public func refreshMonthlyStats(_ month: Month, now: Date = Date()) async throws {
-        let key = month.description
+        try await refreshMonthlyStats([month], now: now)
+    }
+
+    /// Computes `months` for every unit, all in one snapshot (one scan of the persons serves every
+    /// month: a city's first sweep computes twelve), and stores each as
+    /// ``refreshMonthlyStats(_:now:)`` does.
+    func refreshMonthlyStats(_ months: [Month], now: Date) async throws {
+        guard !months.isEmpty else { return }
+        let keys = months.map(\.description)
         try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO unit_month_stats_state (month) VALUES (?)", arguments: [key])
+            for key in keys { try db.execute(sql: "INSERT OR IGNORE INTO unit_month_stats_state (month) VALUES (?)", arguments: [key]) }
         }
-        let (version, counts) = try await read { db in
-            let version = try Int.fetchOne(db, sql: "SELECT version FROM unit_month_stats_state WHERE month = ?", arguments: [key]) ?? 1
-            return (version, try Self.monthCounts(month, db))
+        let computed = try await read { db in
+            let persons = try Self.personsByMonth(db)
+            return try months.map { month in
+                let version =
+                    try Int.fetchOne(db, sql: "SELECT version FROM unit_month_stats_state WHERE month = ?", arguments: [month.description])
+                    ?? 1
+                return (key: month.description, version: version, counts: try Self.monthCounts(month, persons: persons, db))
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let rows = try counts.sorted { $0.key < $1.key }.map { unit, c in
-            (unit, c, String(decoding: try encoder.encode(c.certifiedByClass), as: UTF8.self))
-        }
         let at = ISO8601DateFormatter().string(from: now)
-        try await write { db in
-            let stored = try Int.fetchOne(db, sql: "SELECT computed_version FROM unit_month_stats_state WHERE month = ?", arguments: [key])
-            if let stored, stored > version { return }
-            try db.execute(sql: "DELETE FROM unit_month_stats WHERE month = ?", arguments: [key])
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO unit_month_stats (month, unit_code, persons, silent, reminded, field_checks, suspensions, strong, certified_by_class)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for (unit, c, byClass) in rows {
-                try insert.execute(arguments: [key, unit, c.persons, c.silent, c.reminded, c.fieldChecks, c.suspensions, c.strong, byClass])
+        for (key, version, counts) in computed {
+            let rows = try counts.sorted { $0.key < $1.key }.map { unit, c in
+                (unit, c, String(decoding: try encoder.encode(c.certifiedByClass), as: UTF8.self))
             }
-            try db.execute(
-                sql: "UPDATE unit_month_stats_state SET computed_version = ?, computed_at = ? WHERE month = ?",
-                arguments: [version, at, key])
+            try await write { db in
+                let stored = try Int.fetchOne(
+                    db, sql: "SELECT computed_version FROM unit_month_stats_state WHERE month = ?", arguments: [key])
+                if let stored, stored > version { return }
+                try db.execute(sql: "DELETE FROM unit_month_stats WHERE month = ?", arguments: [key])
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO unit_month_stats (month, unit_code, persons, silent, reminded, field_checks, suspensions, strong, certified_by_class)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for (unit, c, byClass) in rows {
+                    try insert.execute(arguments: [
+                        key, unit, c.persons, c.silent, c.reminded, c.fieldChecks, c.suspensions, c.strong, byClass,
+                    ])
+                }
+                try db.execute(
+                    sql: "UPDATE unit_month_stats_state SET computed_version = ?, computed_at = ? WHERE month = ?",
+                    arguments: [version, at, key])
+            }
         }
     }
 
@@ -133,14 +151,32 @@ extension LedgerStore {
             let earlier = Month(month.firstDay.adding(months: -back))
             if !current.contains(earlier.description) { due.insert(earlier) }
         }
-        for each in due.sorted() { try await refreshMonthlyStats(each, now: now) }
+        try await refreshMonthlyStats(due.sorted(), now: now)
         return due.sorted()
     }
 
+    /// The persons by unit, month of entry and month of death (none: nil), counted in one scan of
+    /// the person table: who is on the roll in a month (entered before its end, not dead before
+    /// its end) for any number of months. Days are stored `YYYY-MM-DD`, so comparing a day with a
+    /// month's end is comparing its month with the month.
+    static func personsByMonth(_ db: Database) throws -> [(unit: String, entered: String, died: String?, count: Int)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT unit_code, substr(enrolled_on, 1, 7), substr(death_day, 1, 7), COUNT(*)
+                FROM person NOT INDEXED GROUP BY 1, 2, 3
+                """
+        ).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
     /// `month`'s counts for every unit, over its subtree: each count grouped by the persons' own
-    /// units in one scan, then added up to every unit whose path is a prefix (the subtree rule of
-    /// the live computation). The definitions are ``stats(unit:month:)``'s, one for one.
-    static func monthCounts(_ month: Month, _ db: Database) throws -> [String: MonthCounts] {
+    /// units, then added up to every unit whose path is a prefix (the subtree rule of the live
+    /// computation). The definitions are ``stats(unit:month:)``'s, one for one. `persons` is
+    /// ``personsByMonth(_:)`` of the same snapshot. The silent share's count is driven by the
+    /// persons certified in its window (each looked up by id), not by a pass over everyone.
+    static func monthCounts(
+        _ month: Month, persons: [(unit: String, entered: String, died: String?, count: Int)], _ db: Database
+    ) throws -> [String: MonthCounts] {
         let range: StatementArguments = [
             "first": month.firstDay.description, "next": month.next.firstDay.description,
             "yearStart": month.firstDay.adding(months: -(ThreeForms.windowMonths - 1)).description,
@@ -153,17 +189,21 @@ extension LedgerStore {
             let rows = try Row.fetchCursor(db, sql: sql, arguments: range)
             while let row = try rows.next() { apply(&own[row["unit_code"], default: MonthCounts()], row) }
         }
+        let key = month.description
+        for group in persons where group.entered <= key && (group.died.map { $0 > key } ?? true) {
+            own[group.unit, default: MonthCounts()].persons += group.count
+        }
         try each(
             """
-            SELECT p.unit_code, COUNT(*) AS persons,
-                   SUM(p.id IN (SELECT person_id FROM ledger_event WHERE kind = 'certified' AND day >= :yearStart AND day < :next)
-                       AND p.id NOT IN (SELECT person_id FROM ledger_event WHERE kind IN (\(contactEvents)) AND day >= :yearStart AND day < :next
-                                        UNION ALL
-                                        SELECT person_id FROM task WHERE kind IN (\(contactTasks)) AND created_on >= :yearStart AND created_on < :next)
-                   ) AS silent
-            FROM person p WHERE \(alive) GROUP BY p.unit_code
+            SELECT p.unit_code, COUNT(*) AS silent FROM person p
+            WHERE p.id IN (SELECT person_id FROM ledger_event WHERE kind = 'certified' AND day >= :yearStart AND day < :next)
+              AND p.id NOT IN (SELECT person_id FROM ledger_event WHERE kind IN (\(contactEvents)) AND day >= :yearStart AND day < :next
+                               UNION ALL
+                               SELECT person_id FROM task WHERE kind IN (\(contactTasks)) AND created_on >= :yearStart AND created_on < :next)
+              AND \(alive)
+            GROUP BY p.unit_code
             """
-        ) { c, row in (c.persons, c.silent) = (row["persons"], row["silent"]) }
+        ) { c, row in c.silent = row["silent"] }
         try each(
             """
             SELECT p.unit_code, COUNT(*) AS n
