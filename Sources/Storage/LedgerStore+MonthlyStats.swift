@@ -73,7 +73,7 @@ extension LedgerStore {
         // A unit added since the figures were computed: its months are stale, and computed now.
         for key in Set(keys).sorted() where !due.contains(key) { try await refreshMonthlyStats(Month(key)!, now: now) }
         guard let stored = try await storedStats(units: units, keys: keys) else {
-            throw StorageError.database(DatabaseError(message: "monthly figures missing after they were computed"))
+            throw StorageError(.databaseFault, "monthly figures missing after they were computed")
         }
         return stored
     }

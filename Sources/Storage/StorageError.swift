@@ -1,11 +1,26 @@
-/// A failure of the store itself, not of the request: the database (busy, full, unreadable) or
-/// the template key. Each has a stable code; the service answers it without its detail (the
-/// detail is logged). A rule or a store's refusal of the request is a `LedgerError`.
+import GRDB
+import Ledger
+
+/// A failure of the store itself, not of the request: the database (busy, or broken) or the
+/// template key. Each has a stable code; the service answers it without its detail (the detail is
+/// logged). A rule or a store's refusal of the request is a `LedgerError`.
+///
+/// A constraint of the schema (CHECK, UNIQUE, FOREIGN KEY, NOT NULL) is never the caller's to
+/// break: every write checks what a caller could get wrong first, inside the same transaction
+/// (SQLite runs one writer at a time, so no other request can slip in between), and refuses with
+/// a `LedgerError` (`person_exists`, `payroll_run_exists`, `invalid_amount`, ...). A violation
+/// that reaches SQLite is therefore a check the store is missing: `constraint_violated`, a fault
+/// (500, logged with the constraint), never "busy, retry" (a retry fails the same way).
 public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
-        /// the database failed (busy, full, unreadable)
+        /// the database is busy, locked or failed to read or write (I/O, full disk): a retry may succeed
         case database
+        /// a write broke a constraint of the schema: a check the store is missing (a fault)
+        case constraint = "constraint_violated"
+        /// the database refused a statement, or its file is corrupt, read-only or not a database: a
+        /// fault no retry mends
+        case databaseFault = "database_fault"
         /// no template key was configured, or it cannot be read or created
         case templateKey = "template_key"
         /// a template could not be sealed
@@ -23,9 +38,29 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
-    /// A database failure, keeping the underlying error's text for the log.
+    /// A database failure, classified by what a retry can do, keeping the underlying error's text
+    /// for the log: busy, locked and I/O failures are `database` (retry); a broken constraint is
+    /// `constraint_violated`; anything else (a statement SQLite refuses, a corrupt or read-only
+    /// file, a row that does not decode) is `database_fault`.
     static func database(_ error: any Error) -> StorageError {
-        StorageError(.database, "the ledger database failed: \(error)")
+        let message = "the ledger database failed: \(error)"
+        guard let error = error as? DatabaseError else { return StorageError(.databaseFault, message) }
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_NOMEM, .SQLITE_INTERRUPT,
+            .SQLITE_PROTOCOL:
+            return StorageError(.database, message)
+        case .SQLITE_CONSTRAINT: return StorageError(.constraint, message)
+        default: return StorageError(.databaseFault, message)
+        }
+    }
+
+    /// What a store call's failure is for its caller: a ``LedgerError`` or a ``StorageError`` as
+    /// it is, any other (a database error) classified as ``database(_:)`` does.
+    public static func classifying(_ error: any Error) -> any Error {
+        switch error {
+        case is LedgerError, is StorageError: error
+        default: database(error)
+        }
     }
 
     public var description: String { "\(message) [\(code.rawValue)]" }
