@@ -133,6 +133,7 @@ let package = Package(
                 "Server", "APIModels", "Certification", "Storage", "Ledger", "FaceEngine", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

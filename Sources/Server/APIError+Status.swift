@@ -48,12 +48,13 @@ extension APIError {
         }
     }
 
-    /// The status of a store fault: a busy or failed database sheds load (503, retry); a template
-    /// key fault is the service's own (500).
+    /// The status of a store fault: a busy database sheds load (503, retry); a broken constraint,
+    /// a broken database or a template key fault is the service's own (500: a retry fails the
+    /// same way).
     public static func status(_ code: StorageError.Code) -> HTTPResponse.Status {
         switch code {
         case .database: .serviceUnavailable
-        case .templateKey, .templateSeal, .templateUnreadable: .internalServerError
+        case .constraint, .databaseFault, .templateKey, .templateSeal, .templateUnreadable: .internalServerError
         }
     }
 

@@ -16,12 +16,14 @@ actor HeavyLane {
         self.queue = queue
     }
 
-    /// Runs `body` in the lane, waiting for a place if all `width` are taken.
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body` in the lane, waiting for a place if all `width` are taken; refused when the
+    /// queue is full too, unless `refusing` is false (a download already under way waits for its
+    /// next page rather than break off: it was admitted with its first).
+    func run<T: Sendable>(refusing: Bool = true, _ body: @Sendable () async throws -> T) async throws -> T {
         if running < width {
             running += 1
         } else {
-            guard waiting.count < queue else {
+            guard waiting.count < queue || !refusing else {
                 throw APIError(
                     .heavyReadsBusy, "\(running) heavy reads are running and \(waiting.count) waiting; retry shortly",
                     headers: [.retryAfter: "2"])

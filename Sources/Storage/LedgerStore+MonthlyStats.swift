@@ -42,7 +42,7 @@ extension LedgerStore {
         // A unit added since the figures were computed: its months are stale, and computed now.
         try await refreshMonthlyStats(Set(keys).subtracting(due).sorted().compactMap(Month.init), now: now)
         guard let stored = try await storedStats(units: units, keys: keys) else {
-            throw StorageError.database(DatabaseError(message: "monthly figures missing after they were computed"))
+            throw StorageError(.databaseFault, "monthly figures missing after they were computed")
         }
         return stored
     }

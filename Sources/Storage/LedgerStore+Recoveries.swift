@@ -4,14 +4,15 @@ import Ledger
 
 extension LedgerStore {
     /// On a death recorded for `person` on `death`: one case claiming every month stored runs paid
-    /// after the month of death that no other live case claims. Called by ``record(_:person:evidence:actor:at:_:)``,
+    /// after the month of death that no other live case claims. A month paid 0 yuan (a person whose
+    /// amount is 0) was not overpaid and is not claimed. Called by ``record(_:person:evidence:actor:at:_:)``,
     /// in the transaction that records the death.
     static func claimPaidAfterDeath(_ person: String, death: Day, actor: String, at now: String, _ db: Database) throws {
         let lines = try Row.fetchAll(
             db,
             sql: """
                 SELECT l.id, l.run_month, l.for_month, l.amount_fen FROM payroll_line l
-                WHERE l.person_id = ? AND l.for_month > ?
+                WHERE l.person_id = ? AND l.for_month > ? AND l.amount_fen > 0
                   AND NOT EXISTS (SELECT 1 FROM recovery_line c JOIN recovery r ON r.id = c.recovery_id
                                   WHERE c.line_id = l.id AND r.status != 'cancelled')
                 ORDER BY l.for_month
@@ -49,18 +50,30 @@ extension LedgerStore {
     /// Recovery cases of the persons who live in the unit's subtree now (a case goes with its
     /// person; `unit_code` keeps the unit they had when it opened), of one status or all, oldest first.
     public func recoveries(unit: String, status: Recovery.Status? = nil) async throws -> [Recovery] {
+        try await recoveries(unit: unit, status: status, after: 0, limit: nil)
+    }
+
+    /// The same, a page at a time by case id: the cases with an id after `after`, at most `limit`
+    /// (all when nil). A download pages through them (each page its own read).
+    public func recoveries(unit: String, status: Recovery.Status? = nil, after: Int64, limit: Int?) async throws -> [Recovery] {
         try await read { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var sql = """
                 SELECT r.*, p.name FROM recovery r JOIN person p ON p.id = r.person_id
                 WHERE p.unit_code IN (SELECT code FROM unit WHERE substr(path, 1, length(?)) = ?)
                 """
-            var arguments: StatementArguments = [path, path]
+            var arguments: StatementArguments = [path, path, after]
+            sql += " AND r.id > ?"
             if let status {
                 sql += " AND r.status = ?"
                 arguments += [status.rawValue]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY r.id", arguments: arguments).map(Self.recovery)
+            sql += " ORDER BY r.id"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.recovery)
         }
     }
 

@@ -133,16 +133,13 @@ extension LedgerStore {
         }
     }
 
-    /// Runs a read: a rule's ``LedgerError`` passes through, a database failure becomes a ``StorageError``.
+    /// Runs a read: a rule's ``LedgerError`` passes through, a database failure becomes a ``StorageError``
+    /// (``StorageError/classifying(_:)``).
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await writer.read(body)
-        } catch let error as LedgerError {
-            throw error
-        } catch let error as StorageError {
-            throw error
         } catch {
-            throw StorageError.database(error)
+            throw StorageError.classifying(error)
         }
     }
 
@@ -151,12 +148,8 @@ extension LedgerStore {
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(body)
-        } catch let error as LedgerError {
-            throw error
-        } catch let error as StorageError {
-            throw error
         } catch {
-            throw StorageError.database(error)
+            throw StorageError.classifying(error)
         }
     }
 }

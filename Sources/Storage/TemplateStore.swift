@@ -106,7 +106,7 @@ public struct TemplateStore: LedgerBacked {
                 let id = try Int64.fetchOne(
                     db, sql: "SELECT id FROM task WHERE person_id = ? AND kind = 'duplicate_identity' AND key_day = ?",
                     arguments: [other.value, day.description])
-            else { throw StorageError(.database, "the duplicate-identity task was not stored") }
+            else { throw StorageError(.databaseFault, "the duplicate-identity task was not stored") }
             let detail = String(
                 decoding: try JSONEncoder().encode([
                     "case": "\(id)", "enrolling_unit": enrollingUnit, "distance": String(format: "%.3f", distance),

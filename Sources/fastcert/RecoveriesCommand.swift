@@ -48,8 +48,18 @@ struct RecoveriesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let cases = try await filter.ledger.open().casework.recoveries(unit: filter.unit, status: filter.status)
-                print(CSVText.row(Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(), terminator: "")
+                // Page by page (as the HTTP download): never the whole file in memory.
+                let store = try filter.ledger.open()
+                let out = BufferedOutput()
+                out.write(CSVText.row(Recovery.csvHeader))
+                var after: Int64 = 0
+                while true {
+                    let page = try await store.casework.recoveries(unit: filter.unit, status: filter.status, after: after, limit: 10_000)
+                    for r in page { out.write(CSVText.row(r.csvCells)) }
+                    guard page.count == 10_000, let last = page.last else { break }
+                    after = last.id
+                }
+                out.flush()
             }
         }
     }

@@ -67,6 +67,8 @@ public protocol CaseworkStore: Sendable {
     func hold(person: String, until: Day, reason: String, by actor: String, scope: String?, on day: Day) async throws -> Decision
     func release(_ id: Int64, reason: String, by actor: String, scope: String?, on day: Day) async throws -> Decision
     func recoveries(unit: String, status: Recovery.Status?) async throws -> [Recovery]
+    /// The unit's cases after case `after`, in id order, at most `limit` (an export, page by page).
+    func recoveries(unit: String, status: Recovery.Status?, after: Int64, limit: Int?) async throws -> [Recovery]
     func recovery(_ id: Int64) async throws -> Recovery?
     func closeRecovery(_ id: Int64, as status: Recovery.Status, reason: String, by actor: String, on day: Day, scope: String?)
         async throws -> Recovery

@@ -51,12 +51,9 @@ struct LedgerRoutes {
                 }
                 kind = parsed
             }
-            let (offset, limit) = try Self.page(request)
-            let alerts = try await queries.alerts(unit: unit, kind: kind, offset: offset, limit: limit + 1)
-            return try JSON.response(
-                AlertsBody(
-                    unit: unit, alerts: alerts.prefix(limit).map(AlertsBody.Alert.init),
-                    nextOffset: alerts.count > limit ? offset + limit : nil))
+            let page = try Page.offset(request)
+            let alerts = page.cut(try await queries.alerts(unit: unit, kind: kind, offset: page.start, limit: page.fetchLimit))
+            return try JSON.response(AlertsBody(unit: unit, alerts: alerts.rows.map(AlertsBody.Alert.init), nextOffset: alerts.next))
         }
         routes.add(.tasks) { request, context, _ in
             let unit = try await unitInScope(request, context)
@@ -65,18 +62,16 @@ struct LedgerRoutes {
             if let kind, !TaskView.kinds.contains(kind) {
                 throw APIError(.invalidKind, "kind must be one of \(TaskView.kinds.joined(separator: ", "))")
             }
-            let (offset, limit) = try Self.page(request)
-            let tasks = try await casework.tasks(unit: unit, includeClosed: closed, kind: kind, offset: offset, limit: limit + 1)
-            return try JSON.response(
-                TasksBody(
-                    unit: unit, tasks: tasks.prefix(limit).map(TasksBody.Task.init), nextOffset: tasks.count > limit ? offset + limit : nil
-                ))
+            let page = try Page.offset(request)
+            let tasks = page.cut(
+                try await casework.tasks(unit: unit, includeClosed: closed, kind: kind, offset: page.start, limit: page.fetchLimit))
+            return try JSON.response(TasksBody(unit: unit, tasks: tasks.rows.map(TasksBody.Task.init), nextOffset: tasks.next))
         }
         routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
         routes.add(.outbox) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let sent = try Self.flag(request, "include_sent")
-            let limit = try Self.integer(request, "limit", default: 1000, range: 1...10_000)
+            let limit = try Page<Int>.limit(request)
             let messages = try await casework.outbox(includeSent: sent, limit: limit, unit: unit)
             return try JSON.response(OutboxBody(messages: messages.map(OutboxBody.Message.init)))
         }
@@ -159,25 +154,15 @@ struct LedgerRoutes {
         }
         do {
             try await dependencies.stores.evidence.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
-        } catch let error as LedgerError {
-            throw error
         } catch {
-            throw StorageError(.database, "the ledger database failed: \(error)")
+            // The store classifies its own failures; anything else is a fault (logged, no detail sent).
+            throw (error is LedgerError || error is StorageError) ? error : StorageError(.databaseFault, "evidence import failed: \(error)")
         }
         context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
         return try JSON.response(
             ImportBody(
                 imported: report.imported, alreadyPresent: report.alreadyPresent,
                 refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes))
-    }
-
-    /// A page of a worklist: `offset` (0 on) and `limit` (1 to 10,000, default 1,000); the
-    /// response's `next_offset` asks for the next page.
-    static func page(_ request: Request) throws -> (offset: Int, limit: Int) {
-        (
-            try integer(request, "offset", default: 0, range: 0...10_000_000),
-            try integer(request, "limit", default: 1000, range: 1...10_000)
-        )
     }
 
     // MARK: - Tasks

@@ -37,21 +37,20 @@ struct MoneyRoutes {
         routes.add(.payroll) { request, context, _ in
             let unit = try await lists.unitInScope(request, context)
             let month = try LedgerRoutes.month(request, required: true)!
-            let after = Int64(try LedgerRoutes.integer(request, "after", default: 0, range: 0...Int.max))
             if try Self.wantsCSV(request) {
-                let lines = try await dependencies.heavyReads.run {
-                    try await money.payrollLines(month: month, unit: unit, after: 0, limit: nil)
-                }
-                return Self.csv(
-                    CSVText.row(PayrollLine.csvHeader) + lines.map { CSVText.row($0.csvCells) }.joined(),
-                    name: "payroll-\(month)-\(unit).csv")
+                return try await CSVStream<PayrollLine>(
+                    name: "payroll-\(month)-\(unit).csv", header: PayrollLine.csvHeader,
+                    page: { [money] after, limit in try await money.payrollLines(month: month, unit: unit, after: after, limit: limit) },
+                    key: \.id, cells: \.csvCells
+                )
+                .response(lane: dependencies.heavyReads, logger: context.logger)
             }
-            let limit = try LedgerRoutes.integer(request, "limit", default: 1000, range: 1...10_000)
-            let lines = try await money.payrollLines(month: month, unit: unit, after: after, limit: limit)
+            let page = try Page.afterID(request)
+            let lines = page.cut(try await money.payrollLines(month: month, unit: unit, after: page.start, limit: page.fetchLimit)) {
+                $0.id
+            }
             return try JSON.response(
-                PayrollBody(
-                    month: month.description, unit: unit, lines: lines.map(PayrollBody.Line.init),
-                    next: lines.count == limit ? lines.last?.id : nil))
+                PayrollBody(month: month.description, unit: unit, lines: lines.rows.map(PayrollBody.Line.init), next: lines.next))
         }
         routes.add(.recoveries) { request, context, _ in
             let unit = try await lists.unitInScope(request, context)
@@ -62,12 +61,17 @@ struct MoneyRoutes {
                 }
                 status = parsed
             }
-            let cases = try await casework.recoveries(unit: unit, status: status)
             if try Self.wantsCSV(request) {
-                return Self.csv(
-                    CSVText.row(Recovery.csvHeader) + cases.map { CSVText.row($0.csvCells) }.joined(),
-                    name: "recoveries-\(unit).csv")
+                let status = status
+                return try await CSVStream<Recovery>(
+                    name: "recoveries-\(unit).csv", header: Recovery.csvHeader,
+                    page: { [casework] after, limit in try await casework.recoveries(unit: unit, status: status, after: after, limit: limit)
+                    },
+                    key: \.id, cells: \.csvCells
+                )
+                .response(lane: dependencies.heavyReads, logger: context.logger)
             }
+            let cases = try await casework.recoveries(unit: unit, status: status)
             return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.map(RecoveriesBody.Recovery.init)))
         }
         routes.add(.closeRecovery) { _, context, body in
@@ -92,12 +96,6 @@ struct MoneyRoutes {
         }
     }
 
-    static func csv(_ text: String, name: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
 }
 
 struct PayrollRunsBody: Encodable {
@@ -150,7 +148,7 @@ struct PayrollBody: Encodable {
     var month: String
     var unit: String
     var lines: [Line]
-    /// The `after` of the next page, when this one is full.
+    /// The `after` of the next page (absent on the last).
     var next: Int64?
 
 }

@@ -293,16 +293,15 @@ struct PersonRoutes {
         }
         routes.add(.enrollments) { request, context, _ in
             let caller = try context.requireCaller()
-            let limit = try LedgerRoutes.integer(request, "limit", default: 100, range: 1...1000)
-            var after: ResidentID?
-            if let text = request.uri.queryParameters.get("after") {
-                do throws(LedgerError) { after = try ResidentID(String(text)) } catch {
+            let page = try Page<ResidentID?>.after(request, first: nil, default: 100, max: 1000) { text in
+                do throws(LedgerError) { return try ResidentID(String(text)) } catch {
                     throw APIError(.invalidQuery, "after must be a resident ID: \(error.message)")
                 }
             }
-            let page = try await store.enrollment.enrollments(scope: caller.unitPath, after: after, limit: limit)
-            return try JSON.response(
-                EnrollmentWire.List(page, nextAfter: page.count == limit ? page.last?.person : nil))
+            let enrollments = page.cut(
+                try await store.enrollment.enrollments(scope: caller.unitPath, after: page.start, limit: page.fetchLimit)
+            ) { $0.person }
+            return try JSON.response(EnrollmentWire.List(Array(enrollments.rows), nextAfter: enrollments.next ?? nil))
         }
     }
 }
