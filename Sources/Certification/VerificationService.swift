@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Liveness
 import Storage
+import Synchronization
 
 /// Proof of life by face: the one implementation of the verification decision, behind the kiosk
 /// and mobile routes. A session issues random head-turn challenges; a verification matches the
@@ -426,12 +427,11 @@ extension VerificationService {
 }
 
 /// Names claimed one at a time (devices with an attempt in progress).
-final class BusySet: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: Set<String> = []
+final class BusySet: Sendable {
+    private let names = Mutex<Set<String>>([])
 
     /// True when `name` was free and is now claimed.
-    func claim(_ name: String) -> Bool { lock.withLock { names.insert(name).inserted } }
+    func claim(_ name: String) -> Bool { names.withLock { $0.insert(name).inserted } }
 
-    func release(_ name: String) { _ = lock.withLock { names.remove(name) } }
+    func release(_ name: String) { _ = names.withLock { $0.remove(name) } }
 }
