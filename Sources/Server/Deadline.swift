@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Work answered on time: `run` returns the work's result, or throws `onTimeout` when `seconds`
 /// pass first, without waiting for the work (which is cancelled and finishes on its own; engine
@@ -31,20 +32,15 @@ enum Deadline {
     }
 
     /// A continuation resumed once, by whichever comes first.
-    final class Answer<T: Sendable>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<T, any Error>?
+    final class Answer<T: Sendable>: Sendable {
+        private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
 
         func set(_ continuation: CheckedContinuation<T, any Error>) {
-            lock.withLock { self.continuation = continuation }
+            self.continuation.withLock { $0 = continuation }
         }
 
         func resume(with result: Result<T, any Error>) {
-            let taken = lock.withLock {
-                defer { continuation = nil }
-                return continuation
-            }
-            taken?.resume(with: result)
+            continuation.withLock { $0.take() }?.resume(with: result)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Ledger
+import Synchronization
 
 extension LedgerStore {
     /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run
@@ -171,9 +172,8 @@ extension LedgerStore {
 }
 
 /// Collects what a streaming call hands out (for callers that want it all).
-final class Collected<Element: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var elements: [Element] = []
-    func append(_ element: Element) { lock.withLock { elements.append(element) } }
-    var all: [Element] { lock.withLock { elements } }
+final class Collected<Element: Sendable>: Sendable {
+    private let elements = Mutex<[Element]>([])
+    func append(_ element: Element) { elements.withLock { $0.append(element) } }
+    var all: [Element] { elements.withLock { $0 } }
 }

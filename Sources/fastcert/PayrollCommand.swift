@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Synchronization
 
 /// `fastcert payroll run|list|show|export`
 struct PayrollCommand: AsyncParsableCommand {
@@ -96,17 +97,16 @@ func describe(_ run: PayrollRun) -> String {
 }
 
 /// Standard output in large writes (an export is millions of lines).
-final class BufferedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer: [UInt8] = []
+final class BufferedOutput: Sendable {
+    private let buffer = Mutex<[UInt8]>([])
     func write(_ text: String) {
-        lock.withLock {
+        buffer.withLock { buffer in
             buffer.append(contentsOf: text.utf8)
-            if buffer.count >= 1 << 20 { drain() }
+            if buffer.count >= 1 << 20 { Self.drain(&buffer) }
         }
     }
-    func flush() { lock.withLock { drain() } }
-    private func drain() {
+    func flush() { buffer.withLock { Self.drain(&$0) } }
+    private static func drain(_ buffer: inout [UInt8]) {
         FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }

@@ -28,7 +28,8 @@ struct TemplateIndexTests {
         }.min()!
         let found = index.search([query], within: 0.6)
         #expect(found.map(\.owner) == ["A"])
-        #expect(abs(found[0].distance - exact) < 0.01, "\(found[0].distance) vs \(exact)")
+        let nearest = try #require(found.first)
+        #expect(abs(nearest.distance - exact) < 0.01, "\(nearest.distance) vs \(exact)")
         #expect(index.search([query], within: 0.6, excluding: "A").isEmpty)
         #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["B"])
         // Replacing A with Biden's face moves A; removing B leaves only A.

@@ -134,8 +134,9 @@ struct RenderedHeadTurnTests {
         let engine = try await SharedEngines.shared.engine()
         let base = try Fixtures.tiltedPrint("obama2.jpg", yaw: 0)  // the pixels as stored, without EXIF
         let face = try await engine.analyze(base).primaryFace
+        let nose = try #require(face.landmarks.dropFirst(4).first, "the nose tip is landmark 4")
         return try yaws.enumerated().map { index, yaw in
-            try Fixtures.turnedHead(base, face: face.box, nose: face.landmarks[4], yaw: yaw, dx: index % 3)
+            try Fixtures.turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3)
         }
     }
 
@@ -162,7 +163,7 @@ struct RenderedHeadTurnTests {
         #expect(passed.checks.contains { $0.name == "structure" && $0.passed })
         // With a template: the best frontal frame's distance, and that frame's embedding (the probe
         // a cohort score is made from), agree.
-        let template = [try await engine.analyze(images[0]).primaryFace.embedding]
+        let template = [try await engine.analyze(try #require(images.first)).primaryFace.embedding]
         let matched = try await analyzer.analyze(frames, challenges: [.turnLeft, .turnLeft], template: template)
         let probe = try #require(matched.matchEmbedding)
         let distance = try #require(matched.matchDistance)

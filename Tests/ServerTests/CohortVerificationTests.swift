@@ -73,7 +73,8 @@ struct CohortVerificationTests {
             // The person's timeline explains each attempt: the rule, score, threshold and distance, and the key.
             let view = try #require(try await fixture.store.ledger.person(ResidentID(ServiceFixture.personA)))
             let attempts = view.timeline.filter { $0.kind == "verification" }
-            #expect(attempts.count == 3 && attempts.allSatisfy { $0.actor != nil }, "\(attempts)")
+            try #require(attempts.count == 3, "\(attempts)")
+            #expect(attempts.allSatisfy { $0.actor != nil }, "\(attempts)")
             #expect(attempts[0].detail.hasPrefix("verified: distance 0.") && attempts[0].detail.hasSuffix("against 0.5500"))
             #expect(
                 attempts[1].detail.hasPrefix("verified: cohort rule, score -") && attempts[1].detail.contains("against -1.00 (distance 0."))

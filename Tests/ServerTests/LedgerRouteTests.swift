@@ -263,7 +263,7 @@ struct DecisionRouteTests {
                 body: Call.json(["outcome": "death_disputed", "reason": "the bank's clerk checked her ID card on 2026-02-01"]))
             #expect(resolved.status == .ok)
             let decisions = try #require(Call.body(resolved)["decisions"] as? [[String: Any]])
-            #expect(decisions.map { $0["kind"] as? String } == ["resolve_conflict", "reverse_death"])
+            try #require(decisions.map { $0["kind"] as? String } == ["resolve_conflict", "reverse_death"])
             let requestID = try #require(decisions[1]["id"] as? Int)
             #expect(decisions[1]["status"] as? String == "pending")
 
@@ -385,7 +385,8 @@ struct MoneyRouteTests {
             let open = try await client.execute(
                 uri: "/v1/recoveries?status=open", method: .get, headers: Call.headers(fixture.key(.auditor)))
             let cases = try #require(Call.body(open)["recoveries"] as? [[String: Any]])
-            #expect(cases.count == 1 && cases[0]["amount"] as? String == "3200.50" && cases[0]["months"] as? [String] == [month])
+            try #require(cases.count == 1)
+            #expect(cases[0]["amount"] as? String == "3200.50" && cases[0]["months"] as? [String] == [month])
             let id = try #require(cases.first?["id"] as? Int)
             let elsewhere = try await client.execute(
                 uri: "/v1/recoveries", method: .get, headers: Call.headers(fixture.key(.operator, "B")))

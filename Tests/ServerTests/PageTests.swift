@@ -79,7 +79,8 @@ struct PageTests {
             #expect(
                 body["role"] as? String == "operator" && body["unit_code"] as? String == "370202"
                     && body["unit_name"] as? String == "Shinan")
-            #expect(!String(buffer: me.body).contains(String(operatorA.split(separator: ".").last!)))
+            let secret = try #require(operatorA.split(separator: ".").last)
+            #expect(!String(buffer: me.body).contains(String(secret)))
             let kiosk = try await client.execute(uri: "/v1/me", method: .get, headers: Call.headers(fixture.key(.kiosk)))
             #expect(Call.body(kiosk)["role"] as? String == "kiosk")
             #expect(try await client.execute(uri: "/v1/me", method: .get).status == .unauthorized)
@@ -122,7 +123,8 @@ struct PageTests {
             let timeline = try #require(Call.body(ledger)["timeline"] as? [[String: Any]])
             let entry = try #require(timeline.first { $0["kind"] as? String == "task_closed" })
             #expect((entry["detail"] as? String)?.hasSuffix("unreachable; note: 两次上门无人应答 <b>") == true)
-            #expect((entry["actor"] as? String) == String(op.split(separator: ".").first!))
+            let keyID = try #require(op.split(separator: ".").first)
+            #expect((entry["actor"] as? String) == String(keyID))
             #expect(timeline.contains { $0["kind"] as? String == "task_opened" })
         }
     }

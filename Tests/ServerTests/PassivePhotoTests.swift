@@ -41,6 +41,7 @@ struct PassivePhotoTests {
                 uri: "/v1/persons/\(ServiceFixture.personA)/enrollments?dry_run=true", method: .post,
                 headers: Call.headers(op, [.contentType: type]), body: body)
             let photos = try #require(Call.body(response)["photos"] as? [[String: Any]], "\(Call.body(response))")
+            try #require(photos.count == 2)
             #expect(photos[0]["accepted"] as? Bool == false && (photos[0]["codes"] as? [String])?.contains("presentation_attack") == true)
             #expect(photos[1]["accepted"] as? Bool == true && ((photos[1]["passive_real"] as? Double) ?? 0) > 0.9)
         }

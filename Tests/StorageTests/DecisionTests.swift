@@ -51,7 +51,8 @@ struct DecisionTests {
             }
             let rejected = try await store.resolveConflict(
                 card.id, outcome: .evidenceRejected, reason: "daughter used the card, she says so", by: "fc_a", on: Day("2026-09-20")!)
-            #expect(rejected.count == 1 && rejected[0].status == "done" && rejected[0].outcome == "evidence_rejected")
+            try #require(rejected.count == 1)
+            #expect(rejected[0].status == "done" && rejected[0].outcome == "evidence_rejected")
             await #expect(throws: LedgerError.self) {
                 _ = try await store.resolveConflict(card.id, outcome: .deathDisputed, reason: "again", by: "fc_b", on: Day("2026-09-20")!)
             }
@@ -60,7 +61,8 @@ struct DecisionTests {
             // The visit disputes the death: a request for a second operator, nothing changed yet.
             let disputed = try await store.resolveConflict(
                 visit.id, outcome: .deathDisputed, reason: "staff saw Wang at home on 2026-09-15", by: "fc_a", on: Day("2026-09-20")!)
-            #expect(disputed.map(\.kind) == [.resolveConflict, .reverseDeath] && disputed[1].status == "pending")
+            try #require(disputed.map(\.kind) == [.resolveConflict, .reverseDeath])
+            #expect(disputed[1].status == "pending")
             #expect(try await store.person(ResidentID(Fixture.wang))?.ledger.status == .deceased)
             let same = await #expect(throws: LedgerError.self) {
                 _ = try await store.approve(disputed[1].id, reason: nil, by: "fc_a", on: Day("2026-09-21")!)
@@ -203,7 +205,7 @@ struct DecisionTests {
                             _ = try await store.reject(pending.id, reason: "no", by: actor, on: day)
                         }
                     case 6:
-                        let deadline = try await store.person(ResidentID(person))!.ledger.deadline
+                        let deadline = try #require(try await store.person(ResidentID(person))).ledger.deadline
                         _ = try await store.extend(
                             person: person, until: max(day, deadline).adding(days: Int.random(in: 1...200, using: &random)),
                             reason: "abroad",

@@ -103,6 +103,7 @@ struct LedgerPropertyTests {
                 results.append((report, views))
             }
         }
+        try #require(results.count == 2)
         let (rowByRow, whole) = (results[0], results[1])
         #expect(rowByRow.0 == whole.0)
         #expect(rowByRow.0.problems.count > 0 && rowByRow.0.alreadyPresent > 0)

@@ -72,7 +72,7 @@ struct LedgerStoreTests {
             #expect(!strict.committed && strict.imported == 0)
             let report = try await store.importPersons(csv: bad, today: Day("2025-06-01")!)
             #expect(report.imported == 1)
-            #expect(report.problems.map(\.line) == [3, 4, 5, 6, 7])
+            try #require(report.problems.map(\.line) == [3, 4, 5, 6, 7])
             #expect(report.problems[0].reason.contains("check character"))
             #expect(report.problems[1].reason.contains("disagrees with the resident ID"))
             #expect(report.problems[2].reason.contains("not a known community"))
@@ -92,17 +92,17 @@ struct LedgerStoreTests {
             var first = ImportReport()
             try await store.importEvidence(rows, batchSize: 2, into: &first)
             #expect(first.imported == 3 && first.changes["certified"] == 2)
-            let afterFirst = try await store.person(ResidentID(Self.li))!
+            let afterFirst = try #require(try await store.person(ResidentID(Self.li)))
             var second = ImportReport()
             try await store.importEvidence(rows, into: &second)
             #expect(second.imported == 0 && second.alreadyPresent == 3 && second.changes.isEmpty)
-            let afterSecond = try await store.person(ResidentID(Self.li))!
+            let afterSecond = try #require(try await store.person(ResidentID(Self.li)))
             #expect(afterSecond.ledger == afterFirst.ledger)
             #expect(afterSecond.timeline == afterFirst.timeline)
             // Level 1 (24 months) from the bank visit would be 2028-02-10, but behaviour alone carries a person at most
             // anchor_months (24) after their last anchor, here their entry into the ledger on 2025-06-01.
             #expect(afterFirst.ledger.deadline == Day("2027-06-01"))
-            #expect(try await store.person(ResidentID(Self.wang))!.ledger.deadline == Day("2027-03-10"))
+            #expect(try await store.person(ResidentID(Self.wang))?.ledger.deadline == Day("2027-03-10"))
         }
     }
 
@@ -123,7 +123,8 @@ struct LedgerStoreTests {
             #expect(report.imported == 3)
             #expect(report.changes.isEmpty)
             #expect(report.problems.map(\.line) == [5, 6, 7, 8])
-            #expect(try await store.person(ResidentID(Self.wang))!.ledger.lastCertified == nil)
+            let uncertified = try #require(try await store.person(ResidentID(Self.wang)))
+            #expect(uncertified.ledger.lastCertified == nil)
         }
     }
 
@@ -138,7 +139,7 @@ struct LedgerStoreTests {
                     "police,D-2,\(Self.wang),police_household_deregistration,2026-03-01",
                 ]), into: &report)
             #expect(report.changes == ["deceased": 1, "conflict": 1])
-            let wang = try await store.person(ResidentID(Self.wang))!
+            let wang = try #require(try await store.person(ResidentID(Self.wang)))
             #expect(wang.ledger.status == .deceased && wang.ledger.deathDay == Day("2026-01-20"))
             #expect(wang.timeline.contains { $0.kind == "conflict" && $0.detail.contains("card_spending") })
             #expect(try await store.sweep(on: Day("2027-01-01")!).changes.isEmpty)
@@ -160,7 +161,7 @@ struct LedgerStoreTests {
             var report = ImportReport()
             try await store.importEvidence(Self.evidence(["community_office,V-1,\(Self.wang),home_visit,2026-08-05"]), into: &report)
             #expect(report.changes == ["certified": 1, "resumed": 1])
-            let wang = try await store.person(ResidentID(Self.wang))!
+            let wang = try #require(try await store.person(ResidentID(Self.wang)))
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2027-08-05"))
             // Tasks show on the timeline: opened with their reason, closed with what closed them.
             #expect(

@@ -87,8 +87,9 @@ public enum Fixtures {
     public static func headTurn(_ name: String, yaws: [Double], shift: Int = 0, engine: FaceEngine) async throws -> [Data] {
         let base = try tiltedPrint(name, yaw: 0, dx: shift, dy: shift)  // the pixels as stored, without EXIF
         let face = try await engine.analyze(base).primaryFace
+        guard let nose = face.landmarks.dropFirst(4).first else { throw FixtureError("no nose tip (landmark 4) in \(name)") }
         return try yaws.enumerated().map { index, yaw in
-            try turnedHead(base, face: face.box, nose: face.landmarks[4], yaw: yaw, dx: index % 3)
+            try turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3)
         }
     }
 

@@ -62,10 +62,11 @@ public final class RawConnection: @unchecked Sendable {
 
     /// What the server sends until it closes or 30 s pass; nil when nothing came. The
     /// blocking reads run on a thread of their own: on the concurrency pool they would starve
-    /// the server under test of the threads its handlers need.
+    /// the server under test of the threads its handlers need (and Dispatch's global queues
+    /// have a thread per core too).
     public func receive() async -> String? {
         await withCheckedContinuation { done in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 let received = self.receiveBlocking()
                 self.finishedAt = ContinuousClock.now
                 done.resume(returning: received)
@@ -77,7 +78,7 @@ public final class RawConnection: @unchecked Sendable {
     /// out; returns the bytes read.
     public func drain() async -> Int {
         await withCheckedContinuation { done in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 var total = 0
                 var buffer = [UInt8](repeating: 0, count: 65_536)
                 while true {

@@ -13,20 +13,16 @@ import Testing
 /// `chromium-driver`), against the live `fastcert serve` binary on a temporary database.
 @Suite("Pages in a real browser", .serialized)
 struct BrowserTests {
-    /// A command of the binary, off the cooperative pool (it waits for the process).
+    /// A command of the binary (``CommandLineTests/run(_:environment:)`` waits off the pool).
     static func fastcert(_ arguments: [String]) async throws -> CommandLineTests.Run {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try CommandLineTests.run(arguments) })
-            }
-        }
+        try await CommandLineTests.run(arguments)
     }
 
     static func get(_ url: String, key: String? = nil) async throws -> (Int, [AnyHashable: Any], Data) {
         var request = URLRequest(url: URL(string: url)!)
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
+        let http = try #require(response as? HTTPURLResponse)
         return (http.statusCode, http.allHeaderFields, data)
     }
 
@@ -144,7 +140,7 @@ struct BrowserTests {
     func kiosk() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "kiosk.sqlite").path
-            let id = try ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
+            let id = try await ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
             let enrolled = try await Self.fastcert(["enroll", id, Fixtures.path("obama.jpg"), "--database", database])
             try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
             let kioskKey = try await Self.fastcert(
@@ -161,7 +157,7 @@ struct BrowserTests {
             let engine = try await SharedEngines.shared.engine()
             let clip = folder.appending(path: "head-turn.y4m")
             let frames = try await Fixtures.headTurn("obama2.jpg", yaws: yaws, engine: engine)
-            let face = try await engine.analyze(frames[0]).primaryFace.box
+            let face = try await engine.analyze(try #require(frames.first)).primaryFace.box
             // Framed as a portrait 480x640 camera (a phone, or a kiosk's upright screen) sees a person in
             // front of it: the photo is narrow, and a 4:3 landscape cut of it leaves the passive models
             // too little around the face (they score it 0.3-0.6; upright, 0.99).
@@ -211,7 +207,7 @@ struct BrowserTests {
                 #expect(shownOutcome == "认证成功")
             }
             server.process.terminate()
-            server.process.waitUntilExit()
+            await server.child.exit()
             if let keep = ProcessInfo.processInfo.environment["FASTCERT_KEEP_KIOSK_DATABASE"] {
                 try? FileManager.default.removeItem(atPath: keep)
                 try FileManager.default.copyItem(atPath: database, toPath: keep)

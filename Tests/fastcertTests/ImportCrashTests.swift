@@ -28,8 +28,9 @@ struct ImportCrashTests {
             }
             let personsFile = folder.appending(path: "persons.csv")
             try persons.write(to: personsFile, atomically: true, encoding: .utf8)
-            #expect(try CommandLineTests.run(["units", "import", units.path] + database).status == 0)
-            #expect(try CommandLineTests.run(["persons", "import", personsFile.path, "--today", "2025-01-01"] + database).status == 0)
+            #expect(try await CommandLineTests.run(["units", "import", units.path] + database).status == 0)
+            #expect(
+                try await CommandLineTests.run(["persons", "import", personsFile.path, "--today", "2025-01-01"] + database).status == 0)
 
             let rows = 20_000
             var feed = "source,external_id,resident_id,kind,observed_at\n"
@@ -48,16 +49,15 @@ struct ImportCrashTests {
             process.standardError = errors
             process.standardInput = input
             process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            let child = try await Subprocess.start(process)
             var reported = 0
             var buffer = ""
-            while reported < 3 * Self.batch {
-                let chunk = errors.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
+            var chunks = Subprocess.chunks(errors.fileHandleForReading).makeAsyncIterator()
+            while reported < 3 * Self.batch, let chunk = await chunks.next() {
                 buffer += String(decoding: chunk, as: UTF8.self)
                 let before = reported
                 for line in buffer.split(separator: "\n") where line.hasPrefix("committed ") {
-                    reported = max(reported, Int(line.split(separator: " ")[1]) ?? 0)
+                    reported = max(reported, Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0)
                 }
                 // Each reported batch waits for our line; the third is held until the kill below.
                 if reported > before && reported < 3 * Self.batch { input.fileHandleForWriting.write(Data("\n".utf8)) }
@@ -65,23 +65,23 @@ struct ImportCrashTests {
             // Release the fourth batch and kill the importer while it writes it (or just before).
             input.fileHandleForWriting.write(Data("\n".utf8))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await child.exit()
             #expect(process.terminationReason == .uncaughtSignal, "the importer was not running when killed")
 
-            func evidenceRows() throws -> Int {
-                let status = try CommandLineTests.run(["db", "status"] + database)
+            func evidenceRows() async throws -> Int {
+                let status = try await CommandLineTests.run(["db", "status"] + database)
                 let line = status.stdout.split(separator: "\n").first { $0.hasPrefix("evidence: ") }
                 return Int(line?.split(separator: " ").last ?? "") ?? -1
             }
-            let present = try evidenceRows()
+            let present = try await evidenceRows()
             #expect(present >= reported, "a batch reported committed is missing")
             #expect(present % Self.batch == 0, "a partial batch was written: \(present) rows")
             #expect(present < rows)
 
-            let rerun = try CommandLineTests.run(["evidence", "import", feedFile.path, "--batch", String(Self.batch)] + database)
+            let rerun = try await CommandLineTests.run(["evidence", "import", feedFile.path, "--batch", String(Self.batch)] + database)
             #expect(rerun.status == 0)
             #expect(rerun.stdout.contains("\(rows - present) imported, \(present) already present"))
-            #expect(try evidenceRows() == rows)
+            #expect(try await evidenceRows() == rows)
         }
     }
 }

@@ -27,7 +27,7 @@ struct ServeCommandTests {
 
     /// The four units and one pensioner (Wang Fang, of Taiping Community in 370202), imported with the
     /// command line into `database`; returns her resident ID.
-    static func seed(database: String, folder: URL, name: String = "Wang Fang") throws -> String {
+    static func seed(database: String, folder: URL, name: String = "Wang Fang") async throws -> String {
         // Enrolled today: her deadline lies ahead.
         try units.write(to: folder.appending(path: "units.csv"), atomically: true, encoding: .utf8)
         let id = ResidentID.completing("37020219400315001")!.value
@@ -39,7 +39,7 @@ struct ServeCommandTests {
             ["units", "import", folder.appending(path: "units.csv").path],
             ["persons", "import", folder.appending(path: "persons.csv").path],
         ] {
-            let run = try CommandLineTests.run(step + ["--database", database])
+            let run = try await CommandLineTests.run(step + ["--database", database])
             guard run.status == 0 else { throw FixtureError("\(step): \(run.stderr)") }
         }
         return id
@@ -47,9 +47,11 @@ struct ServeCommandTests {
 
     /// A running server: its process, port and log file.
     struct Server {
-        var process: Process
+        var child: Subprocess
         var port: Int
         var log: URL
+
+        var process: Process { child.process }
     }
 
     static func start(database: String, folder: URL, environment: [String: String] = [:]) async throws -> Server {
@@ -62,12 +64,12 @@ struct ServeCommandTests {
         process.currentDirectoryURL = Fixtures.repository
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let child = try await Subprocess.start(process)
         for _ in 0..<300 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: #"listening on [0-9.]+:([0-9]+)"#, options: .regularExpression) {
-                let port = Int(text[range].split(separator: ":").last!)!
-                return Server(process: process, port: port, log: log)
+                let port = try #require(text[range].split(separator: ":").last.flatMap { Int($0) })
+                return Server(child: child, port: port, log: log)
             }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -82,17 +84,17 @@ struct ServeCommandTests {
         try #require(FileManager.default.isExecutableFile(atPath: st.path), "schemathesis missing at \(st.path): run scripts/setup.sh")
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "api.sqlite").path
-            let id = try Self.seed(database: database, folder: folder)
+            let id = try await Self.seed(database: database, folder: folder)
             var keys: [String] = []
             for role in ["operator", "kiosk", "feed", "auditor"] {
-                let created = try CommandLineTests.run(
+                let created = try await CommandLineTests.run(
                     [
                         "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
                     ] + (role == "feed" ? ["--sources", "police,railway"] : []))
                 #expect(created.status == 0, "\(created.stderr)")
                 keys.append(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            let listed = try CommandLineTests.run(["keys", "list", "--database", database])
+            let listed = try await CommandLineTests.run(["keys", "list", "--database", database])
             #expect(listed.stdout.split(separator: "\n").count == 5)
             #expect(!keys.contains { listed.stdout.contains($0) }, "a key's secret is never listed")
             let server = try await Self.start(database: database, folder: folder)
@@ -111,9 +113,9 @@ struct ServeCommandTests {
                 let output = Pipe()
                 process.standardOutput = output
                 process.standardError = output
-                try process.run()
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
+                let child = try await Subprocess.start(process)
+                let text = String(decoding: await Subprocess.readToEnd(output.fileHandleForReading), as: UTF8.self)
+                await child.exit()
                 #expect(process.terminationStatus == 0, "schemathesis with the \(key.prefix(19)) key:\n\(text.suffix(4000))")
             }
             let (data, _) = try await URLSession.shared.data(from: URL(string: "\(url)/metrics")!)
@@ -136,11 +138,11 @@ struct ServeCommandTests {
             let missing = folder.appending(path: "no-models-here").path
             try Data(#"{"models": "\#(missing)"}"#.utf8).write(to: config)
             let database = folder.appending(path: "ledger.sqlite").path
-            let fromFile = try CommandLineTests.run(["serve", "--config", config.path, "--database", database, "--port", "0"])
+            let fromFile = try await CommandLineTests.run(["serve", "--config", config.path, "--database", database, "--port", "0"])
             #expect(fromFile.status != 0)
             #expect(fromFile.stderr.contains(missing), "stderr: \(fromFile.stderr)")
             let flag = folder.appending(path: "flag-models").path
-            let fromFlag = try CommandLineTests.run([
+            let fromFlag = try await CommandLineTests.run([
                 "serve", "--config", config.path, "--models", flag, "--database", database, "--port", "0",
             ])
             #expect(
@@ -151,25 +153,25 @@ struct ServeCommandTests {
     @Test("serve refuses to start when the enrolled templates were sealed with another key, naming where its key came from")
     func wrongTemplateKey() async throws {
         try await Fixtures.withTemporaryFolder { folder in
-            let database = try EnrollCommandTests.ledger(in: folder)
-            let enrolled = try CommandLineTests.run([
+            let database = try await EnrollCommandTests.ledger(in: folder)
+            let enrolled = try await CommandLineTests.run([
                 "enroll", EnrollCommandTests.ids[0], Fixtures.path("obama.jpg"), "--database", database, "--workers", "1",
             ])
             #expect(enrolled.status == 0, "\(enrolled.stderr)")
             let otherKey = String(repeating: "ab", count: 32)
-            let serve = try CommandLineTests.run(
+            let serve = try await CommandLineTests.run(
                 ["serve", "--database", database, "--port", "0"], environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
             #expect(serve.status != 0)
             #expect(serve.stderr.contains("FASTCERT_TEMPLATE_KEY") && serve.stderr.contains("cannot be opened"), "\(serve.stderr)")
             // Enrolling with the wrong key is refused as well.
-            let again = try CommandLineTests.run(
+            let again = try await CommandLineTests.run(
                 ["enroll", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database, "--workers", "1"],
                 environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
             #expect(again.status != 0 && again.stderr.contains("cannot be opened"), "enroll refuses too: \(again.stderr)")
             // The key file lost: no new one is made beside the templates it could not open.
             let keyFile = database + ".template-key"
             try FileManager.default.moveItem(atPath: keyFile, toPath: keyFile + ".saved")
-            let lost = try CommandLineTests.run(["serve", "--database", database, "--port", "0"])
+            let lost = try await CommandLineTests.run(["serve", "--database", database, "--port", "0"])
             #expect(lost.status != 0 && lost.stderr.contains("is missing"), "\(lost.stderr)")
             #expect(!FileManager.default.fileExists(atPath: keyFile), "no key file was created")
         }
@@ -178,7 +180,7 @@ struct ServeCommandTests {
     @Test("at the connection cap (FASTCERT_MAX_CONNECTIONS) a further connection waits unserved until one closes")
     func connectionCap() async throws {
         try await Fixtures.withTemporaryFolder { folder in
-            let database = try EnrollCommandTests.ledger(in: folder)
+            let database = try await EnrollCommandTests.ledger(in: folder)
             let server = try await Self.start(
                 database: database, folder: folder,
                 // The holder's head never ends: the header deadline (its own test) must not free the place first.

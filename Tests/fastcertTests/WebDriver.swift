@@ -16,7 +16,7 @@ final class WebDriver: @unchecked Sendable {
     static let chromedriver = "/usr/bin/chromedriver"
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    let driver: Process
+    let driver: Subprocess
     let base: URL
     let session: String
     let log: URL
@@ -30,12 +30,18 @@ final class WebDriver: @unchecked Sendable {
         let port = try Self.freePort()
         log = folder.appending(path: "chromedriver-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        driver = Process()
-        driver.executableURL = URL(filePath: Self.chromedriver)
-        driver.arguments = ["--port=\(port)"]
-        driver.standardOutput = try FileHandle(forWritingTo: log)
-        driver.standardError = driver.standardOutput
-        try driver.run()
+        let process = Process()
+        process.executableURL = URL(filePath: Self.chromedriver)
+        process.arguments = ["--port=\(port)"]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        driver = try await Subprocess.start(process)
+        // Chromium is chromedriver's child, not ours: it gets its own parent-death signal through a
+        // wrapper, so a killed driver takes its browser along. (chromedriver starts the browser
+        // from the session's thread, which lives until the session ends.)
+        let browser = folder.appending(path: "chromium-\(port)")
+        try Data("#!/bin/sh\nexec \(Subprocess.setpriv.path) --pdeathsig KILL -- \(Self.chromium) \"$@\"\n".utf8).write(to: browser)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: browser.path)
         base = URL(string: "http://127.0.0.1:\(port)")!
         var ready = false
         var problem = "no answer"
@@ -59,7 +65,7 @@ final class WebDriver: @unchecked Sendable {
                 "alwaysMatch": [
                     "browserName": "chrome",
                     "goog:chromeOptions": [
-                        "binary": Self.chromium,
+                        "binary": browser.path,
                         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
                             + arguments,
                     ],
