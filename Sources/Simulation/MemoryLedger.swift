@@ -375,9 +375,13 @@ public final class MemoryLedger {
     /// back-pay lines and their fen.
     @discardableResult
     public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int, backPayFen: Int) {
-        precondition(day >= month.firstDay && (runs.last.map { $0 < month } ?? true))
+        // The store's precondition; the simulator never asks for a refused run.
+        let epoch = try! Payroll.admit(
+            run: month, on: day,
+            after: Payroll.RunHistory(
+                first: runs.first, latest: runs.last,
+                sameMonth: runs.contains(month) ? Payroll.RunHistory.StoredRun(runOn: day, actor: "simulation") : nil))
         runs.append(month)
-        let epoch = runs[0]
         var lines = 0, fen = 0, backPay = 0, backPayFen = 0
         for p in persons.indices where persons[p].ledger.status != .deceased {
             let person = persons[p]
