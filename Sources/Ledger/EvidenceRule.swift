@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the evidence rule reads beyond the person's ledger: facts only a store knows (its rows of
 /// evidence and events), asked for lazily, so a store is queried only when the rule needs the
 /// answer (most behaviour events of an active person need none). Every answer is as the store
@@ -33,15 +35,18 @@ extension LedgerRules.EvidenceClass {
 extension DeferralRules {
     /// What one new piece of evidence of `kind`, observed on `day`, does to a person's ledger: the
     /// one dispatch over evidence classes, for the SQLite store and the simulator alike. `cause`
-    /// says where the evidence came from (the changes carry it).
+    /// says where the evidence came from (the changes carry it); nil for a caller that keeps no
+    /// causes (the simulator), which then costs no behaviour cause either (formatting one per
+    /// behaviour certification doubled a simulation's time).
     ///
     /// The facts are read in order of cost, each only when still needed: a behaviour event is
     /// scored only when it could move the deadline at all (``mayMove(_:on:)``), far enough
     /// (`min_deadline_move_days`), and within its anchor's limit; the anchor is read before the
     /// window because it is one value and rules most events out.
-    public func apply<Facts: EvidenceFacts>(
-        _ kind: LedgerRules.Kind, on day: Day, cause: String, to ledger: inout PersonLedger, facts: Facts
+    @inlinable public func apply<Facts: EvidenceFacts>(
+        _ kind: LedgerRules.Kind, on day: Day, cause described: String?, to ledger: inout PersonLedger, facts: Facts
     ) throws(Facts.Failure) -> [LedgerChange] {
+        let cause = described ?? ""
         switch kind.class {
         case .strong, .biometric, .visit:
             return certify(&ledger, on: day, cause: cause)
@@ -60,6 +65,7 @@ extension DeferralRules {
             }
             let score = score(try facts.window(endingOn: day), endingOn: day)
             guard score.certifies else { return [] }
+            guard described != nil else { return certifyByBehaviour(&ledger, on: day, anchor: anchor, cause: "") }
             let sources = score.sources.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return certifyByBehaviour(
                 &ledger, on: day, anchor: anchor,
@@ -73,7 +79,7 @@ extension DeferralRules {
     /// score, for a person not deceased: past the anchor's `limit`, or a move under
     /// `min_deadline_move_days` (with no limit given: the move the service period alone allows,
     /// which needs no anchor).
-    func behaviourCouldMove(_ ledger: PersonLedger, on day: Day, limit: Day?) -> Bool {
+    @usableFromInline func behaviourCouldMove(_ ledger: PersonLedger, on day: Day, limit: Day?) -> Bool {
         let model = rules.behaviour_model
         let period = day.adding(months: ledger.servicePeriodMonths)
         if let limit, day > limit { return false }

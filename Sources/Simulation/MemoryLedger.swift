@@ -1,7 +1,8 @@
 import Ledger
 
 /// The deferral ledger in memory, for the simulator: the same pure rules as the SQLite store
-/// (``DeferralRules``: certification, the behaviour model with its anchor, deaths, the sweep's
+/// (``DeferralRules``: the evidence rule itself, with its facts read from compact rows;
+/// certification, the behaviour model with its anchor, deaths, the sweep's
 /// warnings, field checks and suspensions, health attention, the hidden-death sign; ``Outreach``,
 /// ``Reminder``, ``Payroll``), applied in the store's order (a batch person by person, each
 /// person's rows in delivery order; the sweep; a task's outcome re-evaluated at once), on compact
@@ -185,7 +186,7 @@ public final class MemoryLedger {
             if inpatientKind[row.kind] { persons[p].lastInpatient = max(persons[p].lastInpatient ?? day, day) }
         }
         var ledger = persons[p].ledger
-        let changes = deferral.apply(kind, on: row.day, cause: "", to: &ledger, facts: Facts(memory: self, person: p))
+        let changes = deferral.apply(kind, on: row.day, cause: nil, to: &ledger, facts: Facts(memory: self, person: p))
         guard !changes.isEmpty else { return }
         persons[p].ledger = ledger
         record(changes, p, evidence: kind.class)

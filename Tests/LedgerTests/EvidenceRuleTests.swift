@@ -127,6 +127,19 @@ struct EvidenceRuleTests {
         #expect(facts.reads == ["anchor", "window"])
     }
 
+    @Test("without a cause (the simulator's) the same ledger and changes, the causes left empty")
+    func noCause() throws {
+        var described = Self.certified(), bare = Self.certified()
+        let facts = Facts(anchor: Self.day("2025-03-01"))
+        facts.events = [Self.event("outpatient_visit", "2026-04-20"), Self.event("bank_counter_visit", "2026-04-25")]
+        let kind = Self.kind("bank_counter_visit"), day = Self.day("2026-05-01")
+        let full = Self.engine.apply(kind, on: day, cause: "latest", to: &described, facts: facts)
+        let none = Self.engine.apply(kind, on: day, cause: nil, to: &bare, facts: facts)
+        #expect(bare == described)
+        #expect(none.map(\.kind) == full.map(\.kind) && none.map(\.deadline) == full.map(\.deadline))
+        #expect(none.allSatisfy { !$0.cause.contains("behaviour model") })
+    }
+
     @Test("possession alone never certifies, after reading the window")
     func possessionOnly() {
         var ledger = Self.certified()
