@@ -1,7 +1,8 @@
 import Ledger
 
 /// The deferral ledger in memory, for the simulator: the same pure rules as the SQLite store
-/// (``DeferralRules``: certification, the behaviour model with its anchor, deaths, the sweep's
+/// (``DeferralRules``: the evidence rule itself, with its facts read from compact rows;
+/// certification, the behaviour model with its anchor, deaths, the sweep's
 /// warnings, field checks and suspensions, health attention, the hidden-death sign; ``Outreach``,
 /// ``Reminder``, ``Payroll``), applied in the store's order (a batch person by person, each
 /// person's rows in delivery order; the sweep; a task's outcome re-evaluated at once), on compact
@@ -91,6 +92,7 @@ public final class MemoryLedger {
     /// Recovery cases: person, months, amount.
     public private(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
 
+    let anchorKind: [Bool]
     let presenceKind: [Bool]
     let possessionKind: [Bool]
     let inpatientKind: [Bool]
@@ -98,6 +100,7 @@ public final class MemoryLedger {
     public init(rules: LedgerRules) {
         self.rules = rules
         deferral = DeferralRules(rules: rules)
+        anchorKind = rules.kinds.map(\.class.anchors)
         presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
         possessionKind = rules.kinds.map { $0.class == .reference && $0.proves == .possession }
         inpatientKind = rules.kinds.map { rules.attention.inpatient_kinds.contains($0.kind) }
@@ -171,65 +174,46 @@ public final class MemoryLedger {
         let p = row.person
         let kind = rules.kinds[row.kind]
         let day = Int32(row.day.daysSinceEpoch)
-        // In place: a copy of the person would copy their arrays on every append.
-        switch kind.class {
-        case .strong, .biometric, .visit:
+        // The rows the rule's facts read, kept in place: a copy of the person would copy their
+        // arrays on every append.
+        if anchorKind[row.kind] {
             persons[p].anchors.append(day)
             persons[p].lastPresence = max(persons[p].lastPresence ?? day, day)
-        case .reference:
+        } else if kind.class == .reference {
             persons[p].window.append((Int32(row.kind), day))
             if presenceKind[row.kind] { persons[p].lastPresence = max(persons[p].lastPresence ?? day, day) }
             if possessionKind[row.kind] { persons[p].possession.append((Int32(row.kind), day)) }
             if inpatientKind[row.kind] { persons[p].lastInpatient = max(persons[p].lastInpatient ?? day, day) }
-        case .death:
-            break
         }
-        let cause = ""
         var ledger = persons[p].ledger
-        let changes: [LedgerChange]
-        switch kind.class {
-        case .strong, .biometric, .visit:
-            changes = deferral.certify(&ledger, on: row.day, cause: cause)
-        case .death:
-            changes = deferral.recordDeath(&ledger, on: row.day, cause: cause)
-        case .reference:
-            if ledger.status == .deceased {
-                changes = deferral.certify(&ledger, on: row.day, cause: cause)
-            } else if DeferralRules.mayMove(ledger, on: row.day) {
-                let anchor = anchorDay(p, onOrBefore: day)
-                if behaviourCouldCertify(ledger, on: row.day, anchor: anchor) {
-                    let start = day - Int32(rules.behaviour_model.window_days - 1)
-                    let events = persons[p].window.compactMap { e -> DeferralRules.ReferenceEvent? in
-                        guard e.day >= start && e.day <= day, let weight = rules.kinds[Int(e.kind)].weight else { return nil }
-                        let k = rules.kinds[Int(e.kind)]
-                        return DeferralRules.ReferenceEvent(
-                            kind: k.kind, source: k.source, weight: weight, day: Day(daysSinceEpoch: Int(e.day)),
-                            presence: presenceKind[Int(e.kind)])
-                    }
-                    let score = deferral.score(events, endingOn: row.day)
-                    changes = score.certifies ? deferral.certifyByBehaviour(&ledger, on: row.day, anchor: anchor, cause: cause) : []
-                } else {
-                    changes = []
-                }
-            } else {
-                changes = []
-            }
-        }
+        let changes = deferral.apply(kind, on: row.day, cause: nil, to: &ledger, facts: Facts(memory: self, person: p))
         guard !changes.isEmpty else { return }
         persons[p].ledger = ledger
         record(changes, p, evidence: kind.class)
     }
 
-    /// ``DeferralRules/certifyByBehaviour(_:on:anchor:cause:)`` changes nothing whatever the score:
-    /// past the anchor's limit, or a move under `min_deadline_move_days` (skips the scoring).
-    func behaviourCouldCertify(_ ledger: PersonLedger, on day: Day, anchor: Day) -> Bool {
-        let model = rules.behaviour_model
-        let limit = anchor.adding(months: model.anchor_months)
-        guard day <= limit else { return false }
-        if ledger.status == .active, ledger.lastCertified != nil {
-            return ledger.deadline.days(to: min(day.adding(months: ledger.servicePeriodMonths), limit)) >= model.min_deadline_move_days
+    /// The evidence rule's facts (``EvidenceFacts``) for one person, from their compact rows. The
+    /// look-back after a death finds nothing to record: conflicts and voided events are left out.
+    struct Facts: EvidenceFacts {
+        typealias Failure = Never
+        unowned let memory: MemoryLedger
+        let person: Int
+
+        func window(endingOn day: Day) -> [DeferralRules.ReferenceEvent] {
+            let end = Int32(day.daysSinceEpoch)
+            let start = end - Int32(memory.rules.behaviour_model.window_days - 1)
+            return memory.persons[person].window.compactMap { e in
+                let kind = memory.rules.kinds[Int(e.kind)]
+                guard e.day >= start && e.day <= end, let weight = kind.weight else { return nil }
+                return DeferralRules.ReferenceEvent(
+                    kind: kind.kind, source: kind.source, weight: weight, day: Day(daysSinceEpoch: Int(e.day)),
+                    presence: memory.presenceKind[Int(e.kind)])
+            }
         }
-        return true
+
+        func anchor(onOrBefore day: Day) -> Day { memory.anchorDay(person, onOrBefore: Int32(day.daysSinceEpoch)) }
+
+        func lookBack(death: Day) -> [LedgerChange] { [] }
     }
 
     func anchorDay(_ p: Int, onOrBefore day: Int32) -> Day {
@@ -380,9 +364,13 @@ public final class MemoryLedger {
     /// back-pay lines and their fen.
     @discardableResult
     public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int, backPayFen: Int) {
-        precondition(day >= month.firstDay && (runs.last.map { $0 < month } ?? true))
+        // The store's precondition; the simulator never asks for a refused run.
+        let epoch = try! Payroll.admit(
+            run: month, on: day,
+            after: Payroll.RunHistory(
+                first: runs.first, latest: runs.last,
+                sameMonth: runs.contains(month) ? Payroll.RunHistory.StoredRun(runOn: day, actor: "simulation") : nil))
         runs.append(month)
-        let epoch = runs[0]
         var lines = 0, fen = 0, backPay = 0, backPayFen = 0
         for p in persons.indices where persons[p].ledger.status != .deceased {
             let person = persons[p]

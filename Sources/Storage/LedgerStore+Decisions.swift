@@ -93,26 +93,22 @@ extension LedgerStore {
                     db, sql: "SELECT person_id FROM ledger_event WHERE id = ? AND kind = 'conflict'", arguments: [id])
             else { throw Self.noRecord(.unknownConflict, "conflict \(id)", scope) }
             let row = try self.person(person, of: .unknownConflict, "conflict \(id)", scope: scope, db)
-            if let done = try Int64.fetchOne(
-                db, sql: "SELECT id FROM decision WHERE conflict_id = ? AND kind = 'resolve_conflict'", arguments: [id])
-            {
-                let earlier = try self.decision(done, db)
-                throw LedgerError(
-                    .decisionClosed,
-                    "conflict \(id) was resolved on \(earlier.requestedOn) by \(earlier.requestedBy) (\(earlier.outcome ?? ""))")
-            }
+            try DecisionRules.checkUnresolved(
+                conflict: id,
+                earlier: try DecisionRow.fetchOne(
+                    db, sql: "SELECT * FROM decision WHERE conflict_id = ? AND kind = 'resolve_conflict'", arguments: [id]
+                )?.recorded)
             var resolution = DecisionRow(
                 personId: person, kind: Decision.Kind.resolveConflict.rawValue, conflictId: id, outcome: outcome.rawValue, reason: reason,
                 status: "done", requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description)
             try resolution.insert(db)
-            let words = outcome == .evidenceRejected ? "the evidence rejected, the death stands" : "the death disputed"
             try Self.record(
-                [LedgerChange(kind: .resolved, day: day, cause: "conflict \(id) resolved, \(words): \(reason)")], person: person,
-                evidence: nil,
-                actor: actor, at: Self.timestamp(), db)
+                [DecisionRules.resolved(conflict: id, deathStands: outcome == .evidenceRejected, reason: reason, on: day)], person: person,
+                evidence: nil, actor: actor, at: Self.timestamp(), db)
             var decisions = [try self.decision(resolution.id!, db)]
-            if outcome == .deathDisputed, Self.ledger(row, at: 1).status == .deceased,
-                try self.openDecision(.reverseDeath, of: person, db) == nil
+            if outcome == .deathDisputed,
+                DecisionRules.disputeAsksReversal(
+                    Self.ledger(row, at: 1), open: try self.openDecision(.reverseDeath, of: person, db)?.recorded)
             {
                 decisions.append(try self.request(.reverseDeath, person: row, reason: "conflict \(id): \(reason)", by: actor, on: day, db))
             }
@@ -134,35 +130,15 @@ extension LedgerStore {
 
     func request(_ kind: Decision.Kind, person row: Row, reason: String, by actor: String, on day: Day, _ db: Database) throws -> Decision {
         let person: String = row["id"]
-        let ledger = Self.ledger(row, at: 1)
-        let what: String
-        switch kind {
-        case .reverseDeath:
-            guard ledger.status == .deceased, let death = ledger.deathDay else {
-                throw LedgerError(.personState, "no death is recorded for \(person) (they are \(ledger.status.rawValue))")
-            }
-            what = "reverse the death recorded on \(death)"
-        default:
-            guard ledger.status == .suspended, let suspended = ledger.suspendedOn else {
-                throw LedgerError(.personState, "only a suspended person can be reinstated (\(person) is \(ledger.status.rawValue))")
-            }
-            what = "reinstate the person suspended since \(suspended)"
-        }
-        if let open = try openDecision(kind, of: person, db) {
-            throw LedgerError(
-                .personState,
-                "a request to \(what) is already pending: decision \(open.id!), asked by \(open.requestedBy) on \(open.requestedOn)")
-        }
+        let what = try DecisionRules.ask(
+            try Self.fourEyes(kind), person: person, ledger: Self.ledger(row, at: 1), open: try openDecision(kind, of: person, db)?.recorded
+        )
         var request = DecisionRow(
             personId: person, kind: kind.rawValue, reason: reason, status: "pending", requestedBy: actor, requestedOn: day.description)
         try request.insert(db)
         try Self.record(
-            [
-                LedgerChange(
-                    kind: .requested, day: day,
-                    cause: "decision \(request.id!): asked to \(what), for a second operator to approve: \(reason)")
-            ],
-            person: person, evidence: nil, actor: actor, at: Self.timestamp(), db)
+            [DecisionRules.requested(request.id!, asking: what, reason: reason, on: day)], person: person, evidence: nil, actor: actor,
+            at: Self.timestamp(), db)
         return try decision(request.id!, db)
     }
 
@@ -176,20 +152,13 @@ extension LedgerStore {
         let note = try reason.map { try DeferralRules.reason($0) }
         return try await write { db in
             var (request, row) = try self.pending(id, scope: scope, db)
-            guard request.requestedBy != actor else {
-                throw LedgerError(
-                    .sameOperator, "four eyes: decision \(id) was asked for by \(actor); another operator must approve it")
-            }
             var ledger = Self.ledger(row, at: 1)
             let now = Self.timestamp()
-            let cause =
-                "decision \(id), asked by \(request.requestedBy) on \(request.requestedOn) (\(request.reason)), approved by \(actor)"
-                + (note.map { ": \($0)" } ?? "")
             let death = ledger.deathDay
-            let change =
-                request.kind == Decision.Kind.reverseDeath.rawValue
-                ? try self.deferral.reverseDeath(&ledger, on: day, cause: "death record reversed, \(cause)")
-                : try self.deferral.reinstate(&ledger, on: day, cause: "suspension lifted, \(cause)")
+            let change = try self.deferral.approve(
+                request.kind == Decision.Kind.reverseDeath.rawValue ? .reverseDeath : .reinstate, request.recorded, reason: request.reason,
+                note: note,
+                by: actor, ledger: &ledger, on: day)
             try Self.save(ledger, person: request.personId, db)
             try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
             var counts = [change.kind.rawValue: 1]
@@ -212,12 +181,8 @@ extension LedgerStore {
             var request = try self.pending(id, scope: scope, db).request
             try request.close("rejected", by: actor, on: day, reason: reason, db)
             try Self.record(
-                [
-                    LedgerChange(
-                        kind: .rejected, day: day,
-                        cause: "decision \(id) (\(request.kind), asked by \(request.requestedBy)) refused: \(reason)")
-                ],
-                person: request.personId, evidence: nil, actor: actor, at: Self.timestamp(), db)
+                [DecisionRules.rejected(request.recorded, kind: request.kind, reason: reason, on: day)], person: request.personId,
+                evidence: nil, actor: actor, at: Self.timestamp(), db)
             return try self.decision(id, db)
         }
     }
@@ -256,19 +221,15 @@ extension LedgerStore {
         try deferral.checkHold(until: until, on: day)
         return try await write { db in
             let row = try self.person(person, scope: scope, db)
-            guard Self.ledger(row, at: 1).status != .deceased else {
-                throw LedgerError(.personState, "\(person) is recorded deceased: nothing is paid to hold")
-            }
-            if let open = try self.openDecision(.hold, of: person, db) {
-                throw LedgerError(.personState, "a hold is already in force: decision \(open.id!), until \(open.until ?? "")")
-            }
+            try DecisionRules.checkHold(
+                person: person, ledger: Self.ledger(row, at: 1), open: try self.openDecision(.hold, of: person, db)?.recorded)
             var decision = DecisionRow(
                 personId: person, kind: Decision.Kind.hold.rawValue, until: until.description, reason: reason, status: "in_force",
                 requestedBy: actor, requestedOn: day.description)
             try decision.insert(db)
             try Self.record(
-                [LedgerChange(kind: .held, day: day, cause: "decision \(decision.id!): payment held until \(until): \(reason)")],
-                person: person, evidence: nil, actor: actor, at: Self.timestamp(), db)
+                [DecisionRules.held(decision.id!, until: until, reason: reason, on: day)], person: person, evidence: nil, actor: actor,
+                at: Self.timestamp(), db)
             return try self.decision(decision.id!, db)
         }
     }
@@ -281,7 +242,7 @@ extension LedgerStore {
                 throw Self.noRecord(.unknownDecision, "hold \(id)", scope)
             }
             _ = try self.person(hold.personId, of: .unknownDecision, "hold \(id)", scope: scope, db)
-            guard hold.status == "in_force" else { throw LedgerError(.decisionClosed, "hold \(id) has \(hold.status)") }
+            try DecisionRules.checkInForce(hold.recorded)
             try self.end(&hold, by: actor, reason: reason, on: day, now: Self.timestamp(), db)
             return try self.decision(id, db)
         }
@@ -300,11 +261,8 @@ extension LedgerStore {
     func end(_ hold: inout DecisionRow, by actor: String, reason: String, on day: Day, now: String, _ db: Database) throws {
         try hold.close("ended", by: actor, on: day, reason: reason, db)
         try Self.record(
-            [
-                LedgerChange(
-                    kind: .released, day: day,
-                    cause: "hold \(hold.id!) of \(hold.requestedOn) ended (\(reason)); the next payroll run pays the months it held")
-            ], person: hold.personId, evidence: nil, actor: actor, at: now, db)
+            [DecisionRules.released(hold.recorded, reason: reason, on: day)], person: hold.personId, evidence: nil, actor: actor, at: now,
+            db)
     }
 
     // MARK: - Helpers
@@ -337,15 +295,22 @@ extension LedgerStore {
         LedgerError(code, "no \(record)" + (scope == nil ? "" : " in this key's unit"))
     }
 
+    /// The four-eyes request of `kind` (``DecisionRules/Request``): only reverse_death and
+    /// reinstate are requests.
+    static func fourEyes(_ kind: Decision.Kind) throws(LedgerError) -> DecisionRules.Request {
+        switch kind {
+        case .reverseDeath: return .reverseDeath
+        case .reinstate: return .reinstate
+        case .resolveConflict, .extend, .hold: throw LedgerError(.invalidDecision, "\(kind.rawValue) is not a four-eyes request")
+        }
+    }
+
     /// A pending four-eyes request and its person's row (``person(_:scope:_:)``), within scope.
     func pending(_ id: Int64, scope: String?, _ db: Database) throws -> (request: DecisionRow, person: Row) {
         guard let request = try DecisionRow.fetchOne(db, key: id), Decision.Kind(rawValue: request.kind)?.needsSecondOperator == true
         else { throw Self.noRecord(.unknownDecision, "four-eyes request \(id)", scope) }
         let person = try person(request.personId, of: .unknownDecision, "four-eyes request \(id)", scope: scope, db)
-        guard request.status == "pending" else {
-            throw LedgerError(
-                .decisionClosed, "decision \(id) was already \(request.status) by \(request.decidedBy ?? "") on \(request.decidedOn ?? "")")
-        }
+        try DecisionRules.checkPending(request.recorded)
         return (request, person)
     }
 
@@ -383,5 +348,14 @@ extension LedgerStore {
             try Self.keep(changes, person: person, evidence: row["id"], on: day, by: row["by"], at: now, into: &report, db)
         }
         return report.changes
+    }
+}
+
+extension DecisionRow {
+    /// The row as ``DecisionRules`` reads it.
+    var recorded: DecisionRules.Recorded {
+        DecisionRules.Recorded(
+            id: id ?? 0, status: status, requestedBy: requestedBy, requestedOn: requestedOn, decidedBy: decidedBy, decidedOn: decidedOn,
+            until: until, outcome: outcome)
     }
 }

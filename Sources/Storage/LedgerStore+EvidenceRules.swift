@@ -3,35 +3,16 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// What one new piece of evidence, delivered by `deliverer`, does to a person's ledger.
+    /// What one new piece of evidence, delivered by `deliverer`, does to a person's ledger: the
+    /// rule (``DeferralRules/apply(_:on:cause:to:facts:)``) over this store's rows as they stood
+    /// when row `evidenceID` arrived.
     func changes(
         for kind: LedgerRules.Kind, on day: Day, person: String, upTo evidenceID: Int64, by deliverer: String,
         ledger: inout PersonLedger, _ db: Database
     ) throws -> [LedgerChange] {
-        let cause = "\(kind.kind) from \(kind.source) observed \(day), delivered by \(deliverer)"
-        switch kind.class {
-        case .strong, .biometric, .visit:
-            return deferral.certify(&ledger, on: day, cause: cause)
-        case .death:
-            let changes = deferral.recordDeath(&ledger, on: day, cause: cause)
-            guard !changes.isEmpty else { return [] }
-            return changes + (try lookBack(person: person, death: day, upTo: evidenceID, db))
-        case .reference:
-            // Any sign of life after a recorded death (even a card payment, the classic fraud) is a
-            // conflict for a person to resolve, scored or not: certify() raises it.
-            if ledger.status == .deceased { return deferral.certify(&ledger, on: day, cause: cause) }
-            // Scoring cannot change anything when even a passing score would not move the deadline:
-            // skip the window query (most behaviour events of an active person are such).
-            guard DeferralRules.mayMove(ledger, on: day) else { return [] }
-            let score = deferral.score(try window(person: person, endingOn: day, upTo: evidenceID, db), endingOn: day)
-            guard score.certifies else { return [] }
-            let sources = score.sources.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return deferral.certifyByBehaviour(
-                &ledger, on: day, anchor: try anchor(person: person, onOrBefore: day, upTo: evidenceID, db),
-                cause: String(
-                    format: "behaviour model P=%.3f from %@, in person: %@ (latest: %@)", score.probability, sources,
-                    score.presenceKinds.joined(separator: ", "), cause))
-        }
+        try deferral.apply(
+            kind, on: day, cause: "\(kind.kind) from \(kind.source) observed \(day), delivered by \(deliverer)", to: &ledger,
+            facts: StoredEvidenceFacts(store: self, person: person, evidenceID: evidenceID, db: db))
     }
 
     /// The reference events in the behaviour window ending on `day`, as the window stood when
@@ -52,20 +33,22 @@ extension LedgerStore {
         }
     }
 
-    /// The person's last anchor on or before `day`: their last strong, biometric or visit evidence,
-    /// or their entry into the ledger (as known when row `evidenceID` arrived).
+    /// The person's last anchor on or before `day`: their last evidence of an anchoring class
+    /// (``LedgerRules/EvidenceClass/anchors``: strong, biometric, visit), or their entry into the
+    /// ledger (as known when row `evidenceID` arrived).
     func anchor(person: String, onOrBefore day: Day, upTo evidenceID: Int64, _ db: Database) throws -> Day {
-        let text = try String.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT max(d) FROM (
-                        SELECT enrolled_on AS d FROM person WHERE id = ?
-                        UNION ALL
-                        SELECT max(observed_day) FROM evidence
-                        WHERE person_id = ? AND class IN ('strong', 'biometric', 'visit') AND observed_day <= ? AND id <= ?)
-                    """), arguments: [person, person, day.description, evidenceID])
+        let text = try String.fetchOne(db.cachedStatement(sql: Self.anchorSQL), arguments: [person, person, day.description, evidenceID])
         return text.flatMap(Day.init) ?? day
     }
+
+    static let anchorSQL = """
+        SELECT max(d) FROM (
+            SELECT enrolled_on AS d FROM person WHERE id = ?
+            UNION ALL
+            SELECT max(observed_day) FROM evidence
+            WHERE person_id = ? AND class IN (\(LedgerRules.EvidenceClass.allCases.filter(\.anchors).map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+              AND observed_day <= ? AND id <= ?)
+        """
 
     /// What a first death record on `death` corrects: every certification or resumption that
     /// rested on evidence observed after the death is voided, and the signs of life observed after
@@ -105,4 +88,22 @@ extension LedgerStore {
         }
         return voided + conflicts
     }
+}
+
+/// The evidence rule's facts (``EvidenceFacts``) read from the store, in the caller's transaction,
+/// for one person as the store stood when row `evidenceID` arrived.
+struct StoredEvidenceFacts: EvidenceFacts {
+    typealias Failure = any Error
+    let store: LedgerStore
+    let person: String
+    let evidenceID: Int64
+    let db: Database
+
+    func window(endingOn day: Day) throws -> [DeferralRules.ReferenceEvent] {
+        try store.window(person: person, endingOn: day, upTo: evidenceID, db)
+    }
+
+    func anchor(onOrBefore day: Day) throws -> Day { try store.anchor(person: person, onOrBefore: day, upTo: evidenceID, db) }
+
+    func lookBack(death: Day) throws -> [LedgerChange] { try store.lookBack(person: person, death: death, upTo: evidenceID, db) }
 }

@@ -7,27 +7,17 @@ extension LedgerStore {
     /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run
     /// (``Payroll``), read from the ledger as it stands, stored with the run in one transaction.
     /// Refused for a month already run, a month not yet begun, or a month before the latest run
-    /// (its unpaid months are the next run's back pay).
+    /// (its unpaid months are the next run's back pay): ``Payroll/admit(run:on:after:)``.
     public func runPayroll(month: Month, on day: Day, by actor: String) async throws -> PayrollRun {
         let now = Self.timestamp()
         return try await write { db in
-            if let done = try Row.fetchOne(db, sql: "SELECT run_on, actor FROM payroll_run WHERE month = ?", arguments: [month.description])
-            {
-                throw LedgerError(
-                    .payrollRunExists,
-                    "the payroll of \(month) was run on \(done["run_on"] as String) by \(done["actor"] as String); a run is never repeated: a month it missed is paid as back pay by the next run"
-                )
-            }
-            guard day >= month.firstDay else {
-                throw LedgerError(.payrollMonth, "the payroll of \(month) can be run from \(month.firstDay) (today is \(day))")
-            }
+            let done = try Row.fetchOne(db, sql: "SELECT run_on, actor FROM payroll_run WHERE month = ?", arguments: [month.description])
             let bounds = try Row.fetchOne(db, sql: "SELECT MIN(month) AS first, MAX(month) AS last FROM payroll_run")
-            if let last = (bounds?["last"] as String?).flatMap(Month.init), month < last {
-                throw LedgerError(
-                    .payrollMonth,
-                    "runs go forward: the latest is \(last); what \(month) still owes anyone is paid as back pay by the next run")
-            }
-            let epoch = (bounds?["first"] as String?).flatMap(Month.init) ?? month
+            let epoch = try Payroll.admit(
+                run: month, on: day,
+                after: Payroll.RunHistory(
+                    first: (bounds?["first"] as String?).flatMap(Month.init), latest: (bounds?["last"] as String?).flatMap(Month.init),
+                    sameMonth: done.map { Payroll.RunHistory.StoredRun(runOn: Day($0["run_on"] as String)!, actor: $0["actor"]) }))
             var run = PayrollRun(month: month, runOn: day, actor: actor, at: now, lines: 0, persons: 0, totalFen: 0, backPayLines: 0)
             try self.payLines(run: month, epoch: epoch, db) { payment, fen in
                 run.lines += 1

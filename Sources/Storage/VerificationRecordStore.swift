@@ -117,23 +117,21 @@ public struct VerificationRecordStore: LedgerBacked {
         }
     }
 
-    /// Opens a field check when the person's consecutive failures (any device) just reached a
-    /// multiple of `limit`; once a day at most. True when one was opened.
+    /// Opens the field check ``FailureEscalation/fieldCheck(newestFirst:every:)`` calls for after
+    /// the person's newest attempts (256 at most); once a day at most. True when one was opened.
     static func escalate(_ person: ResidentID, after limit: Int, _ db: Database) throws -> Bool {
         let attempts = try VerificationAttemptRow.filter(
             Column("person_id") == person.value && ["verified", "not_verified"].contains(Column("decision"))
         )
         .order(Column("id").desc).limit(256).fetchAll(db)
-        let failures = LockoutPolicy.failuresSinceLastSuccess(attempts.lazy.map { $0.decision == "not_verified" })
-        guard failures >= limit, failures % limit == 0,
+        guard
+            let check = FailureEscalation.fieldCheck(
+                newestFirst: attempts.map { .init(failed: $0.decision == "not_verified", device: $0.device ?? $0.keyId) }, every: limit),
             let row = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [person.value])
         else { return false }
-        let devices = Set(attempts.prefix(failures).map { $0.device ?? $0.keyId }).count
         let today = Day(Date())
         try TaskRow(
-            personId: row["id"], unitCode: row["unit_code"], kind: "field_check", keyDay: today.description,
-            reason:
-                "\(failures) failed face verifications in a row from \(devices) device(s): see the person in person; someone else may be trying their identity",
+            personId: row["id"], unitCode: row["unit_code"], kind: "field_check", keyDay: today.description, reason: check.reason,
             createdOn: today.description
         ).insertFast(db)
         return db.changesCount > 0
