@@ -243,56 +243,6 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if let challenges = environment["FASTCERT_TEST_CHALLENGES"], !challenges.isEmpty { testChallenges = challenges }
     }
 
-    /// Refuses values that cannot work, naming the setting.
-    public func validate() throws {
-        guard (0...65535).contains(port) else { throw ConfigurationError("port must be 0 to 65535 (got \(port))") }
-        guard (1...64).contains(workers) else { throw ConfigurationError("workers must be 1 to 64 (got \(workers))") }
-        guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }
-        // At most four: GRDB's pool has five readers, and one must stay free for everything else.
-        guard (1...4).contains(heavyReads), (0...1000).contains(heavyReadQueue) else {
-            throw ConfigurationError("heavy reads must be 1 to 4, and the heavy read queue 0 to 1000")
-        }
-        guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
-        guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
-        guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0, headerTimeoutSeconds > 0 else {
-            throw ConfigurationError("the request, body, idle and header timeouts must be positive")
-        }
-        guard (1...100_000).contains(maxConnections) else { throw ConfigurationError("max connections must be 1 to 100000") }
-        guard (1...100_000).contains(maxConnectionsPerAddress) else {
-            throw ConfigurationError("max connections per address must be 1 to 100000 (more than max connections means no cap of its own)")
-        }
-        guard (1...10_000).contains(livenessSessionsPerMinute), (1...1000).contains(openLivenessSessionsPerDevice),
-            (1...1_000_000).contains(livenessSessionsPerKeyPerMinute)
-        else {
-            throw ConfigurationError(
-                "liveness sessions per minute must be 1 to 10000, open sessions per device 1 to 1000, per key per minute 1 to 1000000")
-        }
-        guard maxFramePixels > 0, maxRequestPixels >= maxFramePixels else {
-            throw ConfigurationError("max frame pixels must be positive, and max request pixels at least as many")
-        }
-        guard (0.1...1.5).contains(matchThreshold) else { throw ConfigurationError("the match threshold must be 0.1 to 1.5") }
-        guard (0...1).contains(deskPassiveAttackBelow), (0...1).contains(enrollmentPassiveAttackBelow) else {
-            throw ConfigurationError("the passive attack thresholds (desk, enrollment) must be 0 to 1")
-        }
-        guard (0.1...1.5).contains(duplicateThreshold) else { throw ConfigurationError("the duplicate threshold must be 0.1 to 1.5") }
-        guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
-        guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }
-        guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
-        guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
-        if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
-        guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1 else {
-            throw ConfigurationError("retention periods must be at least a day")
-        }
-        if let testChallenges {
-            let names = testChallenges.split(separator: ",").map(String.init)
-            guard (1...4).contains(names.count), names.allSatisfy({ LivenessChallenge(rawValue: $0) != nil }) else {
-                throw ConfigurationError(
-                    "FASTCERT_TEST_CHALLENGES must be 1 to 4 of \(LivenessChallenge.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated"
-                )
-            }
-        }
-    }
-
     /// The calibration file's threshold (and cohort rule), when one is named and no threshold was
     /// given explicitly (one named before is replaced).
     public mutating func applyCalibration() throws {

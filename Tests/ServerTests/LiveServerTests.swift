@@ -23,7 +23,9 @@ struct LiveServerTests {
             _ = try await ledger.importPersons(csv: ServiceFixture.persons, today: Day("2025-06-01")!)
             let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: .init(size: .bits256)))
             let kiosk = try await store.keys.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
-            let engine = try await SharedEngines.shared.engine()
+            // An engine of its own (one worker, no other test uses it): the live client gives up after
+            // 20 s, and the shared engines queue the whole suite's photos.
+            let engine = try await SharedEngines.shared.engine(workers: 1)
             let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
             try await store.templates.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
             let app = Application(router: buildRouter(configuration: configuration, stores: store.stores, engine: engine))

@@ -55,6 +55,10 @@ public final class Subprocess: @unchecked Sendable {
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
     ) async throws -> Output {
+        // As many command runs at once as there are cores: awaited without blocking, they would
+        // otherwise all start together (one per test) and starve the tests' own servers and timers.
+        await runSlots.acquire()
+        defer { Task { await runSlots.release() } }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -154,5 +158,28 @@ final class Spawner: @unchecked Sendable {
             condition.unlock()
             job()
         }
+    }
+}
+
+/// Places for children run to their end (``Subprocess/run(_:_:environment:directory:)``): one a core.
+let runSlots = Slots(ProcessInfo.processInfo.activeProcessorCount)
+
+/// A counting semaphore that suspends, never blocks, a waiter.
+actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = max(count, 1) }
+
+    func acquire() async {
+        guard free == 0 else {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }
