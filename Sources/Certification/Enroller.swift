@@ -4,7 +4,7 @@ import Ledger
 
 /// Enrollment from photos to a stored template, the one implementation behind the HTTP route and
 /// the local command line: the photos are checked (``EnrollmentCheck``, in parallel on the engine),
-/// then, one enrollment at a time across the ledger's processes (the ``Coordinator``), the new face is searched among every enrolled template (a close
+/// then, one enrollment at a time (the ``Coordinator``'s enrollment lock), the new face is searched among every enrolled template (a close
 /// match under another resident ID is refused as a duplicate identity and recorded for an operator
 /// to resolve), stored with its photos' record, and added to the search index.
 public actor Enroller {

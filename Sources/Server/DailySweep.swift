@@ -22,8 +22,9 @@ struct DailySweep: Service {
     var checkEvery: Duration = .seconds(600)
     static let maxCatchUpDays = 31
     /// How long a claim of a day holds before another process may take it over (its owner died):
-    /// far above the worst sweep measured (a whole city lapsing on one day).
-    var claimLeaseSeconds = 3 * 3600
+    /// far above the worst sweep measured (a whole city lapsing on one day: about a minute), short
+    /// enough that a day claimed by a process that died is swept within the half hour.
+    var claimLeaseSeconds = 1800
     /// Who claims: this sweeper, by host, pid and a token of its own.
     var owner =
         "serve \(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier) \(Data.randomHex(bytes: 4))"
@@ -54,21 +55,30 @@ struct DailySweep: Service {
         return (0...first.days(to: last)).map { first.adding(days: $0) }
     }
 
-    func sweepDueDays() async throws {
+    /// Sweeps the due days, oldest first; returns those this process claimed and swept. A day another process
+    /// has claimed ends the round (the days after it wait for it: the last day swept is where the
+    /// next round starts, so a later day swept first would leave this one unswept for good).
+    @discardableResult
+    func sweepDueDays() async throws -> [Day] {
+        var swept: [Day] = []
         for day in Self.dueDays(now: now(), hour: hour, lastSwept: try await daily.lastSweptDay()) {
             let job = CoordinationJob.sweep(day)
             guard try await coordinator.claim(job, by: owner, lease: claimLeaseSeconds, at: now()) else {
-                logger.info("daily sweep claimed by another process", metadata: ["day": "\(day)"])
-                continue
+                logger.info("daily sweep claimed by another process; the next check goes on", metadata: ["day": "\(day)"])
+                break
             }
             let report: SweepReport?
             do {
                 report = try await daily.sweepIfDue(on: day, by: "serve", batch: 20_000)
             } catch {
-                try? await coordinator.abandon(job, by: owner)
+                // Given up in a task of its own: a shutdown cancels this one, and the claim must not
+                // wait out its lease.
+                let (coordinator, owner) = (coordinator, owner)
+                Task.detached { try? await coordinator.abandon(job, by: owner) }
                 throw error
             }
             try await coordinator.finish(job, by: owner, at: now())
+            swept.append(day)
             guard let report else { continue }
             logger.info(
                 "daily sweep", metadata: ["day": "\(day)", "examined": "\(report.examined)", "changes": "\(report.changes)"])
@@ -82,5 +92,6 @@ struct DailySweep: Service {
                     ])
             }
         }
+        return swept
     }
 }

@@ -392,7 +392,8 @@ public final class MemoryLedger {
 
     func claimPaidAfterDeath(_ p: Int, death: Day) {
         let months = Payroll.paidAfterDeath(death, paid: persons[p].paid).filter { !persons[p].claimed.contains($0) }
-        guard !months.isEmpty else { return }
+        // Months paid 0 yuan are not claimed (the store claims only lines of an amount).
+        guard !months.isEmpty, persons[p].amountFen > 0 else { return }
         persons[p].claimed.formUnion(months)
         recoveries.append((p, months, months.count * persons[p].amountFen))
     }

@@ -40,7 +40,7 @@ extension LedgerStore {
         var next = readBatch()
         while next.rows > 0 {
             let (count, batch) = next
-            async let written = writer.write { db in try self.apply(batch, db) }
+            async let written = write { db in try self.apply(batch, db) }
             next = readBatch()
             report.absorb(try await written)
             committed += count
@@ -61,7 +61,7 @@ extension LedgerStore {
     ) async throws {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
             let batch = prepare(Array(rows[start..<min(rows.count, start + batchSize)]), delivery: delivery)
-            report.absorb(try await writer.write { db in try self.apply(batch, db) })
+            report.absorb(try await write { db in try self.apply(batch, db) })
         }
         report.problems.sort { $0.line < $1.line }
     }

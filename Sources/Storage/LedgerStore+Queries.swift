@@ -4,7 +4,7 @@ import Ledger
 extension LedgerStore {
     /// The person with this resident ID, or nil when the ledger has no such person.
     public func person(_ id: ResidentID) async throws -> PersonView? {
-        try await writer.read { db in
+        try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db,

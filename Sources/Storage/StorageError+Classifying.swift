@@ -22,7 +22,7 @@ extension StorageError {
     /// it is, any other (a database error) classified as ``database(_:)`` does.
     public static func classifying(_ error: any Error) -> any Error {
         switch error {
-        case is LedgerError, is StorageError: error
+        case is LedgerError, is StorageError, is CancellationError: error
         default: database(error)
         }
     }

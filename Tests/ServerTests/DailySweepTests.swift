@@ -44,22 +44,33 @@ struct DailySweepTests {
             let logger = Logger(label: "test")
             // Wang's deadline was 2026-06-01; nobody ran a sweep since.
             let clock: @Sendable () -> Date = { Self.beijing("2026-12-02", hour: 3) }
-            async let first: Void = DailySweep(
+            async let first = DailySweep(
                 daily: store, coordinator: SQLiteCoordinator(ledger: store), hour: 1, logger: logger, now: clock
             ).sweepDueDays()
-            async let second: Void = DailySweep(
+            async let second = DailySweep(
                 daily: other, coordinator: SQLiteCoordinator(ledger: other), hour: 1, logger: logger, now: clock
             ).sweepDueDays()
-            _ = try await (first, second)
+            let (mine, theirs) = try await (first, second)
+            // The day was claimed before the sweep started: one sweeper did the work, the other skipped it.
+            #expect(mine.count + theirs.count == 1, "swept by both: \(mine) and \(theirs)")
             let wang = try #require(try await store.person(ResidentID(ServiceFixture.personA)))
             #expect(wang.ledger.status == .suspended && wang.ledger.suspendedOn == Day("2026-12-02"))
             #expect(wang.timeline.filter { $0.kind == "suspended" }.count == 1)
             #expect(try await store.database.count("SELECT count(*) FROM sweep_run") == 1)
-            // The day was claimed before the sweep started: one sweeper did the work, the other skipped it.
-            #expect(try await store.database.count("SELECT count(*) FROM coordination_claim WHERE finished_at IS NOT NULL") == 1)
             #expect(try await store.sweepIfDue(on: Day("2026-12-02")!, by: "serve") == nil)
-            // The next day, after downtime of two days: both missed days are swept, once.
+            // A day claimed by another process (still sweeping, or dead within its lease) holds the
+            // days after it back: they are not swept before it, or it would never be.
             let later: @Sendable () -> Date = { Self.beijing("2026-12-04", hour: 5) }
+            let held = SQLiteCoordinator(ledger: other)
+            #expect(try await held.claim(.sweep(Day("2026-12-03")!), by: "a process that died", lease: 60, at: later()))
+            let waiting = try await DailySweep(
+                daily: other, coordinator: SQLiteCoordinator(ledger: other), hour: 1, logger: logger, now: later
+            )
+            .sweepDueDays()
+            #expect(waiting.isEmpty)
+            #expect(try await store.lastSweptDay() == Day("2026-12-02"))
+            try await held.abandon(.sweep(Day("2026-12-03")!), by: "a process that died")
+            // The next day, after downtime of two days: both missed days are swept, once.
             try await DailySweep(daily: other, coordinator: SQLiteCoordinator(ledger: other), hour: 1, logger: logger, now: later)
                 .sweepDueDays()
             #expect(try await store.lastSweptDay() == Day("2026-12-04"))

@@ -182,18 +182,35 @@ struct LedgerContractTests {
         "once-only work: the first claim wins, a finished job is never claimed again, a dead owner's lease is taken over",
         arguments: LedgerBackend.allCases)
     func claims(_ backend: LedgerBackend) async throws {
-        try await backend.withStores { stores in
-            let job = CoordinationJob.sweep(Day("2026-06-01")!)
-            let now = Date(timeIntervalSince1970: 1_780_000_000)
-            #expect(try await stores.coordinator.claim(job, by: "a", lease: 60, at: now))
-            #expect(try await !stores.coordinator.claim(job, by: "b", lease: 60, at: now.addingTimeInterval(30)))
-            #expect(try await stores.coordinator.claim(job, by: "b", lease: 60, at: now.addingTimeInterval(61)))
-            try await stores.coordinator.finish(job, by: "b", at: now.addingTimeInterval(62))
-            #expect(try await !stores.coordinator.claim(job, by: "c", lease: 60, at: now.addingTimeInterval(10_000)))
-            let other = CoordinationJob.sweep(Day("2026-06-02")!)
-            #expect(try await stores.coordinator.claim(other, by: "a", lease: 60, at: now))
-            try await stores.coordinator.abandon(other, by: "a")
-            #expect(try await stores.coordinator.claim(other, by: "b", lease: 60, at: now))
+        try await backend.withStores { stores in try await Self.claimsContract(stores.coordinator) }
+    }
+
+    @Test("the in-memory coordinator keeps the same claims contract")
+    func claimsInMemory() async throws {
+        try await LedgerBackend.sqlite.withStores { stores in
+            try await Self.claimsContract(LocalCoordinator(enrollments: stores.enrollment))
         }
+    }
+
+    static func claimsContract(_ coordinator: any Coordinator) async throws {
+        let job = CoordinationJob.sweep(Day("2026-06-01")!)
+        let now = Date(timeIntervalSince1970: 1_780_000_000)
+        // Claims at once from several owners: exactly one wins.
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for owner in 0..<8 { group.addTask { try await coordinator.claim(job, by: "p\(owner)", lease: 60, at: now) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(try await !coordinator.claim(job, by: "b", lease: 60, at: now.addingTimeInterval(30)))
+        #expect(try await coordinator.claim(job, by: "b", lease: 60, at: now.addingTimeInterval(61)))
+        // An owner it was taken from can no longer give it up.
+        for owner in 0..<8 { try await coordinator.abandon(job, by: "p\(owner)") }
+        #expect(try await !coordinator.claim(job, by: "c", lease: 60, at: now.addingTimeInterval(62)))
+        try await coordinator.finish(job, by: "b", at: now.addingTimeInterval(62))
+        #expect(try await !coordinator.claim(job, by: "c", lease: 60, at: now.addingTimeInterval(10_000)))
+        let other = CoordinationJob.sweep(Day("2026-06-02")!)
+        #expect(try await coordinator.claim(other, by: "a", lease: 60, at: now))
+        try await coordinator.abandon(other, by: "a")
+        #expect(try await coordinator.claim(other, by: "b", lease: 60, at: now))
     }
 }

@@ -5,9 +5,11 @@ import Foundation
 /// and both store), one verification per device at a time (its lockout is read and its attempt
 /// recorded with no other attempt between), one daily sweep per day (claimed before it starts, so
 /// a second process does not do the work again), and the enrollments made elsewhere, for the
-/// duplicate index and the cohort to catch up with. The SQLite backend holds the locks in-process
-/// (one service per database file; the file's own write lock orders the rest) and the claims in
-/// the database; a city's backend holds both in its database server.
+/// duplicate index and the cohort to catch up with. The SQLite backend holds the locks in the one
+/// process that serves a database file (a second `fastcert serve`, or a local `fastcert enroll`
+/// beside a running service, is not excluded by them: enroll through the service's routes) and the
+/// claims in the database, which every process sees; a city's backend holds both in its database
+/// server.
 public protocol Coordinator: Sendable {
     /// Runs `body` once `lock` is free, holding it meanwhile (waiting for the holder to finish).
     func exclusively<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T
@@ -83,18 +85,16 @@ public actor LocalLocks {
 
     public func exclusively<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T {
         await acquire(lock)
-        do {
-            let value = try await body()
-            release(lock)
-            return value
-        } catch {
-            release(lock)
-            throw error
-        }
+        return try await holding(lock, body)
     }
 
     public func ifFree<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T? {
         guard tryAcquire(lock) else { return nil }
+        return try await holding(lock, body)
+    }
+
+    /// Runs `body` with `lock` taken, and gives it back however `body` ends.
+    private func holding<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T {
         do {
             let value = try await body()
             release(lock)
