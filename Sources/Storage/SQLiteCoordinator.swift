@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import Ledger
 
-/// The ``Coordinator`` of a SQLite ledger: locks in-process (one service enrolls and verifies on a
-/// database file; the command line's writes beside it are ordered by the file's write lock), and
-/// once-only work claimed in `coordination_claim`, which every process on the file sees.
+/// The ``Coordinator`` of a SQLite ledger: locks held in this process only (one service enrolls and
+/// verifies on a database file; a second process, such as a local `fastcert enroll` beside a
+/// running service, is not excluded by them), and once-only work claimed in `coordination_claim`,
+/// which every process on the file sees.
 public struct SQLiteCoordinator: Coordinator, LedgerBacked {
     let ledger: LedgerStore
     let locks: LocalLocks
