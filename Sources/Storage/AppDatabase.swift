@@ -37,6 +37,12 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Each connection's page cache and memory-mapped reads (``makeConfiguration()``).
+    static let cachePragmas = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456"
+    /// A download's reads: a small cache and no mapping, so walking a city's run does not leave
+    /// hundreds of megabytes of its pages resident in each reader (restored after the read).
+    static let leanPragmas = "PRAGMA cache_size = -2048; PRAGMA mmap_size = 0"
+
     /// The connection settings every writer of this database needs.
     public static func makeConfiguration() -> Configuration {
         var configuration = Configuration()
@@ -44,10 +50,9 @@ public struct AppDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             db.add(function: Self.mayMove)
-            // FULL: a committed batch survives a power cut. A 64 MiB page cache and 256 MiB of memory-mapped
-            // reads keep a city's ledger (millions of rows) from being read page by page.
-            try db.execute(
-                sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
+            // FULL: a committed batch survives a power cut. A 256 MiB page cache and 256 MiB of memory-mapped
+            // reads per connection keep a city's ledger (millions of rows) from being read page by page.
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; " + Self.cachePragmas)
         }
         return configuration
     }

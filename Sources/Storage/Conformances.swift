@@ -2,11 +2,7 @@ import Foundation
 import Ledger
 
 // The store protocols the layers above own (Ledger/Stores), implemented by the SQLite stores.
-extension LedgerStore: RegistryImportStore, EvidenceStore, DailyWorkStore, CaseworkStore, MoneyStore, QueryStore {
-    public func prune(_ retention: Retention, now: Date, batch: Int) async throws -> PruneReport {
-        try await ServiceStore(ledger: self, vault: nil).prune(retention, now: now, batch: batch)
-    }
-}
+extension LedgerStore: RegistryImportStore, EvidenceStore, DailyWorkStore, CaseworkStore, MoneyStore, QueryStore {}
 extension KeyStore: CallerKeyStore {}
 extension PersonStore: PersonRegistry {}
 extension TemplateStore: EnrollmentStore {}

@@ -107,7 +107,8 @@ extension LedgerStore {
     public func payrollLines(
         month: Month, unit: String?, after: Int64 = 0, limit: Int? = nil, each: @escaping @Sendable (PayrollLine) -> Void
     ) async throws {
-        try await read { db in
+        // A page of a download reads lean (a whole run's pages would otherwise stay in the reader).
+        try await read(lean: limit != nil) { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM payroll_run WHERE month = ?", arguments: [month.description]) != nil else {
                 throw LedgerError(.unknownPayrollRun, "no payroll was run for \(month): `fastcert payroll list` shows the runs")
             }

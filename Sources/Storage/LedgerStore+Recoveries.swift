@@ -56,7 +56,7 @@ extension LedgerStore {
     /// The same, a page at a time by case id: the cases with an id after `after`, at most `limit`
     /// (all when nil). A download pages through them (each page its own read).
     public func recoveries(unit: String, status: Recovery.Status? = nil, after: Int64, limit: Int?) async throws -> [Recovery] {
-        try await read { db in
+        try await read(lean: limit != nil) { db in
             guard let path = try self.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             var sql = """
                 SELECT r.*, p.name FROM recovery r JOIN person p ON p.id = r.person_id

@@ -143,6 +143,22 @@ extension LedgerStore {
         }
     }
 
+    /// Runs a read; `lean`, a download's page (``AppDatabase/leanPragmas``): outside a transaction (the
+    /// connection's cache and mapping change between statements only), each statement its own
+    /// consistent read, so `body` reads what does not change (a stored run) or pages by key.
+    func read<T: Sendable>(lean: Bool, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        guard lean else { return try await read(body) }
+        do {
+            return try await writer.unsafeRead { db in
+                try db.execute(sql: AppDatabase.leanPragmas)
+                defer { try? db.execute(sql: AppDatabase.cachePragmas) }
+                return try body(db)
+            }
+        } catch {
+            throw StorageError.classifying(error)
+        }
+    }
+
     /// Runs a write transaction: a rule's ``LedgerError`` passes through (the transaction rolls back),
     /// a database failure becomes a ``StorageError``.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {

@@ -6,21 +6,13 @@ import Ledger
 /// verifies on a database file; a second process, such as a local `fastcert enroll` beside a
 /// running service, is not excluded by them), and once-only work claimed in `coordination_claim`,
 /// which every process on the file sees.
-public struct SQLiteCoordinator: Coordinator, LedgerBacked {
+public struct SQLiteCoordinator: LocallyLocking, LedgerBacked {
     let ledger: LedgerStore
-    let locks: LocalLocks
+    public let locks: LocalLocks
 
     public init(ledger: LedgerStore, locks: LocalLocks = LocalLocks()) {
         self.ledger = ledger
         self.locks = locks
-    }
-
-    public func exclusively<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await locks.exclusively(lock, body)
-    }
-
-    public func ifFree<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T? {
-        try await locks.ifFree(lock, body)
     }
 
     public func claim(_ job: CoordinationJob, by owner: String, lease seconds: Int, at now: Date) async throws -> Bool {

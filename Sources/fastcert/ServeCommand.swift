@@ -66,9 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
         let options = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? [])))
         let stores: Stores
         do {
-            let enrolled = try await options.open().enrollment.enrolledCount()
+            // One open of the database: its enrolled count says whether a new template key may be
+            // made (none when templates exist: they would be sealed under another key).
+            let (database, rules) = (try options.openDatabase(), try options.loadRules())
+            let enrolled = try await LedgerOptions.stores(database: database, rules: rules, vault: nil).enrollment.enrolledCount()
             let vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
-            stores = try options.open(vault: vault)
+            stores = try LedgerOptions.stores(database: database, rules: rules, vault: vault)
             // Templates sealed with another key: refuse to start (every verification would fail, and the
             // duplicate search would not see them).
             try await stores.enrollment.checkKey(sample: 64)

@@ -52,6 +52,21 @@ public struct CoordinationJob: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 }
 
+/// A ``Coordinator`` whose locks are held in this process alone, by ``LocalLocks``.
+public protocol LocallyLocking: Coordinator {
+    var locks: LocalLocks { get }
+}
+
+extension LocallyLocking {
+    public func exclusively<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await locks.exclusively(lock, body)
+    }
+
+    public func ifFree<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await locks.ifFree(lock, body)
+    }
+}
+
 /// Locks within one process: what the SQLite backend's ``Coordinator`` holds (the service is the
 /// one process that enrolls and verifies on a database file), and the coordinator of tests and tools.
 public actor LocalLocks {
@@ -108,20 +123,12 @@ public actor LocalLocks {
 
 /// A ``Coordinator`` for one process alone: in-process locks, claims in memory, and the enrollment
 /// changes its store records (tools, simulations and tests over an in-memory store).
-public struct LocalCoordinator: Coordinator {
-    let locks = LocalLocks()
+public struct LocalCoordinator: LocallyLocking {
+    public let locks = LocalLocks()
     let claims = ClaimBook()
     let enrollments: any EnrollmentStore
 
     public init(enrollments: any EnrollmentStore) { self.enrollments = enrollments }
-
-    public func exclusively<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await locks.exclusively(lock, body)
-    }
-
-    public func ifFree<T: Sendable>(_ lock: CoordinationLock, _ body: @Sendable () async throws -> T) async throws -> T? {
-        try await locks.ifFree(lock, body)
-    }
 
     public func claim(_ job: CoordinationJob, by owner: String, lease seconds: Int, at now: Date) async throws -> Bool {
         await claims.claim(job, by: owner, until: now.addingTimeInterval(Double(seconds)), at: now)

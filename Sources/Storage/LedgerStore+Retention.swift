@@ -2,14 +2,14 @@ import Foundation
 import GRDB
 import Ledger
 
-extension ServiceStore {
+extension LedgerStore {
     /// Deletes what `retention` no longer keeps, as of `now`, in bounded transactions of at most
     /// `batch` rows each (a prune never holds the write lock for long: verifications go on).
-    public func prune(_ retention: Retention, now: Date = Date(), batch: Int = 5_000) async throws -> PruneReport {
+    public func prune(_ retention: Retention, now: Date, batch: Int) async throws -> PruneReport {
         var report = PruneReport()
         let sessionCutoff = Int(now.timeIntervalSince1970) - retention.sessionDays * 86_400
         while true {
-            let (sessions, frames) = try await ledger.write { db -> (Int, Int) in
+            let (sessions, frames) = try await write { db -> (Int, Int) in
                 let ids = try String.fetchAll(
                     db, sql: "SELECT id FROM liveness_session WHERE expires_at < ? ORDER BY expires_at LIMIT ?",
                     arguments: [sessionCutoff, batch])
@@ -43,7 +43,7 @@ extension ServiceStore {
     func deleteInBatches(_ sql: String, _ cutoff: some DatabaseValueConvertible & Sendable, batch: Int) async throws -> Int {
         var total = 0
         while true {
-            let deleted = try await ledger.write { db -> Int in
+            let deleted = try await write { db -> Int in
                 try db.execute(sql: sql, arguments: [cutoff, batch])
                 return db.changesCount
             }
