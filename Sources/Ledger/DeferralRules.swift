@@ -45,17 +45,25 @@ public struct DeferralRules: Sendable {
     public func score(_ events: [ReferenceEvent], endingOn day: Day) -> BehaviourScore {
         let model = rules.behaviour_model
         let start = day.adding(days: -(model.window_days - 1))
-        var best: [String: Double] = [:]
-        var presence = Set<String>()
+        // A few departments and kinds at most: lists searched in place (hashing each event's
+        // strings was most of a city simulation's time).
+        var best: [(source: String, weight: Double)] = []
+        var presence: [String] = []
         for event in events where event.day >= start && event.day <= day {
-            best[event.source] = max(best[event.source] ?? 0, event.weight)
-            if event.presence { presence.insert(event.kind) }
+            if let i = best.firstIndex(where: { $0.source == event.source }) {
+                best[i].weight = max(best[i].weight, event.weight)
+            } else {
+                best.append((event.source, event.weight))
+            }
+            if event.presence, !presence.contains(event.kind) { presence.append(event.kind) }
         }
-        // In department order: a dictionary's order changes from run to run, and so would the
-        // last bit of the product (and a P printed in a cause).
-        let probability = 1 - best.sorted { $0.key < $1.key }.reduce(1) { $0 * (1 - $1.value) }
+        // In department order: the product's order is fixed, and so is its last bit (and a P
+        // printed in a cause).
+        best.sort { $0.source < $1.source }
+        let probability = 1 - best.reduce(1) { $0 * (1 - $1.weight) }
         return BehaviourScore(
-            probability: probability, sources: best, presenceKinds: presence.sorted(),
+            probability: probability, sources: Dictionary(uniqueKeysWithValues: best.map { ($0.source, $0.weight) }),
+            presenceKinds: presence.sorted(),
             certifies: !presence.isEmpty && best.count >= model.min_sources && probability >= model.threshold - 1e-12)
     }
 

@@ -96,6 +96,9 @@ public final class MemoryLedger {
     let presenceKind: [Bool]
     let possessionKind: [Bool]
     let inpatientKind: [Bool]
+    /// Each kind as a reference event of the behaviour window (nil for kinds without a weight),
+    /// its day set as a row is read.
+    let references: [DeferralRules.ReferenceEvent?]
 
     public init(rules: LedgerRules) {
         self.rules = rules
@@ -104,6 +107,13 @@ public final class MemoryLedger {
         presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
         possessionKind = rules.kinds.map { $0.class == .reference && $0.proves == .possession }
         inpatientKind = rules.kinds.map { rules.attention.inpatient_kinds.contains($0.kind) }
+        references = rules.kinds.map { kind in
+            kind.weight.map {
+                DeferralRules.ReferenceEvent(
+                    kind: kind.kind, source: kind.source, weight: $0, day: Day(daysSinceEpoch: 0),
+                    presence: kind.class == .reference && kind.proves == .presence)
+            }
+        }
     }
 
     /// The index of a kind in the rules, or nil.
@@ -180,13 +190,16 @@ public final class MemoryLedger {
             persons[p].anchors.append(day)
             persons[p].lastPresence = max(persons[p].lastPresence ?? day, day)
         } else if kind.class == .reference {
+            forgetWindow(p, before: Int32(today.daysSinceEpoch))
             persons[p].window.append((Int32(row.kind), day))
             if presenceKind[row.kind] { persons[p].lastPresence = max(persons[p].lastPresence ?? day, day) }
             if possessionKind[row.kind] { persons[p].possession.append((Int32(row.kind), day)) }
             if inpatientKind[row.kind] { persons[p].lastInpatient = max(persons[p].lastInpatient ?? day, day) }
         }
         var ledger = persons[p].ledger
-        let changes = deferral.apply(kind, on: row.day, cause: nil, to: &ledger, facts: Facts(memory: self, person: p))
+        let changes = deferral.apply(
+            kind, on: row.day, cause: nil, to: &ledger,
+            facts: Facts(memory: self, person: p, window: persons[p].window, windowDays: Int32(rules.behaviour_model.window_days)))
         guard !changes.isEmpty else { return }
         persons[p].ledger = ledger
         record(changes, p, evidence: kind.class)
@@ -196,18 +209,20 @@ public final class MemoryLedger {
     /// look-back after a death finds nothing to record: conflicts and voided events are left out.
     struct Facts: EvidenceFacts {
         typealias Failure = Never
-        unowned let memory: MemoryLedger
+        // Read only while the ledger applies one row (`apply`), which the ledger outlives.
+        unowned(unsafe) let memory: MemoryLedger
         let person: Int
+        let window: [(kind: Int32, day: Int32)]
+        let windowDays: Int32
 
         func window(endingOn day: Day) -> [DeferralRules.ReferenceEvent] {
             let end = Int32(day.daysSinceEpoch)
-            let start = end - Int32(memory.rules.behaviour_model.window_days - 1)
-            return memory.persons[person].window.compactMap { e in
-                let kind = memory.rules.kinds[Int(e.kind)]
-                guard e.day >= start && e.day <= end, let weight = kind.weight else { return nil }
-                return DeferralRules.ReferenceEvent(
-                    kind: kind.kind, source: kind.source, weight: weight, day: Day(daysSinceEpoch: Int(e.day)),
-                    presence: memory.presenceKind[Int(e.kind)])
+            let start = end - (windowDays - 1)
+            let references = memory.references
+            return window.compactMap { e in
+                guard e.day >= start && e.day <= end, var event = references[Int(e.kind)] else { return nil }
+                event.day = Day(daysSinceEpoch: Int(e.day))
+                return event
             }
         }
 
@@ -232,7 +247,6 @@ public final class MemoryLedger {
         let horizon = day.adding(months: rules.warning_months)
         let today = Int32(day.daysSinceEpoch)
         for p in persons.indices {
-            forget(p, before: today)
             guard persons[p].ledger.status == .active, persons[p].ledger.deadline < horizon else { continue }
             sweep(p, on: day)
         }
@@ -240,10 +254,18 @@ public final class MemoryLedger {
         raiseHiddenDeath(on: day)
     }
 
-    /// Drops rows the window and the possession count will never read again.
-    func forget(_ p: Int, before today: Int32) {
+    /// Drops rows the window will never read again (as a row is added: the window reads by day, so
+    /// the rows kept are a matter of memory only).
+    func forgetWindow(_ p: Int, before today: Int32) {
+        // Rows a month past the limit are dropped together (a removal each day would move the
+        // person's whole window each day).
         let windowStart = today - Int32(rules.behaviour_model.window_days + retentionDays)
-        if let first = persons[p].window.first, first.day < windowStart { persons[p].window.removeAll { $0.day < windowStart } }
+        if let first = persons[p].window.first, first.day < windowStart - 30 { persons[p].window.removeAll { $0.day < windowStart } }
+    }
+
+    /// Drops possession rows older than the hidden-death rule's recent days, which it counts (done
+    /// where it counts them, for those with enough rows to matter).
+    func forgetPossession(_ p: Int, before today: Int32) {
         let recent = today - Int32(rules.hidden_death.possession_recent_days - 1)
         if let first = persons[p].possession.first, first.day < recent { persons[p].possession.removeAll { $0.day < recent } }
     }
@@ -306,7 +328,8 @@ public final class MemoryLedger {
         let gapStart = today - Int32(rule.presence_gap_days - 1)
         let historyStart = today - Int32(rule.history_days)
         for p in persons.indices where persons[p].possession.count >= rule.min_possession_events {
-            guard persons[p].ledger.status == .active, let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart else {
+            forgetPossession(p, before: today)
+            guard persons[p].possession.count >= rule.min_possession_events, persons[p].ledger.status == .active, let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart else {
                 continue
             }
             let person = persons[p]
