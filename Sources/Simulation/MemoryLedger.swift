@@ -329,7 +329,9 @@ public final class MemoryLedger {
         let historyStart = today - Int32(rule.history_days)
         for p in persons.indices where persons[p].possession.count >= rule.min_possession_events {
             forgetPossession(p, before: today)
-            guard persons[p].possession.count >= rule.min_possession_events, persons[p].ledger.status == .active, let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart else {
+            guard persons[p].possession.count >= rule.min_possession_events, persons[p].ledger.status == .active,
+                let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart
+            else {
                 continue
             }
             let person = persons[p]
