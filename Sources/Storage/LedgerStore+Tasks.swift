@@ -8,8 +8,8 @@ extension LedgerStore {
 
     /// Tasks of the persons who live in the unit's subtree now (a task goes with its person: a
     /// person moved elsewhere takes their tasks along), open ones only unless `includeClosed`, of
-    /// one kind or all; a page of them.
-    public func tasks(unit: String, includeClosed: Bool = false, kind: String? = nil, offset: Int = 0, limit: Int = -1) async throws
+    /// one kind or all; a page of them (`limit` nil: all from `offset`).
+    public func tasks(unit: String, includeClosed: Bool = false, kind: String? = nil, offset: Int = 0, limit: Int? = nil) async throws
         -> [TaskView]
     {
         try await read { db in
@@ -22,7 +22,8 @@ extension LedgerStore {
                     \(kind == nil ? "" : "AND t.kind = ?")
                     ORDER BY t.key_day, t.id LIMIT ? OFFSET ?
                     """,
-                arguments: StatementArguments([path] + (kind.map { [$0] } ?? []) + [limit, offset] as [any DatabaseValueConvertible])
+                // SQLite's LIMIT -1 is none (an OFFSET needs a LIMIT before it).
+                arguments: StatementArguments([path] + (kind.map { [$0] } ?? []) + [limit ?? -1, offset] as [any DatabaseValueConvertible])
             ).map(Self.taskView)
         }
     }

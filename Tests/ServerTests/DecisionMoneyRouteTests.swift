@@ -171,6 +171,14 @@ struct MoneyRouteTests {
             try #require(cases.count == 1)
             #expect(cases[0]["amount"] as? String == "3200.50" && cases[0]["months"] as? [String] == [month])
             let id = try #require(cases.first?["id"] as? Int)
+            // JSON pages by case id, as the payroll's: a full last page has no next.
+            let onePage = Call.body(
+                try await client.execute(
+                    uri: "/v1/recoveries?status=open&limit=1", method: .get, headers: Call.headers(fixture.key(.auditor))))
+            #expect((onePage["recoveries"] as? [Any])?.count == 1 && onePage["next"] == nil, "\(onePage)")
+            let pastIt = Call.body(
+                try await client.execute(uri: "/v1/recoveries?after=\(id)", method: .get, headers: Call.headers(fixture.key(.auditor))))
+            #expect((pastIt["recoveries"] as? [Any])?.isEmpty == true)
             let elsewhere = try await client.execute(
                 uri: "/v1/recoveries", method: .get, headers: Call.headers(fixture.key(.operator, "B")))
             #expect((Call.body(elsewhere)["recoveries"] as? [Any])?.isEmpty == true)

@@ -109,7 +109,7 @@ struct LedgerContractTests {
             _ = try await Self.setUp(stores, persons: 9)
             // Everyone's deadline is 2026-06-01: a sweep a week before opens a field check each.
             _ = try await stores.daily.sweep(on: Day("2026-05-25")!)
-            let all = try await stores.casework.tasks(unit: "3702", includeClosed: false, kind: nil, offset: 0, limit: -1)
+            let all = try await stores.casework.tasks(unit: "3702", includeClosed: false, kind: nil, offset: 0, limit: nil)
             #expect(all.count == 9)
             var paged: [Int64] = []
             for offset in stride(from: 0, to: 12, by: 4) {
@@ -137,8 +137,8 @@ struct LedgerContractTests {
         try await backend.withStores { stores in
             let ids = try await Self.setUp(stores)
             _ = try await stores.daily.sweep(on: Day("2026-05-25")!)
-            let shinan = try await stores.casework.tasks(unit: "370202", includeClosed: false, kind: nil, offset: 0, limit: -1)
-            let shibei = try await stores.casework.tasks(unit: "370203", includeClosed: false, kind: nil, offset: 0, limit: -1)
+            let shinan = try await stores.casework.tasks(unit: "370202", includeClosed: false, kind: nil, offset: 0, limit: nil)
+            let shibei = try await stores.casework.tasks(unit: "370203", includeClosed: false, kind: nil, offset: 0, limit: nil)
             #expect(shinan.count == 3 && shibei.count == 3)
             #expect(Set(shinan.map(\.personID)).isDisjoint(with: shibei.map(\.personID)))
             #expect(Set(shinan.map(\.personID)).isSubset(of: ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)))
@@ -148,7 +148,7 @@ struct LedgerContractTests {
                 _ = try await stores.casework.completeTask(
                     task.id, outcome: .seenAlive, on: Day("2026-05-26")!, note: nil, by: "worker", scope: shinanPath)
             }
-            #expect(try await stores.casework.tasks(unit: "370203", includeClosed: false, kind: nil, offset: 0, limit: -1).count == 3)
+            #expect(try await stores.casework.tasks(unit: "370203", includeClosed: false, kind: nil, offset: 0, limit: nil).count == 3)
             await #expect(throws: LedgerError.self) {
                 _ = try await stores.persons.updatePerson(
                     try ResidentID(task.personID), PersonChanges(phone: "13912345678"), scope: shinanPath, by: "worker")
@@ -175,6 +175,43 @@ struct LedgerContractTests {
             }
             #expect(try await stores.money.payrollLines(month: month, unit: nil, after: 0, limit: nil) == lines)
             #expect(try await stores.money.payrollRun(month) == run)
+        }
+    }
+
+    @Test(
+        "four eyes: a reversal asked by one operator is approved by another only, within its scope, once",
+        arguments: LedgerBackend.allCases)
+    func fourEyes(_ backend: LedgerBackend) async throws {
+        try await backend.withStores { stores in
+            let ids = try await Self.setUp(stores)
+            var death = ImportReport()
+            try await stores.evidence.importEvidence(
+                Self.feed(["civil_affairs,D1,\(ids[0]),civil_affairs_cremation_record,2026-03-01"]), into: &death)
+            let day = Day("2026-03-10")!
+            let shinan = try #require(try await stores.queries.unitPath("370202"))
+            let shibei = try #require(try await stores.queries.unitPath("370203"))
+            let asked = try await stores.casework.request(
+                .reverseDeath, person: ids[0], reason: "seen alive", by: "op_a", scope: shinan, on: day)
+            #expect(asked.status == "pending" && asked.requestedBy == "op_a")
+            await #expect(throws: LedgerError.self, "a second request while one is pending") {
+                _ = try await stores.casework.request(.reverseDeath, person: ids[0], reason: "again", by: "op_c", scope: nil, on: day)
+            }
+            let same = await #expect(throws: LedgerError.self) {
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_a", scope: nil, on: day)
+            }
+            #expect(same?.code == .sameOperator)
+            let elsewhere = await #expect(throws: LedgerError.self) {
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_b", scope: shibei, on: day)
+            }
+            #expect(elsewhere?.code == .unknownDecision, "another district's operator is told it does not exist")
+            #expect(try await stores.queries.person(ResidentID(ids[0]))?.ledger.status == .deceased, "nothing changed yet")
+            let approved = try await stores.casework.approve(asked.id, reason: "wrong record", by: "op_b", scope: shinan, on: day)
+            #expect(approved.decision.status == "approved" && approved.decision.decidedBy == "op_b")
+            #expect(try await stores.queries.person(ResidentID(ids[0]))?.ledger.status != .deceased)
+            let twice = await #expect(throws: LedgerError.self) {
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_c", scope: nil, on: day)
+            }
+            #expect(twice?.code == .decisionClosed)
         }
     }
 

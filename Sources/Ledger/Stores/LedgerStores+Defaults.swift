@@ -37,7 +37,7 @@ extension DailyWorkStore {
 
 extension CaseworkStore {
     public func tasks(unit: String, includeClosed: Bool = false) async throws -> [TaskView] {
-        try await tasks(unit: unit, includeClosed: includeClosed, kind: nil, offset: 0, limit: -1)
+        try await tasks(unit: unit, includeClosed: includeClosed, kind: nil, offset: 0, limit: nil)
     }
 
     public func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day, note: String?, by actor: String) async throws -> [String: Int]

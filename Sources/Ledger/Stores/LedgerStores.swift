@@ -48,7 +48,8 @@ public protocol DailyWorkStore: Sendable {
 /// eyes where the rules ask for them), holds and overpayment recoveries, each within `scope` (a
 /// unit path) when one is given.
 public protocol CaseworkStore: Sendable {
-    func tasks(unit: String, includeClosed: Bool, kind: String?, offset: Int, limit: Int) async throws -> [TaskView]
+    /// A page of the open (or all) tasks in the unit's subtree; `limit` nil: all from `offset`.
+    func tasks(unit: String, includeClosed: Bool, kind: String?, offset: Int, limit: Int?) async throws -> [TaskView]
     func completeTask(_ id: Int64, outcome: TaskOutcome, on day: Day, note: String?, by actor: String, scope: String?)
         async throws -> [String: Int]
     func outbox(includeSent: Bool, limit: Int, unit: String?) async throws -> [OutboxMessage]

@@ -71,8 +71,11 @@ struct MoneyRoutes {
                 )
                 .response(lane: dependencies.heavyReads, logger: context.logger)
             }
-            let cases = try await casework.recoveries(unit: unit, status: status)
-            return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.map(RecoveriesBody.Recovery.init)))
+            let page = try Page.afterID(request)
+            let cases = page.cut(try await casework.recoveries(unit: unit, status: status, after: page.start, limit: page.fetchLimit)) {
+                $0.id
+            }
+            return try JSON.response(RecoveriesBody(unit: unit, recoveries: cases.rows.map(RecoveriesBody.Recovery.init), next: cases.next))
         }
         routes.add(.closeRecovery) { _, context, body in
             let caller = try context.requireCaller()
@@ -191,4 +194,6 @@ struct RecoveriesBody: Encodable {
     }
     var unit: String
     var recoveries: [Recovery]
+    /// The `after` of the next page (absent on the last).
+    var next: Int64?
 }

@@ -259,7 +259,7 @@
           el("td", { class: "num" }, "¥" + r.total),
           el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => download(`/v1/payroll?month=${r.month}&format=csv`, `payroll-${r.month}.csv`) }, t("money.export"))))),
         [1, 2, 3]) : el("p", { class: "muted" }, t("work.none"))),
-      card(el("h2", {}, t("money.recoveries")),
+      card(el("h2", {}, t("money.recoveries") + (recoveries.next ? " (" + recoveries.recoveries.length + "+)" : "")),
         el("button", { type: "button", class: "secondary", onclick: () => download("/v1/recoveries?format=csv", "recoveries.csv") }, t("money.export")),
         recoveries.recoveries.length ? table([t("work.person"), t("money.month"), t("money.amount"), t("money.status"), ""],
           recoveries.recoveries.map((r) => {
