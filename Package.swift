@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")]
@@ -126,7 +127,8 @@ let package = Package(
         .testTarget(name: "CertificationTests", dependencies: ["Certification", "Storage", "Ledger", "FaceEngine", "TestSupport"]),
         .testTarget(name: "LivenessTests", dependencies: ["Liveness", "FaceEngine", "TestSupport"]),
         .testTarget(
-            name: "StorageTests", dependencies: ["Storage", "Ledger", "Simulation", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "StorageTests",
+            dependencies: ["Storage", "Ledger", "Simulation", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -31,7 +31,7 @@ struct DailySweep: Service {
 
     func run() async throws {
         // Stops at the group's graceful shutdown (or cancellation), between two checks.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await sweepDueDays()

@@ -80,17 +80,17 @@ public final class MemoryLedger {
     }
 
     var persons: [Person] = []
-    public private(set) var tasks: [Task: TaskState] = [:]
+    public internal(set) var tasks: [Task: TaskState] = [:]
     /// The open tasks, by person (a certification or a death closes a person's).
     var openByPerson: [Int: Set<Task>] = [:]
     /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
     var outbox: [(person: Int, deadline: Day, round: Int)] = []
     var reminded = Set<[Int]>()
-    public private(set) var runs: [Month] = []
+    public internal(set) var runs: [Month] = []
     /// The day of the current delivery, sweep or visit.
     var today = Day(daysSinceEpoch: 0)
     /// Recovery cases: person, months, amount.
-    public private(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
+    public internal(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
 
     let anchorKind: [Bool]
     let presenceKind: [Bool]
@@ -245,7 +245,6 @@ public final class MemoryLedger {
     public func sweep(on day: Day) {
         today = day
         let horizon = day.adding(months: rules.warning_months)
-        let today = Int32(day.daysSinceEpoch)
         for p in persons.indices {
             guard persons[p].ledger.status == .active, persons[p].ledger.deadline < horizon else { continue }
             sweep(p, on: day)
@@ -264,10 +263,11 @@ public final class MemoryLedger {
     }
 
     /// Drops possession rows older than the hidden-death rule's recent days, which it counts (done
-    /// where it counts them, for those with enough rows to matter).
+    /// where it counts them, for those with enough rows to matter). The rows are in delivery order,
+    /// not by day (a feed may bring an old row after a newer one): every row is looked at.
     func forgetPossession(_ p: Int, before today: Int32) {
         let recent = today - Int32(rules.hidden_death.possession_recent_days - 1)
-        if let first = persons[p].possession.first, first.day < recent { persons[p].possession.removeAll { $0.day < recent } }
+        persons[p].possession.removeAll { $0.day < recent }
     }
 
     /// The sweep's step (``SweepStep``, the store's rule too) for one person, its effects applied.
@@ -335,91 +335,19 @@ public final class MemoryLedger {
                 continue
             }
             let person = persons[p]
-            let kinds = Set(person.possession.map { rules.kinds[Int($0.kind)].kind }).sorted()
+            // The store counts the rows observed from the recent days' start to today (none later
+            // is stored: rows from the future are refused).
+            let counted = person.possession.filter { $0.day <= today }
+            guard counted.count >= rule.min_possession_events else { continue }
+            let kinds = Set(counted.map { rules.kinds[Int($0.kind)].kind }).sorted()
             guard
                 deferral.hiddenDeathSign(
-                    lastPresence: Day(daysSinceEpoch: Int(seen)), possessionEvents: person.possession.count, possessionKinds: kinds,
+                    lastPresence: Day(daysSinceEpoch: Int(seen)), possessionEvents: counted.count, possessionKinds: kinds,
                     ledger: person.ledger, on: day) != nil
             else { continue }
             guard openTask(Task(person: p, kind: .attention, keyDay: Day(daysSinceEpoch: Int(seen))), on: day) else { continue }
             openTask(Task(person: p, kind: .fieldCheck, keyDay: person.ledger.deadline), on: day)
             persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
         }
-    }
-
-    // MARK: - Reminders and tasks
-
-    /// The reminders queued since the last call, in the order queued (the sender takes them all).
-    public func drainOutbox() -> [(person: Int, deadline: Day, round: Int)] {
-        defer { outbox.removeAll() }
-        return outbox
-    }
-
-    /// Open tasks, by key day, person and kind (an order that does not depend on ids).
-    public func open() -> [Task] {
-        openByPerson.values.flatMap { $0 }.sorted { ($0.keyDay, $0.person, $0.kind.rawValue) < ($1.keyDay, $1.person, $1.kind.rawValue) }
-    }
-
-    public func isOpen(_ task: Task) -> Bool { openByPerson[task.person]?.contains(task) == true }
-
-    public enum Outcome: String, Sendable { case seenAlive = "seen-alive", deceased, unreachable, reached }
-
-    /// What staff found on `day`, as ``LedgerStore/completeTask(_:outcome:on:by:)`` records it: seen
-    /// alive is a home visit, deceased a community death report, then the person is re-evaluated.
-    public func complete(_ task: Task, outcome: Outcome, on day: Day) {
-        today = day
-        guard isOpen(task) else { return }
-        close(task)
-        tasks[task]?.outcome = outcome.rawValue
-        let kind: String
-        switch outcome {
-        case .unreachable, .reached: return
-        case .seenAlive: kind = "home_visit"
-        case .deceased: kind = "community_death_report"
-        }
-        guard day >= persons[task.person].birth, let index = kindIndex(kind) else { return }
-        apply(Row(person: task.person, kind: index, day: day))
-        let horizon = day.adding(months: rules.warning_months)
-        if persons[task.person].ledger.status == .active, persons[task.person].ledger.deadline < horizon { sweep(task.person, on: day) }
-    }
-
-    // MARK: - Payroll
-
-    /// A stored run of `month` on `day` (``Payroll``): returns the lines paid, their fen, the
-    /// back-pay lines and their fen.
-    @discardableResult
-    public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int, backPayFen: Int) {
-        // The store's precondition; the simulator never asks for a refused run.
-        let epoch = try! Payroll.admit(
-            run: month, on: day,
-            after: Payroll.RunHistory(
-                first: runs.first, latest: runs.last,
-                sameMonth: runs.contains(month) ? Payroll.RunHistory.StoredRun(runOn: day, actor: "simulation") : nil))
-        runs.append(month)
-        var lines = 0, fen = 0, backPay = 0, backPayFen = 0
-        for p in persons.indices where persons[p].ledger.status != .deceased {
-            let person = persons[p]
-            let standing = Payroll.Standing(
-                status: person.ledger.status, suspendedOn: person.ledger.suspendedOn, deathDay: person.ledger.deathDay, heldSince: nil,
-                firstMonth: max(epoch, Month(person.enrolled)))
-            for payment in Payroll.payments(standing, run: month, paid: person.paid) {
-                persons[p].paid.insert(payment.month)
-                lines += 1
-                fen += person.amountFen
-                if payment.kind == .backPay {
-                    backPay += 1
-                    backPayFen += person.amountFen
-                }
-            }
-        }
-        return (lines, fen, backPay, backPayFen)
-    }
-
-    func claimPaidAfterDeath(_ p: Int, death: Day) {
-        let months = Payroll.paidAfterDeath(death, paid: persons[p].paid).filter { !persons[p].claimed.contains($0) }
-        // Months paid 0 yuan are not claimed (the store claims only lines of an amount).
-        guard !months.isEmpty, persons[p].amountFen > 0 else { return }
-        persons[p].claimed.formUnion(months)
-        recoveries.append((p, months, months.count * persons[p].amountFen))
     }
 }

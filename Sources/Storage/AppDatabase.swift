@@ -8,6 +8,11 @@ import Ledger
 /// migrations never change once shipped; opening migrates.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Read-only connections with a small cache and no mapping (``leanConfiguration()``), for the
+    /// pages of a download: walking a city's payroll run through the writer's readers would leave
+    /// hundreds of megabytes of its pages resident in each. Nil for a writer in memory (its reads
+    /// then serve downloads too).
+    let downloads: (any DatabaseReader)?
 
     /// `fastcert_may_move(status, last_certified, deadline, service_period_months, observed_day)`:
     /// ``DeferralRules/mayMove(_:on:)`` for SQL, so the batch import's filter and the rule are one.
@@ -27,21 +32,40 @@ public struct AppDatabase: Sendable {
     public init(path: String) throws {
         // Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
         try PrivateFile.createEmptyIfMissing(path, what: "the database file")
-        try self.init(try DatabasePool(path: path, configuration: Self.makeConfiguration()))
+        let writer = try DatabasePool(path: path, configuration: Self.makeConfiguration())
+        try Self.migrator.migrate(writer)
+        // Opened once migrated (the file is in WAL mode); its connections open as pages need them.
+        self.init(writer: writer, downloads: try DatabasePool(path: path, configuration: Self.leanConfiguration()))
     }
 
     /// Migrates and wraps a writer made with ``makeConfiguration()`` (which registers the SQL
     /// functions the stores use).
     public init(_ writer: any DatabaseWriter) throws {
-        self.writer = writer
         try Self.migrator.migrate(writer)
+        self.init(writer: writer, downloads: nil)
+    }
+
+    private init(writer: any DatabaseWriter, downloads: (any DatabaseReader)?) {
+        self.writer = writer
+        self.downloads = downloads
     }
 
     /// Each connection's page cache and memory-mapped reads (``makeConfiguration()``).
     static let cachePragmas = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456"
-    /// A download's reads: a small cache and no mapping, so walking a city's run does not leave
-    /// hundreds of megabytes of its pages resident in each reader (restored after the read).
-    static let leanPragmas = "PRAGMA cache_size = -2048; PRAGMA mmap_size = 0"
+
+    /// The download connections' settings: read-only, a 2 MiB page cache, no mapping (a
+    /// 2,000,000-line payroll CSV grows the service by megabytes, not by the 256 MiB cache and 256
+    /// MiB mapping of a reader; docs/benchmarks.md), at most two at once.
+    static func leanConfiguration() -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(15)
+        configuration.maximumReaderCount = 2
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -2048; PRAGMA mmap_size = 0")
+        }
+        return configuration
+    }
 
     /// The connection settings every writer of this database needs.
     public static func makeConfiguration() -> Configuration {

@@ -19,11 +19,15 @@ extension LedgerStore {
                       \(includeResolved ? "" : "AND d.id IS NULL")
                     ORDER BY e.day, e.id
                     """, arguments: [path])
-            let ids = rows.compactMap { $0["decision"] as Int64? }
-            let resolutions = Dictionary(
-                uniqueKeysWithValues: try self.decisions(
-                    where: "d.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", StatementArguments(ids), db
-                ).map { ($0.id, $0) })
+            // The resolutions in the same subtree, by one condition (a list of their ids would be a
+            // placeholder each: past SQLite's limit, a city's resolved conflicts would fail).
+            let resolutions =
+                includeResolved
+                ? Dictionary(
+                    uniqueKeysWithValues: try self.decisions(
+                        where: "d.kind = 'resolve_conflict' AND p.unit_code IN (SELECT code FROM unit WHERE instr(path, ?) = 1)",
+                        [path], db
+                    ).map { ($0.id, $0) }) : [:]
             return rows.map { row in
                 Conflict(
                     id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"],

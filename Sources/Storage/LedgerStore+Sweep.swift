@@ -132,7 +132,7 @@ extension LedgerStore {
         -> SweepReport
     {
         let report = try await sweepInBatches(on: day, batch: batch)
-        try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        _ = try await write { db in try Self.recordSweep(day, by: actor, report, db) }
         try await refreshMonthlyStats(through: Month(day))
         return report
     }

@@ -144,17 +144,12 @@ extension LedgerStore {
         }
     }
 
-    /// Runs a read; `lean`, a download's page (``AppDatabase/leanPragmas``): outside a transaction (the
-    /// connection's cache and mapping change between statements only), each statement its own
-    /// consistent read, so `body` reads what does not change (a stored run) or pages by key.
+    /// Runs a read; `lean`, a download's page, on the database's download connections
+    /// (``AppDatabase/downloads``: a small cache, no mapping, nothing to restore after).
     func read<T: Sendable>(lean: Bool, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        guard lean else { return try await read(body) }
+        guard lean, let downloads = database.downloads else { return try await read(body) }
         do {
-            return try await writer.unsafeRead { db in
-                try db.execute(sql: AppDatabase.leanPragmas)
-                defer { try? db.execute(sql: AppDatabase.cachePragmas) }
-                return try body(db)
-            }
+            return try await downloads.read(body)
         } catch {
             throw StorageError.classifying(error)
         }

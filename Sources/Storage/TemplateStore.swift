@@ -196,24 +196,29 @@ public struct TemplateStore: LedgerBacked {
         var total = 0
         var unreadable = 0
         while true {
-            let rows = try await read { [after] db in
-                try SealedTemplate.fetchAll(
+            // Opened (AES-GCM) on the reading connection's thread, not the concurrency pool's: a
+            // city's templates take seconds, while the service already answers requests.
+            let (last, opened, failed) = try await read { [after] db in
+                let rows = try SealedTemplate.fetchAll(
                     db,
                     FaceTemplateRow.select(Column("person_id"), Column("sealed")).filter(Column("person_id") > after)
                         .order(Column("person_id")).limit(batch))
-            }
-            guard let last = rows.last else { break }
-            after = last.personId
-            var opened: [(ResidentID, [[Float]])] = []
-            opened.reserveCapacity(rows.count)
-            for row in rows {
-                do {
-                    let id = try ResidentID(row.personId)
-                    opened.append((id, try TemplateVault.required(vault).open(row.sealed, for: id)))
-                } catch {
-                    unreadable += 1
+                var opened: [(ResidentID, [[Float]])] = []
+                opened.reserveCapacity(rows.count)
+                var failed = 0
+                for row in rows {
+                    do {
+                        let id = try ResidentID(row.personId)
+                        opened.append((id, try vault.open(row.sealed, for: id)))
+                    } catch {
+                        failed += 1
+                    }
                 }
+                return (rows.last?.personId, opened, failed)
             }
+            guard let last else { break }
+            after = last
+            unreadable += failed
             total += opened.count
             body(opened)
         }

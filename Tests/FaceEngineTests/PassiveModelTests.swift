@@ -36,7 +36,7 @@ struct PassiveModelTests {
         let plain = try await engine.analyzeFrame(photo, near: nil, embed: false).get()
         #expect(plain.primaryFace.passive == nil && plain.timings.passive == 0)
         let noFace = try Fixtures.cropped("obama.jpg", x: 0, y: 560, width: 910, height: 577)  // suit and flag
-        let blank = try await engine.analyzeFrame(noFace, near: nil, embed: false, passive: true)
+        let blank = await engine.analyzeFrame(noFace, near: nil, embed: false, passive: true)
         guard case .failure(.noFace) = blank else {
             Issue.record("an image without a face: \(blank)")
             return

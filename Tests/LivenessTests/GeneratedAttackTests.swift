@@ -42,7 +42,7 @@ struct GeneratedAttackTests {
         for attack in Self.attacks {
             var verdicts: [LivenessResult] = []
             for photo in Self.photos {
-                let frames = LivenessAttackTests.frames(try attack.render(photo))
+                let frames = LivenessAttackTests.frames(try await offPool { try attack.render(photo) })
                 let performed = await analyzer.performedTurns(frames)
                 let result = try await analyzer.analyze(frames, challenges: performed.isEmpty ? [.turnLeft] : performed, template: nil)
                 #expect(result.verdict != .live, "\(attack.name), \(photo): \(result.checks)")

@@ -38,7 +38,7 @@ struct LivenessAttackTests {
 
     @Test("a print moved in the image plane is a presentation attack; without the passive models, it performs no turn and is asked to turn")
     func movedInPlane() async throws {
-        let images = try (0..<8).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 9, dy: $0 * 4) }
+        let images = try await offPool { try (0..<8).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 9, dy: $0 * 4) } }
         let result = try await Self.analyze(images)
         #expect(result.verdict == .attack && result.attack == "presentation_attack" && Self.failed(result) == "passive")
         let geometric = try await Self.analyze(images, policy: Self.geometryOnly)
@@ -51,7 +51,9 @@ struct LivenessAttackTests {
         let poses: [(Double, Double)] = [
             (0, 0), (0, 2), (15, 5), (35, 8), (45, 5), (15, 0), (0, 0), (-15, -5), (-35, -8), (-45, -5), (-15, 0), (0, 0),
         ]
-        let images = try poses.enumerated().map { try Fixtures.tiltedPrint("obama2.jpg", yaw: $1.0, pitch: $1.1, dx: $0 * 3) }
+        let images = try await offPool {
+            try poses.enumerated().map { try Fixtures.tiltedPrint("obama2.jpg", yaw: $1.0, pitch: $1.1, dx: $0 * 3) }
+        }
         let result = try await Self.analyze(images)
         #expect(result.verdict != .live, "\(result.checks)")
         #expect(["passive", "challenges", "structure", "one_face"].contains(Self.failed(result)))
@@ -61,7 +63,9 @@ struct LivenessAttackTests {
 
     @Test("frames of two people mixed are an attack: identity breaks between neighbours")
     func twoPeople() async throws {
-        let images = try (0..<8).map { try Fixtures.tiltedPrint($0 % 2 == 0 ? "obama2.jpg" : "biden.jpg", yaw: 0, dx: $0 * 5) }
+        let images = try await offPool {
+            try (0..<8).map { try Fixtures.tiltedPrint($0 % 2 == 0 ? "obama2.jpg" : "biden.jpg", yaw: 0, dx: $0 * 5) }
+        }
         let result = try await Self.analyze(images)
         #expect(result.verdict == .attack && Self.failed(result) == "identity")
     }
@@ -70,7 +74,7 @@ struct LivenessAttackTests {
     func pace() async throws {
         let engine = try await SharedEngines.shared.engine()
         let analyzer = LivenessAnalyzer(engine: engine)
-        let images = try (0..<6).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 5) }
+        let images = try await offPool { try (0..<6).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: $0 * 5) } }
         let backwards = images.enumerated().map { LivenessFrame(data: $1, capturedAtMs: Double(10 - $0) * 100) }
         let result = try await analyzer.analyze(backwards, challenges: [.turnLeft, .turnRight], template: nil)
         #expect(result.verdict == .attack && Self.failed(result) == "pace")
@@ -135,8 +139,8 @@ struct RenderedHeadTurnTests {
         let base = try Fixtures.tiltedPrint("obama2.jpg", yaw: 0)  // the pixels as stored, without EXIF
         let face = try await engine.analyze(base).primaryFace
         let nose = try #require(face.landmarks.dropFirst(4).first, "the nose tip is landmark 4")
-        return try yaws.enumerated().map { index, yaw in
-            try Fixtures.turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3)
+        return try await offPool {
+            try yaws.enumerated().map { index, yaw in try Fixtures.turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3) }
         }
     }
 
@@ -185,7 +189,7 @@ struct PhoneScreenTests {
         let engine = try await SharedEngines.shared.engine()
         var medians: [Double] = []
         for name in ["obama2.jpg", "biden.jpg"] {
-            let images = try (0..<8).map { try Fixtures.phoneScreen(name, x: 130 + $0 * 3, y: 16 + $0) }
+            let images = try await offPool { try (0..<8).map { try Fixtures.phoneScreen(name, x: 130 + $0 * 3, y: 16 + $0) } }
             let result = try await LivenessAnalyzer(engine: engine).analyze(
                 LivenessAttackTests.frames(images), challenges: [.turnLeft, .turnRight], template: nil)
             #expect(result.verdict == .attack && result.attack == "presentation_attack", "\(name): \(result.checks)")
@@ -204,7 +208,9 @@ struct PhoneScreenTests {
         // phone in the frame's other corner: a search near the first face loses it in every later
         // frame. The lost frames, searched whole, find the phone's face, and it scores as a screen.
         let person = try Fixtures.image("obama.jpg")
-        let phone = try (0..<6).map { try Fixtures.phoneScreen("obama.jpg", width: 200, x: 420 + $0 * 2, y: 200 + $0) }
+        let phone = try await offPool {
+            try (0..<6).map { try Fixtures.phoneScreen("obama.jpg", width: 200, x: 420 + $0 * 2, y: 200 + $0) }
+        }
         let result = try await LivenessAttackTests.analyze([person, person] + phone)
         #expect(result.verdict == .attack && result.attack == "presentation_attack", "\(result.checks)")
         let passive = result.checks.first { $0.name == "passive" }

@@ -33,8 +33,9 @@ struct LivenessRouteTests {
             uri: "/v1/verifications", method: .post, headers: Call.headers(key, [.contentType: type]), body: body)
     }
 
-    static func inPlane(_ count: Int, offset: Int = 0) throws -> [Data] {
-        try (0..<count).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: ($0 + offset) * 9, dy: $0 * 4) }
+    /// A print moved in plane, `count` frames, rendered off the concurrency pool.
+    static func inPlane(_ count: Int, offset: Int = 0) async throws -> [Data] {
+        try await offPool { try (0..<count).map { try Fixtures.tiltedPrint("obama2.jpg", yaw: 0, dx: ($0 + offset) * 9, dy: $0 * 4) } }
     }
 
     @Test("frames spanning more time than the session has existed are an attack, before any analysis")
@@ -44,7 +45,7 @@ struct LivenessRouteTests {
             let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             // Eight frames 1.9 s apart (a plausible pace) arriving at once: 13.3 s of capture in a session a moment old.
             let response = try await Self.submit(
-                client, key: key, session: id, frames: try Self.inPlane(8), timestamps: (0..<8).map { $0 * 1900 })
+                client, key: key, session: id, frames: try await Self.inPlane(8), timestamps: (0..<8).map { $0 * 1900 })
             #expect(Call.body(response)["decision"] as? String == "not_verified" && Call.body(response)["liveness"] as? String == "failed")
             #expect(
                 try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE verdict = 'attack' AND detail LIKE '%capture_clock%'")
@@ -72,13 +73,13 @@ struct LivenessRouteTests {
             #expect(challenges.count == 2 && challenges.allSatisfy { !($0["instruction"] ?? "").isEmpty })
             #expect(session["expires_at"] is String)
             // Another device (even of the same unit) cannot use it.
-            let other = try await Self.submit(client, key: fixture.key(.mobile), session: id, frames: try Self.inPlane(6))
+            let other = try await Self.submit(client, key: fixture.key(.mobile), session: id, frames: try await Self.inPlane(6))
             #expect(other.status == .forbidden && Call.errorCode(other) == "session_mismatch")
             let unknown = try await Self.submit(
-                client, key: fixture.key(.kiosk), session: String(repeating: "0", count: 32), frames: try Self.inPlane(6))
+                client, key: fixture.key(.kiosk), session: String(repeating: "0", count: 32), frames: try await Self.inPlane(6))
             #expect(unknown.status == .notFound && Call.errorCode(unknown) == "unknown_session")
             let noStamps = try await Self.submit(
-                client, key: fixture.key(.kiosk), session: id, frames: try Self.inPlane(6), timestamps: [0, 100])
+                client, key: fixture.key(.kiosk), session: id, frames: try await Self.inPlane(6), timestamps: [0, 100])
             #expect(noStamps.status == .unprocessableContent && Call.errorCode(noStamps) == "invalid_timestamps")
         }
     }
@@ -99,7 +100,7 @@ struct LivenessRouteTests {
             #expect(
                 try await fixture.count("SELECT COUNT(*) FROM liveness_session WHERE verdict = 'attack' AND detail LIKE '%duplicates%'")
                     == 1)
-            let again = try await Self.submit(client, key: key, session: id, frames: try Self.inPlane(6))
+            let again = try await Self.submit(client, key: key, session: id, frames: try await Self.inPlane(6))
             #expect(again.status == .conflict && Call.errorCode(again) == "session_used")
         }
     }
@@ -108,7 +109,7 @@ struct LivenessRouteTests {
     func replayedFramesRefused() async throws {
         try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
             let key = fixture.key(.kiosk)
-            let frames = try Self.inPlane(8)
+            let frames = try await Self.inPlane(8)
             let first = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             let moved = try await Self.submit(client, key: key, session: first, frames: frames)
             #expect(Call.body(moved)["decision"] as? String == "not_verified")
@@ -130,14 +131,14 @@ struct LivenessRouteTests {
     func alteredFramesRefused() async throws {
         try await ServiceFixture.with(adjust: Self.liveOnly) { fixture, client in
             let key = fixture.key(.kiosk)
-            let frames = try Self.inPlane(8)
+            let frames = try await Self.inPlane(8)
             let first = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             _ = try await Self.submit(client, key: key, session: first, frames: frames)
             let copies: [(String, [Data])] = [
                 ("a byte appended", frames.map { $0 + Data([0x00]) }),
                 ("an EXIF segment added", frames.map { Fixtures.withExifOrientation($0, 1) }),
-                ("re-encoded at quality 90", try frames.map { try Fixtures.reencoded($0, quality: 90) }),
-                ("re-encoded at quality 75", try frames.map { try Fixtures.reencoded($0, quality: 75) }),
+                ("re-encoded at quality 90", try await offPool { try frames.map { try Fixtures.reencoded($0, quality: 90) } }),
+                ("re-encoded at quality 75", try await offPool { try frames.map { try Fixtures.reencoded($0, quality: 75) } }),
             ]
             for (change, copy) in copies {
                 let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
@@ -182,7 +183,7 @@ struct LivenessRouteTests {
             let key = fixture.key(.kiosk)
             let id = try #require(try await Self.startSession(client, key: key)["session_id"] as? String)
             clock.withLock { $0 += 121 }
-            let late = try await Self.submit(client, key: key, session: id, frames: try Self.inPlane(6))
+            let late = try await Self.submit(client, key: key, session: id, frames: try await Self.inPlane(6))
             #expect(late.status == .conflict && Call.errorCode(late) == "session_expired")
         }
     }

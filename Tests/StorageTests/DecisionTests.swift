@@ -81,7 +81,8 @@ struct DecisionTests {
             #expect(try await Self.actors(store, kind: "death_reversed") == ["fc_b"])
             #expect(try await Self.actors(store, kind: "resolved") == ["fc_a", "fc_a"])
             #expect(try await store.conflicts(unit: "3702").isEmpty)
-            #expect(try await store.conflicts(unit: "3702", includeResolved: true).count == 2)
+            let resolved = try await store.conflicts(unit: "3702", includeResolved: true)
+            #expect(resolved.count == 2 && resolved.allSatisfy { $0.resolution != nil }, "each with its resolution")
             // Alive all along: August and September, not paid while "dead", are paid with October.
             #expect(try await Fixture.pay(store, "2026-10") == ["2026-08 back_pay", "2026-09 back_pay", "2026-10 regular"])
             // Decided once.

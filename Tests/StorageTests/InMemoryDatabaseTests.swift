@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Ledger
-import Storage
 import Testing
+
+@testable import Storage
 
 /// AppDatabase over any GRDB writer: the same migrations and SQL functions on an in-memory queue
 /// as on the production pool.
@@ -26,5 +27,30 @@ struct InMemoryDatabaseTests {
         #expect(report.imported == 3 && report.problems.isEmpty, "\(report.problems)")
         #expect(try await store.person(ResidentID(LedgerStoreTests.li))?.ledger.lastCertified == Day("2025-12-03"))
         #expect(try await store.person(ResidentID(LedgerStoreTests.wang))?.ledger.lastCertified == Day("2025-12-02"))
+    }
+
+    @Test("a file's downloads read on connections of their own: read-only, a 2 MiB cache, no mapping; the readers keep theirs")
+    func downloadConnections() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-lean-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase(path: folder.appending(path: "ledger.sqlite").path)
+        let downloads = try #require(database.downloads)
+        @Sendable func settings(_ db: Database) throws -> String {
+            "\(try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0) \(try Int.fetchOne(db, sql: "PRAGMA mmap_size") ?? 0)"
+        }
+        #expect(try await downloads.read { try settings($0) } == "-2048 0")
+        #expect(try await database.writer.read { try settings($0) } == "-262144 268435456")
+        await #expect(throws: DatabaseError.self, "read-only") {
+            try await downloads.read { try $0.execute(sql: "DELETE FROM unit") }
+        }
+        // A download cancelled mid-page leaves nothing to restore: the readers' settings are theirs.
+        let store = LedgerStore(database: database, rules: try LedgerRules.shipped())
+        _ = try await store.importUnits(csv: LedgerStoreTests.units)
+        let cancelled = Task { try await store.read(lean: true) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM unit") } }
+        cancelled.cancel()
+        _ = try? await cancelled.value
+        #expect(try await store.read(lean: true) { try settings($0) } == "-2048 0")
+        #expect(try await database.writer.read { try settings($0) } == "-262144 268435456")
     }
 }

@@ -21,6 +21,63 @@ struct MemoryLedgerTests {
         var day: Day
     }
 
+    @Test("a stale use of the card delivered after newer ones is not counted as recent, by either ledger")
+    func stalePossessionDeliveredLate() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-memory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rules = try LedgerRules.shipped()
+        let store = LedgerStore(database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: rules)
+        let memory = MemoryLedger(rules: rules)
+        _ = try await store.importUnits(csv: Fixture.units)
+        let id = Fixture.residentID("37020219500305001"), enrolled = Day("2025-12-01")!
+        let csv = """
+            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,enrolled_on
+            \(id),P,1950-03-05,370202001001,1,3000,13800000001,,0,0,\(enrolled)
+
+            """
+        #expect(try await store.importPersons(csv: csv, strict: true, today: enrolled).imported == 1)
+        memory.addPerson(
+            birth: Day("1950-03-05")!, unit: "370202001001", period: try #require(rules.servicePeriodMonths(level: "1")),
+            amountFen: 300_000, hasChannel: true, livesAlone: false, immobile: false, enrolled: enrolled)
+        var serial = 0
+        // Rows delivered on `day`, in this order, to both; then both sweep the day. Returns the
+        // open tasks of each.
+        func deliver(_ rows: [(source: String, kind: String, observed: String)], on day: Day) async throws -> (Set<String>, Set<String>) {
+            var inputs: [EvidenceInput] = []
+            var mine: [MemoryLedger.Row] = []
+            for row in rows {
+                serial += 1
+                inputs.append(
+                    EvidenceInput(
+                        line: serial, source: row.source, externalID: "S-\(serial)", residentID: id, kind: row.kind,
+                        observedAt: row.observed, payload: nil))
+                let kind = try #require(memory.kindIndex(row.kind)), observed = try #require(Day(row.observed))
+                mine.append(MemoryLedger.Row(person: 0, kind: kind, day: observed))
+            }
+            var report = ImportReport()
+            try await store.importEvidence(inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
+            #expect(report.problems.isEmpty, "\(report.problems)")
+            memory.deliver(mine, on: day)
+            _ = try await store.sweep(on: day)
+            memory.sweep(on: day)
+            let stored = Set(try await store.tasks(unit: "3702").map { "\($0.kind) \($0.keyDay)" })
+            return (stored, Set(memory.open().map { "\($0.kind.rawValue) \($0.keyDay)" }))
+        }
+        // Seen at a clinic in January; from June, only the card: two uses in the last 60 days,
+        // then one from March delivered after them (the store counts by day, not by arrival).
+        _ = try await deliver([("health_insurance", "outpatient_visit", "2026-01-05")], on: Day("2026-01-05")!)
+        let june = try await deliver(
+            [
+                ("social_security_card", "card_spending", "2026-05-30"), ("social_security_card", "card_spending", "2026-05-31"),
+                ("social_security_card", "card_spending", "2026-03-01"),
+            ], on: Day("2026-06-01")!)
+        #expect(june.0.isEmpty && june.1 == june.0, "two recent uses are not a sign: store \(june.0), memory \(june.1)")
+        // A third recent use is: both raise the attention and the field check.
+        let next = try await deliver([("social_security_card", "card_spending", "2026-06-02")], on: Day("2026-06-02")!)
+        #expect(next.0.count == 2 && next.1 == next.0, "store \(next.0), memory \(next.1)")
+    }
+
     @Test("random cities through both ledgers give the same results", arguments: 1...3)
     func sameResults(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Simulation
+import TestSupport
 import Testing
 
 /// The city simulation: deterministic, coherent, and its money adds up.

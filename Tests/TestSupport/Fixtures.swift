@@ -88,8 +88,9 @@ public enum Fixtures {
         let base = try tiltedPrint(name, yaw: 0, dx: shift, dy: shift)  // the pixels as stored, without EXIF
         let face = try await engine.analyze(base).primaryFace
         guard let nose = face.landmarks.dropFirst(4).first else { throw FixtureError("no nose tip (landmark 4) in \(name)") }
-        return try yaws.enumerated().map { index, yaw in
-            try turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3)
+        // Rendered off the concurrency pool (a second or more of OpenCV for a long turn).
+        return try await offPool {
+            try yaws.enumerated().map { index, yaw in try turnedHead(base, face: face.box, nose: nose, yaw: yaw, dx: index % 3) }
         }
     }
 

@@ -162,7 +162,7 @@ struct BrowserTests {
             // front of it: the photo is narrow, and a 4:3 landscape cut of it leaves the passive models
             // too little around the face (they score it 0.3-0.6; upright, 0.99).
             let center = (x: face.x + face.width / 2, y: face.y + face.height / 2)
-            try Fixtures.y4m(frames, center: center, width: 480, height: 640, fps: 4).write(to: clip)
+            try await offPool { try Fixtures.y4m(frames, center: center, width: 480, height: 640, fps: 4).write(to: clip) }
 
             let server = try await ServeCommandTests.start(
                 database: database, folder: folder,

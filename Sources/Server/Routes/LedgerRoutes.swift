@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Ledger
+import NIOPosix
 
 /// The ledger's operator commands over HTTP: evidence batches from departments' feeds, and the
 /// lists communities act on (alerts, tasks and their outcomes, the outbox, payroll, stats), each
@@ -120,6 +121,32 @@ struct LedgerRoutes {
     func evidence(_ request: Request, _ context: APIContext, _ body: ByteBuffer) async throws -> Response {
         let caller = try context.requireCaller()
         let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        // Up to 10 MB and 50,000 rows parsed: on a thread for blocking work, not the concurrency
+        // pool's (two threads on two cores, which every request's deadline and answer need).
+        let (rows, parsed) = try await NIOThreadPool.singleton.runIfActive { try Self.evidenceRows(body, mediaType: mediaType) }
+        var report = parsed
+        guard rows.count <= Self.maxEvidenceRows else {
+            throw APIError(.tooManyRows, "send at most \(Self.maxEvidenceRows) rows a request")
+        }
+        guard !rows.isEmpty || !report.problems.isEmpty else {
+            throw APIError(.noRows, "the batch holds no evidence rows")
+        }
+        do {
+            try await dependencies.stores.evidence.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
+        } catch {
+            // The store classifies its own failures; anything else is a fault (logged, no detail sent).
+            throw (error is LedgerError || error is StorageError) ? error : StorageError(.databaseFault, "evidence import failed: \(error)")
+        }
+        context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
+        return try JSON.response(
+            ImportBody(
+                imported: report.imported, alreadyPresent: report.alreadyPresent,
+                refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes))
+    }
+
+    /// The rows of an evidence batch as sent (JSON, CSV or NDJSON), the rows refused on the way
+    /// in its report; a body that is not a batch at all is an ``APIError``.
+    static func evidenceRows(_ body: ByteBuffer, mediaType: String?) throws -> ([EvidenceInput], ImportReport) {
         var report = ImportReport()
         var rows: [EvidenceInput]
         switch mediaType {
@@ -146,23 +173,7 @@ struct LedgerRoutes {
                 .unsupportedMediaType,
                 "send evidence as application/json ({\"rows\": [...]}), text/csv or application/x-ndjson")
         }
-        guard rows.count <= Self.maxEvidenceRows else {
-            throw APIError(.tooManyRows, "send at most \(Self.maxEvidenceRows) rows a request")
-        }
-        guard !rows.isEmpty || !report.problems.isEmpty else {
-            throw APIError(.noRows, "the batch holds no evidence rows")
-        }
-        do {
-            try await dependencies.stores.evidence.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
-        } catch {
-            // The store classifies its own failures; anything else is a fault (logged, no detail sent).
-            throw (error is LedgerError || error is StorageError) ? error : StorageError(.databaseFault, "evidence import failed: \(error)")
-        }
-        context.logger.info("evidence batch", metadata: ["imported": "\(report.imported)", "refused": "\(report.problems.count)"])
-        return try JSON.response(
-            ImportBody(
-                imported: report.imported, alreadyPresent: report.alreadyPresent,
-                refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes))
+        return (rows, report)
     }
 
     // MARK: - Tasks
