@@ -9,42 +9,44 @@ struct TemplateIndexTests {
     @Test("int8 distances stay within 0.01 of the exact ones on real embeddings; owners are replaced, removed and excluded")
     func search() async throws {
         let engine = try await SharedEngines.shared.engine()
-        var embeddings: [String: [Float]] = [:]
+        var faces: [[Float]] = []
         for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
-            embeddings[name] = try await engine.analyze(try Fixtures.image(name)).primaryFace.embedding.values
+            faces.append(try await engine.analyze(try Fixtures.image(name)).primaryFace.embedding.values)
+        }
+        try #require(faces.count == 4)
+        let (obama, obama2, query, biden) = (faces[0], faces[1], faces[2], faces[3])
+        // Strangers so the scan has more than the answer to go through: 4,000 random rows, made off
+        // the concurrency pool (a second of a debug build's random numbers).
+        let strangers = try await offPool {
+            var generator = SystemRandomNumberGenerator()
+            return (0..<4000).map { _ in (0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) } }
         }
         let index = TemplateIndex()
-        index.replace(owner: "A", with: [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!])
-        index.replace(owner: "B", with: [embeddings["biden.jpg"]!])
-        // Strangers so the scan has more than the answer to go through.
-        var generator = SystemRandomNumberGenerator()
-        for n in 0..<1000 {
-            index.replace(owner: "S\(n)", with: [(0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) }])
-        }
+        index.replace(owner: "A", with: [obama, obama2])
+        index.replace(owner: "B", with: [biden])
+        for n in 0..<1000 { index.replace(owner: "S\(n)", with: [strangers[n]]) }
         #expect(index.count == 1003 && index.ownerCount == 1002)
-        let query = embeddings["obama3.jpg"]!
-        let exact = [embeddings["obama.jpg"]!, embeddings["obama2.jpg"]!].map {
-            FaceEmbedding(values: $0)!.distance(to: FaceEmbedding(values: query)!)
-        }.min()!
+        let probe = try #require(FaceEmbedding(values: query))
+        let known = [obama, obama2].compactMap { FaceEmbedding(values: $0) }
+        try #require(known.count == 2)
+        let exact = try #require(known.map { $0.distance(to: probe) }.min())
         let found = index.search([query], within: 0.6)
         #expect(found.map(\.owner) == ["A"])
         let nearest = try #require(found.first)
         #expect(abs(nearest.distance - exact) < 0.01, "\(nearest.distance) vs \(exact)")
         #expect(index.search([query], within: 0.6, excluding: "A").isEmpty)
-        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["B"])
+        #expect(index.search([biden], within: 0.05).map(\.owner) == ["B"])
         // Replacing A with Biden's face moves A; removing B leaves only A.
-        index.replace(owner: "A", with: [embeddings["biden.jpg"]!])
+        index.replace(owner: "A", with: [biden])
         #expect(index.search([query], within: 0.6).isEmpty)
-        #expect(Set(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner)) == ["A", "B"])
+        #expect(Set(index.search([biden], within: 0.05).map(\.owner)) == ["A", "B"])
         index.remove(owner: "B")
-        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["A"])
+        #expect(index.search([biden], within: 0.05).map(\.owner) == ["A"])
         #expect(index.count == 1001)
         // Re-enrolling over and over reclaims the old rows; every owner is still found afterwards.
-        for n in 0..<3000 {
-            index.replace(owner: "S\(n % 10)", with: [(0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) }])
-        }
+        for n in 0..<3000 { index.replace(owner: "S\(n % 10)", with: [strangers[1000 + n]]) }
         #expect(index.count == 1001 && index.storedRows < 1001 + 1100, "\(index.storedRows) rows held")
-        #expect(index.search([embeddings["biden.jpg"]!], within: 0.05).map(\.owner) == ["A"])
+        #expect(index.search([biden], within: 0.05).map(\.owner) == ["A"])
         index.replace(owner: "S999", with: [query])
         #expect(Set(index.search([query], within: 0.01).map(\.owner)) == ["S999"])
     }
