@@ -16,23 +16,37 @@ enum Deadline {
     ) async throws -> T {
         let task = Task { try await work() }
         let answer = Answer<T>()
+        // The timer holds the work through a box emptied when the work ends: a cancelled Dispatch
+        // item is released only at its deadline, and must not keep the result (a body, a
+        // response) alive until then.
+        let pending = Pending(task)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 answer.set(continuation)
                 let timer = DispatchWorkItem {
                     answer.resume(with: .failure(onTimeout))
-                    task.cancel()
+                    pending.take()?.cancel()
                 }
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
                 Task {
                     let result = await task.result
                     timer.cancel()
+                    _ = pending.take()
                     answer.resume(with: result)
                 }
             }
         } onCancel: {
             task.cancel()
         }
+    }
+
+    /// The work while it runs; taken (emptied) by whichever of the timer and the result comes first.
+    final class Pending<T: Sendable>: Sendable {
+        private let task: Mutex<Task<T, any Error>?>
+
+        init(_ task: Task<T, any Error>) { self.task = Mutex(task) }
+
+        func take() -> Task<T, any Error>? { task.withLock { $0.take() } }
     }
 
     /// A continuation resumed once, by whichever comes first.

@@ -16,8 +16,10 @@ extension ServerConfiguration {
         }
         guard (1024...(512 << 20)).contains(maxBodyBytes) else { throw ConfigurationError("max body bytes must be 1 KiB to 512 MiB") }
         guard maxPixels > 0 else { throw ConfigurationError("max pixels must be positive") }
-        guard requestTimeoutSeconds > 0, bodyTimeoutSeconds > 0, idleTimeoutSeconds > 0, headerTimeoutSeconds > 0 else {
-            throw ConfigurationError("the request, body, idle and header timeouts must be positive")
+        // Finite and at most a day: the answers print them as whole seconds (and infinity is no deadline).
+        let timeouts = [requestTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, headerTimeoutSeconds]
+        guard timeouts.allSatisfy({ $0 > 0 && $0 <= 86_400 }) else {
+            throw ConfigurationError("the request, body, idle and header timeouts must be more than 0 and at most 86400 seconds")
         }
         guard (1...100_000).contains(maxConnections) else { throw ConfigurationError("max connections must be 1 to 100000") }
         guard (1...100_000).contains(maxConnectionsPerAddress) else {

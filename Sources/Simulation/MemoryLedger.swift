@@ -335,8 +335,9 @@ public final class MemoryLedger {
                 continue
             }
             let person = persons[p]
-            // The store counts the rows observed from the recent days' start to today (none later
-            // is stored: rows from the future are refused).
+            // The store counts the rows observed from the recent days' start to today. (It takes
+            // rows up to a day after their delivery; the simulator delivers none dated after the
+            // day it delivers them, so its last presence, a single day, needs no such bound.)
             let counted = person.possession.filter { $0.day <= today }
             guard counted.count >= rule.min_possession_events else { continue }
             let kinds = Set(counted.map { rules.kinds[Int($0.kind)].kind }).sorted()

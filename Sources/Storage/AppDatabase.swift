@@ -8,11 +8,9 @@ import Ledger
 /// migrations never change once shipped; opening migrates.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
-    /// Read-only connections with a small cache and no mapping (``leanConfiguration()``), for the
-    /// pages of a download: walking a city's payroll run through the writer's readers would leave
-    /// hundreds of megabytes of its pages resident in each. Nil for a writer in memory (its reads
-    /// then serve downloads too).
-    let downloads: (any DatabaseReader)?
+    /// The file (nil for a writer in memory): each page of a download reads on a read-only
+    /// connection of its own (``downloadPage()``).
+    let path: String?
 
     /// `fastcert_may_move(status, last_certified, deadline, service_period_months, observed_day)`:
     /// ``DeferralRules/mayMove(_:on:)`` for SQL, so the batch import's filter and the rule are one.
@@ -34,33 +32,40 @@ public struct AppDatabase: Sendable {
         try PrivateFile.createEmptyIfMissing(path, what: "the database file")
         let writer = try DatabasePool(path: path, configuration: Self.makeConfiguration())
         try Self.migrator.migrate(writer)
-        // Opened once migrated (the file is in WAL mode); its connections open as pages need them.
-        self.init(writer: writer, downloads: try DatabasePool(path: path, configuration: Self.leanConfiguration()))
+        self.init(writer: writer, path: path)
     }
 
     /// Migrates and wraps a writer made with ``makeConfiguration()`` (which registers the SQL
     /// functions the stores use).
     public init(_ writer: any DatabaseWriter) throws {
         try Self.migrator.migrate(writer)
-        self.init(writer: writer, downloads: nil)
+        self.init(writer: writer, path: nil)
     }
 
-    private init(writer: any DatabaseWriter, downloads: (any DatabaseReader)?) {
+    private init(writer: any DatabaseWriter, path: String?) {
         self.writer = writer
-        self.downloads = downloads
+        self.path = path
+    }
+
+    /// A read-only connection for one page of a download (``leanConfiguration()``), closed when
+    /// released: walking a city's payroll run through the writer's readers would leave hundreds of
+    /// megabytes of its pages resident in each, and a connection kept open would outlive the
+    /// writer's, which then could not checkpoint and remove the WAL when the database closes.
+    /// Nil in memory.
+    func downloadPage() throws -> DatabaseQueue? {
+        try path.map { try DatabaseQueue(path: $0, configuration: Self.leanConfiguration()) }
     }
 
     /// Each connection's page cache and memory-mapped reads (``makeConfiguration()``).
     static let cachePragmas = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 268435456"
 
-    /// The download connections' settings: read-only, a 2 MiB page cache, no mapping (a
-    /// 2,000,000-line payroll CSV grows the service by megabytes, not by the 256 MiB cache and 256
-    /// MiB mapping of a reader; docs/benchmarks.md), at most two at once.
+    /// A download page's connection: read-only, a 2 MiB page cache, no mapping (a 2,000,000-line
+    /// payroll CSV grows the service by megabytes, not by the 256 MiB cache and 256 MiB mapping of
+    /// a reader; docs/benchmarks.md).
     static func leanConfiguration() -> Configuration {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(15)
-        configuration.maximumReaderCount = 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -2048; PRAGMA mmap_size = 0")
         }

@@ -144,12 +144,13 @@ extension LedgerStore {
         }
     }
 
-    /// Runs a read; `lean`, a download's page, on the database's download connections
-    /// (``AppDatabase/downloads``: a small cache, no mapping, nothing to restore after).
+    /// Runs a read; `lean`, a download's page, on a read-only connection of its own
+    /// (``AppDatabase/downloadPage()``: a small cache, no mapping, closed after the page).
     func read<T: Sendable>(lean: Bool, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        guard lean, let downloads = database.downloads else { return try await read(body) }
+        guard lean else { return try await read(body) }
         do {
-            return try await downloads.read(body)
+            guard let page = try database.downloadPage() else { return try await read(body) }
+            return try await page.read(body)
         } catch {
             throw StorageError.classifying(error)
         }

@@ -9,12 +9,11 @@ struct TemplateIndexTests {
     @Test("int8 distances stay within 0.01 of the exact ones on real embeddings; owners are replaced, removed and excluded")
     func search() async throws {
         let engine = try await SharedEngines.shared.engine()
-        var faces: [[Float]] = []
-        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
-            faces.append(try await engine.analyze(try Fixtures.image(name)).primaryFace.embedding.values)
+        func embedding(_ name: String) async throws -> [Float] {
+            try await engine.analyze(try Fixtures.image(name)).primaryFace.embedding.values
         }
-        try #require(faces.count == 4)
-        let (obama, obama2, query, biden) = (faces[0], faces[1], faces[2], faces[3])
+        let obama = try await embedding("obama.jpg"), obama2 = try await embedding("obama2.jpg")
+        let query = try await embedding("obama3.jpg"), biden = try await embedding("biden.jpg")
         // Strangers so the scan has more than the answer to go through: 4,000 random rows, made off
         // the concurrency pool (a second of a debug build's random numbers).
         let strangers = try await offPool {

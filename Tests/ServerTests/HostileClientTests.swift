@@ -8,6 +8,7 @@ import Ledger
 import Logging
 import NIOCore
 import Storage
+import Synchronization
 import TestSupport
 import Testing
 
@@ -227,6 +228,35 @@ struct HostileClientTests {
         #expect(waited < .seconds(60), "answered after \(waited)")
         let quick = try await Deadline.run(seconds: 5, onTimeout: APIError(.timeout, "late")) { 42 }
         #expect(quick == 42)
+    }
+
+    final class Answered: Sendable {}
+
+    @Test("a deadline cancels the work it gave up on, and keeps nothing of work that ended in time")
+    func deadlineReleases() async throws {
+        // Ended in time: the answer is the caller's alone (the timer, due in ten minutes, must not
+        // hold it: a body or a response kept that long, request after request).
+        weak var kept: Answered?
+        do {
+            let answer = try await Deadline.run(seconds: 600, onTimeout: APIError(.timeout, "late")) { Answered() }
+            kept = answer
+        }
+        for _ in 0..<300 where kept != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(kept == nil, "the answer outlived the request")
+        // Given up: the work is cancelled when the deadline passes.
+        let cancelled = Mutex(false)
+        await #expect(throws: APIError.self) {
+            _ = try await Deadline.run(seconds: 0.1, onTimeout: APIError(.timeout, "late")) {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { done in DispatchQueue.global().asyncAfter(deadline: .now() + 30) { done.resume() } }
+                } onCancel: {
+                    cancelled.withLock { $0 = true }
+                }
+                return 1
+            }
+        }
+        for _ in 0..<300 where !cancelled.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(cancelled.withLock { $0 }, "the work was not cancelled")
     }
 
     /// A JPEG's start, then 17 APP15 segments of 65,535 bytes, then a frame header declaring

@@ -52,6 +52,16 @@ struct LedgerRouteTests {
                 uri: "/v1/evidence", method: .post, headers: Call.headers(feed, [.contentType: "application/json"]),
                 body: ByteBuffer(string: "{\"rows\": [{\"source\": 5}]}"))
             #expect(broken.status == .unprocessableContent && Call.errorCode(broken) == "invalid_json")
+            // One row past the limit, in each format: refused whole, nothing stored.
+            let tooMany = [
+                ("application/json", "{\"rows\": [" + Array(repeating: "{}", count: 50_001).joined(separator: ",") + "]}"),
+                ("text/csv", "source,external_id,resident_id,kind,observed_at\n" + String(repeating: "a,b,c,d,e\n", count: 50_001)),
+            ]
+            for (type, text) in tooMany {
+                let refused = try await client.execute(
+                    uri: "/v1/evidence", method: .post, headers: Call.headers(feed, [.contentType: type]), body: ByteBuffer(string: text))
+                #expect(refused.status == .contentTooLarge && Call.errorCode(refused) == "too_many_rows", "\(type)")
+            }
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 2)
         }
     }

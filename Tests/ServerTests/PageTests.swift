@@ -138,6 +138,16 @@ struct PageTests {
             try ServerConfiguration.load(file: nil, environment: ["FASTCERT_TEST_CHALLENGES": "turn_left,blink"])
         }
     }
+
+    @Test("a timeout must be finite, positive and at most a day: infinity, NaN, 0 and a year are refused at the start")
+    func timeoutBounds() throws {
+        for value in ["inf", "nan", "0", "-1", "31536000"] {
+            #expect(throws: ConfigurationError.self, "FASTCERT_REQUEST_TIMEOUT=\(value)") {
+                try ServerConfiguration.load(file: nil, environment: ["FASTCERT_REQUEST_TIMEOUT": value])
+            }
+        }
+        #expect(try ServerConfiguration.load(file: nil, environment: ["FASTCERT_REQUEST_TIMEOUT": "900"]).requestTimeoutSeconds == 900)
+    }
 }
 
 /// The service's threshold: explicit, else from a calibration file, else the default.

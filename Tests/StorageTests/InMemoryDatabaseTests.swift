@@ -29,28 +29,25 @@ struct InMemoryDatabaseTests {
         #expect(try await store.person(ResidentID(LedgerStoreTests.wang))?.ledger.lastCertified == Day("2025-12-02"))
     }
 
-    @Test("a file's downloads read on connections of their own: read-only, a 2 MiB cache, no mapping; the readers keep theirs")
+    @Test("a download page reads on a connection of its own (2 MiB cache, no mapping); closed, the database leaves no WAL behind")
     func downloadConnections() async throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-lean-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try AppDatabase(path: folder.appending(path: "ledger.sqlite").path)
-        let downloads = try #require(database.downloads)
+        let file = folder.appending(path: "ledger.sqlite").path
         @Sendable func settings(_ db: Database) throws -> String {
             "\(try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0) \(try Int.fetchOne(db, sql: "PRAGMA mmap_size") ?? 0)"
         }
-        #expect(try await downloads.read { try settings($0) } == "-2048 0")
-        #expect(try await database.writer.read { try settings($0) } == "-262144 268435456")
-        await #expect(throws: DatabaseError.self, "read-only") {
-            try await downloads.read { try $0.execute(sql: "DELETE FROM unit") }
+        do {
+            let database = try AppDatabase(path: file)
+            let store = LedgerStore(database: database, rules: try LedgerRules.shipped())
+            _ = try await store.importUnits(csv: LedgerStoreTests.units)
+            #expect(try await store.read(lean: true) { try settings($0) } == "-2048 0")
+            #expect(try await store.read(lean: true) { try Int.fetchOne($0, sql: "SELECT count(*) FROM unit") } == 4)
+            #expect(try await database.writer.read { try settings($0) } == "-262144 268435456", "the readers keep theirs")
         }
-        // A download cancelled mid-page leaves nothing to restore: the readers' settings are theirs.
-        let store = LedgerStore(database: database, rules: try LedgerRules.shipped())
-        _ = try await store.importUnits(csv: LedgerStoreTests.units)
-        let cancelled = Task { try await store.read(lean: true) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM unit") } }
-        cancelled.cancel()
-        _ = try? await cancelled.value
-        #expect(try await store.read(lean: true) { try settings($0) } == "-2048 0")
-        #expect(try await database.writer.read { try settings($0) } == "-262144 268435456")
+        // The last connection closed was the writer's: it checkpointed and removed the WAL.
+        #expect(!FileManager.default.fileExists(atPath: file + "-wal"), "a stale WAL beside a closed database")
+        #expect(try await AppDatabase(path: file).count("SELECT count(*) FROM unit") == 4)
     }
 }

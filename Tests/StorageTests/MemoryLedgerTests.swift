@@ -30,7 +30,7 @@ struct MemoryLedgerTests {
         let store = LedgerStore(database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: rules)
         let memory = MemoryLedger(rules: rules)
         _ = try await store.importUnits(csv: Fixture.units)
-        let id = Fixture.residentID("37020219500305001"), enrolled = Day("2025-12-01")!
+        let id = Fixture.residentID("37020219500305001"), enrolled = try #require(Day("2025-12-01"))
         let csv = """
             resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,enrolled_on
             \(id),P,1950-03-05,370202001001,1,3000,13800000001,,0,0,\(enrolled)
@@ -38,7 +38,7 @@ struct MemoryLedgerTests {
             """
         #expect(try await store.importPersons(csv: csv, strict: true, today: enrolled).imported == 1)
         memory.addPerson(
-            birth: Day("1950-03-05")!, unit: "370202001001", period: try #require(rules.servicePeriodMonths(level: "1")),
+            birth: try #require(Day("1950-03-05")), unit: "370202001001", period: try #require(rules.servicePeriodMonths(level: "1")),
             amountFen: 300_000, hasChannel: true, livesAlone: false, immobile: false, enrolled: enrolled)
         var serial = 0
         // Rows delivered on `day`, in this order, to both; then both sweep the day. Returns the
@@ -66,15 +66,15 @@ struct MemoryLedgerTests {
         }
         // Seen at a clinic in January; from June, only the card: two uses in the last 60 days,
         // then one from March delivered after them (the store counts by day, not by arrival).
-        _ = try await deliver([("health_insurance", "outpatient_visit", "2026-01-05")], on: Day("2026-01-05")!)
+        _ = try await deliver([("health_insurance", "outpatient_visit", "2026-01-05")], on: try #require(Day("2026-01-05")))
         let june = try await deliver(
             [
                 ("social_security_card", "card_spending", "2026-05-30"), ("social_security_card", "card_spending", "2026-05-31"),
                 ("social_security_card", "card_spending", "2026-03-01"),
-            ], on: Day("2026-06-01")!)
+            ], on: try #require(Day("2026-06-01")))
         #expect(june.0.isEmpty && june.1 == june.0, "two recent uses are not a sign: store \(june.0), memory \(june.1)")
         // A third recent use is: both raise the attention and the field check.
-        let next = try await deliver([("social_security_card", "card_spending", "2026-06-02")], on: Day("2026-06-02")!)
+        let next = try await deliver([("social_security_card", "card_spending", "2026-06-02")], on: try #require(Day("2026-06-02")))
         #expect(next.0.count == 2 && next.1 == next.0, "store \(next.0), memory \(next.1)")
     }
 
@@ -90,7 +90,7 @@ struct MemoryLedgerTests {
         _ = try await store.importUnits(csv: Fixture.units)
 
         // Persons: old and young (health attention at 85), with and without a phone, alone, immobile.
-        let start = Day("2025-07-01")!, end = Day("2026-11-01")!
+        let start = try #require(Day("2025-07-01")), end = try #require(Day("2026-11-01"))
         var ids: [String] = []
         var csv = "resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,enrolled_on\n"
         for n in 0..<30 {

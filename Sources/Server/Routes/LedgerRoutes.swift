@@ -24,6 +24,16 @@ struct LedgerRoutes {
             var payload: String?
         }
         var rows: [Row]
+
+        enum CodingKeys: String, CodingKey { case rows }
+
+        /// Decodes at most one row past the limit: ten megabytes of `{},` (millions of rows) is
+        /// refused as too many rows without a value built for each.
+        init(from decoder: any Decoder) throws {
+            var list = try decoder.container(keyedBy: CodingKeys.self).nestedUnkeyedContainer(forKey: .rows)
+            rows = []
+            while !list.isAtEnd, rows.count <= LedgerRoutes.maxEvidenceRows { rows.append(try list.decode(Row.self)) }
+        }
     }
 
     struct ImportBody: Encodable {
