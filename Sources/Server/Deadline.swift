@@ -16,18 +16,21 @@ enum Deadline {
     ) async throws -> T {
         let task = Task { try await work() }
         let answer = Answer<T>()
-        // The timer holds the work through a box emptied when the work ends: a cancelled Dispatch
-        // item is released only at its deadline, and must not keep the result (a body, a
-        // response) alive until then.
+        // The timer holds the work through a box emptied when the work ends: nothing the timer
+        // holds may keep the result (a body, a response) alive after the answer.
         let pending = Pending(task)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 answer.set(continuation)
-                let timer = DispatchWorkItem {
+                // A timer source, not a Dispatch work item: a cancelled item is released only at
+                // its deadline (up to a day), a cancelled source at once.
+                let timer = DispatchSource.makeTimerSource(queue: .global())
+                timer.setEventHandler {
                     answer.resume(with: .failure(onTimeout))
                     pending.take()?.cancel()
                 }
-                DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+                timer.schedule(deadline: .now() + seconds)
+                timer.activate()
                 Task {
                     let result = await task.result
                     timer.cancel()

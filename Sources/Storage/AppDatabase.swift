@@ -9,8 +9,10 @@ import Ledger
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
     /// The file (nil for a writer in memory): each page of a download reads on a read-only
-    /// connection of its own (``downloadPage()``).
+    /// connection of its own (``downloadPage()``), at most two at once (``downloadGate``).
     let path: String?
+    /// Two download pages at a time: each opens a connection, and a client may ask for many.
+    let downloadGate = Gate(permits: 2)
 
     /// `fastcert_may_move(status, last_certified, deadline, service_period_months, observed_day)`:
     /// ``DeferralRules/mayMove(_:on:)`` for SQL, so the batch import's filter and the rule are one.
@@ -31,6 +33,10 @@ public struct AppDatabase: Sendable {
         // Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
         try PrivateFile.createEmptyIfMissing(path, what: "the database file")
         let writer = try DatabasePool(path: path, configuration: Self.makeConfiguration())
+        // GRDB sets `synchronous = NORMAL` when it puts a new pool in WAL mode, after
+        // `prepareDatabase`: the writer's FULL is set again here, so a committed batch survives a
+        // power cut as the configuration says.
+        try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(writer)
         self.init(writer: writer, path: path)
     }
@@ -125,5 +131,26 @@ extension AppDatabase {
     /// The text column a read-only query returns, row by row (tests and diagnostics).
     public func texts(_ sql: String) async throws -> [String] {
         try await writer.read { db in try String.fetchAll(db, sql: sql) }
+    }
+}
+
+/// At most `permits` holders at once; the others wait their turn, in order.
+actor Gate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { free = permits }
+
+    /// Runs `body` holding a permit.
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if free > 0 {
+            free -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }

@@ -145,12 +145,15 @@ extension LedgerStore {
     }
 
     /// Runs a read; `lean`, a download's page, on a read-only connection of its own
-    /// (``AppDatabase/downloadPage()``: a small cache, no mapping, closed after the page).
+    /// (``AppDatabase/downloadPage()``: a small cache, no mapping, closed after the page), two
+    /// pages at a time in the whole process.
     func read<T: Sendable>(lean: Bool, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        guard lean else { return try await read(body) }
+        guard lean, database.path != nil else { return try await read(body) }
         do {
-            guard let page = try database.downloadPage() else { return try await read(body) }
-            return try await page.read(body)
+            return try await database.downloadGate.run {
+                guard let page = try database.downloadPage() else { return try await self.read(body) }
+                return try await page.read(body)
+            }
         } catch {
             throw StorageError.classifying(error)
         }

@@ -54,7 +54,9 @@ struct LedgerRouteTests {
             #expect(broken.status == .unprocessableContent && Call.errorCode(broken) == "invalid_json")
             // One row past the limit, in each format: refused whole, nothing stored.
             let tooMany = [
-                ("application/json", "{\"rows\": [" + Array(repeating: "{}", count: 50_001).joined(separator: ",") + "]}"),
+                // (A number after the limit's row: decoding stops before it, so the answer is too
+                // many rows, not malformed JSON.)
+                ("application/json", "{\"rows\": [" + Array(repeating: "{}", count: 50_001).joined(separator: ",") + ", 1]}"),
                 ("text/csv", "source,external_id,resident_id,kind,observed_at\n" + String(repeating: "a,b,c,d,e\n", count: 50_001)),
             ]
             for (type, text) in tooMany {

@@ -45,6 +45,11 @@ struct InMemoryDatabaseTests {
             #expect(try await store.read(lean: true) { try settings($0) } == "-2048 0")
             #expect(try await store.read(lean: true) { try Int.fetchOne($0, sql: "SELECT count(*) FROM unit") } == 4)
             #expect(try await database.writer.read { try settings($0) } == "-262144 268435456", "the readers keep theirs")
+            // The writer commits with FULL (GRDB's WAL set-up sets NORMAL; the database sets it back).
+            #expect(try await database.writer.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+            // A download page's connection is read-only.
+            let page = try #require(try database.downloadPage())
+            #expect(throws: DatabaseError.self) { try page.writeWithoutTransaction { try $0.execute(sql: "DELETE FROM unit") } }
         }
         // The last connection closed was the writer's: it checkpointed and removed the WAL.
         #expect(!FileManager.default.fileExists(atPath: file + "-wal"), "a stale WAL beside a closed database")

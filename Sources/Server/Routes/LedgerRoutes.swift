@@ -28,7 +28,8 @@ struct LedgerRoutes {
         enum CodingKeys: String, CodingKey { case rows }
 
         /// Decodes at most one row past the limit: ten megabytes of `{},` (millions of rows) is
-        /// refused as too many rows without a value built for each.
+        /// refused as too many rows without a row value built for each (the decoder still scans
+        /// the whole document once).
         init(from decoder: any Decoder) throws {
             var list = try decoder.container(keyedBy: CodingKeys.self).nestedUnkeyedContainer(forKey: .rows)
             rows = []
