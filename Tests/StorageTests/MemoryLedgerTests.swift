@@ -39,22 +39,8 @@ struct MemoryLedgerTests {
             // open tasks of each.
             func deliver(_ rows: [(source: String, kind: String, observed: String)], on day: Day) async throws -> (Set<String>, Set<String>)
             {
-                var inputs: [EvidenceInput] = []
-                var mine: [MemoryLedger.Row] = []
-                for row in rows {
-                    serial += 1
-                    inputs.append(
-                        EvidenceInput(
-                            line: serial, source: row.source, externalID: "S-\(serial)", residentID: id, kind: row.kind,
-                            observedAt: row.observed, payload: nil))
-                    let kind = try #require(memory.kindIndex(row.kind)), observed = try #require(Day(row.observed))
-                    mine.append(MemoryLedger.Row(person: 0, kind: kind, day: observed))
-                }
-                var report = ImportReport()
-                try await store.importEvidence(
-                    inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
-                #expect(report.problems.isEmpty, "\(report.problems)")
-                memory.deliver(mine, on: day)
+                let planned = try rows.map { Planned(person: 0, source: $0.source, kind: $0.kind, day: try #require(Day($0.observed))) }
+                try await Self.deliver(planned, ids: [id], on: day, serial: &serial, store, memory)
                 _ = try await store.sweep(on: day)
                 memory.sweep(on: day)
                 let stored = Set(try await store.tasks(unit: "3702").map { "\($0.kind) \($0.keyDay)" })
@@ -152,21 +138,7 @@ struct MemoryLedgerTests {
                     #expect(run.lines == mine.lines && run.totalFen == mine.fen && run.backPayLines == mine.backPay, "run \(month)")
                 }
                 if let rows = plan.removeValue(forKey: day.daysSinceEpoch) {
-                    var inputs: [EvidenceInput] = []
-                    var mine: [MemoryLedger.Row] = []
-                    for row in rows {
-                        serial += 1
-                        inputs.append(
-                            EvidenceInput(
-                                line: serial, source: row.source, externalID: "E-\(serial)", residentID: ids[row.person], kind: row.kind,
-                                observedAt: row.day.description, payload: nil))
-                        mine.append(MemoryLedger.Row(person: row.person, kind: memory.kindIndex(row.kind)!, day: row.day))
-                    }
-                    var report = ImportReport()
-                    try await store.importEvidence(
-                        inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
-                    #expect(report.problems.isEmpty, "\(report.problems)")
-                    memory.deliver(mine, on: day)
+                    try await Self.deliver(rows, ids: ids, on: day, serial: &serial, store, memory)
                 }
                 _ = try await store.sweep(on: day)
                 memory.sweep(on: day)
@@ -242,6 +214,28 @@ struct MemoryLedgerTests {
                     == Set(memory.recoveries.map { "\($0.person) \($0.months.map(\.description).joined(separator: ",")) \($0.fen)" }))
             print("memory ledger seed \(seed): events \(snapshot.5.sorted()), \(snapshot.3.count) tasks, \(snapshot.4.count) recoveries")
         }
+    }
+
+    /// Delivers `rows` on `day` to both ledgers, in this order (the store's evidence ids numbered on
+    /// from `serial`).
+    static func deliver(
+        _ rows: [Planned], ids: [String], on day: Day, serial: inout Int, _ store: LedgerStore, _ memory: MemoryLedger
+    ) async throws {
+        var inputs: [EvidenceInput] = []
+        var mine: [MemoryLedger.Row] = []
+        for row in rows {
+            serial += 1
+            let resident = try #require(ids.indices.contains(row.person) ? ids[row.person] : nil)
+            inputs.append(
+                EvidenceInput(
+                    line: serial, source: row.source, externalID: "E-\(serial)", residentID: resident, kind: row.kind,
+                    observedAt: row.day.description, payload: nil))
+            mine.append(MemoryLedger.Row(person: row.person, kind: try #require(memory.kindIndex(row.kind)), day: row.day))
+        }
+        var report = ImportReport()
+        try await store.importEvidence(inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        memory.deliver(mine, on: day)
     }
 
     /// A new SQLite store on a file and an in-memory ledger under the shipped rules, the units imported.
