@@ -79,12 +79,25 @@ public enum DecisionRules {
         }
     }
 
-    /// Four eyes: the operator who asked may withdraw (reject) their request, never approve it
-    /// (`same_operator`).
+    /// Four eyes, the first pair: a request is asked by a named person (a key with a holder), never
+    /// by the machine's account or a key issued to nobody (`named_operator_required`).
+    public static func checkRequester(_ actor: String) throws(LedgerError) {
+        try ActorID.requireNamed(actor, to: "ask for a decision a second operator approves")
+    }
+
+    /// Four eyes, the second pair: the approver is a named person other than the one who asked,
+    /// whichever of their keys either used (`same_operator`); the machine's account and unnamed
+    /// keys never approve (`named_operator_required`). The one who asked may still withdraw
+    /// (reject) their request.
     public static func checkApprover(_ actor: String, of request: Recorded) throws(LedgerError) {
-        guard request.requestedBy != actor else {
+        try ActorID.requireNamed(actor, to: "approve a request")
+        let approver = ActorID(actor)
+        let asker = ActorID(request.requestedBy)
+        guard request.requestedBy != actor, asker.holder == nil || asker.holder != approver.holder else {
             throw LedgerError(
-                .sameOperator, "four eyes: decision \(request.id) was asked for by \(actor); another operator must approve it")
+                .sameOperator,
+                "four eyes: decision \(request.id) was asked for by \(request.requestedBy), the same person as \(actor); another person must approve it"
+            )
         }
     }
 

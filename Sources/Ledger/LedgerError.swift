@@ -13,6 +13,11 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidContact = "invalid_contact"
         /// an override without a reason, or with an expiry out of range
         case invalidDecision = "invalid_decision"
+        /// a day after today (the service's clock): a sweep, payroll run, task outcome or decision in the future
+        case futureDay = "future_day"
+        /// an evidence kind from a door that may not deliver it (a face check in a file, a home visit
+        /// outside a task, a death record without its department's feed key)
+        case wrongDoor = "wrong_door"
         case invalidKeyOptions = "invalid_key_options"
         case invalidName = "invalid_name"
         case invalidResidentId = "invalid_resident_id"
@@ -30,6 +35,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case recoveryClosed = "recovery_closed"
         /// four eyes: the operator who asked cannot approve
         case sameOperator = "same_operator"
+        /// four eyes: the request or approval came from the system account or a key issued to nobody by name
+        case namedOperatorRequired = "named_operator_required"
         case rulesInvalid = "rules_invalid"
         case rulesMissing = "rules_missing"
         case rulesUnreadable = "rules_unreadable"

@@ -15,6 +15,16 @@ extension DeferralRules {
         return trimmed
     }
 
+    /// The day staff give for a task's outcome: a visit happened after the task opened and no later
+    /// than the day it is recorded (`today`), never before or in the future (`task_outcome`,
+    /// `future_day`).
+    public static func checkVisitDay(_ day: Day, taskOpened: Day, task id: Int64, today: Day) throws(LedgerError) {
+        try ServiceClock.checkNotFuture(day, "the day of task \(id)'s outcome", today: today)
+        guard day >= taskOpened else {
+            throw LedgerError(.taskOutcome, "task \(id) opened on \(taskOpened): its outcome cannot be dated \(day), before it opened")
+        }
+    }
+
     /// An extension on `day` (in hospital, living abroad): an active person's deadline moves to
     /// `until`, later than it is and at most `max_extension_months` after `day`. The extension
     /// expires with the new deadline: the sweep then warns and suspends as for anyone.

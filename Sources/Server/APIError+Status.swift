@@ -34,12 +34,12 @@ extension APIError {
     public static func status(_ code: LedgerError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
-            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision:
+            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .wrongDoor:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
             .unknownPayrollRun, .unknownRecovery:
             .notFound
-        case .outOfScope, .sessionMismatch, .sameOperator: .forbidden
+        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
             .payrollRunExists, .payrollMonth, .recoveryClosed:

@@ -16,11 +16,21 @@ public struct KeyStore: LedgerBacked {
     /// deliver; no other role names any. A signing kiosk key also gets its signing secret (an
     /// Ed25519 private key, `fcs_` and 64 hex digits), likewise shown once: only its public key is
     /// stored, so nothing the ledger holds, and nothing a request carries, can forge a signature.
-    public func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false, sources: [String] = [])
+    ///
+    /// An operator key names its `holder`, the person it is issued to (four eyes compares holders);
+    /// other roles may. `by` is who made it (an operator key, or the system account), recorded.
+    public func createKey(
+        name: String, role: APIKey.Role, unit: String, requireSignature: Bool, sources: [String], holder: String?, by creator: String
+    )
         async throws -> (key: APIKey, text: String, signingSecret: String?)
     {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw LedgerError(.invalidName, "a key needs a name of 1 to 100 characters") }
+        let holder = try holder.map { try APIKey.checkHolder($0) }
+        guard holder != nil || role != .operator else {
+            throw LedgerError(
+                .invalidKeyOptions, "an operator key needs --holder: the person it is issued to (four eyes compares people, not keys)")
+        }
         guard !requireSignature || role == .kiosk else {
             throw LedgerError(.invalidKeyOptions, "only kiosk keys sign their requests")
         }
@@ -45,7 +55,8 @@ public struct KeyStore: LedgerBacked {
         let row = APIKeyRow(
             id: generated.id, name: name, role: role.rawValue, unitCode: unit, secretSha256: APIKey.hash(generated.secret),
             requireSignature: requireSignature, createdAt: LedgerStore.timestamp(), revokedAt: nil,
-            sources: role == .feed ? sources.joined(separator: ",") : nil, signingPublicKey: signing?.publicKey.rawRepresentation)
+            sources: role == .feed ? sources.joined(separator: ",") : nil, signingPublicKey: signing?.publicKey.rawRepresentation,
+            holder: holder, createdBy: creator)
         let key: APIKey = try await write { db in
             guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
             try row.insert(db)
@@ -59,7 +70,7 @@ public struct KeyStore: LedgerBacked {
             id: row.id, name: row.name, role: APIKey.Role(rawValue: row.role) ?? .auditor, unitCode: row.unitCode, unitPath: unitPath,
             requireSignature: row.requireSignature, createdAt: row.createdAt, revokedAt: row.revokedAt,
             sources: row.sources.map { $0.split(separator: ",").map(String.init) } ?? [], secretHash: row.secretSha256,
-            signingPublicKey: row.signingPublicKey)
+            signingPublicKey: row.signingPublicKey, holder: row.holder)
     }
 
     /// The key with its unit's path, or nil.

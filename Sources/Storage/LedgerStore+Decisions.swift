@@ -134,6 +134,7 @@ extension LedgerStore {
 
     func request(_ kind: Decision.Kind, person row: Row, reason: String, by actor: String, on day: Day, _ db: Database) throws -> Decision {
         let person: String = row["id"]
+        try DecisionRules.checkRequester(actor)
         let what = try DecisionRules.ask(
             try Self.fourEyes(kind), person: person, ledger: Self.ledger(row, at: 1), open: try openDecision(kind, of: person, db)?.recorded
         )

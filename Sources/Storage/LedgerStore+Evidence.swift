@@ -25,7 +25,7 @@ extension LedgerStore {
     /// in bounded memory. `progress` is told the rows committed so far and the fraction of the
     /// input read, after each batch.
     public func importEvidence(
-        _ input: EvidenceFeed, batchSize: Int = 20000, delivery: EvidenceDelivery = .file(by: EvidenceDelivery.commandLineUser),
+        _ input: EvidenceFeed, batchSize: Int = 20000, delivery: EvidenceDelivery,
         into report: inout ImportReport, progress: (@Sendable (Int, Double) -> Void)? = nil
     ) async throws {
         var feed = input
@@ -56,7 +56,7 @@ extension LedgerStore {
     /// `delivery` says who sends the rows and what they may send: a department's feed over HTTP
     /// delivers only its own departments' kinds, for persons in its unit, never biometrics.
     public func importEvidence(
-        _ rows: [EvidenceInput], batchSize: Int = 20000, delivery: EvidenceDelivery = .file(by: EvidenceDelivery.commandLineUser),
+        _ rows: [EvidenceInput], batchSize: Int = 20000, delivery: EvidenceDelivery,
         into report: inout ImportReport
     ) async throws {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
@@ -128,9 +128,7 @@ extension LedgerStore {
         guard let kind = rules.kind(row.kind) else {
             return .failure(Refusal(reason: "unknown evidence kind '\(row.kind)' (see the rules file's catalogue)"))
         }
-        guard delivery.allowBiometric || kind.class != .biometric else {
-            return .failure(Refusal(reason: "\(row.kind) is recorded by the verification service itself, not delivered by a feed"))
-        }
+        if let refusal = delivery.refusal(kind) { return .failure(Refusal(reason: refusal)) }
         guard kind.source == row.source || kind.class == .biometric else {
             return .failure(Refusal(reason: "kind \(row.kind) is reported by \(kind.source), not \(row.source)"))
         }

@@ -128,7 +128,7 @@ extension LedgerStore {
     /// for one batch, never for the whole city; a sweep killed midway leaves whole batches, and
     /// running it again finishes the rest. Then the units' monthly figures history changed, and
     /// the day's month's, are computed and stored (``refreshMonthlyStats(through:now:)``).
-    public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser, batch: Int = 20_000) async throws
+    public func sweep(on day: Day, by actor: String = ActorID.systemAccount.description, batch: Int = 20_000) async throws
         -> SweepReport
     {
         let report = try await sweepInBatches(on: day, batch: batch)

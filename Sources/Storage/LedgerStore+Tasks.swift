@@ -44,7 +44,7 @@ extension LedgerStore {
     /// a task of a person who moved away is answered as unknown, whatever unit it was opened in.
     /// Returns the ledger changes it caused.
     public func completeTask(
-        _ id: Int64, outcome: TaskOutcome, on day: Day, note: String? = nil, by actor: String = EvidenceDelivery.commandLineUser,
+        _ id: Int64, outcome: TaskOutcome, on day: Day, note: String? = nil, by actor: String = ActorID.systemAccount.description,
         scope: String? = nil
     ) async throws -> [String: Int] {
         let trimmed: String? = note?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -62,6 +62,8 @@ extension LedgerStore {
             guard task.status == "open" else {
                 throw LedgerError(.taskClosed, "task \(id) is already \(task.status) (\(task.outcome ?? "no outcome"))")
             }
+            let today = ServiceClock.today()
+            try DeferralRules.checkVisitDay(day, taskOpened: Day(task.createdOn)!, task: id, today: today)
             // A phone call hears someone, it does not see the person: it never certifies.
             if task.kind == "phone_call" && outcome == .seenAlive {
                 throw LedgerError(.taskOutcome, "a phone call does not show the person alive: record reached, then visit them")
@@ -84,7 +86,7 @@ extension LedgerStore {
             let row = EvidenceInput(
                 line: 1, source: "community_office", externalID: "task-\(id)", residentID: task.personId, kind: kind,
                 observedAt: day.description, payload: nil)
-            let report = try self.applyOne(row, delivery: .file(by: actor, receivedOn: day), db).report
+            let report = try self.applyOne(row, delivery: .task(by: actor, receivedOn: today), db).report
             if let problem = report.problems.first { throw LedgerError(.taskOutcome, problem.reason) }
             return report.changes
         }

@@ -94,8 +94,7 @@ public struct VerificationRecordStore: LedgerBacked {
                 let evidence = EvidenceInput(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
-                let delivery = EvidenceDelivery(
-                    by: attempt.keyID, sources: ["fastcert"], scope: nil, allowBiometric: true, receivedOn: Day(Date()))
+                let delivery = EvidenceDelivery.verification(by: attempt.keyID, receivedOn: Day(Date()))
                 let (report, evidenceID) = try ledger.applyOne(evidence, delivery: delivery, db)
                 if let problem = report.problems.first { throw LedgerError(.verificationEvidence, problem.reason) }
                 outcome.changes = report.changes

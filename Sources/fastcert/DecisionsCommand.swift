@@ -36,11 +36,14 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Option(help: "What was found and how (required; auditors read it).") var reason: String
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
-                let decisions = try await ledger.open().casework.resolveConflict(
-                    id, outcome: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.operator], to: "resolve conflicts")
+                let decisions = try await stores.casework.resolveConflict(
+                    id, outcome: outcome, reason: reason, by: acting.actor, scope: acting.scope, on: try parseDay(asOf, option: "--as-of"))
                 for decision in decisions { print(describe(decision)) }
             }
         }
@@ -53,9 +56,10 @@ struct DecisionsCommand: AsyncParsableCommand {
         commandName: "decisions",
         abstract: "Operators' decisions: four-eyes reversals of a death and reinstatements, extensions, payment holds.",
         discussion: """
-            Reversing a recorded death or reinstating a suspended person is a request until a second operator \
-            approves it; the operator who asked cannot approve (on the command line, the operator is the \
-            system user: cli:$SUDO_USER or cli:$USER). Every decision is a ledger event naming its actor and reason.
+            Reversing a recorded death or reinstating a suspended person is a request until a second person \
+            approves it. Both act with their own operator key (--key-file or $FASTCERT_KEY), issued to them by name \
+            (keys create --holder): two keys of one holder are one pair of eyes, and the machine's account (no key) \
+            never asks or approves. Every decision is a ledger event naming its actor and reason.
             """,
         subcommands: [List.self, ReverseDeath.self, Reinstate.self, Approve.self, Reject.self, Extend.self, Hold.self, Release.self])
 
@@ -63,12 +67,16 @@ struct DecisionsCommand: AsyncParsableCommand {
         @Option(help: "Why (required; auditors read it).") var reason: String
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         var day: Day { get throws { try parseDay(asOf, option: "--as-of") } }
 
-        /// Opens the ledger, makes the decision as this system user on the day, prints it.
-        func decide(_ body: (any CaseworkStore, String, Day) async throws -> Decision) async throws {
-            print(describe(try await body(try ledger.open().casework, EvidenceDelivery.commandLineUser, try day)))
+        /// Opens the ledger, makes the decision as the key's holder (or the system account) on the
+        /// day, within the key's unit, prints it.
+        func decide(_ body: (any CaseworkStore, Acting, Day) async throws -> Decision) async throws {
+            let stores = try ledger.open()
+            let acting = try await key.acting(stores, roles: [.operator], to: "make decisions")
+            print(describe(try await body(stores.casework, acting, try day)))
         }
     }
 
@@ -101,7 +109,9 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await common.decide { try await $0.request(.reverseDeath, person: residentID, reason: common.reason, by: $1, on: $2) }
+                try await common.decide {
+                    try await $0.request(.reverseDeath, person: residentID, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2)
+                }
             }
         }
     }
@@ -114,7 +124,9 @@ struct DecisionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await common.decide { try await $0.request(.reinstate, person: residentID, reason: common.reason, by: $1, on: $2) }
+                try await common.decide {
+                    try await $0.request(.reinstate, person: residentID, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2)
+                }
             }
         }
     }
@@ -125,11 +137,14 @@ struct DecisionsCommand: AsyncParsableCommand {
         @Option(help: "A note for the record (optional).") var reason: String?
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
-                let result = try await ledger.open().casework.approve(
-                    id, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.operator], to: "approve decisions")
+                let result = try await stores.casework.approve(
+                    id, reason: reason, by: acting.actor, scope: acting.scope, on: try parseDay(asOf, option: "--as-of"))
                 let summary = result.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print(describe(result.decision) + (summary.isEmpty ? "" : "; ledger changes: \(summary)"))
             }
@@ -142,7 +157,9 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            try await reportingFailures { try await common.decide { try await $0.reject(id, reason: common.reason, by: $1, on: $2) } }
+            try await reportingFailures {
+                try await common.decide { try await $0.reject(id, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2) }
+            }
         }
     }
 
@@ -156,7 +173,9 @@ struct DecisionsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 try await common.decide {
-                    try await $0.extend(person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1, on: $2)
+                    try await $0.extend(
+                        person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1.actor, scope: $1.scope,
+                        on: $2)
                 }
             }
         }
@@ -172,7 +191,9 @@ struct DecisionsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 try await common.decide {
-                    try await $0.hold(person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1, on: $2)
+                    try await $0.hold(
+                        person: residentID, until: try DecisionsCommand.day(until), reason: common.reason, by: $1.actor, scope: $1.scope,
+                        on: $2)
                 }
             }
         }
@@ -184,7 +205,9 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            try await reportingFailures { try await common.decide { try await $0.release(id, reason: common.reason, by: $1, on: $2) } }
+            try await reportingFailures {
+                try await common.decide { try await $0.release(id, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2) }
+            }
         }
     }
 }

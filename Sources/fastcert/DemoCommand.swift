@@ -231,7 +231,10 @@ struct DemoCity {
             }
             if !rows.isEmpty {
                 var report = ImportReport()
-                try await store.evidence.importEvidence(rows, delivery: .file(by: "demo:feeds", receivedOn: day), into: &report)
+                // The demo plays every department's feed at once.
+                let feeds = EvidenceDelivery(
+                    by: "demo:feeds", sources: nil, scope: nil, classes: [.strong, .reference, .death], receivedOn: day)
+                try await store.evidence.importEvidence(rows, delivery: feeds, into: &report)
                 totals.evidence += report.imported
             }
             _ = try await store.daily.sweep(on: day, by: "demo:sweep", batch: 20_000)
@@ -271,10 +274,13 @@ struct DemoCity {
         log("demo: \(totals.evidence) evidence rows, \(totals.outcomes) task outcomes, \(totals.runs) payroll runs")
         let keyStore = store.keys
         return Keys(
-            cityOperator: try await keyStore.createKey(name: "demo city operator", role: .operator, unit: Self.cityCode).text,
+            cityOperator: try await keyStore.createKey(
+                name: "demo city operator", role: .operator, unit: Self.cityCode, holder: "demo.city"
+            ).text,
             auditor: try await keyStore.createKey(name: "demo auditor", role: .auditor, unit: Self.cityCode).text,
             district: try await keyStore.createKey(
-                name: "demo \(Self.districts[0].code) operator", role: .operator, unit: Self.districts[0].code
+                name: "demo \(Self.districts[0].code) operator", role: .operator, unit: Self.districts[0].code,
+                holder: "demo.district"
             )
             .text,
             kiosk: try await keyStore.createKey(name: "demo kiosk", role: .kiosk, unit: Self.districts[0].code).text)

@@ -54,8 +54,9 @@ struct EnrollCommand: AsyncParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var engineOptions: EngineOptions
 
-    /// Who enrolls from this command line, as recorded: the login name.
-    static var operatorName: String { "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? NSUserName()) }
+    /// Who enrolls from this command line, as recorded: the system account (``ActorID``), from
+    /// the operating system, not the environment.
+    static var operatorName: String { ActorID.systemAccount.description }
 
     func validate() throws {
         if batch != nil {

@@ -15,7 +15,10 @@ struct EvidenceCommand: AsyncParsableCommand {
                 the same keys. observed_at is an ISO 8601 time or a YYYY-MM-DD day. A re-delivered row changes nothing; unknown \
                 persons and kinds are reported and skipped, as are rows observed after today (one day of clock skew), before \
                 1900 or before the person's birth. Each batch is one transaction. Every row records who delivered it \
-                (cli:<user>) and when it was received.
+                and when it was received. With a feed key (--key-file or $FASTCERT_KEY) the file is that department's \
+                feed: its strong, death and reference kinds, its unit's subtree. Without a key it is this machine's \
+                account importing reference kinds only. Face checks come only from the service's own verification and \
+                home visits only from completed tasks; a row from the wrong door is refused with its reason.
                 """)
 
         @Argument(help: ArgumentHelp("The feed file.", valueName: "file")) var file: String
@@ -25,6 +28,7 @@ struct EvidenceCommand: AsyncParsableCommand {
         /// point it chose, instead of racing it.
         @Flag(help: .hidden) var step = false
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func validate() throws {
             guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000000") }
@@ -33,12 +37,16 @@ struct EvidenceCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let store = try ledger.open()
+                let acting = try await key.acting(store, roles: [.feed], to: "deliver evidence")
+                let today = ServiceClock.today()
+                let delivery: EvidenceDelivery =
+                    if let key = acting.key { .feed(key, receivedOn: today) } else { .file(by: acting.actor, receivedOn: today) }
                 var report = ImportReport()
                 let feed = EvidenceFeed(bytes: try readInput(file))
                 // A bar on a terminal; otherwise a plain line per committed batch, so a log (or a
                 // supervisor) knows exactly what is safely in the ledger if the import is killed.
                 let onTerminal = isatty(STDERR_FILENO) == 1
-                try await store.evidence.importEvidence(feed, batchSize: batch, into: &report) { done, fraction in
+                try await store.evidence.importEvidence(feed, batchSize: batch, delivery: delivery, into: &report) { done, fraction in
                     if onTerminal {
                         FileHandle.standardError.write(Data("\rimporting: \(done) rows (\(Int(fraction * 100))% of the file)".utf8))
                     } else {

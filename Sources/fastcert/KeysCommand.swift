@@ -14,12 +14,17 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Create a key; it is printed once and only its hash is stored.",
             discussion: """
                 Roles: kiosk and mobile verify faces; operator manages persons, enrollments and tasks; feed adds evidence;
-                auditor reads. Every key is scoped to a unit's subtree (--unit 3702 for the whole city).
+                auditor reads. Every key is scoped to a unit's subtree (--unit 3702 for the whole city). An operator key is \
+                issued to a named person (--holder: a staff ID or name), recorded on everything it does; four eyes compares \
+                holders, so a second key of the same holder is still the same pair of eyes. The key or system account that \
+                made the key is recorded.
                 """)
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "kiosk, mobile, operator, feed or auditor.") var role: APIKey.Role
         @Option(help: "The unit whose subtree the key covers.") var unit: String
-        @Option(help: "Who or what holds the key (a kiosk's location, a department).") var name: String
+        @Option(help: "What the key is for (a kiosk's location, a department, an office).") var name: String
+        @Option(help: "The person the key is issued to (operator keys: required; a staff ID or name).") var holder: String?
+        @OptionGroup var key: KeyOptions
         @Flag(help: "Kiosk keys only: refuse requests that are not HMAC-signed.") var requireSignature = false
         @Option(
             help: "Feed keys only (required): the departments whose evidence the key delivers, comma-separated (police,civil_affairs)."
@@ -27,19 +32,18 @@ struct KeysCommand: AsyncParsableCommand {
         var sources: String?
 
         func run() async throws {
-            let store = try ledger.open()
-            do {
+            try await reportingFailures {
+                let store = try ledger.open()
+                let creator = try await self.key.acting(store, roles: [.operator], to: "issue keys")
                 let (key, text, signingSecret) = try await store.keys.createKey(
                     name: name, role: role, unit: unit, requireSignature: requireSignature,
-                    sources: sources?.split(separator: ",").map(String.init) ?? [])
+                    sources: sources?.split(separator: ",").map(String.init) ?? [], holder: holder, by: creator.actor)
                 FileHandle.standardError.write(
                     Data(
                         "created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now\(signingSecret == nil ? "" : " (line 1: the bearer key; line 2: the signing secret, which never travels)"):\n"
                             .utf8))
                 print(text)
                 if let signingSecret { print(signingSecret) }
-            } catch let error as LedgerError {
-                throw CommandFailure.input(error.message)
             }
         }
     }
@@ -49,19 +53,17 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
-            let store = try ledger.open()
-            do {
-                print("id\trole\tunit\tname\tcreated\trevoked\tsigned\tsources")
+            try await reportingFailures {
+                let store = try ledger.open()
+                print("id\trole\tunit\tname\tholder\tcreated\trevoked\tsigned\tsources")
                 for key in try await store.keys.keys() {
                     print(
                         [
-                            key.id, key.role.rawValue, key.unitCode, key.name, key.createdAt, key.revokedAt ?? "-",
+                            key.id, key.role.rawValue, key.unitCode, key.name, key.holder ?? "-", key.createdAt, key.revokedAt ?? "-",
                             key.requireSignature ? "yes" : "no", key.sources.isEmpty ? "-" : key.sources.joined(separator: ","),
                         ]
                         .joined(separator: "\t"))
                 }
-            } catch let error as LedgerError {
-                throw CommandFailure.input(error.message)
             }
         }
     }
@@ -72,12 +74,10 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key's id (fc_...).") var id: String
 
         func run() async throws {
-            let store = try ledger.open()
-            do {
+            try await reportingFailures {
+                let store = try ledger.open()
                 try await store.keys.revokeKey(id)
                 print("revoked \(id)")
-            } catch let error as LedgerError {
-                throw CommandFailure.input(error.message)
             }
         }
     }

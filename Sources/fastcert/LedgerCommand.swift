@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ledger
 
 /// `fastcert ledger sweep [--as-of DATE]`
 struct LedgerCommand: AsyncParsableCommand {
@@ -12,11 +13,17 @@ struct LedgerCommand: AsyncParsableCommand {
         @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to sweep as of (default: today).", valueName: "YYYY-MM-DD"))
         var asOf: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
                 let day = try parseDay(asOf, option: "--as-of")
-                let report = try await ledger.open().daily.sweep(on: day)
+                let stores = try ledger.open()
+                // The sweep covers the whole city whoever runs it: an operator key of the city
+                // unit, or the system account.
+                let acting = try await key.acting(stores, roles: [.operator], to: "sweep the ledger")
+                try Payroll.checkRunner(acting.key)
+                let report = try await stores.daily.sweep(on: day, by: acting.actor, batch: 20_000)
                 let changes = report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
                 print(
                     "sweep as of \(day): \(report.examined) persons near or past their deadline; \(changes.isEmpty ? "no changes" : changes.joined(separator: ", "))"

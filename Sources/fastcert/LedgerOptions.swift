@@ -59,13 +59,6 @@ func readInput(_ path: String) throws -> [UInt8] {
     return Array(data)
 }
 
-/// Parses `--as-of`/`--today` style dates.
-func parseDay(_ text: String?, option: String) throws -> Day {
-    guard let text else { return Day(Date()) }
-    guard let day = Day(text) else { throw ValidationError("\(option) must be a YYYY-MM-DD date, not '\(text)'") }
-    return day
-}
-
 /// Prints an import's summary and problems; a refused file or any problem gives exit status 4 so
 /// scripts notice, after the good rows were committed.
 func finish(_ report: ImportReport, what: String) throws {

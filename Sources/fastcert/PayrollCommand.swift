@@ -21,11 +21,15 @@ struct PayrollCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
         @Option(help: ArgumentHelp("The day the run is made (default: today).", valueName: "YYYY-MM-DD")) var today: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
-                let run = try await ledger.open().money.runPayroll(
-                    month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: EvidenceDelivery.commandLineUser)
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.operator], to: "run the payroll")
+                try Payroll.checkRunner(acting.key)
+                let run = try await stores.money.runPayroll(
+                    month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: acting.actor)
                 print(describe(run))
             }
         }

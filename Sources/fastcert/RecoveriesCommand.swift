@@ -71,11 +71,14 @@ struct RecoveriesCommand: AsyncParsableCommand {
         @Option(help: "Why (required; auditors read it).") var reason: String
         @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
-                let r = try await ledger.open().casework.closeRecovery(
-                    id, as: outcome, reason: reason, by: EvidenceDelivery.commandLineUser, on: try parseDay(asOf, option: "--as-of"))
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.operator], to: "close recovery cases")
+                let r = try await stores.casework.closeRecovery(
+                    id, as: outcome, reason: reason, by: acting.actor, on: try parseDay(asOf, option: "--as-of"), scope: acting.scope)
                 print(
                     "recovery \(r.id): \(r.status.rawValue) on \(r.closedOn?.description ?? "") by \(r.closedBy ?? ""), \(Yuan.text(fen: r.amountFen)) yuan"
                 )

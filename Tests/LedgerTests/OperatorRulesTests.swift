@@ -83,9 +83,14 @@ struct OperatorRulesTests {
             suspendedOn: status == .suspended ? day("2026-01-02") : nil, deathDay: status == .deceased ? day("2025-12-01") : nil)
     }
 
-    static func recorded(_ status: String, by: String = "op:a") -> DecisionRules.Recorded {
+    /// Operators as keys record them: a holder through one of their keys.
+    static let wangA = "Wang Fang via fc_aaaa000000000001"
+    static let liB = "Li Wei via fc_bbbb000000000002"
+    static let zhaoC = "Zhao Min via fc_cccc000000000003"
+
+    static func recorded(_ status: String, by: String = Self.wangA) -> DecisionRules.Recorded {
         DecisionRules.Recorded(
-            id: 7, status: status, requestedBy: by, requestedOn: "2026-02-01", decidedBy: status == "pending" ? nil : "op:b",
+            id: 7, status: status, requestedBy: by, requestedOn: "2026-02-01", decidedBy: status == "pending" ? nil : Self.liB,
             decidedOn: status == "pending" ? nil : "2026-02-02", until: "2026-05-01", outcome: "evidence_rejected")
     }
 
@@ -125,34 +130,67 @@ struct OperatorRulesTests {
     @Test("four eyes: the operator who asked never approves; a request is decided once")
     func fourEyes() {
         var ledger = Self.ledger(.suspended)
-        let pending = Self.recorded("pending", by: "op:a")
+        let pending = Self.recorded("pending", by: Self.wangA)
         #expect(
             Self.code { () throws(LedgerError) in
                 _ = try Self.engine.approve(
-                    .reinstate, pending, reason: "r", note: nil, by: "op:a", ledger: &ledger, on: Self.day("2026-02-03"))
+                    .reinstate, pending, reason: "r", note: nil, by: Self.wangA, ledger: &ledger, on: Self.day("2026-02-03"))
             } == .sameOperator)
         #expect(ledger == Self.ledger(.suspended))
         #expect(
             Self.code { () throws(LedgerError) in
                 _ = try Self.engine.approve(
-                    .reinstate, Self.recorded("approved"), reason: "r", note: nil, by: "op:c", ledger: &ledger, on: Self.day("2026-02-03"))
+                    .reinstate, Self.recorded("approved"), reason: "r", note: nil, by: Self.zhaoC, ledger: &ledger,
+                    on: Self.day("2026-02-03"))
             } == .decisionClosed)
         #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkPending(Self.recorded("rejected")) } == .decisionClosed)
         #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkPending(pending) } == nil)
+    }
+
+    @Test("four eyes compares people: a second key of the same holder is refused; the system account and unnamed keys never ask or approve")
+    func fourEyesByHolder() {
+        let pending = Self.recorded("pending", by: Self.wangA)
+        for sameHolder in ["Wang Fang via fc_aaaa000000000009", "  wang  FANG via fc_aaaa00000000000a"] {
+            #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkApprover(sameHolder, of: pending) } == .sameOperator)
+        }
+        for unnamed in ["system:root(uid 0)", "fc_aaaa000000000001", "cli:bob"] {
+            #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkApprover(unnamed, of: pending) } == .namedOperatorRequired)
+            #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkRequester(unnamed) } == .namedOperatorRequired)
+        }
+        #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkApprover(Self.liB, of: pending) } == nil)
+        #expect(Self.code { () throws(LedgerError) in try DecisionRules.checkRequester(Self.liB) } == nil)
+        // A request recorded before holders (by a bare key or a login name) is approved by any named person.
+        #expect(
+            Self.code { () throws(LedgerError) in try DecisionRules.checkApprover(Self.liB, of: Self.recorded("pending", by: "cli:alice")) }
+                == nil)
+        #expect(ActorID(Self.wangA) == .person(holder: "Wang Fang", key: "fc_aaaa000000000001"))
+        #expect(ActorID("system:root(uid 0)") == .system(account: "root(uid 0)"))
+        #expect(ActorID.systemAccount.description.hasPrefix("system:"))
+    }
+
+    @Test("a holder's name: letters, digits, spaces and .-_@, never the word that joins it to a key")
+    func holderNames() throws {
+        #expect(try APIKey.checkHolder("  王芳  ") == "王芳")
+        #expect(try APIKey.checkHolder("wang.fang@shinan") == "wang.fang@shinan")
+        for bad in ["", "   ", "a via fc_b", "root:0", String(repeating: "x", count: 65), "semi;colon"] {
+            #expect(throws: LedgerError.self) { try APIKey.checkHolder(bad) }
+        }
     }
 
     @Test("an approval by a second operator changes the ledger and names both")
     func approval() throws {
         var ledger = Self.ledger(.deceased)
         let change = try Self.engine.approve(
-            .reverseDeath, Self.recorded("pending"), reason: "seen alive", note: "checked", by: "op:b", ledger: &ledger,
+            .reverseDeath, Self.recorded("pending"), reason: "seen alive", note: "checked", by: Self.liB, ledger: &ledger,
             on: Self.day("2026-02-03"))
         #expect(change.kind == .deathReversed)
-        #expect(change.cause == "death record reversed, decision 7, asked by op:a on 2026-02-01 (seen alive), approved by op:b: checked")
+        #expect(
+            change.cause
+                == "death record reversed, decision 7, asked by \(Self.wangA) on 2026-02-01 (seen alive), approved by \(Self.liB): checked")
         #expect(ledger.status == .suspended && ledger.deathDay == nil && ledger.suspendedOn == Self.day("2025-12-01"))
         var suspended = Self.ledger(.suspended)
         let reinstated = try Self.engine.approve(
-            .reinstate, Self.recorded("pending"), reason: "r", note: nil, by: "op:b", ledger: &suspended, on: Self.day("2026-02-03"))
+            .reinstate, Self.recorded("pending"), reason: "r", note: nil, by: Self.liB, ledger: &suspended, on: Self.day("2026-02-03"))
         #expect(reinstated.kind == .reinstated && suspended.status == .active)
     }
 

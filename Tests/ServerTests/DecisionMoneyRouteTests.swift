@@ -18,8 +18,15 @@ struct DecisionRouteTests {
             let a = ServiceFixture.personA
             let feed = fixture.key(.feed)
             let op = fixture.key(.operator)
-            let second = try await fixture.store.keys.createKey(name: "second operator A", role: .operator, unit: "370202", sources: [])
-                .text
+            // The fixture's operator key of A is issued to "operator A": a second key of theirs is the same pair of eyes.
+            let sameHolder = try await fixture.store.keys.createKey(
+                name: "Shinan office 2", role: .operator, unit: "370202", holder: "Operator  A"
+            )
+            .text
+            let second = try await fixture.store.keys.createKey(
+                name: "second operator A", role: .operator, unit: "370202", holder: "li.wei"
+            )
+            .text
             let json: HTTPFields = [.contentType: "application/json"]
             let rows: [[String: Any]] = [
                 [
@@ -53,6 +60,11 @@ struct DecisionRouteTests {
             let same = try await client.execute(
                 uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(op, json), body: Call.json([:]))
             #expect(same.status == .forbidden && Call.errorCode(same) == "same_operator")
+            let secondKeyOfTheSamePerson = try await client.execute(
+                uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(sameHolder, json), body: Call.json([:]))
+            #expect(
+                secondKeyOfTheSamePerson.status == .forbidden && Call.errorCode(secondKeyOfTheSamePerson) == "same_operator",
+                "\(String(buffer: secondKeyOfTheSamePerson.body))")
             let outside = try await client.execute(
                 uri: "/v1/decisions/\(requestID)/approval", method: .post, headers: Call.headers(fixture.key(.operator, "B"), json),
                 body: Call.json([:]))
@@ -122,7 +134,8 @@ struct MoneyRouteTests {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let json: HTTPFields = [.contentType: "application/json"]
             let op = fixture.key(.operator)
-            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", sources: []).text
+            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", holder: "payroll clerk")
+                .text
             let month = Month(Day(Date())).description
             let district = try await client.execute(
                 uri: "/v1/payroll/runs", method: .post, headers: Call.headers(op, json), body: Call.json(["month": month]))

@@ -210,7 +210,7 @@ struct ScopeNowTests {
             let before = try await client.execute(uri: "/v1/tasks", method: .get, headers: Call.headers(operatorA))
             let task = try #require((Call.body(before)["tasks"] as? [[String: Any]])?.first { $0["resident_id"] as? String == a })
             let taskID = try #require(task["id"] as? Int)
-            let city = try await fixture.store.keys.createKey(name: "city", role: .operator, unit: "3702").text
+            let city = try await fixture.store.keys.createKey(name: "city", role: .operator, unit: "3702", holder: "city clerk").text
             let move = try await client.execute(
                 uri: "/v1/persons/\(a)", method: .patch, headers: Call.headers(city, [.contentType: "application/json"]),
                 body: Call.json(["unit_code": "370203001001"]))

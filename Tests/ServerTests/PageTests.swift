@@ -124,7 +124,7 @@ struct PageTests {
             let entry = try #require(timeline.first { $0["kind"] as? String == "task_closed" })
             #expect((entry["detail"] as? String)?.hasSuffix("unreachable; note: 两次上门无人应答 <b>") == true)
             let keyID = try #require(op.split(separator: ".").first)
-            #expect((entry["actor"] as? String) == String(keyID))
+            #expect((entry["actor"] as? String) == "operator A via \(keyID)")
             #expect(timeline.contains { $0["kind"] as? String == "task_opened" })
         }
     }

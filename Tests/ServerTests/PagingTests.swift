@@ -15,7 +15,7 @@ struct PagingTests {
 
     /// Runs the current month's payroll with a city key, returning the key.
     static func runPayroll(_ fixture: ServiceFixture, _ client: any TestClientProtocol) async throws -> String {
-        let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", sources: []).text
+        let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", holder: "payroll clerk").text
         let run = try await client.execute(
             uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, json),
             body: Call.json(["month": Month(Day(Date())).description]))

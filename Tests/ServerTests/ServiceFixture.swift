@@ -74,7 +74,8 @@ struct ServiceFixture: Sendable {
                     // The fixture's feed keys deliver for every department; FeedProvenanceTests narrows them.
                     let sources = role == .feed ? ledger.rules.sources.subtracting(["fastcert"]).sorted() : []
                     keys["\(role.rawValue)-\(district)"] = try await store.keys.createKey(
-                        name: "\(role) \(district)", role: role, unit: unit, sources: sources
+                        name: "\(role) \(district)", role: role, unit: unit, sources: sources,
+                        holder: role == .operator ? "operator \(district)" : nil
                     )
                     .text
                 }

@@ -60,7 +60,8 @@ struct StoreFaultTests {
     @Test("a death recorded after months paid 0 yuan opens no recovery case (it broke recovery's CHECK amount > 0: a 503)")
     func deathAfterZeroPay() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
-            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", sources: []).text
+            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", holder: "payroll clerk")
+                .text
             let zero = try await client.execute(
                 uri: "/v1/persons/\(ServiceFixture.personA)", method: .patch, headers: Call.headers(city, Self.json),
                 body: Call.json(["monthly_amount": "0"]))

@@ -30,13 +30,13 @@ struct DecisionTests {
                 Fixture.evidence([
                     "social_security_bureau,S-1,\(Fixture.wang),bureau_counter_confirmation,2026-05-10",
                     "health_commission,D-1,\(Fixture.wang),hospital_death_certificate,2026-07-20",
-                ]), delivery: .file(by: "cli:clerk", receivedOn: Day("2026-08-01")!), into: &report)
+                ]), delivery: .staging(by: "cli:clerk", receivedOn: Day("2026-08-01")!), into: &report)
             // After the "death": the card used at a pharmacy, then a community visit finds Wang at home.
             try await store.importEvidence(
                 Fixture.evidence([
                     "social_security_card,C-1,\(Fixture.wang),card_pharmacy_spending,2026-08-03",
                     "community_office,V-1,\(Fixture.wang),home_visit,2026-09-15",
-                ]), delivery: .file(by: "cli:clerk", receivedOn: Day("2026-09-16")!), into: &report)
+                ]), delivery: .staging(by: "cli:clerk", receivedOn: Day("2026-09-16")!), into: &report)
             let open = try await store.conflicts(unit: "3702")
             #expect(open.count == 2 && open.allSatisfy { $0.personID == Fixture.wang && $0.resolution == nil }, "\(open)")
             #expect(try await Fixture.pay(store, "2026-08").isEmpty)
@@ -47,39 +47,43 @@ struct DecisionTests {
 
             // A reason is required; the card's use was a relative's: the evidence is rejected, the death stands.
             await #expect(throws: LedgerError(.invalidDecision, "give a reason (an auditor reads it): what happened and how you know")) {
-                _ = try await store.resolveConflict(card.id, outcome: .evidenceRejected, reason: "  ", by: "fc_a", on: Day("2026-09-20")!)
+                _ = try await store.resolveConflict(
+                    card.id, outcome: .evidenceRejected, reason: "  ", by: "clerk a via fc_a", on: Day("2026-09-20")!)
             }
             let rejected = try await store.resolveConflict(
-                card.id, outcome: .evidenceRejected, reason: "daughter used the card, she says so", by: "fc_a", on: Day("2026-09-20")!)
+                card.id, outcome: .evidenceRejected, reason: "daughter used the card, she says so", by: "clerk a via fc_a",
+                on: Day("2026-09-20")!)
             try #require(rejected.count == 1)
             #expect(rejected[0].status == "done" && rejected[0].outcome == "evidence_rejected")
             await #expect(throws: LedgerError.self) {
-                _ = try await store.resolveConflict(card.id, outcome: .deathDisputed, reason: "again", by: "fc_b", on: Day("2026-09-20")!)
+                _ = try await store.resolveConflict(
+                    card.id, outcome: .deathDisputed, reason: "again", by: "clerk b via fc_b", on: Day("2026-09-20")!)
             }
             #expect(try await store.person(ResidentID(Fixture.wang))?.ledger.status == .deceased)
 
             // The visit disputes the death: a request for a second operator, nothing changed yet.
             let disputed = try await store.resolveConflict(
-                visit.id, outcome: .deathDisputed, reason: "staff saw Wang at home on 2026-09-15", by: "fc_a", on: Day("2026-09-20")!)
+                visit.id, outcome: .deathDisputed, reason: "staff saw Wang at home on 2026-09-15", by: "clerk a via fc_a",
+                on: Day("2026-09-20")!)
             try #require(disputed.map(\.kind) == [.resolveConflict, .reverseDeath])
             #expect(disputed[1].status == "pending")
             #expect(try await store.person(ResidentID(Fixture.wang))?.ledger.status == .deceased)
             let same = await #expect(throws: LedgerError.self) {
-                _ = try await store.approve(disputed[1].id, reason: nil, by: "fc_a", on: Day("2026-09-21")!)
+                _ = try await store.approve(disputed[1].id, reason: nil, by: "clerk a via fc_a", on: Day("2026-09-21")!)
             }
             #expect(same?.code == .sameOperator)
 
             // A second operator approves: the death is reversed, the visit applied again resumes Wang
             // with the months since the "death" owed, and the conflicts close.
             let approved = try await store.approve(
-                disputed[1].id, reason: "checked the hospital: wrong patient", by: "fc_b", on: Day("2026-09-22")!)
-            #expect(approved.decision.status == "approved" && approved.decision.decidedBy == "fc_b")
+                disputed[1].id, reason: "checked the hospital: wrong patient", by: "clerk b via fc_b", on: Day("2026-09-22")!)
+            #expect(approved.decision.status == "approved" && approved.decision.decidedBy == "clerk b via fc_b")
             #expect(approved.changes["death_reversed"] == 1 && approved.changes["resumed"] == 1, "\(approved.changes)")
             let wang = try #require(try await store.person(ResidentID(Fixture.wang)))
             #expect(wang.ledger.status == .active && wang.ledger.deathDay == nil && wang.ledger.lastCertified == Day("2026-09-15"))
-            #expect(wang.timeline.contains { $0.kind == "death_reversed" && $0.detail.contains("asked by fc_a") })
-            #expect(try await Self.actors(store, kind: "death_reversed") == ["fc_b"])
-            #expect(try await Self.actors(store, kind: "resolved") == ["fc_a", "fc_a"])
+            #expect(wang.timeline.contains { $0.kind == "death_reversed" && $0.detail.contains("asked by clerk a via fc_a") })
+            #expect(try await Self.actors(store, kind: "death_reversed") == ["clerk b via fc_b"])
+            #expect(try await Self.actors(store, kind: "resolved") == ["clerk a via fc_a", "clerk a via fc_a"])
             #expect(try await store.conflicts(unit: "3702").isEmpty)
             let resolved = try await store.conflicts(unit: "3702", includeResolved: true)
             #expect(resolved.count == 2 && resolved.allSatisfy { $0.resolution != nil }, "each with its resolution")
@@ -87,7 +91,7 @@ struct DecisionTests {
             #expect(try await Fixture.pay(store, "2026-10") == ["2026-08 back_pay", "2026-09 back_pay", "2026-10 regular"])
             // Decided once.
             await #expect(throws: LedgerError.self) {
-                _ = try await store.reject(disputed[1].id, reason: "too late", by: "fc_c", on: Day("2026-09-23")!)
+                _ = try await store.reject(disputed[1].id, reason: "too late", by: "clerk c via fc_c", on: Day("2026-09-23")!)
             }
         }
     }
@@ -100,15 +104,18 @@ struct DecisionTests {
             _ = try await store.sweep(on: Day("2026-06-02")!)
             #expect(try await store.person(ResidentID(Fixture.wang))?.ledger.status == .suspended)
             let first = try await store.request(
-                .reinstate, person: Fixture.wang, reason: "in hospital in Jinan", by: "fc_a", on: Day("2026-06-05")!)
+                .reinstate, person: Fixture.wang, reason: "in hospital in Jinan", by: "clerk a via fc_a", on: Day("2026-06-05")!)
             await #expect(throws: LedgerError.self) {
-                _ = try await store.request(.reinstate, person: Fixture.wang, reason: "twice", by: "fc_a", on: Day("2026-06-05")!)
+                _ = try await store.request(
+                    .reinstate, person: Fixture.wang, reason: "twice", by: "clerk a via fc_a", on: Day("2026-06-05")!)
             }
-            let refused = try await store.reject(first.id, reason: "no document from the hospital", by: "fc_b", on: Day("2026-06-06")!)
+            let refused = try await store.reject(
+                first.id, reason: "no document from the hospital", by: "clerk b via fc_b", on: Day("2026-06-06")!)
             #expect(refused.status == "rejected" && refused.decisionReason == "no document from the hospital")
             let second = try await store.request(
-                .reinstate, person: Fixture.wang, reason: "discharge letter of Jinan Central Hospital", by: "fc_a", on: Day("2026-06-08")!)
-            let approved = try await store.approve(second.id, reason: nil, by: "fc_b", on: Day("2026-06-10")!)
+                .reinstate, person: Fixture.wang, reason: "discharge letter of Jinan Central Hospital", by: "clerk a via fc_a",
+                on: Day("2026-06-08")!)
+            let approved = try await store.approve(second.id, reason: nil, by: "clerk b via fc_b", on: Day("2026-06-10")!)
             #expect(approved.changes["reinstated"] == 1)
             var wang = try #require(try await store.person(ResidentID(Fixture.wang)))
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2026-09-10"))
@@ -117,10 +124,11 @@ struct DecisionTests {
             // An extension: later than the deadline, within 12 months; never for the suspended.
             await #expect(throws: LedgerError.self) {
                 _ = try await store.extend(
-                    person: Fixture.li, until: Day("2028-01-01")!, reason: "abroad", by: "fc_a", on: Day("2026-06-10")!)
+                    person: Fixture.li, until: Day("2028-01-01")!, reason: "abroad", by: "clerk a via fc_a", on: Day("2026-06-10")!)
             }
             let extended = try await store.extend(
-                person: Fixture.wang, until: Day("2026-12-31")!, reason: "living with his son in Canada until December", by: "fc_a",
+                person: Fixture.wang, until: Day("2026-12-31")!, reason: "living with his son in Canada until December",
+                by: "clerk a via fc_a",
                 on: Day("2026-06-11")!)
             #expect(extended.kind == .extend && extended.until == Day("2026-12-31"))
             wang = try #require(try await store.person(ResidentID(Fixture.wang)))
@@ -130,15 +138,15 @@ struct DecisionTests {
             // A hold: from the next payroll to its expiry; the sweep ends it and the held months are owed.
             await #expect(throws: LedgerError.self) {
                 _ = try await store.hold(
-                    person: Fixture.wang, until: Day("2027-06-15")!, reason: "inquiry", by: "fc_a", on: Day("2026-06-15")!)
+                    person: Fixture.wang, until: Day("2027-06-15")!, reason: "inquiry", by: "clerk a via fc_a", on: Day("2026-06-15")!)
             }
             let hold = try await store.hold(
-                person: Fixture.wang, until: Day("2026-09-01")!, reason: "bank reports a changed account holder", by: "fc_a",
+                person: Fixture.wang, until: Day("2026-09-01")!, reason: "bank reports a changed account holder", by: "clerk a via fc_a",
                 on: Day("2026-06-15")!)
             #expect(hold.status == "in_force")
             await #expect(throws: LedgerError.self) {
                 _ = try await store.hold(
-                    person: Fixture.wang, until: Day("2026-08-01")!, reason: "again", by: "fc_b", on: Day("2026-06-16")!)
+                    person: Fixture.wang, until: Day("2026-08-01")!, reason: "again", by: "clerk b via fc_b", on: Day("2026-06-16")!)
             }
             for month in ["2026-07", "2026-08", "2026-09"] {  // September's run before the day's sweep
                 #expect(try await Fixture.pay(store, month).isEmpty, "held in \(month)")
@@ -149,9 +157,9 @@ struct DecisionTests {
             #expect(
                 try await Fixture.pay(store, "2026-10") == ["2026-07 back_pay", "2026-08 back_pay", "2026-09 back_pay", "2026-10 regular"],
                 "July, August and September were held")
-            #expect(try await Self.actors(store, kind: "held") == ["fc_a"])
+            #expect(try await Self.actors(store, kind: "held") == ["clerk a via fc_a"])
             #expect(try await Self.actors(store, kind: "released") == ["sweep"])
-            #expect(try await Self.actors(store, kind: "reinstated") == ["fc_b"])
+            #expect(try await Self.actors(store, kind: "reinstated") == ["clerk b via fc_b"])
             #expect(try await store.decisions(unit: "3702").count == 4)
         }
     }
@@ -163,7 +171,7 @@ struct DecisionTests {
         var random = SplitMix64(seed: seed)
         try await Fixture.withLedger { store in
             let people = [Fixture.wang, Fixture.li]
-            let operators = ["fc_a", "fc_b", "fc_c"]
+            let operators = ["clerk a via fc_a", "clerk b via fc_b", "clerk c via fc_c"]
             let kinds = store.rules.kinds.filter { $0.class != .biometric && $0.source != "fastcert" }
             var day = Day("2025-07-01")!
             var serial = 0
@@ -181,7 +189,7 @@ struct DecisionTests {
                     lines.append("\(kind.source),R-\(serial),\(subject),\(kind.kind),\(observed)")
                 }
                 var report = ImportReport()
-                try await store.importEvidence(Fixture.evidence(lines), delivery: .file(by: "cli:feed", receivedOn: day), into: &report)
+                try await store.importEvidence(Fixture.evidence(lines), delivery: .staging(by: "cli:feed", receivedOn: day), into: &report)
                 _ = try await store.sweep(on: day)
                 // Each operator tries something; refusals (LedgerError) are part of the history.
                 let actor = operators.randomElement(using: &random)!

@@ -89,14 +89,14 @@ struct LedgerContractTests {
                 "bank,E1,\(ids[0]),atm_withdrawal,2026-05-01", "civil_affairs,E2,\(ids[1]),civil_affairs_cremation_record,2026-04-01",
             ]
             var first = ImportReport()
-            try await stores.evidence.importEvidence(Self.feed(lines), into: &first)
+            try await stores.evidence.stage(Self.feed(lines), into: &first)
             #expect(first.imported == 2 && first.problems.isEmpty)
             let before = try #require(try await stores.queries.person(ResidentID(ids[0])))
             var again = ImportReport()
-            try await stores.evidence.importEvidence(Self.feed(lines), into: &again)
+            try await stores.evidence.stage(Self.feed(lines), into: &again)
             #expect(again.imported == 0 && again.alreadyPresent == 2 && again.changes.isEmpty)
             var changed = ImportReport()
-            try await stores.evidence.importEvidence(Self.feed(["bank,E1,\(ids[0]),atm_withdrawal,2026-05-09"]), into: &changed)
+            try await stores.evidence.stage(Self.feed(["bank,E1,\(ids[0]),atm_withdrawal,2026-05-09"]), into: &changed)
             #expect(changed.imported == 0 && changed.problems.first?.code == "external_id_conflict")
             #expect(try await stores.queries.person(ResidentID(ids[0]))?.timeline == before.timeline)
             #expect(try await stores.queries.person(ResidentID(ids[1]))?.ledger.status == .deceased)
@@ -131,7 +131,7 @@ struct LedgerContractTests {
             // Deaths in April, learned after May was paid: a recovery case each. Their pages, by
             // case id, cover the list exactly, district by district.
             var report = ImportReport()
-            try await stores.evidence.importEvidence(
+            try await stores.evidence.stage(
                 Self.feed(ids.map { "civil_affairs,D-\($0),\($0),civil_affairs_cremation_record,2026-04-20" }), into: &report)
             #expect(report.imported == 9 && report.problems.isEmpty, "\(report.problems)")
             for unit in ["3702", "370202", "370203"] {
@@ -184,7 +184,7 @@ struct LedgerContractTests {
             let lines = try await stores.money.payrollLines(month: month, unit: nil, after: 0, limit: nil)
             #expect(run.persons == 6 && lines.count == run.lines)
             var death = ImportReport()
-            try await stores.evidence.importEvidence(
+            try await stores.evidence.stage(
                 Self.feed(["civil_affairs,D1,\(ids[0]),civil_affairs_cremation_record,2026-03-01"]), into: &death)
             do {
                 _ = try await stores.money.runPayroll(month: month, on: Day("2026-04-02")!, by: "contract")
@@ -204,33 +204,35 @@ struct LedgerContractTests {
         try await backend.withStores { stores in
             let ids = try await Self.setUp(stores)
             var death = ImportReport()
-            try await stores.evidence.importEvidence(
+            try await stores.evidence.stage(
                 Self.feed(["civil_affairs,D1,\(ids[0]),civil_affairs_cremation_record,2026-03-01"]), into: &death)
             let day = Day("2026-03-10")!
             let shinan = try #require(try await stores.queries.unitPath("370202"))
             let shibei = try #require(try await stores.queries.unitPath("370203"))
             let asked = try await stores.casework.request(
-                .reverseDeath, person: ids[0], reason: "seen alive", by: "op_a", scope: shinan, on: day)
-            #expect(asked.status == "pending" && asked.requestedBy == "op_a")
+                .reverseDeath, person: ids[0], reason: "seen alive", by: "op a via fc_opa", scope: shinan, on: day)
+            #expect(asked.status == "pending" && asked.requestedBy == "op a via fc_opa")
             let again = await #expect(throws: LedgerError.self, "a second request while one is pending") {
-                _ = try await stores.casework.request(.reverseDeath, person: ids[0], reason: "again", by: "op_c", scope: nil, on: day)
+                _ = try await stores.casework.request(
+                    .reverseDeath, person: ids[0], reason: "again", by: "op c via fc_opc", scope: nil, on: day)
             }
             #expect(again?.code == .personState)
             let same = await #expect(throws: LedgerError.self) {
-                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_a", scope: nil, on: day)
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op a via fc_opa", scope: nil, on: day)
             }
             #expect(same?.code == .sameOperator)
             let elsewhere = await #expect(throws: LedgerError.self) {
-                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_b", scope: shibei, on: day)
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op b via fc_opb", scope: shibei, on: day)
             }
             #expect(elsewhere?.code == .unknownDecision, "another district's operator is told it does not exist")
             #expect(try await stores.queries.person(ResidentID(ids[0]))?.ledger.status == .deceased, "nothing changed yet")
-            let approved = try await stores.casework.approve(asked.id, reason: "wrong record", by: "op_b", scope: shinan, on: day)
-            #expect(approved.decision.status == "approved" && approved.decision.decidedBy == "op_b")
+            let approved = try await stores.casework.approve(
+                asked.id, reason: "wrong record", by: "op b via fc_opb", scope: shinan, on: day)
+            #expect(approved.decision.status == "approved" && approved.decision.decidedBy == "op b via fc_opb")
             let reversed = try #require(try await stores.queries.person(ResidentID(ids[0])))
             #expect(reversed.ledger.status != .deceased)
             let twice = await #expect(throws: LedgerError.self) {
-                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op_c", scope: nil, on: day)
+                _ = try await stores.casework.approve(asked.id, reason: nil, by: "op c via fc_opc", scope: nil, on: day)
             }
             #expect(twice?.code == .decisionClosed)
         }

@@ -131,7 +131,7 @@ struct LedgerTrustTests {
                     "railway,R-1,\(Fixture.wang),rail_ticket_checked,2026-08-01",
                     "bank,B-1,\(Fixture.wang),atm_withdrawal,2026-08-02",
                     "community_office,V-1,\(Fixture.wang),home_visit,2026-09-15",
-                ]), delivery: .file(by: "cli:test", receivedOn: Day("2026-10-01")!), into: &report)
+                ]), delivery: .staging(by: "cli:test", receivedOn: Day("2026-10-01")!), into: &report)
             #expect(try await store.tasks(unit: "3702").isEmpty)
             #expect(try await store.tasks(unit: "3702", includeClosed: true).first?.outcome == "certified")
             for month in ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11"] {
@@ -141,7 +141,7 @@ struct LedgerTrustTests {
             var death = ImportReport()
             try await store.importEvidence(
                 Fixture.evidence(["health_commission,D-1,\(Fixture.wang),hospital_death_certificate,2026-07-20"]),
-                delivery: .file(by: "cli:test", receivedOn: Day("2026-11-05")!), into: &death)
+                delivery: .staging(by: "cli:test", receivedOn: Day("2026-11-05")!), into: &death)
             // Voided: the behaviour certification of 2026-08-02 (rail gate + ATM) and the home visit's; a conflict per sender.
             #expect(death.changes == ["deceased": 1, "voided": 2, "conflict": 3], "\(death.changes)")
             let wang = try #require(try await store.person(ResidentID(Fixture.wang)))
@@ -184,7 +184,7 @@ struct LedgerTrustTests {
             var report = ImportReport()
             try await store.importEvidence(
                 Fixture.evidence(lines), batchSize: Int.random(in: 1...80, using: &random),
-                delivery: .file(by: "cli:test", receivedOn: Day("2026-12-01")!), into: &report)
+                delivery: .staging(by: "cli:test", receivedOn: Day("2026-12-01")!), into: &report)
             let window = Self.rules.behaviour_model.window_days
             try await store.database.writer.read { db in
                 let certifications = try Row.fetchAll(
@@ -277,7 +277,7 @@ struct LedgerTrustTests {
             var report = ImportReport()
             try await store.importEvidence(
                 Fixture.evidence(["social_security_bureau,S-1,\(Fixture.wang),bureau_counter_confirmation,2026-05-08"]),
-                delivery: .file(by: "cli:test", receivedOn: Day("2026-05-08")!), into: &report)
+                delivery: .staging(by: "cli:test", receivedOn: Day("2026-05-08")!), into: &report)
             #expect(try await store.tasks(unit: "3702").map(\.personID).allSatisfy { $0 == zhao })
             let closed = try await store.tasks(unit: "3702", includeClosed: true).filter { $0.personID == Fixture.wang }
             #expect(Set(closed.map(\.kind)) == ["home_visit", "field_check"] && closed.allSatisfy { $0.outcome == "certified" })

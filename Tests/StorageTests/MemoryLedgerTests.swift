@@ -165,8 +165,10 @@ struct MemoryLedgerTests {
                     }
                     let stored = try #require(
                         open.first { index[$0.personID] == task.person && $0.kind == task.kind.rawValue && $0.keyDay == task.keyDay })
-                    _ = try await store.completeTask(
-                        stored.id, outcome: TaskOutcome(rawValue: outcome.rawValue)!, on: day, by: "sim")
+                    // Staff record the visit on the day they make it: the simulated day is the service's today.
+                    _ = try await ServiceClock.$testToday.withValue(day) {
+                        try await store.completeTask(stored.id, outcome: TaskOutcome(rawValue: outcome.rawValue)!, on: day, by: "sim")
+                    }
                     memory.complete(task, outcome: outcome, on: day)
                 }
                 day = day.adding(days: 1)
@@ -233,7 +235,7 @@ struct MemoryLedgerTests {
             mine.append(MemoryLedger.Row(person: row.person, kind: try #require(memory.kindIndex(row.kind)), day: row.day))
         }
         var report = ImportReport()
-        try await store.importEvidence(inputs, batchSize: inputs.count + 1, delivery: .file(by: "sim", receivedOn: day), into: &report)
+        try await store.importEvidence(inputs, batchSize: inputs.count + 1, delivery: .staging(by: "sim", receivedOn: day), into: &report)
         #expect(report.problems.isEmpty, "\(report.problems)")
         memory.deliver(mine, on: day)
     }

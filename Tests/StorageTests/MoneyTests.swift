@@ -15,7 +15,7 @@ struct MoneyTests {
 
     static func deliver(_ store: LedgerStore, _ lines: [String], on day: String) async throws -> ImportReport {
         var report = ImportReport()
-        try await store.importEvidence(Fixture.evidence(lines), delivery: .file(by: "cli:clerk", receivedOn: Day(day)!), into: &report)
+        try await store.importEvidence(Fixture.evidence(lines), delivery: .staging(by: "cli:clerk", receivedOn: Day(day)!), into: &report)
         return report
     }
 
@@ -137,23 +137,25 @@ struct MoneyTests {
             let stats = try await store.stats(unit: "3702", month: Month("2026-10")!)
             #expect(stats.recoveries.open == 1 && stats.recoveries.openFen == 2 * 320_050)
             await #expect(throws: LedgerError.self) {
-                try await store.closeRecovery(opened.id, as: .recovered, reason: " ", by: "fc_a", on: Day("2026-10-05")!)
+                try await store.closeRecovery(opened.id, as: .recovered, reason: " ", by: "clerk a via fc_a", on: Day("2026-10-05")!)
             }
             let outside = await #expect(throws: LedgerError.self) {
                 try await store.closeRecovery(
-                    opened.id, as: .recovered, reason: "returned", by: "fc_b", on: Day("2026-10-05")!, scope: "/3702/370203/")
+                    opened.id, as: .recovered, reason: "returned", by: "clerk b via fc_b", on: Day("2026-10-05")!, scope: "/3702/370203/")
             }
             #expect(outside?.code == .unknownRecovery)
 
             // The death was a clerical error: two operators reverse it; the case is cancelled and
             // the months stay paid (they were owed); from then on, payment follows the ledger again.
             let conflictFree = try await store.request(
-                .reverseDeath, person: Fixture.wang, reason: "cremation record of a namesake", by: "fc_a", on: Day("2026-10-06")!)
-            _ = try await store.approve(conflictFree.id, reason: "checked with civil affairs", by: "fc_b", on: Day("2026-10-07")!)
+                .reverseDeath, person: Fixture.wang, reason: "cremation record of a namesake", by: "clerk a via fc_a",
+                on: Day("2026-10-06")!)
+            _ = try await store.approve(
+                conflictFree.id, reason: "checked with civil affairs", by: "clerk b via fc_b", on: Day("2026-10-07")!)
             let cancelled = try #require(try await store.recovery(opened.id))
-            #expect(cancelled.status == .cancelled && cancelled.closedBy == "fc_b")
+            #expect(cancelled.status == .cancelled && cancelled.closedBy == "clerk b via fc_b")
             await #expect(throws: LedgerError.self) {
-                try await store.closeRecovery(opened.id, as: .waived, reason: "late", by: "fc_a", on: Day("2026-10-08")!)
+                try await store.closeRecovery(opened.id, as: .waived, reason: "late", by: "clerk a via fc_a", on: Day("2026-10-08")!)
             }
             _ = try await Self.deliver(
                 store, ["social_security_bureau,S-9,\(Fixture.wang),bureau_counter_confirmation,2026-10-20"], on: "2026-10-20")
@@ -247,11 +249,13 @@ struct MoneyTests {
                 do {
                     if Bool.random(using: &random) {
                         _ = try await store.hold(
-                            person: id, until: day.adding(days: Int.random(in: 20...150, using: &random)), reason: "inquiry", by: "op_a",
+                            person: id, until: day.adding(days: Int.random(in: 20...150, using: &random)), reason: "inquiry",
+                            by: "op a via fc_opa",
                             on: day)
                     } else {
-                        let asked = try await store.request(.reinstate, person: id, reason: "hospital letter", by: "op_a", on: day)
-                        _ = try await store.approve(asked.id, reason: nil, by: "op_b", on: day)
+                        let asked = try await store.request(
+                            .reinstate, person: id, reason: "hospital letter", by: "op a via fc_opa", on: day)
+                        _ = try await store.approve(asked.id, reason: nil, by: "op b via fc_opb", on: day)
                     }
                 } catch is LedgerError {}  // not allowed in the person's state: refused, nothing changed
             }

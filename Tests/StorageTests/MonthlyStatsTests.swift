@@ -110,7 +110,7 @@ struct MonthlyStatsTests {
             }
             if !rows.isEmpty {
                 var report = ImportReport()
-                try await store.importEvidence(rows, delivery: .file(by: "test:feeds", receivedOn: day), into: &report)
+                try await store.importEvidence(rows, delivery: .staging(by: "test:feeds", receivedOn: day), into: &report)
             }
             _ = try await store.sweep(on: day, by: "test:sweep")
             for task in try await store.tasks(unit: "3702") where task.createdOn.days(to: day) >= 3 {
@@ -118,7 +118,9 @@ struct MonthlyStatsTests {
                 let outcome: TaskOutcome =
                     task.kind == "phone_call" ? .reached : Bool.random(using: &random) ? .seenAlive : .unreachable
                 do {
-                    _ = try await store.completeTask(task.id, outcome: outcome, on: day, by: "test:staff")
+                    _ = try await ServiceClock.$testToday.withValue(day) {
+                        try await store.completeTask(task.id, outcome: outcome, on: day, by: "test:staff")
+                    }
                 } catch let error as LedgerError where error.code == .taskClosed {}
             }
             if step % 60 == 0, let moved = alive.randomElement(using: &random) {  // a move rewrites the person's past months
@@ -143,7 +145,7 @@ struct MonthlyStatsTests {
                 EvidenceInput(
                     line: 1, source: "health_commission", externalID: "late-\(late)", residentID: late, kind: "hospital_death_certificate",
                     observedAt: "2025-10-05", payload: nil)
-            ], delivery: .file(by: "test:feeds", receivedOn: end), into: &report)
+            ], delivery: .staging(by: "test:feeds", receivedOn: end), into: &report)
         #expect(report.imported == 1)
         let corrected = try await compare(store, months, now: Date())
         #expect(corrected.stale == Self.allUnits.count * 6, "2025-10 to 2026-03, every unit")
@@ -174,7 +176,7 @@ struct MonthlyStatsTests {
                 EvidenceInput(
                     line: 1, source: "health_commission", externalID: "death", residentID: ids[0], kind: "hospital_death_certificate",
                     observedAt: "2025-02-10", payload: nil)
-            ], delivery: .file(by: "test:feeds", receivedOn: Day("2025-04-01")!), into: &report)
+            ], delivery: .staging(by: "test:feeds", receivedOn: Day("2025-04-01")!), into: &report)
         let kept = try #require(try await store.monthlyStats(units: ["3702"], months: [month])["3702"]?.first)
         #expect(kept.stale && kept.stats.persons == 6)
         let later = Date().addingTimeInterval(LedgerStore.staleFiguresKept + 1)

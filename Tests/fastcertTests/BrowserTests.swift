@@ -39,7 +39,11 @@ struct BrowserTests {
             var districtKeys: [String: String] = [:]
             for district in ["370202", "370203", "370212"] {
                 let created = try await Self.fastcert(
-                    ["keys", "create", "--role", "operator", "--unit", district, "--name", "office \(district)", "--database", database])
+                    [
+                        "keys", "create", "--role", "operator", "--unit", district, "--name", "office \(district)", "--holder",
+                        "staff \(district)",
+                        "--database", database,
+                    ])
                 districtKeys[district] = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let server = try await ServeCommandTests.start(

@@ -239,7 +239,8 @@ struct EnrollCommandTests {
             let (obama, biden, copy) = (Self.ids[0], Self.ids[1], Self.ids[3])
             let root = try Self.batch(in: folder, [(obama, ["obama.jpg", "obama2.jpg", "junk.jpg"]), (biden, ["biden.jpg"])])
             let key = try await CommandLineTests.run([
-                "keys", "create", "--role", "operator", "--unit", "370202", "--name", "district office", "--database", database,
+                "keys", "create", "--role", "operator", "--unit", "370202", "--name", "district office", "--holder", "li.wei", "--database",
+                database,
             ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let auditor = try await CommandLineTests.run([
                 "keys", "create", "--role", "auditor", "--unit", "370202", "--name", "audit", "--database", database,
@@ -264,7 +265,7 @@ struct EnrollCommandTests {
             let duplicate = try await CommandLineTests.run(["enroll", copy, Fixtures.path("obama3.jpg"), "--server", url, "--key", key])
             #expect(duplicate.status == 4 && duplicate.stdout.contains("already enrolled as \(obama)"), "\(duplicate.stdout)")
             let show = try await CommandLineTests.run(["enrollments", "show", obama, "--server", url, "--key", auditor])
-            #expect(show.stdout.contains("enrolled: 2 reference photo(s)") && show.stdout.contains("by fc_"), "\(show.stdout)")
+            #expect(show.stdout.contains("enrolled: 2 reference photo(s)") && show.stdout.contains("by li.wei via fc_"), "\(show.stdout)")
             let forbidden = try await CommandLineTests.run(["enrollments", "delete", obama, "--server", url, "--key", auditor])
             #expect(forbidden.status == 4 && forbidden.stderr.contains("forbidden_role"), "\(forbidden.stderr)")
             let deleted = try await CommandLineTests.run([

@@ -61,42 +61,155 @@ struct LedgerCommandTests {
         }
     }
 
-    @Test("four eyes on the command line: the operator who asks cannot approve; another can; every decision names both")
+    /// Units and one person (Wang Fang, level 3: certified to 2026-06-01 from an import of
+    /// 2025-06-01) in a fresh ledger.
+    static func seed(_ ledger: CommandLedger) async throws -> String {
+        let wang = Self.residentID("37020219400315001")
+        let units = try ledger.write(
+            "units.csv",
+            "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
+        )
+        #expect(try await ledger.run(["units", "import", units]).status == 0)
+        let persons = try ledger.write(
+            "persons.csv",
+            """
+            resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+            \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+            """)
+        #expect(try await ledger.run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
+        return wang
+    }
+
+    /// Issues a key with `keys create` and returns its text.
+    static func key(_ ledger: CommandLedger, _ arguments: [String]) async throws -> String {
+        let created = try await ledger.run(["keys", "create"] + arguments)
+        try #require(created.status == 0, "\(created.stderr)")
+        return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(
+        "four eyes on the command line: two keys of two named people pass; two keys of one person, two USER values or no key fail"
+    )
     func fourEyes() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let ledger = CommandLedger(folder: folder)
-            func write(_ name: String, _ text: String) throws -> String { try ledger.write(name, text) }
-            func run(_ arguments: [String], as user: String = "alice") async throws -> CommandLineTests.Run {
-                try await ledger.run(arguments, environment: ["USER": user, "SUDO_USER": user])
+            let wang = try await Self.seed(ledger)
+            let unnamed = try await ledger.run(["keys", "create", "--role", "operator", "--unit", "370202", "--name", "Shinan office"])
+            #expect(unnamed.status == 4 && unnamed.stderr.contains("--holder"), "\(unnamed.stderr)")
+            let alice = try await Self.key(
+                ledger, ["--role", "operator", "--unit", "370202", "--name", "Shinan office", "--holder", "alice"])
+            let alice2 = try await Self.key(
+                ledger, ["--role", "operator", "--unit", "370202", "--name", "Shinan office 2", "--holder", "Alice"])
+            let bob = try await Self.key(ledger, ["--role", "operator", "--unit", "3702", "--name", "city office", "--holder", "bob"])
+            let kiosk = try await Self.key(ledger, ["--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk"])
+            let aliceFile = try ledger.write("alice.key", alice2 + "\n")
+            func run(_ arguments: [String], user: String, key: String? = nil) async throws -> CommandLineTests.Run {
+                var environment = ["USER": user, "SUDO_USER": user, "LOGNAME": user]
+                if let key { environment["FASTCERT_KEY"] = key }
+                return try await ledger.run(arguments, environment: environment)
             }
-            let wang = Self.residentID("37020219400315001")
-            let units = try write(
-                "units.csv",
-                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
-            )
-            _ = try await run(["units", "import", units])
-            let persons = try write(
-                "persons.csv",
-                """
-                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
-                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
-                """)
-            #expect(try await run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
-            #expect(try await run(["ledger", "sweep", "--as-of", "2026-06-02"]).stdout.contains("1 suspended"))
-            let noReason = try await run(["decisions", "reinstate", wang, "--reason", " ", "--as-of", "2026-06-05"])
-            #expect(noReason.status == 4 && noReason.stderr.contains("give a reason"))
-            let asked = try await run(["decisions", "reinstate", wang, "--reason", "discharge letter seen", "--as-of", "2026-06-05"])
+            #expect(try await run(["ledger", "sweep", "--as-of", "2026-06-02"], user: "alice").stdout.contains("1 suspended"))
+            let reinstate = ["decisions", "reinstate", wang, "--reason", "discharge letter seen", "--as-of", "2026-06-05"]
+            // The environment names nobody: without a key the command is the machine's account, never one of the four eyes.
+            let byUser = try await run(reinstate, user: "alice")
+            #expect(byUser.status == 4 && byUser.stderr.contains("named_operator_required"), "\(byUser.stderr)")
+            let byKiosk = try await run(reinstate, user: "alice", key: kiosk)
+            #expect(byKiosk.status == 4 && byKiosk.stderr.contains("forbidden_role"), "\(byKiosk.stderr)")
+            let asked = try await run(reinstate, user: "alice", key: alice)
             #expect(asked.status == 0 && asked.stdout.contains("decision 1  reinstate  pending"), "\(asked.stderr)")
-            let same = try await run(["decisions", "approve", "1", "--as-of", "2026-06-06"])
-            #expect(same.status == 4 && same.stderr.contains("four eyes"), "\(same.stderr)")
-            let approved = try await run(["decisions", "approve", "1", "--as-of", "2026-06-06"], as: "bob")
+            let approve = ["decisions", "approve", "1", "--as-of", "2026-06-06"]
+            let sameKey = try await run(approve, user: "alice", key: alice)
+            #expect(sameKey.status == 4 && sameKey.stderr.contains("same_operator"), "\(sameKey.stderr)")
+            let secondKey = try await run(approve + ["--key-file", aliceFile], user: "bob")
+            #expect(secondKey.status == 4 && secondKey.stderr.contains("same_operator"), "\(secondKey.stderr)")
+            let otherUser = try await run(approve, user: "bob")
+            #expect(otherUser.status == 4 && otherUser.stderr.contains("named_operator_required"), "\(otherUser.stderr)")
+            let approved = try await run(approve, user: "alice", key: bob)
             #expect(approved.status == 0 && approved.stdout.contains("approved") && approved.stdout.contains("1 reinstated"))
-            #expect(approved.stdout.contains("asked by cli:alice") && approved.stdout.contains("decided by cli:bob"))
-            let listed = try await run(["decisions", "list", "--unit", "3702"])
+            #expect(
+                approved.stdout.contains("asked by alice via fc_") && approved.stdout.contains("decided by bob via fc_"),
+                "\(approved.stdout)")
+            // A key that does not parse, or was revoked, acts as nobody.
+            let forged = try await run(approve, user: "bob", key: "fc_0000000000000000.forged")
+            #expect(forged.status == 4 && forged.stderr.contains("invalid_key"))
+            // A payroll run without a key is recorded as the account from the operating system, whatever USER says.
+            let paid = try await run(["payroll", "run", "--month", "2026-06", "--today", "2026-06-10"], user: "mallory")
+            #expect(paid.status == 0, "\(paid.stderr)")
+            let runs = try await run(["payroll", "list"], user: "mallory")
+            #expect(runs.stdout.contains("system:") && !runs.stdout.contains("mallory"), "\(runs.stdout)")
+            let listed = try await run(["decisions", "list", "--unit", "3702"], user: "bob")
             #expect(listed.stdout.contains("1 decision(s) under 3702"))
-            #expect(try await run(["conflicts", "list", "--unit", "3702"]).stdout.contains("0 conflict(s) under 3702"))
-            let shown = try await run(["person", "show", wang])
-            #expect(shown.stdout.contains("reinstated") && shown.stdout.contains("active"))
+        }
+    }
+
+    @Test(
+        "each kind from its own door: a face check or a death record in a file is refused by row with its reason; a feed key delivers its department's"
+    )
+    func doors() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = try await Self.seed(ledger)
+            let file = try ledger.write(
+                "evidence.csv",
+                """
+                source,external_id,resident_id,kind,observed_at
+                fastcert,V-1,\(wang),face_verification_kiosk,2026-05-01
+                community_office,H-1,\(wang),home_visit,2026-05-01
+                civil_affairs,CR-1,\(wang),civil_affairs_cremation_record,2026-05-02
+                bank,B-1,\(wang),bank_counter_visit,2026-05-03
+                """)
+            let local = try await ledger.run(["evidence", "import", file])
+            #expect(local.status == 4 && local.stdout.contains("1 imported") && local.stdout.contains("3 refused"), "\(local.stdout)")
+            #expect(local.stderr.contains("recorded by the verification service itself"), "\(local.stderr)")
+            #expect(local.stderr.contains("when community staff complete a task"))
+            #expect(local.stderr.contains("only from a feed key bound to civil_affairs"))
+            let civil = try await Self.key(
+                ledger, ["--role", "feed", "--unit", "3702", "--name", "civil affairs", "--sources", "civil_affairs"])
+            let fed = try await ledger.run(["evidence", "import", file], environment: ["FASTCERT_KEY": civil])
+            // The feed key delivers its own department's death record; the rest is refused again, by row.
+            #expect(fed.stdout.contains("1 imported") && fed.stdout.contains("3 refused"), "\(fed.stdout) \(fed.stderr)")
+            #expect(fed.stderr.contains("delivers for civil_affairs, not for bank"), "\(fed.stderr)")
+            let shown = try await ledger.run(["person", "show", wang])
+            #expect(shown.stdout.contains("deceased"), "\(shown.stdout)")
+        }
+    }
+
+    @Test("nothing in the future: a sweep, a payroll run, a task outcome or a decision after today is refused; a month is paid once begun")
+    func future() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = try await Self.seed(ledger)
+            let staff = try await Self.key(ledger, ["--role", "operator", "--unit", "370202", "--name", "Taiping", "--holder", "zhao.min"])
+            // The test clock (debug builds only): today is 2026-05-20.
+            func run(_ arguments: [String], key: String? = nil) async throws -> CommandLineTests.Run {
+                var environment = [ServiceClock.testVariable: "2026-05-20"]
+                if let key { environment["FASTCERT_KEY"] = key }
+                return try await ledger.run(arguments, environment: environment)
+            }
+            for refused in [
+                ["ledger", "sweep", "--as-of", "2026-05-21"], ["payroll", "run", "--month", "2026-05", "--today", "2026-06-01"],
+                ["decisions", "hold", wang, "--until", "2026-08-01", "--reason", "inquiry", "--as-of", "2026-05-21"],
+                ["persons", "import", "none.csv", "--today", "2028-01-01"],
+            ] {
+                let answer = try await run(refused)
+                #expect(answer.status == 4 && answer.stderr.contains("future_day"), "\(refused): \(answer.stderr)")
+            }
+            let notBegun = try await run(["payroll", "run", "--month", "2026-06"])
+            #expect(notBegun.status == 4 && notBegun.stderr.contains("payroll_month"), "\(notBegun.stderr)")
+            // The field check opens a month before the deadline (2026-06-01).
+            #expect(try await run(["ledger", "sweep", "--as-of", "2026-05-10"]).status == 0)
+            let tasks = try await run(["tasks", "list", "--unit", "3702"])
+            try #require(tasks.stdout.contains("field_check"), "\(tasks.stdout)")
+            let id = try #require(tasks.stdout.split(separator: "\n").first { $0.contains("field_check") }?.split(separator: " ").first)
+            let tomorrow = try await run(["tasks", "complete", String(id), "--outcome", "seen-alive", "--day", "2026-05-21"], key: staff)
+            #expect(tomorrow.status == 4 && tomorrow.stderr.contains("future_day"), "\(tomorrow.stderr)")
+            let beforeOpened = try await run(
+                ["tasks", "complete", String(id), "--outcome", "seen-alive", "--day", "2026-05-01"], key: staff)
+            #expect(beforeOpened.status == 4 && beforeOpened.stderr.contains("before it opened"), "\(beforeOpened.stderr)")
+            let noKey = try await run(["tasks", "complete", String(id), "--outcome", "seen-alive", "--day", "2026-05-12"])
+            #expect(noKey.status == 4 && noKey.stderr.contains("named_operator_required"), "\(noKey.stderr)")
+            let visited = try await run(["tasks", "complete", String(id), "--outcome", "seen-alive", "--day", "2026-05-12"], key: staff)
+            #expect(visited.status == 0 && visited.stdout.contains("certified"), "\(visited.stderr)")
         }
     }
 }

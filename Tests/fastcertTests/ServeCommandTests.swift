@@ -90,7 +90,7 @@ struct ServeCommandTests {
                 let created = try await CommandLineTests.run(
                     [
                         "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
-                    ] + (role == "feed" ? ["--sources", "police,railway"] : []))
+                    ] + (role == "feed" ? ["--sources", "police,railway"] : []) + (role == "operator" ? ["--holder", "probe"] : []))
                 #expect(created.status == 0, "\(created.stderr)")
                 keys.append(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }

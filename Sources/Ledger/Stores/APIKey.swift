@@ -12,6 +12,11 @@ public struct APIKey: Sendable, Equatable {
     /// The public part of the key (`fc_` and 16 hex digits), safe to log.
     public var id: String
     public var name: String
+    /// The named person the key was issued to (operator keys: required; see ``ActorID``): what
+    /// four eyes compares, so one person's second key is still the same pair of eyes. Nil for
+    /// devices and feeds, and for operator keys made before holders were recorded (those act,
+    /// but are never one of the four eyes).
+    public var holder: String?
     public var role: Role
     public var unitCode: String
     /// The unit's path (`/3702/370202/`): the caller sees persons whose community path starts with it.
@@ -31,15 +36,39 @@ public struct APIKey: Sendable, Equatable {
     /// How a signing secret is written: this prefix, then the Ed25519 private key's 32 bytes in hex.
     public static let signingSecretPrefix = "fcs_"
 
+    /// What this key's actions are recorded as (``ActorID``).
+    public var actor: String { ActorID(key: self).description }
+
+    /// A holder as compared: without case, surrounding space or doubled spaces.
+    public static func canonicalHolder(_ holder: String) -> String {
+        holder.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// A holder's name as given at key creation, checked: 1 to 64 characters of letters, digits,
+    /// spaces and `.-_@`, without the word that joins a holder to their key (` via `). Returns it trimmed.
+    public static func checkHolder(_ text: String) throws(LedgerError) -> String {
+        let holder = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let allowed = holder.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || $0.properties.numericType != nil || " .-_@".unicodeScalars.contains($0)
+        }
+        guard !holder.isEmpty, holder.count <= 64, allowed, !holder.lowercased().contains(ActorID.via) else {
+            throw LedgerError(
+                .invalidKeyOptions,
+                "--holder names the person the key is issued to (a staff ID or name): 1 to 64 letters, digits, spaces or .-_@")
+        }
+        return holder
+    }
+
     /// True when a person of the community at `path` lies in this caller's subtree.
     public func covers(unitPath path: String) -> Bool { path.hasPrefix(unitPath) }
 
     public init(
         id: String, name: String, role: Role, unitCode: String, unitPath: String, requireSignature: Bool, createdAt: String,
-        revokedAt: String? = nil, sources: [String] = [], secretHash: Data, signingPublicKey: Data? = nil
+        revokedAt: String? = nil, sources: [String] = [], secretHash: Data, signingPublicKey: Data? = nil, holder: String? = nil
     ) {
         self.id = id
         self.name = name
+        self.holder = holder
         self.role = role
         self.unitCode = unitCode
         self.unitPath = unitPath

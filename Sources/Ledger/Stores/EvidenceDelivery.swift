@@ -2,39 +2,76 @@ import Foundation
 
 /// Who delivers a batch of evidence and what they may deliver: the provenance every stored row
 /// keeps (`evidence.delivered_by`, `received_at`) and the limits its rows are checked against.
+///
+/// Each class of evidence has its door, and only that door takes it (a row from another is
+/// refused with its reason, the rest of the batch kept):
+/// - biometric: the service's own face verification (``verification(by:receivedOn:)``);
+/// - visit (and the community's death report): a task completed by community staff (``task(by:receivedOn:)``);
+/// - strong and death: a feed key bound to their department (``feed(_:receivedOn:)``);
+/// - reference: a feed key, or a file imported on the server without a key (``file(by:receivedOn:)``).
 public struct EvidenceDelivery: Sendable {
-    /// The key id, or `cli:<user>` for a file imported on the server.
+    /// The actor (``ActorID``): a key, a named holder through a key, or the system account.
     public var by: String
-    /// The departments whose kinds may be delivered; nil: any (an operator's file on the server).
+    /// The departments whose kinds may be delivered; nil: any.
     public var sources: Set<String>?
     /// Only persons whose community's unit path starts with this are accepted (nil: all).
     public var scope: String?
-    /// Face verifications are recorded by the service itself, never delivered by a feed.
-    public var allowBiometric: Bool
+    /// The classes of evidence this door takes.
+    public var classes: Set<LedgerRules.EvidenceClass>
+    /// The kinds of the death class this door takes when it takes no death class as such (a field
+    /// check's death report comes through the task door).
+    public var deathKinds: Set<String> = []
     /// The day the rows are received: none may be observed after it (plus a day of clock skew).
     public var receivedOn: Day
 
-    public init(by: String, sources: Set<String>?, scope: String?, allowBiometric: Bool, receivedOn: Day) {
+    public init(
+        by: String, sources: Set<String>?, scope: String?, classes: Set<LedgerRules.EvidenceClass>, deathKinds: Set<String> = [],
+        receivedOn: Day
+    ) {
         self.by = by
         self.sources = sources
         self.scope = scope
-        self.allowBiometric = allowBiometric
+        self.classes = classes
+        self.deathKinds = deathKinds
         self.receivedOn = receivedOn
     }
 
-    /// A file an operator imports on the server (`fastcert evidence import`): any department,
-    /// the whole city; received `receivedOn` (today by default).
-    public static func file(by: String, receivedOn: Day = Day(Date())) -> EvidenceDelivery {
-        EvidenceDelivery(by: by, sources: nil, scope: nil, allowBiometric: true, receivedOn: receivedOn)
+    /// A file an operator imports on the server without a key (`fastcert evidence import`, local
+    /// administration): reference kinds of any department, the whole city. Strong and death
+    /// records need their department's feed key; face checks and home visits have doors of their own.
+    public static func file(by: String, receivedOn: Day) -> EvidenceDelivery {
+        EvidenceDelivery(by: by, sources: nil, scope: nil, classes: [.reference], receivedOn: receivedOn)
     }
 
-    /// A department's feed key over HTTP: its own departments, its unit's subtree, no biometrics.
+    /// A department's feed key (over HTTP, or `--key-file` on the command line): its own
+    /// departments' strong, reference and death kinds, its unit's subtree.
     public static func feed(_ key: APIKey, receivedOn: Day) -> EvidenceDelivery {
-        EvidenceDelivery(by: key.id, sources: Set(key.sources), scope: key.unitPath, allowBiometric: false, receivedOn: receivedOn)
+        EvidenceDelivery(
+            by: key.actor, sources: Set(key.sources), scope: key.unitPath, classes: [.strong, .reference, .death], receivedOn: receivedOn)
     }
 
-    /// The user running this process, for `cli:<user>`.
-    public static var commandLineUser: String {
-        "cli:" + (ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+    /// The service's own face verification (kiosk or mobile), recorded by the attempt's key.
+    public static func verification(by: String, receivedOn: Day) -> EvidenceDelivery {
+        EvidenceDelivery(by: by, sources: ["fastcert"], scope: nil, classes: [.biometric], receivedOn: receivedOn)
+    }
+
+    /// A task completed by the community's staff: seen alive on a visit, or a death found on a
+    /// field check.
+    public static func task(by: String, receivedOn: Day) -> EvidenceDelivery {
+        EvidenceDelivery(
+            by: by, sources: ["community_office"], scope: nil, classes: [.visit], deathKinds: ["community_death_report"],
+            receivedOn: receivedOn)
+    }
+
+    /// Why this door does not take `kind`, or nil when it does.
+    public func refusal(_ kind: LedgerRules.Kind) -> String? {
+        if classes.contains(kind.class) || deathKinds.contains(kind.kind) { return nil }
+        switch kind.class {
+        case .biometric: return "\(kind.kind) is recorded by the verification service itself, never delivered in a file or by a feed"
+        case .visit: return "\(kind.kind) is recorded when community staff complete a task (fastcert tasks complete), not delivered"
+        case .strong, .death:
+            return "\(kind.kind) (\(kind.class.rawValue)) comes only from a feed key bound to \(kind.source) (--key-file or FASTCERT_KEY)"
+        case .reference: return "\(kind.kind) is delivered by a feed key or an evidence file, not here"
+        }
     }
 }

@@ -10,13 +10,15 @@ extension RegistryImportStore {
 }
 
 extension EvidenceStore {
-    /// A file an operator imports on the server, 20,000 rows a transaction unless told.
+    /// A file imported on the server without a key, by the system account (reference kinds only:
+    /// ``EvidenceDelivery/file(by:receivedOn:)``), received today, 20,000 rows a transaction unless told.
     public func importEvidence(
         _ input: EvidenceFeed, batchSize: Int = 20_000, into report: inout ImportReport,
         progress: (@Sendable (Int, Double) -> Void)? = nil
     ) async throws {
         try await importEvidence(
-            input, batchSize: batchSize, delivery: .file(by: EvidenceDelivery.commandLineUser), into: &report, progress: progress)
+            input, batchSize: batchSize, delivery: .file(by: ActorID.systemAccount.description, receivedOn: Day(Date())), into: &report,
+            progress: progress)
     }
 
     public func importEvidence(_ rows: [EvidenceInput], delivery: EvidenceDelivery, into report: inout ImportReport) async throws {
@@ -25,9 +27,9 @@ extension EvidenceStore {
 }
 
 extension DailyWorkStore {
-    /// The sweep of `day` by the command line's user, 20,000 persons a transaction.
+    /// The sweep of `day` by the system account, 20,000 persons a transaction.
     public func sweep(on day: Day) async throws -> SweepReport {
-        try await sweep(on: day, by: EvidenceDelivery.commandLineUser, batch: 20_000)
+        try await sweep(on: day, by: ActorID.systemAccount.description, batch: 20_000)
     }
 
     public func prune(_ retention: Retention) async throws -> PruneReport {
@@ -106,9 +108,12 @@ extension QueryStore {
 }
 
 extension CallerKeyStore {
-    public func createKey(name: String, role: APIKey.Role, unit: String) async throws -> (
-        key: APIKey, text: String, signingSecret: String?
-    ) {
-        try await createKey(name: name, role: role, unit: unit, requireSignature: false, sources: [])
+    /// A key made by the system account; `holder` is required for operator keys.
+    public func createKey(
+        name: String, role: APIKey.Role, unit: String, requireSignature: Bool = false, sources: [String] = [], holder: String? = nil
+    ) async throws -> (key: APIKey, text: String, signingSecret: String?) {
+        try await createKey(
+            name: name, role: role, unit: unit, requireSignature: requireSignature, sources: sources, holder: holder,
+            by: ActorID.systemAccount.description)
     }
 }

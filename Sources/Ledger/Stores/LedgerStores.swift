@@ -106,9 +106,11 @@ public protocol QueryStore: Sendable {
 
 /// Callers' keys: issued once, checked on every request, revoked for good; signed requests' nonces.
 public protocol CallerKeyStore: Sendable {
-    func createKey(name: String, role: APIKey.Role, unit: String, requireSignature: Bool, sources: [String]) async throws -> (
-        key: APIKey, text: String, signingSecret: String?
-    )
+    /// Issues a key; an operator key names its `holder` (the person it is issued to); `by` is who
+    /// made it, recorded.
+    func createKey(
+        name: String, role: APIKey.Role, unit: String, requireSignature: Bool, sources: [String], holder: String?, by creator: String
+    ) async throws -> (key: APIKey, text: String, signingSecret: String?)
     func keys() async throws -> [APIKey]
     func revokeKey(_ id: String) async throws
     /// The key a presented secret belongs to, if it is valid and not revoked.

@@ -40,7 +40,7 @@ struct DecisionRoutes {
                 throw APIError(.invalidOutcome, "outcome must be evidence_rejected (the death stands) or death_disputed")
             }
             let decisions = try await ledger.resolveConflict(
-                id, outcome: outcome, reason: input.reason, by: caller.id, scope: caller.unitPath, on: Day(Date()))
+                id, outcome: outcome, reason: input.reason, by: caller.actor, scope: caller.unitPath, on: ServiceClock.today())
             return try JSON.response(DecisionsBody(decisions: decisions.map(DecisionsBody.Decision.init)))
         }
         routes.add(.decisions) { request, context, _ in
@@ -57,21 +57,24 @@ struct DecisionRoutes {
             let caller = try context.requireCaller()
             let id = try Self.id(context)
             let input = try JSON.decode(NoteBody.self, from: body)
-            let result = try await ledger.approve(id, reason: input.reason, by: caller.id, scope: caller.unitPath, on: Day(Date()))
+            let result = try await ledger.approve(
+                id, reason: input.reason, by: caller.actor, scope: caller.unitPath, on: ServiceClock.today())
             return try JSON.response(ApprovalBody(decision: .init(result.decision), ledgerChanges: result.changes))
         }
         routes.add(.rejectDecision) { _, context, body in
             let caller = try context.requireCaller()
             let id = try Self.id(context)
             let input = try JSON.decode(NoteBody.self, from: body)
-            let decision = try await ledger.reject(id, reason: input.reason ?? "", by: caller.id, scope: caller.unitPath, on: Day(Date()))
+            let decision = try await ledger.reject(
+                id, reason: input.reason ?? "", by: caller.actor, scope: caller.unitPath, on: ServiceClock.today())
             return try JSON.response(DecisionsBody(decisions: [.init(decision)]))
         }
         routes.add(.releaseHold) { _, context, body in
             let caller = try context.requireCaller()
             let id = try Self.id(context)
             let input = try JSON.decode(NoteBody.self, from: body)
-            let decision = try await ledger.release(id, reason: input.reason ?? "", by: caller.id, scope: caller.unitPath, on: Day(Date()))
+            let decision = try await ledger.release(
+                id, reason: input.reason ?? "", by: caller.actor, scope: caller.unitPath, on: ServiceClock.today())
             return try JSON.response(DecisionsBody(decisions: [.init(decision)]))
         }
     }
@@ -80,7 +83,7 @@ struct DecisionRoutes {
         let caller = try context.requireCaller()
         let input = try JSON.decode(CreateBody.self, from: body)
         let person = try ResidentID(input.residentId).value
-        let today = Day(Date())
+        let today = ServiceClock.today()
         func until() throws -> Day {
             guard let text = input.until, let day = Day(text) else {
                 throw APIError(.invalidDay, "until (YYYY-MM-DD) is required for an extension or a hold")
@@ -92,13 +95,13 @@ struct DecisionRoutes {
         switch kind {
         case .reverseDeath?, .reinstate?:
             decision = try await ledger.request(
-                kind!, person: person, reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
+                kind!, person: person, reason: input.reason, by: caller.actor, scope: caller.unitPath, on: today)
         case .extend?:
             decision = try await ledger.extend(
-                person: person, until: try until(), reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
+                person: person, until: try until(), reason: input.reason, by: caller.actor, scope: caller.unitPath, on: today)
         case .hold?:
             decision = try await ledger.hold(
-                person: person, until: try until(), reason: input.reason, by: caller.id, scope: caller.unitPath, on: today)
+                person: person, until: try until(), reason: input.reason, by: caller.actor, scope: caller.unitPath, on: today)
         case .resolveConflict?, nil:
             throw APIError(
                 .invalidKind,

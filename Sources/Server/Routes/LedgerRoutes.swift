@@ -143,7 +143,8 @@ struct LedgerRoutes {
             throw APIError(.noRows, "the batch holds no evidence rows")
         }
         do {
-            try await dependencies.stores.evidence.importEvidence(rows, delivery: .feed(caller, receivedOn: Day(Date())), into: &report)
+            try await dependencies.stores.evidence.importEvidence(
+                rows, delivery: .feed(caller, receivedOn: ServiceClock.today()), into: &report)
         } catch {
             // The store classifies its own failures; anything else is a fault (logged, no detail sent).
             throw (error is LedgerError || error is StorageError) ? error : StorageError(.databaseFault, "evidence import failed: \(error)")
@@ -209,13 +210,13 @@ struct LedgerRoutes {
             guard let parsed = Day(text) else { throw APIError(.invalidDay, "day must be YYYY-MM-DD") }
             day = parsed
         } else {
-            day = Day(Date())
+            day = ServiceClock.today()
         }
-        guard day <= Day(Date()) else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
+        guard day <= ServiceClock.today() else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
         // The scope is the task's person's unit now, checked with the write (a task of someone who
         // moved away is unknown here, as a person outside the unit is).
         let changes = try await casework.completeTask(
-            id, outcome: outcome, on: day, note: input.note, by: caller.id, scope: caller.unitPath)
+            id, outcome: outcome, on: day, note: input.note, by: caller.actor, scope: caller.unitPath)
         return try JSON.response(OutcomeResult(taskId: id, outcome: input.outcome, ledgerChanges: changes))
     }
 

@@ -27,11 +27,8 @@ struct MoneyRoutes {
             let caller = try context.requireCaller()
             let input = try JSON.decode(RunBody.self, from: body)
             guard input.month.count == 7, let month = Month(input.month) else { throw APIError(.invalidRequest, "month must be YYYY-MM") }
-            // A run pays the whole city: only a key of the top unit may make it.
-            guard caller.unitPath.split(separator: "/").count == 1 else {
-                throw LedgerError(.outOfScope, "a payroll run covers the whole city: it needs an operator key of the city unit")
-            }
-            let run = try await money.runPayroll(month: month, on: Day(Date()), by: caller.id)
+            try Payroll.checkRunner(caller)
+            let run = try await money.runPayroll(month: month, on: ServiceClock.today(), by: caller.actor)
             return try JSON.response(PayrollRunsBody.Run(run), status: .created)
         }
         routes.add(.payroll) { request, context, _ in
@@ -85,7 +82,7 @@ struct MoneyRoutes {
                 throw APIError(.invalidOutcome, "outcome must be recovered (the money came back) or waived (given up, with a reason)")
             }
             let closed = try await casework.closeRecovery(
-                id, as: outcome, reason: input.reason, by: caller.id, on: Day(Date()), scope: caller.unitPath)
+                id, as: outcome, reason: input.reason, by: caller.actor, on: ServiceClock.today(), scope: caller.unitPath)
             return try JSON.response(RecoveriesBody.Recovery(closed))
         }
     }

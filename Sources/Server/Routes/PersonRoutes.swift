@@ -117,7 +117,7 @@ struct PersonRoutes {
                     residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
                     benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
                     wechatID: input.wechatId, livesAlone: input.livesAlone ?? false, immobile: input.immobile ?? false),
-                today: Day(Date()), scope: caller.unitPath)
+                today: ServiceClock.today(), scope: caller.unitPath)
             context.logger.info("person created", metadata: ["person": "\(person.id)"])
             return try JSON.response(PersonBody(person), status: .created, headers: [.location: "/v1/persons/\(person.id.value)"])
         }
@@ -143,7 +143,7 @@ struct PersonRoutes {
                     .nothingToChange,
                     "send at least one of name, unit_code, benefit_level, monthly_amount, phone, wechat_id, lives_alone, immobile")
             }
-            let person = try await store.persons.updatePerson(id, changes, scope: caller.unitPath, by: caller.id)
+            let person = try await store.persons.updatePerson(id, changes, scope: caller.unitPath, by: caller.actor)
             return try JSON.response(PersonBody(person))
         }
         routes.add(.personLedger) { _, context, _ in
@@ -221,7 +221,7 @@ struct PersonRoutes {
         let enrollment = Enroller.Request(
             person: person.id, photos: upload.photos, replace: try LedgerRoutes.flag(request, "replace"),
             dryRun: try LedgerRoutes.flag(request, "dry_run"), allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
-            actor: caller.id, scope: caller.unitPath)
+            actor: caller.actor, scope: caller.unitPath)
         let outcome = try await dependencies.enroller.enroll(enrollment)
         switch outcome.status {
         case .enrolled, .replaced, .wouldEnroll:
@@ -285,7 +285,7 @@ struct PersonRoutes {
             let caller = try context.requireCaller()
             let person = try await scopedPerson(context)
             let reason = request.uri.queryParameters.get("reason").map { String($0) }
-            guard try await dependencies.enroller.delete(person.id, by: caller.id, reason: reason, scope: caller.unitPath) else {
+            guard try await dependencies.enroller.delete(person.id, by: caller.actor, reason: reason, scope: caller.unitPath) else {
                 throw CertificationError.notEnrolled(person.id)
             }
             context.logger.info("enrollment deleted", metadata: ["person": "\(person.id)"])

@@ -18,4 +18,8 @@ struct APIKeyRow: TableRow, Equatable, PersistableRecord {
     /// Signing kiosk keys: the Ed25519 public key their requests are verified with (the private
     /// key was shown once, at creation, and is not stored).
     var signingPublicKey: Data?
+    /// The named person the key was issued to (operator keys); what four eyes compares.
+    var holder: String?
+    /// The key or system account that made the key.
+    var createdBy: String?
 }
