@@ -218,7 +218,7 @@ public actor Enroller {
             guard let id = duplicate.residentId.flatMap({ try? ResidentID($0) }) else { continue }
             if let scope = request.scope, let other = try await store.person(id), !other.unitPath.hasPrefix(scope) {
                 let caseID = try await store.openDuplicateCase(
-                    other: id, enrolling: request.person, distance: duplicate.distance ?? 0, by: request.actor, on: Day(Date()))
+                    other: id, enrolling: request.person, distance: duplicate.distance ?? 0, by: request.actor, on: ServiceClock.today())
                 duplicates.append(Duplicate(residentId: nil, distance: nil, caseId: caseID))
                 elsewhere += 1
             } else {

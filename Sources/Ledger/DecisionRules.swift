@@ -87,13 +87,20 @@ public enum DecisionRules {
 
     /// Four eyes, the second pair: the approver is a named person other than the one who asked,
     /// whichever of their keys either used (`same_operator`); the machine's account and unnamed
-    /// keys never approve (`named_operator_required`). The one who asked may still withdraw
+    /// keys never approve, and a request asked by nobody by name is never approved
+    /// (`named_operator_required`). The one who asked may still withdraw
     /// (reject) their request.
     public static func checkApprover(_ actor: String, of request: Recorded) throws(LedgerError) {
         try ActorID.requireNamed(actor, to: "approve a request")
-        let approver = ActorID(actor)
-        let asker = ActorID(request.requestedBy)
-        guard request.requestedBy != actor, asker.holder == nil || asker.holder != approver.holder else {
+        // A request asked by nobody by name (before holders were recorded) cannot be told apart
+        // from one of the approver's own: it is asked again, by a named person.
+        guard let asker = ActorID(request.requestedBy).holder else {
+            throw LedgerError(
+                .namedOperatorRequired,
+                "decision \(request.id) was asked for by \(request.requestedBy), not a named person: reject it and ask again with a named key"
+            )
+        }
+        guard request.requestedBy != actor, asker != ActorID(actor).holder else {
             throw LedgerError(
                 .sameOperator,
                 "four eyes: decision \(request.id) was asked for by \(request.requestedBy), the same person as \(actor); another person must approve it"

@@ -15,9 +15,6 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidDecision = "invalid_decision"
         /// a day after today (the service's clock): a sweep, payroll run, task outcome or decision in the future
         case futureDay = "future_day"
-        /// an evidence kind from a door that may not deliver it (a face check in a file, a home visit
-        /// outside a task, a death record without its department's feed key)
-        case wrongDoor = "wrong_door"
         case invalidKeyOptions = "invalid_key_options"
         case invalidName = "invalid_name"
         case invalidResidentId = "invalid_resident_id"

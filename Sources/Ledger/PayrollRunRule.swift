@@ -35,7 +35,8 @@ extension Payroll {
 
     /// Whether the payroll of `month` may be run on `day`, after the stored runs of `history`:
     /// never twice (a month a run missed is paid as back pay by the next one), not before the
-    /// month begins (payroll pays on its first day), and not behind the latest run (runs go
+    /// month begins (payroll pays on its first day), not for a month before last (at most a month
+    /// late), and not behind the latest run (runs go
     /// forward; what an earlier month still owes is back pay). Returns the epoch, the first
     /// month owed (the first stored run's, or this one's for the first run); throws the refusal.
     public static func admit(run month: Month, on day: Day, after history: RunHistory) throws(LedgerError) -> Month {
@@ -47,6 +48,15 @@ extension Payroll {
         }
         guard day >= month.firstDay else {
             throw LedgerError(.payrollMonth, "the payroll of \(month) can be run from \(month.firstDay) (today is \(day))")
+        }
+        // A run is at most a month late: an older month is never a run of its own (a first run
+        // dated years back would make every month since owed), only back pay of the next run.
+        let previous = Month(Month(day).firstDay.adding(months: -1))
+        guard month >= previous else {
+            throw LedgerError(
+                .payrollMonth,
+                "the payroll of \(month) is past: a run pays this month (\(Month(day))) or the last (\(previous)); what earlier months owe is back pay"
+            )
         }
         if let latest = history.latest, month < latest {
             throw LedgerError(

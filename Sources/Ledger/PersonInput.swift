@@ -132,3 +132,19 @@ public struct ValidPerson: Sendable, Equatable {
     public let livesAlone: Bool
     public let immobile: Bool
 }
+
+extension ValidPerson {
+    /// Why a person cannot enter the ledger on `enrolled` (imported on `today`, after payroll runs
+    /// up to `latestRun`), or nil: not after today, not before their birth, and not before the month
+    /// of the latest stored run, whose months were paid (or not) by the system before: a person
+    /// entered now with an older day would be owed those months as back pay without anyone deciding it.
+    public func refusal(enrolled: Day, today: Day, latestRun: Month?) -> String? {
+        if enrolled > today { return "\(id): enrolled_on \(enrolled) is after today (\(today))" }
+        if enrolled < birthDate { return "\(id): enrolled_on \(enrolled) is before the person's birth (\(birthDate))" }
+        if let latestRun, Month(enrolled) < latestRun {
+            return
+                "\(id): enrolled_on \(enrolled) is before the latest payroll run (\(latestRun)): months already run are not owed to a person entered now"
+        }
+        return nil
+    }
+}

@@ -34,7 +34,7 @@ extension APIError {
     public static func status(_ code: LedgerError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
-            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .wrongDoor:
+            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
             .unknownPayrollRun, .unknownRecovery:

@@ -91,6 +91,7 @@ extension LedgerStore {
         _ id: Int64, outcome: ConflictOutcome, reason: String, by actor: String, scope: String? = nil, on day: Day
     ) async throws -> [Decision] {
         let reason = try DeferralRules.reason(reason)
+        try ActorID.requireNamed(actor, to: "resolve a conflict")
         return try await write { db in
             guard
                 let person = try String.fetchOne(
@@ -198,6 +199,7 @@ extension LedgerStore {
         person: String, until: Day, reason: String, by actor: String, scope: String? = nil, on day: Day
     ) async throws -> Decision {
         let reason = try DeferralRules.reason(reason)
+        try ActorID.requireNamed(actor, to: "extend a deadline")
         return try await write { db in
             let row = try self.person(person, scope: scope, db)
             var ledger = Self.ledger(row, at: 1)
@@ -223,6 +225,7 @@ extension LedgerStore {
         -> Decision
     {
         let reason = try DeferralRules.reason(reason)
+        try ActorID.requireNamed(actor, to: "hold a payment")
         try deferral.checkHold(until: until, on: day)
         return try await write { db in
             let row = try self.person(person, scope: scope, db)
@@ -242,6 +245,7 @@ extension LedgerStore {
     /// Releases hold `id` before its expiry.
     public func release(_ id: Int64, reason: String, by actor: String, scope: String? = nil, on day: Day) async throws -> Decision {
         let reason = try DeferralRules.reason(reason)
+        try ActorID.requireNamed(actor, to: "release a payment hold")
         return try await write { db in
             guard var hold = try DecisionRow.fetchOne(db, key: id), hold.kind == Decision.Kind.hold.rawValue else {
                 throw Self.noRecord(.unknownDecision, "hold \(id)", scope)

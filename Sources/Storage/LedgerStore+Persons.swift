@@ -36,6 +36,7 @@ extension LedgerStore {
                 var report = parsed
                 var records = remaining
                 let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
+                let latestRun = try String.fetchOne(db, sql: "SELECT max(month) FROM payroll_run").flatMap(Month.init)
                 var seen = Set<String>()
                 while let record = records.next() {
                     let field = columns.reader(record)
@@ -68,6 +69,10 @@ extension LedgerStore {
                         person = try input.validated(rules: rules, communities: communities)
                     } catch {
                         report.refuse(record.line, error.message)
+                        continue
+                    }
+                    if let refusal = person.refusal(enrolled: enrolled, today: today, latestRun: latestRun) {
+                        report.refuse(record.line, refusal)
                         continue
                     }
                     if try Self.insert(person, enrolled: enrolled, db) { report.imported += 1 } else { report.alreadyPresent += 1 }

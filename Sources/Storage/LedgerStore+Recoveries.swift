@@ -97,6 +97,7 @@ extension LedgerStore {
             throw LedgerError(.invalidDecision, "a case is closed as recovered or waived (a reversed death cancels it)")
         }
         let reason = try DeferralRules.reason(reason)
+        try ActorID.requireNamed(actor, to: "close a recovery case")
         return try await write { db in
             guard
                 let row = try Row.fetchOne(

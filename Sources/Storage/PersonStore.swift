@@ -89,7 +89,7 @@ public struct PersonStore: LedgerBacked {
                     person.name, person.unitCode, person.benefitLevel, person.servicePeriodMonths, person.monthlyAmountFen, person.phone,
                     person.wechatID, person.livesAlone, person.immobile, id.value,
                 ])
-            let today = Day(Date())
+            let today = ServiceClock.today()
             var edits: [String] = []
             if person.benefitLevel != current.benefitLevel { edits.append("level \(current.benefitLevel) to \(person.benefitLevel)") }
             if person.monthlyAmountFen != current.monthlyAmountFen {

@@ -94,7 +94,7 @@ public struct VerificationRecordStore: LedgerBacked {
                 let evidence = EvidenceInput(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
-                let delivery = EvidenceDelivery.verification(by: attempt.keyID, receivedOn: Day(Date()))
+                let delivery = EvidenceDelivery.verification(by: attempt.keyID, receivedOn: ServiceClock.today())
                 let (report, evidenceID) = try ledger.applyOne(evidence, delivery: delivery, db)
                 if let problem = report.problems.first { throw LedgerError(.verificationEvidence, problem.reason) }
                 outcome.changes = report.changes
@@ -128,7 +128,7 @@ public struct VerificationRecordStore: LedgerBacked {
                 newestFirst: attempts.map { .init(failed: $0.decision == "not_verified", device: $0.device ?? $0.keyId) }, every: limit),
             let row = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [person.value])
         else { return false }
-        let today = Day(Date())
+        let today = ServiceClock.today()
         try TaskRow(
             personId: row["id"], unitCode: row["unit_code"], kind: "field_check", keyDay: today.description, reason: check.reason,
             createdOn: today.description

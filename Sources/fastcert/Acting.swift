@@ -33,10 +33,15 @@ struct KeyOptions: ParsableArguments {
                 throw CommandFailure.input("cannot read the key file \(keyFile)")
             }
             let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            return line.trimmingCharacters(in: .whitespaces)
+            let key = line.trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw CommandFailure.input("the key file \(keyFile) is empty [invalid_key]") }
+            return key
         }
-        let value = ProcessInfo.processInfo.environment[Self.variable]?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return value?.isEmpty == false ? value : nil
+        // Set but empty (`FASTCERT_KEY=$(cat missing.key)`) is a mistake, never a quiet fall back to the system account.
+        guard let value = ProcessInfo.processInfo.environment[Self.variable] else { return nil }
+        let key = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else { throw CommandFailure.input("$\(Self.variable) is set but empty [invalid_key]") }
+        return key
     }
 
     /// Who acts: the presented key (live, of one of `roles`, else refused with the reason) or the
@@ -48,7 +53,7 @@ struct KeyOptions: ParsableArguments {
         }
         guard roles.contains(key.role) else {
             let wanted = roles.map(\.rawValue).sorted().joined(separator: " or ")
-            throw CommandFailure.input("a \(key.role.rawValue) key cannot \(what): it takes a \(wanted) key [forbidden_role]")
+            throw CommandFailure.input("this \(key.role.rawValue) key cannot \(what): it takes a \(wanted) key [forbidden_role]")
         }
         return Acting(actor: key.actor, key: key)
     }

@@ -34,7 +34,6 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Argument(help: "The conflict id (from conflicts list).") var id: Int64
         @Option(help: "evidence_rejected or death_disputed.") var outcome: ConflictOutcome
         @Option(help: "What was found and how (required; auditors read it).") var reason: String
-        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
 
@@ -43,7 +42,7 @@ struct ConflictsCommand: AsyncParsableCommand {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "resolve conflicts")
                 let decisions = try await stores.casework.resolveConflict(
-                    id, outcome: outcome, reason: reason, by: acting.actor, scope: acting.scope, on: try parseDay(asOf, option: "--as-of"))
+                    id, outcome: outcome, reason: reason, by: acting.actor, scope: acting.scope, on: ServiceClock.today())
                 for decision in decisions { print(describe(decision)) }
             }
         }
@@ -65,18 +64,18 @@ struct DecisionsCommand: AsyncParsableCommand {
 
     struct Common: ParsableArguments {
         @Option(help: "Why (required; auditors read it).") var reason: String
-        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
 
-        var day: Day { get throws { try parseDay(asOf, option: "--as-of") } }
+        /// A decision is dated the day it is made: the service's today.
+        var day: Day { ServiceClock.today() }
 
         /// Opens the ledger, makes the decision as the key's holder (or the system account) on the
         /// day, within the key's unit, prints it.
         func decide(_ body: (any CaseworkStore, Acting, Day) async throws -> Decision) async throws {
             let stores = try ledger.open()
             let acting = try await key.acting(stores, roles: [.operator], to: "make decisions")
-            print(describe(try await body(stores.casework, acting, try day)))
+            print(describe(try await body(stores.casework, acting, day)))
         }
     }
 
@@ -135,7 +134,6 @@ struct DecisionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve another operator's pending request.")
         @Argument(help: "The decision id.") var id: Int64
         @Option(help: "A note for the record (optional).") var reason: String?
-        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
 
@@ -144,7 +142,7 @@ struct DecisionsCommand: AsyncParsableCommand {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "approve decisions")
                 let result = try await stores.casework.approve(
-                    id, reason: reason, by: acting.actor, scope: acting.scope, on: try parseDay(asOf, option: "--as-of"))
+                    id, reason: reason, by: acting.actor, scope: acting.scope, on: ServiceClock.today())
                 let summary = result.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print(describe(result.decision) + (summary.isEmpty ? "" : "; ledger changes: \(summary)"))
             }

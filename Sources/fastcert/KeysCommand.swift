@@ -16,15 +16,15 @@ struct KeysCommand: AsyncParsableCommand {
                 Roles: kiosk and mobile verify faces; operator manages persons, enrollments and tasks; feed adds evidence;
                 auditor reads. Every key is scoped to a unit's subtree (--unit 3702 for the whole city). An operator key is \
                 issued to a named person (--holder: a staff ID or name), recorded on everything it does; four eyes compares \
-                holders, so a second key of the same holder is still the same pair of eyes. The key or system account that \
-                made the key is recorded.
+                holders, so a second key of the same holder is still the same pair of eyes. Keys are issued by local \
+                administration only (the machine's account, recorded as the key's creator), never by another key: a key \
+                cannot mint a second pair of eyes or a wider reach.
                 """)
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "kiosk, mobile, operator, feed or auditor.") var role: APIKey.Role
         @Option(help: "The unit whose subtree the key covers.") var unit: String
         @Option(help: "What the key is for (a kiosk's location, a department, an office).") var name: String
         @Option(help: "The person the key is issued to (operator keys: required; a staff ID or name).") var holder: String?
-        @OptionGroup var key: KeyOptions
         @Flag(help: "Kiosk keys only: refuse requests that are not HMAC-signed.") var requireSignature = false
         @Option(
             help: "Feed keys only (required): the departments whose evidence the key delivers, comma-separated (police,civil_affairs)."
@@ -34,10 +34,10 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let store = try ledger.open()
-                let creator = try await self.key.acting(store, roles: [.operator], to: "issue keys")
                 let (key, text, signingSecret) = try await store.keys.createKey(
                     name: name, role: role, unit: unit, requireSignature: requireSignature,
-                    sources: sources?.split(separator: ",").map(String.init) ?? [], holder: holder, by: creator.actor)
+                    sources: sources?.split(separator: ",").map(String.init) ?? [], holder: holder,
+                    by: ActorID.systemAccount.description)
                 FileHandle.standardError.write(
                     Data(
                         "created \(key.role.rawValue) key \(key.id) for unit \(key.unitCode); it is shown only now\(signingSecret == nil ? "" : " (line 1: the bearer key; line 2: the signing secret, which never travels)"):\n"

@@ -23,6 +23,10 @@ struct LedgerCommand: AsyncParsableCommand {
                 // unit, or the system account.
                 let acting = try await key.acting(stores, roles: [.operator], to: "sweep the ledger")
                 try Payroll.checkRunner(acting.key)
+                // Sweeps go forward: one dated before the last would judge persons by a past they have left.
+                if let last = try await stores.daily.lastSweptDay(), day < last {
+                    throw LedgerError(.futureDay, "the ledger was swept as of \(last): a sweep is not dated before it (--as-of \(day))")
+                }
                 let report = try await stores.daily.sweep(on: day, by: acting.actor, batch: 20_000)
                 let changes = report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
                 print(

@@ -18,8 +18,7 @@ struct PayrollCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run and store the month's payroll (once; from its first day).")
-        @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
-        @Option(help: ArgumentHelp("The day the run is made (default: today).", valueName: "YYYY-MM-DD")) var today: String?
+        @Option(help: ArgumentHelp("The month: this one, or the last if its run was missed.", valueName: "YYYY-MM")) var month: String
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
 
@@ -29,7 +28,7 @@ struct PayrollCommand: AsyncParsableCommand {
                 let acting = try await key.acting(stores, roles: [.operator], to: "run the payroll")
                 try Payroll.checkRunner(acting.key)
                 let run = try await stores.money.runPayroll(
-                    month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: acting.actor)
+                    month: try parseMonth(month), on: ServiceClock.today(), by: acting.actor)
                 print(describe(run))
             }
         }

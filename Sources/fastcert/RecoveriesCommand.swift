@@ -69,7 +69,6 @@ struct RecoveriesCommand: AsyncParsableCommand {
         @Argument(help: "The case id (from recoveries list).") var id: Int64
         @Option(help: "recovered (the money came back) or waived (given up).") var outcome: Recovery.Status
         @Option(help: "Why (required; auditors read it).") var reason: String
-        @Option(help: ArgumentHelp("The day of the decision (default: today).", valueName: "YYYY-MM-DD")) var asOf: String?
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
 
@@ -78,7 +77,7 @@ struct RecoveriesCommand: AsyncParsableCommand {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "close recovery cases")
                 let r = try await stores.casework.closeRecovery(
-                    id, as: outcome, reason: reason, by: acting.actor, on: try parseDay(asOf, option: "--as-of"), scope: acting.scope)
+                    id, as: outcome, reason: reason, by: acting.actor, on: ServiceClock.today(), scope: acting.scope)
                 print(
                     "recovery \(r.id): \(r.status.rawValue) on \(r.closedOn?.description ?? "") by \(r.closedBy ?? ""), \(Yuan.text(fen: r.amountFen)) yuan"
                 )

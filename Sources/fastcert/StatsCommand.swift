@@ -39,7 +39,7 @@ struct StatsCommand: AsyncParsableCommand {
                 try month.map { text in
                     guard let parsed = Month(text) else { throw ValidationError("--month must be YYYY-MM") }
                     return parsed
-                } ?? Month(Day(Date()))
+                } ?? Month(ServiceClock.today())
             let store = try ledger.open()
             var stored: UnitStats?
             if !live { stored = try await store.queries.monthlyStats(units: [unit], months: [chosen])[unit]?.first?.stats }

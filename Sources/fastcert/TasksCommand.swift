@@ -38,13 +38,14 @@ struct TasksCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
+                let day = try parseDay(day, option: "--day")
                 let stores = try ledger.open()
                 // A visit is evidence of life: recorded by the staff member who made it, with their
                 // own key, never by the machine's account.
                 let acting = try await key.acting(stores, roles: [.operator], to: "complete tasks")
                 try ActorID.requireNamed(acting.actor, to: "record what staff found on a task")
                 let changes = try await stores.casework.completeTask(
-                    id, outcome: outcome, on: try parseDay(day, option: "--day"), note: note, by: acting.actor, scope: acting.scope)
+                    id, outcome: outcome, on: day, note: note, by: acting.actor, scope: acting.scope)
                 let summary = changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print("task \(id): \(outcome.rawValue)\(summary.isEmpty ? "" : "; ledger changes: \(summary)")")
             }

@@ -46,11 +46,15 @@ struct LedgerCommandTests {
             #expect(shown.status == 0)
             #expect(shown.stdout.contains("deadline 2027-01-20") && shown.stdout.contains("behaviour model"))
             #expect(try await run(["alerts", "--unit", "370202", "--kind", "warning"]).stdout.contains(wang))
-            let early = try await run(["payroll", "run", "--month", "2026-11", "--today", "2026-10-31"])
+            // A run is dated the service's today (the test clock here).
+            func runDated(_ arguments: [String], on today: String) async throws -> CommandLineTests.Run {
+                try await ledger.run(arguments, environment: [ServiceClock.testVariable: today])
+            }
+            let early = try await runDated(["payroll", "run", "--month", "2026-11"], on: "2026-10-31")
             #expect(early.status != 0 && early.stderr.contains("can be run from 2026-11-01"))
-            let payroll = try await run(["payroll", "run", "--month", "2026-11", "--today", "2026-11-01"])
+            let payroll = try await runDated(["payroll", "run", "--month", "2026-11"], on: "2026-11-01")
             #expect(payroll.status == 0 && payroll.stdout.contains("payroll 2026-11: run on 2026-11-01"), "\(payroll.stderr)")
-            #expect(try await run(["payroll", "run", "--month", "2026-11", "--today", "2026-11-02"]).stderr.contains("never repeated"))
+            #expect(try await runDated(["payroll", "run", "--month", "2026-11"], on: "2026-11-02").stderr.contains("never repeated"))
             let export = try await run(["payroll", "export", "--month", "2026-11", "--unit", "370202"])
             #expect(export.stdout.hasPrefix("line,run_month,resident_id,name,unit_code,for_month,kind,amount,reason\n"))
             #expect(export.stdout.contains(",2026-11,\(wang),Wang Fang,370202001001,2026-11,regular,3200.50,"))
@@ -103,13 +107,15 @@ struct LedgerCommandTests {
             let bob = try await Self.key(ledger, ["--role", "operator", "--unit", "3702", "--name", "city office", "--holder", "bob"])
             let kiosk = try await Self.key(ledger, ["--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk"])
             let aliceFile = try ledger.write("alice.key", alice2 + "\n")
-            func run(_ arguments: [String], user: String, key: String? = nil) async throws -> CommandLineTests.Run {
-                var environment = ["USER": user, "SUDO_USER": user, "LOGNAME": user]
+            func run(_ arguments: [String], user: String, key: String? = nil, on today: String = "2026-06-05") async throws
+                -> CommandLineTests.Run
+            {
+                var environment = ["USER": user, "SUDO_USER": user, "LOGNAME": user, ServiceClock.testVariable: today]
                 if let key { environment["FASTCERT_KEY"] = key }
                 return try await ledger.run(arguments, environment: environment)
             }
             #expect(try await run(["ledger", "sweep", "--as-of", "2026-06-02"], user: "alice").stdout.contains("1 suspended"))
-            let reinstate = ["decisions", "reinstate", wang, "--reason", "discharge letter seen", "--as-of", "2026-06-05"]
+            let reinstate = ["decisions", "reinstate", wang, "--reason", "discharge letter seen"]
             // The environment names nobody: without a key the command is the machine's account, never one of the four eyes.
             let byUser = try await run(reinstate, user: "alice")
             #expect(byUser.status == 4 && byUser.stderr.contains("named_operator_required"), "\(byUser.stderr)")
@@ -117,7 +123,7 @@ struct LedgerCommandTests {
             #expect(byKiosk.status == 4 && byKiosk.stderr.contains("forbidden_role"), "\(byKiosk.stderr)")
             let asked = try await run(reinstate, user: "alice", key: alice)
             #expect(asked.status == 0 && asked.stdout.contains("decision 1  reinstate  pending"), "\(asked.stderr)")
-            let approve = ["decisions", "approve", "1", "--as-of", "2026-06-06"]
+            let approve = ["decisions", "approve", "1"]
             let sameKey = try await run(approve, user: "alice", key: alice)
             #expect(sameKey.status == 4 && sameKey.stderr.contains("same_operator"), "\(sameKey.stderr)")
             let secondKey = try await run(approve + ["--key-file", aliceFile], user: "bob")
@@ -133,7 +139,7 @@ struct LedgerCommandTests {
             let forged = try await run(approve, user: "bob", key: "fc_0000000000000000.forged")
             #expect(forged.status == 4 && forged.stderr.contains("invalid_key"))
             // A payroll run without a key is recorded as the account from the operating system, whatever USER says.
-            let paid = try await run(["payroll", "run", "--month", "2026-06", "--today", "2026-06-10"], user: "mallory")
+            let paid = try await run(["payroll", "run", "--month", "2026-06"], user: "mallory", on: "2026-06-10")
             #expect(paid.status == 0, "\(paid.stderr)")
             let runs = try await run(["payroll", "list"], user: "mallory")
             #expect(runs.stdout.contains("system:") && !runs.stdout.contains("mallory"), "\(runs.stdout)")
@@ -174,7 +180,9 @@ struct LedgerCommandTests {
         }
     }
 
-    @Test("nothing in the future: a sweep, a payroll run, a task outcome or a decision after today is refused; a month is paid once begun")
+    @Test(
+        "nothing in the future: a sweep, a task outcome or an import after today is refused; a payroll month once begun and at most a month late; decisions dated today"
+    )
     func future() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let ledger = CommandLedger(folder: folder)
@@ -187,15 +195,17 @@ struct LedgerCommandTests {
                 return try await ledger.run(arguments, environment: environment)
             }
             for refused in [
-                ["ledger", "sweep", "--as-of", "2026-05-21"], ["payroll", "run", "--month", "2026-05", "--today", "2026-06-01"],
-                ["decisions", "hold", wang, "--until", "2026-08-01", "--reason", "inquiry", "--as-of", "2026-05-21"],
-                ["persons", "import", "none.csv", "--today", "2028-01-01"],
+                ["ledger", "sweep", "--as-of", "2026-05-21"], ["persons", "import", "none.csv", "--today", "2028-01-01"],
+                ["tasks", "complete", "1", "--outcome", "seen-alive", "--day", "2026-05-21"],
             ] {
                 let answer = try await run(refused)
                 #expect(answer.status == 4 && answer.stderr.contains("future_day"), "\(refused): \(answer.stderr)")
             }
-            let notBegun = try await run(["payroll", "run", "--month", "2026-06"])
-            #expect(notBegun.status == 4 && notBegun.stderr.contains("payroll_month"), "\(notBegun.stderr)")
+            // A month is run once begun and at most a month late: neither June nor March.
+            for month in ["2026-06", "2026-03"] {
+                let refused = try await run(["payroll", "run", "--month", month])
+                #expect(refused.status == 4 && refused.stderr.contains("payroll_month"), "\(month): \(refused.stderr)")
+            }
             // The field check opens a month before the deadline (2026-06-01).
             #expect(try await run(["ledger", "sweep", "--as-of", "2026-05-10"]).status == 0)
             let tasks = try await run(["tasks", "list", "--unit", "3702"])
@@ -210,6 +220,14 @@ struct LedgerCommandTests {
             #expect(noKey.status == 4 && noKey.stderr.contains("named_operator_required"), "\(noKey.stderr)")
             let visited = try await run(["tasks", "complete", String(id), "--outcome", "seen-alive", "--day", "2026-05-12"], key: staff)
             #expect(visited.status == 0 && visited.stdout.contains("certified"), "\(visited.stderr)")
+            // Sweeps go forward: none before the last one.
+            let backwards = try await run(["ledger", "sweep", "--as-of", "2026-05-01"])
+            #expect(backwards.status == 4 && backwards.stderr.contains("a sweep is not dated before it"), "\(backwards.stderr)")
+            // Single-operator money decisions need a named person too.
+            let waived = try await run(["decisions", "hold", wang, "--until", "2026-08-01", "--reason", "inquiry"])
+            #expect(waived.status == 4 && waived.stderr.contains("named_operator_required"), "\(waived.stderr)")
+            let held = try await run(["decisions", "hold", wang, "--until", "2026-08-01", "--reason", "inquiry"], key: staff)
+            #expect(held.status == 0 && held.stdout.contains("on 2026-05-20"), "\(held.stdout) \(held.stderr)")
         }
     }
 }

@@ -39,19 +39,26 @@ public struct APIKey: Sendable, Equatable {
     /// What this key's actions are recorded as (``ActorID``).
     public var actor: String { ActorID(key: self).description }
 
-    /// A holder as compared: without case, surrounding space or doubled spaces.
+    /// A holder as compared: compatibility-normalized (NFKC: a full-width `ａｌｉｃｅ` from an input
+    /// method is `alice`), without case, surrounding space or doubled spaces.
     public static func canonicalHolder(_ holder: String) -> String {
-        holder.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        holder.precomposedStringWithCompatibilityMapping.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     /// A holder's name as given at key creation, checked: 1 to 64 characters of letters, digits,
     /// spaces and `.-_@`, without the word that joins a holder to their key (` via `). Returns it trimmed.
     public static func checkHolder(_ text: String) throws(LedgerError) -> String {
-        let holder = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let holder = text.precomposedStringWithCompatibilityMapping.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let allowed = holder.unicodeScalars.allSatisfy {
             $0.properties.isAlphabetic || $0.properties.numericType != nil || " .-_@".unicodeScalars.contains($0)
         }
-        guard !holder.isEmpty, holder.count <= 64, allowed, !holder.lowercased().contains(ActorID.via) else {
+        let canonical = canonicalHolder(holder)
+        // Nothing that reads as another kind of actor: a key id, the sweep, a word with no letter.
+        let reserved = canonical.hasPrefix("fc_") || ["sweep", "system", "demo"].contains(canonical)
+        let hasLetter = holder.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+        guard !holder.isEmpty, holder.count <= 64, allowed, hasLetter, !reserved, !canonical.contains(ActorID.via.lowercased()),
+            !canonical.hasSuffix(" via")
+        else {
             throw LedgerError(
                 .invalidKeyOptions,
                 "--holder names the person the key is issued to (a staff ID or name): 1 to 64 letters, digits, spaces or .-_@")

@@ -21,6 +21,9 @@ public struct EvidenceDelivery: Sendable {
     /// The kinds of the death class this door takes when it takes no death class as such (a field
     /// check's death report comes through the task door).
     public var deathKinds: Set<String> = []
+    /// Kinds this door never takes though their class is among ``classes`` (what only the task
+    /// door records: a community's death report is a staff member's finding on a field check).
+    public var excludedKinds: Set<String> = []
     /// The day the rows are received: none may be observed after it (plus a day of clock skew).
     public var receivedOn: Day
 
@@ -44,10 +47,13 @@ public struct EvidenceDelivery: Sendable {
     }
 
     /// A department's feed key (over HTTP, or `--key-file` on the command line): its own
-    /// departments' strong, reference and death kinds, its unit's subtree.
+    /// departments' strong, reference and death kinds, its unit's subtree; never the task door's
+    /// death report.
     public static func feed(_ key: APIKey, receivedOn: Day) -> EvidenceDelivery {
-        EvidenceDelivery(
+        var delivery = EvidenceDelivery(
             by: key.actor, sources: Set(key.sources), scope: key.unitPath, classes: [.strong, .reference, .death], receivedOn: receivedOn)
+        delivery.excludedKinds = task(by: key.actor, receivedOn: receivedOn).deathKinds
+        return delivery
     }
 
     /// The service's own face verification (kiosk or mobile), recorded by the attempt's key.
@@ -65,6 +71,9 @@ public struct EvidenceDelivery: Sendable {
 
     /// Why this door does not take `kind`, or nil when it does.
     public func refusal(_ kind: LedgerRules.Kind) -> String? {
+        if excludedKinds.contains(kind.kind) {
+            return "\(kind.kind) is recorded when community staff complete a field check (fastcert tasks complete), not delivered by a feed"
+        }
         if classes.contains(kind.class) || deathKinds.contains(kind.kind) { return nil }
         switch kind.class {
         case .biometric: return "\(kind.kind) is recorded by the verification service itself, never delivered in a file or by a feed"

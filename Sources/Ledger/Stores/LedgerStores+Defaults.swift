@@ -17,7 +17,8 @@ extension EvidenceStore {
         progress: (@Sendable (Int, Double) -> Void)? = nil
     ) async throws {
         try await importEvidence(
-            input, batchSize: batchSize, delivery: .file(by: ActorID.systemAccount.description, receivedOn: Day(Date())), into: &report,
+            input, batchSize: batchSize, delivery: .file(by: ActorID.systemAccount.description, receivedOn: ServiceClock.today()),
+            into: &report,
             progress: progress)
     }
 

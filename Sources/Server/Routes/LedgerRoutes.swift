@@ -213,6 +213,8 @@ struct LedgerRoutes {
             day = ServiceClock.today()
         }
         guard day <= ServiceClock.today() else { throw APIError(.invalidDay, "the day of a visit cannot be in the future") }
+        // What staff found is evidence of life: recorded by a named person, never a key issued to nobody.
+        try ActorID.requireNamed(caller.actor, to: "record what staff found on a task")
         // The scope is the task's person's unit now, checked with the write (a task of someone who
         // moved away is unknown here, as a person outside the unit is).
         let changes = try await casework.completeTask(
