@@ -1,7 +1,8 @@
 import Foundation
 
-/// The evidence catalogue and the deferral rules, from an editable JSON file. The default ships with
-/// the program (`Resources/ledger-rules.json`); an operator can pass an edited copy.
+/// The evidence catalogue and the deferral rules, as JSON. The shipped ones
+/// (`Resources/ledger-rules.json`) are a new database's version 1; after that the rules in force
+/// are the database's, changed only by a proposal a second operator approves (`fastcert rules`).
 public struct LedgerRules: Sendable, Codable, Equatable {
     /// How much an evidence kind says about a person being alive.
     public enum EvidenceClass: String, Sendable, Codable, CaseIterable {
@@ -150,53 +151,178 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         } catch {
             throw LedgerError(.rulesUnreadable, "cannot read the rules file \(url.path): \(error.localizedDescription)")
         }
+        return try decode(data, from: "the rules file \(url.path)")
+    }
+
+    /// Decodes and checks rules (`source` names where they came from in the error): a field
+    /// missing, of the wrong type or with an unknown value (an evidence class, a proof) is named
+    /// by its path (`kinds[3].class`).
+    public static func decode(_ data: Data, from source: String) throws(LedgerError) -> LedgerRules {
         let rules: LedgerRules
         do {
             rules = try JSONDecoder().decode(LedgerRules.self, from: data)
+        } catch let error as DecodingError {
+            throw LedgerError(.rulesInvalid, "\(source) is not valid: \(describe(error))")
         } catch {
-            throw LedgerError(.rulesInvalid, "the rules file \(url.path) is not valid: \(error)")
+            throw LedgerError(.rulesInvalid, "\(source) is not valid: \(error)")
         }
         try rules.validate()
         return rules
     }
 
-    /// Checks what JSON decoding cannot: ranges, duplicates, weights where they belong.
+    /// A decoding error as the field it is about and what is wrong with it.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined().trimmingPrefix(".").description
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not JSON (\(context.debugDescription))" : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// Checks what JSON decoding cannot: ranges, order, duplicates, weights where they belong.
+    /// Each refusal (`rules_invalid`) names the field, so whoever edits the file knows what to fix.
     public func validate() throws(LedgerError) {
-        func fail(_ message: String) -> LedgerError { LedgerError(.rulesInvalid, message) }
-        guard !service_period_months.isEmpty else { throw fail("service_period_months names no benefit level") }
-        for (level, months) in service_period_months where !(6...24).contains(months) {
-            throw fail("benefit level \(level): the service period must be 6 to 24 months, not \(months)")
+        func fail(_ field: String, _ message: String) -> LedgerError { LedgerError(.rulesInvalid, "\(field): \(message)") }
+        guard let shortest = service_period_months.values.min() else {
+            throw fail("service_period_months", "names no benefit level")
         }
-        guard warning_months > field_check_months, field_check_months >= 0 else {
-            throw fail("warning_months must be larger than field_check_months")
+        for (level, months) in service_period_months.sorted(by: { $0.key < $1.key }) where !(6...24).contains(months) {
+            throw fail("service_period_months.\(level)", "the service period must be 6 to 24 months, not \(months)")
         }
-        guard behaviour_model.window_days > 0, (0...1).contains(behaviour_model.threshold), behaviour_model.min_sources >= 2 else {
-            throw fail("behaviour_model needs a positive window, a threshold in 0...1 and min_sources of at least 2")
+        guard field_check_months >= 0 else { throw fail("field_check_months", "must be 0 or more, not \(field_check_months)") }
+        guard warning_months > field_check_months else {
+            throw fail("warning_months", "must be more than field_check_months (\(field_check_months)), not \(warning_months)")
         }
-        guard (6...60).contains(behaviour_model.anchor_months), (0...90).contains(behaviour_model.min_deadline_move_days) else {
-            throw fail("behaviour_model needs anchor_months of 6 to 60 and min_deadline_move_days of 0 to 90")
+        guard warning_months < shortest else {
+            throw fail("warning_months", "must be less than the shortest service period (\(shortest) months), not \(warning_months)")
+        }
+        let model = behaviour_model
+        guard model.window_days > 0 else { throw fail("behaviour_model.window_days", "must be positive, not \(model.window_days)") }
+        // Written so that NaN fails too: 0 would let any single event certify.
+        guard model.threshold > 0, model.threshold <= 1 else {
+            throw fail("behaviour_model.threshold", "must be more than 0 and at most 1, not \(model.threshold)")
+        }
+        let referenceSources = Set(kinds.filter { $0.class == .reference }.map(\.source))
+        guard model.min_sources >= 2 else {
+            throw fail(
+                "behaviour_model.min_sources", "must be at least 2 (one department's behaviour never certifies), not \(model.min_sources)")
+        }
+        guard model.min_sources <= referenceSources.count else {
+            throw fail(
+                "behaviour_model.min_sources",
+                "must be at most the \(referenceSources.count) departments that report reference kinds, not \(model.min_sources)")
+        }
+        guard (6...60).contains(model.anchor_months) else {
+            throw fail("behaviour_model.anchor_months", "must be 6 to 60, not \(model.anchor_months)")
+        }
+        guard (0...90).contains(model.min_deadline_move_days) else {
+            throw fail("behaviour_model.min_deadline_move_days", "must be 0 to 90, not \(model.min_deadline_move_days)")
+        }
+        guard (0...130).contains(attention.min_age) else { throw fail("attention.min_age", "must be 0 to 130, not \(attention.min_age)") }
+        guard attention.inpatient_within_days > 0 else {
+            throw fail("attention.inpatient_within_days", "must be positive, not \(attention.inpatient_within_days)")
         }
         let hidden = hidden_death
-        guard hidden.presence_gap_days > 0, hidden.history_days > hidden.presence_gap_days, hidden.possession_recent_days > 0,
-            hidden.min_possession_events > 0
-        else {
-            throw fail("hidden_death needs positive days and events, and history_days longer than presence_gap_days")
+        guard hidden.presence_gap_days > 0 else {
+            throw fail("hidden_death.presence_gap_days", "must be positive, not \(hidden.presence_gap_days)")
         }
-        guard (1...24).contains(overrides.max_extension_months), (1...12).contains(overrides.max_hold_months),
-            (1...12).contains(overrides.reinstatement_months)
-        else {
-            throw fail("overrides need max_extension_months of 1 to 24, max_hold_months and reinstatement_months of 1 to 12")
+        guard hidden.history_days > hidden.presence_gap_days else {
+            throw fail(
+                "hidden_death.history_days",
+                "must be longer than presence_gap_days (\(hidden.presence_gap_days)), not \(hidden.history_days)")
         }
+        guard hidden.possession_recent_days > 0 else {
+            throw fail("hidden_death.possession_recent_days", "must be positive, not \(hidden.possession_recent_days)")
+        }
+        guard hidden.min_possession_events > 0 else {
+            throw fail("hidden_death.min_possession_events", "must be positive, not \(hidden.min_possession_events)")
+        }
+        guard (0...130).contains(service_ledger.home_visit_age_living_alone) else {
+            throw fail("service_ledger.home_visit_age_living_alone", "must be 0 to 130, not \(service_ledger.home_visit_age_living_alone)")
+        }
+        guard (1...24).contains(overrides.max_extension_months) else {
+            throw fail("overrides.max_extension_months", "must be 1 to 24, not \(overrides.max_extension_months)")
+        }
+        guard (1...12).contains(overrides.max_hold_months) else {
+            throw fail("overrides.max_hold_months", "must be 1 to 12, not \(overrides.max_hold_months)")
+        }
+        guard (1...12).contains(overrides.reinstatement_months) else {
+            throw fail("overrides.reinstatement_months", "must be 1 to 12, not \(overrides.reinstatement_months)")
+        }
+        guard reminder_text.contains("{deadline}") else { throw fail("reminder_text", "must say the deadline ({deadline})") }
+        guard !kinds.isEmpty else { throw fail("kinds", "lists no evidence kind") }
         var seen = Set<String>()
-        for kind in kinds {
-            guard seen.insert(kind.kind).inserted else { throw fail("kind \(kind.kind) is listed twice") }
-            switch (kind.class, kind.weight, kind.proves) {
-            case (.reference, let weight?, .some) where (0...1).contains(weight): break
-            case (.reference, _, nil): throw fail("reference kind \(kind.kind) must say what it proves: presence or possession")
-            case (.reference, _, _): throw fail("reference kind \(kind.kind) needs a weight between 0 and 1")
-            case (_, nil, nil): break
-            case (_, _, _): throw fail("kind \(kind.kind) is \(kind.class.rawValue): only reference kinds carry a weight and a proof")
+        for (index, kind) in kinds.enumerated() {
+            let field = "kinds[\(index)] (\(kind.kind))"
+            guard !kind.kind.isEmpty, !kind.source.isEmpty, !kind.label.isEmpty else {
+                throw fail(field, "needs a kind, a source and a label")
             }
+            guard seen.insert(kind.kind).inserted else { throw fail(field, "kind \(kind.kind) is listed twice") }
+            switch (kind.class, kind.weight, kind.proves) {
+            case (.reference, let weight?, .some) where weight > 0 && weight <= 1: break
+            case (.reference, _, nil): throw fail("\(field).proves", "a reference kind must say what it proves: presence or possession")
+            case (.reference, let weight, _):
+                throw fail(
+                    "\(field).weight", "a reference kind needs a weight more than 0 and at most 1, not \(weight.map { "\($0)" } ?? "none")")
+            case (_, nil, nil): break
+            case (_, _, _): throw fail(field, "is \(kind.class.rawValue): only reference kinds carry a weight and a proof")
+            }
+        }
+        for name in attention.inpatient_kinds where kind(name)?.class != .reference {
+            throw fail("attention.inpatient_kinds", "\(name) is not a reference kind of the catalogue")
+        }
+    }
+
+    /// Checks a change of the catalogue against `reference` (the shipped one): a kind whose class,
+    /// source or proof differs from the reference's (card use relabelled presence, a possession kind
+    /// made strong, a department's kind moved to another to count twice), or a reference kind the
+    /// reference does not have, must give its reason in its own `why`: a new one, not the
+    /// reference's. Refused (`rules_invalid`) naming the kind and what changed.
+    public func validateChange(from reference: LedgerRules) throws(LedgerError) {
+        for (index, kind) in kinds.enumerated() {
+            let why = kind.why?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let field = "kinds[\(index)] (\(kind.kind)).why"
+            guard let before = reference.kind(kind.kind) else {
+                if kind.class == .reference, why.isEmpty {
+                    throw LedgerError(
+                        .rulesInvalid,
+                        "\(field): a reference kind not in the shipped catalogue must say why it proves \(kind.proves?.rawValue ?? "anything")"
+                    )
+                }
+                continue
+            }
+            var changed: [String] = []
+            if kind.class != before.class { changed.append("class \(before.class.rawValue) to \(kind.class.rawValue)") }
+            if kind.source != before.source { changed.append("source \(before.source) to \(kind.source)") }
+            if kind.proves != before.proves {
+                changed.append("proves \(before.proves?.rawValue ?? "nothing") to \(kind.proves?.rawValue ?? "nothing")")
+            }
+            guard !changed.isEmpty else { continue }
+            guard !why.isEmpty, why != before.why?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw LedgerError(
+                    .rulesInvalid,
+                    "\(field): \(kind.kind) changes \(changed.joined(separator: ", ")) from the shipped catalogue; "
+                        + "its why must give the reason (a new one, not the shipped \"\(before.why ?? "")\")")
+            }
+        }
+    }
+
+    /// The rules as canonical JSON (keys sorted, no whitespace): what the database stores and
+    /// hashes, so the same rules always have the same hash whatever the file's layout.
+    public func canonicalJSON() throws(LedgerError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(self)
+        } catch {
+            throw LedgerError(.rulesInvalid, "the rules cannot be written as JSON: \(error)")
         }
     }
 

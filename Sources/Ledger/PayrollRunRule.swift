@@ -28,9 +28,9 @@ extension Payroll {
 
     /// A run pays the whole city: only a key of the top unit may make it (`out_of_scope`); the
     /// system account, without a key, acts for the whole city.
-    public static func checkRunner(_ key: APIKey?) throws(LedgerError) {
+    public static func checkRunner(_ key: APIKey?, what: String = "a payroll run") throws(LedgerError) {
         guard let key, key.unitPath.split(separator: "/").count != 1 else { return }
-        throw LedgerError(.outOfScope, "a payroll run covers the whole city: it needs an operator key of the city unit")
+        throw LedgerError(.outOfScope, "\(what) covers the whole city: it needs an operator key of the city unit")
     }
 
     /// Whether the payroll of `month` may be run on `day`, after the stored runs of `history`:

@@ -7,6 +7,12 @@ import Liveness
 extension ServerConfiguration {
     /// Refuses values that cannot work, naming the setting.
     public func validate() throws {
+        if rules != nil {
+            throw ConfigurationError(
+                "the rules setting (--rules, FASTCERT_RULES, \"rules\" in the configuration file) is gone: the service decides under the "
+                    + "rules in force in the database (fastcert rules show); change them with fastcert rules propose FILE --reason ... "
+                    + "and a second operator's fastcert rules approve ID")
+        }
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be 0 to 65535 (got \(port))") }
         guard (1...64).contains(workers) else { throw ConfigurationError("workers must be 1 to 64 (got \(workers))") }
         guard (1...10_000).contains(engineQueue) else { throw ConfigurationError("engine queue must be 1 to 10000") }

@@ -14,7 +14,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// The folder holding the three dlib models (`models/fetch.sh` fills it); nil: `./models`, else
     /// the `models/` folder of the checkout that built the binary.
     public var models: String?
-    /// The ledger rules file; nil: the shipped rules.
+    /// Gone: the rules in force are kept in the database (`fastcert rules`). Still read from a
+    /// configuration file, `FASTCERT_RULES` or `--rules` only so that ``validate()`` refuses it
+    /// with how rules change now, rather than the service starting on other rules than asked.
     public var rules: String?
     /// The 256-bit key that seals face templates; nil: `<database>.template-key`, created on first start.
     public var templateKeyFile: String?

@@ -63,7 +63,7 @@ extension LedgerStore {
                 conflictID: d.conflictId, outcome: d.outcome, until: d.until.flatMap(Day.init), reason: d.reason, status: d.status,
                 requestedBy: d.requestedBy, requestedOn: Day(d.requestedOn)!, decidedBy: d.decidedBy,
                 decidedOn: d.decidedOn.flatMap(Day.init),
-                decisionReason: d.decisionReason)
+                decisionReason: d.decisionReason, rulesVersion: d.rulesVersion)
         }
     }
 
@@ -105,11 +105,12 @@ extension LedgerStore {
                 )?.recorded)
             var resolution = DecisionRow(
                 personId: person, kind: Decision.Kind.resolveConflict.rawValue, conflictId: id, outcome: outcome.rawValue, reason: reason,
-                status: "done", requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description)
+                status: "done", requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description,
+                rulesVersion: self.rulesVersion)
             try resolution.insert(db)
             try Self.record(
                 [DecisionRules.resolved(conflict: id, deathStands: outcome == .evidenceRejected, reason: reason, on: day)], person: person,
-                evidence: nil, actor: actor, at: Self.timestamp(), db)
+                evidence: nil, actor: actor, at: Self.timestamp(), rules: self.rulesVersion, db)
             var decisions = [try self.decision(resolution.id!, db)]
             if outcome == .deathDisputed,
                 DecisionRules.disputeAsksReversal(
@@ -140,11 +141,12 @@ extension LedgerStore {
             try Self.fourEyes(kind), person: person, ledger: Self.ledger(row, at: 1), open: try openDecision(kind, of: person, db)?.recorded
         )
         var request = DecisionRow(
-            personId: person, kind: kind.rawValue, reason: reason, status: "pending", requestedBy: actor, requestedOn: day.description)
+            personId: person, kind: kind.rawValue, reason: reason, status: "pending", requestedBy: actor, requestedOn: day.description,
+            rulesVersion: self.rulesVersion)
         try request.insert(db)
         try Self.record(
             [DecisionRules.requested(request.id!, asking: what, reason: reason, on: day)], person: person, evidence: nil, actor: actor,
-            at: Self.timestamp(), db)
+            at: Self.timestamp(), rules: self.rulesVersion, db)
         return try decision(request.id!, db)
     }
 
@@ -166,7 +168,7 @@ extension LedgerStore {
                 note: note,
                 by: actor, ledger: &ledger, on: day)
             try Self.save(ledger, person: request.personId, db)
-            try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, db)
+            try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
             var counts = [change.kind.rawValue: 1]
             if change.kind == .deathReversed, let death {
                 try self.closeConflicts(of: request.personId, decision: id, by: actor, on: day, db)
@@ -188,7 +190,7 @@ extension LedgerStore {
             try request.close("rejected", by: actor, on: day, reason: reason, db)
             try Self.record(
                 [DecisionRules.rejected(request.recorded, kind: request.kind, reason: reason, on: day)], person: request.personId,
-                evidence: nil, actor: actor, at: Self.timestamp(), db)
+                evidence: nil, actor: actor, at: Self.timestamp(), rules: self.rulesVersion, db)
             return try self.decision(id, db)
         }
     }
@@ -208,11 +210,12 @@ extension LedgerStore {
                 &ledger, until: until, on: day, cause: "deadline \(before) extended to \(until): \(reason)")
             var decision = DecisionRow(
                 personId: person, kind: Decision.Kind.extend.rawValue, until: until.description, reason: reason, status: "done",
-                requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description)
+                requestedBy: actor, requestedOn: day.description, decidedBy: actor, decidedOn: day.description,
+                rulesVersion: self.rulesVersion)
             try decision.insert(db)
             let now = Self.timestamp()
             try Self.save(ledger, person: person, db)
-            try Self.record([change], person: person, evidence: nil, actor: actor, at: now, db)
+            try Self.record([change], person: person, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
             try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, by: actor, db)
             _ = try self.reevaluate([person], on: day, now: now, db)
             return try self.decision(decision.id!, db)
@@ -233,11 +236,11 @@ extension LedgerStore {
                 person: person, ledger: Self.ledger(row, at: 1), open: try self.openDecision(.hold, of: person, db)?.recorded)
             var decision = DecisionRow(
                 personId: person, kind: Decision.Kind.hold.rawValue, until: until.description, reason: reason, status: "in_force",
-                requestedBy: actor, requestedOn: day.description)
+                requestedBy: actor, requestedOn: day.description, rulesVersion: self.rulesVersion)
             try decision.insert(db)
             try Self.record(
                 [DecisionRules.held(decision.id!, until: until, reason: reason, on: day)], person: person, evidence: nil, actor: actor,
-                at: Self.timestamp(), db)
+                at: Self.timestamp(), rules: self.rulesVersion, db)
             return try self.decision(decision.id!, db)
         }
     }
@@ -271,7 +274,7 @@ extension LedgerStore {
         try hold.close("ended", by: actor, on: day, reason: reason, db)
         try Self.record(
             [DecisionRules.released(hold.recorded, reason: reason, on: day)], person: hold.personId, evidence: nil, actor: actor, at: now,
-            db)
+            rules: rulesVersion, db)
     }
 
     // MARK: - Helpers
@@ -335,7 +338,7 @@ extension LedgerStore {
             var row = DecisionRow(
                 personId: person, kind: Decision.Kind.resolveConflict.rawValue, conflictId: conflict, outcome: "death_reversed",
                 reason: "the death was reversed by decision \(decision)", status: "done", requestedBy: actor, requestedOn: day.description,
-                decidedBy: actor, decidedOn: day.description)
+                decidedBy: actor, decidedOn: day.description, rulesVersion: self.rulesVersion)
             try row.insert(db)
         }
     }
@@ -354,7 +357,8 @@ extension LedgerStore {
             let changes = try changes(for: kind, on: day, person: person, upTo: row["id"], by: row["by"], ledger: &ledger, db)
             guard !changes.isEmpty else { continue }
             try Self.save(ledger, person: person, db)
-            try Self.keep(changes, person: person, evidence: row["id"], on: day, by: row["by"], at: now, into: &report, db)
+            try Self.keep(
+                changes, person: person, evidence: row["id"], on: day, by: row["by"], at: now, into: &report, rules: self.rulesVersion, db)
         }
         return report.changes
     }

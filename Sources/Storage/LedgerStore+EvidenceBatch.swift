@@ -182,7 +182,9 @@ extension LedgerStore {
                     for: row.kind, on: row.day, person: person, upTo: evidenceID, by: batch.delivery.by, ledger: &ledger, db)
                 guard !changes.isEmpty else { continue }
                 changed = true
-                try Self.keep(changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report, db)
+                try Self.keep(
+                    changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report,
+                    rules: self.rulesVersion, db)
             }
             if changed { try Self.save(ledger, person: person, db) }
         }
@@ -244,7 +246,9 @@ extension LedgerStore {
             for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, by: delivery.by, ledger: &ledger, db)
         if !changes.isEmpty {
             try Self.save(ledger, person: entry.id.value, db)
-            try Self.keep(changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report, db)
+            try Self.keep(
+                changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report,
+                rules: self.rulesVersion, db)
         }
         for (kind, n) in try reevaluate([entry.id.value], on: delivery.receivedOn, now: now, db) { report.changes[kind, default: 0] += n }
         return (report, evidenceID)
@@ -256,7 +260,7 @@ extension LedgerStore {
     /// ``LedgerChange/closesFieldChecks``: a certification closes their open field checks).
     static func keep(
         _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, by actor: String, at now: String,
-        into report: inout ImportReport, _ db: Database
+        into report: inout ImportReport, rules version: Int?, _ db: Database
     ) throws {
         // The tasks closed name the actor of what closed them (the evidence's deliverer).
         if changes.contains(where: \.closesOpenTasks) {
@@ -267,7 +271,7 @@ extension LedgerStore {
         } else if changes.contains(where: \.closesFieldChecks) {
             try closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
         }
-        try record(changes, person: person, evidence: evidence, actor: actor, at: now, db)
+        try record(changes, person: person, evidence: evidence, actor: actor, at: now, rules: version, db)
         for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
     }
 

@@ -21,12 +21,13 @@ extension LedgerStore {
                     detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))", actor: e["delivered_by"])
             }
             timeline += try Row.fetchAll(
-                db, sql: "SELECT kind, day, cause, back_pay_months, actor FROM ledger_event WHERE person_id = ? ORDER BY id",
+                db, sql: "SELECT kind, day, cause, back_pay_months, actor, rules_version FROM ledger_event WHERE person_id = ? ORDER BY id",
                 arguments: [id.value]
             ).map { e in
                 var detail: String = e["cause"]
                 if let months = e["back_pay_months"] as Int? { detail += "; back pay owed: \(months) month(s)" }
-                return PersonView.Entry(kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"])
+                return PersonView.Entry(
+                    kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"], rulesVersion: e["rules_version"])
             }
             // Tasks: opened (the reason), and closed with what staff found, their note and who closed it.
             for t in try Row.fetchAll(

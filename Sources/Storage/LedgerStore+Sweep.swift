@@ -52,7 +52,8 @@ extension LedgerStore {
             try openTask(person, kind: "attention", key: stay, reason: reason, on: day, db)
             guard db.changesCount == 1 else { continue }
             try Self.record(
-                [LedgerChange(kind: .attention, day: day, cause: reason)], person: person["id"], evidence: nil, actor: "sweep", at: now, db)
+                [LedgerChange(kind: .attention, day: day, cause: reason)], person: person["id"], evidence: nil, actor: "sweep", at: now,
+                rules: self.rulesVersion, db)
             raised += 1
         }
         return raised
@@ -114,7 +115,8 @@ extension LedgerStore {
             guard db.changesCount == 1 else { continue }
             try openTask(person, kind: "field_check", key: ledger.deadline, reason: sign, on: day, db)
             try Self.record(
-                [LedgerChange(kind: .attention, day: day, cause: sign)], person: person["id"], evidence: nil, actor: "sweep", at: now, db)
+                [LedgerChange(kind: .attention, day: day, cause: sign)], person: person["id"], evidence: nil, actor: "sweep", at: now,
+                rules: self.rulesVersion, db)
             found += 1
         }
         return found
@@ -141,11 +143,22 @@ extension LedgerStore {
     /// batches as ``sweep(on:by:batch:)``. The day is recorded when the sweep is done; two
     /// processes sweeping at once apply each change once (each person's step is idempotent) and
     /// only one records the day. Nil when it had run.
+    ///
+    /// This is the service's daily sweep: it runs under the rules in force when it starts, so a
+    /// rules change approved while the service runs applies from the next day's sweep (the
+    /// service's routes pick it up at its next start). A store on rules the database does not
+    /// hold (``rulesVersion`` nil: a test's own rules) keeps its own.
     public func sweepIfDue(on day: Day, by actor: String, batch: Int = 20_000) async throws -> SweepReport? {
-        let done = try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep_run WHERE day = ?", arguments: [day.description]) ?? false
+        let (done, inForce) = try await read { db in
+            (
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep_run WHERE day = ?", arguments: [day.description]) ?? false,
+                try Int.fetchOne(db, sql: "SELECT version FROM rules_version WHERE status = 'in_force'")
+            )
         }
         guard !done else { return nil }
+        if let version = rulesVersion, let inForce, inForce != version {
+            return try await Self.inForce(database: database).sweepIfDue(on: day, by: actor, batch: batch)
+        }
         let report = try await sweepInBatches(on: day, batch: batch)
         let recorded = try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
         guard recorded else { return nil }
@@ -284,7 +297,7 @@ extension LedgerStore {
             on: day, rules: deferral)
         guard !effects.changes.isEmpty else { return [] }
         try Self.saveChanges(from: ledger, to: effects.ledger, person: id, db)
-        try Self.record(effects.changes, person: id, evidence: nil, actor: "sweep", at: now, db)
+        try Self.record(effects.changes, person: id, evidence: nil, actor: "sweep", at: now, rules: self.rulesVersion, db)
         for reminder in effects.reminders { try remind(person, deadline: reminder.deadline, round: reminder.round, on: day, db) }
         for task in effects.tasks { try openTask(person, kind: task.kind.rawValue, key: task.key, reason: task.reason, on: day, db) }
         return effects.changes

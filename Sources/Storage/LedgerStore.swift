@@ -7,11 +7,23 @@ import Ledger
 public struct LedgerStore: Sendable {
     public let database: AppDatabase
     public let rules: LedgerRules
+    /// The database's version number of ``rules``, recorded on every ledger event and decision this
+    /// store writes; nil for rules the database does not hold (a test's own rules).
+    public let rulesVersion: Int?
     let deferral: DeferralRules
 
+    /// A store deciding under `rules`, which the database may not hold: for tests and tools. Its
+    /// ``rulesVersion`` is the stored version with exactly these rules (the same canonical JSON),
+    /// else nil, and its events and decisions record that. The service and the command line open
+    /// the rules in force instead (``inForce(database:)``).
     public init(database: AppDatabase, rules: LedgerRules) {
+        self.init(database: database, rules: rules, version: Self.storedVersion(of: rules, in: database))
+    }
+
+    init(database: AppDatabase, rules: LedgerRules, version: Int?) {
         self.database = database
         self.rules = rules
+        rulesVersion = version
         deferral = DeferralRules(rules: rules)
     }
 
@@ -55,15 +67,18 @@ public struct LedgerStore: Sendable {
             ])
     }
 
-    /// Records each change as a ledger event with the evidence that caused it and the `actor` who
-    /// made the decision (the key or operator that delivered the evidence, or `sweep`), and what
-    /// follows for the money in the same transaction: a death opens a recovery case for the months
-    /// stored runs paid after it; a reversed death cancels the person's open cases.
+    /// Records each change as a ledger event with the evidence that caused it, the `actor` who
+    /// made the decision (the key or operator that delivered the evidence, or `sweep`) and the
+    /// rules' `version` it was made under (the store's ``rulesVersion``: the one place events are
+    /// written, so every event carries it), and what follows for the money in the same
+    /// transaction: a death opens a recovery case for the months stored runs paid after it; a
+    /// reversed death cancels the person's open cases.
     static func record(
-        _ changes: [LedgerChange], person: String, evidence: Int64?, actor: String, at now: String, _ db: Database
+        _ changes: [LedgerChange], person: String, evidence: Int64?, actor: String, at now: String, rules version: Int?,
+        _ db: Database
     ) throws {
         for change in changes {
-            try LedgerEventRow(change, person: person, evidence: evidence, actor: actor, at: now).insertFast(db)
+            try LedgerEventRow(change, person: person, evidence: evidence, actor: actor, at: now, rules: version).insertFast(db)
             switch change.kind {
             case .deceased: try claimPaidAfterDeath(person, death: change.day, actor: actor, at: now, db)
             case .deathReversed: try cancelRecoveries(person, on: change.day, actor: actor, db)

@@ -118,7 +118,7 @@ public struct PersonStore: LedgerBacked {
             try LedgerStore.save(ledger, person: id.value, db)
             try LedgerStore.record(
                 [LedgerChange(kind: .edited, day: today, cause: cause, deadline: deadline)], person: id.value, evidence: nil, actor: actor,
-                at: LedgerStore.timestamp(), db)
+                at: LedgerStore.timestamp(), rules: self.ledger.rulesVersion, db)
             return try PersonStore.personRecord(id, db)!
         }
     }

@@ -219,6 +219,7 @@ func describe(_ d: Decision) -> String {
     if let by = d.decidedBy, d.decidedBy != d.requestedBy || d.kind.needsSecondOperator || d.kind == .hold {
         parts.append("decided by \(by) on \(d.decidedOn?.description ?? "")\(d.decisionReason.map { ": \($0)" } ?? "")")
     }
+    parts.append(d.rulesVersion.map { "rules v\($0)" } ?? "rules unrecorded")
     return parts.joined(separator: "  ")
 }
 

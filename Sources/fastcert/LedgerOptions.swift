@@ -8,33 +8,38 @@ struct LedgerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The ledger's SQLite file (default: $FASTCERT_DATABASE, else ./fastcert.sqlite).", valueName: "path"))
     var database: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "An edited copy of the evidence catalogue and rules (default: the shipped ledger-rules.json).", valueName: "file"))
-    var rules: String?
+    /// Gone: kept only to say how rules change now (``rulesMoved``).
+    @Option(help: .hidden) var rules: String?
 
     /// The stores of the ledger at the database location, as the protocols the commands speak
     /// (``Stores``): the command line's composition root, the one place that names a concrete store
-    /// (SQLite today; a `postgres://` location is where a city's backend plugs in). `vault` seals
-    /// templates (nil for commands that never touch them). Fails with a one-line reason.
+    /// (SQLite today; a `postgres://` location is where a city's backend plugs in). They decide
+    /// under the rules in force in the database. `vault` seals templates (nil for commands that
+    /// never touch them). Fails with a one-line reason.
     func open(vault: TemplateVault? = nil) throws -> Stores {
-        try Self.stores(database: try openDatabase(), rules: try loadRules(), vault: vault)
+        ServiceStore(ledger: try openLedger(), vault: vault).stores
     }
 
-    /// The stores on an opened database (``open(vault:)``; the enrollment benchmark's own file).
-    static func stores(database: AppDatabase, rules: LedgerRules, vault: TemplateVault?) throws -> Stores {
-        ServiceStore(ledger: LedgerStore(database: database, rules: rules), vault: vault).stores
-    }
-
-    /// The evidence catalogue and rules: `--rules`, else the shipped ones.
-    func loadRules() throws -> LedgerRules {
-        do throws(LedgerError) {
-            if let path = self.rules { return try LedgerRules.load(URL(filePath: path)) }
-            return try LedgerRules.shipped()
-        } catch {
-            throw CommandFailure.input(error.message)
+    /// The ledger store on the rules in force in the database (``LedgerStore/inForce(database:)``).
+    func openLedger() throws -> LedgerStore {
+        if rules != nil { throw CommandFailure.input(Self.rulesMoved) }
+        let database = try openDatabase()
+        do {
+            return try LedgerStore.inForce(database: database)
+        } catch let error as LedgerError {
+            throw CommandFailure.input("the rules in force in \(databasePath) cannot be used: \(error.message) [\(error.code.rawValue)]")
         }
     }
+
+    /// The stores on an opened database and a ledger store (``open(vault:)``; the service's start).
+    static func stores(ledger: LedgerStore, vault: TemplateVault?) -> Stores {
+        ServiceStore(ledger: ledger, vault: vault).stores
+    }
+
+    /// What `--rules FILE` (and the service's rules setting) answers now.
+    static let rulesMoved =
+        "--rules is gone: the rules in force are kept in the database (fastcert rules show); to change them, "
+        + "fastcert rules propose FILE --reason ... and a second operator's fastcert rules approve ID"
 
     /// The database file: `--database`, else `$FASTCERT_DATABASE`, else `./fastcert.sqlite`.
     var databasePath: String {

@@ -68,7 +68,7 @@ struct PersonCommand: AsyncParsableCommand {
                 if let suspended = l.suspendedOn { print("suspended since \(suspended)") }
                 for entry in view.timeline {
                     print(
-                        "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(entry.actor.map { "  [by \($0)]" } ?? "")"
+                        "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(entry.actor.map { "  [by \($0)]" } ?? "")\(entry.rulesVersion.map { "  [rules v\($0)]" } ?? "")"
                     )
                 }
             }

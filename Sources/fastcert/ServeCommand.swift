@@ -25,7 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed at start).") var port: Int?
     @Option(help: ArgumentHelp("The ledger's SQLite file.", valueName: "path")) var database: String?
     @Option(help: ArgumentHelp("Folder with the dlib models.", valueName: "dir")) var models: String?
-    @Option(help: ArgumentHelp("An edited rules file (default: the shipped one).", valueName: "file")) var rules: String?
+    /// Gone: the service decides under the rules in force in the database.
+    @Option(help: .hidden) var rules: String?
     @Option(help: "Face-engine worker threads.") var workers: Int?
     @Option(help: "Largest request body, in bytes.") var maxBodyBytes: Int?
     @Option(help: "Largest face distance accepted as a match (overrides --calibration).") var matchThreshold: Double?
@@ -63,15 +64,17 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
             throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        let options = try LedgerOptions.parse((["--database", settings.database] + (settings.rules.map { ["--rules", $0] } ?? [])))
+        let options = try LedgerOptions.parse(["--database", settings.database])
         let stores: Stores
         do {
             // One open of the database: its enrolled count says whether a new template key may be
-            // made (none when templates exist: they would be sealed under another key).
-            let (database, rules) = (try options.openDatabase(), try options.loadRules())
-            let enrolled = try await LedgerOptions.stores(database: database, rules: rules, vault: nil).enrollment.enrolledCount()
+            // made (none when templates exist: they would be sealed under another key). The rules
+            // are those in force at start; a change approved while it runs applies from the next
+            // daily sweep, and to the routes from the next start.
+            let ledger = try options.openLedger()
+            let enrolled = try await LedgerOptions.stores(ledger: ledger, vault: nil).enrollment.enrolledCount()
             let vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
-            stores = try LedgerOptions.stores(database: database, rules: rules, vault: vault)
+            stores = LedgerOptions.stores(ledger: ledger, vault: vault)
             // Templates sealed with another key: refuse to start (every verification would fail, and the
             // duplicate search would not see them).
             try await stores.enrollment.checkKey(sample: 64)

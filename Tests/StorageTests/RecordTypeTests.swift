@@ -21,7 +21,7 @@ struct RecordTypeTests {
         let event = LedgerEventRow(
             LedgerChange(kind: .certified, day: Day("2025-07-01")!, cause: "bureau counter"), person: person.id, evidence: 1,
             actor: "fc_0123456789abcdef",
-            at: "2025-07-01T08:00:00Z")
+            at: "2025-07-01T08:00:00Z", rules: 1)
         let task = TaskRow(
             personId: person.id, unitCode: person.unitCode, kind: "field_check", keyDay: "2026-06-01", reason: "deadline near",
             createdOn: "2026-05-02")

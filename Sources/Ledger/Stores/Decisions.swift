@@ -29,11 +29,13 @@ public struct Decision: Sendable, Equatable {
     public var decidedBy: String?
     public var decidedOn: Day?
     public var decisionReason: String?
+    /// The version of the rules it was made under (nil: before the rules were versioned).
+    public var rulesVersion: Int?
 
     public init(
         id: Int64, personID: String, name: String, unitCode: String, kind: Kind, conflictID: Int64? = nil, outcome: String? = nil,
         until: Day? = nil, reason: String, status: String, requestedBy: String, requestedOn: Day, decidedBy: String? = nil,
-        decidedOn: Day? = nil, decisionReason: String? = nil
+        decidedOn: Day? = nil, decisionReason: String? = nil, rulesVersion: Int? = nil
     ) {
         self.id = id
         self.personID = personID
@@ -50,6 +52,7 @@ public struct Decision: Sendable, Equatable {
         self.decidedBy = decidedBy
         self.decidedOn = decidedOn
         self.decisionReason = decisionReason
+        self.rulesVersion = rulesVersion
     }
 }
 

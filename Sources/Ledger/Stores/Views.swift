@@ -51,12 +51,16 @@ public struct PersonView: Sendable {
         /// Who: the key or operator that delivered the evidence or made the decision, `sweep`,
         /// or nil for rows recorded before provenance was kept.
         public var actor: String?
+        /// Ledger events: the version of the rules the change was made under (nil for evidence,
+        /// tasks, verifications, and events recorded before the rules were versioned).
+        public var rulesVersion: Int?
 
-        public init(kind: String, day: Day, detail: String, actor: String? = nil) {
+        public init(kind: String, day: Day, detail: String, actor: String? = nil, rulesVersion: Int? = nil) {
             self.kind = kind
             self.day = day
             self.detail = detail
             self.actor = actor
+            self.rulesVersion = rulesVersion
         }
     }
 

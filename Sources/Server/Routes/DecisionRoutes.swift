@@ -159,6 +159,8 @@ struct DecisionsBody: Encodable {
         var decidedBy: String?
         var decidedOn: String?
         var decisionReason: String?
+        /// The rules version it was made under (absent for decisions before the rules were versioned).
+        var rulesVersion: Int?
 
         init(_ d: Ledger.Decision) {
             id = d.id
@@ -176,6 +178,7 @@ struct DecisionsBody: Encodable {
             decidedBy = d.decidedBy
             decidedOn = d.decidedOn?.description
             decisionReason = d.decisionReason
+            rulesVersion = d.rulesVersion
         }
     }
     var decisions: [Decision]

@@ -22,6 +22,9 @@ struct DecisionRow: TableRow, Equatable, MutablePersistableRecord {
     var decidedBy: String?
     var decidedOn: String?
     var decisionReason: String?
+    /// The version of the rules it was made under (``LedgerStore/rulesVersion``; nil before the
+    /// rules were versioned).
+    var rulesVersion: Int?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 

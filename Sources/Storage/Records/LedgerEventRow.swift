@@ -17,8 +17,11 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
     var recordedAt: String
     /// Who made the decision: the key or operator that delivered its evidence, or `sweep`.
     var actor: String?
+    /// The version of the rules it was made under (nil: recorded before the rules were versioned,
+    /// or by a store on rules the database does not hold).
+    var rulesVersion: Int?
 
-    init(_ change: LedgerChange, person: String, evidence: Int64?, actor: String, at now: String) {
+    init(_ change: LedgerChange, person: String, evidence: Int64?, actor: String, at now: String, rules version: Int?) {
         personId = person
         kind = change.kind.rawValue
         day = change.day.description
@@ -28,6 +31,7 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
         evidenceId = evidence
         recordedAt = now
         self.actor = actor
+        rulesVersion = version
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -35,11 +39,11 @@ struct LedgerEventRow: TableRow, Equatable, MutablePersistableRecord {
 
 extension LedgerEventRow: FastInsertable {
     static let insertSQL = """
-        INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at, actor)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO ledger_event (person_id, kind, day, cause, deadline, back_pay_months, evidence_id, recorded_at, actor, rules_version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     var insertArguments: StatementArguments {
-        [personId, kind, day, cause, deadline, backPayMonths, evidenceId, recordedAt, actor]
+        [personId, kind, day, cause, deadline, backPayMonths, evidenceId, recordedAt, actor, rulesVersion]
     }
 }
