@@ -49,34 +49,38 @@ struct RulesVersionTests {
             var report = ImportReport()
             try await store.importEvidence(
                 Fixture.evidence(["social_security_bureau,S-1,\(Fixture.wang),bureau_counter_confirmation,2026-01-10"]),
-                delivery: .file(by: "cli:clerk", receivedOn: Day("2026-01-11")!), into: &report)
+                delivery: .staging(by: "cli:clerk", receivedOn: Day("2026-01-11")!), into: &report)
             _ = try await store.extend(
-                person: Fixture.wang, until: Day("2027-01-31")!, reason: "abroad", by: "fc_a", on: Day("2026-02-01")!)
+                person: Fixture.wang, until: Day("2027-01-31")!, reason: "abroad", by: "clerk a via fc_a", on: Day("2026-02-01")!)
 
-            let proposal = try await store.proposeRules(try Self.stricter(), reason: "fewer behaviour certifications", by: "fc_a")
-            #expect(proposal.status == .pending && proposal.version == nil && proposal.requestedBy == "fc_a")
+            let proposal = try await store.proposeRules(
+                try Self.stricter(), reason: "fewer behaviour certifications", by: "clerk a via fc_a")
+            #expect(proposal.status == .pending && proposal.version == nil && proposal.requestedBy == "clerk a via fc_a")
             // One pending at a time; the rules in force are not proposed again.
-            await #expect(throws: LedgerError.self) { _ = try await store.proposeRules(try Self.stricter(), reason: "again", by: "fc_c") }
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.proposeRules(try Self.stricter(), reason: "again", by: "clerk c via fc_c")
+            }
             // Four eyes: the proposer cannot approve.
-            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "fc_a") }
+            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "clerk a via fc_a") }
             do {
-                _ = try await store.approveRules(proposal.id, reason: nil, by: "fc_a")
+                _ = try await store.approveRules(proposal.id, reason: nil, by: "clerk a via fc_a")
             } catch let error as LedgerError {
                 #expect(error.code == .sameOperator)
             }
             #expect(try await store.rulesInForce().version.version == 1, "nothing changed")
-            let approved = try await store.approveRules(proposal.id, reason: "checked against last year", by: "fc_b")
-            #expect(approved.version == 2 && approved.status == .inForce && approved.decidedBy == "fc_b")
+            let approved = try await store.approveRules(proposal.id, reason: "checked against last year", by: "clerk b via fc_b")
+            #expect(approved.version == 2 && approved.status == .inForce && approved.decidedBy == "clerk b via fc_b")
             #expect(try await store.rulesVersions().map(\.status) == [.inForce, .superseded])
-            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "fc_c") }
+            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "clerk c via fc_c") }
 
             // The old store keeps deciding (and recording) under version 1; a store opened now, under 2.
             let now = try LedgerStore.inForce(database: store.database)
             #expect(now.rulesVersion == 2 && now.rules.behaviour_model.threshold == 0.95)
             try await now.importEvidence(
                 Fixture.evidence(["social_security_bureau,S-2,\(Fixture.wang),bureau_counter_confirmation,2026-03-10"]),
-                delivery: .file(by: "cli:clerk", receivedOn: Day("2026-03-11")!), into: &report)
-            _ = try await now.hold(person: Fixture.wang, until: Day("2026-06-01")!, reason: "inquiry", by: "fc_a", on: Day("2026-03-12")!)
+                delivery: .staging(by: "cli:clerk", receivedOn: Day("2026-03-11")!), into: &report)
+            _ = try await now.hold(
+                person: Fixture.wang, until: Day("2026-06-01")!, reason: "inquiry", by: "clerk a via fc_a", on: Day("2026-03-12")!)
             let versions = try await Self.eventVersions(store)
             #expect(versions.suffix(4) == ["certified 1", "extended 1", "certified 2", "held 2"], "\(versions)")
             let decisions = try await store.decisions(unit: "3702")
@@ -91,20 +95,22 @@ struct RulesVersionTests {
         try await Fixture.withLedger { store in
             var zero = try LedgerRules.shipped()
             zero.behaviour_model.threshold = 0
-            await #expect(throws: LedgerError.self) { _ = try await store.proposeRules(zero, reason: "why not", by: "fc_a") }
+            await #expect(throws: LedgerError.self) { _ = try await store.proposeRules(zero, reason: "why not", by: "clerk a via fc_a") }
             var relabelled = try LedgerRules.shipped()
             relabelled.kinds[relabelled.kinds.firstIndex { $0.kind == "bank_card_payment" }!].proves = .presence
-            await #expect(throws: LedgerError.self) { _ = try await store.proposeRules(relabelled, reason: "more certified", by: "fc_a") }
             await #expect(throws: LedgerError.self) {
-                _ = try await store.proposeRules(try LedgerRules.shipped(), reason: "same", by: "fc_a")
+                _ = try await store.proposeRules(relabelled, reason: "more certified", by: "clerk a via fc_a")
+            }
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.proposeRules(try LedgerRules.shipped(), reason: "same", by: "clerk a via fc_a")
             }
             #expect(try await store.rulesVersions().count == 1, "nothing was recorded")
 
-            let proposal = try await store.proposeRules(try Self.stricter(), reason: "stricter", by: "fc_a")
-            let withdrawn = try await store.rejectRules(proposal.id, reason: "a typo in it", by: "fc_a")
-            #expect(withdrawn.status == .rejected && withdrawn.version == nil && withdrawn.decidedBy == "fc_a")
-            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "fc_b") }
-            await #expect(throws: LedgerError.self) { _ = try await store.rejectRules(99, reason: "none", by: "fc_b") }
+            let proposal = try await store.proposeRules(try Self.stricter(), reason: "stricter", by: "clerk a via fc_a")
+            let withdrawn = try await store.rejectRules(proposal.id, reason: "a typo in it", by: "clerk a via fc_a")
+            #expect(withdrawn.status == .rejected && withdrawn.version == nil && withdrawn.decidedBy == "clerk a via fc_a")
+            await #expect(throws: LedgerError.self) { _ = try await store.approveRules(proposal.id, reason: nil, by: "clerk b via fc_b") }
+            await #expect(throws: LedgerError.self) { _ = try await store.rejectRules(99, reason: "none", by: "clerk b via fc_b") }
             #expect(try await store.rulesInForce().version.version == 1)
         }
     }
@@ -122,8 +128,8 @@ struct RulesVersionTests {
     @Test("the daily sweep runs under the rules in force when it starts, not those its store opened with")
     func sweepTakesTheVersionInForce() async throws {
         try await Fixture.withLedger { store in
-            let proposal = try await store.proposeRules(try Self.stricter(), reason: "stricter", by: "fc_a")
-            _ = try await store.approveRules(proposal.id, reason: nil, by: "fc_b")
+            let proposal = try await store.proposeRules(try Self.stricter(), reason: "stricter", by: "clerk a via fc_a")
+            _ = try await store.approveRules(proposal.id, reason: nil, by: "clerk b via fc_b")
             // Wang's deadline under level 3 (12 months from 2025-06-01): a warning within 3 months.
             _ = try await store.sweepIfDue(on: Day("2026-04-01")!, by: "serve")
             let versions = try await Self.eventVersions(store)
