@@ -118,6 +118,7 @@ public struct AppDatabase: Sendable {
         registerMigrations11to15(&migrator)
         registerMigrations16to17(&migrator)
         registerMigrations19(&migrator)
+        registerMigration21(&migrator)
         return migrator
     }
 }

@@ -39,7 +39,8 @@ extension LedgerStore {
     }
 
     /// Walks every person not deceased with the months stored runs paid them and inserts the
-    /// lines ``Payroll/payments(_:run:paid:)`` owes them.
+    /// lines ``Payroll/payments(_:run:paid:)`` owes them, each at the amount in force for its month
+    /// (``BenefitAmounts/inForce(_:_:)``).
     private func payLines(
         run: Month, epoch: Month, _ db: Database, line: (Payroll.Payment, Int) -> Void, person: () -> Void
     ) throws {
@@ -56,7 +57,8 @@ extension LedgerStore {
             db,
             sql: """
                 SELECT p.id, p.unit_code, p.monthly_amount_fen, p.enrolled_on, \(Self.ledgerColumns(of: "p")),
-                  (SELECT group_concat(l.for_month) FROM payroll_line l WHERE l.person_id = p.id) AS paid
+                  (SELECT group_concat(l.for_month) FROM payroll_line l WHERE l.person_id = p.id) AS paid,
+                  \(Self.amountHistoryColumn)
                 FROM person p WHERE p.status != 'deceased' ORDER BY p.id
                 """)
         while let row = try rows.next() {
@@ -69,8 +71,11 @@ extension LedgerStore {
             let paid = Set(((row["paid"] as String?) ?? "").split(separator: ",").compactMap { Month(String($0)) })
             let payments = Payroll.payments(standing, run: run, paid: paid)
             guard !payments.isEmpty else { continue }
-            let amount: Int = row[2]
+            // Each month at the amount in force for it (a change from March pays February's back
+            // pay at the old amount); the record's amount only for a person with no history.
+            let history = Self.amountHistory(row["amounts"])
             for payment in payments {
+                let amount = BenefitAmounts.inForce(payment.month, history) ?? (row[2] as Int)
                 let reason = Payroll.reason(payment, deadline: ledger.deadline, lastCertified: ledger.lastCertified)
                 try insert.execute(arguments: [
                     run.description, id, row[1] as String, payment.month.description, payment.kind.rawValue, amount, reason,

@@ -58,7 +58,8 @@ public struct LedgerStore: Sendable {
     /// Records each change as a ledger event with the evidence that caused it and the `actor` who
     /// made the decision (the key or operator that delivered the evidence, or `sweep`), and what
     /// follows for the money in the same transaction: a death opens a recovery case for the months
-    /// stored runs paid after it; a reversed death cancels the person's open cases.
+    /// stored runs paid after it; a reversed death cancels the person's open cases and opens a
+    /// refund case for each recovered one.
     static func record(
         _ changes: [LedgerChange], person: String, evidence: Int64?, actor: String, at now: String, _ db: Database
     ) throws {
@@ -66,7 +67,9 @@ public struct LedgerStore: Sendable {
             try LedgerEventRow(change, person: person, evidence: evidence, actor: actor, at: now).insertFast(db)
             switch change.kind {
             case .deceased: try claimPaidAfterDeath(person, death: change.day, actor: actor, at: now, db)
-            case .deathReversed: try cancelRecoveries(person, on: change.day, actor: actor, db)
+            case .deathReversed:
+                try cancelRecoveries(person, on: change.day, actor: actor, db)
+                try refundRecovered(person, actor: actor, at: now, db)
             default: break
             }
         }

@@ -22,6 +22,13 @@ struct DecisionRow: TableRow, Equatable, MutablePersistableRecord {
     var decidedBy: String?
     var decidedOn: String?
     var decisionReason: String?
+    /// change_benefit: the new level and amount (nil: unchanged) and the first month at them
+    var benefitLevel: String?
+    var amountFen: Int?
+    var effectiveMonth: String?
+    /// correct_person: the corrected name and birth date (nil: unchanged)
+    var name: String?
+    var birthDate: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
