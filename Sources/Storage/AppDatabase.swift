@@ -102,7 +102,7 @@ public struct AppDatabase: Sendable {
         try writer.read { db in
             try [
                 "unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event",
-                "verification_attempt", "payroll_line", "recovery",
+                "verification_attempt", "payroll_line", "recovery", "benefit_amount", "refund",
             ].map {
                 table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
