@@ -16,19 +16,36 @@ extension LedgerStore {
         var history: [BenefitAmounts.Entry]
     }
 
+    /// The person's level, entry day, last month paid and amount history: the stored one, or, for
+    /// a person whose amount never changed, the amount on their record from their entry month.
     static func money(of person: String, _ db: Database) throws -> Money {
         let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT benefit_level, enrolled_on, (SELECT MAX(for_month) FROM payroll_line WHERE person_id = p.id) AS last_paid
+                SELECT benefit_level, enrolled_on, monthly_amount_fen,
+                  (SELECT MAX(for_month) FROM payroll_line WHERE person_id = p.id) AS last_paid
                 FROM person p WHERE id = ?
                 """, arguments: [person])!
-        let history = try Row.fetchAll(
+        let enrolled = Day(row["enrolled_on"] as String)!
+        let stored = try Row.fetchAll(
             db, sql: "SELECT from_month, amount_fen FROM benefit_amount WHERE person_id = ? ORDER BY from_month, id", arguments: [person]
         ).map { BenefitAmounts.Entry(from: Month($0["from_month"] as String)!, fen: $0["amount_fen"]) }
         return Money(
-            level: row["benefit_level"], enrolled: Day(row["enrolled_on"] as String)!,
-            lastPaid: (row["last_paid"] as String?).flatMap(Month.init), history: history)
+            level: row["benefit_level"], enrolled: enrolled, lastPaid: (row["last_paid"] as String?).flatMap(Month.init),
+            history: stored.isEmpty ? [BenefitAmounts.Entry(from: Month(enrolled), fen: row["monthly_amount_fen"])] : stored)
+    }
+
+    /// Every stored amount history, by person, each in the order ``BenefitAmounts/inForce(_:_:)``
+    /// reads (month, then approval).
+    static func amountHistories(_ db: Database) throws -> [String: [BenefitAmounts.Entry]] {
+        var histories: [String: [BenefitAmounts.Entry]] = [:]
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT person_id, from_month, amount_fen FROM benefit_amount ORDER BY person_id, from_month, id")
+        while let row = try rows.next() {
+            guard let month = Month(row[1] as String) else { continue }
+            histories[row[0], default: []].append(BenefitAmounts.Entry(from: month, fen: row[2]))
+        }
+        return histories
     }
 
     /// Asks for a benefit amount and/or level change from `effectiveMonth`, with a reason. Refused:
@@ -131,6 +148,14 @@ extension LedgerStore {
             try BenefitAmounts.checkUnpaid(month, lastPaid: money.lastPaid)
             if let fen = request.amountFen {
                 let before = BenefitAmounts.inForce(month, money.history) ?? 0
+                // The first change also writes the amount the person entered with, from their entry month.
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM benefit_amount WHERE person_id = ?", arguments: [person]) == 0,
+                    let entry = money.history.first
+                {
+                    try db.execute(
+                        sql: "INSERT INTO benefit_amount (person_id, from_month, amount_fen) VALUES (?, ?, ?)",
+                        arguments: [person, entry.from.description, entry.fen])
+                }
                 try db.execute(
                     sql: "INSERT INTO benefit_amount (person_id, from_month, amount_fen, decision_id) VALUES (?, ?, ?, ?)",
                     arguments: [person, month.description, fen, id])
@@ -167,25 +192,6 @@ extension LedgerStore {
         var counts = [LedgerChange.Kind.edited.rawValue: 1]
         for (kind, n) in try reevaluate([person], on: day, now: now, db) { counts[kind, default: 0] += n }
         return (try decision(id, db), counts)
-    }
-
-    /// A person's amount history as payroll reads it: `month:fen` pairs, in the order of
-    /// `benefit_amount`'s index (month, then approval).
-    static let amountHistoryColumn = """
-        (SELECT group_concat(b.from_month || ':' || b.amount_fen) FROM benefit_amount b INDEXED BY benefit_amount_person
-         WHERE b.person_id = p.id) AS amounts
-        """
-
-    /// Parses ``amountHistoryColumn`` (sorted again: group_concat's order is the index's in
-    /// practice, not by contract).
-    static func amountHistory(_ text: String?) -> [BenefitAmounts.Entry] {
-        var entries: [(Int, BenefitAmounts.Entry)] = []
-        for (n, pair) in (text ?? "").split(separator: ",").enumerated() {
-            let parts = pair.split(separator: ":")
-            guard parts.count == 2, let month = Month(String(parts[0])), let fen = Int(parts[1]) else { continue }
-            entries.append((n, BenefitAmounts.Entry(from: month, fen: fen)))
-        }
-        return entries.sorted { ($0.1.from, $0.0) < ($1.1.from, $1.0) }.map(\.1)
     }
 
     /// The person's amount history, oldest first.

@@ -44,6 +44,9 @@ extension LedgerStore {
     private func payLines(
         run: Month, epoch: Month, _ db: Database, line: (Payroll.Payment, Int) -> Void, person: () -> Void
     ) throws {
+        // The amount histories of the persons whose amount was ever changed (few: a row a decision);
+        // everyone else is paid the one amount on their record.
+        let histories = try Self.amountHistories(db)
         var held: [String: Day] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'") {
             held[row["person_id"]] = Day(row["requested_on"] as String)
@@ -57,8 +60,7 @@ extension LedgerStore {
             db,
             sql: """
                 SELECT p.id, p.unit_code, p.monthly_amount_fen, p.enrolled_on, \(Self.ledgerColumns(of: "p")),
-                  (SELECT group_concat(l.for_month) FROM payroll_line l WHERE l.person_id = p.id) AS paid,
-                  \(Self.amountHistoryColumn)
+                  (SELECT group_concat(l.for_month) FROM payroll_line l WHERE l.person_id = p.id) AS paid
                 FROM person p WHERE p.status != 'deceased' ORDER BY p.id
                 """)
         while let row = try rows.next() {
@@ -73,7 +75,7 @@ extension LedgerStore {
             guard !payments.isEmpty else { continue }
             // Each month at the amount in force for it (a change from March pays February's back
             // pay at the old amount); the record's amount only for a person with no history.
-            let history = Self.amountHistory(row["amounts"])
+            let history = histories[id] ?? []
             for payment in payments {
                 let amount = BenefitAmounts.inForce(payment.month, history) ?? (row[2] as Int)
                 let reason = Payroll.reason(payment, deadline: ledger.deadline, lastCertified: ledger.lastCertified)

@@ -85,18 +85,14 @@ extension LedgerStore {
         }
     }
 
-    /// Inserts a checked person, active from `enrolled` with their level's service period, and
-    /// their amount as the first entry of their amount history; false when the resident ID is
-    /// already in the ledger (nothing of them changes: a re-import never changes an amount).
+    /// Inserts a checked person, active from `enrolled` with their level's service period and the
+    /// amount they enter with (every later amount is a decision: ``requestBenefitChange(person:level:amount:effectiveMonth:reason:by:scope:on:)``);
+    /// false when the resident ID is already in the ledger (nothing of them changes: a re-import
+    /// never changes an amount).
     @discardableResult
     static func insert(_ person: ValidPerson, enrolled: Day, _ db: Database) throws -> Bool {
         try PersonRow(person, enrolled: enrolled).insertFast(db)
-        guard db.changesCount == 1 else { return false }
-        // The first entry of the amount history: the amount the person entered the ledger with,
-        // from their entry month. Every later amount is a decision (issue 29, part 4).
-        try db.cachedStatement(sql: "INSERT INTO benefit_amount (person_id, from_month, amount_fen) VALUES (?, ?, ?)").execute(
-            arguments: [person.id.value, Month(enrolled).description, person.monthlyAmountFen])
-        return true
+        return db.changesCount == 1
     }
 
     static func flag(_ text: String) -> Bool? {
