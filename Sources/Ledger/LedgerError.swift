@@ -18,6 +18,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidKeyOptions = "invalid_key_options"
         case invalidName = "invalid_name"
         case invalidResidentId = "invalid_resident_id"
+        /// a change that only a four-eyes decision makes (an amount, a level, a name), asked of a
+        /// door that changes a person directly
+        case needsDecision = "needs_decision"
         case keyRevoked = "key_revoked"
         case outOfScope = "out_of_scope"
         /// a payroll run for a month that was already run

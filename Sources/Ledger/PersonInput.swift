@@ -109,7 +109,7 @@ extension PersonInput {
 
     /// `text` without leading and trailing whitespace as Foundation's `.whitespaces` defines it
     /// (Unicode Zs and tab); Foundation trims only when an end is whitespace (a name rarely is).
-    static func trimmedWhitespace(_ text: String) -> String {
+    public static func trimmedWhitespace(_ text: String) -> String {
         func blank(_ scalar: Unicode.Scalar?) -> Bool {
             scalar.map { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator } ?? false
         }

@@ -43,7 +43,9 @@ extension MemoryLedger {
     // MARK: - Payroll
 
     /// A stored run of `month` on `day` (``Payroll``): returns the lines paid, their fen, the
-    /// back-pay lines and their fen.
+    /// back-pay lines and their fen. Each month is paid at the amount in force for it
+    /// (``BenefitAmounts/inForce(_:_:)``, the store's rule); the simulated city makes no amount
+    /// decisions, so a person's history is the one amount they entered with.
     @discardableResult
     public func runPayroll(month: Month, on day: Day) -> (lines: Int, fen: Int, backPay: Int, backPayFen: Int) {
         // The store's precondition; the simulator never asks for a refused run.

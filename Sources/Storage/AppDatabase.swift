@@ -102,7 +102,7 @@ public struct AppDatabase: Sendable {
         try writer.read { db in
             try [
                 "unit", "person", "evidence", "ledger_event", "task", "outbox", "api_key", "face_template", "enrollment_event",
-                "verification_attempt", "payroll_line", "recovery",
+                "verification_attempt", "payroll_line", "recovery", "benefit_amount", "refund",
             ].map {
                 table in
                 (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0)
@@ -118,6 +118,7 @@ public struct AppDatabase: Sendable {
         registerMigrations11to15(&migrator)
         registerMigrations16to17(&migrator)
         registerMigrations19(&migrator)
+        registerMigration21(&migrator)
         registerMigrations22(&migrator)
         registerMigration23(&migrator)
         return migrator

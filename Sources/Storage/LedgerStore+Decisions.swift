@@ -54,16 +54,17 @@ extension LedgerStore {
         try Row.fetchAll(
             db,
             sql:
-                "SELECT d.*, p.name, p.unit_code FROM decision d JOIN person p ON p.id = d.person_id WHERE \(condition) ORDER BY d.id DESC",
+                "SELECT d.*, p.name AS person_name, p.unit_code AS person_unit FROM decision d JOIN person p ON p.id = d.person_id WHERE \(condition) ORDER BY d.id DESC",
             arguments: arguments
         ).map { row in
             let d = try DecisionRow(row: row)
             return Decision(
-                id: d.id!, personID: d.personId, name: row["name"], unitCode: row["unit_code"], kind: Decision.Kind(rawValue: d.kind)!,
+                id: d.id!, personID: d.personId, name: row["person_name"], unitCode: row["person_unit"],
+                kind: Decision.Kind(rawValue: d.kind)!,
                 conflictID: d.conflictId, outcome: d.outcome, until: d.until.flatMap(Day.init), reason: d.reason, status: d.status,
                 requestedBy: d.requestedBy, requestedOn: Day(d.requestedOn)!, decidedBy: d.decidedBy,
                 decidedOn: d.decidedOn.flatMap(Day.init),
-                decisionReason: d.decisionReason, rulesVersion: d.rulesVersion)
+                decisionReason: d.decisionReason, rulesVersion: d.rulesVersion, change: d.change)
         }
     }
 
@@ -160,6 +161,9 @@ extension LedgerStore {
         let note = try reason.map { try DeferralRules.reason($0) }
         return try await write { db in
             var (request, row) = try self.pending(id, scope: scope, db)
+            if request.kind == Decision.Kind.changeBenefit.rawValue || request.kind == Decision.Kind.correctPerson.rawValue {
+                return try self.approveChange(&request, person: row, note: note, by: actor, on: day, db)
+            }
             var ledger = Self.ledger(row, at: 1)
             let now = Self.timestamp()
             let death = ledger.deathDay
@@ -313,7 +317,8 @@ extension LedgerStore {
         switch kind {
         case .reverseDeath: return .reverseDeath
         case .reinstate: return .reinstate
-        case .resolveConflict, .extend, .hold: throw LedgerError(.invalidDecision, "\(kind.rawValue) is not a four-eyes request")
+        case .resolveConflict, .extend, .hold, .changeBenefit, .correctPerson:
+            throw LedgerError(.invalidDecision, "\(kind.rawValue) is not a four-eyes request")
         }
     }
 

@@ -39,10 +39,14 @@ extension LedgerStore {
     }
 
     /// Walks every person not deceased with the months stored runs paid them and inserts the
-    /// lines ``Payroll/payments(_:run:paid:)`` owes them.
+    /// lines ``Payroll/payments(_:run:paid:)`` owes them, each at the amount in force for its month
+    /// (``BenefitAmounts/inForce(_:_:)``).
     private func payLines(
         run: Month, epoch: Month, _ db: Database, line: (Payroll.Payment, Int) -> Void, person: () -> Void
     ) throws {
+        // The amount histories of the persons whose amount was ever changed (few: a row a decision);
+        // everyone else is paid the one amount on their record.
+        let histories = try Self.amountHistories(db)
         var held: [String: Day] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'") {
             held[row["person_id"]] = Day(row["requested_on"] as String)
@@ -69,8 +73,11 @@ extension LedgerStore {
             let paid = Set(((row["paid"] as String?) ?? "").split(separator: ",").compactMap { Month(String($0)) })
             let payments = Payroll.payments(standing, run: run, paid: paid)
             guard !payments.isEmpty else { continue }
-            let amount: Int = row[2]
+            // Each month at the amount in force for it (a change from March pays February's back
+            // pay at the old amount); the record's amount only for a person with no history.
+            let history = histories[id] ?? []
             for payment in payments {
+                let amount = BenefitAmounts.inForce(payment.month, history) ?? (row[2] as Int)
                 let reason = Payroll.reason(payment, deadline: ledger.deadline, lastCertified: ledger.lastCertified)
                 try insert.execute(arguments: [
                     run.description, id, row[1] as String, payment.month.description, payment.kind.rawValue, amount, reason,

@@ -90,8 +90,10 @@ extension LedgerStore {
         }
     }
 
-    /// Inserts a checked person, active from `enrolled` with their level's service period; false
-    /// when the resident ID is already in the ledger.
+    /// Inserts a checked person, active from `enrolled` with their level's service period and the
+    /// amount they enter with (every later amount is a decision: ``requestBenefitChange(person:level:amount:effectiveMonth:reason:by:scope:on:)``);
+    /// false when the resident ID is already in the ledger (nothing of them changes: a re-import
+    /// never changes an amount).
     @discardableResult
     static func insert(_ person: ValidPerson, enrolled: Day, _ db: Database) throws -> Bool {
         try PersonRow(person, enrolled: enrolled).insertFast(db)

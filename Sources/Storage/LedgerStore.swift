@@ -72,7 +72,7 @@ public struct LedgerStore: Sendable {
     /// rules' `version` it was made under (the store's ``rulesVersion``: the one place events are
     /// written, so every event carries it), and what follows for the money in the same
     /// transaction: a death opens a recovery case for the months stored runs paid after it; a
-    /// reversed death cancels the person's open cases.
+    /// reversed death cancels the person's open cases and opens a refund case for each recovered one.
     static func record(
         _ changes: [LedgerChange], person: String, evidence: Int64?, actor: String, at now: String, rules version: Int?,
         _ db: Database
@@ -81,7 +81,9 @@ public struct LedgerStore: Sendable {
             try LedgerEventRow(change, person: person, evidence: evidence, actor: actor, at: now, rules: version).insertFast(db)
             switch change.kind {
             case .deceased: try claimPaidAfterDeath(person, death: change.day, actor: actor, at: now, db)
-            case .deathReversed: try cancelRecoveries(person, on: change.day, actor: actor, db)
+            case .deathReversed:
+                try cancelRecoveries(person, on: change.day, actor: actor, db)
+                try refundRecovered(person, actor: actor, at: now, db)
             default: break
             }
         }

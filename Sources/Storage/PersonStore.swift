@@ -57,7 +57,9 @@ public struct PersonStore: LedgerBacked {
     }
 
     /// Applies changes to a person within `scope` (the person's current and new community must
-    /// both lie in it).
+    /// both lie in it). A new name, benefit level or amount is refused (`needs_decision`): those
+    /// are four-eyes decisions (``LedgerStore/requestBenefitChange(person:level:amount:effectiveMonth:reason:by:scope:on:)``,
+    /// ``LedgerStore/requestCorrection(person:name:birthDate:reason:by:scope:on:)``).
     /// Every change is recorded as an `edited` ledger event naming the fields (old and new values
     /// of level, amount and community; contact fields by name only) and `actor`; a level change
     /// recomputes the deadline (``DeferralRules/changePeriod(_:to:since:)``).
@@ -67,6 +69,19 @@ public struct PersonStore: LedgerBacked {
             // A person outside the scope is answered as one who does not exist.
             guard let current = try PersonStore.personRecord(id, db), current.unitPath.hasPrefix(scope) else {
                 throw LedgerError(.personNotFound, "no person \(id) in this key's unit")
+            }
+            // The amount, the level and the name are four-eyes decisions with a reason (and an
+            // effective month for the money): this door refuses to change them, and names the one
+            // that does. Sending their current values changes nothing and passes.
+            var decided: [String] = []
+            if let name = changes.name, PersonInput.trimmedWhitespace(name) != current.name { decided.append("name") }
+            if let level = changes.benefitLevel, level != current.benefitLevel { decided.append("benefit_level") }
+            if let amount = changes.monthlyAmount, PersonInput.fen(amount) != current.monthlyAmountFen { decided.append("monthly_amount") }
+            guard decided.isEmpty else {
+                throw LedgerError(
+                    .needsDecision,
+                    "\(decided.joined(separator: ", ")) changes only by a four-eyes decision with a reason: POST /v1/decisions with kind change_benefit (benefit_level, amount, effective_month) or correct_person (name, birth_date), approved by a second operator"
+                )
             }
             let input = PersonInput(
                 residentID: id.value, name: changes.name ?? current.name, birthDate: current.birthDate.description,

@@ -49,18 +49,25 @@ struct ConflictsCommand: AsyncParsableCommand {
     }
 }
 
-/// `fastcert decisions list|reverse-death|reinstate|approve|reject|extend|hold|release`
+/// `fastcert decisions list|reverse-death|reinstate|change-benefit|correct|approve|reject|extend|hold|release`
 struct DecisionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decisions",
-        abstract: "Operators' decisions: four-eyes reversals of a death and reinstatements, extensions, payment holds.",
+        abstract:
+            "Operators' decisions: four-eyes reversals of a death, reinstatements, benefit changes and corrections; extensions, payment holds.",
         discussion: """
             Reversing a recorded death or reinstating a suspended person is a request until a second person \
             approves it. Both act with their own operator key (--key-file or $FASTCERT_KEY), issued to them by name \
             (keys create --holder): two keys of one holder are one pair of eyes, and the machine's account (no key) \
-            never asks or approves. Every decision is a ledger event naming its actor and reason.
+            never asks or approves. Every decision is a ledger event naming its actor and reason. \
+            A benefit amount or level changes only by a change-benefit request with a reason and an effective month \
+            (payroll pays each month at the amount in force for it, back pay included); a name or birth date only \
+            by a correct request; both wait for a second person's approval.
             """,
-        subcommands: [List.self, ReverseDeath.self, Reinstate.self, Approve.self, Reject.self, Extend.self, Hold.self, Release.self])
+        subcommands: [
+            List.self, ReverseDeath.self, Reinstate.self, ChangeBenefit.self, Correct.self, Approve.self, Reject.self, Extend.self,
+            Hold.self, Release.self,
+        ])
 
     struct Common: ParsableArguments {
         @Option(help: "Why (required; auditors read it).") var reason: String
@@ -125,6 +132,51 @@ struct DecisionsCommand: AsyncParsableCommand {
             try await reportingFailures {
                 try await common.decide {
                     try await $0.request(.reinstate, person: residentID, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2)
+                }
+            }
+        }
+    }
+
+    struct ChangeBenefit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "change-benefit",
+            abstract: "Ask for a benefit amount and/or level change from an effective month (a second operator approves).")
+        @Argument(help: "The resident ID.") var residentID: String
+        @Option(help: "The new monthly amount in yuan.") var amount: String?
+        @Option(help: "The new benefit level.") var level: String?
+        @Option(
+            help: ArgumentHelp(
+                "The first month at the new amount (at most 12 months back, never a month already paid).", valueName: "YYYY-MM"))
+        var effectiveMonth: String
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                guard amount != nil || level != nil else { throw ValidationError("give --amount, --level or both") }
+                try await common.decide {
+                    try await $0.requestBenefitChange(
+                        person: residentID, level: level, amount: amount, effectiveMonth: effectiveMonth, reason: common.reason,
+                        by: $1.actor,
+                        scope: $1.scope, on: $2)
+                }
+            }
+        }
+    }
+
+    struct Correct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask for a person's name and/or birth date to be corrected (a second operator approves).")
+        @Argument(help: "The resident ID.") var residentID: String
+        @Option(help: "The corrected name.") var name: String?
+        @Option(help: ArgumentHelp("The corrected birth date.", valueName: "YYYY-MM-DD")) var birthDate: String?
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try await reportingFailures {
+                guard name != nil || birthDate != nil else { throw ValidationError("give --name, --birth-date or both") }
+                try await common.decide {
+                    try await $0.requestCorrection(
+                        person: residentID, name: name, birthDate: birthDate, reason: common.reason, by: $1.actor, scope: $1.scope, on: $2)
                 }
             }
         }
@@ -215,6 +267,13 @@ func describe(_ d: Decision) -> String {
     var parts = ["decision \(d.id)", d.kind.rawValue, d.status, d.personID, d.name]
     if let conflict = d.conflictID { parts.append("conflict \(conflict): \(d.outcome ?? "")") }
     if let until = d.until { parts.append("until \(until)") }
+    if let change = d.change {
+        if let level = change.benefitLevel { parts.append("level \(level)") }
+        if let fen = change.amountFen { parts.append("amount \(Yuan.text(fen: fen))") }
+        if let month = change.effectiveMonth { parts.append("from \(month)") }
+        if change.name != nil { parts.append("name corrected") }
+        if let birth = change.birthDate { parts.append("birth date \(birth)") }
+    }
     parts.append("asked by \(d.requestedBy) on \(d.requestedOn): \(d.reason)")
     if let by = d.decidedBy, d.decidedBy != d.requestedBy || d.kind.needsSecondOperator || d.kind == .hold {
         parts.append("decided by \(by) on \(d.decidedOn?.description ?? "")\(d.decisionReason.map { ": \($0)" } ?? "")")

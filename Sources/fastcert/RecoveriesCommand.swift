@@ -11,9 +11,32 @@ struct RecoveriesCommand: AsyncParsableCommand {
         discussion: """
             A case opens when a death is recorded for someone stored payroll runs paid for months after the \
             month of death: the amount, the months, the runs that paid them and the unit. An operator closes it \
-            as recovered or waived with a reason; a death reversed by two operators cancels it.
+            as recovered or waived with a reason; a death reversed by two operators cancels it, or, when it was \
+            already recovered, opens a refund case for what it claimed (`recoveries refunds`).
             """,
-        subcommands: [List.self, Export.self, Close.self])
+        subcommands: [List.self, Export.self, Close.self, Refunds.self])
+
+    struct Refunds: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Refund cases: what recovered cases claimed from persons whose death was then reversed, owed back to them.")
+        @Option(help: "The unit code (its whole subtree).") var unit: String
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let refunds = try await ledger.open().casework.refunds(unit: unit)
+                for f in refunds {
+                    print(
+                        "\(f.id)  \(f.status.rawValue)  \(f.personID)  \(f.name)  \(f.unitCode)  recovery \(f.recoveryID)  "
+                            + "\(Yuan.text(fen: f.amountFen))  opened \(f.openedAt) by \(f.openedBy): \(f.cause)")
+                }
+                let open = refunds.filter { $0.status == .open }
+                print(
+                    "\(refunds.count) refund case(s) under \(unit); open: \(open.count), \(Yuan.text(fen: open.reduce(0) { $0 + $1.amountFen })) yuan"
+                )
+            }
+        }
+    }
 
     struct Filter: ParsableArguments {
         @Option(help: "The unit code (its whole subtree).") var unit: String

@@ -62,10 +62,16 @@ struct PersonTests {
             #expect(elsewhere.status == .forbidden && Call.errorCode(elsewhere) == "out_of_scope")
             let patched = try await client.execute(
                 uri: "/v1/persons/\(id)", method: .patch, headers: Call.headers(op, [.contentType: "application/json"]),
-                body: Call.json(["phone": "13611112222", "benefit_level": "5"]))
+                body: Call.json(["phone": "13611112222"]))
             #expect(patched.status == .ok)
             #expect(Call.body(patched)["phone"] as? String == "13611112222")
-            #expect(Call.body(patched)["service_period_months"] as? Int == 6)
+            // A level, an amount or a name is a four-eyes decision (issue 29): this door refuses it.
+            for change: [String: Any] in [["benefit_level": "5"], ["monthly_amount": 5000], ["name": "Sun Lili"]] {
+                let refused = try await client.execute(
+                    uri: "/v1/persons/\(id)", method: .patch, headers: Call.headers(op, [.contentType: "application/json"]),
+                    body: Call.json(change))
+                #expect(refused.status == .conflict && Call.errorCode(refused) == "needs_decision", "\(change)")
+            }
             let empty = try await client.execute(
                 uri: "/v1/persons/\(id)", method: .patch, headers: Call.headers(op, [.contentType: "application/json"]),
                 body: Call.json([:]))
@@ -73,9 +79,9 @@ struct PersonTests {
             let badLevel = try await client.execute(
                 uri: "/v1/persons/\(id)", method: .patch, headers: Call.headers(op, [.contentType: "application/json"]),
                 body: Call.json(["benefit_level": "99"]))
-            #expect(badLevel.status == .unprocessableContent && Call.errorCode(badLevel) == "invalid_benefit_level")
+            #expect(badLevel.status == .conflict && Call.errorCode(badLevel) == "needs_decision")
             let read = try await client.execute(uri: "/v1/persons/\(id)", method: .get, headers: Call.headers(fixture.key(.auditor)))
-            #expect(Call.body(read)["benefit_level"] as? String == "5")
+            #expect(Call.body(read)["benefit_level"] as? String == "1" && Call.body(read)["phone"] as? String == "13611112222")
             let missing = try await client.execute(
                 uri: "/v1/persons/\(ResidentID.completing("37020219990101009")!.value)", method: .get, headers: Call.headers(op))
             #expect(missing.status == .notFound && Call.errorCode(missing) == "person_not_found")

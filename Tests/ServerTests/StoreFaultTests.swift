@@ -37,14 +37,14 @@ struct StoreFaultTests {
     func brokenConstraintIsAFault() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             // A rule of the schema the store does not check first stands for a check it is missing:
-            // no two persons of one name.
-            try Self.execute(fixture, "CREATE UNIQUE INDEX test_one_name ON person(name)")
+            // no two persons of one phone (a name is no longer changed by PATCH: a decision).
+            try Self.execute(fixture, "CREATE UNIQUE INDEX test_one_phone ON person(phone)")
             let renamed = try await client.execute(
                 uri: "/v1/persons/\(ServiceFixture.personB)", method: .patch,
-                headers: Call.headers(fixture.key(.operator, "B"), Self.json), body: Call.json(["name": "Wang Fang"]))
+                headers: Call.headers(fixture.key(.operator, "B"), Self.json), body: Call.json(["phone": "13800000000"]))
             Self.expectFault(renamed, code: "constraint_violated")
             // Nothing was written: the transaction rolled back.
-            #expect(try await fixture.count("SELECT COUNT(*) FROM person WHERE name = 'Wang Fang'") == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM person WHERE phone = '13800000000'") == 1)
         }
     }
 
@@ -62,11 +62,22 @@ struct StoreFaultTests {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", holder: "payroll clerk")
                 .text
-            let zero = try await client.execute(
-                uri: "/v1/persons/\(ServiceFixture.personA)", method: .patch, headers: Call.headers(city, Self.json),
-                body: Call.json(["monthly_amount": "0"]))
-            #expect(zero.status == .ok, "\(String(buffer: zero.body))")
             let month = Month(Day(Date())).description
+            // The amount set to 0 from this month: a four-eyes decision (issue 29), approved by a second key.
+            let second = try await fixture.store.keys.createKey(
+                name: "city payroll 2", role: .operator, unit: "3702", holder: "second clerk"
+            ).text
+            let zero = try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: Call.headers(city, Self.json),
+                body: Call.json([
+                    "kind": "change_benefit", "resident_id": ServiceFixture.personA, "amount": "0", "effective_month": month,
+                    "reason": "benefit suspended by the bureau",
+                ]))
+            #expect(zero.status == .created, "\(String(buffer: zero.body))")
+            let request = try #require(((Call.body(zero)["decisions"] as? [[String: Any]])?.first?["id"]) as? Int)
+            let approved = try await client.execute(
+                uri: "/v1/decisions/\(request)/approval", method: .post, headers: Call.headers(second, Self.json), body: Call.json([:]))
+            #expect(approved.status == .ok, "\(String(buffer: approved.body))")
             let run = try await client.execute(
                 uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, Self.json), body: Call.json(["month": month]))
             #expect(run.status == .created, "\(String(buffer: run.body))")

@@ -289,18 +289,25 @@ struct LedgerTrustTests {
         try await Fixture.withLedger { store in
             let persons = PersonStore(ledger: store)
             let id = try ResidentID(Fixture.wang)
-            // Level 3 (12 months) to level 5 (6 months), with a new amount: the deadline comes from entry (2025-06-01) + 6 months.
-            let edited = try await persons.updatePerson(
-                id, PersonChanges(benefitLevel: "5", monthlyAmount: "3500"), scope: "/3702/", by: "fc_00000000000000aa")
+            // Level 3 (12 months) to level 5 (6 months), with a new amount, by a four-eyes decision
+            // (issue 29): the deadline comes from entry (2025-06-01) + 6 months.
+            let asked = try await store.requestBenefitChange(
+                person: id.value, level: "5", amount: "3500", effectiveMonth: "2025-07", reason: "reassessed",
+                by: "clerk aa via fc_00000000000000aa",
+                on: Day("2025-07-01")!)
+            _ = try await store.approve(asked.id, reason: nil, by: "clerk bb via fc_00000000000000bb", on: Day("2025-07-02")!)
+            let edited = try #require(try await persons.person(id))
             #expect(edited.ledger.servicePeriodMonths == 6 && edited.ledger.deadline == Day("2025-12-01"))
             let event = try #require(try await store.person(id)?.timeline.first { $0.kind == "edited" })
-            #expect(event.detail.contains("changed by fc_00000000000000aa: level 3 to 5, amount 3200.50 to 3500.00"))
+            #expect(
+                event.detail.contains("approved by clerk bb via fc_00000000000000bb: amount 3200.50 to 3500.00 from 2025-07; level 3 to 5"))
             #expect(event.detail.contains("deadline 2025-12-01"))
             // The next sweep suspends: the shorter period has already run out.
             _ = try await store.sweep(on: Day("2026-01-05")!)
             #expect(try await store.person(id)?.ledger.status == .suspended)
             // Nothing changed: no event.
-            _ = try await persons.updatePerson(id, PersonChanges(benefitLevel: "5"), scope: "/3702/", by: "fc_00000000000000aa")
+            _ = try await persons.updatePerson(
+                id, PersonChanges(benefitLevel: "5"), scope: "/3702/", by: "clerk aa via fc_00000000000000aa")
             #expect(try await store.person(id)?.timeline.filter { $0.kind == "edited" }.count == 1)
         }
     }

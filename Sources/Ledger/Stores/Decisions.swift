@@ -4,10 +4,14 @@ import Foundation
 public struct Decision: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case resolveConflict = "resolve_conflict", reverseDeath = "reverse_death", reinstate, extend, hold
+        /// A benefit amount or level from an effective month (issue 29, part 4).
+        case changeBenefit = "change_benefit"
+        /// A name or birth date corrected.
+        case correctPerson = "correct_person"
 
-        /// Reversing a death and lifting a suspension can send money to someone: a second
-        /// operator must approve them.
-        public var needsSecondOperator: Bool { self == .reverseDeath || self == .reinstate }
+        /// Reversing a death, lifting a suspension and changing an amount can send money to
+        /// someone, and a corrected identity changes who is paid: a second operator must approve them.
+        public var needsSecondOperator: Bool { self != .resolveConflict && self != .extend && self != .hold }
     }
 
     public var id: Int64
@@ -31,11 +35,33 @@ public struct Decision: Sendable, Equatable {
     public var decisionReason: String?
     /// The version of the rules it was made under (nil: before the rules were versioned).
     public var rulesVersion: Int?
+    /// What a change or a correction asks (``Kind/changeBenefit``, ``Kind/correctPerson``); nil
+    /// fields stay as they are.
+    public var change: Change?
+
+    /// What a ``Kind/changeBenefit`` or ``Kind/correctPerson`` request asks.
+    public struct Change: Sendable, Equatable {
+        public var benefitLevel: String?
+        public var amountFen: Int?
+        public var effectiveMonth: Month?
+        public var name: String?
+        public var birthDate: Day?
+
+        public init(
+            benefitLevel: String? = nil, amountFen: Int? = nil, effectiveMonth: Month? = nil, name: String? = nil, birthDate: Day? = nil
+        ) {
+            self.benefitLevel = benefitLevel
+            self.amountFen = amountFen
+            self.effectiveMonth = effectiveMonth
+            self.name = name
+            self.birthDate = birthDate
+        }
+    }
 
     public init(
         id: Int64, personID: String, name: String, unitCode: String, kind: Kind, conflictID: Int64? = nil, outcome: String? = nil,
         until: Day? = nil, reason: String, status: String, requestedBy: String, requestedOn: Day, decidedBy: String? = nil,
-        decidedOn: Day? = nil, decisionReason: String? = nil, rulesVersion: Int? = nil
+        decidedOn: Day? = nil, decisionReason: String? = nil, rulesVersion: Int? = nil, change: Change? = nil
     ) {
         self.id = id
         self.personID = personID
@@ -53,6 +79,7 @@ public struct Decision: Sendable, Equatable {
         self.decidedOn = decidedOn
         self.decisionReason = decisionReason
         self.rulesVersion = rulesVersion
+        self.change = change
     }
 }
 

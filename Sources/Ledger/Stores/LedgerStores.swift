@@ -73,6 +73,18 @@ public protocol CaseworkStore: Sendable {
     func recovery(_ id: Int64) async throws -> Recovery?
     func closeRecovery(_ id: Int64, as status: Recovery.Status, reason: String, by actor: String, on day: Day, scope: String?)
         async throws -> Recovery
+    /// Asks a second operator to change a person's benefit amount and/or level from an effective
+    /// month (YYYY-MM); `amount` in yuan as written, nil fields unchanged.
+    func requestBenefitChange(
+        person: String, level: String?, amount: String?, effectiveMonth: String, reason: String, by actor: String, scope: String?,
+        on day: Day
+    ) async throws -> Decision
+    /// Asks a second operator to correct a person's name and/or birth date.
+    func requestCorrection(
+        person: String, name: String?, birthDate: String?, reason: String, by actor: String, scope: String?, on day: Day
+    ) async throws -> Decision
+    /// Refund cases of the persons who live in the unit's subtree now, oldest first.
+    func refunds(unit: String) async throws -> [Refund]
 }
 
 /// The money: payroll runs (stored, never changed once made) and their lines.

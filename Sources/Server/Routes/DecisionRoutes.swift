@@ -20,6 +20,13 @@ struct DecisionRoutes {
         var residentId: String
         var reason: String
         var until: String?
+        /// change_benefit: the new level and/or amount (yuan) and the first month at them
+        var benefitLevel: String?
+        var amount: PersonRoutes.Amount?
+        var effectiveMonth: String?
+        /// correct_person: the corrected name and/or birth date
+        var name: String?
+        var birthDate: String?
     }
 
     struct NoteBody: Decodable {
@@ -102,10 +109,23 @@ struct DecisionRoutes {
         case .hold?:
             decision = try await ledger.hold(
                 person: person, until: try until(), reason: input.reason, by: caller.actor, scope: caller.unitPath, on: today)
+        case .changeBenefit?:
+            guard let month = input.effectiveMonth else {
+                throw APIError(.invalidDay, "effective_month (YYYY-MM) is required for a change_benefit")
+            }
+            decision = try await ledger.requestBenefitChange(
+                person: person, level: input.benefitLevel, amount: input.amount?.text, effectiveMonth: month, reason: input.reason,
+                by: caller.actor, scope: caller.unitPath, on: today)
+        case .correctPerson?:
+            decision = try await ledger.requestCorrection(
+                person: person, name: input.name, birthDate: input.birthDate, reason: input.reason, by: caller.actor,
+                scope: caller.unitPath,
+                on: today)
         case .resolveConflict?, nil:
             throw APIError(
                 .invalidKind,
-                "kind must be reverse_death, reinstate, extend or hold (conflicts are resolved at /v1/conflicts/{id}/resolution)")
+                "kind must be reverse_death, reinstate, change_benefit, correct_person, extend or hold (conflicts are resolved at /v1/conflicts/{id}/resolution)"
+            )
         }
         return try JSON.response(DecisionsBody(decisions: [.init(decision)]), status: .created)
     }
@@ -161,6 +181,11 @@ struct DecisionsBody: Encodable {
         var decisionReason: String?
         /// The rules version it was made under (absent for decisions before the rules were versioned).
         var rulesVersion: Int?
+        var benefitLevel: String?
+        var amount: String?
+        var effectiveMonth: String?
+        var newName: String?
+        var birthDate: String?
 
         init(_ d: Ledger.Decision) {
             id = d.id
@@ -179,6 +204,11 @@ struct DecisionsBody: Encodable {
             decidedOn = d.decidedOn?.description
             decisionReason = d.decisionReason
             rulesVersion = d.rulesVersion
+            benefitLevel = d.change?.benefitLevel
+            amount = d.change?.amountFen.map { Yuan.text(fen: $0) }
+            effectiveMonth = d.change?.effectiveMonth?.description
+            newName = d.change?.name
+            birthDate = d.change?.birthDate?.description
         }
     }
     var decisions: [Decision]

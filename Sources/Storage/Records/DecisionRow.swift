@@ -25,6 +25,13 @@ struct DecisionRow: TableRow, Equatable, MutablePersistableRecord {
     /// The version of the rules it was made under (``LedgerStore/rulesVersion``; nil before the
     /// rules were versioned).
     var rulesVersion: Int?
+    /// change_benefit: the new level and amount (nil: unchanged) and the first month at them
+    var benefitLevel: String?
+    var amountFen: Int?
+    var effectiveMonth: String?
+    /// correct_person: the corrected name and birth date (nil: unchanged)
+    var name: String?
+    var birthDate: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
