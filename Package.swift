@@ -57,7 +57,9 @@ let package = Package(
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
         .target(name: "Liveness", dependencies: ["FaceEngine"]),
-        .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
+        .target(
+            name: "Ledger", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/ledger-rules.json")]),
         .target(
             name: "Storage",
             dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
@@ -120,6 +122,7 @@ let package = Package(
             name: "fastcertTests",
             dependencies: [
                 "fastcert", "TestSupport", "Ledger", "Storage", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),

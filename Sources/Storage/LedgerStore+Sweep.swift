@@ -131,9 +131,10 @@ extension LedgerStore {
     public func sweep(on day: Day, by actor: String = EvidenceDelivery.commandLineUser, batch: Int = 20_000) async throws
         -> SweepReport
     {
-        let report = try await sweepInBatches(on: day, batch: batch)
-        _ = try await write { db in try Self.recordSweep(day, by: actor, report, db) }
+        var report = try await sweepInBatches(on: day, batch: batch)
+        _ = try await write { [report] db in try Self.recordSweep(day, by: actor, report, db) }
         try await refreshMonthlyStats(through: Month(day))
+        report.audit = try await checkChainOfDay(day, by: actor)
         return report
     }
 
@@ -146,10 +147,11 @@ extension LedgerStore {
             try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep_run WHERE day = ?", arguments: [day.description]) ?? false
         }
         guard !done else { return nil }
-        let report = try await sweepInBatches(on: day, batch: batch)
-        let recorded = try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        var report = try await sweepInBatches(on: day, batch: batch)
+        let recorded = try await writer.write { [report] db in try Self.recordSweep(day, by: actor, report, db) }
         guard recorded else { return nil }
         try await refreshMonthlyStats(through: Month(day))
+        report.audit = try await checkChainOfDay(day, by: actor)
         return report
     }
 

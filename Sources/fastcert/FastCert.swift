@@ -14,6 +14,7 @@ struct FastCert: AsyncParsableCommand {
             KeysCommand.self,
             LivenessCommand.self,
             EnrollCommand.self, EnrollmentsCommand.self, ConflictsCommand.self, DecisionsCommand.self, RecoveriesCommand.self,
+            AuditCommand.self,
         ]
     )
 }

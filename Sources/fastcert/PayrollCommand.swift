@@ -27,6 +27,7 @@ struct PayrollCommand: AsyncParsableCommand {
                 let run = try await ledger.open().money.runPayroll(
                     month: try parseMonth(month), on: try parseDay(today, option: "--today"), by: EvidenceDelivery.commandLineUser)
                 print(describe(run))
+                if let head = run.chainHead { print("audit chain head \(head) (recorded in the run)") }
             }
         }
     }

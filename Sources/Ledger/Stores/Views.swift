@@ -4,6 +4,9 @@ import Foundation
 public struct Alert: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case warning, fieldCheck = "field-check", suspended, conflict, attention
+        /// The latest check of the audit chain found a row that does not match (shown in the
+        /// unit of the row's person; to every unit when the row has none).
+        case tampering
     }
 
     public var kind: Kind
@@ -51,12 +54,16 @@ public struct PersonView: Sendable {
         /// Who: the key or operator that delivered the evidence or made the decision, `sweep`,
         /// or nil for rows recorded before provenance was kept.
         public var actor: String?
+        /// When it was recorded (ISO 8601), beside the day it is dated: a death dated in March and
+        /// recorded in June shows both. Nil for entries the store dates only by day.
+        public var recordedAt: String?
 
-        public init(kind: String, day: Day, detail: String, actor: String? = nil) {
+        public init(kind: String, day: Day, detail: String, actor: String? = nil, recordedAt: String? = nil) {
             self.kind = kind
             self.day = day
             self.detail = detail
             self.actor = actor
+            self.recordedAt = recordedAt
         }
     }
 

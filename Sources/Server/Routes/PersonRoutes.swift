@@ -165,6 +165,7 @@ struct PersonRoutes {
             var day: String
             var detail: String
             var actor: String?
+            var recordedAt: String?
         }
         var residentId: String
         var status: String
@@ -183,7 +184,9 @@ struct PersonRoutes {
             suspendedOn = view.ledger.suspendedOn?.description
             deathDay = view.ledger.deathDay?.description
             servicePeriodMonths = view.ledger.servicePeriodMonths
-            timeline = view.timeline.map { Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail, actor: $0.actor) }
+            timeline = view.timeline.map {
+                Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail, actor: $0.actor, recordedAt: $0.recordedAt)
+            }
         }
     }
 
