@@ -24,12 +24,13 @@ extension LedgerStore: AuditStore {
     /// and the result recorded in `audit_check` (a finding is shown among the alerts, kind
     /// `tampering`, ``alerts(unit:kind:offset:limit:)``). Run by the sweep after its day.
     public func checkChainOfDay(_ day: Day, by actor: String) async throws -> AuditReport {
-        try await write { db in
+        // Checked on a snapshot (the write lock is not held meanwhile), recorded in a short write.
+        let (from, report) = try await read { db in
             let from = try Int64.fetchOne(db, sql: "SELECT max(to_seq) FROM audit_check WHERE problem IS NULL") ?? 0
-            let report = try Self.checkChain(after: from, db)
-            try Self.recordCheck(report, from: from, day: day, by: actor, db)
-            return report
+            return (from, try Self.checkChain(after: from, db))
         }
+        try await write { db in try Self.recordCheck(report, from: from, day: day, by: actor, db) }
+        return report
     }
 
     static func chainHead(_ db: Database) throws -> AuditChain.Head {
@@ -80,13 +81,16 @@ extension LedgerStore: AuditStore {
     }
 
     /// Compares the rows of `table` whose latest entry is after `from` with it, and looks for rows
-    /// with no entry; returns the rows compared and the first finding.
+    /// with no entry; returns the rows compared and the first finding (the lowest entry).
     private static func checkRows(of table: String, after from: Int64, _ db: Database) throws -> (Int, AuditChain.Finding?) {
         let key = AppDatabase.auditKey(table, "t")
         let content = try AppDatabase.auditContent(table, "t", db)
+        // The whole chain: this table's entries through the index; the day's: the entries after
+        // `from` by seq (the index would read every entry the table ever had).
+        let byTable = from > 0 ? "+l.table_name" : "l.table_name"
         let latest = """
             SELECT l.row_key, l.seq, l.op, l.content_sha256 FROM audit_chain l
-            WHERE l.table_name = '\(table)' AND l.seq > \(from)
+            WHERE \(byTable) = '\(table)' AND l.seq > \(from)
               AND l.seq = (SELECT max(n.seq) FROM audit_chain n WHERE n.table_name = l.table_name AND n.row_key = l.row_key)
             """
         var compared = 0
@@ -101,7 +105,7 @@ extension LedgerStore: AuditStore {
             db,
             sql: """
                 SELECT l.row_key, l.seq, l.op, l.content_sha256 AS chained, \(content) AS current, (\(key)) IS NOT NULL AS present
-                FROM (\(latest)) l LEFT JOIN \(table) t ON \(key) = l.row_key ORDER BY l.seq
+                FROM (\(latest)) l LEFT JOIN \(table) t ON \(key) = l.row_key
                 """)
         while let row = try rows.next() {
             compared += 1
@@ -114,12 +118,14 @@ extension LedgerStore: AuditStore {
             } else if !present && !deleted {
                 note(.rowMissing, row, "the row is gone and the chain records no delete")
             }
-            if finding != nil { break }
         }
         // Rows with no entry at all: for id tables, those past the last id chained before `from`.
         let newer =
             from > 0 && key == "t.id"
-            ? "AND t.id > coalesce((SELECT max(row_key) FROM audit_chain WHERE table_name = '\(table)' AND seq <= \(from)), 0)" : ""
+            ? """
+            AND t.id > coalesce((SELECT row_key FROM audit_chain WHERE table_name = '\(table)' AND seq <= \(from)
+              ORDER BY row_key DESC LIMIT 1), 0)
+            """ : ""
         if finding == nil,
             let unchained = try Row.fetchOne(
                 db,
