@@ -120,6 +120,8 @@ extension LedgerStore: AuditStore {
             }
         }
         // Rows with no entry at all: for id tables, those past the last id chained before `from`.
+        // `+(key)` drops the column's affinity: compared with it, the untyped `row_key` could not
+        // be looked up in its index (every row would scan the table's entries).
         let newer =
             from > 0 && key == "t.id"
             ? """
@@ -131,7 +133,7 @@ extension LedgerStore: AuditStore {
                 db,
                 sql: """
                     SELECT \(key) AS row_key FROM \(table) t
-                    WHERE NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = \(key)) \(newer)
+                    WHERE NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +(\(key))) \(newer)
                     LIMIT 1
                     """)
         {
