@@ -62,7 +62,11 @@ let package = Package(
             resources: [.copy("Resources/ledger-rules.json")]),
         .target(
             name: "Storage",
-            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                // The audit chain's SQL functions read SQLite's values in place (AuditChainFunctions.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // Verification and enrollment as services with plain Swift inputs and outputs, over the store
         // protocols (Ledger/Stores): the one home of the certification rules, below both front doors

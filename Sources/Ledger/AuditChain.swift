@@ -55,51 +55,72 @@ public enum AuditChain {
     /// leaves their content unchanged). Text is its UTF-8 bytes, integers and reals eight bytes
     /// big-endian.
     public static func contentDigest(_ values: [Value]) -> Data {
-        var hasher = SHA256()
+        var hasher = Hasher()
         let count = (values.lastIndex { $0 != .null } ?? -1) + 1
-        for value in values.prefix(count) { append(value, to: &hasher) }
-        return Data(hasher.finalize())
+        for value in values.prefix(count) { hasher.append(value) }
+        return hasher.finalize()
     }
 
     /// The hash of a chain entry: the previous entry's hash (empty for the first), the table, the
     /// row's key, the operation, the moment (unix seconds) and the content digest.
     public static func link(previous: Data?, table: String, key: Value, operation: Operation, at: Int64, content: Data) -> Data {
-        var hasher = SHA256()
-        append(.blob(previous ?? Data()), to: &hasher)
-        append(.text(table), to: &hasher)
-        append(key, to: &hasher)
-        append(.text(operation.rawValue), to: &hasher)
-        append(.integer(at), to: &hasher)
-        append(.blob(content), to: &hasher)
-        return Data(hasher.finalize())
+        var hasher = Hasher()
+        hasher.append(.blob(previous ?? Data()))
+        hasher.append(.text(table))
+        hasher.append(key)
+        hasher.append(.text(operation.rawValue))
+        hasher.append(.integer(at))
+        hasher.append(.blob(content))
+        return hasher.finalize()
     }
 
     /// The content digest of a tombstone: of no values.
     public static let tombstone = contentDigest([])
 
-    private static func append(_ value: Value, to hasher: inout SHA256) {
-        switch value {
-        case .null: header(0, 0, bytes: 0, &hasher)
-        case .integer(let v): header(1, UInt64(bitPattern: v), bytes: 8, &hasher)
-        case .real(let v): header(2, v.bitPattern, bytes: 8, &hasher)
-        case .text(let s):
-            var s = s
-            s.withUTF8 { bytes in
-                header(3, UInt64(bytes.count), bytes: 4, &hasher)
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
-            }
-        case .blob(let d):
-            header(4, UInt64(d.count), bytes: 4, &hasher)
-            hasher.update(data: d)
-        }
-    }
+    /// SHA-256 over values in the chain's encoding, fed one at a time: each value a type tag, then
+    /// an integer or real as eight bytes big-endian, text (UTF-8) or a blob as a four-byte length
+    /// and its bytes. The raw appends let a store hash the bytes it holds without copying them
+    /// into ``Value``s (the triggers hash every covered row as it is written).
+    public struct Hasher {
+        private var sha = SHA256()
 
-    /// A type tag and the last `bytes` bytes of `number`, big-endian, without allocating (the
-    /// triggers hash every covered row as it is written).
-    private static func header(_ tag: UInt8, _ number: UInt64, bytes: Int, _ hasher: inout SHA256) {
-        var word = (UInt8(tag), number.bigEndian)
-        withUnsafeBytes(of: &word.0) { hasher.update(bufferPointer: $0) }
-        withUnsafeBytes(of: &word.1) { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[(8 - bytes)...])) }
+        public init() {}
+
+        public mutating func append(_ value: Value) {
+            switch value {
+            case .null: appendNull()
+            case .integer(let v): appendInteger(v)
+            case .real(let v): appendReal(v)
+            case .text(let s):
+                var s = s
+                s.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
+            case .blob(let d): d.withUnsafeBytes { appendBlob($0) }
+            }
+        }
+
+        public mutating func appendNull() { header(0, 0, bytes: 0) }
+        public mutating func appendInteger(_ v: Int64) { header(1, UInt64(bitPattern: v), bytes: 8) }
+        public mutating func appendReal(_ v: Double) { header(2, v.bitPattern, bytes: 8) }
+
+        /// Text as its UTF-8 bytes.
+        public mutating func appendText(_ utf8: UnsafeRawBufferPointer) {
+            header(3, UInt64(utf8.count), bytes: 4)
+            sha.update(bufferPointer: utf8)
+        }
+
+        public mutating func appendBlob(_ bytes: UnsafeRawBufferPointer) {
+            header(4, UInt64(bytes.count), bytes: 4)
+            sha.update(bufferPointer: bytes)
+        }
+
+        public func finalize() -> Data { Data(sha.finalize()) }
+
+        /// A type tag and the last `bytes` bytes of `number`, big-endian, without allocating.
+        private mutating func header(_ tag: UInt8, _ number: UInt64, bytes: Int) {
+            var word = (tag, number.bigEndian)
+            withUnsafeBytes(of: &word.0) { sha.update(bufferPointer: $0) }
+            withUnsafeBytes(of: &word.1) { sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[(8 - bytes)...])) }
+        }
     }
 
     /// One stored entry, as read back.

@@ -88,7 +88,7 @@ extension AppDatabase {
                             INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash)
                             SELECT '\(table)', k, '\(op)', t, c,
                               fastcert_chain_link((SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1), '\(table)', k, '\(op)', t, c)
-                            FROM (SELECT \(auditKey(table, alias)) AS k, CAST(strftime('%s', 'now') AS INTEGER) AS t, \(content) AS c
+                            FROM (SELECT \(auditKey(table, alias)) AS k, fastcert_now() AS t, \(content) AS c
                                   LIMIT -1 OFFSET 0);
                         END;
                         """)
@@ -102,7 +102,7 @@ extension AppDatabase {
             try db.execute(
                 sql: """
                     INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash)
-                    SELECT '\(table)', \(auditKey(table, "t")), 'I', CAST(strftime('%s', 'now') AS INTEGER), \(try auditContent(table, "t", db)),
+                    SELECT '\(table)', \(auditKey(table, "t")), 'I', fastcert_now(), \(try auditContent(table, "t", db)),
                       X'' FROM \(table) t ORDER BY \(auditKey(table, "t"))
                     """)
         }
@@ -138,21 +138,5 @@ extension AppDatabase {
         case .string(let s): .text(s)
         case .blob(let d): .blob(d)
         }
-    }
-
-    /// `fastcert_row_sha256(v1, ...)`: ``AuditChain/contentDigest(_:)`` of the values.
-    static let rowDigest = DatabaseFunction("fastcert_row_sha256", argumentCount: nil, pure: true) { values in
-        AuditChain.contentDigest(values.map(auditValue))
-    }
-
-    /// `fastcert_chain_link(previous, table, key, op, at, content)`: ``AuditChain/link(previous:table:key:operation:at:content:)``.
-    static let chainLink = DatabaseFunction("fastcert_chain_link", argumentCount: 6, pure: true) { values in
-        guard let table = String.fromDatabaseValue(values[1]),
-            let op = String.fromDatabaseValue(values[3]).flatMap(AuditChain.Operation.init(rawValue:)),
-            let at = Int64.fromDatabaseValue(values[4]), let content = Data.fromDatabaseValue(values[5])
-        else { throw DatabaseError(message: "fastcert_chain_link: a malformed entry") }
-        return AuditChain.link(
-            previous: Data.fromDatabaseValue(values[0]), table: table, key: auditValue(values[2]), operation: op, at: at,
-            content: content)
     }
 }

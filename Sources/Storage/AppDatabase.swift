@@ -85,8 +85,7 @@ public struct AppDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             db.add(function: Self.mayMove)
-            db.add(function: Self.rowDigest)
-            db.add(function: Self.chainLink)
+            try AuditChainFunctions.register(db)
             // FULL: a committed batch survives a power cut. A 256 MiB page cache and 256 MiB of memory-mapped
             // reads per connection keep a city's ledger (millions of rows) from being read page by page.
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; " + Self.cachePragmas)

@@ -128,6 +128,31 @@ struct AuditChainTests {
         return (expected, try await reopened.verifyChain().finding)
     }
 
+    @Test("the SQL functions the triggers call hash as the chain's rules do")
+    func functionsMatchRules() async throws {
+        let database = try AppDatabase(DatabaseQueue(configuration: AppDatabase.makeConfiguration()))
+        let row = try await database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT fastcert_row_sha256(7, 'Wáng', NULL, 2.5, X'00ff', NULL, NULL) AS content,
+                      fastcert_chain_link(NULL, 'payroll_line', 7, 'I', 1800000000, X'0102') AS first,
+                      fastcert_chain_link(X'aa', 'payroll_run', '2026-01', 'U', -1, X'') AS next
+                    """)!
+        }
+        #expect(
+            row["content"] as Data
+                == AuditChain.contentDigest([.integer(7), .text("Wáng"), .null, .real(2.5), .blob(Data([0, 255])), .null]))
+        #expect(
+            row["first"] as Data
+                == AuditChain.link(
+                    previous: nil, table: "payroll_line", key: .integer(7), operation: .insert, at: 1_800_000_000, content: Data([1, 2])))
+        #expect(
+            row["next"] as Data
+                == AuditChain.link(
+                    previous: Data([0xaa]), table: "payroll_run", key: .text("2026-01"), operation: .update, at: -1, content: Data()))
+    }
+
     @Test("a connection without the chain's functions (the sqlite3 shell) cannot write a covered table")
     func shellCannotWrite() async throws {
         try await Fixture.withLedger { store in
