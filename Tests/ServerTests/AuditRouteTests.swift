@@ -16,7 +16,7 @@ struct AuditRouteTests {
             let auditor = fixture.key(.auditor)
             let clean = try await client.execute(uri: "/v1/audit/chain", method: .get, headers: Call.headers(auditor))
             #expect(clean.status == .ok && Call.body(clean)["valid"] as? Bool == true, "\(String(buffer: clean.body))")
-            #expect((Call.body(clean)["head"] as? [String: Any])?["hash"] is String)
+            #expect((Call.body(clean)["head"] as? [String: Any])?["seq"] is Int)
             let refused = try await client.execute(uri: "/v1/audit/chain", method: .get, headers: Call.headers(fixture.key(.operator)))
             #expect(refused.status == .forbidden)
 
