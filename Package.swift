@@ -57,10 +57,16 @@ let package = Package(
         ),
         .target(name: "FaceEngine", dependencies: ["CBridge"]),
         .target(name: "Liveness", dependencies: ["FaceEngine"]),
-        .target(name: "Ledger", resources: [.copy("Resources/ledger-rules.json")]),
+        .target(
+            name: "Ledger", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/ledger-rules.json")]),
         .target(
             name: "Storage",
-            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                // The audit chain's SQL functions read SQLite's values in place (AuditChainFunctions.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // Verification and enrollment as services with plain Swift inputs and outputs, over the store
         // protocols (Ledger/Stores): the one home of the certification rules, below both front doors
@@ -120,6 +126,7 @@ let package = Package(
             name: "fastcertTests",
             dependencies: [
                 "fastcert", "TestSupport", "Ledger", "Storage", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),

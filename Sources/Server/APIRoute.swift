@@ -50,6 +50,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let approveDecision = APIRoute(method: .post, path: "/v1/decisions/{id}/approval", roles: [.operator])
     public static let rejectDecision = APIRoute(method: .post, path: "/v1/decisions/{id}/rejection", roles: [.operator])
     public static let releaseHold = APIRoute(method: .post, path: "/v1/decisions/{id}/release", roles: [.operator])
+    public static let auditChain = APIRoute(method: .get, path: "/v1/audit/chain", roles: [.auditor])
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
@@ -58,7 +59,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         alerts,
         tasks, taskOutcome, outbox, payroll, me, units, stats, statsSeries, conflicts, resolveConflict, decisions, createDecision,
         approveDecision,
-        rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery,
+        rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery, auditChain,
     ]
 
     /// The route whose path template matches `path` with another method, for 405 answers.

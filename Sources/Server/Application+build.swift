@@ -110,6 +110,7 @@ public func buildRouter(
     LedgerRoutes(dependencies: dependencies).register(routes)
     DecisionRoutes(dependencies: dependencies).register(routes)
     MoneyRoutes(dependencies: dependencies).register(routes)
+    AuditRoutes(dependencies: dependencies).register(routes)
     PageRoutes().register(router)
     return router
 }

@@ -82,6 +82,14 @@ struct DailySweep: Service {
             guard let report else { continue }
             logger.info(
                 "daily sweep", metadata: ["day": "\(day)", "examined": "\(report.examined)", "changes": "\(report.changes)"])
+            if let finding = report.audit?.finding {
+                // Also an alert of kind `tampering` (the store records the check).
+                logger.error(
+                    "the audit chain does not verify",
+                    metadata: [
+                        "day": "\(day)", "table": "\(finding.table)", "row": "\(finding.key)", "problem": "\(finding.problem.rawValue)",
+                    ])
+            }
             if let retention, day == Self.dueDays(now: now(), hour: hour, lastSwept: nil).last {
                 let pruned = try await daily.prune(retention, now: now(), batch: 5_000)
                 logger.info(

@@ -12,7 +12,9 @@ import Ledger
 /// What it leaves out: conflict and voided events (records for operators that change no state),
 /// idempotent re-delivery (the simulator never re-delivers; the store's tests cover it), operators'
 /// decisions, and reference evidence delivered more than `retentionDays` after it was observed
-/// (the behaviour window forgets it; the simulator's feeds arrive within 60 days).
+/// (the behaviour window forgets it; the simulator's feeds arrive within 60 days), and the audit
+/// chain (``AuditChain``): its state lives and dies in one process, with no file to tamper with; as
+/// a store it would answer ``NoAuditChain``'s "not applicable".
 public final class MemoryLedger {
     public let rules: LedgerRules
     let deferral: DeferralRules

@@ -85,6 +85,7 @@ public struct AppDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             db.add(function: Self.mayMove)
+            try AuditChainFunctions.register(db)
             // FULL: a committed batch survives a power cut. A 256 MiB page cache and 256 MiB of memory-mapped
             // reads per connection keep a city's ledger (millions of rows) from being read page by page.
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; " + Self.cachePragmas)
@@ -120,6 +121,10 @@ public struct AppDatabase: Sendable {
         registerMigrations19(&migrator)
         registerMigration21(&migrator)
         registerMigrations22(&migrator)
+        // The audit chain after the migrations that rebuilt `decision` (21) and added columns (22),
+        // none of them shipped before it: its triggers are built from the final columns and it
+        // chains the rows as they then are. Names are labels; this order is the order applied.
+        registerMigration20(&migrator)
         registerMigration23(&migrator)
         return migrator
     }

@@ -11,9 +11,11 @@ extension VerificationRecordStore: VerificationStore {}
 extension ServiceStore {
     /// Every store of this database as the protocols the front doors hold (``Stores``).
     public var stores: Stores {
-        Stores(
+        var stores = Stores(
             rules: ledger.rules, registry: ledger, evidence: ledger, daily: ledger, casework: ledger, money: ledger,
             queries: ledger, keys: keys, persons: persons, enrollment: templates, verification: verifications,
             coordinator: coordinator)
+        stores.audit = ledger
+        return stores
     }
 }

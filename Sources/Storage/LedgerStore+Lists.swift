@@ -115,6 +115,17 @@ extension LedgerStore {
                           ON e.person_id = p.id AND e.kind = 'conflict'
                         WHERE \(within) ORDER BY e.day, p.id
                         """)
+                case .tampering:
+                    try add(
+                        k,
+                        """
+                        SELECT coalesce(p.id, '') AS id, coalesce(p.name, '') AS name, coalesce(p.unit_code, '') AS unit_code,
+                          coalesce(c.day, substr(c.checked_at, 1, 10)) AS day,
+                          'audit chain: ' || c.table_name || ' row ' || c.row_key || ': ' || c.problem || ': ' || c.detail AS detail
+                        FROM audit_check c LEFT JOIN person p ON p.id = c.person_id
+                        WHERE c.id = (SELECT max(id) FROM audit_check) AND c.problem IS NOT NULL
+                          AND (c.person_id IS NULL OR \(within))
+                        """)
                 }
             }
             return Array(alerts.dropFirst(offset).prefix(limit))

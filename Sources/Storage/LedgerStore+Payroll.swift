@@ -26,13 +26,16 @@ extension LedgerStore {
             } person: {
                 run.persons += 1
             }
+            let head = try Self.chainHead(db)
+            run.chainHead = head
             try db.execute(
                 sql: """
-                    INSERT INTO payroll_run (month, run_on, actor, at, lines, persons, total_fen, back_pay_lines)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO payroll_run (month, run_on, actor, at, lines, persons, total_fen, back_pay_lines, chain_seq, chain_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    month.description, day.description, actor, now, run.lines, run.persons, run.totalFen, run.backPayLines,
+                    month.description, day.description, actor, now, run.lines, run.persons, run.totalFen, run.backPayLines, head.seq,
+                    head.hash,
                 ])
             return run
         }
@@ -103,9 +106,11 @@ extension LedgerStore {
     }
 
     static func run(_ row: Row) -> PayrollRun {
-        PayrollRun(
+        var run = PayrollRun(
             month: Month(row["month"] as String)!, runOn: Day(row["run_on"] as String)!, actor: row["actor"], at: row["at"],
             lines: row["lines"], persons: row["persons"], totalFen: row["total_fen"], backPayLines: row["back_pay_lines"])
+        run.chainHead = (row["chain_seq"] as Int64?).map { AuditChain.Head(seq: $0, hash: row["chain_hash"]) }
+        return run
     }
 
     /// The lines of the stored run of `month` in the unit's subtree (by the unit each person had

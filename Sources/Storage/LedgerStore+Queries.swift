@@ -13,21 +13,28 @@ extension LedgerStore {
             else { return nil }
             var timeline: [PersonView.Entry] = try Row.fetchAll(
                 db,
-                sql: "SELECT kind, class, source, observed_day, delivered_by FROM evidence WHERE person_id = ? ORDER BY observed_day, id",
+                sql: """
+                    SELECT kind, class, source, observed_day, delivered_by, received_at FROM evidence WHERE person_id = ?
+                    ORDER BY observed_day, id
+                    """,
                 arguments: [id.value]
             ).map { e in
                 PersonView.Entry(
                     kind: "evidence", day: Day(e["observed_day"] as String)!,
-                    detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))", actor: e["delivered_by"])
+                    detail: "\(e["kind"] as String) (\(e["class"] as String), from \(e["source"] as String))", actor: e["delivered_by"],
+                    recordedAt: e["received_at"])
             }
             timeline += try Row.fetchAll(
-                db, sql: "SELECT kind, day, cause, back_pay_months, actor, rules_version FROM ledger_event WHERE person_id = ? ORDER BY id",
+                db,
+                sql:
+                    "SELECT kind, day, cause, back_pay_months, actor, rules_version, recorded_at FROM ledger_event WHERE person_id = ? ORDER BY id",
                 arguments: [id.value]
             ).map { e in
                 var detail: String = e["cause"]
                 if let months = e["back_pay_months"] as Int? { detail += "; back pay owed: \(months) month(s)" }
                 return PersonView.Entry(
-                    kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"], rulesVersion: e["rules_version"])
+                    kind: e["kind"], day: Day(e["day"] as String)!, detail: detail, actor: e["actor"], rulesVersion: e["rules_version"],
+                    recordedAt: e["recorded_at"])
             }
             // Tasks: opened (the reason), and closed with what staff found, their note and who closed it.
             for t in try Row.fetchAll(

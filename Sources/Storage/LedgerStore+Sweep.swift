@@ -133,9 +133,10 @@ extension LedgerStore {
     public func sweep(on day: Day, by actor: String = ActorID.systemAccount.description, batch: Int = 20_000) async throws
         -> SweepReport
     {
-        let report = try await sweepInBatches(on: day, batch: batch)
-        _ = try await write { db in try Self.recordSweep(day, by: actor, report, db) }
+        var report = try await sweepInBatches(on: day, batch: batch)
+        _ = try await write { [report] db in try Self.recordSweep(day, by: actor, report, db) }
         try await refreshMonthlyStats(through: Month(day))
+        report.audit = try await checkChainOfDay(day, by: actor)
         return report
     }
 
@@ -159,10 +160,11 @@ extension LedgerStore {
         if let version = rulesVersion, let inForce, inForce != version {
             return try await Self.inForce(database: database).sweepIfDue(on: day, by: actor, batch: batch)
         }
-        let report = try await sweepInBatches(on: day, batch: batch)
-        let recorded = try await writer.write { db in try Self.recordSweep(day, by: actor, report, db) }
+        var report = try await sweepInBatches(on: day, batch: batch)
+        let recorded = try await writer.write { [report] db in try Self.recordSweep(day, by: actor, report, db) }
         guard recorded else { return nil }
         try await refreshMonthlyStats(through: Month(day))
+        report.audit = try await checkChainOfDay(day, by: actor)
         return report
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Ledger
 
 /// `fastcert ledger sweep [--as-of DATE]`
@@ -32,6 +33,12 @@ struct LedgerCommand: AsyncParsableCommand {
                 print(
                     "sweep as of \(day): \(report.examined) persons near or past their deadline; \(changes.isEmpty ? "no changes" : changes.joined(separator: ", "))"
                 )
+                if let finding = report.audit?.finding {
+                    // The sweep's work stands; the finding is kept as a `tampering` alert.
+                    FileHandle.standardError.write(Data("fastcert: the audit chain does not verify: \(finding)\n".utf8))
+                } else if let audit = report.audit {
+                    print("audit chain: \(audit.entries) new entries checked; head \(audit.head)")
+                }
             }
         }
     }

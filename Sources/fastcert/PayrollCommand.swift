@@ -30,6 +30,7 @@ struct PayrollCommand: AsyncParsableCommand {
                 let run = try await stores.money.runPayroll(
                     month: try parseMonth(month), on: ServiceClock.today(), by: acting.actor)
                 print(describe(run))
+                if let head = run.chainHead { print("audit chain head \(head) (recorded in the run)") }
             }
         }
     }

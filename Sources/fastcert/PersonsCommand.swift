@@ -68,10 +68,20 @@ struct PersonCommand: AsyncParsableCommand {
                 if let suspended = l.suspendedOn { print("suspended since \(suspended)") }
                 for entry in view.timeline {
                     print(
-                        "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(entry.actor.map { "  [by \($0)]" } ?? "")\(entry.rulesVersion.map { "  [rules v\($0)]" } ?? "")"
+                        "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(provenance(entry))\(entry.rulesVersion.map { "  [rules v\($0)]" } ?? "")"
                     )
                 }
             }
         }
+    }
+}
+
+/// Who recorded a timeline entry and when: `[recorded AT by WHO]`, or `[by WHO]` for entries
+/// dated only by day.
+func provenance(_ entry: PersonView.Entry) -> String {
+    switch (entry.recordedAt, entry.actor) {
+    case (let at?, let actor): "  [recorded \(at) by \(actor ?? "unknown")]"
+    case (nil, let actor?): "  [by \(actor)]"
+    case (nil, nil): ""
     }
 }

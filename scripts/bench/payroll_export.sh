@@ -4,7 +4,7 @@
 # peak VmHWM). Usage: scripts/bench/payroll_export.sh [DATA_DIR]
 # DATA_DIR (default .build/ledger-bench) holds ledger.sh's generated persons.csv and units.csv
 # (generated here when absent) and this script's database, payroll-export.sqlite: the units, the
-# persons and the stored run of 2026-04, built once and reused. FASTCERT_BIN=PATH measures that
+# persons and a stored run of the month it was built in, built once and reused. FASTCERT_BIN=PATH measures that
 # binary instead of this checkout's release build (the same database serves both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,11 +15,14 @@ bin=${FASTCERT_BIN:-}
 [ -z "$bin" ] && swift build -c release --product fastcert >/dev/null && bin=.build/release/fastcert
 mkdir -p "$data"
 db="$data/payroll-export.sqlite"
+# The stored run's month: read from the database once built (a run is dated the day it is made).
+month=$(sqlite3 "$db" "SELECT month FROM payroll_run LIMIT 1" 2>/dev/null || true)
+[ -n "$month" ] || month=$(date +%Y-%m)
 if [ ! -f "$db" ]; then
     [ -f "$data/persons.csv" ] || python3 scripts/bench/ledger_data.py --persons "$persons" --evidence 0 --out "$data"
     $bin units import "$data/units.csv" --database "$db.new" >/dev/null
     $bin persons import "$data/persons.csv" --database "$db.new" --today 2025-06-01 >/dev/null
-    $bin payroll run --month 2026-04 --today 2026-04-01 --database "$db.new" >/dev/null
+    $bin payroll run --month "$month" --database "$db.new" >/dev/null
     mv "$db.new" "$db"
     rm -f "$db.new-wal" "$db.new-shm"
 fi
@@ -48,7 +51,7 @@ anon_before=$(mb RssAnon)
       sleep 0.05; done; echo "$peak $anon $file" >"$work/peak" ) &
 sampler=$!
 read -r code bytes seconds < <(curl -sS -o "$work/payroll.csv" -w '%{http_code} %{size_download} %{time_total}\n' \
-    -H "Authorization: Bearer $key" "http://127.0.0.1:$port/v1/payroll?month=2026-04&format=csv")
+    -H "Authorization: Bearer $key" "http://127.0.0.1:$port/v1/payroll?month=$month&format=csv")
 touch "$work/done"
 wait $sampler
 rss_after=$(mb VmRSS)

@@ -154,6 +154,8 @@ public struct Stores: Sendable {
     public var enrollment: any EnrollmentStore
     public var verification: any VerificationStore
     public var coordinator: any Coordinator
+    /// The audit chain (``NoAuditChain`` unless the backend keeps one).
+    public var audit: any AuditStore = NoAuditChain()
 
     public init(
         rules: LedgerRules, registry: any RegistryImportStore, evidence: any EvidenceStore, daily: any DailyWorkStore,

@@ -12,6 +12,9 @@ public struct PayrollRun: Sendable, Equatable {
     public var persons: Int
     public var totalFen: Int
     public var backPayLines: Int
+    /// The audit chain's head once the run's lines were written (nil: a run stored before the
+    /// chain, or by a store that keeps none): an anchor that a rewritten chain no longer matches.
+    public var chainHead: AuditChain.Head?
 
     public init(month: Month, runOn: Day, actor: String, at: String, lines: Int, persons: Int, totalFen: Int, backPayLines: Int) {
         self.month = month

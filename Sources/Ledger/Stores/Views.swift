@@ -4,6 +4,9 @@ import Foundation
 public struct Alert: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case warning, fieldCheck = "field-check", suspended, conflict, attention
+        /// The latest check of the audit chain found a row that does not match (shown in the
+        /// unit of the row's person; to every unit when the row has none).
+        case tampering
     }
 
     public var kind: Kind
@@ -55,12 +58,19 @@ public struct PersonView: Sendable {
         /// tasks, verifications, and events recorded before the rules were versioned).
         public var rulesVersion: Int?
 
-        public init(kind: String, day: Day, detail: String, actor: String? = nil, rulesVersion: Int? = nil) {
+        /// When it was recorded (ISO 8601), beside the day it is dated: a death dated in March and
+        /// recorded in June shows both. Nil for entries the store dates only by day.
+        public var recordedAt: String?
+
+        public init(
+            kind: String, day: Day, detail: String, actor: String? = nil, rulesVersion: Int? = nil, recordedAt: String? = nil
+        ) {
             self.kind = kind
             self.day = day
             self.detail = detail
             self.actor = actor
             self.rulesVersion = rulesVersion
+            self.recordedAt = recordedAt
         }
     }
 

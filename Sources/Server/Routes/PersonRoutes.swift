@@ -166,6 +166,7 @@ struct PersonRoutes {
             var detail: String
             var actor: String?
             var rulesVersion: Int?
+            var recordedAt: String?
         }
         var residentId: String
         var status: String
@@ -185,7 +186,9 @@ struct PersonRoutes {
             deathDay = view.ledger.deathDay?.description
             servicePeriodMonths = view.ledger.servicePeriodMonths
             timeline = view.timeline.map {
-                Entry(kind: $0.kind, day: $0.day.description, detail: $0.detail, actor: $0.actor, rulesVersion: $0.rulesVersion)
+                Entry(
+                    kind: $0.kind, day: $0.day.description, detail: $0.detail, actor: $0.actor, rulesVersion: $0.rulesVersion,
+                    recordedAt: $0.recordedAt)
             }
         }
     }

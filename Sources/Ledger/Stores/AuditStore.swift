@@ -1,0 +1,28 @@
+import Foundation
+
+/// The audit chain (``AuditChain``): what an auditor asks of the store that keeps it.
+public protocol AuditStore: Sendable {
+    /// Walks the whole chain and compares every covered row with its latest entry; the report
+    /// names the first row or entry that does not match.
+    func verifyChain() async throws -> AuditReport
+    /// The chain's last entry, for an auditor to keep outside the database: a chain rewritten
+    /// from its start with the file in hand no longer ends there.
+    func chainHead() async throws -> AuditChain.Head
+    /// Whether the chain still has `head` (kept earlier by an auditor) as one of its entries.
+    func chainHolds(_ head: AuditChain.Head) async throws -> Bool
+}
+
+/// A store that keeps no chain: its report is valid and says it does not apply. The simulator's
+/// `MemoryLedger` is one (its ledger lives and dies in one process, with nothing to tamper with),
+/// as is any backend that has not implemented the chain yet.
+public struct NoAuditChain: AuditStore {
+    public init() {}
+
+    public func verifyChain() async throws -> AuditReport {
+        AuditReport(entries: 0, rows: 0, head: AuditChain.Head(seq: 0, hash: nil), finding: nil, applicable: false)
+    }
+
+    public func chainHead() async throws -> AuditChain.Head { AuditChain.Head(seq: 0, hash: nil) }
+
+    public func chainHolds(_ head: AuditChain.Head) async throws -> Bool { head.seq == 0 }
+}

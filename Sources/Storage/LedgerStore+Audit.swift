@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import Ledger
+
+extension LedgerStore: AuditStore {
+    /// Walks the whole chain and compares every covered row with its latest entry, and each
+    /// payroll run's recorded head with the chain (``AuditChain``). One read transaction: a
+    /// consistent snapshot while writers go on.
+    public func verifyChain() async throws -> AuditReport {
+        try await read { db in try Self.checkChain(after: 0, db) }
+    }
+
+    public func chainHead() async throws -> AuditChain.Head {
+        try await read { db in try Self.chainHead(db) }
+    }
+
+    public func chainHolds(_ head: AuditChain.Head) async throws -> Bool {
+        try await read { db in
+            try Data.fetchOne(db, sql: "SELECT hash FROM audit_chain WHERE seq = ?", arguments: [head.seq]) == head.hash
+        }
+    }
+
+    /// The chain entries written since the last check (the day's), and the rows they wrote, checked
+    /// and the result recorded in `audit_check` (a finding is shown among the alerts, kind
+    /// `tampering`, ``alerts(unit:kind:offset:limit:)``). Run by the sweep after its day.
+    public func checkChainOfDay(_ day: Day, by actor: String) async throws -> AuditReport {
+        // Checked on a snapshot (the write lock is not held meanwhile), recorded in a short write.
+        let (from, report) = try await read { db in
+            let from = try Int64.fetchOne(db, sql: "SELECT max(to_seq) FROM audit_check WHERE problem IS NULL") ?? 0
+            return (from, try Self.checkChain(after: from, db))
+        }
+        try await write { db in try Self.recordCheck(report, from: from, day: day, by: actor, db) }
+        return report
+    }
+
+    static func chainHead(_ db: Database) throws -> AuditChain.Head {
+        let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
+        return AuditChain.Head(seq: row?["seq"] ?? 0, hash: row?["hash"])
+    }
+
+    /// Checks the entries after `from` (0: the whole chain): their links, the changes they record,
+    /// and that each row they last wrote still has that content; the rows written behind the
+    /// triggers since (new ids past the last chained one; the whole table for payroll runs and
+    /// recovery lines, whose keys are not ids; every row when `from` is 0); and the payroll runs'
+    /// recorded heads. The first finding in chain order is reported.
+    static func checkChain(after from: Int64, _ db: Database) throws -> AuditReport {
+        var walk = AuditChain.Walk(
+            previous: try Data.fetchOne(db, sql: "SELECT hash FROM audit_chain WHERE seq = ?", arguments: [from]))
+        let entries = try Row.fetchCursor(
+            db, sql: "SELECT seq, table_name, row_key, op, at, content_sha256, hash FROM audit_chain WHERE seq > ? ORDER BY seq",
+            arguments: [from])
+        while let row = try entries.next() {
+            walk.check(
+                AuditChain.Entry(
+                    seq: row[0], table: row[1], key: AppDatabase.auditValue(row[2]),
+                    operation: AuditChain.Operation(rawValue: row[3]) ?? .delete, at: row[4], content: row[5], hash: row[6]))
+        }
+        var findings: [AuditChain.Finding] = walk.finding.map { [$0] } ?? []
+        var rows = 0
+        for table in AuditChain.tables.map(\.name) {
+            let (compared, finding) = try checkRows(of: table, after: from, db)
+            rows += compared
+            if let finding { findings.append(finding) }
+        }
+        // A run's anchor is looked at last: a row that does not match names the change more precisely.
+        if findings.isEmpty,
+            let anchor = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT r.month, r.chain_seq FROM payroll_run r LEFT JOIN audit_chain a ON a.seq = r.chain_seq
+                    WHERE r.chain_seq > ? AND (a.seq IS NULL OR a.hash IS NOT r.chain_hash) ORDER BY r.chain_seq LIMIT 1
+                    """, arguments: [from])
+        {
+            findings.append(
+                AuditChain.Finding(
+                    problem: .anchorMismatch, table: "payroll_run", key: anchor[0], seq: anchor[1],
+                    detail: "the chain head the run recorded is not the chain's entry \(anchor[1] as Int64)"))
+        }
+        let first = findings.min { ($0.seq ?? .max) < ($1.seq ?? .max) }
+        return AuditReport(entries: walk.entries, rows: rows, head: try chainHead(db), finding: first)
+    }
+
+    /// Compares the rows of `table` whose latest entry is after `from` with it, and looks for rows
+    /// with no entry; returns the rows compared and the first finding (the lowest entry).
+    private static func checkRows(of table: String, after from: Int64, _ db: Database) throws -> (Int, AuditChain.Finding?) {
+        let key = AppDatabase.auditKey(table, "t")
+        let content = try AppDatabase.auditContent(table, "t", db)
+        // The whole chain: this table's entries through the index; the day's: the entries after
+        // `from` by seq (the index would read every entry the table ever had).
+        let byTable = from > 0 ? "+l.table_name" : "l.table_name"
+        let latest = """
+            SELECT l.row_key, l.seq, l.op, l.content_sha256 FROM audit_chain l
+            WHERE \(byTable) = '\(table)' AND l.seq > \(from)
+              AND l.seq = (SELECT max(n.seq) FROM audit_chain n WHERE n.table_name = l.table_name AND n.row_key = l.row_key)
+            """
+        var compared = 0
+        var finding: AuditChain.Finding?
+        func note(_ problem: AuditChain.Finding.Problem, _ row: Row, _ detail: String) {
+            let seq: Int64? = row["seq"]
+            guard finding == nil || (seq ?? .max) < (finding?.seq ?? .max) else { return }
+            finding = AuditChain.Finding(
+                problem: problem, table: table, key: AppDatabase.auditValue(row["row_key"]).keyText, seq: seq, detail: detail)
+        }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT l.row_key, l.seq, l.op, l.content_sha256 AS chained, \(content) AS current, (\(key)) IS NOT NULL AS present
+                FROM (\(latest)) l LEFT JOIN \(table) t ON \(key) = l.row_key
+                """)
+        while let row = try rows.next() {
+            compared += 1
+            let present: Bool = row["present"]
+            let deleted = (row["op"] as String) == AuditChain.Operation.delete.rawValue
+            if present && deleted {
+                note(.contentChanged, row, "the row was deleted (chain entry \(row["seq"] as Int64)) and is there again")
+            } else if present && (row["chained"] as Data) != (row["current"] as Data) {
+                note(.contentChanged, row, "its content is not what chain entry \(row["seq"] as Int64) recorded")
+            } else if !present && !deleted {
+                note(.rowMissing, row, "the row is gone and the chain records no delete")
+            }
+        }
+        // Rows with no entry at all: for id tables, those past the last id chained before `from`.
+        // `+(key)` drops the column's affinity: compared with it, the untyped `row_key` could not
+        // be looked up in its index (every row would scan the table's entries).
+        let newer =
+            from > 0 && key == "t.id"
+            ? """
+            AND t.id > coalesce((SELECT row_key FROM audit_chain WHERE table_name = '\(table)' AND seq <= \(from)
+              ORDER BY row_key DESC LIMIT 1), 0)
+            """ : ""
+        if finding == nil,
+            let unchained = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(key) AS row_key FROM \(table) t
+                    WHERE NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +(\(key))) \(newer)
+                    LIMIT 1
+                    """)
+        {
+            note(.rowUnchained, unchained, "the row has no chain entry (written behind the triggers)")
+        }
+        return (compared, finding)
+    }
+
+    /// Records a check in `audit_check`, with the finding's person when the row has one.
+    static func recordCheck(_ report: AuditReport, from: Int64, day: Day?, by actor: String, _ db: Database) throws {
+        let finding = report.finding
+        var person: String?
+        if let finding, ["ledger_event", "decision", "payroll_line", "recovery"].contains(finding.table) {
+            person = try String.fetchOne(
+                db, sql: "SELECT person_id FROM \(finding.table) WHERE id = ?", arguments: [Int64(finding.key)])
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO audit_check (checked_at, actor, day, from_seq, to_seq, problem, table_name, row_key, seq, person_id, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                timestamp(), actor, day?.description, from, report.head.seq, finding?.problem.rawValue, finding?.table, finding?.key,
+                finding?.seq, person, finding?.detail,
+            ])
+    }
+}

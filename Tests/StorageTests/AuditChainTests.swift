@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import Ledger
+import Simulation
+import Testing
+
+@testable import Storage
+
+/// The audit chain (docs/audit.md): it verifies after any sequence of the ledger's own writes, and
+/// a single row changed, removed or added behind its triggers is named.
+@Suite("Audit chain")
+struct AuditChainTests {
+    typealias Fixture = LedgerStoreTests
+
+    /// Two random histories (MoneyTests' imports, late feeds, daily sweeps, holds, reinstatements,
+    /// payroll runs, deaths and their recovery cases, plus a rejected request and a waived case);
+    /// then, on copies of the file, one tampering each.
+    @Test(
+        "random histories: the chain verifies; after any single-row change behind the triggers it fails, naming the row",
+        arguments: [1, 2] as [UInt64])
+    func randomHistories(seed: UInt64) async throws {
+        try await MoneyTests.withUnits { store in
+            try await MoneyTests.randomHistory(store, seed: seed)
+            let day = Day("2027-07-02")!
+            let person = try #require(try await store.database.texts("SELECT id FROM person ORDER BY id").first)
+            let asked = try await store.request(.reinstate, person: person, reason: "letter", by: "op a via fc_opa", on: day)
+            _ = try await store.reject(asked.id, reason: "not convincing", by: "op b via fc_opb", on: day)
+            if let open = try await store.database.texts("SELECT CAST(id AS TEXT) FROM recovery WHERE status = 'open'").first {
+                _ = try await store.closeRecovery(Int64(open)!, as: .waived, reason: "hardship", by: "op b via fc_opb", on: day)
+            }
+            let report = try await store.verifyChain()
+            #expect(report.finding == nil, "\(report.finding.map(String.init(describing:)) ?? "")")
+            #expect(report.entries > 100 && report.rows > 100)
+            #expect(try await store.database.count("SELECT COUNT(*) FROM audit_check") > 500)
+            #expect(try await store.database.count("SELECT COUNT(*) FROM audit_check WHERE problem IS NOT NULL") == 0)
+            #expect(try await store.database.count("SELECT COUNT(DISTINCT op) FROM audit_chain WHERE table_name = 'decision'") == 2)
+            #expect(try await store.database.count("SELECT COUNT(*) FROM payroll_run WHERE chain_seq IS NULL") == 0)
+
+            var random = SplitMix64(seed: seed &* 7919)
+            for tampering in Tampering.allCases {
+                for _ in 0..<6 {
+                    let (expected, finding) = try await tampered(store, tampering, &random)
+                    #expect(
+                        finding?.table == expected.table && finding?.key == expected.key, "\(tampering): \(String(describing: finding))")
+                    #expect(finding?.problem == tampering.problem, "\(tampering): \(String(describing: finding))")
+                }
+            }
+        }
+    }
+
+    enum Tampering: CaseIterable {
+        case update, delete, insert, chainEdit
+
+        var problem: AuditChain.Finding.Problem {
+            switch self {
+            case .update: .contentChanged
+            case .delete: .rowMissing
+            case .insert: .rowUnchained
+            case .chainEdit: .brokenLink
+            }
+        }
+    }
+
+    /// Copies the ledger, makes one change on the copy as someone with the file in hand would
+    /// (no chain functions, the guarding triggers dropped, CHECK constraints off), and verifies it.
+    func tampered(_ store: LedgerStore, _ tampering: Tampering, _ random: inout SplitMix64) async throws -> (
+        expected: (table: String, key: String), finding: AuditChain.Finding?
+    ) {
+        let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-chain-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        var plain = Configuration()  // as the sqlite3 shell opens it: no functions, no foreign keys
+        plain.foreignKeysEnabled = false
+        let raw = try DatabaseQueue(path: copy, configuration: plain)
+        let picks = (0..<4).map { _ in Int(truncatingIfNeeded: random.next() >> 1) }
+        @Sendable func pick<T>(_ choices: [T], _ n: Int) -> T { choices[picks[n] % choices.count] }
+        let expected: (table: String, key: String) = try await raw.write { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            let tables = AuditChain.tables.map(\.name).filter { (try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")) ?? 0 > 0 }
+            switch tampering {
+            case .chainEdit:
+                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_chain")!
+                let seq = Int64(pick(Array(1...count), 0))
+                let entry = try Row.fetchOne(db, sql: "SELECT table_name, row_key FROM audit_chain WHERE seq = ?", arguments: [seq])!
+                try db.execute(sql: "DROP TRIGGER audit_chain_immutable")
+                try db.execute(sql: "UPDATE audit_chain SET at = at + 1 WHERE seq = ?", arguments: [seq])
+                return (entry["table_name"], AppDatabase.auditValue(entry["row_key"]).keyText)
+            case .insert:
+                let table = pick(["ledger_event", "payroll_line"].filter(tables.contains), 0)
+                for trigger in ["insert"] { try db.execute(sql: "DROP TRIGGER audit_chain_\(table)_\(trigger)") }
+                let columns = try db.columns(in: table).map(\.name).filter { $0 != "id" }
+                let values = columns.map { $0 == "for_month" ? "'1999-01'" : $0 }
+                try db.execute(
+                    sql: """
+                        INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT \(values.joined(separator: ", "))
+                        FROM \(table) ORDER BY random() LIMIT 1
+                        """)
+                return (table, String(db.lastInsertedRowID))
+            case .update, .delete:
+                let keyColumns = ["id", "month", "recovery_id", "line_id"]
+                // An update changes a column other than the key (a recovery line has none).
+                let table = pick(tampering == .delete ? tables : tables.filter { $0 != "recovery_line" }, 0)
+                let key = AppDatabase.auditKey(table, "t")
+                let chosen = pick(try DatabaseValue.fetchAll(db, sql: "SELECT \(key) FROM \(table) t"), 1)
+                for trigger in try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name NOT LIKE 'unit_month%'",
+                    arguments: [table])
+                {
+                    try db.execute(sql: "DROP TRIGGER \(trigger)")
+                }
+                if tampering == .delete {
+                    try db.execute(sql: "DELETE FROM \(table) AS t WHERE \(key) = ?", arguments: [chosen])
+                } else {
+                    let column = pick(try db.columns(in: table).map(\.name).filter { !keyColumns.contains($0) }, 2)
+                    try db.execute(
+                        sql: """
+                            UPDATE \(table) AS t SET \(column) = CASE WHEN \(column) IS NULL THEN 'x'
+                              WHEN typeof(\(column)) = 'integer' THEN \(column) * 10 + 1 WHEN typeof(\(column)) = 'blob' THEN X'00'
+                              ELSE \(column) || 'x' END
+                            WHERE \(key) = ?
+                            """, arguments: [chosen])
+                }
+                return (table, AppDatabase.auditValue(chosen).keyText)
+            }
+        }
+        try raw.close()
+        let reopened = LedgerStore(database: try AppDatabase(path: copy), rules: store.rules)
+        return (expected, try await reopened.verifyChain().finding)
+    }
+
+    @Test("the SQL functions the triggers call hash as the chain's rules do")
+    func functionsMatchRules() async throws {
+        let database = try AppDatabase(DatabaseQueue(configuration: AppDatabase.makeConfiguration()))
+        let row = try await database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT fastcert_row_sha256(7, 'Wáng', NULL, 2.5, X'00ff', NULL, NULL) AS content,
+                      fastcert_chain_link(NULL, 'payroll_line', 7, 'I', 1800000000, X'0102') AS first,
+                      fastcert_chain_link(X'aa', 'payroll_run', '2026-01', 'U', -1, X'') AS next
+                    """)!
+        }
+        #expect(
+            row["content"] as Data
+                == AuditChain.contentDigest([.integer(7), .text("Wáng"), .null, .real(2.5), .blob(Data([0, 255])), .null]))
+        #expect(
+            row["first"] as Data
+                == AuditChain.link(
+                    previous: nil, table: "payroll_line", key: .integer(7), operation: .insert, at: 1_800_000_000, content: Data([1, 2])))
+        #expect(
+            row["next"] as Data
+                == AuditChain.link(
+                    previous: Data([0xaa]), table: "payroll_run", key: .text("2026-01"), operation: .update, at: -1, content: Data()))
+    }
+
+    @Test("a connection without the chain's functions (the sqlite3 shell) cannot write a covered table")
+    func shellCannotWrite() async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-07-01")!)
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            #expect(throws: DatabaseError.self) {
+                try raw.write { db in
+                    try db.execute(sql: "UPDATE ledger_event SET cause = 'edited' WHERE id = (SELECT min(id) FROM ledger_event)")
+                }
+            }
+            try raw.close()
+            #expect(try await store.verifyChain().finding == nil)
+        }
+    }
+
+    @Test("the day's check after the sweep finds a row inserted behind the triggers that day, and raises a tampering alert")
+    func dailyCheckRaisesAlert() async throws {
+        try await Fixture.withLedger { store in
+            let first = try await store.sweep(on: Day("2026-07-01")!)
+            #expect(first.audit != nil && first.audit?.finding == nil)
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            try await raw.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_chain_ledger_event_insert")
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_event (person_id, kind, day, cause, recorded_at, actor)
+                        VALUES (?, 'certified', '2026-07-02', 'made up', '2026-07-02T00:00:00Z', 'nobody')
+                        """, arguments: [Fixture.wang])
+            }
+            try raw.close()
+            let second = try await store.sweep(on: Day("2026-07-02")!)
+            let finding = try #require(second.audit?.finding)
+            #expect(finding.table == "ledger_event" && finding.problem == .rowUnchained)
+            let alerts = try await store.alerts(unit: "370202", kind: .tampering)
+            #expect(alerts.count == 1 && alerts.first?.personID == Fixture.wang && alerts.first?.detail.contains("row_unchained") == true)
+            #expect(try await store.alerts(unit: "370202").contains { $0.kind == .tampering })
+        }
+    }
+
+    @Test("the timeline shows when each event was recorded and by whom, beside the day it is dated")
+    func timelineShowsRecording() async throws {
+        try await Fixture.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-07-01")!)
+            let view = try #require(try await store.person(ResidentID(Fixture.wang)))
+            let swept = try #require(view.timeline.first { $0.actor == "sweep" })
+            #expect(swept.recordedAt?.hasPrefix("20") == true)
+        }
+    }
+
+    @Test("each payroll run records the chain head once its lines are written; a cut chain is found by the anchor")
+    func payrollAnchor() async throws {
+        try await Fixture.withLedger { store in
+            let run = try await store.runPayroll(month: Month("2025-07")!, on: Day("2025-07-01")!, by: "cli:payroll")
+            let head = try #require(run.chainHead)
+            #expect(try await store.payrollRun(Month("2025-07")!)?.chainHead == head)
+            let lastLine = try await store.database.count("SELECT max(seq) FROM audit_chain WHERE table_name = 'payroll_line'")
+            #expect(head.seq == Int64(lastLine))
+            #expect(try await store.chainHolds(head))
+            #expect(!(try await store.chainHolds(AuditChain.Head(seq: head.seq, hash: Data(repeating: 0, count: 32)))))
+        }
+    }
+}

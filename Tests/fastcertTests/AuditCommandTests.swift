@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import Ledger
+import TestSupport
+import Testing
+
+/// `fastcert audit` through the real binary, on a real database file edited behind its back.
+@Suite("fastcert audit")
+struct AuditCommandTests {
+    @Test("a payroll line multiplied by ten behind the service's back is found by audit verify, naming the row")
+    func editedPayrollLine() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = LedgerCommandTests.residentID("37020219400315001")
+            let units = try ledger.write(
+                "units.csv",
+                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
+            )
+            #expect(try await ledger.run(["units", "import", units]).status == 0)
+            let persons = try ledger.write(
+                "persons.csv",
+                """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+                """)
+            #expect(try await ledger.run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
+            #expect(try await ledger.run(["ledger", "sweep", "--as-of", "2025-07-01"]).stdout.contains("audit chain:"))
+            let payroll = try await ledger.run(
+                ["payroll", "run", "--month", "2025-07"], environment: [ServiceClock.testVariable: "2025-07-01"])
+            #expect(payroll.status == 0 && payroll.stdout.contains("audit chain head"), "\(payroll.stderr)")
+
+            let untouched = try await ledger.run(["audit", "verify"])
+            #expect(untouched.status == 0 && untouched.stdout.contains("audit chain verified"), "\(untouched.stderr)")
+            let head = try await ledger.run(["audit", "head"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try await ledger.run(["audit", "verify", "--head", head]).status == 0)
+
+            // The file in hand: without the service's functions the update cannot go through the
+            // chain's trigger; with that trigger and the immutability trigger dropped, it can.
+            let database = try DatabaseQueue(path: folder.appending(path: "ledger.sqlite").path)
+            let line = try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM payroll_line")! }
+            #expect(throws: DatabaseError.self) {
+                try database.write { db in
+                    try db.execute(sql: "DROP TRIGGER payroll_line_immutable")
+                    try db.execute(sql: "UPDATE payroll_line SET amount_fen = amount_fen * 10")
+                }
+            }
+            try await database.write { db in
+                try db.execute(sql: "DROP TRIGGER payroll_line_immutable; DROP TRIGGER audit_chain_payroll_line_update")
+                try db.execute(sql: "UPDATE payroll_line SET amount_fen = amount_fen * 10 WHERE id = ?", arguments: [line])
+            }
+            try database.close()
+
+            let tampered = try await ledger.run(["audit", "verify"])
+            #expect(tampered.status == 6)
+            #expect(tampered.stdout.contains("FAILED at payroll_line row \(line) [content_changed]"), "\(tampered.stdout)")
+            #expect(tampered.stderr.contains("payroll_line row \(line)"))
+        }
+    }
+
+    @Test("a kept head the chain no longer holds fails verify; a malformed one is refused")
+    func keptHead() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            #expect(try await ledger.run(["audit", "verify"]).status == 0)
+            let forged = "1:" + String(repeating: "ab", count: 32)
+            let verified = try await ledger.run(["audit", "verify", "--head", forged])
+            #expect(verified.status == 6 && verified.stdout.contains("[anchor_mismatch]"))
+            #expect(try await ledger.run(["audit", "verify", "--head", "nonsense"]).status != 0)
+        }
+    }
+}
