@@ -39,6 +39,11 @@ public enum AuditChain {
         Table(name: "payroll_line", insertOnly: true),
         Table(name: "recovery", insertOnly: false),
         Table(name: "recovery_line", insertOnly: true),
+        // What decides an amount and the rules: each month's amount in force (a changed history
+        // changes what payroll pays), refund cases, and the rules versions and proposals.
+        Table(name: "benefit_amount", insertOnly: true),
+        Table(name: "refund", insertOnly: false),
+        Table(name: "rules_version", insertOnly: false),
     ]
 
     /// One value of a row, as SQLite stores it.

@@ -146,7 +146,7 @@ extension LedgerStore: AuditStore {
     static func recordCheck(_ report: AuditReport, from: Int64, day: Day?, by actor: String, _ db: Database) throws {
         let finding = report.finding
         var person: String?
-        if let finding, ["ledger_event", "decision", "payroll_line", "recovery"].contains(finding.table) {
+        if let finding, ["ledger_event", "decision", "payroll_line", "recovery", "benefit_amount", "refund"].contains(finding.table) {
             person = try String.fetchOne(
                 db, sql: "SELECT person_id FROM \(finding.table) WHERE id = ?", arguments: [Int64(finding.key)])
         }
