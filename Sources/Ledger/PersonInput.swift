@@ -39,6 +39,9 @@ public struct PersonInput: Sendable, Equatable {
         guard !name.isEmpty, name.utf8.count <= 100 || name.count <= 100 else {
             throw LedgerError(.invalidName, "\(id): the name must be 1 to 100 characters")
         }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw LedgerError(.invalidName, "\(id): the name holds a control character")
+        }
         guard let birth = Day(birthDate) else {
             throw LedgerError(.invalidBirthDate, "\(id): birth_date '\(birthDate)' is not a YYYY-MM-DD date")
         }
@@ -70,7 +73,13 @@ public struct PersonInput: Sendable, Equatable {
     /// Yuan to fen, refusing negative, absurd and over-precise amounts.
     public static func fen(_ text: String) -> Int? {
         if let fen = plainFen(text) { return fen }
-        guard let amount = Decimal(string: text.trimmingCharacters(in: .whitespaces)), amount >= 0, amount < 1_000_000 else { return nil }
+        // Wholly an amount, or nothing: `Decimal(string:)` reads a leading number and stops, so
+        // "1,500.50" would be 1 yuan and "1e3" a thousand.
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+        let points = trimmed.utf8.filter { $0 == UInt8(ascii: ".") }.count
+        guard digits > 0, points <= 1, digits + points == trimmed.utf8.count else { return nil }
+        guard let amount = Decimal(string: trimmed), amount >= 0, amount < 1_000_000 else { return nil }
         let fen = amount * 100
         var rounded = Decimal()
         var copy = fen

@@ -83,10 +83,17 @@ struct AmountTests {
         "plain and unusual amounts read as Decimal reads them",
         arguments: [
             "0", "1", "3200", "3200.5", "3200.50", "3200.05", "999999.99", "000123.40", "1000000", "0999999.99", "12.", ".5", "1.234",
-            "1.230", "-1", "+5", "1e3", " 12 ", "12 .5", "", ".", "1..2", "abc", "٣٢٠٠", "3,200",
+            "1.230", "-1", " 12 ", "", "abc",
         ])
     func sameAsDecimal(text: String) {
         #expect(PersonInput.fen(text) == Self.decimalFen(text))
+    }
+
+    @Test(
+        "text that is not wholly an amount is refused, where Decimal would read its leading number",
+        arguments: ["3,200", "1,500.50", "5,000", "1e3", "+5", "12 .5", "1..2", "٣٢٠٠", "12abc", "1.5.0", "."])
+    func notWhollyAnAmount(text: String) {
+        #expect(PersonInput.fen(text) == nil)
     }
 
     @Test("random amounts with up to two decimals")
@@ -111,6 +118,14 @@ struct PersonNameTests {
         let person = try input.validated(rules: try LedgerRules.shipped(), communities: ["370202001001"])
         #expect(person.name == "张三")
         #expect(person.monthlyAmountFen == 320_000)
+    }
+
+    @Test("a name with a control character is refused, never cut at it", arguments: ["Zhao\u{0000}Min", "Zhao\u{0007}Min", "张\u{001B}三"])
+    func control(name: String) throws {
+        let id = try #require(ResidentID.completing("37020219500501001"))
+        let input = PersonInput(
+            residentID: id.value, name: name, birthDate: "1950-05-01", unitCode: "370202001001", benefitLevel: "1", monthlyAmount: "3200")
+        #expect(throws: LedgerError.self) { try input.validated(rules: try LedgerRules.shipped(), communities: ["370202001001"]) }
     }
 }
 
