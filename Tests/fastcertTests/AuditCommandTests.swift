@@ -11,19 +11,7 @@ struct AuditCommandTests {
     func editedPayrollLine() async throws {
         try await Fixtures.withTemporaryFolder { folder in
             let ledger = CommandLedger(folder: folder)
-            let wang = LedgerCommandTests.residentID("37020219400315001")
-            let units = try ledger.write(
-                "units.csv",
-                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
-            )
-            #expect(try await ledger.run(["units", "import", units]).status == 0)
-            let persons = try ledger.write(
-                "persons.csv",
-                """
-                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
-                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
-                """)
-            #expect(try await ledger.run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
+            _ = try await LedgerCommandTests.seed(ledger)
             #expect(try await ledger.run(["ledger", "sweep", "--as-of", "2025-07-01"]).stdout.contains("audit chain:"))
             let payroll = try await ledger.run(
                 ["payroll", "run", "--month", "2025-07"], environment: [ServiceClock.testVariable: "2025-07-01"])
