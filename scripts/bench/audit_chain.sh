@@ -21,7 +21,7 @@ for round in $(seq 1 "$rounds"); do
     bin=$base; [ "$name" = chain ] && bin=$chain
     db=$work/$name.sqlite; rm -f "$db" "$db-wal" "$db-shm" "$work/$name-po.sqlite"*
     $bin units import "$data/units.csv" --database "$db" >/dev/null
-    step "$name" "persons import (2,000,000 rows, one transaction)" $bin persons import "$data/persons.csv" --database "$db" --today 2025-06-01
+    step "$name" "persons import (2,000,000 rows, one transaction)" $bin persons import "$data/persons.csv" --database "$db" --today 2025-12-31
     cp "$db" "$work/$name-po.sqlite"
     step "$name" "worst case: ledger sweep --as-of 2026-12-01 (most of the city lapses)" $bin ledger sweep --as-of 2026-12-01 --database "$db"
     step "$name" "ledger sweep --as-of 2026-12-02 (the next day)" $bin ledger sweep --as-of 2026-12-02 --database "$db"

@@ -34,7 +34,7 @@ step "units import" 0 $bin units import "$data/units.csv" --database "$db"
 # keyless file takes reference kinds only: docs/ledger.md); an older binary ignores the variable.
 departments=$(python3 -c "import json; print(','.join(sorted({k['source'] for k in json.load(open('Sources/Ledger/Resources/ledger-rules.json'))['kinds']} - {'fastcert'})))")
 feed=$($bin keys create --role feed --unit 3702 --name "ledger bench feed" --sources "$departments" --database "$db" 2>/dev/null)
-step "persons import ($persons rows, one transaction)" "$persons" $bin persons import "$data/persons.csv" --database "$db" --today 2025-06-01
+step "persons import ($persons rows, one transaction)" "$persons" $bin persons import "$data/persons.csv" --database "$db" --today 2025-12-31
 cp "$db" "$data/persons-only.sqlite"
 step "evidence import, first 1,000,000 rows (nobody certified yet)" 1000000 env FASTCERT_KEY="$feed" $bin evidence import "$data/evidence.csv" --database "$db"
 step "evidence import, a second feed of 1,000,000 rows" 1000000 env FASTCERT_KEY="$feed" $bin evidence import "$data/evidence-2.csv" --database "$db"

@@ -21,7 +21,7 @@ month=$(sqlite3 "$db" "SELECT month FROM payroll_run LIMIT 1" 2>/dev/null || tru
 if [ ! -f "$db" ]; then
     [ -f "$data/persons.csv" ] || python3 scripts/bench/ledger_data.py --persons "$persons" --evidence 0 --out "$data"
     $bin units import "$data/units.csv" --database "$db.new" >/dev/null
-    $bin persons import "$data/persons.csv" --database "$db.new" --today 2025-06-01 >/dev/null
+    $bin persons import "$data/persons.csv" --database "$db.new" --today 2025-12-31 >/dev/null
     $bin payroll run --month "$month" --database "$db.new" >/dev/null
     mv "$db.new" "$db"
     rm -f "$db.new-wal" "$db.new-shm"
