@@ -74,9 +74,17 @@ extension AppDatabase {
     /// ``registerMigration20(_:)``). The triggers call the chain's SQL functions, which every
     /// connection ``makeConfiguration()`` makes registers: a connection without them (the sqlite3
     /// shell) cannot write a covered table at all.
-    static func installAuditChain(_ db: Database) throws {
+    ///
+    /// `batched`: the tables whose inserts are chained a transaction at a time (``ChainSeal``):
+    /// they get no insert trigger. Migration 20 chained every table row by row (none batched);
+    /// from migration 24 on, callers pass ``AuditChain/batchedTables``.
+    static func installAuditChain(_ db: Database, batched: Set<String> = []) throws {
         for table in AuditChain.tables.map(\.name) {
             for (suffix, event, op) in [("insert", "INSERT", "I"), ("update", "UPDATE", "U"), ("delete", "DELETE", "D")] {
+                if op == "I" && batched.contains(table) {
+                    try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_\(table)_\(suffix)")
+                    continue
+                }
                 let alias = op == "D" ? "OLD" : "NEW"
                 let content = op == "D" ? "X'\(AuditChain.tombstone.hexString)'" : try auditContent(table, alias, db)
                 // The row's values go through a subquery that is never flattened (OFFSET 0), so the

@@ -90,8 +90,8 @@ extension LedgerStore: AuditStore {
         let byTable = from > 0 ? "+l.table_name" : "l.table_name"
         let latest = """
             SELECT l.row_key, l.seq, l.op, l.content_sha256 FROM audit_chain l
-            WHERE \(byTable) = '\(table)' AND l.seq > \(from)
-              AND l.seq = (SELECT max(n.seq) FROM audit_chain n WHERE n.table_name = l.table_name AND n.row_key = l.row_key)
+            WHERE \(byTable) = '\(table)' AND l.seq > \(from) AND l.op != 'B'
+              AND l.seq = (SELECT max(n.seq) FROM audit_chain n WHERE n.table_name = l.table_name AND n.row_key = l.row_key AND n.op != 'B')
             """
         var compared = 0
         var finding: AuditChain.Finding?
@@ -119,6 +119,17 @@ extension LedgerStore: AuditStore {
                 note(.rowMissing, row, "the row is gone and the chain records no delete")
             }
         }
+        if AuditChain.batchedTables.contains(table) {
+            let (batches, batchFinding) = try checkBatches(of: table, after: from, db)
+            compared += batches
+            if let batchFinding, (batchFinding.seq ?? .max) < (finding?.seq ?? .max) { finding = batchFinding }
+            if finding == nil, let unchained = try uncoveredRow(of: table, after: from, db) {
+                finding = AuditChain.Finding(
+                    problem: .rowUnchained, table: table, key: String(unchained), seq: nil,
+                    detail: "the row has no chain entry (written behind the service)")
+            }
+            return (compared, finding)
+        }
         // Rows with no entry at all: for id tables, those past the last id chained before `from`.
         // `+(key)` drops the column's affinity: compared with it, the untyped `row_key` could not
         // be looked up in its index (every row would scan the table's entries).
@@ -140,6 +151,99 @@ extension LedgerStore: AuditStore {
             note(.rowUnchained, unchained, "the row has no chain entry (written behind the triggers)")
         }
         return (compared, finding)
+    }
+
+    /// Recomputes each batch entry of `table` after `from` from the rows it covers; returns the rows
+    /// compared and the first finding, naming the row that no longer matches its mark.
+    private static func checkBatches(of table: String, after from: Int64, _ db: Database) throws -> (Int, AuditChain.Finding?) {
+        let content = try AppDatabase.auditContent(table, "t", db)
+        let rows = try db.makeStatement(sql: "SELECT id, \(content) FROM \(table) t WHERE id BETWEEN ? AND ? ORDER BY id")
+        let batches = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT seq, row_key, last_key, row_count, content_sha256 FROM audit_chain
+                WHERE table_name = ? AND op = 'B' AND seq > ? ORDER BY seq
+                """, arguments: [table, from])
+        var compared = 0
+        while let entry = try batches.next() {
+            let (seq, first, last, count): (Int64, Int64, Int64, Int) = (entry[0], entry[1], entry[2], entry[3])
+            var batch = AuditChain.Batch()
+            let cursor = try Row.fetchCursor(rows, arguments: [first, last])
+            while let row = try cursor.next() { batch.append(id: row[0], digest: row[1]) }
+            compared += batch.count
+            guard batch.count != count || batch.content() != (entry[4] as Data) else { continue }
+            let marks = try Data.fetchOne(db, sql: "SELECT row_marks FROM audit_chain WHERE seq = ?", arguments: [seq]) ?? Data()
+            return (compared, try nameRow(of: table, in: (seq, first, last, count), marks: marks, rows, db))
+        }
+        return (compared, nil)
+    }
+
+    /// The first row of a batch that does not match: a row whose digest is not its mark, or an id
+    /// missing from a batch that was a run of consecutive ids.
+    private static func nameRow(
+        of table: String, in batch: (seq: Int64, first: Int64, last: Int64, count: Int), marks: Data, _ rows: Statement,
+        _ db: Database
+    ) throws -> AuditChain.Finding {
+        let consecutive = Int64(batch.count) == batch.last - batch.first + 1
+        func finding(_ problem: AuditChain.Finding.Problem, _ key: String, _ detail: String) -> AuditChain.Finding {
+            AuditChain.Finding(problem: problem, table: table, key: key, seq: batch.seq, detail: detail)
+        }
+        var index = 0
+        let cursor = try Row.fetchCursor(rows, arguments: [batch.first, batch.last])
+        while let row = try cursor.next() {
+            let id: Int64 = row[0]
+            let digest: Data = row[1]
+            if consecutive, Int(id - batch.first) > index {
+                return finding(.rowMissing, String(batch.first + Int64(index)), "the row is gone and the chain records no delete")
+            }
+            if AuditChain.Batch.mark(marks, at: index) != digest.prefix(AuditChain.Batch.markBytes) {
+                return finding(.contentChanged, String(id), "its content is not what chain entry \(batch.seq) recorded")
+            }
+            index += 1
+        }
+        if index < batch.count {
+            return finding(
+                .rowMissing, consecutive ? String(batch.first + Int64(index)) : "\(batch.first)..\(batch.last)",
+                "the row is gone and the chain records no delete")
+        }
+        return finding(
+            .contentChanged, "\(batch.first)..\(batch.last)", "the rows are not what chain entry \(batch.seq) recorded")
+    }
+
+    /// The first row of a batched table that no entry covers: neither a row entry of its own (rows
+    /// chained one by one before migration 24) nor a batch's range. Only rows past those chained
+    /// by `from` when `from` is not 0 (the day's check).
+    private static func uncoveredRow(of table: String, after from: Int64, _ db: Database) throws -> Int64? {
+        var floor: Int64 = 0
+        if from > 0 {
+            let batched = try Int64.fetchOne(
+                db, sql: "SELECT max(last_key) FROM audit_chain WHERE table_name = ? AND op = 'B' AND seq <= ?", arguments: [table, from])
+            let single = try Int64.fetchOne(
+                db, sql: "SELECT max(+row_key) FROM audit_chain WHERE table_name = ? AND op != 'B' AND seq <= ?",
+                arguments: [table, from])
+            floor = max(batched ?? 0, single ?? 0)
+        }
+        // The ranges the batches cover, in id order; the rows in the gaps between them (and past
+        // the last) must each have an entry of their own.
+        let ranges = try Row.fetchAll(
+            db,
+            sql: "SELECT row_key, last_key FROM audit_chain WHERE table_name = ? AND op = 'B' AND last_key > ? ORDER BY row_key",
+            arguments: [table, floor]
+        ).map { ($0[0] as Int64, $0[1] as Int64) }
+        let unchained = try db.makeStatement(
+            sql: """
+                SELECT id FROM \(table) t WHERE id > ? AND id < ?
+                  AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +t.id AND a.op != 'B')
+                ORDER BY id LIMIT 1
+                """)
+        var low = floor
+        for (first, last) in ranges + [(Int64.max, Int64.max)] {
+            if first > low + 1, let id = try Int64.fetchOne(unchained, arguments: [low, first]) { return id }
+            low = max(low, last)
+        }
+        // Rows with negative ids or ids at or below 0 are below every range.
+        if from == 0, let id = try Int64.fetchOne(unchained, arguments: [Int64.min, 1]) { return id }
+        return nil
     }
 
     /// Records a check in `audit_check`, with the finding's person when the row has one.

@@ -11,6 +11,7 @@ extension LedgerStore {
     public func runPayroll(month: Month, on day: Day, by actor: String) async throws -> PayrollRun {
         let now = Self.timestamp()
         return try await write { db in
+            let marks = try ChainSeal.marks(db)
             let done = try Row.fetchOne(db, sql: "SELECT run_on, actor FROM payroll_run WHERE month = ?", arguments: [month.description])
             let bounds = try Row.fetchOne(db, sql: "SELECT MIN(month) AS first, MAX(month) AS last FROM payroll_run")
             let epoch = try Payroll.admit(
@@ -26,6 +27,8 @@ extension LedgerStore {
             } person: {
                 run.persons += 1
             }
+            // The head the run records covers its own lines: they are sealed first.
+            try ChainSeal.seal(db, since: marks)
             let head = try Self.chainHead(db)
             run.chainHead = head
             try db.execute(

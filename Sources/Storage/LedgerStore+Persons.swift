@@ -32,7 +32,7 @@ extension LedgerStore {
         let parsed = report
         let remaining = reader
         do {
-            return try await writer.write { db in
+            return try await ChainSeal.write(writer) { db in
                 var report = parsed
                 var records = remaining
                 let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))

@@ -161,7 +161,7 @@ extension LedgerStore {
             return try await Self.inForce(database: database).sweepIfDue(on: day, by: actor, batch: batch)
         }
         var report = try await sweepInBatches(on: day, batch: batch)
-        let recorded = try await writer.write { [report] db in try Self.recordSweep(day, by: actor, report, db) }
+        let recorded = try await ChainSeal.write(writer) { [report] db in try Self.recordSweep(day, by: actor, report, db) }
         guard recorded else { return nil }
         try await refreshMonthlyStats(through: Month(day))
         report.audit = try await checkChainOfDay(day, by: actor)
@@ -183,7 +183,7 @@ extension LedgerStore {
         let horizon = day.adding(months: rules.warning_months).description
         let now = Self.timestamp()
         let scratch = "temp.sweep_candidate_" + Data.randomHex(bytes: 6)
-        try await writer.write { db in
+        try await ChainSeal.write(writer) { db in
             try db.execute(
                 sql: "CREATE TABLE \(scratch) AS SELECT id FROM person WHERE status = 'active' AND deadline < ? ORDER BY rowid",
                 arguments: [horizon])
@@ -198,7 +198,7 @@ extension LedgerStore {
             var after: Int64 = 0
             var batches = 0
             while true {
-                let (examined, changes, last) = try await writer.write { [after] db -> (Int, [String: Int], Int64?) in
+                let (examined, changes, last) = try await ChainSeal.write(writer) { [after] db -> (Int, [String: Int], Int64?) in
                     let persons = try Row.fetchAll(
                         db,
                         sql: """
@@ -228,8 +228,8 @@ extension LedgerStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
         }
         try await checkpoint()
-        try await writer.write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") }
-        let rest = try await writer.write { db -> [String: Int] in
+        try await ChainSeal.write(writer) { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") }
+        let rest = try await ChainSeal.write(writer) { db -> [String: Int] in
             var closing = SweepReport()
             try self.releaseExpiredHolds(on: day, now: now, into: &closing, db)
             let attention = try self.raiseAttention(on: day, now: now, db) + self.raiseHiddenDeath(on: day, now: now, db)

@@ -165,7 +165,7 @@ extension LedgerStore {
     /// a database failure becomes a ``StorageError``.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.write(body)
+            return try await ChainSeal.write(writer, body)
         } catch {
             throw StorageError.classifying(error)
         }

@@ -20,7 +20,7 @@ extension LedgerStore {
         guard let columns else { report.committed = false; return report }
         let records = Array(reader)
         let parsed = report
-        return try await writer.write { db in
+        return try await ChainSeal.write(writer) { db in
             var report = parsed
             var paths: [String: (level: String, path: String)] = [:]
             for unit in try UnitRow.fetchAll(db) { paths[unit.code] = (unit.level, unit.path) }

@@ -35,6 +35,13 @@ struct AuditChainTests {
             #expect(try await store.database.count("SELECT COUNT(*) FROM audit_check WHERE problem IS NOT NULL") == 0)
             #expect(try await store.database.count("SELECT COUNT(DISTINCT op) FROM audit_chain WHERE table_name = 'decision'") == 2)
             #expect(try await store.database.count("SELECT COUNT(*) FROM payroll_run WHERE chain_seq IS NULL") == 0)
+            // Events and payroll lines are chained a transaction at a time, never a row at a time.
+            #expect(
+                try await store.database.count(
+                    "SELECT COUNT(*) FROM audit_chain WHERE table_name IN ('ledger_event', 'payroll_line') AND op != 'B'") == 0)
+            #expect(
+                try await store.database.count("SELECT COALESCE(SUM(row_count), 0) FROM audit_chain WHERE op = 'B'")
+                    == (try await store.database.count("SELECT (SELECT COUNT(*) FROM ledger_event) + (SELECT COUNT(*) FROM payroll_line)")))
 
             var random = SplitMix64(seed: seed &* 7919)
             for tampering in Tampering.allCases {
@@ -87,7 +94,7 @@ struct AuditChainTests {
                 return (entry["table_name"], AppDatabase.auditValue(entry["row_key"]).keyText)
             case .insert:
                 let table = pick(["ledger_event", "payroll_line"].filter(tables.contains), 0)
-                for trigger in ["insert"] { try db.execute(sql: "DROP TRIGGER audit_chain_\(table)_\(trigger)") }
+                for trigger in ["insert"] { try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_\(table)_\(trigger)") }
                 let columns = try db.columns(in: table).map(\.name).filter { $0 != "id" }
                 let values = columns.map { $0 == "for_month" ? "'1999-01'" : $0 }
                 try db.execute(
@@ -126,6 +133,59 @@ struct AuditChainTests {
         try raw.close()
         let reopened = LedgerStore(database: try AppDatabase(path: copy), rules: store.rules)
         return (expected, try await reopened.verifyChain().finding)
+    }
+
+    @Test("a ledger chained row by row (migration 20) keeps its entries under migration 24; old and new rows are both checked")
+    func batchMigration() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-chain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appending(path: "old.sqlite").path
+        let queue = try DatabaseQueue(path: path, configuration: AppDatabase.makeConfiguration())
+        try AppDatabase.migrator.migrate(queue, upTo: "v23-operators")
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO unit (code, name, level, path) VALUES ('370202001001', 'Taiping', 'community', '/x/')")
+            try db.execute(
+                sql: """
+                    INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, status, service_period_months,
+                      enrolled_on, deadline) VALUES (?, 'Wang', '1940-03-15', '370202001001', '3', 320050, 'active', 12, '2025-06-01', '2026-06-01')
+                    """, arguments: [Fixture.wang])
+            for day in ["2025-06-02", "2025-06-03"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_event (person_id, kind, day, cause, recorded_at, actor)
+                        VALUES (?, 'certified', ?, 'counter', '2025-06-03T00:00:00Z', 'op a via fc_opa')
+                        """, arguments: [Fixture.wang, day])
+            }
+        }
+        let before = try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hash FROM audit_chain WHERE table_name = 'ledger_event' ORDER BY seq")
+        }
+        try #require(before.count == 2)
+        try queue.close()
+        let store = LedgerStore(database: try AppDatabase(path: path), rules: try LedgerRules.shipped())
+        let after = try await store.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hash FROM audit_chain WHERE table_name = 'ledger_event' ORDER BY seq")
+        }
+        #expect(after == before, "the entries are copied as they were")
+        _ = try await store.sweep(on: Day("2026-07-01")!)
+        #expect(try await store.database.count("SELECT COUNT(*) FROM audit_chain WHERE op = 'B' AND table_name = 'ledger_event'") == 1)
+        #expect(try await store.verifyChain().finding == nil)
+        // An old row (chained by its own entry) and a new one (in a batch), each edited behind the service.
+        for (id, problem) in [(Int64(1), AuditChain.Finding.Problem.contentChanged), (Int64(3), .contentChanged)] {
+            let copy = folder.appending(path: "copy-\(id).sqlite").path
+            try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+            let raw = try DatabaseQueue(path: copy)
+            try await raw.write { db in
+                try db.execute(sql: "DROP TRIGGER IF EXISTS ledger_event_immutable; DROP TRIGGER audit_chain_ledger_event_update")
+                try db.execute(sql: "UPDATE ledger_event SET cause = 'edited' WHERE id = ?", arguments: [id])
+            }
+            try raw.close()
+            let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
+            #expect(
+                finding?.table == "ledger_event" && finding?.key == String(id) && finding?.problem == problem,
+                "\(String(describing: finding))")
+        }
     }
 
     @Test("the SQL functions the triggers call hash as the chain's rules do")
@@ -177,7 +237,7 @@ struct AuditChainTests {
             let path = try #require(store.database.path)
             let raw = try DatabaseQueue(path: path)
             try await raw.write { db in
-                try db.execute(sql: "DROP TRIGGER audit_chain_ledger_event_insert")
+                try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_ledger_event_insert")
                 try db.execute(
                     sql: """
                         INSERT INTO ledger_event (person_id, kind, day, cause, recorded_at, actor)
