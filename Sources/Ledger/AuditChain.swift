@@ -32,11 +32,27 @@ public enum AuditChain {
         /// (a payroll run took twice as long); updates and deletes, which these tables never
         /// receive from the service, are still chained one by one, and are findings.
         public var batched: Bool
+        /// The columns chained, in order; nil: every column. A person's money and identity are
+        /// chained, not the ledger state the sweep rewrites every day (that state is checked
+        /// against the person's chained events instead: ``LedgerStore/verifyChain()``).
+        public var columns: [String]?
+        /// The integer a batch's range is over: the table's `id`, or SQLite's `rowid` for a table
+        /// keyed by text (a person's resident ID).
+        public var batchKey: String
+        /// A batch keeps every row's whole digest, not a mark: rows of this table change after
+        /// their batch (a person's amount, on a decision), and their batch must still verify.
+        public var keepsDigests: Bool
 
-        public init(name: String, insertOnly: Bool, batched: Bool = false) {
+        public init(
+            name: String, insertOnly: Bool, batched: Bool = false, columns: [String]? = nil, batchKey: String = "id",
+            keepsDigests: Bool = false
+        ) {
             self.name = name
             self.insertOnly = insertOnly
             self.batched = batched
+            self.columns = columns
+            self.batchKey = batchKey
+            self.keepsDigests = keepsDigests
         }
     }
 
@@ -53,7 +69,16 @@ public enum AuditChain {
         Table(name: "benefit_amount", insertOnly: true),
         Table(name: "refund", insertOnly: false),
         Table(name: "rules_version", insertOnly: false),
+        // Whom the payroll pays and how much: until a person's first change of amount, the amount on
+        // their record is the one paid.
+        Table(
+            name: "person", insertOnly: false, batched: true,
+            columns: ["id", "name", "birth_date", "benefit_level", "monthly_amount_fen", "enrolled_on"], batchKey: "rowid",
+            keepsDigests: true),
     ]
+
+    /// A covered table by name.
+    public static func table(_ name: String) -> Table? { tables.first { $0.name == name } }
 
     /// One value of a row, as SQLite stores it.
     public enum Value: Sendable, Equatable {
@@ -103,6 +128,8 @@ public enum AuditChain {
     public struct Batch {
         public static let limit = 65_536
         public static let markBytes = 8
+        /// The bytes kept of each row's digest: ``markBytes``, or all 32 (``Table/keepsDigests``).
+        public let width: Int
 
         public private(set) var first: Int64?
         public private(set) var last: Int64?
@@ -110,15 +137,23 @@ public enum AuditChain {
         public private(set) var marks = Data()
         private var rows = Hasher()
 
-        public init() {}
+        public init(keepingDigests: Bool = false) { width = keepingDigests ? 32 : Self.markBytes }
 
         /// Adds the next row, in id order.
         public mutating func append(id: Int64, digest: Data) {
-            if first == nil { first = id }
+            digest.withUnsafeBytes { append(id: id, digest: $0) }
+        }
+
+        /// Adds the next row, in id order, its digest lent where it lies.
+        public mutating func append(id: Int64, digest: UnsafeRawBufferPointer) {
+            if first == nil {
+                first = id
+                marks.reserveCapacity(Self.limit * width)
+            }
             last = id
             count += 1
-            rows.append(.blob(digest))
-            marks.append(digest.prefix(Self.markBytes))
+            rows.appendBlob(digest)
+            if let start = digest.baseAddress { marks.append(start.assumingMemoryBound(to: UInt8.self), count: min(width, digest.count)) }
         }
 
         /// The entry's content digest.
@@ -132,10 +167,24 @@ public enum AuditChain {
         }
 
         /// The mark of the row at `index` (in id order), as ``append(id:digest:)`` recorded it.
-        public static func mark(_ marks: Data, at index: Int) -> Data? {
-            let start = marks.startIndex + index * markBytes
-            guard index >= 0, start + markBytes <= marks.endIndex else { return nil }
-            return marks[start..<(start + markBytes)]
+        public static func mark(_ marks: Data, at index: Int, width: Int = markBytes) -> Data? {
+            let start = marks.startIndex + index * width
+            guard index >= 0, start + width <= marks.endIndex else { return nil }
+            return Data(marks[start..<(start + width)])
+        }
+
+        /// A batch rebuilt from whole kept digests (``Table/keepsDigests``): its content digest
+        /// follows from them alone, so the entry is checked without its rows.
+        public static func rebuilt(first: Int64, last: Int64, digests: Data) -> Batch {
+            var batch = Batch(keepingDigests: true)
+            var index = 0
+            while let digest = mark(digests, at: index, width: 32) {
+                batch.append(id: first + Int64(index), digest: digest)
+                index += 1
+            }
+            batch.first = first
+            batch.last = last
+            return batch
         }
     }
 
@@ -176,6 +225,11 @@ public enum AuditChain {
         }
 
         public func finalize() -> Data { Data(sha.finalize()) }
+
+        /// The digest's 32 bytes, lent to `body` without allocating (a batch hashes millions).
+        public func finalize<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try sha.finalize().withUnsafeBytes(body)
+        }
 
         /// A type tag and the last `bytes` bytes of `number`, big-endian, without allocating.
         private mutating func header(_ tag: UInt8, _ number: UInt64, bytes: Int) {
@@ -235,6 +289,8 @@ public enum AuditChain {
             case rowUnchained = "row_unchained"
             /// A payroll run's recorded chain head is not in the chain (the chain was cut or rewritten).
             case anchorMismatch = "anchor_mismatch"
+            /// A trigger that chains a table's changes is gone: changes to it are no longer chained.
+            case triggerMissing = "trigger_missing"
         }
 
         public var problem: Problem

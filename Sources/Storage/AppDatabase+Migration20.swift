@@ -48,10 +48,16 @@ extension AppDatabase {
                     ALTER TABLE payroll_run ADD COLUMN chain_seq INTEGER;
                     ALTER TABLE payroll_run ADD COLUMN chain_hash BLOB;
                     """)
-            try installAuditChain(db)
+            try installAuditChain(db, tables: migration20Tables)
             try chainExistingRows(db)
         }
     }
+
+    /// The tables migration 20 chained (migration 24 added `person`).
+    static let migration20Tables = [
+        "ledger_event", "decision", "payroll_run", "payroll_line", "recovery", "recovery_line", "benefit_amount", "refund",
+        "rules_version",
+    ]
 
     /// The SQL that names a covered row's key, on the table's alias `alias` (`NEW`, `OLD`, `t`).
     static func auditKey(_ table: String, _ alias: String) -> String {
@@ -64,7 +70,8 @@ extension AppDatabase {
 
     /// `fastcert_row_sha256(v1, v2, ...)` over the table's columns, in their order, on `alias`.
     static func auditContent(_ table: String, _ alias: String, _ db: Database) throws -> String {
-        let columns = try db.columns(in: table).map { "\(alias).\($0.name)" }
+        let names = try AuditChain.table(table)?.columns ?? db.columns(in: table).map(\.name)
+        let columns = names.map { "\(alias).\($0)" }
         return "fastcert_row_sha256(\(columns.joined(separator: ", ")))"
     }
 
@@ -78,8 +85,10 @@ extension AppDatabase {
     /// `batched`: the tables whose inserts are chained a transaction at a time (``ChainSeal``):
     /// they get no insert trigger. Migration 20 chained every table row by row (none batched);
     /// from migration 24 on, callers pass ``AuditChain/batchedTables``.
-    static func installAuditChain(_ db: Database, batched: Set<String> = []) throws {
-        for table in AuditChain.tables.map(\.name) {
+    static func installAuditChain(
+        _ db: Database, tables: [String] = AuditChain.tables.map(\.name), batched: Set<String> = []
+    ) throws {
+        for table in tables {
             for (suffix, event, op) in [("insert", "INSERT", "I"), ("update", "UPDATE", "U"), ("delete", "DELETE", "D")] {
                 if op == "I" && batched.contains(table) {
                     try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_\(table)_\(suffix)")
@@ -92,7 +101,7 @@ extension AppDatabase {
                 try db.execute(
                     sql: """
                         DROP TRIGGER IF EXISTS audit_chain_\(table)_\(suffix);
-                        CREATE TRIGGER audit_chain_\(table)_\(suffix) AFTER \(event) ON \(table) BEGIN
+                        CREATE TRIGGER audit_chain_\(table)_\(suffix) AFTER \(event)\(watched(table, op)) ON \(table) BEGIN
                             INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash)
                             SELECT '\(table)', k, '\(op)', t, c,
                               fastcert_chain_link((SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1), '\(table)', k, '\(op)', t, c)
@@ -104,9 +113,16 @@ extension AppDatabase {
         }
     }
 
+    /// ` OF c1, c2` for an update of a table chained on some of its columns: the others change
+    /// without an entry.
+    private static func watched(_ table: String, _ op: String) -> String {
+        guard op == "U", let columns = AuditChain.table(table)?.columns else { return "" }
+        return " OF " + columns.joined(separator: ", ")
+    }
+
     /// Chains the rows a ledger held before migration 20, table by table in key order, as inserts.
     private static func chainExistingRows(_ db: Database) throws {
-        for table in AuditChain.tables.map(\.name) {
+        for table in migration20Tables {
             try db.execute(
                 sql: """
                     INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash)

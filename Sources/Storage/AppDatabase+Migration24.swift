@@ -3,7 +3,8 @@ import Ledger
 
 extension AppDatabase {
     /// Migration 24: the inserts of the tables written by the million (``AuditChain/batchedTables``:
-    /// ledger events, payroll lines) are chained a transaction at a time (``ChainSeal``), one entry
+    /// ledger events, payroll lines, and persons, newly chained on their money and identity
+    /// columns) are chained a transaction at a time (``ChainSeal``), one entry
     /// (`op` `B`) for up to ``AuditChain/Batch/limit`` rows, instead of an entry per row written by a
     /// trigger. Shipped: never edited.
     ///
@@ -42,6 +43,11 @@ extension AppDatabase {
                     BEGIN SELECT RAISE(ABORT, 'the audit chain is never deleted'); END;
                     """)
             try installAuditChain(db, batched: AuditChain.batchedTables)
+            // The persons already there, chained as they are (their money and identity columns);
+            // the events and payroll lines already there keep their entries of a row each.
+            var marks = try ChainSeal.marks(db)
+            marks["person"] = 0
+            try ChainSeal.seal(db, since: marks)
         }
     }
 }

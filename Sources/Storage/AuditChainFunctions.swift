@@ -65,7 +65,7 @@ enum AuditChainFunctions {
     }
 
     /// One value, by its storage class.
-    private static func append(_ value: OpaquePointer?, to hasher: inout AuditChain.Hasher) {
+    static func append(_ value: OpaquePointer?, to hasher: inout AuditChain.Hasher) {
         switch sqlite3_value_type(value) {
         case SQLITE_INTEGER: hasher.appendInteger(sqlite3_value_int64(value))
         case SQLITE_FLOAT: hasher.appendReal(sqlite3_value_double(value))

@@ -76,6 +76,12 @@ extension LedgerStore: AuditStore {
                     problem: .anchorMismatch, table: "payroll_run", key: anchor[0], seq: anchor[1],
                     detail: "the chain head the run recorded is not the chain's entry \(anchor[1] as Int64)"))
         }
+        if findings.isEmpty, let missing = try missingTrigger(db) {
+            findings.append(
+                AuditChain.Finding(
+                    problem: .triggerMissing, table: missing.table, key: missing.trigger, seq: nil,
+                    detail: "the trigger that chains this table's changes was dropped: changes since are not chained"))
+        }
         let first = findings.min { ($0.seq ?? .max) < ($1.seq ?? .max) }
         return AuditReport(entries: walk.entries, rows: rows, head: try chainHead(db), finding: first)
     }
@@ -125,7 +131,7 @@ extension LedgerStore: AuditStore {
             if let batchFinding, (batchFinding.seq ?? .max) < (finding?.seq ?? .max) { finding = batchFinding }
             if finding == nil, let unchained = try uncoveredRow(of: table, after: from, db) {
                 finding = AuditChain.Finding(
-                    problem: .rowUnchained, table: table, key: String(unchained), seq: nil,
+                    problem: .rowUnchained, table: table, key: unchained, seq: nil,
                     detail: "the row has no chain entry (written behind the service)")
             }
             return (compared, finding)
@@ -153,11 +159,27 @@ extension LedgerStore: AuditStore {
         return (compared, finding)
     }
 
+    /// The first of the chain's triggers (``AppDatabase/installAuditChain(_:tables:batched:)``) that is gone.
+    private static func missingTrigger(_ db: Database) throws -> (table: String, trigger: String)? {
+        let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        for table in AuditChain.tables {
+            for suffix in (table.batched ? [] : ["insert"]) + ["update", "delete"] {
+                let name = "audit_chain_\(table.name)_\(suffix)"
+                if !present.contains(name) { return (table.name, name) }
+            }
+        }
+        for name in ["audit_chain_immutable", "audit_chain_kept"] where !present.contains(name) { return ("audit_chain", name) }
+        return nil
+    }
+
     /// Recomputes each batch entry of `table` after `from` from the rows it covers; returns the rows
     /// compared and the first finding, naming the row that no longer matches its mark.
     private static func checkBatches(of table: String, after from: Int64, _ db: Database) throws -> (Int, AuditChain.Finding?) {
+        guard let covered = AuditChain.table(table) else { return (0, nil) }
         let content = try AppDatabase.auditContent(table, "t", db)
-        let rows = try db.makeStatement(sql: "SELECT id, \(content) FROM \(table) t WHERE id BETWEEN ? AND ? ORDER BY id")
+        let key = covered.batchKey
+        let rows = try db.makeStatement(
+            sql: "SELECT \(key), \(content) FROM \(table) t WHERE \(key) BETWEEN ? AND ? ORDER BY \(key)")
         let batches = try Row.fetchCursor(
             db,
             sql: """
@@ -167,6 +189,12 @@ extension LedgerStore: AuditStore {
         var compared = 0
         while let entry = try batches.next() {
             let (seq, first, last, count): (Int64, Int64, Int64, Int) = (entry[0], entry[1], entry[2], entry[3])
+            if covered.keepsDigests {
+                let (rows, finding) = try checkKeptDigests(of: table, in: (seq, first, last, count, entry[4]), db)
+                compared += rows
+                if let finding { return (compared, finding) }
+                continue
+            }
             var batch = AuditChain.Batch()
             let cursor = try Row.fetchCursor(rows, arguments: [first, last])
             while let row = try cursor.next() { batch.append(id: row[0], digest: row[1]) }
@@ -174,6 +202,67 @@ extension LedgerStore: AuditStore {
             guard batch.count != count || batch.content() != (entry[4] as Data) else { continue }
             let marks = try Data.fetchOne(db, sql: "SELECT row_marks FROM audit_chain WHERE seq = ?", arguments: [seq]) ?? Data()
             return (compared, try nameRow(of: table, in: (seq, first, last, count), marks: marks, rows, db))
+        }
+        return (compared, nil)
+    }
+
+    /// A batch that keeps its rows' digests (``AuditChain/Table/keepsDigests``): the entry must
+    /// follow from its kept digests, and each row not changed since by an entry of its own must
+    /// still have its kept digest.
+    private static func checkKeptDigests(
+        of table: String, in batch: (seq: Int64, first: Int64, last: Int64, count: Int, content: Data), _ db: Database
+    ) throws -> (Int, AuditChain.Finding?) {
+        let digests = try Data.fetchOne(db, sql: "SELECT row_marks FROM audit_chain WHERE seq = ?", arguments: [batch.seq]) ?? Data()
+        let kept = AuditChain.Batch.rebuilt(first: batch.first, last: batch.last, digests: digests)
+        guard kept.count == batch.count, kept.content() == batch.content else {
+            return (
+                0,
+                AuditChain.Finding(
+                    problem: .brokenLink, table: table, key: "\(batch.first)..\(batch.last)", seq: batch.seq,
+                    detail: "the batch's kept digests are not those its entry hashed")
+            )
+        }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT t.rowid, \(AppDatabase.auditKey(table, "t")), \(try AppDatabase.auditContent(table, "t", db)),
+                  EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +\(AppDatabase.auditKey(table, "t"))
+                    AND a.op != 'B' AND a.seq > ?) AS superseded
+                FROM \(table) t WHERE t.rowid BETWEEN ? AND ? ORDER BY t.rowid
+                """, arguments: [batch.seq, batch.first, batch.last])
+        let consecutive = Int64(batch.count) == batch.last - batch.first + 1
+        var index = 0
+        var compared = 0
+        var firstGap: Int64?
+        while let row = try rows.next() {
+            let rowid: Int64 = row[0]
+            if consecutive {
+                if firstGap == nil && Int(rowid - batch.first) > index { firstGap = batch.first + Int64(index) }
+                index = Int(rowid - batch.first)
+            }
+            compared += 1
+            defer { index += 1 }
+            // A row changed since by the service has its own entry, which the row is compared with.
+            if row["superseded"] as Bool { continue }
+            if AuditChain.Batch.mark(digests, at: index, width: 32) != (row[2] as Data) {
+                return (
+                    compared,
+                    AuditChain.Finding(
+                        problem: .contentChanged, table: table, key: AppDatabase.auditValue(row[1]).keyText, seq: batch.seq,
+                        detail: "its content is not what chain entry \(batch.seq) recorded")
+                )
+            }
+        }
+        if compared < batch.count && firstGap == nil && consecutive { firstGap = batch.first + Int64(index) }
+        if compared < batch.count {
+            // The row's key went with it: a run of consecutive rows names the missing one by rowid.
+            let missing = consecutive ? firstGap.map { "rowid \($0)" } : nil
+            return (
+                compared,
+                AuditChain.Finding(
+                    problem: .rowMissing, table: table, key: missing ?? "\(batch.first)..\(batch.last)", seq: batch.seq,
+                    detail: "\(batch.count - compared) of the batch's rows are gone and the chain records no delete")
+            )
         }
         return (compared, nil)
     }
@@ -213,15 +302,21 @@ extension LedgerStore: AuditStore {
     /// The first row of a batched table that no entry covers: neither a row entry of its own (rows
     /// chained one by one before migration 24) nor a batch's range. Only rows past those chained
     /// by `from` when `from` is not 0 (the day's check).
-    private static func uncoveredRow(of table: String, after from: Int64, _ db: Database) throws -> Int64? {
+    private static func uncoveredRow(of table: String, after from: Int64, _ db: Database) throws -> String? {
+        let batchKey = AuditChain.table(table)?.batchKey ?? "id"
         var floor: Int64 = 0
         if from > 0 {
-            let batched = try Int64.fetchOne(
-                db, sql: "SELECT max(last_key) FROM audit_chain WHERE table_name = ? AND op = 'B' AND seq <= ?", arguments: [table, from])
-            let single = try Int64.fetchOne(
-                db, sql: "SELECT max(+row_key) FROM audit_chain WHERE table_name = ? AND op != 'B' AND seq <= ?",
-                arguments: [table, from])
-            floor = max(batched ?? 0, single ?? 0)
+            floor =
+                try Int64.fetchOne(
+                    db, sql: "SELECT max(last_key) FROM audit_chain WHERE table_name = ? AND op = 'B' AND seq <= ?",
+                    arguments: [table, from]) ?? 0
+            // Rows chained one by one before migration 24 (events and payroll lines, keyed by id).
+            if batchKey == "id" {
+                let single = try Int64.fetchOne(
+                    db, sql: "SELECT max(+row_key) FROM audit_chain WHERE table_name = ? AND op != 'B' AND seq <= ?",
+                    arguments: [table, from])
+                floor = max(floor, single ?? 0)
+            }
         }
         // The ranges the batches cover, in id order; the rows in the gaps between them (and past
         // the last) must each have an entry of their own.
@@ -230,26 +325,30 @@ extension LedgerStore: AuditStore {
             sql: "SELECT row_key, last_key FROM audit_chain WHERE table_name = ? AND op = 'B' AND last_key > ? ORDER BY row_key",
             arguments: [table, floor]
         ).map { ($0[0] as Int64, $0[1] as Int64) }
+        let key = AppDatabase.auditKey(table, "t")
         let unchained = try db.makeStatement(
             sql: """
-                SELECT id FROM \(table) t WHERE id > ? AND id < ?
-                  AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +t.id AND a.op != 'B')
-                ORDER BY id LIMIT 1
+                SELECT \(key) FROM \(table) t WHERE t.\(batchKey) > ? AND t.\(batchKey) < ?
+                  AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +\(key) AND a.op != 'B')
+                ORDER BY t.\(batchKey) LIMIT 1
                 """)
-        var low = floor
-        for (first, last) in ranges + [(Int64.max, Int64.max)] {
-            if first > low + 1, let id = try Int64.fetchOne(unchained, arguments: [low, first]) { return id }
-            low = max(low, last)
+        func first(_ low: Int64, _ high: Int64) throws -> String? {
+            try DatabaseValue.fetchOne(unchained, arguments: [low, high]).map { AppDatabase.auditValue($0).keyText }
         }
-        // Rows with negative ids or ids at or below 0 are below every range.
-        if from == 0, let id = try Int64.fetchOne(unchained, arguments: [Int64.min, 1]) { return id }
+        var low = floor
+        for (start, end) in ranges + [(Int64.max, Int64.max)] {
+            if start > low + 1, let key = try first(low, start) { return key }
+            low = max(low, end)
+        }
+        // Rows with ids at or below 0 are below every range.
+        if from == 0, let key = try first(Int64.min, 1) { return key }
         return nil
     }
 
     /// Records a check in `audit_check`, with the finding's person when the row has one.
     static func recordCheck(_ report: AuditReport, from: Int64, day: Day?, by actor: String, _ db: Database) throws {
         let finding = report.finding
-        var person: String?
+        var person: String? = finding?.table == "person" ? finding?.key : nil
         if let finding, ["ledger_event", "decision", "payroll_line", "recovery", "benefit_amount", "refund"].contains(finding.table) {
             person = try String.fetchOne(
                 db, sql: "SELECT person_id FROM \(finding.table) WHERE id = ?", arguments: [Int64(finding.key)])

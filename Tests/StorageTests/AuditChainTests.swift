@@ -41,7 +41,9 @@ struct AuditChainTests {
                     "SELECT COUNT(*) FROM audit_chain WHERE table_name IN ('ledger_event', 'payroll_line') AND op != 'B'") == 0)
             #expect(
                 try await store.database.count("SELECT COALESCE(SUM(row_count), 0) FROM audit_chain WHERE op = 'B'")
-                    == (try await store.database.count("SELECT (SELECT COUNT(*) FROM ledger_event) + (SELECT COUNT(*) FROM payroll_line)")))
+                    == (try await store.database.count(
+                        "SELECT (SELECT COUNT(*) FROM ledger_event) + (SELECT COUNT(*) FROM payroll_line) + (SELECT COUNT(*) FROM person)"))
+            )
 
             var random = SplitMix64(seed: seed &* 7919)
             for tampering in Tampering.allCases {
@@ -116,9 +118,16 @@ struct AuditChainTests {
                     try db.execute(sql: "DROP TRIGGER \(trigger)")
                 }
                 if tampering == .delete {
+                    // A person's key goes with the row: the finding names its rowid.
+                    let rowid =
+                        table == "person"
+                        ? try Int64.fetchOne(db, sql: "SELECT rowid FROM person WHERE id = ?", arguments: [chosen]) : nil
                     try db.execute(sql: "DELETE FROM \(table) AS t WHERE \(key) = ?", arguments: [chosen])
+                    if table == "person", let rowid { return (table, "rowid \(rowid)") }
                 } else {
-                    let column = pick(try db.columns(in: table).map(\.name).filter { !keyColumns.contains($0) }, 2)
+                    // A column the chain covers (a person's ledger state is not: it is checked against the events).
+                    let chained = try AuditChain.table(table)?.columns ?? db.columns(in: table).map(\.name)
+                    let column = pick(chained.filter { !keyColumns.contains($0) }, 2)
                     try db.execute(
                         sql: """
                             UPDATE \(table) AS t SET \(column) = CASE WHEN \(column) IS NULL THEN 'x'
@@ -185,6 +194,45 @@ struct AuditChainTests {
             #expect(
                 finding?.table == "ledger_event" && finding?.key == String(id) && finding?.problem == problem,
                 "\(String(describing: finding))")
+        }
+    }
+
+    @Test("a person's amount raised behind the service is named; one changed by an approved decision is not")
+    func personAmount() async throws {
+        try await Fixture.withLedger { store in
+            #expect(try await store.verifyChain().finding == nil)
+            let asked = try await store.requestBenefitChange(
+                person: Fixture.li, level: nil, amount: "4300", effectiveMonth: "2025-08", reason: "pension review",
+                by: "op a via fc_opa", on: Day("2025-07-10")!)
+            _ = try await store.approve(asked.id, reason: "checked", by: "op b via fc_opb", on: Day("2025-07-11")!)
+            #expect(try await store.database.count("SELECT monthly_amount_fen FROM person WHERE id = '\(Fixture.li)'") == 430_000)
+            #expect(try await store.verifyChain().finding == nil, "the service's own change is chained")
+
+            // The sqlite3 shell cannot change an amount without the chain's functions; with the trigger dropped it can, and is named.
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            #expect(throws: DatabaseError.self) {
+                try raw.write { db in
+                    try db.execute(sql: "UPDATE person SET monthly_amount_fen = 990000 WHERE id = ?", arguments: [Fixture.wang])
+                }
+            }
+            for person in [Fixture.wang, Fixture.li] {
+                try await raw.write { db in
+                    try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_person_update")
+                    try db.execute(sql: "UPDATE person SET monthly_amount_fen = monthly_amount_fen * 10 WHERE id = ?", arguments: [person])
+                }
+                let finding = try await store.verifyChain().finding
+                #expect(
+                    finding?.table == "person" && finding?.key == person && finding?.problem == .contentChanged,
+                    "\(String(describing: finding))")
+                try await raw.write { db in
+                    try db.execute(sql: "UPDATE person SET monthly_amount_fen = monthly_amount_fen / 10 WHERE id = ?", arguments: [person])
+                }
+            }
+            try raw.close()
+            // Put back as it was, every row matches; the dropped trigger is still named.
+            let finding = try await store.verifyChain().finding
+            #expect(finding?.problem == .triggerMissing && finding?.key == "audit_chain_person_update", "\(String(describing: finding))")
         }
     }
 
