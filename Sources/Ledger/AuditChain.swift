@@ -291,6 +291,9 @@ public enum AuditChain {
             case anchorMismatch = "anchor_mismatch"
             /// A trigger that chains a table's changes is gone: changes to it are no longer chained.
             case triggerMissing = "trigger_missing"
+            /// A person's ledger state disagrees with their chained events: not deceased after a
+            /// recorded death that no reversal followed (the state was edited behind the service).
+            case stateMismatch = "state_mismatch"
         }
 
         public var problem: Problem

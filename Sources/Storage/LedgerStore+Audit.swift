@@ -76,6 +76,30 @@ extension LedgerStore: AuditStore {
                     problem: .anchorMismatch, table: "payroll_run", key: anchor[0], seq: anchor[1],
                     detail: "the chain head the run recorded is not the chain's entry \(anchor[1] as Int64)"))
         }
+        // The state the payroll reads against the events (the whole chain only: a walk of every person).
+        if findings.isEmpty, from == 0,
+            let person = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, status, expected, kind FROM (
+                      SELECT p.id, p.status, k.kind,
+                        CASE k.kind WHEN 'deceased' THEN 'deceased' WHEN 'suspended' THEN 'suspended'
+                          WHEN 'death_reversed' THEN 'suspended' ELSE 'active' END AS expected
+                      FROM person p LEFT JOIN ledger_event k ON k.id = (
+                        SELECT e.id FROM ledger_event e WHERE e.person_id = p.id
+                          AND e.kind IN ('suspended', 'resumed', 'reinstated', 'deceased', 'death_reversed') ORDER BY e.id DESC LIMIT 1))
+                    WHERE status != expected LIMIT 1
+                    """)
+        {
+            let cause =
+                (person["kind"] as String?).map { "their last change of status is a \($0) event" } ?? "no event ever changed their status"
+            findings.append(
+                AuditChain.Finding(
+                    problem: .stateMismatch, table: "person", key: person["id"], seq: nil,
+                    detail:
+                        "the person is \(person["status"] as String), but \(cause): they should be \(person["expected"] as String) (edited behind the service)"
+                ))
+        }
         if findings.isEmpty, let missing = try missingTrigger(db) {
             findings.append(
                 AuditChain.Finding(

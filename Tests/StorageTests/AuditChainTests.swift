@@ -45,6 +45,25 @@ struct AuditChainTests {
                         "SELECT (SELECT COUNT(*) FROM ledger_event) + (SELECT COUNT(*) FROM payroll_line) + (SELECT COUNT(*) FROM person)"))
             )
 
+            // A dead or suspended person set back to active behind the service (the state is not
+            // chained; it is checked against the events).
+            let stopped = try await store.database.texts("SELECT id FROM person WHERE status IN ('deceased', 'suspended') ORDER BY status")
+            #expect(stopped.count >= 2, "the history stops someone's payment")
+            for dead in stopped.prefix(2) {
+                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
+                defer { try? FileManager.default.removeItem(atPath: copy) }
+                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+                let raw = try DatabaseQueue(path: copy)
+                try await raw.write { db in
+                    try db.execute(
+                        sql:
+                            "UPDATE person SET status = 'active', death_day = NULL, suspended_on = NULL, deadline = '2030-01-01' WHERE id = ?",
+                        arguments: [dead])
+                }
+                try raw.close()
+                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
+                #expect(finding?.problem == .stateMismatch && finding?.key == dead, "\(String(describing: finding))")
+            }
             var random = SplitMix64(seed: seed &* 7919)
             for tampering in Tampering.allCases {
                 for _ in 0..<6 {
