@@ -102,7 +102,15 @@ public enum AuditChain {
 
     /// The hash of a chain entry: the previous entry's hash (empty for the first), the table, the
     /// row's key, the operation, the moment (unix seconds) and the content digest.
-    public static func link(previous: Data?, table: String, key: Value, operation: Operation, at: Int64, content: Data) -> Data {
+    ///
+    /// `prior`: for an update or delete (migration 24 on), the digest of the row as it was before
+    /// the change, which must be the content its previous entry recorded. Without it, a row edited
+    /// behind the triggers and then changed by the service would be chained as the edit left it
+    /// (the later entry laundering the edit). Entries without one (before migration 24) hash as
+    /// they always did.
+    public static func link(
+        previous: Data?, table: String, key: Value, operation: Operation, at: Int64, content: Data, prior: Data? = nil
+    ) -> Data {
         var hasher = Hasher()
         hasher.append(.blob(previous ?? Data()))
         hasher.append(.text(table))
@@ -110,6 +118,7 @@ public enum AuditChain {
         hasher.append(.text(operation.rawValue))
         hasher.append(.integer(at))
         hasher.append(.blob(content))
+        if let prior { hasher.append(.blob(prior)) }
         return hasher.finalize()
     }
 
@@ -248,8 +257,12 @@ public enum AuditChain {
         public var at: Int64
         public var content: Data
         public var hash: Data
+        /// An update's or delete's digest of the row before it (``link(previous:table:key:operation:at:content:prior:)``).
+        public var prior: Data?
 
-        public init(seq: Int64, table: String, key: Value, operation: Operation, at: Int64, content: Data, hash: Data) {
+        public init(
+            seq: Int64, table: String, key: Value, operation: Operation, at: Int64, content: Data, hash: Data, prior: Data? = nil
+        ) {
             self.seq = seq
             self.table = table
             self.key = key
@@ -257,6 +270,7 @@ public enum AuditChain {
             self.at = at
             self.content = content
             self.hash = hash
+            self.prior = prior
         }
     }
 
@@ -333,7 +347,7 @@ public enum AuditChain {
             entries += 1
             let expected = AuditChain.link(
                 previous: previous, table: entry.table, key: entry.key, operation: entry.operation, at: entry.at,
-                content: entry.content)
+                content: entry.content, prior: entry.prior)
             previous = entry.hash
             guard finding == nil else { return }
             let key = entry.key.keyText

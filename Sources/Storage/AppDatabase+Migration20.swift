@@ -48,7 +48,7 @@ extension AppDatabase {
                     ALTER TABLE payroll_run ADD COLUMN chain_seq INTEGER;
                     ALTER TABLE payroll_run ADD COLUMN chain_hash BLOB;
                     """)
-            try installAuditChain(db, tables: migration20Tables)
+            try installAuditChain(db, tables: migration20Tables, priors: false)
             try chainExistingRows(db)
         }
     }
@@ -85,8 +85,11 @@ extension AppDatabase {
     /// `batched`: the tables whose inserts are chained a transaction at a time (``ChainSeal``):
     /// they get no insert trigger. Migration 20 chained every table row by row (none batched);
     /// from migration 24 on, callers pass ``AuditChain/batchedTables``.
+    ///
+    /// `priors`: updates and deletes record the row's digest before the change (`prior_sha256`,
+    /// ``AuditChain/link(previous:table:key:operation:at:content:prior:)``); from migration 24 on.
     static func installAuditChain(
-        _ db: Database, tables: [String] = AuditChain.tables.map(\.name), batched: Set<String> = []
+        _ db: Database, tables: [String] = AuditChain.tables.map(\.name), batched: Set<String> = [], priors: Bool = true
     ) throws {
         for table in tables {
             for (suffix, event, op) in [("insert", "INSERT", "I"), ("update", "UPDATE", "U"), ("delete", "DELETE", "D")] {
@@ -96,16 +99,18 @@ extension AppDatabase {
                 }
                 let alias = op == "D" ? "OLD" : "NEW"
                 let content = op == "D" ? "X'\(AuditChain.tombstone.hexString)'" : try auditContent(table, alias, db)
+                let prior = priors && op != "I" ? try auditContent(table, "OLD", db) : "NULL"
+                let (column, argument) = priors ? (", prior_sha256", ", p") : ("", "")
                 // The row's values go through a subquery that is never flattened (OFFSET 0), so the
                 // content is hashed once and used twice.
                 try db.execute(
                     sql: """
                         DROP TRIGGER IF EXISTS audit_chain_\(table)_\(suffix);
                         CREATE TRIGGER audit_chain_\(table)_\(suffix) AFTER \(event)\(watched(table, op)) ON \(table) BEGIN
-                            INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash)
+                            INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash\(column))
                             SELECT '\(table)', k, '\(op)', t, c,
-                              fastcert_chain_link((SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1), '\(table)', k, '\(op)', t, c)
-                            FROM (SELECT \(auditKey(table, alias)) AS k, fastcert_now() AS t, \(content) AS c
+                              fastcert_chain_link((SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1), '\(table)', k, '\(op)', t, c\(argument))\(argument)
+                            FROM (SELECT \(auditKey(table, alias)) AS k, fastcert_now() AS t, \(content) AS c, \(prior) AS p
                                   LIMIT -1 OFFSET 0);
                         END;
                         """)

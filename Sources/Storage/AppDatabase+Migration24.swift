@@ -8,6 +8,10 @@ extension AppDatabase {
     /// (`op` `B`) for up to ``AuditChain/Batch/limit`` rows, instead of an entry per row written by a
     /// trigger. Shipped: never edited.
     ///
+    /// Updates and deletes from now on also record the row's digest before the change
+    /// (`prior_sha256`): an edit behind the triggers followed by a change through the service is
+    /// found at that change, not chained as the edit left it.
+    ///
     /// The chain table is rebuilt to admit the new operation and its columns; its entries are copied
     /// as they are (their hashes do not change). The chain's triggers are dropped first (they name
     /// the table) and installed again without the batched tables' insert triggers.
@@ -29,6 +33,7 @@ extension AppDatabase {
                         last_key INTEGER,  -- a batch: its last id
                         row_count INTEGER,  -- a batch: its rows
                         row_marks BLOB,  -- a batch: the first bytes of each row's digest, in id order (names a changed row)
+                        prior_sha256 BLOB,  -- an update or delete: the row's digest before it (its previous entry's content)
                         CHECK ((op = 'B') = (last_key IS NOT NULL AND row_count IS NOT NULL AND row_marks IS NOT NULL))
                     );
                     INSERT INTO audit_chain_v24 (seq, table_name, row_key, op, at, content_sha256, hash)

@@ -6,7 +6,7 @@ import Ledger
 /// The audit chain's SQL functions, registered on every connection of ``AppDatabase``
 /// (``AppDatabase/makeConfiguration()``) and called by the chain's triggers for every covered row
 /// written: `fastcert_row_sha256(v1, ...)` (``AuditChain/contentDigest(_:)``) and
-/// `fastcert_chain_link(previous, table, key, op, at, content)`
+/// `fastcert_chain_link(previous, table, key, op, at, content[, prior])`
 /// (``AuditChain/link(previous:table:key:operation:at:content:)``), and `fastcert_now()`. They are
 /// registered on SQLite's C interface and hash the values' bytes where SQLite holds them (GRDB's
 /// `DatabaseFunction` makes a `DatabaseValue`, a `String` for text, of each first). Same encoding,
@@ -17,6 +17,7 @@ enum AuditChainFunctions {
         let deterministic = SQLITE_UTF8 | SQLITE_DETERMINISTIC
         for (name, arguments, flags, function) in [
             ("fastcert_row_sha256", Int32(-1), deterministic, rowDigest), ("fastcert_chain_link", 6, deterministic, chainLink),
+            ("fastcert_chain_link", 7, deterministic, chainLink),
             ("fastcert_now", 0, SQLITE_UTF8, now),
         ] {
             let code = sqlite3_create_function_v2(db.sqliteConnection, name, arguments, flags, nil, function, nil, nil, nil)
@@ -44,7 +45,8 @@ enum AuditChainFunctions {
 
     /// previous (NULL: the first entry), table, key, op, at, content.
     static let chainLink: Function = { context, count, values in
-        guard let values, count == 6, sqlite3_value_type(values[1]) == SQLITE_TEXT, sqlite3_value_type(values[3]) == SQLITE_TEXT,
+        guard let values, count == 6 || count == 7, sqlite3_value_type(values[1]) == SQLITE_TEXT,
+            sqlite3_value_type(values[3]) == SQLITE_TEXT,
             sqlite3_value_type(values[4]) == SQLITE_INTEGER, sqlite3_value_type(values[5]) == SQLITE_BLOB
         else {
             sqlite3_result_error(context, "fastcert_chain_link: a malformed entry", -1)
@@ -61,6 +63,8 @@ enum AuditChainFunctions {
         appendBytes(values[3], blob: false, to: &hasher)
         hasher.appendInteger(sqlite3_value_int64(values[4]))
         appendBytes(values[5], blob: true, to: &hasher)
+        // An update's or delete's prior content (a NULL one hashes as the six-argument form).
+        if count == 7 && sqlite3_value_type(values[6]) == SQLITE_BLOB { appendBytes(values[6], blob: true, to: &hasher) }
         result(hasher.finalize(), context)
     }
 

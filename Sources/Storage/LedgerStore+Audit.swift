@@ -47,13 +47,15 @@ extension LedgerStore: AuditStore {
         var walk = AuditChain.Walk(
             previous: try Data.fetchOne(db, sql: "SELECT hash FROM audit_chain WHERE seq = ?", arguments: [from]))
         let entries = try Row.fetchCursor(
-            db, sql: "SELECT seq, table_name, row_key, op, at, content_sha256, hash FROM audit_chain WHERE seq > ? ORDER BY seq",
+            db,
+            sql: "SELECT seq, table_name, row_key, op, at, content_sha256, hash, prior_sha256 FROM audit_chain WHERE seq > ? ORDER BY seq",
             arguments: [from])
         while let row = try entries.next() {
             walk.check(
                 AuditChain.Entry(
                     seq: row[0], table: row[1], key: AppDatabase.auditValue(row[2]),
-                    operation: AuditChain.Operation(rawValue: row[3]) ?? .delete, at: row[4], content: row[5], hash: row[6]))
+                    operation: AuditChain.Operation(rawValue: row[3]) ?? .delete, at: row[4], content: row[5], hash: row[6],
+                    prior: row[7]))
         }
         var findings: [AuditChain.Finding] = walk.finding.map { [$0] } ?? []
         var rows = 0
@@ -149,6 +151,9 @@ extension LedgerStore: AuditStore {
                 note(.rowMissing, row, "the row is gone and the chain records no delete")
             }
         }
+        if let laundered = try checkPriors(of: table, after: from, db), (laundered.seq ?? .max) < (finding?.seq ?? .max) {
+            finding = laundered
+        }
         if AuditChain.batchedTables.contains(table) {
             let (batches, batchFinding) = try checkBatches(of: table, after: from, db)
             compared += batches
@@ -181,6 +186,57 @@ extension LedgerStore: AuditStore {
             note(.rowUnchained, unchained, "the row has no chain entry (written behind the triggers)")
         }
         return (compared, finding)
+    }
+
+    /// The first update or delete of `table` after `from` whose recorded prior content is not what
+    /// the row's previous entry recorded (a row entry, or for a person the batch that chained
+    /// them): the row was edited behind the triggers before the service changed it.
+    private static func checkPriors(of table: String, after from: Int64, _ db: Database) throws -> AuditChain.Finding? {
+        let byTable = from > 0 ? "+l.table_name" : "l.table_name"
+        let changes = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT l.seq, l.row_key, l.prior_sha256 AS prior,
+                  (SELECT p.content_sha256 FROM audit_chain p WHERE p.table_name = l.table_name AND p.row_key = l.row_key
+                     AND p.op != 'B' AND p.seq < l.seq ORDER BY p.seq DESC LIMIT 1) AS before
+                FROM audit_chain l
+                WHERE \(byTable) = ? AND l.seq > ? AND l.op IN ('U', 'D') AND l.prior_sha256 IS NOT NULL ORDER BY l.seq
+                """, arguments: [table, from])
+        let keepsDigests = AuditChain.table(table)?.keepsDigests == true
+        while let change = try changes.next() {
+            let seq: Int64 = change["seq"]
+            var before: Data? = change["before"]
+            if before == nil && keepsDigests { before = try batchedDigest(of: table, key: change["row_key"], before: seq, db) }
+            guard let before, before != (change["prior"] as Data) else { continue }
+            return AuditChain.Finding(
+                problem: .contentChanged, table: table, key: AppDatabase.auditValue(change["row_key"]).keyText, seq: seq,
+                detail:
+                    "the row was edited behind the service before chain entry \(seq) changed it: it was not what its previous entry recorded"
+            )
+        }
+        return nil
+    }
+
+    /// The whole digest a batch before entry `seq` kept for the row keyed `key` (by its rowid), or nil.
+    private static func batchedDigest(of table: String, key: DatabaseValue, before seq: Int64, _ db: Database) throws -> Data? {
+        guard
+            let rowid = try Int64.fetchOne(
+                db, sql: "SELECT rowid FROM \(table) t WHERE \(AppDatabase.auditKey(table, "t")) = ?", arguments: [key]),
+            let batch = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT row_key, last_key, row_count, row_marks FROM audit_chain
+                    WHERE table_name = ? AND op = 'B' AND row_key <= ? AND last_key >= ? AND seq < ? ORDER BY seq DESC LIMIT 1
+                    """, arguments: [table, rowid, rowid, seq])
+        else { return nil }
+        let (first, last, count): (Int64, Int64, Int) = (batch[0], batch[1], batch[2])
+        // A batch of consecutive rowids holds the row at its offset; otherwise at its position among
+        // the rows still there (a row removed since shifts it: then the mismatch is reported).
+        let index =
+            Int64(count) == last - first + 1
+            ? Int(rowid - first)
+            : try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE rowid BETWEEN ? AND ?", arguments: [first, rowid - 1]) ?? 0
+        return AuditChain.Batch.mark(batch[3], at: index, width: 32)
     }
 
     /// The first of the chain's triggers (``AppDatabase/installAuditChain(_:tables:batched:)``) that is gone.

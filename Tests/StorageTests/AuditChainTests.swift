@@ -255,6 +255,31 @@ struct AuditChainTests {
         }
     }
 
+    @Test("an amount edited behind the service, its trigger put back, is not laundered by a later decision on the person")
+    func noLaundering() async throws {
+        try await Fixture.withLedger { store in
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            try await raw.write { db in
+                let trigger = try #require(
+                    try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'audit_chain_person_update'"))
+                try db.execute(sql: "DROP TRIGGER audit_chain_person_update")
+                try db.execute(sql: "UPDATE person SET monthly_amount_fen = monthly_amount_fen * 10 WHERE id = ?", arguments: [Fixture.li])
+                try db.execute(sql: trigger)
+            }
+            try raw.close()
+            #expect(try await store.verifyChain().finding?.key == Fixture.li, "found before the decision")
+            let asked = try await store.requestBenefitChange(
+                person: Fixture.li, level: nil, amount: "4300", effectiveMonth: "2025-08", reason: "pension review",
+                by: "op a via fc_opa", on: Day("2025-07-10")!)
+            _ = try await store.approve(asked.id, reason: "checked", by: "op b via fc_opb", on: Day("2025-07-11")!)
+            let finding = try await store.verifyChain().finding
+            #expect(
+                finding?.table == "person" && finding?.key == Fixture.li && finding?.problem == .contentChanged
+                    && finding?.detail.contains("before chain entry") == true, "\(String(describing: finding))")
+        }
+    }
+
     @Test("the SQL functions the triggers call hash as the chain's rules do")
     func functionsMatchRules() async throws {
         let database = try AppDatabase(DatabaseQueue(configuration: AppDatabase.makeConfiguration()))
