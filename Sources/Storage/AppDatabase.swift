@@ -126,6 +126,7 @@ public struct AppDatabase: Sendable {
         // chains the rows as they then are. Names are labels; this order is the order applied.
         registerMigration20(&migrator)
         registerMigration23(&migrator)
+        registerMigration25(&migrator)
         return migrator
     }
 }

@@ -14,7 +14,8 @@ struct RecordTypeTests {
         try! PersonInput(
             residentID: LedgerStoreTests.wang, name: "Wang Fang", birthDate: "1940-03-15", unitCode: "370202001001", benefitLevel: "3",
             monthlyAmount: "3200.50", phone: "13800000000", wechatID: nil, livesAlone: true, immobile: false
-        ).validated(rules: try! LedgerRules.shipped(), communities: ["370202001001"]), enrolled: Day("2025-06-01")!)
+        ).validated(rules: try! LedgerRules.shipped(), communities: ["370202001001"]), enrolled: Day("2025-06-01")!,
+        by: "system:clerk(uid 1000)", at: "2025-06-01T08:00:00Z")
 
     /// (table, the columns a record encodes, the columns its prepared insert names or nil).
     static func samples(_ db: Database) throws -> [(table: String, encoded: [String], fast: [String]?)] {
