@@ -45,6 +45,26 @@ struct AuditCommandTests {
         }
     }
 
+    @Test("the payroll export carries the run's chain head, which audit verify --head checks; --no-chain-head leaves the bare CSV")
+    func exportCarriesHead() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            _ = try await LedgerCommandTests.seed(ledger)
+            let payroll = try await ledger.run(
+                ["payroll", "run", "--month", "2025-07"], environment: [ServiceClock.testVariable: "2025-07-01"])
+            let printed = try #require(
+                payroll.stdout.split(separator: "\n").first { $0.hasPrefix("audit chain head ") }?.split(separator: " ")[3])
+            let export = try await ledger.run(["payroll", "export", "--month", "2025-07"])
+            let lines = export.stdout.split(separator: "\n")
+            #expect(lines.first == "# run 2025-07 chain_head \(printed)", "\(export.stdout.prefix(300))")
+            #expect(lines.dropFirst().first?.hasPrefix("line,run_month,") == true)
+            let head = try #require(lines.first?.split(separator: " ").last.map(String.init))
+            #expect(try await ledger.run(["audit", "verify", "--head", head]).status == 0)
+            let bare = try await ledger.run(["payroll", "export", "--month", "2025-07", "--no-chain-head"])
+            #expect(bare.stdout.hasPrefix("line,run_month,"))
+        }
+    }
+
     @Test("no payroll runs while the chain shows tampering; a clean audit verify, once the row is restored, lifts it")
     func payrollStopsOnTampering() async throws {
         try await Fixtures.withTemporaryFolder { folder in
