@@ -26,7 +26,7 @@ struct PayrollCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "run the payroll")
-                try Payroll.checkRunner(acting.key)
+                try acting.key?.checkCoversWholeCity(for: "a payroll run")
                 let run = try await stores.money.runPayroll(
                     month: try parseMonth(month), on: ServiceClock.today(), by: acting.actor)
                 print(describe(run))

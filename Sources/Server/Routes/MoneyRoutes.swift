@@ -28,7 +28,7 @@ struct MoneyRoutes {
             let caller = try context.requireCaller()
             let input = try JSON.decode(RunBody.self, from: body)
             guard input.month.count == 7, let month = Month(input.month) else { throw APIError(.invalidRequest, "month must be YYYY-MM") }
-            try Payroll.checkRunner(caller)
+            try caller.checkCoversWholeCity(for: "a payroll run")
             let run = try await money.runPayroll(month: month, on: ServiceClock.today(), by: caller.actor)
             return try JSON.response(PayrollRunsBody.Run(run), status: .created)
         }
