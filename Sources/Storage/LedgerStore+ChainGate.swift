@@ -32,8 +32,8 @@ extension LedgerStore {
             """
             no payroll is run while the audit chain shows tampering: \(by) (\(check["checked_at"] as String), by \
             \(check["actor"] as String)) found \(check["table_name"] as String? ?? "?") row \(check["row_key"] as String? ?? "?") \
-            [\(problem)]: \(check["detail"] as String? ?? ""). Investigate it (`fastcert alerts --kind tampering`, \
-            `fastcert audit verify` names the row), restore or explain the row, then run `fastcert audit verify`: \
+            [\(problem)]: \(check["detail"] as String? ?? ""). Investigate it (`fastcert alerts --unit CITY --kind tampering` \
+            and `fastcert audit verify` name the row), restore the row (a backup that verifies), then run `fastcert audit verify`: \
             a clean verification lifts this (docs/audit.md)
             """)
     }

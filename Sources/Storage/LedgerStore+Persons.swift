@@ -39,7 +39,6 @@ extension LedgerStore {
         let rules = rules
         let parsed = report
         let remaining = reader
-        let now = Self.timestamp()
         do {
             return try await writer.write { db in
                 var report = parsed
@@ -53,6 +52,9 @@ extension LedgerStore {
                 }
                 let latestRun = try String.fetchOne(db, sql: "SELECT max(month) FROM payroll_run").flatMap(Month.init)
                 var seen = Set<String>()
+                // The import is one act: recorded once, with its first person (an import that enters
+                // nobody records none), and rolled back with them.
+                var entry: Int64?
                 while let record = records.next() {
                     let field = columns.reader(record)
                     let id: ResidentID
@@ -94,7 +96,8 @@ extension LedgerStore {
                         report.refuse(record.line, refusal)
                         continue
                     }
-                    if try Self.insert(person, enrolled: enrolled, by: actor, at: now, db) {
+                    if entry == nil { entry = try Self.recordEntry(by: actor, door: "persons import", db) }
+                    if try Self.insert(person, enrolled: enrolled, entry: entry!, db) {
                         report.imported += 1
                     } else {
                         report.alreadyPresent += 1
@@ -116,11 +119,19 @@ extension LedgerStore {
     /// Inserts a checked person, active from `enrolled` with their level's service period and the
     /// amount they enter with (every later amount is a decision: ``requestBenefitChange(person:level:amount:effectiveMonth:reason:by:scope:on:)``);
     /// false when the resident ID is already in the ledger (nothing of them changes: a re-import
-    /// never changes an amount). `actor` entered them at `now`.
+    /// never changes an amount). `entry` is the act that entered them (``recordEntry(by:door:_:)``).
     @discardableResult
-    static func insert(_ person: ValidPerson, enrolled: Day, by actor: String, at now: String, _ db: Database) throws -> Bool {
-        try PersonRow(person, enrolled: enrolled, by: actor, at: now).insertFast(db)
+    static func insert(_ person: ValidPerson, enrolled: Day, entry: Int64, _ db: Database) throws -> Bool {
+        try PersonRow(person, enrolled: enrolled, entry: entry).insertFast(db)
         return db.changesCount == 1
+    }
+
+    /// Records an act that enters persons (an import, one `POST /v1/persons`): by `actor`, now,
+    /// through `door`. Returns its id, which each person it enters points to.
+    static func recordEntry(by actor: String, door: String, _ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO person_entry (actor, at, door) VALUES (?, ?, ?)", arguments: [actor, timestamp(), door])
+        return db.lastInsertedRowID
     }
 
     static func flag(_ text: String) -> Bool? {

@@ -9,7 +9,9 @@ extension LedgerStore {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT id, \(Self.ledgerColumns), name, unit_code, benefit_level, monthly_amount_fen, entered_by, entered_at
+                        SELECT id, \(Self.ledgerColumns), name, unit_code, benefit_level, monthly_amount_fen,
+                          (SELECT actor FROM person_entry WHERE id = entry_id) AS entered_by,
+                          (SELECT at FROM person_entry WHERE id = entry_id) AS entered_at
                         FROM person WHERE id = ?
                         """,
                     arguments: [id.value])

@@ -13,9 +13,10 @@ public struct PersonStore: LedgerBacked {
 
     static let personRecordSQL = """
         SELECT \(LedgerStore.ledgerColumns(of: "p")), p.id, p.name, p.birth_date, p.unit_code, u.path AS unit_path, p.benefit_level,
-            p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, p.entered_by, p.entered_at,
-            coalesce(t.photos, 0) AS template_photos
+            p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, e.actor AS entered_by,
+            e.at AS entered_at, coalesce(t.photos, 0) AS template_photos
         FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
+            LEFT JOIN person_entry e ON e.id = p.entry_id
         WHERE p.id = ?
         """
 
@@ -49,7 +50,8 @@ public struct PersonStore: LedgerBacked {
             // A resident registered anywhere in the city is refused in the same words whether or not
             // the key may see them: registering them twice would pay them twice, so the refusal
             // itself cannot be avoided (see docs/http-api.md), but it names no unit.
-            guard try LedgerStore.insert(person, enrolled: today, by: actor, at: LedgerStore.timestamp(), db) else {
+            let entry = try LedgerStore.recordEntry(by: actor, door: "POST /v1/persons", db)
+            guard try LedgerStore.insert(person, enrolled: today, entry: entry, db) else {
                 throw LedgerError(
                     .personExists,
                     "\(person.id) is already registered: if they live in your unit, change their details; if they moved to it, ask the city office to move them"

@@ -22,14 +22,13 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
     var deadline: String
     var suspendedOn: String?
     var deathDay: String?
-    /// Who entered the person (``ActorID``) and when (ISO 8601); nil for persons entered before
-    /// that was recorded.
-    var enteredBy: String?
-    var enteredAt: String?
+    /// The act that entered the person (`person_entry`: who, when, through which door); nil for
+    /// persons entered before it was recorded.
+    var entryId: Int64?
 
     /// A checked person entering the ledger on `enrolled`, active, with their level's period,
-    /// entered by `actor` at `now`.
-    init(_ person: ValidPerson, enrolled: Day, by actor: String, at now: String) {
+    /// by the act `entry`.
+    init(_ person: ValidPerson, enrolled: Day, entry: Int64) {
         let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: person.servicePeriodMonths)
         id = person.id.value
         name = person.name
@@ -45,8 +44,7 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
         servicePeriodMonths = person.servicePeriodMonths
         enrolledOn = enrolled.description
         deadline = ledger.deadline.description
-        enteredBy = actor
-        enteredAt = now
+        entryId = entry
     }
 
 }
@@ -56,15 +54,15 @@ extension PersonRow: FastInsertable {
     static let insertSQL = """
         INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
             lives_alone, immobile, status, service_period_months, enrolled_on, last_certified, deadline, suspended_on, death_day,
-            entered_by, entered_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            entry_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
         [
             id, name, birthDate, unitCode, benefitLevel, monthlyAmountFen, phone, wechatId, livesAlone, immobile, status,
-            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay, enteredBy, enteredAt,
+            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay, entryId,
         ]
     }
 }
