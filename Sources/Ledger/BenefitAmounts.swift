@@ -89,12 +89,16 @@ public enum BenefitAmounts {
 /// (attention at the rules' `min_age`, home visits for those living alone from
 /// `home_visit_age_living_alone`), from the next sweep on.
 public enum PersonCorrection {
-    /// The corrected name (trimmed, 1 to 100 characters) and birth date: refused when neither
-    /// changes anything, the name is empty or too long (`invalid_name`), or the birth date is
-    /// unreadable, after `day`, before 1900, or after the earliest evidence about the person
-    /// (`invalid_birth_date`: that evidence could not be theirs).
+    /// The corrected name (trimmed, 1 to 100 characters) and birth date of the person `id`:
+    /// refused when neither changes anything, the name is empty or too long (`invalid_name`), or
+    /// the birth date is unreadable, after `day`, before 1900, after the earliest evidence about
+    /// the person (that evidence could not be theirs), or not the date the resident ID holds
+    /// (``ResidentID/checkBirthDate(_:)``, as an import checks it), all `invalid_birth_date`. The
+    /// ID is the person's key and never changes, so what is checked at the request holds at the
+    /// approval.
     public static func check(
-        name: String?, birthDate: String?, current: (name: String, birthDate: Day), earliestEvidence: Day?, on day: Day
+        id: ResidentID, name: String?, birthDate: String?, current: (name: String, birthDate: Day), earliestEvidence: Day?,
+        on day: Day
     ) throws(LedgerError) -> (name: String?, birthDate: Day?, what: String) {
         var parts: [String] = []
         var newName: String?
@@ -118,6 +122,7 @@ public enum PersonCorrection {
                 throw LedgerError(
                     .invalidBirthDate, "birth date \(birth) is after evidence about the person observed on \(earliestEvidence)")
             }
+            try id.checkBirthDate(birth)
             if birth != current.birthDate {
                 newBirth = birth
                 parts.append("correct the birth date from \(current.birthDate) to \(birth)")

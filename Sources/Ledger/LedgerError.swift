@@ -4,6 +4,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes, one per reason; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
         case alreadyEnrolled = "already_enrolled"
+        /// the latest check of the audit chain found tampering, and no clean check came since: no
+        /// payroll is run on a ledger that shows it (docs/audit.md)
+        case chainTampered = "chain_tampered"
         /// a four-eyes request or a hold that is no longer pending or in force
         case decisionClosed = "decision_closed"
         case idempotencyKeyReused = "idempotency_key_reused"

@@ -26,13 +26,6 @@ extension Payroll {
         }
     }
 
-    /// A run pays the whole city: only a key of the top unit may make it (`out_of_scope`); the
-    /// system account, without a key, acts for the whole city.
-    public static func checkRunner(_ key: APIKey?, what: String = "a payroll run") throws(LedgerError) {
-        guard let key, key.unitPath.split(separator: "/").count != 1 else { return }
-        throw LedgerError(.outOfScope, "\(what) covers the whole city: it needs an operator key of the city unit")
-    }
-
     /// Whether the payroll of `month` may be run on `day`, after the stored runs of `history`:
     /// never twice (a month a run missed is paid as back pay by the next one), not before the
     /// month begins (payroll pays on its first day), not for a month before last (at most a month

@@ -45,9 +45,7 @@ public struct PersonInput: Sendable, Equatable {
         guard let birth = Day(birthDate) else {
             throw LedgerError(.invalidBirthDate, "\(id): birth_date '\(birthDate)' is not a YYYY-MM-DD date")
         }
-        guard birth == id.birthDate else {
-            throw LedgerError(.invalidBirthDate, "\(id): birth_date \(birth) disagrees with the resident ID (\(id.birthDate))")
-        }
+        try id.checkBirthDate(birth)
         guard communities.contains(unitCode) else {
             throw LedgerError(.unknownCommunity, "\(id): unit '\(unitCode)' is not a known community (import the units first)")
         }

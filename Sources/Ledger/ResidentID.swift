@@ -44,6 +44,14 @@ public struct ResidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// The birth date held in characters 7-14.
     public var birthDate: Day { Self.birthDate(of: value)! }
 
+    /// Refuses a birth date that contradicts the one the ID holds (`invalid_birth_date`): the
+    /// one check of an import, a new person and a correction.
+    public func checkBirthDate(_ birth: Day) throws(LedgerError) {
+        guard birth == birthDate else {
+            throw LedgerError(.invalidBirthDate, "\(self): birth_date \(birth) disagrees with the resident ID (\(birthDate))")
+        }
+    }
+
     /// First four and last four characters, the rest hidden.
     public var masked: String { Self.mask(value) }
 

@@ -42,7 +42,7 @@ extension APIError {
         case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision:
+            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

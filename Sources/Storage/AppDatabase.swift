@@ -127,6 +127,7 @@ public struct AppDatabase: Sendable {
         registerMigration20(&migrator)
         registerMigration23(&migrator)
         registerMigration24(&migrator)
+        registerMigration25(&migrator)
         return migrator
     }
 }

@@ -91,7 +91,7 @@ extension LedgerStore {
         }
     }
 
-    /// Asks for a person's name and/or birth date to be corrected (``PersonCorrection/check(name:birthDate:current:earliestEvidence:on:)``).
+    /// Asks for a person's name and/or birth date to be corrected (``PersonCorrection/check(id:name:birthDate:current:earliestEvidence:on:)``).
     public func requestCorrection(
         person: String, name: String?, birthDate: String?, reason: String, by actor: String, scope: String? = nil, on day: Day
     ) async throws -> Decision {
@@ -101,7 +101,8 @@ extension LedgerStore {
             let row = try self.person(person, scope: scope, db)
             let earliest = try String.fetchOne(db, sql: "SELECT MIN(observed_day) FROM evidence WHERE person_id = ?", arguments: [person])
             let checked = try PersonCorrection.check(
-                name: name, birthDate: birthDate, current: (name: row["name"] as String, birthDate: Day(row["birth_date"] as String)!),
+                id: try ResidentID(person), name: name, birthDate: birthDate,
+                current: (name: row["name"] as String, birthDate: Day(row["birth_date"] as String)!),
                 earliestEvidence: earliest.flatMap(Day.init), on: day)
             try Self.checkNoneOpen(.correctPerson, of: person, db, self)
             var request = DecisionRow(

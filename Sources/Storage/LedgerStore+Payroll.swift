@@ -7,11 +7,13 @@ extension LedgerStore {
     /// Runs the payroll of `month` on `day`: every owed month not yet paid in a stored run
     /// (``Payroll``), read from the ledger as it stands, stored with the run in one transaction.
     /// Refused for a month already run, a month not yet begun, or a month before the latest run
-    /// (its unpaid months are the next run's back pay): ``Payroll/admit(run:on:after:)``.
+    /// (its unpaid months are the next run's back pay): ``Payroll/admit(run:on:after:)``; and
+    /// while the latest check of the audit chain found tampering (``checkChainUntampered(_:)``).
     public func runPayroll(month: Month, on day: Day, by actor: String) async throws -> PayrollRun {
         let now = Self.timestamp()
         return try await write { db in
             let marks = try ChainSeal.marks(db)
+            try Self.checkChainUntampered(db)
             let done = try Row.fetchOne(db, sql: "SELECT run_on, actor FROM payroll_run WHERE month = ?", arguments: [month.description])
             let bounds = try Row.fetchOne(db, sql: "SELECT MIN(month) AS first, MAX(month) AS last FROM payroll_run")
             let epoch = try Payroll.admit(

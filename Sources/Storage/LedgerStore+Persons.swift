@@ -12,13 +12,21 @@ extension LedgerStore {
     /// monthly_amount,phone,wechat_id,lives_alone,immobile` (`enrolled_on` optional). Each enters the
     /// ledger active on `enrolled_on` (default `today`) with the service period of their benefit level.
     /// Bad rows are reported by line; the good ones are committed, in one transaction; `strict`
-    /// commits nothing when any row is bad. A person already in the ledger is skipped.
-    public func importPersons(csv text: String, strict: Bool = false, today: Day) async throws -> ImportReport {
-        try await importPersons(CSVReader(text), strict: strict, today: today)
+    /// commits nothing when any row is bad. A person already in the ledger is skipped. Each person
+    /// records `actor` and the moment as who entered them; with a key's `scope`, a community
+    /// outside it is refused by row, as `POST /v1/persons` refuses it.
+    public func importPersons(
+        csv text: String, strict: Bool = false, today: Day, by actor: String = ActorID.systemAccount.description,
+        scope: String? = nil
+    ) async throws -> ImportReport {
+        try await importPersons(CSVReader(text), strict: strict, today: today, by: actor, scope: scope)
     }
 
     /// The same, reading rows as it goes: a city's file is never held as parsed rows.
-    public func importPersons(_ input: CSVReader, strict: Bool = false, today: Day) async throws -> ImportReport {
+    public func importPersons(
+        _ input: CSVReader, strict: Bool = false, today: Day, by actor: String = ActorID.systemAccount.description,
+        scope: String? = nil
+    ) async throws -> ImportReport {
         var reader = input
         var report = ImportReport()
         guard let header = reader.next(), let columns = CSVColumns(header, required: Self.personColumns, report: &report) else {
@@ -36,8 +44,17 @@ extension LedgerStore {
                 var report = parsed
                 var records = remaining
                 let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
+                let managed = try scope.map { scope in
+                    Set(
+                        try String.fetchAll(
+                            db, sql: "SELECT code FROM unit WHERE level = 'community' AND substr(path, 1, length(?)) = ?",
+                            arguments: [scope, scope]))
+                }
                 let latestRun = try String.fetchOne(db, sql: "SELECT max(month) FROM payroll_run").flatMap(Month.init)
                 var seen = Set<String>()
+                // The import is one act: recorded once, with its first person (an import that enters
+                // nobody records none), and rolled back with them.
+                var entry: Int64?
                 while let record = records.next() {
                     let field = columns.reader(record)
                     let id: ResidentID
@@ -71,11 +88,20 @@ extension LedgerStore {
                         report.refuse(record.line, error.message)
                         continue
                     }
+                    if let managed, !managed.contains(person.unitCode) {
+                        report.refuse(record.line, "\(id): community \(person.unitCode) is outside the units this key may manage")
+                        continue
+                    }
                     if let refusal = person.refusal(enrolled: enrolled, today: today, latestRun: latestRun) {
                         report.refuse(record.line, refusal)
                         continue
                     }
-                    if try Self.insert(person, enrolled: enrolled, db) { report.imported += 1 } else { report.alreadyPresent += 1 }
+                    if entry == nil { entry = try Self.recordEntry(by: actor, door: "persons import", db) }
+                    if try Self.insert(person, enrolled: enrolled, entry: entry!, db) {
+                        report.imported += 1
+                    } else {
+                        report.alreadyPresent += 1
+                    }
                 }
                 // Strict: a bad row anywhere undoes the whole file (the transaction rolls back).
                 if strict && !report.problems.isEmpty { throw StrictRefusal(report: report) }
@@ -93,11 +119,19 @@ extension LedgerStore {
     /// Inserts a checked person, active from `enrolled` with their level's service period and the
     /// amount they enter with (every later amount is a decision: ``requestBenefitChange(person:level:amount:effectiveMonth:reason:by:scope:on:)``);
     /// false when the resident ID is already in the ledger (nothing of them changes: a re-import
-    /// never changes an amount).
+    /// never changes an amount). `entry` is the act that entered them (``recordEntry(by:door:_:)``).
     @discardableResult
-    static func insert(_ person: ValidPerson, enrolled: Day, _ db: Database) throws -> Bool {
-        try PersonRow(person, enrolled: enrolled).insertFast(db)
+    static func insert(_ person: ValidPerson, enrolled: Day, entry: Int64, _ db: Database) throws -> Bool {
+        try PersonRow(person, enrolled: enrolled, entry: entry).insertFast(db)
         return db.changesCount == 1
+    }
+
+    /// Records an act that enters persons (an import, one `POST /v1/persons`): by `actor`, now,
+    /// through `door`. Returns its id, which each person it enters points to.
+    static func recordEntry(by actor: String, door: String, _ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO person_entry (actor, at, door) VALUES (?, ?, ?)", arguments: [actor, timestamp(), door])
+        return db.lastInsertedRowID
     }
 
     static func flag(_ text: String) -> Bool? {

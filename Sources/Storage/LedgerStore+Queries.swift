@@ -8,7 +8,12 @@ extension LedgerStore {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT id, \(Self.ledgerColumns), name, unit_code, benefit_level, monthly_amount_fen FROM person WHERE id = ?",
+                    sql: """
+                        SELECT id, \(Self.ledgerColumns), name, unit_code, benefit_level, monthly_amount_fen,
+                          (SELECT actor FROM person_entry WHERE id = entry_id) AS entered_by,
+                          (SELECT at FROM person_entry WHERE id = entry_id) AS entered_at
+                        FROM person WHERE id = ?
+                        """,
                     arguments: [id.value])
             else { return nil }
             var timeline: [PersonView.Entry] = try Row.fetchAll(
@@ -58,7 +63,8 @@ extension LedgerStore {
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(
                 id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],
-                monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row, at: 1), timeline: timeline)
+                monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row, at: 1), timeline: timeline,
+                enteredBy: row["entered_by"], enteredAt: row["entered_at"])
         }
     }
 

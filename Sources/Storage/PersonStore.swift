@@ -13,8 +13,10 @@ public struct PersonStore: LedgerBacked {
 
     static let personRecordSQL = """
         SELECT \(LedgerStore.ledgerColumns(of: "p")), p.id, p.name, p.birth_date, p.unit_code, u.path AS unit_path, p.benefit_level,
-            p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, coalesce(t.photos, 0) AS template_photos
+            p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, e.actor AS entered_by,
+            e.at AS entered_at, coalesce(t.photos, 0) AS template_photos
         FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
+            LEFT JOIN person_entry e ON e.id = p.entry_id
         WHERE p.id = ?
         """
 
@@ -25,7 +27,8 @@ public struct PersonStore: LedgerBacked {
             benefitLevel: row["benefit_level"], monthlyAmountFen: row["monthly_amount_fen"], phone: row["phone"],
             wechatID: row["wechat_id"],
             livesAlone: row["lives_alone"], immobile: row["immobile"], ledger: LedgerStore.ledger(row, at: 0),
-            enrolledOn: Day(row["enrolled_on"] as String)!, templatePhotos: row["template_photos"])
+            enrolledOn: Day(row["enrolled_on"] as String)!, templatePhotos: row["template_photos"], enteredBy: row["entered_by"],
+            enteredAt: row["entered_at"])
     }
 
     /// The person, or nil when the ledger has no such resident ID.
@@ -35,7 +38,8 @@ public struct PersonStore: LedgerBacked {
 
     /// Adds a person, active from `today`, after the same checks as a CSV import. A resident ID
     /// already in the ledger is refused (`person_exists`), as is a community outside `scope`.
-    public func createPerson(_ input: PersonInput, today: Day, scope: String) async throws -> PersonRecord {
+    /// Recorded as entered by `actor`, now.
+    public func createPerson(_ input: PersonInput, today: Day, scope: String, by actor: String) async throws -> PersonRecord {
         let rules = ledger.rules
         return try await write { db in
             let communities = Set(try String.fetchAll(db, sql: "SELECT code FROM unit WHERE level = 'community'"))
@@ -46,7 +50,8 @@ public struct PersonStore: LedgerBacked {
             // A resident registered anywhere in the city is refused in the same words whether or not
             // the key may see them: registering them twice would pay them twice, so the refusal
             // itself cannot be avoided (see docs/http-api.md), but it names no unit.
-            guard try LedgerStore.insert(person, enrolled: today, db) else {
+            let entry = try LedgerStore.recordEntry(by: actor, door: "POST /v1/persons", db)
+            guard try LedgerStore.insert(person, enrolled: today, entry: entry, db) else {
                 throw LedgerError(
                     .personExists,
                     "\(person.id) is already registered: if they live in your unit, change their details; if they moved to it, ask the city office to move them"

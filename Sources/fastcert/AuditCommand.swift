@@ -16,14 +16,21 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the whole chain; exit 6 naming the first row that does not match, 0 when all do.")
+            abstract: "Walk the whole chain; exit 6 naming the first row that does not match, 0 when all do.",
+            discussion: """
+                The result is recorded as the latest check of the chain: a finding raises the `tampering` alert and \
+                stops payroll runs (`chain_tampered`); a clean walk lifts both.
+                """)
         @Option(help: ArgumentHelp("Also check that the chain still holds this head (from `audit head`).", valueName: "SEQ:HASH"))
         var head: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
-                let report = try await ledger.open().audit.verifyChain()
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.auditor, .operator], to: "verify the audit chain")
+                let report = try await stores.audit.verifyChain(recordingBy: acting.actor)
                 guard report.applicable else {
                     print("this store keeps no audit chain")
                     return

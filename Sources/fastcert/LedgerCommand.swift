@@ -23,7 +23,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 // The sweep covers the whole city whoever runs it: an operator key of the city
                 // unit, or the system account.
                 let acting = try await key.acting(stores, roles: [.operator], to: "sweep the ledger")
-                try Payroll.checkRunner(acting.key, what: "a sweep")
+                try acting.key?.checkCoversWholeCity(for: "a sweep")
                 // Sweeps go forward: one dated before the last would judge persons by a past they have left.
                 if let last = try await stores.daily.lastSweptDay(), day < last {
                     throw LedgerError(.futureDay, "the ledger was swept as of \(last): a sweep is not dated before it (--as-of \(day))")

@@ -26,7 +26,7 @@ struct PayrollCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "run the payroll")
-                try Payroll.checkRunner(acting.key)
+                try acting.key?.checkCoversWholeCity(for: "a payroll run")
                 let run = try await stores.money.runPayroll(
                     month: try parseMonth(month), on: ServiceClock.today(), by: acting.actor)
                 print(describe(run))
@@ -73,17 +73,30 @@ struct PayrollCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A stored run's lines as CSV for the bank (cells that could start a spreadsheet formula are quoted as text).")
+            abstract: "A stored run's lines as CSV for the bank (cells that could start a spreadsheet formula are quoted as text).",
+            discussion: """
+                The first line is a comment with the audit chain head the run recorded, `# run YYYY-MM chain_head SEQ:HASH`: \
+                whoever holds the file can check it against the ledger with `fastcert audit verify --head SEQ:HASH`. \
+                `--no-chain-head` leaves it out (the bare CSV, header first).
+                """)
         @Option(help: ArgumentHelp("The month.", valueName: "YYYY-MM")) var month: String
         @Option(help: "Only this unit's subtree.") var unit: String?
+        @Flag(help: "Leave out the leading `# run ... chain_head ...` line.") var noChainHead = false
         @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
             try await reportingFailures {
                 let month = try parseMonth(month)
+                let money = try ledger.open().money
                 let out = BufferedOutput()
+                if !noChainHead {
+                    guard let run = try await money.payrollRun(month) else {
+                        throw LedgerError(.unknownPayrollRun, "no payroll was run for \(month): `fastcert payroll list` shows the runs")
+                    }
+                    out.write(PayrollRun.chainHeadComment(run))
+                }
                 out.write(CSVText.row(PayrollLine.csvHeader))
-                try await ledger.open().money.payrollLines(month: month, unit: unit) { out.write(CSVText.row($0.csvCells)) }
+                try await money.payrollLines(month: month, unit: unit) { out.write(CSVText.row($0.csvCells)) }
                 out.flush()
             }
         }

@@ -13,7 +13,9 @@ struct PersonsCommand: AsyncParsableCommand {
             discussion: """
                 Header: resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile \
                 (enrolled_on optional). Each person enters the ledger active, with the service period of their benefit level \
-                counted from enrolled_on (default: today). Bad rows are reported by line and skipped; the rest are committed.
+                counted from enrolled_on (default: today). Bad rows are reported by line and skipped; the rest are committed. \
+                Each person records who entered them (the key's holder, or this machine's account without a key) and when; \
+                an operator key imports only into communities of its unit.
                 """)
 
         @Argument(help: ArgumentHelp("The CSV file.", valueName: "file")) var file: String
@@ -21,13 +23,16 @@ struct PersonsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Enrolment day for rows without enrolled_on (default: today).", valueName: "YYYY-MM-DD"))
         var today: String?
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
 
         func run() async throws {
             try await reportingFailures {
                 let store = try ledger.open()
+                let acting = try await key.acting(store, roles: [.operator], to: "import persons")
                 let day = try parseDay(today, option: "--today")
                 try finish(
-                    try await store.registry.importPersons(CSVReader(bytes: try readInput(file)), strict: strict, today: day),
+                    try await store.registry.importPersons(
+                        CSVReader(bytes: try readInput(file)), strict: strict, today: day, by: acting.actor, scope: acting.scope),
                     what: "persons")
             }
         }
@@ -66,6 +71,9 @@ struct PersonCommand: AsyncParsableCommand {
                 )
                 if let death = l.deathDay { print("died \(death)") }
                 if let suspended = l.suspendedOn { print("suspended since \(suspended)") }
+                print(
+                    view.enteredBy.map { "entered \(view.enteredAt ?? "?") by \($0)" }
+                        ?? "entered by: not recorded (entered before v25-person-entry)")
                 for entry in view.timeline {
                     print(
                         "  \(entry.day)  \(entry.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.detail)\(provenance(entry))\(entry.rulesVersion.map { "  [rules v\($0)]" } ?? "")"

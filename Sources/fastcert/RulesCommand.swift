@@ -19,10 +19,11 @@ struct RulesCommand: AsyncParsableCommand {
             """,
         subcommands: [Show.self, List.self, Propose.self, Approve.self, Reject.self])
 
-    /// Who changes the rules: an operator key of the city unit (the rules decide for the whole city).
-    static func `operator`(_ ledger: LedgerOptions, _ key: KeyOptions, to what: String) async throws -> String {
-        let acting = try await key.acting(try ledger.open(), roles: [.operator], to: what)
-        try Payroll.checkRunner(acting.key, what: "a rules change")
+    /// Who changes the rules, on the ledger the change is made in (opened once): an operator key
+    /// of the city unit (the rules decide for the whole city).
+    static func `operator`(_ store: LedgerStore, _ key: KeyOptions, to what: String) async throws -> String {
+        let acting = try await key.acting(LedgerOptions.stores(ledger: store, vault: nil), roles: [.operator], to: what)
+        try acting.key?.checkCoversWholeCity(for: "a rules change")
         return acting.actor
     }
 
@@ -68,8 +69,9 @@ struct RulesCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let rules = try LedgerRules.load(URL(filePath: file))
-                let actor = try await RulesCommand.operator(ledger, key, to: "propose rules")
-                print(describe(try await RulesCommand.store(ledger).proposeRules(rules, reason: reason, by: actor)))
+                let store = try ledger.openLedger()
+                let actor = try await RulesCommand.operator(store, key, to: "propose rules")
+                print(describe(try await store.proposeRules(rules, reason: reason, by: actor)))
             }
         }
     }
@@ -83,8 +85,9 @@ struct RulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let actor = try await RulesCommand.operator(ledger, key, to: "approve rules")
-                print(describe(try await RulesCommand.store(ledger).approveRules(id, reason: reason, by: actor)))
+                let store = try ledger.openLedger()
+                let actor = try await RulesCommand.operator(store, key, to: "approve rules")
+                print(describe(try await store.approveRules(id, reason: reason, by: actor)))
             }
         }
     }
@@ -98,8 +101,9 @@ struct RulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let actor = try await RulesCommand.operator(ledger, key, to: "reject rules")
-                print(describe(try await RulesCommand.store(ledger).rejectRules(id, reason: reason, by: actor)))
+                let store = try ledger.openLedger()
+                let actor = try await RulesCommand.operator(store, key, to: "reject rules")
+                print(describe(try await store.rejectRules(id, reason: reason, by: actor)))
             }
         }
     }

@@ -38,4 +38,28 @@ struct AuditRouteTests {
             #expect(finding?["problem"] as? String == "row_unchained")
         }
     }
+
+    @Test("a payroll run over HTTP is refused (409 chain_tampered) while the day's check of the chain found tampering")
+    func payrollRefusedOnTampering() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let raw = try DatabaseQueue(path: fixture.configuration.database)
+            try await raw.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_chain_ledger_event_insert")
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_event (person_id, kind, day, cause, recorded_at, actor)
+                        VALUES (?, 'certified', '2026-01-02', 'made up', '2026-01-02T00:00:00Z', 'nobody')
+                        """, arguments: [ServiceFixture.personA])
+            }
+            try raw.close()
+            let check = try await fixture.store.ledger.checkChainOfDay(Day(Date()), by: "sweep")
+            #expect(check.finding?.problem == .rowUnchained)
+            let city = try await fixture.store.keys.createKey(name: "city payroll", role: .operator, unit: "3702", holder: "payroll clerk")
+                .text
+            let run = try await client.execute(
+                uri: "/v1/payroll/runs", method: .post, headers: Call.headers(city, [.contentType: "application/json"]),
+                body: Call.json(["month": Month(Day(Date())).description]))
+            #expect(run.status == .conflict && Call.errorCode(run) == "chain_tampered", "\(String(buffer: run.body))")
+        }
+    }
 }

@@ -153,6 +153,8 @@ struct MoneyRouteTests {
             #expect(again.status == .conflict && Call.errorCode(again) == "payroll_run_exists")
             let runs = try await client.execute(uri: "/v1/payroll/runs", method: .get, headers: Call.headers(fixture.key(.auditor)))
             #expect((Call.body(runs)["runs"] as? [[String: Any]])?.map { $0["month"] as? String } == [month])
+            let head = try #require((Call.body(runs)["runs"] as? [[String: Any]])?.first?["chain_head"] as? String)
+            #expect(head.contains(":") && Call.body(run)["chain_head"] as? String == head)
 
             // District A's operator sees person A's line only.
             let lines = try await client.execute(uri: "/v1/payroll?month=\(month)", method: .get, headers: Call.headers(op))
@@ -161,6 +163,8 @@ struct MoneyRouteTests {
             #expect(listed.first?["kind"] as? String == "regular" && listed.first?["amount"] as? String == "3200.50")
             let csv = try await client.execute(uri: "/v1/payroll?month=\(month)&format=csv", method: .get, headers: Call.headers(op))
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            // The run's chain head rides in a header: the body stays the bare CSV.
+            #expect(csv.headers[HTTPField.Name("FastCert-Chain-Head")!] == head)
             let text = String(buffer: csv.body)
             #expect(text.hasPrefix("line,run_month,resident_id,name") && text.contains("\(ServiceFixture.personA),Wang Fang"))
             #expect(!text.contains(ServiceFixture.personB))

@@ -21,7 +21,7 @@ struct EnrollmentRouteTests {
                 PersonInput(
                     residentID: id, name: name, birthDate: "19" + id.dropFirst(8).prefix(2) + "-01-01", unitCode: "370202001001",
                     benefitLevel: "2", monthlyAmount: "2500", phone: nil, wechatID: nil, livesAlone: false, immobile: false),
-                today: Day("2025-06-01")!, scope: "")
+                today: Day("2025-06-01")!, scope: "", by: "test")
         }
     }
 

@@ -48,6 +48,11 @@ struct PersonTests {
             #expect(Call.body(created)["monthly_amount"] as? String == "4100.25")
             #expect(Call.body(created)["service_period_months"] as? Int == 24)
             #expect(Call.body(created)["face_enrolled"] as? Bool == false)
+            // Who entered them, and when, for operators and auditors.
+            let entered = try #require(Call.body(created)["entered_by"] as? String)
+            #expect(entered.contains(" via fc_") && Call.body(created)["entered_at"] is String, "\(Call.body(created))")
+            let audited = try await client.execute(uri: "/v1/persons/\(id)", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            #expect(Call.body(audited)["entered_by"] as? String == entered)
             let again = try await client.execute(
                 uri: "/v1/persons", method: .post, headers: Call.headers(op, [.contentType: "application/json"]), body: Call.json(person))
             #expect(again.status == .conflict && Call.errorCode(again) == "person_exists")

@@ -135,22 +135,32 @@ struct MoneyDecisionTests {
             #expect(await refusal(name: "  ")?.code == .invalidName)
             #expect(await refusal(birth: "2027-01-01")?.code == .invalidBirthDate)
             #expect(await refusal(birth: "1945-02-30")?.code == .invalidBirthDate)
+            // The resident ID holds the birth date (1945-01-01): a date that contradicts it is refused,
+            // with the same check as an import.
+            let contradicted = await refusal(birth: "1944-11-30")
+            #expect(contradicted?.code == .invalidBirthDate, "\(String(describing: contradicted))")
+            #expect(contradicted?.message.contains("disagrees with the resident ID") == true)
+            #expect(try await store.decisions(unit: "3702").isEmpty, "nothing refused was recorded")
 
+            // A record entered wrong before birth dates were checked against the ID is corrected to the ID's date.
+            try await store.database.writer.write { db in
+                try db.execute(sql: "UPDATE person SET birth_date = '1945-01-10' WHERE id = ?", arguments: [id])
+            }
             let asked = try await store.requestCorrection(
-                person: id, name: "Sun Lili", birthDate: "1944-11-30", reason: "hukou extract shows 1944-11-30", by: "op a via fc_opa",
+                person: id, name: "Sun Lili", birthDate: "1945-01-01", reason: "hukou extract shows 1945-01-01", by: "op a via fc_opa",
                 on: Self.day("2026-02-01"))
-            #expect(asked.kind == .correctPerson && asked.change?.birthDate == Self.day("1944-11-30"))
+            #expect(asked.kind == .correctPerson && asked.change?.birthDate == Self.day("1945-01-01"))
             let same = await #expect(throws: LedgerError.self) {
                 _ = try await store.approve(asked.id, reason: nil, by: "op a via fc_opa", on: Self.day("2026-02-02"))
             }
             #expect(same?.code == .sameOperator)
             _ = try await store.approve(asked.id, reason: nil, by: "op b via fc_opb", on: Self.day("2026-02-02"))
             let after = try #require(try await PersonStore(ledger: store).person(ResidentID(id)))
-            #expect(after.name == "Sun Lili" && after.birthDate == Self.day("1944-11-30"))
+            #expect(after.name == "Sun Lili" && after.birthDate == Self.day("1945-01-01"))
             #expect(
                 after.ledger.deadline == before.ledger.deadline && after.ledger.servicePeriodMonths == before.ledger.servicePeriodMonths)
             let view = try #require(try await store.person(ResidentID(id)))
-            #expect(view.timeline.contains { $0.kind == "edited" && $0.detail.contains("birth date 1945-01-01 to 1944-11-30") })
+            #expect(view.timeline.contains { $0.kind == "edited" && $0.detail.contains("birth date 1945-01-10 to 1945-01-01") })
         }
     }
 

@@ -87,6 +87,34 @@ struct MoneyTests {
         }
     }
 
+    @Test(
+        "enrolled in a month whose payroll already ran: that month is paid as back pay by the next run, at the amount in force for it"
+    )
+    func enrolledAfterTheMonthRan() async throws {
+        try await Self.withUnits { store in
+            // Someone already in the ledger makes March's run a real one.
+            try await Self.levelFive(store, enrolled: "2026-01-05") { store, _ in
+                _ = try await Fixture.pay(store, "2026-03")
+                // Entered on 15 March, enrolled from 10 March: March's run had paid nobody for them.
+                let id = Fixture.residentID("37020219400315001")
+                let persons = """
+                    resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,enrolled_on
+                    \(id),Wang Fang,1940-03-15,370202001001,3,2800,,,0,0,2026-03-10
+                    """
+                #expect(try await store.importPersons(csv: persons, today: Day("2026-03-15")!).imported == 1)
+                #expect(try await store.payrollLines(month: Month("2026-03")!).allSatisfy { $0.personID != id })
+                // Their amount raised from April, approved before April's run.
+                let raise = try await store.requestBenefitChange(
+                    person: id, level: nil, amount: "3000", effectiveMonth: "2026-04", reason: "review", by: "op a via fc_opa",
+                    on: Day("2026-03-20")!)
+                _ = try await store.approve(raise.id, reason: nil, by: "op b via fc_opb", on: Day("2026-03-21")!)
+                // They were entitled from March: April's run pays it as back pay, at the amount in force for March.
+                #expect(try await MoneyDecisionTests.pay(store, "2026-04", id) == ["2026-03 back_pay 2800.00", "2026-04 regular 3000.00"])
+                #expect(try await MoneyDecisionTests.pay(store, "2026-05", id) == ["2026-05 regular 3000.00"])
+            }
+        }
+    }
+
     @Test("runs are records: never twice, never before the month, never backwards, never edited or deleted")
     func runsAreRecords() async throws {
         try await Fixture.withLedger { store in

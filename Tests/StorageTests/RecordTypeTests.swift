@@ -14,7 +14,7 @@ struct RecordTypeTests {
         try! PersonInput(
             residentID: LedgerStoreTests.wang, name: "Wang Fang", birthDate: "1940-03-15", unitCode: "370202001001", benefitLevel: "3",
             monthlyAmount: "3200.50", phone: "13800000000", wechatID: nil, livesAlone: true, immobile: false
-        ).validated(rules: try! LedgerRules.shipped(), communities: ["370202001001"]), enrolled: Day("2025-06-01")!)
+        ).validated(rules: try! LedgerRules.shipped(), communities: ["370202001001"]), enrolled: Day("2025-06-01")!, entry: 1)
 
     /// (table, the columns a record encodes, the columns its prepared insert names or nil).
     static func samples(_ db: Database) throws -> [(table: String, encoded: [String], fast: [String]?)] {
@@ -64,6 +64,10 @@ struct RecordTypeTests {
             try Self.unit.insert(db)
             try UnitRow(code: "370202001001", name: "Community", level: "community", parentCode: "3702", path: "/3702/370202001001/")
                 .insert(db)
+            try db.execute(
+                sql:
+                    "INSERT INTO person_entry (id, actor, at, door) VALUES (1, 'system:clerk(uid 1000)', '2025-06-01T08:00:00Z', 'persons import')"
+            )
             try Self.person.insertFast(db)
             #expect(db.changesCount == 1)
             try Self.person.insertFast(db)

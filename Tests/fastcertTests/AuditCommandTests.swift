@@ -45,6 +45,71 @@ struct AuditCommandTests {
         }
     }
 
+    @Test("the payroll export carries the run's chain head, which audit verify --head checks; --no-chain-head leaves the bare CSV")
+    func exportCarriesHead() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            _ = try await LedgerCommandTests.seed(ledger)
+            let payroll = try await ledger.run(
+                ["payroll", "run", "--month", "2025-07"], environment: [ServiceClock.testVariable: "2025-07-01"])
+            let printed = try #require(
+                payroll.stdout.split(separator: "\n").first { $0.hasPrefix("audit chain head ") }?.split(separator: " ")[3])
+            let export = try await ledger.run(["payroll", "export", "--month", "2025-07"])
+            let lines = export.stdout.split(separator: "\n")
+            #expect(lines.first == "# run 2025-07 chain_head \(printed)", "\(export.stdout.prefix(300))")
+            #expect(lines.dropFirst().first?.hasPrefix("line,run_month,") == true)
+            let head = try #require(lines.first?.split(separator: " ").last.map(String.init))
+            #expect(try await ledger.run(["audit", "verify", "--head", head]).status == 0)
+            let bare = try await ledger.run(["payroll", "export", "--month", "2025-07", "--no-chain-head"])
+            #expect(bare.stdout.hasPrefix("line,run_month,"))
+        }
+    }
+
+    @Test("no payroll runs while the chain shows tampering; a clean audit verify, once the row is restored, lifts it")
+    func payrollStopsOnTampering() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            _ = try await LedgerCommandTests.seed(ledger)
+            func run(_ arguments: [String], on today: String) async throws -> CommandLineTests.Run {
+                try await ledger.run(arguments, environment: [ServiceClock.testVariable: today])
+            }
+            #expect(try await run(["ledger", "sweep", "--as-of", "2025-07-01"], on: "2025-07-01").status == 0)
+            let july = try await run(["payroll", "run", "--month", "2025-07"], on: "2025-07-01")
+            #expect(july.status == 0, "\(july.stderr)")
+
+            let database = try DatabaseQueue(path: folder.appending(path: "ledger.sqlite").path)
+            func multiply(_ factor: String) async throws {
+                try await database.write { db in
+                    try db.execute(sql: "UPDATE payroll_line SET amount_fen = amount_fen \(factor) WHERE run_month = '2025-07'")
+                }
+            }
+            try await database.write { db in
+                try db.execute(sql: "DROP TRIGGER payroll_line_immutable; DROP TRIGGER audit_chain_payroll_line_update")
+            }
+            try await multiply("* 10")
+
+            // The next day's check finds it: an alert, and the August payroll is refused.
+            #expect(try await run(["ledger", "sweep", "--as-of", "2025-07-02"], on: "2025-07-02").status == 0)
+            #expect(try await ledger.run(["alerts", "--unit", "3702", "--kind", "tampering"]).stdout.contains("payroll_line"))
+            let refused = try await run(["payroll", "run", "--month", "2025-08"], on: "2025-08-01")
+            #expect(refused.status == 4, "\(refused.stdout)")
+            #expect(refused.stderr.contains("[chain_tampered]") && refused.stderr.contains("fastcert audit verify"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("payroll_line row"))
+            // A verification that still finds it keeps the refusal.
+            #expect(try await ledger.run(["audit", "verify"]).status == 6)
+            #expect(try await run(["payroll", "run", "--month", "2025-08"], on: "2025-08-01").stderr.contains("[chain_tampered]"))
+
+            // Restored, then verified clean: the alert is gone and the month is paid.
+            try await multiply("/ 10")
+            try database.close()
+            let verified = try await ledger.run(["audit", "verify"])
+            #expect(verified.status == 0, "\(verified.stdout)")
+            #expect(!(try await ledger.run(["alerts", "--unit", "3702", "--kind", "tampering"]).stdout.contains("payroll_line")))
+            let august = try await run(["payroll", "run", "--month", "2025-08"], on: "2025-08-01")
+            #expect(august.status == 0, "\(august.stderr)")
+        }
+    }
+
     @Test("a kept head the chain no longer holds fails verify; a malformed one is refused")
     func keptHead() async throws {
         try await Fixtures.withTemporaryFolder { folder in

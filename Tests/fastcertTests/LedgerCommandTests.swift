@@ -56,7 +56,9 @@ struct LedgerCommandTests {
             #expect(payroll.status == 0 && payroll.stdout.contains("payroll 2026-11: run on 2026-11-01"), "\(payroll.stderr)")
             #expect(try await runDated(["payroll", "run", "--month", "2026-11"], on: "2026-11-02").stderr.contains("never repeated"))
             let export = try await run(["payroll", "export", "--month", "2026-11", "--unit", "370202"])
-            #expect(export.stdout.hasPrefix("line,run_month,resident_id,name,unit_code,for_month,kind,amount,reason\n"))
+            // The run's chain head first (a comment line), then the CSV.
+            #expect(export.stdout.hasPrefix("# run 2026-11 chain_head "), "\(export.stdout.prefix(200))")
+            #expect(export.stdout.contains("\nline,run_month,resident_id,name,unit_code,for_month,kind,amount,reason\n"))
             #expect(export.stdout.contains(",2026-11,\(wang),Wang Fang,370202001001,2026-11,regular,3200.50,"))
             #expect(try await run(["payroll", "list"]).stdout.contains("1 run(s)"))
             #expect(try await run(["recoveries", "list", "--unit", "3702"]).stdout.contains("0 case(s) under 3702"))
@@ -89,6 +91,42 @@ struct LedgerCommandTests {
         let created = try await ledger.run(["keys", "create"] + arguments)
         try #require(created.status == 0, "\(created.stderr)")
         return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("who entered a person and when is recorded and shown: the system account without a key, the holder with one")
+    func personEntry() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = try await Self.seed(ledger)
+            let system = try await ledger.run(["person", "show", wang])
+            #expect(system.stdout.contains("entered ") && system.stdout.contains(" by system:"), "\(system.stdout)")
+            let units = try ledger.write(
+                "more-units.csv",
+                "code,name,level,parent_code\n370203,Shibei,district,3702\n370203001,Taidong,street,370203\n370203001001,Taidong,community,370203001\n"
+            )
+            #expect(try await ledger.run(["units", "import", units]).status == 0)
+            let alice = try await Self.key(
+                ledger, ["--role", "operator", "--unit", "370202", "--name", "Shinan office", "--holder", "alice"])
+            let kiosk = try await Self.key(ledger, ["--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk"])
+            let sun = Self.residentID("37020219450101003")
+            let zhao = Self.residentID("37020319450101002")
+            let persons = try ledger.write(
+                "more.csv",
+                """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(sun),Sun Li,1945-01-01,370202001001,5,3200.50,,,0,0
+                \(zhao),Zhao Lei,1945-01-01,370203001001,2,2800,,,0,0
+                """)
+            let arguments = ["persons", "import", persons, "--today", "2025-06-01"]
+            let byKiosk = try await ledger.run(arguments, environment: ["FASTCERT_KEY": kiosk])
+            #expect(byKiosk.status == 4 && byKiosk.stderr.contains("forbidden_role"), "\(byKiosk.stderr)")
+            // An operator key imports within its unit: another district's community is refused by row.
+            let imported = try await ledger.run(arguments, environment: ["FASTCERT_KEY": alice])
+            #expect(imported.status == 4 && imported.stdout.contains("1 imported"), "\(imported.stdout) \(imported.stderr)")
+            #expect(imported.stderr.contains("line 3") && imported.stderr.contains("outside the units"), "\(imported.stderr)")
+            let shown = try await ledger.run(["person", "show", sun])
+            #expect(shown.stdout.contains(" by alice via fc_"), "\(shown.stdout)")
+        }
     }
 
     @Test(

@@ -39,6 +39,18 @@ public struct APIKey: Sendable, Equatable {
     /// What this key's actions are recorded as (``ActorID``).
     public var actor: String { ActorID(key: self).description }
 
+    /// Whether the key's unit is the top of the tree, the city: what an act for the whole city
+    /// (a payroll run, a sweep, a rules change) needs of a key.
+    public var coversWholeCity: Bool { unitPath.split(separator: "/").count == 1 }
+
+    /// Refuses `what`, an act for the whole city, to a key of a lower unit (`out_of_scope`). The
+    /// system account (a command without a key) acts for the whole city: callers skip the check
+    /// for it (`acting.key?.checkCoversWholeCity(...)`).
+    public func checkCoversWholeCity(for what: String) throws(LedgerError) {
+        guard !coversWholeCity else { return }
+        throw LedgerError(.outOfScope, "\(what) covers the whole city: it needs an operator key of the city unit")
+    }
+
     /// A holder as compared: compatibility-normalized (NFKC: a full-width `ａｌｉｃｅ` from an input
     /// method is `alice`), without case, surrounding space or doubled spaces.
     public static func canonicalHolder(_ holder: String) -> String {

@@ -5,6 +5,10 @@ public protocol AuditStore: Sendable {
     /// Walks the whole chain and compares every covered row with its latest entry; the report
     /// names the first row or entry that does not match.
     func verifyChain() async throws -> AuditReport
+    /// The same walk, its result recorded by `actor` as the latest check of the chain: a finding
+    /// raises the `tampering` alert and stops payroll runs (`chain_tampered`); a clean walk lifts
+    /// both (docs/audit.md).
+    func verifyChain(recordingBy actor: String) async throws -> AuditReport
     /// The chain's last entry, for an auditor to keep outside the database: a chain rewritten
     /// from its start with the file in hand no longer ends there.
     func chainHead() async throws -> AuditChain.Head
@@ -21,6 +25,8 @@ public struct NoAuditChain: AuditStore {
     public func verifyChain() async throws -> AuditReport {
         AuditReport(entries: 0, rows: 0, head: AuditChain.Head(seq: 0, hash: nil), finding: nil, applicable: false)
     }
+
+    public func verifyChain(recordingBy actor: String) async throws -> AuditReport { try await verifyChain() }
 
     public func chainHead() async throws -> AuditChain.Head { AuditChain.Head(seq: 0, hash: nil) }
 

@@ -4,8 +4,9 @@ import Foundation
 // command line acts unscoped, as the operator on the server; lists are whole unless paged).
 
 extension RegistryImportStore {
+    /// A file imported on the server without a key: entered by the system account.
     public func importPersons(csv text: String, strict: Bool = false, today: Day) async throws -> ImportReport {
-        try await importPersons(CSVReader(text), strict: strict, today: today)
+        try await importPersons(CSVReader(text), strict: strict, today: today, by: ActorID.systemAccount.description, scope: nil)
     }
 }
 

@@ -13,8 +13,9 @@ import Foundation
 public protocol RegistryImportStore: Sendable {
     /// Imports units (`code,name,level,parent_code`): every row or, `strict`, none.
     func importUnits(csv text: String, strict: Bool) async throws -> ImportReport
-    /// Imports persons as a batch, reading rows as it goes (one transaction).
-    func importPersons(_ input: CSVReader, strict: Bool, today: Day) async throws -> ImportReport
+    /// Imports persons as a batch, reading rows as it goes (one transaction), each recorded as
+    /// entered by `actor`; with a key's `scope` (a unit path), a community outside it is refused.
+    func importPersons(_ input: CSVReader, strict: Bool, today: Day, by actor: String, scope: String?) async throws -> ImportReport
 }
 
 /// Departments' evidence: every row stored once, and what it changes applied in the same transaction.
@@ -134,7 +135,7 @@ public protocol CallerKeyStore: Sendable {
 /// Persons as the API creates and changes them, one at a time, within the caller's scope.
 public protocol PersonRegistry: Sendable {
     func person(_ id: ResidentID) async throws -> PersonRecord?
-    func createPerson(_ input: PersonInput, today: Day, scope: String) async throws -> PersonRecord
+    func createPerson(_ input: PersonInput, today: Day, scope: String, by actor: String) async throws -> PersonRecord
     func updatePerson(_ id: ResidentID, _ changes: PersonChanges, scope: String, by actor: String) async throws -> PersonRecord
 }
 

@@ -26,6 +26,16 @@ public struct PayrollRun: Sendable, Equatable {
         self.totalFen = totalFen
         self.backPayLines = backPayLines
     }
+
+    /// The recorded head as an auditor types it (`SEQ:HASH`, what `fastcert audit head` prints and
+    /// `audit verify --head` takes), or `none` for a run stored before the chain.
+    public var chainHeadText: String { chainHead.map(\.description) ?? "none" }
+
+    /// The first line of the CLI's CSV export, `# run YYYY-MM chain_head SEQ:HASH`: the file
+    /// carries the anchor it can be checked against (the HTTP download sends it as a header).
+    public static func chainHeadComment(_ run: PayrollRun) -> String {
+        "# run \(run.month) chain_head \(run.chainHeadText)\n"
+    }
 }
 
 /// One line of a stored run: one person's month, paid once.

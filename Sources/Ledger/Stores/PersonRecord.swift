@@ -18,10 +18,15 @@ public struct PersonRecord: Sendable, Equatable {
     public var enrolledOn: Day
     /// Reference photos in the face template (0: not enrolled).
     public var templatePhotos: Int
+    /// Who entered the person into the ledger (``ActorID``) and when (ISO 8601): a person enters
+    /// the payroll with an amount. Nil for persons entered before it was recorded.
+    public var enteredBy: String?
+    public var enteredAt: String?
 
     public init(
         id: ResidentID, name: String, birthDate: Day, unitCode: String, unitPath: String, benefitLevel: String, monthlyAmountFen: Int,
-        phone: String?, wechatID: String?, livesAlone: Bool, immobile: Bool, ledger: PersonLedger, enrolledOn: Day, templatePhotos: Int
+        phone: String?, wechatID: String?, livesAlone: Bool, immobile: Bool, ledger: PersonLedger, enrolledOn: Day, templatePhotos: Int,
+        enteredBy: String? = nil, enteredAt: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -37,6 +42,8 @@ public struct PersonRecord: Sendable, Equatable {
         self.ledger = ledger
         self.enrolledOn = enrolledOn
         self.templatePhotos = templatePhotos
+        self.enteredBy = enteredBy
+        self.enteredAt = enteredAt
     }
 }
 

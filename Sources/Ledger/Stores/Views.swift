@@ -81,9 +81,15 @@ public struct PersonView: Sendable {
     public var monthlyAmountFen: Int
     public var ledger: PersonLedger
     public var timeline: [Entry]
+    /// Who entered the person into the ledger (``ActorID``) and when (ISO 8601); nil when not
+    /// recorded (persons entered before it was, the simulator's ledger).
+    public var enteredBy: String?
+    public var enteredAt: String?
 
     public init(
-        id: ResidentID, name: String, unitCode: String, benefitLevel: String, monthlyAmountFen: Int, ledger: PersonLedger, timeline: [Entry]
+        id: ResidentID, name: String, unitCode: String, benefitLevel: String, monthlyAmountFen: Int, ledger: PersonLedger,
+        timeline: [Entry],
+        enteredBy: String? = nil, enteredAt: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -92,5 +98,7 @@ public struct PersonView: Sendable {
         self.monthlyAmountFen = monthlyAmountFen
         self.ledger = ledger
         self.timeline = timeline
+        self.enteredBy = enteredBy
+        self.enteredAt = enteredAt
     }
 }

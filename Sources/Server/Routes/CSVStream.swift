@@ -25,7 +25,9 @@ struct CSVStream<Row: Sendable>: Sendable {
     var cells: @Sendable (Row) -> [String]
 
     /// The download: the first page read now (errors are the request's), the rest while writing.
-    func response(lane: HeavyLane, logger: Logger, pageRows: Int = Self.pageRows) async throws -> Response {
+    func response(lane: HeavyLane, logger: Logger, pageRows: Int = Self.pageRows, headers extra: HTTPFields = [:]) async throws
+        -> Response
+    {
         let first = try await lane.run { try await page(0, pageRows) }
         let stream = self
         let body = ResponseBody { writer in
@@ -57,9 +59,8 @@ struct CSVStream<Row: Sendable>: Sendable {
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-            body: body)
+        var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""]
+        headers.append(contentsOf: extra)
+        return Response(status: .ok, headers: headers, body: body)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Ledger
 
@@ -27,7 +28,7 @@ struct MoneyRoutes {
             let caller = try context.requireCaller()
             let input = try JSON.decode(RunBody.self, from: body)
             guard input.month.count == 7, let month = Month(input.month) else { throw APIError(.invalidRequest, "month must be YYYY-MM") }
-            try Payroll.checkRunner(caller)
+            try caller.checkCoversWholeCity(for: "a payroll run")
             let run = try await money.runPayroll(month: month, on: ServiceClock.today(), by: caller.actor)
             return try JSON.response(PayrollRunsBody.Run(run), status: .created)
         }
@@ -35,12 +36,16 @@ struct MoneyRoutes {
             let unit = try await lists.unitInScope(request, context)
             let month = try LedgerRoutes.month(request, required: true)!
             if try Self.wantsCSV(request) {
+                // The run's recorded chain head rides in a header (the body stays the bare CSV); an
+                // unknown run is refused by the first page.
+                var headers = HTTPFields()
+                if let run = try await money.payrollRun(month) { headers[Self.chainHeadField] = run.chainHeadText }
                 return try await CSVStream<PayrollLine>(
                     name: "payroll-\(month)-\(unit).csv", header: PayrollLine.csvHeader,
                     page: { [money] after, limit in try await money.payrollLines(month: month, unit: unit, after: after, limit: limit) },
                     key: \.id, cells: \.csvCells
                 )
-                .response(lane: dependencies.heavyReads, logger: context.logger)
+                .response(lane: dependencies.heavyReads, logger: context.logger, headers: headers)
             }
             let page = try Page.afterID(request)
             let lines = page.cut(try await money.payrollLines(month: month, unit: unit, after: page.start, limit: page.fetchLimit)) {
@@ -87,6 +92,9 @@ struct MoneyRoutes {
         }
     }
 
+    /// The payroll CSV's header carrying the run's recorded audit chain head (`SEQ:HASH`, or `none`).
+    static let chainHeadField = HTTPField.Name("FastCert-Chain-Head")!
+
     /// `format=csv` (or `json`, the default); anything else is refused.
     static func wantsCSV(_ request: Request) throws -> Bool {
         switch request.uri.queryParameters.get("format") {
@@ -108,6 +116,8 @@ struct PayrollRunsBody: Encodable {
         var persons: Int
         var total: String
         var backPayLines: Int
+        /// The audit chain head the run recorded (`SEQ:HASH`; absent for a run stored before the chain).
+        var chainHead: String?
 
         init(_ r: PayrollRun) {
             month = r.month.description
@@ -118,6 +128,7 @@ struct PayrollRunsBody: Encodable {
             persons = r.persons
             total = Yuan.text(fen: r.totalFen)
             backPayLines = r.backPayLines
+            chainHead = r.chainHead?.description
         }
     }
     var runs: [Run]

@@ -47,6 +47,9 @@ struct PersonRoutes {
         var deathDay: String?
         var faceEnrolled: Bool
         var referencePhotos: Int
+        /// Who entered the person and when (absent for persons entered before it was recorded).
+        var enteredBy: String?
+        var enteredAt: String?
 
         init(_ p: PersonRecord) {
             residentId = p.id.value
@@ -68,6 +71,8 @@ struct PersonRoutes {
             deathDay = p.ledger.deathDay?.description
             faceEnrolled = p.templatePhotos > 0
             referencePhotos = p.templatePhotos
+            enteredBy = p.enteredBy
+            enteredAt = p.enteredAt
         }
     }
 
@@ -117,7 +122,7 @@ struct PersonRoutes {
                     residentID: input.residentId, name: input.name, birthDate: input.birthDate, unitCode: input.unitCode,
                     benefitLevel: input.benefitLevel, monthlyAmount: input.monthlyAmount.text, phone: input.phone,
                     wechatID: input.wechatId, livesAlone: input.livesAlone ?? false, immobile: input.immobile ?? false),
-                today: ServiceClock.today(), scope: caller.unitPath)
+                today: ServiceClock.today(), scope: caller.unitPath, by: caller.actor)
             context.logger.info("person created", metadata: ["person": "\(person.id)"])
             return try JSON.response(PersonBody(person), status: .created, headers: [.location: "/v1/persons/\(person.id.value)"])
         }

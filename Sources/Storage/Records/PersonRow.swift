@@ -22,9 +22,13 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
     var deadline: String
     var suspendedOn: String?
     var deathDay: String?
+    /// The act that entered the person (`person_entry`: who, when, through which door); nil for
+    /// persons entered before it was recorded.
+    var entryId: Int64?
 
-    /// A checked person entering the ledger on `enrolled`, active, with their level's period.
-    init(_ person: ValidPerson, enrolled: Day) {
+    /// A checked person entering the ledger on `enrolled`, active, with their level's period,
+    /// by the act `entry`.
+    init(_ person: ValidPerson, enrolled: Day, entry: Int64) {
         let ledger = PersonLedger(enrolled: enrolled, servicePeriodMonths: person.servicePeriodMonths)
         id = person.id.value
         name = person.name
@@ -40,6 +44,7 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
         servicePeriodMonths = person.servicePeriodMonths
         enrolledOn = enrolled.description
         deadline = ledger.deadline.description
+        entryId = entry
     }
 
 }
@@ -48,15 +53,16 @@ extension PersonRow: FastInsertable {
     /// A resident ID already present is left as it is.
     static let insertSQL = """
         INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
-            lives_alone, immobile, status, service_period_months, enrolled_on, last_certified, deadline, suspended_on, death_day)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            lives_alone, immobile, status, service_period_months, enrolled_on, last_certified, deadline, suspended_on, death_day,
+            entry_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
         [
             id, name, birthDate, unitCode, benefitLevel, monthlyAmountFen, phone, wechatId, livesAlone, immobile, status,
-            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay,
+            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay, entryId,
         ]
     }
 }

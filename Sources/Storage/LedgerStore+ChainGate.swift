@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import Ledger
+
+/// Money stops while the ledger shows tampering: the latest check of the audit chain (the daily
+/// sweep's, or a recorded `audit verify`) decides, as it decides the `tampering` alert.
+extension LedgerStore {
+    /// A full walk of the chain (``verifyChain()``), recorded in `audit_check` as the latest check.
+    /// A clean walk covers every entry up to its head, so the next daily check starts after it.
+    public func verifyChain(recordingBy actor: String) async throws -> AuditReport {
+        let report = try await verifyChain()
+        try await write { db in try Self.recordCheck(report, from: 0, day: nil, by: actor, db) }
+        return report
+    }
+
+    /// Throws `chain_tampered` when the latest recorded check of the chain found a problem: paying
+    /// from a ledger whose rows may have been edited behind the service would pay what the edit
+    /// says. Lifted by a later clean check, the same rule that keeps the `tampering` alert shown.
+    static func checkChainUntampered(_ db: Database) throws {
+        guard
+            let check = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT checked_at, actor, day, problem, table_name, CAST(row_key AS TEXT) AS row_key, detail FROM audit_check
+                    WHERE id = (SELECT max(id) FROM audit_check)
+                    """),
+            let problem = check["problem"] as String?
+        else { return }
+        let by = (check["day"] as String?).map { "the daily check of \($0)" } ?? "audit verify"
+        throw LedgerError(
+            .chainTampered,
+            """
+            no payroll is run while the audit chain shows tampering: \(by) (\(check["checked_at"] as String), by \
+            \(check["actor"] as String)) found \(check["table_name"] as String? ?? "?") row \(check["row_key"] as String? ?? "?") \
+            [\(problem)]: \(check["detail"] as String? ?? ""). Investigate it (`fastcert alerts --unit CITY --kind tampering` \
+            and `fastcert audit verify` name the row), restore the row (a backup that verifies), then run `fastcert audit verify`: \
+            a clean verification lifts this (docs/audit.md)
+            """)
+    }
+}
