@@ -43,7 +43,11 @@ public enum Payroll {
     public static func lastPayable(_ person: Standing, run: Month) -> Month? {
         guard person.status != .deceased else { return nil }
         var last = run
-        if person.status == .suspended, let since = person.suspendedOn { last = min(last, Month(since)) }
+        if person.status == .suspended {
+            // A suspension with no day (a record edited behind the service) pays nothing, not everything.
+            guard let since = person.suspendedOn else { return nil }
+            last = min(last, Month(since))
+        }
         if let held = person.heldSince { last = min(last, Month(held)) }
         return last < person.firstMonth ? nil : last
     }

@@ -23,7 +23,7 @@ extension AppDatabase {
             try db.execute(
                 sql: """
                     CREATE TABLE audit_chain_v24 (  -- one entry per change of a covered row, or per batch of inserted rows
-                        seq INTEGER PRIMARY KEY,
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- a seq cut from the end is never given again
                         table_name TEXT NOT NULL,
                         row_key NOT NULL,  -- the row's id (a batch: its first id); a payroll run's month; a recovery line's 'recovery_id:line_id'
                         op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D', 'B')),
@@ -41,6 +41,8 @@ extension AppDatabase {
                     DROP TABLE audit_chain;
                     ALTER TABLE audit_chain_v24 RENAME TO audit_chain;
                     CREATE INDEX audit_chain_row ON audit_chain(table_name, row_key);
+                    -- The head each check reached: a head no longer in the chain shows a cut or a rewrite.
+                    ALTER TABLE audit_check ADD COLUMN head_hash BLOB;
                     CREATE INDEX audit_chain_batch ON audit_chain(table_name, last_key) WHERE op = 'B';
                     CREATE TRIGGER audit_chain_immutable BEFORE UPDATE ON audit_chain
                     BEGIN SELECT RAISE(ABORT, 'the audit chain is never edited'); END;

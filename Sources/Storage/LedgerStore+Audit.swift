@@ -78,28 +78,52 @@ extension LedgerStore: AuditStore {
                     problem: .anchorMismatch, table: "payroll_run", key: anchor[0], seq: anchor[1],
                     detail: "the chain head the run recorded is not the chain's entry \(anchor[1] as Int64)"))
         }
+        // Each check recorded the chain's head it reached: a head no longer in the chain (entries cut
+        // at the end, the chain rewritten) or a chain shorter than a check saw is found here even
+        // when nothing after `from` is left to walk.
+        if findings.isEmpty,
+            let cut = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT c.id, c.to_seq, c.checked_at FROM audit_check c LEFT JOIN audit_chain a ON a.seq = c.to_seq
+                    WHERE c.head_hash IS NOT NULL AND (a.seq IS NULL OR a.hash IS NOT c.head_hash) ORDER BY c.to_seq LIMIT 1
+                    """)
+        {
+            findings.append(
+                AuditChain.Finding(
+                    problem: .anchorMismatch, table: "audit_check", key: String(cut["id"] as Int64), seq: cut["to_seq"],
+                    detail:
+                        "the head the check of \(cut["checked_at"] as String) reached (entry \(cut["to_seq"] as Int64)) is no longer in the chain: entries were cut or rewritten"
+                ))
+        }
         // The state the payroll reads against the events (the whole chain only: a walk of every person).
         if findings.isEmpty, from == 0,
             let person = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, status, expected, kind FROM (
-                      SELECT p.id, p.status, k.kind,
+                    SELECT id, status, expected, kind, day, suspended_on, death_day FROM (
+                      SELECT p.id, p.status, p.suspended_on, p.death_day, k.kind, k.day,
                         CASE k.kind WHEN 'deceased' THEN 'deceased' WHEN 'suspended' THEN 'suspended'
                           WHEN 'death_reversed' THEN 'suspended' ELSE 'active' END AS expected
                       FROM person p LEFT JOIN ledger_event k ON k.id = (
                         SELECT e.id FROM ledger_event e WHERE e.person_id = p.id
                           AND e.kind IN ('suspended', 'resumed', 'reinstated', 'deceased', 'death_reversed') ORDER BY e.id DESC LIMIT 1))
-                    WHERE status != expected LIMIT 1
+                    WHERE status != expected
+                      OR (kind = 'suspended' AND suspended_on IS NOT day)
+                      OR (kind = 'deceased' AND death_day IS NOT day)
+                      OR (expected = 'active' AND (suspended_on IS NOT NULL OR death_day IS NOT NULL))
+                      OR (expected = 'suspended' AND suspended_on IS NULL)
+                    LIMIT 1
                     """)
         {
+            let event = (person["kind"] as String?).map { "a \($0) event of \(person["day"] as String? ?? "?")" }
             let cause =
-                (person["kind"] as String?).map { "their last change of status is a \($0) event" } ?? "no event ever changed their status"
+                event.map { "their last change of status is \($0)" } ?? "no event ever changed their status"
             findings.append(
                 AuditChain.Finding(
                     problem: .stateMismatch, table: "person", key: person["id"], seq: nil,
                     detail:
-                        "the person is \(person["status"] as String), but \(cause): they should be \(person["expected"] as String) (edited behind the service)"
+                        "the person is \(person["status"] as String) (suspended on \(person["suspended_on"] as String? ?? "-"), died \(person["death_day"] as String? ?? "-")), but \(cause): they should be \(person["expected"] as String), from that day (edited behind the service)"
                 ))
         }
         if findings.isEmpty, let missing = try missingTrigger(db) {
@@ -207,9 +231,15 @@ extension LedgerStore: AuditStore {
             let seq: Int64 = change["seq"]
             var before: Data? = change["before"]
             if before == nil && keepsDigests { before = try batchedDigest(of: table, key: change["row_key"], before: seq, db) }
-            guard let before, before != (change["prior"] as Data) else { continue }
+            let key = AppDatabase.auditValue(change["row_key"]).keyText
+            guard let before else {
+                return AuditChain.Finding(
+                    problem: .rowUnchained, table: table, key: key, seq: seq,
+                    detail: "chain entry \(seq) changed a row no earlier entry records: it was inserted behind the service")
+            }
+            guard before != (change["prior"] as Data) else { continue }
             return AuditChain.Finding(
-                problem: .contentChanged, table: table, key: AppDatabase.auditValue(change["row_key"]).keyText, seq: seq,
+                problem: .contentChanged, table: table, key: key, seq: seq,
                 detail:
                     "the row was edited behind the service before chain entry \(seq) changed it: it was not what its previous entry recorded"
             )
@@ -393,13 +423,15 @@ extension LedgerStore: AuditStore {
             // Rows chained one by one before migration 24 (events and payroll lines, keyed by id).
             if batchKey == "id" {
                 let single = try Int64.fetchOne(
-                    db, sql: "SELECT max(+row_key) FROM audit_chain WHERE table_name = ? AND op != 'B' AND seq <= ?",
+                    db, sql: "SELECT max(+row_key) FROM audit_chain WHERE table_name = ? AND op = 'I' AND seq <= ?",
                     arguments: [table, from])
                 floor = max(floor, single ?? 0)
             }
         }
         // The ranges the batches cover, in id order; the rows in the gaps between them (and past
-        // the last) must each have an entry of their own.
+        // the last) must each have an insert entry of their own (events and payroll lines chained
+        // before migration 24; never a person). An update entry proves nothing: a row inserted
+        // behind the service and then changed through it has one.
         let ranges = try Row.fetchAll(
             db,
             sql: "SELECT row_key, last_key FROM audit_chain WHERE table_name = ? AND op = 'B' AND last_key > ? ORDER BY row_key",
@@ -409,7 +441,7 @@ extension LedgerStore: AuditStore {
         let unchained = try db.makeStatement(
             sql: """
                 SELECT \(key) FROM \(table) t WHERE t.\(batchKey) > ? AND t.\(batchKey) < ?
-                  AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +\(key) AND a.op != 'B')
+                  AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +\(key) AND a.op = 'I')
                 ORDER BY t.\(batchKey) LIMIT 1
                 """)
         func first(_ low: Int64, _ high: Int64) throws -> String? {
@@ -435,12 +467,12 @@ extension LedgerStore: AuditStore {
         }
         try db.execute(
             sql: """
-                INSERT INTO audit_check (checked_at, actor, day, from_seq, to_seq, problem, table_name, row_key, seq, person_id, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_check (checked_at, actor, day, from_seq, to_seq, head_hash, problem, table_name, row_key, seq, person_id, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                timestamp(), actor, day?.description, from, report.head.seq, finding?.problem.rawValue, finding?.table, finding?.key,
-                finding?.seq, person, finding?.detail,
+                timestamp(), actor, day?.description, from, report.head.seq, report.head.hash, finding?.problem.rawValue, finding?.table,
+                finding?.key, finding?.seq, person, finding?.detail,
             ])
     }
 }

@@ -7,10 +7,8 @@ import Ledger
 extension LedgerStore {
     /// A full walk of the chain (``verifyChain()``), recorded in `audit_check` as the latest check.
     /// A clean walk covers every entry up to its head, so the next daily check starts after it.
-    public func verifyChain(recordingBy actor: String) async throws -> AuditReport {
-        let report = try await verifyChain()
+    public func recordVerification(_ report: AuditReport, by actor: String) async throws {
         try await write { db in try Self.recordCheck(report, from: 0, day: nil, by: actor, db) }
-        return report
     }
 
     /// Throws `chain_tampered` when the latest recorded check of the chain found a problem: paying

@@ -40,6 +40,8 @@ struct LedgerRulesOutsideStorageTests {
                 "2026-10 back_pay", "2026-11 back_pay",
             ])
         #expect(Self.paid(Self.standing(held: "2026-11-15"), Array(Self.throughNovember.prefix(10))) == ["2026-11 back_pay"])
+        // Suspended with no day (a record edited behind the service): nothing, not every month.
+        #expect(Self.paid(Self.standing(.suspended), Array(Self.throughNovember.prefix(9))).isEmpty)
         #expect(Self.paid(Self.standing(.deceased, death: "2026-11-03"), Array(Self.throughNovember.prefix(9))).isEmpty)
         // Nothing before the first month (the first stored run, or entry into the ledger).
         #expect(Self.paid(Self.standing(first: "2026-12")) == ["2026-12 regular"])

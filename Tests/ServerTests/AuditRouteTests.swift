@@ -44,7 +44,7 @@ struct AuditRouteTests {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let raw = try DatabaseQueue(path: fixture.configuration.database)
             try await raw.write { db in
-                try db.execute(sql: "DROP TRIGGER audit_chain_ledger_event_insert")
+                try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_ledger_event_insert")
                 try db.execute(
                     sql: """
                         INSERT INTO ledger_event (person_id, kind, day, cause, recorded_at, actor)

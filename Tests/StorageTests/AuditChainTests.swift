@@ -64,6 +64,19 @@ struct AuditChainTests {
                 let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
                 #expect(finding?.problem == .stateMismatch && finding?.key == dead, "\(String(describing: finding))")
             }
+            // Still suspended, but with no day of suspension the payroll would count no months to hold back.
+            if let suspended = try await store.database.texts("SELECT id FROM person WHERE status = 'suspended'").first {
+                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
+                defer { try? FileManager.default.removeItem(atPath: copy) }
+                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+                let raw = try DatabaseQueue(path: copy)
+                try await raw.write { db in
+                    try db.execute(sql: "UPDATE person SET suspended_on = NULL WHERE id = ?", arguments: [suspended])
+                }
+                try raw.close()
+                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
+                #expect(finding?.problem == .stateMismatch && finding?.key == suspended, "\(String(describing: finding))")
+            }
             var random = SplitMix64(seed: seed &* 7919)
             for tampering in Tampering.allCases {
                 for _ in 0..<6 {
@@ -277,6 +290,60 @@ struct AuditChainTests {
             #expect(
                 finding?.table == "person" && finding?.key == Fixture.li && finding?.problem == .contentChanged
                     && finding?.detail.contains("before chain entry") == true, "\(String(describing: finding))")
+        }
+    }
+
+    @Test("a person inserted behind the service is not made genuine by a later decision on them")
+    func ghostStaysUnchained() async throws {
+        try await Fixture.withLedger { store in
+            let ghost = Fixture.residentID("37020219400808006")
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            try await raw.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, status, service_period_months,
+                          enrolled_on, deadline) VALUES (?, 'Ghost Sun', '1940-08-08', '370202001001', '3', 900000, 'active', 12, '2025-06-01', '2026-06-01')
+                        """, arguments: [ghost])
+            }
+            try raw.close()
+            #expect(try await store.verifyChain().finding?.problem == .rowUnchained)
+            let asked = try await store.requestCorrection(
+                person: ghost, name: "Sun Ghost", birthDate: nil, reason: "typo", by: "op a via fc_opa", on: Day("2025-07-10")!)
+            _ = try await store.approve(asked.id, reason: "checked", by: "op b via fc_opb", on: Day("2025-07-11")!)
+            let finding = try await store.verifyChain().finding
+            #expect(
+                finding?.table == "person" && finding?.key == ghost && finding?.problem == .rowUnchained, "\(String(describing: finding))")
+        }
+    }
+
+    @Test("the chain's last entries cut with their rows are found: each check recorded the head it reached")
+    func cutTail() async throws {
+        try await Fixture.withLedger { store in
+            let report = try await store.sweep(on: Day("2026-07-01")!)
+            #expect(report.audit?.finding == nil)
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            try await raw.write { db in
+                // The last batch of events and the events it covers, the guards dropped and put back.
+                let guards = try String.fetchAll(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('audit_chain_kept', 'audit_chain_ledger_event_delete')")
+                let last = try #require(
+                    try Row.fetchOne(
+                        db,
+                        sql:
+                            "SELECT seq, row_key, last_key FROM audit_chain WHERE op = 'B' AND table_name = 'ledger_event' ORDER BY seq DESC LIMIT 1"
+                    ))
+                try db.execute(sql: "DROP TRIGGER audit_chain_kept; DROP TRIGGER audit_chain_ledger_event_delete")
+                try db.execute(sql: "DELETE FROM ledger_event WHERE id >= ?", arguments: [last["row_key"] as Int64])
+                try db.execute(sql: "DELETE FROM audit_chain WHERE seq >= ?", arguments: [last["seq"] as Int64])
+                for sql in guards { try db.execute(sql: sql) }
+            }
+            try raw.close()
+            let finding = try await store.verifyChain().finding
+            #expect(finding?.problem == .anchorMismatch && finding?.table == "audit_check", "\(String(describing: finding))")
+            let next = try await store.sweep(on: Day("2026-07-02")!)
+            #expect(next.audit?.finding?.problem == .anchorMismatch, "the day's check finds it too")
         }
     }
 

@@ -83,6 +83,11 @@ struct AuditCommandTests {
                     try db.execute(sql: "UPDATE payroll_line SET amount_fen = amount_fen \(factor) WHERE run_month = '2025-07'")
                 }
             }
+            let guards = try await database.read { db in
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT sql FROM sqlite_master WHERE name IN ('payroll_line_immutable', 'audit_chain_payroll_line_update')")
+            }
             try await database.write { db in
                 try db.execute(sql: "DROP TRIGGER payroll_line_immutable; DROP TRIGGER audit_chain_payroll_line_update")
             }
@@ -99,8 +104,9 @@ struct AuditCommandTests {
             #expect(try await ledger.run(["audit", "verify"]).status == 6)
             #expect(try await run(["payroll", "run", "--month", "2025-08"], on: "2025-08-01").stderr.contains("[chain_tampered]"))
 
-            // Restored, then verified clean: the alert is gone and the month is paid.
+            // Restored (the row and the dropped triggers), then verified clean: the alert is gone and the month is paid.
             try await multiply("/ 10")
+            try await database.write { db in for sql in guards { try db.execute(sql: sql) } }
             try database.close()
             let verified = try await ledger.run(["audit", "verify"])
             #expect(verified.status == 0, "\(verified.stdout)")

@@ -5,10 +5,11 @@ public protocol AuditStore: Sendable {
     /// Walks the whole chain and compares every covered row with its latest entry; the report
     /// names the first row or entry that does not match.
     func verifyChain() async throws -> AuditReport
-    /// The same walk, its result recorded by `actor` as the latest check of the chain: a finding
-    /// raises the `tampering` alert and stops payroll runs (`chain_tampered`); a clean walk lifts
-    /// both (docs/audit.md).
-    func verifyChain(recordingBy actor: String) async throws -> AuditReport
+    /// Records a full walk's result (``verifyChain()``, with any finding the caller added: a head
+    /// kept outside that the chain no longer holds) by `actor` as the latest check of the chain: a
+    /// finding raises the `tampering` alert and stops payroll runs (`chain_tampered`); a clean walk
+    /// lifts both (docs/audit.md).
+    func recordVerification(_ report: AuditReport, by actor: String) async throws
     /// The chain's last entry, for an auditor to keep outside the database: a chain rewritten
     /// from its start with the file in hand no longer ends there.
     func chainHead() async throws -> AuditChain.Head
@@ -26,7 +27,7 @@ public struct NoAuditChain: AuditStore {
         AuditReport(entries: 0, rows: 0, head: AuditChain.Head(seq: 0, hash: nil), finding: nil, applicable: false)
     }
 
-    public func verifyChain(recordingBy actor: String) async throws -> AuditReport { try await verifyChain() }
+    public func recordVerification(_ report: AuditReport, by actor: String) async throws {}
 
     public func chainHead() async throws -> AuditChain.Head { AuditChain.Head(seq: 0, hash: nil) }
 
