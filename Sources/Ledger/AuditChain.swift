@@ -69,6 +69,9 @@ public enum AuditChain {
         Table(name: "benefit_amount", insertOnly: true),
         Table(name: "refund", insertOnly: false),
         Table(name: "rules_version", insertOnly: false),
+        // The checks of the chain themselves: the latest decides the tampering alert and whether
+        // payroll runs (a check forged or removed behind the service is found by the next).
+        Table(name: "audit_check", insertOnly: true),
         // Whom the payroll pays and how much: until a person's first change of amount, the amount on
         // their record is the one paid.
         Table(

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Ledger
 
@@ -50,6 +51,20 @@ extension AppDatabase {
                     BEGIN SELECT RAISE(ABORT, 'the audit chain is never deleted'); END;
                     """)
             try installAuditChain(db, batched: AuditChain.batchedTables)
+            // The checks already recorded, chained as inserts in id order.
+            let checks = try Row.fetchAll(
+                db, sql: "SELECT id, \(try auditContent("audit_check", "t", db)) FROM audit_check t ORDER BY id")
+            for check in checks {
+                let previous = try Data.fetchOne(db, sql: "SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
+                let at = Int64(Date().timeIntervalSince1970)
+                let (id, content): (Int64, Data) = (check[0], check[1])
+                let hash = AuditChain.link(
+                    previous: previous, table: "audit_check", key: .integer(id), operation: .insert, at: at, content: content)
+                try db.execute(
+                    sql:
+                        "INSERT INTO audit_chain (table_name, row_key, op, at, content_sha256, hash) VALUES ('audit_check', ?, 'I', ?, ?, ?)",
+                    arguments: [id, at, content, hash])
+            }
             // The persons already there, chained as they are (their money and identity columns);
             // the events and payroll lines already there keep their entries of a row each.
             var marks = try ChainSeal.marks(db)

@@ -7,7 +7,7 @@ extension LedgerStore: AuditStore {
     /// payroll run's recorded head with the chain (``AuditChain``). One read transaction: a
     /// consistent snapshot while writers go on.
     public func verifyChain() async throws -> AuditReport {
-        try await read { db in try Self.checkChain(after: 0, db) }
+        try await read { db in try Self.checkChain(after: 0, full: true, db) }
     }
 
     public func chainHead() async throws -> AuditChain.Head {
@@ -26,8 +26,11 @@ extension LedgerStore: AuditStore {
     public func checkChainOfDay(_ day: Day, by actor: String) async throws -> AuditReport {
         // Checked on a snapshot (the write lock is not held meanwhile), recorded in a short write.
         let (from, report) = try await read { db in
-            let from = try Int64.fetchOne(db, sql: "SELECT max(to_seq) FROM audit_check WHERE problem IS NULL") ?? 0
-            return (from, try Self.checkChain(after: from, db))
+            // From the last clean check whose own chain entry matches it (a clean check forged
+            // behind the service would otherwise move the start past a finding).
+            let from =
+                try Int64.fetchOne(db, sql: "SELECT max(to_seq) FROM (\(try Self.trustedChecks(db))) WHERE problem IS NULL") ?? 0
+            return (from, try Self.checkChain(after: from, full: false, db))
         }
         try await write { db in try Self.recordCheck(report, from: from, day: day, by: actor, db) }
         return report
@@ -43,7 +46,19 @@ extension LedgerStore: AuditStore {
     /// triggers since (new ids past the last chained one; the whole table for payroll runs and
     /// recovery lines, whose keys are not ids; every row when `from` is 0); and the payroll runs'
     /// recorded heads. The first finding in chain order is reported.
-    static func checkChain(after from: Int64, _ db: Database) throws -> AuditReport {
+    /// The recorded checks of the chain whose own chain entry matches them, as a subquery: a check
+    /// row inserted or edited behind the service (a clean check forged to lift the payroll gate) is
+    /// not one.
+    static func trustedChecks(_ db: Database) throws -> String {
+        """
+        SELECT c.* FROM audit_check c JOIN audit_chain a ON a.table_name = 'audit_check' AND a.row_key = c.id AND a.op = 'I'
+          AND a.content_sha256 = \(try AppDatabase.auditContent("audit_check", "c", db))
+        """
+    }
+
+    /// `full`: the whole walk's extra comparisons (every person's state with their events), which
+    /// the day's check leaves out (docs/audit.md).
+    static func checkChain(after from: Int64, full: Bool, _ db: Database) throws -> AuditReport {
         var walk = AuditChain.Walk(
             previous: try Data.fetchOne(db, sql: "SELECT hash FROM audit_chain WHERE seq = ?", arguments: [from]))
         let entries = try Row.fetchCursor(
@@ -97,22 +112,28 @@ extension LedgerStore: AuditStore {
                 ))
         }
         // The state the payroll reads against the events (the whole chain only: a walk of every person).
-        if findings.isEmpty, from == 0,
+        if findings.isEmpty, full,
             let person = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, status, expected, kind, day, suspended_on, death_day FROM (
-                      SELECT p.id, p.status, p.suspended_on, p.death_day, k.kind, k.day,
+                    SELECT id, status, expected, kind, day, suspended_on, death_day, deadline, recorded FROM (
+                      SELECT p.id, p.status, p.suspended_on, p.death_day, p.deadline, k.kind, k.day,
                         CASE k.kind WHEN 'deceased' THEN 'deceased' WHEN 'suspended' THEN 'suspended'
-                          WHEN 'death_reversed' THEN 'suspended' ELSE 'active' END AS expected
+                          WHEN 'death_reversed' THEN 'suspended' ELSE 'active' END AS expected,
+                        (SELECT e.day FROM ledger_event e WHERE e.person_id = p.id AND e.kind = 'deceased' AND e.id < k.id
+                           ORDER BY e.id DESC LIMIT 1) AS reversed_death,
+                        (SELECT e.deadline FROM ledger_event e WHERE e.person_id = p.id AND e.deadline IS NOT NULL
+                           ORDER BY e.id DESC LIMIT 1) AS recorded
                       FROM person p LEFT JOIN ledger_event k ON k.id = (
                         SELECT e.id FROM ledger_event e WHERE e.person_id = p.id
                           AND e.kind IN ('suspended', 'resumed', 'reinstated', 'deceased', 'death_reversed') ORDER BY e.id DESC LIMIT 1))
                     WHERE status != expected
                       OR (kind = 'suspended' AND suspended_on IS NOT day)
                       OR (kind = 'deceased' AND death_day IS NOT day)
+                      OR (kind = 'death_reversed' AND (suspended_on IS NULL OR suspended_on > reversed_death))
                       OR (expected = 'active' AND (suspended_on IS NOT NULL OR death_day IS NOT NULL))
                       OR (expected = 'suspended' AND suspended_on IS NULL)
+                      OR (recorded IS NOT NULL AND deadline IS NOT recorded)
                     LIMIT 1
                     """)
         {
@@ -123,7 +144,7 @@ extension LedgerStore: AuditStore {
                 AuditChain.Finding(
                     problem: .stateMismatch, table: "person", key: person["id"], seq: nil,
                     detail:
-                        "the person is \(person["status"] as String) (suspended on \(person["suspended_on"] as String? ?? "-"), died \(person["death_day"] as String? ?? "-")), but \(cause): they should be \(person["expected"] as String), from that day (edited behind the service)"
+                        "the person is \(person["status"] as String) (suspended on \(person["suspended_on"] as String? ?? "-"), died \(person["death_day"] as String? ?? "-"), deadline \(person["deadline"] as String)), but \(cause) and their last recorded deadline is \(person["recorded"] as String? ?? "none"): they should be \(person["expected"] as String) (edited behind the service)"
                 ))
         }
         if findings.isEmpty, let missing = try missingTrigger(db) {
@@ -453,7 +474,7 @@ extension LedgerStore: AuditStore {
             low = max(low, end)
         }
         // Rows with ids at or below 0 are below every range.
-        if from == 0, let key = try first(Int64.min, 1) { return key }
+        if let key = try first(Int64.min, 1) { return key }
         return nil
     }
 

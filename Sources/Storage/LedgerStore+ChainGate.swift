@@ -15,12 +15,25 @@ extension LedgerStore {
     /// from a ledger whose rows may have been edited behind the service would pay what the edit
     /// says. Lifted by a later clean check, the same rule that keeps the `tampering` alert shown.
     static func checkChainUntampered(_ db: Database) throws {
+        // A check removed behind the service (its entry is there, its row is not) may have been the finding.
+        if let removed = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT a.row_key FROM audit_chain a WHERE a.table_name = 'audit_check' AND a.op = 'I'
+                  AND NOT EXISTS (SELECT 1 FROM audit_check c WHERE c.id = a.row_key) LIMIT 1
+                """)
+        {
+            throw LedgerError(
+                .chainTampered,
+                "no payroll is run while the audit chain shows tampering: the check of the chain \(removed) was removed behind the service. Restore the database from a backup that verifies, then run `fastcert audit verify` (docs/audit.md)"
+            )
+        }
         guard
             let check = try Row.fetchOne(
                 db,
                 sql: """
                     SELECT checked_at, actor, day, problem, table_name, CAST(row_key AS TEXT) AS row_key, detail FROM audit_check
-                    WHERE id = (SELECT max(id) FROM audit_check)
+                    WHERE id = (SELECT max(id) FROM (\(try trustedChecks(db))))
                     """),
             let problem = check["problem"] as String?
         else { return }

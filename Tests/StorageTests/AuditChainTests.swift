@@ -64,6 +64,21 @@ struct AuditChainTests {
                 let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
                 #expect(finding?.problem == .stateMismatch && finding?.key == dead, "\(String(describing: finding))")
             }
+            // A deadline pushed ahead: the sweep would not suspend them when it passes.
+            if let active = try await store.database.texts(
+                "SELECT person_id FROM ledger_event WHERE deadline IS NOT NULL AND person_id IN (SELECT id FROM person WHERE status = 'active')"
+            ).first {
+                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
+                defer { try? FileManager.default.removeItem(atPath: copy) }
+                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+                let raw = try DatabaseQueue(path: copy)
+                try await raw.write { db in
+                    try db.execute(sql: "UPDATE person SET deadline = '2030-05-20' WHERE id = ?", arguments: [active])
+                }
+                try raw.close()
+                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
+                #expect(finding?.problem == .stateMismatch && finding?.key == active, "\(String(describing: finding))")
+            }
             // Still suspended, but with no day of suspension the payroll would count no months to hold back.
             if let suspended = try await store.database.texts("SELECT id FROM person WHERE status = 'suspended'").first {
                 let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
@@ -340,10 +355,12 @@ struct AuditChainTests {
                 for sql in guards { try db.execute(sql: sql) }
             }
             try raw.close()
+            // The check of that day reached the cut head (its own entry, after it, is gone too).
+            let cut: Set<AuditChain.Finding.Problem> = [.anchorMismatch, .rowUnchained]
             let finding = try await store.verifyChain().finding
-            #expect(finding?.problem == .anchorMismatch && finding?.table == "audit_check", "\(String(describing: finding))")
+            #expect(finding?.table == "audit_check" && cut.contains(finding?.problem ?? .brokenLink), "\(String(describing: finding))")
             let next = try await store.sweep(on: Day("2026-07-02")!)
-            #expect(next.audit?.finding?.problem == .anchorMismatch, "the day's check finds it too")
+            #expect(next.audit?.finding?.table == "audit_check", "the day's check finds it too: \(String(describing: next.audit?.finding))")
         }
     }
 
@@ -410,6 +427,23 @@ struct AuditChainTests {
             let alerts = try await store.alerts(unit: "370202", kind: .tampering)
             #expect(alerts.count == 1 && alerts.first?.personID == Fixture.wang && alerts.first?.detail.contains("row_unchained") == true)
             #expect(try await store.alerts(unit: "370202").contains { $0.kind == .tampering })
+
+            // A clean check forged behind the service (its trigger dropped) lifts neither the alert nor the payroll gate.
+            let forger = try DatabaseQueue(path: path)
+            try await forger.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_chain_audit_check_insert")
+                try db.execute(
+                    sql: """
+                        INSERT INTO audit_check (checked_at, actor, day, from_seq, to_seq, head_hash)
+                        SELECT '2026-07-02T23:00:00Z', 'sweep', '2026-07-02', 0, seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1
+                        """)
+            }
+            try forger.close()
+            #expect(try await store.alerts(unit: "370202", kind: .tampering).count == 1)
+            let refused = await #expect(throws: LedgerError.self) {
+                _ = try await store.runPayroll(month: Month("2026-07")!, on: Day("2026-07-03")!, by: "cli:payroll")
+            }
+            #expect(refused?.code == .chainTampered)
         }
     }
 
