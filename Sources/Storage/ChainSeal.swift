@@ -60,17 +60,19 @@ enum ChainSeal {
     /// where SQLite holds them: through a SQL function and GRDB's rows, a payroll run's 1,165,793
     /// lines took seconds more (each digest and row a heap copy).
     static func digests(
-        of table: AuditChain.Table, after from: Int64, _ db: Database, _ each: (Int64, UnsafeRawBufferPointer) throws -> Void
+        of table: AuditChain.Table, after from: Int64, through last: Int64 = .max, _ db: Database,
+        _ each: (Int64, UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let columns = try table.columns ?? db.columns(in: table.name).map(\.name)
         let statement = try db.makeStatement(
             sql: """
                 SELECT \(table.batchKey), \(columns.map { "t.\($0)" }.joined(separator: ", ")) FROM \(table.name) t
-                WHERE \(table.batchKey) > ? ORDER BY \(table.batchKey)
+                WHERE \(table.batchKey) > ? AND \(table.batchKey) <= ? ORDER BY \(table.batchKey)
                 """)
         let raw = statement.sqliteStatement
         sqlite3_reset(raw)
         sqlite3_bind_int64(raw, 1, from)
+        sqlite3_bind_int64(raw, 2, last)
         defer { sqlite3_reset(raw) }
         let count = Int32(columns.count) + 1
         while true {

@@ -11,6 +11,40 @@ extension LedgerStore {
         try await write { db in try Self.recordCheck(report, from: 0, day: nil, by: actor, db) }
     }
 
+    public func checkRunLines(_ month: Month) async throws -> AuditChain.Finding? {
+        try await read { db in
+            guard let table = AuditChain.table("payroll_line"),
+                let bounds = try Row.fetchOne(
+                    db, sql: "SELECT min(id) AS first, max(id) AS last FROM payroll_line WHERE run_month = ?",
+                    arguments: [month.description]),
+                let first = bounds["first"] as Int64?, let last = bounds["last"] as Int64?
+            else { return nil }
+            func finding(_ problem: AuditChain.Finding.Problem, _ key: String, _ seq: Int64?, _ detail: String) -> AuditChain.Finding {
+                AuditChain.Finding(problem: problem, table: "payroll_line", key: key, seq: seq, detail: detail)
+            }
+            let batches = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, row_key, last_key, row_count, content_sha256 FROM audit_chain
+                    WHERE table_name = 'payroll_line' AND op = 'B' AND row_key <= ? AND last_key >= ? ORDER BY row_key
+                    """, arguments: [last, first])
+            var covered = first - 1
+            for entry in batches {
+                let (seq, start, end, count): (Int64, Int64, Int64, Int) = (entry[0], entry[1], entry[2], entry[3])
+                if start > covered + 1 { return finding(.rowUnchained, String(covered + 1), nil, "the run's line has no chain entry") }
+                var batch = AuditChain.Batch()
+                try ChainSeal.digests(of: table, after: start - 1, through: end, db) { id, digest in batch.append(id: id, digest: digest) }
+                if batch.count != count || batch.content() != (entry[4] as Data) {
+                    return finding(
+                        .contentChanged, "\(start)..\(end)", seq,
+                        "the run's lines are not what chain entry \(seq) sealed (`fastcert audit verify` names the line)")
+                }
+                covered = max(covered, end)
+            }
+            return covered < last ? finding(.rowUnchained, String(covered + 1), nil, "the run's line has no chain entry") : nil
+        }
+    }
+
     /// Throws `chain_tampered` when the latest recorded check of the chain found a problem: paying
     /// from a ledger whose rows may have been edited behind the service would pay what the edit
     /// says. Lifted by a later clean check, the same rule that keeps the `tampering` alert shown.

@@ -87,7 +87,15 @@ struct PayrollCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let month = try parseMonth(month)
-                let money = try ledger.open().money
+                let stores = try ledger.open()
+                let money = stores.money
+                // The file for the bank is what the chain sealed, or nothing.
+                if let finding = try await stores.audit.checkRunLines(month) {
+                    throw LedgerError(
+                        .chainTampered,
+                        "the lines of the \(month) run do not match the audit chain: \(finding). Nothing was exported; run `fastcert audit verify` (docs/audit.md)"
+                    )
+                }
                 let out = BufferedOutput()
                 if !noChainHead {
                     guard let run = try await money.payrollRun(month) else {

@@ -62,6 +62,21 @@ struct AuditCommandTests {
             #expect(try await ledger.run(["audit", "verify", "--head", head]).status == 0)
             let bare = try await ledger.run(["payroll", "export", "--month", "2025-07", "--no-chain-head"])
             #expect(bare.stdout.hasPrefix("line,run_month,"))
+
+            // A line replaced behind the service (REPLACE fires no trigger) is not exported for the bank.
+            let database = try DatabaseQueue(path: folder.appending(path: "ledger.sqlite").path)
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO payroll_line (id, run_month, person_id, unit_code, for_month, kind, amount_fen, reason)
+                        SELECT id, run_month, person_id, unit_code, for_month, kind, amount_fen * 10, reason FROM payroll_line
+                        WHERE run_month = '2025-07' ORDER BY id LIMIT 1
+                        """)
+            }
+            try database.close()
+            let refused = try await ledger.run(["payroll", "export", "--month", "2025-07"])
+            #expect(refused.status == 4 && refused.stderr.contains("[chain_tampered]"), "\(refused.stderr)")
+            #expect(refused.stdout.isEmpty, "nothing exported")
         }
     }
 

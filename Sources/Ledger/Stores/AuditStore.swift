@@ -10,6 +10,10 @@ public protocol AuditStore: Sendable {
     /// finding raises the `tampering` alert and stops payroll runs (`chain_tampered`); a clean walk
     /// lifts both (docs/audit.md).
     func recordVerification(_ report: AuditReport, by actor: String) async throws
+    /// The lines of the stored run of `month` checked against the chain entries that sealed them:
+    /// the first that no longer matches (edited or replaced behind the service), or nil. An export
+    /// for the bank is refused on one (`chain_tampered`): the file must be what the chain says.
+    func checkRunLines(_ month: Month) async throws -> AuditChain.Finding?
     /// The chain's last entry, for an auditor to keep outside the database: a chain rewritten
     /// from its start with the file in hand no longer ends there.
     func chainHead() async throws -> AuditChain.Head
@@ -28,6 +32,8 @@ public struct NoAuditChain: AuditStore {
     }
 
     public func recordVerification(_ report: AuditReport, by actor: String) async throws {}
+
+    public func checkRunLines(_ month: Month) async throws -> AuditChain.Finding? { nil }
 
     public func chainHead() async throws -> AuditChain.Head { AuditChain.Head(seq: 0, hash: nil) }
 

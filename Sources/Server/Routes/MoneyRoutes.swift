@@ -40,6 +40,13 @@ struct MoneyRoutes {
                 // unknown run is refused by the first page.
                 var headers = HTTPFields()
                 if let run = try await money.payrollRun(month) { headers[Self.chainHeadField] = run.chainHeadText }
+                // The file for the bank is what the chain sealed, or nothing (409 chain_tampered).
+                if let finding = try await dependencies.stores.audit.checkRunLines(month) {
+                    throw LedgerError(
+                        .chainTampered,
+                        "the lines of the \(month) run do not match the audit chain: \(finding); an auditor's `fastcert audit verify` names the line"
+                    )
+                }
                 return try await CSVStream<PayrollLine>(
                     name: "payroll-\(month)-\(unit).csv", header: PayrollLine.csvHeader,
                     page: { [money] after, limit in try await money.payrollLines(month: month, unit: unit, after: after, limit: limit) },
