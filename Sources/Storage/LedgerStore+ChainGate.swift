@@ -28,10 +28,23 @@ extension LedgerStore {
                     SELECT seq, row_key, last_key, row_count, content_sha256 FROM audit_chain
                     WHERE table_name = 'payroll_line' AND op = 'B' AND row_key <= ? AND last_key >= ? ORDER BY row_key
                     """, arguments: [last, first])
+            // Lines outside every batch: a run made before migration 24 chained each line by an
+            // insert entry of its own, which the line must still match.
+            let unbatched = try db.makeStatement(
+                sql: """
+                    SELECT l.id FROM payroll_line l WHERE l.run_month = ? AND l.id BETWEEN ? AND ?
+                      AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.table_name = 'payroll_line' AND a.row_key = +l.id AND a.op = 'I'
+                        AND a.content_sha256 = \(try AppDatabase.auditContent("payroll_line", "l", db)))
+                    ORDER BY l.id LIMIT 1
+                    """)
+            func loose(_ low: Int64, _ high: Int64) throws -> AuditChain.Finding? {
+                guard low <= high, let id = try Int64.fetchOne(unbatched, arguments: [month.description, low, high]) else { return nil }
+                return finding(.contentChanged, String(id), nil, "the run's line does not match any chain entry")
+            }
             var covered = first - 1
             for entry in batches {
                 let (seq, start, end, count): (Int64, Int64, Int64, Int) = (entry[0], entry[1], entry[2], entry[3])
-                if start > covered + 1 { return finding(.rowUnchained, String(covered + 1), nil, "the run's line has no chain entry") }
+                if let gap = try loose(covered + 1, start - 1) { return gap }
                 var batch = AuditChain.Batch()
                 try ChainSeal.digests(of: table, after: start - 1, through: end, db) { id, digest in batch.append(id: id, digest: digest) }
                 if batch.count != count || batch.content() != (entry[4] as Data) {
@@ -41,7 +54,7 @@ extension LedgerStore {
                 }
                 covered = max(covered, end)
             }
-            return covered < last ? finding(.rowUnchained, String(covered + 1), nil, "the run's line has no chain entry") : nil
+            return try loose(covered + 1, last)
         }
     }
 

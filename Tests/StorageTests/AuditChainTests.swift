@@ -45,52 +45,25 @@ struct AuditChainTests {
                         "SELECT (SELECT COUNT(*) FROM ledger_event) + (SELECT COUNT(*) FROM payroll_line) + (SELECT COUNT(*) FROM person)"))
             )
 
-            // A dead or suspended person set back to active behind the service (the state is not
-            // chained; it is checked against the events).
+            // A person's state edited behind the service (the state is not chained; it is checked
+            // against the events): a dead or suspended person set back to active, a deadline pushed
+            // ahead (the sweep would not suspend them when it passes), a suspension with no day.
             let stopped = try await store.database.texts("SELECT id FROM person WHERE status IN ('deceased', 'suspended') ORDER BY status")
             #expect(stopped.count >= 2, "the history stops someone's payment")
-            for dead in stopped.prefix(2) {
-                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
-                defer { try? FileManager.default.removeItem(atPath: copy) }
-                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
-                let raw = try DatabaseQueue(path: copy)
-                try await raw.write { db in
-                    try db.execute(
-                        sql:
-                            "UPDATE person SET status = 'active', death_day = NULL, suspended_on = NULL, deadline = '2030-01-01' WHERE id = ?",
-                        arguments: [dead])
-                }
-                try raw.close()
-                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
-                #expect(finding?.problem == .stateMismatch && finding?.key == dead, "\(String(describing: finding))")
+            var edits = stopped.prefix(2).map {
+                ($0, "UPDATE person SET status = 'active', death_day = NULL, suspended_on = NULL, deadline = '2030-01-01' WHERE id = ?")
             }
-            // A deadline pushed ahead: the sweep would not suspend them when it passes.
             if let active = try await store.database.texts(
                 "SELECT person_id FROM ledger_event WHERE deadline IS NOT NULL AND person_id IN (SELECT id FROM person WHERE status = 'active')"
             ).first {
-                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
-                defer { try? FileManager.default.removeItem(atPath: copy) }
-                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
-                let raw = try DatabaseQueue(path: copy)
-                try await raw.write { db in
-                    try db.execute(sql: "UPDATE person SET deadline = '2030-05-20' WHERE id = ?", arguments: [active])
-                }
-                try raw.close()
-                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
-                #expect(finding?.problem == .stateMismatch && finding?.key == active, "\(String(describing: finding))")
+                edits.append((active, "UPDATE person SET deadline = '2030-05-20' WHERE id = ?"))
             }
-            // Still suspended, but with no day of suspension the payroll would count no months to hold back.
             if let suspended = try await store.database.texts("SELECT id FROM person WHERE status = 'suspended'").first {
-                let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
-                defer { try? FileManager.default.removeItem(atPath: copy) }
-                try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
-                let raw = try DatabaseQueue(path: copy)
-                try await raw.write { db in
-                    try db.execute(sql: "UPDATE person SET suspended_on = NULL WHERE id = ?", arguments: [suspended])
-                }
-                try raw.close()
-                let finding = try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
-                #expect(finding?.problem == .stateMismatch && finding?.key == suspended, "\(String(describing: finding))")
+                edits.append((suspended, "UPDATE person SET suspended_on = NULL WHERE id = ?"))
+            }
+            for (person, edit) in edits {
+                let finding = try await onCopy(of: store) { db in try db.execute(sql: edit, arguments: [person]) }
+                #expect(finding?.problem == .stateMismatch && finding?.key == person, "\(edit): \(String(describing: finding))")
             }
             var random = SplitMix64(seed: seed &* 7919)
             for tampering in Tampering.allCases {
@@ -102,6 +75,18 @@ struct AuditChainTests {
                 }
             }
         }
+    }
+
+    /// Makes `edit` on a copy of the ledger, as the sqlite3 shell would (no chain functions), and
+    /// returns what a full verification of the copy finds.
+    func onCopy(of store: LedgerStore, _ edit: @escaping @Sendable (Database) throws -> Void) async throws -> AuditChain.Finding? {
+        let copy = FileManager.default.temporaryDirectory.appending(path: "fastcert-state-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try await store.database.writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        let raw = try DatabaseQueue(path: copy)
+        try await raw.write(edit)
+        try raw.close()
+        return try await LedgerStore(database: try AppDatabase(path: copy), rules: store.rules).verifyChain().finding
     }
 
     enum Tampering: CaseIterable {
@@ -206,6 +191,17 @@ struct AuditChainTests {
                     INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, status, service_period_months,
                       enrolled_on, deadline) VALUES (?, 'Wang', '1940-03-15', '370202001001', '3', 320050, 'active', 12, '2025-06-01', '2026-06-01')
                     """, arguments: [Fixture.wang])
+            // A run of June made before migration 24: its line chained by an entry of its own.
+            try db.execute(
+                sql: """
+                    INSERT INTO payroll_run (month, run_on, actor, at, lines, persons, total_fen, back_pay_lines)
+                    VALUES ('2025-06', '2025-06-01', 'cli:payroll', '2025-06-01T00:00:00Z', 1, 1, 320050, 0)
+                    """)
+            try db.execute(
+                sql: """
+                    INSERT INTO payroll_line (run_month, person_id, unit_code, for_month, kind, amount_fen, reason)
+                    VALUES ('2025-06', ?, '370202001001', '2025-06', 'regular', 320050, 'deadline 2026-06-01')
+                    """, arguments: [Fixture.wang])
             for day in ["2025-06-02", "2025-06-03"] {
                 try db.execute(
                     sql: """
@@ -227,6 +223,7 @@ struct AuditChainTests {
         _ = try await store.sweep(on: Day("2026-07-01")!)
         #expect(try await store.database.count("SELECT COUNT(*) FROM audit_chain WHERE op = 'B' AND table_name = 'ledger_event'") == 1)
         #expect(try await store.verifyChain().finding == nil)
+        #expect(try await store.checkRunLines(Month("2025-06")!) == nil, "the old run's line matches its own entry: it can be exported")
         // An old row (chained by its own entry) and a new one (in a batch), each edited behind the service.
         for (id, problem) in [(Int64(1), AuditChain.Finding.Problem.contentChanged), (Int64(3), .contentChanged)] {
             let copy = folder.appending(path: "copy-\(id).sqlite").path
