@@ -58,6 +58,27 @@ extension LedgerStore {
         }
     }
 
+    /// Throws `chain_tampered` when the row of `table` keyed `key` is not what its latest chain
+    /// entry recorded: a decision, recovery case or rules proposal edited behind the service is not
+    /// approved or closed, and so not paid before the next check finds it (a rejection, which
+    /// changes no money, is still allowed).
+    static func checkUnchanged(_ table: String, key: some DatabaseValueConvertible & CustomStringConvertible, _ db: Database) throws {
+        let rowKey = AppDatabase.auditKey(table, "t")
+        let matches = try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT a.content_sha256 FROM audit_chain a WHERE a.table_name = '\(table)' AND a.row_key = +\(rowKey) AND a.op != 'B'
+                  ORDER BY a.seq DESC LIMIT 1) IS \(try AppDatabase.auditContent(table, "t", db))
+                FROM \(table) t WHERE \(rowKey) = ?
+                """, arguments: [key])
+        // No row: the caller's own lookup refuses it.
+        guard matches == false else { return }
+        throw LedgerError(
+            .chainTampered,
+            "\(table) \(key) was changed behind the service: it is not what the audit chain recorded. Nothing was done; run `fastcert audit verify` (docs/audit.md)"
+        )
+    }
+
     /// Throws `chain_tampered` when the latest recorded check of the chain found a problem: paying
     /// from a ledger whose rows may have been edited behind the service would pay what the edit
     /// says. Lifted by a later clean check, the same rule that keeps the `tampering` alert shown.

@@ -160,6 +160,7 @@ extension LedgerStore {
     ) {
         let note = try reason.map { try DeferralRules.reason($0) }
         return try await write { db in
+            try Self.checkUnchanged("decision", key: id, db)
             var (request, row) = try self.pending(id, scope: scope, db)
             if request.kind == Decision.Kind.changeBenefit.rawValue || request.kind == Decision.Kind.correctPerson.rawValue {
                 return try self.approveChange(&request, person: row, note: note, by: actor, on: day, db)

@@ -99,6 +99,7 @@ extension LedgerStore {
         let reason = try DeferralRules.reason(reason)
         try ActorID.requireNamed(actor, to: "close a recovery case")
         return try await write { db in
+            try Self.checkUnchanged("recovery", key: id, db)
             guard
                 let row = try Row.fetchOne(
                     db,

@@ -101,6 +101,7 @@ extension LedgerStore: RulesStore {
         let note = try reason.map { try DeferralRules.reason($0) }
         let shipped = try LedgerRules.shipped()
         return try await write { db in
+            try Self.checkUnchanged("rules_version", key: id, db)
             let (proposal, json) = try Self.pendingRules(id, db)
             try DecisionRules.checkApprover(actor, of: Self.recorded(proposal))
             let rules = try LedgerRules.decode(Data(json.utf8), from: "rules proposal \(id)")

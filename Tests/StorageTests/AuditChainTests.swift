@@ -305,6 +305,31 @@ struct AuditChainTests {
         }
     }
 
+    @Test("a pending decision edited behind the service is not approved (chain_tampered); it can still be rejected")
+    func editedDecisionNotApproved() async throws {
+        try await Fixture.withLedger { store in
+            let asked = try await store.requestBenefitChange(
+                person: Fixture.li, level: nil, amount: "4300", effectiveMonth: "2025-08", reason: "pension review",
+                by: "op a via fc_opa", on: Day("2025-07-10")!)
+            let path = try #require(store.database.path)
+            let raw = try DatabaseQueue(path: path)
+            try await raw.write { db in
+                let trigger = try #require(
+                    try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'audit_chain_decision_update'"))
+                try db.execute(sql: "DROP TRIGGER audit_chain_decision_update")
+                try db.execute(sql: "UPDATE decision SET amount_fen = 4300000 WHERE id = ?", arguments: [asked.id])
+                try db.execute(sql: trigger)
+            }
+            try raw.close()
+            let refused = await #expect(throws: LedgerError.self) {
+                _ = try await store.approve(asked.id, reason: "checked", by: "op b via fc_opb", on: Day("2025-07-11")!)
+            }
+            #expect(refused?.code == .chainTampered, "\(String(describing: refused))")
+            #expect(try await store.database.count("SELECT monthly_amount_fen FROM person WHERE id = '\(Fixture.li)'") == 410_000)
+            _ = try await store.reject(asked.id, reason: "edited behind the service", by: "op b via fc_opb", on: Day("2025-07-11")!)
+        }
+    }
+
     @Test("a person inserted behind the service is not made genuine by a later decision on them")
     func ghostStaysUnchained() async throws {
         try await Fixture.withLedger { store in
