@@ -131,6 +131,12 @@ public enum DecisionRules {
         LedgerChange(kind: .held, day: day, cause: "decision \(id): payment held until \(until): \(reason)")
     }
 
+    /// The event recording hold `id` placed by a rule (a hidden-death sign): no expiry, it holds
+    /// until a person-to-person check confirms the person (or an operator releases it).
+    public static func heldByRule(_ id: Int64, reason: String, on day: Day) -> LedgerChange {
+        LedgerChange(kind: .held, day: day, cause: "decision \(id): payment held until a person-to-person check confirms them: \(reason)")
+    }
+
     /// A hold ends once: refused (`decision_closed`) unless in force.
     public static func checkInForce(_ hold: Recorded) throws(LedgerError) {
         guard hold.status == "in_force" else { throw LedgerError(.decisionClosed, "hold \(hold.id) has \(hold.status)") }

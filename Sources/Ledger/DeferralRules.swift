@@ -33,6 +33,9 @@ public struct DeferralRules: Sendable {
         public var sources: [String: Double]
         /// The presence kinds in the window (none: possession alone, which never certifies).
         public var presenceKinds: [String]
+        /// The departments of those presence kinds: one alone, and the certification rests on it
+        /// (`single_source_months`).
+        public var presenceSources: [String] = []
         public var certifies: Bool
     }
 
@@ -49,6 +52,7 @@ public struct DeferralRules: Sendable {
         // strings was most of a city simulation's time).
         var best: [(source: String, weight: Double)] = []
         var presence: [String] = []
+        var presenceSources: [String] = []
         for event in events where event.day >= start && event.day <= day {
             if let i = best.firstIndex(where: { $0.source == event.source }) {
                 best[i].weight = max(best[i].weight, event.weight)
@@ -56,6 +60,7 @@ public struct DeferralRules: Sendable {
                 best.append((event.source, event.weight))
             }
             if event.presence, !presence.contains(event.kind) { presence.append(event.kind) }
+            if event.presence, !presenceSources.contains(event.source) { presenceSources.append(event.source) }
         }
         // In department order: the product's order is fixed, and so is its last bit (and a P
         // printed in a cause).
@@ -63,34 +68,60 @@ public struct DeferralRules: Sendable {
         let probability = 1 - best.reduce(1) { $0 * (1 - $1.weight) }
         return BehaviourScore(
             probability: probability, sources: Dictionary(uniqueKeysWithValues: best.map { ($0.source, $0.weight) }),
-            presenceKinds: presence.sorted(),
+            presenceKinds: presence.sorted(), presenceSources: presenceSources.sorted(),
             certifies: !presence.isEmpty && best.count >= model.min_sources && probability >= model.threshold - 1e-12)
     }
 
-    /// A passing behaviour score observed on `day`, for a person whose last anchor (strong,
-    /// biometric or visit evidence, or entry into the ledger) was on `anchor`: certifies like
+    /// A passing behaviour score observed on `day`, for a person whose last anchor (identity-checked
+    /// presence, or entry into the ledger) was on `anchor`: certifies like
     /// ``certify(_:on:cause:)`` but never past `anchor + anchor_months` (behaviour alone carries
     /// a person for a bounded time, then the sweep warns them like anyone without evidence), and
     /// records nothing for an active person when the deadline would move less than
     /// `min_deadline_move_days` (a feed would otherwise certify again every day).
     public func certifyByBehaviour(_ ledger: inout PersonLedger, on day: Day, anchor: Day, cause: String) -> [LedgerChange] {
+        let months = rules.behaviour_model.anchor_months
+        return certify(
+            &ledger, on: day, within: anchor.adding(months: months), behaviour: true, cause: cause,
+            bound: { "behaviour carries the person only to \($0), \(months) months after \(anchor)" })
+    }
+
+    /// The limit one department `source` may carry a person to alone: `single_source_months` after
+    /// `corroborated`, the person's last identity-checked presence from another department (or
+    /// their entry into the ledger), and the words a capped certification carries.
+    public func singleSourceLimit(_ source: String, corroborated: Day) -> (limit: Day, bound: (Day) -> String) {
+        let months = rules.corroboration.single_source_months
+        return (
+            corroborated.adding(months: months),
+            {
+                "\(source) alone carries the person only to \($0), \(months) months after their last identity-checked presence from "
+                    + "another department or their entry (\(corroborated))"
+            }
+        )
+    }
+
+    /// A certifying fact observed on `day` that may carry the person only to `limit` (the anchor,
+    /// one department alone): certifies like ``certify(_:on:cause:)``, but a day past the limit
+    /// certifies nothing and the deadline stops at the limit (or stays where it was, if later),
+    /// the cause then saying so (`bound`, given the deadline). `behaviour`: records nothing for an
+    /// active person when the deadline would move less than `min_deadline_move_days`.
+    public func certify(
+        _ ledger: inout PersonLedger, on day: Day, within limit: Day, behaviour: Bool, cause: String, bound: (Day) -> String
+    ) -> [LedgerChange] {
         let model = rules.behaviour_model
-        let limit = anchor.adding(months: model.anchor_months)
         guard ledger.status == .deceased || day <= limit else { return [] }
-        if ledger.status == .active, ledger.lastCertified != nil {
+        if behaviour, ledger.status == .active, ledger.lastCertified != nil {
             let deadline = min(day.adding(months: ledger.servicePeriodMonths), limit)
             guard ledger.deadline.days(to: deadline) >= model.min_deadline_move_days else { return [] }
         }
         let before = ledger.deadline
         let changes = certify(&ledger, on: day, cause: cause)
-        let bound = max(limit, before)
-        if ledger.status != .deceased, ledger.deadline > bound, let index = changes.firstIndex(where: { $0.kind == .certified }) {
-            // The anchor bounds what behaviour can do: the deadline stops at its limit.
+        let stop = max(limit, before)
+        if ledger.status != .deceased, ledger.deadline > stop, let index = changes.firstIndex(where: { $0.kind == .certified }) {
+            // The limit bounds what this evidence can do: the deadline stops at it.
             var capped = changes
-            ledger.deadline = bound
+            ledger.deadline = stop
             capped[index].deadline = ledger.deadline
-            capped[index].cause +=
-                "; behaviour carries the person only to \(ledger.deadline), \(model.anchor_months) months after \(anchor)"
+            capped[index].cause += "; " + bound(ledger.deadline)
             return capped
         }
         return changes
@@ -137,7 +168,9 @@ public struct DeferralRules: Sendable {
         guard months != ledger.servicePeriodMonths else { return nil }
         ledger.servicePeriodMonths = months
         guard ledger.status == .active else { return nil }
-        let deadline = (ledger.lastCertified ?? since).adding(months: months)
+        // Never from before entry: a certification older than it (stored before evidence observed
+        // before entry became history) does not count.
+        let deadline = max(ledger.lastCertified ?? since, since).adding(months: months)
         guard deadline != ledger.deadline else { return nil }
         ledger.deadline = deadline
         return deadline
@@ -202,6 +235,33 @@ public struct DeferralRules: Sendable {
             "not seen in person since \(seen) (\(gap) days) while \(possessionEvents) uses of their card, account, phone or home "
             + "(\(possessionKinds.sorted().joined(separator: ", "))) went on in the last \(rule.possession_recent_days) days: possible hidden death"
     }
+
+    /// The hidden-death rule's second sign, or nil: someone whose last identity-checked presence
+    /// (or entry into the ledger) was on `corroborated`, `uncorroborated_presence_days` or more
+    /// ago, and whose presence since came from exactly one department that does not check the face
+    /// against the ID (`presenceSources`: a clinic on an insurance card, which a relative can
+    /// borrow), while their card, account, phone or home was used `possessionEvents` times lately.
+    /// One department's unchecked presence alone does not keep the sign off for ever; presence
+    /// from two does (a clinic and a community camera rarely collude), and so does any
+    /// identity-checked presence.
+    public func uncorroboratedSign(
+        corroborated: Day, presenceSources: [String], possessionEvents: Int, possessionKinds: [String], ledger: PersonLedger, on day: Day
+    ) -> String? {
+        let rule = rules.hidden_death
+        guard ledger.status == .active, presenceSources.count == 1, possessionEvents >= rule.min_possession_events else { return nil }
+        let gap = corroborated.days(to: day)
+        guard gap >= rule.uncorroboratedPresenceDays else { return nil }
+        return
+            "no identity-checked presence since \(corroborated) (\(gap) days): seen in person only by \(presenceSources[0]), which does not "
+            + "check the face against the ID, while \(possessionEvents) uses of their card, account, phone or home "
+            + "(\(possessionKinds.sorted().joined(separator: ", "))) went on in the last \(rule.possession_recent_days) days: possible hidden death"
+    }
+
+    /// The hold a hidden-death sign places on the person's payment: its reason names the sign.
+    public static func ruleHoldReason(_ sign: String) -> String { "hidden-death sign: \(sign)" }
+
+    /// The actor of a hold a rule places (``LedgerStore/placeRuleHold``): `rule:hidden_death`.
+    public static let hiddenDeathActor = "rule:hidden_death"
 
     /// The health-attention rule: someone of `min_age` or more, with an inpatient stay within
     /// `inpatient_within_days` of `day` and no certification since, goes on the community's

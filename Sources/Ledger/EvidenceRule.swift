@@ -11,9 +11,19 @@ public protocol EvidenceFacts {
     /// The person's reference events in the behaviour window ending on `day`.
     func window(endingOn day: Day) throws(Failure) -> [DeferralRules.ReferenceEvent]
 
-    /// The person's last anchor on or before `day`: their last evidence of an anchoring class
-    /// (``LedgerRules/EvidenceClass/anchors``), or their entry into the ledger.
+    /// The person's last anchor on or before `day`: their last identity-checked presence
+    /// (``LedgerRules/Kind/identityChecked``: strong, biometric, visit evidence, or a presence kind
+    /// marked `identity_checked`), or their entry into the ledger.
     func anchor(onOrBefore day: Day) throws(Failure) -> Day
+
+    /// The person's last identity-checked presence on or before `day` from a department other
+    /// than `source` (the service's own doors, `corroboration.service_sources`: a face
+    /// verification, a visit, a bureau counter, count as another department for everyone), or
+    /// their entry into the ledger: what corroborates one department (`single_source_months`).
+    func corroboration(excluding source: String, onOrBefore day: Day) throws(Failure) -> Day
+
+    /// The day the person entered the ledger: evidence observed before it is history.
+    func entry() throws(Failure) -> Day
 
     /// What a first death record on `death` corrects in what the store already holds: the
     /// certifications that rested on evidence observed after it (voided) and the signs of life
@@ -23,7 +33,8 @@ public protocol EvidenceFacts {
 
 extension LedgerRules.EvidenceClass {
     /// Strong, biometric and visit evidence: certifies at once, and anchors the behaviour model
-    /// (behaviour alone carries a person only `anchor_months` past the last such evidence).
+    /// (behaviour alone carries a person only `anchor_months` past the last such evidence). The
+    /// presence kinds marked `identity_checked` anchor too (``LedgerRules/Kind/identityChecked``).
     public var anchors: Bool {
         switch self {
         case .strong, .biometric, .visit: true
@@ -48,9 +59,19 @@ extension DeferralRules {
     ) throws(Facts.Failure) -> [LedgerChange] {
         let cause = described ?? ""
         switch kind.class {
-        case .strong, .biometric, .visit:
+        case .biometric, .visit:
+            guard day >= (try facts.entry()) else { return [] }  // before entry: history
             return certify(&ledger, on: day, cause: cause)
+        case .strong:
+            guard day >= (try facts.entry()) else { return [] }
+            // The service's own counters are never one department among others.
+            if rules.corroboration.service_sources.contains(kind.source) { return certify(&ledger, on: day, cause: cause) }
+            // One department's strong evidence carries a person only so long without another's.
+            let (limit, bound) = singleSourceLimit(
+                kind.source, corroborated: try facts.corroboration(excluding: kind.source, onOrBefore: day))
+            return certify(&ledger, on: day, within: limit, behaviour: false, cause: cause, bound: bound)
         case .death:
+            // A death record counts whenever it was observed: paying the dead is the worse error.
             let changes = recordDeath(&ledger, on: day, cause: cause)
             guard !changes.isEmpty else { return [] }
             return changes + (try facts.lookBack(death: day))
@@ -60,18 +81,28 @@ extension DeferralRules {
             if ledger.status == .deceased { return certify(&ledger, on: day, cause: cause) }
             guard Self.mayMove(ledger, on: day), behaviourCouldMove(ledger, on: day, limit: nil) else { return [] }
             let anchor = try facts.anchor(onOrBefore: day)
-            guard behaviourCouldMove(ledger, on: day, limit: anchor.adding(months: rules.behaviour_model.anchor_months)) else {
-                return []
-            }
+            var limit = anchor.adding(months: rules.behaviour_model.anchor_months)
+            guard behaviourCouldMove(ledger, on: day, limit: limit), day >= (try facts.entry()) else { return [] }
             let score = score(try facts.window(endingOn: day), endingOn: day)
             guard score.certifies else { return [] }
-            guard described != nil else { return certifyByBehaviour(&ledger, on: day, anchor: anchor, cause: "") }
+            let months = rules.behaviour_model.anchor_months
+            var bound: (Day) -> String = { "behaviour carries the person only to \($0), \(months) months after \(anchor)" }
+            if score.presenceSources.count == 1 {
+                // In person only through one department: it carries the person alone.
+                let single = singleSourceLimit(
+                    score.presenceSources[0],
+                    corroborated: try facts.corroboration(excluding: score.presenceSources[0], onOrBefore: day))
+                if single.limit < limit { (limit, bound) = single }
+            }
+            guard described != nil else {
+                return certify(&ledger, on: day, within: limit, behaviour: true, cause: "", bound: { _ in "" })
+            }
             let sources = score.sources.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return certifyByBehaviour(
-                &ledger, on: day, anchor: anchor,
+            return certify(
+                &ledger, on: day, within: limit, behaviour: true,
                 cause: String(
                     format: "behaviour model P=%.3f from %@, in person: %@ (latest: %@)", score.probability, sources,
-                    score.presenceKinds.joined(separator: ", "), cause))
+                    score.presenceKinds.joined(separator: ", "), cause), bound: bound)
         }
     }
 

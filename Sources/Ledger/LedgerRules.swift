@@ -38,7 +38,76 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var proves: Proof?
         /// Why the kind proves what it proves (documentation for whoever edits the catalogue).
         public var why: String?
+        /// Presence kinds only: true when a third party checks the face against the ID (a rail
+        /// gate, a border, a hotel desk, a bank counter, a SIM real-name check): identity-checked
+        /// presence, which anchors the behaviour model (``identityChecked``). A clinic visit on an
+        /// insurance card is presence but not this: the card can be borrowed.
+        public var identity_checked: Bool?
         public var label: String
+
+        /// Identity-checked presence: strong, biometric and visit evidence (a public office, this
+        /// service's face check, community staff saw the person), and the presence kinds marked
+        /// `identity_checked`. Behaviour carries a person only while such presence appears within
+        /// `anchor_months`; it is also what corroborates one department (`single_source_months`).
+        public var identityChecked: Bool {
+            switch `class` {
+            case .strong, .biometric, .visit: true
+            case .reference: proves == .presence && identity_checked == true
+            case .death: false
+            }
+        }
+
+        /// A person-to-person check: someone checked the person face to face (a visit, this
+        /// service's face verification, a counter or an office): strong, biometric or visit
+        /// evidence, except unattended kinds (``LedgerRules/unattendedKinds``). Only such a check
+        /// ends a hold placed by a rule (a hidden-death sign).
+        public var confirmsInPerson: Bool {
+            switch `class` {
+            case .biometric, .visit: true
+            case .strong: !LedgerRules.unattendedKinds.contains(kind)
+            case .reference, .death: false
+            }
+        }
+    }
+
+    /// Strong kinds no person attends: a camera's 1:1 match at a pharmacy or a community centre
+    /// (`video_confirmation`) certifies and anchors, but does not end a rule's hold, which waits
+    /// for someone who checked the person face to face.
+    public static let unattendedKinds: Set<String> = ["video_confirmation"]
+
+    /// Corroboration: how long one department may carry a person alone, and how many rows a day
+    /// one source may deliver about one person before the rest wait for review.
+    public struct Corroboration: Sendable, Codable, Equatable {
+        public var about: String?
+        /// A certification resting on one department (its strong evidence, or behaviour whose
+        /// presence kinds all come from it) never moves the deadline past the person's last
+        /// identity-checked presence from another department (or their entry) plus this.
+        public var single_source_months: Int
+        /// Rows beyond this many for one person from one source on one observed day are held for
+        /// an operator's review, not applied.
+        public var max_events_per_day: Int
+        /// The pension service's own doors (its face verification, its community staff, its
+        /// counters): their identity-checked presence corroborates any department, and their strong
+        /// evidence is never capped as one department's.
+        public var service_sources: [String]
+
+        /// What a database whose stored rules predate these fields applies.
+        public static let standard = Corroboration(
+            about: nil, single_source_months: 24, max_events_per_day: 20,
+            service_sources: ["community_office", "fastcert", "social_security_bureau"])
+    }
+
+    /// What the sightings at camera sites (pharmacies, community centres) read.
+    public struct Sightings: Sendable, Codable, Equatable {
+        public var about: String?
+        /// Two `other_face` sightings within this many days put the person on the attention list,
+        /// open a field check and hold the payment.
+        public var other_face_window_days: Int
+        /// A sighting captured more than this many days before it is received is refused.
+        public var max_capture_age_days: Int
+
+        /// What a database whose stored rules predate these fields applies.
+        public static let standard = Sightings(about: nil, other_face_window_days: 30, max_capture_age_days: 7)
     }
 
     public struct BehaviourModel: Sendable, Codable, Equatable {
@@ -69,6 +138,14 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public var min_possession_events: Int
         /// ...in this many recent days.
         public var possession_recent_days: Int
+        /// Presence that is not identity-checked (a clinic on an insurance card) and comes from one
+        /// department alone keeps the sign off at most this many days after the person's last
+        /// identity-checked presence (or entry): a colluding clinic cannot hide a death for ever.
+        /// Nil in rules stored before it: ``uncorroboratedPresenceDays``.
+        public var uncorroborated_presence_days: Int?
+
+        /// `uncorroborated_presence_days`, or the shipped 365 for rules stored before it.
+        public var uncorroboratedPresenceDays: Int { uncorroborated_presence_days ?? 365 }
     }
 
     /// The service ledger: who needs more than a message when warned.
@@ -99,6 +176,10 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var hidden_death: HiddenDeath
     public var service_ledger: ServiceLedger
     public var overrides: Overrides
+    /// How long one department may carry a person alone; bursts held for review.
+    public var corroboration: Corroboration
+    /// What camera sightings read.
+    public var sightings: Sightings
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -110,7 +191,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
-            service_ledger, overrides,
+            service_ledger, overrides, corroboration, sightings,
             reminder_text, kinds
     }
 
@@ -126,6 +207,9 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         hidden_death = try c.decode(HiddenDeath.self, forKey: .hidden_death)
         service_ledger = try c.decode(ServiceLedger.self, forKey: .service_ledger)
         overrides = try c.decode(Overrides.self, forKey: .overrides)
+        // Rules stored before these sections apply their standard values.
+        corroboration = try c.decodeIfPresent(Corroboration.self, forKey: .corroboration) ?? .standard
+        sightings = try c.decodeIfPresent(Sightings.self, forKey: .sightings) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -244,6 +328,29 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         guard hidden.min_possession_events > 0 else {
             throw fail("hidden_death.min_possession_events", "must be positive, not \(hidden.min_possession_events)")
         }
+        guard hidden.uncorroboratedPresenceDays >= hidden.presence_gap_days, hidden.uncorroboratedPresenceDays <= 3650 else {
+            throw fail(
+                "hidden_death.uncorroborated_presence_days",
+                "must be presence_gap_days (\(hidden.presence_gap_days)) to 3650, not \(hidden.uncorroboratedPresenceDays)")
+        }
+        let longest = service_period_months.values.max() ?? 24
+        guard (longest...120).contains(corroboration.single_source_months) else {
+            throw fail(
+                "corroboration.single_source_months",
+                "must be the longest service period (\(longest) months) to 120, not \(corroboration.single_source_months)")
+        }
+        for source in corroboration.service_sources where !sources.contains(source) {
+            throw fail("corroboration.service_sources", "\(source) reports no kind of the catalogue")
+        }
+        guard (1...10_000).contains(corroboration.max_events_per_day) else {
+            throw fail("corroboration.max_events_per_day", "must be 1 to 10000, not \(corroboration.max_events_per_day)")
+        }
+        guard (1...365).contains(sightings.other_face_window_days) else {
+            throw fail("sightings.other_face_window_days", "must be 1 to 365, not \(sightings.other_face_window_days)")
+        }
+        guard (0...90).contains(sightings.max_capture_age_days) else {
+            throw fail("sightings.max_capture_age_days", "must be 0 to 90, not \(sightings.max_capture_age_days)")
+        }
         guard (0...130).contains(service_ledger.home_visit_age_living_alone) else {
             throw fail("service_ledger.home_visit_age_living_alone", "must be 0 to 130, not \(service_ledger.home_visit_age_living_alone)")
         }
@@ -274,6 +381,12 @@ public struct LedgerRules: Sendable, Codable, Equatable {
             case (_, nil, nil): break
             case (_, _, _): throw fail(field, "is \(kind.class.rawValue): only reference kinds carry a weight and a proof")
             }
+            if kind.identity_checked == true, kind.class != .reference || kind.proves != .presence {
+                throw fail(
+                    "\(field).identity_checked",
+                    "only a presence kind is marked identity_checked (strong, biometric and visit evidence is identity-checked by its class)"
+                )
+            }
         }
         for name in attention.inpatient_kinds where kind(name)?.class != .reference {
             throw fail("attention.inpatient_kinds", "\(name) is not a reference kind of the catalogue")
@@ -303,6 +416,9 @@ public struct LedgerRules: Sendable, Codable, Equatable {
             if kind.source != before.source { changed.append("source \(before.source) to \(kind.source)") }
             if kind.proves != before.proves {
                 changed.append("proves \(before.proves?.rawValue ?? "nothing") to \(kind.proves?.rawValue ?? "nothing")")
+            }
+            if (kind.identity_checked ?? false) != (before.identity_checked ?? false) {
+                changed.append("identity_checked \(before.identity_checked ?? false) to \(kind.identity_checked ?? false)")
             }
             guard !changed.isEmpty else { continue }
             guard !why.isEmpty, why != before.why?.trimmingCharacters(in: .whitespacesAndNewlines) else {

@@ -307,9 +307,10 @@ public struct CitySimulation: Sendable {
             }
             guard death >= measured else { continue }
             deaths += 1
-            // Payments stop when the ledger records the death or a suspension (a death record is
-            // about the day of death, and arrives days to months later).
-            let stop = events.first { ($0.kind == .deceased || $0.kind == .suspended) && $0.recorded >= death }?.recorded
+            // Payments stop when the ledger records the death, a suspension or a rule's hold (a
+            // death record is about the day of death, and arrives days to months later).
+            let stop = events.first { ($0.kind == .deceased || $0.kind == .suspended || $0.kind == .held) && $0.recorded >= death }?
+                .recorded
             let stoppedBefore =
                 events.last { $0.kind == .suspended || $0.kind == .resumed }.map { $0.kind == .suspended && $0.day < death } ?? false
             if person.hidden {

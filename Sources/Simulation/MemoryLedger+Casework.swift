@@ -26,6 +26,18 @@ extension MemoryLedger {
     public func complete(_ task: Task, outcome: Outcome, on day: Day) {
         today = day
         guard isOpen(task) else { return }
+        if task.kind == .fieldCheck, outcome == .unreachable {
+            // The store's escalate: a second unreachable answer with no person-to-person check
+            // since the first stays open, escalated.
+            if escalated.contains(task) { return }
+            let p = task.person
+            if let previous = persons[p].lastUnreachable, (persons[p].lastInPerson ?? previous) <= previous {
+                escalated.insert(task)
+                persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+                return
+            }
+            persons[p].lastUnreachable = max(persons[p].lastUnreachable ?? day, day)
+        }
         close(task)
         tasks[task]?.outcome = outcome.rawValue
         let kind: String
@@ -59,7 +71,8 @@ extension MemoryLedger {
         for p in persons.indices where persons[p].ledger.status != .deceased {
             let person = persons[p]
             let standing = Payroll.Standing(
-                status: person.ledger.status, suspendedOn: person.ledger.suspendedOn, deathDay: person.ledger.deathDay, heldSince: nil,
+                status: person.ledger.status, suspendedOn: person.ledger.suspendedOn, deathDay: person.ledger.deathDay,
+                heldSince: person.heldSince,
                 firstMonth: max(epoch, Month(person.enrolled)))
             for payment in Payroll.payments(standing, run: month, paid: person.paid) {
                 persons[p].paid.insert(payment.month)

@@ -71,9 +71,22 @@ public final class MemoryLedger {
         var raised: Set<LedgerChange.Kind> = []
         /// Recent reference rows in delivery order (kind index, observed day).
         var window: [(kind: Int32, day: Int32)] = []
-        /// Observed days of strong, biometric and visit rows (the anchor), in delivery order.
-        var anchors: [Int32] = []
+        /// Identity-checked presence rows (the anchor: strong, biometric, visit, and the presence
+        /// kinds marked identity_checked), in delivery order.
+        var anchors: [(kind: Int32, day: Int32)] = []
         var lastPresence: Int32?
+        /// The last identity-checked presence observed.
+        var lastIdentity: Int32?
+        /// Presence rows that are not identity-checked (a clinic), observed after `lastIdentity`
+        /// (older ones are dropped as it moves): the hidden-death rule's second sign counts their
+        /// departments.
+        var unchecked: [(source: Int32, day: Int32)] = []
+        /// The day a rule's hold was placed, while it is in force (nothing paid from the next run).
+        var heldSince: Day?
+        /// The last day a field check was answered unreachable, and the last person-to-person
+        /// check observed: a second unreachable answer with none between escalates.
+        var lastUnreachable: Day?
+        var lastInPerson: Day?
         var possession: [(kind: Int32, day: Int32)] = []
         var lastInpatient: Int32?
         var events: [Event] = []
@@ -83,6 +96,8 @@ public final class MemoryLedger {
 
     var persons: [Person] = []
     public internal(set) var tasks: [Task: TaskState] = [:]
+    /// Field checks escalated to the street office (open until answered otherwise or certified).
+    public internal(set) var escalated = Set<Task>()
     /// The open tasks, by person (a certification or a death closes a person's).
     var openByPerson: [Int: Set<Task>] = [:]
     /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
@@ -95,6 +110,9 @@ public final class MemoryLedger {
     public internal(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
 
     let anchorKind: [Bool]
+    /// Each kind's department, as an index into `sources`.
+    let kindSource: [Int32]
+    let sources: [String]
     let presenceKind: [Bool]
     let possessionKind: [Bool]
     let inpatientKind: [Bool]
@@ -105,7 +123,9 @@ public final class MemoryLedger {
     public init(rules: LedgerRules) {
         self.rules = rules
         deferral = DeferralRules(rules: rules)
-        anchorKind = rules.kinds.map(\.class.anchors)
+        anchorKind = rules.kinds.map(\.identityChecked)
+        sources = Array(Set(rules.kinds.map(\.source))).sorted()
+        kindSource = rules.kinds.map { [sources] kind in Int32(sources.firstIndex(of: kind.source)!) }
         presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
         possessionKind = rules.kinds.map { $0.class == .reference && $0.proves == .possession }
         inpatientKind = rules.kinds.map { rules.attention.inpatient_kinds.contains($0.kind) }
@@ -189,12 +209,20 @@ public final class MemoryLedger {
         // The rows the rule's facts read, kept in place: a copy of the person would copy their
         // arrays on every append.
         if anchorKind[row.kind] {
-            persons[p].anchors.append(day)
+            persons[p].anchors.append((Int32(row.kind), day))
             persons[p].lastPresence = max(persons[p].lastPresence ?? day, day)
-        } else if kind.class == .reference {
+            if day > persons[p].lastIdentity ?? .min {
+                persons[p].lastIdentity = day
+                persons[p].unchecked.removeAll { $0.day <= day }
+            }
+        }
+        if kind.class == .reference {
             forgetWindow(p, before: Int32(today.daysSinceEpoch))
             persons[p].window.append((Int32(row.kind), day))
             if presenceKind[row.kind] { persons[p].lastPresence = max(persons[p].lastPresence ?? day, day) }
+            if presenceKind[row.kind], !anchorKind[row.kind], day > persons[p].lastIdentity ?? .min {
+                persons[p].unchecked.append((kindSource[row.kind], day))
+            }
             if possessionKind[row.kind] { persons[p].possession.append((Int32(row.kind), day)) }
             if inpatientKind[row.kind] { persons[p].lastInpatient = max(persons[p].lastInpatient ?? day, day) }
         }
@@ -202,9 +230,16 @@ public final class MemoryLedger {
         let changes = deferral.apply(
             kind, on: row.day, cause: nil, to: &ledger,
             facts: Facts(memory: self, person: p, window: persons[p].window, windowDays: Int32(rules.behaviour_model.window_days)))
-        guard !changes.isEmpty else { return }
-        persons[p].ledger = ledger
-        record(changes, p, evidence: kind.class)
+        if !changes.isEmpty {
+            persons[p].ledger = ledger
+            record(changes, p, evidence: kind.class)
+        }
+        if kind.confirmsInPerson { persons[p].lastInPerson = max(persons[p].lastInPerson ?? row.day, row.day) }
+        // A person-to-person check on or after a rule's hold ends it (the store's endRuleHolds).
+        if kind.confirmsInPerson, let held = persons[p].heldSince, row.day >= held {
+            persons[p].heldSince = nil
+            persons[p].events.append(Event(kind: .released, day: today, recorded: today, deadline: nil, evidenceClass: nil))
+        }
     }
 
     /// The evidence rule's facts (``EvidenceFacts``) for one person, from their compact rows. The
@@ -230,13 +265,24 @@ public final class MemoryLedger {
 
         func anchor(onOrBefore day: Day) -> Day { memory.anchorDay(person, onOrBefore: Int32(day.daysSinceEpoch)) }
 
+        func corroboration(excluding source: String, onOrBefore day: Day) -> Day {
+            memory.anchorDay(person, onOrBefore: Int32(day.daysSinceEpoch), excluding: source)
+        }
+
+        func entry() -> Day { memory.persons[person].enrolled }
+
         func lookBack(death: Day) -> [LedgerChange] { [] }
     }
 
-    func anchorDay(_ p: Int, onOrBefore day: Int32) -> Day {
-        let person = persons[p]
-        var best = Int32(person.enrolled.daysSinceEpoch)
-        for a in person.anchors where a <= day && a > best { best = a }
+    /// The last identity-checked presence on or before `day` (from a department other than
+    /// `excluding`, a face verification and a visit counting for everyone), or the entry.
+    func anchorDay(_ p: Int, onOrBefore day: Int32, excluding source: String? = nil) -> Day {
+        var best = Int32(persons[p].enrolled.daysSinceEpoch)
+        let excluded = source.flatMap { sources.firstIndex(of: $0) }.map(Int32.init)
+        for a in persons[p].anchors where a.day <= day && a.day > best {
+            if let excluded, kindSource[Int(a.kind)] == excluded, !rules.corroboration.service_sources.contains(source!) { continue }
+            best = a.day
+        }
         return Day(daysSinceEpoch: Int(best))
     }
 
@@ -331,11 +377,10 @@ public final class MemoryLedger {
         let historyStart = today - Int32(rule.history_days)
         for p in persons.indices where persons[p].possession.count >= rule.min_possession_events {
             forgetPossession(p, before: today)
-            guard persons[p].possession.count >= rule.min_possession_events, persons[p].ledger.status == .active,
-                let seen = persons[p].lastPresence, seen < gapStart, seen >= historyStart
-            else {
-                continue
-            }
+            guard persons[p].possession.count >= rule.min_possession_events, persons[p].ledger.status == .active else { continue }
+            let corroborated = max(Int32(persons[p].enrolled.daysSinceEpoch), persons[p].lastIdentity ?? .min)
+            let first = persons[p].lastPresence.map { $0 < gapStart && $0 >= historyStart } ?? false
+            guard first || corroborated <= today - Int32(rule.uncorroboratedPresenceDays) else { continue }
             let person = persons[p]
             // The store counts the rows observed from the recent days' start to today. (It takes
             // rows up to a day after their delivery; the simulator delivers none dated after the
@@ -343,14 +388,34 @@ public final class MemoryLedger {
             let counted = person.possession.filter { $0.day <= today }
             guard counted.count >= rule.min_possession_events else { continue }
             let kinds = Set(counted.map { rules.kinds[Int($0.kind)].kind }).sorted()
-            guard
-                deferral.hiddenDeathSign(
+            if first, let seen = person.lastPresence,
+                let sign = deferral.hiddenDeathSign(
                     lastPresence: Day(daysSinceEpoch: Int(seen)), possessionEvents: counted.count, possessionKinds: kinds,
-                    ledger: person.ledger, on: day) != nil
+                    ledger: person.ledger, on: day)
+            {
+                raiseSign(p, sign, key: Day(daysSinceEpoch: Int(seen)), on: day)
+                continue
+            }
+            // The second sign: presence only from one department that does not check the face.
+            let departments = Set(person.unchecked.filter { $0.day > corroborated && $0.day <= today }.map(\.source)).sorted()
+                .map { sources[Int($0)] }
+            guard
+                let sign = deferral.uncorroboratedSign(
+                    corroborated: Day(daysSinceEpoch: Int(corroborated)), presenceSources: departments, possessionEvents: counted.count,
+                    possessionKinds: kinds, ledger: person.ledger, on: day)
             else { continue }
-            guard openTask(Task(person: p, kind: .attention, keyDay: Day(daysSinceEpoch: Int(seen))), on: day) else { continue }
-            openTask(Task(person: p, kind: .fieldCheck, keyDay: person.ledger.deadline), on: day)
-            persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+            raiseSign(p, sign, key: Day(daysSinceEpoch: Int(corroborated)), on: day)
+        }
+    }
+
+    /// The store's raiseSign: once per key day, attention, a field check and a rule's hold.
+    func raiseSign(_ p: Int, _ sign: String, key: Day, on day: Day) {
+        guard openTask(Task(person: p, kind: .attention, keyDay: key), on: day) else { return }
+        openTask(Task(person: p, kind: .fieldCheck, keyDay: persons[p].ledger.deadline), on: day)
+        persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+        if persons[p].heldSince == nil {
+            persons[p].heldSince = day
+            persons[p].events.append(Event(kind: .held, day: day, recorded: day, deadline: nil, evidenceClass: nil))
         }
     }
 }

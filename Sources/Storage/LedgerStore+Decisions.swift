@@ -265,6 +265,49 @@ extension LedgerStore {
         }
     }
 
+    /// Holds a person's payment by a rule (`rule`, an actor such as
+    /// ``DeferralRules/hiddenDeathActor``) from the next payroll run, in the caller's write: a
+    /// `hold` decision in force with no expiry (`until` NULL), `cause` as its reason, the rules
+    /// version recorded, and a `held` ledger event. It ends when a person-to-person check
+    /// confirms the person (``endRuleHolds(of:confirmedBy:observed:by:on:now:_:)``) or an operator
+    /// releases it. Nothing for a person recorded deceased (nothing is paid) or already under a
+    /// hold in force (it already stops payment). Returns the decision's id, or nil.
+    @discardableResult
+    func placeRuleHold(person: String, cause: String, rule: String, on day: Day, _ db: Database) throws -> Int64? {
+        guard
+            try String.fetchOne(db, sql: "SELECT status FROM person WHERE id = ?", arguments: [person]).map({ $0 != "deceased" })
+                ?? false,
+            try openDecision(.hold, of: person, db) == nil
+        else { return nil }
+        var decision = DecisionRow(
+            personId: person, kind: Decision.Kind.hold.rawValue, until: nil, reason: cause, status: "in_force", requestedBy: rule,
+            requestedOn: day.description, rulesVersion: self.rulesVersion)
+        try decision.insert(db)
+        try Self.record(
+            [DecisionRules.heldByRule(decision.id!, reason: cause, on: day)], person: person, evidence: nil, actor: rule,
+            at: Self.timestamp(), rules: self.rulesVersion, db)
+        return decision.id
+    }
+
+    /// Ends the person's holds placed by a rule (requested by `rule:...`) when evidence of `kind`
+    /// observed on `observed`, on or after the hold was placed, is a person-to-person check
+    /// (``LedgerRules/Kind/confirmsInPerson``: a visit, a face verification, a counter), recorded by
+    /// `actor` on `day`. The next payroll run pays the months the hold kept back.
+    func endRuleHolds(
+        of person: String, confirmedBy kind: LedgerRules.Kind, observed: Day, by actor: String, on day: Day, now: String, _ db: Database
+    ) throws {
+        guard kind.confirmsInPerson else { return }
+        let holds = try DecisionRow.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM decision WHERE person_id = ? AND kind = 'hold' AND status = 'in_force'
+                  AND requested_by LIKE 'rule:%' AND requested_on <= ?
+                """, arguments: [person, observed.description])
+        for var hold in holds {
+            try end(&hold, by: actor, reason: "confirmed in person: \(kind.kind) observed \(observed)", on: day, now: now, db)
+        }
+    }
+
     /// The sweep's part: holds whose expiry has come end, released by `sweep`.
     func releaseExpiredHolds(on day: Day, now: String, into report: inout SweepReport, _ db: Database) throws {
         let expired = try DecisionRow.fetchAll(

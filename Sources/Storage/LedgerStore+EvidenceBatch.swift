@@ -85,6 +85,7 @@ extension LedgerStore {
                                 AND a.person_id = b.person_id AND a.seq < b.seq)
                 """)
         report.alreadyPresent += db.changesCount
+        try holdBursts(batch, into: &report, db)
         // A day before the person's birth cannot be about them (EvidenceAdmission, per person); checked on
         // the new rows only, so a re-delivered feed costs nothing more.
         let beforeBirth = try Row.fetchAll(
@@ -97,6 +98,72 @@ extension LedgerStore {
             let entry = batch.entries[row["seq"]]
             report.refuse(entry.line, EvidenceAdmission.refusal(observed: entry.day, birth: Day(row["birth_date"] as String)!) ?? "")
             try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [row["seq"] as Int])
+        }
+    }
+
+    /// Takes out of the batch, into `evidence_review` (held, not applied), the rows beyond
+    /// `corroboration.max_events_per_day` for one person from one source on one observed day
+    /// (counting what is already stored): a burst is not a day's life. A row already held is
+    /// present, as a row already stored is. The report counts them and says why.
+    func holdBursts(_ batch: PreparedBatch, into report: inout ImportReport, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM temp.evidence_batch AS b
+                WHERE EXISTS (SELECT 1 FROM evidence_review r WHERE r.source = b.source AND r.external_id = b.external_id
+                                AND r.person_id = b.person_id)
+                """)
+        report.alreadyPresent += db.changesCount
+        let limit = rules.corroboration.max_events_per_day
+        let burst = try Row.fetchAll(
+            db,
+            sql: """
+                WITH groups AS (
+                    SELECT person_id, source, observed_day, count(*) AS n FROM temp.evidence_batch
+                    GROUP BY person_id, source, observed_day
+                ),
+                heavy AS (
+                    SELECT g.person_id, g.source, g.observed_day, g.n,
+                        (SELECT count(*) FROM evidence e WHERE e.person_id = g.person_id AND e.observed_day = g.observed_day
+                           AND e.source = g.source) AS stored
+                    FROM groups g
+                )
+                SELECT b.seq, h.n + h.stored AS total, h.stored FROM heavy h
+                JOIN temp.evidence_batch b ON b.person_id = h.person_id AND b.source = h.source AND b.observed_day = h.observed_day
+                WHERE h.n + h.stored > ?
+                ORDER BY b.seq
+                """, arguments: [limit])
+        guard !burst.isEmpty else { return }
+        var rank: [String: Int] = [:]
+        var heldSeqs: [Int] = []
+        var why: [String: (total: Int, held: Int)] = [:]
+        for row in burst {
+            let seq: Int = row["seq"]
+            let entry = batch.entries[seq]
+            let group = "\(entry.id) \(entry.kind.source) \(entry.day)"
+            let n = rank[group, default: row["stored"]] + 1
+            rank[group] = n
+            guard n > limit else { continue }
+            heldSeqs.append(seq)
+            why[group, default: (row["total"], 0)].held += 1
+        }
+        let now = Self.timestamp()
+        for seq in heldSeqs {
+            let entry = batch.entries[seq]
+            let reason =
+                "more than \(limit) rows for this person from \(entry.kind.source) observed \(entry.day) (corroboration.max_events_per_day): held for review"
+            try db.execute(
+                sql: """
+                    INSERT INTO evidence_review (source, external_id, person_id, kind, class, observed_day, observed_at, payload, received_at,
+                        delivered_by, reason)
+                    SELECT source, external_id, person_id, kind, class, observed_day, observed_at, payload, ?, ?, ?
+                    FROM temp.evidence_batch WHERE seq = ?
+                    """, arguments: [now, batch.delivery.by, reason, seq])
+            try db.execute(sql: "DELETE FROM temp.evidence_batch WHERE seq = ?", arguments: [seq])
+        }
+        report.held += heldSeqs.count
+        for (group, counts) in why.sorted(by: { $0.key < $1.key }) {
+            report.heldWhy.append(
+                "\(counts.total) rows for \(group) (more than corroboration.max_events_per_day \(limit)): \(counts.held) held for review")
         }
     }
 
@@ -180,11 +247,15 @@ extension LedgerStore {
                 index += 1
                 let changes = try changes(
                     for: row.kind, on: row.day, person: person, upTo: evidenceID, by: batch.delivery.by, ledger: &ledger, db)
-                guard !changes.isEmpty else { continue }
-                changed = true
-                try Self.keep(
-                    changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report,
-                    rules: self.rulesVersion, db)
+                if !changes.isEmpty {
+                    changed = true
+                    try Self.keep(
+                        changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report,
+                        rules: self.rulesVersion, db)
+                }
+                try endRuleHolds(
+                    of: person, confirmedBy: row.kind, observed: row.day, by: batch.delivery.by, on: batch.delivery.receivedOn, now: now, db
+                )
             }
             if changed { try Self.save(ledger, person: person, db) }
         }
@@ -250,6 +321,8 @@ extension LedgerStore {
                 changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report,
                 rules: self.rulesVersion, db)
         }
+        try endRuleHolds(
+            of: entry.id.value, confirmedBy: entry.kind, observed: entry.day, by: delivery.by, on: delivery.receivedOn, now: now, db)
         for (kind, n) in try reevaluate([entry.id.value], on: delivery.receivedOn, now: now, db) { report.changes[kind, default: 0] += n }
         return (report, evidenceID)
     }

@@ -33,22 +33,54 @@ extension LedgerStore {
         }
     }
 
-    /// The person's last anchor on or before `day`: their last evidence of an anchoring class
-    /// (``LedgerRules/EvidenceClass/anchors``: strong, biometric, visit), or their entry into the
-    /// ledger (as known when row `evidenceID` arrived).
+    /// The person's last anchor on or before `day`: their last identity-checked presence
+    /// (``LedgerRules/Kind/identityChecked``: strong, biometric, visit, or a presence kind marked
+    /// `identity_checked`), or their entry into the ledger (as known when row `evidenceID` arrived).
     func anchor(person: String, onOrBefore day: Day, upTo evidenceID: Int64, _ db: Database) throws -> Day {
-        let text = try String.fetchOne(db.cachedStatement(sql: Self.anchorSQL), arguments: [person, person, day.description, evidenceID])
+        let text = try String.fetchOne(
+            db.cachedStatement(sql: anchorSQL(excludingSource: false)), arguments: [person, person, day.description, evidenceID])
         return text.flatMap(Day.init) ?? day
     }
 
-    static let anchorSQL = """
+    /// The person's last identity-checked presence on or before `day` from a department other
+    /// than `source` (a face verification and a visit count for everyone), or their entry.
+    func corroboration(person: String, excluding source: String, onOrBefore day: Day, upTo evidenceID: Int64, _ db: Database) throws
+        -> Day
+    {
+        let text = try String.fetchOne(
+            db.cachedStatement(sql: anchorSQL(excludingSource: true)),
+            arguments: [person, person, day.description, evidenceID, source])
+        return text.flatMap(Day.init) ?? day
+    }
+
+    /// The day the person entered the ledger (the earliest day the ledger takes when unknown).
+    func entry(person: String, _ db: Database) throws -> Day {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT enrolled_on FROM person WHERE id = ?"), arguments: [person])
+            .flatMap(Day.init) ?? EvidenceAdmission.earliest
+    }
+
+    /// SQL true when evidence row `e` is identity-checked presence under these rules.
+    func identityCheckedSQL(_ e: String) -> String {
+        let kinds = rules.kinds.filter { $0.class == .reference && $0.identityChecked }
+            .map { "'\($0.kind.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
+        return "(\(e).class IN ('strong', 'biometric', 'visit') OR (\(e).class = 'reference' AND \(e).kind IN (\(kinds))))"
+    }
+
+    /// `corroboration.service_sources` as SQL literals.
+    var serviceSources: String {
+        rules.corroboration.service_sources.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
+    }
+
+    func anchorSQL(excludingSource: Bool) -> String {
+        """
         SELECT max(d) FROM (
             SELECT enrolled_on AS d FROM person WHERE id = ?
             UNION ALL
-            SELECT max(observed_day) FROM evidence
-            WHERE person_id = ? AND class IN (\(LedgerRules.EvidenceClass.allCases.filter(\.anchors).map { "'\($0.rawValue)'" }.joined(separator: ", ")))
-              AND observed_day <= ? AND id <= ?)
+            SELECT max(observed_day) FROM evidence e
+            WHERE person_id = ? AND \(identityCheckedSQL("e")) AND observed_day <= ? AND id <= ?
+              \(excludingSource ? "AND (e.source <> ? OR e.source IN (\(serviceSources)))" : ""))
         """
+    }
 
     /// What a first death record on `death` corrects: every certification or resumption that
     /// rested on evidence observed after the death is voided, and the signs of life observed after
@@ -104,6 +136,12 @@ struct StoredEvidenceFacts: EvidenceFacts {
     }
 
     func anchor(onOrBefore day: Day) throws -> Day { try store.anchor(person: person, onOrBefore: day, upTo: evidenceID, db) }
+
+    func corroboration(excluding source: String, onOrBefore day: Day) throws -> Day {
+        try store.corroboration(person: person, excluding: source, onOrBefore: day, upTo: evidenceID, db)
+    }
+
+    func entry() throws -> Day { try store.entry(person: person, db) }
 
     func lookBack(death: Day) throws -> [LedgerChange] { try store.lookBack(person: person, death: death, upTo: evidenceID, db) }
 }

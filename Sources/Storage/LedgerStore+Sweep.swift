@@ -101,6 +101,7 @@ extension LedgerStore {
                     + [day.adding(days: -rule.history_days).description, today] + presence + [gapStart, today] + presence
                     + [gapStart, today]))
         var found = 0
+        var signed = Set<String>()
         for person in rows {
             let ledger = Self.ledger(person, at: 1)
             let seen = (person["seen"] as String?).flatMap(Day.init)
@@ -111,15 +112,96 @@ extension LedgerStore {
                     ledger: ledger, on: day),
                 let seen
             else { continue }
-            try openTask(person, kind: "attention", key: seen, reason: sign, on: day, db)
-            guard db.changesCount == 1 else { continue }
-            try openTask(person, kind: "field_check", key: ledger.deadline, reason: sign, on: day, db)
-            try Self.record(
-                [LedgerChange(kind: .attention, day: day, cause: sign)], person: person["id"], evidence: nil, actor: "sweep", at: now,
-                rules: self.rulesVersion, db)
-            found += 1
+            signed.insert(person["id"])
+            if try raiseSign(sign, key: seen, person: person, ledger: ledger, on: day, now: now, db) { found += 1 }
+        }
+        // The second sign: presence only from one department that does not check the face against
+        // the ID since the last identity-checked presence (or entry), uncorroborated_presence_days
+        // or more ago. The candidates are those with no identity-checked presence in that time
+        // (the index on person, class and day), whose presence since is then read.
+        let uncorroborated = rule.uncorroboratedPresenceDays
+        let unchecked = reference.filter { $0.proves == .presence && !$0.identityChecked }.map(\.kind)
+        let quietSince = day.adding(days: -(uncorroborated - 1)).description
+        let lonely = try Row.fetchAll(
+            db,
+            sql: """
+                WITH recent AS (
+                    SELECT person_id, count(*) AS n, group_concat(DISTINCT kind) AS kinds FROM evidence
+                    WHERE kind IN (\(list(possession))) AND observed_day BETWEEN ? AND ?
+                    GROUP BY person_id HAVING count(*) >= ?
+                ),
+                candidate AS (
+                    SELECT p.id AS pid, r.n, r.kinds,
+                        max(p.enrolled_on, coalesce((SELECT max(e.observed_day) FROM evidence e
+                            WHERE e.person_id = p.id AND \(identityCheckedSQL("e")) AND e.observed_day <= ?), p.enrolled_on)) AS ref
+                    FROM recent r JOIN person p ON p.id = r.person_id
+                    WHERE p.status = 'active' AND p.enrolled_on < ?
+                      AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.person_id = p.id AND \(identityCheckedSQL("e"))
+                                        AND e.observed_day BETWEEN ? AND ?)
+                )
+                SELECT p.id, \(Self.ledgerColumns(of: "p")), p.unit_code, c.n, c.kinds, c.ref,
+                    (SELECT group_concat(DISTINCT e.source) FROM evidence e
+                     WHERE e.person_id = c.pid AND e.class = 'reference' AND e.kind IN (\(list(unchecked)))
+                       AND e.observed_day > c.ref AND e.observed_day <= ?) AS sources
+                FROM candidate c JOIN person p ON p.id = c.pid
+                """,
+            arguments: StatementArguments(
+                possession + [day.adding(days: -(rule.possession_recent_days - 1)).description, today, rule.min_possession_events]
+                    + [today, quietSince, quietSince, today] + unchecked + [today]))
+        for person in lonely where !signed.contains(person["id"]) {
+            let ledger = Self.ledger(person, at: 1)
+            guard let ref = (person["ref"] as String?).flatMap(Day.init),
+                let sign = deferral.uncorroboratedSign(
+                    corroborated: ref, presenceSources: ((person["sources"] as String?) ?? "").split(separator: ",").map(String.init),
+                    possessionEvents: person["n"], possessionKinds: (person["kinds"] as String).split(separator: ",").map(String.init),
+                    ledger: ledger, on: day)
+            else { continue }
+            if try raiseSign(sign, key: ref, person: person, ledger: ledger, on: day, now: now, db) { found += 1 }
         }
         return found
+    }
+
+    /// Raises a hidden-death sign once per key day (the last sighting it counts from): the
+    /// person goes on their community's attention list with the cause, a field check opens at once
+    /// for their current deadline, and their payment is held from the next payroll run
+    /// (``placeRuleHold(person:cause:rule:on:_:)``). False when it was raised before.
+    func raiseSign(_ sign: String, key: Day, person: Row, ledger: PersonLedger, on day: Day, now: String, _ db: Database) throws -> Bool {
+        try openTask(person, kind: "attention", key: key, reason: sign, on: day, db)
+        guard db.changesCount == 1 else { return false }
+        try openTask(person, kind: "field_check", key: ledger.deadline, reason: sign, on: day, db)
+        try Self.record(
+            [LedgerChange(kind: .attention, day: day, cause: sign)], person: person["id"], evidence: nil, actor: "sweep", at: now,
+            rules: self.rulesVersion, db)
+        try placeRuleHold(
+            person: person["id"], cause: DeferralRules.ruleHoldReason(sign), rule: DeferralRules.hiddenDeathActor, on: day, db)
+        try recordKeptCertified(person: person["id"], since: key, against: "a hidden-death sign", on: day, by: "sweep", now: now, db)
+        return true
+    }
+
+    /// A conflict naming the sources whose evidence kept the person certified (certifications
+    /// resting on evidence observed after `since`) while another sign says otherwise (`against`:
+    /// a hidden-death sign, a field check that found no one), one per source and deliverer, for
+    /// the person's unit to look into. Nothing when no certification rests on such evidence.
+    func recordKeptCertified(person: String, since: Day, against: String, on day: Day, by actor: String, now: String, _ db: Database) throws
+    {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.source, coalesce(e.delivered_by, 'an unrecorded sender') AS by, count(*) AS n,
+                    group_concat(DISTINCT e.kind) AS kinds, min(e.observed_day) AS first, max(e.observed_day) AS last
+                FROM ledger_event le JOIN evidence e ON e.id = le.evidence_id
+                WHERE le.person_id = ? AND le.kind IN ('certified', 'resumed') AND e.observed_day > ?
+                GROUP BY e.source, e.delivered_by ORDER BY first
+                """, arguments: [person, since.description])
+        let conflicts = rows.map { row in
+            LedgerChange(
+                kind: .conflict, day: day,
+                cause:
+                    "\(row["n"] as Int) certification(s) from \(row["source"] as String) (\((row["kinds"] as String).split(separator: ",").sorted().joined(separator: ", ")), observed \(row["first"] as String) to \(row["last"] as String), delivered by \(row["by"] as String)) kept the person certified against \(against) on \(day)"
+            )
+        }
+        guard !conflicts.isEmpty else { return }
+        try Self.record(conflicts, person: person, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
     }
 
     /// The daily sweep on `day`: a warning and a reminder in the outbox under `warning_months` to the

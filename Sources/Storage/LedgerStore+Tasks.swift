@@ -34,7 +34,7 @@ extension LedgerStore {
         return TaskView(
             id: task.id!, personID: task.personId, name: row["name"], unitCode: task.unitCode, kind: task.kind,
             keyDay: Day(task.keyDay)!, reason: task.reason, status: task.status, outcome: task.outcome, createdOn: Day(task.createdOn)!,
-            phone: task.kind == "phone_call" ? row["phone"] : nil, note: task.note)
+            phone: task.kind == "phone_call" ? row["phone"] : nil, note: task.note, escalatedTo: task.escalatedTo)
     }
 
     /// Completes an open task with what staff found on `day` (and their `note`, at most
@@ -71,6 +71,17 @@ extension LedgerStore {
             if task.kind != "phone_call" && outcome == .reached {
                 throw LedgerError(.taskOutcome, "reached is the outcome of a phone call; a visit is seen-alive, deceased or unreachable")
             }
+            if task.kind == "field_check", outcome == .unreachable,
+                let escalated = try self.escalate(&task, note: kept, by: actor, on: day, db)
+            {
+                return escalated
+            }
+            if task.kind == "field_check", outcome == .unreachable {
+                // Whoever kept the person certified meanwhile is named for the unit to look into.
+                try self.recordKeptCertified(
+                    person: task.personId, since: Day(task.createdOn)!.adding(days: -self.rules.hidden_death.presence_gap_days),
+                    against: "field check \(id) finding no one", on: day, by: actor, now: Self.timestamp(), db)
+            }
             task.status = "done"
             task.outcome = outcome.rawValue
             task.closedOn = day.description
@@ -90,6 +101,46 @@ extension LedgerStore {
             if let problem = report.problems.first { throw LedgerError(.taskOutcome, problem.reason) }
             return report.changes
         }
+    }
+
+    /// A field check answered unreachable when the person's previous one was too, with no
+    /// person-to-person check (``LedgerRules/Kind/confirmsInPerson``) observed since: it does not
+    /// close but stays open, escalated to the street office (the parent of the person's
+    /// community), with an `attention` ledger event saying so. An escalated check answered
+    /// unreachable again stays as it is. Nil when the answer closes the task as usual.
+    func escalate(_ task: inout TaskRow, note: String?, by actor: String, on day: Day, _ db: Database) throws -> [String: Int]? {
+        if task.escalatedTo != nil { return [:] }
+        guard
+            let previous = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT max(closed_on) FROM task
+                    WHERE person_id = ? AND kind = 'field_check' AND status = 'done' AND outcome = 'unreachable'
+                    """, arguments: [task.personId])
+        else { return nil }
+        let unattended = LedgerRules.unattendedKinds.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        let confirmed =
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM evidence WHERE person_id = ? AND observed_day > ?
+                        AND (class IN ('biometric', 'visit') OR (class = 'strong' AND kind NOT IN (\(unattended)))))
+                    """, arguments: [task.personId, previous]) ?? false
+        guard !confirmed else { return nil }
+        let street =
+            try String.fetchOne(
+                db, sql: "SELECT u.parent_code FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?",
+                arguments: [task.personId]) ?? task.unitCode
+        task.escalatedTo = street
+        if let note { task.note = note }
+        try task.update(db)
+        let cause =
+            "field check \(task.id ?? 0) answered unreachable on \(day), as a field check was on \(previous), with no person-to-person "
+            + "check between: escalated to \(street), open"
+        try Self.record(
+            [LedgerChange(kind: .attention, day: day, cause: cause)], person: task.personId, evidence: nil, actor: actor,
+            at: Self.timestamp(), rules: self.rulesVersion, db)
+        return ["escalated": 1]
     }
 
     /// The longest note staff may leave on a task.

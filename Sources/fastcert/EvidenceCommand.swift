@@ -1,11 +1,62 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Storage
 
-/// `fastcert evidence import FILE [--batch N]`
+/// `fastcert evidence import FILE [--batch N]`; `evidence held|release|discard` for rows held for review.
 struct EvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evidence", abstract: "Evidence of life from other departments.", subcommands: [Import.self])
+        commandName: "evidence", abstract: "Evidence of life from other departments.",
+        subcommands: [Import.self, Held.self, Release.self, Discard.self])
+
+    /// `fastcert evidence held --unit CODE [--all]`
+    struct Held: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evidence held for review: rows beyond corroboration.max_events_per_day for one person, source and day.")
+        @Option(help: "The unit code.") var unit: String
+        @Flag(help: "Include rows already released or discarded.") var all = false
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let rows = try await ledger.openLedger().heldEvidence(unit: unit, all: all)
+                for row in rows { print(describe(row)) }
+                print("\(rows.count) row(s) held under \(unit)\(all ? " or decided" : "")")
+            }
+        }
+    }
+
+    /// One held row's decision: `release` applies it, `discard` keeps it unapplied.
+    struct Review: ParsableArguments {
+        @Argument(help: "The held row's id (fastcert evidence held).") var id: Int64
+        @Option(help: "Why (required; auditors read it).") var reason: String
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
+
+        func decide(release: Bool) async throws {
+            let store = try ledger.openLedger()
+            let acting = try await key.acting(
+                LedgerOptions.stores(ledger: store, vault: nil), roles: [.operator], to: "review held evidence")
+            let (row, changes) = try await store.decideHeldEvidence(
+                id, release: release, reason: reason, by: acting.actor, scope: acting.scope, on: ServiceClock.today())
+            print(
+                describe(row)
+                    + (changes.isEmpty
+                        ? "" : "  changes: \(changes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"))
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply a held row as it was delivered (an operator's decision).")
+        @OptionGroup var review: Review
+        func run() async throws { try await reportingFailures { try await review.decide(release: true) } }
+    }
+
+    struct Discard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a held row unapplied for good (an operator's decision).")
+        @OptionGroup var review: Review
+        func run() async throws { try await reportingFailures { try await review.decide(release: false) } }
+    }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -59,4 +110,14 @@ struct EvidenceCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// One line per held row: id, status, person, what, who sent it, why, and who decided.
+func describe(_ row: HeldEvidence) -> String {
+    var parts = [
+        "held \(row.id)", row.status, row.personID, "\(row.kind) from \(row.source) observed \(row.observedDay) (\(row.externalID))",
+        "delivered by \(row.deliveredBy ?? "an unrecorded sender") at \(row.receivedAt)", row.reason,
+    ]
+    if let by = row.decidedBy { parts.append("decided by \(by): \(row.decisionReason ?? "")") }
+    return parts.joined(separator: "  ")
 }

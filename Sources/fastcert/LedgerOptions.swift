@@ -69,6 +69,7 @@ func readInput(_ path: String) throws -> [UInt8] {
 func finish(_ report: ImportReport, what: String) throws {
     for problem in report.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
     var summary = "\(what): \(report.imported) imported, \(report.alreadyPresent) already present, \(report.problems.count) refused"
+    if report.held > 0 { summary += ", \(report.held) held for review (\(report.heldWhy.joined(separator: "; ")))" }
     if !report.changes.isEmpty {
         summary += "; ledger changes: " + report.changes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }

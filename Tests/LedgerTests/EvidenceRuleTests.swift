@@ -17,10 +17,22 @@ struct EvidenceRuleTests {
         typealias Failure = Never
         var events: [DeferralRules.ReferenceEvent] = []
         var anchorDay: Day
+        /// The last identity-checked presence from another department (default: the anchor).
+        var corroborationDay: Day?
+        var entryDay = Day("2020-01-01")!
         var lookBackChanges: [LedgerChange] = []
         var reads: [String] = []
 
         init(anchor: Day) { anchorDay = anchor }
+
+        func corroboration(excluding source: String, onOrBefore day: Day) -> Day {
+            reads.append("corroboration")
+            return corroborationDay ?? anchorDay
+        }
+        func entry() -> Day {
+            reads.append("entry")
+            return entryDay
+        }
 
         func window(endingOn day: Day) -> [DeferralRules.ReferenceEvent] {
             reads.append("window")
@@ -49,7 +61,7 @@ struct EvidenceRuleTests {
             kind: kind.kind, source: kind.source, weight: kind.weight!, day: day(on), presence: kind.proves == .presence)
     }
 
-    @Test("strong, biometric and visit evidence certify at once, reading nothing; they are the anchoring classes")
+    @Test("strong, biometric and visit evidence certify at once, reading the entry (another department's strong reads its corroboration)")
     func anchoring() {
         for name in ["bureau_counter_confirmation", "home_visit"] {
             var ledger = Self.certified()
@@ -57,7 +69,8 @@ struct EvidenceRuleTests {
             let changes = Self.engine.apply(Self.kind(name), on: Self.day("2026-05-01"), cause: "c", to: &ledger, facts: facts)
             #expect(changes.map(\.kind) == [.certified])
             #expect(ledger.deadline == Self.day("2027-05-01"))
-            #expect(facts.reads.isEmpty)
+            // The service's own counter and visit are never one department among others: no corroboration read.
+            #expect(facts.reads == ["entry"])
         }
         #expect(LedgerRules.EvidenceClass.allCases.filter(\.anchors) == [.strong, .biometric, .visit])
     }
@@ -124,7 +137,7 @@ struct EvidenceRuleTests {
         #expect(change.cause.hasPrefix("behaviour model P="))
         #expect(change.cause.contains("(latest: latest)"))
         #expect(ledger.deadline == Self.day("2027-03-01"))
-        #expect(facts.reads == ["anchor", "window"])
+        #expect(facts.reads == ["anchor", "entry", "window"])
     }
 
     @Test("without a cause (the simulator's) the same ledger and changes, the causes left empty")
@@ -148,6 +161,40 @@ struct EvidenceRuleTests {
         let changes = Self.engine.apply(
             Self.kind("atm_withdrawal"), on: Self.day("2026-05-01"), cause: "c", to: &ledger, facts: facts)
         #expect(changes.isEmpty && ledger == Self.certified())
-        #expect(facts.reads == ["anchor", "window"])
+        #expect(facts.reads == ["anchor", "entry", "window"])
+    }
+
+    @Test("evidence observed before entry moves nothing; a death record before it still counts")
+    func beforeEntry() {
+        var ledger = Self.certified()
+        let facts = Facts(anchor: Self.day("2026-01-10"))
+        facts.entryDay = Self.day("2026-03-01")
+        for name in ["bureau_counter_confirmation", "face_verification_kiosk", "home_visit"] {
+            #expect(Self.engine.apply(Self.kind(name), on: Self.day("2026-02-01"), cause: "c", to: &ledger, facts: facts).isEmpty)
+        }
+        #expect(ledger == Self.certified())
+        let death = Self.engine.apply(
+            Self.kind("hospital_death_certificate"), on: Self.day("2026-02-01"), cause: "c", to: &ledger, facts: facts)
+        #expect(death.map(\.kind) == [.deceased])
+    }
+
+    @Test("one department's strong evidence carries a person only single_source_months past another's identity-checked presence")
+    func singleSource() throws {
+        var ledger = Self.certified()
+        let facts = Facts(anchor: Self.day("2026-01-10"))
+        facts.corroborationDay = Self.day("2025-01-01")  // limit 2027-01-01 with 24 months
+        let months = Self.rules.corroboration.single_source_months
+        let limit = Self.day("2025-01-01").adding(months: months)
+        let changes = Self.engine.apply(
+            Self.kind("health_commission_confirmation"), on: Self.day("2026-06-01"), cause: "c", to: &ledger, facts: facts)
+        let change = try #require(changes.first)
+        #expect(ledger.deadline == max(limit, Self.certified().deadline))
+        #expect(change.cause.contains("health_commission alone carries the person only to"))
+        // Past the limit it certifies nothing.
+        var late = Self.certified()
+        #expect(
+            Self.engine.apply(
+                Self.kind("health_commission_confirmation"), on: limit.adding(days: 1), cause: "c", to: &late, facts: facts
+            ).isEmpty)
     }
 }

@@ -25,6 +25,10 @@ public struct ImportReport: Sendable, Equatable {
     public var committed = true
     /// Ledger changes the import caused (certifications, deaths, conflicts...), by kind.
     public var changes: [String: Int] = [:]
+    /// Rows stored held for an operator's review, not applied (a burst beyond the rules'
+    /// `corroboration.max_events_per_day`), and why, one line per person, source and day.
+    public var held = 0
+    public var heldWhy: [String] = []
 
     public init() {}
 
@@ -38,5 +42,7 @@ public struct ImportReport: Sendable, Equatable {
         alreadyPresent += batch.alreadyPresent
         problems += batch.problems
         changes.merge(batch.changes, uniquingKeysWith: +)
+        held += batch.held
+        heldWhy += batch.heldWhy
     }
 }

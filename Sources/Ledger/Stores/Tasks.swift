@@ -20,11 +20,15 @@ public struct TaskView: Sendable, Equatable {
     public var phone: String?
     /// What staff wrote when closing it.
     public var note: String?
+    /// A field check answered unreachable twice with no person-to-person check between stays open,
+    /// escalated to this unit (the street office over the person's community).
+    public var escalatedTo: String?
 
     public init(
         id: Int64, personID: String, name: String, unitCode: String, kind: String, keyDay: Day, reason: String, status: String,
-        outcome: String? = nil, createdOn: Day, phone: String? = nil, note: String? = nil
+        outcome: String? = nil, createdOn: Day, phone: String? = nil, note: String? = nil, escalatedTo: String? = nil
     ) {
+        self.escalatedTo = escalatedTo
         self.id = id
         self.personID = personID
         self.name = name

@@ -40,6 +40,8 @@ struct TasksBody: Encodable {
         /// The person's phone, on phone-call tasks only.
         var phone: String?
         var note: String?
+        /// The unit a field check answered unreachable twice was escalated to.
+        var escalatedTo: String?
 
         init(_ t: TaskView) {
             id = t.id
@@ -54,6 +56,7 @@ struct TasksBody: Encodable {
             createdOn = t.createdOn.description
             phone = t.phone
             note = t.note
+            escalatedTo = t.escalatedTo
         }
     }
     var unit: String

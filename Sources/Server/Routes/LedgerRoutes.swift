@@ -48,6 +48,9 @@ struct LedgerRoutes {
         var alreadyPresent: Int
         var refused: [Problem]
         var ledgerChanges: [String: Int]
+        /// Rows held for review (a burst beyond corroboration.max_events_per_day), and why.
+        var held: Int
+        var heldWhy: [String]
     }
 
     func register(_ routes: RouteRegistrar) {
@@ -153,7 +156,8 @@ struct LedgerRoutes {
         return try JSON.response(
             ImportBody(
                 imported: report.imported, alreadyPresent: report.alreadyPresent,
-                refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes))
+                refused: report.problems.map { .init(row: $0.line, reason: $0.reason, code: $0.code) }, ledgerChanges: report.changes,
+                held: report.held, heldWhy: report.heldWhy))
     }
 
     /// The rows of an evidence batch as sent (JSON, CSV or NDJSON), the rows refused on the way

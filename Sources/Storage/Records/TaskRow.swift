@@ -22,6 +22,8 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
     var note: String?
     /// The key (or `cli:<user>`) that closed it.
     var closedBy: String?
+    /// The unit an unanswered field check was escalated to (the street office), while open.
+    var escalatedTo: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -29,12 +31,13 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
 extension TaskRow: FastInsertable {
     /// Once per person, kind and key day: a second one is skipped.
     static let insertSQL = """
-        INSERT INTO task (person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on, note, closed_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO task (person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on, note, closed_by,
+            escalated_to)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(person_id, kind, key_day) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn, note, closedBy]
+        [personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn, note, closedBy, escalatedTo]
     }
 }
