@@ -119,6 +119,100 @@ struct CorroborationTests {
         }
     }
 
+    @Test("a burst beyond max_events_per_day for one person, source and day is held for review; an operator releases or discards it")
+    func burstHeldForReview() async throws {
+        try await Fixture.withLedger { store in
+            let limit = Self.rules.corroboration.max_events_per_day
+            let rows =
+                (0..<(limit + 5)).map { "social_security_card,B-\($0),\(Fixture.wang),card_spending,2026-03-01" }
+                + ["social_security_card,B-other,\(Fixture.li),card_spending,2026-03-01"]
+            let report = try await Self.deliver(store, rows, on: Day("2026-03-02")!)
+            #expect(report.imported == limit + 1 && report.held == 5)
+            #expect(
+                report.heldWhy == [
+                    "\(limit + 5) rows for \(try ResidentID(Fixture.wang)) social_security_card 2026-03-01 (more than corroboration.max_events_per_day \(limit)): 5 held for review"
+                ])
+            // The same delivery again: all present, nothing more held.
+            let again = try await Self.deliver(store, rows, on: Day("2026-03-03")!)
+            #expect(again.alreadyPresent == limit + 6 && again.held == 0 && again.imported == 0)
+            // One more row that day is held too: the stored rows count.
+            let more = try await Self.deliver(
+                store, ["social_security_card,B-late,\(Fixture.wang),card_spending,2026-03-01"], on: Day("2026-03-04")!)
+            #expect(more.held == 1 && more.imported == 0)
+            let held = try await store.heldEvidence(unit: "3702")
+            #expect(
+                held.count == 6
+                    && held.allSatisfy { $0.status == "held" && $0.personID == Fixture.wang && $0.reason.contains("held for review") })
+            let first = try #require(held.first), second = try #require(held.last)
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.decideHeldEvidence(first.id, release: true, reason: "checked", by: "cli:nobody", on: Day("2026-03-05")!)
+            }
+            let released = try await store.decideHeldEvidence(
+                first.id, release: true, reason: "the card office confirms a batch of refunds", by: "clerk aa via fc_00000000000000aa",
+                on: Day("2026-03-05")!)
+            #expect(released.row.status == "released")
+            let discarded = try await store.decideHeldEvidence(
+                second.id, release: false, reason: "a terminal replayed its log", by: "clerk aa via fc_00000000000000aa",
+                on: Day("2026-03-05")!)
+            #expect(discarded.row.status == "discarded")
+            await #expect(throws: LedgerError.self) {
+                _ = try await store.decideHeldEvidence(
+                    second.id, release: true, reason: "again", by: "clerk aa via fc_00000000000000aa", on: Day("2026-03-05")!)
+            }
+            let stored = try await store.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM evidence WHERE person_id = ?", arguments: [Fixture.wang])!
+            }
+            #expect(stored == limit + 1)
+            #expect(try await store.heldEvidence(unit: "3702").count == 4)
+            let wang = try #require(try await store.person(ResidentID(Fixture.wang)))
+            #expect(wang.timeline.filter { $0.kind == "resolved" && $0.detail.contains("held evidence") }.count == 2)
+            #expect(try await store.verifyChain().finding == nil)
+        }
+    }
+
+    @Test("a field check answered unreachable twice with no person-to-person check between stays open, escalated to the street office")
+    func unreachableTwiceEscalates() async throws {
+        try await Fixture.withLedger { store in
+            // Wang (deadline 2026-06-01): the field check of May, answered unreachable.
+            _ = try await store.sweep(on: Day("2026-05-05")!)
+            let first = try #require(try await store.tasks(unit: "3702").first { $0.personID == Fixture.wang && $0.kind == "field_check" })
+            _ = try await ServiceClock.$testToday.withValue(Day("2026-05-10")!) {
+                try await store.completeTask(first.id, outcome: .unreachable, on: Day("2026-05-10")!, by: "cli:staff")
+            }
+            // A behaviour certification (a clinic and a community camera) moves the deadline on, which does not reset the
+            // count: the next deadline's field check answered unreachable escalates.
+            var lines: [String] = []
+            for (n, month) in LedgerTrustTests.months(from: "2026-05", count: 2).enumerated() {
+                lines.append("health_insurance,OV-\(n),\(Fixture.wang),outpatient_visit,\(month.firstDay.adding(days: 14))")
+                lines.append("community_video,CV-\(n),\(Fixture.wang),community_video_sighting,\(month.firstDay.adding(days: 15))")
+            }
+            _ = try await Self.deliver(store, lines, on: Day("2026-07-01")!)
+            let moved = try #require(try await store.person(ResidentID(Fixture.wang)))
+            #expect(moved.ledger.deadline > Day("2026-06-01")!)
+            _ = try await store.sweep(on: moved.ledger.deadline.adding(days: -20))
+            let second = try #require(
+                try await store.tasks(unit: "3702").first { $0.personID == Fixture.wang && $0.kind == "field_check" && $0.id != first.id })
+            let day = moved.ledger.deadline.adding(days: -15)
+            let changes = try await ServiceClock.$testToday.withValue(day) {
+                try await store.completeTask(second.id, outcome: .unreachable, on: day, by: "cli:staff")
+            }
+            #expect(changes == ["escalated": 1])
+            let open = try #require(try await store.tasks(unit: "370202001").first { $0.id == second.id })
+            #expect(open.status == "open" && open.escalatedTo == "370202001")
+            let wang = try #require(try await store.person(ResidentID(Fixture.wang)))
+            #expect(wang.timeline.contains { $0.kind == "attention" && $0.detail.contains("escalated to 370202001") })
+            // Answered unreachable again: stays as it is. Seen alive: closes.
+            #expect(
+                try await ServiceClock.$testToday.withValue(day) {
+                    try await store.completeTask(second.id, outcome: .unreachable, on: day, by: "cli:staff")
+                }.isEmpty)
+            _ = try await ServiceClock.$testToday.withValue(day) {
+                try await store.completeTask(second.id, outcome: .seenAlive, on: day, by: "cli:staff")
+            }
+            #expect(try await store.tasks(unit: "3702").contains { $0.id == second.id } == false)
+        }
+    }
+
     @Test("evidence observed before the person entered the ledger is history: no certification, and a level change counts from entry")
     func evidenceBeforeEntry() async throws {
         try await Fixture.withLedger { store in

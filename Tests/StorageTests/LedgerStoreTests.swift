@@ -26,12 +26,12 @@ struct LedgerStoreTests {
         """
 
     /// A store on a new database file with the units and persons imported, enrolled 2025-06-01.
-    static func withLedger(_ body: (LedgerStore) async throws -> Void) async throws {
+    static func withLedger(rules: LedgerRules? = nil, _ body: (LedgerStore) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = LedgerStore(
-            database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try LedgerRules.shipped())
+            database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try rules ?? LedgerRules.shipped())
         #expect(try await store.importUnits(csv: units).imported == 4)
         #expect(try await store.importPersons(csv: persons, today: Day("2025-06-01")!).imported == 2)
         try await body(store)

@@ -58,9 +58,11 @@ struct LedgerTrustTests {
 
     @Test("behaviour alone carries a person anchor_months after their last anchor; a week's move is not recorded")
     func anchorBoundsBehaviour() async throws {
-        try await Fixture.withLedger { store in
+        var rules = Self.rules
+        rules.behaviour_model.anchor_months = 24
+        try await Fixture.withLedger(rules: rules) { store in
             // Li (24-month period) entered 2025-06-01: behaviour seen by a clinic and a community camera, neither of which
-            // checks the face against the ID, can carry them only anchor_months from entry.
+            // checks the face against the ID, can carry them only anchor_months (24 here) from entry, to 2027-06-01.
             var lines: [String] = []
             for (n, month) in Self.months(from: "2025-09", count: 12).enumerated() {
                 lines.append("community_video,HC-\(n),\(Fixture.li),community_video_sighting,\(month.firstDay.adding(days: 3))")
@@ -70,8 +72,7 @@ struct LedgerTrustTests {
             var report = ImportReport()
             try await store.importEvidence(Fixture.evidence(lines), into: &report)
             let li = try #require(try await store.person(ResidentID(Fixture.li)))
-            #expect(
-                li.ledger.deadline == min(Day("2025-06-01")!.adding(months: Self.rules.behaviour_model.anchor_months), Day("2028-08-05")!))
+            #expect(li.ledger.deadline == Day("2027-06-01"))
             // The first certification reached the bound; no later one moved the deadline a week, so one event.
             #expect(li.timeline.filter { $0.kind == "certified" }.count == 1)
             // A counter visit is an anchor: the deadline runs a full period from it.
