@@ -23,7 +23,17 @@ public struct SightingService: Sendable {
         /// reference photos' bar, so a poor capture of the living lands in `no_decision`.
         public var check = PhotoCheck(minInterEyePixels: 30, minSharpness: 15)
 
-        public init(confirmThreshold: Double, otherFaceThreshold: Double, passiveAttackBelow: Double = 0.5) {
+        /// The other-face threshold until a calibrated one is configured (issue 30 part C measures
+        /// the genuine pairs' 99.9th percentile with `fastcert calibrate`): far past the 0.55 a
+        /// verification accepts, so a living person's poor capture lands in `no_decision`.
+        public static let defaultOtherFaceThreshold = 0.80
+        /// As for liveness frames (the lowest live camera frame measured 0.725; docs/liveness.md).
+        public static let defaultPassiveAttackBelow = 0.5
+
+        public init(
+            confirmThreshold: Double, otherFaceThreshold: Double = defaultOtherFaceThreshold,
+            passiveAttackBelow: Double = defaultPassiveAttackBelow
+        ) {
             self.confirmThreshold = confirmThreshold
             self.otherFaceThreshold = otherFaceThreshold
             self.passiveAttackBelow = passiveAttackBelow

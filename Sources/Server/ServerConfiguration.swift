@@ -145,10 +145,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var sightingConfirmThreshold: Double?
     /// Sightings: over this distance a face of good quality is another person's (`other_face`):
     /// farther than genuine pairs fall but 1 in 1,000 (issue 30 part C supplies the calibrated value).
-    public var sightingOtherFaceThreshold = 0.80
+    public var sightingOtherFaceThreshold = SightingService.Policy.defaultOtherFaceThreshold
     /// Sightings: a still whose passive score is under this is a screen or a print (`no_decision`,
     /// `presentation_attack`); 0.5 as for liveness frames (the lowest live camera frame measured 0.725).
-    public var sightingPassiveAttackBelow = 0.5
+    public var sightingPassiveAttackBelow = SightingService.Policy.defaultPassiveAttackBelow
     /// The sighting thresholds in force, in one place (the routes and `fastcert sightings import`).
     public var sightingPolicy: SightingService.Policy {
         SightingService.Policy(
