@@ -129,6 +129,7 @@ public struct AppDatabase: Sendable {
         registerMigration24(&migrator)
         registerMigration25(&migrator)
         registerMigration26(&migrator)
+        registerMigration27(&migrator)
         return migrator
     }
 }
