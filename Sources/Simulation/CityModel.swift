@@ -90,6 +90,27 @@ public struct CityModel: Sendable {
     public var recoveredShare = 0.7
     public var recoveryDays = 20...120
 
+    /// Cameras where the card is used (issue 30): the share of the card's uses at pharmacies and
+    /// community canteens (`cameraKinds`) that happen at a site with a camera sending sightings.
+    /// A stated assumption, not a measurement: 0 is today's city; `fastcert simulate
+    /// --camera-coverage 0,0.25,0.5,0.75` shows what cameras buy.
+    public var cameraCoverage = 0.5
+    /// The card uses a camera site sees: pharmacy purchases on the card or the insurance card, and
+    /// canteen meals paid with the senior card.
+    public var cameraKinds: Set<String> = ["card_pharmacy_spending", "pharmacy_purchase_insured", "elderly_canteen_meal"]
+    /// Of the captures, the share with a face the engine can decide on (frontal enough, large and
+    /// sharp enough); the rest are `no_decision` (assumption: an unattended counter camera).
+    public var cameraDecidableShare = 0.6
+    /// The engine at the sighting thresholds, measured on lfw-devtrain (docs/sightings.md): a
+    /// decidable capture of the card holder is confirmed but for `sightingFNMR`, and lands in
+    /// `other_face` for `sightingGenuineOtherFace` of them; another person's face is confirmed for
+    /// `sightingFMR` of them (a false match), `other_face` for `sightingImpostorOtherFace`, the
+    /// rest `no_decision`.
+    public var sightingFNMR = 0.05
+    public var sightingGenuineOtherFace = 0.001
+    public var sightingFMR = 0.0001
+    public var sightingImpostorOtherFace = 0.9
+
     public init() {}
 
     /// Mobility drawn from age: the old move less.

@@ -73,6 +73,11 @@ public struct CitySimulation: Sendable {
         /// Certifications by evidence class over the measured months.
         public var certified_by_class: [String: Int]
         public var moves: Int
+        /// Camera sightings over the measured months (``CityModel/cameraCoverage``), by outcome:
+        /// `confirmed` (strong evidence) and `other_face` (another face used the card); the
+        /// undecidable captures are not counted.
+        public var sightings_confirmed: Int
+        public var sightings_other_face: Int
     }
 
     struct Pensioner {
@@ -90,6 +95,9 @@ public struct CitySimulation: Sendable {
         // from the other, so a change in the rules changes how the service answers, never the city.
         var life = SplitMix64(seed: seed)
         var service = SplitMix64(seed: seed ^ 0x5EED_5EED_5EED_5EED)
+        // A third for the cameras: whether a card use was captured and what the engine made of it
+        // (two draws a use whatever the coverage, so every coverage meets the same city and captures).
+        var cameras = SplitMix64(seed: seed ^ 0xCA3E_CA3E_CA3E_CA3E)
         let ledger = MemoryLedger(rules: rules)
         let communities = (0..<max(1, persons / 500)).map { "K\($0)" }
         var people = enrol(ledger, communities: communities, random: &life)
@@ -97,12 +105,33 @@ public struct CitySimulation: Sendable {
         let measured = start.adding(months: warmUpMonths)
         let kinds = Dictionary(uniqueKeysWithValues: rules.kinds.enumerated().map { ($1.kind, $0) })
         let faceScan = kinds["face_verification_mobile"]!
+        let videoConfirmation = kinds["video_confirmation"]
 
         var pending: [Int: [MemoryLedger.Row]] = [:]  // by delivery day
         func deliver(_ person: Int, _ kind: String, observed: Day, delay: ClosedRange<Int>, _ random: inout SplitMix64) {
             guard let index = kinds[kind] else { return }
             let day = observed.adding(days: random.int(in: delay))
             pending[day.daysSinceEpoch, default: []].append(MemoryLedger.Row(person: person, kind: index, day: observed))
+        }
+        var otherFaces: [Int: [Int]] = [:]  // by day: persons whose card another face used at a camera
+        var confirmed = 0, otherFaceCount = 0
+        // A card use at a pharmacy or canteen (by the pensioner, or by whoever holds the card after
+        // a hidden death): captured at a camera site for `cameraCoverage` of them, decidable for
+        // `cameraDecidableShare`, then decided as the engine's measured error rates say. Decided
+        // the day it happens (a camera's gateway uploads at once or within the day).
+        func sight(_ person: Int, _ day: Day, holder: Bool) {
+            let captured = cameras.unit(), decided = cameras.unit()
+            guard let videoConfirmation, captured < model.cameraCoverage * model.cameraDecidableShare else { return }
+            let confirm = holder ? 1 - model.sightingFNMR : model.sightingFMR
+            let other = holder ? model.sightingGenuineOtherFace : model.sightingImpostorOtherFace
+            let counted = day >= measured
+            if decided < confirm {
+                pending[day.daysSinceEpoch, default: []].append(MemoryLedger.Row(person: person, kind: videoConfirmation, day: day))
+                if counted { confirmed += 1 }
+            } else if decided < confirm + other {
+                otherFaces[day.daysSinceEpoch, default: []].append(person)
+                if counted { otherFaceCount += 1 }
+            }
         }
         var visits: [MemoryLedger.Task: Day] = [:]
         var fieldChecks = 0, moves = 0
@@ -113,7 +142,9 @@ public struct CitySimulation: Sendable {
         while day < end {
             let inWindow = day >= measured
             if day.day == 1 {
-                generateMonth(Month(day), &people, ledger: ledger, communities: communities, moves: &moves, random: &life, deliver: deliver)
+                generateMonth(
+                    Month(day), &people, ledger: ledger, communities: communities, moves: &moves, random: &life, deliver: deliver,
+                    sight: sight)
                 let run = ledger.runPayroll(month: Month(day), on: day)
                 if inWindow {
                     paidFen += run.fen
@@ -125,6 +156,7 @@ public struct CitySimulation: Sendable {
                 ledger.deliver(rows, on: day)
                 scheduleRecoveries(from: before, ledger, on: day, &recoveryDue, &service)
             }
+            for person in otherFaces.removeValue(forKey: day.daysSinceEpoch) ?? [] { ledger.otherFace(person, on: day) }
             ledger.sweep(on: day)
             for message in ledger.drainOutbox() {
                 let person = people[message.person]
@@ -164,7 +196,7 @@ public struct CitySimulation: Sendable {
         }
         return summarise(
             ledger, people: people, communities: communities.count, fieldChecks: fieldChecks, moves: moves, measured: measured, end: end,
-            paidFen: paidFen, backPayFen: backPayFen, recovered: recovered)
+            paidFen: paidFen, backPayFen: backPayFen, recovered: recovered, sightings: (confirmed, otherFaceCount))
     }
 
     /// Cases opened since `from`: the money comes back for `recoveredShare` of them, some days later.
@@ -201,7 +233,8 @@ public struct CitySimulation: Sendable {
     /// behaviour streams, each delivered with its department's delay.
     private func generateMonth(
         _ month: Month, _ people: inout [Pensioner], ledger: MemoryLedger, communities: [String], moves: inout Int,
-        random: inout SplitMix64, deliver: (Int, String, Day, ClosedRange<Int>, inout SplitMix64) -> Void
+        random: inout SplitMix64, deliver: (Int, String, Day, ClosedRange<Int>, inout SplitMix64) -> Void,
+        sight: (Int, Day, Bool) -> Void
     ) {
         let days = Day.daysIn(year: month.year, month: month.month)
         func someDay(_ random: inout SplitMix64) -> Day { month.firstDay.adding(days: random.int(in: 0...(days - 1))) }
@@ -246,7 +279,9 @@ public struct CitySimulation: Sendable {
             for kind in sortedKinds {
                 for _ in 0..<random.poisson((model.monthlyRates[kind]![person.mobility] ?? 0) * activity) {
                     let day = someDay(&random)
-                    if alive(day) { deliver(index, kind, day, delay(kind), &random) }
+                    guard alive(day) else { continue }
+                    deliver(index, kind, day, delay(kind), &random)
+                    if model.cameraKinds.contains(kind) { sight(index, day, true) }
                 }
             }
             // After a hidden death, the family's use of what the pensioner held, from several departments.
@@ -254,7 +289,10 @@ public struct CitySimulation: Sendable {
                 for kind in hidingKinds {
                     for _ in 0..<random.poisson(hiding[kind]!) {
                         let day = someDay(&random)
-                        if day >= death { deliver(index, kind, day, delay(kind), &random) }
+                        guard day >= death else { continue }
+                        deliver(index, kind, day, delay(kind), &random)
+                        // Another face at the counter: whoever holds the card now.
+                        if model.cameraKinds.contains(kind) { sight(index, day, false) }
                     }
                 }
             }
@@ -268,7 +306,7 @@ public struct CitySimulation: Sendable {
 
     private func summarise(
         _ ledger: MemoryLedger, people: [Pensioner], communities: Int, fieldChecks: Int, moves: Int, measured: Day, end: Day,
-        paidFen: Int, backPayFen: Int, recovered: Set<Int>
+        paidFen: Int, backPayFen: Int, recovered: Set<Int>, sightings: (confirmed: Int, otherFace: Int)
     ) -> Report {
         let windowStart = max(measured, end.adding(months: -ThreeForms.windowMonths))
         let measuredMonths = Month(measured).months(to: Month(end))
@@ -351,7 +389,8 @@ public struct CitySimulation: Sendable {
             hidden_death_days_to_first_check: distribution(toCheck), overpaid_yuan: Double(overpaidFen) / 100,
             recovered_yuan: Double(recoveredFen) / 100, open_recovery_yuan: Double(openFen) / 100,
             unclaimed_yuan: Double(overpaidFen - recoveredFen - openFen) / 100,
-            paid_yuan: Double(paidFen) / 100, back_pay_yuan: Double(backPayFen) / 100, certified_by_class: byClass, moves: moves)
+            paid_yuan: Double(paidFen) / 100, back_pay_yuan: Double(backPayFen) / 100, certified_by_class: byClass, moves: moves,
+            sightings_confirmed: sightings.confirmed, sightings_other_face: sightings.otherFace)
     }
 }
 

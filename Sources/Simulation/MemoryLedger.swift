@@ -108,6 +108,8 @@ public final class MemoryLedger {
     var today = Day(daysSinceEpoch: 0)
     /// Recovery cases: person, months, amount.
     public internal(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
+    /// Days of `other_face` sightings, by person (``otherFace(_:on:)``).
+    var otherFaceDays: [Int: [Int32]] = [:]
 
     let anchorKind: [Bool]
     /// Each kind's department, as an index into `sources`.

@@ -34,12 +34,35 @@ struct SimulateCommand: AsyncParsableCommand {
         name: .customLong("what-if"),
         help: ArgumentHelp("Run the same city under this rules file too and print both side by side.", valueName: "file"))
     var whatIf: String?
+    @Option(
+        name: .customLong("camera-coverage"),
+        help: ArgumentHelp(
+            "Share of pharmacy and canteen card uses seen by a camera (default 0.5); a comma-separated list (0,0.25,0.5,0.75) runs the same city once for each, side by side.",
+            valueName: "shares"))
+    var cameraCoverage: String?
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         guard (10...5_000_000).contains(persons) else { throw ValidationError("--persons must be between 10 and 5000000") }
         guard (1...120).contains(months) else { throw ValidationError("--months must be between 1 and 120") }
         guard (0..<months).contains(warmUp) else { throw ValidationError("--warm-up must be at least 0 and less than --months") }
+        _ = try coverages()
+        if whatIf != nil, (try coverages())?.count ?? 1 > 1 {
+            throw ValidationError("--what-if and a list of --camera-coverage shares cannot be combined: run one, then the other")
+        }
+    }
+
+    /// The camera coverages asked for, each a share from 0 to 1, or nil for the model's default.
+    func coverages() throws -> [Double]? {
+        guard let cameraCoverage else { return nil }
+        let shares = cameraCoverage.split(separator: ",", omittingEmptySubsequences: false).map {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard !shares.isEmpty, shares.count <= 8, shares.allSatisfy({ $0.map { (0...1).contains($0) } ?? false }) else {
+            throw ValidationError(
+                "--camera-coverage takes one to eight shares from 0 to 1, comma-separated (0,0.25,0.5,0.75), not \(cameraCoverage)")
+        }
+        return shares.compactMap { $0 }
     }
 
     static func load(_ path: String?) throws -> LedgerRules {
@@ -55,8 +78,24 @@ struct SimulateCommand: AsyncParsableCommand {
         try await reportingFailures {
             let base = try Self.load(rules)
             let alternative = try whatIf.map { try Self.load($0) }
-            func simulate(_ rules: LedgerRules) -> CitySimulation.Report {
-                CitySimulation(persons: persons, months: months, warmUpMonths: warmUp, seed: seed, rules: rules).run()
+            let shares = try coverages()
+            func simulate(_ rules: LedgerRules, coverage: Double? = nil) -> CitySimulation.Report {
+                var city = CitySimulation(persons: persons, months: months, warmUpMonths: warmUp, seed: seed, rules: rules)
+                if let coverage = coverage ?? shares?.first { city.model.cameraCoverage = coverage }
+                return city.run()
+            }
+            if let shares, shares.count > 1 {
+                let reports = shares.map { simulate(base, coverage: $0) }
+                if json {
+                    struct Row: Encodable {
+                        var camera_coverage: Double
+                        var report: CitySimulation.Report
+                    }
+                    try printJSON(["camera_coverage": zip(shares, reports).map { Row(camera_coverage: $0, report: $1) }])
+                } else {
+                    Self.print(reports, titles: shares.map { String(format: "cameras at %.0f%% of uses", $0 * 100) })
+                }
+                return
             }
             let first = simulate(base)
             guard let alternative else {
@@ -113,6 +152,7 @@ struct SimulateCommand: AsyncParsableCommand {
             {
                 String(format: "%.0f / %.0f / %.0f", $0.recovered_yuan, $0.open_recovery_yuan, $0.unclaimed_yuan)
             })
+        row("camera sightings confirmed / other face", { "\($0.sightings_confirmed) / \($0.sightings_other_face)" })
         row("moves between communities", { "\($0.moves)" })
         row(
             "certifications by class",

@@ -8,9 +8,13 @@ import Testing
 @Suite("City simulation")
 struct SimulationTests {
     /// A 400-person city over 18 months, simulated off the concurrency pool (``offPool(_:)``).
-    static func run(seed: UInt64, rules: LedgerRules? = nil) async throws -> CitySimulation.Report {
+    static func run(seed: UInt64, rules: LedgerRules? = nil, model: CityModel = CityModel()) async throws -> CitySimulation.Report {
         let rules = try rules ?? LedgerRules.shipped()
-        return try await offPool { CitySimulation(persons: 400, months: 18, warmUpMonths: 6, seed: seed, rules: rules).run() }
+        return try await offPool {
+            var city = CitySimulation(persons: 400, months: 18, warmUpMonths: 6, seed: seed, rules: rules)
+            city.model = model
+            return city.run()
+        }
     }
 
     @Test("the same seed gives the same city; the figures hang together; the money adds up")
@@ -39,5 +43,25 @@ struct SimulationTests {
         let base = try await Self.run(seed: 3), other = try await Self.run(seed: 3, rules: shorter)
         #expect(other.deaths == base.deaths && other.fraud_cases == base.fraud_cases && other.moves == base.moves, "the city's lives")
         #expect(other.reminded_monthly_share > base.reminded_monthly_share)
+    }
+
+    @Test(
+        "cameras where the card is used: the same city's lives; the living confirmed strongly, more certified silently; hiding families seen as other faces and stopped no later"
+    )
+    func cameras() async throws {
+        var none = CityModel(), full = CityModel()
+        // Many hidden deaths, so a 400-person city has some to catch.
+        none.hiddenDeathShare = 0.5
+        full.hiddenDeathShare = 0.5
+        none.cameraCoverage = 0
+        full.cameraCoverage = 1
+        let without = try await Self.run(seed: 5, model: none), with = try await Self.run(seed: 5, model: full)
+        #expect(with.deaths == without.deaths && with.fraud_cases == without.fraud_cases && with.moves == without.moves, "the city's lives")
+        #expect(without.sightings_confirmed == 0 && without.sightings_other_face == 0)
+        #expect(with.sightings_confirmed > 100, "pharmacy and canteen visits of the living are confirmed")
+        #expect(with.sightings_other_face > 0, "hiding families use the card at camera sites")
+        #expect((with.certified_by_class["strong"] ?? 0) > (without.certified_by_class["strong"] ?? 0))
+        #expect(with.strong_share > without.strong_share)
+        #expect(with.fraud_cases > 0 && with.fraud_caught >= without.fraud_caught)
     }
 }
