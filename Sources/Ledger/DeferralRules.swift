@@ -263,6 +263,12 @@ public struct DeferralRules: Sendable {
     /// The actor of a hold a rule places (``LedgerStore/placeRuleHold``): `rule:hidden_death`.
     public static let hiddenDeathActor = "rule:hidden_death"
 
+    /// The hold two `other_face` sightings place: its reason names the sightings.
+    public static func otherFaceHoldReason(_ alarm: String) -> String { "other_face sightings: \(alarm)" }
+
+    /// The actor of the hold two `other_face` sightings place: `rule:other_face`.
+    public static let otherFaceActor = "rule:other_face"
+
     /// The health-attention rule: someone of `min_age` or more, with an inpatient stay within
     /// `inpatient_within_days` of `day` and no certification since, goes on the community's
     /// attention list before any deadline.

@@ -1,22 +1,27 @@
 import Ledger
 
 extension MemoryLedger {
-    /// Days within which two `other_face` sightings raise the alarm (the rules' `other_face_window_days`).
-    static let otherFaceWindowDays = 30
-
-    /// An `other_face` sighting on `day`: a face of good quality, clearly not the card holder's,
-    /// used their card at a camera site. The second within the window puts an active person on
-    /// their community's attention list and opens a field check at once, as the store does.
+    /// An `other_face` sighting captured on `day`: a face of good quality, clearly not the card
+    /// holder's, used their card at a camera site. As the store's `raiseOtherFaceAlarm`: when
+    /// another one was captured within `sightings.other_face_window_days` and none of those raised
+    /// an alarm yet, a person not recorded deceased goes on their community's attention list, a
+    /// field check opens at once and the payment is held until a person-to-person check.
     public func otherFace(_ p: Int, on day: Day) {
         today = day
         let now = Int32(day.daysSinceEpoch)
-        let from = now - Int32(Self.otherFaceWindowDays - 1)
-        var days = (otherFaceDays[p] ?? []).filter { $0 >= from }
-        days.append(now)
-        otherFaceDays[p] = days
-        guard days.count >= 2, persons[p].ledger.status == .active else { return }
-        guard openTask(Task(person: p, kind: .attention, keyDay: day), on: day) else { return }
-        openTask(Task(person: p, kind: .fieldCheck, keyDay: persons[p].ledger.deadline), on: day)
+        let window = Int32(rules.sightings.other_face_window_days)
+        var seen = (otherFaceDays[p] ?? []).filter { $0.day > now - window }
+        let alarm =
+            !seen.isEmpty && !seen.contains(where: \.alarmed) && persons[p].ledger.status != .deceased
+            && openTask(Task(person: p, kind: .attention, keyDay: day), on: day)
+        seen.append((now, alarm))
+        otherFaceDays[p] = seen
+        guard alarm else { return }
+        openTask(Task(person: p, kind: .fieldCheck, keyDay: day), on: day)
         persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+        if persons[p].heldSince == nil {
+            persons[p].heldSince = day
+            persons[p].events.append(Event(kind: .held, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+        }
     }
 }

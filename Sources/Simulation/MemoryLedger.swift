@@ -109,7 +109,7 @@ public final class MemoryLedger {
     /// Recovery cases: person, months, amount.
     public internal(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
     /// Days of `other_face` sightings, by person (``otherFace(_:on:)``).
-    var otherFaceDays: [Int: [Int32]] = [:]
+    var otherFaceDays: [Int: [(day: Int32, alarmed: Bool)]] = [:]
 
     let anchorKind: [Bool]
     /// Each kind's department, as an index into `sources`.

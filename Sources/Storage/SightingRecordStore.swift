@@ -162,7 +162,8 @@ extension LedgerStore {
                 """,
             arguments: [person, captured.adding(days: -(window - 1)).description, captured.adding(days: window - 1).description])
         guard !earlier.isEmpty, earlier.allSatisfy({ ($0["alarm_task_id"] as Int64?) == nil }),
-            let row = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [person])
+            let row = try Row.fetchOne(db, sql: "SELECT id, unit_code, status FROM person WHERE id = ?", arguments: [person]),
+            row["status"] as String != PersonLedger.Status.deceased.rawValue
         else { return nil }
         let seen = (earlier.map { ($0["captured_day"] as String, $0["site"] as String) } + [(captured.description, sighting.site)])
             .sorted { $0.0 < $1.0 }.map { "\($0.1) on \($0.0)" }
@@ -176,9 +177,14 @@ extension LedgerStore {
         try Self.record(
             [LedgerChange(kind: .attention, day: day, cause: cause)], person: person, evidence: nil, actor: sighting.actor, at: now,
             rules: rulesVersion, db)
-        // issue 30 part A: the rule's hold is placed here (payment on hold from the next payroll run
-        // until a person-to-person check, a visit, a face verification or a counter, confirms them;
-        // with this cause and the rule as actor).
+        // The payment is held from the next payroll run until a person-to-person check (a visit, a
+        // face verification, a counter) confirms them; the sources that kept them certified since
+        // the first of these sightings are named in conflicts.
+        try placeRuleHold(person: person, cause: DeferralRules.otherFaceHoldReason(cause), rule: DeferralRules.otherFaceActor, on: day, db)
+        let first = earlier.compactMap { Day($0["captured_day"] as String) }.min() ?? captured
+        try recordKeptCertified(
+            person: person, since: first.adding(days: -1), against: "other_face sightings", on: day, by: DeferralRules.otherFaceActor,
+            now: now, db)
         return attention
     }
 }

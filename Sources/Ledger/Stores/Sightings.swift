@@ -1,10 +1,7 @@
 import Foundation
 
 /// The rules a sighting is held to beyond the face: how old a capture may be, and the window in
-/// which two `other_face` sightings raise an alarm.
-///
-/// issue 30 part A owns the rules file: until it carries `other_face_window_days` and the capture
-/// age limit, they are these defaults, read in this one place (``SightingRules/current``).
+/// which two `other_face` sightings raise an alarm (the rules file's `sightings`).
 public struct SightingRules: Sendable, Equatable {
     /// Two `other_face` sightings of one person within this many days put them on the attention
     /// list and open a field check (the rules file's `other_face_window_days`).
@@ -21,9 +18,11 @@ public struct SightingRules: Sendable, Equatable {
         self.clockSkewSeconds = clockSkewSeconds
     }
 
-    /// The rules in force. issue 30 part A: read `other_face_window_days` and the capture age limit
-    /// from ``LedgerRules`` here once the rules file carries them.
-    public static func current(_ rules: LedgerRules) -> SightingRules { SightingRules() }
+    /// The rules in force: the rules file's `sightings.other_face_window_days` and
+    /// `sightings.max_capture_age_days`.
+    public static func current(_ rules: LedgerRules) -> SightingRules {
+        SightingRules(otherFaceWindowDays: rules.sightings.other_face_window_days, maxCaptureAgeDays: rules.sightings.max_capture_age_days)
+    }
 
     /// Why a capture at `captured` cannot be taken at `now`, or nil.
     public func refusal(captured: Date, now: Date) -> LedgerError? {
