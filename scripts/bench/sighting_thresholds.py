@@ -87,11 +87,13 @@ def rate(k, n):
 
 def gate_of(args):
     return dict(min_inter_eye=args.min_inter_eye, min_sharpness=args.min_sharpness, max_yaw=args.max_yaw, max_roll=args.max_roll,
-                min_brightness=45.0, max_brightness=225.0, min_contrast=12.0)
+                min_brightness=45.0, max_brightness=225.0, min_contrast=12.0, one_face=args.one_face)
 
 
 def passes(report, gate):
     if not report or report.get("error") or not report.get("faces"):
+        return False
+    if gate["one_face"] and report.get("faces_found", 1) > 1:
         return False
     q = report["faces"][0]["quality"]
     return (q["inter_eye_pixels"] >= gate["min_inter_eye"] and q["sharpness"] >= gate["min_sharpness"]
@@ -165,6 +167,7 @@ def main():
     d.add_argument("--min-sharpness", type=float, default=15)
     d.add_argument("--max-yaw", type=float, default=30)
     d.add_argument("--max-roll", type=float, default=30)
+    d.add_argument("--one-face", action="store_true", help="the gate also asks for exactly one face in the photo")
     args = parser.parse_args()
     genuine(args.root, args.out) if args.command == "genuine" else decide(args)
 

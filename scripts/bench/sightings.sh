@@ -6,7 +6,9 @@
 # POST /v1/sightings back to back: a still of the card holder (another of their photos) or, for
 # IMPOSTOR_SHARE of them, of someone else; every capture id new. Sightings decided a second, p50 and
 # p95 latency and the outcomes, with 1 and 2 engine workers, with and without the CNN fallback
-# (`serve --no-cnn-fallback`); then the batch form (BATCH sightings a request) on 2 workers.
+# (`serve --no-cnn-fallback`), and with HARD_SHARE (0.1) of the stills ones HOG alone finds no face in
+# (lfw-devtrain's 28, scripts/bench/lfw-hog-misses.txt: what the CNN fallback costs); then the batch
+# form (BATCH sightings a request) on 2 workers.
 # Fails (exit 1, with an example answer) on any answer that is not a 2xx carrying an `outcome`
 # (non-2xx, error bodies, socket errors): scripts/bench/sightings_load.py counts them.
 # Usage: scripts/bench/sightings.sh [SECONDS] [PERSONS]   (defaults: 15 s a step, 300 persons)
@@ -21,6 +23,7 @@ cameras=${CAMERAS:-4}
 impostors=${IMPOSTOR_SHARE:-0.2}
 stills=${STILLS:-1}
 batch=${BATCH:-20}
+hard=${HARD_SHARE:-0.1}
 parts=${PARTS:-single batch}
 faces=${FACES_DEV:-$root/../shared/data/faces-dev}
 lfw=${LFW_DEVTRAIN:-$root/../shared/data/lfw-devtrain}
@@ -47,7 +50,7 @@ enrolled=$(( $(tail -n +2 "$work/persons.csv" | wc -l) - $(tail -n +2 "$work/not
 echo "Population: $(cat "$work/data.txt"), $enrolled enrolled ($(python3 -c "print(f'{$(date +%s.%N) - $started:.0f}')") s)"
 
 # Cameras: one key a site (new keys every step: a step's last request may still be in flight).
-steps=6
+steps=10
 all_keys=($(for i in $(seq $(( steps * cameras ))); do
     $bin keys create --role camera --unit 370202001001 --name "bench-site-$i" --database "$db" 2>/dev/null; done))
 [ "${#all_keys[@]}" = $(( steps * cameras )) ] || fail "created ${#all_keys[@]} of $(( steps * cameras )) camera keys"
@@ -91,6 +94,8 @@ if [[ " $parts " == *" single "* ]]; then
             [ $fallback = off ] && flags=(--no-cnn-fallback)
             start_server "$workers" "${flags[@]}"
             load "$workers worker(s), CNN fallback $fallback"
+            load "$workers worker(s), CNN fallback $fallback, $hard of stills without a HOG face" \
+                --hard-stills scripts/bench/lfw-hog-misses.txt --hard-share "$hard" --data "$(dirname "$lfw")"
             stop_server
         done
     done
