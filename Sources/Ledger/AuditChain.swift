@@ -72,6 +72,9 @@ public enum AuditChain {
         // The checks of the chain themselves: the latest decides the tampering alert and whether
         // payroll runs (a check forged or removed behind the service is found by the next).
         Table(name: "audit_check", insertOnly: true),
+        // What a camera's still decided (issue 30): a `confirmed` certifies through its evidence,
+        // an `other_face` counts toward an alarm; never changed once recorded.
+        Table(name: "sighting", insertOnly: true),
         // Whom the payroll pays and how much: until a person's first change of amount, the amount on
         // their record is the one paid.
         Table(

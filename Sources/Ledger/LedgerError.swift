@@ -4,6 +4,12 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes, one per reason; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
         case alreadyEnrolled = "already_enrolled"
+        /// a sighting's capture id already used at the site for another person or other stills
+        case captureIdReused = "capture_id_reused"
+        /// a sighting captured later than now (beyond the clock skew allowed)
+        case captureInFuture = "capture_in_future"
+        /// a sighting captured longer ago than the rules allow
+        case captureTooOld = "capture_too_old"
         /// the latest check of the audit chain found tampering, and no clean check came since: no
         /// payroll is run on a ledger that shows it (docs/audit.md)
         case chainTampered = "chain_tampered"

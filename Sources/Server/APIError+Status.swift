@@ -15,10 +15,10 @@ extension APIError {
         case .invalidJSON, .invalidMultipart, .invalidBase64, .emptyPhoto, .noPhoto, .tooManyPhotos, .tooManyFrames, .invalidTimestamps,
             .invalidRequest,
             .invalidQuery, .invalidKind, .invalidCSV, .noRows, .invalidTaskID, .invalidID, .invalidOutcome, .invalidDay, .invalidUnit,
-            .invalidIdempotencyKey, .nothingToChange:
+            .invalidIdempotencyKey, .nothingToChange, .invalidSite, .invalidCaptureID, .invalidStills, .invalidCapturedAt:
             .unprocessableContent
         case .unsupportedMediaType: .unsupportedMediaType
-        case .bodyTooLarge, .bodyNotAllowed, .tooManyRows, .tooManyPixels: .contentTooLarge
+        case .bodyTooLarge, .bodyNotAllowed, .tooManyRows, .tooManyPixels, .tooManySightings: .contentTooLarge
         case .bodyTimeout: .requestTimeout
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
@@ -34,7 +34,8 @@ extension APIError {
     public static func status(_ code: LedgerError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
-            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay:
+            .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .captureInFuture,
+            .captureTooOld:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
             .unknownPayrollRun, .unknownRecovery:
@@ -42,7 +43,7 @@ extension APIError {
         case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered:
+            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

@@ -35,6 +35,12 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case invalidOutcome = "invalid_outcome"
         case invalidDay = "invalid_day"
         case invalidUnit = "invalid_unit"
+        /// Sightings: a site name, capture id, stills or capture time the camera sent wrong.
+        case invalidSite = "invalid_site"
+        case invalidCaptureID = "invalid_capture_id"
+        case invalidStills = "invalid_stills"
+        case invalidCapturedAt = "invalid_captured_at"
+        case tooManySightings = "too_many_sightings"
         case invalidIdempotencyKey = "invalid_idempotency_key"
         case nothingToChange = "nothing_to_change"
         case notFound = "not_found"

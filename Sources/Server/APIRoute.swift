@@ -51,6 +51,10 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let rejectDecision = APIRoute(method: .post, path: "/v1/decisions/{id}/rejection", roles: [.operator])
     public static let releaseHold = APIRoute(method: .post, path: "/v1/decisions/{id}/release", roles: [.operator])
     public static let auditChain = APIRoute(method: .get, path: "/v1/audit/chain", roles: [.auditor])
+    /// Cameras send sightings and read nothing (docs/sightings.md).
+    public static let sighting = APIRoute(method: .post, path: "/v1/sightings", roles: [.camera])
+    public static let sightingBatch = APIRoute(method: .post, path: "/v1/sightings/batch", roles: [.camera])
+    public static let sightingStats = APIRoute(method: .get, path: "/v1/stats/sightings", roles: staff)
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
@@ -59,7 +63,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         alerts,
         tasks, taskOutcome, outbox, payroll, me, units, stats, statsSeries, conflicts, resolveConflict, decisions, createDecision,
         approveDecision,
-        rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery, auditChain,
+        rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery, auditChain, sighting, sightingBatch,
+        sightingStats,
     ]
 
     /// The route whose path template matches `path` with another method, for 405 answers.

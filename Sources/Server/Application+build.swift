@@ -111,6 +111,7 @@ public func buildRouter(
     DecisionRoutes(dependencies: dependencies).register(routes)
     MoneyRoutes(dependencies: dependencies).register(routes)
     AuditRoutes(dependencies: dependencies).register(routes)
+    SightingRoutes(dependencies: dependencies).register(routes)
     PageRoutes().register(router)
     return router
 }

@@ -44,6 +44,18 @@ extension ServerConfiguration {
         guard (0...1).contains(deskPassiveAttackBelow), (0...1).contains(enrollmentPassiveAttackBelow) else {
             throw ConfigurationError("the passive attack thresholds (desk, enrollment) must be 0 to 1")
         }
+        let sighting = sightingPolicy
+        guard sighting.confirmThreshold > 0, sighting.confirmThreshold <= matchThreshold else {
+            throw ConfigurationError(
+                "the sighting confirm threshold must be above 0 and at most the match threshold (\(matchThreshold)): an unattended still is never held to a laxer bar than a verification"
+            )
+        }
+        guard sighting.otherFaceThreshold > sighting.confirmThreshold, sighting.otherFaceThreshold <= 2 else {
+            throw ConfigurationError("the sighting other-face threshold must be above the confirm threshold and at most 2")
+        }
+        guard (0...1).contains(sightingPassiveAttackBelow) else {
+            throw ConfigurationError("the sighting passive threshold must be 0 to 1")
+        }
         guard (0.1...1.5).contains(duplicateThreshold) else { throw ConfigurationError("the duplicate threshold must be 0.1 to 1.5") }
         guard (1...20).contains(maxPhotosPerEnrollment) else { throw ConfigurationError("max photos per enrollment must be 1 to 20") }
         guard lockoutFailures >= 1, lockoutSeconds > 0 else { throw ConfigurationError("lockout settings must be positive") }

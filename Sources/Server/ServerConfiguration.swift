@@ -149,6 +149,21 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// reference photo whose "real" score falls under them are refused (0: recorded only).
     public var deskPassiveAttackBelow = 0.0
     public var enrollmentPassiveAttackBelow = 0.0
+    /// Sightings (docs/sightings.md): a camera still's distance at or under this confirms the card
+    /// holder (nil: the verification threshold in force; never laxer than it, validation refuses that).
+    public var sightingConfirmThreshold: Double?
+    /// Sightings: over this distance a face of good quality is another person's (`other_face`):
+    /// farther than genuine pairs fall but 1 in 1,000 (issue 30 part C supplies the calibrated value).
+    public var sightingOtherFaceThreshold = SightingService.Policy.defaultOtherFaceThreshold
+    /// Sightings: a still whose passive score is under this is a screen or a print (`no_decision`,
+    /// `presentation_attack`); 0.5 as for liveness frames (the lowest live camera frame measured 0.725).
+    public var sightingPassiveAttackBelow = SightingService.Policy.defaultPassiveAttackBelow
+    /// The sighting thresholds in force, in one place (the routes and `fastcert sightings import`).
+    public var sightingPolicy: SightingService.Policy {
+        SightingService.Policy(
+            confirmThreshold: sightingConfirmThreshold ?? matchThreshold, otherFaceThreshold: sightingOtherFaceThreshold,
+            passiveAttackBelow: sightingPassiveAttackBelow)
+    }
     /// How long a liveness session may be used after it is issued, in seconds.
     public var livenessSessionSeconds = 120
     /// The service sweeps the ledger itself each day (missed days are caught up at start); false:
@@ -245,6 +260,12 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
         try value("FASTCERT_DESK_PASSIVE_ATTACK_BELOW", \.deskPassiveAttackBelow)
         try value("FASTCERT_ENROLLMENT_PASSIVE_ATTACK_BELOW", \.enrollmentPassiveAttackBelow)
+        if let text = environment["FASTCERT_SIGHTING_CONFIRM_THRESHOLD"] {
+            guard let parsed = Double(text) else { throw ConfigurationError("FASTCERT_SIGHTING_CONFIRM_THRESHOLD must be a number") }
+            sightingConfirmThreshold = parsed
+        }
+        try value("FASTCERT_SIGHTING_OTHER_FACE_THRESHOLD", \.sightingOtherFaceThreshold)
+        try value("FASTCERT_SIGHTING_PASSIVE_ATTACK_BELOW", \.sightingPassiveAttackBelow)
         try value("FASTCERT_LIVENESS_SESSION_SECONDS", \.livenessSessionSeconds)
         if let rules = environment["FASTCERT_RULES"] { self.rules = rules }
         try value("FASTCERT_DAILY_SWEEP", \.dailySweep)
@@ -319,6 +340,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var allowMatchOnly: Bool?
         var deskPassiveAttackBelow: Double?
         var enrollmentPassiveAttackBelow: Double?
+        var sightingConfirmThreshold: Double?
+        var sightingOtherFaceThreshold: Double?
+        var sightingPassiveAttackBelow: Double?
         var livenessSessionSeconds: Int?
         var dailySweep: Bool?
         var sweepHour: Int?
@@ -364,6 +388,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.allowMatchOnly = allowMatchOnly ?? c.allowMatchOnly
             c.deskPassiveAttackBelow = deskPassiveAttackBelow ?? c.deskPassiveAttackBelow
             c.enrollmentPassiveAttackBelow = enrollmentPassiveAttackBelow ?? c.enrollmentPassiveAttackBelow
+            c.sightingConfirmThreshold = sightingConfirmThreshold ?? c.sightingConfirmThreshold
+            c.sightingOtherFaceThreshold = sightingOtherFaceThreshold ?? c.sightingOtherFaceThreshold
+            c.sightingPassiveAttackBelow = sightingPassiveAttackBelow ?? c.sightingPassiveAttackBelow
             c.livenessSessionSeconds = livenessSessionSeconds ?? c.livenessSessionSeconds
             c.dailySweep = dailySweep ?? c.dailySweep
             c.sweepHour = sweepHour ?? c.sweepHour

@@ -45,6 +45,11 @@ final class ServiceMetrics: Sendable {
         Counter(label: "fastcert_verifications_total", dimensions: [("decision", decision)], factory: factory).increment()
     }
 
+    /// A sighting decided (confirmed, other_face, no_decision).
+    func recordSighting(outcome: String) {
+        Counter(label: "fastcert_sightings_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
     /// Prometheus text exposition format 0.0.4, with the gauges read now.
     func render() -> String {
         for gauge in gauges() { registry.makeGauge(name: gauge.name, help: gauge.help).set(gauge.value) }

@@ -8,6 +8,8 @@ struct Upload: Sendable {
     var photos: [Data] = []
     /// Liveness frames, in capture order (parts named `frame`, or JSON `frames`).
     var frames: [Data] = []
+    /// A camera's stills of one sighting (parts named `still`).
+    var stills: [Data] = []
 
     /// Parses the body by its Content-Type; anything but multipart or JSON is a 415. An empty
     /// photo is refused here (422), before it reaches the engine.
@@ -115,6 +117,8 @@ struct Upload: Sendable {
                 upload.photos.append(Data(content))
             } else if name == "frame" || name == "frames" || name == "frames[]" {
                 upload.frames.append(Data(content))
+            } else if name == "still" || name == "stills" || name == "stills[]" {
+                upload.stills.append(Data(content))
             } else {
                 upload.fields[name] = String(decoding: content, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             }

@@ -91,7 +91,9 @@ extension AppDatabase {
     static func installAuditChain(
         _ db: Database, tables: [String] = AuditChain.tables.map(\.name), batched: Set<String> = [], priors: Bool = true
     ) throws {
-        for table in tables {
+        // A table a later migration creates is not there yet when an earlier one installs the
+        // chain: that later migration installs its triggers (migration 27: `sighting`).
+        for table in tables where try db.tableExists(table) {
             for (suffix, event, op) in [("insert", "INSERT", "I"), ("update", "UPDATE", "U"), ("delete", "DELETE", "D")] {
                 if op == "I" && batched.contains(table) {
                     try db.execute(sql: "DROP TRIGGER IF EXISTS audit_chain_\(table)_\(suffix)")

@@ -128,6 +128,7 @@ public struct AppDatabase: Sendable {
         registerMigration23(&migrator)
         registerMigration24(&migrator)
         registerMigration25(&migrator)
+        registerMigration27(&migrator)
         return migrator
     }
 }

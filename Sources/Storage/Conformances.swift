@@ -16,6 +16,8 @@ extension ServiceStore {
             queries: ledger, keys: keys, persons: persons, enrollment: templates, verification: verifications,
             coordinator: coordinator)
         stores.audit = ledger
+        stores.sightings = sightings
         return stores
     }
 }
+extension SightingRecordStore: SightingStore {}

@@ -47,6 +47,11 @@ public struct KeyStore: LedgerBacked {
             if sources.contains("fastcert") {
                 throw LedgerError(.invalidKeyOptions, "face verifications are recorded by the service itself, not delivered by a feed")
             }
+            if sources.contains("camera_network") {
+                throw LedgerError(
+                    .invalidKeyOptions,
+                    "video confirmations are recorded by the service's own face match of a camera's still (a camera key)")
+            }
         } else if !sources.isEmpty {
             throw LedgerError(.invalidKeyOptions, "only feed keys deliver evidence for departments (--sources)")
         }

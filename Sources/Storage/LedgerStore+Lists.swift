@@ -115,6 +115,14 @@ extension LedgerStore {
                           ON e.person_id = p.id AND e.kind = 'conflict'
                         WHERE \(within) ORDER BY e.day, p.id
                         """)
+                case .otherFace:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, s.captured_day AS day, t.reason AS detail
+                        FROM sighting s JOIN task t ON t.id = s.alarm_task_id JOIN person p ON p.id = s.person_id
+                        WHERE t.status = 'open' AND \(within) ORDER BY s.captured_day, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

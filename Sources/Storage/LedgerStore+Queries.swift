@@ -60,11 +60,29 @@ extension LedgerStore {
                 }
             }
             timeline += try Self.verificationEntries(id, db)
+            timeline += try Self.sightingEntries(id, db)
             timeline.sort { ($0.day, $0.kind == "evidence" ? 0 : 1) < ($1.day, $1.kind == "evidence" ? 0 : 1) }
             return PersonView(
                 id: id, name: row["name"], unitCode: row["unit_code"], benefitLevel: row["benefit_level"],
                 monthlyAmountFen: row["monthly_amount_fen"], ledger: Self.ledger(row, at: 1), timeline: timeline,
                 enteredBy: row["entered_by"], enteredAt: row["entered_at"])
+        }
+    }
+
+    /// The person's latest sightings at cameras (100 at most), oldest first: the outcome and its
+    /// reason, the site and its unit, the distance when a face was compared; never an image.
+    static func sightingEntries(_ id: ResidentID, _ db: Database) throws -> [PersonView.Entry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM (SELECT id, site, site_unit, captured_day, captured_at, outcome, reason, distance, actor, recorded_at
+                               FROM sighting WHERE person_id = ? ORDER BY id DESC LIMIT 100) ORDER BY id
+                """, arguments: [id.value]
+        ).map { s in
+            var detail = "\(s["outcome"] as String) (\(s["reason"] as String)) at \(s["site"] as String), unit \(s["site_unit"] as String)"
+            if let distance = s["distance"] as Double? { detail += String(format: "; distance %.4f", distance) }
+            return PersonView.Entry(
+                kind: "sighting", day: Day(s["captured_day"] as String)!, detail: detail, actor: s["actor"], recordedAt: s["recorded_at"])
         }
     }
 

@@ -13,6 +13,8 @@ public struct ServiceStore: Sendable {
     public let persons: PersonStore
     public let templates: TemplateStore
     public let verifications: VerificationRecordStore
+    /// Cameras' sightings (`sighting`), their evidence and alarms.
+    public let sightings: SightingRecordStore
     /// Locks and once-only claims across the processes on this database.
     public let coordinator: SQLiteCoordinator
 
@@ -23,6 +25,7 @@ public struct ServiceStore: Sendable {
         persons = PersonStore(ledger: ledger)
         templates = TemplateStore(ledger: ledger, vault: vault)
         verifications = VerificationRecordStore(ledger: ledger, vault: vault)
+        sightings = SightingRecordStore(ledger: ledger, vault: vault)
         coordinator = SQLiteCoordinator(ledger: ledger)
     }
 }

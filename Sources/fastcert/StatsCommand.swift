@@ -31,6 +31,9 @@ struct StatsCommand: AsyncParsableCommand {
         var recoveries_recovered_yuan: String
         var recoveries_waived: Int
         var recoveries_waived_yuan: String
+        /// Sightings at the unit's camera sites in the month, by outcome (confirmed, other_face,
+        /// no_decision): counted live.
+        var sightings: [String: Int]
     }
 
     func run() async throws {
@@ -45,13 +48,20 @@ struct StatsCommand: AsyncParsableCommand {
             if !live { stored = try await store.queries.monthlyStats(units: [unit], months: [chosen])[unit]?.first?.stats }
             let s: UnitStats
             if let stored { s = stored } else { s = try await store.queries.stats(unit: unit, month: chosen) }
+            let sighted = try await store.sightings?.sightingCounts(
+                units: [unit], from: chosen.firstDay, until: Month(chosen.firstDay.adding(months: 1)).firstDay.adding(days: -1)
+            ).first
+            let sightings = [
+                "confirmed": sighted?.confirmed ?? 0, "other_face": sighted?.otherFace ?? 0, "no_decision": sighted?.noDecision ?? 0,
+            ]
             let output = Output(
                 unit: s.unit, month: s.month.description, persons: s.persons, silent_share: s.silentShare, reminded_share: s.remindedShare,
                 field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass,
                 strong_share: s.strongShare,
                 recoveries_open: s.recoveries.open, recoveries_open_yuan: Yuan.text(fen: s.recoveries.openFen),
                 recoveries_recovered: s.recoveries.recovered, recoveries_recovered_yuan: Yuan.text(fen: s.recoveries.recoveredFen),
-                recoveries_waived: s.recoveries.waived, recoveries_waived_yuan: Yuan.text(fen: s.recoveries.waivedFen))
+                recoveries_waived: s.recoveries.waived, recoveries_waived_yuan: Yuan.text(fen: s.recoveries.waivedFen),
+                sightings: sightings)
             if json {
                 try printJSON(output)
             } else {
@@ -70,6 +80,9 @@ struct StatsCommand: AsyncParsableCommand {
                 print(
                     "  overpayment recoveries: \(r.open) open (\(Yuan.text(fen: r.openFen)) yuan), \(r.recovered) recovered "
                         + "(\(Yuan.text(fen: r.recoveredFen))), \(r.waived) waived (\(Yuan.text(fen: r.waivedFen)))")
+                print(
+                    "  sightings at the unit's camera sites: \(sightings["confirmed"]!) confirmed, \(sightings["other_face"]!) other face, "
+                        + "\(sightings["no_decision"]!) no decision")
             }
         }
     }

@@ -40,6 +40,11 @@ struct AuthTests {
         case "/v1/verifications":
             let (type, body) = Call.multipart(fields: ["person_id": a], photos: [try Fixtures.image("obama3.jpg")])
             return (route.path, .post, [.contentType: type], body)
+        case "/v1/sightings":
+            let (type, body) = Call.multipart(
+                fields: ["person_id": a, "capture_id": "AUTH-1", "captured_at": SightingTests.capturedAt()],
+                photos: [try Fixtures.image("obama3.jpg")], photoName: "still")
+            return (route.path, .post, [.contentType: type], body)
         case "/v1/evidence":
             return (
                 route.path, .post, [.contentType: "application/json"],

@@ -133,7 +133,7 @@ struct FeedIsolationTests {
     func sameIDTwoFeeds() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let a = ServiceFixture.personA, b = ServiceFixture.personB
-            let sources = fixture.store.ledger.rules.sources.subtracting(["fastcert"]).sorted()
+            let sources = fixture.store.ledger.rules.sources.subtracting(["fastcert", "camera_network"]).sorted()
             let city = try await fixture.store.keys.createKey(name: "city health insurance", role: .feed, unit: "3702", sources: sources)
                 .text
             let first = try await Self.deliver(client, fixture.key(.feed), [Self.claim("CLAIM-000123", a, "2026-02-01")])

@@ -72,7 +72,7 @@ struct ServiceFixture: Sendable {
             for role in roles {
                 for (district, unit) in [("A", "370202"), ("B", "370203")] {
                     // The fixture's feed keys deliver for every department; FeedProvenanceTests narrows them.
-                    let sources = role == .feed ? ledger.rules.sources.subtracting(["fastcert"]).sorted() : []
+                    let sources = role == .feed ? ledger.rules.sources.subtracting(["fastcert", "camera_network"]).sorted() : []
                     keys["\(role.rawValue)-\(district)"] = try await store.keys.createKey(
                         name: "\(role) \(district)", role: role, unit: unit, sources: sources,
                         holder: role == .operator ? "operator \(district)" : nil

@@ -223,4 +223,71 @@ struct BrowserTests {
             #expect(try await ledger.count("SELECT COUNT(*) FROM verification_attempt WHERE evidence_id IS NOT NULL") == 1)
         }
     }
+
+    @Test(
+        "console: other-face alarms on the worklist name the sites and days and show no image; sightings are on the person's timeline"
+    )
+    func sightings() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let database = folder.appending(path: "sightings.sqlite").path
+            let id = try await ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
+            let enrolled = try await Self.fastcert([
+                "enroll", id, Fixtures.path("obama.jpg"), Fixtures.path("obama2.jpg"), "--database", database,
+            ])
+            try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
+            func key(_ arguments: [String]) async throws -> String {
+                try await Self.fastcert(["keys", "create"] + arguments + ["--database", database]).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let camera = try await key(["--role", "camera", "--unit", "370202", "--name", "益丰大药房 12"])
+            let office = try await key(["--role", "operator", "--unit", "370202", "--name", "Shinan office", "--holder", "staff a"])
+            // A gateway's manifest: another face twice (two sites, two days), then the card holder.
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+            let twoDaysAgo = formatter.string(from: Date().addingTimeInterval(-2 * 86_400))
+            let now = formatter.string(from: Date().addingTimeInterval(-60))
+            let lines: [[String: Any]] = [
+                ["person_id": id, "capture_id": "c-1", "captured_at": twoDaysAgo, "stills": [Fixtures.path("biden.jpg")]],
+                ["person_id": id, "capture_id": "c-2", "captured_at": now, "site": "台东社区中心", "stills": [Fixtures.path("biden.jpg")]],
+                ["person_id": id, "capture_id": "c-3", "captured_at": now, "stills": [Fixtures.path("obama3.jpg")]],
+            ]
+            let manifest = folder.appending(path: "captures.ndjson")
+            try lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n")
+                .write(to: manifest, atomically: true, encoding: .utf8)
+            let imported = try await CommandLineTests.run(
+                ["sightings", "import", manifest.path, "--database", database, "--workers", "1"], environment: ["FASTCERT_KEY": camera])
+            #expect(imported.status == 0, "\(imported.stdout) \(imported.stderr)")
+            #expect(imported.stdout.contains("other_face") && imported.stdout.contains("confirmed"), "\(imported.stdout)")
+
+            let server = try await ServeCommandTests.start(
+                database: database, folder: folder, environment: ["FASTCERT_DAILY_SWEEP": "false"])
+            defer { server.process.terminate() }
+            let site = "http://127.0.0.1:\(server.port)"
+            try await WebDriver.with(folder: folder) { browser in
+                try await browser.go(site + "/console/")
+                try await browser.wait("the sign-in form", "return !document.getElementById('signin').hidden")
+                try await browser.type("#key", office)
+                try await browser.click("#signin-form button[type=submit]")
+                try await browser.wait("the overview", "return document.querySelector('[data-figure=persons]') !== null")
+                try await browser.go(site + "/console/#work")
+                try await browser.wait("the other-face alarm", "return document.querySelector('[data-other-face]') !== null")
+                let alarm = try await browser.text("[data-other-face]")
+                let day = String(now.prefix(10)), earlier = String(twoDaysAgo.prefix(10))
+                #expect(
+                    alarm.contains("益丰大药房 12 on \(earlier)") && alarm.contains("台东社区中心 on \(day)"), "\(alarm)")
+                let images =
+                    try await browser.run("return document.querySelectorAll('#main img, #main canvas, #main video').length") as? Int
+                #expect(images == 0, "no image of anyone is shown")
+                try await browser.go(site + "/console/#person?id=\(id)")
+                try await browser.wait("the timeline", "return document.getElementById('timeline') !== null")
+                let sightings =
+                    try await browser.run(
+                        "return Array.from(document.querySelectorAll('#timeline tr[data-kind=sighting]')).map(r => r.innerText)")
+                    as? [String]
+                #expect(sightings?.count == 3, "\(sightings ?? [])")
+                #expect(sightings?.contains { $0.contains("confirmed") && $0.contains("益丰大药房 12") } == true)
+                #expect(sightings?.filter { $0.contains("other_face") }.count == 2)
+            }
+        }
+    }
 }

@@ -4,9 +4,10 @@ import Foundation
 /// feed or an auditor, scoped to a unit's subtree. The secret is shown once, at creation; the
 /// ledger keeps only its SHA-256.
 public struct APIKey: Sendable, Equatable {
-    /// What a caller may do (the server's routes check it).
+    /// What a caller may do (the server's routes check it). A `camera` sends sightings from a
+    /// site (its name) in its unit, and reads nothing (docs/sightings.md).
     public enum Role: String, Sendable, CaseIterable, Codable {
-        case kiosk, mobile, `operator`, feed, auditor
+        case kiosk, mobile, `operator`, feed, auditor, camera
     }
 
     /// The public part of the key (`fc_` and 16 hex digits), safe to log.

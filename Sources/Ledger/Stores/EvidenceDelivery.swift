@@ -61,6 +61,13 @@ public struct EvidenceDelivery: Sendable {
         EvidenceDelivery(by: by, sources: ["fastcert"], scope: nil, classes: [.biometric], receivedOn: receivedOn)
     }
 
+    /// A camera's sighting the service's engine matched to the card holder: `video_confirmation`
+    /// (strong, department `camera_network`) and nothing else, recorded by the camera's key. No
+    /// feed key delivers it: only the sighting route, which matched the face, does.
+    public static func camera(by: String, receivedOn: Day) -> EvidenceDelivery {
+        EvidenceDelivery(by: by, sources: ["camera_network"], scope: nil, classes: [.strong], receivedOn: receivedOn)
+    }
+
     /// A task completed by the community's staff: seen alive on a visit, or a death found on a
     /// field check.
     public static func task(by: String, receivedOn: Day) -> EvidenceDelivery {

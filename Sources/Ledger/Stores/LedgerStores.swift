@@ -157,6 +157,8 @@ public struct Stores: Sendable {
     public var coordinator: any Coordinator
     /// The audit chain (``NoAuditChain`` unless the backend keeps one).
     public var audit: any AuditStore = NoAuditChain()
+    /// Cameras' sightings (nil: the backend keeps none; the sighting routes then answer 503).
+    public var sightings: (any SightingStore)?
 
     public init(
         rules: LedgerRules, registry: any RegistryImportStore, evidence: any EvidenceStore, daily: any DailyWorkStore,

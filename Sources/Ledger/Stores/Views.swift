@@ -7,6 +7,9 @@ public struct Alert: Sendable, Equatable {
         /// The latest check of the audit chain found a row that does not match (shown in the
         /// unit of the row's person; to every unit when the row has none).
         case tampering
+        /// Another face than the card holder's at cameras twice within the window: the sites and
+        /// days, while the attention task it opened is open (never an image).
+        case otherFace = "other-face"
     }
 
     public var kind: Kind

@@ -143,8 +143,8 @@
     const kinds = ["field_check", "home_visit", "phone_call", "attention", "duplicate_identity"];
     const filter = el("select", { id: "task-kind", onchange: (e) => { location.hash = "work" + (e.target.value ? "?kind=" + e.target.value : ""); } },
       el("option", { value: "" }, t("work.all")), kinds.map((k) => el("option", { value: k, selected: k === kind }, t("task." + k))));
-    const [alerts, tasks] = await Promise.all([api("GET", "/v1/alerts?limit=50"),
-      api("GET", `/v1/tasks?limit=50&offset=${offset}${kind ? "&kind=" + kind : ""}`)]);
+    const [alerts, tasks, faces] = await Promise.all([api("GET", "/v1/alerts?limit=50"),
+      api("GET", `/v1/tasks?limit=50&offset=${offset}${kind ? "&kind=" + kind : ""}`), api("GET", "/v1/alerts?kind=other-face&limit=50")]);
     const canAct = me.role === "operator";
     const taskRows = tasks.tasks.map((task) => {
       const note = el("input", { type: "text", maxlength: 500, "data-i18n-ph": "work.note", placeholder: t("work.note"), "aria-label": t("work.note") });
@@ -168,14 +168,20 @@
         el("td", { class: "hide-narrow" }, task.reason),
         el("td", {}, canAct ? el("div", {}, note, el("div", { class: "actions" }, buttons)) : el("span", { class: "muted" }, task.status)));
     });
+    // Another face where the card was used: the sites and days, never an image (none is kept).
+    const otherFaces = faces.alerts.length ? card(el("h2", {}, t("work.other_faces") + " (" + faces.alerts.length + ")"),
+      el("p", { class: "muted" }, t("work.other_faces_help")),
+      table([t("work.person"), t("work.day"), t("work.sites")], faces.alerts.map((a) => el("tr", { "data-other-face": a.resident_id },
+        el("td", {}, personLink(a.resident_id, a.name)), el("td", {}, a.day), el("td", {}, a.detail))))) : null;
     main.replaceChildren(
+      ...(otherFaces ? [otherFaces] : []),
       card(el("h2", {}, t("work.tasks") + " (" + tasks.tasks.length + (tasks.next_offset ? "+" : "") + ")"),
         el("div", { class: "row" }, el("div", {}, el("label", { for: "task-kind" }, t("work.kind")), filter)),
         taskRows.length ? table([t("work.kind"), t("work.person"), t("work.reason"), ""], taskRows) : el("p", { class: "muted" }, t("work.none")),
         tasks.next_offset ? el("a", { href: `#work?offset=${tasks.next_offset}${kind ? "&kind=" + kind : ""}` }, t("work.more")) : null),
       card(el("h2", {}, t("work.alerts") + " (" + alerts.alerts.length + (alerts.next_offset ? "+" : "") + ")"),
         alerts.alerts.length ? table([t("work.kind"), t("work.person"), t("work.day"), t("work.detail")], alerts.alerts.map((a) => el("tr", {},
-          el("td", {}, el("span", { class: "badge" }, a.kind)), el("td", {}, personLink(a.resident_id, a.name)), el("td", {}, a.day),
+          el("td", {}, el("span", { class: "badge" }, t("alert." + a.kind))), el("td", {}, personLink(a.resident_id, a.name)), el("td", {}, a.day),
           el("td", { class: "hide-narrow" }, a.detail)))) : el("p", { class: "muted" }, t("work.none"))));
   }
 
@@ -198,7 +204,7 @@
       el("dt", {}, t("work.phone")), el("dd", {}, p.phone || "—"),
       el("dt", {}, t("person.enrolled")), el("dd", {}, enrollment && enrollment.enrolled ? `${enrollment.reference_photos} ${t("person.photos")} (${(enrollment.enrolled_at || "").slice(0, 10)})` : t("person.none")));
     const timeline = table([t("work.day"), t("work.kind"), t("work.detail"), t("person.actor")],
-      ledger.timeline.slice().reverse().map((e) => el("tr", {}, el("td", {}, e.day), el("td", {}, el("span", { class: "badge" }, e.kind)),
+      ledger.timeline.slice().reverse().map((e) => el("tr", { "data-kind": e.kind }, el("td", {}, e.day), el("td", {}, el("span", { class: "badge" }, e.kind === "sighting" ? t("person.sighting") : e.kind)),
         el("td", {}, e.detail), el("td", { class: "muted" }, e.actor || "—"))));
     timeline.id = "timeline";
     const blocks = [card(el("h2", {}, p.name + " · " + p.resident_id), facts), card(el("h2", {}, t("person.timeline")), timeline)];
