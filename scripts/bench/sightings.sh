@@ -11,6 +11,8 @@
 # form (BATCH sightings a request) on 2 workers.
 # Fails (exit 1, with an example answer) on any answer that is not a 2xx carrying an `outcome`
 # (non-2xx, error bodies, socket errors): scripts/bench/sightings_load.py counts them.
+# The route is docs/sightings.md's: multipart person_id, capture_id, captured_at, still; the batch
+# POST /v1/sightings/batch, NDJSON with base64 stills, answered with `results`.
 # Usage: scripts/bench/sightings.sh [SECONDS] [PERSONS]   (defaults: 15 s a step, 300 persons)
 #   CAMERAS (default 4): cameras sending at once; IMPOSTOR_SHARE (0.2); STILLS (1 to 3 a sighting, 1);
 #   BATCH (20); PARTS ("single batch") chooses the parts; FASTCERT_BIN runs another build.
@@ -61,7 +63,9 @@ take_keys() {  # $1 cameras: that many keys never used before, comma-separated, 
 }
 start_server() {  # $1 workers, then extra serve flags
     local workers=$1; shift
-    $bin serve --database "$db" --port "$port" --workers "$workers" --log-level warning "$@" 2>"$work/serve.log" &
+    # The calibrated sighting thresholds (docs/sightings-thresholds.md); SIGHTING_CONFIRM / SIGHTING_OTHER_FACE change them.
+    FASTCERT_SIGHTING_CONFIRM_THRESHOLD=${SIGHTING_CONFIRM:-0.50} FASTCERT_SIGHTING_OTHER_FACE_THRESHOLD=${SIGHTING_OTHER_FACE:-0.73} \
+        $bin serve --database "$db" --port "$port" --workers "$workers" --log-level warning "$@" 2>"$work/serve.log" &
     server=$!
     for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
     fail "the service did not become ready: $(tail -5 "$work/serve.log")"
