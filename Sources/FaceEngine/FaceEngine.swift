@@ -69,7 +69,7 @@ public final class FaceEngine: Sendable {
     > {
         await onWorker { engine in
             do throws(FaceEngineError) {
-                return .success(try engine.analyze(image, searchRegion: near, embed: embed, passive: passive, video: true))
+                return .success(try engine.analyze(image, searchRegion: near, embed: embed, passive: passive, cnnFallback: false))
             } catch {
                 return .failure(error)
             }
@@ -94,12 +94,19 @@ public final class FaceEngine: Sendable {
         try await stillResult(image, passive: passive).get()
     }
 
+    /// A still photo, with the CNN fallback only when `cnnFallback` and the engine's configuration
+    /// both allow it: a caller whose stills must stay cheap (a camera's sightings, many of them with
+    /// no frontal face) keeps it off while enrollment and the desk keep it.
+    public func analyze(_ image: Data, passive: Bool, cnnFallback: Bool) async throws(FaceEngineError) -> FaceAnalysis {
+        try await stillResult(image, passive: passive, cnnFallback: cnnFallback).get()
+    }
+
     /// A still photo's analysis with its passive scores when asked (searched by the CNN fallback,
     /// when it is on, where HOG finds no face).
-    func stillResult(_ image: Data, passive: Bool) async -> Result<FaceAnalysis, FaceEngineError> {
+    func stillResult(_ image: Data, passive: Bool, cnnFallback: Bool = true) async -> Result<FaceAnalysis, FaceEngineError> {
         await onWorker { engine in
             do throws(FaceEngineError) {
-                return .success(try engine.analyze(image, passive: passive))
+                return .success(try engine.analyze(image, passive: passive, cnnFallback: cnnFallback))
             } catch {
                 return .failure(error)
             }

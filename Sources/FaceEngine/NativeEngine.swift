@@ -37,9 +37,9 @@ final class NativeEngine {
 
     /// Runs the whole pipeline on encoded image bytes; for video frames, searching near
     /// `searchRegion` first and, without `embed`, leaving the embedding zero; with `passive`, the
-    /// primary face gets its passive anti-spoofing scores. A `video` frame is never searched by the
-    /// CNN fallback, even without a search region (a session's first frame): only still photos are.
-    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false, video: Bool = false)
+    /// primary face gets its passive anti-spoofing scores. Without `cnnFallback` the image is never
+    /// searched by the CNN fallback (a video frame, even a session's first, without a search region).
+    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false, cnnFallback: Bool = true)
         throws(FaceEngineError) -> FaceAnalysis
     {
         var faces = [fc_face](repeating: fc_face(), count: maxFaces)
@@ -53,7 +53,7 @@ final class NativeEngine {
                 return fc_engine_analyze_frame(
                     handle, raw.baseAddress, raw.count, region,
                     (embed ? Int32(FC_ANALYZE_EMBEDDING) : 0) | (passive ? Int32(FC_ANALYZE_PASSIVE) : 0)
-                        | (video ? Int32(FC_ANALYZE_VIDEO) : 0),
+                        | (cnnFallback ? 0 : Int32(FC_ANALYZE_NO_CNN_FALLBACK)),
                     buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
             }
         }
