@@ -15,7 +15,7 @@
 # POST /v1/sightings/batch, NDJSON with base64 stills, answered with `results`.
 # Usage: scripts/bench/sightings.sh [SECONDS] [PERSONS]   (defaults: 15 s a step, 300 persons)
 #   CAMERAS (default 4): cameras sending at once; IMPOSTOR_SHARE (0.2); STILLS (1 to 3 a sighting, 1);
-#   BATCH (20); PARTS ("single batch") chooses the parts; FASTCERT_BIN runs another build.
+#   BATCH (20); PARTS ("single batch engine") chooses the parts; FASTCERT_BIN runs another build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -26,7 +26,7 @@ impostors=${IMPOSTOR_SHARE:-0.2}
 stills=${STILLS:-1}
 batch=${BATCH:-20}
 hard=${HARD_SHARE:-0.1}
-parts=${PARTS:-single batch}
+parts=${PARTS:-single batch engine}
 faces=${FACES_DEV:-$root/../shared/data/faces-dev}
 lfw=${LFW_DEVTRAIN:-$root/../shared/data/lfw-devtrain}
 bin=${FASTCERT_BIN:-}
@@ -49,6 +49,7 @@ $bin enroll --batch "$work/batch.csv" --report "$work/not-enrolled.csv" --databa
     true  # a photo refused (no face, several faces, a duplicate) is reported, not fatal: its person is not sighted
 enrolled=$(( $(tail -n +2 "$work/persons.csv" | wc -l) - $(tail -n +2 "$work/not-enrolled.csv" 2>/dev/null | cut -d, -f1 | sort -u | wc -l) ))
 [ "$enrolled" -gt 10 ] || fail "only $enrolled persons enrolled: $(tail -3 "$work/enroll.txt")"
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"
 echo "Population: $(cat "$work/data.txt"), $enrolled enrolled ($(python3 -c "print(f'{$(date +%s.%N) - $started:.0f}')") s)"
 
 # Cameras: one key a site (new keys every step: a step's last request may still be in flight).
@@ -104,6 +105,21 @@ if [[ " $parts " == *" single "* ]]; then
         done
     done
 fi
+if [[ " $parts " == *" engine "* ]]; then
+    # The engine alone on the same kind of stills (no HTTP, no ledger): an ordinary lfw-devtrain still,
+    # and one HOG alone finds no face in, which only the CNN fallback decides.
+    ordinary=$(grep -m1 -F "$(basename "$lfw")/" "$work/stills.tsv" | cut -f2)
+    missed=$(dirname "$lfw")/$(head -1 scripts/bench/lfw-hog-misses.txt)
+    echo
+    echo "| engine alone (\`fastcert face bench\`, ${seconds} s) | stills/s, p50, p99 |"
+    echo "|---|---|"
+    for workers in 1 2; do
+        out=$($bin face bench "$ordinary" --seconds "$seconds" --workers "$workers") || fail "face bench $ordinary"
+        echo "| an ordinary still ($(basename "$(dirname "$ordinary")")), $workers worker(s) | $out |"
+        out=$($bin face bench "$missed" --seconds "$seconds" --workers "$workers") || fail "face bench $missed"
+        echo "| a still HOG misses ($(basename "$(dirname "$missed")")), CNN fallback, $workers worker(s) | $out |"
+    done
+fi
 if [[ " $parts " == *" batch "* ]]; then
     echo
     echo "The batch form (a gateway uploading captures, $batch sightings a request), 2 workers, CNN fallback on"
@@ -114,3 +130,5 @@ if [[ " $parts " == *" batch "* ]]; then
     load "2 workers, batches of $batch" --batch "$batch" ${BATCH_PATH:+--batch-path "$BATCH_PATH"}
     stop_server
 fi
+echo
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"
