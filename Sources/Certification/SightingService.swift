@@ -10,7 +10,7 @@ import Ledger
 /// work runs on the engine's worker threads, never on an event loop.
 public struct SightingService: Sendable {
     /// The settings the decision depends on.
-    public struct Policy: Sendable, Equatable {
+    public struct Policy: Sendable {
         /// A distance at or under this is the card holder (the service's verification threshold or
         /// stricter: an unattended still has no liveness).
         public var confirmThreshold: Double
@@ -65,6 +65,11 @@ public struct SightingService: Sendable {
     public struct Refusal: Error, Sendable, Equatable {
         public var code: String
         public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     let store: any SightingStore

@@ -17,7 +17,7 @@ struct SightingsCommand: AsyncParsableCommand {
             discussion: """
                 The manifest has one JSON object a line: {"person_id", "capture_id", "captured_at" (ISO 8601 with its \
                 offset), "site" and "unit" (optional: the key's name and unit), "stills": ["file.jpg", ...] (1 to 3, paths \
-                relative to the manifest)}. Each line is decided on its own by the local engine against the card holder's \
+                relative to the manifest, or absolute)}. Each line is decided on its own by the local engine against the card holder's \
                 template: confirmed, other_face or no_decision, or refused with a code; a capture id already recorded at the \
                 site returns its first answer. Needs a camera key (--key-file or $FASTCERT_KEY). Prints one tab-separated \
                 line per sighting: line, capture id, outcome or error code, reason. Exit 4 when any line was refused.
@@ -83,7 +83,9 @@ struct SightingsCommand: AsyncParsableCommand {
                     do {
                         let line = try JSONDecoder().decode(Line.self, from: Data(lineText.utf8))
                         let stills = try line.stills.map { path in
-                            guard let data = FileManager.default.contents(atPath: folder.appending(path: path).path) else {
+                            // Relative to the manifest; an absolute path as it is.
+                            let file = path.hasPrefix("/") ? path : folder.appending(path: path).path
+                            guard let data = FileManager.default.contents(atPath: file) else {
                                 throw SightingService.Refusal(code: "invalid_stills", message: "cannot read still \(path)")
                             }
                             return data

@@ -159,7 +159,7 @@ struct SightingTests {
                 client, key: camera, capture: "f-3", stills: [try Fixtures.image("obama3.jpg")], capturedAt: "2026-12-07T09:30:00")
             #expect(Call.errorCode(noOffset) == "invalid_captured_at")
             let four = try await Self.send(
-                client, key: camera, capture: "f-4", stills: Array(repeating: try Fixtures.image("obama3.jpg"), count: 4))
+                client, key: camera, capture: "f-4", stills: Array(repeating: try Fixtures.degraded("obama3.jpg", .tiny), count: 4))
             #expect(Call.errorCode(four) == "invalid_stills")
             // A district B camera is told of person A what it would be told of an ID that does not exist.
             let elsewhere = try await Self.send(
@@ -173,7 +173,7 @@ struct SightingTests {
     func batchAndStats() async throws {
         try await ServiceFixture.with { fixture, client in
             let gateway = try await fixture.store.keys.createKey(name: "Yifeng gateway", role: .camera, unit: "3702").text
-            func line(_ capture: String, _ still: Data, site: String = "Yifeng 7", unit: String? = "370202", at: String = capturedAt())
+            func line(_ capture: String, _ still: Data, site: String = "Yifeng 7", unit: String? = "370202", at: String = Self.capturedAt())
                 -> String
             {
                 var object: [String: Any] = [
@@ -185,7 +185,7 @@ struct SightingTests {
             }
             let body = [
                 line("g-1", try Fixtures.image("obama3.jpg")), "{not json", line("g-3", try Fixtures.image("biden.jpg")),
-                line("g-4", try Fixtures.image("obama3.jpg"), at: capturedAt(7200)),
+                line("g-4", try Fixtures.image("obama3.jpg"), at: Self.capturedAt(7200)),
             ].joined(separator: "\n")
             let response = try await client.execute(
                 uri: "/v1/sightings/batch", method: .post, headers: Call.headers(gateway, [.contentType: "application/x-ndjson"]),

@@ -153,7 +153,7 @@ struct SightingRoutes {
                 let shape = try JSON.decode(BatchLine.self, from: ByteBuffer(bytes: bytes))
                 let stills = try shape.stills.enumerated().map { try Upload.base64($0.element, index: $0.offset) }
                 let person: ResidentID
-                do { person = try ResidentID(shape.personId) } catch {
+                do throws(LedgerError) { person = try ResidentID(shape.personId) } catch {
                     throw APIError(status: .unprocessableContent, code: error.code.rawValue, message: error.message)
                 }
                 return (
