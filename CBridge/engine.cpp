@@ -103,7 +103,7 @@ fc_status fc_engine_analyze_frame(fc_engine *engine, const void *bytes, size_t l
         int written = 0;
         auto outcome = engine->pipeline.analyze(static_cast<const uint8_t *>(bytes), length, faces, faces_capacity, written,
                                                 local_info, local_timings, search_region, (flags & FC_ANALYZE_EMBEDDING) != 0,
-                                                (flags & FC_ANALYZE_PASSIVE) != 0);
+                                                (flags & FC_ANALYZE_PASSIVE) != 0, (flags & FC_ANALYZE_NO_CNN_FALLBACK) != 0);
         *faces_written = written;
         if (info != nullptr) *info = local_info;
         if (timings != nullptr) *timings = local_timings;

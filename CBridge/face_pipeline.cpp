@@ -181,7 +181,7 @@ void FacePipeline::measure_quality(const dlib::full_object_detection &shape, con
 
 Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
                               fc_image_info &info, fc_stage_timings &timings, const float *search_region, bool embed,
-                              bool passive) {
+                              bool passive, bool no_cnn_fallback) {
     written = 0;
     info = fc_image_info{};
     timings = fc_stage_timings{};
@@ -215,8 +215,9 @@ Outcome FacePipeline::analyze(const uint8_t *bytes, size_t length, fc_face *face
     // A video frame's face is as large as in the frame before: no enlarged retries (a head turned
     // out of the detector's reach would cost them all, ~150 ms, for nothing).
     if (detections.empty()) detections = detect(rgb, info, 0, !video);
-    // A photo (not a video frame) in which HOG found nothing: the CNN, which finds more poses, once.
-    if (detections.empty() && !video && limits_.cnn_fallback && limits_.detector == FC_DETECTOR_HOG) {
+    // A still photo (not a video frame, even a session's first, which has no search region: the
+    // caller says so) in which HOG found nothing: the CNN, which finds more poses, once.
+    if (detections.empty() && !video && !no_cnn_fallback && limits_.cnn_fallback && limits_.detector == FC_DETECTOR_HOG) {
         const double longest = std::max(rgb.cols, rgb.rows);
         // The reference's 2x for small photos, else the detection size.
         detections = detect_once(rgb, cv::Mat(),

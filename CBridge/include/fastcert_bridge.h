@@ -67,7 +67,8 @@ typedef enum fc_format {
 /** What fc_engine_analyze_frame computes beyond detection, landmarks and quality (bits). */
 enum {
     FC_ANALYZE_EMBEDDING = 1,   /* the 128-d descriptor of every face written */
-    FC_ANALYZE_PASSIVE = 2      /* the passive anti-spoofing scores of the primary (first) face */
+    FC_ANALYZE_PASSIVE = 2,     /* the passive anti-spoofing scores of the primary (first) face */
+    FC_ANALYZE_NO_CNN_FALLBACK = 4  /* never searched by the CNN fallback: a video frame (even without a search region), or a still whose caller cannot afford it */
 };
 
 /** Options for fc_engine_create. Zero for a numeric field means "use the default". */
@@ -79,7 +80,7 @@ typedef struct fc_engine_options {
     int32_t detector;             /* an fc_detector; default FC_DETECTOR_HOG */
     float passive_box_scale;      /* the face box enlarged by this before the passive models' crops; default 1.3 (0.5...3) */
     int32_t mirror;               /* 1: each descriptor is the mean of the aligned chip's and its mirror's (2x the embedding cost) */
-    int32_t cnn_fallback;         /* 1: a photo in which HOG finds no face is searched once more by the MMOD CNN (loads it) */
+    int32_t cnn_fallback;         /* 1: a still photo (no search region, not FC_ANALYZE_NO_CNN_FALLBACK) in which HOG finds no face is searched once more by the MMOD CNN (loads it) */
     int32_t jitters;              /* 2...100: each descriptor is the mean of this many jittered copies of the chip (cost x jitters); 0 or 1: none */
 } fc_engine_options;
 
@@ -154,7 +155,8 @@ void fc_engine_destroy(fc_engine *_Nullable engine) FC_NOEXCEPT;
  * small faces in a still photo: a video frame's face is as large as the frame before's). flags
  * (FC_ANALYZE_*) choose the rest: without FC_ANALYZE_EMBEDDING the embedding is left zero
  * (detection, landmarks and quality only, ~15 ms less a face); with FC_ANALYZE_PASSIVE the primary
- * face gets its passive anti-spoofing scores (a few ms). faces may be NULL only when faces_capacity
+ * face gets its passive anti-spoofing scores (a few ms); FC_ANALYZE_NO_CNN_FALLBACK keeps the CNN
+ * fallback off this image (a video frame given no search region, as a session's first frame). faces may be NULL only when faces_capacity
  * is 0, bytes only when length is 0. The engine must not be used by two threads at once.
  */
 fc_status fc_engine_analyze_frame(fc_engine *engine, const void *_Nullable bytes, size_t length,

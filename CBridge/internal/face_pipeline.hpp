@@ -36,10 +36,11 @@ public:
     /** Loads every model from the folder; throws ModelLoadError with a readable message. */
     FacePipeline(const std::string &model_directory, EngineLimits limits);
 
-    /** Runs the whole pipeline on encoded bytes. Never throws for bad input: returns an Outcome. */
+    /** Runs the whole pipeline on encoded bytes. Never throws for bad input: returns an Outcome. A
+        video frame (a search region) or `no_cnn_fallback` is never searched by the CNN fallback. */
     Outcome analyze(const uint8_t *bytes, size_t length, fc_face *faces, int capacity, int &written,
                     fc_image_info &info, fc_stage_timings &timings, const float *search_region = nullptr,
-                    bool embed = true, bool passive = false);
+                    bool embed = true, bool passive = false, bool no_cnn_fallback = false);
 
     /** The passive models, for the converter's check. */
     PassiveModels &passive() { return *passive_; }

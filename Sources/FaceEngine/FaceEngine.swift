@@ -61,13 +61,15 @@ public final class FaceEngine: Sendable {
 
     /// Analyses a video frame: the face is searched near `near` first (where it was in an earlier
     /// frame), without `embed` the faces' embeddings are left zero (about 15 ms less a face), and
-    /// with `passive` the primary face gets its passive anti-spoofing scores (a few ms).
+    /// with `passive` the primary face gets its passive anti-spoofing scores (a few ms). A video
+    /// frame is never searched by the CNN fallback (a session has other frames; the CNN's cost is
+    /// for still photos).
     public func analyzeFrame(_ image: Data, near: FaceBox?, embed: Bool, passive: Bool = false) async -> Result<
         FaceAnalysis, FaceEngineError
     > {
         await onWorker { engine in
             do throws(FaceEngineError) {
-                return .success(try engine.analyze(image, searchRegion: near, embed: embed, passive: passive))
+                return .success(try engine.analyze(image, searchRegion: near, embed: embed, passive: passive, cnnFallback: false))
             } catch {
                 return .failure(error)
             }
@@ -89,7 +91,26 @@ public final class FaceEngine: Sendable {
     /// Analyses a single photo with the passive anti-spoofing scores of its primary face (enrollment
     /// photos, an attended desk's photo).
     public func analyze(_ image: Data, passive: Bool) async throws(FaceEngineError) -> FaceAnalysis {
-        try await analyzeFrame(image, near: nil, embed: true, passive: passive).get()
+        try await stillResult(image, passive: passive).get()
+    }
+
+    /// A still photo, with the CNN fallback only when `cnnFallback` and the engine's configuration
+    /// both allow it: a caller whose stills must stay cheap (a camera's sightings, many of them with
+    /// no frontal face) keeps it off while enrollment and the desk keep it.
+    public func analyze(_ image: Data, passive: Bool, cnnFallback: Bool) async throws(FaceEngineError) -> FaceAnalysis {
+        try await stillResult(image, passive: passive, cnnFallback: cnnFallback).get()
+    }
+
+    /// A still photo's analysis with its passive scores when asked (searched by the CNN fallback,
+    /// when it is on, where HOG finds no face).
+    func stillResult(_ image: Data, passive: Bool, cnnFallback: Bool = true) async -> Result<FaceAnalysis, FaceEngineError> {
+        await onWorker { engine in
+            do throws(FaceEngineError) {
+                return .success(try engine.analyze(image, passive: passive, cnnFallback: cnnFallback))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     /// The analysis as a `Result` (for callers that gather many).
@@ -125,7 +146,7 @@ public final class FaceEngine: Sendable {
             do throws(FaceEngineError) {
                 guard passive else { return .success(try await self.analyze(contentsOf: url)) }
                 let bytes = try Self.read(url, limit: self.configuration.maxBytes)
-                return await self.analyzeFrame(bytes, near: nil, embed: true, passive: true)
+                return await self.stillResult(bytes, passive: true)
             } catch {
                 return .failure(error)
             }

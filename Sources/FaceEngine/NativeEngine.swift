@@ -37,9 +37,10 @@ final class NativeEngine {
 
     /// Runs the whole pipeline on encoded image bytes; for video frames, searching near
     /// `searchRegion` first and, without `embed`, leaving the embedding zero; with `passive`, the
-    /// primary face gets its passive anti-spoofing scores.
-    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false) throws(FaceEngineError)
-        -> FaceAnalysis
+    /// primary face gets its passive anti-spoofing scores. Without `cnnFallback` the image is never
+    /// searched by the CNN fallback (a video frame, even a session's first, without a search region).
+    func analyze(_ image: Data, searchRegion: FaceBox? = nil, embed: Bool = true, passive: Bool = false, cnnFallback: Bool = true)
+        throws(FaceEngineError) -> FaceAnalysis
     {
         var faces = [fc_face](repeating: fc_face(), count: maxFaces)
         var written: Int32 = 0
@@ -51,7 +52,8 @@ final class NativeEngine {
                 let region: [Float]? = searchRegion.map { [Float($0.x), Float($0.y), Float($0.width), Float($0.height)] }
                 return fc_engine_analyze_frame(
                     handle, raw.baseAddress, raw.count, region,
-                    (embed ? Int32(FC_ANALYZE_EMBEDDING) : 0) | (passive ? Int32(FC_ANALYZE_PASSIVE) : 0),
+                    (embed ? Int32(FC_ANALYZE_EMBEDDING) : 0) | (passive ? Int32(FC_ANALYZE_PASSIVE) : 0)
+                        | (cnnFallback ? 0 : Int32(FC_ANALYZE_NO_CNN_FALLBACK)),
                     buffer.baseAddress, Int32(buffer.count), &written, &info, &timings, &message, message.count)
             }
         }

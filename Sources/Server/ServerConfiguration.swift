@@ -76,6 +76,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// `--mirror-embedding`): fewer genuine people turned away at the same false-match rate, ~14 ms
     /// more a face (docs/calibration.md). Templates enrolled either way still compare.
     public var mirrorEmbedding = false
+    /// A still photo (an enrollment photo, an attended desk's, a camera's sighting) in which the HOG
+    /// detector finds no face is searched once more by the CNN detector (`FASTCERT_CNN_FALLBACK`,
+    /// `--no-cnn-fallback` to turn it off): on lfw-devtrain no photo is left without a face, at
+    /// ~0.3 s of a worker for each photo HOG missed; video frames never (docs/calibration.md).
+    public var cnnFallback = true
     /// Where the match threshold came from, for the start-up log.
     public var thresholdSource = ThresholdSource.standard
     /// The cohort rule of a calibration file made by people with `--cohort`: verifications are
@@ -108,15 +113,19 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if case .calibration(_, let calibration) = thresholdSource { return calibration.embedding }
         return nil
     }
-    /// The face engine's configuration for the service (HOG; the mirror when asked for).
+    /// The face engine's configuration for the service (HOG, the CNN on stills HOG finds no face
+    /// in; the mirror when asked for).
     public func engineConfiguration(modelDirectory: URL) -> FaceEngineConfiguration {
         var configuration = FaceEngineConfiguration(
             modelDirectory: modelDirectory, workers: workers, maxBytes: maxBodyBytes, maxPixels: maxPixels, queueCapacity: engineQueue)
         configuration.mirrorEmbedding = mirrorEmbedding
+        configuration.cnnFallback = cnnFallback
         return configuration
     }
     /// The embedding options the service runs with, named as a calibration file names them.
-    public var embedding: String { FaceEngineConfiguration.embeddingOptions(detector: .hog, mirror: mirrorEmbedding) }
+    public var embedding: String {
+        FaceEngineConfiguration.embeddingOptions(detector: .hog, mirror: mirrorEmbedding, cnnFallback: cnnFallback)
+    }
     /// Whether the calibration file's embeddings were made as the service makes them (the CNN
     /// fallback only decides which photos have a face, not their embeddings).
     public var calibrationMatchesEmbedding: Bool {
@@ -246,6 +255,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if let calibration = environment["FASTCERT_CALIBRATION"], !calibration.isEmpty { self.calibration = calibration }
         try value("FASTCERT_DUPLICATE_THRESHOLD", \.duplicateThreshold)
         try value("FASTCERT_MIRROR_EMBEDDING", \.mirrorEmbedding)
+        try value("FASTCERT_CNN_FALLBACK", \.cnnFallback)
         try value("FASTCERT_LOG_LEVEL", \.logLevel)
         try value("FASTCERT_ALLOW_MATCH_ONLY", \.allowMatchOnly)
         try value("FASTCERT_DESK_PASSIVE_ATTACK_BELOW", \.deskPassiveAttackBelow)
@@ -320,6 +330,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var matchThreshold: Double?
         var calibration: String?
         var mirrorEmbedding: Bool?
+        var cnnFallback: Bool?
         var duplicateThreshold: Double?
         var maxPhotosPerEnrollment: Int?
         var lockoutFailures: Int?
@@ -367,6 +378,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.matchThreshold = matchThreshold ?? c.matchThreshold
             c.calibration = calibration ?? c.calibration
             c.mirrorEmbedding = mirrorEmbedding ?? c.mirrorEmbedding
+            c.cnnFallback = cnnFallback ?? c.cnnFallback
             c.duplicateThreshold = duplicateThreshold ?? c.duplicateThreshold
             c.maxPhotosPerEnrollment = maxPhotosPerEnrollment ?? c.maxPhotosPerEnrollment
             c.lockoutFailures = lockoutFailures ?? c.lockoutFailures

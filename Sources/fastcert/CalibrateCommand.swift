@@ -31,6 +31,11 @@ struct CalibrateCommand: AsyncParsableCommand {
     var root: String
     @Option(help: "Without --pairs: reference photos per enrolled person (as the bureau enrolls).") var references = 1
     @Option(help: "The false-match rate to hold, e.g. 1e-3 or 1e-4.") var targetFmr: Double = 1e-3
+    @Option(
+        help: ArgumentHelp(
+            "Also the sightings' other_face threshold: the distance beyond which at most this share of genuine pairs lies (e.g. 1e-3).",
+            valueName: "rate"))
+    var otherFaceFnmr: Double?
     @Option(help: ArgumentHelp("Where to write the calibration file.", valueName: "file")) var out = "calibration.json"
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var scoring: PairScoringOptions
@@ -38,6 +43,12 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard targetFmr > 0, targetFmr < 0.5 else { throw ValidationError("--target-fmr must be between 0 and 0.5 (e.g. 1e-3)") }
+        if let otherFaceFnmr, !(otherFaceFnmr > 0 && otherFaceFnmr < 0.5) {
+            throw ValidationError("--other-face-fnmr must be between 0 and 0.5 (e.g. 1e-3)")
+        }
+        if otherFaceFnmr != nil, scoring.cohort != nil {
+            throw ValidationError("--other-face-fnmr is a distance threshold: calibrate it without --cohort")
+        }
         guard (1...10).contains(references) else { throw ValidationError("--references must be 1 to 10") }
         if pairs != nil, references != 1 { throw ValidationError("--references is for a folder of people, without --pairs") }
         if pairs == nil, impostors != nil || scoring.mirrorReference {
@@ -122,6 +133,9 @@ struct CalibrateCommand: AsyncParsableCommand {
                         + (pairs == nil ? "" : scoring.cohortOptions.nothingScoredHint))
             }
             calibration.comparison = scores.comparison
+            if let otherFaceFnmr {
+                calibration.setOtherFace(genuine: scores.genuine, impostor: scores.impostor, target: otherFaceFnmr)
+            }
             calibration.cohortSize = scoring.cohort
             if let distances = scores.distances, let members = scores.cohortMembers {
                 // The distance threshold the service decides by until its cohort is as large.
@@ -174,6 +188,14 @@ struct CalibrateCommand: AsyncParsableCommand {
             lines.insert(
                 "distance threshold:  \(String(format: "%.4f", distance))  (the same target by distance: the service's rule while its cohort has fewer than \(members) people)",
                 at: 5)
+        }
+        if let other = c.otherFaceThreshold, let target = c.otherFaceTarget, let genuine = c.otherFaceGenuine,
+            let impostors = c.otherFaceImpostors
+        {
+            lines.append(
+                "other_face:          \(String(format: "%.4f", other))  (at most \(target) of genuine pairs beyond it: "
+                    + "\(genuine) of \(c.genuinePairs), \(pct(Double(genuine) / Double(c.genuinePairs))); impostors beyond it "
+                    + "\(impostors) of \(c.impostorPairs), \(pct(Double(impostors) / Double(c.impostorPairs))))")
         }
         if !c.targetShown {
             lines.append(

@@ -32,8 +32,10 @@ struct EngineOptions: ParsableArguments {
     @Flag(name: .long, help: "Embed each face as the mean of its aligned chip and the chip's mirror image.")
     var mirror = false
 
-    @Flag(name: .long, help: "Search a photo in which HOG finds no face once more with the CNN detector.")
-    var cnnFallback = false
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help: "Search a still photo in which HOG finds no face once more with the CNN detector (never video frames).")
+    var cnnFallback = true
 
     @Option(name: .long, help: "Embed each face as the mean of this many jittered copies of its chip (2 to 100; cost x N).")
     var jitters = 0

@@ -45,7 +45,8 @@ struct LivenessCommand: AsyncParsableCommand {
                 asked = performed.isEmpty ? [.turnLeft] : performed
             }
             for (index, frame) in frames.enumerated() {
-                if let analysis = try? await engine.analyze(frame.data) {
+                // A video frame: never the CNN fallback (as the analyzer's own frames).
+                if let analysis = try? await engine.analyze(frame.data, passive: false, cnnFallback: false) {
                     let face = analysis.primaryFace
                     print(
                         String(

@@ -90,7 +90,9 @@ struct BadInputTests {
     @Test("a model folder without the passive anti-spoofing models, or with a broken one, fails to start with the reason")
     func missingPassiveModels() async throws {
         try await Fixtures.withTemporaryFolder { folder in
-            for name in ["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"] {
+            for name in [
+                "shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat", "mmod_human_face_detector.dat",
+            ] {
                 try FileManager.default.createSymbolicLink(
                     at: folder.appending(path: name), withDestinationURL: Fixtures.models.appending(path: name))
             }

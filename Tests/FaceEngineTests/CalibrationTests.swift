@@ -36,6 +36,27 @@ struct CalibrationTests {
         #expect(!few.targetShown && few.falseMatches == 0 && few.matchThreshold < impostor[0])
     }
 
+    @Test("the sightings' other_face threshold leaves at most the target share of genuine pairs beyond it, and reads back")
+    func otherFace() async throws {
+        let genuine = (0..<2000).map { 0.2 + Double($0) * 0.0002 }  // 0.2 to 0.5998, evenly
+        let impostor = (0..<10_000).map { 0.5 + Double($0) * 0.00006 }  // 0.5 to 1.1
+        var c = try #require(
+            Calibration.choose(genuine: genuine.shuffled(), impostor: impostor, targetFMR: 1e-4, embedding: "hog", source: "test"))
+        #expect(c.otherFaceThreshold == nil)
+        c.setOtherFace(genuine: genuine.shuffled(), impostor: impostor, target: 1e-3)
+        // 1e-3 of 2,000 is 2: the threshold lies between the third-largest and second-largest genuine distance.
+        let threshold = try #require(c.otherFaceThreshold)
+        #expect(threshold > genuine[1997] && threshold < genuine[1998])
+        #expect(c.otherFaceGenuine == 2 && c.otherFaceTarget == 1e-3)
+        #expect(c.otherFaceImpostors == impostor.filter { $0 > threshold }.count)
+        try await Fixtures.withTemporaryFolder { folder in
+            let url = folder.appending(path: "sightings.json")
+            try c.json().write(to: url)
+            #expect(try Calibration.load(url) == c)
+            #expect(String(decoding: try c.json(), as: UTF8.self).contains("\"other_face_threshold\""))
+        }
+    }
+
     @Test("the file reads back as written; a file that is not a calibration, or out of range, is refused by name")
     func file() async throws {
         try await Fixtures.withTemporaryFolder { folder in

@@ -172,7 +172,16 @@ struct CalibrationSettingTests {
             #expect(explicit.matchThreshold == 0.5 && explicit.thresholdSource == .explicit("FASTCERT_MATCH_THRESHOLD"))
             #expect(try ServerConfiguration.load(file: nil, environment: [:]).matchThreshold == 0.55)
             // The calibration's embedding options against the service's: the mirror matters, the CNN fallback does not.
-            #expect(calibrated.calibrationMatchesEmbedding && calibrated.embedding == "hog")
+            #expect(calibrated.calibrationMatchesEmbedding && calibrated.embedding == "hog,cnn-fallback")
+            // The CNN fallback is on by default, and can be turned off (the file, the environment); either way a
+            // calibration made with or without it still applies: it decides which stills have a face, not their embeddings.
+            #expect(calibrated.cnnFallback && calibrated.engineConfiguration(modelDirectory: folder).cnnFallback)
+            let withoutFallback = try ServerConfiguration.load(
+                file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_CNN_FALLBACK": "false"])
+            #expect(!withoutFallback.engineConfiguration(modelDirectory: folder).cnnFallback && withoutFallback.embedding == "hog")
+            #expect(withoutFallback.calibrationMatchesEmbedding)
+            try Data("{\"cnnFallback\": false}".utf8).write(to: folder.appending(path: "no-fallback.json"))
+            #expect(try !ServerConfiguration.load(file: folder.appending(path: "no-fallback.json").path, environment: [:]).cnnFallback)
             var mirrored = try ServerConfiguration.load(
                 file: nil, environment: ["FASTCERT_CALIBRATION": file.path, "FASTCERT_MIRROR_EMBEDDING": "true"])
             #expect(mirrored.mirrorEmbedding && !mirrored.calibrationMatchesEmbedding)

@@ -51,6 +51,22 @@ struct CommandLineTests {
         #expect(!result.stdout.contains("embedding"), "templates must never be printed")
     }
 
+    @Test("the CNN fallback is on by default for still photos; --no-cnn-fallback turns it off")
+    func cnnFallbackFlag() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            // Biden with three tenths of his face past the left edge: HOG alone finds no face.
+            let photo = folder.appending(path: "cut.jpg")
+            try Fixtures.cropped("biden.jpg", x: 529, y: 7, width: 441, height: 772).write(to: photo)
+            let found = try await Self.run(["face", "analyze", photo.path, "--json", "--workers", "1"])
+            #expect(found.status == 0, "stderr: \(found.stderr)")
+            let faces = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [[String: Any]])
+            #expect(faces.first?["faces_found"] as? Int == 1)
+            let off = try await Self.run(["face", "analyze", photo.path, "--json", "--workers", "1", "--no-cnn-fallback"])
+            let missed = try #require(try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as? [[String: Any]])
+            #expect((missed.first?["error"] as? [String: Any])?["code"] as? String == "no_face", "\(off.stdout) \(off.stderr)")
+        }
+    }
+
     @Test("compare --threshold moves the decision")
     func customThreshold() async throws {
         let result = try await Self.run(["face", "compare", Self.image("obama.jpg"), Self.image("obama2.jpg"), "--threshold", "0.1"])

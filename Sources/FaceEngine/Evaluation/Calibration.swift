@@ -53,6 +53,14 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// With a cohort of people: the distance threshold for the same target from the same attempts,
     /// which the service decides by while its own cohort has fewer members than `cohortMembers`.
     public var distanceThreshold: Double?
+    /// With `calibrate --other-face-fnmr`: the sightings' second threshold, the distance beyond which
+    /// no more than `otherFaceTarget` of the genuine pairs lie (a face farther than it from the card
+    /// holder's is called `other_face`, so a living person's poor capture stays `no_decision`), the
+    /// genuine pairs beyond it and the impostor pairs beyond it (another face caught).
+    public var otherFaceThreshold: Double?
+    public var otherFaceTarget: Double?
+    public var otherFaceGenuine: Int?
+    public var otherFaceImpostors: Int?
 
     enum CodingKeys: String, CodingKey {
         case matchThreshold = "match_threshold", targetFMR = "target_fmr", pointThreshold = "point_threshold", pointFNMR = "point_fnmr"
@@ -61,6 +69,24 @@ public struct Calibration: Codable, Sendable, Equatable {
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs", targetShown = "target_shown", embedding, source
         case createdAt = "created_at", comparison, cohortSize = "cohort_size", cohortCapacity = "cohort_capacity"
         case cohortMembers = "cohort_members", cohortCeiling = "cohort_ceiling", distanceThreshold = "distance_threshold"
+        case otherFaceThreshold = "other_face_threshold", otherFaceTarget = "other_face_target", otherFaceGenuine = "other_face_genuine"
+        case otherFaceImpostors = "other_face_impostors"
+    }
+
+    /// Sets the `other_face` threshold: halfway between the largest genuine distance it must leave
+    /// beyond (at most `target` of the genuine pairs, rounded down: 2 of 2,209 for 1e-3) and the next
+    /// one below, rounded up to six decimals (never calling more genuine pairs another face than measured).
+    public mutating func setOtherFace(genuine: [Double], impostor: [Double], target: Double) {
+        guard !genuine.isEmpty, target >= 0, target < 1 else { return }
+        let sorted = genuine.sorted()
+        let beyond = min(sorted.count - 1, Int((target * Double(sorted.count)).rounded(.down)))
+        let inside = sorted[sorted.count - 1 - beyond]
+        let outside = beyond == 0 ? inside + 0.02 : sorted[sorted.count - beyond]
+        let threshold = (((inside + outside) / 2) * 1_000_000).rounded(.up) / 1_000_000
+        otherFaceThreshold = threshold
+        otherFaceTarget = target
+        otherFaceGenuine = sorted.filter { $0 > threshold }.count
+        otherFaceImpostors = impostor.filter { $0 > threshold }.count
     }
 
     /// The service's cohort rule from a people calibration with a cohort: nil for a distance
