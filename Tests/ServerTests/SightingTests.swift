@@ -75,6 +75,10 @@ struct SightingTests {
                 try await fixture.count(
                     "SELECT COUNT(*) FROM task WHERE kind = 'field_check' AND reason LIKE '%Yifeng Pharmacy 12 on %camera A on %'") == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM evidence") == 0, "other_face never certifies")
+            #expect(
+                try await fixture.count(
+                    "SELECT COUNT(*) FROM decision WHERE kind = 'hold' AND status = 'in_force' AND until IS NULL AND requested_by = 'rule:other_face' AND reason LIKE '%Yifeng Pharmacy 12%'"
+                ) == 1, "the payment is held until a person-to-person check")
             let alerts = try await client.execute(
                 uri: "/v1/alerts?kind=other-face", method: .get, headers: Call.headers(fixture.key(.operator)))
             let list = try #require(Call.body(alerts)["alerts"] as? [[String: Any]])
@@ -82,6 +86,11 @@ struct SightingTests {
             // A third within the window is counted, not another visit.
             _ = try await Self.send(client, key: camera, capture: "o-3", stills: [try Fixtures.image("biden.jpg")])
             #expect(try await fixture.count("SELECT COUNT(*) FROM task WHERE kind = 'field_check'") == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM decision WHERE kind = 'hold'") == 1)
+            // The card holder's own face at a camera certifies, but does not end the hold: no one attended it.
+            let own = try await Self.send(client, key: camera, capture: "o-4", stills: [try Fixtures.image("obama3.jpg")])
+            #expect(Call.body(own)["outcome"] as? String == "confirmed", "\(Call.body(own))")
+            #expect(try await fixture.count("SELECT COUNT(*) FROM decision WHERE kind = 'hold' AND status = 'in_force'") == 1)
             #expect((try await fixture.store.stores.audit.verifyChain()).finding == nil)
         }
     }
