@@ -23,10 +23,14 @@ public struct SightingService: Sendable {
         /// reference photos' bar, so a poor capture of the living lands in `no_decision`.
         public var check = PhotoCheck(minInterEyePixels: 30, minSharpness: 15)
 
-        /// The other-face threshold until a calibrated one is configured (issue 30 part C measures
-        /// the genuine pairs' 99.9th percentile with `fastcert calibrate`): far past the 0.55 a
-        /// verification accepts, so a living person's poor capture lands in `no_decision`.
-        public static let defaultOtherFaceThreshold = 0.80
+        /// The other-face threshold: 0.73, beyond which 2 of lfw-devtrain's 2,209 genuine pairs
+        /// fall (0.0009) and 85% of its 20,000 impostor pairs (docs/sightings-thresholds.md), so a
+        /// living person's poor capture lands in `no_decision`.
+        public static let defaultOtherFaceThreshold = 0.73
+        /// The confirm threshold for unattended stills: 0.50, at FMR 1e-4 on lfw-devtrain's 20,000
+        /// impostor pairs (FNMR 0.196 against one photo; docs/sightings-thresholds.md). Stricter
+        /// than an attended verification's: no liveness challenge, no one watching.
+        public static let defaultConfirmThreshold = 0.50
         /// As for liveness frames (the lowest live camera frame measured 0.725; docs/liveness.md).
         public static let defaultPassiveAttackBelow = 0.5
 
@@ -176,7 +180,9 @@ public struct SightingService: Sendable {
         for still in stills {
             let analysis: FaceAnalysis
             do {
-                analysis = try await engine.analyze(still, passive: true)
+                // Without the CNN fallback: ~0.6 s of a worker on a still HOG misses halves the
+                // sightings decided a second (docs/benchmarks.md); such a still is `no_decision`.
+                analysis = try await engine.analyze(still, passive: true, cnnFallback: false)
             } catch {
                 guard case .noFace = error else { throw error }
                 problem = problem ?? "no_face"

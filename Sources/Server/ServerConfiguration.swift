@@ -150,7 +150,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var deskPassiveAttackBelow = 0.0
     public var enrollmentPassiveAttackBelow = 0.0
     /// Sightings (docs/sightings.md): a camera still's distance at or under this confirms the card
-    /// holder (nil: the verification threshold in force; never laxer than it, validation refuses that).
+    /// holder (nil: 0.50, calibrated for unattended stills, or the verification threshold in
+    /// force when that is stricter; never laxer than it, validation refuses that).
     public var sightingConfirmThreshold: Double?
     /// Sightings: over this distance a face of good quality is another person's (`other_face`):
     /// farther than genuine pairs fall but 1 in 1,000 (issue 30 part C supplies the calibrated value).
@@ -161,7 +162,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// The sighting thresholds in force, in one place (the routes and `fastcert sightings import`).
     public var sightingPolicy: SightingService.Policy {
         SightingService.Policy(
-            confirmThreshold: sightingConfirmThreshold ?? matchThreshold, otherFaceThreshold: sightingOtherFaceThreshold,
+            confirmThreshold: sightingConfirmThreshold ?? min(matchThreshold, SightingService.Policy.defaultConfirmThreshold),
+            otherFaceThreshold: sightingOtherFaceThreshold,
             passiveAttackBelow: sightingPassiveAttackBelow)
     }
     /// How long a liveness session may be used after it is issued, in seconds.
