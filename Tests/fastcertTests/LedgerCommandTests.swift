@@ -268,6 +268,51 @@ struct LedgerCommandTests {
             #expect(held.status == 0 && held.stdout.contains("on 2026-05-20"), "\(held.stdout) \(held.stderr)")
         }
     }
+
+    @Test("a burst held for review: the import says how many and why; evidence held lists them; release and discard decide them")
+    func burstHeldForReview() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = Self.residentID("37020219400315001")
+            let units = try ledger.write(
+                "units.csv",
+                "code,name,level,parent_code\n3702,Qingdao,city,\n370202,Shinan,district,3702\n370202001,Badaguan,street,370202\n370202001001,Taiping,community,370202001\n"
+            )
+            #expect(try await ledger.run(["units", "import", units]).status == 0)
+            let persons = try ledger.write(
+                "persons.csv",
+                """
+                resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
+                \(wang),Wang Fang,1940-03-15,370202001001,3,3200.50,13800000000,,1,0
+                """)
+            #expect(try await ledger.run(["persons", "import", persons, "--today", "2025-06-01"]).status == 0)
+            let rows = (0..<22).map { "social_security_card,B-\($0),\(wang),card_spending,2026-03-01" }
+            let feed = try ledger.write("burst.csv", (["source,external_id,resident_id,kind,observed_at"] + rows).joined(separator: "\n"))
+            let imported = try await ledger.run(["evidence", "import", feed])
+            #expect(imported.status == 0 && imported.stdout.contains("20 imported") && imported.stdout.contains("2 held for review"))
+            let held = try await ledger.run(["evidence", "held", "--unit", "3702"])
+            #expect(held.stdout.contains("2 row(s) held under 3702"), "\(held.stdout)")
+            let ids = held.stdout.split(separator: "\n").compactMap { line in
+                line.hasPrefix("held ") ? line.dropFirst(5).split(separator: " ").first.map(String.init) : nil
+            }
+            #expect(ids.count == 2)
+            guard ids.count == 2 else { return }
+            // Decided by a named operator (a key's holder), never the machine's account.
+            let alice = try await Self.key(
+                ledger, ["--role", "operator", "--unit", "370202", "--name", "Shinan office", "--holder", "alice"])
+            let unnamed = try await ledger.run(["evidence", "release", ids[0], "--reason", "a batch of refunds"])
+            #expect(unnamed.status != 0 && unnamed.stderr.contains("named_operator_required"))
+            let released = try await ledger.run(
+                ["evidence", "release", ids[0], "--reason", "a batch of refunds"], environment: ["FASTCERT_KEY": alice])
+            #expect(released.status == 0 && released.stdout.contains("released"), "\(released.stderr)")
+            let discarded = try await ledger.run(
+                ["evidence", "discard", ids[1], "--reason", "a terminal replayed its log"], environment: ["FASTCERT_KEY": alice])
+            #expect(discarded.status == 0 && discarded.stdout.contains("discarded"), "\(discarded.stderr)")
+            let again = try await ledger.run(["evidence", "discard", ids[1], "--reason", "again"], environment: ["FASTCERT_KEY": alice])
+            #expect(again.status != 0 && again.stderr.contains("already discarded"))
+            #expect(try await ledger.run(["evidence", "held", "--unit", "3702"]).stdout.contains("0 row(s) held"))
+        }
+    }
 }
 
 /// A ledger file in a temporary folder, input files beside it, and the binary run on it.
