@@ -99,6 +99,10 @@ public struct SightingService: Sendable {
 
     /// Most stills one sighting may carry.
     public static let maxStills = 3
+    /// A distance under this to the enrolled template is the same photo (re-encoded or resized):
+    /// two captures of a face, even a second apart, differ by more (lfw-devtrain's nearest genuine
+    /// pair of different photos: 0.18).
+    public static let samePhotoBelow = 0.05
 
     /// Checks, decides and records one sighting sent with `key` (a camera key). A replay of the
     /// site's capture id returns the first answer and changes nothing. Throws ``Refusal`` for what
@@ -108,6 +112,15 @@ public struct SightingService: Sendable {
     /// that cannot take work.
     public func submit(_ capture: Capture, key: APIKey) async throws -> SightingAnswer {
         let site = (capture.site ?? key.name).trimmingCharacters(in: .whitespaces)
+        // A camera key speaks for its own site (its name); a gateway names its sites' units, below
+        // its own: a site is known by its unit and name, and a key must not invent sites of its unit.
+        if site != key.name.trimmingCharacters(in: .whitespaces), capture.unit == nil || capture.unit == key.unitCode {
+            throw Refusal(
+                code: "invalid_site",
+                message:
+                    "this key sends for its own site, \(key.name); a gateway naming another site also names its unit, below the key's unit \(key.unitCode)"
+            )
+        }
         guard (1...100).contains(site.count), !site.contains(where: \.isNewline) else {
             throw Refusal(code: "invalid_site", message: "site names the camera's site in 1 to 100 characters")
         }
@@ -135,7 +148,8 @@ public struct SightingService: Sendable {
             }
         }
         var hasher = SHA256()
-        for still in capture.stills { hasher.update(data: Data(SHA256.hash(data: still))) }
+        let stillHashes = capture.stills.map { Data(SHA256.hash(data: $0)) }
+        for hash in stillHashes { hasher.update(data: hash) }
         let stillsSHA256 = Data(hasher.finalize())
         if let stored = try await store.storedSighting(
             siteUnit: siteUnit, site: site, captureID: capture.captureID, person: capture.person, stillsSHA256: stillsSHA256)
@@ -151,7 +165,7 @@ public struct SightingService: Sendable {
         var sighting = Sighting(
             person: capture.person, captureID: capture.captureID, capturedAt: capture.capturedAt, capturedDay: Day(captured),
             site: site, siteUnit: siteUnit, keyID: key.id, actor: key.actor, stillsSHA256: stillsSHA256, stills: capture.stills.count,
-            outcome: .noDecision, reason: "not_enrolled", confirmThreshold: policy.confirmThreshold,
+            stillHashes: stillHashes, outcome: .noDecision, reason: "not_enrolled", confirmThreshold: policy.confirmThreshold,
             otherFaceThreshold: policy.otherFaceThreshold)
         if let template = subject.template, !template.isEmpty {
             try await decide(capture.stills, enrolled: template.compactMap(FaceEmbedding.init(values:)), into: &sighting)
@@ -177,6 +191,7 @@ public struct SightingService: Sendable {
         var problem: String?
         var attack = false
         var lowestPassive: Double?
+        var samePhoto = false
         for still in stills {
             let analysis: FaceAnalysis
             do {
@@ -199,6 +214,11 @@ public struct SightingService: Sendable {
             }
             let distance = GalleryRule.service.distance(face.embedding, to: enrolled)
             if best == nil || distance < best!.distance { best = (distance, face.quality) }
+            // At (almost) no distance from one enrolled photo: that photo sent again, re-encoded or
+            // resized, not a capture.
+            if enrolled.contains(where: { GalleryRule.service.distance(face.embedding, to: [$0]) < Self.samePhotoBelow }) {
+                samePhoto = true
+            }
         }
         sighting.passiveReal = lowestPassive.map { ($0 * 1000).rounded() / 1000 }
         if let best {
@@ -209,6 +229,7 @@ public struct SightingService: Sendable {
         }
         switch (attack, best) {
         case (true, _): (sighting.outcome, sighting.reason) = (.noDecision, "presentation_attack")
+        case (false, _) where samePhoto: (sighting.outcome, sighting.reason) = (.noDecision, "enrollment_photo")
         case (false, nil): (sighting.outcome, sighting.reason) = (.noDecision, problem ?? "no_face")
         case (false, let best?) where best.distance <= policy.confirmThreshold: (sighting.outcome, sighting.reason) = (.confirmed, "match")
         case (false, let best?) where best.distance > policy.otherFaceThreshold:

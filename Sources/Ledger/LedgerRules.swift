@@ -57,16 +57,18 @@ public struct LedgerRules: Sendable, Codable, Equatable {
             }
         }
 
-        /// A person-to-person check: someone checked the person face to face (a visit, this
-        /// service's face verification, a counter or an office): strong, biometric or visit
-        /// evidence, except unattended kinds (``LedgerRules/unattendedKinds``). Only such a check
-        /// ends a hold placed by a rule (a hidden-death sign).
-        public var confirmsInPerson: Bool {
-            switch `class` {
-            case .biometric, .visit: true
-            case .strong: !LedgerRules.unattendedKinds.contains(kind)
-            case .reference, .death: false
-            }
+    }
+
+    /// A person-to-person check at one of the service's own doors: a visit, this service's face
+    /// verification, or strong evidence from a `corroboration.service_sources` department (a bureau
+    /// or community-office counter), never an unattended kind (``LedgerRules/unattendedKinds``).
+    /// Only such a check ends a hold placed by a rule (a hidden-death sign, two other faces): a
+    /// department's registry row (a hospital's) is the very source a sign may be about.
+    public func confirmsInPerson(_ kind: Kind) -> Bool {
+        switch kind.class {
+        case .biometric, .visit: true
+        case .strong: corroboration.service_sources.contains(kind.source) && !LedgerRules.unattendedKinds.contains(kind.kind)
+        case .reference, .death: false
         }
     }
 

@@ -53,6 +53,10 @@ public struct CitySimulation: Sendable {
         /// Hidden deaths during the measured months, and those whose payments stopped before the end.
         public var fraud_cases: Int
         public var fraud_caught: Int
+        /// The same, for hidden deaths more than 90 days before the end: a death in the last months
+        /// has had little time to be found (the hidden-death sign waits `presence_gap_days`).
+        public var fraud_cases_before_last_90_days: Int
+        public var fraud_caught_before_last_90_days: Int
         /// Days from a death (measured months) to the stop of payments (a suspension or the death
         /// recorded), over those stopped; deaths still paid at the end.
         public var overpaid_days_after_death: Distribution
@@ -310,7 +314,7 @@ public struct CitySimulation: Sendable {
     ) -> Report {
         let windowStart = max(measured, end.adding(months: -ThreeForms.windowMonths))
         let measuredMonths = Month(measured).months(to: Month(end))
-        var aliveAtEnd = 0, silent = 0, strong = 0, deaths = 0, frauds = 0, caught = 0, stillPaid = 0
+        var aliveAtEnd = 0, silent = 0, strong = 0, deaths = 0, frauds = 0, caught = 0, stillPaid = 0, earlyFrauds = 0, earlyCaught = 0
         var overpaidDays: [Double] = [], toCheck: [Double] = []
         var overpaidFen = 0
         var byClass: [String: Int] = [:]
@@ -351,8 +355,11 @@ public struct CitySimulation: Sendable {
                 .recorded
             let stoppedBefore =
                 events.last { $0.kind == .suspended || $0.kind == .resumed }.map { $0.kind == .suspended && $0.day < death } ?? false
+            let early = death.days(to: end) > 90
             if person.hidden {
                 frauds += 1
+                if early { earlyFrauds += 1 }
+                if early, stoppedBefore || stop != nil { earlyCaught += 1 }
                 if let check = events.first(where: { ($0.kind == .fieldCheck || $0.kind == .attention) && $0.recorded >= death }) {
                     toCheck.append(Double(death.days(to: check.recorded)))
                 }
@@ -385,6 +392,7 @@ public struct CitySimulation: Sendable {
             reminded_monthly_share: reminded.isEmpty ? 0 : reminded.reduce(0, +) / Double(reminded.count),
             field_checks_monthly: fieldChecksMonthly, field_checks_monthly_per_community: fieldChecksMonthly / Double(communities),
             strong_share: aliveAtEnd == 0 ? 0 : Double(strong) / Double(aliveAtEnd), fraud_cases: frauds, fraud_caught: caught,
+            fraud_cases_before_last_90_days: earlyFrauds, fraud_caught_before_last_90_days: earlyCaught,
             overpaid_days_after_death: distribution(overpaidDays), deaths_still_paid: stillPaid,
             hidden_death_days_to_first_check: distribution(toCheck), overpaid_yuan: Double(overpaidFen) / 100,
             recovered_yuan: Double(recoveredFen) / 100, open_recovery_yuan: Double(openFen) / 100,

@@ -28,10 +28,12 @@ extension MemoryLedger {
         guard isOpen(task) else { return }
         if task.kind == .fieldCheck, outcome == .unreachable {
             // The store's escalate: a second unreachable answer with no person-to-person check
-            // since the first stays open, escalated.
+            // since the first, or one while a rule's hold stops the payment, stays open, escalated.
             if escalated.contains(task) { return }
             let p = task.person
-            if let previous = persons[p].lastUnreachable, (persons[p].lastInPerson ?? previous) <= previous {
+            if persons[p].heldSince != nil
+                || persons[p].lastUnreachable.map({ previous in (persons[p].lastInPerson ?? previous) <= previous }) == true
+            {
                 escalated.insert(task)
                 persons[p].events.append(Event(kind: .attention, day: day, recorded: day, deadline: nil, evidenceClass: nil))
                 return

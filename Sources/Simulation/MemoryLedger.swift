@@ -109,9 +109,11 @@ public final class MemoryLedger {
     /// Recovery cases: person, months, amount.
     public internal(set) var recoveries: [(person: Int, months: [Month], fen: Int)] = []
     /// Days of `other_face` sightings, by person (``otherFace(_:on:)``).
-    var otherFaceDays: [Int: [(day: Int32, alarmed: Bool)]] = [:]
+    var otherFaceDays: [Int: [Int32]] = [:]
 
     let anchorKind: [Bool]
+    /// Kinds that are a person-to-person check (``LedgerRules/confirmsInPerson(_:)``).
+    let inPersonKind: [Bool]
     /// Each kind's department, as an index into `sources`.
     let kindSource: [Int32]
     let sources: [String]
@@ -126,6 +128,7 @@ public final class MemoryLedger {
         self.rules = rules
         deferral = DeferralRules(rules: rules)
         anchorKind = rules.kinds.map(\.identityChecked)
+        inPersonKind = rules.kinds.map { rules.confirmsInPerson($0) }
         sources = Array(Set(rules.kinds.map(\.source))).sorted()
         kindSource = rules.kinds.map { [sources] kind in Int32(sources.firstIndex(of: kind.source)!) }
         presenceKind = rules.kinds.map { $0.class == .reference && $0.proves == .presence }
@@ -172,7 +175,8 @@ public final class MemoryLedger {
         }
         if changes.contains(where: \.closesOpenTasks) {
             closeTasks(p, outcome: "deceased") { _ in true }
-        } else if changes.contains(where: \.closesFieldChecks) {
+        } else if changes.contains(where: \.closesFieldChecks), persons[p].heldSince == nil {
+            // Under a rule's hold the field checks stay open until a person-to-person check.
             closeTasks(p, outcome: "certified") { $0 != .attention }
         }
     }
@@ -236,11 +240,13 @@ public final class MemoryLedger {
             persons[p].ledger = ledger
             record(changes, p, evidence: kind.class)
         }
-        if kind.confirmsInPerson { persons[p].lastInPerson = max(persons[p].lastInPerson ?? row.day, row.day) }
-        // A person-to-person check on or after a rule's hold ends it (the store's endRuleHolds).
-        if kind.confirmsInPerson, let held = persons[p].heldSince, row.day >= held {
+        if inPersonKind[row.kind] { persons[p].lastInPerson = max(persons[p].lastInPerson ?? row.day, row.day) }
+        // A person-to-person check on or after a rule's hold ends it, and closes the field checks
+        // the hold kept open (the store's endRuleHolds).
+        if inPersonKind[row.kind], let held = persons[p].heldSince, row.day >= held {
             persons[p].heldSince = nil
             persons[p].events.append(Event(kind: .released, day: today, recorded: today, deadline: nil, evidenceClass: nil))
+            closeTasks(p, outcome: "certified") { $0 != .attention }
         }
     }
 

@@ -45,6 +45,7 @@ extension AppDatabase {
                         actor TEXT NOT NULL,
                         stills_sha256 BLOB NOT NULL,  -- SHA-256 over each still's SHA-256, in order
                         stills INTEGER NOT NULL,
+                        still_sha256s BLOB NOT NULL,  -- each still's SHA-256, 32 bytes each, in order
                         outcome TEXT NOT NULL CHECK (outcome IN ('confirmed', 'other_face', 'no_decision')),
                         reason TEXT NOT NULL,
                         distance REAL,

@@ -291,12 +291,13 @@ extension LedgerStore {
 
     /// Ends the person's holds placed by a rule (requested by `rule:...`) when evidence of `kind`
     /// observed on `observed`, on or after the hold was placed, is a person-to-person check
-    /// (``LedgerRules/Kind/confirmsInPerson``: a visit, a face verification, a counter), recorded by
-    /// `actor` on `day`. The next payroll run pays the months the hold kept back.
+    /// (``LedgerRules/confirmsInPerson(_:)``: a visit, a face verification, a counter of the
+    /// service's own), recorded by `actor` on `day`. The next payroll run pays the months the hold
+    /// kept back, and the person's field checks, which stayed open while the hold stood, close.
     func endRuleHolds(
         of person: String, confirmedBy kind: LedgerRules.Kind, observed: Day, by actor: String, on day: Day, now: String, _ db: Database
     ) throws {
-        guard kind.confirmsInPerson else { return }
+        guard rules.confirmsInPerson(kind) else { return }
         let holds = try DecisionRow.fetchAll(
             db,
             sql: """
@@ -306,6 +307,19 @@ extension LedgerStore {
         for var hold in holds {
             try end(&hold, by: actor, reason: "confirmed in person: \(kind.kind) observed \(observed)", on: day, now: now, db)
         }
+        if !holds.isEmpty { try Self.closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db) }
+    }
+
+    /// Whether a hold a rule placed is in force for the person: their field checks stay open (a
+    /// certification by behaviour or a department's row does not close them) and an unreachable
+    /// answer escalates at once, so a held payment is always on someone's worklist.
+    static func ruleHoldInForce(_ person: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM decision WHERE person_id = ? AND kind = 'hold' AND status = 'in_force'
+                    AND requested_by LIKE 'rule:%')
+                """, arguments: [person]) ?? false
     }
 
     /// The sweep's part: holds whose expiry has come end, released by `sweep`.

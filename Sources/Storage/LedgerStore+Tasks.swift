@@ -104,29 +104,35 @@ extension LedgerStore {
     }
 
     /// A field check answered unreachable when the person's previous one was too, with no
-    /// person-to-person check (``LedgerRules/Kind/confirmsInPerson``) observed since: it does not
+    /// person-to-person check (``LedgerRules/confirmsInPerson(_:)``) observed since, or while a
+    /// rule's hold stops their payment (someone must see them: the hold ends only so): it does not
     /// close but stays open, escalated to the street office (the parent of the person's
     /// community), with an `attention` ledger event saying so. An escalated check answered
     /// unreachable again stays as it is. Nil when the answer closes the task as usual.
     func escalate(_ task: inout TaskRow, note: String?, by actor: String, on day: Day, _ db: Database) throws -> [String: Int]? {
         if task.escalatedTo != nil { return [:] }
-        guard
-            let previous = try String.fetchOne(
-                db,
-                sql: """
-                    SELECT max(closed_on) FROM task
-                    WHERE person_id = ? AND kind = 'field_check' AND status = 'done' AND outcome = 'unreachable'
-                    """, arguments: [task.personId])
-        else { return nil }
-        let unattended = LedgerRules.unattendedKinds.sorted().map { "'\($0)'" }.joined(separator: ", ")
-        let confirmed =
-            try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT EXISTS (SELECT 1 FROM evidence WHERE person_id = ? AND observed_day > ?
-                        AND (class IN ('biometric', 'visit') OR (class = 'strong' AND kind NOT IN (\(unattended)))))
-                    """, arguments: [task.personId, previous]) ?? false
-        guard !confirmed else { return nil }
+        let previous = try String.fetchOne(
+            db,
+            sql: """
+                SELECT max(closed_on) FROM task
+                WHERE person_id = ? AND kind = 'field_check' AND status = 'done' AND outcome = 'unreachable'
+                """, arguments: [task.personId])
+        let held = try Self.ruleHoldInForce(task.personId, db)
+        if !held {
+            guard let previous else { return nil }
+            let unattended = LedgerRules.unattendedKinds.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            let counters = rules.corroboration.service_sources.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }
+                .joined(separator: ", ")
+            let confirmed =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM evidence WHERE person_id = ? AND observed_day > ?
+                            AND (class IN ('biometric', 'visit')
+                                OR (class = 'strong' AND kind NOT IN (\(unattended)) AND source IN (\(counters.isEmpty ? "''" : counters)))))
+                        """, arguments: [task.personId, previous]) ?? false
+            guard !confirmed else { return nil }
+        }
         let street =
             try String.fetchOne(
                 db, sql: "SELECT u.parent_code FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?",
@@ -135,8 +141,10 @@ extension LedgerStore {
         if let note { task.note = note }
         try task.update(db)
         let cause =
-            "field check \(task.id ?? 0) answered unreachable on \(day), as a field check was on \(previous), with no person-to-person "
-            + "check between: escalated to \(street), open"
+            held
+            ? "field check \(task.id ?? 0) answered unreachable on \(day) while a rule's hold stops the payment: escalated to \(street), open"
+            : "field check \(task.id ?? 0) answered unreachable on \(day), as a field check was on \(previous ?? ""), with no "
+                + "person-to-person check between: escalated to \(street), open"
         try Self.record(
             [LedgerChange(kind: .attention, day: day, cause: cause)], person: task.personId, evidence: nil, actor: actor,
             at: Self.timestamp(), rules: self.rulesVersion, db)

@@ -54,14 +54,19 @@ public struct SightingRecordStore: LedgerBacked {
             reason: row["reason"], replayed: true)
     }
 
-    public func recordSighting(_ sighting: Sighting, rules: SightingRules, receivedOn: Day) async throws -> SightingAnswer {
+    public func recordSighting(_ decided: Sighting, rules: SightingRules, receivedOn: Day) async throws -> SightingAnswer {
         let ledger = ledger
         return try await write { db in
             if let stored = try Self.stored(
-                siteUnit: sighting.siteUnit, site: sighting.site, captureID: sighting.captureID, person: sighting.person,
-                stillsSHA256: sighting.stillsSHA256, db)
+                siteUnit: decided.siteUnit, site: decided.site, captureID: decided.captureID, person: decided.person,
+                stillsSHA256: decided.stillsSHA256, db)
             {
                 return stored
+            }
+            var sighting = decided
+            if sighting.outcome != .noDecision, let reused = try Self.reusedStill(sighting, db) {
+                sighting.outcome = .noDecision
+                sighting.reason = reused
             }
             var evidenceID: Int64?
             if sighting.outcome == .confirmed {
@@ -74,14 +79,15 @@ public struct SightingRecordStore: LedgerBacked {
             try db.execute(
                 sql: """
                     INSERT INTO sighting (person_id, site_unit, site, capture_id, captured_at, captured_day, key_id, actor, stills_sha256,
-                        stills, outcome, reason, distance, passive_real, quality, confirm_threshold, other_face_threshold, evidence_id,
-                        alarm_task_id, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        stills, still_sha256s, outcome, reason, distance, passive_real, quality, confirm_threshold, other_face_threshold,
+                        evidence_id, alarm_task_id, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     sighting.person.value, sighting.siteUnit, sighting.site, sighting.captureID, sighting.capturedAt,
                     sighting.capturedDay.description, sighting.keyID, sighting.actor, sighting.stillsSHA256, sighting.stills,
-                    sighting.outcome.rawValue, sighting.reason, sighting.distance, sighting.passiveReal, sighting.quality,
+                    Data(sighting.stillHashes.joined()), sighting.outcome.rawValue, sighting.reason, sighting.distance,
+                    sighting.passiveReal, sighting.quality,
                     sighting.confirmThreshold, sighting.otherFaceThreshold, evidenceID, alarm, now,
                 ])
             let id = db.lastInsertedRowID
@@ -89,6 +95,28 @@ public struct SightingRecordStore: LedgerBacked {
                 sightingId: id, captureId: sighting.captureID, site: sighting.site, outcome: sighting.outcome, reason: sighting.reason,
                 replayed: false)
         }
+    }
+
+    /// Why a decided sighting's stills cannot count, or nil: one of them is one of the person's
+    /// enrollment photos (`enrollment_photo`), or was sent before for the person in another
+    /// sighting, at any site (`still_seen_before`). A camera captures a new image at every card
+    /// use; a file sent again, under a new capture id, is someone replaying a photo of the card
+    /// holder (to certify a dead person) or of another face (to hold a living person's payment).
+    static func reusedStill(_ sighting: Sighting, _ db: Database) throws -> String? {
+        let hashes = Set(sighting.stillHashes)
+        guard !hashes.isEmpty else { return nil }
+        let enrolled = try Data.fetchAll(
+            db, sql: "SELECT sha256 FROM enrollment_photo WHERE person_id = ?", arguments: [sighting.person.value])
+        if enrolled.contains(where: hashes.contains) { return "enrollment_photo" }
+        let cursor = try Data.fetchCursor(
+            db, sql: "SELECT still_sha256s FROM sighting WHERE person_id = ?", arguments: [sighting.person.value])
+        while let earlier = try cursor.next() {
+            for start in stride(from: 0, to: earlier.count - 31, by: 32)
+            where hashes.contains(earlier.subdata(in: earlier.startIndex + start..<earlier.startIndex + start + 32)) {
+                return "still_seen_before"
+            }
+        }
+        return nil
     }
 
     /// A confirmed sighting as strong evidence `video_confirmation` from the camera network,
@@ -156,12 +184,17 @@ extension LedgerStore {
         let earlier = try Row.fetchAll(
             db,
             sql: """
-                SELECT site, captured_day, alarm_task_id FROM sighting
+                SELECT site, captured_day FROM sighting
                 WHERE person_id = ? AND outcome = 'other_face' AND captured_day BETWEEN ? AND ?
+                  AND id > coalesce((SELECT max(id) FROM sighting WHERE person_id = ? AND alarm_task_id IS NOT NULL), 0)
                 ORDER BY captured_day, id
                 """,
-            arguments: [person, captured.adding(days: -(window - 1)).description, captured.adding(days: window - 1).description])
-        guard !earlier.isEmpty, earlier.allSatisfy({ ($0["alarm_task_id"] as Int64?) == nil }),
+            arguments: [
+                person, captured.adding(days: -(window - 1)).description, captured.adding(days: window - 1).description, person,
+            ])
+        // Another day: two captures of one card use (a camera's retry, a second still a minute
+        // later) are one sighting of whoever stood there, not a pattern.
+        guard earlier.contains(where: { $0["captured_day"] as String != captured.description }),
             let row = try Row.fetchOne(db, sql: "SELECT id, unit_code, status FROM person WHERE id = ?", arguments: [person]),
             row["status"] as String != PersonLedger.Status.deceased.rawValue
         else { return nil }

@@ -135,6 +135,9 @@ struct SimulateCommand: AsyncParsableCommand {
         row("latest certification strong", { percent($0.strong_share) }, "article: 65% of those certified")
         row("hidden deaths / payments stopped", { "\($0.fraud_cases) / \($0.fraud_caught)" })
         row(
+            "  of them dead 90+ days before the end",
+            { "\($0.fraud_cases_before_last_90_days) / \($0.fraud_caught_before_last_90_days)" })
+        row(
             "  death to first check, median / p95",
             {
                 String(format: "%.0f / %.0f days", $0.hidden_death_days_to_first_check.median, $0.hidden_death_days_to_first_check.p95)

@@ -19,6 +19,12 @@ struct SightingTests {
         return formatter.string(from: Date().addingTimeInterval(seconds))
     }
 
+    /// Another capture of the face in `name`: the same image as a different file (bytes after the
+    /// JPEG's end, which decoders ignore), as two stills of one person are two files.
+    static func anotherCapture(_ name: String, _ n: UInt8) throws -> Data {
+        try Fixtures.image(name) + Data([0, n])
+    }
+
     static func send(
         _ client: some TestClientProtocol, key: String, person: String = ServiceFixture.personA, capture: String,
         stills: [Data], capturedAt: String = capturedAt(), site: String? = nil
@@ -50,6 +56,15 @@ struct SightingTests {
                 try await fixture.count(
                     "SELECT COUNT(*) FROM sighting WHERE length(stills_sha256) = 32 AND distance < 0.55 AND quality IS NOT NULL AND passive_real IS NOT NULL"
                 ) == 1)
+            // The same still again under a new capture id, or an enrollment photo, decides nothing.
+            for (capture, still, reason) in [
+                ("cap-2", try Fixtures.image("obama3.jpg"), "still_seen_before"),
+                ("cap-3", try Fixtures.image("obama.jpg"), "enrollment_photo"),
+            ] {
+                let again = try await Self.send(client, key: fixture.key(.camera), capture: capture, stills: [still])
+                #expect(Call.body(again)["outcome"] as? String == "no_decision" && Call.body(again)["reason"] as? String == reason)
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM evidence WHERE kind = 'video_confirmation'") == 1)
             let report = try await fixture.store.stores.audit.verifyChain()
             #expect(report.finding == nil, "\(String(describing: report.finding))")
             let ledger = try await client.execute(
@@ -63,12 +78,16 @@ struct SightingTests {
     func otherFaceTwice() async throws {
         try await ServiceFixture.with { fixture, client in
             let camera = fixture.key(.camera)
+            // A camera key speaks for its own site only: naming another site of its unit is refused.
+            let invented = try await Self.send(
+                client, key: camera, capture: "o-0", stills: [try Fixtures.image("biden.jpg")], site: "Yifeng Pharmacy 12")
+            #expect(invented.status == .unprocessableContent && Call.errorCode(invented) == "invalid_site", "\(Call.body(invented))")
+            let pharmacy = try await fixture.store.keys.createKey(name: "Yifeng Pharmacy 12", role: .camera, unit: "370202").text
             let first = try await Self.send(
-                client, key: camera, capture: "o-1", stills: [try Fixtures.image("biden.jpg")], capturedAt: Self.capturedAt(-2 * 86_400),
-                site: "Yifeng Pharmacy 12")
+                client, key: pharmacy, capture: "o-1", stills: [try Fixtures.image("biden.jpg")], capturedAt: Self.capturedAt(-2 * 86_400))
             #expect(Call.body(first)["outcome"] as? String == "other_face", "\(Call.body(first))")
             #expect(try await fixture.count("SELECT COUNT(*) FROM task") == 0, "one other face raises nothing")
-            let second = try await Self.send(client, key: camera, capture: "o-2", stills: [try Fixtures.image("biden.jpg")])
+            let second = try await Self.send(client, key: camera, capture: "o-2", stills: [try Self.anotherCapture("biden.jpg", 1)])
             #expect(Call.body(second)["outcome"] as? String == "other_face")
             #expect(try await fixture.count("SELECT COUNT(*) FROM task WHERE kind = 'attention' AND status = 'open'") == 1)
             #expect(
@@ -84,13 +103,19 @@ struct SightingTests {
             let list = try #require(Call.body(alerts)["alerts"] as? [[String: Any]])
             #expect(list.count == 1 && (list.first?["detail"] as? String)?.contains("Yifeng Pharmacy 12") == true, "\(list)")
             // A third within the window is counted, not another visit.
-            _ = try await Self.send(client, key: camera, capture: "o-3", stills: [try Fixtures.image("biden.jpg")])
+            let third = try await Self.send(client, key: camera, capture: "o-3", stills: [try Self.anotherCapture("biden.jpg", 2)])
+            #expect(Call.body(third)["outcome"] as? String == "other_face")
             #expect(try await fixture.count("SELECT COUNT(*) FROM task WHERE kind = 'field_check'") == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM decision WHERE kind = 'hold'") == 1)
             // The card holder's own face at a camera certifies, but does not end the hold: no one attended it.
             let own = try await Self.send(client, key: camera, capture: "o-4", stills: [try Fixtures.image("obama3.jpg")])
             #expect(Call.body(own)["outcome"] as? String == "confirmed", "\(Call.body(own))")
             #expect(try await fixture.count("SELECT COUNT(*) FROM decision WHERE kind = 'hold' AND status = 'in_force'") == 1)
+            // A file sent before for the person, under a new capture id, decides nothing.
+            let replayed = try await Self.send(client, key: camera, capture: "o-5", stills: [try Fixtures.image("biden.jpg")])
+            #expect(
+                Call.body(replayed)["outcome"] as? String == "no_decision"
+                    && Call.body(replayed)["reason"] as? String == "still_seen_before")
             #expect((try await fixture.store.stores.audit.verifyChain()).finding == nil)
         }
     }

@@ -246,9 +246,15 @@ struct BrowserTests {
             formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
             let twoDaysAgo = formatter.string(from: Date().addingTimeInterval(-2 * 86_400))
             let now = formatter.string(from: Date().addingTimeInterval(-60))
+            // Another capture of that face: another file (a still sent before decides nothing).
+            let second = folder.appending(path: "biden-2.jpg")
+            try (try Data(contentsOf: URL(filePath: Fixtures.path("biden.jpg"))) + Data([0, 1])).write(to: second)
             let lines: [[String: Any]] = [
                 ["person_id": id, "capture_id": "c-1", "captured_at": twoDaysAgo, "stills": [Fixtures.path("biden.jpg")]],
-                ["person_id": id, "capture_id": "c-2", "captured_at": now, "site": "台东社区中心", "stills": [Fixtures.path("biden.jpg")]],
+                [
+                    "person_id": id, "capture_id": "c-2", "captured_at": now, "site": "台东社区中心", "unit": "370202001001",
+                    "stills": [second.path],
+                ],
                 ["person_id": id, "capture_id": "c-3", "captured_at": now, "stills": [Fixtures.path("obama3.jpg")]],
             ]
             let manifest = folder.appending(path: "captures.ndjson")

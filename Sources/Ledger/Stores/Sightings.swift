@@ -73,9 +73,12 @@ public struct Sighting: Sendable, Equatable {
     /// SHA-256 over the stills' own SHA-256 digests, in the order sent: a replay is recognised by it.
     public var stillsSHA256: Data
     public var stills: Int
+    /// Each still's own SHA-256, in the order sent: a still seen before for the person, or one of
+    /// their enrollment photos, decides nothing (``SightingService`` and the store check).
+    public var stillHashes: [Data]
     public var outcome: Outcome
     /// A stable code: `match`, `different_face`, `no_face`, `photo:<problem>`, `presentation_attack`,
-    /// `not_enrolled`, `uncertain`.
+    /// `not_enrolled`, `uncertain`, `still_seen_before`, `enrollment_photo`.
     public var reason: String
     /// The best distance to the enrolled template, when a face was compared (4 decimals).
     public var distance: Double?
@@ -89,7 +92,8 @@ public struct Sighting: Sendable, Equatable {
 
     public init(
         person: ResidentID, captureID: String, capturedAt: String, capturedDay: Day, site: String, siteUnit: String, keyID: String,
-        actor: String, stillsSHA256: Data, stills: Int, outcome: Outcome, reason: String, distance: Double? = nil,
+        actor: String, stillsSHA256: Data, stills: Int, stillHashes: [Data] = [], outcome: Outcome, reason: String,
+        distance: Double? = nil,
         passiveReal: Double? = nil, quality: String? = nil, confirmThreshold: Double, otherFaceThreshold: Double
     ) {
         self.person = person
@@ -102,6 +106,7 @@ public struct Sighting: Sendable, Equatable {
         self.actor = actor
         self.stillsSHA256 = stillsSHA256
         self.stills = stills
+        self.stillHashes = stillHashes
         self.outcome = outcome
         self.reason = reason
         self.distance = distance
