@@ -106,14 +106,22 @@ struct CorroborationTests {
             _ = try await ServiceClock.$testToday.withValue(Day("2026-07-10")!) {
                 try await store.completeTask(check.id, outcome: .unreachable, on: Day("2026-07-10")!, by: "cli:staff")
             }
+            // Under the hold the answer does not close the check: it stays open, escalated to the street office.
+            let escalated = try #require(try await store.tasks(unit: "3702").first { $0.id == check.id })
+            #expect(escalated.status == "open" && escalated.escalatedTo != nil, "\(escalated)")
             _ = try await Self.deliver(
                 store, ["health_insurance,OV-late,\(Fixture.li),outpatient_visit,2026-07-20"], on: Day("2026-07-25")!)
+            // A department's registry row is not a person-to-person check at the service's doors: the hold stays.
+            _ = try await Self.deliver(
+                store, ["health_commission,HCR-1,\(Fixture.li),health_commission_confirmation,2026-07-26"], on: Day("2026-07-26")!)
             #expect(try await Fixture.pay(store, "2026-08", Fixture.li).isEmpty)
             #expect(try await store.decisions(unit: "3702", status: "in_force").contains { $0.personID == Fixture.li && $0.kind == .hold })
+            #expect(try await store.tasks(unit: "3702").contains { $0.id == check.id && $0.status == "open" }, "the check stays open")
             // A visit that finds them (another field check, or any person-to-person check) ends it: back pay follows.
             _ = try await Self.deliver(
                 store, ["social_security_bureau,CTR-1,\(Fixture.li),bureau_counter_confirmation,2026-08-20"], on: Day("2026-08-20")!)
             #expect(try await store.decisions(unit: "3702", status: "in_force").contains { $0.personID == Fixture.li } == false)
+            #expect(try await store.tasks(unit: "3702").contains { $0.id == check.id && $0.status == "open" } == false)
             #expect(try await Fixture.pay(store, "2026-09", Fixture.li) == ["2026-07 back_pay", "2026-08 back_pay", "2026-09 regular"])
             #expect(try await store.verifyChain().finding == nil)
         }
