@@ -232,6 +232,15 @@ struct SightingTests {
             #expect(results[2]["outcome"] as? String == "other_face")
             #expect((results[3]["error"] as? [String: Any])?["code"] as? String == "capture_in_future")
             #expect(try await fixture.count("SELECT COUNT(*) FROM sighting WHERE site = 'Yifeng 7' AND site_unit = '370202'") == 2)
+            // The JSON form: the same capture again is the first answer; a bad item stands alone.
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(body.split(separator: "\n")[0].utf8)))
+            let json = try await client.execute(
+                uri: "/v1/sightings/batch", method: .post, headers: Call.headers(gateway, [.contentType: "application/json"]),
+                body: Call.json(["sightings": [first, 7]]))
+            let items = try #require(Call.body(json)["results"] as? [[String: Any]], "\(String(buffer: json.body))")
+            try #require(items.count == 2)
+            #expect(items[0]["replayed"] as? Bool == true && items[0]["outcome"] as? String == "confirmed")
+            #expect((items[1]["error"] as? [String: Any])?["code"] as? String == "invalid_json")
             let stats = try await client.execute(
                 uri: "/v1/stats/sightings?unit=3702", method: .get, headers: Call.headers(try await cityAuditor(fixture)))
             let units = try #require(Call.body(stats)["units"] as? [[String: Any]], "\(Call.body(stats))")

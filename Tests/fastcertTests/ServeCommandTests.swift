@@ -86,7 +86,7 @@ struct ServeCommandTests {
             let database = folder.appending(path: "api.sqlite").path
             let id = try await Self.seed(database: database, folder: folder)
             var keys: [String] = []
-            for role in ["operator", "kiosk", "feed", "auditor"] {
+            for role in ["operator", "kiosk", "feed", "auditor", "camera"] {
                 let created = try await CommandLineTests.run(
                     [
                         "keys", "create", "--role", role, "--unit", "3702", "--name", "\(role) probe", "--database", database,
@@ -95,7 +95,7 @@ struct ServeCommandTests {
                 keys.append(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let listed = try await CommandLineTests.run(["keys", "list", "--database", database])
-            #expect(listed.stdout.split(separator: "\n").count == 5)
+            #expect(listed.stdout.split(separator: "\n").count == 6)
             #expect(!keys.contains { listed.stdout.contains($0) }, "a key's secret is never listed")
             let server = try await Self.start(database: database, folder: folder)
             defer { if server.process.isRunning { server.process.terminate() } }

@@ -138,11 +138,25 @@ struct SightingRoutes {
     func batch(_ request: Request, _ context: APIContext, _ body: ByteBuffer) async throws -> Response {
         let caller = try context.requireCaller()
         let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/x-ndjson" else {
-            throw APIError(.unsupportedMediaType, "send application/x-ndjson: one sighting a line (docs/sightings.md)")
+        // Each sighting's JSON bytes, numbered from 1: NDJSON lines (blank lines skipped, counted), or
+        // the items of a JSON object's `sightings` array.
+        let lines: [(offset: Int, element: [UInt8])]
+        switch mediaType {
+        case "application/x-ndjson":
+            lines = body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+                .enumerated().filter { !$0.element.allSatisfy { $0 == 32 || $0 == 13 || $0 == 9 } }
+        case "application/json":
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+                let items = object["sightings"] as? [Any]
+            else {
+                throw APIError(.invalidJSON, "send {\"sightings\": [{...}, ...]}, or application/x-ndjson (docs/sightings.md)")
+            }
+            lines = items.map { Array((try? JSONSerialization.data(withJSONObject: $0, options: .fragmentsAllowed)) ?? Data()) }
+                .enumerated().map { $0 }
+        default:
+            throw APIError(
+                .unsupportedMediaType, "send application/x-ndjson (one sighting a line) or application/json {\"sightings\": [...]}")
         }
-        let lines = body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            .enumerated().filter { !$0.element.allSatisfy { $0 == 32 || $0 == 13 || $0 == 9 } }
         guard !lines.isEmpty else { throw APIError(.noRows, "the batch has no sightings: one JSON object a line") }
         guard lines.count <= Self.maxBatch else {
             throw APIError(.tooManySightings, "\(lines.count) sightings in one batch; at most \(Self.maxBatch) (split the day's captures)")
