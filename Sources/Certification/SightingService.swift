@@ -127,6 +127,12 @@ public struct SightingService: Sendable {
         guard (1...128).contains(capture.captureID.count), capture.captureID.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw Refusal(code: "invalid_capture_id", message: "capture_id must be 1 to 128 visible ASCII characters")
         }
+        guard rules.confirms else {
+            throw LedgerError(
+                .sightingsNotInRules,
+                "the rules in force have no strong video_confirmation kind (rules made before sightings): an operator proposes a rules version with it (fastcert rules show --json, docs/sightings.md) and a second approves it; until then sightings are not taken"
+            )
+        }
         guard (1...Self.maxStills).contains(capture.stills.count) else {
             throw Refusal(code: "invalid_stills", message: "send 1 to \(Self.maxStills) stills (parts named 'still')")
         }

@@ -10,6 +10,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case captureInFuture = "capture_in_future"
         /// a sighting captured longer ago than the rules allow
         case captureTooOld = "capture_too_old"
+        /// the rules in force have no `video_confirmation` kind (a database made before sightings):
+        /// a confirmed sighting could not be recorded until a rules version adds it
+        case sightingsNotInRules = "sightings_not_in_rules"
         /// the latest check of the audit chain found tampering, and no clean check came since: no
         /// payroll is run on a ledger that shows it (docs/audit.md)
         case chainTampered = "chain_tampered"

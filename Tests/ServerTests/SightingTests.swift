@@ -1,3 +1,4 @@
+import Certification
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -247,6 +248,29 @@ struct SightingTests {
             let district = try #require(units.first { $0["unit"] as? String == "370202" })
             #expect(district["confirmed"] as? Int == 1 && district["other_face"] as? Int == 1 && district["no_decision"] as? Int == 0)
             #expect(units.first { $0["unit"] as? String == "3702" }?["confirmed"] as? Int == 1)
+        }
+    }
+
+    @Test("rules made before sightings (no video_confirmation kind) take no sightings: 409 sightings_not_in_rules, not a 500")
+    func rulesWithoutTheKind() async throws {
+        var old = try LedgerRules.shipped()
+        old.kinds.removeAll { $0.kind == "video_confirmation" }
+        #expect(SightingRules.current(old).confirms == false)
+        #expect(SightingRules.current(try LedgerRules.shipped()).confirms)
+        #expect(APIError.status(LedgerError.Code.sightingsNotInRules) == .conflict)
+        try await ServiceFixture.with { fixture, _ in
+            let service = SightingService(
+                store: fixture.store.sightings, engine: try await SharedEngines.shared.engine(),
+                policy: SightingService.Policy(confirmThreshold: 0.5), rules: SightingRules.current(old), unitPath: { _ in nil })
+            let key = APIKey(
+                id: "fc_0000000000000000", name: "camera", role: .camera, unitCode: "3702", unitPath: "/3702/", requireSignature: false,
+                createdAt: "", secretHash: Data())
+            let capture = SightingService.Capture(
+                person: try ResidentID(ServiceFixture.personA), captureID: "c", capturedAt: Self.capturedAt(), site: nil, unit: nil,
+                stills: [try Fixtures.image("obama3.jpg")])
+            let error = await #expect(throws: LedgerError.self) { _ = try await service.submit(capture, key: key) }
+            #expect(error?.code == .sightingsNotInRules)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM sighting") == 0)
         }
     }
 

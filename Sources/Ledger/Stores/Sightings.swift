@@ -12,7 +12,12 @@ public struct SightingRules: Sendable, Equatable {
     /// fast); later is refused (`capture_in_future`).
     public var clockSkewSeconds: Int
 
-    public init(otherFaceWindowDays: Int = 30, maxCaptureAgeDays: Int = 7, clockSkewSeconds: Int = 300) {
+    /// The rules version in force has the strong kind a confirmed sighting is recorded as
+    /// (`video_confirmation`); a database whose rules predate sightings has not.
+    public var confirms: Bool
+
+    public init(otherFaceWindowDays: Int = 30, maxCaptureAgeDays: Int = 7, clockSkewSeconds: Int = 300, confirms: Bool = true) {
+        self.confirms = confirms
         self.otherFaceWindowDays = otherFaceWindowDays
         self.maxCaptureAgeDays = maxCaptureAgeDays
         self.clockSkewSeconds = clockSkewSeconds
@@ -21,7 +26,9 @@ public struct SightingRules: Sendable, Equatable {
     /// The rules in force: the rules file's `sightings.other_face_window_days` and
     /// `sightings.max_capture_age_days`.
     public static func current(_ rules: LedgerRules) -> SightingRules {
-        SightingRules(otherFaceWindowDays: rules.sightings.other_face_window_days, maxCaptureAgeDays: rules.sightings.max_capture_age_days)
+        SightingRules(
+            otherFaceWindowDays: rules.sightings.other_face_window_days, maxCaptureAgeDays: rules.sightings.max_capture_age_days,
+            confirms: rules.kind("video_confirmation")?.class == .strong)
     }
 
     /// Why a capture at `captured` cannot be taken at `now`, or nil.
