@@ -139,6 +139,7 @@ public struct CitySimulation: Sendable {
         }
         var visits: [MemoryLedger.Task: Day] = [:]
         var fieldChecks = 0, moves = 0
+        var countedChecks = Set<MemoryLedger.Task>()
         var paidFen = 0, backPayFen = 0
         var recoveryDue: [Int: [Int]] = [:]  // day -> recovery case indices that come back that day
         var recovered = Set<Int>()
@@ -174,7 +175,8 @@ public struct CitySimulation: Sendable {
             }
             for task in ledger.open() where visits[task] == nil {
                 visits[task] = day.adding(days: service.int(in: model.fieldCheckDays))
-                if task.kind == .fieldCheck && inWindow { fieldChecks += 1 }
+                // A check that stays open after a visit (escalated) is visited again, and counted once.
+                if task.kind == .fieldCheck && inWindow && countedChecks.insert(task).inserted { fieldChecks += 1 }
             }
             // Staff visit the tasks due today that are still open (a death or a certification may have closed one).
             for task in ledger.open() where visits[task] == day {

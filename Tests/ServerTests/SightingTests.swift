@@ -253,8 +253,9 @@ struct SightingTests {
 
     @Test("rules made before sightings (no video_confirmation kind) take no sightings: 409 sightings_not_in_rules, not a 500")
     func rulesWithoutTheKind() async throws {
-        var old = try LedgerRules.shipped()
-        old.kinds.removeAll { $0.kind == "video_confirmation" }
+        var rules = try LedgerRules.shipped()
+        rules.kinds.removeAll { $0.kind == "video_confirmation" }
+        let old = rules
         #expect(SightingRules.current(old).confirms == false)
         #expect(SightingRules.current(try LedgerRules.shipped()).confirms)
         #expect(APIError.status(LedgerError.Code.sightingsNotInRules) == .conflict)

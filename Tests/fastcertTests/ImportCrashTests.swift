@@ -36,7 +36,7 @@ struct ImportCrashTests {
             var feed = "source,external_id,resident_id,kind,observed_at\n"
             for n in 0..<rows {
                 feed +=
-                    "social_security_bureau,S-\(n),\(ids[n % ids.count]),contribution_payment,2025-\(String(format: "%02d", n % 12 + 1))-15\n"
+                    "social_security_bureau,S-\(n),\(ids[n % ids.count]),contribution_payment,2025-\(String(format: "%02d-%02d", n % 12 + 1, n % 28 + 1))\n"
             }
             let feedFile = folder.appending(path: "feed.csv")
             try feed.write(to: feedFile, atomically: true, encoding: .utf8)
