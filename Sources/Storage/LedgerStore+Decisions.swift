@@ -221,7 +221,11 @@ extension LedgerStore {
             let now = Self.timestamp()
             try Self.save(ledger, person: person, db)
             try Self.record([change], person: person, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
-            try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, by: actor, db)
+            // Under a rule's hold the field checks stay open: an extension moves the deadline, it
+            // does not confirm the person (only a person-to-person check ends the hold).
+            if try !Self.ruleHoldInForce(person, db) {
+                try Self.closeDeadlineTasks(of: person, outcome: "extended", on: day, by: actor, db)
+            }
             _ = try self.reevaluate([person], on: day, now: now, db)
             return try self.decision(decision.id!, db)
         }

@@ -1,3 +1,4 @@
+import FaceEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -23,9 +24,11 @@ struct LiveServerTests {
             _ = try await ledger.importPersons(csv: ServiceFixture.persons, today: Day("2025-06-01")!)
             let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: .init(size: .bits256)))
             let kiosk = try await store.keys.createKey(name: "kiosk", role: .kiosk, unit: "370202").text
-            // An engine of its own (one worker, no other test uses it): the live client gives up after
-            // 20 s, and the shared engines queue the whole suite's photos.
-            let engine = try await SharedEngines.shared.engine(workers: 1)
+            // An engine of its own, one worker no other test shares: the live client gives up after
+            // 20 s, and a shared engine queues other suites' photos (a photo without a face costs the
+            // CNN fallback seconds on a loaded machine).
+            let engine = try await FaceEngine.start(configuration: FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: 1))
+            defer { engine.shutdown() }
             let embedding = try await engine.analyze(try Fixtures.image("obama.jpg")).primaryFace.embedding.values
             try await store.templates.saveTemplate([embedding], for: ResidentID(ServiceFixture.personA), by: "test")
             let app = Application(router: buildRouter(configuration: configuration, stores: store.stores, engine: engine))

@@ -117,6 +117,10 @@ struct CorroborationTests {
             #expect(try await Fixture.pay(store, "2026-08", Fixture.li).isEmpty)
             #expect(try await store.decisions(unit: "3702", status: "in_force").contains { $0.personID == Fixture.li && $0.kind == .hold })
             #expect(try await store.tasks(unit: "3702").contains { $0.id == check.id && $0.status == "open" }, "the check stays open")
+            // An operator's extension moves the deadline but does not close the check a rule's hold keeps open.
+            _ = try await store.extend(
+                person: Fixture.li, until: Day("2027-07-20")!, reason: "living abroad", by: "clerk a via fc_a", on: Day("2026-07-27")!)
+            #expect(try await store.tasks(unit: "3702").contains { $0.id == check.id && $0.status == "open" }, "an extension keeps it open")
             // A visit that finds them (another field check, or any person-to-person check) ends it: back pay follows.
             _ = try await Self.deliver(
                 store, ["social_security_bureau,CTR-1,\(Fixture.li),bureau_counter_confirmation,2026-08-20"], on: Day("2026-08-20")!)
