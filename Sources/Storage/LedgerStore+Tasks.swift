@@ -121,15 +121,13 @@ extension LedgerStore {
         if !held {
             guard let previous else { return nil }
             let unattended = LedgerRules.unattendedKinds.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            let counters = rules.corroboration.service_sources.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }
-                .joined(separator: ", ")
             let confirmed =
                 try Bool.fetchOne(
                     db,
                     sql: """
                         SELECT EXISTS (SELECT 1 FROM evidence WHERE person_id = ? AND observed_day > ?
                             AND (class IN ('biometric', 'visit')
-                                OR (class = 'strong' AND kind NOT IN (\(unattended)) AND source IN (\(counters.isEmpty ? "''" : counters)))))
+                                OR (class = 'strong' AND kind NOT IN (\(unattended)) AND source IN (\(serviceSources.isEmpty ? "''" : serviceSources)))))
                         """, arguments: [task.personId, previous]) ?? false
             guard !confirmed else { return nil }
         }
