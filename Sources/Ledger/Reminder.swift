@@ -25,7 +25,7 @@ public struct Reminder: Sendable, Equatable {
     /// `text` with every `placeholder` replaced by `value`, left to right, compared byte for byte
     /// (an ASCII placeholder's bytes never occur inside another character's). Foundation's
     /// `replacingOccurrences` cost a whole-city sweep 2.6 s for its 200,000 reminders.
-    static func filled(_ text: String, _ placeholder: String, _ value: String) -> String {
+    public static func filled(_ text: String, _ placeholder: String, _ value: String) -> String {
         let bytes = Array(text.utf8), token = Array(placeholder.utf8)
         guard let first = token.first else { return text }
         var result: [UInt8] = []

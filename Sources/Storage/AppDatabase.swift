@@ -130,6 +130,8 @@ public struct AppDatabase: Sendable {
         registerMigration25(&migrator)
         registerMigration26(&migrator)
         registerMigration27(&migrator)
+        registerMigration28(&migrator)
+        registerMigration29(&migrator)
         return migrator
     }
 }

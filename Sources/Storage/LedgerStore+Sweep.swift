@@ -3,16 +3,39 @@ import GRDB
 import Ledger
 
 extension LedgerStore {
-    /// Queues the person's ``Reminder`` (none without a channel), once per deadline and round.
+    /// Queues the person's reminder (round 1) or second reminder (round 2, the field check opened),
+    /// once per deadline and round.
     func remind(_ person: Row, deadline: Day, round: Int = 1, on day: Day, _ db: Database) throws {
+        try queueNotice(
+            round == 1 ? .reminder : .fieldCheckReminder, person: person, key: deadline.description,
+            values: ["deadline": deadline.description], on: day, db)
+    }
+
+    /// Queues a notice of `kind` to the person (a `person` row with at least `id`, `name`, `phone`
+    /// and `wechat_id`), once per person, kind and `key`: a second one with the same key is skipped.
+    /// `values` fill the kind's text (``NoticeKind`` lists each kind's). A person with no channel
+    /// gets none.
+    func queueNotice(_ kind: NoticeKind, person: Row, key: String, values: [String: String], on day: Day, _ db: Database) throws {
+        var text = kind == .reminder || kind == .fieldCheckReminder ? rules.reminder_text : "{kind}"
+        for (name, value) in values { text = Reminder.filled(text, "{\(name)}", value) }
+        text = Reminder.filled(
+            text, "{kind}", ([kind.rawValue] + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " "))
         guard
             let reminder = Reminder.compose(
-                name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: deadline, text: rules.reminder_text)
+                name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: Day(values["deadline"] ?? "") ?? day,
+                text: text)
         else { return }
         try OutboxRow(
-            personId: person["id"], channel: reminder.channel.rawValue, recipient: reminder.recipient, message: reminder.message,
-            deadline: deadline.description, round: round, createdOn: day.description
+            personId: person["id"], kind: kind.rawValue, noticeKey: key, channel: reminder.channel.rawValue, recipient: reminder.recipient,
+            message: reminder.message, deadline: values["deadline"],
+            round: kind == .fieldCheckReminder ? 2 : 1, createdOn: day.description
         ).insertFast(db)
+    }
+
+    /// ``queueNotice(_:person:key:values:on:_:)`` for the person with this id (nothing if unknown).
+    func queueNotice(_ kind: NoticeKind, personID: String, key: String, values: [String: String], on day: Day, _ db: Database) throws {
+        guard let person = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE id = ?", arguments: [personID]) else { return }
+        try queueNotice(kind, person: person, key: key, values: values, on: day, db)
     }
 
     /// Opens a task for the person's community, once per person, kind and key day (the table's

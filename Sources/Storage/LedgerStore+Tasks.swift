@@ -186,7 +186,8 @@ extension LedgerStore {
             let now = Self.timestamp()
             var notWaiting: [Int64] = []
             for id in ids {
-                try db.execute(sql: "UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL", arguments: [now, id])
+                try db.execute(
+                    sql: "UPDATE outbox SET sent_at = ?, state = 'delivered' WHERE id = ? AND sent_at IS NULL", arguments: [now, id])
                 if db.changesCount == 0 { notWaiting.append(id) }
             }
             return notWaiting

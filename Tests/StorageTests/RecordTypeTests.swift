@@ -26,7 +26,8 @@ struct RecordTypeTests {
             personId: person.id, unitCode: person.unitCode, kind: "field_check", keyDay: "2026-06-01", reason: "deadline near",
             createdOn: "2026-05-02")
         let message = OutboxRow(
-            personId: person.id, channel: "sms", recipient: "13800000000", message: "please certify", deadline: "2026-06-01",
+            personId: person.id, kind: "reminder", noticeKey: "2026-06-01", channel: "sms", recipient: "13800000000",
+            message: "please certify", deadline: "2026-06-01",
             createdOn: "2026-03-02")
         let evidence = EvidenceRow(
             source: "railway", externalId: "R-1", personId: person.id, kind: "rail_ticket_checked", class: "reference",

@@ -210,6 +210,11 @@ public struct FixtureError: Error, CustomStringConvertible {
 /// Engines shared by the tests, started once per worker count and embedding option (loading the
 /// models takes a moment per worker). The start is cached as a task, so concurrent first callers
 /// share it instead of each starting an engine while the actor is suspended.
+///
+/// They run without the CNN fallback (the service's default runs with it): every suite shares them,
+/// and a photo HOG finds no face in (the tests' upside-down, junk and faceless photos) then cost
+/// seconds of CNN each, which on a loaded machine queued other suites' enrollments past their
+/// deadline (503). The fallback has its own tests (`CNNFallbackTests`), on engines of their own.
 public actor SharedEngines {
     public static let shared = SharedEngines()
     private var starts: [String: Task<FaceEngine, any Error>] = [:]
@@ -221,6 +226,7 @@ public actor SharedEngines {
         let start = Task {
             var configuration = FaceEngineConfiguration(modelDirectory: Fixtures.models, workers: workers)
             configuration.mirrorEmbedding = mirror
+            configuration.cnnFallback = false
             return try await FaceEngine.start(configuration: configuration)
         }
         starts[name] = start

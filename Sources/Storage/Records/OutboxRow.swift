@@ -1,32 +1,42 @@
 import GRDB
 
-/// A row of `outbox`: a reminder waiting to be sent (once per person, deadline and round).
+/// A row of `outbox`: a notice waiting to be sent (once per person, kind and key).
 struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
     static let databaseTableName = "outbox"
 
     var id: Int64?
     var personId: String
+    /// A ``NoticeKind``.
+    var kind: String
+    /// Once per person, kind and key (a reminder's: its deadline).
+    var noticeKey: String
     /// wechat or sms
     var channel: String
     var recipient: String
+    var language: String = "zh"
     var message: String
-    var deadline: String
+    var deadline: String?
     /// 1 at the warning, 2 when the field check opens
     var round: Int = 1
     var createdOn: String
+    var state: String = "pending"
+    var attempts: Int = 0
+    var nextAttemptAt: String?
+    var lastError: String?
     var sentAt: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension OutboxRow: FastInsertable {
-    /// Once per person, deadline and round: a repeated one is skipped.
+    /// Once per person, kind and key: a repeated one is skipped.
     static let insertSQL = """
-        INSERT INTO outbox (person_id, channel, recipient, message, deadline, round, created_on, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(person_id, deadline, round) DO NOTHING
+        INSERT INTO outbox (person_id, kind, notice_key, channel, recipient, language, message, deadline, round, created_on, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+        ON CONFLICT(person_id, kind, notice_key) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, channel, recipient, message, deadline, round, createdOn, sentAt]
+        [personId, kind, noticeKey, channel, recipient, language, message, deadline, round, createdOn]
     }
 }
