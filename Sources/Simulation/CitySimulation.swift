@@ -82,6 +82,22 @@ public struct CitySimulation: Sendable {
         /// undecidable captures are not counted.
         public var sightings_confirmed: Int
         public var sightings_other_face: Int
+        /// The fairness figures `stats` publishes (``Fairness``), over the suspensions of the
+        /// measured months: how many, how many of a person then alive (the simulator knows), how many
+        /// resumed within 90 days (`suspended_found_alive`, as the store counts it: it cannot tell a
+        /// hiding family's evidence from the person's), and the days from suspension to the payroll
+        /// run that paid them again. Appeals and notices' delivery are not modelled.
+        public var suspensions: Int
+        public var suspended_alive: Int
+        public var suspended_found_alive: Int
+        public var days_to_restored_payment: Days
+
+        public struct Days: Sendable, Codable, Equatable {
+            /// Suspensions whose person was paid again before the end.
+            public var count: Int
+            public var median: Int?
+            public var p95: Int?
+        }
     }
 
     struct Pensioner {
@@ -328,8 +344,17 @@ public struct CitySimulation: Sendable {
             contactedByTask.insert(task.person)
         }
         let contactEvents = Set(ThreeForms.contactEvents)
+        var stories: [Fairness.Suspension] = [], suspendedAlive = 0
         for (index, person) in people.enumerated() {
             let events = ledger.events(index)
+            // Each suspension of the measured months: resumed when the ledger recorded it, paid by the
+            // next month's run (runs come on the first, before the day's deliveries).
+            for (position, event) in events.enumerated() where event.kind == .suspended && event.recorded >= measured {
+                let resumed = events[(position + 1)...].first { $0.kind == .resumed || $0.kind == .reinstated }?.recorded
+                let paid = resumed.map { Month($0).next.firstDay }.flatMap { $0 < end ? $0 : nil }
+                stories.append(Fairness.Suspension(suspended: event.recorded, resumed: resumed, paid: paid))
+                if person.death.map({ $0 > event.recorded }) ?? true { suspendedAlive += 1 }
+            }
             for event in events where event.kind == .certified && event.day >= measured {
                 byClass[(event.evidenceClass ?? .reference).rawValue, default: 0] += 1
             }
@@ -386,6 +411,7 @@ public struct CitySimulation: Sendable {
             func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
             return .init(median: quantile(0.5), p95: quantile(0.95))
         }
+        let fairness = Fairness(suspensions: stories)
         let reminded = zip(warnedByMonth, aliveByMonth).map { Double($0.count) / Double(max($1, 1)) }
         let fieldChecksMonthly = Double(fieldChecks) / Double(max(measuredMonths, 1))
         return Report(
@@ -400,7 +426,11 @@ public struct CitySimulation: Sendable {
             recovered_yuan: Double(recoveredFen) / 100, open_recovery_yuan: Double(openFen) / 100,
             unclaimed_yuan: Double(overpaidFen - recoveredFen - openFen) / 100,
             paid_yuan: Double(paidFen) / 100, back_pay_yuan: Double(backPayFen) / 100, certified_by_class: byClass, moves: moves,
-            sightings_confirmed: sightings.confirmed, sightings_other_face: sightings.otherFace)
+            sightings_confirmed: sightings.confirmed, sightings_other_face: sightings.otherFace, suspensions: fairness.suspensions,
+            suspended_alive: suspendedAlive, suspended_found_alive: fairness.suspendedFoundAlive,
+            days_to_restored_payment: .init(
+                count: fairness.daysToRestoredPayment.count, median: fairness.daysToRestoredPayment.median,
+                p95: fairness.daysToRestoredPayment.p95))
     }
 }
 

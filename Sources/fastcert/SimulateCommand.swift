@@ -156,6 +156,13 @@ struct SimulateCommand: AsyncParsableCommand {
                 String(format: "%.0f / %.0f / %.0f", $0.recovered_yuan, $0.open_recovery_yuan, $0.unclaimed_yuan)
             })
         row("camera sightings confirmed / other face", { "\($0.sightings_confirmed) / \($0.sightings_other_face)" })
+        row(
+            "suspensions / of the living / found alive in 90 days",
+            { "\($0.suspensions) / \($0.suspended_alive) / \($0.suspended_found_alive)" })
+        row(
+            "days to restored payment (median / p95)",
+            { "\($0.days_to_restored_payment.median.map(String.init) ?? "-") / \($0.days_to_restored_payment.p95.map(String.init) ?? "-")" }
+        )
         row("moves between communities", { "\($0.moves)" })
         row(
             "certifications by class",

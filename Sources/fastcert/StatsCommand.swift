@@ -34,6 +34,30 @@ struct StatsCommand: AsyncParsableCommand {
         /// Sightings at the unit's camera sites in the month, by outcome (confirmed, other_face,
         /// no_decision): counted live.
         var sightings: [String: Int]
+        /// The month's fairness figures (``Fairness``), counted live: the keys dashboards rely on.
+        var suspended_found_alive: Int
+        var days_to_restored_payment: Days
+        var resumed_awaiting_payment: Int
+        var appeals: Appeals
+        var notices: [String: Notices]
+
+        struct Days: Encodable {
+            var count: Int
+            var median: Int?
+            var p95: Int?
+        }
+
+        struct Appeals: Encodable {
+            var filed: Int
+            var upheld: Int
+            var overdue: Int
+        }
+
+        struct Notices: Encodable {
+            var delivered: Int
+            var failed: Int
+            var pending: Int
+        }
     }
 
     func run() async throws {
@@ -54,6 +78,8 @@ struct StatsCommand: AsyncParsableCommand {
             let sightings = [
                 "confirmed": sighted?.confirmed ?? 0, "other_face": sighted?.otherFace ?? 0, "no_decision": sighted?.noDecision ?? 0,
             ]
+            let f = try await store.queries.fairness(unit: unit, month: chosen, today: ServiceClock.today())
+            let d = f.daysToRestoredPayment
             let output = Output(
                 unit: s.unit, month: s.month.description, persons: s.persons, silent_share: s.silentShare, reminded_share: s.remindedShare,
                 field_checks: s.fieldChecks, suspensions: s.suspensions, certified_by_class: s.certifiedByClass,
@@ -61,7 +87,11 @@ struct StatsCommand: AsyncParsableCommand {
                 recoveries_open: s.recoveries.open, recoveries_open_yuan: Yuan.text(fen: s.recoveries.openFen),
                 recoveries_recovered: s.recoveries.recovered, recoveries_recovered_yuan: Yuan.text(fen: s.recoveries.recoveredFen),
                 recoveries_waived: s.recoveries.waived, recoveries_waived_yuan: Yuan.text(fen: s.recoveries.waivedFen),
-                sightings: sightings)
+                sightings: sightings, suspended_found_alive: f.suspendedFoundAlive,
+                days_to_restored_payment: .init(count: d.count, median: d.median, p95: d.p95),
+                resumed_awaiting_payment: f.resumedAwaitingPayment,
+                appeals: .init(filed: f.appeals.filed, upheld: f.appeals.upheld, overdue: f.appeals.overdue),
+                notices: f.notices.mapValues { .init(delivered: $0.delivered, failed: $0.failed, pending: $0.pending) })
             if json {
                 try printJSON(output)
             } else {
@@ -83,6 +113,20 @@ struct StatsCommand: AsyncParsableCommand {
                 print(
                     "  sightings at the unit's camera sites: \(sightings["confirmed"]!) confirmed, \(sightings["other_face"]!) other face, "
                         + "\(sightings["no_decision"]!) no decision")
+                print(
+                    "  suspensions of the month: \(f.suspensions); of persons found alive within \(Fairness.foundAliveWithinDays) days: "
+                        + "\(f.suspendedFoundAlive)")
+                print(
+                    "  days from suspension to restored payment: median \(d.median.map(String.init) ?? "-"), p95 "
+                        + "\(d.p95.map(String.init) ?? "-") (\(d.count) paid again; \(f.resumedAwaitingPayment) resumed, awaiting payment)")
+                print("  appeals filed: \(f.appeals.filed); upheld \(f.appeals.upheld); overdue \(f.appeals.overdue)")
+                print(
+                    "  notices: "
+                        + (f.notices.isEmpty
+                            ? "none"
+                            : f.notices.sorted { $0.key < $1.key }.map {
+                                "\($0.key) \($0.value.delivered) delivered, \($0.value.failed) failed, \($0.value.pending) pending"
+                            }.joined(separator: "; ")))
             }
         }
     }

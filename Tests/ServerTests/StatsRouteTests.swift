@@ -47,6 +47,29 @@ struct StatsRouteTests {
         }
     }
 
+    @Test("/v1/stats carries the month's fairness figures under the keys dashboards rely on, as the store counts them; a series does not")
+    func fairnessKeys() async throws {
+        try await ServiceFixture.with(enrollA: false) { fixture, client in
+            let op = fixture.key(.operator)
+            for day in ["2026-03-15", "2026-05-10", "2026-06-02"] { _ = try await fixture.store.ledger.sweep(on: Day(day)!) }
+            let june = Call.body(try await client.execute(uri: "/v1/stats?month=2026-06", method: .get, headers: Call.headers(op)))
+            let unit = try #require(june["unit"] as? String)
+            let counted = try await fixture.store.ledger.fairness(unit: unit, month: Month("2026-06")!, today: ServiceClock.today())
+            #expect(counted.suspensions > 0, "the fixture's persons lapse on 2026-06-01")
+            #expect(june["suspended_found_alive"] as? Int == counted.suspendedFoundAlive)
+            #expect((june["days_to_restored_payment"] as? [String: Any])?["count"] as? Int == counted.daysToRestoredPayment.count)
+            #expect(june["resumed_awaiting_payment"] as? Int == counted.resumedAwaitingPayment)
+            let appeals = try #require(june["appeals"] as? [String: Any])
+            #expect(Set(appeals.keys) == ["filed", "upheld", "overdue"])
+            let march = Call.body(try await client.execute(uri: "/v1/stats?month=2026-03", method: .get, headers: Call.headers(op)))
+            let notices = try #require(march["notices"] as? [String: [String: Any]])
+            #expect(!notices.isEmpty && notices.values.allSatisfy { Set($0.keys) == ["delivered", "failed", "pending"] }, "\(notices)")
+            let series = Call.body(
+                try await client.execute(uri: "/v1/stats/series?month=2026-06&months=1", method: .get, headers: Call.headers(op)))
+            #expect((series["series"] as? [[String: Any]])?.first?["suspended_found_alive"] == nil)
+        }
+    }
+
     /// A body that waits until the test lets it go.
     actor Gate {
         var open = false

@@ -33,6 +33,7 @@ struct SimulationTests {
         #expect(first.paid_yuan > 0 && first.back_pay_yuan <= first.paid_yuan)
         #expect(first.recovered_yuan + first.open_recovery_yuan + first.unclaimed_yuan == first.overpaid_yuan)
         #expect(first.unclaimed_yuan >= 0)
+        #expect(first.suspended_alive <= first.suspensions && first.suspended_found_alive <= first.suspensions)
         #expect(try await Self.run(seed: 8) != first)
     }
 
@@ -46,6 +47,22 @@ struct SimulationTests {
         let base = try await Self.run(seed: 3, model: city), other = try await Self.run(seed: 3, rules: shorter, model: city)
         #expect(other.deaths == base.deaths && other.fraud_cases == base.fraud_cases && other.moves == base.moves, "the city's lives")
         #expect(other.reminded_monthly_share > base.reminded_monthly_share)
+    }
+
+    @Test(
+        "fairness: in a city where data carries nobody and many cannot be reached, living people are suspended, and found alive at the counter"
+    )
+    func fairness() async throws {
+        var city = CityModel()
+        city.monthlyRates = [:]  // no behaviour: every certification is a face scan, a visit or the counter
+        city.cameraCoverage = 0
+        city.unreachableShare = 0.3
+        city.strongMonthlyRate = 0.2  // a suspended person comes to the bureau's counter within months
+        let report = try await Self.run(seed: 11, model: city)
+        #expect(report.suspensions > 0 && report.suspended_alive > 0 && report.suspended_alive <= report.suspensions, "\(report)")
+        #expect(report.suspended_found_alive > 0 && report.suspended_found_alive <= report.suspended_alive)
+        let days = try #require(report.days_to_restored_payment.median.map { ($0, report.days_to_restored_payment.p95 ?? -1) })
+        #expect(report.days_to_restored_payment.count > 0 && days.0 > 0 && days.0 <= days.1, "paid again after the suspension, at a run")
     }
 
     @Test(

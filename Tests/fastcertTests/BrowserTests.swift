@@ -73,6 +73,17 @@ struct BrowserTests {
                 try await browser.wait("the overview's figures", "return document.querySelector('[data-figure=persons]') !== null")
                 let shown = try await browser.text("[data-figure=persons]")
                 #expect(shown == "\(stats["persons"] as? Int ?? -1)")
+                // The month's fairness figures, as the API counts them (item 6 of issue 31).
+                try await browser.wait("the fairness figures", "return document.querySelector('[data-figure=found-alive]') !== null")
+                #expect(try await browser.text("[data-figure=found-alive]") == "\(stats["suspended_found_alive"] as? Int ?? -1)")
+                let appeals = try #require(stats["appeals"] as? [String: Any])
+                let appealsShown = try await browser.text("[data-figure=appeals]")
+                #expect(
+                    appealsShown.hasPrefix("\(appeals["filed"] as? Int ?? -1) · 支持 \(appeals["upheld"] as? Int ?? -1)"), "\(appealsShown)")
+                let channels =
+                    try await browser.run(
+                        "return Array.from(document.querySelectorAll('#main tr[data-channel]')).map(r => r.dataset.channel)") as? [String]
+                #expect(channels == (stats["notices"] as? [String: Any])?.keys.sorted(), "one row per channel the API counts")
                 try await browser.wait("two charts", "return document.querySelectorAll('#main svg').length >= 2")
                 // The key is in this tab's session storage only: not in the URL, not in a cookie.
                 let url = try await browser.run("return location.href") as? String ?? ""

@@ -115,6 +115,8 @@ public protocol QueryStore: Sendable {
     func stats(unit: String, month: Month) async throws -> UnitStats
     func monthlyStats(units: [String], months: [Month], now: Date) async throws -> [String: [MonthlyStats]]
     func certificationsByClass(unit: String, from: Day, until: Day) async throws -> [String: Int]
+    /// What became of the people at the other end (``Fairness``): the unit subtree's month, live.
+    func fairness(unit: String, month: Month, today: Day) async throws -> Fairness
 }
 
 /// Callers' keys: issued once, checked on every request, revoked for good; signed requests' nonces.

@@ -142,6 +142,23 @@ struct StatsBody: Encodable {
     var computedAt: String
     /// History changed since (a late death, a correction): the next sweep recomputes them.
     var stale: Bool
+    /// The month's ``Fairness`` figures (`GET /v1/stats` only, counted live; absent from a series).
+    var suspendedFoundAlive: Int?
+    var daysToRestoredPayment: FairnessBody.Days?
+    var resumedAwaitingPayment: Int?
+    var appeals: FairnessBody.Appeals?
+    var notices: [String: FairnessBody.Notices]?
+
+    /// The figures with the month's fairness figures beside them.
+    init(_ figures: MonthlyStats, fairness: Fairness) {
+        self.init(figures)
+        let body = FairnessBody(fairness)
+        suspendedFoundAlive = body.suspendedFoundAlive
+        daysToRestoredPayment = body.daysToRestoredPayment
+        resumedAwaitingPayment = body.resumedAwaitingPayment
+        appeals = body.appeals
+        notices = body.notices
+    }
 
     /// Overpayment recovery cases of the unit: counts and amounts by status.
     struct Recoveries: Encodable {
@@ -170,5 +187,46 @@ struct StatsBody: Encodable {
         recoveries = Recoveries(
             open: r.open, openAmount: Yuan.text(fen: r.openFen), recovered: r.recovered, recoveredAmount: Yuan.text(fen: r.recoveredFen),
             waived: r.waived, waivedAmount: Yuan.text(fen: r.waivedFen))
+    }
+}
+
+/// ``Fairness`` as published: the keys dashboards rely on (`suspended_found_alive`,
+/// `days_to_restored_payment` with `median` and `p95`, `appeals` with `filed`, `upheld` and
+/// `overdue`, `notices` per channel with `delivered` and `failed`).
+struct FairnessBody: Encodable {
+    var suspensions: Int
+    var suspendedFoundAlive: Int
+    var daysToRestoredPayment: Days
+    var resumedAwaitingPayment: Int
+    var appeals: Appeals
+    var notices: [String: Notices]
+
+    struct Days: Encodable {
+        /// Suspensions whose person has been paid again.
+        var count: Int
+        var median: Int?
+        var p95: Int?
+    }
+
+    struct Appeals: Encodable {
+        var filed: Int
+        var upheld: Int
+        var overdue: Int
+    }
+
+    struct Notices: Encodable {
+        var delivered: Int
+        var failed: Int
+        var pending: Int
+    }
+
+    init(_ f: Fairness) {
+        suspensions = f.suspensions
+        suspendedFoundAlive = f.suspendedFoundAlive
+        let d = f.daysToRestoredPayment
+        daysToRestoredPayment = Days(count: d.count, median: d.median, p95: d.p95)
+        resumedAwaitingPayment = f.resumedAwaitingPayment
+        appeals = Appeals(filed: f.appeals.filed, upheld: f.appeals.upheld, overdue: f.appeals.overdue)
+        notices = f.notices.mapValues { Notices(delivered: $0.delivered, failed: $0.failed, pending: $0.pending) }
     }
 }

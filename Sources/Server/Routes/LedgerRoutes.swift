@@ -108,8 +108,13 @@ struct LedgerRoutes {
         routes.add(.stats) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let month = try Self.statsMonth(request)
-            let figures = try await dependencies.heavyReads.run { try await queries.monthlyStats(units: [unit], months: [month]) }
-            return try JSON.response(StatsBody(try Self.only(figures[unit])))
+            let (figures, fairness) = try await dependencies.heavyReads.run {
+                (
+                    try await queries.monthlyStats(units: [unit], months: [month]),
+                    try await queries.fairness(unit: unit, month: month, today: ServiceClock.today())
+                )
+            }
+            return try JSON.response(StatsBody(try Self.only(figures[unit]), fairness: fairness))
         }
         routes.add(.statsSeries) { request, context, _ in
             let unit = try await unitInScope(request, context)

@@ -31,12 +31,16 @@ struct OutboxRow: TableRow, Equatable, MutablePersistableRecord {
 extension OutboxRow: FastInsertable {
     /// Once per person, kind and key: a repeated one is skipped.
     static let insertSQL = """
-        INSERT INTO outbox (person_id, kind, notice_key, channel, recipient, language, message, deadline, round, created_on, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+        INSERT INTO outbox (person_id, kind, notice_key, channel, recipient, language, message, deadline, round, created_on, state,
+          attempts, next_attempt_at, last_error, sent_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(person_id, kind, notice_key) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, kind, noticeKey, channel, recipient, language, message, deadline, round, createdOn]
+        [
+            personId, kind, noticeKey, channel, recipient, language, message, deadline, round, createdOn, state, attempts, nextAttemptAt,
+            lastError, sentAt,
+        ]
     }
 }

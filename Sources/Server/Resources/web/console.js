@@ -131,7 +131,26 @@
           el("td", { class: "num" }, childStats[i].persons), el("td", { class: "num" }, pct(childStats[i].silent_share)),
           el("td", { class: "num" }, pct(childStats[i].reminded_share)), el("td", { class: "num" }, childStats[i].field_checks),
           el("td", { class: "num" }, childStats[i].suspensions))), [1, 2, 3, 4, 5]));
-    main.replaceChildren(main.firstChild, card(el("h2", {}, unitName(unit) + " · " + month), figures), trend, below || "");
+    // What became of the people at the other end (counted live, so a request of its own).
+    const f = await api("GET", `/v1/stats?unit=${encodeURIComponent(unit)}&month=${encodeURIComponent(month)}`);
+    const days = f.days_to_restored_payment || {};
+    const channels = Object.keys(f.notices || {}).sort();
+    const fairness = card(
+      el("h2", {}, t("fair.title") + " (" + month + ")"),
+      el("p", { class: "muted" }, t("fair.about")),
+      el("dl", { class: "facts", id: "fairness" },
+        el("dt", {}, t("overview.suspensions")), el("dd", { "data-figure": "suspensions" }, current.suspensions),
+        el("dt", {}, t("fair.found_alive")), el("dd", { "data-figure": "found-alive" }, f.suspended_found_alive),
+        el("dt", {}, t("fair.days")), el("dd", { "data-figure": "days-to-pay" },
+          days.count ? `${days.median} · ${days.p95} (${t("fair.paid_again")} ${days.count})` : "—"),
+        el("dt", {}, t("fair.awaiting")), el("dd", { "data-figure": "awaiting-pay" }, f.resumed_awaiting_payment),
+        el("dt", {}, t("fair.appeals")), el("dd", { "data-figure": "appeals" },
+          `${f.appeals.filed} · ${t("fair.upheld")} ${f.appeals.upheld} · ${t("fair.overdue")} ${f.appeals.overdue}`)),
+      channels.length ? table([t("fair.channel"), t("fair.delivered"), t("fair.failed"), t("fair.pending")],
+        channels.map((c) => el("tr", { "data-channel": c }, el("td", {}, t("channel." + c)), el("td", { class: "num" }, f.notices[c].delivered),
+          el("td", { class: "num" }, f.notices[c].failed), el("td", { class: "num" }, f.notices[c].pending))), [1, 2, 3])
+        : el("p", { class: "muted" }, t("fair.no_notices")));
+    main.replaceChildren(main.firstChild, card(el("h2", {}, unitName(unit) + " · " + month), figures), fairness, trend, below || "");
   }
 
   // ----- Worklists -----
