@@ -159,7 +159,9 @@ public struct VerificationService: Sendable {
     /// challenges, bound to the caller's key and the person, single use, expiring.
     public func startSession(for id: ResidentID, caller: Caller, phone: String? = nil) async throws -> Session {
         let person = try await scopedPerson(id, caller)
-        guard person.templatePhotos > 0 else { throw CertificationError.notEnrolled(id) }
+        guard person.templatePhotos > 0 else {
+            throw person.consentWithdrawn ? CertificationError.consentWithdrawn(id) : CertificationError.notEnrolled(id)
+        }
         var generator = SystemRandomNumberGenerator()
         let challenges = policy.fixedChallenges ?? LivenessChallenge.randomSequence(using: &generator)
         // The device the limits count against, as the lockout counts: a kiosk by its key, the
