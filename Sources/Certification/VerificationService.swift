@@ -203,7 +203,9 @@ public struct VerificationService: Sendable {
         // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
         guard caller.covers(person) else { throw CertificationError.personNotFound(id) }
         try await refuseWhenLocked(state, request)
-        guard let template = state.template, !template.isEmpty else { throw CertificationError.notEnrolled(id) }
+        guard let template = state.template, !template.isEmpty else {
+            throw person.consentWithdrawn ? CertificationError.consentWithdrawn(id) : CertificationError.notEnrolled(id)
+        }
         let enrolled = template.compactMap(FaceEmbedding.init(values:))
         var match: Match
         switch request.capture {

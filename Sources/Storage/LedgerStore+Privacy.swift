@@ -22,10 +22,11 @@ extension LedgerStore: PrivacyStore {
         return try await write { db in
             let marks = try ChainSeal.marks(db)
             try Self.checkChainUntampered(db)
-            guard let (epoch, latest, latestRunOn) = try Self.runBounds(db) else {
+            guard let bounds = try Self.runBounds(db) else {
                 throw LedgerError(
                     .unknownPayrollRun, "no monthly payroll was run yet: a supplementary run pays the months up to the latest monthly run")
             }
+            let (epoch, latest, latestRunOn) = bounds
             guard latestRunOn <= day else {
                 throw LedgerError(.payrollMonth, "the latest run (\(latest)) read the ledger on \(latestRunOn), after \(day)")
             }
@@ -95,7 +96,7 @@ extension LedgerStore: PrivacyStore {
         var held: [String: Day] = [:]
         for row in try Row.fetchAll(
             db, sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'"
-                + (person == nil ? "" : " AND person_id = ?"), arguments: person.map { [$0] } ?? [])
+                + (person == nil ? "" : " AND person_id = ?"), arguments: StatementArguments(person.map { [$0] } ?? []))
         {
             held[row["person_id"]] = Day(row["requested_on"] as String)
         }
@@ -132,8 +133,8 @@ extension LedgerStore: PrivacyStore {
     /// calls it inside the resumption's write). Empty before the first monthly run, for a person
     /// not active, and for one the latest run already paid (the next monthly run pays the rest).
     public static func backPayMonths(of person: String, _ db: Database) throws -> [Month] {
-        guard let (epoch, latest, _) = try runBounds(db) else { return [] }
-        return try supplementCandidates(latest: latest, epoch: epoch, person: person, db).first?.payments.map(\.month) ?? []
+        guard let bounds = try runBounds(db) else { return [] }
+        return try supplementCandidates(latest: bounds.latest, epoch: bounds.epoch, person: person, db).first?.payments.map(\.month) ?? []
     }
 
     /// ``backPayMonths(of:_:)`` in a read of its own.

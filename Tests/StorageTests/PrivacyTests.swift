@@ -48,7 +48,7 @@ struct PrivacyTests {
             #expect(try await Fixture.pay(store, "2025-10", id) == ["2025-10 regular"])
             let paid = try await store.payments(of: id)
             #expect(paid.map(\.forMonth.description) == (1...10).map { String(format: "2025-%02d", $0) }, "each month once")
-            #expect(try await store.payrollSupplements().map(\.id) == [second.id, first.id])
+            #expect(try await store.payrollSupplements().map(\.id) == [second.id, first.id, none.id], "every run is stored, an empty one too")
             // The chain covers the supplement and its lines.
             #expect(try await store.verifyChain().finding == nil)
         }

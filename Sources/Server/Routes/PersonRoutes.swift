@@ -233,8 +233,8 @@ struct PersonRoutes {
         // operator and the day (a dry run processes the face too, but stores nothing).
         let query = request.uri.queryParameters
         let consent = try ConsentInput.parse(
-            by: query.get("consent_by").map(String.init), guardian: query.get("guardian").map(String.init),
-            purpose: query.get("purpose").map(String.init))
+            by: query.get("consent_by").map { String($0) }, guardian: query.get("guardian").map { String($0) },
+            purpose: query.get("purpose").map { String($0) })
         let dryRun = try LedgerRoutes.flag(request, "dry_run")
         if !dryRun, let privacy = store.privacy {
             _ = try await privacy.recordConsent(
@@ -316,9 +316,8 @@ struct PersonRoutes {
             guard let privacy = store.privacy else { throw APIError(.internalError, "this ledger keeps no such record") }
             let data = try await privacy.export(person: person.id, scope: caller.unitPath)
             context.logger.info("person record exported", metadata: ["person": "\(person.id)", "by": "\(caller.actor)"])
-            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-            response.headers[.contentType] = "application/json"
-            return response
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
