@@ -45,7 +45,8 @@ extension LedgerStore: PrivacyStore {
                     let amount = BenefitAmounts.inForce(payment.month, history) ?? candidate.amount
                     try insert.execute(arguments: [
                         latest.description, candidate.id, candidate.unit, payment.month.description, amount,
-                        "supplementary back pay \(id): " + Payroll.reason(payment, deadline: candidate.deadline, lastCertified: candidate.lastCertified),
+                        "supplementary back pay \(id): "
+                            + Payroll.reason(payment, deadline: candidate.deadline, lastCertified: candidate.lastCertified),
                         id,
                     ])
                     supplement.lines += 1
@@ -62,7 +63,8 @@ extension LedgerStore: PrivacyStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, latest.description, day.description, actor, now, supplement.lines, supplement.persons, supplement.totalFen, head.seq,
+                    id, latest.description, day.description, actor, now, supplement.lines, supplement.persons, supplement.totalFen,
+                    head.seq,
                     head.hash,
                 ])
             return supplement
@@ -95,7 +97,8 @@ extension LedgerStore: PrivacyStore {
     static func supplementCandidates(latest: Month, epoch: Month, person: String?, _ db: Database) throws -> [SupplementCandidate] {
         var held: [String: Day] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'"
+            db,
+            sql: "SELECT person_id, requested_on FROM decision WHERE kind = 'hold' AND status = 'in_force'"
                 + (person == nil ? "" : " AND person_id = ?"), arguments: StatementArguments(person.map { [$0] } ?? []))
         {
             held[row["person_id"]] = Day(row["requested_on"] as String)
@@ -341,8 +344,9 @@ extension LedgerStore: PrivacyStore {
             var withheld: [String: String] = [:]
             for table in try Self.personTables(db) {
                 if let why = Self.exportWithheld[table] {
-                    let count = try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM \(table) WHERE person_id = ?", arguments: [person.value]) ?? 0
+                    let count =
+                        try Int.fetchOne(
+                            db, sql: "SELECT count(*) FROM \(table) WHERE person_id = ?", arguments: [person.value]) ?? 0
                     withheld[table] = "\(count) row(s): \(why)"
                     continue
                 }

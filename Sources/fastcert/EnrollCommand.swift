@@ -114,7 +114,8 @@ struct EnrollCommand: AsyncParsableCommand {
         do throws(LedgerError) {
             consent = try ConsentInput.parse(by: consentBy, guardian: guardian, purpose: purpose)
         } catch {
-            throw CommandFailure.input("\(error.message.replacingOccurrences(of: "consent_by=", with: "--consent-by ")) [\(error.code.rawValue)]")
+            throw CommandFailure.input(
+                "\(error.message.replacingOccurrences(of: "consent_by=", with: "--consent-by ")) [\(error.code.rawValue)]")
         }
         if var remote = try RemoteEnrollment.named(server: server, key: key, concurrency: engineOptions.workers ?? 2) {
             remote.consent = consent

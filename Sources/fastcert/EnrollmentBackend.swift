@@ -36,7 +36,8 @@ struct LocalEnrollment: EnrollmentBackend {
     func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome {
         guard let consent else { throw LedgerError(.consentRequired, "an enrollment records the consent: --consent-by person|guardian") }
         if !request.dryRun, let privacy = store.privacy {
-            _ = try await privacy.recordConsent(consent, person: request.person, on: ServiceClock.today(), by: request.actor, scope: request.scope)
+            _ = try await privacy.recordConsent(
+                consent, person: request.person, on: ServiceClock.today(), by: request.actor, scope: request.scope)
         }
         return try await enroller.enroll(request)
     }
@@ -154,7 +155,8 @@ struct RemoteEnrollment: EnrollmentBackend {
         var query = "replace=\(request.replace)&dry_run=\(request.dryRun)&allow_duplicate=\(request.allowDuplicate)"
         if let consent {
             var items = URLComponents()
-            items.queryItems = [URLQueryItem(name: "consent_by", value: consent.givenBy.rawValue), URLQueryItem(name: "purpose", value: consent.purpose)]
+            items.queryItems =
+                [URLQueryItem(name: "consent_by", value: consent.givenBy.rawValue), URLQueryItem(name: "purpose", value: consent.purpose)]
                 + (consent.guardianName.map { [URLQueryItem(name: "guardian", value: $0)] } ?? [])
             query += "&" + (items.percentEncodedQuery ?? "")
         }

@@ -103,7 +103,8 @@ struct PersonTests {
             func enroll(_ photos: [Data], query: String = "") async throws -> TestResponse {
                 let (type, body) = Call.multipart(photos: photos)
                 return try await client.execute(
-                    uri: uri + "?consent_by=person" + query.replacingOccurrences(of: "?", with: "&"), method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
+                    uri: uri + "?consent_by=person" + query.replacingOccurrences(of: "?", with: "&"), method: .post,
+                    headers: Call.headers(op, [.contentType: type]), body: body)
             }
             let mixed = try await enroll([try Fixtures.image("obama.jpg"), try Fixtures.image("biden.jpg")])
             #expect(mixed.status == .unprocessableContent && Call.errorCode(mixed) == "photos_disagree")
@@ -132,7 +133,8 @@ struct PersonTests {
                 body: Call.json(["photos": [try Fixtures.image("obama2.jpg").base64EncodedString()]]))
             #expect(json.status == .created)
             let none = try await client.execute(
-                uri: uri + "?consent_by=person", method: .post, headers: Call.headers(op, [.contentType: "application/json"]), body: Call.json(["photos": []]))
+                uri: uri + "?consent_by=person", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                body: Call.json(["photos": []]))
             #expect(none.status == .unprocessableContent && Call.errorCode(none) == "no_photo")
             let many = try await enroll(Array(repeating: Data("small".utf8), count: 21))
             #expect(many.status == .unprocessableContent && Call.errorCode(many) == "too_many_photos")

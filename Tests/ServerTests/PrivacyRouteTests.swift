@@ -16,8 +16,11 @@ struct PrivacyRouteTests {
     static func deliver(_ fixture: ServiceFixture, _ line: String, on day: String) async throws {
         var report = ImportReport()
         let rows = LedgerStore.parseEvidence("source,external_id,resident_id,kind,observed_at\n" + line, report: &report)
-        try await fixture.store.ledger.importEvidence(rows, delivery: EvidenceDelivery(
-                by: "cli:clerk", sources: nil, scope: nil, classes: Set(LedgerRules.EvidenceClass.allCases), receivedOn: Day(day)!), into: &report)
+        try await fixture.store.ledger.importEvidence(
+            rows,
+            delivery: EvidenceDelivery(
+                by: "cli:clerk", sources: nil, scope: nil, classes: Set(LedgerRules.EvidenceClass.allCases), receivedOn: Day(day)!),
+            into: &report)
         #expect(report.problems.isEmpty, "\(report.problems)")
     }
 
@@ -36,11 +39,14 @@ struct PrivacyRouteTests {
             }
             let refused = try await enroll(EnrollmentRouteTests.personC, "obama3.jpg")
             #expect(refused.status == .conflict && Call.errorCode(refused) == "duplicate_identity")
-            try await Self.deliver(fixture, "civil_affairs,D-1,\(ServiceFixture.personA),civil_affairs_cremation_record,2025-07-01", on: "2025-07-01")
+            try await Self.deliver(
+                fixture, "civil_affairs,D-1,\(ServiceFixture.personA),civil_affairs_cremation_record,2025-07-01", on: "2025-07-01")
             let days = fixture.store.ledger.rules.data_retention.template_retention_days
-            let early = try await fixture.store.ledger.prune(Retention(), now: Self.noon(Day("2025-07-01")!.adding(days: days - 1)), batch: 100)
+            let early = try await fixture.store.ledger.prune(
+                Retention(), now: Self.noon(Day("2025-07-01")!.adding(days: days - 1)), batch: 100)
             #expect(early.templates == 0)
-            let pruned = try await fixture.store.ledger.prune(Retention(), now: Self.noon(Day("2025-07-01")!.adding(days: days)), batch: 100)
+            let pruned = try await fixture.store.ledger.prune(
+                Retention(), now: Self.noon(Day("2025-07-01")!.adding(days: days)), batch: 100)
             #expect(pruned.templates == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template WHERE person_id = '\(ServiceFixture.personA)'") == 0)
             let enrolled = try await enroll(EnrollmentRouteTests.personC, "obama3.jpg")
@@ -82,9 +88,12 @@ struct PrivacyRouteTests {
             let (type, body) = Call.multipart(fields: ["person_id": a], photos: [try Fixtures.image("obama3.jpg")])
             let verified = try await client.execute(
                 uri: "/v1/verifications", method: .post, headers: Call.headers(fixture.key(.kiosk), [.contentType: type]), body: body)
-            #expect(verified.status == .conflict && Call.errorCode(verified) == "not_enrolled_consent_withdrawn", "\(String(buffer: verified.body))")
+            #expect(
+                verified.status == .conflict && Call.errorCode(verified) == "not_enrolled_consent_withdrawn",
+                "\(String(buffer: verified.body))")
 
-            let export = try await client.execute(uri: "/v1/persons/\(a)/export", method: .get, headers: Call.headers(fixture.key(.auditor)))
+            let export = try await client.execute(
+                uri: "/v1/persons/\(a)/export", method: .get, headers: Call.headers(fixture.key(.auditor)))
             #expect(export.status == .ok)
             let record = Call.body(export)
             let tables = try #require(record["tables"] as? [String: [[String: Any]]])

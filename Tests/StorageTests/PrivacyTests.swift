@@ -1,4 +1,3 @@
-
 import Foundation
 import GRDB
 import Ledger
@@ -48,7 +47,8 @@ struct PrivacyTests {
             #expect(try await Fixture.pay(store, "2025-10", id) == ["2025-10 regular"])
             let paid = try await store.payments(of: id)
             #expect(paid.map(\.forMonth.description) == (1...10).map { String(format: "2025-%02d", $0) }, "each month once")
-            #expect(try await store.payrollSupplements().map(\.id) == [second.id, first.id, none.id], "every run is stored, an empty one too")
+            #expect(
+                try await store.payrollSupplements().map(\.id) == [second.id, first.id, none.id], "every run is stored, an empty one too")
             // The chain covers the supplement and its lines.
             #expect(try await store.verifyChain().finding == nil)
         }
@@ -102,7 +102,8 @@ struct PrivacyTests {
             } throws: { ($0 as? LedgerError)?.code == .personNotFound }
             #expect(try await templates.template(for: wang) != nil)
             #expect(
-                try await ledger.withdrawConsent(person: wang, reason: "asked in person", on: Day("2026-06-02")!, by: Self.operatorA, scope: nil))
+                try await ledger.withdrawConsent(
+                    person: wang, reason: "asked in person", on: Day("2026-06-02")!, by: Self.operatorA, scope: nil))
             #expect(try await templates.template(for: wang) == nil)
             #expect(try await templates.template(for: ResidentID(Fixture.li)) != nil, "nobody else's")
             let consents = try await ledger.consents(of: wang)
@@ -122,7 +123,8 @@ struct PrivacyTests {
             let wang = try ResidentID(Fixture.wang), li = try ResidentID(Fixture.li)
             _ = try await MoneyTests.deliver(
                 ledger, ["civil_affairs,D-1,\(wang.value),civil_affairs_cremation_record,2026-06-10"], on: "2026-06-10")
-            _ = try await MoneyTests.deliver(ledger, ["civil_affairs,D-2,\(li.value),civil_affairs_cremation_record,2026-06-10"], on: "2026-06-10")
+            _ = try await MoneyTests.deliver(
+                ledger, ["civil_affairs,D-2,\(li.value),civil_affairs_cremation_record,2026-06-10"], on: "2026-06-10")
             // Li's family appealed the death record: kept while the appeal is open.
             try await ledger.write { db in
                 try db.execute(
@@ -133,7 +135,9 @@ struct PrivacyTests {
             }
             let days = ledger.rules.data_retention.template_retention_days
             let before = try await templates.lastEnrollmentEvent()
-            #expect(try await ledger.eraseTemplatesOfFinalDeaths(on: Day("2026-06-10")!.adding(days: days - 1), by: "retention", batch: 1).isEmpty)
+            #expect(
+                try await ledger.eraseTemplatesOfFinalDeaths(on: Day("2026-06-10")!.adding(days: days - 1), by: "retention", batch: 1)
+                    .isEmpty)
             #expect(try await templates.template(for: wang) != nil)
             let now = Day("2026-06-10")!.adding(days: days)
             let report = try await ledger.prune(Retention(), now: Self.noon(now), batch: 1)
@@ -143,7 +147,9 @@ struct PrivacyTests {
             #expect(try await templates.enrollmentChanges(after: before).persons == [wang])
             // The appeal rejected: the death is final from that day.
             try await ledger.write { db in
-                try db.execute(sql: "UPDATE appeal SET status = 'rejected', resolved_on = ?, resolved_by = ?", arguments: [now.description, Self.operatorA])
+                try db.execute(
+                    sql: "UPDATE appeal SET status = 'rejected', resolved_on = ?, resolved_by = ?",
+                    arguments: [now.description, Self.operatorA])
             }
             #expect(try await ledger.eraseTemplatesOfFinalDeaths(on: now.adding(days: days - 1), by: "retention", batch: 10).isEmpty)
             #expect(try await ledger.eraseTemplatesOfFinalDeaths(on: now.adding(days: days), by: "retention", batch: 10) == [li])
@@ -191,14 +197,21 @@ struct PrivacyTests {
                         """, arguments: [Fixture.wang, Fixture.wang])
             }
             let counts = try await ledger.database.writer.read { db in
-                try ["evidence", "verification_attempt", "outbox", "ledger_event"].map { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") }
+                try ["evidence", "verification_attempt", "outbox", "ledger_event"].map {
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")
+                }
             }
             let report = try await ledger.prune(Retention(), now: Date(), batch: 1)
             #expect(report.payloads == 1 && report.attempts == 1 && report.notices == 1)
             try await ledger.database.writer.read { db in
                 #expect(try String.fetchOne(db, sql: "SELECT payload FROM evidence") == nil)
-                #expect(try String.fetchAll(db, sql: "SELECT coalesce(device, '-') FROM verification_attempt ORDER BY id") == ["-", "phone-456"])
-                #expect(try String.fetchAll(db, sql: "SELECT message FROM outbox ORDER BY id") == ["", "text"], "a pending notice is kept whole")
+                #expect(
+                    try String.fetchAll(db, sql: "SELECT coalesce(device, '-') FROM verification_attempt ORDER BY id") == [
+                        "-", "phone-456",
+                    ])
+                #expect(
+                    try String.fetchAll(db, sql: "SELECT message FROM outbox ORDER BY id") == ["", "text"], "a pending notice is kept whole"
+                )
                 let after = try ["evidence", "verification_attempt", "outbox", "ledger_event"].map {
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")
                 }
@@ -216,9 +229,10 @@ struct PrivacyTests {
     @Test("what a prune changes is never a table of the audit chain")
     func pruneNeverTouchesTheChain() {
         let chained = Set(AuditChain.tables.map(\.name))
-        for table in ["evidence", "verification_attempt", "outbox", "face_template", "enrollment_photo", "liveness_session", "liveness_frame",
-            "liveness_frame_content", "idempotent_response", "request_nonce", "consent", "template_erasure", "enrollment_event"]
-        {
+        for table in [
+            "evidence", "verification_attempt", "outbox", "face_template", "enrollment_photo", "liveness_session", "liveness_frame",
+            "liveness_frame_content", "idempotent_response", "request_nonce", "consent", "template_erasure", "enrollment_event",
+        ] {
             #expect(!chained.contains(table), "\(table) is chained: a prune would break audit verify")
         }
     }
@@ -242,7 +256,8 @@ struct PrivacyTests {
             // A duplicate-identity case on Li's record naming Wang: Wang's ID must not show in Li's export.
             try await ledger.write { db in
                 try db.execute(
-                    sql: "INSERT INTO enrollment_event (person_id, action, photos, actor, at, detail) VALUES (?, 'duplicate_refused', 0, 'fc_op', 'now', ?)",
+                    sql:
+                        "INSERT INTO enrollment_event (person_id, action, photos, actor, at, detail) VALUES (?, 'duplicate_refused', 0, 'fc_op', 'now', ?)",
                     arguments: [li.value, "{\"resident_id\":\"\(wang.value)\"}"])
             }
             let data = try await ledger.export(person: li, scope: nil)

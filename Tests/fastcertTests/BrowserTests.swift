@@ -147,7 +147,9 @@ struct BrowserTests {
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "kiosk.sqlite").path
             let id = try await ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
-            let enrolled = try await Self.fastcert(["enroll", "--consent-by", "person", id, Fixtures.path("obama.jpg"), "--database", database])
+            let enrolled = try await Self.fastcert([
+                "enroll", "--consent-by", "person", id, Fixtures.path("obama.jpg"), "--database", database,
+            ])
             try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
             let kioskKey = try await Self.fastcert(
                 ["keys", "create", "--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk", "--database", database]
