@@ -67,9 +67,6 @@ extension AppDatabase {
                     ALTER TABLE evidence ADD COLUMN payload_pruned_on TEXT;
                     -- the retention cleared the attempt's device on this day (the decision, its score and evidence stay)
                     ALTER TABLE verification_attempt ADD COLUMN redacted_on TEXT;
-                    -- the retention cleared the delivered notice's text and recipient on this day (kind, key and state stay:
-                    -- the key still keeps it from being sent twice)
-                    ALTER TABLE outbox ADD COLUMN redacted_on TEXT;
                     """)
             try installAuditChain(db, tables: ["payroll_line", "payroll_supplement"], batched: AuditChain.batchedTables)
         }

@@ -53,8 +53,8 @@ extension LedgerStore {
             """, cutoff(retention.attemptDays), batch: batch)
         report.notices = try await deleteInBatches(
             """
-            UPDATE outbox SET message = '', recipient = '', last_error = NULL, redacted_on = '\(today)' WHERE id IN
-              (SELECT id FROM outbox WHERE redacted_on IS NULL AND state IN ('delivered', 'dead') AND created_on < ? LIMIT ?)
+            UPDATE outbox SET message = '', recipient = '', last_error = NULL WHERE id IN
+              (SELECT id FROM outbox WHERE message != '' AND state IN ('delivered', 'dead') AND created_on < ? LIMIT ?)
             """, cutoff(retention.noticeDays), batch: batch)
         // Faces no longer needed: a death final for `template_retention_days` (rules in force).
         report.templates = try await eraseTemplatesOfFinalDeaths(on: Day(now), by: "retention", batch: batch).count

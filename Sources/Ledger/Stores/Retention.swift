@@ -4,7 +4,8 @@ import Foundation
 /// long it keeps the personal parts of what it keeps for good (issue 31, docs/privacy.md). The
 /// ledger's events, evidence rows and verification attempts are evidence for decisions and are
 /// never deleted: past their periods an evidence row loses its payload, an attempt its device,
-/// a delivered notice its text and recipient (each row records the day). Liveness sessions keep
+/// a delivered notice its text and recipient (evidence and attempts record the day; the outbox,
+/// the notices helper's table, is left its columns: an emptied text is the mark). Liveness sessions keep
 /// their frames' hashes and content fingerprints, which catch frames submitted again.
 public struct Retention: Sendable, Equatable, Codable {
     /// Liveness sessions (their checks, for the audit) and the hashes and fingerprints of their frames.
