@@ -106,7 +106,7 @@ def main():
         resident = connection.execute(
             "SELECT id FROM person WHERE unit_code LIKE '370202%' AND status = 'active' ORDER BY id LIMIT 1").fetchone()[0]
     photo = os.path.join(ROOT, "Tests", "Fixtures", "images", "obama.jpg")
-    subprocess.run([binary, "enroll", resident, photo, "--database", db], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run([binary, "enroll", "--consent-by", "person", resident, photo, "--database", db], check=True, capture_output=True, cwd=ROOT)
     port, driver_port = free_port(), free_port()
     env = dict(os.environ, FASTCERT_DAILY_SWEEP="false")
     server = subprocess.Popen([binary, "serve", "--database", db, "--port", str(port)], env=env,

@@ -10,6 +10,8 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
     case personNotFound(ResidentID)
     /// The person has no enrolled reference photo.
     case notEnrolled(ResidentID)
+    /// The person withdrew their consent to the processing of their face: their template was deleted.
+    case consentWithdrawn(ResidentID)
     /// A photo-only verification while match-only verification is off.
     case livenessRequired
     /// Too many failed verifications from the device: wait `seconds`.
@@ -27,6 +29,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
     public enum Code: String, Sendable, CaseIterable {
         case personNotFound = "person_not_found"
         case notEnrolled = "not_enrolled"
+        case consentWithdrawn = "not_enrolled_consent_withdrawn"
         case livenessRequired = "liveness_required"
         case lockedOut = "locked_out"
         case deviceBusy = "device_busy"
@@ -36,6 +39,7 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .personNotFound: .personNotFound
         case .notEnrolled: .notEnrolled
+        case .consentWithdrawn: .consentWithdrawn
         case .livenessRequired: .livenessRequired
         case .lockedOut: .lockedOut
         case .deviceBusy: .deviceBusy
@@ -46,6 +50,8 @@ public enum CertificationError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .personNotFound(let id): "no person \(id) in this key's unit"
         case .notEnrolled(let id): "\(id) has no enrolled reference photo; an operator must enroll one first"
+        case .consentWithdrawn(let id):
+            "\(id) withdrew their consent to face verification: certify at a counter, by a home visit or the departments' records"
         case .livenessRequired:
             "send liveness_session and its frames (POST /v1/liveness/sessions first); match-only verification is off"
         case .lockedOut(let seconds, let party):

@@ -159,7 +159,9 @@ public struct VerificationService: Sendable {
     /// challenges, bound to the caller's key and the person, single use, expiring.
     public func startSession(for id: ResidentID, caller: Caller, phone: String? = nil) async throws -> Session {
         let person = try await scopedPerson(id, caller)
-        guard person.templatePhotos > 0 else { throw CertificationError.notEnrolled(id) }
+        guard person.templatePhotos > 0 else {
+            throw person.consentWithdrawn ? CertificationError.consentWithdrawn(id) : CertificationError.notEnrolled(id)
+        }
         var generator = SystemRandomNumberGenerator()
         let challenges = policy.fixedChallenges ?? LivenessChallenge.randomSequence(using: &generator)
         // The device the limits count against, as the lockout counts: a kiosk by its key, the
@@ -201,7 +203,9 @@ public struct VerificationService: Sendable {
         // Outside the caller's unit is answered as no such person: a kiosk learns nothing of other districts.
         guard caller.covers(person) else { throw CertificationError.personNotFound(id) }
         try await refuseWhenLocked(state, request)
-        guard let template = state.template, !template.isEmpty else { throw CertificationError.notEnrolled(id) }
+        guard let template = state.template, !template.isEmpty else {
+            throw person.consentWithdrawn ? CertificationError.consentWithdrawn(id) : CertificationError.notEnrolled(id)
+        }
         let enrolled = template.compactMap(FaceEmbedding.init(values:))
         var match: Match
         switch request.capture {

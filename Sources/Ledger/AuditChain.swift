@@ -62,6 +62,8 @@ public enum AuditChain {
         Table(name: "decision", insertOnly: false),
         Table(name: "payroll_run", insertOnly: true),
         Table(name: "payroll_line", insertOnly: true, batched: true),
+        // A supplementary run (migration 31): back pay between monthly runs, stored like a run.
+        Table(name: "payroll_supplement", insertOnly: true),
         Table(name: "recovery", insertOnly: false),
         Table(name: "recovery_line", insertOnly: true),
         // What decides an amount and the rules: each month's amount in force (a changed history

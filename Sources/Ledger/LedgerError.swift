@@ -16,6 +16,10 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         /// the latest check of the audit chain found tampering, and no clean check came since: no
         /// payroll is run on a ledger that shows it (docs/audit.md)
         case chainTampered = "chain_tampered"
+        /// an enrollment without the person's (or a guardian's) consent to process the face (PIPL)
+        case consentRequired = "consent_required"
+        /// a consent withdrawal for a person with no consent in force
+        case noConsent = "no_consent"
         /// a four-eyes request or a hold that is no longer pending or in force
         case decisionClosed = "decision_closed"
         case idempotencyKeyReused = "idempotency_key_reused"

@@ -112,6 +112,21 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public static let standard = Sightings(about: nil, other_face_window_days: 30, max_capture_age_days: 7)
     }
 
+    /// How long a person's face is kept once it is no longer needed, and how soon a resumed person's
+    /// back pay is due (issue 31).
+    public struct DataRetention: Sendable, Codable, Equatable {
+        public var about: String?
+        /// A resumed person's missed months are paid within this many days of the resumption (a
+        /// supplementary run), not at the next monthly run; past it the back pay is an alert.
+        public var back_pay_days: Int
+        /// A person's face templates are deleted this many days after their death became final
+        /// (no open conflict, no pending reversal, no open appeal).
+        public var template_retention_days: Int
+
+        /// What a database whose stored rules predate these fields applies.
+        public static let standard = DataRetention(about: nil, back_pay_days: 3, template_retention_days: 30)
+    }
+
     public struct BehaviourModel: Sendable, Codable, Equatable {
         public var window_days: Int
         public var threshold: Double
@@ -182,6 +197,8 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var corroboration: Corroboration
     /// What camera sightings read.
     public var sightings: Sightings
+    /// Back pay's delay and how long a face is kept once it is no longer needed.
+    public var data_retention: DataRetention = .standard
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -194,7 +211,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
             service_ledger, overrides, corroboration, sightings,
-            reminder_text, kinds
+            reminder_text, kinds, data_retention
     }
 
     public init(from decoder: any Decoder) throws {
@@ -212,6 +229,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         // Rules stored before these sections apply their standard values.
         corroboration = try c.decodeIfPresent(Corroboration.self, forKey: .corroboration) ?? .standard
         sightings = try c.decodeIfPresent(Sightings.self, forKey: .sightings) ?? .standard
+        data_retention = try c.decodeIfPresent(DataRetention.self, forKey: .data_retention) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -349,6 +367,12 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         }
         guard (1...365).contains(sightings.other_face_window_days) else {
             throw fail("sightings.other_face_window_days", "must be 1 to 365, not \(sightings.other_face_window_days)")
+        }
+        guard (1...31).contains(data_retention.back_pay_days) else {
+            throw fail("data_retention.back_pay_days", "must be 1 to 31, not \(data_retention.back_pay_days)")
+        }
+        guard (0...3650).contains(data_retention.template_retention_days) else {
+            throw fail("data_retention.template_retention_days", "must be 0 to 3650, not \(data_retention.template_retention_days)")
         }
         guard (0...90).contains(sightings.max_capture_age_days) else {
             throw fail("sightings.max_capture_age_days", "must be 0 to 90, not \(sightings.max_capture_age_days)")

@@ -93,3 +93,22 @@ extension Month {
         return months
     }
 }
+
+extension Payroll {
+    /// The months a supplementary run on top of the latest monthly run `latest` pays the person:
+    /// every month up to `latest` they are payable for now and were not paid (a resumption's,
+    /// a reinstatement's or a released hold's back pay), each as back pay. Months after `latest`
+    /// are the next monthly run's, so the two kinds of run never compete for a month; only an
+    /// active person is paid (a suspended, held-from-then or deceased one waits for their
+    /// evidence or decision). The resumption receipt names these months
+    /// (``LedgerStore/backPayMonths(of:_:)`` reads the standing and calls this).
+    public static func supplementaryPayments(_ person: Standing, latest: Month, paid: Set<Month>) -> [Payment] {
+        guard person.status == .active else { return [] }
+        return payments(person, run: latest, paid: paid).map { Payment(month: $0.month, kind: .backPay) }
+    }
+
+    /// The day a resumed person's back pay is due: `back_pay_days` after the resumption.
+    public static func backPayDue(resumedOn day: Day, rules: LedgerRules) -> Day {
+        day.adding(days: rules.data_retention.back_pay_days)
+    }
+}

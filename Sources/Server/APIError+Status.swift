@@ -35,7 +35,7 @@ extension APIError {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
             .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .captureInFuture,
-            .captureTooOld:
+            .captureTooOld, .consentRequired:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
             .unknownPayrollRun, .unknownRecovery:
@@ -43,7 +43,8 @@ extension APIError {
         case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules:
+            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules,
+            .noConsent:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }
@@ -63,7 +64,7 @@ extension APIError {
     public static func status(_ code: CertificationError.Code) -> HTTPResponse.Status {
         switch code {
         case .personNotFound: .notFound
-        case .notEnrolled: .conflict
+        case .notEnrolled, .consentWithdrawn: .conflict
         case .livenessRequired: .unprocessableContent
         case .lockedOut, .deviceBusy: .tooManyRequests
         }

@@ -27,6 +27,10 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let enrollment = APIRoute(method: .get, path: "/v1/persons/{id}/enrollments", roles: staff)
     public static let deleteEnrollment = APIRoute(method: .delete, path: "/v1/persons/{id}/enrollments", roles: [.operator])
     public static let enrollments = APIRoute(method: .get, path: "/v1/enrollments", roles: staff)
+    /// A withdrawal of consent: the face template is deleted at once (issue 31).
+    public static let withdrawConsent = APIRoute(method: .post, path: "/v1/persons/{id}/consent/withdrawal", roles: [.operator])
+    /// A person's whole record for a subject-access request (issue 31).
+    public static let personExport = APIRoute(method: .get, path: "/v1/persons/{id}/export", roles: [.operator, .auditor])
     public static let livenessSession = APIRoute(method: .post, path: "/v1/liveness/sessions", roles: [.kiosk, .mobile])
     public static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile])
     public static let evidence = APIRoute(method: .post, path: "/v1/evidence", roles: [.feed])
@@ -59,7 +63,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     /// Every route the service serves.
     public static let all: [APIRoute] = [
         health, ready, metrics, openAPI, createPerson, readPerson, updatePerson, personLedger, enroll, enrollment, deleteEnrollment,
-        enrollments, livenessSession, verify, evidence,
+        enrollments, withdrawConsent, personExport, livenessSession, verify, evidence,
         alerts,
         tasks, taskOutcome, outbox, payroll, me, units, stats, statsSeries, conflicts, resolveConflict, decisions, createDecision,
         approveDecision,

@@ -97,6 +97,8 @@ struct DailySweep: Service {
                     metadata: [
                         "sessions": "\(pruned.sessions)", "frames": "\(pruned.frames)",
                         "idempotent_responses": "\(pruned.idempotentResponses)", "nonces": "\(pruned.nonces)",
+                        "payloads": "\(pruned.payloads)", "attempts": "\(pruned.attempts)", "notices": "\(pruned.notices)",
+                        "templates": "\(pruned.templates)",
                     ])
             }
         }

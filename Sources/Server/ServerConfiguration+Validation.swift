@@ -62,7 +62,9 @@ extension ServerConfiguration {
         guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
         if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
-        guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1 else {
+        guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1, retentionAttemptDays >= 1, retentionNoticeDays >= 1,
+            retentionEvidencePayloadDays >= 1
+        else {
             throw ConfigurationError("retention periods must be at least a day")
         }
         if let testChallenges {

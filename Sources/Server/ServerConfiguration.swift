@@ -178,6 +178,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Retention of what the service keeps only to serve requests, pruned after each day's sweep.
     public var retentionSessionDays = Retention().sessionDays
     public var retentionIdempotencyDays = Retention().idempotencyDays
+    /// What is kept for good loses its personal parts after these periods (issue 31, docs/privacy.md):
+    /// attempts their device, delivered notices their text, evidence rows their payload.
+    public var retentionAttemptDays = Retention().attemptDays
+    public var retentionNoticeDays = Retention().noticeDays
+    public var retentionEvidencePayloadDays = Retention().evidencePayloadDays
     /// Testing only (`FASTCERT_TEST_CHALLENGES=turn_left,turn_left`, from the environment alone):
     /// every liveness session asks for these challenges, so a browser test's fake camera can play a
     /// fixed clip. `serve` warns loudly when it is set; never set it in production.
@@ -191,6 +196,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var retention = Retention()
         retention.sessionDays = retentionSessionDays
         retention.idempotencyDays = retentionIdempotencyDays
+        retention.attemptDays = retentionAttemptDays
+        retention.noticeDays = retentionNoticeDays
+        retention.evidencePayloadDays = retentionEvidencePayloadDays
         return retention
     }
 
@@ -274,6 +282,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_SWEEP_HOUR", \.sweepHour)
         try value("FASTCERT_RETENTION_SESSION_DAYS", \.retentionSessionDays)
         try value("FASTCERT_RETENTION_IDEMPOTENCY_DAYS", \.retentionIdempotencyDays)
+        try value("FASTCERT_RETENTION_ATTEMPT_DAYS", \.retentionAttemptDays)
+        try value("FASTCERT_RETENTION_NOTICE_DAYS", \.retentionNoticeDays)
+        try value("FASTCERT_RETENTION_EVIDENCE_PAYLOAD_DAYS", \.retentionEvidencePayloadDays)
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
         if let challenges = environment["FASTCERT_TEST_CHALLENGES"], !challenges.isEmpty { testChallenges = challenges }
     }
@@ -350,6 +361,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var sweepHour: Int?
         var retentionSessionDays: Int?
         var retentionIdempotencyDays: Int?
+        var retentionAttemptDays: Int?
+        var retentionNoticeDays: Int?
+        var retentionEvidencePayloadDays: Int?
 
         func applied(to base: ServerConfiguration) -> ServerConfiguration {
             var c = base
@@ -398,6 +412,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.sweepHour = sweepHour ?? c.sweepHour
             c.retentionSessionDays = retentionSessionDays ?? c.retentionSessionDays
             c.retentionIdempotencyDays = retentionIdempotencyDays ?? c.retentionIdempotencyDays
+            c.retentionAttemptDays = retentionAttemptDays ?? c.retentionAttemptDays
+            c.retentionNoticeDays = retentionNoticeDays ?? c.retentionNoticeDays
+            c.retentionEvidencePayloadDays = retentionEvidencePayloadDays ?? c.retentionEvidencePayloadDays
             return c
         }
     }

@@ -17,6 +17,7 @@ extension ServiceStore {
             coordinator: coordinator)
         stores.audit = ledger
         stores.sightings = sightings
+        stores.privacy = ledger
         return stores
     }
 }

@@ -69,7 +69,7 @@ extension LedgerStore {
             sql: """
                 DELETE FROM temp.evidence_batch AS b
                 WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source = b.source AND e.external_id = b.external_id
-                                AND e.person_id = b.person_id AND NOT (\(Self.sameContent("e", "b"))))
+                                AND e.person_id = b.person_id AND NOT (\(Self.sameContent("e", "b", pruned: true))))
                    OR EXISTS (SELECT 1 FROM temp.evidence_batch a WHERE a.source = b.source AND a.external_id = b.external_id
                                 AND a.person_id = b.person_id AND a.seq < b.seq AND NOT (\(Self.sameContent("a", "b"))))
                 RETURNING seq
@@ -171,8 +171,12 @@ extension LedgerStore {
     /// the same kind on the same day with the same payload (an absent payload and an empty one
     /// alike). The time is compared by its day, as the rules read it: the same instant written
     /// with another zone or precision is a re-delivery, not a conflict.
-    static func sameContent(_ a: String, _ b: String) -> String {
-        "\(a).kind = \(b).kind AND \(a).observed_day = \(b).observed_day AND coalesce(\(a).payload, '') = coalesce(\(b).payload, '')"
+    /// `pruned`: `a` is a stored row whose payload the retention may have cleared (then its
+    /// kind and day decide).
+    static func sameContent(_ a: String, _ b: String, pruned: Bool = false) -> String {
+        let payload = "coalesce(\(a).payload, '') = coalesce(\(b).payload, '')"
+        return
+            "\(a).kind = \(b).kind AND \(a).observed_day = \(b).observed_day AND \(pruned ? "(\(a).payload_pruned_on IS NOT NULL OR \(payload))" : payload)"
     }
 
     static let externalIDConflict =
@@ -294,7 +298,7 @@ extension LedgerStore {
             Column("source") == row.source && Column("external_id") == row.externalID && Column("person_id") == entry.id.value
         ).fetchOne(db) {
             if earlier.kind == entry.kind.kind && earlier.observedDay == entry.day.description
-                && (earlier.payload ?? "") == (row.payload ?? "")
+                && (earlier.payloadPrunedOn != nil || (earlier.payload ?? "") == (row.payload ?? ""))
             {
                 report.alreadyPresent += 1
             } else {

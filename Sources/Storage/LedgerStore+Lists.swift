@@ -123,6 +123,22 @@ extension LedgerStore {
                         FROM sighting s JOIN task t ON t.id = s.alarm_task_id JOIN person p ON p.id = s.person_id
                         WHERE t.status = 'open' AND \(within) ORDER BY s.captured_day, p.id
                         """)
+                case .backPay:
+                    let days = self.rules.data_retention.back_pay_days
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code,
+                          coalesce((SELECT max(e.day) FROM ledger_event e WHERE e.person_id = p.id
+                            AND e.kind IN ('resumed', 'reinstated', 'released')), p.enrolled_on) AS day,
+                          'back pay owed: months up to ' || r.month || ' unpaid, due within \(days) day(s) of this day; '
+                            || 'run `fastcert payroll run --supplementary`' AS detail
+                        FROM person p, (SELECT max(month) AS month FROM payroll_run) r
+                        WHERE r.month IS NOT NULL AND p.status = 'active' AND substr(p.enrolled_on, 1, 7) <= r.month
+                          AND NOT EXISTS (SELECT 1 FROM payroll_line l WHERE l.person_id = p.id AND l.for_month = r.month)
+                          AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.person_id = p.id AND d.kind = 'hold' AND d.status = 'in_force')
+                          AND \(within) ORDER BY day, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

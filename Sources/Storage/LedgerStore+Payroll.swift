@@ -119,7 +119,7 @@ extension LedgerStore {
     }
 
     /// The lines of the stored run of `month` in the unit's subtree (by the unit each person had
-    /// when paid), in line order, handed to `each` in bounded memory; `after` and `limit` page.
+    /// when paid), in line order (a supplementary run's lines are its own: ``supplementLines(_:)``), handed to `each` in bounded memory; `after` and `limit` page.
     /// Throws `unknown_payroll_run` when the month was not run.
     public func payrollLines(
         month: Month, unit: String?, after: Int64 = 0, limit: Int? = nil, each: @escaping @Sendable (PayrollLine) -> Void
@@ -149,7 +149,7 @@ extension LedgerStore {
                 sql: """
                     SELECT l.id, l.person_id, p.name, l.unit_code, l.for_month, l.kind, l.amount_fen, l.reason
                     FROM payroll_line l \(walk) JOIN person p ON p.id = l.person_id
-                    WHERE l.run_month = ? AND l.id > ? \(filter) ORDER BY l.id \(limit.map { "LIMIT \($0)" } ?? "")
+                    WHERE l.run_month = ? AND l.id > ? AND l.supplement_id IS NULL \(filter) ORDER BY l.id \(limit.map { "LIMIT \($0)" } ?? "")
                     """, arguments: arguments)
             while let row = try rows.next() {
                 each(

@@ -14,7 +14,9 @@ public struct PersonStore: LedgerBacked {
     static let personRecordSQL = """
         SELECT \(LedgerStore.ledgerColumns(of: "p")), p.id, p.name, p.birth_date, p.unit_code, u.path AS unit_path, p.benefit_level,
             p.monthly_amount_fen, p.phone, p.wechat_id, p.lives_alone, p.immobile, p.enrolled_on, e.actor AS entered_by,
-            e.at AS entered_at, coalesce(t.photos, 0) AS template_photos
+            e.at AS entered_at, coalesce(t.photos, 0) AS template_photos,
+            coalesce((SELECT c.withdrawn_on IS NOT NULL FROM consent c WHERE c.person_id = p.id ORDER BY c.id DESC LIMIT 1), 0)
+              AS consent_withdrawn
         FROM person p JOIN unit u ON u.code = p.unit_code LEFT JOIN face_template t ON t.person_id = p.id
             LEFT JOIN person_entry e ON e.id = p.entry_id
         WHERE p.id = ?
@@ -22,13 +24,15 @@ public struct PersonStore: LedgerBacked {
 
     static func personRecord(_ id: ResidentID, _ db: Database) throws -> PersonRecord? {
         guard let row = try Row.fetchOne(db, sql: personRecordSQL, arguments: [id.value]) else { return nil }
-        return PersonRecord(
+        var record = PersonRecord(
             id: id, name: row["name"], birthDate: Day(row["birth_date"] as String)!, unitCode: row["unit_code"], unitPath: row["unit_path"],
             benefitLevel: row["benefit_level"], monthlyAmountFen: row["monthly_amount_fen"], phone: row["phone"],
             wechatID: row["wechat_id"],
             livesAlone: row["lives_alone"], immobile: row["immobile"], ledger: LedgerStore.ledger(row, at: 0),
             enrolledOn: Day(row["enrolled_on"] as String)!, templatePhotos: row["template_photos"], enteredBy: row["entered_by"],
             enteredAt: row["entered_at"])
+        record.consentWithdrawn = row["consent_withdrawn"]
+        return record
     }
 
     /// The person, or nil when the ledger has no such resident ID.

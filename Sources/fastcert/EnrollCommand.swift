@@ -51,6 +51,10 @@ struct EnrollCommand: AsyncParsableCommand {
         .defaultMatchThreshold
     @Option(help: "Largest face distance between two persons reported as one identity (local).")
     var duplicateThreshold = Enroller.defaultDuplicateThreshold
+    @Option(help: ArgumentHelp("Who consented to the processing of the face (PIPL): person or guardian. Required.", valueName: "who"))
+    var consentBy: String?
+    @Option(help: ArgumentHelp("The guardian's name, when a guardian consented.", valueName: "name")) var guardian: String?
+    @Option(help: ArgumentHelp("The purpose consented to (default: pension proof of life).", valueName: "text")) var purpose: String?
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var engineOptions: EngineOptions
 
@@ -106,12 +110,22 @@ struct EnrollCommand: AsyncParsableCommand {
 
     /// The local database and engine, or the service named by --server / $FASTCERT_SERVER.
     func openBackend() async throws -> any EnrollmentBackend {
-        if let remote = try RemoteEnrollment.named(server: server, key: key, concurrency: engineOptions.workers ?? 2) {
+        let consent: ConsentInput
+        do throws(LedgerError) {
+            consent = try ConsentInput.parse(by: consentBy, guardian: guardian, purpose: purpose)
+        } catch {
+            throw CommandFailure.input(
+                "\(error.message.replacingOccurrences(of: "consent_by=", with: "--consent-by ")) [\(error.code.rawValue)]")
+        }
+        if var remote = try RemoteEnrollment.named(server: server, key: key, concurrency: engineOptions.workers ?? 2) {
+            remote.consent = consent
             return remote
         }
-        return try await Self.localBackend(
+        var local = try await Self.localBackend(
             ledger: ledger, templateKeyFile: templateKeyFile, engineOptions: engineOptions, matchThreshold: matchThreshold,
             duplicateThreshold: duplicateThreshold, withEngine: true)
+        local.consent = consent
+        return local
     }
 
     static func localBackend(

@@ -29,9 +29,18 @@ struct LocalEnrollment: EnrollmentBackend {
     let enroller: Enroller
     let engine: FaceEngine?
     let concurrency: Int
+    /// The consent each stored enrollment records (PIPL); nil for list, show and delete.
+    var consent: ConsentInput? = nil
 
     func current(_ person: ResidentID) async throws -> EnrollmentRecord? { try await store.enrollment.enrollment(person) }
-    func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome { try await enroller.enroll(request) }
+    func enroll(_ request: Enroller.Request) async throws -> Enroller.Outcome {
+        guard let consent else { throw LedgerError(.consentRequired, "an enrollment records the consent: --consent-by person|guardian") }
+        if !request.dryRun, let privacy = store.privacy {
+            _ = try await privacy.recordConsent(
+                consent, person: request.person, on: ServiceClock.today(), by: request.actor, scope: request.scope)
+        }
+        return try await enroller.enroll(request)
+    }
     func delete(_ person: ResidentID, reason: String?) async throws -> Bool {
         guard try await store.persons.person(person) != nil else { throw LedgerError(.personNotFound, "no person \(person) in the ledger") }
         return try await enroller.delete(person, by: EnrollCommand.operatorName, reason: reason)
@@ -58,6 +67,8 @@ struct RemoteEnrollment: EnrollmentBackend {
     let key: String
     let client: HTTPClient
     let concurrency: Int
+    /// The consent each enrollment carries (PIPL).
+    var consent: ConsentInput? = nil
 
     /// The service named by `server` (else $FASTCERT_SERVER) with `key` (else $FASTCERT_KEY); nil
     /// when no service is named, which means the local database.
@@ -141,7 +152,14 @@ struct RemoteEnrollment: EnrollmentBackend {
             body.append(Data("\r\n".utf8))
         }
         body.append(Data("--\(boundary)--\r\n".utf8))
-        let query = "replace=\(request.replace)&dry_run=\(request.dryRun)&allow_duplicate=\(request.allowDuplicate)"
+        var query = "replace=\(request.replace)&dry_run=\(request.dryRun)&allow_duplicate=\(request.allowDuplicate)"
+        if let consent {
+            var items = URLComponents()
+            items.queryItems =
+                [URLQueryItem(name: "consent_by", value: consent.givenBy.rawValue), URLQueryItem(name: "purpose", value: consent.purpose)]
+                + (consent.guardianName.map { [URLQueryItem(name: "guardian", value: $0)] } ?? [])
+            query += "&" + (items.percentEncodedQuery ?? "")
+        }
         let (status, data) = try await send(
             .POST, "/v1/persons/\(request.person.value)/enrollments?\(query)", body: body,
             contentType: "multipart/form-data; boundary=\(boundary)")

@@ -14,23 +14,71 @@ struct PayrollCommand: AsyncParsableCommand {
             lines, never repeated and never edited; a correction is a line of a later run. Months paid after \
             a recorded death are claimed back by a recovery case (`fastcert recoveries`). See docs/ledger.md.
             """,
-        subcommands: [Run.self, List.self, Show.self, Export.self])
+        subcommands: [Run.self, List.self, Show.self, Export.self, Supplements.self])
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run and store the month's payroll (once; from its first day).")
-        @Option(help: ArgumentHelp("The month: this one, or the last if its run was missed.", valueName: "YYYY-MM")) var month: String
+        static let configuration = CommandConfiguration(
+            abstract: "Run and store the month's payroll (once; from its first day), or a supplementary run.",
+            discussion: """
+                --supplementary pays, before the next monthly run, the months up to the latest monthly run that persons \
+                active again (resumed, reinstated, a hold released) were not paid, each month still paid once; stored like a \
+                run (`payroll supplements`). It needs a named operator's key: the service never runs one itself, it shows a \
+                `back-pay` alert (due within the rules' data_retention.back_pay_days of the resumption).
+                """)
+        @Option(help: ArgumentHelp("The month: this one, or the last if its run was missed.", valueName: "YYYY-MM")) var month: String?
+        @Flag(help: "A supplementary run: back pay of persons resumed since the latest monthly run.") var supplementary = false
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var key: KeyOptions
+
+        func validate() throws {
+            if supplementary && month != nil { throw ValidationError("a supplementary run takes no --month: it pays up to the latest run") }
+            if !supplementary && month == nil { throw ValidationError("--month YYYY-MM (or --supplementary)") }
+        }
 
         func run() async throws {
             try await reportingFailures {
                 let stores = try ledger.open()
                 let acting = try await key.acting(stores, roles: [.operator], to: "run the payroll")
                 try acting.key?.checkCoversWholeCity(for: "a payroll run")
+                if supplementary {
+                    guard let privacy = stores.privacy else { throw CommandFailure.input("this ledger keeps no supplementary runs") }
+                    let run = try await privacy.runSupplementaryPayroll(on: ServiceClock.today(), by: acting.actor)
+                    print(describe(run))
+                    if let head = run.chainHead { print("audit chain head \(head) (recorded in the run)") }
+                    return
+                }
                 let run = try await stores.money.runPayroll(
-                    month: try parseMonth(month), on: ServiceClock.today(), by: acting.actor)
+                    month: try parseMonth(month ?? ""), on: ServiceClock.today(), by: acting.actor)
                 print(describe(run))
                 if let head = run.chainHead { print("audit chain head \(head) (recorded in the run)") }
+            }
+        }
+    }
+
+    struct Supplements: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The stored supplementary runs, latest first; with --id, one run's lines.")
+        @Option(help: "One supplementary run's lines.") var id: Int64?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                guard let privacy = try ledger.open().privacy else { throw CommandFailure.input("this ledger keeps no supplementary runs") }
+                let runs = try await privacy.payrollSupplements()
+                if let id {
+                    guard let run = runs.first(where: { $0.id == id }) else {
+                        throw LedgerError(.unknownPayrollRun, "no supplementary run \(id): `fastcert payroll supplements` lists them")
+                    }
+                    print(describe(run))
+                    for l in try await privacy.supplementLines(id) {
+                        print(
+                            "\(l.id)  \(l.personID)  \(l.name)  \(l.unitCode)  \(l.forMonth)  \(l.kind.rawValue)  \(Yuan.text(fen: l.amountFen))  \(l.reason)"
+                        )
+                    }
+                    return
+                }
+                for run in runs { print(describe(run)) }
+                print("\(runs.count) supplementary run(s)")
             }
         }
     }
@@ -119,6 +167,11 @@ func parseMonth(_ text: String) throws -> Month {
 func describe(_ run: PayrollRun) -> String {
     "payroll \(run.month): run on \(run.runOn) by \(run.actor); \(run.persons) person(s), \(run.lines) line(s) "
         + "(\(run.backPayLines) back pay), total \(Yuan.text(fen: run.totalFen))"
+}
+
+func describe(_ run: PayrollSupplement) -> String {
+    "supplementary run \(run.id) (months up to \(run.runMonth)): run on \(run.runOn) by \(run.actor); \(run.persons) person(s), "
+        + "\(run.lines) back pay line(s), total \(Yuan.text(fen: run.totalFen))"
 }
 
 /// Standard output in large writes (an export is millions of lines).

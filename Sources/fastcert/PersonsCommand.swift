@@ -42,7 +42,87 @@ struct PersonsCommand: AsyncParsableCommand {
 /// `fastcert person show ID [--json]`
 struct PersonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "person", abstract: "One person's ledger.", subcommands: [Show.self])
+        commandName: "person", abstract: "One person's ledger.", subcommands: [Show.self, Export.self, ConsentCommand.self])
+
+    /// `fastcert person export ID`: a subject-access request's answer.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A person's whole record as JSON, for a subject-access request (docs/privacy.md).",
+            discussion: """
+                The person's row and, from every table with a person column, that person's rows only (ledger events, \
+                evidence with its payload, decisions, tasks, notices, attempts, appeals, consent, sightings, payroll lines...). \
+                Never face templates nor anything computed from images; binary values are withheld; other persons' resident IDs \
+                in any text are masked. An operator key exports only persons of its unit; an auditor key any person.
+                """)
+        @Argument(help: ArgumentHelp("The person's resident ID.", valueName: "id")) var id: String
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var key: KeyOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let stores = try ledger.open()
+                let acting = try await key.acting(stores, roles: [.operator, .auditor], to: "export a person's record")
+                guard let privacy = stores.privacy else { throw CommandFailure.input("this ledger keeps no such record") }
+                let data = try await privacy.export(person: try parseResidentID(id), scope: acting.scope)
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    /// `fastcert person consent withdraw ID --reason TEXT`
+    struct ConsentCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "consent", abstract: "Consent to the processing of a person's face.", subcommands: [Show.self, Withdraw.self])
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The consents recorded for a person.")
+            @Argument(help: ArgumentHelp("The person's resident ID.", valueName: "id")) var id: String
+            @OptionGroup var ledger: LedgerOptions
+
+            func run() async throws {
+                try await reportingFailures {
+                    guard let privacy = try ledger.open().privacy else { throw CommandFailure.input("this ledger keeps no consent") }
+                    let consents = try await privacy.consents(of: try parseResidentID(id))
+                    for c in consents {
+                        var line = "consent \(c.id)  given \(c.givenOn) by \(c.givenBy.rawValue)"
+                        if let guardian = c.guardianName { line += " (\(guardian))" }
+                        line += "  purpose: \(c.purpose)  recorded by \(c.recordedBy)"
+                        if let withdrawn = c.withdrawnOn {
+                            line += "  withdrawn \(withdrawn) by \(c.withdrawnBy ?? "?"): \(c.withdrawalReason ?? "")"
+                        }
+                        print(line)
+                    }
+                    print("\(consents.count) consent(s)")
+                }
+            }
+        }
+
+        struct Withdraw: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record a withdrawal of consent: the person's face template is deleted at once.",
+                discussion: """
+                    The person then certifies by the other channels (a counter, a home visit, departments' evidence); a face \
+                    verification answers not_enrolled_consent_withdrawn. A new enrollment (with consent) enrolls them again. \
+                    Needs a named operator's key; an operator key reaches only persons of its unit.
+                    """)
+            @Argument(help: ArgumentHelp("The person's resident ID.", valueName: "id")) var id: String
+            @Option(help: "Why (as the person or their guardian said it).") var reason: String
+            @OptionGroup var ledger: LedgerOptions
+            @OptionGroup var key: KeyOptions
+
+            func run() async throws {
+                try await reportingFailures {
+                    let stores = try ledger.open()
+                    let acting = try await key.acting(stores, roles: [.operator], to: "record a withdrawal of consent")
+                    guard let privacy = stores.privacy else { throw CommandFailure.input("this ledger keeps no consent") }
+                    let person = try parseResidentID(id)
+                    let deleted = try await privacy.withdrawConsent(
+                        person: person, reason: reason, on: ServiceClock.today(), by: acting.actor, scope: acting.scope)
+                    print("consent of \(person.value) withdrawn; \(deleted ? "face template deleted" : "no face template was enrolled")")
+                }
+            }
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,6 +161,15 @@ struct PersonCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// A resident ID typed on the command line.
+func parseResidentID(_ text: String) throws -> ResidentID {
+    do throws(LedgerError) {
+        return try ResidentID(text)
+    } catch {
+        throw CommandFailure.input(error.message)
     }
 }
 

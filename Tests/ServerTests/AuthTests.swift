@@ -34,7 +34,10 @@ struct AuthTests {
             return ("/v1/persons/\(a)/enrollments?reason=test", .delete, [:], nil)
         case "/v1/persons/{id}/enrollments":
             let (type, body) = Call.multipart(photos: [try Fixtures.image("obama.jpg")])
-            return ("/v1/persons/\(a)/enrollments", .post, [.contentType: type], body)
+            return ("/v1/persons/\(a)/enrollments?consent_by=person", .post, [.contentType: type], body)
+        case "/v1/persons/{id}/consent/withdrawal":
+            return ("/v1/persons/\(a)/consent/withdrawal", .post, [.contentType: "application/json"], Call.json(["reason": "test"]))
+        case "/v1/persons/{id}/export": return ("/v1/persons/\(a)/export", .get, [:], nil)
         case "/v1/liveness/sessions":
             return (route.path, .post, [.contentType: "application/json"], Call.json(["person_id": a]))
         case "/v1/verifications":

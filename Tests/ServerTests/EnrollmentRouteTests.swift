@@ -33,7 +33,8 @@ struct EnrollmentRouteTests {
             func enroll(_ person: String, _ photo: String, query: String = "") async throws -> TestResponse {
                 let (type, body) = Call.multipart(photos: [try Fixtures.image(photo)])
                 return try await client.execute(
-                    uri: "/v1/persons/\(person)/enrollments\(query)", method: .post, headers: Call.headers(op, [.contentType: type]),
+                    uri: "/v1/persons/\(person)/enrollments?consent_by=person\(query.replacingOccurrences(of: "?", with: "&"))",
+                    method: .post, headers: Call.headers(op, [.contentType: type]),
                     body: body)
             }
             let duplicate = try await enroll(Self.personC, "obama3.jpg")
@@ -70,7 +71,7 @@ struct EnrollmentRouteTests {
             let operatorB = fixture.key(.operator, "B")
             let (type, body) = Call.multipart(photos: [try Fixtures.image("obama3.jpg")])
             let probe = try await client.execute(
-                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments?dry_run=true&allow_duplicate=true", method: .post,
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments?consent_by=person&dry_run=true&allow_duplicate=true", method: .post,
                 headers: Call.headers(operatorB, [.contentType: type]), body: body)
             let text = String(buffer: probe.body)
             #expect(probe.status == .conflict && Call.errorCode(probe) == "duplicate_identity", "\(text)")
@@ -104,7 +105,7 @@ struct EnrollmentRouteTests {
             // Nor the history a deletion answers with (person B enrolled with another face, then deleted).
             let (ownType, ownBody) = Call.multipart(photos: [try Fixtures.image("biden.jpg")])
             let own = try await client.execute(
-                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments", method: .post,
+                uri: "/v1/persons/\(ServiceFixture.personB)/enrollments?consent_by=person", method: .post,
                 headers: Call.headers(operatorB, [.contentType: ownType]),
                 body: ownBody)
             #expect(own.status == .created, "\(String(buffer: own.body))")
@@ -123,7 +124,8 @@ struct EnrollmentRouteTests {
             let uri = "/v1/persons/\(ServiceFixture.personA)/enrollments"
             let photos = [try Fixtures.image("obama.jpg"), Data("junk".utf8)]
             let (type, body) = Call.multipart(photos: photos)
-            let enrolled = try await client.execute(uri: uri, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
+            let enrolled = try await client.execute(
+                uri: uri + "?consent_by=person", method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
             try #require(enrolled.status == .created, "\(String(buffer: enrolled.body))")
             let shown = try await client.execute(uri: uri, method: .get, headers: Call.headers(fixture.key(.auditor)))
             #expect(shown.status == .ok)

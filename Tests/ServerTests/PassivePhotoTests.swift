@@ -38,7 +38,7 @@ struct PassivePhotoTests {
             let op = fixture.key(.operator)
             let (type, body) = Call.multipart(photos: [try Self.print(), try Fixtures.image("obama.jpg")])
             let response = try await client.execute(
-                uri: "/v1/persons/\(ServiceFixture.personA)/enrollments?dry_run=true", method: .post,
+                uri: "/v1/persons/\(ServiceFixture.personA)/enrollments?consent_by=person&dry_run=true", method: .post,
                 headers: Call.headers(op, [.contentType: type]), body: body)
             let photos = try #require(Call.body(response)["photos"] as? [[String: Any]], "\(Call.body(response))")
             try #require(photos.count == 2)

@@ -103,7 +103,8 @@ struct PersonTests {
             func enroll(_ photos: [Data], query: String = "") async throws -> TestResponse {
                 let (type, body) = Call.multipart(photos: photos)
                 return try await client.execute(
-                    uri: uri + query, method: .post, headers: Call.headers(op, [.contentType: type]), body: body)
+                    uri: uri + "?consent_by=person" + query.replacingOccurrences(of: "?", with: "&"), method: .post,
+                    headers: Call.headers(op, [.contentType: type]), body: body)
             }
             let mixed = try await enroll([try Fixtures.image("obama.jpg"), try Fixtures.image("biden.jpg")])
             #expect(mixed.status == .unprocessableContent && Call.errorCode(mixed) == "photos_disagree")
@@ -128,11 +129,12 @@ struct PersonTests {
             #expect(Call.body(again)["reference_photos"] as? Int == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM face_template") == 1)
             let json = try await client.execute(
-                uri: uri + "?replace=true", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                uri: uri + "?consent_by=person&replace=true", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
                 body: Call.json(["photos": [try Fixtures.image("obama2.jpg").base64EncodedString()]]))
             #expect(json.status == .created)
             let none = try await client.execute(
-                uri: uri, method: .post, headers: Call.headers(op, [.contentType: "application/json"]), body: Call.json(["photos": []]))
+                uri: uri + "?consent_by=person", method: .post, headers: Call.headers(op, [.contentType: "application/json"]),
+                body: Call.json(["photos": []]))
             #expect(none.status == .unprocessableContent && Call.errorCode(none) == "no_photo")
             let many = try await enroll(Array(repeating: Data("small".utf8), count: 21))
             #expect(many.status == .unprocessableContent && Call.errorCode(many) == "too_many_photos")
@@ -149,7 +151,7 @@ struct PersonTests {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let (type, body) = Call.multipart(photos: [photo])
             let response = try await client.execute(
-                uri: "/v1/persons/\(ServiceFixture.personA)/enrollments", method: .post,
+                uri: "/v1/persons/\(ServiceFixture.personA)/enrollments?consent_by=person", method: .post,
                 headers: Call.headers(fixture.key(.operator), [.contentType: type]), body: body)
             #expect(response.status == .unprocessableContent && Call.errorCode(response) == "no_usable_photo")
             let result = try #require(((Call.body(response)["error"] as? [String: Any])?["photos"] as? [[String: Any]])?.first)

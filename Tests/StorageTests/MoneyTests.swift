@@ -288,11 +288,33 @@ struct MoneyTests {
                 } catch is LedgerError {}  // not allowed in the person's state: refused, nothing changed
             }
             _ = try await store.sweep(on: day)
+            if Int.random(in: 0..<12, using: &random) == 0 {  // a supplementary run (issue 31) between monthly runs
+                try await supplement(store, on: day)
+            }
             if !runFirst { try await run() }
             day = day.adding(days: 1)
         }
         _ = try await store.runPayroll(month: Month(end), on: end, by: "cli:payroll")
         try await checkMoney(store, people: people, trueDeaths: deaths, epoch: Month(start), last: Month(end))
+    }
+
+    /// A supplementary run on `day` (none before the first monthly run): its lines go only to
+    /// persons active then, for months up to the latest monthly run; `checkMoney` then checks
+    /// that no month of anyone's was paid twice across both kinds of run.
+    static func supplement(_ store: LedgerStore, on day: Day) async throws {
+        let run: PayrollSupplement
+        do {
+            run = try await store.runSupplementaryPayroll(on: day, by: "op s via fc_ops")
+        } catch let error as LedgerError where error.code == .unknownPayrollRun {
+            return
+        }
+        for line in try await store.supplementLines(run.id) {
+            #expect(line.forMonth <= run.runMonth, "a supplementary run paid \(line.forMonth), after the latest run \(run.runMonth)")
+            let status = try await store.database.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT status FROM person WHERE id = ?", arguments: [line.personID])
+            }
+            #expect(status == "active", "a supplementary run paid a \(status ?? "?") person")
+        }
     }
 
     static func checkMoney(_ store: LedgerStore, people: [String], trueDeaths: [String: Day], epoch: Month, last: Month) async throws {

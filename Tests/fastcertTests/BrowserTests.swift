@@ -117,6 +117,8 @@ struct BrowserTests {
                 try await browser.wait("the enrollment form", "return document.getElementById('enroll-photos') !== null")
                 try await browser.type("#enroll-id", person)
                 try await browser.type("#enroll-photos", Fixtures.path("obama.jpg") + "\n" + upsideDown.path)
+                // The consent (PIPL): the form does not submit without it.
+                _ = try await browser.run("document.getElementById('enroll-consent').value = 'person'; return true")
                 try await browser.click("#main form button[type=submit]")
                 try await browser.wait("each photo's verdict", "return document.querySelectorAll('#enroll-results figure').length === 2")
                 let verdicts =
@@ -156,7 +158,9 @@ struct BrowserTests {
         try await Fixtures.withTemporaryFolder { folder in
             let database = folder.appending(path: "kiosk.sqlite").path
             let id = try await ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
-            let enrolled = try await Self.fastcert(["enroll", id, Fixtures.path("obama.jpg"), "--database", database])
+            let enrolled = try await Self.fastcert([
+                "enroll", "--consent-by", "person", id, Fixtures.path("obama.jpg"), "--database", database,
+            ])
             try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
             let kioskKey = try await Self.fastcert(
                 ["keys", "create", "--role", "kiosk", "--unit", "370202", "--name", "Taiping kiosk", "--database", database]
@@ -243,7 +247,7 @@ struct BrowserTests {
             let database = folder.appending(path: "sightings.sqlite").path
             let id = try await ServeCommandTests.seed(database: database, folder: folder, name: "王芳")
             let enrolled = try await Self.fastcert([
-                "enroll", id, Fixtures.path("obama.jpg"), Fixtures.path("obama2.jpg"), "--database", database,
+                "enroll", "--consent-by", "person", id, Fixtures.path("obama.jpg"), Fixtures.path("obama2.jpg"), "--database", database,
             ])
             try #require(enrolled.status == 0, "enroll: \(enrolled.stderr)")
             func key(_ arguments: [String]) async throws -> String {

@@ -58,7 +58,8 @@ struct EnrollCommandTests {
             let database = try await Self.ledger(in: folder)
             let id = Self.ids[0]
             func enroll(_ arguments: [String]) async throws -> CommandLineTests.Run {
-                try await CommandLineTests.run(["enroll", id] + arguments + ["--database", database, "--workers", "1"])
+                try await CommandLineTests.run(
+                    ["enroll", "--consent-by", "person", id] + arguments + ["--database", database, "--workers", "1"])
             }
             let mixed = try await enroll([Fixtures.path("obama.jpg"), Fixtures.path("biden.jpg")])
             #expect(mixed.status == 4 && mixed.stdout.contains("do not show the same person"), "\(mixed.stdout)")
@@ -121,7 +122,8 @@ struct EnrollCommandTests {
             let report = folder.appending(path: "report.csv")
             func run() async throws -> CommandLineTests.Run {
                 try await CommandLineTests.run([
-                    "enroll", "--batch", root.path, "--report", report.path, "--database", database, "--workers", "2",
+                    "enroll", "--consent-by", "person", "--batch", root.path, "--report", report.path, "--database", database, "--workers",
+                    "2",
                 ])
             }
             let first = try await run()
@@ -154,7 +156,8 @@ struct EnrollCommandTests {
             csv += "\(biden),batch/\(biden)/biden.jpg\n"
             try csv.write(to: folder.appending(path: "batch.csv"), atomically: true, encoding: .utf8)
             let fromCSV = try await CommandLineTests.run([
-                "enroll", "--batch", folder.appending(path: "batch.csv").path, "--report", report.path, "--database", database,
+                "enroll", "--consent-by", "person", "--batch", folder.appending(path: "batch.csv").path, "--report", report.path,
+                "--database", database,
             ])
             #expect(fromCSV.status == 0 && fromCSV.stdout.contains("1 skipped"), "\(fromCSV.stdout)")
             let listed = try await CommandLineTests.run(["enrollments", "list", "--database", database])
@@ -169,7 +172,8 @@ struct EnrollCommandTests {
             // 24 persons, each with their own copy of a photo: --allow-duplicate lets the same face be enrolled under each.
             let root = try Self.batch(in: folder, Self.ids.enumerated().map { ($1, [["obama.jpg", "obama2.jpg", "biden.jpg"][$0 % 3]]) })
             let arguments = [
-                "enroll", "--batch", root.path, "--allow-duplicate", "--report", folder.appending(path: "r.csv").path, "--database",
+                "enroll", "--consent-by", "person", "--batch", root.path, "--allow-duplicate", "--report",
+                folder.appending(path: "r.csv").path, "--database",
                 database, "--workers", "1",
             ]
             let process = Process()
@@ -209,7 +213,8 @@ struct EnrollCommandTests {
             let process = Process()
             process.executableURL = CommandLineTests.binary
             process.arguments = [
-                "enroll", "--batch", root.path, "--allow-duplicate", "--report", folder.appending(path: "r.csv").path, "--database",
+                "enroll", "--consent-by", "person", "--batch", root.path, "--allow-duplicate", "--report",
+                folder.appending(path: "r.csv").path, "--database",
                 database, "--workers", "2",
             ]
             let output = Pipe()
@@ -250,7 +255,7 @@ struct EnrollCommandTests {
             let url = "http://127.0.0.1:\(server.port)"
             let report = folder.appending(path: "remote.csv")
             let batch = try await CommandLineTests.run([
-                "enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", key,
+                "enroll", "--consent-by", "person", "--batch", root.path, "--report", report.path, "--server", url, "--key", key,
             ])
             #expect(batch.status == 0, "\(batch.stdout)\(batch.stderr)")
             #expect(batch.stdout.contains("\(Self.masked(obama)): enrolled with 2 reference photo(s)"))
@@ -258,11 +263,13 @@ struct EnrollCommandTests {
             #expect(batch.stdout.contains("summary: 2 person(s): 2 enrolled"))
             #expect(try String(contentsOf: report, encoding: .utf8).contains(",rejected,unsupported_format,"))
             let again = try await CommandLineTests.run([
-                "enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", key,
+                "enroll", "--consent-by", "person", "--batch", root.path, "--report", report.path, "--server", url, "--key", key,
             ])
             #expect(again.stdout.contains("2 skipped"), "\(again.stdout)")
             // The duplicate check runs on the server's index.
-            let duplicate = try await CommandLineTests.run(["enroll", copy, Fixtures.path("obama3.jpg"), "--server", url, "--key", key])
+            let duplicate = try await CommandLineTests.run([
+                "enroll", "--consent-by", "person", copy, Fixtures.path("obama3.jpg"), "--server", url, "--key", key,
+            ])
             #expect(duplicate.status == 4 && duplicate.stdout.contains("already enrolled as \(obama)"), "\(duplicate.stdout)")
             let show = try await CommandLineTests.run(["enrollments", "show", obama, "--server", url, "--key", auditor])
             #expect(show.stdout.contains("enrolled: 2 reference photo(s)") && show.stdout.contains("by li.wei via fc_"), "\(show.stdout)")
@@ -274,17 +281,20 @@ struct EnrollCommandTests {
             #expect(deleted.status == 0, "\(deleted.stderr)")
             // The command line enrolls on the same database beside the running service: the service's index follows.
             let local = try await CommandLineTests.run([
-                "enroll", copy, Fixtures.path("obama3.jpg"), "--database", database, "--workers", "1",
+                "enroll", "--consent-by", "person", copy, Fixtures.path("obama3.jpg"), "--database", database, "--workers", "1",
             ])
             #expect(local.status == 0, "\(local.stdout)\(local.stderr)")
-            let seen = try await CommandLineTests.run(["enroll", Self.ids[5], Fixtures.path("obama.jpg"), "--server", url, "--key", key])
+            let seen = try await CommandLineTests.run([
+                "enroll", "--consent-by", "person", Self.ids[5], Fixtures.path("obama.jpg"), "--server", url, "--key", key,
+            ])
             #expect(seen.status == 4 && seen.stdout.contains("already enrolled as \(copy)"), "\(seen.stdout)")
             let wrongKey = try await CommandLineTests.run([
-                "enroll", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad",
+                "enroll", "--consent-by", "person", "--batch", root.path, "--report", report.path, "--server", url, "--key", "fc_0.bad",
             ])
             #expect(wrongKey.status == 4 && wrongKey.stderr.contains("refused the key"), "\(wrongKey.stdout)\(wrongKey.stderr)")
             let unreachable = try await CommandLineTests.run([
-                "enroll", "--batch", root.path, "--report", report.path, "--server", "http://127.0.0.1:1", "--key", key,
+                "enroll", "--consent-by", "person", "--batch", root.path, "--report", report.path, "--server", "http://127.0.0.1:1",
+                "--key", key,
             ])
             #expect(unreachable.status == 4 && unreachable.stderr.contains("cannot reach"), "\(unreachable.stderr)")
             #expect(unreachable.stdout.contains(" failed") && !unreachable.stdout.contains("enrolled with"), "\(unreachable.stdout)")

@@ -155,7 +155,8 @@ struct ServeCommandTests {
         try await Fixtures.withTemporaryFolder { folder in
             let database = try await EnrollCommandTests.ledger(in: folder)
             let enrolled = try await CommandLineTests.run([
-                "enroll", EnrollCommandTests.ids[0], Fixtures.path("obama.jpg"), "--database", database, "--workers", "1",
+                "enroll", "--consent-by", "person", EnrollCommandTests.ids[0], Fixtures.path("obama.jpg"), "--database", database,
+                "--workers", "1",
             ])
             #expect(enrolled.status == 0, "\(enrolled.stderr)")
             let otherKey = String(repeating: "ab", count: 32)
@@ -165,7 +166,10 @@ struct ServeCommandTests {
             #expect(serve.stderr.contains("FASTCERT_TEMPLATE_KEY") && serve.stderr.contains("cannot be opened"), "\(serve.stderr)")
             // Enrolling with the wrong key is refused as well.
             let again = try await CommandLineTests.run(
-                ["enroll", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database, "--workers", "1"],
+                [
+                    "enroll", "--consent-by", "person", EnrollCommandTests.ids[1], Fixtures.path("biden.jpg"), "--database", database,
+                    "--workers", "1",
+                ],
                 environment: ["FASTCERT_TEMPLATE_KEY": otherKey])
             #expect(again.status != 0 && again.stderr.contains("cannot be opened"), "enroll refuses too: \(again.stderr)")
             // The key file lost: no new one is made beside the templates it could not open.

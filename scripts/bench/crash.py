@@ -76,7 +76,7 @@ def main():
     open(os.path.join(work, "persons.csv"), "w").write(persons)
     run(a.binary, ["units", "import", os.path.join(work, "units.csv"), "--database", db])
     run(a.binary, ["persons", "import", os.path.join(work, "persons.csv"), "--database", db])
-    run(a.binary, ["enroll", ids[0], os.path.join(a.photos, "obama.jpg"), "--database", db, "--workers", "1"])
+    run(a.binary, ["enroll", "--consent-by", "person", ids[0], os.path.join(a.photos, "obama.jpg"), "--database", db, "--workers", "1"])
     kiosk = run(a.binary, ["keys", "create", "--role", "kiosk", "--unit", "370202", "--name", "k", "--database", db]).split()[0]
     mobile = run(a.binary, ["keys", "create", "--role", "mobile", "--unit", "370202", "--name", "m", "--database", db]).split()[0]
     feed = run(a.binary, ["keys", "create", "--role", "feed", "--unit", "3702", "--name", "f", "--sources",

@@ -27,7 +27,7 @@ for workers in 1 2; do
     "$fastcert" units import "$out/units.csv" --database "$db" >/dev/null
     "$fastcert" persons import "$out/persons.csv" --database "$db" >/dev/null
     start=$(date +%s.%N)
-    "$fastcert" enroll --batch "$out/batch.csv" --report "$out/report-w$workers.csv" --database "$db" --workers "$workers" \
+    "$fastcert" enroll --consent-by person --batch "$out/batch.csv" --report "$out/report-w$workers.csv" --database "$db" --workers "$workers" \
         >"$out/enroll-w$workers.txt" 2>/dev/null || true
     end=$(date +%s.%N)
     echo "fastcert, $workers worker(s): $(grep '^summary' "$out/enroll-w$workers.txt")"

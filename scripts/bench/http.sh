@@ -97,8 +97,8 @@ row() {  # label, wrk output; fails on any non-2xx answer or socket error
 }
 
 # Enrollment through the CLI on the same file (the service is not running yet).
-$bin enroll $person Tests/Fixtures/images/obama.jpg --database "$db" >/dev/null
-$bin enroll $clip_person "$(ls "$frames_dir"/*.jpg | sort | head -1)" --database "$db" >/dev/null
+$bin enroll --consent-by person $person Tests/Fixtures/images/obama.jpg --database "$db" >/dev/null
+$bin enroll --consent-by person $clip_person "$(ls "$frames_dir"/*.jpg | sort | head -1)" --database "$db" >/dev/null
 
 if [[ " $parts " == *" desk "* ]]; then
 echo "Attended desk (allowMatchOnly): one photo a verification"

@@ -45,7 +45,7 @@ python3 scripts/bench/sightings_data.py --root "$faces" --root "$lfw" --persons 
 $bin units import "$work/units.csv" --database "$db" >/dev/null
 $bin persons import "$work/persons.csv" --database "$db" >/dev/null
 started=$(date +%s.%N)
-$bin enroll --batch "$work/batch.csv" --report "$work/not-enrolled.csv" --database "$db" --workers 2 >"$work/enroll.txt" 2>&1 ||
+$bin enroll --consent-by person --batch "$work/batch.csv" --report "$work/not-enrolled.csv" --database "$db" --workers 2 >"$work/enroll.txt" 2>&1 ||
     true  # a photo refused (no face, several faces, a duplicate) is reported, not fatal: its person is not sighted
 enrolled=$(( $(tail -n +2 "$work/persons.csv" | wc -l) - $(tail -n +2 "$work/not-enrolled.csv" 2>/dev/null | cut -d, -f1 | sort -u | wc -l) ))
 [ "$enrolled" -gt 10 ] || fail "only $enrolled persons enrolled: $(tail -3 "$work/enroll.txt")"

@@ -161,6 +161,9 @@ public struct Stores: Sendable {
     public var audit: any AuditStore = NoAuditChain()
     /// Cameras' sightings (nil: the backend keeps none; the sighting routes then answer 503).
     public var sightings: (any SightingStore)?
+    /// Consent, erasure, subject access and supplementary runs (nil: the backend keeps none; the
+    /// routes then answer 503).
+    public var privacy: (any PrivacyStore)?
 
     public init(
         rules: LedgerRules, registry: any RegistryImportStore, evidence: any EvidenceStore, daily: any DailyWorkStore,

@@ -75,3 +75,35 @@ public struct PayrollLine: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// A stored supplementary run (issue 31): the months up to the latest monthly run (`runMonth`)
+/// that persons resumed since were not paid, paid before the next monthly run. Never repeated
+/// for a month already paid, never edited.
+public struct PayrollSupplement: Sendable, Equatable {
+    public var id: Int64
+    /// The monthly run it supplements: it pays months up to this one.
+    public var runMonth: Month
+    public var runOn: Day
+    public var actor: String
+    public var at: String
+    public var lines: Int
+    public var persons: Int
+    public var totalFen: Int
+    /// The audit chain's head once the supplement's lines were written.
+    public var chainHead: AuditChain.Head?
+
+    public init(
+        id: Int64, runMonth: Month, runOn: Day, actor: String, at: String, lines: Int, persons: Int, totalFen: Int,
+        chainHead: AuditChain.Head? = nil
+    ) {
+        self.id = id
+        self.runMonth = runMonth
+        self.runOn = runOn
+        self.actor = actor
+        self.at = at
+        self.lines = lines
+        self.persons = persons
+        self.totalFen = totalFen
+        self.chainHead = chainHead
+    }
+}

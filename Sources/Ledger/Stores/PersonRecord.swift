@@ -18,6 +18,9 @@ public struct PersonRecord: Sendable, Equatable {
     public var enrolledOn: Day
     /// Reference photos in the face template (0: not enrolled).
     public var templatePhotos: Int
+    /// The person withdrew their consent to the processing of their face (issue 31): they certify
+    /// by the other channels; a face verification answers `not_enrolled_consent_withdrawn`.
+    public var consentWithdrawn = false
     /// Who entered the person into the ledger (``ActorID``) and when (ISO 8601): a person enters
     /// the payroll with an amount. Nil for persons entered before it was recorded.
     public var enteredBy: String?

@@ -10,6 +10,10 @@ public struct Alert: Sendable, Equatable {
         /// Another face than the card holder's at cameras twice within the window: the sites and
         /// days, while the attention task it opened is open (never an image).
         case otherFace = "other-face"
+        /// A person active again (resumed, reinstated, a hold released) whom the latest monthly
+        /// run did not pay: their missed months wait for a supplementary run, due within the
+        /// rules' `data_retention.back_pay_days` of the day shown (`payroll run --supplementary`).
+        case backPay = "back-pay"
     }
 
     public var kind: Kind

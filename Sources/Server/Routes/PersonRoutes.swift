@@ -229,9 +229,20 @@ struct PersonRoutes {
         guard upload.photos.count <= limit else {
             throw APIError(.tooManyPhotos, "send at most \(limit) photos in one enrollment")
         }
+        // Consent before any face is processed (PIPL): who gave it, for what; recorded with the
+        // operator and the day (a dry run processes the face too, but stores nothing).
+        let query = request.uri.queryParameters
+        let consent = try ConsentInput.parse(
+            by: query.get("consent_by").map { String($0) }, guardian: query.get("guardian").map { String($0) },
+            purpose: query.get("purpose").map { String($0) })
+        let dryRun = try LedgerRoutes.flag(request, "dry_run")
+        if !dryRun, let privacy = store.privacy {
+            _ = try await privacy.recordConsent(
+                consent, person: person.id, on: ServiceClock.today(), by: caller.actor, scope: caller.unitPath)
+        }
         let enrollment = Enroller.Request(
             person: person.id, photos: upload.photos, replace: try LedgerRoutes.flag(request, "replace"),
-            dryRun: try LedgerRoutes.flag(request, "dry_run"), allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
+            dryRun: dryRun, allowDuplicate: try LedgerRoutes.flag(request, "allow_duplicate"),
             actor: caller.actor, scope: caller.unitPath)
         let outcome = try await dependencies.enroller.enroll(enrollment)
         switch outcome.status {
@@ -288,6 +299,26 @@ struct PersonRoutes {
     }
 
     func registerEnrollments(_ routes: RouteRegistrar) {
+        routes.add(.withdrawConsent) { _, context, body in
+            let caller = try context.requireCaller()
+            let person = try await scopedPerson(context)
+            struct WithdrawBody: Decodable { var reason: String }
+            let input = try JSON.decode(WithdrawBody.self, from: body)
+            guard let privacy = store.privacy else { throw APIError(.internalError, "this ledger keeps no consent") }
+            _ = try await privacy.withdrawConsent(
+                person: person.id, reason: input.reason, on: ServiceClock.today(), by: caller.actor, scope: caller.unitPath)
+            context.logger.info("consent withdrawn; face template deleted", metadata: ["person": "\(person.id)"])
+            return try JSON.response(try await enrollmentRecord(person.id, for: caller))
+        }
+        routes.add(.personExport) { _, context, _ in
+            let caller = try context.requireCaller()
+            let person = try await scopedPerson(context)
+            guard let privacy = store.privacy else { throw APIError(.internalError, "this ledger keeps no such record") }
+            let data = try await privacy.export(person: person.id, scope: caller.unitPath)
+            context.logger.info("person record exported", metadata: ["person": "\(person.id)", "by": "\(caller.actor)"])
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         routes.add(.enrollment) { _, context, _ in
             let person = try await scopedPerson(context)
             return try JSON.response(try await enrollmentRecord(person.id, for: try context.requireCaller()))

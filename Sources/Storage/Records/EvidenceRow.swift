@@ -17,6 +17,9 @@ struct EvidenceRow: TableRow, Equatable, MutablePersistableRecord {
     var payload: String?
     /// Who delivered the row: the key id, or `cli:<user>` for a file imported on the server.
     var deliveredBy: String?
+    /// The day the retention cleared the payload (migration 31): a re-delivery is then compared
+    /// by kind and day only.
+    var payloadPrunedOn: String? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -303,6 +303,11 @@
     const id = el("input", { id: "enroll-id", maxlength: 18, inputmode: "numeric", required: true });
     const files = el("input", { id: "enroll-photos", type: "file", accept: "image/jpeg,image/png", multiple: true, required: true });
     const dry = el("input", { id: "enroll-dry", type: "checkbox" });
+    // Consent to process the face (PIPL): who gave it; recorded with the operator and the day.
+    const consent = el("select", { id: "enroll-consent", required: true },
+      el("option", { value: "" }, "—"), el("option", { value: "person" }, t("enroll.consent.person")),
+      el("option", { value: "guardian" }, t("enroll.consent.guardian")));
+    const guardian = el("input", { id: "enroll-guardian", maxlength: 60 });
     const results = el("div", { class: "photos", id: "enroll-results" });
     const message = el("p", { id: "enroll-message" });
     const form = el("form", { onsubmit: async (event) => {
@@ -313,7 +318,10 @@
       message.textContent = t("loading"); results.replaceChildren();
       let outcome;
       try {
-        outcome = await api("POST", `/v1/persons/${encodeURIComponent(id.value.trim())}/enrollments${dry.checked ? "?dry_run=true" : ""}`, { form: data });
+        const query = new URLSearchParams({ consent_by: consent.value });
+        if (guardian.value.trim()) query.set("guardian", guardian.value.trim());
+        if (dry.checked) query.set("dry_run", "true");
+        outcome = await api("POST", `/v1/persons/${encodeURIComponent(id.value.trim())}/enrollments?${query}`, { form: data });
         message.className = "ok";
       } catch (e) { outcome = e.body || {}; message.className = "error"; message.textContent = e.message; }
       if (outcome.message) message.textContent = outcome.message;
@@ -327,6 +335,8 @@
     } },
     el("label", { for: "enroll-id" }, t("enroll.person")), id,
     el("label", { for: "enroll-photos" }, t("enroll.photos")), files,
+    el("label", { for: "enroll-consent" }, t("enroll.consent")), consent,
+    el("label", { for: "enroll-guardian" }, t("enroll.guardian")), guardian,
     el("label", {}, dry, " ", t("enroll.dry")),
     el("button", { type: "submit" }, t("enroll.submit")));
     main.replaceChildren(card(form, message, results));
