@@ -7,7 +7,8 @@ extension LedgerStore {
     /// it. `today` decides which open appeals are overdue.
     ///
     /// Each suspension's story reads the first `resumed` or `reinstated` event after it and the
-    /// first payroll run on or after that day with a line for the person, through the person's
+    /// first payroll run on or after that day with a line for the person (a supplementary run's
+    /// line is paid on the supplementary run's day, not its monthly run's), through the person's
     /// index on `ledger_event` and on `payroll_line`: a few lookups per suspension.
     public func fairness(unit: String, month: Month, today: Day) async throws -> Fairness {
         try await read { db in
@@ -18,8 +19,9 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT s.day AS suspended, r.day AS resumed,
-                      (SELECT MIN(pr.run_on) FROM payroll_line l JOIN payroll_run pr ON pr.month = l.run_month
-                        WHERE l.person_id = s.person_id AND r.day IS NOT NULL AND pr.run_on >= r.day) AS paid
+                      (SELECT MIN(COALESCE(ps.run_on, pr.run_on)) FROM payroll_line l JOIN payroll_run pr ON pr.month = l.run_month
+                        LEFT JOIN payroll_supplement ps ON ps.id = l.supplement_id
+                        WHERE l.person_id = s.person_id AND r.day IS NOT NULL AND COALESCE(ps.run_on, pr.run_on) >= r.day) AS paid
                     FROM ledger_event s
                     JOIN person p ON p.id = s.person_id
                     LEFT JOIN ledger_event r ON r.id = (

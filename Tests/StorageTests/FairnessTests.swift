@@ -27,22 +27,25 @@ struct FairnessTests {
             var f = try await store.fairness(unit: "3702", month: june, today: Day("2026-06-03")!)
             #expect(f.suspensions == 3 && f.suspendedFoundAlive == 0 && f.daysToRestoredPayment.count == 0)
             #expect(f.daysToRestoredPayment.median == nil && f.resumedAwaitingPayment == 0)
-            // Wang is seen at home 48 days after the suspension: found alive; the next payroll run,
-            // August's, pays him again, 60 days after the suspension.
+            // July's run pays none of them. Wang is seen at home 48 days after the suspension: found
+            // alive; a supplementary run two days later pays him July, 50 days after the suspension.
+            #expect(try await T.pay(store, "2026-07").isEmpty)
             var report = ImportReport()
             try await store.importEvidence(T.evidence(["community_office,V-1,\(T.wang),home_visit,2026-07-20"]), into: &report)
             #expect(report.changes["resumed"] == 1)
             f = try await store.fairness(unit: "3702", month: june, today: Day("2026-07-21")!)
             #expect(f.suspendedFoundAlive == 1 && f.resumedAwaitingPayment == 1 && f.daysToRestoredPayment.count == 0)
+            let supplement = try await store.runSupplementaryPayroll(on: Day("2026-07-22")!, by: "clerk a via fc_a")
+            #expect(supplement.lines == 1)
             try await T.pay(store, "2026-08")
             // Chen comes back after 135 days: alive, but not within the 90 days the figure counts.
             try await store.importEvidence(T.evidence(["community_office,V-2,\(Self.chen),home_visit,2026-10-15"]), into: &report)
             try await T.pay(store, "2026-11", Self.chen)
             f = try await store.fairness(unit: "3702", month: june, today: Day("2026-11-02")!)
             #expect(f.suspensions == 3 && f.suspendedFoundAlive == 1 && f.resumedAwaitingPayment == 0)
-            // Days: Wang 2026-06-02 -> 2026-08-01 (60), Chen -> 2026-11-01 (152); nearest rank.
-            #expect(f.daysToRestoredPayment == Fairness.Distribution([60, 152]))
-            #expect(f.daysToRestoredPayment.median == 60 && f.daysToRestoredPayment.p95 == 152)
+            // Days: Wang 2026-06-02 -> 2026-07-22 (50, the supplementary run), Chen -> 2026-11-01 (152); nearest rank.
+            #expect(f.daysToRestoredPayment == Fairness.Distribution([50, 152]))
+            #expect(f.daysToRestoredPayment.median == 50 && f.daysToRestoredPayment.p95 == 152)
             // The same from the community (the subtree), nothing in another month.
             #expect(try await store.fairness(unit: "370202001001", month: june, today: Day("2026-11-02")!) == f)
             let july = try await store.fairness(unit: "3702", month: Month("2026-07")!, today: Day("2026-11-02")!)
