@@ -182,6 +182,8 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var corroboration: Corroboration
     /// What camera sightings read.
     public var sightings: Sightings
+    /// What the notices to a pensioner say, per kind, language and channel (Notices.swift).
+    public var notices: Notices
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -194,6 +196,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
             service_ledger, overrides, corroboration, sightings,
+            notices,
             reminder_text, kinds
     }
 
@@ -212,6 +215,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         // Rules stored before these sections apply their standard values.
         corroboration = try c.decodeIfPresent(Corroboration.self, forKey: .corroboration) ?? .standard
         sightings = try c.decodeIfPresent(Sightings.self, forKey: .sightings) ?? .standard
+        notices = try c.decodeIfPresent(Notices.self, forKey: .notices) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -365,6 +369,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         guard (1...12).contains(overrides.reinstatement_months) else {
             throw fail("overrides.reinstatement_months", "must be 1 to 12, not \(overrides.reinstatement_months)")
         }
+        try notices.validate()
         guard reminder_text.contains("{deadline}") else { throw fail("reminder_text", "must say the deadline ({deadline})") }
         guard !kinds.isEmpty else { throw fail("kinds", "lists no evidence kind") }
         var seen = Set<String>()
