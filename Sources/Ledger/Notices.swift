@@ -201,9 +201,12 @@ extension LedgerRules {
                 guard let longest = shrinkable.max(by: { values[$0]!.count < values[$1]!.count }) else {
                     return String(text.prefix(SMSLength.limit(text, sms_limits)))
                 }
+                // Shortened to `target` characters, the ellipsis included: always shorter than before.
                 let value = values[longest]!
-                let keep = max(min_elastic - ellipsis.count, value.count - over - ellipsis.count, 1)
-                values[longest] = String(value.prefix(keep)) + ellipsis
+                let target = max(min_elastic, value.count - over)
+                var shorter = target > ellipsis.count ? String(value.prefix(target - ellipsis.count)) + ellipsis : String(value.prefix(target))
+                if shorter.count >= value.count { shorter = String(value.prefix(value.count - 1)) }
+                values[longest] = shorter
             }
         }
 
@@ -229,7 +232,7 @@ extension LedgerRules {
             guard (40...70).contains(sms_limits.ucs2), (70...160).contains(sms_limits.gsm) else {
                 throw fail("sms_limits", "one SMS holds 70 UCS-2 or 160 GSM characters at most")
             }
-            guard (1...20).contains(min_elastic) else { throw fail("min_elastic", "must be 1 to 20, not \(min_elastic)") }
+            guard (4...20).contains(min_elastic) else { throw fail("min_elastic", "must be 4 to 20, not \(min_elastic)") }
             guard (1...10).contains(max_sites) else { throw fail("max_sites", "must be 1 to 10, not \(max_sites)") }
             for code in Self.languageCodes {
                 guard let language = languages[code] else { throw fail("languages.\(code)", "is missing") }

@@ -66,7 +66,7 @@ public struct PersonInput: Sendable, Equatable {
         if let wechatID, wechatID.utf8.count > 64, wechatID.count > 64 {
             throw LedgerError(.invalidContact, "\(id): wechat_id is longer than 64 characters")
         }
-        let language = language?.nilIfEmpty?.lowercased() ?? LedgerRules.Notices.languageCodes[0]
+        let language = self.language?.nilIfEmpty?.lowercased() ?? LedgerRules.Notices.languageCodes[0]
         guard LedgerRules.Notices.languageCodes.contains(language) else {
             throw LedgerError(
                 .invalidContact,

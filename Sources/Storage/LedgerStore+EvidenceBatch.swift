@@ -341,8 +341,8 @@ extension LedgerStore {
                 sql:
                     "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ?, closed_by = ? WHERE person_id = ? AND status = 'open'"
             ).execute(arguments: [day.description, actor, person])
-        } else if changes.contains(where: \.closesFieldChecks), try !ruleHoldInForce(person, db) {
-            try closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
+        } else if changes.contains(where: \.closesFieldChecks), try !Self.ruleHoldInForce(person, db) {
+            try Self.closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
         }
         try Self.record(changes, person: person, evidence: evidence, actor: actor, at: now, rules: version, db)
         try notify(changes, person: person, evidence: evidence, on: day, db)

@@ -31,7 +31,7 @@ extension LedgerStore {
         // The unit's own sites and phone, else the nearest unit above's.
         var sites: String?, officePhone: String?
         let units = try Row.fetchAll(
-            db, sql: "SELECT code, kiosk_sites, office_phone FROM unit WHERE code IN (\(codes.map { _ in "?" }.joined(separator: ",")))",
+            db.cachedStatement(sql: "SELECT code, kiosk_sites, office_phone FROM unit WHERE code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"),
             arguments: StatementArguments(codes))
         let byCode = Dictionary(units.map { ($0["code"] as String, $0) }, uniquingKeysWith: { first, _ in first })
         for code in codes.reversed() {
@@ -75,11 +75,11 @@ extension LedgerStore {
                     : try evidence.flatMap { try String.fetchOne(db, sql: "SELECT kind FROM evidence WHERE id = ?", arguments: [$0]) }
                 var values = ["day": change.day.description, "months": "0"]
                 values["evidence"] = label
-                let last = try Row.fetchOne(
+                let last = try String.fetchOne(
                     db,
                     sql: "SELECT day FROM ledger_event WHERE person_id = ? AND kind IN ('suspended', 'deceased') ORDER BY id DESC LIMIT 1",
                     arguments: [person])
-                if let since = suspendedSince ?? (last?["day"] as String?).flatMap(Day.init) {
+                if let since = suspendedSince ?? last.flatMap(Day.init) {
                     let missed = try Self.missedMonths(of: person, since: since, through: change.day, db)
                     values["months"] = String(missed.count)
                     values["first_month"] = (missed.first ?? Month(since).next).description
