@@ -151,12 +151,19 @@ extension LedgerRules {
             case "first_month": return Day(raw + "-01").map { format(language.month, $0) } ?? raw
             case "cause": return language.causes[raw] ?? raw
             case "outcome": return language.outcomes[raw] ?? raw
+            case "reason": return masked(raw)
             case "evidence":
                 // A kind without a label for the person is not shown as its code.
                 if let label = language.evidence_labels[raw] { return label }
                 return raw.allSatisfy({ $0.isLowercase || $0 == "_" }) ? nil : raw
             default: return raw
             }
+        }
+
+        /// Free text (an operator's reason) with anything like a resident ID (17 digits and a digit
+        /// or X) masked: a notice never carries one, the person's or anyone else's.
+        static func masked(_ text: String) -> String {
+            text.replacing(/[0-9]{17}[0-9Xx]/) { match in ResidentID.mask(String(match.output)) }
         }
 
         static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -15,7 +15,7 @@ extension AppDatabase {
             try db.execute(
                 sql: """
                     CREATE TABLE outbox_v28 (
-                        id INTEGER PRIMARY KEY,
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused (a pruned row's id): the gateway's idempotency key
                         person_id TEXT NOT NULL REFERENCES person(id),
                         kind TEXT NOT NULL,  -- NoticeKind
                         notice_key TEXT NOT NULL,  -- once per person, kind and key (a reminder's: deadline)

@@ -43,8 +43,12 @@ struct NoticeSender: Sendable {
 
         /// Why these settings cannot work, or nil.
         var problem: String? {
-            guard let scheme = webhook.scheme?.lowercased(), scheme == "https" || scheme == "http", webhook.host != nil else {
+            guard let scheme = webhook.scheme?.lowercased(), scheme == "https" || scheme == "http", let host = webhook.host else {
                 return "the webhook must be an http(s) URL, not \(webhook)"
+            }
+            // Plain HTTP would let anyone on the way read the texts and forge the gateway's receipts.
+            if scheme == "http" && !["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) {
+                return "the webhook must be https (plain http only to this machine)"
             }
             if secret.count < 16 { return "the webhook secret must be at least 16 bytes" }
             if !(1...100).contains(batch) { return "the batch must be 1 to 100" }

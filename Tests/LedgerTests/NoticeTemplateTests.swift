@@ -140,6 +140,15 @@ struct NoticeTemplateTests {
         #expect(noLanguage?.contains("notices.languages.en") == true)
     }
 
+    @Test("an operator's reason holding a resident ID goes out masked, on both channels")
+    func reasonMasked() throws {
+        let values = ["appeal": "7", "outcome": "rejected", "reason": "与370202194003150012的记录不符"]
+        for wechat in [nil, "w"] {
+            let text = Self.notices.compose(.appealDecided, to: Self.person(wechat: wechat), values: values).text
+            #expect(!text.contains("370202194003150012") && !text.contains("19400315"), "\(text)")
+        }
+    }
+
     @Test("rules stored before the notices block read the shipped templates")
     func olderRules() throws {
         let shipped = try LedgerRules.shipped()
