@@ -220,9 +220,9 @@ extension LedgerRules {
         /// The longest values a template can be filled with, for the validation.
         func worstValues(_ language: Language) -> [String: String] {
             let longestDay = Day(year: 2027, month: 12, day: 31)!, maySeptember = Day(year: 2027, month: 9, day: 30)!
-            let date = [format(language.date, longestDay), format(language.date, maySeptember)].max { $0.count < $1.count }!
+            let date = [Self.format(language.date, longestDay), Self.format(language.date, maySeptember)].max { $0.count < $1.count }!
             var values: [String: String] = [
-                "deadline": date, "day": date, "due": date, "first_month": format(language.month, longestDay), "months": "120",
+                "deadline": date, "day": date, "due": date, "first_month": Self.format(language.month, longestDay), "months": "120",
                 "appeal": "123456789012", "code": "12345678", "phone": String(repeating: "8", count: Self.maxOfficePhone),
                 "cause": language.causes.values.max { $0.count < $1.count } ?? "",
                 "outcome": language.outcomes.values.max { $0.count < $1.count } ?? "",
