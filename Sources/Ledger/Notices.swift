@@ -120,8 +120,8 @@ extension LedgerRules {
                 } else {
                     (.community, addressee.unitCode)
                 }
-            let text = text(kind, language: language, sms: channel == .sms, addressee: addressee, values: values)
-            return ComposedNotice(channel: channel, recipient: recipient, language: language, text: text)
+            let body = self.text(kind, language: language, sms: channel == .sms, addressee: addressee, values: values)
+            return ComposedNotice(channel: channel, recipient: recipient, language: language, text: body)
         }
 
         /// The text alone: the SMS one fitted into one SMS, or the long one.
@@ -185,7 +185,7 @@ extension LedgerRules {
                 text += values[String(rest[rest.index(after: open)..<close])] ?? String(rest[open...close])
                 rest = rest[rest.index(after: close)...]
             }
-            return text + rest
+            return text + String(rest)
         }
 
         /// The SMS template filled so that it fits one SMS: an elastic value outside the GSM
