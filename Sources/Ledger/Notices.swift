@@ -211,7 +211,8 @@ extension LedgerRules {
                 // Shortened to `target` characters, the ellipsis included: always shorter than before.
                 let value = values[longest]!
                 let target = max(min_elastic, value.count - over)
-                var shorter = target > ellipsis.count ? String(value.prefix(target - ellipsis.count)) + ellipsis : String(value.prefix(target))
+                var shorter =
+                    target > ellipsis.count ? String(value.prefix(target - ellipsis.count)) + ellipsis : String(value.prefix(target))
                 if shorter.count >= value.count { shorter = String(value.prefix(value.count - 1)) }
                 values[longest] = shorter
             }

@@ -63,7 +63,8 @@ extension ServerConfiguration {
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
         if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
         if (noticeWebhook == nil) != (noticeSecretFile == nil) {
-            throw ConfigurationError("the notice webhook and its secret file (FASTCERT_NOTICE_WEBHOOK, FASTCERT_NOTICE_SECRET_FILE) go together")
+            throw ConfigurationError(
+                "the notice webhook and its secret file (FASTCERT_NOTICE_WEBHOOK, FASTCERT_NOTICE_SECRET_FILE) go together")
         }
         if !(1...50).contains(noticeMaxAttempts) {
             throw ConfigurationError("notice max attempts must be 1 to 50 (got \(noticeMaxAttempts))")

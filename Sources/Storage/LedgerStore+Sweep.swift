@@ -31,7 +31,8 @@ extension LedgerStore {
         // The unit's own sites and phone, else the nearest unit above's.
         var sites: String?, officePhone: String?
         let units = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT code, kiosk_sites, office_phone FROM unit WHERE code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"),
+            db.cachedStatement(
+                sql: "SELECT code, kiosk_sites, office_phone FROM unit WHERE code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"),
             arguments: StatementArguments(codes))
         let byCode = Dictionary(units.map { ($0["code"] as String, $0) }, uniquingKeysWith: { first, _ in first })
         for code in codes.reversed() {

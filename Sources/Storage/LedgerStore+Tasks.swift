@@ -196,7 +196,8 @@ extension LedgerStore {
             var notWaiting: [Int64] = []
             for id in ids {
                 try db.execute(
-                    sql: "UPDATE outbox SET sent_at = ?, state = 'delivered', lease_until = NULL WHERE id = ? AND sent_at IS NULL", arguments: [now, id])
+                    sql: "UPDATE outbox SET sent_at = ?, state = 'delivered', lease_until = NULL WHERE id = ? AND sent_at IS NULL",
+                    arguments: [now, id])
                 if db.changesCount == 0 { notWaiting.append(id) }
             }
             return notWaiting

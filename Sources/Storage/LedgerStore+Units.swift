@@ -75,7 +75,8 @@ extension LedgerStore {
                 paths[code] = (level, path)
                 inserts.append(
                     UnitRow(
-                        code: code, name: name, level: level, parentCode: parent.nilIfEmpty, path: path, kioskSites: sites, officePhone: phone))
+                        code: code, name: name, level: level, parentCode: parent.nilIfEmpty, path: path, kioskSites: sites,
+                        officePhone: phone))
             }
             if strict && !report.problems.isEmpty {
                 report.committed = false
@@ -104,14 +105,18 @@ extension LedgerStore {
         guard sites.count <= maxKioskSites else {
             return .failure(LedgerError(.invalidContact, "at most \(maxKioskSites) kiosk sites, not \(sites.count)"))
         }
-        for site in sites where site.count > maxSiteName || site.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            return .failure(LedgerError(.invalidContact, "kiosk site '\(site.prefix(maxSiteName))' must be 1 to \(maxSiteName) printable characters"))
+        for site in sites
+        where site.count > maxSiteName || site.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return .failure(
+                LedgerError(.invalidContact, "kiosk site '\(site.prefix(maxSiteName))' must be 1 to \(maxSiteName) printable characters"))
         }
-        guard phone.count <= LedgerRules.Notices.maxOfficePhone, phone.allSatisfy({ $0.isASCII && ($0.isNumber || "-+ ".contains($0)) }) else {
+        guard phone.count <= LedgerRules.Notices.maxOfficePhone, phone.allSatisfy({ $0.isASCII && ($0.isNumber || "-+ ".contains($0)) })
+        else {
             return .failure(
                 LedgerError(
                     .invalidContact,
-                    "office_phone '\(phone.prefix(20))' must be digits, -, + and spaces, at most \(LedgerRules.Notices.maxOfficePhone) characters"))
+                    "office_phone '\(phone.prefix(20))' must be digits, -, + and spaces, at most \(LedgerRules.Notices.maxOfficePhone) characters"
+                ))
         }
         return .success((sites.isEmpty ? nil : sites.joined(separator: ";"), phone.nilIfEmpty))
     }

@@ -144,7 +144,9 @@ struct NoticeSender: Sendable {
             let answer = try await response.body.collect(upTo: 64 * 1024)
             let json = (try? JSONSerialization.jsonObject(with: Data(buffer: answer))) as? [String: Any]
             let status = Int(response.status.code)
-            if (200..<300).contains(status) { return .delivered(gatewayID: (json?["message_id"] as? String).map { String($0.prefix(200)) }) }
+            if (200..<300).contains(status) {
+                return .delivered(gatewayID: (json?["message_id"] as? String).map { String($0.prefix(200)) })
+            }
             let error = (json?["error"] as? String).map { String($0.prefix(100)) }
             if (400..<500).contains(status), error == "invalid_recipient" {
                 return .dead(error: "the gateway refused the recipient (HTTP \(status) invalid_recipient)")

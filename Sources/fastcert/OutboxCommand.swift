@@ -24,7 +24,8 @@ struct OutboxCommand: AsyncParsableCommand {
             try await reportingFailures {
                 for m in try await ledger.open().casework.outbox(includeSent: all) {
                     let fields = [
-                        "\(m.id)", m.kind, m.channel, m.state, "\(m.attempts)", m.recipient, m.personID, m.sentAt ?? "unsent", m.lastError ?? "",
+                        "\(m.id)", m.kind, m.channel, m.state, "\(m.attempts)", m.recipient, m.personID, m.sentAt ?? "unsent",
+                        m.lastError ?? "",
                         m.message.replacingOccurrences(of: "\n", with: "\\n"),
                     ]
                     print(fields.map { $0.replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t"))

@@ -48,7 +48,8 @@ struct NoticeTemplateTests {
     @Test("every kind, both languages, both channels: filled, no placeholder left, the SMS within one SMS, no name or ID")
     func everyKind() throws {
         let values = [
-            "deadline": "2027-12-31", "day": "2027-12-31", "due": "2027-12-31", "cause": "deadline_passed", "evidence": "face_verification_kiosk",
+            "deadline": "2027-12-31", "day": "2027-12-31", "due": "2027-12-31", "cause": "deadline_passed",
+            "evidence": "face_verification_kiosk",
             "months": "3", "first_month": "2027-10", "appeal": "42", "outcome": "upheld", "reason": "记录有误", "code": "482913",
         ]
         for kind in NoticeKind.allCases {
@@ -67,9 +68,11 @@ struct NoticeTemplateTests {
         let zh = Self.notices.compose(.suspension, to: Self.person(), values: ["cause": "deadline_passed", "day": "2027-03-02"]).text
         #expect(zh.contains("逾期未认证") && zh.contains("2027年3月2日") && zh.contains("恢复") && zh.contains("补"), "\(zh)")
         #expect(!zh.contains("deadline_passed"))
-        let long = Self.notices.compose(.suspension, to: Self.person(wechat: "w"), values: ["cause": "deadline_passed", "day": "2027-03-02"])
+        let long = Self.notices.compose(
+            .suspension, to: Self.person(wechat: "w"), values: ["cause": "deadline_passed", "day": "2027-03-02"])
         #expect(long.text.contains("停发的每个月都会补发") && long.text.contains("申诉"))
-        let en = Self.notices.compose(.suspension, to: Self.person(language: "en"), values: ["cause": "deadline_passed", "day": "2027-03-02"])
+        let en = Self.notices.compose(
+            .suspension, to: Self.person(language: "en"), values: ["cause": "deadline_passed", "day": "2027-03-02"])
         #expect(en.language == "en" && en.text.contains("no confirmation by deadline") && en.text.contains("2 Mar 2027"), "\(en.text)")
     }
 
@@ -86,11 +89,13 @@ struct NoticeTemplateTests {
 
     @Test("no WeChat and no phone: a community notice for the staff (the long text), to the unit")
     func community() throws {
-        let notice = Self.notices.compose(.suspension, to: Self.person(phone: nil, wechat: ""), values: ["cause": "deadline_passed", "day": "2027-03-02"])
+        let notice = Self.notices.compose(
+            .suspension, to: Self.person(phone: nil, wechat: ""), values: ["cause": "deadline_passed", "day": "2027-03-02"])
         #expect(notice.channel == .community && notice.recipient == "370202001001" && notice.text.contains("太平社区办公室"))
     }
 
-    @Test("a long community or site name is shortened with an ellipsis: the SMS still fits; a unit without sites or phone reads the fallback")
+    @Test(
+        "a long community or site name is shortened with an ellipsis: the SMS still fits; a unit without sites or phone reads the fallback")
     func longNames() throws {
         let long = String(repeating: "很长的社区名字", count: 8)
         let person = Self.person(unit: long, sites: [long + "服务中心"])
@@ -127,9 +132,14 @@ struct NoticeTemplateTests {
         }
         #expect(refusal { _ in } == nil)
         let long = refusal { $0.notices.languages["zh"]!.texts["suspension"]!.sms += "如有疑问请携带身份证到社区办公室咨询。" }
-        #expect(long?.contains("notices.languages.zh.texts.suspension.sms") == true && long?.contains("more than one SMS (70)") == true, "\(long ?? "")")
-        let english = refusal { $0.notices.languages["en"]!.texts["reminder"]!.sms += " Please bring your ID card to the community office." }
-        #expect(english?.contains("notices.languages.en.texts.reminder.sms") == true && english?.contains("(160)") == true, "\(english ?? "")")
+        #expect(
+            long?.contains("notices.languages.zh.texts.suspension.sms") == true && long?.contains("more than one SMS (70)") == true,
+            "\(long ?? "")")
+        let english = refusal {
+            $0.notices.languages["en"]!.texts["reminder"]!.sms += " Please bring your ID card to the community office."
+        }
+        #expect(
+            english?.contains("notices.languages.en.texts.reminder.sms") == true && english?.contains("(160)") == true, "\(english ?? "")")
         let missing = refusal { $0.notices.languages["en"]!.texts["visit_code"] = nil }
         #expect(missing?.contains("notices.languages.en.texts.visit_code") == true, "\(missing ?? "")")
         let name = refusal { $0.notices.languages["zh"]!.texts["reminder"]!.wechat += "{name}" }

@@ -31,7 +31,8 @@ struct NoticeStoreTests {
         let folder = FileManager.default.temporaryDirectory.appending(path: "fastcert-notices-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = LedgerStore(database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try LedgerRules.shipped())
+        let store = LedgerStore(
+            database: try AppDatabase(path: folder.appending(path: "ledger.sqlite").path), rules: try LedgerRules.shipped())
         let units = try await store.importUnits(csv: units)
         #expect(units.imported == 5 && units.problems.isEmpty, "\(units.problems)")
         let persons = try await store.importPersons(csv: persons, today: Day("2025-06-01")!)
@@ -97,7 +98,8 @@ struct NoticeStoreTests {
         }
     }
 
-    @Test("suspension: one notice per suspension, the cause in plain words; resumption by evidence: a receipt with its label and the months")
+    @Test(
+        "suspension: one notice per suspension, the cause in plain words; resumption by evidence: a receipt with its label and the months")
     func suspensionAndResumption() async throws {
         try await Self.withLedger { store in
             _ = try await store.sweep(on: Day("2026-06-02")!)
@@ -138,7 +140,9 @@ struct NoticeStoreTests {
         }
     }
 
-    @Test("claims: one sender holds a notice until its lease ends; another then takes it over; a claim's outcome is its own; the last try dies")
+    @Test(
+        "claims: one sender holds a notice until its lease ends; another then takes it over; a claim's outcome is its own; the last try dies"
+    )
     func claims() async throws {
         try await Self.withLedger { store in
             _ = try await store.sweep(on: Day("2026-03-15")!)

@@ -187,7 +187,9 @@ struct NoticeSenderTests {
                         group.addTask {
                             while Date() < deadline {
                                 let states = try await Self.states(watcher)
-                                if states["pending", default: 0] + states["failed", default: 0] + states["sending", default: 0] == 0 { return }
+                                if states["pending", default: 0] + states["failed", default: 0] + states["sending", default: 0] == 0 {
+                                    return
+                                }
                                 if try await sender.sendDue().claimed == 0 { try await Task.sleep(for: .milliseconds(50)) }
                             }
                         }
@@ -249,8 +251,12 @@ struct NoticeSenderTests {
     @Test("a request with a forged signature or an old timestamp is refused by the gateway: the sender's own verify")
     func signature() throws {
         let body = Data(#"{"id":1}"#.utf8)
-        #expect(NoticeSender.signature(secret: Self.secret, timestamp: "1800000000", body: body) == Self.hmac(timestamp: "1800000000", body: body))
-        #expect(NoticeSender.signature(secret: Self.secret, timestamp: "1800000001", body: body) != Self.hmac(timestamp: "1800000000", body: body))
+        #expect(
+            NoticeSender.signature(secret: Self.secret, timestamp: "1800000000", body: body)
+                == Self.hmac(timestamp: "1800000000", body: body))
+        #expect(
+            NoticeSender.signature(secret: Self.secret, timestamp: "1800000001", body: body)
+                != Self.hmac(timestamp: "1800000000", body: body))
         #expect(NoticeSender.backOff(after: 1, base: 30, max: 3600) == 30 && NoticeSender.backOff(after: 3, base: 30, max: 3600) == 120)
         #expect(NoticeSender.backOff(after: 20, base: 30, max: 3600) == 3600)
     }
