@@ -55,13 +55,13 @@ struct NoticeStoreTests {
                 """
             let report = try await store.importUnits(csv: bad)
             #expect(report.problems.map(\.line) == [2, 3], "\(report.problems)")
-            #expect(report.problems.allSatisfy { $0.message.contains("office_phone") })
+            #expect(report.problems.allSatisfy { $0.reason.contains("office_phone") })
             let person = """
                 resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile,language
                 \(Fixture.residentID("37020219600101005")),X,1960-01-01,370202001001,2,3000,,,0,0,fr
                 """
             let refused = try await store.importPersons(csv: person, today: Day("2025-06-01")!)
-            #expect(refused.imported == 0 && refused.problems.first?.message.contains("language 'fr'") == true, "\(refused.problems)")
+            #expect(refused.imported == 0 && refused.problems.first?.reason.contains("language 'fr'") == true, "\(refused.problems)")
             // 金门社区 now has a site: Zhao's reminder names it.
             _ = try await store.sweep(on: Day("2026-03-15")!)
             let zhao = try #require(try await Self.notices(store, Self.zhao).first)
