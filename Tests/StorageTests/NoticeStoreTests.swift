@@ -127,6 +127,21 @@ struct NoticeStoreTests {
         }
     }
 
+    @Test("a reinstatement by four eyes: a receipt naming it, the months to be paid; once")
+    func reinstatement() async throws {
+        try await Self.withLedger { store in
+            _ = try await store.sweep(on: Day("2026-06-02")!)
+            let request = try await store.request(
+                .reinstate, person: Fixture.wang, reason: "discharge letter", by: "clerk a via fc_a", on: Day("2026-08-03")!)
+            _ = try await store.approve(request.id, reason: nil, by: "clerk b via fc_b", on: Day("2026-08-05")!)
+            let receipts = try await Self.notices(store, Fixture.wang).filter { $0.kind == "resumption" }
+            try #require(receipts.count == 1)
+            for part in ["社保部门复核恢复", "2026年8月5日", "2个月", "2026年7月"] {
+                #expect(receipts[0].message.contains(part), "\(part) in \(receipts[0].message)")
+            }
+        }
+    }
+
     @Test("a death record tells nobody through the outbox (no message to a dead person's phone)")
     func death() async throws {
         try await Self.withLedger { store in
