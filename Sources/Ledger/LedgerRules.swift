@@ -199,6 +199,8 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var sightings: Sightings
     /// Back pay's delay and how long a face is kept once it is no longer needed.
     public var data_retention: DataRetention = .standard
+    /// What the notices to a pensioner say, per kind, language and channel (Notices.swift).
+    public var notices: Notices
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -211,6 +213,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
             service_ledger, overrides, corroboration, sightings,
+            notices,
             reminder_text, kinds, data_retention
     }
 
@@ -230,6 +233,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         corroboration = try c.decodeIfPresent(Corroboration.self, forKey: .corroboration) ?? .standard
         sightings = try c.decodeIfPresent(Sightings.self, forKey: .sightings) ?? .standard
         data_retention = try c.decodeIfPresent(DataRetention.self, forKey: .data_retention) ?? .standard
+        notices = try c.decodeIfPresent(Notices.self, forKey: .notices) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -389,6 +393,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         guard (1...12).contains(overrides.reinstatement_months) else {
             throw fail("overrides.reinstatement_months", "must be 1 to 12, not \(overrides.reinstatement_months)")
         }
+        try notices.validate()
         guard reminder_text.contains("{deadline}") else { throw fail("reminder_text", "must say the deadline ({deadline})") }
         guard !kinds.isEmpty else { throw fail("kinds", "lists no evidence kind") }
         var seen = Set<String>()

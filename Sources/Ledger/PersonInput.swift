@@ -13,10 +13,12 @@ public struct PersonInput: Sendable, Equatable {
     public var wechatID: String?
     public var livesAlone: Bool
     public var immobile: Bool
+    /// The language of the person's notices: `zh` (the default, also for nil or empty) or `en`.
+    public var language: String?
 
     public init(
         residentID: String, name: String, birthDate: String, unitCode: String, benefitLevel: String, monthlyAmount: String,
-        phone: String? = nil, wechatID: String? = nil, livesAlone: Bool = false, immobile: Bool = false
+        phone: String? = nil, wechatID: String? = nil, livesAlone: Bool = false, immobile: Bool = false, language: String? = nil
     ) {
         self.residentID = residentID
         self.name = name
@@ -28,6 +30,7 @@ public struct PersonInput: Sendable, Equatable {
         self.wechatID = wechatID
         self.livesAlone = livesAlone
         self.immobile = immobile
+        self.language = language
     }
 
     /// Checks every field, throwing the first problem with a message that names the person
@@ -63,9 +66,17 @@ public struct PersonInput: Sendable, Equatable {
         if let wechatID, wechatID.utf8.count > 64, wechatID.count > 64 {
             throw LedgerError(.invalidContact, "\(id): wechat_id is longer than 64 characters")
         }
-        return ValidPerson(
+        let language = self.language?.nilIfEmpty?.lowercased() ?? LedgerRules.Notices.languageCodes[0]
+        guard LedgerRules.Notices.languageCodes.contains(language) else {
+            throw LedgerError(
+                .invalidContact,
+                "\(id): language '\(self.language ?? "")' is not one of \(LedgerRules.Notices.languageCodes.joined(separator: ", "))")
+        }
+        var person = ValidPerson(
             id: id, name: name, birthDate: birth, unitCode: unitCode, benefitLevel: benefitLevel, servicePeriodMonths: period,
             monthlyAmountFen: fen, phone: phone?.nilIfEmpty, wechatID: wechatID?.nilIfEmpty, livesAlone: livesAlone, immobile: immobile)
+        person.language = language
+        return person
     }
 
     /// Yuan to fen, refusing negative, absurd and over-precise amounts.
@@ -138,6 +149,8 @@ public struct ValidPerson: Sendable, Equatable {
     public let wechatID: String?
     public let livesAlone: Bool
     public let immobile: Bool
+    /// The language of the person's notices: `zh` or `en`.
+    public internal(set) var language = "zh"
 }
 
 extension ValidPerson {

@@ -87,7 +87,9 @@ public enum SweepStep {
             guard let deadline = change.deadline else { continue }
             switch change.kind {
             case .warning:
-                if subject.hasChannel { effects.reminders.append(Reminder(deadline: deadline, round: 1)) }
+                // Everyone is reminded: a person with no WeChat and no phone through their community's
+                // staff (a `community` notice, docs/notices.md), besides the phone-call task.
+                effects.reminders.append(Reminder(deadline: deadline, round: 1))
                 for (kind, reason) in Outreach.tasks(
                     immobile: subject.immobile, livesAlone: subject.livesAlone, age: subject.birthDate.age(on: day),
                     hasChannel: subject.hasChannel, rules: rules.rules.service_ledger)
@@ -96,7 +98,7 @@ public enum SweepStep {
                         Task(kind: kind == .homeVisit ? .homeVisit : .phoneCall, key: deadline, reason: "\(reason) (deadline \(deadline))"))
                 }
             case .fieldCheck:
-                if subject.hasChannel { effects.reminders.append(Reminder(deadline: deadline, round: 2)) }
+                effects.reminders.append(Reminder(deadline: deadline, round: 2))
                 effects.tasks.append(Task(kind: .fieldCheck, key: deadline, reason: change.cause))
             default: break
             }

@@ -27,9 +27,10 @@ struct ServiceDependencies: Sendable {
 /// Wires the service: the router with every route of ``APIRoute/all``, the error and metrics
 /// middleware, the HTTP server, and the long-lived work beside it (the duplicate-identity index,
 /// filled from the sealed templates as a service of the application's group, so the first
-/// enrollment does not wait for it). `fastcert serve` only reads its configuration and runs this.
+/// enrollment does not wait for it), and `services` of the caller's (the notice sender).
+/// `fastcert serve` only reads its configuration and runs this.
 public func buildApplication(
-    configuration: ServerConfiguration, stores: Stores, engine: FaceEngine, logger: Logger
+    configuration: ServerConfiguration, stores: Stores, engine: FaceEngine, logger: Logger, services extra: [any Service] = []
 ) -> some ApplicationProtocol {
     let enroller = makeEnroller(configuration: configuration, stores: stores, engine: engine)
     let router = buildRouter(configuration: configuration, stores: stores, engine: engine, enroller: enroller)
@@ -58,7 +59,7 @@ public func buildApplication(
                     DailySweep(
                         daily: stores.daily, coordinator: stores.coordinator, hour: configuration.sweepHour, logger: logger,
                         retention: configuration.retention)
-                ] : []),
+                ] : []) + extra,
         logger: logger)
 }
 

@@ -62,6 +62,13 @@ extension ServerConfiguration {
         guard (10...3600).contains(livenessSessionSeconds) else { throw ConfigurationError("liveness session seconds must be 10 to 3600") }
         guard signatureWindowSeconds >= 1 else { throw ConfigurationError("the signature window must be positive") }
         if !(0...23).contains(sweepHour) { throw ConfigurationError("the sweep hour must be 0 to 23 (got \(sweepHour))") }
+        if (noticeWebhook == nil) != (noticeSecretFile == nil) {
+            throw ConfigurationError(
+                "the notice webhook and its secret file (FASTCERT_NOTICE_WEBHOOK, FASTCERT_NOTICE_SECRET_FILE) go together")
+        }
+        if !(1...50).contains(noticeMaxAttempts) {
+            throw ConfigurationError("notice max attempts must be 1 to 50 (got \(noticeMaxAttempts))")
+        }
         guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1, retentionAttemptDays >= 1, retentionNoticeDays >= 1,
             retentionEvidencePayloadDays >= 1
         else {

@@ -175,6 +175,12 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var sweepHour = 1
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// The bureau's SMS/WeChat gateway: `serve` delivers the outbox to this webhook when it is set
+    /// (docs/notices.md), signing each request with the secret in `noticeSecretFile`.
+    public var noticeWebhook: String?
+    public var noticeSecretFile: String?
+    /// Tries of a notice before it is dead-lettered.
+    public var noticeMaxAttempts = 6
     /// Retention of what the service keeps only to serve requests, pruned after each day's sweep.
     public var retentionSessionDays = Retention().sessionDays
     public var retentionIdempotencyDays = Retention().idempotencyDays
@@ -286,6 +292,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         try value("FASTCERT_RETENTION_NOTICE_DAYS", \.retentionNoticeDays)
         try value("FASTCERT_RETENTION_EVIDENCE_PAYLOAD_DAYS", \.retentionEvidencePayloadDays)
         if let key = environment["FASTCERT_TEMPLATE_KEY_FILE"] { templateKeyFile = key }
+        if let webhook = environment["FASTCERT_NOTICE_WEBHOOK"] { noticeWebhook = webhook.isEmpty ? nil : webhook }
+        if let secret = environment["FASTCERT_NOTICE_SECRET_FILE"] { noticeSecretFile = secret.isEmpty ? nil : secret }
+        try value("FASTCERT_NOTICE_MAX_ATTEMPTS", \.noticeMaxAttempts)
         if let challenges = environment["FASTCERT_TEST_CHALLENGES"], !challenges.isEmpty { testChallenges = challenges }
     }
 
@@ -364,6 +373,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         var retentionAttemptDays: Int?
         var retentionNoticeDays: Int?
         var retentionEvidencePayloadDays: Int?
+        var noticeWebhook: String?
+        var noticeSecretFile: String?
+        var noticeMaxAttempts: Int?
 
         func applied(to base: ServerConfiguration) -> ServerConfiguration {
             var c = base
@@ -415,6 +427,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             c.retentionAttemptDays = retentionAttemptDays ?? c.retentionAttemptDays
             c.retentionNoticeDays = retentionNoticeDays ?? c.retentionNoticeDays
             c.retentionEvidencePayloadDays = retentionEvidencePayloadDays ?? c.retentionEvidencePayloadDays
+            c.noticeWebhook = noticeWebhook ?? c.noticeWebhook
+            c.noticeSecretFile = noticeSecretFile ?? c.noticeSecretFile
+            c.noticeMaxAttempts = noticeMaxAttempts ?? c.noticeMaxAttempts
             return c
         }
     }

@@ -168,6 +168,7 @@ extension LedgerStore {
             var ledger = Self.ledger(row, at: 1)
             let now = Self.timestamp()
             let death = ledger.deathDay
+            let suspendedBefore = ledger.suspendedOn
             let change = try self.deferral.approve(
                 request.kind == Decision.Kind.reverseDeath.rawValue ? .reverseDeath : .reinstate, request.recorded, reason: request.reason,
                 note: note,
@@ -180,6 +181,15 @@ extension LedgerStore {
                 for (kind, n) in try self.replay(person: request.personId, after: death, ledger: &ledger, now: now, db) {
                     counts[kind, default: 0] += n
                 }
+                // Still suspended (no evidence of life after the "death" resumed them): they are told
+                // why and how to resume.
+                if ledger.status == .suspended {
+                    try self.queueNotice(
+                        .suspension, personID: request.personId, key: "death_reversed \(day)",
+                        values: ["cause": "death_record_reversed", "day": (ledger.suspendedOn ?? day).description], on: day, db)
+                }
+            } else {
+                try self.notify([change], person: request.personId, evidence: nil, suspendedSince: suspendedBefore, on: day, db)
             }
             try request.close("approved", by: actor, on: day, reason: note, db)
             for (kind, n) in try self.reevaluate([request.personId], on: day, now: now, db) { counts[kind, default: 0] += n }
@@ -424,7 +434,7 @@ extension LedgerStore {
             let changes = try changes(for: kind, on: day, person: person, upTo: row["id"], by: row["by"], ledger: &ledger, db)
             guard !changes.isEmpty else { continue }
             try Self.save(ledger, person: person, db)
-            try Self.keep(
+            try self.keep(
                 changes, person: person, evidence: row["id"], on: day, by: row["by"], at: now, into: &report, rules: self.rulesVersion, db)
         }
         return report.changes

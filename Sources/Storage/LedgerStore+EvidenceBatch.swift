@@ -253,7 +253,7 @@ extension LedgerStore {
                     for: row.kind, on: row.day, person: person, upTo: evidenceID, by: batch.delivery.by, ledger: &ledger, db)
                 if !changes.isEmpty {
                     changed = true
-                    try Self.keep(
+                    try self.keep(
                         changes, person: person, evidence: evidenceID, on: row.day, by: batch.delivery.by, at: now, into: &report,
                         rules: self.rulesVersion, db)
                 }
@@ -321,7 +321,7 @@ extension LedgerStore {
             for: entry.kind, on: entry.day, person: entry.id.value, upTo: evidenceID, by: delivery.by, ledger: &ledger, db)
         if !changes.isEmpty {
             try Self.save(ledger, person: entry.id.value, db)
-            try Self.keep(
+            try self.keep(
                 changes, person: entry.id.value, evidence: evidenceID, on: entry.day, by: delivery.by, at: now, into: &report,
                 rules: self.rulesVersion, db)
         }
@@ -335,7 +335,7 @@ extension LedgerStore {
     /// actor), counts it, and carries out what the rules say follows from it
     /// (``LedgerChange/closesOpenTasks``: a death closes the person's open tasks;
     /// ``LedgerChange/closesFieldChecks``: a certification closes their open field checks).
-    static func keep(
+    func keep(
         _ changes: [LedgerChange], person: String, evidence: Int64, on day: Day, by actor: String, at now: String,
         into report: inout ImportReport, rules version: Int?, _ db: Database
     ) throws {
@@ -345,10 +345,11 @@ extension LedgerStore {
                 sql:
                     "UPDATE task SET status = 'closed', outcome = 'deceased', closed_on = ?, closed_by = ? WHERE person_id = ? AND status = 'open'"
             ).execute(arguments: [day.description, actor, person])
-        } else if changes.contains(where: \.closesFieldChecks), try !ruleHoldInForce(person, db) {
-            try closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
+        } else if changes.contains(where: \.closesFieldChecks), try !Self.ruleHoldInForce(person, db) {
+            try Self.closeDeadlineTasks(of: person, outcome: "certified", on: day, by: actor, db)
         }
-        try record(changes, person: person, evidence: evidence, actor: actor, at: now, rules: version, db)
+        try Self.record(changes, person: person, evidence: evidence, actor: actor, at: now, rules: version, db)
+        try notify(changes, person: person, evidence: evidence, on: day, db)
         for change in changes { report.changes[change.kind.rawValue, default: 0] += 1 }
     }
 

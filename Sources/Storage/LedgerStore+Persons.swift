@@ -9,7 +9,8 @@ extension LedgerStore {
     ]
 
     /// Imports persons from CSV with the header `resident_id,name,birth_date,unit_code,benefit_level,
-    /// monthly_amount,phone,wechat_id,lives_alone,immobile` (`enrolled_on` optional). Each enters the
+    /// monthly_amount,phone,wechat_id,lives_alone,immobile` (`enrolled_on` optional; `language`
+    /// optional: zh, the default, or en, the language of the person's notices). Each enters the
     /// ledger active on `enrolled_on` (default `today`) with the service period of their benefit level.
     /// Bad rows are reported by line; the good ones are committed, in one transaction; `strict`
     /// commits nothing when any row is bad. A person already in the ledger is skipped. Each person
@@ -80,7 +81,8 @@ extension LedgerStore {
                     let input = PersonInput(
                         residentID: id.value, name: field("name"), birthDate: field("birth_date"), unitCode: field("unit_code"),
                         benefitLevel: field("benefit_level"), monthlyAmount: field("monthly_amount"), phone: field("phone").nilIfEmpty,
-                        wechatID: field("wechat_id").nilIfEmpty, livesAlone: livesAlone, immobile: immobile)
+                        wechatID: field("wechat_id").nilIfEmpty, livesAlone: livesAlone, immobile: immobile,
+                        language: field("language").nilIfEmpty)
                     let person: ValidPerson
                     do throws(LedgerError) {
                         person = try input.validated(rules: rules, communities: communities)

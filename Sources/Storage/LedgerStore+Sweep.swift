@@ -11,25 +11,101 @@ extension LedgerStore {
             values: ["deadline": deadline.description], on: day, db)
     }
 
-    /// Queues a notice of `kind` to the person (a `person` row with at least `id`, `name`, `phone`
-    /// and `wechat_id`), once per person, kind and `key`: a second one with the same key is skipped.
-    /// `values` fill the kind's text (``NoticeKind`` lists each kind's). A person with no channel
-    /// gets none.
+    /// Queues a notice of `kind` to the person (a `person` row with at least `id`, `phone` and
+    /// `wechat_id`), once per person, kind and `key`: a second one with the same key is skipped.
+    /// `values` fill the kind's text (``NoticeKind`` lists each kind's), composed from the rules'
+    /// templates (``LedgerRules/Notices``) in the person's language, with their community's
+    /// kiosk sites and office phone (or the nearest unit above's). WeChat when they have a WeChat
+    /// id, else an SMS; a person with neither gets a `community` row, which their community's
+    /// staff deliver by hand (docs/notices.md).
     func queueNotice(_ kind: NoticeKind, person: Row, key: String, values: [String: String], on day: Day, _ db: Database) throws {
-        var text = kind == .reminder || kind == .fieldCheckReminder ? rules.reminder_text : "{kind}"
-        for (name, value) in values { text = Reminder.filled(text, "{\(name)}", value) }
-        text = Reminder.filled(
-            text, "{kind}", ([kind.rawValue] + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " "))
+        let id: String = person["id"]
         guard
-            let reminder = Reminder.compose(
-                name: person["name"], phone: person["phone"], wechatID: person["wechat_id"], deadline: Day(values["deadline"] ?? "") ?? day,
-                text: text)
+            let place = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT p.language, p.unit_code, u.name, u.path FROM person p JOIN unit u ON u.code = p.unit_code WHERE p.id = ?"),
+                arguments: [id])
         else { return }
+        let path: String = place["path"]
+        let codes = path.split(separator: "/").map(String.init)
+        // The unit's own sites and phone, else the nearest unit above's.
+        var sites: String?, officePhone: String?
+        let units = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT code, kiosk_sites, office_phone FROM unit WHERE code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"),
+            arguments: StatementArguments(codes))
+        let byCode = Dictionary(units.map { ($0["code"] as String, $0) }, uniquingKeysWith: { first, _ in first })
+        for code in codes.reversed() {
+            guard let unit = byCode[code] else { continue }
+            if sites == nil { sites = (unit["kiosk_sites"] as String?)?.nilIfEmpty }
+            if officePhone == nil { officePhone = (unit["office_phone"] as String?)?.nilIfEmpty }
+        }
+        let addressee = NoticeAddressee(
+            phone: person["phone"], wechatID: person["wechat_id"], language: place["language"], unitCode: place["unit_code"],
+            unitName: place["name"], sites: sites?.split(separator: ";").map(String.init) ?? [], officePhone: officePhone)
+        let notice = rules.notices.compose(kind, to: addressee, values: values)
         try OutboxRow(
-            personId: person["id"], kind: kind.rawValue, noticeKey: key, channel: reminder.channel.rawValue, recipient: reminder.recipient,
-            message: reminder.message, deadline: values["deadline"],
+            personId: id, kind: kind.rawValue, noticeKey: key, channel: notice.channel.rawValue, recipient: notice.recipient,
+            language: notice.language, message: notice.text, deadline: values["deadline"],
             round: kind == .fieldCheckReminder ? 2 : 1, createdOn: day.description
         ).insertFast(db)
+    }
+
+    /// The notices a person's recorded ledger changes call for, once per event (the key: the
+    /// change's day): a suspension notice (the cause in plain words, how to resume) and a
+    /// resumption receipt on resumption or reinstatement (the evidence that carried the person, or
+    /// the reinstatement, and the months to be paid: those after the suspension's month, through
+    /// the resumption's, that no stored run paid). A death record sends nothing (docs/notices.md):
+    /// a message to a dead person's phone reaches the bereaved or whoever has the number now; a
+    /// death reversed tells the person, from ``approve``, when they are still suspended after it.
+    /// `suspendedSince`: the suspension's day when the caller knows it (else the person's last
+    /// suspension or death event).
+    func notify(
+        _ changes: [LedgerChange], person: String, evidence: Int64?, suspendedSince: Day? = nil, on day: Day, _ db: Database
+    ) throws {
+        for change in changes {
+            switch change.kind {
+            case .suspended:
+                var values = ["cause": "deadline_passed", "day": change.day.description]
+                if let deadline = change.deadline { values["deadline"] = deadline.description }
+                try queueNotice(.suspension, personID: person, key: change.day.description, values: values, on: day, db)
+            case .resumed, .reinstated:
+                let label =
+                    change.kind == .reinstated
+                    ? "reinstated"
+                    : try evidence.flatMap { try String.fetchOne(db, sql: "SELECT kind FROM evidence WHERE id = ?", arguments: [$0]) }
+                var values = ["day": change.day.description, "months": "0"]
+                values["evidence"] = label
+                let last = try String.fetchOne(
+                    db,
+                    sql: "SELECT day FROM ledger_event WHERE person_id = ? AND kind IN ('suspended', 'deceased') ORDER BY id DESC LIMIT 1",
+                    arguments: [person])
+                if let since = suspendedSince ?? last.flatMap(Day.init) {
+                    let missed = try Self.missedMonths(of: person, since: since, through: change.day, db)
+                    values["months"] = String(missed.count)
+                    values["first_month"] = (missed.first ?? Month(since).next).description
+                }
+                try queueNotice(.resumption, personID: person, key: change.day.description, values: values, on: day, db)
+            default: break
+            }
+        }
+    }
+
+    /// The months a suspension from `since` kept from the person through `day`'s month (the
+    /// suspension's own month was paid: its payroll fell before it), less those a stored run paid.
+    static func missedMonths(of person: String, since: Day, through day: Day, _ db: Database) throws -> [Month] {
+        let paid = Set(
+            try String.fetchAll(
+                db, sql: "SELECT for_month FROM payroll_line WHERE person_id = ? AND for_month > ?",
+                arguments: [person, Month(since).description]
+            ).compactMap(Month.init))
+        var months: [Month] = []
+        var month = Month(since).next
+        while month <= Month(day) {
+            if !paid.contains(month) { months.append(month) }
+            month = month.next
+        }
+        return months
     }
 
     /// ``queueNotice(_:person:key:values:on:_:)`` for the person with this id (nothing if unknown).
@@ -405,6 +481,7 @@ extension LedgerStore {
         guard !effects.changes.isEmpty else { return [] }
         try Self.saveChanges(from: ledger, to: effects.ledger, person: id, db)
         try Self.record(effects.changes, person: id, evidence: nil, actor: "sweep", at: now, rules: self.rulesVersion, db)
+        try notify(effects.changes, person: id, evidence: nil, on: day, db)
         for reminder in effects.reminders { try remind(person, deadline: reminder.deadline, round: reminder.round, on: day, db) }
         for task in effects.tasks { try openTask(person, kind: task.kind.rawValue, key: task.key, reason: task.reason, on: day, db) }
         return effects.changes

@@ -172,22 +172,32 @@ extension LedgerStore {
                     SELECT o.* FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
                     """, arguments: arguments
             ).map { (row: OutboxRow) in
-                OutboxMessage(
+                var message = OutboxMessage(
                     id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: row.message,
                     createdOn: Day(row.createdOn)!, sentAt: row.sentAt)
+                message.kind = row.kind
+                message.language = row.language
+                message.state = row.state
+                message.attempts = row.attempts
+                message.lastError = row.lastError
+                message.gatewayID = row.gatewayId
+                return message
             }
         }
     }
 
-    /// Marks messages as delivered by the sender; returns the ids that were not waiting (unknown or
-    /// already sent), which are left alone.
+    /// Marks messages as delivered by a sender outside the service (a manual sender; community
+    /// staff who delivered a `community` notice by hand); returns the ids that were not waiting
+    /// (unknown or already sent), which are left alone. A dead one may be marked: it reached the
+    /// person another way.
     public func markSent(_ ids: [Int64]) async throws -> [Int64] {
         try await write { db in
             let now = Self.timestamp()
             var notWaiting: [Int64] = []
             for id in ids {
                 try db.execute(
-                    sql: "UPDATE outbox SET sent_at = ?, state = 'delivered' WHERE id = ? AND sent_at IS NULL", arguments: [now, id])
+                    sql: "UPDATE outbox SET sent_at = ?, state = 'delivered', lease_until = NULL WHERE id = ? AND sent_at IS NULL",
+                    arguments: [now, id])
                 if db.changesCount == 0 { notWaiting.append(id) }
             }
             return notWaiting

@@ -1,10 +1,12 @@
 import ArgumentParser
+import AsyncHTTPClient
 import FaceEngine
 import Foundation
 import Hummingbird
 import Ledger
 import Logging
 import Server
+import ServiceLifecycle
 import Storage
 
 /// `fastcert serve`: the HTTP service for kiosks, the mobile backend, departments' feeds and
@@ -18,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
             environment variables (FASTCERT_HOST, FASTCERT_PORT, FASTCERT_DATABASE, FASTCERT_MODELS, FASTCERT_WORKERS,
             FASTCERT_MAX_BODY_BYTES, FASTCERT_MATCH_THRESHOLD, FASTCERT_LOG_LEVEL, ...), then these flags. SIGTERM or
             SIGINT stops taking connections and finishes the requests in flight. Logs are JSON lines on standard error.
+            With a notice webhook (FASTCERT_NOTICE_WEBHOOK and FASTCERT_NOTICE_SECRET_FILE, or the flags) the service
+            also delivers the outbox to it, as `fastcert outbox send` does (docs/notices.md).
             """)
 
     @Option(help: ArgumentHelp("A JSON configuration file.", valueName: "file")) var config: String?
@@ -37,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not search a still photo in which HOG finds no face once more with the CNN detector (~0.3 s of a worker each).")
     var noCnnFallback = false
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(help: ArgumentHelp("Deliver the outbox to this SMS/WeChat gateway webhook.", valueName: "url")) var noticeWebhook: String?
+    @Option(help: ArgumentHelp("The file holding the webhook's signing secret.", valueName: "file")) var noticeSecretFile: String?
 
     func run() async throws {
         var settings: ServerConfiguration
@@ -60,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let logLevel { settings.logLevel = logLevel }
         if mirrorEmbedding { settings.mirrorEmbedding = true }
         if noCnnFallback { settings.cnnFallback = false }
+        if let noticeWebhook { settings.noticeWebhook = noticeWebhook }
+        if let noticeSecretFile { settings.noticeSecretFile = noticeSecretFile }
         // The flag, then FASTCERT_MODELS or the file (applied by load), then the folder found beside the checkout.
         if let models { settings.models = models }
         let modelDirectory = try settings.models.map { URL(filePath: $0) } ?? EngineOptions.parse([]).modelDirectory()
@@ -69,12 +77,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let options = try LedgerOptions.parse(["--database", settings.database])
         let stores: Stores
+        let ledgerStore: LedgerStore
         do {
             // One open of the database: its enrolled count says whether a new template key may be
             // made (none when templates exist: they would be sealed under another key). The rules
             // are those in force at start; a change approved while it runs applies from the next
             // daily sweep, and to the routes from the next start.
             let ledger = try options.openLedger()
+            ledgerStore = ledger
             let enrolled = try await LedgerOptions.stores(ledger: ledger, vault: nil).enrollment.enrolledCount()
             let vault = try TemplateVault.loadOrCreate(keyFile: URL(filePath: settings.templateKeyPath), mayCreate: enrolled == 0)
             stores = LedgerOptions.stores(ledger: ledger, vault: vault)
@@ -115,8 +125,19 @@ struct ServeCommand: AsyncParsableCommand {
                 "FASTCERT_TEST_CHALLENGES is set: every liveness session asks for the same challenges (\(challenges)); for tests only, never in production"
             )
         }
+        var services: [any Service] = []
+        if let webhook = settings.noticeWebhook, let secretFile = settings.noticeSecretFile {
+            var configuration = try NoticeSender.configuration(webhook: webhook, secretFile: secretFile)
+            configuration.maxAttempts = settings.noticeMaxAttempts
+            if let problem = configuration.problem { throw ValidationError(problem) }
+            let sender = NoticeSender(
+                store: ledgerStore, client: HTTPClient(eventLoopGroupProvider: .singleton), configuration: configuration,
+                logger: Logger(label: "fastcert.notices"))
+            services.append(NoticeSenderService(sender: sender))
+            logger.info("notice sender on", metadata: ["webhook": "\(configuration.webhook.host ?? "")"])
+        }
         let app = buildApplication(
-            configuration: settings, stores: stores, engine: engine, logger: logger)
+            configuration: settings, stores: stores, engine: engine, logger: logger, services: services)
         try await app.runService()
         engine.shutdown()
     }

@@ -30,10 +30,10 @@ struct SweepStepTests {
         #expect(effects.tasks[0].reason.hasSuffix("(deadline 2026-03-31)"))
     }
 
-    @Test("without WeChat or a phone: no reminder, a phone call instead")
+    @Test("without WeChat or a phone: the reminder still (the community's staff deliver it), and a phone call")
     func noChannel() {
         let effects = SweepStep.run(Self.subject(deadline: "2026-03-31", hasChannel: false), on: Day("2026-01-10")!, rules: Self.engine)
-        #expect(effects.reminders.isEmpty)
+        #expect(effects.reminders == [SweepStep.Reminder(deadline: Day("2026-03-31")!, round: 1)])
         #expect(effects.tasks.map(\.kind) == [.phoneCall])
     }
 

@@ -266,7 +266,8 @@ struct LedgerTrustTests {
             _ = try await store.sweep(on: Day("2026-03-15")!)
             let tasks = try await store.tasks(unit: "3702")
             #expect(tasks.map { "\($0.kind) \($0.personID)" }.sorted() == ["home_visit \(Fixture.wang)", "phone_call \(zhao)"])
-            #expect(try await store.outbox().map(\.personID) == [Fixture.wang])  // Li (24 months) is not due; Zhao has no channel
+            // Li (24 months) is not due; Zhao has no channel: his reminder goes to his community's staff.
+            #expect(try await store.outbox().map { "\($0.personID) \($0.channel)" } == ["\(Fixture.wang) wechat", "\(zhao) community"])
             // A phone call is not a sighting.
             let call = try #require(tasks.first { $0.kind == "phone_call" })
             await #expect(throws: LedgerError.self) {

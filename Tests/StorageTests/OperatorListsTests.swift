@@ -19,7 +19,8 @@ struct OperatorListsTests {
             let outbox = try await store.outbox()
             try #require(outbox.count == 1)
             #expect(outbox[0].channel == "wechat" && outbox[0].recipient == "wf1940")
-            #expect(outbox[0].message.contains("Wang Fang") && outbox[0].message.contains("2026-06-01"))
+            // The deadline in the person's language (Chinese by default); never their name.
+            #expect(!outbox[0].message.contains("Wang Fang") && outbox[0].message.contains("2026年6月1日"))
             #expect(try await store.alerts(unit: "3702", kind: .warning).map(\.personID) == [Fixture.wang])
             _ = try await store.sweep(on: Day("2026-05-10")!)
             let tasks = try await store.tasks(unit: "370202001")

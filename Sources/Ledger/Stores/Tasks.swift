@@ -57,7 +57,7 @@ public enum TaskOutcome: String, Sendable, CaseIterable {
     case reached
 }
 
-/// A queued reminder.
+/// A queued notice (docs/notices.md).
 public struct OutboxMessage: Sendable, Equatable {
     public var id: Int64
     public var personID: String
@@ -66,6 +66,15 @@ public struct OutboxMessage: Sendable, Equatable {
     public var message: String
     public var createdOn: Day
     public var sentAt: String?
+    /// A ``NoticeKind`` raw value.
+    public var kind = NoticeKind.reminder.rawValue
+    public var language = "zh"
+    /// pending, sending, failed (to be tried again), delivered or dead.
+    public var state = "pending"
+    public var attempts = 0
+    public var lastError: String?
+    /// The gateway's message id, once delivered through it.
+    public var gatewayID: String?
 
     public init(id: Int64, personID: String, channel: String, recipient: String, message: String, createdOn: Day, sentAt: String? = nil) {
         self.id = id

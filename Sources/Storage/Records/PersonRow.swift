@@ -25,6 +25,8 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
     /// The act that entered the person (`person_entry`: who, when, through which door); nil for
     /// persons entered before it was recorded.
     var entryId: Int64?
+    /// The language of the person's notices: zh or en (v28).
+    var language: String = "zh"
 
     /// A checked person entering the ledger on `enrolled`, active, with their level's period,
     /// by the act `entry`.
@@ -45,6 +47,7 @@ struct PersonRow: TableRow, Equatable, PersistableRecord {
         enrolledOn = enrolled.description
         deadline = ledger.deadline.description
         entryId = entry
+        language = person.language
     }
 
 }
@@ -54,15 +57,15 @@ extension PersonRow: FastInsertable {
     static let insertSQL = """
         INSERT INTO person (id, name, birth_date, unit_code, benefit_level, monthly_amount_fen, phone, wechat_id,
             lives_alone, immobile, status, service_period_months, enrolled_on, last_certified, deadline, suspended_on, death_day,
-            entry_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            entry_id, language)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
         [
             id, name, birthDate, unitCode, benefitLevel, monthlyAmountFen, phone, wechatId, livesAlone, immobile, status,
-            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay, entryId,
+            servicePeriodMonths, enrolledOn, lastCertified, deadline, suspendedOn, deathDay, entryId, language,
         ]
     }
 }

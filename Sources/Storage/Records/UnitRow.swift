@@ -10,4 +10,8 @@ struct UnitRow: TableRow, Equatable, PersistableRecord {
     var parentCode: String?
     /// `/city/district/street/community/`: a subtree is a prefix
     var path: String
+    /// The kiosk sites of a community, nearest first, `;` between (v28).
+    var kioskSites: String? = nil
+    /// The unit office's phone number (v28).
+    var officePhone: String? = nil
 }
