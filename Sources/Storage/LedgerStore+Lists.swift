@@ -123,6 +123,24 @@ extension LedgerStore {
                         FROM sighting s JOIN task t ON t.id = s.alarm_task_id JOIN person p ON p.id = s.person_id
                         WHERE t.status = 'open' AND \(within) ORDER BY s.captured_day, p.id
                         """)
+                case .overdue:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, t.escalated_on AS day,
+                          'task ' || t.id || ' (' || t.kind || ') due ' || t.due_on || ', still open: escalated to '
+                            || u.level || ' ' || t.escalated_to AS detail
+                        FROM task t JOIN person p ON p.id = t.person_id JOIN unit u ON u.code = t.escalated_to
+                        WHERE t.status = 'open' AND t.escalated_on IS NOT NULL AND \(within) ORDER BY t.escalated_on, t.id
+                        """)
+                case .deadlineHeld:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, e.day, e.cause AS detail FROM person p JOIN ledger_event e
+                          ON e.person_id = p.id AND e.kind = 'deadline_held' AND e.deadline = p.deadline
+                        WHERE p.status = 'active' AND p.deadline < e.day AND \(within) ORDER BY e.day, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

@@ -10,6 +10,11 @@ public struct Alert: Sendable, Equatable {
         /// Another face than the card holder's at cameras twice within the window: the sites and
         /// days, while the attention task it opened is open (never an image).
         case otherFace = "other-face"
+        /// A task still open past its due day, escalated to the street or the district
+        /// (`home_help`): shown in the subtree of the unit it went to, as in its community's.
+        case overdue
+        /// A deadline held for an overdue home visit (not suspended, still paid) while it holds.
+        case deadlineHeld = "deadline-held"
     }
 
     public var kind: Kind
