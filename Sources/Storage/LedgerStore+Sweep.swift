@@ -54,7 +54,8 @@ extension LedgerStore {
         guard db.changesCount == 1 else { return false }
         let id = db.lastInsertedRowID
         if let code {
-            try queueNotice(.visitCode, personID: person["id"], key: "task:\(id)", values: ["code": code, "due": due.description], on: day, db)
+            try queueNotice(
+                .visitCode, personID: person["id"], key: "task:\(id)", values: ["code": code, "due": due.description], on: day, db)
         }
         // Callers read `db.changesCount` after this call: it still says the task was inserted.
         try db.execute(sql: "UPDATE task SET id = id WHERE id = ?", arguments: [id])
@@ -410,15 +411,16 @@ extension LedgerStore {
         let ledger = Self.ledger(person, at: 1)
         // Past the deadline: the due day of an open, overdue home visit for it holds the deadline
         // (``SweepStep/visitHold(_:on:rules:)``).
-        let visitDue: Day? =
-            day > ledger.deadline && ledger.status == .active
-            ? try String.fetchOne(
+        var visitDue: Day?
+        if day > ledger.deadline && ledger.status == .active {
+            visitDue = try String.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT min(due_on) FROM task
                         WHERE person_id = ? AND kind = 'home_visit' AND status = 'open' AND key_day = ? AND due_on < ?
                         """), arguments: [id, ledger.deadline.description, day.description]
-            ).flatMap(Day.init) : nil
+            ).flatMap(Day.init)
+        }
         // Past the deadline the only change is suspension (or the hold), which needs no other history.
         let raised =
             day > ledger.deadline && visitDue == nil

@@ -216,7 +216,8 @@ public struct VerificationRecordStore: LedgerBacked {
             return .refused(
                 LedgerError(
                     .wrongVisitCode,
-                    "that is not the code of this person's visit (\(failures) of \(limit) wrong codes; at \(limit) it is refused for good)"))
+                    "that is not the code of this person's visit (\(failures) of \(limit) wrong codes; at \(limit) it is refused for good)")
+            )
         }
         switch check {
         case .matched(let task): return task

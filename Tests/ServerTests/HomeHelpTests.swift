@@ -25,7 +25,8 @@ struct HomeHelpTests {
     static func warnA(_ fixture: ServiceFixture) async throws -> (task: Int64, code: String) {
         _ = try await fixture.store.ledger.sweep(on: warned)
         let task = try #require(
-            try await row(fixture, "SELECT id, visit_code, due_on FROM task WHERE kind = 'home_visit' AND person_id = '\(ServiceFixture.personA)'"))
+            try await row(
+                fixture, "SELECT id, visit_code, due_on FROM task WHERE kind = 'home_visit' AND person_id = '\(ServiceFixture.personA)'"))
         let code: String = try #require(task["visit_code"])
         #expect(code.count == 6 && code.allSatisfy(\.isNumber))
         #expect(task["due_on"] as String? == warned.adding(days: 30).description)
@@ -67,7 +68,9 @@ struct HomeHelpTests {
             let (task, code) = try await Self.warnA(fixture)
             // The notice: an outbox row of kind visit_code, keyed by the task, its text carrying the code.
             let notice = try #require(
-                try await Self.row(fixture, "SELECT message, notice_key FROM outbox WHERE kind = 'visit_code' AND person_id = '\(ServiceFixture.personA)'"))
+                try await Self.row(
+                    fixture, "SELECT message, notice_key FROM outbox WHERE kind = 'visit_code' AND person_id = '\(ServiceFixture.personA)'")
+            )
             #expect(notice["notice_key"] as String == "task:\(task)")
             #expect((notice["message"] as String).contains(code))
             // The worker's device lists the visit with its code; the other community's sees nothing of it.
@@ -181,7 +184,8 @@ struct HomeHelpTests {
             #expect(try await fixture.count("SELECT code_failures FROM task WHERE id = \(task)") == limit)
             #expect(
                 try await fixture.count(
-                    "SELECT COUNT(*) FROM ledger_event WHERE kind = 'attention' AND cause LIKE '%visit code%' AND actor LIKE 'worker A via%'")
+                    "SELECT COUNT(*) FROM ledger_event WHERE kind = 'attention' AND cause LIKE '%visit code%' AND actor LIKE 'worker A via%'"
+                )
                     == 1)
         }
     }
@@ -244,7 +248,8 @@ struct HomeHelpTests {
             #expect(district.first?.detail.contains("district 370202") == true, "\(district)")
             #expect(
                 try await fixture.count(
-                    "SELECT COUNT(*) FROM ledger_event WHERE kind = 'escalated' AND actor = 'rule:task_overdue' AND rules_version IS NOT NULL")
+                    "SELECT COUNT(*) FROM ledger_event WHERE kind = 'escalated' AND actor = 'rule:task_overdue' AND rules_version IS NOT NULL"
+                )
                     == 2)
             // The deadline passes with the visit still not made: held, recorded, paid on.
             let deadline = try #require(try await fixture.store.persons.person(ResidentID(person))?.ledger.deadline)
@@ -275,7 +280,8 @@ struct HomeHelpTests {
         func step(_ day: Day, raised: Set<LedgerChange.Kind> = []) -> SweepStep.Effects {
             SweepStep.run(
                 .init(
-                    ledger: ledger, alreadyRaised: raised, birthDate: Day("1940-01-01")!, immobile: true, livesAlone: true, hasChannel: false,
+                    ledger: ledger, alreadyRaised: raised, birthDate: Day("1940-01-01")!, immobile: true, livesAlone: true,
+                    hasChannel: false,
                     visitOverdueSince: Day("2026-04-14")!), on: day, rules: DeferralRules(rules: rules))
         }
         let max = rules.home_help.visit_hold_max_days

@@ -144,7 +144,8 @@ struct MemoryLedgerTests {
                 memory.sweep(on: day)
                 let messages = try await store.outbox()
                 _ = try await store.markSent(messages.map(\.id))
-                #expect(messages.count == memory.drainOutbox().count + memory.drainVisitCodeNotices(), "reminders and visit codes on \(day)")
+                #expect(
+                    messages.count == memory.drainOutbox().count + memory.drainVisitCodeNotices(), "reminders and visit codes on \(day)")
 
                 // The same open tasks; those a week old are visited, with what the truth says.
                 let open = try await store.tasks(unit: "3702")

@@ -80,7 +80,7 @@ struct LedgerRoutes {
             let page = try Page.offset(request)
             let tasks = page.cut(
                 try await casework.tasks(unit: unit, includeClosed: closed, kind: kind, offset: page.start, limit: page.fetchLimit))
-            return try JSON.response(TasksBody(unit: unit, tasks: tasks.rows.map(TasksBody.Task.init), nextOffset: tasks.next))
+            return try JSON.response(TasksBody(unit: unit, tasks: tasks.rows.map { TasksBody.Task($0) }, nextOffset: tasks.next))
         }
         routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
         // A community worker's device: its community's open visits with their codes (the worker

@@ -170,7 +170,8 @@ extension VerificationRoutes {
         }
         guard byRelative else { return (nil, caller.role == .staff ? upload.fields["visit_code"] : nil) }
         guard caller.role == .mobile else {
-            throw LedgerError(.assistanceNotAllowed, "by_relative is a relative's phone in the app (the mobile backend's key), not this key")
+            throw LedgerError(
+                .assistanceNotAllowed, "by_relative is a relative's phone in the app (the mobile backend's key), not this key")
         }
         guard let phone else {
             throw APIError(.invalidRequest, "a relative's phone names itself: send X-FastCert-Device with by_relative")
