@@ -55,8 +55,18 @@ public struct VerificationService: Sendable {
         public var idempotency: IdempotencyTag?
         /// The phone the mobile backend names (`X-FastCert-Device`), for the lockout; nil for kiosks.
         public var phone: String?
+        /// A relative's phone running the session for the person (mobile only; the route checks
+        /// who may claim it). An assisted verification is the staff key's, never claimed.
+        public var relative: String?
+        /// An assisted verification: the visit code the worker stated at the door.
+        public var visitCode: String?
 
-        public init(person: ResidentID, caller: Caller, capture: Capture, idempotency: IdempotencyTag?, phone: String? = nil) {
+        public init(
+            person: ResidentID, caller: Caller, capture: Capture, idempotency: IdempotencyTag?, phone: String? = nil,
+            relative: String? = nil, visitCode: String? = nil
+        ) {
+            self.relative = relative
+            self.visitCode = visitCode
             self.person = person
             self.caller = caller
             self.capture = capture
@@ -66,7 +76,7 @@ public struct VerificationService: Sendable {
 
         /// The device the lockout counts against.
         var device: String {
-            VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel == .kiosk, phone: phone, person: person)
+            VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel.keyIsDevice, phone: phone, person: person)
         }
     }
 
@@ -143,8 +153,10 @@ public struct VerificationService: Sendable {
 
     /// Refuses a photo-only verification unless match-only is allowed (attended desks). The route
     /// asks it before checking the photo's count, so a kiosk gets the error that says what to send.
-    public func requireMatchOnlyAllowed() throws(CertificationError) {
-        guard policy.allowMatchOnly else { throw .livenessRequired }
+    /// A community worker's device (an assisted verification) always needs liveness: the worker is
+    /// the one party at the door who could hold up a photo of the person.
+    public func requireMatchOnlyAllowed(for caller: Caller? = nil) throws(CertificationError) {
+        guard policy.allowMatchOnly, caller?.channel != .assisted else { throw .livenessRequired }
     }
 
     /// The person, if they exist and the caller's unit covers them.
@@ -166,7 +178,7 @@ public struct VerificationService: Sendable {
         let challenges = policy.fixedChallenges ?? LivenessChallenge.randomSequence(using: &generator)
         // The device the limits count against, as the lockout counts: a kiosk by its key, the
         // mobile backend's key by the phone it names (or the person asked about).
-        let device = VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel == .kiosk, phone: phone, person: id)
+        let device = VerificationAttempt.device(key: caller.keyID, kiosk: caller.channel.keyIsDevice, phone: phone, person: id)
         let session = try await store.createLivenessSession(
             key: caller.keyID, device: device, person: id, challenges: challenges.map(\.rawValue), seconds: policy.sessionSeconds,
             limits: policy.sessionLimits, at: now())
@@ -183,7 +195,7 @@ public struct VerificationService: Sendable {
     public func verify(_ request: Request, respond: @escaping @Sendable (Decision) -> StoredResponse) async throws -> Receipt {
         let id = request.person
         let caller = request.caller
-        if case .photo = request.capture { try requireMatchOnlyAllowed() }
+        if case .photo = request.capture { try requireMatchOnlyAllowed(for: caller) }
         if let tag = request.idempotency, let stored = try await store.storedResponse(tag) {
             return Receipt(response: stored, replayed: true)
         }
@@ -206,6 +218,17 @@ public struct VerificationService: Sendable {
         guard let template = state.template, !template.isEmpty else {
             throw person.consentWithdrawn ? CertificationError.consentWithdrawn(id) : CertificationError.notEnrolled(id)
         }
+        // Help at home: a staff key's verification answers an announced visit, whose code the
+        // worker states (checked before the engine runs or the session is used); a relative's
+        // phone is named as such. Either way the face matched is the person's own, live.
+        var assistance: VerificationAttempt.Assistance?
+        var visitTask: Int64?
+        if caller.channel == .assisted {
+            visitTask = try await store.checkVisitCode(person: id, code: request.visitCode, by: caller.actor)
+            assistance = .assisted(worker: caller.actor)
+        } else if let relative = request.relative {
+            assistance = .byRelative(relative: relative)
+        }
         let enrolled = template.compactMap(FaceEmbedding.init(values:))
         var match: Match
         switch request.capture {
@@ -216,6 +239,17 @@ public struct VerificationService: Sendable {
             person: id, keyID: caller.keyID, device: device, decision: match.decision, distance: match.distance, reasons: match.reasons,
             evidenceKind: caller.channel.evidenceKind)
         attempt.comparison = match.comparison
+        attempt.assistance = assistance
+        attempt.visitTaskID = visitTask
+        switch assistance {
+        case .assisted(let worker):
+            (match.payload["mode"], match.payload["worker"]) = ("assisted", worker)
+            match.payload["visit_task"] = visitTask.map(String.init)
+        case .byRelative(let relative):
+            (match.payload["mode"], match.payload["relative"]) = ("by_relative", relative)
+            match.payload["device"] = request.phone
+        case nil: break
+        }
         match.payload["liveness"] = match.liveness.rawValue
         if let distance = match.distance { match.payload["distance"] = String(distance) }
         attempt.evidencePayload = AuditJSON.text(match.payload)

@@ -74,6 +74,18 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownUnit = "unknown_unit"
         /// a verified attempt could not be recorded as evidence (a rule refused it)
         case verificationEvidence = "verification_evidence"
+        /// Help at home: an assisted verification without the visit code the worker states at the door
+        case visitCodeRequired = "visit_code_required"
+        /// ...with a code that is not the person's open visit task's (counted on the task)
+        case wrongVisitCode = "wrong_visit_code"
+        /// ...for a task whose code took `home_help.visit_code_max_failures` wrong ones: refused for good
+        case visitCodeLocked = "visit_code_locked"
+        /// ...for a person with no open home visit or field check (no visit was announced)
+        case noVisitTask = "no_visit_task"
+        /// the rules in force have no biometric `assisted_verification` kind (rules made before help at home)
+        case assistedNotInRules = "assisted_not_in_rules"
+        /// a request claims help its key cannot give (a kiosk or mobile key `assisted`, a staff key `by_relative`)
+        case assistanceNotAllowed = "assistance_not_allowed"
     }
 
     public var code: Code

@@ -127,6 +127,30 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         public static let standard = DataRetention(about: nil, back_pay_days: 3, template_retention_days: 30)
     }
 
+    /// Help at home (issue 31): tasks' due days and their escalation, the deadline held for an
+    /// overdue home visit, and the visit code's bound on wrong attempts.
+    public struct HomeHelp: Sendable, Codable, Equatable {
+        public var about: String?
+        /// Days from a task's opening to its due day, by task kind (a kind not named: 30).
+        public var due_days: [String: Int]
+        /// A task still open this many days after its due day is escalated to the street office.
+        public var escalate_street_after_days: Int
+        /// ...and this many days after that, to the district.
+        public var escalate_district_after_days: Int
+        /// A deadline held for an overdue home visit is held at most this many days past it.
+        public var visit_hold_max_days: Int
+        /// Wrong visit codes a task takes before its code is refused for good.
+        public var visit_code_max_failures: Int
+
+        /// Days from opening to the due day of a task of `kind`.
+        public func dueDays(_ kind: String) -> Int { due_days[kind] ?? 30 }
+
+        /// What a database whose stored rules predate this block applies.
+        public static let standard = HomeHelp(
+            about: nil, due_days: ["home_visit": 30, "field_check": 14, "phone_call": 14, "attention": 14, "duplicate_identity": 30],
+            escalate_street_after_days: 7, escalate_district_after_days: 14, visit_hold_max_days: 60, visit_code_max_failures: 5)
+    }
+
     public struct BehaviourModel: Sendable, Codable, Equatable {
         public var window_days: Int
         public var threshold: Double
@@ -201,6 +225,8 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var data_retention: DataRetention = .standard
     /// What the notices to a pensioner say, per kind, language and channel (Notices.swift).
     public var notices: Notices
+    /// Help at home: tasks' due days and escalation, the hold for an overdue visit, visit codes.
+    public var home_help: HomeHelp
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -213,7 +239,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
             service_ledger, overrides, corroboration, sightings,
-            notices,
+            notices, home_help,
             reminder_text, kinds, data_retention
     }
 
@@ -234,6 +260,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         sightings = try c.decodeIfPresent(Sightings.self, forKey: .sightings) ?? .standard
         data_retention = try c.decodeIfPresent(DataRetention.self, forKey: .data_retention) ?? .standard
         notices = try c.decodeIfPresent(Notices.self, forKey: .notices) ?? .standard
+        home_help = try c.decodeIfPresent(HomeHelp.self, forKey: .home_help) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -380,6 +407,22 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         }
         guard (0...90).contains(sightings.max_capture_age_days) else {
             throw fail("sightings.max_capture_age_days", "must be 0 to 90, not \(sightings.max_capture_age_days)")
+        }
+        let help = home_help
+        for (kind, days) in help.due_days.sorted(by: { $0.key < $1.key }) where !(1...365).contains(days) {
+            throw fail("home_help.due_days.\(kind)", "must be 1 to 365, not \(days)")
+        }
+        guard (1...90).contains(help.escalate_street_after_days) else {
+            throw fail("home_help.escalate_street_after_days", "must be 1 to 90, not \(help.escalate_street_after_days)")
+        }
+        guard (1...90).contains(help.escalate_district_after_days) else {
+            throw fail("home_help.escalate_district_after_days", "must be 1 to 90, not \(help.escalate_district_after_days)")
+        }
+        guard (0...180).contains(help.visit_hold_max_days) else {
+            throw fail("home_help.visit_hold_max_days", "must be 0 to 180, not \(help.visit_hold_max_days)")
+        }
+        guard (1...20).contains(help.visit_code_max_failures) else {
+            throw fail("home_help.visit_code_max_failures", "must be 1 to 20, not \(help.visit_code_max_failures)")
         }
         guard (0...130).contains(service_ledger.home_visit_age_living_alone) else {
             throw fail("service_ledger.home_visit_age_living_alone", "must be 0 to 130, not \(service_ledger.home_visit_age_living_alone)")

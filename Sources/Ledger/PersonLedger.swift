@@ -66,6 +66,13 @@ public struct LedgerChange: Sendable, Equatable, Codable {
         case held
         /// A hold ended (released by an operator, or expired): the months it held are owed.
         case released
+        /// The deadline passed while the person's home visit was overdue (the bureau's own delay):
+        /// not suspended, payment goes on, until the visit happens or the task closes, at most
+        /// `home_help.visit_hold_max_days` (``SweepStep``). Recorded by `rule:visit_overdue`.
+        case deadlineHeld = "deadline_held"
+        /// A task still open past its due day escalated by the sweep (`home_help`): to the street,
+        /// then the district. Recorded by `rule:task_overdue`.
+        case escalated
     }
 
     public var kind: Kind

@@ -15,11 +15,15 @@ public enum SweepStep {
         public var livesAlone: Bool
         /// WeChat or a phone on file: a reminder reaches them (else a phone call to family).
         public var hasChannel: Bool
+        /// Past the deadline only: the due day of the person's open home-visit task for it, when
+        /// that day has passed (the visit is overdue by the bureau's own delay); nil otherwise.
+        public var visitOverdueSince: Day?
 
         public init(
             ledger: PersonLedger, alreadyRaised: Set<LedgerChange.Kind>, birthDate: Day, immobile: Bool, livesAlone: Bool,
-            hasChannel: Bool
+            hasChannel: Bool, visitOverdueSince: Day? = nil
         ) {
+            self.visitOverdueSince = visitOverdueSince
             self.ledger = ledger
             self.alreadyRaised = alreadyRaised
             self.birthDate = birthDate
@@ -82,6 +86,10 @@ public enum SweepStep {
     /// the second reminder and opens the field check; a suspension brings nothing else.
     public static func run(_ subject: Subject, on day: Day, rules: DeferralRules) -> Effects {
         var effects = Effects(ledger: subject.ledger)
+        if let held = visitHold(subject, on: day, rules: rules.rules.home_help) {
+            if !subject.alreadyRaised.contains(.deadlineHeld) { effects.changes = [held] }
+            return effects
+        }
         effects.changes = rules.sweep(&effects.ledger, on: day, alreadyRaised: day > subject.ledger.deadline ? [] : subject.alreadyRaised)
         for change in effects.changes {
             guard let deadline = change.deadline else { continue }
@@ -104,5 +112,28 @@ public enum SweepStep {
             }
         }
         return effects
+    }
+
+    /// The actor a deadline held for an overdue home visit is recorded by.
+    public static let visitHoldActor = "rule:visit_overdue"
+
+    /// Nobody on the service ledger is suspended while their home visit is overdue by the
+    /// bureau's own delay: past the deadline, with an open home-visit task past its due day, the
+    /// deadline is held (the person stays active and paid) until the visit happens or the task
+    /// closes, and at most `visit_hold_max_days` past the deadline, after which the suspension
+    /// goes ahead (a task nobody ever visits cannot keep a person paid for ever). The change to
+    /// record (once per deadline), or nil when the rule does not apply.
+    public static func visitHold(_ subject: Subject, on day: Day, rules: LedgerRules.HomeHelp) -> LedgerChange? {
+        let deadline = subject.ledger.deadline
+        guard subject.ledger.status == .active, day > deadline, let due = subject.visitOverdueSince, due < day,
+            day <= deadline.adding(days: rules.visit_hold_max_days)
+        else { return nil }
+        return LedgerChange(
+            kind: .deadlineHeld, day: day,
+            cause:
+                "deadline \(deadline) passed while the home visit due \(due) is still open (the bureau's own delay): "
+                + "not suspended, payment continues, until the visit happens or the task closes, "
+                + "at most to \(deadline.adding(days: rules.visit_hold_max_days))",
+            deadline: deadline)
     }
 }

@@ -35,16 +35,16 @@ extension APIError {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
             .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .captureInFuture,
-            .captureTooOld, .consentRequired:
+            .captureTooOld, .consentRequired, .visitCodeRequired:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
             .unknownPayrollRun, .unknownRecovery:
             .notFound
-        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
+        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired, .wrongVisitCode, .assistanceNotAllowed: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
             .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules,
-            .noConsent:
+            .noConsent, .visitCodeLocked, .noVisitTask, .assistedNotInRules:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

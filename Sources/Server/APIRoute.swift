@@ -31,8 +31,8 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let withdrawConsent = APIRoute(method: .post, path: "/v1/persons/{id}/consent/withdrawal", roles: [.operator])
     /// A person's whole record for a subject-access request (issue 31).
     public static let personExport = APIRoute(method: .get, path: "/v1/persons/{id}/export", roles: [.operator, .auditor])
-    public static let livenessSession = APIRoute(method: .post, path: "/v1/liveness/sessions", roles: [.kiosk, .mobile])
-    public static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile])
+    public static let livenessSession = APIRoute(method: .post, path: "/v1/liveness/sessions", roles: [.kiosk, .mobile, .staff])
+    public static let verify = APIRoute(method: .post, path: "/v1/verifications", roles: [.kiosk, .mobile, .staff])
     public static let evidence = APIRoute(method: .post, path: "/v1/evidence", roles: [.feed])
     public static let alerts = APIRoute(method: .get, path: "/v1/alerts", roles: staff)
     public static let tasks = APIRoute(method: .get, path: "/v1/tasks", roles: staff)
@@ -43,7 +43,9 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let runPayroll = APIRoute(method: .post, path: "/v1/payroll/runs", roles: [.operator])
     public static let recoveries = APIRoute(method: .get, path: "/v1/recoveries", roles: staff)
     public static let closeRecovery = APIRoute(method: .post, path: "/v1/recoveries/{id}/closure", roles: [.operator])
-    public static let me = APIRoute(method: .get, path: "/v1/me", roles: [.operator, .auditor, .kiosk, .mobile, .feed])
+    public static let me = APIRoute(method: .get, path: "/v1/me", roles: [.operator, .auditor, .kiosk, .mobile, .feed, .staff])
+    /// A community worker's device: its community's open visits (home visits, field checks) with their codes.
+    public static let staffTasks = APIRoute(method: .get, path: "/v1/staff/tasks", roles: [.staff])
     public static let units = APIRoute(method: .get, path: "/v1/units", roles: staff)
     public static let stats = APIRoute(method: .get, path: "/v1/stats", roles: staff)
     public static let statsSeries = APIRoute(method: .get, path: "/v1/stats/series", roles: staff)
@@ -69,6 +71,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         approveDecision,
         rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery, auditChain, sighting, sightingBatch,
         sightingStats,
+        staffTasks,
     ]
 
     /// The route whose path template matches `path` with another method, for 405 answers.

@@ -42,12 +42,23 @@ struct Upload: Sendable {
             var livenessSession: String?
             var frames: [String]?
             var timestamps: [Double]?
+            /// Help at home (docs/http-api.md): a staff key's visit code; a relative's phone.
+            var visitCode: String?
+            var byRelative: Bool?
+            var relativeName: String?
+            var relativeRelation: String?
+            var assisted: Bool?
         }
         let shape = try JSON.decode(Shape.self, from: body)
         var upload = Upload()
         if let person = shape.personId { upload.fields["person_id"] = person }
         if let session = shape.livenessSession { upload.fields["liveness_session"] = session }
         if let timestamps = shape.timestamps { upload.fields["timestamps"] = timestamps.map { String($0) }.joined(separator: ",") }
+        if let code = shape.visitCode { upload.fields["visit_code"] = code }
+        if let relative = shape.byRelative { upload.fields["by_relative"] = String(relative) }
+        if let name = shape.relativeName { upload.fields["relative_name"] = name }
+        if let relation = shape.relativeRelation { upload.fields["relative_relation"] = relation }
+        if let assisted = shape.assisted { upload.fields["assisted"] = String(assisted) }
         for (index, text) in (shape.frames ?? []).enumerated() { upload.frames.append(try base64(text, index: index)) }
         for (index, text) in ([shape.photo].compactMap { $0 } + (shape.photos ?? [])).enumerated() {
             upload.photos.append(try base64(text, index: index))

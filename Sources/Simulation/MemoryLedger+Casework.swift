@@ -7,6 +7,13 @@ extension MemoryLedger {
     // MARK: - Reminders and tasks
 
     /// The reminders queued since the last call, in the order queued (the sender takes them all).
+    /// The visit-code notices queued since the last call (home visits and field checks opened; a
+    /// person with no channel gets theirs as a community row, staff read it out), then none.
+    public func drainVisitCodeNotices() -> Int {
+        defer { visitCodeNotices = 0 }
+        return visitCodeNotices
+    }
+
     public func drainOutbox() -> [(person: Int, deadline: Day, round: Int)] {
         defer { outbox.removeAll() }
         return outbox
@@ -29,7 +36,7 @@ extension MemoryLedger {
         if task.kind == .fieldCheck, outcome == .unreachable {
             // The store's escalate: a second unreachable answer with no person-to-person check
             // since the first, or one while a rule's hold stops the payment, stays open, escalated.
-            if escalated.contains(task) { return }
+            if escalated.contains(task) || overdue[task] != nil { return }
             let p = task.person
             if persons[p].heldSince != nil
                 || persons[p].lastUnreachable.map({ previous in (persons[p].lastInPerson ?? previous) <= previous }) == true

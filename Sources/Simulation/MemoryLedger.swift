@@ -98,10 +98,15 @@ public final class MemoryLedger {
     public internal(set) var tasks: [Task: TaskState] = [:]
     /// Field checks escalated to the street office (open until answered otherwise or certified).
     public internal(set) var escalated = Set<Task>()
+    /// Tasks the sweep escalated past their due day (the store's `escalateOverdueTasks`): level 1
+    /// the street, 2 the district, and the day of the step.
+    public internal(set) var overdue: [Task: (level: Int, day: Day)] = [:]
     /// The open tasks, by person (a certification or a death closes a person's).
     var openByPerson: [Int: Set<Task>] = [:]
     /// Reminders waiting for the sender: (person, deadline, round), in the order queued.
     var outbox: [(person: Int, deadline: Day, round: Int)] = []
+    /// Visit-code notices queued since the last ``drainVisitCodeNotices()`` (the store's `visit_code` outbox rows).
+    var visitCodeNotices = 0
     var reminded = Set<[Int]>()
     public internal(set) var runs: [Month] = []
     /// The day of the current delivery, sweep or visit.
@@ -307,6 +312,31 @@ public final class MemoryLedger {
         }
         raiseAttention(on: day)
         raiseHiddenDeath(on: day)
+        escalateOverdue(on: day)
+    }
+
+    /// The store's escalation of overdue tasks (``LedgerRules/HomeHelp``): an open task
+    /// `escalate_street_after_days` past its due day goes to the street, `escalate_district_after_days`
+    /// later (counted for an unanswered field check's escalation from when the street's turn came)
+    /// to the district; each step an `escalated` event.
+    func escalateOverdue(on day: Day) {
+        let help = rules.home_help
+        for (p, open) in openByPerson {
+            for task in open {
+                guard let state = tasks[task], state.open else { continue }
+                let due = state.created.adding(days: help.dueDays(task.kind.rawValue))
+                guard due.adding(days: help.escalate_street_after_days) <= day else { continue }
+                if let step = overdue[task] {
+                    guard step.level == 1, step.day.adding(days: help.escalate_district_after_days) <= day else { continue }
+                } else if escalated.contains(task) {
+                    let since = due.adding(days: help.escalate_street_after_days)
+                    guard since.adding(days: help.escalate_district_after_days) <= day else { continue }
+                }
+                let level = overdue[task] != nil || escalated.contains(task) ? 2 : 1
+                overdue[task] = (level, day)
+                persons[p].events.append(Event(kind: .escalated, day: day, recorded: day, deadline: nil, evidenceClass: nil))
+            }
+        }
     }
 
     /// Drops rows the window will never read again (as a row is added: the window reads by day, so
@@ -332,16 +362,30 @@ public final class MemoryLedger {
             persons[p].raisedFor = persons[p].ledger.deadline
             persons[p].raised = []
         }
+        // Past the deadline, the due day of an open, overdue home visit for it (the store's rule:
+        // such a visit holds the deadline, ``SweepStep/visitHold(_:on:rules:)``).
+        var visitDue: Day?
+        let deadline = persons[p].ledger.deadline
+        if day > deadline, persons[p].ledger.status == .active {
+            let days = rules.home_help.dueDays(Task.Kind.homeVisit.rawValue)
+            for task in openByPerson[p] ?? [] where task.kind == .homeVisit && task.keyDay == deadline {
+                guard let state = tasks[task], state.open else { continue }
+                let due = state.created.adding(days: days)
+                if due < day { visitDue = min(visitDue ?? due, due) }
+            }
+        }
         // Fields read in place: a copy of the person would make the appends below copy their arrays.
         let effects = SweepStep.run(
             SweepStep.Subject(
                 ledger: persons[p].ledger, alreadyRaised: persons[p].raised, birthDate: persons[p].birth, immobile: persons[p].immobile,
-                livesAlone: persons[p].livesAlone, hasChannel: persons[p].hasChannel),
+                livesAlone: persons[p].livesAlone, hasChannel: persons[p].hasChannel, visitOverdueSince: visitDue),
             on: day, rules: deferral)
         guard !effects.changes.isEmpty else { return }
         persons[p].ledger = effects.ledger
         record(effects.changes, p)
-        for change in effects.changes where change.kind == .warning || change.kind == .fieldCheck { persons[p].raised.insert(change.kind) }
+        for change in effects.changes where [.warning, .fieldCheck, .deadlineHeld].contains(change.kind) {
+            persons[p].raised.insert(change.kind)
+        }
         for reminder in effects.reminders { remind(p, deadline: reminder.deadline, round: reminder.round) }
         for task in effects.tasks { openTask(Task(person: p, kind: Task.Kind(rawValue: task.kind.rawValue)!, keyDay: task.key), on: day) }
     }
@@ -351,11 +395,14 @@ public final class MemoryLedger {
         outbox.append((p, deadline, round))
     }
 
+    /// Opens a task once; a home visit or a field check also queues its visit-code notice to a
+    /// person with a channel (as the store's `openTask`), counted apart from the reminders.
     @discardableResult
     func openTask(_ task: Task, on day: Day) -> Bool {
         guard tasks[task] == nil else { return false }
         tasks[task] = TaskState(open: true, outcome: nil, created: day)
         openByPerson[task.person, default: []].insert(task)
+        if task.kind == .homeVisit || task.kind == .fieldCheck { visitCodeNotices += 1 }
         return true
     }
 

@@ -132,6 +132,7 @@ public struct AppDatabase: Sendable {
         registerMigration27(&migrator)
         registerMigration28(&migrator)
         registerMigration29(&migrator)
+        registerMigration30(&migrator)
         registerMigration31(&migrator)
         return migrator
     }

@@ -31,6 +31,11 @@ public struct KeyStore: LedgerBacked {
             throw LedgerError(
                 .invalidKeyOptions, "an operator key needs --holder: the person it is issued to (four eyes compares people, not keys)")
         }
+        guard holder != nil || role != .staff else {
+            throw LedgerError(
+                .invalidKeyOptions,
+                "a staff key needs --holder: the community worker it is issued to (their verifications are recorded as assisted by them)")
+        }
         guard !requireSignature || role == .kiosk else {
             throw LedgerError(.invalidKeyOptions, "only kiosk keys sign their requests")
         }
@@ -64,6 +69,14 @@ public struct KeyStore: LedgerBacked {
             holder: holder, createdBy: creator)
         let key: APIKey = try await write { db in
             guard let path = try self.ledger.unitPath(unit, db) else { throw LedgerError(.unknownUnit, "no unit \(unit)") }
+            if role == .staff {
+                let level = try String.fetchOne(db, sql: "SELECT level FROM unit WHERE code = ?", arguments: [unit])
+                guard level == "community" else {
+                    throw LedgerError(
+                        .invalidKeyOptions,
+                        "a staff key is bound to one community (--unit COMMUNITY); \(unit) is a \(level ?? "unit"), not a community")
+                }
+            }
             try row.insert(db)
             return Self.key(row, unitPath: path)
         }

@@ -139,6 +139,24 @@ extension LedgerStore {
                           AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.person_id = p.id AND d.kind = 'hold' AND d.status = 'in_force')
                           AND \(within) ORDER BY day, p.id
                         """)
+                case .overdue:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, t.escalated_on AS day,
+                          'task ' || t.id || ' (' || t.kind || ') due ' || t.due_on || ', still open: escalated to '
+                            || u.level || ' ' || t.escalated_to AS detail
+                        FROM task t JOIN person p ON p.id = t.person_id JOIN unit u ON u.code = t.escalated_to
+                        WHERE t.status = 'open' AND t.escalated_on IS NOT NULL AND \(within) ORDER BY t.escalated_on, t.id
+                        """)
+                case .deadlineHeld:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, e.day, e.cause AS detail FROM person p JOIN ledger_event e
+                          ON e.person_id = p.id AND e.kind = 'deadline_held' AND e.deadline = p.deadline
+                        WHERE p.status = 'active' AND p.deadline < e.day AND \(within) ORDER BY e.day, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

@@ -115,12 +115,34 @@ extension LedgerStore {
     }
 
     /// Opens a task for the person's community, once per person, kind and key day (the table's
-    /// insert skips a second one: `db.changesCount` tells the caller which happened).
-    func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws {
+    /// insert skips a second one: the result, and `db.changesCount` right after, tell the caller
+    /// which happened). It is due `home_help.due_days[kind]` days later. A home visit or a field
+    /// check carries a visit code (``newVisitCode()``), sent to the person in a `visit_code` notice
+    /// (key `task:<id>`) in the same transaction: the worker states it at the door.
+    @discardableResult
+    func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws -> Bool {
+        let due = day.adding(days: rules.home_help.dueDays(kind))
+        let code = TaskView.visitKinds.contains(kind) ? Self.newVisitCode() : nil
         try TaskRow(
             personId: person["id"], unitCode: person["unit_code"], kind: kind, keyDay: key.description, reason: reason,
-            createdOn: day.description
+            createdOn: day.description, dueOn: due.description, visitCode: code
         ).insertFast(db)
+        guard db.changesCount == 1 else { return false }
+        let id = db.lastInsertedRowID
+        if let code {
+            try queueNotice(
+                .visitCode, personID: person["id"], key: "task:\(id)", values: ["code": code, "due": due.description], on: day, db)
+        }
+        // Callers read `db.changesCount` after this call: it still says the task was inserted.
+        try db.execute(sql: "UPDATE task SET id = id WHERE id = ?", arguments: [id])
+        return true
+    }
+
+    /// Six random digits (uniform, from the system's secure generator).
+    static func newVisitCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = Int.random(in: 0..<1_000_000, using: &generator)
+        return String(format: "%06d", value)
     }
 
     /// The health-attention rule over everyone with a recent inpatient stay; returns how many were
@@ -415,6 +437,8 @@ extension LedgerStore {
             try self.releaseExpiredHolds(on: day, now: now, into: &closing, db)
             let attention = try self.raiseAttention(on: day, now: now, db) + self.raiseHiddenDeath(on: day, now: now, db)
             if attention > 0 { closing.changes["attention"] = attention }
+            let escalated = try self.escalateOverdueTasks(on: day, now: now, db)
+            if escalated > 0 { closing.changes["escalated"] = escalated }
             return closing.changes
         }
         report.changes.merge(rest, uniquingKeysWith: +)
@@ -461,14 +485,28 @@ extension LedgerStore {
     func sweep(_ person: Row, on day: Day, now: String, _ db: Database) throws -> [LedgerChange] {
         let id: String = person[0]
         let ledger = Self.ledger(person, at: 1)
-        // Past the deadline the only change is suspension, which needs no history: skip the look-up.
+        // Past the deadline: the due day of an open, overdue home visit for it holds the deadline
+        // (``SweepStep/visitHold(_:on:rules:)``).
+        var visitDue: Day?
+        if day > ledger.deadline && ledger.status == .active {
+            visitDue = try String.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT min(due_on) FROM task
+                        WHERE person_id = ? AND kind = 'home_visit' AND status = 'open' AND key_day = ? AND due_on < ?
+                        """), arguments: [id, ledger.deadline.description, day.description]
+            ).flatMap(Day.init)
+        }
+        // Past the deadline the only change is suspension (or the hold), which needs no other history.
         let raised =
-            day > ledger.deadline
+            day > ledger.deadline && visitDue == nil
             ? []
             : Set(
                 try String.fetchAll(
                     db.cachedStatement(
-                        sql: "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check')"),
+                        sql:
+                            "SELECT kind FROM ledger_event WHERE person_id = ? AND deadline = ? AND kind IN ('warning', 'field_check', 'deadline_held')"
+                    ),
                     arguments: [id, ledger.deadline.description]
                 ).compactMap(LedgerChange.Kind.init(rawValue:)))
         // By position (``sweepColumns``), as the ledger: this runs for every person of a sweep.
@@ -476,11 +514,14 @@ extension LedgerStore {
         let effects = SweepStep.run(
             SweepStep.Subject(
                 ledger: ledger, alreadyRaised: raised, birthDate: Day(person[13] as String)!, immobile: person[11], livesAlone: person[12],
-                hasChannel: phone?.nilIfEmpty != nil || wechatID?.nilIfEmpty != nil),
+                hasChannel: phone?.nilIfEmpty != nil || wechatID?.nilIfEmpty != nil, visitOverdueSince: visitDue),
             on: day, rules: deferral)
         guard !effects.changes.isEmpty else { return [] }
         try Self.saveChanges(from: ledger, to: effects.ledger, person: id, db)
-        try Self.record(effects.changes, person: id, evidence: nil, actor: "sweep", at: now, rules: self.rulesVersion, db)
+        let held = effects.changes.contains { $0.kind == .deadlineHeld }
+        try Self.record(
+            effects.changes, person: id, evidence: nil, actor: held ? SweepStep.visitHoldActor : "sweep", at: now, rules: self.rulesVersion,
+            db)
         try notify(effects.changes, person: id, evidence: nil, on: day, db)
         for reminder in effects.reminders { try remind(person, deadline: reminder.deadline, round: reminder.round, on: day, db) }
         for task in effects.tasks { try openTask(person, kind: task.kind.rawValue, key: task.key, reason: task.reason, on: day, db) }

@@ -31,10 +31,14 @@ extension LedgerStore {
     /// A task row joined with the person's `name`.
     static func taskView(_ row: Row) throws -> TaskView {
         let task = try TaskRow(row: row)
-        return TaskView(
+        var view = TaskView(
             id: task.id!, personID: task.personId, name: row["name"], unitCode: task.unitCode, kind: task.kind,
             keyDay: Day(task.keyDay)!, reason: task.reason, status: task.status, outcome: task.outcome, createdOn: Day(task.createdOn)!,
             phone: task.kind == "phone_call" ? row["phone"] : nil, note: task.note, escalatedTo: task.escalatedTo)
+        view.dueOn = task.dueOn.flatMap(Day.init)
+        view.escalatedOn = task.escalatedOn.flatMap(Day.init)
+        view.visitCode = task.visitCode
+        return view
     }
 
     /// Completes an open task with what staff found on `day` (and their `note`, at most

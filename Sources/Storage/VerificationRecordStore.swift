@@ -87,6 +87,14 @@ public struct VerificationRecordStore: LedgerBacked {
                 reasons: attempt.reasons.isEmpty ? nil : attempt.reasons.joined(separator: "; "), rule: attempt.comparison?.rule.rawValue,
                 score: attempt.comparison.flatMap { $0.score.isFinite ? $0.score : nil }, threshold: attempt.comparison?.threshold,
                 evidenceId: nil, at: at)
+            row.mode = attempt.assistance?.mode
+            var worker: String?
+            switch attempt.assistance {
+            case .assisted(let actor): (row.assistedBy, worker) = (actor, actor)
+            case .byRelative(let relative): row.relative = relative
+            case nil: break
+            }
+            row.visitTaskId = attempt.visitTaskID
             try row.insert(db)
             let attemptID = row.id!
             var outcome = AttemptOutcome(attemptID: attemptID, ledger: nil, changes: [:])
@@ -94,7 +102,14 @@ public struct VerificationRecordStore: LedgerBacked {
                 let evidence = EvidenceInput(
                     line: 1, source: "fastcert", externalID: "verification-\(attemptID)", residentID: attempt.person.value,
                     kind: attempt.evidenceKind, observedAt: at, payload: attempt.evidencePayload)
-                let delivery = EvidenceDelivery.verification(by: attempt.keyID, receivedOn: ServiceClock.today())
+                // An assisted verification counts as the visit too: the person's open home visits and
+                // field checks close as seen alive by the worker (before the evidence, whose
+                // certification would close them as merely certified).
+                if let worker {
+                    try Self.closeVisits(
+                        of: attempt.person.value, attempt: attemptID, task: attempt.visitTaskID, by: worker, on: ServiceClock.today(), db)
+                }
+                let delivery = EvidenceDelivery.verification(by: worker ?? attempt.keyID, receivedOn: ServiceClock.today())
                 let (report, evidenceID) = try ledger.applyOne(evidence, delivery: delivery, db)
                 if let problem = report.problems.first { throw LedgerError(.verificationEvidence, problem.reason) }
                 outcome.changes = report.changes
@@ -102,7 +117,7 @@ public struct VerificationRecordStore: LedgerBacked {
                 try row.update(db)
             }
             if attempt.decision == .notVerified, escalateAfter > 0 {
-                outcome.fieldCheckOpened = try Self.escalate(attempt.person, after: escalateAfter, db)
+                outcome.fieldCheckOpened = try Self.escalate(attempt.person, after: escalateAfter, ledger: ledger, db)
             }
             outcome.ledger = try PersonStore.personRecord(attempt.person, db)?.ledger
             let response = respond(outcome)
@@ -118,7 +133,7 @@ public struct VerificationRecordStore: LedgerBacked {
 
     /// Opens the field check ``FailureEscalation/fieldCheck(newestFirst:every:)`` calls for after
     /// the person's newest attempts (256 at most); once a day at most. True when one was opened.
-    static func escalate(_ person: ResidentID, after limit: Int, _ db: Database) throws -> Bool {
+    static func escalate(_ person: ResidentID, after limit: Int, ledger: LedgerStore, _ db: Database) throws -> Bool {
         let attempts = try VerificationAttemptRow.filter(
             Column("person_id") == person.value && ["verified", "not_verified"].contains(Column("decision"))
         )
@@ -129,11 +144,99 @@ public struct VerificationRecordStore: LedgerBacked {
             let row = try Row.fetchOne(db, sql: "SELECT id, unit_code FROM person WHERE id = ?", arguments: [person.value])
         else { return false }
         let today = ServiceClock.today()
-        try TaskRow(
-            personId: row["id"], unitCode: row["unit_code"], kind: "field_check", keyDay: today.description, reason: check.reason,
-            createdOn: today.description
-        ).insertFast(db)
-        return db.changesCount > 0
+        return try ledger.openTask(row, kind: "field_check", key: today, reason: check.reason, on: today, db)
+    }
+
+    // MARK: - Visit codes
+
+    /// What checking a stated visit code found (the write keeps a failure's count, then the
+    /// refusal is thrown outside it).
+    enum CodeCheck: Sendable {
+        case matched(Int64)
+        case refused(LedgerError)
+    }
+
+    /// ``VerificationStore/checkVisitCode(person:code:by:)``.
+    public func checkVisitCode(person id: ResidentID, code: String?, by actor: String) async throws -> Int64 {
+        let ledger = ledger
+        let rules = ledger.rules
+        guard rules.kind(VerificationAttempt.assistedKind)?.class == .biometric else {
+            throw LedgerError(
+                .assistedNotInRules,
+                "the rules in force have no biometric \(VerificationAttempt.assistedKind) kind (rules made before help at home): an operator proposes a rules version with it (fastcert rules show --json) and a second approves it"
+            )
+        }
+        let stated = (code ?? "").trimmingCharacters(in: .whitespaces)
+        guard !stated.isEmpty else {
+            throw LedgerError(
+                .visitCodeRequired,
+                "send visit_code: the 6-digit code of the person's visit, which you state at the door and the person received")
+        }
+        let limit = rules.home_help.visit_code_max_failures
+        let check: CodeCheck = try await write { db in
+            let tasks = try TaskRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM task WHERE person_id = ? AND status = 'open' AND kind IN ('home_visit', 'field_check')
+                      AND visit_code IS NOT NULL ORDER BY id
+                    """, arguments: [id.value])
+            guard !tasks.isEmpty else {
+                return .refused(
+                    LedgerError(
+                        .noVisitTask,
+                        "no home visit or field check is open for \(id.masked): an assisted verification answers an announced visit"))
+            }
+            if tasks.contains(where: { $0.codeFailures >= limit }) {
+                return .refused(
+                    LedgerError(
+                        .visitCodeLocked,
+                        "the visit code was stated wrong \(limit) times and is refused for good: the person verifies in the app or at a kiosk, or an operator records the visit"
+                    ))
+            }
+            if let task = tasks.first(where: { KeyStore.constantTimeEqual(Data(($0.visitCode ?? "").utf8), Data(stated.utf8)) }) {
+                return .matched(task.id!)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE task SET code_failures = code_failures + 1
+                    WHERE person_id = ? AND status = 'open' AND kind IN ('home_visit', 'field_check') AND visit_code IS NOT NULL
+                    """, arguments: [id.value])
+            let failures = (tasks.map(\.codeFailures).max() ?? 0) + 1
+            if failures >= limit {
+                let today = ServiceClock.today()
+                try LedgerStore.record(
+                    [
+                        LedgerChange(
+                            kind: .attention, day: today,
+                            cause:
+                                "the visit code of task(s) \(tasks.map { String($0.id!) }.joined(separator: ", ")) was stated wrong \(failures) times (last by \(actor)): refused for good; someone may be posing as a visitor"
+                        )
+                    ], person: id.value, evidence: nil, actor: actor, at: LedgerStore.timestamp(), rules: ledger.rulesVersion, db)
+            }
+            return .refused(
+                LedgerError(
+                    .wrongVisitCode,
+                    "that is not the code of this person's visit (\(failures) of \(limit) wrong codes; at \(limit) it is refused for good)")
+            )
+        }
+        switch check {
+        case .matched(let task): return task
+        case .refused(let error): throw error
+        }
+    }
+
+    /// An assisted verification's success closes the person's open home visits and field checks as
+    /// seen alive, by the worker, naming the attempt and the visit task whose code was stated.
+    static func closeVisits(of person: String, attempt: Int64, task: Int64?, by worker: String, on day: Day, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE task SET status = 'done', outcome = 'seen-alive', closed_on = ?, closed_by = ?, note = ?
+                WHERE person_id = ? AND status = 'open' AND kind IN ('home_visit', 'field_check')
+                """,
+            arguments: [
+                day.description, worker,
+                "assisted verification (attempt \(attempt))\(task.map { ", visit code of task \($0) stated" } ?? "")", person,
+            ])
     }
 
     // MARK: - Liveness sessions

@@ -1,14 +1,15 @@
 import ArgumentParser
 import Ledger
 
-/// `fastcert alerts --unit CODE [--kind warning|field-check|suspended|conflict|attention|tampering]`
+/// `fastcert alerts --unit CODE [--kind warning|field-check|suspended|conflict|attention|tampering|other-face|overdue|deadline-held]`
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts", abstract: "What a unit's staff must act on, across its whole subtree.")
 
     @Option(help: "The unit (city, district, street or community code).") var unit: String
-    @Option(help: "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face or back-pay.") var kind:
-        Alert.Kind?
+    @Option(
+        help: "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face, back-pay, overdue or deadline-held.")
+    var kind: Alert.Kind?
     @OptionGroup var ledger: LedgerOptions
 
     func run() async throws {

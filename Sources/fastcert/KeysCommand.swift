@@ -14,17 +14,19 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Create a key; it is printed once and only its hash is stored.",
             discussion: """
                 Roles: kiosk and mobile verify faces; operator manages persons, enrollments and tasks; feed adds evidence;
-                auditor reads. Every key is scoped to a unit's subtree (--unit 3702 for the whole city). An operator key is \
+                auditor reads; camera sends sightings; staff is a community worker's device (--unit COMMUNITY --holder NAME: \
+                it lists the community's visits with their codes and runs assisted verifications at home). Every key is scoped to a unit's subtree (--unit 3702 for the whole city). An operator key is \
                 issued to a named person (--holder: a staff ID or name), recorded on everything it does; four eyes compares \
                 holders, so a second key of the same holder is still the same pair of eyes. Keys are issued by local \
                 administration only (the machine's account, recorded as the key's creator), never by another key: a key \
                 cannot mint a second pair of eyes or a wider reach.
                 """)
         @OptionGroup var ledger: LedgerOptions
-        @Option(help: "kiosk, mobile, operator, feed or auditor.") var role: APIKey.Role
+        @Option(help: "kiosk, mobile, operator, feed, auditor, camera or staff.") var role: APIKey.Role
         @Option(help: "The unit whose subtree the key covers.") var unit: String
-        @Option(help: "What the key is for (a kiosk's location, a department, an office).") var name: String
-        @Option(help: "The person the key is issued to (operator keys: required; a staff ID or name).") var holder: String?
+        @Option(help: "What the key is for (a kiosk's location, a department, an office; a staff key: the holder's name if left out).")
+        var name: String?
+        @Option(help: "The person the key is issued to (operator and staff keys: required; a staff ID or name).") var holder: String?
         @Flag(help: "Kiosk keys only: refuse requests that are not HMAC-signed.") var requireSignature = false
         @Option(
             help: "Feed keys only (required): the departments whose evidence the key delivers, comma-separated (police,civil_affairs)."
@@ -35,7 +37,7 @@ struct KeysCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let store = try ledger.open()
                 let (key, text, signingSecret) = try await store.keys.createKey(
-                    name: name, role: role, unit: unit, requireSignature: requireSignature,
+                    name: name ?? (role == .staff ? holder ?? "" : ""), role: role, unit: unit, requireSignature: requireSignature,
                     sources: sources?.split(separator: ",").map(String.init) ?? [], holder: holder,
                     by: ActorID.systemAccount.description)
                 FileHandle.standardError.write(

@@ -111,6 +111,11 @@ final class MemoryStore: VerificationStore, EnrollmentStore {
 
     func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws {}
 
+    /// No visit tasks in memory: an assisted verification is refused as unannounced.
+    func checkVisitCode(person: ResidentID, code: String?, by actor: String) async throws -> Int64 {
+        throw LedgerError(.noVisitTask, "no visit is open for \(person)")
+    }
+
     func forEachTemplate(batch: Int, _ body: @Sendable ([(ResidentID, [[Float]])]) -> Void) async throws
         -> (templates: Int, unreadable: Int)
     {

@@ -70,12 +70,14 @@ struct ServiceFixture: Sendable {
             let store = ServiceStore(ledger: ledger, vault: TemplateVault(key: SymmetricKey(size: .bits256)))
             var keys: [String: String] = [:]
             for role in roles {
-                for (district, unit) in [("A", "370202"), ("B", "370203")] {
+                for (district, districtUnit) in [("A", "370202"), ("B", "370203")] {
+                    // A staff key is a community worker's: bound to the district's community, issued by name.
+                    let unit = role == .staff ? districtUnit + "001001" : districtUnit
                     // The fixture's feed keys deliver for every department; FeedProvenanceTests narrows them.
                     let sources = role == .feed ? ledger.rules.sources.subtracting(["fastcert", "camera_network"]).sorted() : []
                     keys["\(role.rawValue)-\(district)"] = try await store.keys.createKey(
                         name: "\(role) \(district)", role: role, unit: unit, sources: sources,
-                        holder: role == .operator ? "operator \(district)" : nil
+                        holder: role == .operator ? "operator \(district)" : role == .staff ? "worker \(district)" : nil
                     )
                     .text
                 }

@@ -154,10 +154,16 @@ struct LedgerStoreTests {
             #expect(try await store.sweep(on: Day("2026-03-15")!).changes == ["warning": 1])
             #expect(try await store.sweep(on: Day("2026-03-15")!).changes.isEmpty)
             #expect(try await store.sweep(on: Day("2026-03-20")!).changes.isEmpty)
-            #expect(try await store.sweep(on: Day("2026-05-10")!).changes == ["field_check": 1])
+            // Wang's home visit (86, living alone), due 2026-04-14, is still open: a week after, it goes to the street.
+            #expect(try await store.sweep(on: Day("2026-05-10")!).changes == ["field_check": 1, "escalated": 1])
             #expect(try await store.sweep(on: Day("2026-05-11")!).changes.isEmpty)
-            #expect(try await store.sweep(on: Day("2026-06-02")!).changes == ["suspended": 1])
+            // The deadline passes with the visit overdue (the bureau's own delay): held, not suspended; the
+            // visit goes on to the district, the field check to the street.
+            #expect(try await store.sweep(on: Day("2026-06-02")!).changes == ["deadline_held": 1, "escalated": 2])
             #expect(try await store.sweep(on: Day("2026-06-03")!).changes.isEmpty)
+            // At most visit_hold_max_days (60): then suspended all the same.
+            #expect(try await store.sweep(on: Day("2026-08-01")!).changes == ["suspended": 1, "escalated": 1])
+            #expect(try await store.sweep(on: Day("2026-08-02")!).changes.isEmpty)
             var report = ImportReport()
             try await store.importEvidence(Self.evidence(["community_office,V-1,\(Self.wang),home_visit,2026-08-05"]), into: &report)
             #expect(report.changes == ["certified": 1, "resumed": 1])
@@ -165,7 +171,7 @@ struct LedgerStoreTests {
             #expect(wang.ledger.status == .active && wang.ledger.deadline == Day("2027-08-05"))
             // Tasks show on the timeline: opened with their reason, closed with what closed them.
             #expect(
-                wang.timeline.map(\.kind) == [
+                wang.timeline.map(\.kind).filter { !["escalated", "deadline_held"].contains($0) } == [
                     "warning", "task_opened", "field_check", "task_opened", "suspended", "evidence", "certified", "resumed", "task_closed",
                     "task_closed",
                 ])

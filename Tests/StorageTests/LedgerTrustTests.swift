@@ -266,8 +266,12 @@ struct LedgerTrustTests {
             _ = try await store.sweep(on: Day("2026-03-15")!)
             let tasks = try await store.tasks(unit: "3702")
             #expect(tasks.map { "\($0.kind) \($0.personID)" }.sorted() == ["home_visit \(Fixture.wang)", "phone_call \(zhao)"])
-            // Li (24 months) is not due; Zhao has no channel: his reminder goes to his community's staff.
-            #expect(try await store.outbox().map { "\($0.personID) \($0.channel)" } == ["\(Fixture.wang) wechat", "\(zhao) community"])
+            // Li (24 months) is not due; Zhao has no channel: his reminder goes to his community's staff. Wang's home
+            // visit's code goes to her too.
+            #expect(
+                try await store.outbox().map { "\($0.personID) \($0.channel) \($0.kind)" } == [
+                    "\(Fixture.wang) wechat reminder", "\(Fixture.wang) wechat visit_code", "\(zhao) community reminder",
+                ])
             // A phone call is not a sighting.
             let call = try #require(tasks.first { $0.kind == "phone_call" })
             await #expect(throws: LedgerError.self) {
@@ -276,7 +280,7 @@ struct LedgerTrustTests {
             #expect(try await store.completeTask(call.id, outcome: .reached, on: Day("2026-03-20")!).isEmpty)
             // The field check brings a second reminder.
             _ = try await store.sweep(on: Day("2026-05-05")!)
-            #expect(try await store.outbox().filter { $0.personID == Fixture.wang }.count == 2)
+            #expect(try await store.outbox().filter { $0.personID == Fixture.wang }.count == 4)  // and the field check's code
             // Wang certifies at a counter: the field check and the home visit close themselves.
             var report = ImportReport()
             try await store.importEvidence(

@@ -147,6 +147,8 @@ struct MemoryLedgerTests {
                 // The simulator keeps reminders (the ledger also queues suspension notices and receipts).
                 let reminders = messages.filter { $0.kind == "reminder" || $0.kind == "field_check_reminder" }
                 #expect(reminders.count == memory.drainOutbox().count, "reminders on \(day)")
+                #expect(
+                    messages.count { $0.kind == "visit_code" } == memory.drainVisitCodeNotices(), "visit codes on \(day)")
 
                 // The same open tasks; those a week old are visited, with what the truth says.
                 let open = try await store.tasks(unit: "3702")

@@ -17,7 +17,7 @@ struct OperatorListsTests {
             _ = try await store.sweep(on: Day("2026-03-15")!)
             _ = try await store.sweep(on: Day("2026-03-16")!)
             let outbox = try await store.outbox()
-            try #require(outbox.count == 1)
+            try #require(outbox.count == 2)  // the reminder, then the home visit's visit code
             #expect(outbox[0].channel == "wechat" && outbox[0].recipient == "wf1940")
             // The deadline in the person's language (Chinese by default); never their name.
             #expect(!outbox[0].message.contains("Wang Fang") && outbox[0].message.contains("2026年6月1日"))
@@ -28,7 +28,8 @@ struct OperatorListsTests {
             #expect(try await store.tasks(unit: "370202001001").count == 2)
             #expect(try await store.alerts(unit: "370202", kind: .fieldCheck).count == 1)
             #expect(try await store.markSent([outbox[0].id, 999]) == [999])
-            #expect(try await store.outbox().map(\.personID) == [Fixture.wang])  // the second reminder, with the field check
+            // The home visit's code (not marked sent), the second reminder and the field check's code.
+            #expect(try await store.outbox().map(\.personID) == [Fixture.wang, Fixture.wang, Fixture.wang])
         }
     }
 

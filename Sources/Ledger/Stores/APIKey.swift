@@ -5,9 +5,12 @@ import Foundation
 /// ledger keeps only its SHA-256.
 public struct APIKey: Sendable, Equatable {
     /// What a caller may do (the server's routes check it). A `camera` sends sightings from a
-    /// site (its name) in its unit, and reads nothing (docs/sightings.md).
+    /// site (its name) in its unit, and reads nothing (docs/sightings.md). A `staff` key is a
+    /// community worker's device: issued to the worker by name (its holder) for one community, it
+    /// lists the community's visits and runs the liveness session for a person of the community at
+    /// home, recorded as assisted by the worker (docs/http-api.md, "Help at home").
     public enum Role: String, Sendable, CaseIterable, Codable {
-        case kiosk, mobile, `operator`, feed, auditor, camera
+        case kiosk, mobile, `operator`, feed, auditor, camera, staff
     }
 
     /// The public part of the key (`fc_` and 16 hex digits), safe to log.

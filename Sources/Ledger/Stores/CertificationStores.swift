@@ -74,6 +74,14 @@ public protocol VerificationStore: Sendable {
         async throws -> LivenessClaim
     /// Records what the liveness analysis concluded.
     func finishLivenessSession(_ id: String, verdict: String, detail: String) async throws
+    /// Help at home: the open visit task (home visit or field check) of the person whose visit
+    /// code `code` is, stated by the worker `actor`, before the engine runs. A wrong code is
+    /// counted on the person's open visit tasks, in its own transaction, and refused
+    /// (`wrong_visit_code`); at `home_help.visit_code_max_failures` the code is refused for good
+    /// (`visit_code_locked`) and the person goes on the attention list. `no_visit_task` when no
+    /// visit is open, `visit_code_required` without a code, `assisted_not_in_rules` when the rules
+    /// in force cannot record an assisted verification.
+    func checkVisitCode(person: ResidentID, code: String?, by actor: String) async throws -> Int64
 }
 
 extension EnrollmentStore {

@@ -5,6 +5,8 @@ public struct TaskView: Sendable, Equatable {
     /// The kinds of task: field checks before a deadline, health-attention visits, home visits for
     /// the housebound, phone calls, and possible duplicate identities to look into.
     public static let kinds = ["field_check", "attention", "home_visit", "phone_call", "duplicate_identity"]
+    /// The kinds that are a visit to the person's home: they carry a visit code.
+    public static let visitKinds: Set<String> = ["home_visit", "field_check"]
 
     public var id: Int64
     public var personID: String
@@ -23,6 +25,13 @@ public struct TaskView: Sendable, Equatable {
     /// A field check answered unreachable twice with no person-to-person check between stays open,
     /// escalated to this unit (the street office over the person's community).
     public var escalatedTo: String?
+    /// The day it is due (`home_help.due_days`); nil for tasks opened before due days.
+    public var dueOn: Day?
+    /// The day it was last escalated (to the street, then the district).
+    public var escalatedOn: Day?
+    /// Home visits and field checks: the visit code the person received. Only a staff key of the
+    /// person's community is shown it (GET /v1/staff/tasks); other listings leave it out.
+    public var visitCode: String?
 
     public init(
         id: Int64, personID: String, name: String, unitCode: String, kind: String, keyDay: Day, reason: String, status: String,

@@ -33,6 +33,11 @@ public struct VerificationAttempt: Sendable, Equatable {
     public var evidenceKind: String
     /// What the evidence row keeps beside the match (liveness outcome, session, distance), JSON.
     public var evidencePayload: String?
+    /// Who helped, when not the person alone.
+    public var assistance: Assistance?
+    /// An assisted attempt: the visit task whose code the worker stated (checked before the
+    /// engine ran); its person's open home visits and field checks close as seen alive on success.
+    public var visitTaskID: Int64?
 
     public init(
         person: ResidentID, keyID: String, device: String? = nil, decision: Decision, distance: Double?, reasons: [String],
@@ -49,6 +54,27 @@ public struct VerificationAttempt: Sendable, Equatable {
 }
 
 extension VerificationAttempt {
+    /// The biometric kind an assisted verification (a community worker's staff key) is recorded as.
+    public static let assistedKind = "assisted_verification"
+
+    /// Who helped the person through a session (still the person's own live face, matched
+    /// against their template): recorded on the attempt (`mode`) and on the evidence's payload.
+    public enum Assistance: Sendable, Equatable {
+        /// A community worker's device at the person's home: the worker (``ActorID``: their holder
+        /// through their staff key).
+        case assisted(worker: String)
+        /// A relative's phone in the app: the relative as they gave themselves (name, relation).
+        case byRelative(relative: String)
+
+        /// As the attempt's `mode` column records it.
+        public var mode: String {
+            switch self {
+            case .assisted: "assisted"
+            case .byRelative: "by_relative"
+            }
+        }
+    }
+
     /// How a compared face was decided.
     public struct Comparison: Sendable, Equatable {
         public enum Rule: String, Sendable { case distance, cohort }

@@ -14,6 +14,11 @@ public struct Alert: Sendable, Equatable {
         /// run did not pay: their missed months wait for a supplementary run, due within the
         /// rules' `data_retention.back_pay_days` of the day shown (`payroll run --supplementary`).
         case backPay = "back-pay"
+        /// A task still open past its due day, escalated to the street or the district
+        /// (`home_help`): shown in the subtree of the unit it went to, as in its community's.
+        case overdue
+        /// A deadline held for an overdue home visit (not suspended, still paid) while it holds.
+        case deadlineHeld = "deadline-held"
     }
 
     public var kind: Kind

@@ -40,10 +40,18 @@ struct TasksBody: Encodable {
         /// The person's phone, on phone-call tasks only.
         var phone: String?
         var note: String?
-        /// The unit a field check answered unreachable twice was escalated to.
+        /// The unit a field check answered unreachable twice, or a task overdue, was escalated to.
         var escalatedTo: String?
+        /// The day it is due, and the day it was last escalated (to the street, then the district).
+        var dueOn: String?
+        var escalatedOn: String?
+        /// Home visits and field checks, on a staff key's own list only: the code to state at the door.
+        var visitCode: String?
 
-        init(_ t: TaskView) {
+        init(_ t: TaskView, showCode: Bool = false) {
+            dueOn = t.dueOn?.description
+            escalatedOn = t.escalatedOn?.description
+            visitCode = showCode ? t.visitCode : nil
             id = t.id
             residentId = t.personID
             name = t.name

@@ -80,9 +80,22 @@ struct LedgerRoutes {
             let page = try Page.offset(request)
             let tasks = page.cut(
                 try await casework.tasks(unit: unit, includeClosed: closed, kind: kind, offset: page.start, limit: page.fetchLimit))
-            return try JSON.response(TasksBody(unit: unit, tasks: tasks.rows.map(TasksBody.Task.init), nextOffset: tasks.next))
+            return try JSON.response(TasksBody(unit: unit, tasks: tasks.rows.map { TasksBody.Task($0) }, nextOffset: tasks.next))
         }
         routes.add(.taskOutcome) { _, context, body in try await taskOutcome(context, body) }
+        // A community worker's device: its community's open visits with their codes (the worker
+        // states the code at the door; the person received it beforehand).
+        routes.add(.staffTasks) { request, context, _ in
+            let caller = try context.requireCaller()
+            let page = try Page.offset(request)
+            let visits = try await casework.tasks(unit: caller.unitCode, includeClosed: false, kind: nil, offset: 0, limit: nil).filter {
+                TaskView.visitKinds.contains($0.kind) && $0.unitCode == caller.unitCode
+            }
+            let rows = Array(visits.dropFirst(page.start).prefix(page.limit))
+            let next = page.start + rows.count < visits.count ? page.start + rows.count : nil
+            return try JSON.response(
+                TasksBody(unit: caller.unitCode, tasks: rows.map { TasksBody.Task($0, showCode: true) }, nextOffset: next))
+        }
         routes.add(.outbox) { request, context, _ in
             let unit = try await unitInScope(request, context)
             let sent = try Self.flag(request, "include_sent")

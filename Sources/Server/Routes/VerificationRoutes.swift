@@ -85,18 +85,22 @@ struct VerificationRoutes {
             capture = .liveness(session: session, frames: frames)
             photos = frames.map(\.data)
         } else {
-            try dependencies.verifier.requireMatchOnlyAllowed()
+            try dependencies.verifier.requireMatchOnlyAllowed(for: Caller(key: caller))
             guard upload.photos.count == 1, let single = upload.photos.first else {
                 throw APIError(.invalidRequest, "send exactly one photo (a part named 'photo', or JSON 'photo')")
             }
             capture = .photo(single)
             photos = [single]
         }
+        let phone = try Self.phone(request)
+        let (relative, visitCode) = try Self.assistance(upload, caller: caller, phone: phone)
         let tag = try idempotencyTag(request, caller: caller, person: id, photos: photos, session: upload.fields["liveness_session"])
         let receipt: VerificationService.Receipt
         do {
             receipt = try await dependencies.verifier.verify(
-                .init(person: id, caller: Caller(key: caller), capture: capture, idempotency: tag, phone: try Self.phone(request)),
+                .init(
+                    person: id, caller: Caller(key: caller), capture: capture, idempotency: tag, phone: phone, relative: relative,
+                    visitCode: visitCode),
                 respond: Self.respond)
         } catch let error as CertificationError {
             if case .lockedOut = error { dependencies.metrics.recordVerification(decision: "locked") }
@@ -149,6 +153,38 @@ struct VerificationRoutes {
 
 extension VerificationRoutes {
     static let deviceHeader = HTTPField.Name("X-FastCert-Device")!
+
+    /// Who helps, as the request says and the key allows (docs/http-api.md, "Help at home"): a
+    /// staff key's verification is assisted by its worker and carries the visit code
+    /// (`visit_code`); the mobile backend may say a relative's phone runs it (`by_relative`, with
+    /// `relative_name` and `relative_relation`, and the phone named in `X-FastCert-Device`). No
+    /// other key claims either (`assistance_not_allowed`): assistance comes from the key, never
+    /// from what a request says.
+    static func assistance(_ upload: Upload, caller: APIKey, phone: String?) throws -> (relative: String?, visitCode: String?) {
+        let byRelative = ["true", "1", "yes"].contains(upload.fields["by_relative"]?.lowercased() ?? "")
+        if let assisted = upload.fields["assisted"], caller.role != .staff, ["true", "1", "yes"].contains(assisted.lowercased()) {
+            throw LedgerError(.assistanceNotAllowed, "only a community worker's staff key runs an assisted verification")
+        }
+        if caller.role != .staff, upload.fields["visit_code"] != nil {
+            throw LedgerError(.assistanceNotAllowed, "visit_code is stated by a community worker's staff key, not by this key")
+        }
+        guard byRelative else { return (nil, caller.role == .staff ? upload.fields["visit_code"] : nil) }
+        guard caller.role == .mobile else {
+            throw LedgerError(
+                .assistanceNotAllowed, "by_relative is a relative's phone in the app (the mobile backend's key), not this key")
+        }
+        guard let phone else {
+            throw APIError(.invalidRequest, "a relative's phone names itself: send X-FastCert-Device with by_relative")
+        }
+        func field(_ name: String) throws -> String {
+            let value = (upload.fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...64).contains(value.count), !value.contains(where: { $0.isNewline || $0 == ";" }) else {
+                throw APIError(.invalidRequest, "by_relative needs \(name): 1 to 64 characters")
+            }
+            return value
+        }
+        return ("\(try field("relative_name")) (\(try field("relative_relation"))), phone \(phone)", nil)
+    }
 
     /// The phone the mobile backend names for the lockout (`X-FastCert-Device`: 1 to 64 visible
     /// ASCII characters, the app's installation id); nil when absent.

@@ -24,6 +24,15 @@ struct TaskRow: TableRow, Equatable, MutablePersistableRecord {
     var closedBy: String?
     /// The unit an unanswered field check was escalated to (the street office), while open.
     var escalatedTo: String?
+    /// The day it is due (`home_help.due_days` after it opened); nil for tasks opened before v30.
+    var dueOn: String? = nil
+    /// Home visits and field checks: the 6-digit code sent to the person, which the worker states
+    /// at the door and the assisted verification carries (docs/ledger.md, "Visit codes").
+    var visitCode: String? = nil
+    /// Wrong visit codes given for it; at `home_help.visit_code_max_failures` the code is refused for good.
+    var codeFailures: Int = 0
+    /// The day it was last escalated (to the street, then the district: `escalated_to`).
+    var escalatedOn: String? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -32,12 +41,15 @@ extension TaskRow: FastInsertable {
     /// Once per person, kind and key day: a second one is skipped.
     static let insertSQL = """
         INSERT INTO task (person_id, unit_code, kind, key_day, reason, status, outcome, created_on, closed_on, note, closed_by,
-            escalated_to)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            escalated_to, due_on, visit_code, code_failures, escalated_on)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(person_id, kind, key_day) DO NOTHING
         """
 
     var insertArguments: StatementArguments {
-        [personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn, note, closedBy, escalatedTo]
+        [
+            personId, unitCode, kind, keyDay, reason, status, outcome, createdOn, closedOn, note, closedBy, escalatedTo, dueOn, visitCode,
+            codeFailures, escalatedOn,
+        ]
     }
 }

@@ -19,6 +19,14 @@ struct VerificationAttemptRow: TableRow, Equatable, MutablePersistableRecord {
     var threshold: Double?
     var evidenceId: Int64?
     var at: String
+    /// `assisted` (a community worker's staff key) or `by_relative` (a relative's phone); nil: the person alone.
+    var mode: String? = nil
+    /// An assisted attempt's worker: their holder through their key (``ActorID``).
+    var assistedBy: String? = nil
+    /// A relative's attempt: the relative as they gave themselves (name and relation).
+    var relative: String? = nil
+    /// An assisted attempt: the visit task whose code the worker stated.
+    var visitTaskId: Int64? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
