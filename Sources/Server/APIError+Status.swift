@@ -35,15 +35,15 @@ extension APIError {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
             .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .captureInFuture,
-            .captureTooOld:
+            .captureTooOld, .invalidGrounds, .invalidRelative, .notAppealable:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
-            .unknownPayrollRun, .unknownRecovery:
+            .unknownPayrollRun, .unknownRecovery, .unknownAppeal:
             .notFound
-        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired: .forbidden
+        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired, .personNotBound: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules:
+            .appealClosed, .appealPending, .appealOpen, .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

@@ -17,7 +17,9 @@ extension ServiceStore {
             coordinator: coordinator)
         stores.audit = ledger
         stores.sightings = sightings
+        stores.appeals = ledger
         return stores
     }
 }
 extension SightingRecordStore: SightingStore {}
+extension LedgerStore: AppealStore {}

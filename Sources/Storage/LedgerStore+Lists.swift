@@ -123,6 +123,18 @@ extension LedgerStore {
                         FROM sighting s JOIN task t ON t.id = s.alarm_task_id JOIN person p ON p.id = s.person_id
                         WHERE t.status = 'open' AND \(within) ORDER BY s.captured_day, p.id
                         """)
+                case .appeal, .appealOverdue:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, a.filed_on AS day,
+                          'appeal ' || a.id || ' against the ' || a.subject || ' record, due ' || a.due_on
+                            || coalesce(': overdue, escalated to ' || a.escalated_to, '')
+                            || (CASE WHEN a.decision_id IS NULL THEN '' ELSE ', upheld, waiting for decision ' || a.decision_id END) AS detail
+                        FROM appeal a JOIN person p ON p.id = a.person_id
+                        WHERE a.status = 'open' AND a.escalated_to IS \(k == .appeal ? "NULL" : "NOT NULL") AND \(within)
+                        ORDER BY a.due_on, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

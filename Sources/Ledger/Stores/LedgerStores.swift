@@ -159,6 +159,8 @@ public struct Stores: Sendable {
     public var audit: any AuditStore = NoAuditChain()
     /// Cameras' sightings (nil: the backend keeps none; the sighting routes then answer 503).
     public var sightings: (any SightingStore)?
+    /// Appeals and the pensioner's status (nil: the backend keeps none; their routes then answer 503).
+    public var appeals: (any AppealStore)?
 
     public init(
         rules: LedgerRules, registry: any RegistryImportStore, evidence: any EvidenceStore, daily: any DailyWorkStore,

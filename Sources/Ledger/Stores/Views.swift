@@ -10,6 +10,10 @@ public struct Alert: Sendable, Equatable {
         /// Another face than the card holder's at cameras twice within the window: the sites and
         /// days, while the attention task it opened is open (never an image).
         case otherFace = "other-face"
+        /// An open appeal against a suspension or a death record, on the person's community's list.
+        case appeal
+        /// An appeal past its due day, escalated to the district by the daily sweep.
+        case appealOverdue = "appeal-overdue"
     }
 
     public var kind: Kind
