@@ -36,9 +36,12 @@ extension LedgerRules {
                     "appeal": "您的申诉已受理，将在{due}前答复。",
                 ],
                 "en": [
-                    "near": "Please confirm before {deadline}: a face scan in the Smart HR app, at the nearest self-service kiosk, or call your community office for a home visit. If not, the pension is suspended.",
-                    "suspended": "Your pension is suspended since {day}. One face scan in the app or at a kiosk, or a visit to the community office, resumes it at once with every missed month. If you disagree, you may appeal.",
-                    "deceased": "The record shows you as deceased and the pension stopped. If this is wrong, you, a relative or a community worker may appeal; two staff check it before the record is reversed.",
+                    "near":
+                        "Please confirm before {deadline}: a face scan in the Smart HR app, at the nearest self-service kiosk, or call your community office for a home visit. If not, the pension is suspended.",
+                    "suspended":
+                        "Your pension is suspended since {day}. One face scan in the app or at a kiosk, or a visit to the community office, resumes it at once with every missed month. If you disagree, you may appeal.",
+                    "deceased":
+                        "The record shows you as deceased and the pension stopped. If this is wrong, you, a relative or a community worker may appeal; two staff check it before the record is reversed.",
                     "appeal": "Your appeal was received and will be answered by {due}.",
                 ],
             ])

@@ -43,7 +43,8 @@ extension APIError {
         case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired, .personNotBound: .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .appealClosed, .appealPending, .appealOpen, .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules:
+            .appealClosed, .appealPending, .appealOpen, .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered,
+            .captureIdReused, .sightingsNotInRules:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

@@ -19,9 +19,11 @@ extension LedgerStore {
     static func appealView(_ row: Row) -> Appeal {
         Appeal(
             id: row["id"], personID: row["person_id"], name: row["name"], unitCode: row["unit_code"],
-            subject: Appeal.Subject(rawValue: row["subject"]) ?? .suspension, filedByRole: Appeal.Filer(rawValue: row["filed_by_role"]) ?? .operator,
+            subject: Appeal.Subject(rawValue: row["subject"]) ?? .suspension,
+            filedByRole: Appeal.Filer(rawValue: row["filed_by_role"]) ?? .operator,
             filedBy: row["filed_by"], relativeName: row["relative_name"], relation: row["relation"], grounds: row["grounds"],
-            filedOn: Day(row["filed_on"] as String)!, dueOn: Day(row["due_on"] as String)!, status: Appeal.Status(rawValue: row["status"]) ?? .open,
+            filedOn: Day(row["filed_on"] as String)!, dueOn: Day(row["due_on"] as String)!,
+            status: Appeal.Status(rawValue: row["status"]) ?? .open,
             escalatedTo: row["escalated_to"], resolvedOn: (row["resolved_on"] as String?).flatMap(Day.init), resolvedBy: row["resolved_by"],
             reason: row["reason"], decisionID: row["decision_id"], rulesVersion: row["rules_version"])
     }
@@ -92,12 +94,14 @@ extension LedgerStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    filing.person, row["unit_code"], subject.rawValue, filing.filer.rawValue, filing.actor, relative?.name, relative?.relation,
+                    filing.person, row["unit_code"], subject.rawValue, filing.filer.rawValue, filing.actor, relative?.name,
+                    relative?.relation,
                     grounds, day.description, due.description,
                 ])
             let id = db.lastInsertedRowID
             try self.queueNotice(
-                .appealReceived, personID: filing.person, key: "appeal-\(id)", values: ["appeal": String(id), "due": due.description], on: day,
+                .appealReceived, personID: filing.person, key: "appeal-\(id)", values: ["appeal": String(id), "due": due.description],
+                on: day,
                 db)
             return try self.appeals(where: "a.id = ?", [id], db)[0]
         }
@@ -119,7 +123,9 @@ extension LedgerStore {
 
     /// Appeal `id`, within `scope` by its person's unit now; outside it is answered as none.
     func appeal(_ id: Int64, scope: String?, _ db: Database) throws -> Appeal {
-        guard let appeal = try appeals(where: "a.id = ?", [id], db).first else { throw Self.noRecord(.unknownAppeal, "appeal \(id)", scope) }
+        guard let appeal = try appeals(where: "a.id = ?", [id], db).first else {
+            throw Self.noRecord(.unknownAppeal, "appeal \(id)", scope)
+        }
         _ = try person(appeal.personID, of: .unknownAppeal, "appeal \(id)", scope: scope, db)
         return appeal
     }
@@ -156,7 +162,8 @@ extension LedgerStore {
                     request = try self.request(kind, person: row, reason: "appeal \(id) upheld: \(reason)", by: actor, on: day, db)
                 }
                 try db.execute(
-                    sql: "UPDATE appeal SET decision_id = ?, resolved_by = ?, reason = ?, rules_version = ? WHERE id = ? AND status = 'open'",
+                    sql:
+                        "UPDATE appeal SET decision_id = ?, resolved_by = ?, reason = ?, rules_version = ? WHERE id = ? AND status = 'open'",
                     arguments: [request.id, actor, reason, self.rulesVersion, id])
                 return (try self.appeal(id, scope: nil, db), request)
             }

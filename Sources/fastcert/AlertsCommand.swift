@@ -7,7 +7,8 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts", abstract: "What a unit's staff must act on, across its whole subtree.")
 
     @Option(help: "The unit (city, district, street or community code).") var unit: String
-    @Option(help: "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face, appeal or appeal-overdue.") var kind: Alert.Kind?
+    @Option(help: "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face, appeal or appeal-overdue.")
+    var kind: Alert.Kind?
     @OptionGroup var ledger: LedgerOptions
 
     func run() async throws {

@@ -150,7 +150,9 @@ struct AppealTests {
         }
     }
 
-    @Test("an overdue appeal escalates to the district with an alert; the filer never decides it; a rejection records actor, reason, rules version, once")
+    @Test(
+        "an overdue appeal escalates to the district with an alert; the filer never decides it; a rejection records actor, reason, rules version, once"
+    )
     func overdueEscalatesAndRejection() async throws {
         try await ServiceFixture.with { fixture, client in
             let (community, _) = try await Self.keys(fixture)
@@ -205,7 +207,9 @@ struct AppealTests {
         }
     }
 
-    @Test("a death appeal upheld needs a second operator (neither the upholder nor the filer); the approval reverses the death and upholds it")
+    @Test(
+        "a death appeal upheld needs a second operator (neither the upholder nor the filer); the approval reverses the death and upholds it"
+    )
     func deathAppealNeedsFourEyes() async throws {
         try await ServiceFixture.with { fixture, client in
             let (community, second) = try await Self.keys(fixture)
@@ -221,7 +225,8 @@ struct AppealTests {
             // A relative's phone runs the face check: a sign of life after the death (a conflict);
             // the relative then appeals from that phone, naming themselves.
             let mobile = fixture.key(.mobile)
-            let verified = try await VerificationTests.verify(client, key: mobile, photo: try Fixtures.image("obama3.jpg"), phone: "phone-r")
+            let verified = try await VerificationTests.verify(
+                client, key: mobile, photo: try Fixtures.image("obama3.jpg"), phone: "phone-r")
             #expect(Call.body(verified)["decision"] as? String == "verified")
             let noRelation = try await Self.file(
                 client, key: mobile, phone: "phone-r", ["filed_by": "relative", "relative_name": "王小明", "grounds": "我父亲还健在"])
@@ -274,7 +279,8 @@ struct AppealTests {
             #expect(try await Self.appealRow(fixture, "resolved_by").first?.hasPrefix("operator A via fc_") == true)
             #expect(
                 try await fixture.count(
-                    "SELECT COUNT(*) FROM outbox WHERE person_id = '\(ServiceFixture.personA)' AND kind IN ('appeal_received', 'appeal_decided')")
+                    "SELECT COUNT(*) FROM outbox WHERE person_id = '\(ServiceFixture.personA)' AND kind IN ('appeal_received', 'appeal_decided')"
+                )
                     == 2)
             let twice = try await Self.resolve(client, key: second, id, outcome: "upheld", reason: "again")
             #expect(twice.status == .conflict && Call.errorCode(twice) == "appeal_closed")

@@ -182,15 +182,16 @@ struct AppealRoutes {
     /// A kiosk or mobile key asks only about the person it verified within the window, from the
     /// same device; other roles pass (their unit scopes them).
     func requireBound(_ caller: APIKey, _ id: ResidentID, _ request: Request) async throws {
+        let phone = try VerificationRoutes.phone(request)  // a malformed device header is refused for every role
         guard caller.role == .kiosk || caller.role == .mobile else { return }
         let minutes = rules.status_after_verification_minutes
-        let device = VerificationAttempt.device(
-            key: caller.id, kiosk: caller.role == .kiosk, phone: try VerificationRoutes.phone(request), person: id)
+        let device = VerificationAttempt.device(key: caller.id, kiosk: caller.role == .kiosk, phone: phone, person: id)
         let since = Date(timeIntervalSinceNow: -Double(minutes) * 60).formatted(.iso8601)
         guard try await store().verifiedRecently(person: id, key: caller.id, device: device, since: since) else {
             throw LedgerError(
                 .personNotBound,
-                "this key may ask only about a person it verified in the last \(minutes) minutes, from the same device: verify the person first")
+                "this key may ask only about a person it verified in the last \(minutes) minutes, from the same device: verify the person first"
+            )
         }
     }
 
@@ -216,7 +217,8 @@ struct AppealRoutes {
         let near = ledger.status == .active && ledger.deadline <= today.adding(months: ledgerRules.warning_months)
         var advice: [String] = []
         switch ledger.status {
-        case .active where near: advice.append(rules.adviceText("near", language: language, values: ["deadline": ledger.deadline.description]))
+        case .active where near:
+            advice.append(rules.adviceText("near", language: language, values: ["deadline": ledger.deadline.description]))
         case .active: break
         case .suspended:
             advice.append(rules.adviceText("suspended", language: language, values: ["day": ledger.suspendedOn?.description ?? ""]))
@@ -234,7 +236,9 @@ struct AppealRoutes {
             residentId: s.personID, status: ledger.status.rawValue, deadline: ledger.deadline.description, deadlineNear: near,
             suspendedOn: ledger.suspendedOn?.description, deathDay: ledger.deathDay?.description, lastEvidence: evidence,
             appeal: s.openAppeal.map {
-                .init(id: $0.id, subject: $0.subject.rawValue, status: $0.status.rawValue, filedOn: $0.filedOn.description, dueOn: $0.dueOn.description)
+                .init(
+                    id: $0.id, subject: $0.subject.rawValue, status: $0.status.rawValue, filedOn: $0.filedOn.description,
+                    dueOn: $0.dueOn.description)
             }, advice: advice, language: language)
     }
 }
