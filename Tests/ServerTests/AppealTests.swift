@@ -324,8 +324,9 @@ struct AppealTests {
         #expect(side.dueDay(filed: Day("2026-11-06")!) == Day("2026-11-13"))  // Friday to Friday
         #expect(side.dueDay(filed: Day("2026-11-07")!) == Day("2026-11-13"))  // Saturday: Monday is the first
         side.holidays = ["2026-11-10"]
+        #expect(side.dueDay(filed: Day("2026-11-06")!) == Day("2026-11-16"))  // Tuesday off
         side.make_up_workdays = ["2026-11-07"]
-        #expect(side.dueDay(filed: Day("2026-11-06")!) == Day("2026-11-12"))  // Sat worked, Tue off
+        #expect(side.dueDay(filed: Day("2026-11-06")!) == Day("2026-11-13"))  // and Saturday worked
         #expect(Day("2026-12-08")!.weekday == 2)
     }
 }
