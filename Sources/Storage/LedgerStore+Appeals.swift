@@ -73,8 +73,8 @@ extension LedgerStore {
     public func fileAppeal(_ filing: AppealFiling, scope: String?, on day: Day) async throws -> Appeal {
         let side = rules.pensioner_side
         let grounds = try AppealRules.grounds(filing.grounds, max: side.max_grounds_chars)
-        var relative: (name: String, relation: String)?
-        if filing.filer == .relative { relative = try AppealRules.relative(name: filing.relativeName, relation: filing.relation) }
+        let relative: (name: String, relation: String)? =
+            filing.filer == .relative ? try AppealRules.relative(name: filing.relativeName, relation: filing.relation) : nil
         if filing.filer == .communityWorker || filing.filer == .operator {
             try ActorID.requireNamed(filing.actor, to: "file an appeal for a person")
         }

@@ -213,13 +213,18 @@ struct AppealTests {
     func deathAppealNeedsFourEyes() async throws {
         try await ServiceFixture.with { fixture, client in
             let (community, second) = try await Self.keys(fixture)
-            var report = ImportReport()
-            try await fixture.store.ledger.importEvidence(
-                [
-                    EvidenceInput(
-                        line: 1, source: "health_commission", externalID: "D-1", residentID: ServiceFixture.personA,
-                        kind: "hospital_death_certificate", observedAt: "2026-01-10", payload: nil)
-                ], delivery: .staging(by: "cli:clerk", receivedOn: Day("2026-01-12")!), into: &report)
+            // The health commission's feed reports a death in January.
+            let death = try await client.execute(
+                uri: "/v1/evidence", method: .post, headers: Call.headers(fixture.key(.feed), [.contentType: "application/json"]),
+                body: Call.json([
+                    "rows": [
+                        [
+                            "source": "health_commission", "external_id": "D-1", "resident_id": ServiceFixture.personA,
+                            "kind": "hospital_death_certificate", "observed_at": "2026-01-10",
+                        ]
+                    ]
+                ]))
+            #expect(death.status == .ok, "\(String(buffer: death.body))")
             #expect(try await Self.person(fixture).ledger.status == .deceased)
 
             // A relative's phone runs the face check: a sign of life after the death (a conflict);
