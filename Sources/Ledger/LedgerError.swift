@@ -4,6 +4,20 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable codes, one per reason; the service maps each to one HTTP status.
     public enum Code: String, Sendable, CaseIterable {
         case alreadyEnrolled = "already_enrolled"
+        /// Appeals (issue 31): an appeal already decided, or upheld and waiting for a second operator
+        case appealClosed = "appeal_closed"
+        case appealPending = "appeal_pending"
+        /// the person already has an open appeal
+        case appealOpen = "appeal_open"
+        /// empty grounds, or longer than the rules allow
+        case invalidGrounds = "invalid_grounds"
+        /// a relative's appeal without the relative's name or relation
+        case invalidRelative = "invalid_relative"
+        /// an active person: nothing to appeal
+        case notAppealable = "not_appealable"
+        /// a kiosk or mobile key asking about a person it has not just verified
+        case personNotBound = "person_not_bound"
+        case unknownAppeal = "unknown_appeal"
         /// a sighting's capture id already used at the site for another person or other stills
         case captureIdReused = "capture_id_reused"
         /// a sighting captured later than now (beyond the clock skew allowed)

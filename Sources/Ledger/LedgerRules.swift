@@ -227,6 +227,8 @@ public struct LedgerRules: Sendable, Codable, Equatable {
     public var notices: Notices
     /// Help at home: tasks' due days and escalation, the hold for an overdue visit, visit codes.
     public var home_help: HomeHelp
+    /// What a pensioner is told of their state, and the clock of their appeals (issue 31).
+    public var pensioner_side: PensionerSide
     /// The reminder, with `{name}` and `{deadline}` filled in.
     public var reminder_text: String
     public var kinds: [Kind] {
@@ -238,7 +240,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, about, service_period_months, warning_months, field_check_months, behaviour_model, attention, hidden_death,
-            service_ledger, overrides, corroboration, sightings,
+            service_ledger, overrides, corroboration, sightings, pensioner_side,
             notices, home_help,
             reminder_text, kinds, data_retention
     }
@@ -261,6 +263,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         data_retention = try c.decodeIfPresent(DataRetention.self, forKey: .data_retention) ?? .standard
         notices = try c.decodeIfPresent(Notices.self, forKey: .notices) ?? .standard
         home_help = try c.decodeIfPresent(HomeHelp.self, forKey: .home_help) ?? .standard
+        pensioner_side = try c.decodeIfPresent(PensionerSide.self, forKey: .pensioner_side) ?? .standard
         reminder_text = try c.decode(String.self, forKey: .reminder_text)
         kinds = try c.decode([Kind].self, forKey: .kinds)
         indexKinds()
@@ -360,6 +363,7 @@ public struct LedgerRules: Sendable, Codable, Equatable {
         guard (0...90).contains(model.min_deadline_move_days) else {
             throw fail("behaviour_model.min_deadline_move_days", "must be 0 to 90, not \(model.min_deadline_move_days)")
         }
+        if let problem = pensioner_side.problem(kinds: kinds) { throw fail("pensioner_side.\(problem.field)", problem.message) }
         guard (0...130).contains(attention.min_age) else { throw fail("attention.min_age", "must be 0 to 130, not \(attention.min_age)") }
         guard attention.inpatient_within_days > 0 else {
             throw fail("attention.inpatient_within_days", "must be positive, not \(attention.inpatient_within_days)")

@@ -35,16 +35,17 @@ extension APIError {
         switch code {
         case .invalidAmount, .invalidBenefitLevel, .invalidBirthDate, .invalidContact, .invalidKeyOptions, .invalidName,
             .invalidResidentId, .taskOutcome, .unknownCommunity, .idempotencyKeyReused, .invalidDecision, .futureDay, .captureInFuture,
-            .captureTooOld, .consentRequired, .visitCodeRequired:
+            .captureTooOld, .consentRequired, .visitCodeRequired, .invalidGrounds, .invalidRelative, .notAppealable:
             .unprocessableContent
         case .personNotFound, .unknownKey, .unknownSession, .unknownTask, .unknownUnit, .unknownConflict, .unknownDecision,
-            .unknownPayrollRun, .unknownRecovery:
+            .unknownPayrollRun, .unknownRecovery, .unknownAppeal:
             .notFound
-        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired, .wrongVisitCode, .assistanceNotAllowed: .forbidden
+        case .outOfScope, .sessionMismatch, .sameOperator, .namedOperatorRequired, .wrongVisitCode, .assistanceNotAllowed, .personNotBound:
+            .forbidden
         case .sessionLimit: .tooManyRequests
         case .alreadyEnrolled, .keyRevoked, .personExists, .sessionExpired, .sessionUsed, .taskClosed, .decisionClosed, .personState,
-            .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered, .captureIdReused, .sightingsNotInRules,
-            .noConsent, .visitCodeLocked, .noVisitTask, .assistedNotInRules:
+            .appealClosed, .appealPending, .appealOpen, .payrollRunExists, .payrollMonth, .recoveryClosed, .needsDecision, .chainTampered,
+            .captureIdReused, .sightingsNotInRules, .noConsent, .visitCodeLocked, .noVisitTask, .assistedNotInRules:
             .conflict
         case .rulesInvalid, .rulesMissing, .rulesUnreadable, .verificationEvidence: .internalServerError
         }

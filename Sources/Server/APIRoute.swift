@@ -61,6 +61,13 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let sighting = APIRoute(method: .post, path: "/v1/sightings", roles: [.camera])
     public static let sightingBatch = APIRoute(method: .post, path: "/v1/sightings/batch", roles: [.camera])
     public static let sightingStats = APIRoute(method: .get, path: "/v1/stats/sightings", roles: staff)
+    /// The pensioner's side (issue 31): kiosk and mobile keys only for a person they just verified.
+    public static let personStatus = APIRoute(
+        method: .get, path: "/v1/persons/{id}/status", roles: [.kiosk, .mobile, .staff, .operator, .auditor])
+    /// A community worker files with their `staff` key (or an operator key of the community).
+    public static let fileAppeal = APIRoute(method: .post, path: "/v1/persons/{id}/appeals", roles: [.mobile, .staff, .operator])
+    public static let appeals = APIRoute(method: .get, path: "/v1/appeals", roles: staff)
+    public static let resolveAppeal = APIRoute(method: .post, path: "/v1/appeals/{id}/resolve", roles: [.operator])
 
     /// Every route the service serves.
     public static let all: [APIRoute] = [
@@ -70,7 +77,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         tasks, taskOutcome, outbox, payroll, me, units, stats, statsSeries, conflicts, resolveConflict, decisions, createDecision,
         approveDecision,
         rejectDecision, releaseHold, payrollRuns, runPayroll, recoveries, closeRecovery, auditChain, sighting, sightingBatch,
-        sightingStats,
+        sightingStats, personStatus, fileAppeal, appeals, resolveAppeal,
         staffTasks,
     ]
 

@@ -113,6 +113,7 @@ public func buildRouter(
     MoneyRoutes(dependencies: dependencies).register(routes)
     AuditRoutes(dependencies: dependencies).register(routes)
     SightingRoutes(dependencies: dependencies).register(routes)
+    AppealRoutes(dependencies: dependencies).register(routes)
     PageRoutes().register(router)
     return router
 }

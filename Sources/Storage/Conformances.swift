@@ -18,7 +18,9 @@ extension ServiceStore {
         stores.audit = ledger
         stores.sightings = sightings
         stores.privacy = ledger
+        stores.appeals = ledger
         return stores
     }
 }
 extension SightingRecordStore: SightingStore {}
+extension LedgerStore: AppealStore {}

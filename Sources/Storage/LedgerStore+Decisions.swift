@@ -168,12 +168,15 @@ extension LedgerStore {
             var ledger = Self.ledger(row, at: 1)
             let now = Self.timestamp()
             let death = ledger.deathDay
+            try self.checkAppealApprover(decision: id, actor, db)
             let suspendedBefore = ledger.suspendedOn
             let change = try self.deferral.approve(
                 request.kind == Decision.Kind.reverseDeath.rawValue ? .reverseDeath : .reinstate, request.recorded, reason: request.reason,
                 note: note,
                 by: actor, ledger: &ledger, on: day)
             try Self.save(ledger, person: request.personId, db)
+            // An appeal whose upholding asked for this is upheld (before the change closes open appeals as moot).
+            try self.upholdAppeals(decision: id, on: day, db)
             try Self.record([change], person: request.personId, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
             var counts = [change.kind.rawValue: 1]
             if change.kind == .deathReversed, let death {
@@ -203,6 +206,7 @@ extension LedgerStore {
         return try await write { db in
             var request = try self.pending(id, scope: scope, db).request
             try request.close("rejected", by: actor, on: day, reason: reason, db)
+            try Self.reopenAppeals(decision: id, db)
             try Self.record(
                 [DecisionRules.rejected(request.recorded, kind: request.kind, reason: reason, on: day)], person: request.personId,
                 evidence: nil, actor: actor, at: Self.timestamp(), rules: self.rulesVersion, db)

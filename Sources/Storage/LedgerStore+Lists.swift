@@ -157,6 +157,18 @@ extension LedgerStore {
                           ON e.person_id = p.id AND e.kind = 'deadline_held' AND e.deadline = p.deadline
                         WHERE p.status = 'active' AND p.deadline < e.day AND \(within) ORDER BY e.day, p.id
                         """)
+                case .appeal, .appealOverdue:
+                    try add(
+                        k,
+                        """
+                        SELECT p.id, p.name, p.unit_code, a.filed_on AS day,
+                          'appeal ' || a.id || ' against the ' || a.subject || ' record, due ' || a.due_on
+                            || coalesce(': overdue, escalated to ' || a.escalated_to, '')
+                            || (CASE WHEN a.decision_id IS NULL THEN '' ELSE ', upheld, waiting for decision ' || a.decision_id END) AS detail
+                        FROM appeal a JOIN person p ON p.id = a.person_id
+                        WHERE a.status = 'open' AND a.escalated_to IS \(k == .appeal ? "NULL" : "NOT NULL") AND \(within)
+                        ORDER BY a.due_on, p.id
+                        """)
                 case .tampering:
                     try add(
                         k,

@@ -435,6 +435,7 @@ extension LedgerStore {
         let rest = try await ChainSeal.write(writer) { db -> [String: Int] in
             var closing = SweepReport()
             try self.releaseExpiredHolds(on: day, now: now, into: &closing, db)
+            try self.escalateOverdueAppeals(on: day, into: &closing, db)
             let attention = try self.raiseAttention(on: day, now: now, db) + self.raiseHiddenDeath(on: day, now: now, db)
             if attention > 0 { closing.changes["attention"] = attention }
             let escalated = try self.escalateOverdueTasks(on: day, now: now, db)

@@ -82,8 +82,10 @@ public struct LedgerStore: Sendable {
             switch change.kind {
             case .deceased: try claimPaidAfterDeath(person, death: change.day, actor: actor, at: now, db)
             case .deathReversed:
+                try closeMootAppeals(person, after: change, actor: actor, rules: version, db)
                 try cancelRecoveries(person, on: change.day, actor: actor, db)
                 try refundRecovered(person, actor: actor, at: now, db)
+            case .resumed, .reinstated: try closeMootAppeals(person, after: change, actor: actor, rules: version, db)
             default: break
             }
         }

@@ -8,7 +8,9 @@ struct AlertsCommand: AsyncParsableCommand {
 
     @Option(help: "The unit (city, district, street or community code).") var unit: String
     @Option(
-        help: "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face, back-pay, overdue or deadline-held.")
+        help:
+            "Only this kind: warning, field-check, suspended, conflict, attention, tampering, other-face, back-pay, overdue, deadline-held, appeal or appeal-overdue."
+    )
     var kind: Alert.Kind?
     @OptionGroup var ledger: LedgerOptions
 

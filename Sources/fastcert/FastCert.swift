@@ -15,7 +15,7 @@ struct FastCert: AsyncParsableCommand {
             LivenessCommand.self,
             EnrollCommand.self, EnrollmentsCommand.self, ConflictsCommand.self, DecisionsCommand.self, RecoveriesCommand.self,
             RulesCommand.self,
-            AuditCommand.self, SightingsCommand.self,
+            AuditCommand.self, SightingsCommand.self, AppealsCommand.self,
         ]
     )
 }

@@ -224,6 +224,15 @@ struct BrowserTests {
                 #expect(decision == "verified", "hint: \(hint); checks: \(checks)")
                 let shownOutcome = try await browser.text("#outcome")
                 #expect(shownOutcome == "认证成功")
+                // After the verification, the person's status (GET /v1/persons/{id}/status, the one
+                // person this kiosk just verified): the state, the evidence that carries them in
+                // Chinese with its department, nobody else's data.
+                try await browser.wait("the status", "return !document.getElementById('status').hidden")
+                let state = try await browser.run("return document.getElementById('status-state').dataset.status") as? String
+                #expect(state == "active")
+                #expect(try await browser.text("#status-state") == "当前状态：正常")
+                let carried = try await browser.text("#status-evidence")
+                #expect(carried.contains("自助终端刷脸认证") && carried.contains("生存认证服务"), "\(carried)")
             }
             server.process.terminate()
             await server.child.exit()

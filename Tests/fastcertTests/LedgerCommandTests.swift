@@ -313,6 +313,42 @@ struct LedgerCommandTests {
             #expect(try await ledger.run(["evidence", "held", "--unit", "3702"]).stdout.contains("0 row(s) held"))
         }
     }
+
+    @Test(
+        "appeals file, list and resolve: filed by a community worker, due in working days, never decided by its filer, upheld by four eyes")
+    func appeals() async throws {
+        try await Fixtures.withTemporaryFolder { folder in
+            let ledger = CommandLedger(folder: folder)
+            let wang = try await Self.seed(ledger)
+            let worker = try await Self.key(
+                ledger, ["--role", "operator", "--unit", "370202001001", "--name", "Taiping office", "--holder", "li.worker"])
+            let alice = try await Self.key(ledger, ["--role", "operator", "--unit", "370202", "--name", "Shinan", "--holder", "alice"])
+            let bob = try await Self.key(ledger, ["--role", "operator", "--unit", "3702", "--name", "city", "--holder", "bob"])
+            func run(_ arguments: [String], key: String? = nil) async throws -> CommandLineTests.Run {
+                var environment = [ServiceClock.testVariable: "2026-11-02"]
+                if let key { environment["FASTCERT_KEY"] = key }
+                return try await ledger.run(arguments, environment: environment)
+            }
+            #expect(try await run(["ledger", "sweep", "--as-of", "2026-06-02"]).stdout.contains("1 suspended"))
+            let filed = try await run(["appeals", "file", wang, "--grounds", "she lives at home, without a phone"], key: worker)
+            #expect(filed.status == 0 && filed.stdout.contains("appeal 1  open"), "\(filed.stderr)")
+            #expect(filed.stdout.contains("by community_worker li.worker via fc_") && filed.stdout.contains("due 2026-11-09"))
+            let listed = try await run(["appeals", "list", "--unit", "370202", "--status", "open"])
+            #expect(listed.stdout.contains("appeal 1  open") && listed.stdout.contains("1 appeal(s) under 370202"), "\(listed.stdout)")
+            let own = try await run(["appeals", "resolve", "1", "--outcome", "upheld", "--reason", "I saw her"], key: worker)
+            #expect(own.status == 4 && own.stderr.contains("same_operator"), "\(own.stderr)")
+            let upheld = try await run(["appeals", "resolve", "1", "--outcome", "upheld", "--reason", "seen at home"], key: alice)
+            #expect(upheld.status == 0 && upheld.stdout.contains("reinstate  pending"), "\(upheld.stdout) \(upheld.stderr)")
+            #expect(upheld.stdout.contains("fastcert decisions approve 1"))
+            let approved = try await run(["decisions", "approve", "1"], key: bob)
+            #expect(approved.status == 0 && approved.stdout.contains("1 reinstated"), "\(approved.stderr)")
+            let done = try await run(["appeals", "list", "--unit", "3702"])
+            #expect(
+                done.stdout.contains("appeal 1  upheld") && done.stdout.contains("upheld on 2026-11-02 by alice via fc_"), "\(done.stdout)")
+            let again = try await run(["appeals", "resolve", "1", "--outcome", "rejected", "--reason", "no"], key: bob)
+            #expect(again.status == 4 && again.stderr.contains("appeal_closed"), "\(again.stderr)")
+        }
+    }
 }
 
 /// A ledger file in a temporary folder, input files beside it, and the binary run on it.

@@ -164,6 +164,8 @@ public struct Stores: Sendable {
     /// Consent, erasure, subject access and supplementary runs (nil: the backend keeps none; the
     /// routes then answer 503).
     public var privacy: (any PrivacyStore)?
+    /// Appeals and the pensioner's status (nil: the backend keeps none; their routes then answer 503).
+    public var appeals: (any AppealStore)?
 
     public init(
         rules: LedgerRules, registry: any RegistryImportStore, evidence: any EvidenceStore, daily: any DailyWorkStore,

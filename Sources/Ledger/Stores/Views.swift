@@ -19,6 +19,10 @@ public struct Alert: Sendable, Equatable {
         case overdue
         /// A deadline held for an overdue home visit (not suspended, still paid) while it holds.
         case deadlineHeld = "deadline-held"
+        /// An open appeal against a suspension or a death record, on the person's community's list.
+        case appeal
+        /// An appeal past its due day, escalated to the district by the daily sweep.
+        case appealOverdue = "appeal-overdue"
     }
 
     public var kind: Kind

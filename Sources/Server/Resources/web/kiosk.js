@@ -16,7 +16,7 @@
   }
   function stopCamera() { if (stream) { stream.getTracks().forEach((track) => track.stop()); stream = null; } }
   function reset() {
-    stopCamera(); session = null; person = null;
+    stopCamera(); session = null; person = null; $("status").hidden = true;
     $("resident").value = ""; $("identify-error").textContent = ""; $("prompt").textContent = "";
     $("progress-bar").style.width = "0";
     show(FC.key() ? "identify" : "setup");
@@ -124,9 +124,27 @@
     $("outcome").dataset.decision = outcome.decision;
     $("hint").textContent = verified ? t("kiosk.deadline") + outcome.deadline : hintText(outcome);
     $("hint").dataset.code = outcome.hint_code || "";
+    $("status").hidden = true;
     speak($("outcome").textContent);
     show("result");
+    if (verified) await showStatus(person.resident_id);
   });
+
+  /** After a verification: the person's state, the evidence that carries them and what to do, in
+   * the page's language (the service answers only for the person this kiosk just verified). */
+  async function showStatus(id) {
+    let status;
+    try {
+      status = await api("GET", "/v1/persons/" + encodeURIComponent(id) + "/status?lang=" + FC.lang);
+    } catch (e) { return; }
+    $("status-state").textContent = t("kiosk.status") + t("status." + status.status);
+    $("status-state").dataset.status = status.status;
+    const ev = status.last_evidence;
+    $("status-evidence").textContent = ev ? t("kiosk.carried") + ev.label + " · " + ev.day + " · " + ev.department : "";
+    $("status-evidence").dataset.kind = ev ? ev.kind : "";
+    $("status-advice").replaceChildren(...status.advice.map((line) => FC.el("li", {}, line)));
+    $("status").hidden = false;
+  }
   $("again").addEventListener("click", reset);
 
   FC.translate();
