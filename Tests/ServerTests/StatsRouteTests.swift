@@ -51,11 +51,13 @@ struct StatsRouteTests {
     func fairnessKeys() async throws {
         try await ServiceFixture.with(enrollA: false) { fixture, client in
             let op = fixture.key(.operator)
-            for day in ["2026-03-15", "2026-05-10", "2026-06-02"] { _ = try await fixture.store.ledger.sweep(on: Day(day)!) }
-            let june = Call.body(try await client.execute(uri: "/v1/stats?month=2026-06", method: .get, headers: Call.headers(op)))
+            // The fixture's persons lapse on 2026-06-01; Wang's overdue home visit holds her deadline
+            // 60 days, and she is suspended on 2026-08-01.
+            for day in ["2026-03-15", "2026-05-10", "2026-06-02", "2026-08-01"] { _ = try await fixture.store.ledger.sweep(on: Day(day)!) }
+            let june = Call.body(try await client.execute(uri: "/v1/stats?month=2026-08", method: .get, headers: Call.headers(op)))
             let unit = try #require(june["unit"] as? String)
-            let counted = try await fixture.store.ledger.fairness(unit: unit, month: Month("2026-06")!, today: ServiceClock.today())
-            #expect(counted.suspensions > 0, "the fixture's persons lapse on 2026-06-01")
+            let counted = try await fixture.store.ledger.fairness(unit: unit, month: Month("2026-08")!, today: ServiceClock.today())
+            #expect(counted.suspensions > 0, "\(counted)")
             #expect(june["suspended_found_alive"] as? Int == counted.suspendedFoundAlive)
             #expect((june["days_to_restored_payment"] as? [String: Any])?["count"] as? Int == counted.daysToRestoredPayment.count)
             #expect(june["resumed_awaiting_payment"] as? Int == counted.resumedAwaitingPayment)

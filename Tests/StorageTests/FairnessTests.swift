@@ -14,7 +14,11 @@ struct FairnessTests {
 
     @Test("a month's suspensions: found alive within 90 days, days to restored payment, awaiting back pay; appeals; notices")
     func figures() async throws {
-        try await T.withLedger { store in
+        // Wang (86, living alone) has a home visit, overdue at her deadline: her deadline would be
+        // held 60 days (HomeHelpTests). Here every lapsed person is suspended on the day.
+        var rules = try LedgerRules.shipped()
+        rules.home_help.visit_hold_max_days = 0
+        try await T.withLedger(rules: rules) { store in
             let more = """
                 resident_id,name,birth_date,unit_code,benefit_level,monthly_amount,phone,wechat_id,lives_alone,immobile
                 \(Self.chen),Chen Jing,1941-01-01,370202001001,3,3000,13700000000,,0,0
@@ -51,16 +55,21 @@ struct FairnessTests {
             let july = try await store.fairness(unit: "3702", month: Month("2026-07")!, today: Day("2026-11-02")!)
             #expect(july.suspensions == 0 && july.appeals == .init())
 
-            // Notices by channel and state: the reminders went out in March and May (Wang has WeChat,
-            // Chen a phone, Zhou neither: no row).
+            // Notices by channel and state: the reminders of March (Wang has WeChat, and gets her home
+            // visit's code there too; Chen a phone; Zhou neither: his community's staff read it out).
             let march = try await store.fairness(unit: "3702", month: Month("2026-03")!, today: Day("2026-11-02")!)
-            #expect(march.notices["wechat"]?.pending == 1 && march.notices["sms"]?.pending == 1, "\(march.notices)")
+            #expect(
+                march.notices["wechat"]?.pending == 2 && march.notices["sms"]?.pending == 1 && march.notices["community"]?.pending == 1,
+                "\(march.notices)")
             try await store.database.writer.write { db in
-                try db.execute(sql: "UPDATE outbox SET state = 'delivered', sent_at = '2026-03-15T09:00:00Z' WHERE channel = 'wechat'")
-                try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE channel = 'sms'")
+                try db.execute(
+                    sql:
+                        "UPDATE outbox SET state = 'delivered', sent_at = '2026-03-15T09:00:00Z' WHERE channel = 'wechat' AND created_on < '2026-04'"
+                )
+                try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE channel = 'sms' AND created_on < '2026-04'")
             }
             let sent = try await store.fairness(unit: "3702", month: Month("2026-03")!, today: Day("2026-11-02")!).notices
-            #expect(sent["wechat"] == .init(delivered: 1) && sent["sms"] == .init(failed: 1))
+            #expect(sent["wechat"] == .init(delivered: 2) && sent["sms"] == .init(failed: 1) && sent["community"] == .init(pending: 1))
 
             // Appeals by the month filed: upheld, overdue (open past due, or decided after it).
             try await store.database.writer.write { db in
