@@ -69,11 +69,7 @@ extension ServerConfiguration {
         if !(1...50).contains(noticeMaxAttempts) {
             throw ConfigurationError("notice max attempts must be 1 to 50 (got \(noticeMaxAttempts))")
         }
-        guard retentionSessionDays >= 1, retentionIdempotencyDays >= 1, retentionAttemptDays >= 1, retentionNoticeDays >= 1,
-            retentionEvidencePayloadDays >= 1
-        else {
-            throw ConfigurationError("retention periods must be at least a day")
-        }
+        if let why = retention.belowFloor { throw ConfigurationError(why) }
         if let testChallenges {
             let names = testChallenges.split(separator: ",").map(String.init)
             guard (1...4).contains(names.count), names.allSatisfy({ LivenessChallenge(rawValue: $0) != nil }) else {

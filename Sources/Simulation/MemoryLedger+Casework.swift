@@ -7,8 +7,9 @@ extension MemoryLedger {
     // MARK: - Reminders and tasks
 
     /// The reminders queued since the last call, in the order queued (the sender takes them all).
-    /// The visit-code notices queued since the last call (home visits and field checks opened; a
-    /// person with no channel gets theirs as a community row, staff read it out), then none.
+    /// The visit-code notices queued since the last call (home visits and field checks opened for
+    /// persons with a phone or WeChat: a code is never handed to the office that sends the worker),
+    /// then none.
     public func drainVisitCodeNotices() -> Int {
         defer { visitCodeNotices = 0 }
         return visitCodeNotices

@@ -402,7 +402,7 @@ public final class MemoryLedger {
         guard tasks[task] == nil else { return false }
         tasks[task] = TaskState(open: true, outcome: nil, created: day)
         openByPerson[task.person, default: []].insert(task)
-        if task.kind == .homeVisit || task.kind == .fieldCheck { visitCodeNotices += 1 }
+        if task.kind == .homeVisit || task.kind == .fieldCheck, persons[task.person].hasChannel { visitCodeNotices += 1 }
         return true
     }
 

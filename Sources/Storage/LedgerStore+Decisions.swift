@@ -184,9 +184,24 @@ extension LedgerStore {
                 for (kind, n) in try self.replay(person: request.personId, after: death, ledger: &ledger, now: now, db) {
                     counts[kind, default: 0] += n
                 }
-                // Still suspended (no evidence of life after the "death" resumed them): they are told
-                // why and how to resume.
-                if ledger.status == .suspended {
+                // Still suspended (no evidence of life after the "death" resumed them). When this
+                // reversal upholds an appeal, the appeal's finding, checked by two operators, is that
+                // the person lives: the suspension is lifted too (a review found the living person of
+                // an upheld death appeal left unpaid, told to scan a face whose template the
+                // retention rule may have deleted). Otherwise they are told why and how to resume.
+                let upheld =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM appeal WHERE decision_id = ? AND status = 'upheld' AND subject = 'death'", arguments: [id])
+                    ?? false
+                if ledger.status == .suspended && upheld {
+                    let suspendedSince = ledger.suspendedOn
+                    let lifted = try self.deferral.approve(
+                        .reinstate, request.recorded, reason: request.reason, note: note, by: actor, ledger: &ledger, on: day)
+                    try Self.save(ledger, person: request.personId, db)
+                    try Self.record([lifted], person: request.personId, evidence: nil, actor: actor, at: now, rules: self.rulesVersion, db)
+                    counts[lifted.kind.rawValue, default: 0] += 1
+                    try self.notify([lifted], person: request.personId, evidence: nil, suspendedSince: suspendedSince, on: day, db)
+                } else if ledger.status == .suspended {
                     try self.queueNotice(
                         .suspension, personID: request.personId, key: "death_reversed \(day)",
                         values: ["cause": "death_record_reversed", "day": (ledger.suspendedOn ?? day).description], on: day, db)

@@ -6,7 +6,9 @@ extension LedgerStore {
     /// month's suspensions and what became of each, the appeals filed in it, the notices queued in
     /// it. `today` decides which open appeals are overdue.
     ///
-    /// Each suspension's story reads the first `resumed` or `reinstated` event after it and the
+    /// Each suspension's story reads the first `resumed` or `reinstated` event after it (not one on or
+    /// after a death the ledger now records: a hiding family's evidence voided by a later death
+    /// record is no one found alive) and the
     /// first payroll run on or after that day with a line for the person (a supplementary run's
     /// line is paid on the supplementary run's day, not its monthly run's), through the person's
     /// index on `ledger_event` and on `payroll_line`: a few lookups per suspension.
@@ -25,7 +27,8 @@ extension LedgerStore {
                     FROM ledger_event s
                     JOIN person p ON p.id = s.person_id
                     LEFT JOIN ledger_event r ON r.id = (
-                      SELECT MIN(id) FROM ledger_event WHERE person_id = s.person_id AND id > s.id AND kind IN ('resumed', 'reinstated'))
+                      SELECT MIN(id) FROM ledger_event WHERE person_id = s.person_id AND id > s.id AND kind IN ('resumed', 'reinstated')
+                        AND (p.death_day IS NULL OR p.death_day > day))
                     WHERE s.kind = 'suspended' AND s.day >= ? AND s.day < ? AND p.unit_code IN (\(subtree))
                     """, arguments: [first, next, path]
             ).map { row in
@@ -54,7 +57,7 @@ extension LedgerStore {
                 let channel: String = row["channel"], n: Int = row["n"]
                 switch row["state"] as String {
                 case "delivered": notices[channel, default: .init()].delivered += n
-                case "dead", "failed": notices[channel, default: .init()].failed += n
+                case "dead": notices[channel, default: .init()].failed += n
                 default: notices[channel, default: .init()].pending += n
                 }
             }

@@ -230,10 +230,23 @@ extension LedgerStore: PrivacyStore {
         guard !reason.isEmpty else { throw LedgerError(.invalidDecision, "a withdrawal of consent records its reason (--reason)") }
         let now = Self.timestamp()
         return try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM person WHERE id = ?", arguments: [person.value]) != nil else {
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM person WHERE id = ?", arguments: [person.value]) else {
                 throw LedgerError(.personNotFound, "no person \(person) in the ledger")
             }
             try TemplateStore.requireInScope(person, scope, db)
+            // A withdrawal is the living person's own; it never serves to destroy the face an open
+            // case compares against (a review found one operator could delete a dead person's face
+            // while an appeal against the death stood). A deceased person's face goes by the
+            // retention rule once the death is final.
+            guard status != "deceased" else {
+                throw LedgerError(
+                    .personState, "\(person) is recorded deceased: their face is deleted when the death is final, not on a withdrawal")
+            }
+            if let open = try String.fetchOne(
+                db, sql: Self.openCaseSQL, arguments: StatementArguments(Array(repeating: person.value, count: 5)))
+            {
+                throw LedgerError(.personState, "\(person) has an open \(open): a withdrawal waits until it is decided")
+            }
             try db.execute(
                 sql: """
                     UPDATE consent SET withdrawn_on = ?, withdrawn_by = ?, withdrawal_reason = ?
@@ -256,6 +269,20 @@ extension LedgerStore: PrivacyStore {
             return try Self.eraseTemplate(person.value, cause: .consentWithdrawn, detail: reason, on: day, by: actor, at: now, db)
         }
     }
+
+    /// The first open case of a person (`?` five times, their id) that may need their enrolled face:
+    /// an unresolved conflict, a pending decision, a rule's hold in force, an open appeal, an
+    /// open attention or duplicate-identity task. Nil when none.
+    static let openCaseSQL = """
+        SELECT 'conflict' FROM ledger_event c WHERE c.person_id = ? AND c.kind = 'conflict'
+          AND NOT EXISTS (SELECT 1 FROM decision r WHERE r.conflict_id = c.id AND r.kind = 'resolve_conflict')
+        UNION ALL SELECT 'decision (' || kind || ')' FROM decision WHERE person_id = ? AND status = 'pending'
+        UNION ALL SELECT 'hold by ' || requested_by FROM decision WHERE person_id = ? AND kind = 'hold' AND status = 'in_force'
+          AND requested_by LIKE 'rule:%'
+        UNION ALL SELECT 'appeal' FROM appeal WHERE person_id = ? AND status = 'open'
+        UNION ALL SELECT kind || ' task' FROM task WHERE person_id = ? AND status = 'open' AND kind IN ('attention', 'duplicate_identity')
+        LIMIT 1
+        """
 
     /// Deletes the person's template and photo record, records the erasure and an enrollment
     /// event (the duplicate index forgets the face at its next catch-up). False when none.
@@ -351,7 +378,17 @@ extension LedgerStore: PrivacyStore {
                     continue
                 }
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE person_id = ? ORDER BY 1", arguments: [person.value])
-                tables[table] = rows.map { Self.exportObject($0, subject: person.value) }
+                tables[table] = rows.map { row in
+                    var object = Self.exportObject(row, subject: person.value)
+                    // Visit codes are for the door, not for whoever reads an export.
+                    if table == "task", object["visit_code"] is String { object["visit_code"] = "(withheld: a visit code)" }
+                    if table == "outbox", object["kind"] as? String == NoticeKind.visitCode.rawValue,
+                        let text = object["message"] as? String
+                    {
+                        object["message"] = Self.maskingVisitCodes(text)
+                    }
+                    return object
+                }
             }
             let document: [String: Any] = [
                 "resident_id": person.value,

@@ -117,8 +117,9 @@ extension LedgerStore {
     /// Opens a task for the person's community, once per person, kind and key day (the table's
     /// insert skips a second one: the result, and `db.changesCount` right after, tell the caller
     /// which happened). It is due `home_help.due_days[kind]` days later. A home visit or a field
-    /// check carries a visit code (``newVisitCode()``), sent to the person in a `visit_code` notice
-    /// (key `task:<id>`) in the same transaction: the worker states it at the door.
+    /// check carries a visit code (``newVisitCode()``), sent to the person's own phone or WeChat in a
+    /// `visit_code` notice (key `task:<id>`) in the same transaction: the worker states it at the
+    /// door. A person with neither gets no code (see docs/http-api.md, "Help at home").
     @discardableResult
     func openTask(_ person: Row, kind: String, key: Day, reason: String, on day: Day, _ db: Database) throws -> Bool {
         let due = day.adding(days: rules.home_help.dueDays(kind))
@@ -129,7 +130,10 @@ extension LedgerStore {
         ).insertFast(db)
         guard db.changesCount == 1 else { return false }
         let id = db.lastInsertedRowID
-        if let code {
+        // Only to the person's own phone or WeChat: a community row would hand the code to the office
+        // that sends the worker, and the check at the door would protect nobody (a review found it).
+        let reachable = [person["phone"] as String?, person["wechat_id"] as String?].contains { !($0 ?? "").isEmpty }
+        if let code, reachable {
             try queueNotice(
                 .visitCode, personID: person["id"], key: "task:\(id)", values: ["code": code, "due": due.description], on: day, db)
         }

@@ -176,8 +176,11 @@ extension LedgerStore {
                     SELECT o.* FROM outbox o JOIN person p ON p.id = o.person_id \(filter) ORDER BY o.id LIMIT ?
                     """, arguments: arguments
             ).map { (row: OutboxRow) in
+                // A visit code is for the person and the worker at the door: listings (operators, the
+                // community's hand delivery) show it masked. The sender reads the row itself.
+                let text = row.kind == NoticeKind.visitCode.rawValue ? Self.maskingVisitCodes(row.message) : row.message
                 var message = OutboxMessage(
-                    id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: row.message,
+                    id: row.id!, personID: row.personId, channel: row.channel, recipient: row.recipient, message: text,
                     createdOn: Day(row.createdOn)!, sentAt: row.sentAt)
                 message.kind = row.kind
                 message.language = row.language
@@ -188,6 +191,26 @@ extension LedgerStore {
                 return message
             }
         }
+    }
+
+    /// `text` with every run of exactly six digits (a visit code; never part of a longer number such
+    /// as a phone's) replaced by asterisks.
+    static func maskingVisitCodes(_ text: String) -> String {
+        var result = "", digits = ""
+        func flush() {
+            result += digits.count == 6 ? "******" : digits
+            digits = ""
+        }
+        for character in text {
+            if character.isASCII && character.isNumber {
+                digits.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
     }
 
     /// Marks messages as delivered by a sender outside the service (a manual sender; community

@@ -54,21 +54,22 @@ struct DatabaseCommand: AsyncParsableCommand {
         var evidencePayloadDays = Retention().evidencePayloadDays
 
         func validate() throws {
-            guard sessionDays >= 1, idempotencyDays >= 1, nonceHours >= 1, attemptDays >= 1, noticeDays >= 1, evidencePayloadDays >= 1
-            else {
-                throw ValidationError("retention periods must be at least 1")
-            }
+            if let why = retention.belowFloor { throw ValidationError(why) }
+        }
+
+        var retention: Retention {
+            var retention = Retention()
+            retention.sessionDays = sessionDays
+            retention.idempotencyDays = idempotencyDays
+            retention.nonceHours = nonceHours
+            retention.attemptDays = attemptDays
+            retention.noticeDays = noticeDays
+            retention.evidencePayloadDays = evidencePayloadDays
+            return retention
         }
 
         func run() async throws {
             try await reportingFailures {
-                var retention = Retention()
-                retention.sessionDays = sessionDays
-                retention.idempotencyDays = idempotencyDays
-                retention.nonceHours = nonceHours
-                retention.attemptDays = attemptDays
-                retention.noticeDays = noticeDays
-                retention.evidencePayloadDays = evidencePayloadDays
                 let report = try await ledger.open().daily.prune(retention)
                 print(
                     "pruned: \(report.sessions) liveness sessions (\(report.frames) frame hashes), \(report.idempotentResponses) idempotent responses, \(report.nonces) nonces; cleared \(report.payloads) evidence payloads, \(report.attempts) attempts' devices, \(report.notices) notices' texts; deleted \(report.templates) face templates (death final)"

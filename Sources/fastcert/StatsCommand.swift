@@ -36,28 +36,10 @@ struct StatsCommand: AsyncParsableCommand {
         var sightings: [String: Int]
         /// The month's fairness figures (``Fairness``), counted live: the keys dashboards rely on.
         var suspended_found_alive: Int
-        var days_to_restored_payment: Days
+        var days_to_restored_payment: Fairness.Distribution
         var resumed_awaiting_payment: Int
-        var appeals: Appeals
-        var notices: [String: Notices]
-
-        struct Days: Encodable {
-            var count: Int
-            var median: Int?
-            var p95: Int?
-        }
-
-        struct Appeals: Encodable {
-            var filed: Int
-            var upheld: Int
-            var overdue: Int
-        }
-
-        struct Notices: Encodable {
-            var delivered: Int
-            var failed: Int
-            var pending: Int
-        }
+        var appeals: Fairness.Appeals
+        var notices: [String: Fairness.Notices]
     }
 
     func run() async throws {
@@ -88,10 +70,7 @@ struct StatsCommand: AsyncParsableCommand {
                 recoveries_recovered: s.recoveries.recovered, recoveries_recovered_yuan: Yuan.text(fen: s.recoveries.recoveredFen),
                 recoveries_waived: s.recoveries.waived, recoveries_waived_yuan: Yuan.text(fen: s.recoveries.waivedFen),
                 sightings: sightings, suspended_found_alive: f.suspendedFoundAlive,
-                days_to_restored_payment: .init(count: d.count, median: d.median, p95: d.p95),
-                resumed_awaiting_payment: f.resumedAwaitingPayment,
-                appeals: .init(filed: f.appeals.filed, upheld: f.appeals.upheld, overdue: f.appeals.overdue),
-                notices: f.notices.mapValues { .init(delivered: $0.delivered, failed: $0.failed, pending: $0.pending) })
+                days_to_restored_payment: d, resumed_awaiting_payment: f.resumedAwaitingPayment, appeals: f.appeals, notices: f.notices)
             if json {
                 try printJSON(output)
             } else {

@@ -278,7 +278,8 @@ struct AppealTests {
 
             let approved = try await Self.approve(client, key: second, decision)
             #expect(approved.status == .ok, "\(String(buffer: approved.body))")
-            #expect(try await Self.person(fixture).ledger.status != .deceased)
+            // The upheld appeal's finding is that the person lives: paid again, not left suspended.
+            #expect(try await Self.person(fixture).ledger.status == .active)
             #expect(try await Self.appealRow(fixture, "status") == ["upheld"])
             #expect(try await Self.appealRow(fixture, "decision_id") == [String(decision)])
             #expect(try await Self.appealRow(fixture, "resolved_by").first?.hasPrefix("operator A via fc_") == true)

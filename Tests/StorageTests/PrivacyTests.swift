@@ -133,6 +133,16 @@ struct PrivacyTests {
                         VALUES (?, '370202001001', 'death', 'relative', 'Li Na', 'he is alive', '2026-06-12', '2026-06-19')
                         """, arguments: [li.value])
             }
+            // A withdrawal of consent cannot delete the face of the dead, nor of anyone with an open case
+            // (a review: one operator deleted the face an appeal against the death compared against).
+            for person in [wang, li] {
+                await #expect {
+                    _ = try await ledger.withdrawConsent(
+                        person: person, reason: "family asked", on: Day("2026-06-13")!, by: Self.operatorA, scope: nil)
+                } throws: { ($0 as? LedgerError)?.code == .personState }
+            }
+            #expect(try await templates.template(for: li) != nil)
+            #expect(try await templates.template(for: wang) != nil)
             let days = ledger.rules.data_retention.template_retention_days
             let before = try await templates.lastEnrollmentEvent()
             #expect(

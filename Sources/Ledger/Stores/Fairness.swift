@@ -27,7 +27,7 @@ public struct Fairness: Sendable, Equatable {
     /// Notices queued in the month, by channel.
     public var notices: [String: Notices]
 
-    public struct Distribution: Sendable, Equatable {
+    public struct Distribution: Sendable, Equatable, Encodable {
         /// How many values; nil median and p95 when none.
         public var count: Int
         public var median: Int?
@@ -50,7 +50,7 @@ public struct Fairness: Sendable, Equatable {
         }
     }
 
-    public struct Appeals: Sendable, Equatable {
+    public struct Appeals: Sendable, Equatable, Encodable {
         public var filed: Int
         /// Decided in the appellant's favour.
         public var upheld: Int
@@ -64,11 +64,11 @@ public struct Fairness: Sendable, Equatable {
         }
     }
 
-    public struct Notices: Sendable, Equatable {
+    public struct Notices: Sendable, Equatable, Encodable {
         public var delivered: Int
-        /// Given up on (dead-lettered) or refused by the gateway.
+        /// Given up on (dead-lettered: the tries ran out, or the gateway refused the recipient).
         public var failed: Int
-        /// Not delivered yet (waiting, being sent, or to be retried).
+        /// Not delivered yet (waiting, being sent, or failed once and to be retried).
         public var pending: Int
 
         public init(delivered: Int = 0, failed: Int = 0, pending: Int = 0) {

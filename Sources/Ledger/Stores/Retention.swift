@@ -25,6 +25,25 @@ public struct Retention: Sendable, Equatable, Codable {
     public var evidencePayloadDays = 730
 
     public init() {}
+
+    /// The shortest periods a configuration may set (`fastcert db prune`, `serve`): what is kept
+    /// for good is evidence a fraud inquiry or an appeal may need (the phone that scanned a dead
+    /// person, a department's payload, the frames' fingerprints that catch a replay). A review found
+    /// an insider could clear them after a day with `db prune --evidence-payload-days 1`.
+    var periods: [(name: String, days: Int, least: Int)] {
+        [
+            ("liveness sessions", sessionDays, 30), ("idempotent responses", idempotencyDays, 1), ("attempts' devices", attemptDays, 90),
+            ("notices' texts", noticeDays, 30), ("evidence payloads", evidencePayloadDays, 365),
+        ]
+    }
+
+    /// Why this retention may not be configured (a period under its floor), or nil.
+    public var belowFloor: String? {
+        for period in periods where period.days < period.least {
+            return "\(period.name) are kept at least \(period.least) days (got \(period.days))"
+        }
+        return nonceHours >= 1 ? nil : "nonces are kept at least an hour"
+    }
 }
 
 /// What a prune deleted.

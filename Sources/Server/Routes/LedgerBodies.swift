@@ -152,10 +152,10 @@ struct StatsBody: Encodable {
     var stale: Bool
     /// The month's ``Fairness`` figures (`GET /v1/stats` only, counted live; absent from a series).
     var suspendedFoundAlive: Int?
-    var daysToRestoredPayment: FairnessBody.Days?
+    var daysToRestoredPayment: Fairness.Distribution?
     var resumedAwaitingPayment: Int?
-    var appeals: FairnessBody.Appeals?
-    var notices: [String: FairnessBody.Notices]?
+    var appeals: Fairness.Appeals?
+    var notices: [String: Fairness.Notices]?
 
     /// The figures with the month's fairness figures beside them.
     init(_ figures: MonthlyStats, fairness: Fairness) {
@@ -204,37 +204,17 @@ struct StatsBody: Encodable {
 struct FairnessBody: Encodable {
     var suspensions: Int
     var suspendedFoundAlive: Int
-    var daysToRestoredPayment: Days
+    var daysToRestoredPayment: Fairness.Distribution
     var resumedAwaitingPayment: Int
-    var appeals: Appeals
-    var notices: [String: Notices]
-
-    struct Days: Encodable {
-        /// Suspensions whose person has been paid again.
-        var count: Int
-        var median: Int?
-        var p95: Int?
-    }
-
-    struct Appeals: Encodable {
-        var filed: Int
-        var upheld: Int
-        var overdue: Int
-    }
-
-    struct Notices: Encodable {
-        var delivered: Int
-        var failed: Int
-        var pending: Int
-    }
+    var appeals: Fairness.Appeals
+    var notices: [String: Fairness.Notices]
 
     init(_ f: Fairness) {
         suspensions = f.suspensions
         suspendedFoundAlive = f.suspendedFoundAlive
-        let d = f.daysToRestoredPayment
-        daysToRestoredPayment = Days(count: d.count, median: d.median, p95: d.p95)
+        daysToRestoredPayment = f.daysToRestoredPayment
         resumedAwaitingPayment = f.resumedAwaitingPayment
-        appeals = Appeals(filed: f.appeals.filed, upheld: f.appeals.upheld, overdue: f.appeals.overdue)
-        notices = f.notices.mapValues { Notices(delivered: $0.delivered, failed: $0.failed, pending: $0.pending) }
+        appeals = f.appeals
+        notices = f.notices
     }
 }
