@@ -132,8 +132,11 @@ extension LedgerStore {
         let id = db.lastInsertedRowID
         // Only to the person's own phone or WeChat: a community row would hand the code to the office
         // that sends the worker, and the check at the door would protect nobody (a review found it).
-        let reachable = [person["phone"] as String?, person["wechat_id"] as String?].contains { !($0 ?? "").isEmpty }
-        if let code, reachable {
+        if let code,
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM person WHERE id = ? AND (coalesce(phone, '') <> '' OR coalesce(wechat_id, '') <> '')",
+                arguments: [person["id"] as String]) ?? false
+        {
             try queueNotice(
                 .visitCode, personID: person["id"], key: "task:\(id)", values: ["code": code, "due": due.description], on: day, db)
         }
