@@ -186,22 +186,26 @@ public struct VerificationRecordStore: LedgerBacked {
                         .noVisitTask,
                         "no home visit or field check is open for \(id.masked): an assisted verification answers an announced visit"))
             }
-            if tasks.contains(where: { $0.codeFailures >= limit }) {
+            // A locked task's code is refused for good; a visit opened later has its own code, which a
+            // locked one does not block (a review found one lock barred every later visit).
+            let usable = tasks.filter { $0.codeFailures < limit }
+            if usable.isEmpty {
                 return .refused(
                     LedgerError(
                         .visitCodeLocked,
                         "the visit code was stated wrong \(limit) times and is refused for good: the person verifies in the app or at a kiosk, or an operator records the visit"
                     ))
             }
-            if let task = tasks.first(where: { KeyStore.constantTimeEqual(Data(($0.visitCode ?? "").utf8), Data(stated.utf8)) }) {
+            if let task = usable.first(where: { KeyStore.constantTimeEqual(Data(($0.visitCode ?? "").utf8), Data(stated.utf8)) }) {
                 return .matched(task.id!)
             }
             try db.execute(
                 sql: """
                     UPDATE task SET code_failures = code_failures + 1
                     WHERE person_id = ? AND status = 'open' AND kind IN ('home_visit', 'field_check') AND visit_code IS NOT NULL
-                    """, arguments: [id.value])
-            let failures = (tasks.map(\.codeFailures).max() ?? 0) + 1
+                      AND code_failures < ?
+                    """, arguments: [id.value, limit])
+            let failures = (usable.map(\.codeFailures).max() ?? 0) + 1
             if failures >= limit {
                 let today = ServiceClock.today()
                 try LedgerStore.record(
@@ -209,7 +213,7 @@ public struct VerificationRecordStore: LedgerBacked {
                         LedgerChange(
                             kind: .attention, day: today,
                             cause:
-                                "the visit code of task(s) \(tasks.map { String($0.id!) }.joined(separator: ", ")) was stated wrong \(failures) times (last by \(actor)): refused for good; someone may be posing as a visitor"
+                                "the visit code of task(s) \(usable.map { String($0.id!) }.joined(separator: ", ")) was stated wrong \(failures) times (last by \(actor)): refused for good; someone may be posing as a visitor"
                         )
                     ], person: id.value, evidence: nil, actor: actor, at: LedgerStore.timestamp(), rules: ledger.rulesVersion, db)
             }
