@@ -166,6 +166,13 @@ extension LedgerRules {
             text.replacing(/[0-9]{17}[0-9Xx]/) { match in ResidentID.mask(String(match.output)) }
         }
 
+        /// `day` as the language's notices write it (2027年3月1日, 1 Mar 2027); the first language's
+        /// for an unknown one.
+        public func written(_ day: Day, language code: String) -> String {
+            guard let language = languages[code] ?? languages[Self.languageCodes[0]] else { return day.description }
+            return Self.format(language.date, day)
+        }
+
         static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
         static func format(_ pattern: String, _ day: Day) -> String {

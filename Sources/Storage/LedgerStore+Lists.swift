@@ -124,20 +124,27 @@ extension LedgerStore {
                         WHERE t.status = 'open' AND \(within) ORDER BY s.captured_day, p.id
                         """)
                 case .backPay:
+                    // Past its due day the line says so first (a review: nothing told back pay was late).
                     let days = self.rules.data_retention.back_pay_days
+                    let today = ServiceClock.today().description
                     try add(
                         k,
                         """
-                        SELECT p.id, p.name, p.unit_code,
-                          coalesce((SELECT max(e.day) FROM ledger_event e WHERE e.person_id = p.id
-                            AND e.kind IN ('resumed', 'reinstated', 'released')), p.enrolled_on) AS day,
-                          'back pay owed: months up to ' || r.month || ' unpaid, due within \(days) day(s) of this day; '
-                            || 'run `fastcert payroll run --supplementary`' AS detail
-                        FROM person p, (SELECT max(month) AS month FROM payroll_run) r
-                        WHERE r.month IS NOT NULL AND p.status = 'active' AND substr(p.enrolled_on, 1, 7) <= r.month
-                          AND NOT EXISTS (SELECT 1 FROM payroll_line l WHERE l.person_id = p.id AND l.for_month = r.month)
-                          AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.person_id = p.id AND d.kind = 'hold' AND d.status = 'in_force')
-                          AND \(within) ORDER BY day, p.id
+                        SELECT id, name, unit_code, day,
+                          CASE WHEN date(day, '+\(days) day') < '\(today)' THEN 'OVERDUE since ' || date(day, '+\(days) day') || ': '
+                            ELSE '' END
+                          || 'back pay owed: months up to ' || month || ' unpaid, due within \(days) day(s) of this day; '
+                          || 'run `fastcert payroll run --supplementary`' AS detail
+                        FROM (
+                          SELECT p.id, p.name, p.unit_code, r.month,
+                            coalesce((SELECT max(e.day) FROM ledger_event e WHERE e.person_id = p.id
+                              AND e.kind IN ('resumed', 'reinstated', 'released')), p.enrolled_on) AS day
+                          FROM person p, (SELECT max(month) AS month FROM payroll_run) r
+                          WHERE r.month IS NOT NULL AND p.status = 'active' AND substr(p.enrolled_on, 1, 7) <= r.month
+                            AND NOT EXISTS (SELECT 1 FROM payroll_line l WHERE l.person_id = p.id AND l.for_month = r.month)
+                            AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.person_id = p.id AND d.kind = 'hold' AND d.status = 'in_force')
+                            AND \(within))
+                        ORDER BY day, id
                         """)
                 case .overdue:
                     try add(

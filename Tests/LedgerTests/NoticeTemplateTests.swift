@@ -36,7 +36,7 @@ struct NoticeTemplateTests {
         #expect(notice.channel == .wechat && notice.recipient == "wf1940")
         let text = notice.text
         for part in [
-            "2027年3月1日", "掌上社保App刷脸", "太平社区服务中心、八大关街道便民服务站、市南区社保大厅", "太平社区办公室0532-82861234", "暂停发放",
+            "2027年3月1日", "“智慧人社”App刷脸", "太平社区服务中心、八大关街道便民服务站、市南区社保大厅", "太平社区办公室0532-82861234", "暂停发放",
             "停发的每个月都会补发",
         ] {
             #expect(text.contains(part), "\(part) in \(text)")

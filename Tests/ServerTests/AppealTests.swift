@@ -253,6 +253,12 @@ struct AppealTests {
             #expect(appeal["relative_name"] as? String == "王小明" && appeal["relation"] as? String == "儿子")
             let status = Call.body(try await Self.status(client, key: mobile, person: ServiceFixture.personA, phone: "phone-r"))
             #expect(status["status"] as? String == "deceased" && (status["appeal"] as? [String: Any])?["id"] as? Int == id)
+            // The advice writes the due day as the person reads it (a review found ISO dates in Chinese text).
+            let due = try #require(Day((status["appeal"] as? [String: Any])?["due_on"] as? String ?? ""))
+            let advice = (status["advice"] as? [String]) ?? []
+            #expect(
+                advice.contains { $0.contains("\(due.year)年\(due.month)月\(due.day)日") } && !advice.joined().contains(due.description),
+                "\(advice)")
 
             // Bad input: an active person has nothing to appeal; an unknown person is unknown.
             let active = try await Self.file(client, key: fixture.key(.operator, "B"), person: ServiceFixture.personB, ["grounds": "x"])

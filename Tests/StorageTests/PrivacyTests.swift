@@ -34,6 +34,9 @@ struct PrivacyTests {
             // Overdue back pay is an alert until it is paid.
             let alerts = try await store.alerts(unit: "3702", kind: .backPay)
             #expect(alerts.map(\.personID) == [id] && alerts.first?.day == Day("2025-09-20"))
+            // Three days after the resumption it is late, and the line says so first (the service's day).
+            let late = ServiceClock.today() > Day("2025-09-23")!
+            #expect(alerts.first?.detail.hasPrefix("OVERDUE since 2025-09-23") == late, "\(alerts)")
             let first = try await store.runSupplementaryPayroll(on: Day("2025-09-21")!, by: Self.operatorA)
             #expect(first.runMonth == Month("2025-09") && first.lines == 2 && first.persons == 1 && first.totalFen == 2 * 320_050)
             let lines = try await store.supplementLines(first.id)

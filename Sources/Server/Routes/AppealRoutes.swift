@@ -217,17 +217,19 @@ struct AppealRoutes {
         let today = ServiceClock.today()
         let ledger = s.ledger
         let near = ledger.status == .active && ledger.deadline <= today.adding(months: ledgerRules.warning_months)
+        // Days in the advice as the person reads them (2027年3月1日), not as machines do.
+        func written(_ day: Day) -> String { ledgerRules.notices.written(day, language: language) }
         var advice: [String] = []
         switch ledger.status {
         case .active where near:
-            advice.append(rules.adviceText("near", language: language, values: ["deadline": ledger.deadline.description]))
+            advice.append(rules.adviceText("near", language: language, values: ["deadline": written(ledger.deadline)]))
         case .active: break
         case .suspended:
-            advice.append(rules.adviceText("suspended", language: language, values: ["day": ledger.suspendedOn?.description ?? ""]))
+            advice.append(rules.adviceText("suspended", language: language, values: ["day": ledger.suspendedOn.map(written) ?? ""]))
         case .deceased: advice.append(rules.adviceText("deceased", language: language, values: [:]))
         }
         if let appeal = s.openAppeal {
-            advice.append(rules.adviceText("appeal", language: language, values: ["due": appeal.dueOn.description]))
+            advice.append(rules.adviceText("appeal", language: language, values: ["due": written(appeal.dueOn)]))
         }
         let evidence = s.lastEvidence.map { carried in
             StatusBody.Evidence(
