@@ -76,7 +76,7 @@ struct NoticeSenderTests {
             }
             if fail { return Self.answer(.internalServerError, ["error": "busy"]) }
             if slow {
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: .seconds(4))
                 return Self.answer(.serviceUnavailable, ["error": "too_slow"])
             }
             let id = seen.withLock { seen -> String in
@@ -155,8 +155,10 @@ struct NoticeSenderTests {
         configuration.maxAttempts = 4
         configuration.baseDelay = 0.05
         configuration.maxDelay = 0.2
-        configuration.timeout = 0.5
-        configuration.lease = 6
+        // Long enough that an ordinary answer on a loaded machine is not taken for a lost one (CI saw
+        // a 0.5 s timeout re-post a notice the gateway had answered); the slow answer is longer still.
+        configuration.timeout = 3
+        configuration.lease = 9
         configuration.idle = 0.05
         #expect(configuration.problem == nil)
         var sender = NoticeSender(
